@@ -1,0 +1,34 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { Command, Option } from "commander";
+import { classifyStream } from "../sentinel/index.js";
+import { formatDiagnosisText } from "./format-diagnosis.js";
+import { loadCliRules } from "./load-cli-rules.js";
+import type { CliIo } from "./io.js";
+
+export function classifyCommand(io: CliIo): Command {
+  return new Command("classify")
+    .description("Classify a CI log: what failed, where, and why.")
+    .argument("<file>", "a log file, or - for standard input")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--rules <paths...>", "extra sentinel rule files or directories (YAML, JSON, problem matchers)")
+    .option("--no-builtin", "do not load the builtin sentinels")
+    .option("--job <name>", "the CI job name, for sentinels that apply to some jobs only")
+    .option("--max-bytes <n>", "stop reading after this many bytes", (v) => positiveInt(v, "--max-bytes"))
+    .action(async (file: string, opts: { format: string; rules?: string[]; builtin?: boolean; job?: string; maxBytes?: number }) => {
+      const rules = await loadCliRules(opts, io.stderr);
+      const input: Readable = file === "-" ? io.stdin : createReadStream(file);
+      const diagnosis = await classifyStream(input, rules, {
+        source: "log",
+        ...(opts.job ? { jobName: opts.job } : {}),
+        ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+      });
+      io.stdout.write(opts.format === "json" ? JSON.stringify(diagnosis, null, 2) + "\n" : formatDiagnosisText(diagnosis, io.color));
+    });
+}
+
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} takes a positive whole number, not "${value}"`);
+  return n;
+}

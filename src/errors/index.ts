@@ -1,0 +1,1 @@
+export { SentinelError, isSentinelError, type ErrorCode } from "./sentinel-error.js";

@@ -1,0 +1,113 @@
+/**
+ * Turns one raw line of a CI log into what a person would read, and pulls out the CI envelope:
+ * GitHub Actions timestamp prefixes and `##[…]` / `::…::` commands, GitLab runner timestamps,
+ * `section_start`/`section_end` markers, ANSI colour codes and `\r` progress rewrites.
+ */
+
+export type EnvelopeMarker =
+  | { readonly kind: "group-start"; readonly title: string }
+  | { readonly kind: "group-end" }
+  | { readonly kind: "section-start"; readonly name: string }
+  | { readonly kind: "section-end"; readonly name: string };
+
+export interface Annotation {
+  readonly level: "error" | "warning" | "notice";
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly title?: string;
+}
+
+export interface CleanLine {
+  readonly text: string;
+  /** Milliseconds since the epoch, from the line's timestamp prefix. */
+  readonly time?: number;
+  readonly markers: readonly EnvelopeMarker[];
+  readonly annotation?: Annotation;
+}
+
+// GitHub: `2024-05-01T12:00:00.1234567Z `; GitLab (runner ≥ 17 timestamps): `…Z 00O `, `…Z 01E+`.
+const TIMESTAMP = /^\uFEFF?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z)(?: [0-9a-f]{2}[OE]\+?)? ?/;
+const SECTION = /section_(start|end):\d+:([A-Za-z0-9_.-]+)(?:\[[^\]\r\n]*\])?\r?(?:\x1b\[0K)?/g;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+const GITHUB_COMMAND = /^##\[(group|endgroup|error|warning|notice|debug|command|section)\](.*)$/;
+const WORKFLOW_COMMAND = /^::(group|endgroup|error|warning|notice|debug)(?: ([^:]*))?::(.*)$/;
+
+export function cleanLine(raw: string): CleanLine {
+  let text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  while (text.endsWith("\r")) text = text.slice(0, -1);
+  let time: number | undefined;
+  const ts = TIMESTAMP.exec(text);
+  if (ts) {
+    time = parseTimestamp(ts[1] as string);
+    text = text.slice(ts[0].length);
+  }
+  const markers: EnvelopeMarker[] = [];
+  if (text.includes("section_")) {
+    text = text.replace(SECTION, (_m, kind: string, name: string) => {
+      markers.push(kind === "start" ? { kind: "section-start", name } : { kind: "section-end", name });
+      return "";
+    });
+  }
+  const cr = text.lastIndexOf("\r");
+  if (cr >= 0) text = text.slice(cr + 1);
+  if (text.includes("\x1b")) text = text.replace(ANSI, "");
+  let annotation: Annotation | undefined;
+  if (text.startsWith("##[")) {
+    const m = GITHUB_COMMAND.exec(text);
+    if (m) {
+      const kind = m[1] as string;
+      text = m[2] as string;
+      if (kind === "group") markers.push({ kind: "group-start", title: text });
+      else if (kind === "endgroup") markers.push({ kind: "group-end" });
+      else if (kind === "error" || kind === "warning" || kind === "notice") annotation = { level: kind };
+    }
+  } else if (text.startsWith("::")) {
+    const m = WORKFLOW_COMMAND.exec(text);
+    if (m) {
+      const kind = m[1] as string;
+      text = m[3] as string;
+      if (kind === "group") markers.push({ kind: "group-start", title: text });
+      else if (kind === "endgroup") markers.push({ kind: "group-end" });
+      else if (kind === "error" || kind === "warning" || kind === "notice") {
+        annotation = { level: kind, ...parseCommandProperties(m[2] ?? "") };
+      }
+    }
+  }
+  return time === undefined ? { text, markers, annotation } : { text, time, markers, annotation };
+}
+
+function parseTimestamp(iso: string): number | undefined {
+  // Date.parse reads at most milliseconds; GitHub prints seven fractional digits.
+  const trimmed = iso.replace(/\.(\d{3})\d*Z$/, ".$1Z");
+  const t = Date.parse(trimmed);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function parseCommandProperties(props: string): Omit<Annotation, "level"> {
+  const out: { file?: string; line?: number; column?: number; title?: string } = {};
+  for (const part of props.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    const value = unescapeProperty(part.slice(eq + 1));
+    if (key === "file") out.file = value;
+    else if (key === "line") out.line = toPositiveInt(value);
+    else if (key === "col") out.column = toPositiveInt(value);
+    else if (key === "title") out.title = value;
+  }
+  return out;
+}
+
+function unescapeProperty(value: string): string {
+  return value.replace(/%2C/gi, ",").replace(/%3A/gi, ":").replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%25/g, "%");
+}
+
+function toPositiveInt(value: string): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Literals whose presence marks a line the envelope tracker must see. */
+export const ENVELOPE_LITERALS = ["##[", "::group::", "::endgroup::", "::error", "::warning", "::notice", "section_start:", "section_end:"];

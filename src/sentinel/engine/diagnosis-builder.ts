@@ -1,0 +1,147 @@
+import type { Category, Diagnosis, DiagnosisCategory, Evidence, Finding, LogLineRef, StepSummary } from "../model/types.js";
+import { FAILING_CLASSIFICATIONS } from "../model/types.js";
+import { fingerprintOf } from "./fingerprint.js";
+
+/** Below this a finding says "something failed" (an exit code) but not what: it cannot name the category. */
+export const SPECIFIC_CONFIDENCE = 0.5;
+const MAX_FINDINGS = 500;
+const MAX_LAST_ERROR_LINES = 5;
+
+export interface DiagnosisInput {
+  readonly bytes: number;
+  readonly lines: number;
+  readonly candidateLines: number;
+  readonly truncated: boolean;
+  readonly steps: StepSummary[];
+  readonly exitCode?: number;
+}
+
+/**
+ * Accumulates findings as they stream past and settles the verdict at the end. The primary
+ * finding (the one the diagnosis is about) is the most confident failing finding, the earliest
+ * among equals: a tool's own error outranks the runner's "exit code 1" that follows it.
+ */
+export class DiagnosisBuilder {
+  private readonly findings: Finding[] = [];
+  private dropped = 0;
+  private primary: Finding | undefined;
+  private primaryText = "";
+  private evidence: { startLine: number; lines: string[] } | null = null;
+  private readonly categoryCounts: Partial<Record<Category | "unknown", number>> = {};
+  private readonly lastErrorLines: LogLineRef[] = [];
+  private successes = 0;
+  private failing = 0;
+
+  add(f: Finding): boolean {
+    if (this.findings.length < MAX_FINDINGS) this.findings.push(f);
+    else this.dropped++;
+    if (f.classification === "Success") this.successes++;
+    if (!FAILING_CLASSIFICATIONS.has(f.classification)) return false;
+    this.failing++;
+    const key = f.confidence >= SPECIFIC_CONFIDENCE ? (f.category ?? "unknown") : undefined;
+    if (key) this.categoryCounts[key] = (this.categoryCounts[key] ?? 0) + 1;
+    if (!this.primary || f.confidence > this.primary.confidence) {
+      this.primary = f;
+      return true;
+    }
+    return false;
+  }
+
+  /** Called right after `add` returned true, with the cleaned text around the new primary. */
+  setPrimaryContext(text: string, before: string[], after: string[]): void {
+    this.primaryText = text;
+    this.evidence = { startLine: (this.primary?.logLine ?? 0) - before.length, lines: [...before, text, ...after].map(clip) };
+  }
+
+  /** More lines following the primary, when they arrive in a later chunk. */
+  extendEvidence(text: string): void {
+    this.evidence?.lines.push(clip(text));
+  }
+
+  noteErrorLooking(line: LogLineRef): void {
+    this.lastErrorLines.push({ ...line, text: clip(line.text) });
+    if (this.lastErrorLines.length > MAX_LAST_ERROR_LINES) this.lastErrorLines.shift();
+  }
+
+  build(input: DiagnosisInput): Diagnosis {
+    const primary = this.primary;
+    const specific = primary && primary.confidence >= SPECIFIC_CONFIDENCE ? primary : undefined;
+    const exitFailed = input.exitCode !== undefined && input.exitCode !== 0;
+    let status: Diagnosis["status"];
+    if (primary || exitFailed) status = "failed";
+    else if (input.exitCode === 0 || this.successes > 0 || this.lastErrorLines.length === 0) status = "passed";
+    else status = "unknown";
+    const category: DiagnosisCategory = status === "passed" ? "passed" : (specific?.category ?? "unknown");
+    const errors = this.findings.filter((f) => FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE);
+    const tool = specific?.tool ?? null;
+    const confidence = confidenceOf(status, category, specific, this.categoryCounts, this.successes);
+    const evidence: Evidence | null = this.evidence && { startLine: this.evidence.startLine, lines: this.evidence.lines };
+    const fingerprint = status === "passed" ? fingerprintOf("passed", null, [], []) : fingerprintOf(category, tool, errors, this.lastErrorLines);
+    return {
+      schemaVersion: 1,
+      status,
+      category,
+      tool,
+      confidence,
+      summary: summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode),
+      fingerprint,
+      step: primary?.step ?? null,
+      firstErrorLine: primary ? { lineNumber: primary.logLine, text: clip(this.primaryText), ...(primary.step ? { step: primary.step } : {}) } : null,
+      evidence: status === "passed" ? null : evidence,
+      findings: this.findings,
+      categories: { ...this.categoryCounts },
+      lastErrorLines: category === "unknown" ? [...this.lastErrorLines] : [],
+      steps: input.steps,
+      ...(input.exitCode === undefined ? {} : { exitCode: input.exitCode }),
+      stats: { bytes: input.bytes, lines: input.lines, candidateLines: input.candidateLines, truncated: input.truncated, findingsDropped: this.dropped },
+    };
+  }
+}
+
+function clip(text: string): string {
+  return text.length > 500 ? text.slice(0, 500) + "…" : text;
+}
+
+function confidenceOf(
+  status: Diagnosis["status"],
+  category: DiagnosisCategory,
+  primary: Finding | undefined,
+  counts: Partial<Record<string, number>>,
+  successes: number,
+): number {
+  if (status === "passed") return successes > 0 ? 0.9 : 0.6;
+  if (!primary || category === "unknown") return 0;
+  const total = Object.values(counts).reduce((a: number, b) => a + (b ?? 0), 0);
+  const agreement = total === 0 ? 1 : (counts[category] ?? 0) / total;
+  return round(primary.confidence * (0.75 + 0.25 * agreement));
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function summaryOf(
+  status: Diagnosis["status"],
+  category: DiagnosisCategory,
+  tool: string | null,
+  primary: Finding | undefined,
+  errors: readonly Finding[],
+  all: readonly Finding[],
+  exitCode: number | undefined,
+): string {
+  if (status === "passed") {
+    const warnings = all.filter((f) => f.classification === "Warning").length;
+    return warnings > 0 ? `Passed, with ${warnings} warning${warnings === 1 ? "" : "s"}.` : "Passed: no failures found.";
+  }
+  if (category === "unknown") {
+    const what = primary ? `"${primary.message}"` : exitCode !== undefined ? `exit code ${exitCode}` : "the log";
+    return status === "unknown"
+      ? "No sentinel recognised a failure, but the log has error-looking lines; see the last ones."
+      : `Failed (${what}), but no sentinel recognised why; see the last error-looking lines.`;
+  }
+  const files = new Set(errors.map((f) => f.file).filter(Boolean));
+  const where = primary?.file ? ` First: ${primary.file}${primary.line ? `:${primary.line}` : ""}${primary.column ? `:${primary.column}` : ""}` : " First:";
+  const code = primary?.code ? ` ${primary.code}` : "";
+  const count = `${errors.length} error${errors.length === 1 ? "" : "s"}${files.size > 0 ? ` in ${files.size} file${files.size === 1 ? "" : "s"}` : ""}`;
+  return `${category} failure${tool ? ` (${tool})` : ""}: ${count}.${where}${code} ${primary?.message ?? ""}`.trim();
+}

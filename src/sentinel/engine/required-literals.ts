@@ -1,0 +1,294 @@
+/**
+ * Finds literal text that every match of an RE2 pattern must contain, so the engine can skip
+ * lines that contain none of it without running the pattern (the idea behind RE2's and
+ * Google Code Search's prefilters, simplified). The answer is an OR-set: any line a pattern can
+ * match contains at least one of the returned strings, ASCII-lowercased because the prefilter
+ * compares case-folded bytes. When unsure it returns null ("run this pattern on every line"),
+ * which is always correct, only slower.
+ */
+
+const MAX_EXACT = 16;
+const MIN_USEFUL_LENGTH = 3;
+
+interface Info {
+  /** Every string the node can match, when that set is small; null when unknown or too big. */
+  exact: string[] | null;
+  /** An OR-set one of which appears in every match; null when there is none. */
+  req: string[] | null;
+}
+
+const OTHER: Info = { exact: null, req: null };
+const EMPTY: Info = { exact: [""], req: null };
+
+export function requiredLiterals(pattern: string): string[] | null {
+  let info: Info;
+  try {
+    info = new LiteralParser(pattern).parse();
+  } catch {
+    return null;
+  }
+  const best = bestOf([toReq(info), info.req]);
+  return best && best.every((s) => byteLength(s) >= MIN_USEFUL_LENGTH) ? unique(best) : null;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, "utf8");
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function foldAscii(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+function toReq(info: Info): string[] | null {
+  if (!info.exact || info.exact.some((s) => s.length === 0)) return null;
+  return info.exact;
+}
+
+function score(req: string[] | null): number {
+  if (!req || req.length === 0) return -1;
+  const minLen = Math.min(...req.map(byteLength));
+  return minLen * 100 - req.length;
+}
+
+function bestOf(reqs: Array<string[] | null>): string[] | null {
+  let best: string[] | null = null;
+  for (const r of reqs) if (score(r) > score(best)) best = r;
+  return best;
+}
+
+function concat(items: Info[]): Info {
+  let run: string[] | null = [""];
+  const candidates: Array<string[] | null> = [];
+  for (const item of items) {
+    candidates.push(item.req);
+    if (run && item.exact && run.length * item.exact.length <= MAX_EXACT) {
+      const next: string[] = [];
+      for (const a of run) for (const b of item.exact) next.push(a + b);
+      run = unique(next);
+      continue;
+    }
+    candidates.push(toReq({ exact: run, req: null }));
+    run = item.exact ? item.exact : null;
+  }
+  candidates.push(toReq({ exact: run, req: null }));
+  const allExact = items.every((i) => i.exact);
+  const exact = allExact && run && items.length > 0 ? run : null;
+  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates) };
+}
+
+function alternate(alts: Info[]): Info {
+  if (alts.every((a) => a.exact)) {
+    const all = unique(alts.flatMap((a) => a.exact as string[]));
+    if (all.length <= MAX_EXACT) return { exact: all, req: null };
+  }
+  const reqs = alts.map((a) => bestOf([toReq(a), a.req]));
+  if (reqs.some((r) => r === null)) return OTHER;
+  return { exact: null, req: unique(reqs.flatMap((r) => r as string[])) };
+}
+
+function repeat(inner: Info, min: number, max: number): Info {
+  if (min === 0) {
+    if (max === 1 && inner.exact && inner.exact.length < MAX_EXACT) return { exact: unique([...inner.exact, ""]), req: null };
+    return EMPTY_UNKNOWN;
+  }
+  if (min === 1 && max === 1) return inner;
+  return { exact: null, req: bestOf([toReq(inner), inner.req]) };
+}
+
+/** Matches an unknown string that may be empty: no exact set and no requirement. */
+const EMPTY_UNKNOWN: Info = { exact: null, req: null };
+
+class LiteralParser {
+  private pos = 0;
+  constructor(private readonly src: string) {}
+
+  parse(): Info {
+    const info = this.alternation();
+    if (this.pos !== this.src.length) throw new Error("unbalanced");
+    return info;
+  }
+
+  private alternation(): Info {
+    const alts = [this.concatenation()];
+    while (this.src[this.pos] === "|") {
+      this.pos++;
+      alts.push(this.concatenation());
+    }
+    return alts.length === 1 ? (alts[0] as Info) : alternate(alts);
+  }
+
+  private concatenation(): Info {
+    const items: Info[] = [];
+    while (this.pos < this.src.length && this.src[this.pos] !== "|" && this.src[this.pos] !== ")") {
+      items.push(this.quantified(this.atom()));
+    }
+    return concat(items);
+  }
+
+  private quantified(atom: Info): Info {
+    const c = this.src[this.pos];
+    let min: number;
+    let max: number;
+    if (c === "*") [min, max] = [0, Infinity];
+    else if (c === "+") [min, max] = [1, Infinity];
+    else if (c === "?") [min, max] = [0, 1];
+    else if (c === "{") {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.pos));
+      if (!m) return atom;
+      min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
+      this.pos += m[0].length - 1;
+    } else return atom;
+    this.pos++;
+    if (this.src[this.pos] === "?") this.pos++;
+    return this.quantified(repeat(atom, min, max));
+  }
+
+  private atom(): Info {
+    const c = this.src[this.pos++] as string;
+    switch (c) {
+      case "(":
+        return this.group();
+      case "[":
+        return this.charClass();
+      case "\\":
+        return this.escape();
+      case ".":
+        return OTHER;
+      case "^":
+      case "$":
+        return EMPTY;
+      default:
+        return literal(c);
+    }
+  }
+
+  private group(): Info {
+    if (this.src[this.pos] === "?") {
+      const named = /^\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(this.src.slice(this.pos));
+      if (named) this.pos += named[0].length;
+      else {
+        const flags = /^\?[a-zA-Z-]*([:)])/.exec(this.src.slice(this.pos));
+        if (!flags) throw new Error("unsupported group");
+        this.pos += flags[0].length;
+        if (flags[1] === ")") return EMPTY;
+      }
+    }
+    const inner = this.alternation();
+    if (this.src[this.pos] !== ")") throw new Error("unbalanced");
+    this.pos++;
+    return inner;
+  }
+
+  private charClass(): Info {
+    const chars: string[] = [];
+    let negated = false;
+    let simple = true;
+    if (this.src[this.pos] === "^") {
+      negated = true;
+      this.pos++;
+    }
+    let first = true;
+    while (this.pos < this.src.length && (this.src[this.pos] !== "]" || first)) {
+      first = false;
+      let ch = this.src[this.pos++] as string;
+      if (ch === "[" && this.src[this.pos] === ":") {
+        const end = this.src.indexOf(":]", this.pos);
+        if (end < 0) throw new Error("bad class");
+        this.pos = end + 2;
+        simple = false;
+        continue;
+      }
+      if (ch === "\\") {
+        const e = this.src[this.pos++] as string;
+        if (/[A-Za-z0-9]/.test(e)) {
+          const lit = simpleEscape(e);
+          if (lit === null) {
+            simple = false;
+            if (e === "p" || e === "P") this.skipUnicodeClass();
+            continue;
+          }
+          ch = lit;
+        } else ch = e;
+      }
+      if (this.src[this.pos] === "-" && this.src[this.pos + 1] !== "]" && this.pos + 1 < this.src.length) {
+        this.pos++;
+        let hi = this.src[this.pos++] as string;
+        if (hi === "\\") hi = this.src[this.pos++] as string;
+        const span = hi.charCodeAt(0) - ch.charCodeAt(0);
+        if (span < 0 || span > 3) simple = false;
+        else for (let k = 0; k <= span; k++) chars.push(String.fromCharCode(ch.charCodeAt(0) + k));
+        continue;
+      }
+      chars.push(ch);
+    }
+    if (this.src[this.pos] !== "]") throw new Error("unterminated class");
+    this.pos++;
+    if (negated || !simple) return OTHER;
+    const folded = unique(chars.map(foldAscii));
+    if (folded.length === 0 || folded.length > 4 || folded.some((ch) => ch.charCodeAt(0) > 0x7f)) return OTHER;
+    return { exact: folded, req: null };
+  }
+
+  private skipUnicodeClass(): void {
+    if (this.src[this.pos] === "{") {
+      const end = this.src.indexOf("}", this.pos);
+      if (end < 0) throw new Error("bad \\p");
+      this.pos = end + 1;
+    } else this.pos++;
+  }
+
+  private escape(): Info {
+    const e = this.src[this.pos++];
+    if (e === undefined) throw new Error("trailing backslash");
+    if (e === "Q") {
+      const end = this.src.indexOf("\\E", this.pos);
+      const text = end < 0 ? this.src.slice(this.pos) : this.src.slice(this.pos, end);
+      this.pos = end < 0 ? this.src.length : end + 2;
+      return concat([...text].map(literal));
+    }
+    if ("bBAz".includes(e)) return EMPTY;
+    if (e === "p" || e === "P") {
+      this.skipUnicodeClass();
+      return OTHER;
+    }
+    if (e === "x") {
+      const m = /^(\{[0-9a-fA-F]+\}|[0-9a-fA-F]{2})/.exec(this.src.slice(this.pos));
+      if (!m) throw new Error("bad \\x");
+      this.pos += m[0].length;
+      return literal(String.fromCodePoint(parseInt(m[0].replace(/[{}]/g, ""), 16)));
+    }
+    if (/[A-Za-z0-9]/.test(e)) {
+      const lit = simpleEscape(e);
+      return lit === null ? OTHER : literal(lit);
+    }
+    return literal(e);
+  }
+}
+
+function simpleEscape(e: string): string | null {
+  switch (e) {
+    case "n":
+      return "\n";
+    case "t":
+      return "\t";
+    case "r":
+      return "\r";
+    case "f":
+      return "\f";
+    case "v":
+      return "\v";
+    default:
+      return null;
+  }
+}
+
+function literal(c: string): Info {
+  // The prefilter folds ASCII only, so a non-ASCII letter cannot be promised in one case.
+  if (c.charCodeAt(0) > 0x7f && c.toLowerCase() !== c.toUpperCase()) return OTHER;
+  return { exact: [foldAscii(c)], req: null };
+}

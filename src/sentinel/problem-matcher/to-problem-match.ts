@@ -1,0 +1,50 @@
+import { equalsOrdinalIgnoreCase, isNullOrEmpty, isNullOrWhiteSpace, parseInt32Digits, trimDotnet } from "./dotnet-text.js";
+import type { ProblemMatch, ProblemSeverity, RawProblemMatch } from "./types.js";
+
+export type DebugLog = (message: string) => void;
+
+/**
+ * The runner's OutputManager.ConvertToIssue, minus rooting the file (see resolveMatchPath):
+ * returns null where the runner logs no annotation. Messages passed to `debug` are the runner's
+ * own `##[debug]` texts.
+ */
+export function toProblemMatch(raw: RawProblemMatch, debug: DebugLog = () => {}): ProblemMatch | null {
+  if (isNullOrWhiteSpace(raw.message)) {
+    debug("Skipping logging an issue for the matched line because the message is empty.");
+    return null;
+  }
+  const severity = normaliseSeverity(raw.severity);
+  if (severity === undefined) {
+    debug(`Skipped logging an issue for the matched line because the severity '${raw.severity ?? ""}' is not supported.`);
+    return null;
+  }
+  const line = parseNumber(raw.line, "line", debug);
+  const column = parseNumber(raw.column, "column", debug);
+  return {
+    owner: raw.owner,
+    sourceLine: raw.sourceLine,
+    message: raw.message as string,
+    severity,
+    ...(line !== undefined ? { line } : {}),
+    ...(column !== undefined ? { column } : {}),
+    ...(!isNullOrWhiteSpace(raw.code) ? { code: trimDotnet(raw.code as string) } : {}),
+    ...(!isNullOrWhiteSpace(raw.file) ? { file: raw.file as string } : {}),
+    ...(!isNullOrWhiteSpace(raw.fromPath) ? { fromPath: raw.fromPath as string } : {}),
+  };
+}
+
+/** Empty means error; other values are compared ignoring case; anything else is not annotated. */
+export function normaliseSeverity(severity: string | undefined): ProblemSeverity | undefined {
+  if (isNullOrEmpty(severity)) return "error";
+  for (const known of ["error", "warning", "notice"] as const) {
+    if (equalsOrdinalIgnoreCase(severity as string, known)) return known;
+  }
+  return undefined;
+}
+
+function parseNumber(value: string | undefined, name: "line" | "column", debug: DebugLog): number | undefined {
+  if (isNullOrEmpty(value)) return undefined;
+  const parsed = parseInt32Digits(value as string);
+  if (parsed === undefined) debug(`Unable to parse ${name} number '${value}'`);
+  return parsed;
+}

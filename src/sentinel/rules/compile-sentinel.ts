@@ -1,0 +1,109 @@
+import { compilePattern } from "../regex/compile-pattern.js";
+import { isSentinelError } from "../../errors/index.js";
+import { requiredLiterals } from "../engine/required-literals.js";
+import type { Classification } from "../model/types.js";
+import { parseDuration, type SentinelDefinition } from "./schema.js";
+import type { CompiledRegexMatcher, CompiledRoute, CompiledSentinel, CompiledStatefulMatcher, RuleIssue } from "./rule-set.js";
+
+export type Locate = (path: ReadonlyArray<string | number>) => { line?: number; column?: number };
+
+/** Compiles one validated sentinel; a bad pattern drops that matcher and is reported, never thrown. */
+export function compileSentinel(
+  def: SentinelDefinition,
+  file: string,
+  locate: Locate,
+  docPath: ReadonlyArray<string | number> = [],
+): { sentinel: CompiledSentinel; issues: RuleIssue[] } {
+  const issues: RuleIssue[] = [];
+  const tool = def.tool ?? null;
+  const regexMatchers: CompiledRegexMatcher[] = [];
+  const statefulMatchers: CompiledStatefulMatcher[] = [];
+  const seen = new Set<string>();
+  def.matchers.forEach((m, index) => {
+    const where = [...docPath, "matchers", index];
+    const ruleId = `${def.id}/${m.id}`;
+    if (seen.has(m.id)) {
+      issues.push({ file, ...locate([...where, "id"]), code: "E_RULE_DUPLICATE_ID", severity: "error", message: `matcher id "${m.id}" is used twice in sentinel "${def.id}".` });
+      return;
+    }
+    seen.add(m.id);
+    const category = m.category ?? def.category ?? null;
+    const confidence = m.confidence ?? def.confidence;
+    const classification: Classification = m.classification ?? (m.type === "stateful" ? "Anomaly" : "Error");
+    if (m.type === "stateful") {
+      statefulMatchers.push({
+        kind: "stateful",
+        ruleId,
+        sentinelId: def.id,
+        tool,
+        count: m.count,
+        ...(m.within === undefined ? {} : { withinMs: parseDuration(m.within) }),
+        ...(m.withinLines === undefined ? {} : { withinLines: m.withinLines }),
+        of: m.of,
+        classification,
+        category,
+        confidence,
+        ...(m.message === undefined ? {} : { message: m.message }),
+      });
+      return;
+    }
+    try {
+      const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase });
+      const literals = requiredLiterals(m.pattern);
+      if (literals === null && m.action !== "suppress") {
+        issues.push({
+          file,
+          ...locate([...where, "pattern"]),
+          code: "W_PATTERN_NO_LITERAL",
+          severity: "warning",
+          message: `${ruleId}: the pattern has no literal text of 3 or more characters that every match contains, so it runs on every line and slows classification. Add a fixed word to it if you can.`,
+        });
+      }
+      regexMatchers.push({
+        kind: "regex",
+        ruleId,
+        sentinelId: def.id,
+        tool,
+        order: 0,
+        priority: m.priority,
+        pattern,
+        literals,
+        classification,
+        classificationExplicit: m.classification !== undefined,
+        category,
+        confidence,
+        action: m.action,
+        ...(m.transform === undefined ? {} : { transform: m.transform }),
+        continueAfter: m.continue,
+        ...(m.message === undefined ? {} : { message: m.message }),
+      });
+    } catch (error) {
+      if (!isSentinelError(error)) throw error;
+      issues.push({ file, ...locate([...where, "pattern"]), code: error.code, severity: "error", message: error.message });
+    }
+  });
+  const routes: CompiledRoute[] = def.routing.map((r) => ({
+    target: r.target,
+    classifications: r.classifications,
+    windowMs: parseDuration(r.window.duration),
+    min: r.window.min,
+    max: r.window.max,
+    options: r.options ?? {},
+  }));
+  const sentinel: CompiledSentinel = {
+    id: def.id,
+    name: def.name,
+    ...(def.description === undefined ? {} : { description: def.description }),
+    tool,
+    file,
+    kind: "sentinel",
+    sources: def.appliesTo.sources,
+    ...(def.appliesTo.jobs ? { jobs: def.appliesTo.jobs } : {}),
+    ...(def.appliesTo.commands ? { commands: def.appliesTo.commands } : {}),
+    regexMatchers,
+    statefulMatchers,
+    problemMatchers: [],
+    routes,
+  };
+  return { sentinel, issues };
+}

@@ -1,0 +1,54 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
+
+export interface HttpServerDeps {
+  readonly logger: Logger;
+  readonly version: string;
+  /** Probot's webhook middleware, when a GitHub App is configured. */
+  readonly github?: Middleware;
+  /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
+  readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
+  readonly mode: Readonly<Record<string, string>>;
+}
+
+/** The HTTP surface: health and readiness, a status page, and the forge webhook routes. */
+export function createHttpServer(deps: HttpServerDeps): Server {
+  return createServer((req, res) => {
+    handle(req, res, deps).catch((error: unknown) => {
+      deps.logger.error({ err: error, url: req.url }, "request failed");
+      if (!res.headersSent) send(res, 500, { error: "internal error" });
+      else res.end();
+    });
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, { status: "ok", version: deps.version });
+  if (req.method === "GET" && url.pathname === "/readyz") {
+    const failures: Record<string, string> = {};
+    for (const r of deps.readiness ?? []) {
+      try {
+        await r.check();
+      } catch (error) {
+        failures[r.name] = error instanceof Error ? error.message : String(error);
+      }
+    }
+    const ready = Object.keys(failures).length === 0;
+    return send(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", failures });
+  }
+  if (req.method === "GET" && url.pathname === "/") return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
+  if (url.pathname.startsWith("/api/github/")) {
+    if (!deps.github) return send(res, 503, { error: "GitHub App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET." });
+    await deps.github(req, res, () => send(res, 404, { error: "not found" }));
+    return;
+  }
+  send(res, 404, { error: "not found" });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body) + "\n");
+}

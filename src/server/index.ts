@@ -1,0 +1,1 @@
+export { createHttpServer, type HttpServerDeps, type Middleware } from "./create-http-server.js";
