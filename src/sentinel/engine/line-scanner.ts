@@ -98,7 +98,7 @@ export class LineScanner {
   }
 
   private scan(buf: Buffer, limit: number): void {
-    const { delta, flags } = this.pf;
+    const { delta } = this.pf;
     let s = 0;
     let i = 0;
     let lineStart = 0;
@@ -115,7 +115,7 @@ export class LineScanner {
         continue;
       }
       const n = delta[s + buf[i]!]!;
-      const f = flags[n >> 8]!;
+      const f = n & 0xff;
       if (f === FLAG_NONE) {
         s = n;
         i++;

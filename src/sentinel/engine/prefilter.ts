@@ -12,9 +12,12 @@ export const FLAG_NEWLINE = 2;
 export const FLAG_ESCAPE = 3;
 
 export interface Prefilter {
-  /** Transition table: `delta[stateOffset + byte]` is the next state's offset (state * 256). */
+  /**
+   * Transition table: `delta[stateOffset + byte]` is the next state's offset (state * 256) with
+   * the next state's flag in the low 8 bits, so the hot loop reads one table entry per byte.
+   */
   readonly delta: Int32Array;
-  /** Indexed by state offset >> 8. */
+  /** Indexed by state number. */
   readonly flags: Uint8Array;
   /** Literal ids reported by each state (including those reached through failure links). */
   readonly outputs: ReadonlyArray<readonly number[] | undefined>;
@@ -87,6 +90,7 @@ export function buildPrefilter(literals: readonly string[]): Prefilter {
   flags[escapeState] = FLAG_ESCAPE;
   const outputs: Array<number[] | undefined> = out.map((o) => (o.length ? o : undefined));
   outputs.push(undefined, undefined);
+  for (let i = 0; i < delta.length; i++) delta[i] = delta[i]! | flags[delta[i]! >> 8]!;
   return { delta, flags, outputs, literals, stateCount };
 }
 
@@ -100,12 +104,12 @@ export function literalsIn(pf: Prefilter, bytes: Uint8Array, start: number, end:
   let s = 0;
   for (let i = start; i < end; i++) {
     const n = pf.delta[s + bytes[i]!]!;
-    const flag = pf.flags[n >> 8]!;
+    const flag = n & 0xff;
     if (flag === FLAG_ESCAPE) {
       i = skipEscape(bytes, i, end);
       continue;
     }
-    s = flag === FLAG_NEWLINE ? 0 : n;
+    s = flag === FLAG_NEWLINE ? 0 : n & ~0xff;
     const o = pf.outputs[n >> 8];
     if (o) for (const id of o) found.add(id);
   }
