@@ -15,6 +15,8 @@ interface Info {
   exact: string[] | null;
   /** An OR-set one of which appears in every match; null when there is none. */
   req: string[] | null;
+  /** Strings one of which every match ends with (so `(.+\.py):` yields `.py:`); null when unknown. */
+  suffix?: string[] | null;
 }
 
 const OTHER: Info = { exact: null, req: null };
@@ -72,12 +74,12 @@ function concat(items: Info[]): Info {
       continue;
     }
     candidates.push(toReq({ exact: run, req: null }));
-    run = item.exact ? item.exact : null;
+    run = item.exact ? item.exact : (item.suffix ?? null);
   }
   candidates.push(toReq({ exact: run, req: null }));
   const allExact = items.every((i) => i.exact);
   const exact = allExact && run && items.length > 0 ? run : null;
-  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates) };
+  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates), suffix: run && run.every((r) => r.length > 0) ? run : null };
 }
 
 function alternate(alts: Info[]): Info {
@@ -86,8 +88,10 @@ function alternate(alts: Info[]): Info {
     if (all.length <= MAX_EXACT) return { exact: all, req: null };
   }
   const reqs = alts.map((a) => bestOf([toReq(a), a.req]));
-  if (reqs.some((r) => r === null)) return OTHER;
-  return { exact: null, req: unique(reqs.flatMap((r) => r as string[])) };
+  const suffixes = alts.map((a) => a.exact ?? a.suffix ?? null);
+  const suffix = suffixes.every((x) => x && x.every((y) => y.length > 0)) ? unique(suffixes.flatMap((x) => x as string[])) : null;
+  if (reqs.some((r) => r === null)) return { exact: null, req: null, suffix: suffix && suffix.length <= MAX_EXACT ? suffix : null };
+  return { exact: null, req: unique(reqs.flatMap((r) => r as string[])), suffix: suffix && suffix.length <= MAX_EXACT ? suffix : null };
 }
 
 function repeat(inner: Info, min: number, max: number): Info {
@@ -96,7 +100,7 @@ function repeat(inner: Info, min: number, max: number): Info {
     return EMPTY_UNKNOWN;
   }
   if (min === 1 && max === 1) return inner;
-  return { exact: null, req: bestOf([toReq(inner), inner.req]) };
+  return { exact: null, req: bestOf([toReq(inner), inner.req]), suffix: inner.exact ?? inner.suffix ?? null };
 }
 
 /** Matches an unknown string that may be empty: no exact set and no requirement. */
