@@ -28,12 +28,12 @@ describe("the server on embedded defaults", () => {
   it("says GitHub webhooks are off instead of failing silently", async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/api/github/webhooks`, { method: "POST", body: "{}" });
     expect(res.status).toBe(503);
-    expect((await res.json()).error).toMatch(/APP_ID/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/APP_ID/);
   });
 
   it("reports its mode on the index page", async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/`);
-    expect((await res.json()).mode).toEqual({ github: "off", queue: "in-process", store: "pglite" });
+    expect(((await res.json()) as { mode: unknown }).mode).toEqual({ github: "off", queue: "in-process", store: "pglite" });
   });
 });
 
