@@ -38,9 +38,9 @@ const EXAMPLES: readonly Example[] = [
   // Network and registries
   { line: "npm ERR! code EAI_AGAIN", rule: "network/npm-network-code", category: "infra" },
   { line: "npm error code ETIMEDOUT", rule: "network/npm-network-code", category: "infra" },
-  { line: "npm error network request to https://registry.npmjs.org/react failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org", rule: "network/npm-network-detail", category: "infra" },
-  { line: "npm ERR! 503 Service Unavailable - GET https://registry.npmjs.org/react", rule: "network/npm-network-detail", category: "infra" },
-  { line: "npm error 429 Too Many Requests - GET https://registry.npmjs.org/react", rule: "network/npm-network-detail", category: "infra" },
+  { line: "npm error network request to https://registry.example.invalid/react failed, reason: getaddrinfo EAI_AGAIN registry.example.invalid", rule: "network/npm-network-detail", category: "infra" },
+  { line: "npm ERR! 503 Service Unavailable - GET https://registry.example.invalid/react", rule: "network/npm-network-detail", category: "infra" },
+  { line: "npm error 429 Too Many Requests - GET https://registry.example.invalid/react", rule: "network/npm-network-detail", category: "infra" },
   { line: "Error: connect ETIMEDOUT 140.82.112.3:443", rule: "network/socket-error-code", category: "infra" },
   { line: "Error: read ECONNRESET", rule: "network/socket-error-code", category: "infra" },
   { line: "Error: socket hang up", rule: "network/socket-hang-up", category: "infra" },
@@ -48,7 +48,7 @@ const EXAMPLES: readonly Example[] = [
   { line: "fatal: unable to access 'https://github.com/acme/app/': Could not resolve host: github.com", rule: "network/dns", category: "infra" },
   { line: "WARNING: Could not fetch URL https://pypi.org/simple/pip/: There was a problem confirming the ssl certificate: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded with url: /simple/pip/ - skipping", rule: "pip/could-not-fetch-url", category: "infra" },
   { line: "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.github.com', port=443): Max retries exceeded with url: /repos/acme/app (Caused by NewConnectionError('Failed to establish a new connection'))", rule: "network/max-retries", category: "infra" },
-  { line: 'error An unexpected error occurred: "https://registry.yarnpkg.com/react: Request failed \\"502 Bad Gateway\\"".', rule: "network/http-5xx", category: "infra" },
+  { line: 'error An unexpected error occurred: "https://yarn-registry.example.invalid/react: Request failed \\"502 Bad Gateway\\"".', rule: "network/http-5xx", category: "infra" },
   { line: "toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit", rule: "network/http-429", category: "infra" },
   { line: "Error: API rate limit exceeded for installation ID 123456.", rule: "network/api-rate-limit", category: "infra" },
   // Package managers
