@@ -8,6 +8,8 @@
  */
 
 const MAX_EXACT = 16;
+/** How many alternatives a literal set may grow to when a known prefix is appended to it. */
+const MAX_CARRY = 40;
 const MIN_USEFUL_LENGTH = 3;
 
 interface Info {
@@ -17,6 +19,8 @@ interface Info {
   req: string[] | null;
   /** Strings one of which every match ends with (so `(.+\.py):` yields `.py:`); null when unknown. */
   suffix?: string[] | null;
+  /** Strings one of which every match starts with (so `\d+` yields the ten digits); null when unknown. */
+  prefix?: string[] | null;
 }
 
 const OTHER: Info = { exact: null, req: null };
@@ -62,24 +66,39 @@ function bestOf(reqs: Array<string[] | null>): string[] | null {
   return best;
 }
 
+function product(as: readonly string[], bs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of as) for (const b of bs) out.push(a + b);
+  return unique(out);
+}
+
+function nonEmpty(xs: string[] | null | undefined): string[] | null {
+  return xs && xs.length > 0 && xs.every((x) => x.length > 0) ? xs : null;
+}
+
 function concat(items: Info[]): Info {
   let run: string[] | null = [""];
+  let prefix: string[] | null = null;
+  let leading = true;
   const candidates: Array<string[] | null> = [];
   for (const item of items) {
     candidates.push(item.req);
     if (run && item.exact && run.length * item.exact.length <= MAX_EXACT) {
-      const next: string[] = [];
-      for (const a of run) for (const b of item.exact) next.push(a + b);
-      run = unique(next);
+      run = product(run, item.exact);
       continue;
     }
-    candidates.push(toReq({ exact: run, req: null }));
+    // The text so far is followed by one of the item's first strings: `\.py:(\d+)` needs `.py:0`…`.py:9`.
+    const carried = run && item.prefix && run.length * item.prefix.length <= MAX_CARRY ? product(run, item.prefix) : null;
+    candidates.push(toReq({ exact: run, req: null }), toReq({ exact: carried, req: null }));
+    if (leading) prefix = nonEmpty(carried) ?? nonEmpty(run) ?? (run?.every((r) => r === "") ? nonEmpty(item.prefix) : null);
+    leading = false;
     run = item.exact ? item.exact : (item.suffix ?? null);
   }
   candidates.push(toReq({ exact: run, req: null }));
   const allExact = items.every((i) => i.exact);
   const exact = allExact && run && items.length > 0 ? run : null;
-  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates), suffix: run && run.every((r) => r.length > 0) ? run : null };
+  if (leading) prefix = nonEmpty(run);
+  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates), suffix: nonEmpty(run), prefix };
 }
 
 function alternate(alts: Info[]): Info {
@@ -88,10 +107,14 @@ function alternate(alts: Info[]): Info {
     if (all.length <= MAX_EXACT) return { exact: all, req: null };
   }
   const reqs = alts.map((a) => bestOf([toReq(a), a.req]));
-  const suffixes = alts.map((a) => a.exact ?? a.suffix ?? null);
-  const suffix = suffixes.every((x) => x && x.every((y) => y.length > 0)) ? unique(suffixes.flatMap((x) => x as string[])) : null;
-  if (reqs.some((r) => r === null)) return { exact: null, req: null, suffix: suffix && suffix.length <= MAX_EXACT ? suffix : null };
-  return { exact: null, req: unique(reqs.flatMap((r) => r as string[])), suffix: suffix && suffix.length <= MAX_EXACT ? suffix : null };
+  const union = (pick: (a: Info) => string[] | null | undefined): string[] | null => {
+    const sets = alts.map((a) => nonEmpty(a.exact ?? pick(a)));
+    const all = sets.every((x) => x) ? unique(sets.flatMap((x) => x as string[])) : null;
+    return all && all.length <= MAX_EXACT ? all : null;
+  };
+  const edges = { suffix: union((a) => a.suffix), prefix: union((a) => a.prefix) };
+  if (reqs.some((r) => r === null)) return { exact: null, req: null, ...edges };
+  return { exact: null, req: unique(reqs.flatMap((r) => r as string[])), ...edges };
 }
 
 function repeat(inner: Info, min: number, max: number): Info {
@@ -100,7 +123,7 @@ function repeat(inner: Info, min: number, max: number): Info {
     return EMPTY_UNKNOWN;
   }
   if (min === 1 && max === 1) return inner;
-  return { exact: null, req: bestOf([toReq(inner), inner.req]), suffix: inner.exact ?? inner.suffix ?? null };
+  return { exact: null, req: bestOf([toReq(inner), inner.req]), suffix: nonEmpty(inner.exact ?? inner.suffix), prefix: nonEmpty(inner.exact ?? inner.prefix) };
 }
 
 /** Matches an unknown string that may be empty: no exact set and no requirement. */
@@ -209,6 +232,10 @@ class LiteralParser {
       }
       if (ch === "\\") {
         const e = this.src[this.pos++] as string;
+        if (e === "d") {
+          chars.push(...DIGITS);
+          continue;
+        }
         if (/[A-Za-z0-9]/.test(e)) {
           const lit = simpleEscape(e);
           if (lit === null) {
@@ -224,7 +251,7 @@ class LiteralParser {
         let hi = this.src[this.pos++] as string;
         if (hi === "\\") hi = this.src[this.pos++] as string;
         const span = hi.charCodeAt(0) - ch.charCodeAt(0);
-        if (span < 0 || span > 3) simple = false;
+        if (span < 0 || span > 9) simple = false;
         else for (let k = 0; k <= span; k++) chars.push(String.fromCharCode(ch.charCodeAt(0) + k));
         continue;
       }
@@ -234,8 +261,7 @@ class LiteralParser {
     this.pos++;
     if (negated || !simple) return OTHER;
     const folded = unique(chars.map(foldAscii));
-    if (folded.length === 0 || folded.length > 4 || folded.some((ch) => ch.charCodeAt(0) > 0x7f)) return OTHER;
-    return { exact: folded, req: null };
+    return classInfo(folded);
   }
 
   private skipUnicodeClass(): void {
@@ -266,12 +292,22 @@ class LiteralParser {
       this.pos += m[0].length;
       return literal(String.fromCodePoint(parseInt(m[0].replace(/[{}]/g, ""), 16)));
     }
+    if (e === "d") return classInfo(DIGITS);
     if (/[A-Za-z0-9]/.test(e)) {
       const lit = simpleEscape(e);
       return lit === null ? OTHER : literal(lit);
     }
     return literal(e);
   }
+}
+
+const DIGITS = [..."0123456789"];
+
+/** A small class is an exact set; a class of up to ten characters still says how a match starts and ends. */
+function classInfo(chars: string[]): Info {
+  if (chars.length === 0 || chars.length > 10 || chars.some((ch) => ch.charCodeAt(0) > 0x7f)) return OTHER;
+  if (chars.length <= 4) return { exact: chars, req: null };
+  return { exact: null, req: null, prefix: chars, suffix: chars };
 }
 
 function simpleEscape(e: string): string | null {

@@ -1,11 +1,62 @@
 import { describe, expect, it } from "vitest";
 import { buildPrefilter, literalsIn } from "../../../src/sentinel/engine/prefilter.js";
 import { requiredLiterals } from "../../../src/sentinel/engine/required-literals.js";
+import { compilePattern } from "../../../src/sentinel/regex/compile-pattern.js";
+
+/** Deterministic PRNG so a failure names a reproducible case. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+}
+
+interface Gen {
+  readonly source: string;
+  /** A string the piece matches (anchors excepted, so callers still check with the real regex). */
+  readonly sample: () => string;
+}
+
+const pick = (r: () => number, xs: string): string => xs[Math.floor(r() * xs.length)]!;
+
+/** A random regex together with a sampler of strings it matches, so most checks exercise a match. */
+function randomPattern(r: () => number, depth = 0): Gen {
+  const atoms: Array<[string, string]> = [
+    ["a", "a"], ["b", "b"], ["c", "c"], [":", ":"], ["\\.", "."], [".", "aZ:.9 "], ["\\d", "0123456789"],
+    ["[ab]", "ab"], ["[0-9]", "0123456789"], ["[a-e]", "abcde"], ["[^a]", "bcd:1"], ["\\w", "aB1_"], ["B", "B"], ["^", ""], ["$", ""],
+  ];
+  const parts: Gen[] = [];
+  const n = 1 + Math.floor(r() * 6);
+  for (let i = 0; i < n; i++) {
+    let atom: Gen;
+    if (depth < 2 && r() < 0.2) {
+      const [x, y] = [randomPattern(r, depth + 1), randomPattern(r, depth + 1)];
+      atom = { source: `(${x.source}|${y.source})`, sample: () => (r() < 0.5 ? x : y).sample() };
+    } else {
+      const [source, chars] = atoms[Math.floor(r() * atoms.length)]!;
+      atom = { source, sample: () => (chars === "" ? "" : pick(r, chars)) };
+    }
+    const q = r();
+    const inner = atom;
+    const times = (min: number, max: number) => () => {
+      let out = "";
+      for (let k = min + Math.floor(r() * (max - min + 1)); k > 0; k--) out += inner.sample();
+      return out;
+    };
+    if (q < 0.15) atom = { source: `${inner.source}+`, sample: times(1, 3) };
+    else if (q < 0.25) atom = { source: `${inner.source}*`, sample: times(0, 3) };
+    else if (q < 0.3) atom = { source: `${inner.source}?`, sample: times(0, 1) };
+    else if (q < 0.35) atom = { source: `${inner.source}{2,3}`, sample: times(2, 3) };
+    parts.push(atom);
+  }
+  return { source: parts.map((p) => p.source).join(""), sample: () => parts.map((p) => p.sample()).join("") };
+}
 
 describe("required literals of a pattern", () => {
   it.each([
     ["^npm (ERR!|error) code E404", ["npm err! code e404", "npm error code e404"]],
-    ["^(?P<file>[^:\\s]+\\.py):(?P<line>\\d+): (?P<msg>.*)$", [".py:"]],
+    ["^(?P<file>[^:\\s]+\\.py):(?P<line>\\d+): (?P<msg>.*)$", [...Array(10).keys()].map((d) => `.py:${d}`)],
+    ["took (\\d+)ms", [...Array(10).keys()].map((d) => `took ${d}`)],
     ["(?i)heap out of memory", ["heap out of memory"]],
     ["[Ee]rror: (.*)", ["error: "]],
     ["exit code (137|143)", ["exit code 137", "exit code 143"]],
@@ -15,6 +66,32 @@ describe("required literals of a pattern", () => {
 
   it.each(["(a+)+$", "^([^\\s].*)$", "\\d+:\\d+", "a?b?c?"])("answers null (run on every line) for %s", (pattern) => {
     expect(requiredLiterals(pattern)).toBeNull();
+  });
+});
+
+describe("required literals are sound", () => {
+  // Whatever the pattern, a line it matches must contain one of its literals, or the engine would
+  // skip a line it should have matched.
+  it("for thousands of random patterns against random lines", () => {
+    const r = prng(7);
+    const alphabet = "abcdeAB01234:.x ";
+    const failures: string[] = [];
+    let checked = 0;
+    for (let p = 0; p < 3000; p++) {
+      const gen = randomPattern(r);
+      const literals = requiredLiterals(gen.source);
+      if (!literals) continue;
+      const pattern = compilePattern(gen.source, { origin: "fuzz" });
+      for (let k = 0; k < 20; k++) {
+        const noise = () => Array.from({ length: Math.floor(r() * 4) }, () => pick(r, alphabet)).join("");
+        const line = k % 2 === 0 ? gen.sample() : noise() + gen.sample() + noise();
+        if (!pattern.exec(line)) continue;
+        checked++;
+        if (!literals.some((l) => line.toLowerCase().includes(l))) failures.push(`${gen.source} ${JSON.stringify(literals)} missed ${JSON.stringify(line)}`);
+      }
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(1000);
   });
 });
 
