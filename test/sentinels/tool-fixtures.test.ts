@@ -46,23 +46,12 @@ interface Manifest {
  * Expectations the builtin sentinels do not meet, each with the reason. They run as `it.fails`,
  * so a change that meets one turns the run red until the entry is removed.
  *
- * ENGINE: blocked by the engine, not by the rules (see the reason).
  * MULTI-LINE: the expected finding joins facts from lines a variable distance apart (a test's
  *   title and a stack frame further down), which neither a line rule nor a GitHub-style problem
  *   matcher (consecutive lines only) can join.
  * EVIDENCE: the log does not contain what the expectation needs.
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  // ENGINE: a problem matcher's match that completes on a line a regex rule also matched is
-  // dropped, even when every regex rule that matched the line has `continue: true`. The
-  // python-traceback matcher (python.problem-matcher.json) joins `File "<string>", line 1` to
-  // the exception on the next line, but oom-python/memory-error and python/module-not-found
-  // (both `continue: true`) read that same exception line for the category.
-  "killed/memoryerror.log#0": "ENGINE: problem-matcher finding dropped on a line a `continue: true` regex rule matched",
-  "pip/module-not-found.log#0": "ENGINE: problem-matcher finding dropped on a line a `continue: true` regex rule matched",
-  // ENGINE, the same: pytest-collection-error joins `tests/test_client.py:1: in <module>` to the
-  // `E   ModuleNotFoundError` line two lines down, which python/module-not-found also reads.
-  "pytest/collection-error.log#0": "ENGINE: problem-matcher finding dropped on a line a `continue: true` regex rule matched",
   // MULTI-LINE
   "cargo/clippy.log#0": "MULTI-LINE: the lint name (clippy::needless_return) is in a `= help:` note 7+ lines below the message and location",
   "cargo/clippy.log#1": "MULTI-LINE: the lint name (clippy::ptr_arg) is in a `= help:` note 7+ lines below the message and location",
@@ -162,14 +151,12 @@ describe("tool fixtures", () => {
 });
 
 describe("a stateful finding that becomes the primary finding", () => {
-  // ENGINE: the classifier sets the primary finding's text and evidence only for findings read
-  // from a line. A stateful matcher's finding (here pip/retries-exhausted, fired by the second
-  // connection retry) becomes the primary without them, so firstErrorLine.text is "" (or the
-  // previous primary's text) while its lineNumber points at the retry line.
-  it.fails("names the line that fired it as the first error line", async () => {
+  // pip/retries-exhausted fires on the second connection retry and outranks the retry lines.
+  it("names the line that fired it as the first error line", async () => {
     const c = { file: "unreachable-index-retries.log", expect: { category: "infra" as const, findings: [] } };
     const d = await diagnose("pip", { tool: "pip", cases: [] }, c);
     expect(d.category).toBe("infra");
     expect(d.firstErrorLine?.text).toContain("Connection refused");
+    expect(d.evidence?.lines).toContain(d.firstErrorLine?.text);
   });
 });

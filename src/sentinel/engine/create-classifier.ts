@@ -1,5 +1,6 @@
 import type { Diagnosis, Finding, StreamSource } from "../model/types.js";
-import type { CompiledRegexMatcher, CompiledSentinel, RuleSet } from "../rules/rule-set.js";
+import { UNKNOWN_CONFIDENCE } from "../rules/problem-matcher-meta.js";
+import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel, RuleSet } from "../rules/rule-set.js";
 import { ProblemMatcherSet, type ProblemMatch } from "../problem-matcher/index.js";
 import { buildFinding, severityOf, type LineContext } from "./build-finding.js";
 import { cleanLine, ENVELOPE_LITERALS, type Annotation } from "./clean-line.js";
@@ -70,8 +71,14 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   );
   if (options.everyLine || plan.everyLine) scanner.forceNext = Number.MAX_SAFE_INTEGER;
 
+  /** `text` is the line that produced the finding; a stateful finding derived from it names it too. */
   function record(f: Finding, text: string): void {
     steps.count(f.step, f.severity === "error" ? "error" : "warning");
+    accept(f, text);
+    for (const derived of stateful.observe(f)) accept(derived, text);
+  }
+
+  function accept(f: Finding, text: string): void {
     if (builder.add(f)) {
       // The lines after a new primary finding are read as they arrive, so force the next few.
       builder.setPrimaryContext(text, scanner.linesBefore(EVIDENCE_BEFORE).map((r) => cleanLine(r).text), []);
@@ -80,11 +87,6 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
     }
     emit({ type: "finding", finding: f });
     router.observe(f);
-    for (const derived of stateful.observe(f)) {
-      builder.add(derived);
-      emit({ type: "finding", finding: derived });
-      router.observe(derived);
-    }
   }
 
   function onLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
@@ -112,6 +114,9 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
 
     let first: Finding | undefined;
     let suppressed = false;
+    // A regex rule without `continue` claims the line; with `continue`, a problem matcher that
+    // completes on the same line still reports (it may add the file and line the rule lacks).
+    let claimed = false;
     for (const index of [...toTry].sort((a, b) => a - b)) {
       const m = plan.regex[index] as CompiledRegexMatcher;
       const match = m.pattern.exec(line.text);
@@ -123,7 +128,10 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       const f = buildFinding(m, match, ctx, workspaceRoots);
       first ??= f;
       record(f, line.text);
-      if (!m.continueAfter) break;
+      if (!m.continueAfter) {
+        claimed = true;
+        break;
+      }
     }
 
     if (problems && !suppressed) {
@@ -133,9 +141,9 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       }
       if (lookBack >= 0 || problems.inProgress || plan.everyLine) {
         const pm = problems.match(line.text);
-        if (pm && !first) {
-          const f = problemFinding(pm, ctx, plan.problemSentinelByOwner.get(pm.owner), workspaceRoots);
-          first = f;
+        if (pm && !claimed) {
+          const f = problemFinding(pm, ctx, plan.problemByOwner.get(pm.owner), workspaceRoots);
+          first ??= f;
           record(f, line.text);
         }
         if (problems.inProgress) scanner.forceNext = Math.max(scanner.forceNext, 1);
@@ -176,7 +184,7 @@ interface MatchingPlan {
   readonly regex: readonly CompiledRegexMatcher[];
   readonly alwaysRegex: readonly number[];
   readonly problemMatchers: ReadonlyArray<CompiledSentinel["problemMatchers"][number]["definition"]>;
-  readonly problemSentinelByOwner: ReadonlyMap<string, CompiledSentinel>;
+  readonly problemByOwner: ReadonlyMap<string, CompiledProblemMatcher>;
   /** Some rule has no literal at all: every line must be looked at. */
   readonly everyLine: boolean;
 }
@@ -211,11 +219,11 @@ function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPlan {
   });
   let everyLine = alwaysRegex.length > 0;
   const problemMatchers: MatchingPlan["problemMatchers"][number][] = [];
-  const problemSentinelByOwner = new Map<string, CompiledSentinel>();
+  const problemByOwner = new Map<string, CompiledProblemMatcher>();
   for (const s of sentinels) {
     for (const pm of s.problemMatchers) {
       problemMatchers.push(pm.definition);
-      problemSentinelByOwner.set(pm.definition.owner, s);
+      problemByOwner.set(pm.definition.owner, pm);
       // Trigger on the pattern with the best literals; replay the lines before it on a hit.
       const best = bestTrigger(pm.literals);
       if (best < 0) everyLine = true;
@@ -224,7 +232,7 @@ function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPlan {
   }
   for (const lit of ENVELOPE_LITERALS) add(lit.toLowerCase(), { kind: "envelope" });
   for (const lit of ERROR_LOOKING) add(lit, { kind: "error-looking" });
-  return { prefilter: buildPrefilter(literals), targets, regex, alwaysRegex, problemMatchers, problemSentinelByOwner, everyLine };
+  return { prefilter: buildPrefilter(literals), targets, regex, alwaysRegex, problemMatchers, problemByOwner, everyLine };
 }
 
 function bestTrigger(perPattern: ReadonlyArray<readonly string[] | null>): number {
@@ -238,16 +246,16 @@ function bestTrigger(perPattern: ReadonlyArray<readonly string[] | null>): numbe
   return best;
 }
 
-function problemFinding(pm: ProblemMatch, ctx: LineContext, sentinel: CompiledSentinel | undefined, roots: readonly string[]): Finding {
+function problemFinding(pm: ProblemMatch, ctx: LineContext, matcher: CompiledProblemMatcher | undefined, roots: readonly string[]): Finding {
   const classification = pm.severity === "warning" ? "Warning" : pm.severity === "notice" ? "Info" : "Error";
   return {
     ruleId: `problem-matcher.${pm.owner}`,
-    sentinelId: sentinel?.id ?? `problem-matcher.${pm.owner}`,
-    tool: pm.owner,
+    sentinelId: matcher?.sentinelId ?? `problem-matcher.${pm.owner}`,
+    tool: matcher?.meta.tool ?? pm.owner,
     classification,
-    category: null,
+    category: matcher?.meta.category ?? null,
     severity: severityOf(classification),
-    confidence: 0.7,
+    confidence: matcher?.meta.confidence ?? UNKNOWN_CONFIDENCE,
     message: pm.message,
     ...(pm.file ? { file: normalizeFilePath(pm.file, roots) } : {}),
     ...(pm.line === undefined ? {} : { line: pm.line }),

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { parseProblemMatchers } from "../problem-matcher/index.js";
+import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import { sentinelSchema } from "./schema.js";
 import { compileSentinel, type Locate } from "./compile-sentinel.js";
@@ -96,6 +97,7 @@ function loadProblemMatcherFile(value: unknown, file: string): { sentinels: Comp
   const { matchers, errors } = parseProblemMatchers(value, file);
   const issues: RuleIssue[] = errors.map((e) => ({ file, code: "E_PROBLEM_MATCHER", severity: "error" as const, message: `${e.path}: ${e.message}` }));
   const sentinels: CompiledSentinel[] = matchers.map((definition) => {
+    const meta = problemMatcherMeta(definition.owner, readMetaExtension(value, definition.owner, file, issues));
     const literals = definition.patterns.map((p) => requiredLiterals(translateForLiterals(p.regexp.source)));
     if (literals.every((l) => l === null)) {
       issues.push({ file, code: "W_PATTERN_NO_LITERAL", severity: "warning", message: `problem matcher "${definition.owner}" has no literal text in any pattern, so it runs on every line.` });
@@ -103,17 +105,33 @@ function loadProblemMatcherFile(value: unknown, file: string): { sentinels: Comp
     return {
       id: `problem-matcher.${definition.owner}`,
       name: `Problem matcher ${definition.owner}`,
-      tool: definition.owner,
+      tool: meta.tool,
       file,
       kind: "problem-matcher",
       sources: ["shell", "log"],
       regexMatchers: [],
       statefulMatchers: [],
-      problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals }],
+      problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals, meta }],
       routes: [],
     };
   });
   return { sentinels, issues };
+}
+
+/** The optional `sentinel` object of the matcher with this owner; an invalid one is reported and ignored. */
+function readMetaExtension(value: unknown, owner: string, file: string, issues: RuleIssue[]) {
+  const list = (value as { problemMatcher?: unknown }).problemMatcher;
+  if (!Array.isArray(list)) return undefined;
+  const index = list.findIndex((m) => typeof m === "object" && m !== null && (m as { owner?: unknown }).owner === owner);
+  const raw = index < 0 ? undefined : (list[index] as { sentinel?: unknown }).sentinel;
+  if (raw === undefined) return undefined;
+  const parsed = problemMatcherMetaSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const where = ["problemMatcher", index, "sentinel", ...issue.path].join(".");
+    issues.push({ file, code: "E_PROBLEM_MATCHER", severity: "error", message: `${where}: ${issue.message}` });
+  }
+  return undefined;
 }
 
 /** Problem matchers use JavaScript syntax; `\/` is the only common spelling RE2's parser reads differently. */

@@ -1,4 +1,5 @@
 import type { CompiledPattern } from "../regex/compile-pattern.js";
+import type { ProblemMatcherMeta } from "./problem-matcher-meta.js";
 import type { Category, Classification, MatcherAction, RoutingTarget, StreamSource } from "../model/types.js";
 import type { ProblemMatcherDefinition } from "../problem-matcher/index.js";
 
@@ -75,6 +76,8 @@ export interface CompiledProblemMatcher {
   readonly definition: ProblemMatcherDefinition;
   /** Per pattern, its prefilter literals (null: none). */
   readonly literals: ReadonlyArray<readonly string[] | null>;
+  /** What its findings mean to a diagnosis (its `sentinel` property, else known by owner). */
+  readonly meta: ProblemMatcherMeta;
 }
 
 export interface CompiledSentinel {
