@@ -14,13 +14,15 @@ export function classifyCommand(io: CliIo): Command {
     .option("--rules <paths...>", "extra sentinel rule files or directories (YAML, JSON, problem matchers)")
     .option("--no-builtin", "do not load the builtin sentinels")
     .option("--job <name>", "the CI job name, for sentinels that apply to some jobs only")
+    .option("--command <command>", "the command that printed the log, for sentinels that apply to some commands only")
     .option("--max-bytes <n>", "stop reading after this many bytes", (v) => positiveInt(v, "--max-bytes"))
-    .action(async (file: string, opts: { format: string; rules?: string[]; builtin?: boolean; job?: string; maxBytes?: number }) => {
+    .action(async (file: string, opts: { format: string; rules?: string[]; builtin?: boolean; job?: string; command?: string; maxBytes?: number }) => {
       const rules = await loadCliRules(opts, io.stderr);
       const input: Readable = file === "-" ? io.stdin : createReadStream(file);
       const diagnosis = await classifyStream(input, rules, {
         source: "log",
         ...(opts.job ? { jobName: opts.job } : {}),
+        ...(opts.command ? { command: opts.command } : {}),
         ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
       });
       io.stdout.write(opts.format === "json" ? JSON.stringify(diagnosis, null, 2) + "\n" : formatDiagnosisText(diagnosis, io.color));

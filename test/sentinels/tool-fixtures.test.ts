@@ -53,29 +53,7 @@ interface Manifest {
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
   // MULTI-LINE
-  "cargo/clippy.log#0": "MULTI-LINE: the lint name (clippy::needless_return) is in a `= help:` note 7+ lines below the message and location",
-  "cargo/clippy.log#1": "MULTI-LINE: the lint name (clippy::ptr_arg) is in a `= help:` note 7+ lines below the message and location",
-  "cargo/clippy.log#2": "MULTI-LINE: the lint name (clippy::needless_range_loop) is in a `= help:` note 7+ lines below the message and location",
-  "go/test-failure.log#1": "MULTI-LINE: a panic's file:line is in the first non-runtime stack frame, a variable number of lines below the panic",
-  "go/test-failure-verbose.log#1": "MULTI-LINE: a panic's file:line is in the first non-runtime stack frame, a variable number of lines below the panic",
-  "jest/failing.log#0": "MULTI-LINE: the `at … (file:line:col)` frame is a code frame's length below the `● suite › test` title",
-  "jest/failing.log#1": "MULTI-LINE: the `at … (file:line:col)` frame is a code frame's length below the `● suite › test` title",
-  "jest/failing-color.log#0": "MULTI-LINE: the `at … (file:line:col)` frame is a code frame's length below the `● suite › test` title",
-  "jest/failing-color.log#1": "MULTI-LINE: the `at … (file:line:col)` frame is a code frame's length below the `● suite › test` title",
-  "vitest/failing.log#0": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "vitest/failing.log#1": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "vitest/failing.log#2": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "vitest/failing-color.log#0": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "vitest/failing-color.log#1": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "vitest/failing-color.log#2": "MULTI-LINE: the `❯ file:line:col` location follows the error and its diff, below the `FAIL file > test` title",
-  "mocha/failing.log#0": "MULTI-LINE: mocha prints the title over two lines and the stack frame after the assertion's diff",
-  "npm/test.log#0": "MULTI-LINE: the `at … (test.js:5:8)` frame follows the AssertionError and its diff",
-  "npm/test-npm9.log#0": "MULTI-LINE: the `at … (test.js:5:8)` frame follows the AssertionError and its diff",
-  "pnpm/test.log#0": "MULTI-LINE: the `at … (test.js:5:8)` frame follows the AssertionError and its diff",
-  "yarn/test.log#0": "MULTI-LINE: the `at … (test.js:5:8)` frame follows the AssertionError and its diff",
   // EVIDENCE
-  "go/gofmt-list.log": "EVIDENCE: `gofmt -l` prints a bare file name and exits 0; nothing marks it as gofmt's output or as a failure",
-  "go/gofmt-list.log#0": "EVIDENCE: `gofmt -l` prints a bare file name and exits 0; nothing marks it as gofmt's output or as a failure",
   "pip/unreachable-index.log":
     "EVIDENCE: with --retries 0 pip prints only `(from versions: none)`, which an index that lacks the package prints too; we answer dependency",
 };
@@ -96,7 +74,8 @@ function workspaceRoots(manifest: Manifest, c: FixtureCase): string[] {
 
 async function diagnose(dir: string, manifest: Manifest, c: FixtureCase): Promise<Diagnosis> {
   const text = readFileSync(path.join(TOOLS_DIR, dir, c.file), "utf8");
-  return classifyText(text, await loadBuiltinRules(), { workspaceRoots: workspaceRoots(manifest, c) });
+  // As `sentinel watch -- <command>` would: the command that printed the output is known.
+  return classifyText(text, await loadBuiltinRules(), { workspaceRoots: workspaceRoots(manifest, c), ...(c.command ? { command: c.command } : {}) });
 }
 
 function describeFinding(f: ExpectedFinding): string {
@@ -158,5 +137,12 @@ describe("a stateful finding that becomes the primary finding", () => {
     expect(d.category).toBe("infra");
     expect(d.firstErrorLine?.text).toContain("Connection refused");
     expect(d.evidence?.lines).toContain(d.firstErrorLine?.text);
+  });
+});
+
+describe("output that means nothing without its command", () => {
+  it("is not read as gofmt's file list when the command is unknown", async () => {
+    const d = classifyText("main.go\n", await loadBuiltinRules());
+    expect(d.status).toBe("passed");
   });
 });

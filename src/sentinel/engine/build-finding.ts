@@ -48,7 +48,7 @@ export function buildFinding(m: CompiledRegexMatcher, match: PatternMatch, ctx: 
   const severityWord = g.severity?.trim().toLowerCase();
   if (severityWord && SEVERITY_WORDS[severityWord]) classification = SEVERITY_WORDS[severityWord] as Classification;
   let category: Category | null = m.category;
-  let message = g.message?.trim() || (m.message ? fillTemplate(m.message, values) : ctx.text.trim());
+  let message = g.message?.trim() || (m.message ? fillTemplate(m.message, values).trim() : ctx.text.trim());
   let code = g.code?.trim() || undefined;
   let file = g.file?.trim() || undefined;
   const t = m.action === "transform" ? m.transform : undefined;

@@ -2,6 +2,7 @@ import type { Diagnosis, Finding, StreamSource } from "../model/types.js";
 import { UNKNOWN_CONFIDENCE } from "../rules/problem-matcher-meta.js";
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel, RuleSet } from "../rules/rule-set.js";
 import { ProblemMatcherSet, type ProblemMatch } from "../problem-matcher/index.js";
+import { BlockTracker, type BlockContext } from "./block-tracker.js";
 import { buildFinding, severityOf, type LineContext } from "./build-finding.js";
 import { cleanLine, ENVELOPE_LITERALS, type Annotation } from "./clean-line.js";
 import { DiagnosisBuilder } from "./diagnosis-builder.js";
@@ -71,22 +72,33 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   );
   if (options.everyLine || plan.everyLine) scanner.forceNext = Number.MAX_SAFE_INTEGER;
 
-  /** `text` is the line that produced the finding; a stateful finding derived from it names it too. */
-  function record(f: Finding, text: string): void {
+  const blocks = new BlockTracker((m, match, start, context) => record(buildFinding(m, match, start, workspaceRoots), context), EVIDENCE_AFTER);
+
+  /**
+   * `context` is the line that produced the finding (the current one) or, for a finding completed
+   * over several lines, its first line with the lines around it; a stateful finding derived from
+   * it names the same line.
+   */
+  function record(f: Finding, context: string | BlockContext): void {
     steps.count(f.step, f.severity === "error" ? "error" : "warning");
-    accept(f, text);
-    for (const derived of stateful.observe(f)) accept(derived, text);
+    accept(f, context);
+    for (const derived of stateful.observe(f)) accept(derived, context);
   }
 
-  function accept(f: Finding, text: string): void {
+  function accept(f: Finding, context: string | BlockContext): void {
     if (builder.add(f)) {
       // The lines after a new primary finding are read as they arrive, so force the next few.
-      builder.setPrimaryContext(text, scanner.linesBefore(EVIDENCE_BEFORE).map((r) => cleanLine(r).text), []);
-      pendingEvidence = EVIDENCE_AFTER;
-      scanner.forceNext = Math.max(scanner.forceNext, EVIDENCE_AFTER);
+      const { text, before, after } = typeof context === "string" ? { text: context, before: recentLines(), after: [] } : context;
+      builder.setPrimaryContext(text, before, after);
+      pendingEvidence = Math.max(0, EVIDENCE_AFTER - after.length);
+      scanner.forceNext = Math.max(scanner.forceNext, pendingEvidence);
     }
     emit({ type: "finding", finding: f });
     router.observe(f);
+  }
+
+  function recentLines(): string[] {
+    return scanner.linesBefore(EVIDENCE_BEFORE).map((r) => cleanLine(r).text);
   }
 
   function onLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
@@ -100,6 +112,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       pendingEvidence--;
       builder.extendEvidence(line.text);
     }
+    if (blocks.isOpen) blocks.feed(line.text);
 
     const toTry = new Set<number>(plan.alwaysRegex);
     let errorLooking = false;
@@ -124,6 +137,13 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       if (m.action === "suppress") {
         suppressed = true;
         break;
+      }
+      if (m.then) {
+        // The finding is completed by later lines and emitted when its block closes.
+        blocks.open(m, match, ctx, recentLines());
+        claimed ||= !m.continueAfter;
+        if (!m.continueAfter) break;
+        continue;
       }
       const f = buildFinding(m, match, ctx, workspaceRoots);
       first ??= f;
@@ -150,11 +170,12 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       }
     }
 
-    if (!suppressed && !first && line.annotation) {
+    if (blocks.isOpen) scanner.forceNext = Math.max(scanner.forceNext, 1);
+    if (!suppressed && !first && !claimed && line.annotation) {
       first = annotationFinding(line.annotation, ctx, workspaceRoots);
       record(first, line.text);
     }
-    if (!suppressed && !first && errorLooking) builder.noteErrorLooking({ lineNumber, text: line.text, ...(step ? { step } : {}) });
+    if (!suppressed && !first && !claimed && errorLooking) builder.noteErrorLooking({ lineNumber, text: line.text, ...(step ? { step } : {}) });
     if (options.everyLine) emit(first ? { type: "line", lineNumber, text: line.text, finding: first } : { type: "line", lineNumber, text: line.text });
     if (options.everyLine) scanner.forceNext = Number.MAX_SAFE_INTEGER;
   }
@@ -165,6 +186,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
     },
     end(result = {}) {
       scanner.end();
+      blocks.flush();
       router.end();
       return builder.build({
         bytes: scanner.bytesRead,

@@ -48,7 +48,7 @@ export class DiagnosisBuilder {
   }
 
   /** Called right after `add` returned true, with the cleaned text around the new primary. */
-  setPrimaryContext(text: string, before: string[], after: string[]): void {
+  setPrimaryContext(text: string, before: readonly string[], after: readonly string[]): void {
     this.primaryText = text;
     this.evidence = { startLine: (this.primary?.logLine ?? 0) - before.length, lines: [...before, text, ...after].map(clip) };
   }

@@ -3,7 +3,8 @@ import type { CompiledSentinel } from "../rules/rule-set.js";
 
 /**
  * Which sentinels watch a stream: the source must be listed, and job/command globs must match
- * when the stream's job name or command is known (unknown context does not exclude a sentinel).
+ * when the stream's job name or command is known. Unknown context excludes a sentinel only when it
+ * says `whenUnknown: skip`.
  */
 export function selectSentinels(
   sentinels: readonly CompiledSentinel[],
@@ -12,10 +13,14 @@ export function selectSentinels(
   const source = context.source ?? "log";
   return sentinels.filter((s) => {
     if (!s.sources.includes(source)) return false;
-    if (s.jobs && context.jobName !== undefined && !s.jobs.some((g) => globMatch(g, context.jobName as string))) return false;
-    if (s.commands && context.command !== undefined && !s.commands.some((g) => globMatch(g, context.command as string))) return false;
-    return true;
+    return applies(s.jobs, context.jobName, s.whenUnknown) && applies(s.commands, context.command, s.whenUnknown);
   });
+}
+
+function applies(globs: readonly string[] | undefined, value: string | undefined, whenUnknown: "apply" | "skip"): boolean {
+  if (!globs) return true;
+  if (value === undefined) return whenUnknown === "apply";
+  return globs.some((g) => globMatch(g, value));
 }
 
 /** `*` any run of characters, `?` one character; case-insensitive; the whole string must match. */

@@ -1,9 +1,9 @@
-import { compilePattern } from "../regex/compile-pattern.js";
+import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
 import { isSentinelError } from "../../errors/index.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import type { Classification } from "../model/types.js";
 import { parseDuration, type SentinelDefinition } from "./schema.js";
-import type { CompiledRegexMatcher, CompiledRoute, CompiledSentinel, CompiledStatefulMatcher, RuleIssue } from "./rule-set.js";
+import type { CompiledRegexMatcher, CompiledThenStep, CompiledRoute, CompiledSentinel, CompiledStatefulMatcher, RuleIssue } from "./rule-set.js";
 
 export type Locate = (path: ReadonlyArray<string | number>) => { line?: number; column?: number };
 
@@ -19,6 +19,16 @@ export function compileSentinel(
   const regexMatchers: CompiledRegexMatcher[] = [];
   const statefulMatchers: CompiledStatefulMatcher[] = [];
   const seen = new Set<string>();
+  /** Compiles a secondary pattern; a bad one is reported at its own path and drops the matcher. */
+  const compileOrReport = (source: string, origin: string, ignoreCase: boolean, path: ReadonlyArray<string | number>): CompiledPattern | null => {
+    try {
+      return compilePattern(source, { origin, ignoreCase });
+    } catch (error) {
+      if (!isSentinelError(error)) throw error;
+      issues.push({ file, ...locate(path), code: error.code, severity: "error", message: error.message });
+      return null;
+    }
+  };
   def.matchers.forEach((m, index) => {
     const where = [...docPath, "matchers", index];
     const ruleId = `${def.id}/${m.id}`;
@@ -49,6 +59,12 @@ export function compileSentinel(
     }
     try {
       const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase });
+      const then = m.then?.map((step, i) => {
+        const compiled = compileOrReport(step.pattern, `${file}: ${ruleId} then[${i}]`, m.ignoreCase, [...where, "then", i, "pattern"]);
+        return compiled && { pattern: compiled, within: step.within, required: step.required };
+      });
+      const end = m.end === undefined ? undefined : compileOrReport(m.end, `${file}: ${ruleId} end`, m.ignoreCase, [...where, "end"]);
+      if (then?.some((step) => step === null) || end === null) return;
       const literals = requiredLiterals(m.pattern);
       if (literals === null && m.action !== "suppress") {
         issues.push({
@@ -76,6 +92,8 @@ export function compileSentinel(
         ...(m.transform === undefined ? {} : { transform: m.transform }),
         continueAfter: m.continue,
         ...(m.message === undefined ? {} : { message: m.message }),
+        ...(then ? { then: then as CompiledThenStep[] } : {}),
+        ...(end ? { end } : {}),
       });
     } catch (error) {
       if (!isSentinelError(error)) throw error;
@@ -100,6 +118,7 @@ export function compileSentinel(
     sources: def.appliesTo.sources,
     ...(def.appliesTo.jobs ? { jobs: def.appliesTo.jobs } : {}),
     ...(def.appliesTo.commands ? { commands: def.appliesTo.commands } : {}),
+    whenUnknown: def.appliesTo.whenUnknown,
     regexMatchers,
     statefulMatchers,
     problemMatchers: [],

@@ -109,6 +109,7 @@ function loadProblemMatcherFile(value: unknown, file: string): { sentinels: Comp
       file,
       kind: "problem-matcher",
       sources: ["shell", "log"],
+      whenUnknown: "apply",
       regexMatchers: [],
       statefulMatchers: [],
       problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals, meta }],

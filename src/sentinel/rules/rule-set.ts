@@ -41,6 +41,15 @@ export interface CompiledRegexMatcher {
   readonly transform?: TransformSpec;
   readonly continueAfter: boolean;
   readonly message?: string;
+  /** Follow-up lines that complete the finding before it is emitted. */
+  readonly then?: readonly CompiledThenStep[];
+  readonly end?: CompiledPattern;
+}
+
+export interface CompiledThenStep {
+  readonly pattern: CompiledPattern;
+  readonly within: number;
+  readonly required: boolean;
 }
 
 export interface CompiledStatefulMatcher {
@@ -90,6 +99,8 @@ export interface CompiledSentinel {
   readonly sources: readonly StreamSource[];
   readonly jobs?: readonly string[];
   readonly commands?: readonly string[];
+  /** Whether the sentinel runs when the job name or command its globs name is not known. */
+  readonly whenUnknown: "apply" | "skip";
   readonly regexMatchers: readonly CompiledRegexMatcher[];
   readonly statefulMatchers: readonly CompiledStatefulMatcher[];
   readonly problemMatchers: readonly CompiledProblemMatcher[];

@@ -36,6 +36,23 @@ const transformSchema = z
   })
   .describe("Rewrites a finding's fields before it is emitted (action: transform).");
 
+export const MAX_THEN_WITHIN = 1000;
+
+const thenStepSchema = z.strictObject({
+  pattern: z.string().min(1).max(4096).describe("An RE2 pattern; its named groups set the finding's fields (file, line, column, code, message or any name a `message` template uses)."),
+  within: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_THEN_WITHIN)
+    .default(50)
+    .describe("How many lines after the previous match (or the first line) to look for this one."),
+  required: z
+    .boolean()
+    .default(false)
+    .describe("Drop the whole finding when this step never matches. An optional step that does not match within its window is skipped, and the next step is looked for from there."),
+});
+
 const matcherCommon = {
   id,
   description: z.string().max(2000).optional(),
@@ -71,7 +88,25 @@ export const regexMatcherSchema = z.strictObject({
         "file, line, column, severity, code and message fill the finding.",
     ),
   ignoreCase: z.boolean().default(false),
-  message: template.optional().describe("The finding's message when the pattern has no `message` group."),
+  message: template
+    .optional()
+    .describe("The finding's message when the pattern has no `message` group; {group} placeholders may name groups of `then` patterns too."),
+  then: z
+    .array(thenStepSchema)
+    .min(1)
+    .max(10)
+    .optional()
+    .describe(
+      "Follow-up lines that complete the finding (a test's title, then the stack frame with its file and line some lines below). " +
+        "Each step is looked for after the previous one; its named groups set the finding's fields, overriding values from earlier lines. The finding is emitted when " +
+        "every step matched, when `end` matches, or when a step's window runs out.",
+    ),
+  end: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe("With `then`: a line matching this RE2 pattern ends the block early (the finding is emitted with what it has)."),
 });
 
 export const statefulMatcherSchema = z
@@ -137,8 +172,15 @@ export const sentinelSchema = z.strictObject({
       sources: z.array(z.enum(SOURCES)).min(1).default(["shell", "log"]),
       jobs: z.array(z.string().min(1).max(200)).optional().describe("Globs on the CI job name."),
       commands: z.array(z.string().min(1).max(500)).optional().describe("Globs on the command that produced the output."),
+      whenUnknown: z
+        .enum(["apply", "skip"])
+        .default("apply")
+        .describe(
+          "When the stream's job name or command is not known (a downloaded log): `apply` runs the sentinel anyway; `skip` runs it only " +
+            "where the globs are known to match, for output that means nothing without its command (`gofmt -l` lists file names).",
+        ),
     })
-    .default({ sources: ["shell", "log"] }),
+    .default({ sources: ["shell", "log"], whenUnknown: "apply" }),
   matchers: z.array(matcherSchema).min(1).max(500),
   routing: z.array(routeSchema).max(20).default([]),
 });
