@@ -1,0 +1,106 @@
+import { Queue, Worker, type ConnectionOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobName, type JobQueue } from "./job-queue.js";
+
+export interface BullQueueOptions {
+  readonly redisUrl: string;
+  readonly queueName?: string;
+  /** Redis key prefix, so tests and deployments can share one Redis. */
+  readonly prefix?: string;
+  readonly attempts?: number;
+  readonly backoffMs?: number;
+  readonly onError?: (error: unknown, job: { name: string; jobId: string; attempt: number }) => void;
+}
+
+/**
+ * BullMQ on Redis: durable across restarts; a job whose worker dies is found stalled and run
+ * again (BullMQ's lock and stalled-job check); finished ids are kept a day so re-adding one is a no-op.
+ */
+export class BullQueue implements JobQueue {
+  readonly kind = "bullmq" as const;
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+  private readonly connection: ConnectionOptions;
+  private probe: Redis | null = null;
+
+  constructor(private readonly options: BullQueueOptions) {
+    this.connection = connectionFromUrl(options.redisUrl);
+    this.queue = new Queue(options.queueName ?? "sentinel", {
+      connection: this.connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      defaultJobOptions: {
+        attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+        backoff: { type: "exponential", delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
+        removeOnComplete: { age: 24 * 3600, count: 50_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+    this.queue.on("error", () => {});
+  }
+
+  async add<N extends JobName>(name: N, data: JobDataByName[N], { jobId }: { jobId: string }): Promise<void> {
+    await this.queue.add(name, data, { jobId });
+  }
+
+  start(handlers: JobHandlers, options: { concurrency?: number } = {}): void {
+    this.worker = new Worker(
+      this.queue.name,
+      async (job) => {
+        const handler = handlers[job.name as JobName] as ((data: unknown, info: { attempt: number; jobId: string }) => Promise<void>) | undefined;
+        if (!handler) throw new Error(`no handler for job "${job.name}"`);
+        await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "" });
+      },
+      { connection: this.connection, concurrency: options.concurrency ?? 4, ...(this.options.prefix ? { prefix: this.options.prefix } : {}) },
+    );
+    this.worker.on("failed", (job, error) => this.options.onError?.(error, { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));
+    this.worker.on("error", () => {});
+  }
+
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+      if (Object.values(c).every((n) => n === 0)) return;
+      if (Date.now() > deadline) throw new Error(`queue not idle after ${timeoutMs} ms: ${JSON.stringify(c)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async depth(): Promise<number> {
+    const c = await this.queue.getJobCounts("waiting", "delayed", "prioritized");
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  }
+
+  async ping(): Promise<void> {
+    // Its own client that fails fast: BullMQ's connections retry forever, which a probe must not.
+    this.probe ??= new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
+    this.probe.on("error", () => {});
+    if (this.probe.status === "wait" || this.probe.status === "end") await this.probe.connect();
+    await this.probe.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    this.probe?.disconnect();
+  }
+
+  /** Removes every key of this queue (tests). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+}
+
+function connectionFromUrl(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
+    // BullMQ workers block on Redis; retrying forever (the default) is what a worker wants.
+    maxRetriesPerRequest: null,
+  };
+}

@@ -1,0 +1,3 @@
+export { safeJobId, type JobQueue, type JobName, type JobDataByName, type JobHandlers } from "./job-queue.js";
+export { MemoryQueue } from "./memory-queue.js";
+export { BullQueue, type BullQueueOptions } from "./bullmq-queue.js";

@@ -1,0 +1,34 @@
+/** The work Sentinel queues: a recorded delivery to read, a failure to diagnose. */
+export interface JobDataByName {
+  delivery: { deliveryKey: string };
+  diagnose: { failureKey: string };
+}
+export type JobName = keyof JobDataByName;
+
+export type JobHandlers = { [N in JobName]: (data: JobDataByName[N], info: { attempt: number; jobId: string }) => Promise<void> };
+
+export interface JobQueue {
+  readonly kind: "bullmq" | "in-process";
+  /**
+   * Queues a job. The id makes it idempotent: adding an id that is waiting, running or recently
+   * finished does nothing.
+   */
+  add<N extends JobName>(name: N, data: JobDataByName[N], options: { jobId: string }): Promise<void>;
+  /** Starts processing in this process. Failed jobs are retried with exponential backoff. */
+  start(handlers: JobHandlers, options?: { concurrency?: number }): void;
+  /** Resolves when nothing is waiting, delayed or running (for tests and the demo). */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Jobs waiting or delayed. */
+  depth(): Promise<number>;
+  /** Throws when the queue's backend is unreachable (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF_MS = 1000;
+
+/** Job ids are built from delivery and failure keys; BullMQ reserves ':' in ids. */
+export function safeJobId(name: JobName, key: string): string {
+  return `${name}__${key.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}`;
+}

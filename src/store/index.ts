@@ -1,0 +1,4 @@
+export type { Database, Queryable } from "./database.js";
+export { openDatabase } from "./open-database.js";
+export { migrate } from "./migrate.js";
+export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";

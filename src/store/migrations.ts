@@ -1,0 +1,101 @@
+/**
+ * Schema migrations, in order. One list serves PostgreSQL and PGlite; a migration is never edited
+ * once released, only followed by another.
+ */
+export const MIGRATIONS: ReadonlyArray<{ readonly id: number; readonly name: string; readonly sql: string }> = [
+  {
+    id: 1,
+    name: "ingestion",
+    sql: `
+CREATE TABLE deliveries (
+  delivery_key    text PRIMARY KEY,
+  forge           text NOT NULL,
+  event           text NOT NULL,
+  action          text,
+  installation_id text,
+  repo            text,
+  payload         jsonb NOT NULL,
+  received_at     timestamptz NOT NULL DEFAULT now(),
+  enqueued_at     timestamptz,
+  processed_at    timestamptz,
+  outcome         text
+);
+CREATE INDEX deliveries_not_enqueued ON deliveries (received_at) WHERE enqueued_at IS NULL;
+
+CREATE TABLE installations (
+  forge           text NOT NULL,
+  installation_id text NOT NULL,
+  repo_id         text NOT NULL,
+  repo            text NOT NULL,
+  added_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, installation_id, repo_id)
+);
+CREATE INDEX installations_repo ON installations (forge, repo);
+
+CREATE TABLE failures (
+  failure_key     text PRIMARY KEY,
+  forge           text NOT NULL,
+  source          text NOT NULL,
+  repo            text NOT NULL,
+  repo_id         text NOT NULL,
+  installation_id text,
+  sha             text NOT NULL,
+  ref             text,
+  job_id          text,
+  job_name        text NOT NULL,
+  run_id          text,
+  run_attempt     integer,
+  job_url         text,
+  pull_requests   jsonb NOT NULL DEFAULT '[]',
+  from_fork       boolean NOT NULL DEFAULT false,
+  context         jsonb NOT NULL DEFAULT '{}',
+  status          text NOT NULL DEFAULT 'pending',
+  error           text,
+  first_delivery  text NOT NULL,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX failures_commit ON failures (forge, repo, sha);
+
+CREATE TABLE job_outcomes (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  sha             text NOT NULL,
+  job_name        text NOT NULL,
+  job_id          text NOT NULL,
+  conclusion      text NOT NULL,
+  recorded_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, job_id)
+);
+CREATE INDEX job_outcomes_commit_job ON job_outcomes (forge, repo, sha, job_name);
+
+CREATE TABLE diagnoses (
+  failure_key     text PRIMARY KEY REFERENCES failures (failure_key),
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  sha             text NOT NULL,
+  fingerprint     text NOT NULL,
+  status          text NOT NULL,
+  category        text NOT NULL,
+  tool            text,
+  confidence      real NOT NULL,
+  summary         text NOT NULL,
+  flaky           boolean NOT NULL DEFAULT false,
+  truncated       boolean NOT NULL DEFAULT false,
+  diagnosis       jsonb NOT NULL,
+  created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX diagnoses_fingerprint ON diagnoses (fingerprint, created_at);
+CREATE INDEX diagnoses_repo_fingerprint ON diagnoses (forge, repo, fingerprint);
+
+CREATE TABLE sticky_comments (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  pr_number       integer NOT NULL,
+  comment_id      text NOT NULL,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, pr_number)
+);
+`,
+  },
+];

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
+import { migrate, Store, type Database, type FailureRecord } from "../../src/store/index.js";
+import { DATABASES } from "../support/services.js";
+
+const failure = (over: Partial<FailureRecord> = {}): FailureRecord => ({
+  failureKey: "github:1:job:10",
+  forge: "github",
+  source: "workflow_job",
+  repo: "octo/app",
+  repoId: "1",
+  installationId: "5",
+  sha: "a".repeat(40),
+  jobId: "10",
+  jobName: "test",
+  pullRequests: [{ number: 7, fromFork: false }],
+  fromFork: false,
+  context: {},
+  firstDelivery: "github:d-1",
+  ...over,
+});
+
+for (const { name, available, open } of DATABASES) {
+  describe.skipIf(!available)(`the store on ${name}`, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    let store: Store;
+    beforeEach(async () => {
+      ({ db, drop } = await open());
+      store = new Store(db);
+    });
+    afterEach(() => drop());
+
+    it("migrates once: a second run applies nothing", async () => {
+      expect(await migrate(db)).toEqual([]);
+    });
+
+    it("records a delivery once and reports the redelivery", async () => {
+      const d = { deliveryKey: "github:d-1", forge: "github" as const, event: "workflow_job", payload: { a: 1 } };
+      expect(await store.recordDelivery(d)).toBe(true);
+      expect(await store.recordDelivery(d)).toBe(false);
+      expect(await store.getDelivery("github:d-1")).toMatchObject({ event: "workflow_job", payload: { a: 1 }, enqueuedAt: null });
+    });
+
+    it("lists recorded deliveries that never reached the queue", async () => {
+      await store.recordDelivery({ deliveryKey: "k1", forge: "github", event: "e", payload: {} });
+      await store.recordDelivery({ deliveryKey: "k2", forge: "github", event: "e", payload: {} });
+      await store.markEnqueued("k2");
+      expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["k1"]);
+    });
+
+    it("records one failure however many event kinds report it", async () => {
+      expect(await store.recordFailure(failure())).toBe(true);
+      expect(await store.recordFailure(failure({ source: "check_run", firstDelivery: "github:d-2" }))).toBe(false);
+      expect(await store.getFailure("github:1:job:10")).toMatchObject({ source: "workflow_job", status: "pending", pullRequests: [{ number: 7 }] });
+    });
+
+    it("marks a job that passed and failed on one commit as flaky", async () => {
+      const o = { forge: "github" as const, repo: "octo/app", sha: "s", jobName: "test" };
+      await store.recordJobOutcome({ ...o, jobId: "1", conclusion: "failure" });
+      expect(await store.isFlaky("github", "octo/app", "s", "test")).toBe(false);
+      await store.recordJobOutcome({ ...o, jobId: "2", conclusion: "success" });
+      expect(await store.isFlaky("github", "octo/app", "s", "test")).toBe(true);
+    });
+
+    it("answers where a fingerprint was seen before", async () => {
+      const d = classifyText("src/a.ts(1,2): error TS2322: Type 'string' is not assignable to type 'number'.\n", await loadBuiltinRules());
+      for (const [key, sha, repo] of [["k1", "s1", "octo/app"], ["k2", "s2", "octo/app"], ["k3", "s2", "octo/app"], ["k4", "s9", "octo/other"]] as const) {
+        const f = failure({ failureKey: key, sha, repo });
+        await store.recordFailure(f);
+        await store.saveDiagnosis(f, d, false);
+      }
+      expect(await store.fingerprintHistory("github", "octo/app", d.fingerprint)).toMatchObject({ occurrences: 3, commits: 2, otherRepos: 1 });
+    });
+
+    it("keeps one sticky comment id per pull request", async () => {
+      await store.setStickyComment("github", "octo/app", 7, "100");
+      await store.setStickyComment("github", "octo/app", 7, "101");
+      expect(await store.getStickyComment("github", "octo/app", 7)).toBe("101");
+    });
+
+    it("finds the diagnosed failures of a pull request", async () => {
+      const d = classifyText("npm error code E404\n", await loadBuiltinRules());
+      await store.recordFailure(failure());
+      await store.saveDiagnosis(failure(), d, false);
+      await store.recordFailure(failure({ failureKey: "other", pullRequests: [{ number: 8, fromFork: false }] }));
+      await store.saveDiagnosis(failure({ failureKey: "other" }), d, false);
+      expect((await store.diagnosesForPullRequest("github", "octo/app", 7)).map((x) => x.failure.failureKey)).toEqual(["github:1:job:10"]);
+    });
+  });
+}
