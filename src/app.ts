@@ -1,19 +1,23 @@
 import type { Probot } from "probot";
-
-/** CI results that mean "a job failed"; ingestion (issue #3) turns them into diagnoses. */
-export const FAILURE_EVENTS = ["workflow_job.completed", "workflow_run.completed", "check_run.completed", "check_suite.completed"] as const;
+import { GITHUB_EVENTS, ingestDelivery, type IngestDeps } from "./ingest/index.js";
 
 /**
- * The Probot application function. For now it receives and logs failed-CI events; the ingestion
- * queue and the diagnosis surfaces hang off these handlers as they land.
+ * The Probot application: each subscribed event is recorded and queued, nothing more, so GitHub
+ * gets its answer in milliseconds. Probot has verified the signature before this runs.
  */
-export default function sentinelApp(app: Probot): void {
-  app.on([...FAILURE_EVENTS], async (context) => {
-    const payload = context.payload as { action?: string; repository?: { full_name?: string } } & Record<string, { conclusion?: string | null } | undefined>;
-    const subject = payload.workflow_job ?? payload.workflow_run ?? payload.check_run ?? payload.check_suite;
-    context.log.info(
-      { event: context.name, delivery: context.id, repository: payload.repository?.full_name, conclusion: subject?.conclusion ?? null },
-      "CI completion received",
-    );
-  });
+export function createSentinelApp(deps: IngestDeps) {
+  return (app: Probot): void => {
+    app.on([...GITHUB_EVENTS], async (context) => {
+      const payload = context.payload as { action?: string; installation?: { id: number }; repository?: { full_name?: string } };
+      await ingestDelivery(deps, {
+        deliveryKey: `github:${context.id}`,
+        forge: "github",
+        event: context.name,
+        action: payload.action ?? null,
+        installationId: payload.installation ? String(payload.installation.id) : null,
+        repo: payload.repository?.full_name ?? null,
+        payload: context.payload,
+      });
+    });
+  };
 }

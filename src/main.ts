@@ -1,33 +1,114 @@
-import { pino } from "pino";
-import { createNodeMiddleware, createProbot } from "probot";
-import sentinelApp from "./app.js";
+import { pino, type Logger } from "pino";
+import { createNodeMiddleware, createProbot, type Probot } from "probot";
+import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
+import { createGithubClients, githubApiBaseUrl, GitlabForge } from "./forge/index.js";
+import type { Forges } from "./ingest/index.js";
+import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
+import { createGitlabWebhook } from "./server/gitlab-webhook.js";
+import { openDatabase, Store, type Database } from "./store/index.js";
+import { startWorker } from "./worker/start-worker.js";
+
+export interface Running {
+  readonly port: number;
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly probot: Probot | null;
+  close(): Promise<void>;
+}
+
+export type Role = "all" | "server" | "worker";
 
 /**
  * Composition root: the one place that reads the environment. With nothing configured it runs on
- * embedded defaults (no GitHub App, no Redis, no PostgreSQL) and still serves /healthz.
+ * embedded defaults (PGlite in .sentinel/, the in-process queue, no forge) and still serves
+ * /healthz. SENTINEL_ROLE picks what this process does: `server` (webhooks only), `worker`
+ * (queue jobs only), or `all` (both, the default).
  */
-export async function startFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<{ close(): Promise<void>; port: number }> {
-  const logger = pino({ level: env.LOG_LEVEL ?? "info", redact: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']"] });
-  const port = Number(env.PORT ?? 3000);
-  const host = env.HOST ?? "127.0.0.1";
+export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: { fetch?: typeof fetch } = {}): Promise<Running> {
+  const logger = pino({ level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "token", "*.token"], censor: "[redacted]" } });
+  const role = parseRole(env.SENTINEL_ROLE);
+  const db = await openStoreDatabase(env);
+  const store = new Store(db);
+  const queue: JobQueue = env.REDIS_URL
+    ? new BullQueue({ redisUrl: env.REDIS_URL, ...(env.SENTINEL_QUEUE_PREFIX ? { prefix: env.SENTINEL_QUEUE_PREFIX } : {}), onError: (err, job) => logger.warn({ err, job }, "queue job failed") })
+    : new MemoryQueue({ onError: (err, job) => logger.warn({ err: err instanceof Error ? err.message : err, job }, "queue job failed") });
+
+  let probot: Probot | null = null;
   let github: Middleware | undefined;
   if (env.APP_ID && env.PRIVATE_KEY && env.WEBHOOK_SECRET) {
     // createProbot reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST and GHE_PROTOCOL itself.
-    github = (await createNodeMiddleware(sentinelApp, { probot: createProbot({ env }) })) as Middleware;
+    probot = createProbot({ env: { ...env, REDIS_URL: undefined } });
+    github = (await createNodeMiddleware(createSentinelApp({ store, queue, logger }), { probot })) as Middleware;
   } else {
     logger.warn({ missing: ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"].filter((k) => !env[k]) }, "GitHub App not configured: GitHub webhooks are off");
   }
-  const mode = { github: github ? "on" : "off", queue: env.REDIS_URL ? "redis" : "in-process", store: env.DATABASE_URL ? "postgres" : "pglite" };
-  const server = createHttpServer({ logger, version: VERSION, mode, ...(github ? { github } : {}) });
+  const gitlab = env.GITLAB_WEBHOOK_SECRET ? (createGitlabWebhook({ store, queue, logger, secret: env.GITLAB_WEBHOOK_SECRET }) as Middleware) : undefined;
+  if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET unset): GitLab hooks are off");
+
+  const forges = createForges(env, probot, logger, overrides.fetch);
+  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+
+  const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
+  const server = createHttpServer({
+    logger,
+    version: VERSION,
+    mode,
+    readiness: [
+      { name: "database", check: async () => void (await db.query("SELECT 1")) },
+      { name: "queue", check: () => queue.ping() },
+    ],
+    ...(github ? { github } : {}),
+    ...(gitlab ? { gitlab } : {}),
+  });
+  const port = Number(env.PORT ?? 3000);
+  const host = env.HOST ?? "127.0.0.1";
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
   logger.info({ url: `http://${host}:${actualPort}`, mode }, "sentinel is listening");
   return {
     port: actualPort,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    store,
+    queue,
+    probot,
+    async close() {
+      worker?.stop();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await queue.close();
+      await db.close();
+    },
+  };
+}
+
+function parseRole(value: string | undefined): Role {
+  if (value === undefined || value === "") return "all";
+  if (value === "all" || value === "server" || value === "worker") return value;
+  throw new Error(`SENTINEL_ROLE must be all, server or worker, not "${value}"`);
+}
+
+async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
+  if (env.DATABASE_URL) return openDatabase({ url: env.DATABASE_URL });
+  const dir = env.SENTINEL_DATA_DIR ?? ".sentinel/pglite";
+  return openDatabase(dir === ":memory:" ? {} : { dataDir: dir });
+}
+
+function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, fetchImpl?: typeof fetch): Forges {
+  const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl) : null;
+  const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
+  return {
+    async client(target) {
+      if (target.forge === "github") {
+        if (!github) throw new Error("a GitHub failure arrived but the GitHub App is not configured");
+        return github.client(target.repo, target.installationId);
+      }
+      if (!env.GITLAB_TOKEN) {
+        logger.error("GITLAB_TOKEN is not set: Sentinel cannot read GitLab job traces");
+        throw new Error("GITLAB_TOKEN is not set");
+      }
+      return GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo);
+    },
   };
 }
 

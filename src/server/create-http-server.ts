@@ -8,6 +8,8 @@ export interface HttpServerDeps {
   readonly version: string;
   /** Probot's webhook middleware, when a GitHub App is configured. */
   readonly github?: Middleware;
+  /** The GitLab hook endpoint, when a GitLab webhook secret is configured. */
+  readonly gitlab?: Middleware;
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
@@ -42,11 +44,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
   if (req.method === "GET" && url.pathname === "/") return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
   if (url.pathname.startsWith("/api/github/")) {
     if (!deps.github) return send(res, 503, { error: "GitHub App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET." });
+    // GitHub caps payloads at 25 MB; refuse larger bodies before Probot buffers them.
+    if (Number(req.headers["content-length"] ?? 0) > MAX_GITHUB_BODY) {
+      req.resume();
+      return send(res, 413, { error: `body larger than ${MAX_GITHUB_BODY} bytes` });
+    }
     await deps.github(req, res, () => send(res, 404, { error: "not found" }));
+    return;
+  }
+  if (url.pathname === "/api/gitlab/webhook") {
+    if (!deps.gitlab) return send(res, 503, { error: "GitLab is not configured: set GITLAB_WEBHOOK_SECRET (and GITLAB_TOKEN, GITLAB_URL for self-managed GitLab)." });
+    await deps.gitlab(req, res);
     return;
   }
   send(res, 404, { error: "not found" });
 }
+
+export const MAX_GITHUB_BODY = 25 * 1024 * 1024;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });

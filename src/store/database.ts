@@ -11,5 +11,11 @@ export interface Database extends Queryable {
   readonly kind: "postgres" | "pglite";
   /** Runs `fn` in one transaction: all of it is written or none of it. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a lock named `key`, across every process using this database (a
+   * PostgreSQL advisory lock; PGlite has one process, so an in-process lock). `fn` must not wait
+   * on another lock of the same database.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -88,6 +88,15 @@ CREATE TABLE diagnoses (
 CREATE INDEX diagnoses_fingerprint ON diagnoses (fingerprint, created_at);
 CREATE INDEX diagnoses_repo_fingerprint ON diagnoses (forge, repo, fingerprint);
 
+CREATE TABLE commit_reports (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  sha             text NOT NULL,
+  report_id       text NOT NULL,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, sha)
+);
+
 CREATE TABLE sticky_comments (
   forge           text NOT NULL,
   repo            text NOT NULL,

@@ -3,6 +3,7 @@ import type { Database, Queryable } from "./database.js";
 
 /** Embedded PostgreSQL (PGlite) in a data folder, or in memory when `dataDir` is omitted. */
 export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
+  const locks = new KeyedMutex();
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const run = async <Row>(target: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) => {
     const result = await target.query<Row>(sql, params as unknown[] | undefined);
@@ -12,6 +13,24 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
     kind: "pglite",
     query: (sql, params) => run(db, sql, params),
     transaction: (fn) => db.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) } satisfies Queryable)),
+    withLock: (key, fn) => locks.run(key, fn),
     close: () => db.close(),
   };
+}
+
+/** Serialises callers per key within this process. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.catch(() => {}).then(fn);
+    const tail = result.catch(() => {});
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
 }

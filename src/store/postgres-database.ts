@@ -29,6 +29,19 @@ export function createPostgresDatabase(connectionString: string, options: { max?
         client.release();
       }
     },
+    async withLock(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }

@@ -42,7 +42,7 @@ export interface FailureRecord {
 }
 
 export interface StoredFailure extends FailureRecord {
-  readonly status: "pending" | "diagnosed" | "error";
+  readonly status: "pending" | "diagnosed" | "ignored" | "error";
   readonly error: string | null;
 }
 
@@ -222,6 +222,32 @@ export class Store {
       `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
        WHERE f.forge = $1 AND f.repo = $2 AND f.pull_requests @> $3::jsonb ORDER BY f.created_at`,
       [forge, repo, JSON.stringify([{ number: prNumber }])],
+    );
+    return rows.map((r) => ({ failure: toFailure(r), diagnosis: r.d_diagnosis as Diagnosis, flaky: Boolean(r.d_flaky) }));
+  }
+
+  async getCommitReport(forge: Forge, repo: string, sha: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ report_id: string }>("SELECT report_id FROM commit_reports WHERE forge = $1 AND repo = $2 AND sha = $3", [forge, repo, sha]);
+    return rows[0]?.report_id ?? null;
+  }
+
+  async setCommitReport(forge: Forge, repo: string, sha: string, reportId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO commit_reports (forge, repo, sha, report_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (forge, repo, sha) DO UPDATE SET report_id = EXCLUDED.report_id, updated_at = now()`,
+      [forge, repo, sha, reportId],
+    );
+  }
+
+  async setPullRequests(failureKey: string, prs: readonly PullRequestRef[], fromFork: boolean): Promise<void> {
+    await this.db.query("UPDATE failures SET pull_requests = $2::jsonb, from_fork = $3, updated_at = now() WHERE failure_key = $1", [failureKey, JSON.stringify(prs), fromFork]);
+  }
+
+  async diagnosesOnCommit(forge: Forge, repo: string, sha: string): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
+       WHERE f.forge = $1 AND f.repo = $2 AND f.sha = $3 ORDER BY f.created_at`,
+      [forge, repo, sha],
     );
     return rows.map((r) => ({ failure: toFailure(r), diagnosis: r.d_diagnosis as Diagnosis, flaky: Boolean(r.d_flaky) }));
   }

@@ -15,7 +15,7 @@ function sign(body: string): string {
 describe("the server on embedded defaults", () => {
   let server: Awaited<ReturnType<typeof startFromEnv>>;
   beforeAll(async () => {
-    server = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent" });
+    server = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:" });
   });
   afterAll(() => server.close());
 
@@ -33,7 +33,7 @@ describe("the server on embedded defaults", () => {
 
   it("reports its mode on the index page", async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/`);
-    expect(((await res.json()) as { mode: unknown }).mode).toEqual({ github: "off", queue: "in-process", store: "pglite" });
+    expect(((await res.json()) as { mode: unknown }).mode).toEqual({ role: "all", github: "off", gitlab: "off", queue: "in-process", store: "pglite" });
   });
 });
 
@@ -41,7 +41,7 @@ describe("the server as a GitHub App (Probot)", () => {
   let server: Awaited<ReturnType<typeof startFromEnv>>;
   beforeAll(async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    server = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET });
+    server = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET });
   });
   afterAll(() => server.close());
 

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** Logs are read up to this many bytes unless the repository says otherwise. */
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
+const MAX_LOG_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * `.github/sentinel.yml` / `.gitlab/sentinel.yml`: what Sentinel applies to a repository. Read
+ * from the default branch only, so a pull request cannot change what Sentinel does to it.
+ * (Policy, modes and approvals extend this file in a later version.)
+ */
+export const repoConfigSchema = z
+  .strictObject({
+    sentinels: z
+      .strictObject({
+        files: z.array(z.string().min(1).max(500)).max(20).default([]).describe("Sentinel rule files in this repository (YAML, JSON or problem matchers), read from the default branch."),
+        disable: z.array(z.string().min(1).max(64)).max(200).default([]).describe("Ids of builtin sentinels to turn off."),
+      })
+      .default({ files: [], disable: [] }),
+    logs: z
+      .strictObject({
+        maxBytes: z.number().int().min(1024).max(MAX_LOG_BYTES).default(DEFAULT_MAX_LOG_BYTES).describe("Stop reading a job log after this many bytes; the diagnosis says it was truncated."),
+      })
+      .default({ maxBytes: DEFAULT_MAX_LOG_BYTES }),
+    report: z
+      .strictObject({
+        checkRun: z.boolean().default(true).describe("Publish a check run (GitHub) or commit status (GitLab) per diagnosed failure."),
+        comment: z.boolean().default(true).describe("Keep one sticky comment on the pull/merge request."),
+      })
+      .default({ checkRun: true, comment: true }),
+    ignore: z
+      .strictObject({
+        jobs: z.array(z.string().min(1).max(200)).max(100).default([]).describe("Globs on job names Sentinel leaves alone."),
+      })
+      .default({ jobs: [] }),
+  })
+  .describe("Sentinel's repository configuration.");
+
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+/** Validates a parsed config value: the config, or the safe defaults plus the reasons. */
+export function parseRepoConfig(value: unknown, file: string): { config: RepoConfig; errors: string[] } {
+  if (value === undefined || value === null) return { config: DEFAULT_REPO_CONFIG, errors: [] };
+  // `_extends` is resolved by the loader before this runs; whatever remains of it is not ours.
+  const own = typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== "_extends")) : value;
+  const parsed = repoConfigSchema.safeParse(own);
+  if (parsed.success) return { config: parsed.data, errors: [] };
+  return {
+    config: DEFAULT_REPO_CONFIG,
+    errors: parsed.error.issues.map((i) => `${file}: ${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`),
+  };
+}

@@ -1,0 +1,201 @@
+import type { Octokit } from "@octokit/core";
+import type { PullRequestRef } from "../../store/index.js";
+import { STICKY_MARKER, type Annotation, type CommitReport, type FailedJob, type ForgeClient } from "../forge-client.js";
+
+/** The check-runs API takes at most 50 annotations per request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+export const CONFIG_PATH = ".github/sentinel.yml";
+const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
+
+type RestOctokit = Octokit & {
+  paginate: <T>(route: string, params: Record<string, unknown>) => Promise<T[]>;
+  config: { get: (params: { owner: string; repo: string; path: string; defaults?: unknown }) => Promise<{ config: unknown; files: Array<{ path: string; config: unknown }> }> };
+};
+
+/** GitHub, through an installation token scoped to this one repository. */
+export class GithubForge implements ForgeClient {
+  readonly forge = "github" as const;
+  private readonly owner: string;
+  private readonly name: string;
+
+  constructor(
+    private readonly octokit: RestOctokit,
+    readonly repo: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    const [owner, name] = repo.split("/");
+    if (!owner || !name) throw new Error(`not an owner/name repository: ${repo}`);
+    this.owner = owner;
+    this.name = name;
+  }
+
+  async streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    // The API answers with a redirect to short-lived blob storage. Following it ourselves keeps
+    // the installation token off that other host and lets the body stream instead of buffering.
+    const res = await this.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
+      owner: this.owner,
+      repo: this.name,
+      job_id: Number(jobId),
+      request: { redirect: "manual", parseSuccessResponseBody: false, ...(signal ? { signal } : {}) },
+    });
+    const location = (res.headers as Record<string, string | undefined>).location;
+    if (res.status >= 300 && res.status < 400 && location) {
+      const blob = await this.fetchImpl(location, { ...(signal ? { signal } : {}) });
+      if (!blob.ok || !blob.body) throw new Error(`job log download failed: HTTP ${blob.status}`);
+      return blob.body as unknown as AsyncIterable<Uint8Array>;
+    }
+    const body = res.data as unknown;
+    if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") return body as AsyncIterable<Uint8Array>;
+    if (typeof body === "string") return (async function* () { yield Buffer.from(body); })();
+    throw new Error(`job log download failed: HTTP ${res.status} without a redirect`);
+  }
+
+  async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
+    const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: this.owner, repo: this.name, commit_sha: sha });
+    const prs = data as Array<{ number: number; state: string; head: { sha: string; repo: { full_name: string } | null } }>;
+    return prs
+      .filter((pr) => pr.state === "open" && pr.head.sha === sha)
+      .map((pr) => ({ number: pr.number, fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== this.repo.toLowerCase() }));
+  }
+
+  async readConfig(): Promise<{ path: string; text: string | null; value?: unknown; error?: string }> {
+    // Probot's config plugin resolves `_extends` (org-wide defaults, the org's .github repository)
+    // and reads the default branch.
+    try {
+      const { config, files } = await this.octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
+      const found = files.some((f) => f.config !== null && f.config !== undefined);
+      return found ? { path: CONFIG_PATH, text: null, value: config } : { path: CONFIG_PATH, text: null };
+    } catch (error) {
+      // The plugin throws for YAML it cannot parse; that is the repository's problem to see, not ours.
+      const message = error instanceof Error ? error.message : String(error);
+      if ((error as { status?: number }).status !== undefined) throw error;
+      return { path: CONFIG_PATH, text: null, error: message.replace("[@probot/octokit-plugin-config] ", "") };
+    }
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: this.owner, repo: this.name, path });
+      const file = data as { type?: string; content?: string; encoding?: string };
+      if (file.type !== "file" || typeof file.content !== "string") return null;
+      return Buffer.from(file.content, (file.encoding as BufferEncoding) ?? "base64").toString("utf8");
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return null;
+      throw error;
+    }
+  }
+
+  async failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]> {
+    if (what === "workflow_run") {
+      const jobs = await this.octokit.paginate<{ id: number; name: string; conclusion: string | null; html_url: string | null; run_attempt?: number }>(
+        "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+        { owner: this.owner, repo: this.name, run_id: Number(id), filter: "latest", per_page: 100 },
+      );
+      return jobs
+        .filter((j) => FAILED.has(j.conclusion ?? ""))
+        .map((j) => ({ jobId: String(j.id), jobName: j.name, jobUrl: j.html_url, runAttempt: j.run_attempt ?? null, hasLog: true, context: { actions: true, conclusion: j.conclusion } }));
+    }
+    if (what === "check_suite") {
+      const runs = await this.octokit.paginate<{ id: number; name: string; conclusion: string | null; details_url: string | null; html_url: string | null; app?: { slug?: string }; output?: unknown }>(
+        "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
+        { owner: this.owner, repo: this.name, check_suite_id: Number(id), per_page: 100 },
+      );
+      return runs
+        .filter((r) => FAILED.has(r.conclusion ?? "") && r.name !== "Sentinel")
+        .map((r) => ({ jobId: String(r.id), jobName: r.name, jobUrl: r.details_url ?? r.html_url, runAttempt: null, hasLog: false, context: { actions: false, conclusion: r.conclusion, app: r.app?.slug ?? null, output: r.output ?? null } }));
+    }
+    return [];
+  }
+
+  async checkOutputText(checkId: string, output: unknown): Promise<string> {
+    const o = (output ?? {}) as { title?: string | null; summary?: string | null; text?: string | null };
+    const annotations = await this.octokit.paginate<{ path: string; start_line: number; start_column?: number | null; annotation_level: string; message: string; title?: string | null }>(
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+      { owner: this.owner, repo: this.name, check_run_id: Number(checkId), per_page: 100 },
+    );
+    // Annotations become the `::error file=…` lines the engine reads as the runner's own annotations.
+    const lines = annotations.map((a) => {
+      const level = a.annotation_level === "failure" ? "error" : a.annotation_level === "warning" ? "warning" : "notice";
+      const col = a.start_column ? `,col=${a.start_column}` : "";
+      return `::${level} file=${a.path},line=${a.start_line}${col}::${(a.title ? `${a.title}: ` : "") + a.message.replace(/\r?\n/g, " ")}`;
+    });
+    return [o.title, o.summary, o.text, ...lines].filter((x): x is string => typeof x === "string" && x.length > 0).join("\n") + "\n";
+  }
+
+  workspaceRoots(): string[] {
+    // Where GitHub-hosted runners check the repository out, on Linux, macOS and Windows.
+    return [`/home/runner/work/${this.name}/${this.name}`, `/Users/runner/work/${this.name}/${this.name}`, `D:\\a\\${this.name}\\${this.name}`, `C:\\a\\${this.name}\\${this.name}`];
+  }
+
+  async publishReport(report: CommitReport, knownId: string | null): Promise<{ id: string; annotationBatches: number }> {
+    const batches = chunk(report.annotations.map(toGithubAnnotation), ANNOTATIONS_PER_REQUEST);
+    const output = (annotations: ReturnType<typeof toGithubAnnotation>[]) => ({
+      title: report.title,
+      summary: report.summary,
+      ...(report.text ? { text: report.text } : {}),
+      annotations,
+    });
+    const fields = { name: report.name, status: "completed" as const, conclusion: report.conclusion, ...(report.detailsUrl ? { details_url: report.detailsUrl } : {}) };
+    let id: number | null = knownId ? Number(knownId) : null;
+    if (id !== null) {
+      try {
+        await this.octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: this.owner, repo: this.name, check_run_id: id, ...fields, output: output(batches[0] ?? []) });
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) throw error;
+        id = null;
+      }
+    }
+    if (id === null) {
+      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: this.owner, repo: this.name, head_sha: report.sha, ...fields, output: output(batches[0] ?? []) });
+      id = (data as { id: number }).id;
+    }
+    // Each update appends its annotations, so later batches go out as further updates.
+    for (const batch of batches.slice(1)) {
+      await this.octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: this.owner, repo: this.name, check_run_id: id, output: output(batch) });
+    }
+    return { id: String(id), annotationBatches: Math.max(1, batches.length) };
+  }
+
+  async upsertStickyComment(prNumber: number, body: string, knownId: string | null): Promise<string> {
+    const text = `${STICKY_MARKER}\n${body}`;
+    const id = knownId ?? (await this.findStickyComment(prNumber));
+    if (id) {
+      try {
+        await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner: this.owner, repo: this.name, comment_id: Number(id), body: text });
+        return id;
+      } catch (error) {
+        // Someone deleted it: post a new one below.
+        if ((error as { status?: number }).status !== 404) throw error;
+      }
+    }
+    const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body: text });
+    return String((data as { id: number }).id);
+  }
+
+  /** When the store lost the id (a new database), the marker still finds Sentinel's own comment. */
+  private async findStickyComment(prNumber: number): Promise<string | null> {
+    const comments = await this.octokit.paginate<{ id: number; body?: string; performed_via_github_app?: unknown }>(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+      { owner: this.owner, repo: this.name, issue_number: prNumber, per_page: 100 },
+    );
+    const mine = comments.find((c) => c.body?.startsWith(STICKY_MARKER));
+    return mine ? String(mine.id) : null;
+  }
+}
+
+function toGithubAnnotation(a: Annotation) {
+  return {
+    path: a.path,
+    start_line: a.startLine,
+    end_line: a.endLine,
+    annotation_level: a.level,
+    message: a.message.slice(0, 64 * 1024),
+    ...(a.title ? { title: a.title.slice(0, 255) } : {}),
+  };
+}
+
+function chunk<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,20 @@
+import type { Probot } from "probot";
+import { GithubForge } from "./github-forge.js";
+import { InstallationTokens } from "./installation-tokens.js";
+
+/** Clients for repositories of GitHub App installations, each with its own scoped token. */
+export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch) {
+  const tokens = new InstallationTokens(probot, baseUrl);
+  return {
+    async client(repo: string, installationId: string | null): Promise<GithubForge> {
+      if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
+      const octokit = await tokens.forRepo(installationId, repo);
+      return new GithubForge(octokit as never, repo, fetchImpl);
+    },
+  };
+}
+
+/** The API base URL Probot uses: GitHub Enterprise Server when GHE_HOST is set. */
+export function githubApiBaseUrl(env: NodeJS.ProcessEnv): string {
+  return env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : "https://api.github.com";
+}

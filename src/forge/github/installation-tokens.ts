@@ -1,0 +1,40 @@
+import { ProbotOctokit, type Probot } from "probot";
+
+/** The permissions the ingestion worker needs; nothing that writes code. */
+export const DIAGNOSE_PERMISSIONS = { actions: "read", checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" } as const;
+
+interface Cached {
+  readonly octokit: InstanceType<typeof ProbotOctokit>;
+  readonly expiresAt: number;
+}
+
+/**
+ * Installation tokens scoped to one repository and to the permissions a step needs, created
+ * through the REST endpoint: Probot 14's `octokit.auth({ repositoryNames })` ignores GHE_HOST,
+ * this does not (the app-authenticated client already carries the right base URL).
+ */
+export class InstallationTokens {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly probot: Probot,
+    private readonly baseUrl: string,
+  ) {}
+
+  async forRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>> = DIAGNOSE_PERMISSIONS): Promise<InstanceType<typeof ProbotOctokit>> {
+    const key = `${installationId}|${repo.toLowerCase()}|${JSON.stringify(permissions)}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.octokit;
+    const app = await this.probot.auth();
+    const name = repo.split("/")[1];
+    const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", {
+      installation_id: Number(installationId),
+      repositories: [name as string],
+      permissions: permissions as Record<string, "read" | "write">,
+    });
+    const octokit = new ProbotOctokit({ auth: { token: data.token }, baseUrl: this.baseUrl });
+    // Refresh five minutes before GitHub expires the token.
+    this.cache.set(key, { octokit, expiresAt: Date.parse(data.expires_at) - 5 * 60_000 });
+    return octokit;
+  }
+}

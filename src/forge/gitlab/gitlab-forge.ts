@@ -1,0 +1,122 @@
+import { Gitlab } from "@gitbeaker/rest";
+import type { PullRequestRef } from "../../store/index.js";
+import { STICKY_MARKER, type CommitReport, type FailedJob, type ForgeClient } from "../forge-client.js";
+
+export const GITLAB_CONFIG_PATH = ".gitlab/sentinel.yml";
+
+export interface GitlabConnection {
+  /** gitlab.com or a self-managed instance, e.g. https://gitlab.example.com */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly fetchImpl?: typeof fetch;
+}
+
+type Api = InstanceType<typeof Gitlab>;
+
+/** GitLab (gitlab.com or self-managed) through `@gitbeaker/rest`, for one project. */
+export class GitlabForge implements ForgeClient {
+  readonly forge = "gitlab" as const;
+  private defaultBranch: string | null = null;
+
+  constructor(
+    private readonly api: Api,
+    private readonly connection: GitlabConnection,
+    private readonly projectId: string,
+    readonly repo: string,
+  ) {}
+
+  static connect(connection: GitlabConnection, projectId: string, repo: string): GitlabForge {
+    const api = new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
+    return new GitlabForge(api, connection, projectId, repo);
+  }
+
+  async streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    // gitbeaker's Jobs.showLog buffers the whole trace into a string; the raw endpoint streams.
+    const url = `${this.connection.baseUrl.replace(/\/+$/, "")}/api/v4/projects/${encodeURIComponent(this.projectId)}/jobs/${encodeURIComponent(jobId)}/trace`;
+    const res = await (this.connection.fetchImpl ?? fetch)(url, { headers: { "PRIVATE-TOKEN": this.connection.token }, ...(signal ? { signal } : {}) });
+    if (!res.ok || !res.body) throw new Error(`GitLab job trace download failed: HTTP ${res.status}`);
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
+    const mrs = (await this.api.Commits.allMergeRequests(this.projectId, sha)) as unknown as Array<{ iid: number; state: string; sha?: string; source_project_id: number; target_project_id: number }>;
+    return mrs
+      .filter((mr) => mr.state === "opened" && (mr.sha === undefined || mr.sha === sha))
+      .map((mr) => ({ number: mr.iid, fromFork: mr.source_project_id !== mr.target_project_id }));
+  }
+
+  async readConfig(): Promise<{ path: string; text: string | null }> {
+    return { path: GITLAB_CONFIG_PATH, text: await this.readFile(GITLAB_CONFIG_PATH) };
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    try {
+      const raw = await this.api.RepositoryFiles.showRaw(this.projectId, path, await this.branch());
+      return typeof raw === "string" ? raw : await (raw as Blob).text();
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async publishReport(report: CommitReport): Promise<{ id: string; annotationBatches: number }> {
+    // A commit status: GitLab has no check annotations, so files and lines are in the MR note.
+    const status = await this.api.Commits.editStatus(this.projectId, report.sha, report.conclusion === "success" ? "success" : "failed", {
+      name: report.name,
+      description: report.title.slice(0, 255),
+      ...(report.detailsUrl ? { targetUrl: report.detailsUrl } : {}),
+    });
+    return { id: String((status as unknown as { id: number }).id), annotationBatches: 0 };
+  }
+
+  async upsertStickyComment(mrIid: number, body: string, knownId: string | null): Promise<string> {
+    const text = `${STICKY_MARKER}\n${body}`;
+    const id = knownId ?? (await this.findStickyNote(mrIid));
+    if (id) {
+      try {
+        await this.api.MergeRequestNotes.edit(this.projectId, mrIid, Number(id), { body: text });
+        return id;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    }
+    const note = await this.api.MergeRequestNotes.create(this.projectId, mrIid, text);
+    return String((note as unknown as { id: number }).id);
+  }
+
+  async failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]> {
+    if (what !== "pipeline") return [];
+    const jobs = (await this.api.Jobs.all(this.projectId, { pipelineId: Number(id), scope: "failed" as never })) as unknown as Array<{ id: number; name: string; web_url?: string; allow_failure?: boolean; failure_reason?: string }>;
+    return jobs
+      .filter((j) => !j.allow_failure)
+      .map((j) => ({ jobId: String(j.id), jobName: j.name, jobUrl: j.web_url ?? null, runAttempt: null, hasLog: true, context: { failureReason: j.failure_reason ?? null } }));
+  }
+
+  async checkOutputText(): Promise<string> {
+    throw new Error("GitLab has no check runs without a job log");
+  }
+
+  workspaceRoots(): string[] {
+    // The Docker and Kubernetes executors clone into /builds/<namespace>/<project>.
+    return [`/builds/${this.repo}`];
+  }
+
+  private async findStickyNote(mrIid: number): Promise<string | null> {
+    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string }>;
+    const mine = notes.find((n) => n.body?.startsWith(STICKY_MARKER));
+    return mine ? String(mine.id) : null;
+  }
+
+  private async branch(): Promise<string> {
+    if (!this.defaultBranch) {
+      const project = (await this.api.Projects.show(this.projectId)) as unknown as { default_branch?: string };
+      this.defaultBranch = project.default_branch ?? "main";
+    }
+    return this.defaultBranch;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as { cause?: { response?: { status?: number } }; response?: { status?: number }; status?: number };
+  return e.cause?.response?.status ?? e.response?.status ?? e.status;
+}

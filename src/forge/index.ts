@@ -1,0 +1,5 @@
+export { STICKY_MARKER, type ForgeClient, type CommitReport, type Annotation, type FailedJob } from "./forge-client.js";
+export { GithubForge, ANNOTATIONS_PER_REQUEST, CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-forge.js";
+export { InstallationTokens, DIAGNOSE_PERMISSIONS } from "./github/installation-tokens.js";
+export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
+export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";

@@ -1,0 +1,99 @@
+import { loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
+import type { ForgeClient } from "../forge/forge-client.js";
+import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
+import { renderCommitReport, renderStickyComment, type DiagnosedFailure } from "../notify/index.js";
+import type { StoredFailure } from "../store/index.js";
+import type { WorkerDeps } from "./process-delivery.js";
+
+/**
+ * The heavy half of ingestion, run by a queue worker: read the failed job's log from the forge
+ * (streamed, capped), classify it with the builtin sentinels and the repository's own, store
+ * the diagnosis, and tell people (the commit's report, the sticky comment on its pull requests).
+ */
+export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Promise<void> {
+  const failure = await deps.store.getFailure(failureKey);
+  if (!failure) throw new Error(`failure ${failureKey} is not in the store`);
+  const log = deps.logger.child({ failure: failureKey, repo: failure.repo });
+  const forge = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null });
+  const loaded = await loadRepoConfig(forge);
+  if (loaded.errors.length > 0) log.warn({ errors: loaded.errors }, "repository config has errors; using safe defaults");
+  if (loaded.config.ignore.jobs.some((g) => globMatch(g, failure.jobName))) {
+    await deps.store.setFailureStatus(failureKey, "ignored");
+    log.info({ job: failure.jobName }, "job ignored by the repository's config");
+    return;
+  }
+
+  const withPrs = await resolvePullRequests(deps, forge, failure);
+  const diagnosis = await classifyFailure(forge, withPrs, loaded);
+  const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
+  await deps.store.saveDiagnosis(withPrs, diagnosis, flaky);
+  log.info({ category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, truncated: diagnosis.stats.truncated, flaky }, "failure diagnosed");
+
+  await publish(deps, forge, withPrs, loaded);
+  await deps.store.setFailureStatus(failureKey, "diagnosed");
+}
+
+/** The events that carry no pull request (workflow_job, GitLab job hooks) get theirs from the API. */
+async function resolvePullRequests(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure): Promise<StoredFailure> {
+  if (failure.pullRequests.length > 0) return failure;
+  const prs = await forge.pullRequestsForCommit(failure.sha);
+  if (prs.length === 0) return failure;
+  const fromFork = prs.some((p) => p.fromFork);
+  await deps.store.setPullRequests(failure.failureKey, prs, fromFork);
+  return { ...failure, pullRequests: prs, fromFork };
+}
+
+async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<Diagnosis> {
+  const options = { source: "log" as const, jobName: failure.jobName, workspaceRoots: forge.workspaceRoots(), maxBytes: loaded.config.logs.maxBytes };
+  if (failure.context.actions === false && failure.jobId) {
+    return classifyText(await forge.checkOutputText(failure.jobId, failure.context.output), loaded.rules, options);
+  }
+  if (!failure.jobId) throw new Error(`failure ${failure.failureKey} has no job to read`);
+  const classifier = createClassifier(loaded.rules, options);
+  const abort = new AbortController();
+  let bytes = 0;
+  const stream = await forge.streamJobLog(failure.jobId, abort.signal);
+  try {
+    for await (const chunk of stream) {
+      classifier.write(Buffer.from(chunk));
+      bytes += chunk.byteLength;
+      // Past the cap the classifier reads nothing more, so stop the download too.
+      if (bytes > loaded.config.logs.maxBytes) {
+        abort.abort();
+        break;
+      }
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  }
+  return classifier.end();
+}
+
+async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+  const { store } = deps;
+  const withHistory = async (rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> =>
+    Promise.all(rows.map(async (r) => ({ ...r, history: await store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
+
+  if (loaded.config.report.checkRun) {
+    // One report per commit: serialised per commit so two failures finishing together do not both create one.
+    await store.db.withLock(`report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
+      const onCommit = await withHistory(await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
+      const report = renderCommitReport(failure.sha, onCommit, loaded.errors, failure.failureKey);
+      const known = await store.getCommitReport(failure.forge, failure.repo, failure.sha);
+      const { id } = await forge.publishReport(report, known);
+      await store.setCommitReport(failure.forge, failure.repo, failure.sha, id);
+    });
+  }
+  if (!loaded.config.report.comment) return;
+  for (const pr of failure.pullRequests) {
+    await store.db.withLock(`sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
+      const all = await withHistory(await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
+      const current = all.filter((f) => f.failure.sha === failure.sha);
+      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors });
+      const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
+      const id = await forge.upsertStickyComment(pr.number, body, known);
+      await store.setStickyComment(failure.forge, failure.repo, pr.number, id);
+    });
+  }
+}

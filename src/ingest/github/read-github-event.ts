@@ -1,0 +1,208 @@
+import type { IngestItem } from "../ingest-item.js";
+
+/** The events (and actions) Sentinel subscribes to; app.yml lists the same. */
+export const GITHUB_EVENTS = [
+  "workflow_job.completed",
+  "workflow_run.completed",
+  "check_run.completed",
+  "check_suite.completed",
+  "installation",
+  "installation_repositories",
+] as const;
+
+/** GitHub Actions reports each job as a check run too, with the job's id as the check run's id. */
+const ACTIONS_APP = "github-actions";
+const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
+
+interface Repo {
+  id: number;
+  full_name: string;
+}
+interface Payload {
+  action?: string;
+  installation?: { id: number };
+  repository?: Repo;
+  [key: string]: unknown;
+}
+
+/**
+ * Reads a GitHub delivery into ingest items. Pure: no API calls, so a delivery can be re-read at
+ * any time from the stored payload.
+ */
+export function readGithubEvent(event: string, payload: Payload): IngestItem[] {
+  const installationId = payload.installation ? String(payload.installation.id) : null;
+  const repo = payload.repository;
+  switch (event) {
+    case "installation":
+      return readInstallation(payload);
+    case "installation_repositories":
+      return readInstallationRepositories(payload);
+  }
+  if (!repo) return [{ kind: "ignore", reason: `${event} without a repository` }];
+  if (!installationId) return [{ kind: "ignore", reason: `${event} for ${repo.full_name} without an installation: not sent to the App` }];
+  if (payload.action !== "completed") return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
+  const common = { forge: "github" as const, repo: repo.full_name, repoId: String(repo.id), installationId };
+  switch (event) {
+    case "workflow_job": {
+      const job = payload.workflow_job as WorkflowJob;
+      const items: IngestItem[] = [];
+      if (job.conclusion) items.push({ kind: "outcome", outcome: { forge: "github", repo: repo.full_name, sha: job.head_sha, jobName: job.name, jobId: String(job.id), conclusion: outcomeOf(job.conclusion) } });
+      if (!FAILED.has(job.conclusion ?? "")) return [...items, { kind: "ignore", reason: `workflow_job concluded ${job.conclusion ?? "without a conclusion"}` }];
+      items.push({
+        kind: "failure",
+        failure: {
+          ...common,
+          failureKey: `github:${repo.id}:job:${job.id}`,
+          source: "workflow_job",
+          sha: job.head_sha,
+          ref: job.head_branch ?? null,
+          jobId: String(job.id),
+          jobName: job.name,
+          runId: String(job.run_id),
+          runAttempt: job.run_attempt ?? null,
+          jobUrl: job.html_url ?? null,
+          pullRequests: [],
+          fromFork: false,
+          context: { actions: true, conclusion: job.conclusion, workflowName: job.workflow_name ?? null },
+        },
+      });
+      return items;
+    }
+    case "check_run": {
+      const run = payload.check_run as CheckRun;
+      if (!FAILED.has(run.conclusion ?? "")) return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+      if (run.app?.slug && run.app.slug !== ACTIONS_APP && run.name === "Sentinel") return [{ kind: "ignore", reason: "Sentinel's own check run" }];
+      const actions = run.app?.slug === ACTIONS_APP;
+      const prs = (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false }));
+      return [
+        {
+          kind: "failure",
+          failure: {
+            ...common,
+            // The same key as the workflow_job event for the same job: one failure, not two.
+            failureKey: actions ? `github:${repo.id}:job:${run.id}` : `github:${repo.id}:check:${run.id}`,
+            source: "check_run",
+            sha: run.head_sha,
+            ref: run.check_suite?.head_branch ?? null,
+            jobId: String(run.id),
+            jobName: run.name,
+            runId: null,
+            runAttempt: null,
+            jobUrl: run.details_url ?? run.html_url ?? null,
+            pullRequests: prs,
+            fromFork: prs.some((p) => p.fromFork),
+            context: actions ? { actions: true, conclusion: run.conclusion } : { actions: false, conclusion: run.conclusion, app: run.app?.slug ?? null, output: run.output ?? null },
+          },
+        },
+      ];
+    }
+    case "workflow_run": {
+      const run = payload.workflow_run as WorkflowRun;
+      if (!FAILED.has(run.conclusion ?? "")) return [{ kind: "ignore", reason: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+      const fromFork = run.head_repository ? run.head_repository.id !== repo.id : false;
+      return [
+        {
+          kind: "expand",
+          what: "workflow_run",
+          id: String(run.id),
+          repo: repo.full_name,
+          repoId: String(repo.id),
+          installationId,
+          sha: run.head_sha,
+          ref: run.head_branch ?? null,
+          pullRequests: (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork })),
+          fromFork,
+        },
+      ];
+    }
+    case "check_suite": {
+      const suite = payload.check_suite as CheckSuite;
+      if (!FAILED.has(suite.conclusion ?? "")) return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
+      // Actions suites are covered job by job by workflow_job.
+      if (suite.app?.slug === ACTIONS_APP) return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
+      return [
+        {
+          kind: "expand",
+          what: "check_suite",
+          id: String(suite.id),
+          repo: repo.full_name,
+          repoId: String(repo.id),
+          installationId,
+          sha: suite.head_sha,
+          ref: suite.head_branch ?? null,
+          pullRequests: (suite.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: false })),
+          fromFork: false,
+        },
+      ];
+    }
+  }
+  return [{ kind: "ignore", reason: `event ${event} is not one Sentinel handles` }];
+}
+
+function outcomeOf(conclusion: string): string {
+  return FAILED.has(conclusion) ? "failure" : conclusion;
+}
+
+function readInstallation(payload: Payload): IngestItem[] {
+  const id = String(payload.installation?.id ?? "");
+  const repos = ((payload.repositories as Repo[] | undefined) ?? []).map((r) => ({ id: String(r.id), fullName: r.full_name }));
+  switch (payload.action) {
+    case "created":
+    case "unsuspend":
+    case "new_permissions_accepted":
+      return [{ kind: "installation", op: "add", installationId: id, repos }];
+    case "deleted":
+    case "suspend":
+      return [{ kind: "installation", op: "remove-all", installationId: id, repos: [] }];
+  }
+  return [{ kind: "ignore", reason: `installation.${payload.action ?? "?"}` }];
+}
+
+function readInstallationRepositories(payload: Payload): IngestItem[] {
+  const id = String(payload.installation?.id ?? "");
+  const list = (key: string) => ((payload[key] as Repo[] | undefined) ?? []).map((r) => ({ id: String(r.id), fullName: r.full_name }));
+  return [
+    { kind: "installation", op: "add", installationId: id, repos: list("repositories_added") },
+    { kind: "installation", op: "remove", installationId: id, repos: list("repositories_removed") },
+  ];
+}
+
+interface WorkflowJob {
+  id: number;
+  run_id: number;
+  run_attempt?: number;
+  head_sha: string;
+  head_branch?: string | null;
+  html_url?: string | null;
+  name: string;
+  conclusion: string | null;
+  workflow_name?: string | null;
+}
+interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  conclusion: string | null;
+  details_url?: string | null;
+  html_url?: string | null;
+  app?: { slug?: string };
+  check_suite?: { head_branch?: string | null };
+  pull_requests?: Array<{ number: number; head?: { repo?: { id: number } } }>;
+  output?: { title?: string | null; summary?: string | null; text?: string | null; annotations_count?: number };
+}
+interface WorkflowRun {
+  id: number;
+  head_sha: string;
+  head_branch?: string | null;
+  conclusion: string | null;
+  pull_requests?: Array<{ number: number }>;
+  head_repository?: { id: number } | null;
+}
+interface CheckSuite {
+  id: number;
+  head_sha: string;
+  head_branch?: string | null;
+  conclusion: string | null;
+  app?: { slug?: string };
+  pull_requests?: Array<{ number: number }>;
+}

@@ -1,0 +1,116 @@
+import type { IngestItem } from "../ingest-item.js";
+
+/** The `X-Gitlab-Event` values Sentinel reads; others are acknowledged and ignored. */
+export const GITLAB_EVENTS = ["Job Hook", "Pipeline Hook"] as const;
+
+interface Project {
+  id: number;
+  path_with_namespace: string;
+  web_url?: string;
+}
+interface JobHook {
+  object_kind: "build";
+  build_id: number;
+  build_name: string;
+  build_status: string;
+  build_allow_failure?: boolean;
+  build_failure_reason?: string;
+  sha: string;
+  ref?: string;
+  project_id: number;
+  project?: Project;
+  pipeline_id?: number;
+  repository?: { homepage?: string };
+}
+interface PipelineHook {
+  object_kind: "pipeline";
+  object_attributes: { id: number; sha: string; ref?: string; status: string };
+  merge_request?: { iid: number; source_project_id?: number; target_project_id?: number } | null;
+  project: Project;
+  builds?: Array<{ id: number; name: string; status: string; allow_failure?: boolean; failure_reason?: string }>;
+}
+
+/**
+ * Reads a GitLab Job or Pipeline hook. A job hook is one failure; a pipeline hook lists its
+ * failed jobs itself, and both name the same job by id, so the two kinds land on one failure.
+ */
+export function readGitlabEvent(event: string, payload: JobHook | PipelineHook | Record<string, unknown>): IngestItem[] {
+  if (event === "Job Hook" && (payload as JobHook).object_kind === "build") return readJob(payload as JobHook);
+  if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline") return readPipeline(payload as PipelineHook);
+  return [{ kind: "ignore", reason: `GitLab event "${event}" is not one Sentinel handles` }];
+}
+
+function readJob(h: JobHook): IngestItem[] {
+  const repo = h.project?.path_with_namespace ?? repoFromHomepage(h.repository?.homepage);
+  if (!repo) return [{ kind: "ignore", reason: "job hook without a project path" }];
+  const items: IngestItem[] = [];
+  const conclusion = h.build_status === "failed" ? "failure" : h.build_status;
+  if (["failed", "success"].includes(h.build_status)) {
+    items.push({ kind: "outcome", outcome: { forge: "gitlab", repo, sha: h.sha, jobName: h.build_name, jobId: String(h.build_id), conclusion } });
+  }
+  if (h.build_status !== "failed") return [...items, { kind: "ignore", reason: `job ${h.build_status}` }];
+  if (h.build_allow_failure) return [...items, { kind: "ignore", reason: "job is allowed to fail" }];
+  const webUrl = h.project?.web_url ?? h.repository?.homepage;
+  items.push({
+    kind: "failure",
+    failure: {
+      failureKey: `gitlab:${h.project_id}:job:${h.build_id}`,
+      forge: "gitlab",
+      source: "job",
+      repo,
+      repoId: String(h.project_id),
+      installationId: null,
+      sha: h.sha,
+      ref: h.ref ?? null,
+      jobId: String(h.build_id),
+      jobName: h.build_name,
+      runId: h.pipeline_id === undefined ? null : String(h.pipeline_id),
+      runAttempt: null,
+      jobUrl: webUrl ? `${webUrl}/-/jobs/${h.build_id}` : null,
+      pullRequests: [],
+      fromFork: false,
+      context: { failureReason: h.build_failure_reason ?? null },
+    },
+  });
+  return items;
+}
+
+function readPipeline(h: PipelineHook): IngestItem[] {
+  const p = h.object_attributes;
+  if (p.status !== "failed") return [{ kind: "ignore", reason: `pipeline ${p.status}` }];
+  const mr = h.merge_request ?? null;
+  const fromFork = mr ? mr.source_project_id !== undefined && mr.target_project_id !== undefined && mr.source_project_id !== mr.target_project_id : false;
+  const pullRequests = mr ? [{ number: mr.iid, fromFork }] : [];
+  const failed = (h.builds ?? []).filter((b) => b.status === "failed" && !b.allow_failure);
+  if (failed.length === 0) return [{ kind: "ignore", reason: "failed pipeline without a failed job that is not allowed to fail" }];
+  return failed.map((b) => ({
+    kind: "failure" as const,
+    failure: {
+      failureKey: `gitlab:${h.project.id}:job:${b.id}`,
+      forge: "gitlab" as const,
+      source: "pipeline",
+      repo: h.project.path_with_namespace,
+      repoId: String(h.project.id),
+      installationId: null,
+      sha: p.sha,
+      ref: p.ref ?? null,
+      jobId: String(b.id),
+      jobName: b.name,
+      runId: String(p.id),
+      runAttempt: null,
+      jobUrl: h.project.web_url ? `${h.project.web_url}/-/jobs/${b.id}` : null,
+      pullRequests,
+      fromFork,
+      context: { failureReason: b.failure_reason ?? null },
+    },
+  }));
+}
+
+function repoFromHomepage(homepage: string | undefined): string | null {
+  if (!homepage) return null;
+  try {
+    return new URL(homepage).pathname.replace(/^\/+|\/+$/g, "") || null;
+  } catch {
+    return null;
+  }
+}

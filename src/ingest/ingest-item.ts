@@ -1,0 +1,21 @@
+import type { FailureRecord, Forge } from "../store/index.js";
+
+/** What one delivery means to Sentinel, once read. A delivery can mean several things. */
+export type IngestItem =
+  | { readonly kind: "failure"; readonly failure: Omit<FailureRecord, "firstDelivery"> }
+  | { readonly kind: "outcome"; readonly outcome: { forge: Forge; repo: string; sha: string; jobName: string; jobId: string; conclusion: string } }
+  /** A failed workflow run, check suite or pipeline: its failed jobs are listed through the API. */
+  | {
+      readonly kind: "expand";
+      readonly what: "workflow_run" | "check_suite" | "pipeline";
+      readonly id: string;
+      readonly repo: string;
+      readonly repoId: string;
+      readonly installationId: string | null;
+      readonly sha: string;
+      readonly ref: string | null;
+      readonly pullRequests: FailureRecord["pullRequests"];
+      readonly fromFork: boolean;
+    }
+  | { readonly kind: "installation"; readonly op: "add" | "remove" | "remove-all"; readonly installationId: string; readonly repos: ReadonlyArray<{ id: string; fullName: string }> }
+  | { readonly kind: "ignore"; readonly reason: string };

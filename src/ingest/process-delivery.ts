@@ -1,0 +1,82 @@
+import type { Logger } from "pino";
+import { safeJobId, type JobQueue } from "../queue/index.js";
+import type { FailureRecord, Store } from "../store/index.js";
+import type { Forges } from "./forges.js";
+import { readGithubEvent } from "./github/read-github-event.js";
+import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
+import type { IngestItem } from "./ingest-item.js";
+
+export interface WorkerDeps {
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly forges: Forges;
+  readonly logger: Logger;
+}
+
+/**
+ * Reads a recorded delivery and turns it into failures to diagnose (one per failed job, whatever
+ * event kinds report it), job outcomes and installation changes.
+ */
+export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
+  const delivery = await deps.store.getDelivery(deliveryKey);
+  if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
+  const items = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never) : readGitlabEvent(delivery.event, delivery.payload as never);
+  const failures: string[] = [];
+  const ignored: string[] = [];
+  for (const item of items) {
+    switch (item.kind) {
+      case "failure":
+        failures.push(await recordFailure(deps, { ...item.failure, firstDelivery: deliveryKey }));
+        break;
+      case "outcome":
+        await deps.store.recordJobOutcome(item.outcome);
+        break;
+      case "expand":
+        for (const f of await expand(deps, item, deliveryKey)) failures.push(await recordFailure(deps, f));
+        break;
+      case "installation":
+        if (item.op === "add") await deps.store.addInstallationRepos(delivery.forge, item.installationId, item.repos);
+        else await deps.store.removeInstallationRepos(delivery.forge, item.installationId, item.op === "remove" ? item.repos.map((r) => r.id) : undefined);
+        break;
+      case "ignore":
+        ignored.push(item.reason);
+        break;
+    }
+  }
+  const outcome = failures.length > 0 ? `failures: ${failures.join(", ")}` : ignored.length > 0 ? `ignored: ${ignored.join("; ")}` : "recorded";
+  if (failures.length === 0 && ignored.length > 0) deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
+  await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
+}
+
+async function recordFailure(deps: WorkerDeps, failure: FailureRecord): Promise<string> {
+  const fresh = await deps.store.recordFailure(failure);
+  if (!fresh) deps.logger.info({ failure: failure.failureKey, source: failure.source }, "failure already known from another event");
+  // Queued either way: the job id makes it a no-op when the failure is already queued or done.
+  await deps.queue.add("diagnose", { failureKey: failure.failureKey }, { jobId: safeJobId("diagnose", failure.failureKey) });
+  return failure.failureKey;
+}
+
+async function expand(deps: WorkerDeps, item: Extract<IngestItem, { kind: "expand" }>, deliveryKey: string): Promise<FailureRecord[]> {
+  const forge = item.what === "pipeline" ? "gitlab" : "github";
+  const client = await deps.forges.client({ forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
+  const jobs = await client.failedJobsOf(item.what, item.id);
+  return jobs.map((j) => ({
+    failureKey: `${forge}:${item.repoId}:${j.hasLog ? "job" : "check"}:${j.jobId}`,
+    forge,
+    source: item.what,
+    repo: item.repo,
+    repoId: item.repoId,
+    installationId: item.installationId,
+    sha: item.sha,
+    ref: item.ref,
+    jobId: j.jobId,
+    jobName: j.jobName,
+    runId: item.what === "check_suite" ? null : item.id,
+    runAttempt: j.runAttempt,
+    jobUrl: j.jobUrl,
+    pullRequests: item.pullRequests,
+    fromFork: item.fromFork,
+    context: j.context,
+    firstDelivery: deliveryKey,
+  }));
+}

@@ -1,0 +1,77 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { GITLAB_EVENTS, ingestDelivery, type IngestDeps } from "../ingest/index.js";
+import { readBody, BodyTooLargeError } from "./read-body.js";
+
+/** GitLab sends at most 25 MB; anything larger is not a hook. */
+export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
+
+/**
+ * The GitLab Pipeline/Job hook endpoint. It verifies `X-Gitlab-Token` in constant time, records
+ * the delivery and queues it. GitLab disables a hook after repeated failures, so every delivery
+ * that passes verification gets a 2xx, even for events Sentinel ignores; only bad tokens and
+ * unreadable bodies do not.
+ */
+export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
+  const expected = digest(deps.secret);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "POST") return send(res, 405, { error: "POST a GitLab webhook here" });
+    const token = req.headers["x-gitlab-token"];
+    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) {
+      deps.logger.warn({ event: req.headers["x-gitlab-event"] }, "GitLab webhook with a missing or wrong token rejected");
+      return send(res, 401, { error: "missing or wrong X-Gitlab-Token" });
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_GITLAB_BODY);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return send(res, 413, { error: `body larger than ${MAX_GITLAB_BODY} bytes` });
+      throw error;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      return send(res, 400, { error: "body is not valid JSON" });
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return send(res, 400, { error: "body is not a JSON object" });
+    const event = String(req.headers["x-gitlab-event"] ?? "");
+    if (!(GITLAB_EVENTS as readonly string[]).includes(event)) {
+      deps.logger.info({ event }, "GitLab event ignored: Sentinel reads Job and Pipeline hooks");
+      return send(res, 202, { ignored: `event "${event}" is not one Sentinel reads` });
+    }
+    const key = deliveryKeyOf(req, body);
+    const p = payload as { object_attributes?: { status?: string }; build_status?: string; project?: { path_with_namespace?: string } };
+    const result = await ingestDelivery(deps, {
+      deliveryKey: key,
+      forge: "gitlab",
+      event,
+      action: p.build_status ?? p.object_attributes?.status ?? null,
+      repo: p.project?.path_with_namespace ?? null,
+      payload,
+    });
+    send(res, result === "recorded" ? 202 : 200, { delivery: key, result });
+  };
+}
+
+/**
+ * GitLab names a delivery by `Idempotency-Key` (the same across retries), else by
+ * `X-Gitlab-Event-UUID`; an older GitLab with neither is keyed by the body's hash.
+ */
+function deliveryKeyOf(req: IncomingMessage, body: Buffer): string {
+  const header = (name: string) => {
+    const v = req.headers[name];
+    return typeof v === "string" && v.length > 0 && v.length <= 200 ? v : null;
+  };
+  const id = header("idempotency-key") ?? header("x-gitlab-event-uuid");
+  return id ? `gitlab:${id}` : `gitlab:sha256:${createHash("sha256").update(body).digest("hex")}`;
+}
+
+function digest(s: string): Buffer {
+  return createHash("sha256").update(s).digest();
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body) + "\n");
+}

@@ -1,0 +1,42 @@
+import type { Logger } from "pino";
+import { diagnoseFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+
+export interface WorkerOptions {
+  readonly concurrency?: number;
+  /** How often recorded-but-unqueued deliveries are swept into the queue. */
+  readonly sweepEveryMs?: number;
+  readonly attempts?: number;
+}
+
+/**
+ * Runs the queue's jobs in this process: deliveries become failures, failures become diagnoses.
+ * A failure whose last attempt fails is marked `error` with the reason, never left pending.
+ */
+export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { stop(): void } {
+  const attempts = options.attempts ?? 5;
+  deps.queue.start(
+    {
+      delivery: ({ deliveryKey }) => processDelivery(deps, deliveryKey),
+      diagnose: async ({ failureKey }, { attempt }) => {
+        try {
+          await diagnoseFailure(deps, failureKey);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          logFailure(deps.logger, failureKey, attempt, attempts, message);
+          if (attempt >= attempts) await deps.store.setFailureStatus(failureKey, "error", message.slice(0, 2000));
+          throw error;
+        }
+      },
+    },
+    { concurrency: options.concurrency ?? 4 },
+  );
+  const timer = setInterval(() => {
+    sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) => deps.logger.error({ err: error }, "delivery sweep failed"));
+  }, options.sweepEveryMs ?? 30_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+function logFailure(logger: Logger, failureKey: string, attempt: number, attempts: number, message: string): void {
+  logger.warn({ failure: failureKey, attempt, attempts, error: message }, attempt >= attempts ? "diagnosis failed for good" : "diagnosis failed; will retry");
+}

@@ -1,0 +1,237 @@
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFromEnv, type Running } from "../../src/main.js";
+import { actionsLog, fakeGithub } from "../support/github-api.js";
+import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../support/services.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
+const example = (event: string, pick: (x: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
+
+const SECRET = "webhook-secret-for-tests";
+const INSTALLATION = 4242;
+const REPO = "Codertocat/Hello-World";
+const JEST_OUTPUT = readFileSync(path.resolve(import.meta.dirname, "../fixtures/tools/jest/failing.log"), "utf8");
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+/**
+ * The real `workflow_job` failure example from @octokit/webhooks-examples, with what a GitHub App
+ * delivery adds (`installation`) and the ids each scenario needs.
+ */
+function failedJob(jobId: number, sha: string, name = "test") {
+  const p = example("workflow_job", (x) => x.action === "completed" && x.workflow_job.conclusion === "failure");
+  p.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+  Object.assign(p.workflow_job, { id: jobId, head_sha: sha, name, html_url: `https://github.com/${REPO}/actions/runs/1/job/${jobId}` });
+  return p;
+}
+
+function sha(n: number): string {
+  return n.toString(16).padStart(40, "0");
+}
+
+const STACKS = [
+  { name: "embedded defaults (PGlite, in-process queue)", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+  {
+    name: "PostgreSQL and BullMQ on Redis",
+    available: postgresAvailable && redisAvailable,
+    env: async () => {
+      const pg = await freshPostgres();
+      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-e2e-${Date.now()}` }, drop: pg.drop };
+    },
+  },
+];
+
+for (const stack of STACKS) {
+  describe.skipIf(!stack.available)(`GitHub ingestion on ${stack.name}`, () => {
+    let app: Running;
+    let drop: () => Promise<void>;
+    let nextDelivery = 0;
+
+    beforeAll(async () => {
+      const made = await stack.env();
+      drop = made.drop;
+      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, ...made.env });
+      nock.disableNetConnect();
+      nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    });
+    afterEach(() => nock.cleanAll());
+    afterAll(async () => {
+      await app.close();
+      await drop();
+      nock.enableNetConnect();
+    });
+
+    async function deliver(event: string, payload: unknown, opts: { id?: string; signature?: string; body?: string } = {}) {
+      const body = opts.body ?? JSON.stringify(payload);
+      const id = opts.id ?? `delivery-${++nextDelivery}-${Date.now()}`;
+      const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": id,
+          "x-hub-signature-256": opts.signature ?? "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+        },
+        body,
+      });
+      return { status: res.status, id };
+    }
+
+    it("turns a failed workflow_job into a stored diagnosis, a check run with annotations and one sticky comment", async () => {
+      const s = sha(1);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5001": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 7, headRepo: REPO }] } });
+      const { status, id } = await deliver("workflow_job", failedJob(5001, s));
+      expect(status).toBe(200);
+      await app.queue.idle();
+
+      expect(await app.store.getDelivery(`github:${id}`)).toMatchObject({ event: "workflow_job", outcome: expect.stringContaining("github:186853002:job:5001") });
+      const failure = await app.store.getFailure("github:186853002:job:5001");
+      expect(failure).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 7, fromFork: false }] });
+      const stored = await app.store.getDiagnosis("github:186853002:job:5001");
+      expect(stored?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
+
+      const [check] = [...gh.checkRuns.values()];
+      expect(check?.body).toMatchObject({ name: "Sentinel", head_sha: s, conclusion: "neutral", output: { title: "test failure (jest) in test" } });
+      expect(check?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "test/sum.test.js", start_line: 5, annotation_level: "failure" })]));
+      const comments = [...gh.comments.values()];
+      expect(comments).toHaveLength(1);
+      expect(comments[0]?.body).toContain("<!-- sentinel:sticky -->");
+      expect(comments[0]?.body).toContain("test failure (jest)");
+      // The scoped token was asked for this one repository only.
+      expect(gh.calls.find((c) => c.path.endsWith("/access_tokens"))?.body).toMatchObject({ repositories: ["Hello-World"] });
+    });
+
+    it("does nothing twice for a redelivered delivery", async () => {
+      const s = sha(2);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5002": actionsLog("npx jest", JEST_OUTPUT) } });
+      const payload = failedJob(5002, s);
+      const first = await deliver("workflow_job", payload, { id: "redelivered-1" });
+      await app.queue.idle();
+      const again = await deliver("workflow_job", payload, { id: "redelivered-1" });
+      await app.queue.idle();
+      expect([first.status, again.status]).toEqual([200, 200]);
+      expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toHaveLength(1);
+      expect(gh.checkRuns.size).toBe(1);
+    });
+
+    it("treats the workflow_job and check_run of one job as one failure", async () => {
+      const s = sha(3);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5003": actionsLog("npx jest", JEST_OUTPUT) } });
+      const check = example("check_run", (x) => x.action === "completed" && x.check_run.conclusion === "failure");
+      check.installation = { id: INSTALLATION };
+      Object.assign(check.check_run, { id: 5003, head_sha: s, name: "test" });
+      check.check_run.pull_requests = [];
+      await deliver("workflow_job", failedJob(5003, s));
+      await deliver("check_run", check);
+      await app.queue.idle();
+      expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toHaveLength(1);
+      expect((await app.store.failuresOnCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual(["github:186853002:job:5003"]);
+    });
+
+    it("edits its sticky comment and check run when a second job fails on the same pull request", async () => {
+      const s = sha(4);
+      const tsc = "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5004": actionsLog("npx jest", JEST_OUTPUT), "5005": actionsLog("npx tsc", tsc) }, pulls: { [s]: [{ number: 8, headRepo: REPO }] } });
+      await deliver("workflow_job", failedJob(5004, s, "test"));
+      await app.queue.idle();
+      await deliver("workflow_job", failedJob(5005, s, "typecheck"));
+      await app.queue.idle();
+      expect(gh.calls.filter((c) => c.method === "POST" && c.path.includes("/comments")).length).toBe(1);
+      expect(gh.calls.filter((c) => c.method === "PATCH" && c.path.includes("/issues/comments/")).length).toBe(1);
+      const [comment] = [...gh.comments.values()];
+      expect(comment?.body).toContain("2 failed jobs");
+      expect(gh.checkRuns.size).toBe(1);
+      const [check] = [...gh.checkRuns.values()];
+      expect(check?.body).toMatchObject({ output: { title: expect.stringContaining("2 failed jobs") } });
+      expect(check?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "src/index.ts", start_line: 3 }), expect.objectContaining({ path: "test/sum.test.js" })]));
+    });
+
+    it("sends annotations in batches of 50", async () => {
+      const s = sha(5);
+      const errors = Array.from({ length: 120 }, (_, i) => `src/file${i}.ts(${i + 1},1): error TS2322: Type 'string' is not assignable to type 'number'.`).join("\n");
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5006": actionsLog("npx tsc", errors) } });
+      await deliver("workflow_job", failedJob(5006, s, "typecheck"));
+      await app.queue.idle();
+      const checkCalls = gh.calls.filter((c) => c.path.includes("/check-runs"));
+      expect(checkCalls.map((c) => ((c.body as { output: { annotations: unknown[] } }).output.annotations.length))).toEqual([50, 50, 20]);
+    });
+
+    it("reads a log only up to the repository's cap and says it was truncated", async () => {
+      const s = sha(6);
+      const noise = Array.from({ length: 4000 }, (_, i) => `  ✓ passes case ${i}`).join("\n");
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5007": actionsLog("npx jest", `${JEST_OUTPUT}\n${noise}`) }, config: "logs:\n  maxBytes: 4096\n" });
+      await deliver("workflow_job", failedJob(5007, s));
+      await app.queue.idle();
+      const stored = await app.store.getDiagnosis("github:186853002:job:5007");
+      expect(stored?.diagnosis.stats).toMatchObject({ truncated: true });
+      expect(stored?.diagnosis.stats.bytes).toBeLessThanOrEqual(4096);
+      expect([...gh.checkRuns.values()][0]?.body).toMatchObject({ output: { summary: expect.stringContaining("longer than the configured limit") } });
+    });
+
+    it("falls back to safe defaults for a broken config and shows the errors in the check run", async () => {
+      const s = sha(7);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5008": actionsLog("npx jest", JEST_OUTPUT) }, config: "logs:\n  maxBytes: lots\nreport:\n  sticky: yes\n" });
+      await deliver("workflow_job", failedJob(5008, s));
+      await app.queue.idle();
+      expect((await app.store.getFailure("github:186853002:job:5008"))?.status).toBe("diagnosed");
+      const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
+      expect(summary).toContain("configuration has errors");
+      expect(summary).toContain("logs.maxBytes");
+    });
+
+    it("only diagnoses a pull request from a fork, and says so", async () => {
+      const s = sha(8);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5009": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 9, headRepo: "someone/Hello-World" }] } });
+      await deliver("workflow_job", failedJob(5009, s));
+      await app.queue.idle();
+      expect(await app.store.getFailure("github:186853002:job:5009")).toMatchObject({ fromFork: true });
+      expect([...gh.comments.values()][0]?.body).toContain("comes from a fork, so Sentinel only diagnoses it");
+    });
+
+    it("lists the failed jobs of a failed workflow_run", async () => {
+      const s = sha(9);
+      const run = example("workflow_run", (x) => x.action === "completed");
+      run.installation = { id: INSTALLATION };
+      run.repository.full_name = REPO;
+      run.repository.id = 186853002;
+      Object.assign(run.workflow_run, { id: 777, conclusion: "failure", head_sha: s, pull_requests: [], head_repository: { id: 186853002 } });
+      const gh = fakeGithub({
+        repo: REPO,
+        installationId: INSTALLATION,
+        logs: { "5010": actionsLog("npx jest", JEST_OUTPUT) },
+        runJobs: { "777": [{ id: 5010, name: "test", conclusion: "failure" }, { id: 5011, name: "lint", conclusion: "success" }] },
+      });
+      await deliver("workflow_run", run);
+      await app.queue.idle();
+      expect((await app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status])).toEqual([["github:186853002:job:5010", "workflow_run", "diagnosed"]]);
+      expect(gh.checkRuns.size).toBe(1);
+    });
+
+    it("rejects a wrong signature with 4xx and records nothing", async () => {
+      const { status, id } = await deliver("workflow_job", failedJob(5012, sha(10)), { signature: "sha256=" + "0".repeat(64) });
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+      expect(await app.store.getDelivery(`github:${id}`)).toBeNull();
+    });
+
+    it("rejects a body that is not JSON with 4xx and records nothing", async () => {
+      const { status, id } = await deliver("workflow_job", null, { body: "{not json" });
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+      expect(await app.store.getDelivery(`github:${id}`)).toBeNull();
+    });
+
+    it("records but ignores a delivery from outside an installation, with the reason", async () => {
+      const p = failedJob(5013, sha(11));
+      delete p.installation;
+      const { status, id } = await deliver("workflow_job", p);
+      await app.queue.idle();
+      expect(status).toBe(200);
+      expect((await app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: .*without an installation/);
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import nock from "nock";
+
+/** A record of the GitHub API calls Sentinel made, with their bodies. */
+export interface ApiCall {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+export interface FakeGithubOptions {
+  readonly repo: string;
+  readonly installationId: number;
+  /** Job id → the job's log text. */
+  readonly logs: Readonly<Record<string, string>>;
+  /** The repository's .github/sentinel.yml on its default branch (raw text), if any. */
+  readonly config?: string;
+  /** Other files on the default branch (path → text). */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Open pull requests by head sha. */
+  readonly pulls?: Readonly<Record<string, Array<{ number: number; headRepo: string }>>>;
+  /** Failed jobs of workflow runs (run id → jobs). */
+  readonly runJobs?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string }>>>;
+  readonly baseUrl?: string;
+}
+
+const BLOB_HOST = "https://pipelines.blob.example.invalid";
+
+/**
+ * The GitHub REST API as nock interceptors (the only place the tests fake HTTP): installation
+ * tokens, job logs behind a redirect to blob storage, contents, pulls, check runs, comments.
+ * Comments and check runs are kept, so updates are visible as updates.
+ */
+export function fakeGithub(o: FakeGithubOptions) {
+  const base = o.baseUrl ?? "https://api.github.com";
+  const prefix = base.endsWith("/api/v3") ? "/api/v3" : "";
+  const calls: ApiCall[] = [];
+  const comments = new Map<number, { id: number; issue: number; body: string }>();
+  const checkRuns = new Map<number, { id: number; body: Record<string, unknown>; annotations: unknown[] }>();
+  let nextId = 1000;
+  const [owner, name] = o.repo.split("/") as [string, string];
+  const repoPath = `${prefix}/repos/${owner}/${name}`;
+  const record = (method: string, path: string, body: unknown) => calls.push({ method, path, body });
+
+  const api = nock(base).persist();
+  api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply(201, (uri, body) => {
+    record("POST", uri, body);
+    return { token: "ghs_scopedtoken0000000000000000000000", expires_at: new Date(Date.now() + 3600_000).toISOString() };
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
+    record("GET", uri, null);
+    const id = /jobs\/(\d+)\/logs/.exec(uri)?.[1] ?? "";
+    return o.logs[id] === undefined ? [404, { message: "Not Found" }] : [302, "", { location: `${BLOB_HOST}/logs/${id}.txt?sig=abc` }];
+  });
+  api.get(new RegExp(`^${escape(prefix)}/repos/${escape(owner)}/(${escape(name)}|\\.github)/contents/(.+)$`)).reply(function (uri) {
+    record("GET", uri, null);
+    const m = new RegExp(`/repos/${escape(owner)}/([^/]+)/contents/([^?]+)`).exec(uri);
+    const path = decodeURIComponent(m?.[2] ?? "");
+    const text = m?.[1] === name ? (path === ".github/sentinel.yml" ? o.config : o.files?.[path]) : undefined;
+    if (text === undefined) return [404, { message: "Not Found" }];
+    // As GitHub does: the raw media type gets the file itself, the default gets JSON with base64.
+    const accept = String(this.req.headers.accept ?? "");
+    if (accept.includes("raw")) return [200, text, { "content-type": "text/plain; charset=utf-8" }];
+    return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64") }];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/commits/([0-9a-f]+)/pulls$`)).reply((uri) => {
+    record("GET", uri, null);
+    const sha = /commits\/([0-9a-f]+)\/pulls/.exec(uri)?.[1] ?? "";
+    return [200, (o.pulls?.[sha] ?? []).map((p) => ({ number: p.number, state: "open", head: { sha, repo: { full_name: p.headRepo } } }))];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/actions/runs/(\\d+)/jobs`)).reply((uri) => {
+    record("GET", uri, null);
+    const id = /runs\/(\d+)\/jobs/.exec(uri)?.[1] ?? "";
+    const jobs = (o.runJobs?.[id] ?? []).map((j) => ({ ...j, html_url: `https://github.com/${o.repo}/actions/runs/${id}/job/${j.id}`, run_attempt: 1 }));
+    return [200, { total_count: jobs.length, jobs }];
+  });
+  api.post(`${repoPath}/check-runs`).reply((uri, body) => {
+    record("POST", uri, body);
+    const id = nextId++;
+    const b = body as Record<string, unknown>;
+    checkRuns.set(id, { id, body: b, annotations: [...(((b.output as { annotations?: unknown[] })?.annotations) ?? [])] });
+    return [201, { id }];
+  });
+  api.patch(new RegExp(`^${escape(repoPath)}/check-runs/(\\d+)$`)).reply((uri, body) => {
+    record("PATCH", uri, body);
+    const id = Number(/check-runs\/(\d+)/.exec(uri)?.[1]);
+    const run = checkRuns.get(id);
+    if (!run) return [404, { message: "Not Found" }];
+    const b = body as Record<string, unknown>;
+    run.body = { ...run.body, ...b };
+    run.annotations.push(...(((b.output as { annotations?: unknown[] })?.annotations) ?? []));
+    return [200, { id }];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments`)).reply((uri) => {
+    record("GET", uri, null);
+    const issue = Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]);
+    return [200, [...comments.values()].filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body }))];
+  });
+  api.post(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments$`)).reply((uri, body) => {
+    record("POST", uri, body);
+    const issue = Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]);
+    const id = nextId++;
+    comments.set(id, { id, issue, body: (body as { body: string }).body });
+    return [201, { id }];
+  });
+  api.patch(new RegExp(`^${escape(repoPath)}/issues/comments/(\\d+)$`)).reply((uri, body) => {
+    record("PATCH", uri, body);
+    const id = Number(/comments\/(\d+)/.exec(uri)?.[1]);
+    const c = comments.get(id);
+    if (!c) return [404, { message: "Not Found" }];
+    c.body = (body as { body: string }).body;
+    return [200, { id }];
+  });
+  const blob = nock(BLOB_HOST).persist();
+  blob.get(/^\/logs\/(\d+)\.txt/).reply((uri, _body) => {
+    const id = /logs\/(\d+)\.txt/.exec(uri)?.[1] ?? "";
+    return [200, o.logs[id] ?? ""];
+  });
+  return {
+    calls,
+    comments,
+    checkRuns,
+    /** Requests to the blob host must never carry the installation token. */
+    done() {
+      nock.cleanAll();
+    },
+  };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** A job log as GitHub Actions prints it: timestamps, a step group, the tool's output. */
+export function actionsLog(step: string, output: string, exitCode = 1): string {
+  let t = Date.UTC(2026, 10, 22, 9, 0, 0);
+  const stamp = () => new Date((t += 7)).toISOString().replace("Z", "0000Z");
+  const lines = [`##[group]Run ${step}`, step, "##[endgroup]", ...output.replace(/\n$/, "").split("\n"), `##[error]Process completed with exit code ${exitCode}.`];
+  return lines.map((l) => `${stamp()} ${l}`).join("\n") + "\n";
+}
