@@ -26,8 +26,11 @@ export type Role = "all" | "server" | "worker";
  * /healthz. SENTINEL_ROLE picks what this process does: `server` (webhooks only), `worker`
  * (queue jobs only), or `all` (both, the default).
  */
-export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: { fetch?: typeof fetch } = {}): Promise<Running> {
-  const logger = pino({ level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "token", "*.token"], censor: "[redacted]" } });
+export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: { fetch?: typeof fetch; logStream?: NodeJS.WritableStream } = {}): Promise<Running> {
+  const logger = pino(
+    { level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "token", "*.token"], censor: "[redacted]" } },
+    ...(overrides.logStream ? [overrides.logStream] : []),
+  );
   const role = parseRole(env.SENTINEL_ROLE);
   const db = await openStoreDatabase(env);
   const store = new Store(db);

@@ -37,8 +37,12 @@ export interface ForgeClient {
   pullRequestsForCommit(sha: string): Promise<PullRequestRef[]>;
   /** The repository's Sentinel config text from the default branch (null when absent). */
   readConfig(): Promise<{ path: string; text: string | null; value?: unknown; error?: string }>;
-  /** A file's text on the default branch (null when absent). */
-  readFile(path: string): Promise<string | null>;
+  /** A file's text on the default branch, or at `ref` (null when absent). */
+  readFile(path: string, ref?: string): Promise<string | null>;
+  /** Where this forge keeps the repository's Sentinel config. */
+  readonly configPath: string;
+  /** Paths a pull/merge request adds, modifies or renames (up to a few thousand). */
+  changedFiles(prNumber: number): Promise<string[]>;
   /**
    * Creates the commit's report (check run / commit status), or updates it when `knownId` still
    * exists. The report's annotations are added to those already on it.

@@ -17,5 +17,15 @@ export type IngestItem =
       readonly pullRequests: FailureRecord["pullRequests"];
       readonly fromFork: boolean;
     }
+  /** A pull request opened or updated: if it changes Sentinel's config or rule files, validate them. */
+  | {
+      readonly kind: "validate-config";
+      readonly forge: Forge;
+      readonly repo: string;
+      readonly repoId: string;
+      readonly installationId: string | null;
+      readonly prNumber: number;
+      readonly headSha: string;
+    }
   | { readonly kind: "installation"; readonly op: "add" | "remove" | "remove-all"; readonly installationId: string; readonly repos: ReadonlyArray<{ id: string; fullName: string }> }
   | { readonly kind: "ignore"; readonly reason: string };

@@ -5,6 +5,7 @@ import type { Forges } from "./forges.js";
 import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
 import type { IngestItem } from "./ingest-item.js";
+import { validateConfigChange } from "./validate-config-change.js";
 
 export interface WorkerDeps {
   readonly store: Store;
@@ -23,6 +24,7 @@ export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Pr
   const items = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never) : readGitlabEvent(delivery.event, delivery.payload as never);
   const failures: string[] = [];
   const ignored: string[] = [];
+  const notes: string[] = [];
   for (const item of items) {
     switch (item.kind) {
       case "failure":
@@ -38,12 +40,15 @@ export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Pr
         if (item.op === "add") await deps.store.addInstallationRepos(delivery.forge, item.installationId, item.repos);
         else await deps.store.removeInstallationRepos(delivery.forge, item.installationId, item.op === "remove" ? item.repos.map((r) => r.id) : undefined);
         break;
+      case "validate-config":
+        notes.push(await validateConfigChange(deps, item));
+        break;
       case "ignore":
         ignored.push(item.reason);
         break;
     }
   }
-  const outcome = failures.length > 0 ? `failures: ${failures.join(", ")}` : ignored.length > 0 ? `ignored: ${ignored.join("; ")}` : "recorded";
+  const outcome = failures.length > 0 ? `failures: ${failures.join(", ")}` : notes.length > 0 ? notes.join("; ") : ignored.length > 0 ? `ignored: ${ignored.join("; ")}` : "recorded";
   if (failures.length === 0 && ignored.length > 0) deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
   await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
 }

@@ -235,3 +235,80 @@ for (const stack of STACKS) {
     });
   });
 }
+
+describe("a pull request that changes Sentinel's own files", () => {
+  let app: Running;
+  beforeAll(async () => {
+    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_DATA_DIR: ":memory:" });
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(async () => {
+    await app.close();
+    nock.enableNetConnect();
+  });
+
+  function pullRequest(number: number, headSha: string) {
+    const p = example("pull_request", (x) => x.action === "opened");
+    p.installation = { id: INSTALLATION };
+    p.repository.full_name = REPO;
+    p.repository.id = 186853002;
+    p.number = number;
+    p.pull_request.number = number;
+    p.pull_request.head.sha = headSha;
+    return p;
+  }
+
+  async function deliverPr(payload: unknown) {
+    const body = JSON.stringify(payload);
+    await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": `pr-${Math.random()}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
+      body,
+    });
+    await app.queue.idle();
+  }
+
+  it("gets them validated at its head, with file:line errors on a failing 'Sentinel config' check", async () => {
+    const s = sha(100);
+    const gh = fakeGithub({
+      repo: REPO,
+      installationId: INSTALLATION,
+      logs: {},
+      prFiles: { 21: [".github/sentinel.yml", ".github/sentinels/deploy.yml", "src/index.ts"] },
+      headFiles: {
+        ".github/sentinel.yml": "sentinels:\n  files: [.github/sentinels/deploy.yml]\nlogs:\n  maxBytes: -1\n",
+        ".github/sentinels/deploy.yml": "id: deploy\nname: Deploy\nmatchers:\n  - id: bad\n    pattern: '(?<=x)y'\n",
+      },
+    });
+    await deliverPr(pullRequest(21, s));
+    const [check] = [...gh.checkRuns.values()];
+    expect(check?.body).toMatchObject({ name: "Sentinel config", head_sha: s, conclusion: "failure" });
+    expect(check?.annotations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: ".github/sentinel.yml", annotation_level: "failure" }),
+        expect.objectContaining({ path: ".github/sentinels/deploy.yml", start_line: 5, message: expect.stringContaining("E_PATTERN_SYNTAX") }),
+      ]),
+    );
+  });
+
+  it("reports valid files as a passing check", async () => {
+    const s = sha(101);
+    const gh = fakeGithub({
+      repo: REPO,
+      installationId: INSTALLATION,
+      logs: {},
+      prFiles: { 22: [".github/sentinel.yml"] },
+      headFiles: { ".github/sentinel.yml": "logs:\n  maxBytes: 1048576\n" },
+    });
+    await deliverPr(pullRequest(22, s));
+    expect([...gh.checkRuns.values()][0]?.body).toMatchObject({ name: "Sentinel config", conclusion: "success" });
+  });
+
+  it("says nothing on a pull request that does not touch them", async () => {
+    const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: {}, prFiles: { 23: ["src/index.ts"] } });
+    await deliverPr(pullRequest(23, sha(102)));
+    expect(gh.checkRuns.size).toBe(0);
+  });
+});

@@ -20,6 +20,10 @@ export interface FakeGithubOptions {
   readonly pulls?: Readonly<Record<string, Array<{ number: number; headRepo: string }>>>;
   /** Failed jobs of workflow runs (run id → jobs). */
   readonly runJobs?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string }>>>;
+  /** Files at a pull request's head (path → text), served when a `ref` is asked for. */
+  readonly headFiles?: Readonly<Record<string, string>>;
+  /** Files each pull request changes. */
+  readonly prFiles?: Readonly<Record<number, string[]>>;
   readonly baseUrl?: string;
 }
 
@@ -55,7 +59,8 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("GET", uri, null);
     const m = new RegExp(`/repos/${escape(owner)}/([^/]+)/contents/([^?]+)`).exec(uri);
     const path = decodeURIComponent(m?.[2] ?? "");
-    const text = m?.[1] === name ? (path === ".github/sentinel.yml" ? o.config : o.files?.[path]) : undefined;
+    const atRef = /[?&]ref=/.test(uri);
+    const text = m?.[1] !== name ? undefined : atRef ? o.headFiles?.[path] : path === ".github/sentinel.yml" ? o.config : o.files?.[path];
     if (text === undefined) return [404, { message: "Not Found" }];
     // As GitHub does: the raw media type gets the file itself, the default gets JSON with base64.
     const accept = String(this.req.headers.accept ?? "");
@@ -66,6 +71,11 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("GET", uri, null);
     const sha = /commits\/([0-9a-f]+)\/pulls/.exec(uri)?.[1] ?? "";
     return [200, (o.pulls?.[sha] ?? []).map((p) => ({ number: p.number, state: "open", head: { sha, repo: { full_name: p.headRepo } } }))];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)/files`)).reply((uri) => {
+    record("GET", uri, null);
+    const n = Number(/pulls\/(\d+)\/files/.exec(uri)?.[1]);
+    return [200, (o.prFiles?.[n] ?? []).map((filename) => ({ filename, status: "modified" }))];
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/runs/(\\d+)/jobs`)).reply((uri) => {
     record("GET", uri, null);

@@ -15,6 +15,7 @@ type RestOctokit = Octokit & {
 /** GitHub, through an installation token scoped to this one repository. */
 export class GithubForge implements ForgeClient {
   readonly forge = "github" as const;
+  readonly configPath = CONFIG_PATH;
   private readonly owner: string;
   private readonly name: string;
 
@@ -73,9 +74,19 @@ export class GithubForge implements ForgeClient {
     }
   }
 
-  async readFile(path: string): Promise<string | null> {
+  async changedFiles(prNumber: number): Promise<string[]> {
+    const files = await this.octokit.paginate<{ filename: string; status: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+      owner: this.owner,
+      repo: this.name,
+      pull_number: prNumber,
+      per_page: 100,
+    });
+    return files.filter((f) => f.status !== "removed").map((f) => f.filename);
+  }
+
+  async readFile(path: string, ref?: string): Promise<string | null> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: this.owner, repo: this.name, path });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: this.owner, repo: this.name, path, ...(ref ? { ref } : {}) });
       const file = data as { type?: string; content?: string; encoding?: string };
       if (file.type !== "file" || typeof file.content !== "string") return null;
       return Buffer.from(file.content, (file.encoding as BufferEncoding) ?? "base64").toString("utf8");

@@ -16,6 +16,7 @@ type Api = InstanceType<typeof Gitlab>;
 /** GitLab (gitlab.com or self-managed) through `@gitbeaker/rest`, for one project. */
 export class GitlabForge implements ForgeClient {
   readonly forge = "gitlab" as const;
+  readonly configPath = GITLAB_CONFIG_PATH;
   private defaultBranch: string | null = null;
 
   constructor(
@@ -49,9 +50,14 @@ export class GitlabForge implements ForgeClient {
     return { path: GITLAB_CONFIG_PATH, text: await this.readFile(GITLAB_CONFIG_PATH) };
   }
 
-  async readFile(path: string): Promise<string | null> {
+  async changedFiles(mrIid: number): Promise<string[]> {
+    const diffs = (await this.api.MergeRequests.allDiffs(this.projectId, mrIid)) as unknown as Array<{ new_path: string; deleted_file?: boolean }>;
+    return diffs.filter((d) => !d.deleted_file).map((d) => d.new_path);
+  }
+
+  async readFile(path: string, ref?: string): Promise<string | null> {
     try {
-      const raw = await this.api.RepositoryFiles.showRaw(this.projectId, path, await this.branch());
+      const raw = await this.api.RepositoryFiles.showRaw(this.projectId, path, ref ?? (await this.branch()));
       return typeof raw === "string" ? raw : await (raw as Blob).text();
     } catch (error) {
       if (statusOf(error) === 404) return null;

@@ -8,6 +8,9 @@ export const GITHUB_EVENTS = [
   "check_suite.completed",
   "installation",
   "installation_repositories",
+  "pull_request.opened",
+  "pull_request.synchronize",
+  "pull_request.reopened",
 ] as const;
 
 /** GitHub Actions reports each job as a check run too, with the job's id as the check run's id. */
@@ -40,6 +43,11 @@ export function readGithubEvent(event: string, payload: Payload): IngestItem[] {
   }
   if (!repo) return [{ kind: "ignore", reason: `${event} without a repository` }];
   if (!installationId) return [{ kind: "ignore", reason: `${event} for ${repo.full_name} without an installation: not sent to the App` }];
+  if (event === "pull_request") {
+    const pr = payload.pull_request as { number: number; head: { sha: string } } | undefined;
+    if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? "")) return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];
+    return [{ kind: "validate-config", forge: "github", repo: repo.full_name, repoId: String(repo.id), installationId, prNumber: pr.number, headSha: pr.head.sha }];
+  }
   if (payload.action !== "completed") return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
   const common = { forge: "github" as const, repo: repo.full_name, repoId: String(repo.id), installationId };
   switch (event) {

@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFromEnv, type Running } from "../../src/main.js";
+import { fakeGitlab, gitlabTrace } from "../support/gitlab-api.js";
+import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../support/services.js";
+
+const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
+const SECRET = "gitlab-hook-secret";
+const GITLAB = "https://gitlab.example.invalid";
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(HOOKS, name), "utf8")) as Record<string, any>;
+const JEST_OUTPUT = readFileSync(path.resolve(import.meta.dirname, "../fixtures/tools/jest/failing.log"), "utf8");
+const TSC_OUTPUT = readFileSync(path.resolve(import.meta.dirname, "../fixtures/tools/tsc/type-errors.log"), "utf8");
+
+/**
+ * GitLab's documented Pipeline hook payload (fixtures/gitlab-hooks, see sources.json), turned
+ * into a failed MR pipeline: the documented `test-build` job already failed; `build-image` fails too.
+ */
+function failedPipeline(sha: string) {
+  const p = fixture("pipeline-event.json");
+  p.object_attributes.status = "failed";
+  p.object_attributes.sha = sha;
+  for (const b of p.builds) if (b.name === "build-image") b.status = "failed";
+  return p;
+}
+
+/** GitLab's documented Job hook payload, as the failure of job 1977. */
+function failedJob(sha: string) {
+  const p = fixture("job-event.json");
+  p.build_status = "failed";
+  p.sha = sha;
+  return p;
+}
+
+const STACKS = [
+  { name: "embedded defaults", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+  {
+    name: "PostgreSQL and BullMQ on Redis",
+    available: postgresAvailable && redisAvailable,
+    env: async () => {
+      const pg = await freshPostgres();
+      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-gl-${Date.now()}` }, drop: pg.drop };
+    },
+  },
+];
+
+for (const stack of STACKS) {
+  describe.skipIf(!stack.available)(`GitLab ingestion (self-managed URL) on ${stack.name}`, () => {
+    let app: Running;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      const made = await stack.env();
+      drop = made.drop;
+      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB, ...made.env });
+      nock.disableNetConnect();
+      nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    });
+    afterEach(() => nock.cleanAll());
+    afterAll(async () => {
+      await app.close();
+      await drop();
+      nock.enableNetConnect();
+    });
+
+    async function hook(event: string, payload: unknown, headers: Record<string, string> = {}) {
+      const res = await fetch(`http://127.0.0.1:${app.port}/api/gitlab/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-gitlab-event": event, "x-gitlab-token": SECRET, ...headers },
+        body: typeof payload === "string" ? payload : JSON.stringify(payload),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    }
+
+    it("diagnoses both failed jobs of a failed MR pipeline: commit statuses and one sticky MR note", async () => {
+      const sha = "a".repeat(39) + "1";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 1, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT), "376": gitlabTrace("npx tsc", TSC_OUTPUT) } });
+      const res = await hook("Pipeline Hook", failedPipeline(sha), { "idempotency-key": `pipe-${stack.name}` });
+      expect(res.status).toBe(202);
+      await app.queue.idle();
+      const failures = await app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha);
+      expect(failures.map((f) => [f.failureKey, f.status]).sort()).toEqual([
+        ["gitlab:1:job:376", "diagnosed"],
+        ["gitlab:1:job:378", "diagnosed"],
+      ]);
+      expect((await app.store.getDiagnosis("gitlab:1:job:378"))?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
+      expect((await app.store.getDiagnosis("gitlab:1:job:376"))?.diagnosis).toMatchObject({ category: "typecheck" });
+      expect(gl.statuses.map((s) => s.name)).toEqual(["Sentinel", "Sentinel"]);
+      expect(gl.notes.size).toBe(1);
+      expect([...gl.notes.values()][0]?.body).toContain("2 failed jobs");
+      expect(gl.calls.filter((c) => c.method === "PUT")).toHaveLength(1);
+    });
+
+    it("does nothing twice for a job hook delivered twice", async () => {
+      const sha = "b".repeat(39) + "2";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1977": gitlabTrace("npx jest", JEST_OUTPUT) }, mergeRequests: { [sha]: [{ iid: 4, sourceProjectId: 380 }] } });
+      const first = await hook("Job Hook", failedJob(sha), { "x-gitlab-event-uuid": `job-uuid-${stack.name}` });
+      const again = await hook("Job Hook", failedJob(sha), { "x-gitlab-event-uuid": `job-uuid-${stack.name}` });
+      await app.queue.idle();
+      expect([first.status, again.status]).toEqual([202, 200]);
+      expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
+      expect(await app.store.getFailure("gitlab:380:job:1977")).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 4, fromFork: false }] });
+      expect(gl.notes.size).toBe(1);
+    });
+
+    it("treats a job hook and a pipeline hook naming the same job as one failure", async () => {
+      const sha = "d".repeat(39) + "3";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1978": gitlabTrace("npx jest", JEST_OUTPUT) } });
+      const pipeline = failedPipeline(sha);
+      pipeline.project.id = 380;
+      pipeline.builds = pipeline.builds.filter((b: { name: string }) => b.name === "test-build").map((b: Record<string, unknown>) => ({ ...b, id: 1978 }));
+      const job = failedJob(sha);
+      job.build_id = 1978;
+      await hook("Job Hook", job, { "idempotency-key": `job-${stack.name}-3` });
+      await hook("Pipeline Hook", pipeline, { "idempotency-key": `pipeline-${stack.name}-3` });
+      await app.queue.idle();
+      expect((await app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha)).map((f) => f.failureKey)).toEqual(["gitlab:380:job:1978"]);
+      expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
+    });
+
+    it("rejects a wrong token with 401 and records nothing", async () => {
+      const res = await hook("Job Hook", failedJob("c".repeat(40)), { "x-gitlab-token": "wrong", "idempotency-key": "bad-token" });
+      expect(res.status).toBe(401);
+      expect(await app.store.getDelivery("gitlab:bad-token")).toBeNull();
+    });
+
+    it("answers 2xx to an event it does not read, so GitLab keeps the hook enabled", async () => {
+      const res = await hook("Push Hook", { object_kind: "push" });
+      expect(res.status).toBe(202);
+    });
+
+    it("answers 400 to a body that is not JSON and records nothing", async () => {
+      const res = await hook("Job Hook", "{nope", { "idempotency-key": "not-json" });
+      expect(res.status).toBe(400);
+      expect(await app.store.getDelivery("gitlab:not-json")).toBeNull();
+    });
+  });
+}
