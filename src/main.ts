@@ -62,7 +62,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       { name: "database", check: async () => void (await db.query("SELECT 1")) },
       { name: "queue", check: () => queue.ping() },
     ],
-    ...(github ? { github } : {}),
+    ...(github ? { github, githubWebhookSecret: env.WEBHOOK_SECRET as string } : {}),
     ...(gitlab ? { gitlab } : {}),
   });
   const port = Number(env.PORT ?? 3000);

@@ -10,6 +10,13 @@ export interface BullQueueOptions {
   readonly attempts?: number;
   readonly backoffMs?: number;
   readonly onError?: (error: unknown, job: { name: string; jobId: string; attempt: number }) => void;
+  /**
+   * How long a worker's lock on a job lasts without renewal, and how often workers look for jobs
+   * whose lock lapsed (their worker died): such a job goes back to the queue. BullMQ's defaults
+   * (30 s each) suit production; tests shorten them.
+   */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
 }
 
 /**
@@ -50,7 +57,13 @@ export class BullQueue implements JobQueue {
         if (!handler) throw new Error(`no handler for job "${job.name}"`);
         await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "" });
       },
-      { connection: this.connection, concurrency: options.concurrency ?? 4, ...(this.options.prefix ? { prefix: this.options.prefix } : {}) },
+      {
+        connection: this.connection,
+        concurrency: options.concurrency ?? 4,
+        ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
+        ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
+        ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+      },
     );
     this.worker.on("failed", (job, error) => this.options.onError?.(error, { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));
     this.worker.on("error", () => {});

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
+import { BodyTooLargeError, readBody } from "./read-body.js";
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
 
@@ -8,6 +10,8 @@ export interface HttpServerDeps {
   readonly version: string;
   /** Probot's webhook middleware, when a GitHub App is configured. */
   readonly github?: Middleware;
+  /** The GitHub App's webhook secret: signatures are checked before Probot sees a request. */
+  readonly githubWebhookSecret?: string;
   /** The GitLab hook endpoint, when a GitLab webhook secret is configured. */
   readonly gitlab?: Middleware;
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
@@ -44,10 +48,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
   if (req.method === "GET" && url.pathname === "/") return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
   if (url.pathname.startsWith("/api/github/")) {
     if (!deps.github) return send(res, 503, { error: "GitHub App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET." });
-    // GitHub caps payloads at 25 MB; refuse larger bodies before Probot buffers them.
-    if (Number(req.headers["content-length"] ?? 0) > MAX_GITHUB_BODY) {
-      req.resume();
-      return send(res, 413, { error: `body larger than ${MAX_GITHUB_BODY} bytes` });
+    if (req.method === "POST" && deps.githubWebhookSecret) {
+      // Verified here, before Probot, so that a missing or wrong signature is a 401 (Probot
+      // answers 400) and an oversized body is refused without buffering it.
+      const signature = req.headers["x-hub-signature-256"];
+      if (typeof signature !== "string") return refuse(req, res, 401, "missing X-Hub-Signature-256: set the webhook secret on the GitHub App");
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_GITHUB_BODY);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return send(res, 413, { error: `body larger than ${MAX_GITHUB_BODY} bytes` });
+        throw error;
+      }
+      const text = body.toString("utf8");
+      if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false))) return send(res, 401, { error: "signature does not match the webhook secret" });
+      // Probot reads a string body as the payload instead of the (consumed) stream.
+      (req as IncomingMessage & { body?: string }).body = text;
     }
     await deps.github(req, res, () => send(res, 404, { error: "not found" }));
     return;
@@ -61,6 +77,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
 }
 
 export const MAX_GITHUB_BODY = 25 * 1024 * 1024;
+
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  req.resume();
+  send(res, status, { error });
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });

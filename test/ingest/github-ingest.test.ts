@@ -211,11 +211,34 @@ for (const stack of STACKS) {
       expect(gh.checkRuns.size).toBe(1);
     });
 
-    it("rejects a wrong signature with 4xx and records nothing", async () => {
+    it("rejects a wrong signature with 401 and records nothing", async () => {
       const { status, id } = await deliver("workflow_job", failedJob(5012, sha(10)), { signature: "sha256=" + "0".repeat(64) });
-      expect(status).toBeGreaterThanOrEqual(400);
-      expect(status).toBeLessThan(500);
+      expect(status).toBe(401);
       expect(await app.store.getDelivery(`github:${id}`)).toBeNull();
+    });
+
+    it("rejects a missing signature with 401 and records nothing", async () => {
+      const body = JSON.stringify(failedJob(5014, sha(12)));
+      const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": "unsigned-1" },
+        body,
+      });
+      expect(res.status).toBe(401);
+      expect(await app.store.getDelivery("github:unsigned-1")).toBeNull();
+    });
+
+    it("keeps the list of installed repositories current from installation events", async () => {
+      const created = example("installation", (x) => x.action === "created");
+      await deliver("installation", created);
+      await app.queue.idle();
+      const added = created.repositories.map((r: { full_name: string }) => r.full_name);
+      expect(await app.store.installedRepos("github")).toEqual(expect.arrayContaining(added));
+      const deleted = structuredClone(created);
+      deleted.action = "deleted";
+      await deliver("installation", deleted);
+      await app.queue.idle();
+      expect(await app.store.installedRepos("github")).not.toEqual(expect.arrayContaining(added));
     });
 
     it("rejects a body that is not JSON with 4xx and records nothing", async () => {

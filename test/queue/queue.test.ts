@@ -89,3 +89,34 @@ describe("job ids", () => {
     expect(safeJobId("delivery", "github:a_b")).not.toBe(safeJobId("delivery", "github:a:b"));
   });
 });
+
+describe.skipIf(!redisAvailable)("BullMQ when a worker process dies mid-job", () => {
+  it("gives the job to another worker once the dead one's lock lapses", async () => {
+    const { spawn } = await import("node:child_process");
+    const path = await import("node:path");
+    const prefix = `sentinel-stall-${randomBytes(4).toString("hex")}`;
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/bull-worker-child.ts"), REDIS_URL, prefix], { stdio: ["ignore", "pipe", "inherit"] });
+    const producer = new BullQueue({ redisUrl: REDIS_URL, prefix, lockDurationMs: 1000, stalledIntervalMs: 500 });
+    try {
+      await producer.add("delivery", { deliveryKey: "github:d-stall" }, { jobId: safeJobId("delivery", "github:d-stall") });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the child worker never took the job")), 20_000);
+        child.stdout.on("data", (d: Buffer) => {
+          if (d.toString().includes("started github:d-stall")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.kill("SIGKILL");
+      const { seen, handlers } = recorder();
+      producer.start(handlers);
+      await producer.idle(20_000);
+      expect(seen).toEqual(["delivery github:d-stall #1"]);
+    } finally {
+      child.kill("SIGKILL");
+      await producer.obliterate();
+      await producer.close();
+    }
+  });
+});

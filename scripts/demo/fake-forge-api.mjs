@@ -1,0 +1,82 @@
+// A stand-in for the GitHub (Enterprise Server) and GitLab REST APIs on 127.0.0.1, for the demo:
+// it serves job logs and files, and keeps the check runs, statuses and comments Sentinel writes.
+// Sentinel talks to it exactly as to a real GitHub Enterprise Server (GHE_HOST) or
+// self-managed GitLab (GITLAB_URL), so nothing in Sentinel knows it is a demo.
+import { createServer } from "node:http";
+
+export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, traces, pulls, mergeRequests }) {
+  const state = { checkRuns: new Map(), comments: new Map(), statuses: [], notes: new Map(), requests: [] };
+  let nextId = 100;
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString() || "null") : null;
+    const url = new URL(req.url, "http://localhost");
+    const p = url.pathname;
+    state.requests.push(`${req.method} ${p}`);
+    const json = (status, data, headers = {}) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(JSON.stringify(data));
+    };
+    const text = (status, data) => {
+      res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+      res.end(data);
+    };
+    let m;
+    const gh = `/api/v3/repos/${githubRepo}`;
+    if (req.method === "POST" && (m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p))) return json(201, { token: "ghs_demo", expires_at: new Date(Date.now() + 3600e3).toISOString() });
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/actions/jobs/(\\d+)/logs$`).exec(p))) return json(302, {}, { location: `http://${req.headers.host}/blob/${m[1]}.log` });
+    if (req.method === "GET" && (m = /^\/blob\/(\d+)\.log$/.exec(p))) return text(200, logs[m[1]] ?? "");
+    if (req.method === "GET" && /\/contents\//.test(p)) return json(404, { message: "Not Found" });
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/commits/([0-9a-f]+)/pulls$`).exec(p)))
+      return json(200, (pulls[m[1]] ?? []).map((n) => ({ number: n, state: "open", head: { sha: m[1], repo: { full_name: githubRepo } } })));
+    if (req.method === "POST" && p === `${gh}/check-runs`) {
+      const id = nextId++;
+      state.checkRuns.set(id, { ...body, annotations: [...(body.output?.annotations ?? [])] });
+      return json(201, { id });
+    }
+    if (req.method === "PATCH" && (m = new RegExp(`^${gh}/check-runs/(\\d+)$`).exec(p))) {
+      const run = state.checkRuns.get(Number(m[1]));
+      if (!run) return json(404, { message: "Not Found" });
+      Object.assign(run, body, { annotations: [...run.annotations, ...(body.output?.annotations ?? [])] });
+      return json(200, { id: Number(m[1]) });
+    }
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/issues/(\\d+)/comments$`).exec(p))) return json(200, [...state.comments.values()].filter((c) => c.issue === Number(m[1])));
+    if (req.method === "POST" && (m = new RegExp(`^${gh}/issues/(\\d+)/comments$`).exec(p))) {
+      const id = nextId++;
+      state.comments.set(id, { id, issue: Number(m[1]), body: body.body });
+      return json(201, { id });
+    }
+    if (req.method === "PATCH" && (m = new RegExp(`^${gh}/issues/comments/(\\d+)$`).exec(p))) {
+      const c = state.comments.get(Number(m[1]));
+      if (!c) return json(404, { message: "Not Found" });
+      c.body = body.body;
+      return json(200, { id: c.id });
+    }
+    const gl = `/api/v4/projects/${gitlabProjectId}`;
+    if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)/trace$`).exec(p))) return text(200, traces[m[1]] ?? "");
+    if (req.method === "GET" && p === gl) return json(200, { id: gitlabProjectId, default_branch: "main" });
+    if (req.method === "GET" && /\/repository\/files\//.test(p)) return json(404, { message: "404 File Not Found" });
+    if (req.method === "GET" && (m = new RegExp(`^${gl}/repository/commits/([0-9a-f]+)/merge_requests$`).exec(p)))
+      return json(200, (mergeRequests[m[1]] ?? []).map((iid) => ({ iid, state: "opened", sha: m[1], source_project_id: gitlabProjectId, target_project_id: gitlabProjectId })));
+    if (req.method === "POST" && (m = new RegExp(`^${gl}/statuses/([0-9a-f]+)$`).exec(p))) {
+      state.statuses.push({ sha: m[1], ...body });
+      return json(201, { id: nextId++ });
+    }
+    if (req.method === "GET" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes$`).exec(p))) return json(200, [...state.notes.values()].filter((n) => n.mr === Number(m[1])));
+    if (req.method === "POST" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes$`).exec(p))) {
+      const id = nextId++;
+      state.notes.set(id, { id, mr: Number(m[1]), body: body.body });
+      return json(201, { id });
+    }
+    if (req.method === "PUT" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes/(\\d+)$`).exec(p))) {
+      const n = state.notes.get(Number(m[2]));
+      if (!n) return json(404, { message: "404 Not found" });
+      n.body = body.body;
+      return json(200, { id: n.id });
+    }
+    json(404, { message: `demo API has no ${req.method} ${p}` });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { port: server.address().port, state, close: () => new Promise((r) => server.close(r)) };
+}
