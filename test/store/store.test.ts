@@ -89,3 +89,24 @@ for (const { name, available, open } of DATABASES) {
     });
   });
 }
+
+describe("the embedded database on disk", () => {
+  it("creates its data folder, parents included, and keeps data across restarts", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { openDatabase } = await import("../../src/store/index.js");
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-pglite-"));
+    const dataDir = path.join(root, "not", "yet", "there");
+    try {
+      const first = await openDatabase({ dataDir });
+      await new Store(first).recordDelivery({ deliveryKey: "k", forge: "github", event: "e", payload: {} });
+      await first.close();
+      const again = await openDatabase({ dataDir });
+      expect(await new Store(again).getDelivery("k")).toMatchObject({ event: "e" });
+      await again.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
