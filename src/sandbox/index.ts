@@ -1,0 +1,1 @@
+export { runCommand, detectSandbox, fixerEnv, bubblewrapArgs, type RunCommandOptions, type RunCommandResult, type SandboxMode } from "./run-command.js";

@@ -1,0 +1,60 @@
+import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
+import type { Worktree } from "./worktree.js";
+
+export interface CommitAndPushOptions {
+  readonly branch: string;
+  readonly message: string;
+  readonly author: { name: string; email: string };
+  readonly remoteUrl: string;
+  readonly auth?: { token?: string; tokenUser?: string };
+}
+
+export interface DiffStat {
+  readonly files: readonly string[];
+  readonly linesAdded: number;
+  readonly linesDeleted: number;
+}
+
+/** Sentinel pushes only its own branches. */
+const BRANCH = /^sentinel\/[A-Za-z0-9._\/-]{1,200}$/;
+
+/**
+ * Git for a worktree a fixer has touched. The administrative directory is named explicitly
+ * (never discovered from the worktree, where a fixer could plant a `.git` of its own), hooks and
+ * fsmonitor are forced off, and no text from the repository or a webhook becomes an option:
+ * paths follow `--`, the message is the value of `-m`, the branch is checked against a strict form.
+ */
+function git(wt: Worktree, env: Record<string, string>) {
+  return sentinelGit(wt.path, { ...env, GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path });
+}
+
+/** What the fixer changed, as git sees it (new files included, `.git` never). */
+export async function diffStat(wt: Worktree): Promise<DiffStat> {
+  const g = git(wt, gitEnv());
+  await g.raw(["add", "--all", "--", "."]);
+  const numstat = await g.raw(["diff", "--cached", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "--"]);
+  let added = 0;
+  let deleted = 0;
+  const files: string[] = [];
+  for (const line of numstat.split("\n").filter(Boolean)) {
+    const [a, d, ...rest] = line.split("\t");
+    files.push(rest.join("\t"));
+    added += a === "-" ? 0 : Number(a);
+    deleted += d === "-" ? 0 : Number(d);
+  }
+  return { files, linesAdded: added, linesDeleted: deleted };
+}
+
+export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions): Promise<{ commit: string }> {
+  if (!BRANCH.test(o.branch) || o.branch.includes("..") || o.branch.endsWith(".lock") || o.branch.endsWith("/")) {
+    throw new Error(`refusing to push to ${JSON.stringify(o.branch)}: Sentinel pushes only sentinel/… branches`);
+  }
+  const env = gitEnv({ ...(o.auth ?? {}), author: o.author });
+  const g = git(wt, env);
+  await g.raw(["add", "--all", "--", "."]);
+  // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
+  await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
+  const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
+  await g.raw(["push", "--force", "--no-verify", "--", withoutCredentials(o.remoteUrl), `${commit}:refs/heads/${o.branch}`]);
+  return { commit };
+}

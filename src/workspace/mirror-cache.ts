@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { KeyedMutex } from "../store/pglite-database.js";
+import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
+
+export interface Mirror {
+  readonly gitDir: string;
+  /** Whether this call had to clone (cold) rather than fetch (warm). */
+  readonly cold: boolean;
+  readonly durationMs: number;
+}
+
+/**
+ * A bare mirror per repository, cloned once and fetched on each job. Runs get worktrees from it,
+ * so a warm run pays for a fetch, not a clone. Calls for one repository are serialised.
+ */
+export class MirrorCache {
+  private readonly locks = new KeyedMutex();
+
+  constructor(readonly root: string) {}
+
+  mirrorDir(remoteUrl: string): string {
+    const clean = withoutCredentials(remoteUrl);
+    return path.join(this.root, `${createHash("sha256").update(clean).digest("hex").slice(0, 20)}.git`);
+  }
+
+  async ensure(remoteUrl: string, auth: { token?: string; tokenUser?: string } = {}): Promise<Mirror> {
+    const url = withoutCredentials(remoteUrl);
+    const gitDir = this.mirrorDir(url);
+    return this.locks.run(gitDir, async () => {
+      const started = Date.now();
+      const env = gitEnv(auth);
+      if (existsSync(path.join(gitDir, "HEAD"))) {
+        await sentinelGit(gitDir, env).raw(["fetch", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*"]);
+        return { gitDir, cold: false, durationMs: Date.now() - started };
+      }
+      await mkdir(this.root, { recursive: true });
+      await rm(gitDir, { recursive: true, force: true });
+      try {
+        await sentinelGit(this.root, env).raw(["clone", "--bare", "--no-tags", "--", url, gitDir]);
+      } catch (error) {
+        await rm(gitDir, { recursive: true, force: true });
+        throw new Error(`could not clone ${url}: ${firstLine(error)}`);
+      }
+      return { gitDir, cold: true, durationMs: Date.now() - started };
+    });
+  }
+
+  /** Fetches one commit the mirror lacks (a fork PR's head, which no branch of the base holds). */
+  async fetchCommit(gitDir: string, remoteUrl: string, ref: string, auth: { token?: string; tokenUser?: string } = {}): Promise<void> {
+    await sentinelGit(gitDir, gitEnv(auth)).raw(["fetch", "--no-tags", "--", withoutCredentials(remoteUrl), ref]);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n").find((l) => l.trim()) ?? "unknown error";
+}

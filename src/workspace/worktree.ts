@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import { gitEnv, sentinelGit } from "./git-env.js";
+
+export interface Worktree {
+  /** The checked-out files: the fixer's working directory and the only place it may write. */
+  readonly path: string;
+  /** Git's own administrative directory for this worktree, inside the mirror (not in `path`). */
+  readonly gitDir: string;
+  readonly mirrorDir: string;
+  readonly sha: string;
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** A fresh worktree at the failing commit, detached; `removeWorktree` deletes it afterwards. */
+export async function createWorktree(mirrorDir: string, sha: string, parentDir: string): Promise<Worktree> {
+  if (!SHA.test(sha)) throw new Error(`not a commit id: ${JSON.stringify(sha)}`);
+  await mkdir(parentDir, { recursive: true });
+  const name = `run-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const dir = path.join(parentDir, name);
+  await sentinelGit(mirrorDir, gitEnv()).raw(["worktree", "add", "--detach", "--", dir, sha]);
+  return { path: dir, gitDir: path.join(mirrorDir, "worktrees", name), mirrorDir, sha };
+}
+
+export async function removeWorktree(wt: Worktree): Promise<void> {
+  await rm(wt.path, { recursive: true, force: true });
+  await sentinelGit(wt.mirrorDir, gitEnv()).raw(["worktree", "prune"]).catch(() => {});
+}
+
+/**
+ * A fingerprint of everything in the mirror that could steer git (its config, hooks, info and
+ * the worktree's own administrative files). Compared before and after a fixer ran: a fixer that
+ * changed any of it is a procedure violation and nothing of its work is used.
+ */
+export async function gitControlFingerprint(wt: Worktree): Promise<string> {
+  const h = createHash("sha256");
+  const files = [
+    path.join(wt.mirrorDir, "config"),
+    path.join(wt.gitDir, "config.worktree"),
+    path.join(wt.gitDir, "commondir"),
+    path.join(wt.gitDir, "gitdir"),
+    path.join(wt.mirrorDir, "info", "attributes"),
+  ];
+  for (const dir of [path.join(wt.mirrorDir, "hooks"), path.join(wt.gitDir, "hooks")]) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names.sort()) files.push(path.join(dir, n));
+  }
+  for (const f of files) {
+    h.update(f);
+    const content = await readFile(f).catch(() => null);
+    const mode = await stat(f).then((s) => s.mode).catch(() => 0);
+    h.update(content ?? "<absent>").update(String(mode));
+  }
+  return h.digest("hex");
+}

@@ -1,0 +1,27 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const ENV = { ...process.env, GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.invalid", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.invalid", GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, env: ENV, encoding: "utf8" }).trim();
+}
+
+/** A real repository served from a bare repo on disk (the "remote"), with one commit of `files`. */
+export function bareRemote(files: Readonly<Record<string, string>>): { root: string; remote: string; sha: string } {
+  const root = mkdtempSync(path.join(tmpdir(), "sentinel-git-"));
+  const src = path.join(root, "src");
+  mkdirSync(src);
+  git(src, "init", "-q", "-b", "main");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(src, name)), { recursive: true });
+    writeFileSync(path.join(src, name), text);
+  }
+  git(src, "add", "-A");
+  git(src, "commit", "-q", "-m", "initial");
+  const remote = path.join(root, "remote.git");
+  git(root, "clone", "-q", "--bare", src, remote);
+  return { root, remote, sha: git(src, "rev-parse", "HEAD") };
+}

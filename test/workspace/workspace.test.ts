@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { detectSandbox, runCommand } from "../../src/sandbox/index.js";
+import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, MirrorCache, removeWorktree } from "../../src/workspace/index.js";
+import { bareRemote, git } from "../support/git-repos.js";
+
+const cleanup: string[] = [];
+afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function scratch(): string {
+  const d = mkdtempSync(path.join(tmpdir(), "sentinel-ws-"));
+  cleanup.push(d);
+  return d;
+}
+const AUTHOR = { name: "sentinel[bot]", email: "sentinel@example.invalid" };
+
+describe("the mirror cache", () => {
+  it("clones once, then fetches", async () => {
+    const { root, remote } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    const first = await cache.ensure(remote);
+    const second = await cache.ensure(remote);
+    expect([first.cold, second.cold]).toEqual([true, false]);
+    expect(first.gitDir).toBe(second.gitDir);
+  });
+
+  it("sees commits pushed to the remote since the last fetch", async () => {
+    const { root, remote } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    const { gitDir } = await cache.ensure(remote);
+    git(path.join(root, "src"), "commit", "-q", "--allow-empty", "-m", "second");
+    git(path.join(root, "src"), "push", "-q", remote, "main");
+    await cache.ensure(remote);
+    expect(git(gitDir, "log", "--format=%s", "-1", "main")).toBe("second");
+  });
+
+  it("never writes a token into the mirror's config", async () => {
+    const { root, remote } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    const { gitDir } = await cache.ensure(remote, { token: "ghs_secret_token" });
+    expect(readFileSync(path.join(gitDir, "config"), "utf8")).not.toContain("ghs_secret_token");
+  });
+});
+
+describe("a worktree", () => {
+  it("is checked out at the failing commit and removed afterwards", async () => {
+    const { root, remote, sha } = bareRemote({ "src/index.js": "console.log(1)\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    expect(readFileSync(path.join(wt.path, "src/index.js"), "utf8")).toBe("console.log(1)\n");
+    await removeWorktree(wt);
+    expect(existsSync(wt.path)).toBe(false);
+    expect(git(gitDir, "worktree", "list")).not.toContain(wt.path);
+  });
+
+  it("refuses something that is not a commit id", async () => {
+    await expect(createWorktree(scratch(), "--upload-pack=evil", scratch())).rejects.toThrow(/not a commit id/);
+  });
+});
+
+describe("commit and push after a fixer ran", () => {
+  it("pushes the fixer's change to a sentinel/ branch with Sentinel as the author", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "bad\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    writeFileSync(path.join(wt.path, "a.txt"), "good\n");
+    writeFileSync(path.join(wt.path, "new.txt"), "added\n");
+    expect(await diffStat(wt)).toEqual({ files: ["a.txt", "new.txt"], linesAdded: 2, linesDeleted: 1 });
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-lint-abc", message: "fix: lint\n\nSentinel-Run: r1", author: AUTHOR, remoteUrl: remote });
+    expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-lint-abc")).toBe(commit);
+    expect(git(remote, "log", "-1", "--format=%an <%ae>|%s", commit)).toBe("sentinel[bot] <sentinel@example.invalid>|fix: lint");
+  });
+
+  it("refuses a branch outside sentinel/ or shaped like an option", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "x\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {
+      await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remoteUrl: remote })).rejects.toThrow(/refusing/);
+    }
+  });
+
+  it("takes a message that looks like an option as plain text", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "x\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    writeFileSync(path.join(wt.path, "a.txt"), "y\n");
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remoteUrl: remote });
+    expect(git(remote, "log", "-1", "--format=%s|%an", commit)).toBe("--amend --author=evil|sentinel[bot]");
+  });
+});
+
+describe("a malicious fixer", () => {
+  // It plants a hook and config in every place git might look: a `.git` of its own in the
+  // worktree, and (when no sandbox stops it) the mirror's hooks and config.
+  const plant = (marker: string, mirrorDir: string) => `
+    set +e
+    rm -f .git; mkdir -p .git/hooks
+    printf '[core]\\n\\thooksPath = .git/hooks\\n\\tfsmonitor = ./fsmon.sh\\n[user]\\n\\temail = evil@example.invalid\\n' > .git/config
+    printf '#!/bin/sh\\ntouch ${marker}\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit
+    printf '#!/bin/sh\\ntouch ${marker}\\n' > fsmon.sh; chmod +x fsmon.sh
+    printf '#!/bin/sh\\ntouch ${marker}\\n' > ${mirrorDir}/hooks/pre-push 2>/dev/null; chmod +x ${mirrorDir}/hooks/pre-push 2>/dev/null
+    printf '[core]\\n\\thooksPath = /tmp\\n' >> ${mirrorDir}/config 2>/dev/null
+    echo fixed > a.txt
+    true`;
+
+  it.skipIf(detectSandbox() === "none")("inside the sandbox cannot touch the mirror, and its planted .git steers nothing", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "broken\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    const marker = path.join(scratch(), "hook-ran");
+    const before = await gitControlFingerprint(wt);
+    await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "bubblewrap" });
+    expect(await gitControlFingerprint(wt)).toBe(before);
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-1", message: "fix", author: AUTHOR, remoteUrl: remote });
+    expect(existsSync(marker)).toBe(false);
+    expect(git(remote, "log", "-1", "--format=%ae", commit)).toBe("sentinel@example.invalid");
+    // The planted files are not part of the fix; the .git directory never is.
+    expect(git(remote, "show", "--name-only", "--format=", commit).split("\n")).toEqual(["a.txt", "fsmon.sh"]);
+  });
+
+  it("without a sandbox is caught changing the mirror, and its hooks still never run", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "broken\n" });
+    cleanup.push(root);
+    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+    const wt = await createWorktree(gitDir, sha, scratch());
+    const marker = path.join(scratch(), "hook-ran");
+    const before = await gitControlFingerprint(wt);
+    await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "none" });
+    expect(await gitControlFingerprint(wt)).not.toBe(before);
+    await commitAndPush(wt, { branch: "sentinel/fix-2", message: "fix", author: AUTHOR, remoteUrl: remote });
+    expect(existsSync(marker)).toBe(false);
+  });
+});
