@@ -32,6 +32,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(overrides.logStream ? [overrides.logStream] : []),
   );
   const role = parseRole(env.SENTINEL_ROLE);
+  if (role !== "all" && !(env.REDIS_URL && env.DATABASE_URL)) {
+    // Separate server and worker processes share work only through Redis and PostgreSQL.
+    throw new Error(`SENTINEL_ROLE=${role} needs REDIS_URL and DATABASE_URL; without them run one process with SENTINEL_ROLE=all`);
+  }
   const db = await openStoreDatabase(env);
   const store = new Store(db);
   const queue: JobQueue = env.REDIS_URL
@@ -51,7 +55,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET unset): GitLab hooks are off");
 
   const forges = createForges(env, probot, logger, overrides.fetch);
-  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
 
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
   const server = createHttpServer({
@@ -98,7 +102,7 @@ async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
 }
 
 function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, fetchImpl?: typeof fetch): Forges {
-  const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl) : null;
+  const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl, Number(env.APP_ID)) : null;
   const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
   return {
     async client(target) {

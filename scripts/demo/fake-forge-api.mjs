@@ -41,7 +41,12 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
       Object.assign(run, body, { annotations: [...run.annotations, ...(body.output?.annotations ?? [])] });
       return json(200, { id: Number(m[1]) });
     }
-    if (req.method === "GET" && (m = new RegExp(`^${gh}/issues/(\\d+)/comments$`).exec(p))) return json(200, [...state.comments.values()].filter((c) => c.issue === Number(m[1])));
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/pulls/(\\d+)$`).exec(p))) {
+      const sha = Object.entries(pulls).find(([, ns]) => ns.includes(Number(m[1])))?.[0];
+      return sha ? json(200, { number: Number(m[1]), head: { sha } }) : json(404, { message: "Not Found" });
+    }
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/issues/(\\d+)/comments$`).exec(p)))
+      return json(200, [...state.comments.values()].filter((c) => c.issue === Number(m[1])).map((c) => ({ ...c, performed_via_github_app: { id: 1 } })));
     if (req.method === "POST" && (m = new RegExp(`^${gh}/issues/(\\d+)/comments$`).exec(p))) {
       const id = nextId++;
       state.comments.set(id, { id, issue: Number(m[1]), body: body.body });
@@ -56,6 +61,8 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
     const gl = `/api/v4/projects/${gitlabProjectId}`;
     if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)/trace$`).exec(p))) return text(200, traces[m[1]] ?? "");
     if (req.method === "GET" && p === gl) return json(200, { id: gitlabProjectId, default_branch: "main" });
+    if (req.method === "GET" && p === "/api/v4/user") return json(200, { id: 77, username: "sentinel" });
+    if (req.method === "GET" && new RegExp(`^${gl}/merge_requests/\\d+$`).test(p)) return json(404, { message: "404 Not found" });
     if (req.method === "GET" && /\/repository\/files\//.test(p)) return json(404, { message: "404 File Not Found" });
     if (req.method === "GET" && (m = new RegExp(`^${gl}/repository/commits/([0-9a-f]+)/merge_requests$`).exec(p)))
       return json(200, (mergeRequests[m[1]] ?? []).map((iid) => ({ iid, state: "opened", sha: m[1], source_project_id: gitlabProjectId, target_project_id: gitlabProjectId })));
@@ -63,7 +70,8 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
       state.statuses.push({ sha: m[1], ...body });
       return json(201, { id: nextId++ });
     }
-    if (req.method === "GET" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes$`).exec(p))) return json(200, [...state.notes.values()].filter((n) => n.mr === Number(m[1])));
+    if (req.method === "GET" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes$`).exec(p)))
+      return json(200, [...state.notes.values()].filter((n) => n.mr === Number(m[1])).map((n) => ({ ...n, author: { id: 77 } })));
     if (req.method === "POST" && (m = new RegExp(`^${gl}/merge_requests/(\\d+)/notes$`).exec(p))) {
       const id = nextId++;
       state.notes.set(id, { id, mr: Number(m[1]), body: body.body });

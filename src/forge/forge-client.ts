@@ -33,6 +33,8 @@ export interface ForgeClient {
   readonly repo: string;
   /** The job's log as it streams from the forge (already following any redirect). */
   streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** The commit a pull/merge request's head is at now (null when it cannot be read). */
+  pullRequestHead(prNumber: number): Promise<string | null>;
   /** Open pull/merge requests whose head is this commit. */
   pullRequestsForCommit(sha: string): Promise<PullRequestRef[]>;
   /** The repository's Sentinel config text from the default branch (null when absent). */

@@ -15,6 +15,11 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   const failure = await deps.store.getFailure(failureKey);
   if (!failure) throw new Error(`failure ${failureKey} is not in the store`);
   const log = deps.logger.child({ failure: failureKey, repo: failure.repo });
+  // A queue that forgot the job id (or a re-read delivery) must not report the same failure twice.
+  if (failure.status === "diagnosed" || failure.status === "ignored") {
+    log.info({ status: failure.status }, "failure already handled");
+    return;
+  }
   const forge = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null });
   const loaded = await loadRepoConfig(forge);
   if (loaded.errors.length > 0) log.warn({ errors: loaded.errors }, "repository config has errors; using safe defaults");
@@ -79,15 +84,21 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
     await store.db.withLock(`report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
       const onCommit = await withHistory(await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
-      const report = renderCommitReport(failure.sha, onCommit, loaded.errors, failure.failureKey);
+      // Annotations are added, not replaced, so a retry after they went out must not add them again.
+      const current = await store.getFailure(failure.failureKey);
+      const report = renderCommitReport(failure.sha, onCommit, loaded.errors, current?.reportedAt ? "" : failure.failureKey);
       const known = await store.getCommitReport(failure.forge, failure.repo, failure.sha);
       const { id } = await forge.publishReport(report, known);
       await store.setCommitReport(failure.forge, failure.repo, failure.sha, id);
+      await store.markReported(failure.failureKey);
     });
   }
   if (!loaded.config.report.comment) return;
   for (const pr of failure.pullRequests) {
     await store.db.withLock(`sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
+      // A late diagnosis of an older commit must not take the comment back in time.
+      const head = await forge.pullRequestHead(pr.number);
+      if (head && head !== failure.sha) return;
       const all = await withHistory(await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
       const current = all.filter((f) => f.failure.sha === failure.sha);
       const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors });

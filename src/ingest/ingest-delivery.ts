@@ -19,12 +19,29 @@ export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord)
     deps.logger.info({ delivery: delivery.deliveryKey, event: delivery.event }, "duplicate delivery ignored");
     return "duplicate";
   }
-  await enqueueDelivery(deps, delivery.deliveryKey);
+  // Recorded is safe: if the queue is down or slow, the sweeper queues it later, so the sender
+  // still gets its 2xx (GitLab disables hooks that keep failing).
+  try {
+    await enqueueDelivery(deps, delivery.deliveryKey);
+  } catch (error) {
+    deps.logger.warn({ delivery: delivery.deliveryKey, err: error instanceof Error ? error.message : String(error) }, "delivery recorded but not queued; the sweeper will queue it");
+  }
   return "recorded";
 }
 
-export async function enqueueDelivery(deps: IngestDeps, deliveryKey: string): Promise<void> {
-  await deps.queue.add("delivery", { deliveryKey }, { jobId: safeJobId("delivery", deliveryKey) });
+/** How long the webhook handler waits for the queue before leaving the delivery to the sweeper. */
+const ENQUEUE_TIMEOUT_MS = 3000;
+
+export async function enqueueDelivery(deps: IngestDeps, deliveryKey: string, jobId = safeJobId("delivery", deliveryKey)): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue did not accept the job within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([deps.queue.add("delivery", { deliveryKey }, { jobId }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   await deps.store.markEnqueued(deliveryKey);
 }
 
@@ -32,9 +49,15 @@ export async function enqueueDelivery(deps: IngestDeps, deliveryKey: string): Pr
  * Queues deliveries that were recorded but never queued (the process died in between, or Redis
  * lost the write). Returns how many it queued.
  */
-export async function sweepDeliveries(deps: IngestDeps, olderThanMs = 30_000): Promise<number> {
+export async function sweepDeliveries(deps: IngestDeps, olderThanMs = 30_000, unprocessedAfterMs = 15 * 60_000): Promise<number> {
   const keys = await deps.store.deliveriesNotEnqueued(olderThanMs);
   for (const key of keys) await enqueueDelivery(deps, key);
   if (keys.length > 0) deps.logger.warn({ count: keys.length }, "queued deliveries that had not reached the queue");
-  return keys.length;
+  // Queued long ago but never processed: the job was lost (an in-process queue that stopped, a
+  // job that exhausted its attempts). Reading a delivery is idempotent, so it is queued again
+  // under a new job id.
+  const lost = await deps.store.deliveriesNotProcessed(unprocessedAfterMs);
+  for (const key of lost) await enqueueDelivery(deps, key, safeJobId("delivery", `${key}#sweep-${Date.now()}`));
+  if (lost.length > 0) deps.logger.warn({ count: lost.length }, "queued again deliveries whose job was lost");
+  return keys.length + lost.length;
 }

@@ -12,6 +12,8 @@ export interface WorkerDeps {
   readonly queue: JobQueue;
   readonly forges: Forges;
   readonly logger: Logger;
+  /** This GitHub App's id: its own check runs are not failures to diagnose. */
+  readonly githubAppId?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface WorkerDeps {
 export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await deps.store.getDelivery(deliveryKey);
   if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
-  const items = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never) : readGitlabEvent(delivery.event, delivery.payload as never);
+  const items = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never);
   const failures: string[] = [];
   const ignored: string[] = [];
   const notes: string[] = [];

@@ -42,7 +42,7 @@ export function renderCommitReport(sha: string, failures: readonly DiagnosedFail
     conclusion: "neutral",
     title: title.slice(0, 255),
     summary: truncate(sections.join("\n\n"), 60_000),
-    ...(first?.failure.jobUrl ? { detailsUrl: first.failure.jobUrl } : {}),
+    ...(safeUrl(first?.failure.jobUrl) ? { detailsUrl: safeUrl(first?.failure.jobUrl) as string } : {}),
     annotations: unique.slice(0, MAX_ANNOTATIONS),
   };
 }
@@ -58,7 +58,8 @@ export function renderConfigErrors(errors: readonly string[]): string {
 
 function renderFailureSection(f: DiagnosedFailure): string {
   const d = f.diagnosis;
-  const job = f.failure.jobUrl ? `[${escapeMarkdown(f.failure.jobName)}](${f.failure.jobUrl})` : `\`${escapeMarkdown(f.failure.jobName)}\``;
+  const url = safeUrl(f.failure.jobUrl);
+  const job = url ? `[${escapeMarkdown(f.failure.jobName)}](${url})` : code(f.failure.jobName);
   const lines = [`### ${job}: ${headline(d)}`, "", escapeMarkdown(d.summary)];
   if (d.firstErrorLine) lines.push("", `First error, log line ${d.firstErrorLine.lineNumber}${d.step ? ` (step "${escapeMarkdown(d.step.name)}")` : ""}:`);
   const evidence = d.evidence?.lines.slice(0, EVIDENCE_LINES) ?? d.lastErrorLines.map((l) => l.text);
@@ -70,7 +71,7 @@ function renderFailureSection(f: DiagnosedFailure): string {
     const where = f.history.commits > 1 ? `on ${f.history.commits} commits` : "on this commit";
     notes.push(`Seen ${f.history.occurrences} times ${where} of this repository${f.history.otherRepos > 0 ? ` and in ${f.history.otherRepos} other repositories` : ""}.`);
   }
-  notes.push(`Fingerprint \`${d.fingerprint}\` · confidence ${d.confidence}`);
+  notes.push(`Fingerprint ${code(d.fingerprint)} · confidence ${d.confidence}`);
   return [...lines, "", ...notes].join("\n");
 }
 
@@ -104,6 +105,26 @@ export function fence(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const f = "`".repeat(longest + 1);
   return `${f}text\n${text}\n${f}`;
+}
+
+/** A link target Sentinel will print: http(s) only, with the characters that end a link encoded. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return null;
+    return u.toString().replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Inline code that text from a log cannot close: the fence is longer than any backtick run in it. */
+export function code(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${f}${pad}${text.replace(/\n/g, " ")}${pad}${f}`;
 }
 
 export function escapeMarkdown(s: string): string {

@@ -1,4 +1,4 @@
-import { escapeMarkdown, headline, type DiagnosedFailure } from "./render-report.js";
+import { code, escapeMarkdown, headline, safeUrl, type DiagnosedFailure } from "./render-report.js";
 
 /**
  * The one comment Sentinel keeps on a pull/merge request, rewritten as things change: the
@@ -15,9 +15,10 @@ export function renderStickyComment(input: { headSha: string; current: readonly 
     lines.push("| Job | Diagnosis | First error | |", "| --- | --- | --- | --- |");
     for (const f of current) {
       const d = f.diagnosis;
-      const job = f.failure.jobUrl ? `[${escapeMarkdown(f.failure.jobName)}](${f.failure.jobUrl})` : escapeMarkdown(f.failure.jobName);
+      const url = safeUrl(f.failure.jobUrl);
+      const job = url ? `[${escapeMarkdown(f.failure.jobName)}](${url})` : escapeMarkdown(f.failure.jobName);
       const primary = d.findings.find((x) => x.logLine === d.firstErrorLine?.lineNumber);
-      const where = primary?.file ? `\`${escapeMarkdown(primary.file)}${primary.line ? `:${primary.line}` : ""}\`` : d.firstErrorLine ? `log line ${d.firstErrorLine.lineNumber}` : "";
+      const where = primary?.file ? code(`${primary.file}${primary.line ? `:${primary.line}` : ""}`).replace(/\|/g, "\\|") : d.firstErrorLine ? `log line ${d.firstErrorLine.lineNumber}` : "";
       const notes = [f.flaky ? "flaky" : "", f.history && f.history.commits > 1 ? `seen on ${f.history.commits} commits` : ""].filter(Boolean).join(", ");
       lines.push(`| ${job} | ${escapeMarkdown(headline(d))} | ${where} | ${notes} |`);
     }

@@ -29,7 +29,8 @@ export class MemoryQueue implements JobQueue {
   constructor(private readonly options: { attempts?: number; backoffMs?: number; onError?: (error: unknown, job: { name: JobName; jobId: string; attempt: number }) => void } = {}) {}
 
   async add<N extends JobName>(name: N, data: JobDataByName[N], { jobId }: { jobId: string }): Promise<void> {
-    if (this.closed || this.known.has(jobId)) return;
+    if (this.closed) throw new Error("the queue is closed");
+    if (this.known.has(jobId)) return;
     this.remember(jobId);
     this.waiting.push({ name, data, jobId, attempt: 1 });
     this.pump();

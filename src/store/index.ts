@@ -1,4 +1,5 @@
 export type { Database, Queryable } from "./database.js";
 export { openDatabase } from "./open-database.js";
 export { migrate } from "./migrate.js";
+export { RunStore, type RunPhase, type StoredPullRequest } from "./store.js";
 export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";

@@ -107,4 +107,72 @@ CREATE TABLE sticky_comments (
 );
 `,
   },
+  {
+    id: 2,
+    name: "fix-pipeline",
+    sql: `
+ALTER TABLE failures ADD COLUMN reported_at timestamptz;
+
+CREATE TABLE runs (
+  run_id          text PRIMARY KEY,
+  run_key         text NOT NULL,
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  fingerprint     text NOT NULL,
+  failure_key     text,
+  agent_id        text,
+  phase           text NOT NULL,
+  status          text NOT NULL DEFAULT 'running',
+  packet          jsonb,
+  outcome         jsonb,
+  handoff         jsonb,
+  heartbeat_at    timestamptz NOT NULL DEFAULT now(),
+  started_at      timestamptz NOT NULL DEFAULT now(),
+  finished_at     timestamptz
+);
+CREATE INDEX runs_key ON runs (run_key, started_at);
+
+CREATE TABLE ledger (
+  seq             bigserial PRIMARY KEY,
+  run_id          text,
+  kind            text NOT NULL,
+  data            jsonb NOT NULL,
+  at              timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ledger_run ON ledger (run_id, seq);
+
+CREATE TABLE leases (
+  lease_key       text PRIMARY KEY,
+  owner           text NOT NULL,
+  expires_at      timestamptz NOT NULL
+);
+
+CREATE TABLE pull_requests (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  head_branch     text NOT NULL,
+  number          integer NOT NULL,
+  url             text,
+  base_branch     text NOT NULL,
+  title           text NOT NULL,
+  body            text NOT NULL,
+  state           text NOT NULL DEFAULT 'open',
+  run_id          text,
+  fingerprint     text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, head_branch)
+);
+
+CREATE TABLE agent_revocations (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  agent_id        text NOT NULL,
+  reason          text NOT NULL,
+  run_id          text,
+  revoked_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, agent_id)
+);
+`,
+  },
 ];

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
 
@@ -30,16 +31,26 @@ export function createPostgresDatabase(connectionString: string, options: { max?
       }
     },
     async withLock(key, fn) {
-      const client = await pool.connect();
+      // A lease row, not a session advisory lock: waiting holds no pool connection, so waiters
+      // cannot starve the holder of connections (which deadlocked with more waiters than the pool).
+      const owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
+      const ttlMs = 120_000;
+      const deadline = Date.now() + ttlMs;
+      for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+        const { rows } = await pool.query(
+          `INSERT INTO leases (lease_key, owner, expires_at) VALUES ($1, $2, now() + ($3 || ' milliseconds')::interval)
+           ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE leases.expires_at < now()
+           RETURNING owner`,
+          [`lock:${key}`, owner, String(ttlMs)],
+        );
+        if (rows[0]?.owner === owner) break;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${key}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
       try {
-        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
-        try {
-          return await fn();
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
-        }
+        return await fn();
       } finally {
-        client.release();
+        await pool.query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [`lock:${key}`, owner]).catch(() => {});
       }
     },
     close: () => pool.end(),

@@ -1,7 +1,7 @@
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
 
-export type Forge = "github" | "gitlab";
+export type Forge = "github" | "gitlab" | "local";
 
 export interface DeliveryRecord {
   readonly deliveryKey: string;
@@ -44,6 +44,8 @@ export interface FailureRecord {
 export interface StoredFailure extends FailureRecord {
   readonly status: "pending" | "diagnosed" | "ignored" | "error";
   readonly error: string | null;
+  /** When its annotations went onto the commit's report (they are added once). */
+  readonly reportedAt: Date | null;
 }
 
 export interface FingerprintHistory {
@@ -66,7 +68,7 @@ export class Store {
     const { rowCount } = await this.db.query(
       `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (delivery_key) DO NOTHING`,
-      [d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, JSON.stringify(d.payload)],
+      [d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, jsonForPostgres(d.payload)],
     );
     return rowCount === 1;
   }
@@ -107,6 +109,16 @@ export class Store {
     return rows.map((r) => r.delivery_key);
   }
 
+  /** Deliveries queued but never processed, oldest first (their job was lost). */
+  async deliveriesNotProcessed(olderThanMs: number, limit = 100): Promise<string[]> {
+    const { rows } = await this.db.query<{ delivery_key: string }>(
+      `SELECT delivery_key FROM deliveries WHERE enqueued_at IS NOT NULL AND processed_at IS NULL
+       AND enqueued_at < now() - ($1 || ' milliseconds')::interval ORDER BY enqueued_at LIMIT $2`,
+      [String(olderThanMs), limit],
+    );
+    return rows.map((r) => r.delivery_key);
+  }
+
   async addInstallationRepos(forge: Forge, installationId: string, repos: ReadonlyArray<{ id: string; fullName: string }>): Promise<void> {
     for (const r of repos) {
       await this.db.query(
@@ -139,7 +151,7 @@ export class Store {
        ON CONFLICT (failure_key) DO NOTHING`,
       [
         f.failureKey, f.forge, f.source, f.repo, f.repoId, f.installationId ?? null, f.sha, f.ref ?? null, f.jobId ?? null, f.jobName,
-        f.runId ?? null, f.runAttempt ?? null, f.jobUrl ?? null, JSON.stringify(f.pullRequests), f.fromFork, JSON.stringify(f.context), f.firstDelivery,
+        f.runId ?? null, f.runAttempt ?? null, f.jobUrl ?? null, JSON.stringify(f.pullRequests), f.fromFork, jsonForPostgres(f.context), f.firstDelivery,
       ],
     );
     return rowCount === 1;
@@ -168,6 +180,10 @@ export class Store {
     await this.db.query("UPDATE failures SET status = $2, error = $3, updated_at = now() WHERE failure_key = $1", [failureKey, status, error]);
   }
 
+  async markReported(failureKey: string): Promise<void> {
+    await this.db.query("UPDATE failures SET reported_at = now() WHERE failure_key = $1 AND reported_at IS NULL", [failureKey]);
+  }
+
   async recordJobOutcome(o: { forge: Forge; repo: string; sha: string; jobName: string; jobId: string; conclusion: string }): Promise<void> {
     await this.db.query(
       `INSERT INTO job_outcomes (forge, repo, sha, job_name, job_id, conclusion) VALUES ($1, $2, $3, $4, $5, $6)
@@ -193,7 +209,7 @@ export class Store {
        ON CONFLICT (failure_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, category = EXCLUDED.category,
          tool = EXCLUDED.tool, confidence = EXCLUDED.confidence, summary = EXCLUDED.summary, flaky = EXCLUDED.flaky,
          truncated = EXCLUDED.truncated, diagnosis = EXCLUDED.diagnosis`,
-      [failure.failureKey, failure.forge, failure.repo, failure.sha, d.fingerprint, d.status, d.category, d.tool, d.confidence, d.summary, flaky, d.stats.truncated, JSON.stringify(d)],
+      [failure.failureKey, failure.forge, failure.repo, failure.sha, d.fingerprint, d.status, d.category, d.tool, d.confidence, d.summary.replace(/\u0000/g, "\uFFFD"), flaky, d.stats.truncated, jsonForPostgres(d)],
     );
   }
 
@@ -266,6 +282,11 @@ export class Store {
   }
 }
 
+/** PostgreSQL's jsonb cannot hold U+0000 (a commit message can): it becomes U+FFFD. */
+export function jsonForPostgres(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" && v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v));
+}
+
 function toFailure(r: Record<string, unknown>): StoredFailure {
   return {
     failureKey: String(r.failure_key),
@@ -287,5 +308,155 @@ function toFailure(r: Record<string, unknown>): StoredFailure {
     firstDelivery: String(r.first_delivery),
     status: r.status as StoredFailure["status"],
     error: (r.error as string | null) ?? null,
+    reportedAt: (r.reported_at as Date | null) ?? null,
   };
 }
+
+export type RunPhase = "BOOTSTRAP" | "PREFLIGHT" | "PLAN" | "EXECUTE" | "VERIFY" | "PACKAGE" | "REPORT" | "EXIT";
+
+export interface StoredPullRequest {
+  readonly forge: Forge;
+  readonly repo: string;
+  readonly headBranch: string;
+  readonly number: number;
+  readonly url: string | null;
+  readonly baseBranch: string;
+  readonly title: string;
+  readonly body: string;
+  readonly state: string;
+  readonly runId: string | null;
+  readonly fingerprint: string | null;
+}
+
+/** What the governed fix pipeline persists: runs and their phases, the ledger, leases, PRs, revocations. */
+export class RunStore {
+  constructor(readonly db: Database) {}
+
+  async startRun(r: { runId: string; runKey: string; forge: Forge; repo: string; fingerprint: string; failureKey?: string | null }): Promise<void> {
+    await this.db.query(
+      "INSERT INTO runs (run_id, run_key, forge, repo, fingerprint, failure_key, phase) VALUES ($1, $2, $3, $4, $5, $6, 'BOOTSTRAP')",
+      [r.runId, r.runKey, r.forge, r.repo, r.fingerprint, r.failureKey ?? null],
+    );
+  }
+
+  /** Persists a phase transition (and beats the heart); the ledger gets the same step. */
+  async transition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query("UPDATE runs SET phase = $2, heartbeat_at = now() WHERE run_id = $1", [runId, phase]);
+      await tx.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, `phase.${phase}`, jsonForPostgres(data)]);
+    });
+  }
+
+  async record(runId: string | null, kind: string, data: Record<string, unknown>): Promise<void> {
+    await this.db.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, kind, jsonForPostgres(data)]);
+  }
+
+  async setRunFields(runId: string, fields: { agentId?: string; packet?: unknown; handoff?: unknown }): Promise<void> {
+    if (fields.agentId !== undefined) await this.db.query("UPDATE runs SET agent_id = $2 WHERE run_id = $1", [runId, fields.agentId]);
+    if (fields.packet !== undefined) await this.db.query("UPDATE runs SET packet = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.packet)]);
+    if (fields.handoff !== undefined) await this.db.query("UPDATE runs SET handoff = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.handoff)]);
+  }
+
+  async finishRun(runId: string, status: string, outcome: unknown): Promise<void> {
+    await this.db.query("UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1", [runId, status, jsonForPostgres(outcome)]);
+  }
+
+  async getRun(runId: string): Promise<Record<string, unknown> | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM runs WHERE run_id = $1", [runId]);
+    return rows[0] ?? null;
+  }
+
+  /** Runs of this key that never reached EXIT and whose heart stopped: their worker died. */
+  async abandonStaleRuns(runKey: string, staleAfterMs: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ run_id: string }>(
+      `UPDATE runs SET status = 'abandoned', finished_at = now() WHERE run_key = $1 AND status = 'running'
+       AND heartbeat_at < now() - ($2 || ' milliseconds')::interval RETURNING run_id`,
+      [runKey, String(staleAfterMs)],
+    );
+    for (const r of rows) await this.record(r.run_id, "run.abandoned", { reason: "its worker stopped beating; the run left nothing behind and starts again" });
+    return rows.map((r) => r.run_id);
+  }
+
+  async ledger(runId: string): Promise<Array<{ kind: string; data: Record<string, unknown> }>> {
+    const { rows } = await this.db.query<{ kind: string; data: Record<string, unknown> }>("SELECT kind, data FROM ledger WHERE run_id = $1 ORDER BY seq", [runId]);
+    return rows;
+  }
+
+  /** A lease: held by one owner until it expires; a holder that stops renewing loses it. */
+  async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const { rows } = await this.db.query<{ owner: string }>(
+      `INSERT INTO leases (lease_key, owner, expires_at) VALUES ($1, $2, now() + ($3 || ' milliseconds')::interval)
+       ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+       WHERE leases.expires_at < now() OR leases.owner = EXCLUDED.owner
+       RETURNING owner`,
+      [key, owner, String(ttlMs)],
+    );
+    return rows[0]?.owner === owner;
+  }
+
+  async renewLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const { rowCount } = await this.db.query("UPDATE leases SET expires_at = now() + ($3 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2", [key, owner, String(ttlMs)]);
+    return rowCount === 1;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await this.db.query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [key, owner]);
+  }
+
+  async findPullRequest(forge: Forge, repo: string, headBranch: string): Promise<StoredPullRequest | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND head_branch = $3", [forge, repo, headBranch]);
+    const r = rows[0];
+    return r ? toPullRequest(r) : null;
+  }
+
+  async listPullRequests(forge: Forge, repo: string): Promise<StoredPullRequest[]> {
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 ORDER BY created_at", [forge, repo]);
+    return rows.map(toPullRequest);
+  }
+
+  /** One row per head branch: a second fix of the same fingerprint updates the first's record. */
+  async upsertPullRequest(pr: StoredPullRequest): Promise<void> {
+    await this.db.query(
+      `INSERT INTO pull_requests (forge, repo, head_branch, number, url, base_branch, title, body, state, run_id, fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (forge, repo, head_branch) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title, body = EXCLUDED.body, state = EXCLUDED.state,
+         run_id = EXCLUDED.run_id, url = EXCLUDED.url, updated_at = now()`,
+      [pr.forge, pr.repo, pr.headBranch, pr.number, pr.url, pr.baseBranch, pr.title, pr.body, pr.state, pr.runId, pr.fingerprint],
+    );
+  }
+
+  async nextLocalPullNumber(repo: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number | string | null }>("SELECT max(number) AS n FROM pull_requests WHERE forge = 'local' AND repo = $1", [repo]);
+    return Number(rows[0]?.n ?? 0) + 1;
+  }
+
+  async revokeAgent(forge: Forge, repo: string, agentId: string, reason: string, runId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO agent_revocations (forge, repo, agent_id, reason, run_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (forge, repo, agent_id) DO UPDATE SET reason = EXCLUDED.reason, run_id = EXCLUDED.run_id, revoked_at = now()`,
+      [forge, repo, agentId, reason, runId],
+    );
+  }
+
+  async revokedAgents(forge: Forge, repo: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ agent_id: string }>("SELECT agent_id FROM agent_revocations WHERE forge = $1 AND repo = $2", [forge, repo]);
+    return rows.map((r) => r.agent_id);
+  }
+}
+
+function toPullRequest(r: Record<string, unknown>): StoredPullRequest {
+  return {
+    forge: r.forge as Forge,
+    repo: String(r.repo),
+    headBranch: String(r.head_branch),
+    number: Number(r.number),
+    url: (r.url as string | null) ?? null,
+    baseBranch: String(r.base_branch),
+    title: String(r.title),
+    body: String(r.body),
+    state: String(r.state),
+    runId: (r.run_id as string | null) ?? null,
+    fingerprint: (r.fingerprint as string | null) ?? null,
+  };
+}
+

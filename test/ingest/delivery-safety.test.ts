@@ -23,7 +23,7 @@ describe("a delivery that was recorded but never reached the queue", () => {
     await db.close();
   });
 
-  it("is still recorded when the queue refuses it, so the sweeper can try again", async () => {
+  it("is still recorded, and answered as accepted, when the queue refuses it", async () => {
     const db = await openDatabase({});
     const store = new Store(db);
     const broken = new MemoryQueue();
@@ -31,9 +31,34 @@ describe("a delivery that was recorded but never reached the queue", () => {
       throw new Error("Redis is down");
     };
     const deps = { store, queue: broken, logger: pino({ level: "silent" }) };
-    await expect(ingestDelivery(deps, { deliveryKey: "github:d-9", forge: "github", event: "workflow_job", payload: { a: 1 } })).rejects.toThrow("Redis is down");
+    expect(await ingestDelivery(deps, { deliveryKey: "github:d-9", forge: "github", event: "workflow_job", payload: { a: 1 } })).toBe("recorded");
     expect(await store.getDelivery("github:d-9")).toMatchObject({ enqueuedAt: null });
     expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["github:d-9"]);
+    await db.close();
+  });
+
+  it("is queued again when it was queued but its job was lost", async () => {
+    const db = await openDatabase({});
+    const store = new Store(db);
+    const queue = new MemoryQueue();
+    const seen: string[] = [];
+    const deps = { store, queue, logger: pino({ level: "silent" }) };
+    await ingestDelivery(deps, { deliveryKey: "github:d-10", forge: "github", event: "workflow_job", payload: {} });
+    // The job vanished with a stopped in-process queue; nothing processed the delivery.
+    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {} } as JobHandlers);
+    await queue.idle();
+    expect(seen).toEqual(["github:d-10"]);
+    expect(await sweepDeliveries(deps, -1000, -1000)).toBe(1);
+    await queue.idle();
+    expect(seen).toEqual(["github:d-10", "github:d-10"]);
+    await db.close();
+  });
+
+  it("is stored even when its text holds a NUL character PostgreSQL cannot keep", async () => {
+    const db = await openDatabase({});
+    const store = new Store(db);
+    expect(await store.recordDelivery({ deliveryKey: "gitlab:nul", forge: "gitlab", event: "Job Hook", payload: { message: "fix\u0000bug" } })).toBe(true);
+    expect(((await store.getDelivery("gitlab:nul"))?.payload as { message: string }).message).toBe("fix\uFFFDbug");
     await db.close();
   });
 });
@@ -60,6 +85,23 @@ describe("secrets in requests", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(logs.join("")).toContain("GitLab");
     expect(logs.join("")).not.toContain(SECRET);
+  });
+
+  it("refuses a chunked body over the size cap with 413, without a Content-Length to go by", async () => {
+    const chunk = "x".repeat(1024 * 1024);
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 26; i++) controller.enqueue(new TextEncoder().encode(chunk));
+        controller.close();
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${app.port}/api/gitlab/webhook`, {
+      method: "POST",
+      headers: { "x-gitlab-event": "Job Hook", "x-gitlab-token": SECRET, "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
   });
 
   it("refuses a body over the size cap with 413", async () => {

@@ -211,6 +211,45 @@ for (const stack of STACKS) {
       expect(gh.checkRuns.size).toBe(1);
     });
 
+    it("downloads the log from blob storage without the installation token", async () => {
+      const s = sha(20);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5020": actionsLog("npx jest", JEST_OUTPUT) } });
+      await deliver("workflow_job", failedJob(5020, s));
+      await app.queue.idle();
+      expect(gh.blobAuthHeaders).toEqual([""]);
+    });
+
+    it("does not take over a comment someone else wrote with Sentinel's marker", async () => {
+      const s = sha(21);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5021": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 31, headRepo: REPO }] } });
+      const planted = gh.addForeignComment(31, "<!-- sentinel:sticky -->\nall green, merge it");
+      await deliver("workflow_job", failedJob(5021, s));
+      await app.queue.idle();
+      expect(gh.comments.get(planted)?.body).toContain("merge it");
+      expect([...gh.comments.values()].filter((c) => c.body.includes("test failure (jest)"))).toHaveLength(1);
+      expect((await app.store.getFailure("github:186853002:job:5021"))?.status).toBe("diagnosed");
+    });
+
+    it("ignores the failure of its own check run", async () => {
+      const check = example("check_run", (x) => x.action === "completed" && x.check_run.conclusion === "failure");
+      check.installation = { id: INSTALLATION };
+      Object.assign(check.check_run, { id: 5022, head_sha: sha(22), name: "Sentinel config" });
+      check.check_run.app = { ...check.check_run.app, id: 123, slug: "sentinel" };
+      const { id } = await deliver("check_run", check);
+      await app.queue.idle();
+      expect((await app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: Sentinel's own check run/);
+    });
+
+    it("leaves the sticky comment alone when a late diagnosis is for a commit the pull request has moved past", async () => {
+      const old = sha(23);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5023": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [old]: [{ number: 32, headRepo: REPO }], [sha(24)]: [{ number: 32, headRepo: REPO }] } });
+      await deliver("workflow_job", failedJob(5023, old));
+      await app.queue.idle();
+      // The fake reports the PR's head as the last commit listed for it (sha 24), not this one.
+      expect([...gh.comments.values()]).toHaveLength(0);
+      expect(gh.checkRuns.size).toBe(1);
+    });
+
     it("rejects a wrong signature with 401 and records nothing", async () => {
       const { status, id } = await deliver("workflow_job", failedJob(5012, sha(10)), { signature: "sha256=" + "0".repeat(64) });
       expect(status).toBe(401);
@@ -238,7 +277,8 @@ for (const stack of STACKS) {
       deleted.action = "deleted";
       await deliver("installation", deleted);
       await app.queue.idle();
-      expect(await app.store.installedRepos("github")).not.toEqual(expect.arrayContaining(added));
+      const remaining = await app.store.installedRepos("github");
+      expect(added.filter((r: string) => remaining.includes(r))).toEqual([]);
     });
 
     it("rejects a body that is not JSON with 4xx and records nothing", async () => {
@@ -333,5 +373,35 @@ describe("a pull request that changes Sentinel's own files", () => {
     const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: {}, prFiles: { 23: ["src/index.ts"] } });
     await deliverPr(pullRequest(23, sha(102)));
     expect(gh.checkRuns.size).toBe(0);
+  });
+});
+
+describe("GitHub Enterprise Server (GHE_HOST)", () => {
+  let app: Running;
+  beforeAll(async () => {
+    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_DATA_DIR: ":memory:", GHE_HOST: "ghe.example.invalid", GHE_PROTOCOL: "https" });
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(async () => {
+    await app.close();
+    nock.enableNetConnect();
+  });
+
+  it("creates the scoped token, reads the log and reports on the enterprise host's /api/v3", async () => {
+    const s = sha(40);
+    const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5040": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 41, headRepo: REPO }] }, baseUrl: "https://ghe.example.invalid/api/v3" });
+    const body = JSON.stringify(failedJob(5040, s));
+    const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": "ghe-1", "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await app.queue.idle();
+    expect(gh.calls.some((c) => c.path === `/api/v3/app/installations/${INSTALLATION}/access_tokens`)).toBe(true);
+    expect(gh.checkRuns.size).toBe(1);
+    expect(gh.comments.size).toBe(1);
   });
 });

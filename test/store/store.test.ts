@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
 import { migrate, Store, type Database, type FailureRecord } from "../../src/store/index.js";
-import { DATABASES } from "../support/services.js";
+import { DATABASES, freshPostgres, postgresAvailable } from "../support/services.js";
 
 const failure = (over: Partial<FailureRecord> = {}): FailureRecord => ({
   failureKey: "github:1:job:10",
@@ -107,6 +107,33 @@ describe("the embedded database on disk", () => {
       await again.close();
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!postgresAvailable)("the PostgreSQL lock", () => {
+  it("serves more waiters than the pool has connections, one at a time", async () => {
+    const { createPostgresDatabase } = await import("../../src/store/postgres-database.js");
+    const pg = await freshPostgres();
+    const db = createPostgresDatabase(pg.url, { max: 2 });
+    let inside = 0;
+    let most = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          db.withLock("same-key", async () => {
+            inside++;
+            most = Math.max(most, inside);
+            // The holder needs connections of its own while others wait.
+            await Promise.all([db.query("SELECT 1"), db.query("SELECT 2")]);
+            inside--;
+          }),
+        ),
+      );
+      expect(most).toBe(1);
+    } finally {
+      await db.close();
+      await pg.drop();
     }
   });
 });

@@ -25,6 +25,8 @@ export interface FakeGithubOptions {
   /** Files each pull request changes. */
   readonly prFiles?: Readonly<Record<number, string[]>>;
   readonly baseUrl?: string;
+  /** The App's id, as GitHub marks the comments it makes. */
+  readonly appId?: number;
 }
 
 const BLOB_HOST = "https://pipelines.blob.example.invalid";
@@ -38,14 +40,15 @@ export function fakeGithub(o: FakeGithubOptions) {
   const base = o.baseUrl ?? "https://api.github.com";
   const prefix = base.endsWith("/api/v3") ? "/api/v3" : "";
   const calls: ApiCall[] = [];
-  const comments = new Map<number, { id: number; issue: number; body: string }>();
+  const comments = new Map<number, { id: number; issue: number; body: string; appId: number | null }>();
   const checkRuns = new Map<number, { id: number; body: Record<string, unknown>; annotations: unknown[] }>();
   let nextId = 1000;
   const [owner, name] = o.repo.split("/") as [string, string];
   const repoPath = `${prefix}/repos/${owner}/${name}`;
   const record = (method: string, path: string, body: unknown) => calls.push({ method, path, body });
 
-  const api = nock(base).persist();
+  // nock scopes are origins; the /api/v3 prefix is part of each path.
+  const api = nock(new URL(base).origin).persist();
   api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply(201, (uri, body) => {
     record("POST", uri, body);
     return { token: "ghs_scopedtoken0000000000000000000000", expires_at: new Date(Date.now() + 3600_000).toISOString() };
@@ -71,6 +74,12 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("GET", uri, null);
     const sha = /commits\/([0-9a-f]+)\/pulls/.exec(uri)?.[1] ?? "";
     return [200, (o.pulls?.[sha] ?? []).map((p) => ({ number: p.number, state: "open", head: { sha, repo: { full_name: p.headRepo } } }))];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)$`)).reply((uri) => {
+    record("GET", uri, null);
+    const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
+    const sha = Object.entries(o.pulls ?? {}).filter(([, prs]) => prs.some((p) => p.number === n)).pop()?.[0];
+    return sha ? [200, { number: n, head: { sha } }] : [404, { message: "Not Found" }];
   });
   api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)/files`)).reply((uri) => {
     record("GET", uri, null);
@@ -103,13 +112,13 @@ export function fakeGithub(o: FakeGithubOptions) {
   api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments`)).reply((uri) => {
     record("GET", uri, null);
     const issue = Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]);
-    return [200, [...comments.values()].filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body }))];
+    return [200, [...comments.values()].filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body, performed_via_github_app: c.appId === null ? null : { id: c.appId }, user: { type: c.appId === null ? "User" : "Bot" } }))];
   });
   api.post(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments$`)).reply((uri, body) => {
     record("POST", uri, body);
     const issue = Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]);
     const id = nextId++;
-    comments.set(id, { id, issue, body: (body as { body: string }).body });
+    comments.set(id, { id, issue, body: (body as { body: string }).body, appId: o.appId ?? 123 });
     return [201, { id }];
   });
   api.patch(new RegExp(`^${escape(repoPath)}/issues/comments/(\\d+)$`)).reply((uri, body) => {
@@ -117,17 +126,28 @@ export function fakeGithub(o: FakeGithubOptions) {
     const id = Number(/comments\/(\d+)/.exec(uri)?.[1]);
     const c = comments.get(id);
     if (!c) return [404, { message: "Not Found" }];
+    if (c.appId === null) return [403, { message: "Resource not accessible by integration" }];
     c.body = (body as { body: string }).body;
     return [200, { id }];
   });
+  const blobAuthHeaders: string[] = [];
   const blob = nock(BLOB_HOST).persist();
-  blob.get(/^\/logs\/(\d+)\.txt/).reply((uri, _body) => {
+  blob.get(/^\/logs\/(\d+)\.txt/).reply(function (uri) {
+    blobAuthHeaders.push(String(this.req.headers.authorization ?? ""));
     const id = /logs\/(\d+)\.txt/.exec(uri)?.[1] ?? "";
     return [200, o.logs[id] ?? ""];
   });
   return {
     calls,
     comments,
+    /** The Authorization header of every blob download ("" when none was sent). */
+    blobAuthHeaders,
+    /** A comment someone else wrote (a human, another bot). */
+    addForeignComment(issue: number, body: string) {
+      const id = nextId++;
+      comments.set(id, { id, issue, body, appId: null });
+      return id;
+    },
     checkRuns,
     /** Requests to the blob host must never carry the installation token. */
     done() {

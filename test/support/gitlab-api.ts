@@ -10,12 +10,14 @@ export interface FakeGitlabOptions {
   readonly config?: string;
   /** Merge requests by commit sha (for job hooks, which name none). */
   readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number }>>>;
+  /** Head commits of merge requests named by pipeline hooks (iid → sha). */
+  readonly mrHeads?: Readonly<Record<number, string>>;
 }
 
 /** The GitLab REST API (v4) as nock interceptors: traces, files, MRs, notes, commit statuses. */
 export function fakeGitlab(o: FakeGitlabOptions) {
   const calls: ApiCall[] = [];
-  const notes = new Map<number, { id: number; mr: number; body: string }>();
+  const notes = new Map<number, { id: number; mr: number; body: string; author: number }>();
   const statuses: Array<Record<string, unknown>> = [];
   let nextId = 5000;
   const p = `/api/v4/projects/${o.projectId}`;
@@ -43,16 +45,23 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     statuses.push({ sha: /statuses\/([0-9a-f]+)/.exec(uri)?.[1], ...(body as Record<string, unknown>) });
     return [201, { id: nextId++ }];
   });
+  api.get(/^\/api\/v4\/user$/).reply(() => [200, { id: 99, username: "sentinel-bot" }]);
+  api.get(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply((uri) => {
+    record("GET", uri, null);
+    const iid = Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]);
+    const sha = Object.entries(o.mergeRequests ?? {}).find(([, mrs]) => mrs.some((m) => m.iid === iid))?.[0] ?? o.mrHeads?.[iid];
+    return sha ? [200, { iid, sha }] : [404, { message: "404 Not found" }];
+  });
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes`)).reply((uri) => {
     record("GET", uri, null);
     const mr = Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]);
-    return [200, [...notes.values()].filter((n) => n.mr === mr).map((n) => ({ id: n.id, body: n.body }))];
+    return [200, [...notes.values()].filter((n) => n.mr === mr).map((n) => ({ id: n.id, body: n.body, author: { id: n.author } }))];
   });
   api.post(new RegExp(`^${p}/merge_requests/(\\d+)/notes$`)).reply((uri, body) => {
     record("POST", uri, body);
     const mr = Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]);
     const id = nextId++;
-    notes.set(id, { id, mr, body: (body as { body: string }).body });
+    notes.set(id, { id, mr, body: (body as { body: string }).body, author: 99 });
     return [201, { id }];
   });
   api.put(new RegExp(`^${p}/merge_requests/(\\d+)/notes/(\\d+)$`)).reply((uri, body) => {

@@ -23,6 +23,8 @@ export class GithubForge implements ForgeClient {
     private readonly octokit: RestOctokit,
     readonly repo: string,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** The App's id: only comments it made are its sticky comments. */
+    private readonly appId: number | null = null,
   ) {
     const [owner, name] = repo.split("/");
     if (!owner || !name) throw new Error(`not an owner/name repository: ${repo}`);
@@ -49,6 +51,16 @@ export class GithubForge implements ForgeClient {
     if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") return body as AsyncIterable<Uint8Array>;
     if (typeof body === "string") return (async function* () { yield Buffer.from(body); })();
     throw new Error(`job log download failed: HTTP ${res.status} without a redirect`);
+  }
+
+  async pullRequestHead(prNumber: number): Promise<string | null> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: this.owner, repo: this.name, pull_number: prNumber });
+      return (data as { head?: { sha?: string } }).head?.sha ?? null;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return null;
+      throw error;
+    }
   }
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
@@ -175,8 +187,9 @@ export class GithubForge implements ForgeClient {
         await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner: this.owner, repo: this.name, comment_id: Number(id), body: text });
         return id;
       } catch (error) {
-        // Someone deleted it: post a new one below.
-        if ((error as { status?: number }).status !== 404) throw error;
+        // Deleted (404), or not ours to edit (403): post a new one below.
+        const status = (error as { status?: number }).status;
+        if (status !== 404 && status !== 403) throw error;
       }
     }
     const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body: text });
@@ -185,11 +198,14 @@ export class GithubForge implements ForgeClient {
 
   /** When the store lost the id (a new database), the marker still finds Sentinel's own comment. */
   private async findStickyComment(prNumber: number): Promise<string | null> {
-    const comments = await this.octokit.paginate<{ id: number; body?: string; performed_via_github_app?: unknown }>(
+    const comments = await this.octokit.paginate<{ id: number; body?: string; performed_via_github_app?: { id?: number } | null; user?: { type?: string } | null }>(
       "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       { owner: this.owner, repo: this.name, issue_number: prNumber, per_page: 100 },
     );
-    const mine = comments.find((c) => c.body?.startsWith(STICKY_MARKER));
+    // Anyone can type the marker; only a comment this App made is its sticky comment.
+    const mine = comments.find(
+      (c) => c.body?.startsWith(STICKY_MARKER) && (this.appId !== null ? c.performed_via_github_app?.id === this.appId : c.user?.type === "Bot"),
+    );
     return mine ? String(mine.id) : null;
   }
 }

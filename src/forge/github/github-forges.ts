@@ -3,13 +3,13 @@ import { GithubForge } from "./github-forge.js";
 import { InstallationTokens } from "./installation-tokens.js";
 
 /** Clients for repositories of GitHub App installations, each with its own scoped token. */
-export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch) {
+export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch, appId: number | null = null) {
   const tokens = new InstallationTokens(probot, baseUrl);
   return {
     async client(repo: string, installationId: string | null): Promise<GithubForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
       const octokit = await tokens.forRepo(installationId, repo);
-      return new GithubForge(octokit as never, repo, fetchImpl);
+      return new GithubForge(octokit as never, repo, fetchImpl, appId);
     },
   };
 }

@@ -18,6 +18,7 @@ export class GitlabForge implements ForgeClient {
   readonly forge = "gitlab" as const;
   readonly configPath = GITLAB_CONFIG_PATH;
   private defaultBranch: string | null = null;
+  private selfId: number | null = null;
 
   constructor(
     private readonly api: Api,
@@ -37,6 +38,16 @@ export class GitlabForge implements ForgeClient {
     const res = await (this.connection.fetchImpl ?? fetch)(url, { headers: { "PRIVATE-TOKEN": this.connection.token }, ...(signal ? { signal } : {}) });
     if (!res.ok || !res.body) throw new Error(`GitLab job trace download failed: HTTP ${res.status}`);
     return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  async pullRequestHead(mrIid: number): Promise<string | null> {
+    try {
+      const mr = (await this.api.MergeRequests.show(this.projectId, mrIid)) as unknown as { sha?: string };
+      return mr.sha ?? null;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
   }
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
@@ -67,7 +78,10 @@ export class GitlabForge implements ForgeClient {
 
   async publishReport(report: CommitReport): Promise<{ id: string; annotationBatches: number }> {
     // A commit status: GitLab has no check annotations, so files and lines are in the MR note.
-    const status = await this.api.Commits.editStatus(this.projectId, report.sha, report.conclusion === "success" ? "success" : "failed", {
+    // GitLab has no neutral state, and a failed status would keep the pipeline failed after a
+    // successful retry; `skipped` informs without counting (a config check may still fail).
+    const state = report.conclusion === "success" ? "success" : report.conclusion === "failure" ? "failed" : "skipped";
+    const status = await this.api.Commits.editStatus(this.projectId, report.sha, state as never, {
       name: report.name,
       description: report.title.slice(0, 255),
       ...(report.detailsUrl ? { targetUrl: report.detailsUrl } : {}),
@@ -83,7 +97,8 @@ export class GitlabForge implements ForgeClient {
         await this.api.MergeRequestNotes.edit(this.projectId, mrIid, Number(id), { body: text });
         return id;
       } catch (error) {
-        if (statusOf(error) !== 404) throw error;
+        const status = statusOf(error);
+        if (status !== 404 && status !== 403) throw error;
       }
     }
     const note = await this.api.MergeRequestNotes.create(this.projectId, mrIid, text);
@@ -108,8 +123,10 @@ export class GitlabForge implements ForgeClient {
   }
 
   private async findStickyNote(mrIid: number): Promise<string | null> {
-    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string }>;
-    const mine = notes.find((n) => n.body?.startsWith(STICKY_MARKER));
+    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string; author?: { id?: number } }>;
+    // Anyone can type the marker; only a note by Sentinel's own user is its sticky note.
+    this.selfId ??= ((await this.api.Users.showCurrentUser()) as unknown as { id: number }).id;
+    const mine = notes.find((n) => n.body?.startsWith(STICKY_MARKER) && n.author?.id === this.selfId);
     return mine ? String(mine.id) : null;
   }
 

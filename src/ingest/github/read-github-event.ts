@@ -32,7 +32,7 @@ interface Payload {
  * Reads a GitHub delivery into ingest items. Pure: no API calls, so a delivery can be re-read at
  * any time from the stored payload.
  */
-export function readGithubEvent(event: string, payload: Payload): IngestItem[] {
+export function readGithubEvent(event: string, payload: Payload, selfAppId?: number): IngestItem[] {
   const installationId = payload.installation ? String(payload.installation.id) : null;
   const repo = payload.repository;
   switch (event) {
@@ -79,7 +79,7 @@ export function readGithubEvent(event: string, payload: Payload): IngestItem[] {
     case "check_run": {
       const run = payload.check_run as CheckRun;
       if (!FAILED.has(run.conclusion ?? "")) return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
-      if (run.app?.slug && run.app.slug !== ACTIONS_APP && run.name === "Sentinel") return [{ kind: "ignore", reason: "Sentinel's own check run" }];
+      if (selfAppId !== undefined && run.app?.id === selfAppId) return [{ kind: "ignore", reason: "Sentinel's own check run" }];
       const actions = run.app?.slug === ACTIONS_APP;
       const prs = (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false }));
       return [
@@ -128,6 +128,7 @@ export function readGithubEvent(event: string, payload: Payload): IngestItem[] {
       if (!FAILED.has(suite.conclusion ?? "")) return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
       // Actions suites are covered job by job by workflow_job.
       if (suite.app?.slug === ACTIONS_APP) return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
+      if (selfAppId !== undefined && suite.app?.id === selfAppId) return [{ kind: "ignore", reason: "Sentinel's own check suite" }];
       return [
         {
           kind: "expand",
@@ -193,7 +194,7 @@ interface CheckRun {
   conclusion: string | null;
   details_url?: string | null;
   html_url?: string | null;
-  app?: { slug?: string };
+  app?: { slug?: string; id?: number };
   check_suite?: { head_branch?: string | null };
   pull_requests?: Array<{ number: number; head?: { repo?: { id: number } } }>;
   output?: { title?: string | null; summary?: string | null; text?: string | null; annotations_count?: number };
@@ -211,6 +212,6 @@ interface CheckSuite {
   head_sha: string;
   head_branch?: string | null;
   conclusion: string | null;
-  app?: { slug?: string };
+  app?: { slug?: string; id?: number };
   pull_requests?: Array<{ number: number }>;
 }
