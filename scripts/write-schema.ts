@@ -1,5 +1,9 @@
-// Regenerates schema/sentinel.schema.json from the zod definition: `npm run schema`.
+// Regenerates the published JSON Schemas from their zod definitions: `npm run schema`.
 import { writeFileSync } from "node:fs";
+import { recipeJsonSchema, repoConfigJsonSchema } from "../src/agents/json-schema.js";
 import { sentinelJsonSchema } from "../src/sentinel/rules/json-schema.js";
 
-writeFileSync(new URL("../schema/sentinel.schema.json", import.meta.url), JSON.stringify(sentinelJsonSchema(), null, 2) + "\n");
+const write = (name: string, schema: unknown) => writeFileSync(new URL(`../schema/${name}`, import.meta.url), JSON.stringify(schema, null, 2) + "\n");
+write("sentinel.schema.json", sentinelJsonSchema());
+write("recipe.schema.json", recipeJsonSchema());
+write("config.schema.json", repoConfigJsonSchema());

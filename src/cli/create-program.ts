@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { classifyCommand } from "./classify-command.js";
+import { fixCommand } from "./fix-command.js";
 import { schemaCommand } from "./schema-command.js";
 import { serveCommand } from "./serve-command.js";
 import { validateCommand } from "./validate-command.js";
@@ -11,11 +12,11 @@ export const VERSION = "0.1.0";
 /** The `sentinel` command tree; `exit` receives the process exit code a command wants. */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("sentinel")
-    .description("Sentinel reads CI logs and command output and says what failed, where, and why.")
+    .description("Sentinel reads CI logs and command output, says what failed, where and why, and fixes what it can.")
     .version(VERSION)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const sub of [classifyCommand(io), watchCommand(io, exit), validateCommand(io, exit), schemaCommand(io), serveCommand(io)]) {
+  for (const sub of [classifyCommand(io), watchCommand(io, exit), validateCommand(io, exit), fixCommand(io, exit), schemaCommand(io), serveCommand(io)]) {
     sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError();
     program.addCommand(sub);
   }

@@ -1,0 +1,41 @@
+import type { Diagnosis } from "../sentinel/index.js";
+
+/** What an agent sees when deciding whether and how to fix a failure. */
+export interface AgentContext {
+  readonly diagnosis: Diagnosis;
+  /** True when the path exists in the worktree (or, before one exists, in the repository). */
+  fileExists(path: string): boolean;
+  /** The command that failed in CI, when the log names it (a GitHub `Run …` step, a GitLab `$ …` line). */
+  readonly failingCommand: readonly string[] | null;
+}
+
+export type OnError = "abort" | "continue" | "retry" | "escalate";
+
+export interface PlannedStep {
+  readonly id: string;
+  readonly command: readonly string[];
+  readonly network: boolean;
+  readonly timeoutMs: number;
+  readonly onError: OnError;
+  readonly retries: number;
+}
+
+/**
+ * The Agent SDK: an agent says which diagnoses it handles (and how sure it is), plans ordered
+ * steps, and names what VERIFY runs. The pipeline executes the steps in the sandbox; an agent
+ * never touches git, the network or a token itself.
+ */
+export interface Agent {
+  readonly id: string;
+  readonly name: string;
+  /** Confidence 0-1 that this agent fixes the diagnosed failure, or null when it does not handle it. */
+  handles(ctx: AgentContext): number | null;
+  plan(ctx: AgentContext): PlannedStep[];
+  /** What VERIFY re-runs; null means the failing command itself. */
+  verifyCommand(ctx: AgentContext): readonly string[] | null;
+}
+
+/** Splits a recipe's command string on whitespace: no shell, no quoting, no expansion. */
+export function toArgv(run: string | readonly string[]): string[] {
+  return typeof run === "string" ? run.trim().split(/\s+/) : [...run];
+}

@@ -1,0 +1,56 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import type { Agent } from "./agent.js";
+import { recipeAgent } from "./recipe-agent.js";
+import { recipeSchema, type Recipe } from "./recipe-schema.js";
+
+export const BUILTIN_RECIPES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../agents");
+
+export interface LoadedRecipes {
+  readonly recipes: Recipe[];
+  readonly issues: string[];
+}
+
+/** Parses one recipe file; problems are returned, never thrown. */
+export function parseRecipe(text: string, file: string): { recipe: Recipe | null; issues: string[] } {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    return { recipe: null, issues: [`${file}: not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`] };
+  }
+  const parsed = recipeSchema.safeParse(value);
+  if (!parsed.success) return { recipe: null, issues: parsed.error.issues.map((i) => `${file}: ${i.path.join(".") || "(root)"}: ${i.message}`) };
+  return { recipe: parsed.data, issues: [] };
+}
+
+export async function loadBuiltinRecipes(dir = BUILTIN_RECIPES_DIR): Promise<LoadedRecipes> {
+  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  const recipes: Recipe[] = [];
+  const issues: string[] = [];
+  for (const n of names) {
+    const r = parseRecipe(await readFile(path.join(dir, n), "utf8"), n);
+    issues.push(...r.issues);
+    if (r.recipe) recipes.push(r.recipe);
+  }
+  return { recipes, issues };
+}
+
+/** Builtins, minus the disabled ones, then the repository's own (a repository recipe with a builtin's id replaces it). */
+export function agentsFrom(builtin: readonly Recipe[], repo: readonly Recipe[], disabled: readonly string[] = []): Agent[] {
+  const byId = new Map<string, Recipe>();
+  for (const r of [...builtin, ...repo]) byId.set(r.id, r);
+  return [...byId.values()].filter((r) => r.enabled && !disabled.includes(r.id)).map(recipeAgent);
+}
+
+/** The agent most likely to fix this failure, if any handles it. */
+export function selectAgent(agents: readonly Agent[], ctx: Parameters<Agent["handles"]>[0], minConfidence = 0): { agent: Agent; confidence: number } | null {
+  let best: { agent: Agent; confidence: number } | null = null;
+  for (const agent of agents) {
+    const c = agent.handles(ctx);
+    if (c !== null && c >= minConfidence && (!best || c > best.confidence)) best = { agent, confidence: c };
+  }
+  return best;
+}

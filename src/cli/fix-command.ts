@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { pino } from "pino";
+import { agentsFrom, loadBuiltinRecipes } from "../agents/index.js";
+import { LocalForge, runFix } from "../pipeline/index.js";
+import { detectSandbox, detectToolchains } from "../sandbox/index.js";
+import { openDatabase, RunStore } from "../store/index.js";
+import { MirrorCache } from "../workspace/index.js";
+import { loadCliRules } from "./load-cli-rules.js";
+import type { CliIo } from "./io.js";
+
+interface FixFlags {
+  repo: string;
+  command: string;
+  base?: string;
+  dataDir: string;
+  rules?: string[];
+  builtin?: boolean;
+  requireSandbox?: boolean;
+}
+
+/**
+ * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
+ * it, fix it with the agent that handles it, verify, push a `sentinel/fix-…` branch into the
+ * repository itself and record the pull request in the local store. The checkout is not touched.
+ */
+export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command("fix")
+    .description("Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.")
+    .requiredOption("--repo <path>", "the git repository")
+    .requiredOption("--command <command>", 'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox)')
+    .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
+    .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
+    .option("--rules <paths...>", "extra sentinel rule files or directories")
+    .option("--no-builtin", "do not load the builtin sentinels")
+    .option("--require-sandbox", "refuse to run fixers without bubblewrap")
+    .action(async (opts: FixFlags) => {
+      const repo = path.resolve(opts.repo);
+      const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
+      let sha: string;
+      let base: string;
+      try {
+        sha = git("rev-parse", "--verify", "HEAD^{commit}");
+        base = opts.base ?? git("rev-parse", "--abbrev-ref", "HEAD");
+      } catch {
+        io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
+        return setExitCode(2);
+      }
+      const db = await openDatabase({ dataDir: opts.dataDir });
+      try {
+        const runs = new RunStore(db);
+        const sandbox = detectSandbox();
+        if (sandbox === "none") io.stderr.write("sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n");
+        const tools = detectToolchains();
+        const dataRoot = path.dirname(opts.dataDir);
+        const outcome = await runFix(
+          {
+            runs,
+            mirrors: new MirrorCache(path.join(dataRoot, "mirrors")),
+            workRoot: path.join(dataRoot, "worktrees"),
+            forge: new LocalForge(runs, repo),
+            agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
+            rules: await loadCliRules(opts, io.stderr),
+            sandbox,
+            sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
+            logger: pino({ level: "silent" }),
+            readOnlyPaths: tools.readOnlyPaths,
+            toolEnv: tools.env,
+          },
+          { forge: "local", repo, sha, baseBranch: base, failingCommand: ["sh", "-c", opts.command] },
+        );
+        const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];
+        if (outcome.agentId) lines.push(`  agent: ${outcome.agentId}`);
+        if (outcome.branch) lines.push(`  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`, `  see it: git -C ${repo} show ${outcome.branch}`);
+        if (outcome.pullRequest) {
+          const pr = (await runs.findPullRequest("local", repo, outcome.branch as string))!;
+          lines.push(`  local pull request #${pr.number}: ${pr.title} (${pr.headBranch} -> ${pr.baseBranch})`);
+        }
+        const ms = Object.entries(outcome.phaseMs).map(([p, v]) => `${p} ${v} ms`).join(", ");
+        lines.push(`  phases: ${ms}`);
+        io.stdout.write(lines.join("\n") + "\n");
+        setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
+      } finally {
+        await db.close();
+      }
+    });
+}

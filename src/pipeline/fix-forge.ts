@@ -1,0 +1,45 @@
+import type { RunStore, StoredPullRequest } from "../store/index.js";
+
+export interface PullRequestRequest {
+  readonly repo: string;
+  readonly head: string;
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+  readonly runId: string;
+  readonly fingerprint: string;
+}
+
+/** Where fix branches are pushed and pull/merge requests opened. */
+export interface FixForge {
+  readonly forge: "github" | "gitlab" | "local";
+  /** The git URL to push to (no credentials in it). */
+  readonly remoteUrl: string;
+  readonly pushAuth?: { token?: string; tokenUser?: string };
+  /** Opens a PR for `head`, or updates the one already open for it: never a duplicate. */
+  openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }>;
+}
+
+/**
+ * The local forge: a git repository on disk is the remote, and "pull requests" are records in the
+ * store, so the whole pipeline runs on a laptop with no account anywhere.
+ */
+export class LocalForge implements FixForge {
+  readonly forge = "local" as const;
+
+  constructor(
+    private readonly runs: RunStore,
+    readonly remoteUrl: string,
+  ) {}
+
+  async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
+    return this.runs.db.withLock(`local-pr:${pr.repo}`, async () => {
+      const existing = await this.runs.findPullRequest("local", pr.repo, pr.head);
+      const open = existing && existing.state === "open";
+      const number = open ? existing.number : await this.runs.nextLocalPullNumber(pr.repo);
+      const record: StoredPullRequest = { forge: "local", repo: pr.repo, headBranch: pr.head, number, url: null, baseBranch: pr.base, title: pr.title, body: pr.body, state: "open", runId: pr.runId, fingerprint: pr.fingerprint };
+      await this.runs.upsertPullRequest(record);
+      return { number, url: null, created: !open };
+    });
+  }
+}

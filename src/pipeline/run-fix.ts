@@ -1,0 +1,318 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import { selectAgent, type Agent, type AgentContext, type PlannedStep } from "../agents/index.js";
+import { runCommand, type SandboxMode } from "../sandbox/index.js";
+import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/index.js";
+import type { Forge, RunPhase, RunStore } from "../store/index.js";
+import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
+import type { FixForge } from "./fix-forge.js";
+import { blastRadiusViolation, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
+
+export interface FixRequest {
+  readonly forge: Forge;
+  readonly repo: string;
+  readonly sha: string;
+  readonly baseBranch: string;
+  /** From ingestion; without it the failing command is run first to diagnose. */
+  readonly diagnosis?: Diagnosis;
+  readonly failingCommand?: readonly string[] | null;
+  readonly failureKey?: string | null;
+  readonly fromFork?: boolean;
+}
+
+export interface FixDeps {
+  readonly runs: RunStore;
+  readonly mirrors: MirrorCache;
+  readonly workRoot: string;
+  readonly forge: FixForge;
+  readonly agents: readonly Agent[];
+  readonly rules: RuleSet;
+  readonly sandbox: SandboxMode;
+  /** `required`: no sandbox, no run. `preferred`: run without one, loudly. */
+  readonly sandboxPolicy: "required" | "preferred";
+  readonly logger: Logger;
+  readonly author?: { name: string; email: string };
+  readonly blastRadius?: BlastRadius;
+  readonly errorBudget?: ErrorBudgetLimits;
+  readonly readOnlyPaths?: readonly string[];
+  readonly toolEnv?: Readonly<Record<string, string>>;
+  readonly leaseTtlMs?: number;
+  readonly minConfidence?: number;
+  readonly maxOutputBytes?: number;
+}
+
+export type FixStatus = "proposed" | "nothing-to-fix" | "no-agent" | "verify-failed" | "blast-radius" | "diagnose-only" | "escalated" | "locked" | "no-sandbox" | "error";
+
+export interface FixOutcome {
+  readonly runId: string;
+  readonly status: FixStatus;
+  readonly reason: string;
+  readonly agentId?: string;
+  readonly branch?: string;
+  readonly commit?: string;
+  readonly pullRequest?: { number: number; url: string | null; created: boolean };
+  /** Milliseconds per phase, for the benchmark and the ledger. */
+  readonly phaseMs: Partial<Record<RunPhase | "DIAGNOSE", number>>;
+}
+
+const DEFAULT_AUTHOR = { name: "sentinel[bot]", email: "sentinel-bot@users.noreply.invalid" };
+
+class Stop extends Error {
+  constructor(
+    readonly status: FixStatus,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * The governed fix pipeline: BOOTSTRAP → PREFLIGHT → PLAN → EXECUTE → VERIFY → PACKAGE → REPORT →
+ * EXIT. Every transition, command and decision is persisted and written to the ledger. A run
+ * holds a lease on its repository and fix branch; a run whose worker died is abandoned (it
+ * pushed nothing, because the push is the last, atomic step) and the next attempt starts clean.
+ */
+export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome> {
+  const runId = `run_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const phaseMs: FixOutcome["phaseMs"] = {};
+  const ttl = deps.leaseTtlMs ?? 60_000;
+  const log = deps.logger.child({ run: runId, repo: req.repo });
+  const budget = new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET);
+  const blast = deps.blastRadius ?? DEFAULT_BLAST_RADIUS;
+  let phaseStarted = Date.now();
+  let currentPhase: RunPhase | "DIAGNOSE" = "BOOTSTRAP";
+  const enter = async (phase: RunPhase, data: Record<string, unknown> = {}) => {
+    phaseMs[currentPhase] = (phaseMs[currentPhase] ?? 0) + (Date.now() - phaseStarted);
+    currentPhase = phase;
+    phaseStarted = Date.now();
+    await deps.runs.transition(runId, phase, data);
+  };
+  let worktree: Worktree | null = null;
+  let leaseKey: string | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let agentId: string | undefined;
+  let diagnosis = req.diagnosis;
+
+  const fingerprintForKey = diagnosis?.fingerprint ?? `cmd-${(req.failingCommand ?? []).join(" ")}`;
+  const runKey = `${req.forge}:${req.repo}:${fingerprintForKey}`;
+  await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintForKey, failureKey: req.failureKey ?? null });
+  await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null });
+  try {
+    // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
+    await deps.runs.abandonStaleRuns(runKey, ttl);
+    leaseKey = `fix:${runKey}`;
+    if (!(await deps.runs.acquireLease(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
+    heartbeat = setInterval(() => {
+      void deps.runs.renewLease(leaseKey as string, runId, ttl).catch(() => {});
+      void deps.runs.db.query("UPDATE runs SET heartbeat_at = now() WHERE run_id = $1", [runId]).catch(() => {});
+    }, Math.max(1000, Math.floor(ttl / 3)));
+    heartbeat.unref();
+
+    await enter("PREFLIGHT");
+    if (req.fromFork) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes");
+    if (deps.sandbox === "none") {
+      if (deps.sandboxPolicy === "required") throw new Stop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
+      log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
+      await deps.runs.record(runId, "sandbox.missing", { policy: deps.sandboxPolicy });
+    }
+    const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {});
+    await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
+    worktree = await createWorktree(mirror.gitDir, req.sha, deps.workRoot);
+    const wt = worktree;
+    const run = (command: readonly string[], opts: { network?: boolean; timeoutMs?: number; onLine?: (l: string) => void } = {}) =>
+      runCommand({
+        command,
+        workdir: wt.path,
+        timeoutMs: opts.timeoutMs ?? 300_000,
+        maxOutputBytes: deps.maxOutputBytes ?? 4 * 1024 * 1024,
+        sandbox: deps.sandbox,
+        ...(opts.network ? { network: true } : {}),
+        ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
+        ...(deps.toolEnv ? { env: deps.toolEnv } : {}),
+        ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      });
+    const classifyRun = async (command: readonly string[]) => {
+      const classifier = createClassifier(deps.rules, { source: "shell", command: command.join(" "), workspaceRoots: [wt.path] });
+      const result = await run(command, { onLine: (l) => classifier.write(l + "\n") });
+      return { result, diagnosis: classifier.end({ exitCode: result.exitCode ?? 1 }) };
+    };
+
+    if (!diagnosis) {
+      if (!req.failingCommand?.length) throw new Stop("error", "nothing to fix: no diagnosis and no failing command");
+      const started = Date.now();
+      diagnosis = (await classifyRun(req.failingCommand)).diagnosis;
+      phaseMs.DIAGNOSE = Date.now() - started;
+      await deps.runs.record(runId, "diagnosis", { category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, summary: diagnosis.summary });
+      if (diagnosis.status !== "failed") throw new Stop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
+    }
+    const d = diagnosis;
+
+    await enter("PLAN");
+    const failingCommand = req.failingCommand ?? commandFromStep(d);
+    const ctx: AgentContext = { diagnosis: d, fileExists: (p) => existsSync(path.join(wt.path, p)), failingCommand };
+    const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
+    const chosen = selectAgent(deps.agents.filter((a) => !revoked.has(a.id)), ctx, deps.minConfidence ?? 0.3);
+    if (!chosen) throw new Stop("no-agent", `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}`);
+    agentId = chosen.agent.id;
+    const steps = chosen.agent.plan(ctx);
+    const verifyCommand = chosen.agent.verifyCommand(ctx) ?? failingCommand;
+    if (!verifyCommand?.length) throw new Stop("no-agent", "nothing to verify with: the failing command is unknown and the agent names none");
+    const packet: InstructionPacket = {
+      objective: `Make \`${verifyCommand.join(" ")}\` pass again: ${d.summary}`,
+      constraints: { allowedPaths: ["*"], forbiddenPaths: blast.forbiddenPaths, requiredSteps: steps.map((s) => s.id) },
+      successCriteria: [`\`${verifyCommand.join(" ")}\` exits 0 with no failing finding`, `at most ${blast.maxFiles} files and ${blast.maxLines} lines changed`, "no forbidden path touched"],
+      errorBudget: budget.limits,
+      blastRadius: blast,
+    };
+    await deps.runs.setRunFields(runId, { agentId, packet });
+    await deps.runs.record(runId, "plan", { agent: agentId, confidence: chosen.confidence, steps: steps.map((s) => ({ id: s.id, command: s.command })), verify: verifyCommand });
+
+    await enter("EXECUTE");
+    const controlBefore = await gitControlFingerprint(wt);
+    for (const step of steps) await executeStep(step);
+    if ((await gitControlFingerprint(wt)) !== controlBefore) {
+      budget.violation("a fixer changed git's configuration or hooks");
+      await deps.runs.record(runId, "violation", { what: "git control files changed" });
+    }
+    checkBudget();
+
+    await enter("VERIFY");
+    const verified = await classifyRun(verifyCommand);
+    await deps.runs.record(runId, "verify", { command: verifyCommand, exitCode: verified.result.exitCode, status: verified.diagnosis.status, summary: verified.diagnosis.summary, sandboxed: verified.result.sandboxed });
+    if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
+      throw new Stop("verify-failed", `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`);
+    }
+    const diff = await diffStat(wt);
+    await deps.runs.record(runId, "diff", { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted });
+    if (diff.files.length === 0) throw new Stop("nothing-to-fix", `${agentId} changed nothing, yet the command passes: the failure did not reproduce here`);
+    const over = blastRadiusViolation(diff, blast);
+    if (over) throw new Stop("blast-radius", `the fix ${over}`);
+
+    await enter("PACKAGE");
+    const branch = `sentinel/fix-${d.fingerprint.replace(/^sfp1-/, "")}`;
+    const message = commitMessage(d, chosen.agent.name, verifyCommand, runId);
+    const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...(deps.forge.pushAuth ? { auth: deps.forge.pushAuth } : {}) });
+    await deps.runs.record(runId, "pushed", { branch, commit });
+
+    await enter("REPORT");
+    const pr = await deps.forge.openOrUpdatePullRequest({
+      repo: req.repo,
+      head: branch,
+      base: req.baseBranch,
+      title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`,
+      body: pullRequestBody(d, packet, diff.files, verifyCommand, runId, chosen.agent.name),
+      runId,
+      fingerprint: d.fingerprint,
+    });
+    await deps.runs.record(runId, "pull-request", { ...pr, branch });
+    return await finish({ runId, status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, agentId, branch, commit, pullRequest: pr, phaseMs });
+  } catch (error) {
+    if (error instanceof Stop) {
+      if (error.status === "escalated" && agentId) await escalate(error.reason);
+      return await finish({ runId, status: error.status, reason: error.reason, ...(agentId ? { agentId } : {}), phaseMs });
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    log.error({ err: reason }, "fix run failed");
+    await deps.runs.record(runId, "run.error", { phase: currentPhase, error: reason });
+    await finish({ runId, status: "error", reason, ...(agentId ? { agentId } : {}), phaseMs });
+    throw error;
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    if (worktree) await removeWorktree(worktree).catch(() => {});
+    if (leaseKey) await deps.runs.releaseLease(leaseKey, runId).catch(() => {});
+  }
+
+  async function executeStep(step: PlannedStep): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await runCommand({
+        command: step.command,
+        workdir: (worktree as Worktree).path,
+        timeoutMs: step.timeoutMs,
+        maxOutputBytes: deps.maxOutputBytes ?? 4 * 1024 * 1024,
+        sandbox: deps.sandbox,
+        network: step.network,
+        ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
+        ...(deps.toolEnv ? { env: deps.toolEnv } : {}),
+      });
+      await deps.runs.record(runId, "command", { step: step.id, command: step.command, exitCode: r.exitCode, timedOut: r.timedOut, ms: r.durationMs, sandboxed: r.sandboxed, outputTail: r.output.slice(-2000) });
+      if (r.exitCode === 0) return;
+      budget.error(`${step.id}:${r.timedOut ? "timeout" : r.exitCode}`, r.output.slice(-300));
+      checkBudget();
+      if (step.onError === "continue") return;
+      if (step.onError === "retry" && attempt < step.retries) continue;
+      if (step.onError === "escalate") throw new Stop("escalated", `step ${step.id} failed and the recipe escalates: ${lastLine(r.output)}`);
+      throw new Stop("error", `step ${step.id} failed (exit ${r.timedOut ? "timeout" : r.exitCode}): ${lastLine(r.output)}`);
+    }
+  }
+
+  function checkBudget(): void {
+    const over = budget.exceeded();
+    if (over) throw new Stop("escalated", `error budget exceeded: ${over}`);
+  }
+
+  async function escalate(reason: string): Promise<void> {
+    const handoff = {
+      whatWasTried: budget.log,
+      blockingIssue: reason,
+      requiredNextActions: [`a maintainer looks at the failure (${diagnosis?.summary ?? "see the run"})`, `re-enable agent ${agentId} for ${req.repo} once the cause is understood`],
+      artifacts: { runId, ledger: `sentinel audit export --run ${runId}` },
+    };
+    await deps.runs.setRunFields(runId, { handoff });
+    if (budget.exceeded()) await deps.runs.revokeAgent(req.forge, req.repo, agentId as string, reason, runId);
+    await deps.runs.record(runId, "escalated", { reason, revoked: Boolean(budget.exceeded()), agent: agentId });
+    log.warn({ agent: agentId, reason }, "fix run escalated to a human");
+  }
+
+  async function finish(outcome: FixOutcome): Promise<FixOutcome> {
+    phaseMs[currentPhase] = (phaseMs[currentPhase] ?? 0) + (Date.now() - phaseStarted);
+    const status = outcome.status === "proposed" ? "succeeded" : outcome.status === "error" ? "failed" : outcome.status;
+    await deps.runs.finishRun(runId, status, { ...outcome, phaseMs });
+    await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
+    return { ...outcome, phaseMs };
+  }
+}
+
+/** A GitHub step header `Run npx eslint .` names the command that failed. */
+export function commandFromStep(d: Diagnosis): string[] | null {
+  const name = d.step?.name;
+  if (!name || !name.startsWith("Run ")) return null;
+  const cmd = name.slice(4).trim();
+  // A step that runs an action (`Run actions/setup-node@v4`) is not a command.
+  if (!cmd || /^[\w.-]+\/[\w.-]+@/.test(cmd) || cmd.includes("\n")) return null;
+  return ["sh", "-c", cmd];
+}
+
+function commitMessage(d: Diagnosis, agentName: string, verify: readonly string[], runId: string): string {
+  return [
+    `fix(${d.category}): ${agentName}${d.tool ? ` for ${d.tool}` : ""}`,
+    "",
+    d.summary.slice(0, 500),
+    "",
+    `Verified by re-running \`${verify.join(" ")}\` under Sentinel's sentinels: it passes.`,
+    "",
+    `Sentinel-Run: ${runId}`,
+    `Sentinel-Fingerprint: ${d.fingerprint}`,
+  ].join("\n");
+}
+
+function pullRequestBody(d: Diagnosis, packet: InstructionPacket, files: readonly string[], verify: readonly string[], runId: string, agentName: string): string {
+  return [
+    `Sentinel diagnosed a **${d.category}** failure${d.tool ? ` (${d.tool})` : ""} and ${agentName} fixed it.`,
+    "",
+    `**Failure:** ${d.summary}`,
+    "",
+    `**Verified:** \`${verify.join(" ")}\` passes in a clean worktree of the failing commit, with nothing new failing.`,
+    "",
+    `**Changed (${files.length}):** ${files.slice(0, 20).map((f) => `\`${f}\``).join(", ")}${files.length > 20 ? ", …" : ""}`,
+    "",
+    `**Objective:** ${packet.objective}`,
+    "",
+    `<sub>Run ${runId} · fingerprint ${d.fingerprint} · the full record is in Sentinel's ledger.</sub>`,
+  ].join("\n");
+}
+
+function lastLine(output: string): string {
+  return output.trim().split("\n").pop()?.slice(0, 300) ?? "";
+}

@@ -1,0 +1,40 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export interface Toolchains {
+  /** Read-only paths the sandbox must show (toolchains installed under the user's home). */
+  readonly readOnlyPaths: string[];
+  /** Environment the toolchains need (not secrets: where they live). */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * Toolchains installed per user (rustup's ~/.cargo and ~/.rustup, Go under /usr/local/go) are
+ * outside the sandbox's system folders and the fixer's HOME is the workspace, so they are named
+ * explicitly: read-only, with the variables that tell them where they are.
+ */
+export function detectToolchains(home = os.homedir()): Toolchains {
+  const readOnlyPaths: string[] = [];
+  const env: Record<string, string> = {};
+  const pathDirs: string[] = [];
+  const cargoHome = process.env.CARGO_HOME ?? path.join(home, ".cargo");
+  const rustupHome = process.env.RUSTUP_HOME ?? path.join(home, ".rustup");
+  if (existsSync(path.join(cargoHome, "bin"))) {
+    readOnlyPaths.push(cargoHome);
+    env.CARGO_HOME = cargoHome;
+    pathDirs.push(path.join(cargoHome, "bin"));
+    if (existsSync(rustupHome)) {
+      readOnlyPaths.push(rustupHome);
+      env.RUSTUP_HOME = rustupHome;
+    }
+  }
+  for (const goRoot of ["/usr/local/go"]) {
+    if (existsSync(path.join(goRoot, "bin", "go"))) {
+      pathDirs.push(path.join(goRoot, "bin"));
+      env.GOFLAGS = "-mod=mod";
+    }
+  }
+  if (pathDirs.length > 0) env.PATH = [...pathDirs, path.dirname(process.execPath), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":");
+  return { readOnlyPaths, env };
+}

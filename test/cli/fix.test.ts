@@ -1,0 +1,49 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { git } from "../support/git-repos.js";
+import { runCli } from "../support/run-cli.js";
+
+const hasCargo = (() => {
+  try {
+    execFileSync("cargo", ["fmt", "--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe.skipIf(!hasCargo)("sentinel fix", () => {
+  it("fixes a local repository's failing command onto a sentinel/ branch and records a local pull request", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-"));
+    dirs.push(root);
+    const repo = path.join(root, "repo");
+    mkdirSync(path.join(repo, "src"), { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "clidemo"\nversion = "0.1.0"\nedition = "2021"\n');
+    writeFileSync(path.join(repo, "src/main.rs"), "fn main(){println!(\"hi\");}\n");
+    writeFileSync(path.join(repo, ".gitignore"), "target/\n");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "initial");
+
+    const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: proposed/);
+    expect(r.stdout).toMatch(/local pull request #1: fix\(format\): cargo fmt/);
+    const branch = /branch: (sentinel\/fix-[0-9a-f]+)/.exec(r.stdout)?.[1] as string;
+    expect(git(repo, "show", `${branch}:src/main.rs`)).toBe('fn main() {\n    println!("hi");\n}');
+    expect(readFileSync(path.join(repo, "src/main.rs"), "utf8")).toBe("fn main(){println!(\"hi\");}\n");
+  });
+
+  it("exits 2 for a folder that is not a repository", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-"));
+    dirs.push(root);
+    const r = await runCli(["fix", "--repo", root, "--command", "true", "--data-dir", path.join(root, "data")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is not a git repository");
+  });
+});

@@ -1,0 +1,138 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentsFrom, loadBuiltinRecipes, parseRecipe } from "../../src/agents/index.js";
+import { LocalForge, runFix, type FixDeps } from "../../src/pipeline/index.js";
+import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
+import { loadBuiltinRules } from "../../src/sentinel/index.js";
+import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
+import { MirrorCache } from "../../src/workspace/index.js";
+import { git } from "../support/git-repos.js";
+
+const hasCargo = (() => {
+  try {
+    execFileSync("cargo", ["fmt", "--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasCargo) console.warn("\n!!! cargo fmt is not installed: the Rust pipeline tests are SKIPPED.\n");
+
+const dirs: string[] = [];
+const scratch = () => {
+  const d = mkdtempSync(path.join(tmpdir(), "sentinel-fix-"));
+  dirs.push(d);
+  return d;
+};
+
+/** A real Rust project in a git repository with a badly formatted file, committed on main. */
+function rustRepo(source = 'fn main(){let x=1;println!("{}",x);}\n'): { dir: string; sha: string } {
+  const dir = scratch();
+  git(dir, "init", "-q", "-b", "main");
+  writeFileSync(path.join(dir, "Cargo.toml"), '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n');
+  execFileSync("mkdir", ["-p", path.join(dir, "src")]);
+  writeFileSync(path.join(dir, "src/main.rs"), source);
+  writeFileSync(path.join(dir, ".gitignore"), "target/\n");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "initial");
+  return { dir, sha: git(dir, "rev-parse", "HEAD") };
+}
+
+describe.skipIf(!hasCargo)("the governed fix pipeline on a real Rust repository, through the local forge", () => {
+  let db: Database;
+  let runs: RunStore;
+  let base: Omit<FixDeps, "forge">;
+  beforeAll(async () => {
+    db = await openDatabase({});
+    runs = new RunStore(db);
+    const tools = detectToolchains();
+    base = {
+      runs,
+      mirrors: new MirrorCache(scratch()),
+      workRoot: scratch(),
+      agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
+      rules: await loadBuiltinRules(),
+      sandbox: detectSandbox(),
+      sandboxPolicy: "preferred",
+      logger: pino({ level: "silent" }),
+      readOnlyPaths: tools.readOnlyPaths,
+      toolEnv: tools.env,
+    };
+  });
+  afterAll(async () => {
+    await db.close();
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  });
+
+  it("diagnoses, fixes with cargo fmt, verifies, pushes a sentinel/ branch and records one pull request", async () => {
+    const { dir, sha } = rustRepo();
+    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out).toMatchObject({ status: "proposed", agentId: "cargo-fmt", pullRequest: { number: 1, created: true } });
+    const branch = out.branch as string;
+    expect(branch).toMatch(/^sentinel\/fix-[0-9a-f]{20}$/);
+    expect(git(dir, "show", `${branch}:src/main.rs`)).toContain("    let x = 1;");
+    expect(git(dir, "log", "-1", "--format=%B", branch)).toContain(`Sentinel-Run: ${out.runId}`);
+    // The user's own checkout is untouched.
+    expect(readFileSync(path.join(dir, "src/main.rs"), "utf8")).toContain("fn main(){");
+    const ledger = (await runs.ledger(out.runId)).map((e) => e.kind);
+    expect(ledger).toEqual(expect.arrayContaining(["phase.PREFLIGHT", "phase.PLAN", "phase.EXECUTE", "phase.VERIFY", "phase.PACKAGE", "phase.REPORT", "verify", "pushed", "pull-request", "run.finished"]));
+    expect(await runs.getRun(out.runId)).toMatchObject({ status: "succeeded", phase: "EXIT", agent_id: "cargo-fmt" });
+  });
+
+  it("opens one pull request for the same failure fixed twice", async () => {
+    const { dir, sha } = rustRepo();
+    const deps = { ...base, forge: new LocalForge(runs, dir) };
+    const req = { forge: "local" as const, repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] };
+    const first = await runFix(deps, req);
+    const second = await runFix(deps, req);
+    expect([first.pullRequest?.created, second.pullRequest?.created]).toEqual([true, false]);
+    expect(await runs.listPullRequests("local", dir)).toHaveLength(1);
+  });
+
+  it("opens nothing when VERIFY still fails", async () => {
+    const { dir, sha } = rustRepo();
+    // A recipe that "fixes" by doing nothing useful: verify keeps failing.
+    const noop = parseRecipe("id: cargo-fmt\nname: no-op fmt\nhandles: { categories: [format], tools: [cargo] }\nconfidence: 0.99\nsteps:\n  - { id: nothing, run: 'true' }\n", "noop.yml").recipe;
+    const deps = { ...base, forge: new LocalForge(runs, dir), agents: agentsFrom([], [noop!]) };
+    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out.status).toBe("verify-failed");
+    expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
+    expect(await runs.listPullRequests("local", dir)).toHaveLength(0);
+  });
+
+  it("opens nothing when the diff is over the blast radius", async () => {
+    const { dir, sha } = rustRepo();
+    const deps = { ...base, forge: new LocalForge(runs, dir), blastRadius: { maxFiles: 20, maxLines: 2, forbiddenPaths: [] } };
+    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out).toMatchObject({ status: "blast-radius", reason: expect.stringContaining("limit is 2") });
+    expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
+  });
+
+  it("says there is nothing to fix when the command passes", async () => {
+    const { dir, sha } = rustRepo('fn main() {\n    println!("ok");\n}\n');
+    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out.status).toBe("nothing-to-fix");
+  });
+
+  it("only diagnoses a pull request from a fork", async () => {
+    const { dir, sha } = rustRepo();
+    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"], fromFork: true });
+    expect(out.status).toBe("diagnose-only");
+  });
+
+  it("escalates and revokes an agent that blows its error budget, with a handoff", async () => {
+    const { dir, sha } = rustRepo();
+    const failing = parseRecipe("id: flaky-fixer\nname: Flaky fixer\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: boom, run: 'false', onError: retry, retries: 5 }\n", "f.yml").recipe;
+    const deps = { ...base, forge: new LocalForge(runs, dir), agents: agentsFrom([], [failing!]) };
+    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out).toMatchObject({ status: "escalated", reason: expect.stringContaining("error budget") });
+    expect(await runs.revokedAgents("local", dir)).toEqual(["flaky-fixer"]);
+    expect((await runs.getRun(out.runId))?.handoff).toMatchObject({ blockingIssue: expect.any(String), requiredNextActions: expect.any(Array), whatWasTried: expect.any(Array) });
+    // Revoked: the next run has no agent.
+    expect((await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] })).status).toBe("no-agent");
+  });
+});
