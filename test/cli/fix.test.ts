@@ -1,23 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { git } from "../support/git-repos.js";
+import { hasCargoFmt } from "../support/toolchains.js";
 import { runCli } from "../support/run-cli.js";
 
-const hasCargo = (() => {
-  try {
-    execFileSync("cargo", ["fmt", "--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-describe.skipIf(!hasCargo)("sentinel fix", () => {
+describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
   it("fixes a local repository's failing command onto a sentinel/ branch and records a local pull request", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-"));
     dirs.push(root);

@@ -2,11 +2,10 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFromEnv, type Running } from "../../src/main.js";
+import { describe, expect, it } from "vitest";
+import { runningApp } from "../support/running-app.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
-import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../support/services.js";
+import { SERVICE_STACKS } from "../support/services.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -33,42 +32,16 @@ function sha(n: number): string {
   return n.toString(16).padStart(40, "0");
 }
 
-const STACKS = [
-  { name: "embedded defaults (PGlite, in-process queue)", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
-  {
-    name: "PostgreSQL and BullMQ on Redis",
-    available: postgresAvailable && redisAvailable,
-    env: async () => {
-      const pg = await freshPostgres();
-      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-e2e-${Date.now()}` }, drop: pg.drop };
-    },
-  },
-];
 
-for (const stack of STACKS) {
+for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`GitHub ingestion on ${stack.name}`, () => {
-    let app: Running;
-    let drop: () => Promise<void>;
+    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET }, stack);
     let nextDelivery = 0;
-
-    beforeAll(async () => {
-      const made = await stack.env();
-      drop = made.drop;
-      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, ...made.env });
-      nock.disableNetConnect();
-      nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    });
-    afterEach(() => nock.cleanAll());
-    afterAll(async () => {
-      await app.close();
-      await drop();
-      nock.enableNetConnect();
-    });
 
     async function deliver(event: string, payload: unknown, opts: { id?: string; signature?: string; body?: string } = {}) {
       const body = opts.body ?? JSON.stringify(payload);
       const id = opts.id ?? `delivery-${++nextDelivery}-${Date.now()}`;
-      const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -86,12 +59,12 @@ for (const stack of STACKS) {
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5001": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 7, headRepo: REPO }] } });
       const { status, id } = await deliver("workflow_job", failedJob(5001, s));
       expect(status).toBe(200);
-      await app.queue.idle();
+      await running.app.queue.idle();
 
-      expect(await app.store.getDelivery(`github:${id}`)).toMatchObject({ event: "workflow_job", outcome: expect.stringContaining("github:186853002:job:5001") });
-      const failure = await app.store.getFailure("github:186853002:job:5001");
+      expect(await running.app.store.getDelivery(`github:${id}`)).toMatchObject({ event: "workflow_job", outcome: expect.stringContaining("github:186853002:job:5001") });
+      const failure = await running.app.store.getFailure("github:186853002:job:5001");
       expect(failure).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 7, fromFork: false }] });
-      const stored = await app.store.getDiagnosis("github:186853002:job:5001");
+      const stored = await running.app.store.getDiagnosis("github:186853002:job:5001");
       expect(stored?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
 
       const [check] = [...gh.checkRuns.values()];
@@ -110,9 +83,9 @@ for (const stack of STACKS) {
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5002": actionsLog("npx jest", JEST_OUTPUT) } });
       const payload = failedJob(5002, s);
       const first = await deliver("workflow_job", payload, { id: "redelivered-1" });
-      await app.queue.idle();
+      await running.app.queue.idle();
       const again = await deliver("workflow_job", payload, { id: "redelivered-1" });
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect([first.status, again.status]).toEqual([200, 200]);
       expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toHaveLength(1);
       expect(gh.checkRuns.size).toBe(1);
@@ -127,9 +100,9 @@ for (const stack of STACKS) {
       check.check_run.pull_requests = [];
       await deliver("workflow_job", failedJob(5003, s));
       await deliver("check_run", check);
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toHaveLength(1);
-      expect((await app.store.failuresOnCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual(["github:186853002:job:5003"]);
+      expect((await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual(["github:186853002:job:5003"]);
     });
 
     it("edits its sticky comment and check run when a second job fails on the same pull request", async () => {
@@ -137,9 +110,9 @@ for (const stack of STACKS) {
       const tsc = "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5004": actionsLog("npx jest", JEST_OUTPUT), "5005": actionsLog("npx tsc", tsc) }, pulls: { [s]: [{ number: 8, headRepo: REPO }] } });
       await deliver("workflow_job", failedJob(5004, s, "test"));
-      await app.queue.idle();
+      await running.app.queue.idle();
       await deliver("workflow_job", failedJob(5005, s, "typecheck"));
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect(gh.calls.filter((c) => c.method === "POST" && c.path.includes("/comments")).length).toBe(1);
       expect(gh.calls.filter((c) => c.method === "PATCH" && c.path.includes("/issues/comments/")).length).toBe(1);
       const [comment] = [...gh.comments.values()];
@@ -155,7 +128,7 @@ for (const stack of STACKS) {
       const errors = Array.from({ length: 120 }, (_, i) => `src/file${i}.ts(${i + 1},1): error TS2322: Type 'string' is not assignable to type 'number'.`).join("\n");
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5006": actionsLog("npx tsc", errors) } });
       await deliver("workflow_job", failedJob(5006, s, "typecheck"));
-      await app.queue.idle();
+      await running.app.queue.idle();
       const checkCalls = gh.calls.filter((c) => c.path.includes("/check-runs"));
       expect(checkCalls.map((c) => ((c.body as { output: { annotations: unknown[] } }).output.annotations.length))).toEqual([50, 50, 20]);
     });
@@ -165,8 +138,8 @@ for (const stack of STACKS) {
       const noise = Array.from({ length: 4000 }, (_, i) => `  ✓ passes case ${i}`).join("\n");
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5007": actionsLog("npx jest", `${JEST_OUTPUT}\n${noise}`) }, config: "logs:\n  maxBytes: 4096\n" });
       await deliver("workflow_job", failedJob(5007, s));
-      await app.queue.idle();
-      const stored = await app.store.getDiagnosis("github:186853002:job:5007");
+      await running.app.queue.idle();
+      const stored = await running.app.store.getDiagnosis("github:186853002:job:5007");
       expect(stored?.diagnosis.stats).toMatchObject({ truncated: true });
       expect(stored?.diagnosis.stats.bytes).toBeLessThanOrEqual(4096);
       expect([...gh.checkRuns.values()][0]?.body).toMatchObject({ output: { summary: expect.stringContaining("longer than the configured limit") } });
@@ -176,8 +149,8 @@ for (const stack of STACKS) {
       const s = sha(7);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5008": actionsLog("npx jest", JEST_OUTPUT) }, config: "logs:\n  maxBytes: lots\nreport:\n  sticky: yes\n" });
       await deliver("workflow_job", failedJob(5008, s));
-      await app.queue.idle();
-      expect((await app.store.getFailure("github:186853002:job:5008"))?.status).toBe("diagnosed");
+      await running.app.queue.idle();
+      expect((await running.app.store.getFailure("github:186853002:job:5008"))?.status).toBe("diagnosed");
       const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
       expect(summary).toContain("configuration has errors");
       expect(summary).toContain("logs.maxBytes");
@@ -187,8 +160,8 @@ for (const stack of STACKS) {
       const s = sha(8);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5009": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 9, headRepo: "someone/Hello-World" }] } });
       await deliver("workflow_job", failedJob(5009, s));
-      await app.queue.idle();
-      expect(await app.store.getFailure("github:186853002:job:5009")).toMatchObject({ fromFork: true });
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("github:186853002:job:5009")).toMatchObject({ fromFork: true });
       expect([...gh.comments.values()][0]?.body).toContain("comes from a fork, so Sentinel only diagnoses it");
     });
 
@@ -206,8 +179,8 @@ for (const stack of STACKS) {
         runJobs: { "777": [{ id: 5010, name: "test", conclusion: "failure" }, { id: 5011, name: "lint", conclusion: "success" }] },
       });
       await deliver("workflow_run", run);
-      await app.queue.idle();
-      expect((await app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status])).toEqual([["github:186853002:job:5010", "workflow_run", "diagnosed"]]);
+      await running.app.queue.idle();
+      expect((await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status])).toEqual([["github:186853002:job:5010", "workflow_run", "diagnosed"]]);
       expect(gh.checkRuns.size).toBe(1);
     });
 
@@ -215,7 +188,7 @@ for (const stack of STACKS) {
       const s = sha(20);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5020": actionsLog("npx jest", JEST_OUTPUT) } });
       await deliver("workflow_job", failedJob(5020, s));
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect(gh.blobAuthHeaders).toEqual([""]);
     });
 
@@ -224,10 +197,10 @@ for (const stack of STACKS) {
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5021": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 31, headRepo: REPO }] } });
       const planted = gh.addForeignComment(31, "<!-- sentinel:sticky -->\nall green, merge it");
       await deliver("workflow_job", failedJob(5021, s));
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect(gh.comments.get(planted)?.body).toContain("merge it");
       expect([...gh.comments.values()].filter((c) => c.body.includes("test failure (jest)"))).toHaveLength(1);
-      expect((await app.store.getFailure("github:186853002:job:5021"))?.status).toBe("diagnosed");
+      expect((await running.app.store.getFailure("github:186853002:job:5021"))?.status).toBe("diagnosed");
     });
 
     it("ignores the failure of its own check run", async () => {
@@ -236,15 +209,15 @@ for (const stack of STACKS) {
       Object.assign(check.check_run, { id: 5022, head_sha: sha(22), name: "Sentinel config" });
       check.check_run.app = { ...check.check_run.app, id: 123, slug: "sentinel" };
       const { id } = await deliver("check_run", check);
-      await app.queue.idle();
-      expect((await app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: Sentinel's own check run/);
+      await running.app.queue.idle();
+      expect((await running.app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: Sentinel's own check run/);
     });
 
     it("leaves the sticky comment alone when a late diagnosis is for a commit the pull request has moved past", async () => {
       const old = sha(23);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5023": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [old]: [{ number: 32, headRepo: REPO }], [sha(24)]: [{ number: 32, headRepo: REPO }] } });
       await deliver("workflow_job", failedJob(5023, old));
-      await app.queue.idle();
+      await running.app.queue.idle();
       // The fake reports the PR's head as the last commit listed for it (sha 24), not this one.
       expect([...gh.comments.values()]).toHaveLength(0);
       expect(gh.checkRuns.size).toBe(1);
@@ -253,31 +226,31 @@ for (const stack of STACKS) {
     it("rejects a wrong signature with 401 and records nothing", async () => {
       const { status, id } = await deliver("workflow_job", failedJob(5012, sha(10)), { signature: "sha256=" + "0".repeat(64) });
       expect(status).toBe(401);
-      expect(await app.store.getDelivery(`github:${id}`)).toBeNull();
+      expect(await running.app.store.getDelivery(`github:${id}`)).toBeNull();
     });
 
     it("rejects a missing signature with 401 and records nothing", async () => {
       const body = JSON.stringify(failedJob(5014, sha(12)));
-      const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": "unsigned-1" },
         body,
       });
       expect(res.status).toBe(401);
-      expect(await app.store.getDelivery("github:unsigned-1")).toBeNull();
+      expect(await running.app.store.getDelivery("github:unsigned-1")).toBeNull();
     });
 
     it("keeps the list of installed repositories current from installation events", async () => {
       const created = example("installation", (x) => x.action === "created");
       await deliver("installation", created);
-      await app.queue.idle();
+      await running.app.queue.idle();
       const added = created.repositories.map((r: { full_name: string }) => r.full_name);
-      expect(await app.store.installedRepos("github")).toEqual(expect.arrayContaining(added));
+      expect(await running.app.store.installedRepos("github")).toEqual(expect.arrayContaining(added));
       const deleted = structuredClone(created);
       deleted.action = "deleted";
       await deliver("installation", deleted);
-      await app.queue.idle();
-      const remaining = await app.store.installedRepos("github");
+      await running.app.queue.idle();
+      const remaining = await running.app.store.installedRepos("github");
       expect(added.filter((r: string) => remaining.includes(r))).toEqual([]);
     });
 
@@ -285,32 +258,22 @@ for (const stack of STACKS) {
       const { status, id } = await deliver("workflow_job", null, { body: "{not json" });
       expect(status).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(500);
-      expect(await app.store.getDelivery(`github:${id}`)).toBeNull();
+      expect(await running.app.store.getDelivery(`github:${id}`)).toBeNull();
     });
 
     it("records but ignores a delivery from outside an installation, with the reason", async () => {
       const p = failedJob(5013, sha(11));
       delete p.installation;
       const { status, id } = await deliver("workflow_job", p);
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect(status).toBe(200);
-      expect((await app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: .*without an installation/);
+      expect((await running.app.store.getDelivery(`github:${id}`))?.outcome).toMatch(/ignored: .*without an installation/);
     });
   });
 }
 
 describe("a pull request that changes Sentinel's own files", () => {
-  let app: Running;
-  beforeAll(async () => {
-    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_DATA_DIR: ":memory:" });
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    await app.close();
-    nock.enableNetConnect();
-  });
+  const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET });
 
   function pullRequest(number: number, headSha: string) {
     const p = example("pull_request", (x) => x.action === "opened");
@@ -325,12 +288,12 @@ describe("a pull request that changes Sentinel's own files", () => {
 
   async function deliverPr(payload: unknown) {
     const body = JSON.stringify(payload);
-    await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+    await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": `pr-${Math.random()}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
       body,
     });
-    await app.queue.idle();
+    await running.app.queue.idle();
   }
 
   it("gets them validated at its head, with file:line errors on a failing 'Sentinel config' check", async () => {
@@ -377,29 +340,19 @@ describe("a pull request that changes Sentinel's own files", () => {
 });
 
 describe("GitHub Enterprise Server (GHE_HOST)", () => {
-  let app: Running;
-  beforeAll(async () => {
-    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_DATA_DIR: ":memory:", GHE_HOST: "ghe.example.invalid", GHE_PROTOCOL: "https" });
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  });
-  afterEach(() => nock.cleanAll());
-  afterAll(async () => {
-    await app.close();
-    nock.enableNetConnect();
-  });
+  const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: "ghe.example.invalid", GHE_PROTOCOL: "https" });
 
   it("creates the scoped token, reads the log and reports on the enterprise host's /api/v3", async () => {
     const s = sha(40);
     const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5040": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 41, headRepo: REPO }] }, baseUrl: "https://ghe.example.invalid/api/v3" });
     const body = JSON.stringify(failedJob(5040, s));
-    const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
+    const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": "ghe-1", "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
       body,
     });
     expect(res.status).toBe(200);
-    await app.queue.idle();
+    await running.app.queue.idle();
     expect(gh.calls.some((c) => c.path === `/api/v3/app/installations/${INSTALLATION}/access_tokens`)).toBe(true);
     expect(gh.checkRuns.size).toBe(1);
     expect(gh.comments.size).toBe(1);

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFromEnv, type Running } from "../../src/main.js";
+import { describe, expect, it } from "vitest";
+import { runningApp } from "../support/running-app.js";
 import { fakeGitlab, gitlabTrace } from "../support/gitlab-api.js";
-import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../support/services.js";
+import { SERVICE_STACKS } from "../support/services.js";
 
 const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
 const SECRET = "gitlab-hook-secret";
@@ -33,38 +32,13 @@ function failedJob(sha: string) {
   return p;
 }
 
-const STACKS = [
-  { name: "embedded defaults", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
-  {
-    name: "PostgreSQL and BullMQ on Redis",
-    available: postgresAvailable && redisAvailable,
-    env: async () => {
-      const pg = await freshPostgres();
-      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-gl-${Date.now()}` }, drop: pg.drop };
-    },
-  },
-];
 
-for (const stack of STACKS) {
+for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`GitLab ingestion (self-managed URL) on ${stack.name}`, () => {
-    let app: Running;
-    let drop: () => Promise<void>;
-    beforeAll(async () => {
-      const made = await stack.env();
-      drop = made.drop;
-      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB, ...made.env });
-      nock.disableNetConnect();
-      nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    });
-    afterEach(() => nock.cleanAll());
-    afterAll(async () => {
-      await app.close();
-      await drop();
-      nock.enableNetConnect();
-    });
+    const running = runningApp({ GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB }, stack);
 
     async function hook(event: string, payload: unknown, headers: Record<string, string> = {}) {
-      const res = await fetch(`http://127.0.0.1:${app.port}/api/gitlab/webhook`, {
+      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/gitlab/webhook`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-gitlab-event": event, "x-gitlab-token": SECRET, ...headers },
         body: typeof payload === "string" ? payload : JSON.stringify(payload),
@@ -77,14 +51,14 @@ for (const stack of STACKS) {
       const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 1, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT), "376": gitlabTrace("npx tsc", TSC_OUTPUT) } });
       const res = await hook("Pipeline Hook", failedPipeline(sha), { "idempotency-key": `pipe-${stack.name}` });
       expect(res.status).toBe(202);
-      await app.queue.idle();
-      const failures = await app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha);
+      await running.app.queue.idle();
+      const failures = await running.app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha);
       expect(failures.map((f) => [f.failureKey, f.status]).sort()).toEqual([
         ["gitlab:1:job:376", "diagnosed"],
         ["gitlab:1:job:378", "diagnosed"],
       ]);
-      expect((await app.store.getDiagnosis("gitlab:1:job:378"))?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
-      expect((await app.store.getDiagnosis("gitlab:1:job:376"))?.diagnosis).toMatchObject({ category: "typecheck" });
+      expect((await running.app.store.getDiagnosis("gitlab:1:job:378"))?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
+      expect((await running.app.store.getDiagnosis("gitlab:1:job:376"))?.diagnosis).toMatchObject({ category: "typecheck" });
       expect(gl.statuses.map((s) => s.name)).toEqual(["Sentinel", "Sentinel"]);
       expect(gl.notes.size).toBe(1);
       expect([...gl.notes.values()][0]?.body).toContain("2 failed jobs");
@@ -96,10 +70,10 @@ for (const stack of STACKS) {
       const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1977": gitlabTrace("npx jest", JEST_OUTPUT) }, mergeRequests: { [sha]: [{ iid: 4, sourceProjectId: 380 }] } });
       const first = await hook("Job Hook", failedJob(sha), { "x-gitlab-event-uuid": `job-uuid-${stack.name}` });
       const again = await hook("Job Hook", failedJob(sha), { "x-gitlab-event-uuid": `job-uuid-${stack.name}` });
-      await app.queue.idle();
+      await running.app.queue.idle();
       expect([first.status, again.status]).toEqual([202, 200]);
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
-      expect(await app.store.getFailure("gitlab:380:job:1977")).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 4, fromFork: false }] });
+      expect(await running.app.store.getFailure("gitlab:380:job:1977")).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 4, fromFork: false }] });
       expect(gl.notes.size).toBe(1);
     });
 
@@ -113,15 +87,15 @@ for (const stack of STACKS) {
       job.build_id = 1978;
       await hook("Job Hook", job, { "idempotency-key": `job-${stack.name}-3` });
       await hook("Pipeline Hook", pipeline, { "idempotency-key": `pipeline-${stack.name}-3` });
-      await app.queue.idle();
-      expect((await app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha)).map((f) => f.failureKey)).toEqual(["gitlab:380:job:1978"]);
+      await running.app.queue.idle();
+      expect((await running.app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha)).map((f) => f.failureKey)).toEqual(["gitlab:380:job:1978"]);
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
     });
 
     it("rejects a wrong token with 401 and records nothing", async () => {
       const res = await hook("Job Hook", failedJob("c".repeat(40)), { "x-gitlab-token": "wrong", "idempotency-key": "bad-token" });
       expect(res.status).toBe(401);
-      expect(await app.store.getDelivery("gitlab:bad-token")).toBeNull();
+      expect(await running.app.store.getDelivery("gitlab:bad-token")).toBeNull();
     });
 
     it("answers 2xx to an event it does not read, so GitLab keeps the hook enabled", async () => {
@@ -132,7 +106,7 @@ for (const stack of STACKS) {
     it("answers 400 to a body that is not JSON and records nothing", async () => {
       const res = await hook("Job Hook", "{nope", { "idempotency-key": "not-json" });
       expect(res.status).toBe(400);
-      expect(await app.store.getDelivery("gitlab:not-json")).toBeNull();
+      expect(await running.app.store.getDelivery("gitlab:not-json")).toBeNull();
     });
   });
 }

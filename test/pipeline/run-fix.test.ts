@@ -11,16 +11,8 @@ import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
 import { MirrorCache } from "../../src/workspace/index.js";
 import { git } from "../support/git-repos.js";
+import { hasCargoFmt } from "../support/toolchains.js";
 
-const hasCargo = (() => {
-  try {
-    execFileSync("cargo", ["fmt", "--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasCargo) console.warn("\n!!! cargo fmt is not installed: the Rust pipeline tests are SKIPPED.\n");
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -42,7 +34,7 @@ function rustRepo(source = 'fn main(){let x=1;println!("{}",x);}\n'): { dir: str
   return { dir, sha: git(dir, "rev-parse", "HEAD") };
 }
 
-describe.skipIf(!hasCargo)("the governed fix pipeline on a real Rust repository, through the local forge", () => {
+describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust repository, through the local forge", () => {
   let db: Database;
   let runs: RunStore;
   let base: Omit<FixDeps, "forge">;

@@ -74,3 +74,19 @@ export const DATABASES: ReadonlyArray<{ name: string; available: boolean; open: 
   },
   { name: "PostgreSQL", available: postgresAvailable, open: freshPostgres },
 ];
+
+/**
+ * The two ways Sentinel runs, for end-to-end tests that must hold on both: embedded defaults, and
+ * real PostgreSQL with BullMQ on real Redis (each run gets a fresh database and queue prefix).
+ */
+export const SERVICE_STACKS: ReadonlyArray<{ name: string; available: boolean; env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> }> = [
+  { name: "embedded defaults (PGlite, in-process queue)", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+  {
+    name: "PostgreSQL and BullMQ on Redis",
+    available: postgresAvailable && redisAvailable,
+    env: async () => {
+      const pg = await freshPostgres();
+      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-e2e-${randomBytes(4).toString("hex")}` }, drop: pg.drop };
+    },
+  },
+];

@@ -15,6 +15,14 @@ function scratch(): string {
 }
 const AUTHOR = { name: "sentinel[bot]", email: "sentinel@example.invalid" };
 
+/** A remote with `files`, its mirror, and a worktree at its commit. */
+async function checkout(files: Readonly<Record<string, string>>) {
+  const { root, remote, sha } = bareRemote(files);
+  cleanup.push(root);
+  const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+  return { remote, gitDir, sha, wt: await createWorktree(gitDir, sha, scratch()) };
+}
+
 describe("the mirror cache", () => {
   it("clones once, then fetches", async () => {
     const { root, remote } = bareRemote({ "a.txt": "1\n" });
@@ -48,10 +56,7 @@ describe("the mirror cache", () => {
 
 describe("a worktree", () => {
   it("is checked out at the failing commit and removed afterwards", async () => {
-    const { root, remote, sha } = bareRemote({ "src/index.js": "console.log(1)\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "src/index.js": "console.log(1)\n" });
     expect(readFileSync(path.join(wt.path, "src/index.js"), "utf8")).toBe("console.log(1)\n");
     await removeWorktree(wt);
     expect(existsSync(wt.path)).toBe(false);
@@ -65,10 +70,7 @@ describe("a worktree", () => {
 
 describe("commit and push after a fixer ran", () => {
   it("pushes the fixer's change to a sentinel/ branch with Sentinel as the author", async () => {
-    const { root, remote, sha } = bareRemote({ "a.txt": "bad\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "bad\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "good\n");
     writeFileSync(path.join(wt.path, "new.txt"), "added\n");
     expect(await diffStat(wt)).toEqual({ files: ["a.txt", "new.txt"], linesAdded: 2, linesDeleted: 1 });
@@ -78,20 +80,14 @@ describe("commit and push after a fixer ran", () => {
   });
 
   it("refuses a branch outside sentinel/ or shaped like an option", async () => {
-    const { root, remote, sha } = bareRemote({ "a.txt": "x\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
     for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {
       await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remoteUrl: remote })).rejects.toThrow(/refusing/);
     }
   });
 
   it("takes a message that looks like an option as plain text", async () => {
-    const { root, remote, sha } = bareRemote({ "a.txt": "x\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "y\n");
     const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remoteUrl: remote });
     expect(git(remote, "log", "-1", "--format=%s|%an", commit)).toBe("--amend --author=evil|sentinel[bot]");
@@ -113,10 +109,7 @@ describe("a malicious fixer", () => {
     true`;
 
   it.skipIf(detectSandbox() === "none")("inside the sandbox cannot touch the mirror, and its planted .git steers nothing", async () => {
-    const { root, remote, sha } = bareRemote({ "a.txt": "broken\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "hook-ran");
     const before = await gitControlFingerprint(wt);
     await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "bubblewrap" });
@@ -129,10 +122,7 @@ describe("a malicious fixer", () => {
   });
 
   it("without a sandbox is caught changing the mirror, and its hooks still never run", async () => {
-    const { root, remote, sha } = bareRemote({ "a.txt": "broken\n" });
-    cleanup.push(root);
-    const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
-    const wt = await createWorktree(gitDir, sha, scratch());
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "hook-ran");
     const before = await gitControlFingerprint(wt);
     await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "none" });

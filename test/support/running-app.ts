@@ -1,0 +1,26 @@
+import nock from "nock";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startFromEnv, type Running } from "../../src/main.js";
+
+/**
+ * Starts Sentinel for a describe block with `env` (plus the stack's own), lets only loopback
+ * traffic out (the forge APIs are nock's), and tears it all down afterwards. Read `.app` inside tests.
+ */
+export function runningApp(env: Record<string, string>, stack: { env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> } = { env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) }) {
+  const holder = { app: undefined as unknown as Running };
+  let drop: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    const made = await stack.env();
+    drop = made.drop;
+    holder.app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", ...env, ...made.env });
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(async () => {
+    await holder.app.close();
+    await drop();
+    nock.enableNetConnect();
+  });
+  return holder;
+}
