@@ -1,4 +1,7 @@
+import path from "node:path";
 import { pino, type Logger } from "pino";
+import { detectSandbox, detectToolchains } from "./sandbox/index.js";
+import { MirrorCache } from "./workspace/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
@@ -55,7 +58,12 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET unset): GitLab hooks are off");
 
   const forges = createForges(env, probot, logger, overrides.fetch);
-  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+  const workDir = env.SENTINEL_WORK_DIR ?? ".sentinel/work";
+  const sandbox = detectSandbox();
+  const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
+  if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
+  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), sandbox, sandboxPolicy, toolchains: detectToolchains() } as const;
+  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, fixing, ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
 
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
   const server = createHttpServer({
@@ -115,6 +123,10 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
         throw new Error("GITLAB_TOKEN is not set");
       }
       return GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo);
+    },
+    async fixer(target) {
+      if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.cloneUrl);
+      throw new Error(`fix pull requests on ${target.forge} are not supported yet`);
     },
   };
 }

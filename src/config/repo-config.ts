@@ -28,6 +28,14 @@ export const repoConfigSchema = z
         comment: z.boolean().default(true).describe("Keep one sticky comment on the pull/merge request."),
       })
       .default({ checkRun: true, comment: true }),
+    fix: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("Let agents fix diagnosed failures and open verified pull requests (off until you opt in)."),
+      })
+      .default({ enabled: false }),
     ignore: z
       .strictObject({
         jobs: z.array(z.string().min(1).max(200)).max(100).default([]).describe("Globs on job names Sentinel leaves alone."),

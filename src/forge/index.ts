@@ -1,5 +1,6 @@
 export { STICKY_MARKER, type ForgeClient, type CommitReport, type Annotation, type FailedJob } from "./forge-client.js";
 export { GithubForge, ANNOTATIONS_PER_REQUEST, CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-forge.js";
-export { InstallationTokens, DIAGNOSE_PERMISSIONS } from "./github/installation-tokens.js";
+export { InstallationTokens, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS } from "./github/installation-tokens.js";
+export { GithubFixForge } from "./github/github-fix-forge.js";
 export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
 export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";

@@ -3,7 +3,8 @@ import type { ForgeClient } from "../forge/forge-client.js";
 import { globMatch } from "../sentinel/engine/select-sentinels.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
 import { renderCommitReport, renderStickyComment, type DiagnosedFailure } from "../notify/index.js";
-import type { StoredFailure } from "../store/index.js";
+import { safeJobId } from "../queue/index.js";
+import { RunStore, type StoredFailure } from "../store/index.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
 /**
@@ -93,15 +94,36 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
       await store.markReported(failure.failureKey);
     });
   }
+  await refreshStickyComments(deps, forge, failure, loaded);
+  // The fix itself is queued work of its own; the repository must have opted in.
+  if (loaded.config.fix.enabled && loaded.errors.length === 0 && deps.fixing && !failure.fromFork) {
+    await deps.queue.add("fix", { failureKey: failure.failureKey }, { jobId: safeJobId("fix", failure.failureKey) });
+  }
+}
+
+/** Rewrites the sticky comment of each pull request the failure belongs to. */
+export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+  const { store } = deps;
   if (!loaded.config.report.comment) return;
+  const runs = new RunStore(store.db);
   for (const pr of failure.pullRequests) {
     await store.db.withLock(`sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
       // A late diagnosis of an older commit must not take the comment back in time.
       const head = await forge.pullRequestHead(pr.number);
       if (head && head !== failure.sha) return;
-      const all = await withHistory(await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
+      const all = await Promise.all(
+        (await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number)).map(async (r) => ({
+          ...r,
+          history: await store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint),
+        })),
+      );
       const current = all.filter((f) => f.failure.sha === failure.sha);
-      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors });
+      const fixes = new Map<string, { number: number; url: string | null }>();
+      for (const f of current) {
+        const opened = await runs.findPullRequestByFingerprint(failure.forge, failure.repo, f.diagnosis.fingerprint);
+        if (opened) fixes.set(f.diagnosis.fingerprint, opened);
+      }
+      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors, fixes });
       const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
       const id = await forge.upsertStickyComment(pr.number, body, known);
       await store.setStickyComment(failure.forge, failure.repo, pr.number, id);

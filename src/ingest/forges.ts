@@ -1,7 +1,10 @@
 import type { ForgeClient } from "../forge/forge-client.js";
+import type { FixForge } from "../pipeline/fix-forge.js";
 import type { Forge } from "../store/index.js";
 
 /** Gives the worker a client for one repository of one forge (tokens are the forge's business). */
 export interface Forges {
   client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }): Promise<ForgeClient>;
+  /** Where fix branches are pushed and pull requests opened, with push credentials. */
+  fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null; cloneUrl: string }): Promise<FixForge>;
 }

@@ -5,3 +5,4 @@ export { readGithubEvent, GITHUB_EVENTS } from "./github/read-github-event.js";
 export { readGitlabEvent, GITLAB_EVENTS } from "./gitlab/read-gitlab-event.js";
 export type { Forges } from "./forges.js";
 export type { IngestItem } from "./ingest-item.js";
+export { fixFailure, type FixEnvironment } from "./fix-failure.js";

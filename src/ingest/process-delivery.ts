@@ -6,6 +6,7 @@ import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
 import type { IngestItem } from "./ingest-item.js";
 import { validateConfigChange } from "./validate-config-change.js";
+import type { FixEnvironment } from "./fix-failure.js";
 
 export interface WorkerDeps {
   readonly store: Store;
@@ -14,6 +15,8 @@ export interface WorkerDeps {
   readonly logger: Logger;
   /** This GitHub App's id: its own check runs are not failures to diagnose. */
   readonly githubAppId?: number;
+  /** Set when this worker runs fix pipelines for repositories that opted in. */
+  readonly fixing?: FixEnvironment;
 }
 
 /**

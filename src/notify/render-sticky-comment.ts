@@ -4,7 +4,17 @@ import { code, escapeMarkdown, headline, safeUrl, type DiagnosedFailure } from "
  * The one comment Sentinel keeps on a pull/merge request, rewritten as things change: the
  * failures on its current head commit, what Sentinel proposes, and older failures in one line.
  */
-export function renderStickyComment(input: { headSha: string; current: readonly DiagnosedFailure[]; earlier: number; fromFork: boolean; configErrors: readonly string[] }): string {
+export interface StickyInput {
+  readonly headSha: string;
+  readonly current: readonly DiagnosedFailure[];
+  readonly earlier: number;
+  readonly fromFork: boolean;
+  readonly configErrors: readonly string[];
+  /** Verified fix pull requests Sentinel opened, by fingerprint. */
+  readonly fixes?: ReadonlyMap<string, { number: number; url: string | null }>;
+}
+
+export function renderStickyComment(input: StickyInput): string {
   const { headSha, current } = input;
   const short = headSha.slice(0, 7);
   const lines: string[] = [];
@@ -19,7 +29,9 @@ export function renderStickyComment(input: { headSha: string; current: readonly 
       const job = url ? `[${escapeMarkdown(f.failure.jobName)}](${url})` : escapeMarkdown(f.failure.jobName);
       const primary = d.findings.find((x) => x.logLine === d.firstErrorLine?.lineNumber);
       const where = primary?.file ? code(`${primary.file}${primary.line ? `:${primary.line}` : ""}`).replace(/\|/g, "\\|") : d.firstErrorLine ? `log line ${d.firstErrorLine.lineNumber}` : "";
-      const notes = [f.flaky ? "flaky" : "", f.history && f.history.commits > 1 ? `seen on ${f.history.commits} commits` : ""].filter(Boolean).join(", ");
+      const fix = input.fixes?.get(d.fingerprint);
+      const fixLink = fix ? (safeUrl(fix.url) ? `[verified fix #${fix.number}](${safeUrl(fix.url)})` : `verified fix #${fix.number}`) : "";
+      const notes = [fixLink, f.flaky ? "flaky" : "", f.history && f.history.commits > 1 ? `seen on ${f.history.commits} commits` : ""].filter(Boolean).join(", ");
       lines.push(`| ${job} | ${escapeMarkdown(headline(d))} | ${where} | ${notes} |`);
     }
     lines.push("", "**What Sentinel proposes:** " + proposal(input));
@@ -30,8 +42,10 @@ export function renderStickyComment(input: { headSha: string; current: readonly 
   return lines.join("\n");
 }
 
-function proposal(input: { current: readonly DiagnosedFailure[]; fromFork: boolean }): string {
+function proposal(input: StickyInput): string {
   if (input.fromFork) return "this pull request comes from a fork, so Sentinel only diagnoses it.";
+  const fixed = input.current.filter((f) => input.fixes?.has(f.diagnosis.fingerprint)).length;
+  if (fixed > 0) return `a verified fix for ${fixed === input.current.length ? "this failure" : `${fixed} of these failures`} is open (linked above); review and merge it.`;
   if (input.current.every((f) => f.flaky)) return "nothing to fix in the code: these jobs are flaky on this commit; a re-run should pass.";
   if (input.current.some((f) => ["infra", "timeout"].includes(f.diagnosis.category))) return "infrastructure or timeout failures are not fixed with code; re-run the job once the cause has passed.";
   return "diagnosis only for now; a maintainer can act on the evidence above.";

@@ -207,6 +207,10 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       fingerprint: d.fingerprint,
     });
     await deps.runs.record(runId, "pull-request", { ...pr, branch });
+    // Recorded for every forge, so the sticky comment can link it and a repeat finds it.
+    if (deps.forge.forge !== "local") {
+      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`, body: "", state: "open", runId, fingerprint: d.fingerprint });
+    }
     return await finish({ runId, status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, agentId, branch, commit, pullRequest: pr, phaseMs });
   } catch (error) {
     if (error instanceof Stop) {

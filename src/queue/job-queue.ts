@@ -1,7 +1,8 @@
-/** The work Sentinel queues: a recorded delivery to read, a failure to diagnose. */
+/** The work Sentinel queues: a recorded delivery to read, a failure to diagnose, a failure to fix. */
 export interface JobDataByName {
   delivery: { deliveryKey: string };
   diagnose: { failureKey: string };
+  fix: { failureKey: string };
 }
 export type JobName = keyof JobDataByName;
 

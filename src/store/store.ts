@@ -409,6 +409,15 @@ export class RunStore {
     return r ? toPullRequest(r) : null;
   }
 
+  async findPullRequestByFingerprint(forge: Forge, repo: string, fingerprint: string): Promise<StoredPullRequest | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND fingerprint = $3 AND state = 'open' ORDER BY updated_at DESC LIMIT 1",
+      [forge, repo, fingerprint],
+    );
+    const r = rows[0];
+    return r ? toPullRequest(r) : null;
+  }
+
   async listPullRequests(forge: Forge, repo: string): Promise<StoredPullRequest[]> {
     const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 ORDER BY created_at", [forge, repo]);
     return rows.map(toPullRequest);

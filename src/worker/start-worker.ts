@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { diagnoseFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
 
 export interface WorkerOptions {
   readonly concurrency?: number;
@@ -27,6 +27,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
           throw error;
         }
       },
+      fix: async ({ failureKey }) => void (await fixFailure(deps, failureKey)),
     },
     { concurrency: options.concurrency ?? 4 },
   );

@@ -12,7 +12,7 @@ describe("a delivery that was recorded but never reached the queue", () => {
     const store = new Store(db);
     const queue = new MemoryQueue();
     const seen: string[] = [];
-    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {} } as JobHandlers);
+    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
     // The process died between recording and queueing.
     await store.recordDelivery({ deliveryKey: "gitlab:lost-1", forge: "gitlab", event: "Job Hook", payload: {} });
     const deps = { store, queue, logger: pino({ level: "silent" }) };
@@ -45,7 +45,7 @@ describe("a delivery that was recorded but never reached the queue", () => {
     const deps = { store, queue, logger: pino({ level: "silent" }) };
     await ingestDelivery(deps, { deliveryKey: "github:d-10", forge: "github", event: "workflow_job", payload: {} });
     // The job vanished with a stopped in-process queue; nothing processed the delivery.
-    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {} } as JobHandlers);
+    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
     await queue.idle();
     expect(seen).toEqual(["github:d-10"]);
     expect(await sweepDeliveries(deps, -1000, -1000)).toBe(1);

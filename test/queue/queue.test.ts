@@ -22,6 +22,7 @@ function recorder(fail: (key: string, attempt: number) => boolean = () => false)
     async diagnose({ failureKey }, { attempt }) {
       seen.push(`diagnose ${failureKey} #${attempt}`);
     },
+    async fix() {},
   };
   return { seen, handlers };
 }

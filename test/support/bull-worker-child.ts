@@ -10,4 +10,5 @@ queue.start({
     await new Promise(() => {});
   },
   diagnose: async () => {},
+  fix: async () => {},
 });

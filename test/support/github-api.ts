@@ -130,6 +130,23 @@ export function fakeGithub(o: FakeGithubOptions) {
     c.body = (body as { body: string }).body;
     return [200, { id }];
   });
+  const opened: Array<{ number: number; head: string; base: string; title: string; body: string }> = [];
+  api.get(new RegExp(`^${escape(repoPath)}/pulls(\\?.*)?$`)).reply((uri) => {
+    record("GET", uri, null);
+    const head = decodeURIComponent(/[?&]head=([^&]+)/.exec(uri)?.[1] ?? "");
+    return [200, opened.filter((p) => `${owner}:${p.head}` === head).map((p) => ({ number: p.number, html_url: `https://github.com/${o.repo}/pull/${p.number}` }))];
+  });
+  api.post(`${repoPath}/pulls`).reply((uri, body) => {
+    record("POST", uri, body);
+    const b = body as { head: string; base: string; title: string; body: string };
+    const number = 100 + opened.length;
+    opened.push({ number, ...b });
+    return [201, { number, html_url: `https://github.com/${o.repo}/pull/${number}` }];
+  });
+  api.patch(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)$`)).reply((uri, body) => {
+    record("PATCH", uri, body);
+    return [200, { number: Number(/pulls\/(\d+)$/.exec(uri)?.[1]) }];
+  });
   const blobAuthHeaders: string[] = [];
   const blob = nock(BLOB_HOST).persist();
   blob.get(/^\/logs\/(\d+)\.txt/).reply(function (uri) {
@@ -140,6 +157,8 @@ export function fakeGithub(o: FakeGithubOptions) {
   return {
     calls,
     comments,
+    /** Pull requests Sentinel opened. */
+    opened,
     /** The Authorization header of every blob download ("" when none was sent). */
     blobAuthHeaders,
     /** A comment someone else wrote (a human, another bot). */

@@ -1,6 +1,7 @@
 import type { Probot } from "probot";
+import { GithubFixForge } from "./github-fix-forge.js";
 import { GithubForge } from "./github-forge.js";
-import { InstallationTokens } from "./installation-tokens.js";
+import { FIX_PERMISSIONS, InstallationTokens } from "./installation-tokens.js";
 
 /** Clients for repositories of GitHub App installations, each with its own scoped token. */
 export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch, appId: number | null = null) {
@@ -10,6 +11,11 @@ export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?:
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
       const octokit = await tokens.forRepo(installationId, repo);
       return new GithubForge(octokit as never, repo, fetchImpl, appId);
+    },
+    async fixer(repo: string, installationId: string | null, cloneUrl: string): Promise<GithubFixForge> {
+      if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
+      const { octokit, token } = await tokens.tokenForRepo(installationId, repo, FIX_PERMISSIONS);
+      return new GithubFixForge(octokit as never, repo, cloneUrl, token);
     },
   };
 }

@@ -2,9 +2,12 @@ import { ProbotOctokit, type Probot } from "probot";
 
 /** The permissions the ingestion worker needs; nothing that writes code. */
 export const DIAGNOSE_PERMISSIONS = { actions: "read", checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" } as const;
+/** What pushing a fix branch and opening its pull request needs. */
+export const FIX_PERMISSIONS = { contents: "write", pull_requests: "write", metadata: "read" } as const;
 
 interface Cached {
   readonly octokit: InstanceType<typeof ProbotOctokit>;
+  readonly token: string;
   readonly expiresAt: number;
 }
 
@@ -22,9 +25,14 @@ export class InstallationTokens {
   ) {}
 
   async forRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>> = DIAGNOSE_PERMISSIONS): Promise<InstanceType<typeof ProbotOctokit>> {
+    return (await this.tokenForRepo(installationId, repo, permissions)).octokit;
+  }
+
+  /** The token itself, for git (which gets it as a header, never in a URL or on disk). */
+  async tokenForRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>>): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
     const key = `${installationId}|${repo.toLowerCase()}|${JSON.stringify(permissions)}`;
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit.octokit;
+    if (hit && hit.expiresAt > Date.now()) return hit;
     const app = await this.probot.auth();
     const name = repo.split("/")[1];
     const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", {
@@ -34,7 +42,8 @@ export class InstallationTokens {
     });
     const octokit = new ProbotOctokit({ auth: { token: data.token }, baseUrl: this.baseUrl });
     // Refresh five minutes before GitHub expires the token.
-    this.cache.set(key, { octokit, expiresAt: Date.parse(data.expires_at) - 5 * 60_000 });
-    return octokit;
+    const entry = { octokit, token: data.token, expiresAt: Date.parse(data.expires_at) - 5 * 60_000 };
+    this.cache.set(key, entry);
+    return entry;
   }
 }

@@ -20,6 +20,8 @@ const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
 interface Repo {
   id: number;
   full_name: string;
+  clone_url?: string;
+  default_branch?: string;
 }
 interface Payload {
   action?: string;
@@ -71,7 +73,7 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
           jobUrl: job.html_url ?? null,
           pullRequests: [],
           fromFork: false,
-          context: { actions: true, conclusion: job.conclusion, workflowName: job.workflow_name ?? null },
+          context: { actions: true, conclusion: job.conclusion, workflowName: job.workflow_name ?? null, ...repoContext(repo) },
         },
       });
       return items;
@@ -99,7 +101,7 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
             jobUrl: run.details_url ?? run.html_url ?? null,
             pullRequests: prs,
             fromFork: prs.some((p) => p.fromFork),
-            context: actions ? { actions: true, conclusion: run.conclusion } : { actions: false, conclusion: run.conclusion, app: run.app?.slug ?? null, output: run.output ?? null },
+            context: { ...(actions ? { actions: true, conclusion: run.conclusion } : { actions: false, conclusion: run.conclusion, app: run.app?.slug ?? null, output: run.output ?? null }), ...repoContext(repo) },
           },
         },
       ];
@@ -146,6 +148,11 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
     }
   }
   return [{ kind: "ignore", reason: `event ${event} is not one Sentinel handles` }];
+}
+
+/** Where fixes are pushed and what they target when the failing branch is unknown. */
+function repoContext(repo: Repo): Record<string, string> {
+  return { ...(repo.clone_url ? { cloneUrl: repo.clone_url } : {}), ...(repo.default_branch ? { defaultBranch: repo.default_branch } : {}) };
 }
 
 function outcomeOf(conclusion: string): string {
