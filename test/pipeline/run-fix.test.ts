@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
 import { MirrorCache } from "../../src/workspace/index.js";
 import { git } from "../support/git-repos.js";
+import { freshPostgres, postgresAvailable } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 
 
@@ -126,5 +127,71 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
     expect((await runs.getRun(out.runId))?.handoff).toMatchObject({ blockingIssue: expect.any(String), requiredNextActions: expect.any(Array), whatWasTried: expect.any(Array) });
     // Revoked: the next run has no agent.
     expect((await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] })).status).toBe("no-agent");
+  });
+});
+
+describe.skipIf(!hasCargoFmt)("a fixer's view of the world", () => {
+  it("holds no token: not the push token, not one in the worker's own environment", async () => {
+    const db = await openDatabase({});
+    const runs = new RunStore(db);
+    const { dir, sha } = rustRepo();
+    const token = "ghs_pushtoken_must_stay_out_of_fixers";
+    process.env.GITHUB_TOKEN = "ghs_worker_env_token";
+    try {
+      // A fixer that fails the run if it can see any token, then formats.
+      const snoop = parseRecipe(
+        `id: snoop\nname: Snoop\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: look, run: [sh, -c, 'env | grep -q ghs_ && exit 9; cat .git 2>/dev/null | grep -q ghs_ && exit 9; exit 0'] }\n  - { id: format, run: cargo fmt --all }\nverify:\n  run: cargo fmt --all --check\n`,
+        "snoop.yml",
+      ).recipe!;
+      const forge = { forge: "local" as const, remoteUrl: dir, pushAuth: { token }, openOrUpdatePullRequest: new LocalForge(runs, dir).openOrUpdatePullRequest.bind(new LocalForge(runs, dir)) };
+      const tools = detectToolchains();
+      const out = await runFix(
+        { runs, mirrors: new MirrorCache(scratch()), workRoot: scratch(), forge, agents: agentsFrom([], [snoop]), rules: await loadBuiltinRules(), sandbox: detectSandbox(), sandboxPolicy: "preferred", logger: pino({ level: "silent" }), readOnlyPaths: tools.readOnlyPaths, toolEnv: tools.env },
+        { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
+      );
+      expect(out.status).toBe("proposed");
+      const look = (await runs.ledger(out.runId)).find((e) => e.kind === "command" && e.data.step === "look");
+      expect(look?.data.exitCode).toBe(0);
+    } finally {
+      delete process.env.GITHUB_TOKEN;
+      await db.close();
+    }
+  });
+});
+
+describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the middle of a fix run", () => {
+  it("leaves no branch pushed, and the next attempt abandons the dead run and completes", async () => {
+    const pg = await freshPostgres();
+    const { dir, sha } = rustRepo();
+    const work = scratch();
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/fix-run-child.ts"), pg.url, dir, sha, work], { stdio: "ignore", detached: true });
+    const runs = new RunStore(pg.db);
+    try {
+      // Wait until the dead-to-be run is executing its (hanging) fixer.
+      let deadRun: string | undefined;
+      for (let i = 0; i < 200 && !deadRun; i++) {
+        const { rows } = await pg.db.query<{ run_id: string }>("SELECT run_id FROM runs WHERE phase = 'EXECUTE' AND status = 'running'");
+        deadRun = rows[0]?.run_id;
+        if (!deadRun) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(deadRun).toBeDefined();
+      process.kill(-child.pid!, "SIGKILL");
+      expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
+      await new Promise((r) => setTimeout(r, 2000)); // its lease (1.5 s) lapses without heartbeats
+
+      const tools = detectToolchains();
+      const out = await runFix(
+        { runs, mirrors: new MirrorCache(path.join(work, "mirrors")), workRoot: path.join(work, "worktrees"), forge: new LocalForge(runs, dir), agents: agentsFrom((await loadBuiltinRecipes()).recipes, []), rules: await loadBuiltinRules(), sandbox: detectSandbox(), sandboxPolicy: "preferred", logger: pino({ level: "silent" }), readOnlyPaths: tools.readOnlyPaths, toolEnv: tools.env, leaseTtlMs: 1500 },
+        { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
+      );
+      expect(out.status).toBe("proposed");
+      expect(await runs.getRun(deadRun!)).toMatchObject({ status: "abandoned" });
+      expect(git(dir, "branch", "--list", "sentinel/*").trim()).toBe(out.branch);
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+      await pg.drop();
+    }
   });
 });
