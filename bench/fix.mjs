@@ -1,0 +1,102 @@
+// `npm run bench:fix`: the fix pipeline's own overhead. For a real Rust crate whose formatting
+// check fails, it times in one run:
+//   by hand: git clone + cargo fmt --check (diagnose) + cargo fmt + cargo fmt --check (verify) + commit + push
+//   Sentinel cold: runFix through the local forge with an empty mirror cache (clones)
+//   Sentinel warm: runFix again on a new failing commit (the mirror only fetches)
+// and prints each run's phases. Options: --files N (source files in the crate, default 200).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { agentsFrom, loadBuiltinRecipes } from "../dist/agents/index.js";
+import { LocalForge, runFix } from "../dist/pipeline/index.js";
+import { detectSandbox, detectToolchains } from "../dist/sandbox/index.js";
+import { loadBuiltinRules } from "../dist/sentinel/index.js";
+import { openDatabase, RunStore } from "../dist/store/index.js";
+import { MirrorCache } from "../dist/workspace/index.js";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const files = arg("--files", 200);
+const root = mkdtempSync(path.join(tmpdir(), "sentinel-bench-fix-"));
+const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.invalid", GIT_CONFIG_GLOBAL: "/dev/null" };
+const sh = (cwd, cmd, args, ok = [0]) => {
+  try {
+    return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    if (!ok.includes(e.status)) throw e;
+    return e.stdout;
+  }
+};
+const timed = (fn) => {
+  const t = process.hrtime.bigint();
+  const r = fn();
+  return [Number(process.hrtime.bigint() - t) / 1e6, r];
+};
+
+// A crate with many well-formatted modules and one badly formatted line per commit.
+const repo = path.join(root, "repo");
+mkdirSync(path.join(repo, "src"), { recursive: true });
+sh(repo, "git", ["init", "-q", "-b", "main"]);
+writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "benchcrate"\nversion = "0.1.0"\nedition = "2021"\n');
+writeFileSync(path.join(repo, ".gitignore"), "target/\n");
+const mods = Array.from({ length: files }, (_, i) => `m${i}`);
+for (const m of mods) writeFileSync(path.join(repo, "src", `${m}.rs`), `pub fn value() -> u32 {\n    ${mods.indexOf(m)}\n}\n`);
+const main = (bad) => `${mods.map((m) => `mod ${m};`).join("\n")}\n\nfn main() {\n    println!("{}", m0::value());\n}\n${bad}`;
+writeFileSync(path.join(repo, "src/main.rs"), main("fn broken(){let x=1;println!(\"{}\",x);}\n"));
+sh(repo, "git", ["add", "-A"]);
+sh(repo, "git", ["commit", "-q", "-m", "broken formatting"]);
+const sha1 = sh(repo, "git", ["rev-parse", "HEAD"]).trim();
+
+// By hand, the same commands Sentinel runs.
+const hand = path.join(root, "by-hand");
+const steps = {};
+[steps.clone] = timed(() => sh(root, "git", ["clone", "-q", repo, hand]));
+[steps.diagnose] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"], [0, 1]));
+[steps.fix] = timed(() => sh(hand, "cargo", ["fmt", "--all"]));
+[steps.verify] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"]));
+[steps.commitPush] = timed(() => {
+  sh(hand, "git", ["checkout", "-q", "-b", "by-hand-fix"]);
+  sh(hand, "git", ["commit", "-qam", "fix"]);
+  sh(hand, "git", ["push", "-q", "origin", "by-hand-fix"]);
+});
+const handTotal = Object.values(steps).reduce((a, b) => a + b, 0);
+
+const db = await openDatabase({});
+const runs = new RunStore(db);
+const tools = detectToolchains();
+const deps = {
+  runs,
+  mirrors: new MirrorCache(path.join(root, "mirrors")),
+  workRoot: path.join(root, "worktrees"),
+  forge: new LocalForge(runs, repo),
+  agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
+  rules: await loadBuiltinRules(),
+  sandbox: detectSandbox(),
+  sandboxPolicy: "preferred",
+  logger: pino({ level: "silent" }),
+  readOnlyPaths: tools.readOnlyPaths,
+  toolEnv: tools.env,
+};
+const run = async (sha) => {
+  const t = process.hrtime.bigint();
+  const out = await runFix(deps, { forge: "local", repo, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out };
+};
+const cold = await run(sha1);
+writeFileSync(path.join(repo, "src/main.rs"), main("fn broken2(){let y=2;println!(\"{}\",y);}\n"));
+sh(repo, "git", ["commit", "-qam", "broken again"]);
+const warm = await run(sh(repo, "git", ["rev-parse", "HEAD"]).trim());
+await db.close();
+
+const fmt = (n) => `${n.toFixed(0)} ms`;
+const phases = (o) => Object.entries(o.out.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ");
+console.log(`crate: ${files + 1} source files; sandbox: ${deps.sandbox}`);
+console.log(`by hand:        ${fmt(handTotal)}  (${Object.entries(steps).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`);
+console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; phases ms: ${phases(cold)}`);
+console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; phases ms: ${phases(warm)}`);
+console.log(`overhead vs by hand: cold ${fmt(cold.ms - handTotal)}, warm ${fmt(warm.ms - handTotal)} (target <= 1000 ms); warm is ${fmt(cold.ms - warm.ms)} faster than cold (clone by hand took ${fmt(steps.clone)})`);
+rmSync(root, { recursive: true, force: true });
