@@ -43,6 +43,7 @@ const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 export function fixerEnv(workdir: string, extra: Readonly<Record<string, string>> = {}, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {
     PATH: `${path.dirname(process.execPath)}:${SYSTEM_PATH}`,
+    // Inside the worktree (the one writable place); commits leave it out (workspace FIXER_HOME).
     HOME: path.join(workdir, ".sentinel-home"),
     CI: "1",
     TERM: "dumb",
@@ -75,12 +76,15 @@ export function detectSandbox(): SandboxMode {
  */
 export function bubblewrapArgs(o: RunCommandOptions, env: Record<string, string>): string[] {
   const args = ["--die-with-parent", "--new-session", "--unshare-all", ...(o.network ? ["--share-net"] : [])];
-  for (const dir of ["/usr", "/etc", "/opt", ...(o.readOnlyPaths ?? [])]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  for (const dir of ["/usr", "/etc", "/opt"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
   // Merged-/usr systems link these into /usr; elsewhere they are real directories.
   for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  args.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
+  // Later mounts win, so what must stay visible inside the private /tmp comes after it.
   const nodeDir = path.dirname(process.execPath);
-  if (!nodeDir.startsWith("/usr/")) args.push("--ro-bind", nodeDir, nodeDir);
-  args.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind", o.workdir, o.workdir, "--chdir", o.workdir, "--clearenv");
+  const extra = [...(nodeDir.startsWith("/usr/") ? [] : [nodeDir]), ...(o.readOnlyPaths ?? [])];
+  for (const dir of extra) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  args.push("--bind", o.workdir, o.workdir, "--chdir", o.workdir, "--clearenv");
   for (const [k, v] of Object.entries(env)) args.push("--setenv", k, v);
   args.push("--", ...o.command);
   return args;

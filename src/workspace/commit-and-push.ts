@@ -15,6 +15,10 @@ export interface DiffStat {
   readonly linesDeleted: number;
 }
 
+/** The fixer's HOME lives in the worktree (its only writable place) but is never part of a fix. */
+export const FIXER_HOME = ".sentinel-home";
+const PATHS = ["--", ".", `:(exclude)${FIXER_HOME}`];
+
 /** Sentinel pushes only its own branches. */
 const BRANCH = /^sentinel\/[A-Za-z0-9._\/-]{1,200}$/;
 
@@ -31,7 +35,7 @@ function git(wt: Worktree, env: Record<string, string>) {
 /** What the fixer changed, as git sees it (new files included, `.git` never). */
 export async function diffStat(wt: Worktree): Promise<DiffStat> {
   const g = git(wt, gitEnv());
-  await g.raw(["add", "--all", "--", "."]);
+  await g.raw(["add", "--all", ...PATHS]);
   const numstat = await g.raw(["diff", "--cached", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "--"]);
   let added = 0;
   let deleted = 0;
@@ -51,7 +55,7 @@ export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions): Prom
   }
   const env = gitEnv({ ...(o.auth ?? {}), author: o.author });
   const g = git(wt, env);
-  await g.raw(["add", "--all", "--", "."]);
+  await g.raw(["add", "--all", ...PATHS]);
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
