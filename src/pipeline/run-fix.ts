@@ -101,7 +101,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null });
   try {
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
-    await deps.runs.abandonStaleRuns(runKey, ttl);
+    for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await cleanUpAfter(dead);
     leaseKey = `fix:${runKey}`;
     if (!(await deps.runs.acquireLease(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
     heartbeat = setInterval(() => {
@@ -120,6 +120,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {});
     await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
     worktree = await createWorktree(mirror.gitDir, req.sha, deps.workRoot);
+    await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
     const wt = worktree;
     const run = (command: readonly string[], opts: { network?: boolean; timeoutMs?: number; onLine?: (l: string) => void } = {}) =>
       runCommand({
@@ -230,7 +231,10 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
   async function executeStep(step: PlannedStep): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      // The fixer's output streams through the sentinels too: what it reports is in the ledger.
+      const watch = createClassifier(deps.rules, { source: "shell", command: step.command.join(" "), workspaceRoots: [(worktree as Worktree).path] });
       const r = await runCommand({
+        onLine: (line) => watch.write(line + "\n"),
         command: step.command,
         workdir: (worktree as Worktree).path,
         timeoutMs: step.timeoutMs,
@@ -240,7 +244,17 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
         ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
         ...(deps.toolEnv ? { env: deps.toolEnv } : {}),
       });
-      await deps.runs.record(runId, "command", { step: step.id, command: step.command, exitCode: r.exitCode, timedOut: r.timedOut, ms: r.durationMs, sandboxed: r.sandboxed, outputTail: r.output.slice(-2000) });
+      const seen = watch.end({ exitCode: r.exitCode ?? 1 });
+      await deps.runs.record(runId, "command", {
+        step: step.id,
+        command: step.command,
+        exitCode: r.exitCode,
+        timedOut: r.timedOut,
+        ms: r.durationMs,
+        sandboxed: r.sandboxed,
+        diagnosis: { status: seen.status, category: seen.category, summary: seen.summary },
+        outputTail: r.output.slice(-2000),
+      });
       if (r.exitCode === 0) return;
       budget.error(`${step.id}:${r.timedOut ? "timeout" : r.exitCode}`, r.output.slice(-300));
       checkBudget();
@@ -248,6 +262,16 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       if (step.onError === "retry" && attempt < step.retries) continue;
       if (step.onError === "escalate") throw new Stop("escalated", `step ${step.id} failed and the recipe escalates: ${lastLine(r.output)}`);
       throw new Stop("error", `step ${step.id} failed (exit ${r.timedOut ? "timeout" : r.exitCode}): ${lastLine(r.output)}`);
+    }
+  }
+
+  /** A dead run's worktree is removed by whoever finds it abandoned. */
+  async function cleanUpAfter(deadRunId: string): Promise<void> {
+    const entry = (await deps.runs.ledger(deadRunId)).find((e) => e.kind === "workspace.worktree");
+    const data = entry?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
+    if (data?.path && data.gitDir && data.mirrorDir) {
+      await removeWorktree({ path: data.path, gitDir: data.gitDir, mirrorDir: data.mirrorDir, sha: "" }).catch(() => {});
+      await deps.runs.record(deadRunId, "workspace.removed", { path: data.path, by: runId });
     }
   }
 

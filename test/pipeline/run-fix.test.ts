@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -72,6 +72,8 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
     // The user's own checkout is untouched.
     expect(readFileSync(path.join(dir, "src/main.rs"), "utf8")).toContain("fn main(){");
     const ledger = (await runs.ledger(out.runId)).map((e) => e.kind);
+    const fmtStep = (await runs.ledger(out.runId)).find((e) => e.kind === "command" && e.data.step === "format");
+    expect(fmtStep?.data).toMatchObject({ exitCode: 0, sandboxed: detectSandbox() === "bubblewrap", diagnosis: { status: "passed" } });
     expect(ledger).toEqual(expect.arrayContaining(["phase.PREFLIGHT", "phase.PLAN", "phase.EXECUTE", "phase.VERIFY", "phase.PACKAGE", "phase.REPORT", "verify", "pushed", "pull-request", "run.finished"]));
     expect(await runs.getRun(out.runId)).toMatchObject({ status: "succeeded", phase: "EXIT", agent_id: "cargo-fmt" });
   });
@@ -186,6 +188,9 @@ describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the midd
       );
       expect(out.status).toBe("proposed");
       expect(await runs.getRun(deadRun!)).toMatchObject({ status: "abandoned" });
+      // Its worktree is gone too.
+      const dead = (await runs.ledger(deadRun!)).find((e) => e.kind === "workspace.worktree")?.data as { path: string };
+      expect(existsSync(dead.path)).toBe(false);
       expect(git(dir, "branch", "--list", "sentinel/*").trim()).toBe(out.branch);
     } finally {
       try {
