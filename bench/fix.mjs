@@ -8,13 +8,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pino } from "pino";
-import { agentsFrom, loadBuiltinRecipes } from "../dist/agents/index.js";
-import { LocalForge, runFix } from "../dist/pipeline/index.js";
-import { detectSandbox, detectToolchains } from "../dist/sandbox/index.js";
-import { loadBuiltinRules } from "../dist/sentinel/index.js";
+import { localFixDeps, runFix } from "../dist/pipeline/index.js";
 import { openDatabase, RunStore } from "../dist/store/index.js";
-import { MirrorCache } from "../dist/workspace/index.js";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -67,20 +62,7 @@ const handTotal = Object.values(steps).reduce((a, b) => a + b, 0);
 
 const db = await openDatabase({});
 const runs = new RunStore(db);
-const tools = detectToolchains();
-const deps = {
-  runs,
-  mirrors: new MirrorCache(path.join(root, "mirrors")),
-  workRoot: path.join(root, "worktrees"),
-  forge: new LocalForge(runs, repo),
-  agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
-  rules: await loadBuiltinRules(),
-  sandbox: detectSandbox(),
-  sandboxPolicy: "preferred",
-  logger: pino({ level: "silent" }),
-  readOnlyPaths: tools.readOnlyPaths,
-  toolEnv: tools.env,
-};
+const deps = await localFixDeps({ runs, repo, mirrorsDir: path.join(root, "mirrors"), workRoot: path.join(root, "worktrees") });
 const run = async (sha) => {
   const t = process.hrtime.bigint();
   const out = await runFix(deps, { forge: "local", repo, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });

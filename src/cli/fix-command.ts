@@ -2,12 +2,9 @@ import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { pino } from "pino";
-import { agentsFrom, loadBuiltinRecipes } from "../agents/index.js";
-import { LocalForge, runFix } from "../pipeline/index.js";
-import { detectSandbox, detectToolchains } from "../sandbox/index.js";
+import { localFixDeps, runFix } from "../pipeline/index.js";
+import { detectSandbox } from "../sandbox/index.js";
 import { openDatabase, RunStore } from "../store/index.js";
-import { MirrorCache } from "../workspace/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 
@@ -53,22 +50,16 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         const runs = new RunStore(db);
         const sandbox = detectSandbox();
         if (sandbox === "none") io.stderr.write("sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n");
-        const tools = detectToolchains();
         const dataRoot = path.dirname(opts.dataDir);
         const outcome = await runFix(
-          {
+          await localFixDeps({
             runs,
-            mirrors: new MirrorCache(path.join(dataRoot, "mirrors")),
+            repo,
+            mirrorsDir: path.join(dataRoot, "mirrors"),
             workRoot: path.join(dataRoot, "worktrees"),
-            forge: new LocalForge(runs, repo),
-            agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
             rules: await loadCliRules(opts, io.stderr),
-            sandbox,
             sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
-            logger: pino({ level: "silent" }),
-            readOnlyPaths: tools.readOnlyPaths,
-            toolEnv: tools.env,
-          },
+          }),
           { forge: "local", repo, sha, baseBranch: base, failingCommand: ["sh", "-c", opts.command] },
         );
         const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];

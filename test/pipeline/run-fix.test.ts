@@ -5,7 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentsFrom, loadBuiltinRecipes, parseRecipe } from "../../src/agents/index.js";
-import { LocalForge, runFix, type FixDeps } from "../../src/pipeline/index.js";
+import { localFixDeps, LocalForge, runFix, type FixDeps } from "../../src/pipeline/index.js";
 import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
 import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
@@ -181,9 +181,8 @@ describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the midd
       expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
       await new Promise((r) => setTimeout(r, 2000)); // its lease (1.5 s) lapses without heartbeats
 
-      const tools = detectToolchains();
       const out = await runFix(
-        { runs, mirrors: new MirrorCache(path.join(work, "mirrors")), workRoot: path.join(work, "worktrees"), forge: new LocalForge(runs, dir), agents: agentsFrom((await loadBuiltinRecipes()).recipes, []), rules: await loadBuiltinRules(), sandbox: detectSandbox(), sandboxPolicy: "preferred", logger: pino({ level: "silent" }), readOnlyPaths: tools.readOnlyPaths, toolEnv: tools.env, leaseTtlMs: 1500 },
+        await localFixDeps({ runs, repo: dir, mirrorsDir: path.join(work, "mirrors"), workRoot: path.join(work, "worktrees"), leaseTtlMs: 1500 }),
         { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
       );
       expect(out.status).toBe("proposed");

@@ -1,0 +1,44 @@
+import { pino, type Logger } from "pino";
+import { agentsFrom, loadBuiltinRecipes, type Agent } from "../agents/index.js";
+import { detectSandbox, detectToolchains } from "../sandbox/index.js";
+import { loadBuiltinRules, type RuleSet } from "../sentinel/index.js";
+import type { RunStore } from "../store/index.js";
+import { MirrorCache } from "../workspace/index.js";
+import { LocalForge } from "./fix-forge.js";
+import type { FixDeps } from "./run-fix.js";
+
+export interface LocalFixOptions {
+  readonly runs: RunStore;
+  /** The repository on disk: the remote fixes are pushed to. */
+  readonly repo: string;
+  readonly mirrorsDir: string;
+  readonly workRoot: string;
+  readonly agents?: readonly Agent[];
+  readonly rules?: RuleSet;
+  readonly sandboxPolicy?: "required" | "preferred";
+  readonly logger?: Logger;
+  readonly leaseTtlMs?: number;
+  readonly readOnlyPaths?: readonly string[];
+}
+
+/**
+ * Everything the pipeline needs to fix a repository on this machine through the local forge:
+ * builtin agents and sentinels unless given, the sandbox this machine has, its toolchains.
+ */
+export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
+  const tools = detectToolchains();
+  return {
+    runs: o.runs,
+    mirrors: new MirrorCache(o.mirrorsDir),
+    workRoot: o.workRoot,
+    forge: new LocalForge(o.runs, o.repo),
+    agents: o.agents ?? agentsFrom((await loadBuiltinRecipes()).recipes, []),
+    rules: o.rules ?? (await loadBuiltinRules()),
+    sandbox: detectSandbox(),
+    sandboxPolicy: o.sandboxPolicy ?? "preferred",
+    logger: o.logger ?? pino({ level: "silent" }),
+    readOnlyPaths: [...tools.readOnlyPaths, ...(o.readOnlyPaths ?? [])],
+    toolEnv: tools.env,
+    ...(o.leaseTtlMs ? { leaseTtlMs: o.leaseTtlMs } : {}),
+  };
+}
