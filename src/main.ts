@@ -2,6 +2,7 @@ import path from "node:path";
 import { pino, type Logger } from "pino";
 import { detectSandbox, detectToolchains } from "./sandbox/index.js";
 import { MirrorCache } from "./workspace/index.js";
+import { redisLeases } from "./pipeline/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
@@ -62,7 +63,8 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const sandbox = detectSandbox();
   const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
   if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
-  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), sandbox, sandboxPolicy, toolchains: detectToolchains() } as const;
+  const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${env.SENTINEL_QUEUE_PREFIX ?? "sentinel"}:lease:`) : null;
+  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), sandbox, sandboxPolicy, toolchains: detectToolchains(), ...(leases ? { leases } : {}) } as const;
   const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, fixing, ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
 
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
@@ -90,6 +92,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     probot,
     async close() {
       worker?.stop();
+      leases?.close();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       await queue.close();
       await db.close();

@@ -1,6 +1,6 @@
 import { agentsFrom, loadBuiltinRecipes } from "../agents/index.js";
 import { loadRepoConfig } from "../config/index.js";
-import { runFix, type FixOutcome } from "../pipeline/index.js";
+import { runFix, type FixOutcome, type Leases } from "../pipeline/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
 import { RunStore } from "../store/index.js";
 import type { MirrorCache } from "../workspace/index.js";
@@ -14,6 +14,8 @@ export interface FixEnvironment {
   readonly sandbox: SandboxMode;
   readonly sandboxPolicy: "required" | "preferred";
   readonly toolchains: Toolchains;
+  /** Redis leases when the deployment has Redis; the database's otherwise. */
+  readonly leases?: Leases;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<
       logger: deps.logger,
       readOnlyPaths: deps.fixing.toolchains.readOnlyPaths,
       toolEnv: deps.fixing.toolchains.env,
+      ...(deps.fixing.leases ? { leases: deps.fixing.leases } : {}),
     },
     {
       forge: failure.forge,

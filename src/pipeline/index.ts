@@ -2,3 +2,4 @@ export { runFix, commandFromStep, type FixDeps, type FixRequest, type FixOutcome
 export { LocalForge, type FixForge, type PullRequestRequest } from "./fix-forge.js";
 export { blastRadiusViolation, ErrorBudget, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 export { localFixDeps, type LocalFixOptions } from "./local-fix-deps.js";
+export { databaseLeases, redisLeases, type Leases } from "./leases.js";

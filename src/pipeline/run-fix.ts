@@ -8,6 +8,7 @@ import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/inde
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
 import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
 import type { FixForge } from "./fix-forge.js";
+import { databaseLeases, type Leases } from "./leases.js";
 import { blastRadiusViolation, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 
 export interface FixRequest {
@@ -39,6 +40,8 @@ export interface FixDeps {
   readonly readOnlyPaths?: readonly string[];
   readonly toolEnv?: Readonly<Record<string, string>>;
   readonly leaseTtlMs?: number;
+  /** Where leases live: Redis when the deployment has it, else the database. */
+  readonly leases?: Leases;
   readonly minConfidence?: number;
   readonly maxOutputBytes?: number;
 }
@@ -80,6 +83,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   const ttl = deps.leaseTtlMs ?? 60_000;
   const log = deps.logger.child({ run: runId, repo: req.repo });
   const budget = new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET);
+  const leases = deps.leases ?? databaseLeases(deps.runs);
   const blast = deps.blastRadius ?? DEFAULT_BLAST_RADIUS;
   let phaseStarted = Date.now();
   let currentPhase: RunPhase | "DIAGNOSE" = "BOOTSTRAP";
@@ -103,9 +107,9 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
     for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await cleanUpAfter(dead);
     leaseKey = `fix:${runKey}`;
-    if (!(await deps.runs.acquireLease(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
+    if (!(await leases.acquire(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
     heartbeat = setInterval(() => {
-      void deps.runs.renewLease(leaseKey as string, runId, ttl).catch(() => {});
+      void leases.renew(leaseKey as string, runId, ttl).catch(() => {});
       void deps.runs.db.query("UPDATE runs SET heartbeat_at = now() WHERE run_id = $1", [runId]).catch(() => {});
     }, Math.max(1000, Math.floor(ttl / 3)));
     heartbeat.unref();
@@ -226,7 +230,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   } finally {
     if (heartbeat) clearInterval(heartbeat);
     if (worktree) await removeWorktree(worktree).catch(() => {});
-    if (leaseKey) await deps.runs.releaseLease(leaseKey, runId).catch(() => {});
+    if (leaseKey) await leases.release(leaseKey, runId).catch(() => {});
   }
 
   async function executeStep(step: PlannedStep): Promise<void> {
