@@ -49,7 +49,7 @@ export function renderCommitReport(sha: string, failures: readonly DiagnosedFail
 
 export function renderConfigErrors(errors: readonly string[]): string {
   return [
-    "**Sentinel's configuration has errors**, so this repository runs on the safe defaults (diagnose only) until they are fixed:",
+    "**Sentinel's configuration has errors.** What could not be read or validated is not applied (an invalid file means the safe defaults), and Sentinel only diagnoses until they are fixed:",
     "",
     ...errors.slice(0, 30).map((e) => `- ${escapeMarkdown(e)}`),
     ...(errors.length > 30 ? [`- …and ${errors.length - 30} more`] : []),

@@ -156,6 +156,15 @@ for (const stack of SERVICE_STACKS) {
       expect(summary).toContain("logs.maxBytes");
     });
 
+    it("says so when the config's _extends cannot be read, instead of dropping it silently", async () => {
+      const s = sha(25);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5025": actionsLog("npx jest", JEST_OUTPUT) }, config: "_extends: .github\nlogs:\n  maxBytes: 1048576\n" });
+      await deliver("workflow_job", failedJob(5025, s));
+      await running.app.queue.idle();
+      const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
+      expect(summary).toContain("_extends: Codertocat/.github:.github/sentinel.yml could not be read");
+    });
+
     it("only diagnoses a pull request from a fork, and says so", async () => {
       const s = sha(8);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5009": actionsLog("npx jest", JEST_OUTPUT) }, pulls: { [s]: [{ number: 9, headRepo: "someone/Hello-World" }] } });

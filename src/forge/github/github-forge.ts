@@ -76,8 +76,16 @@ export class GithubForge implements ForgeClient {
     // and reads the default branch.
     try {
       const { config, files } = await this.octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
+      const own = files[0];
       const found = files.some((f) => f.config !== null && f.config !== undefined);
-      return found ? { path: CONFIG_PATH, text: null, value: config } : { path: CONFIG_PATH, text: null };
+      // An `_extends` the installation token cannot read (a private repository outside this
+      // installation's scope) would otherwise just vanish; say so instead.
+      // (The plugin follows `_extends` itself and drops the key; a file after the repository's
+      // own one with no config is an `_extends` target that could not be read.)
+      const last = files[files.length - 1] as { owner?: string; repo?: string; path?: string; config?: unknown } | undefined;
+      const unread = Boolean(own?.config) && files.length > 1 && (last?.config === null || last?.config === undefined);
+      const error = unread ? `_extends: ${last?.owner}/${last?.repo}:${last?.path} could not be read (it must exist and be installed for Sentinel); its defaults are not applied` : undefined;
+      return { path: CONFIG_PATH, text: null, ...(found ? { value: config } : {}), ...(error ? { error } : {}) };
     } catch (error) {
       // The plugin throws for YAML it cannot parse; that is the repository's problem to see, not ours.
       const message = error instanceof Error ? error.message : String(error);
