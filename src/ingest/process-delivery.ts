@@ -15,6 +15,12 @@ export interface WorkerDeps {
   readonly logger: Logger;
   /** This GitHub App's id: its own check runs are not failures to diagnose. */
   readonly githubAppId?: number;
+  /**
+   * GitLab projects (paths or ids) Sentinel serves. GitLab's webhook secret is shared by every
+   * project that has it, so without this list any of them may send deliveries; with it, others
+   * are ignored with the reason.
+   */
+  readonly gitlabProjects?: ReadonlySet<string>;
   /** Set when this worker runs fix pipelines for repositories that opted in. */
   readonly fixing?: FixEnvironment;
 }
@@ -26,7 +32,11 @@ export interface WorkerDeps {
 export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await deps.store.getDelivery(deliveryKey);
   if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
-  const items = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never);
+  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never)).map((item) =>
+    delivery.forge === "gitlab" && deps.gitlabProjects && "failure" in item && !deps.gitlabProjects.has(item.failure.repo) && !deps.gitlabProjects.has(item.failure.repoId)
+      ? ({ kind: "ignore", reason: `GitLab project ${item.failure.repo} is not in GITLAB_PROJECTS` } as const)
+      : item,
+  );
   const failures: string[] = [];
   const ignored: string[] = [];
   const notes: string[] = [];

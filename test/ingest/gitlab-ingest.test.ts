@@ -110,3 +110,20 @@ for (const stack of SERVICE_STACKS) {
     });
   });
 }
+
+describe("GitLab projects outside GITLAB_PROJECTS", () => {
+  const running = runningApp({ GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB, GITLAB_PROJECTS: "acme/served" });
+
+  it("are ignored with the reason, and nothing is read from GitLab for them", async () => {
+    const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1977": gitlabTrace("npx jest", JEST_OUTPUT) } });
+    const res = await fetch(`http://127.0.0.1:${running.app.port}/api/gitlab/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-gitlab-event": "Job Hook", "x-gitlab-token": SECRET, "idempotency-key": "outside-1" },
+      body: JSON.stringify(failedJob("e".repeat(40))),
+    });
+    expect(res.status).toBe(202);
+    await running.app.queue.idle();
+    expect((await running.app.store.getDelivery("gitlab:outside-1"))?.outcome).toMatch(/not in GITLAB_PROJECTS/);
+    expect(gl.calls).toEqual([]);
+  });
+});
