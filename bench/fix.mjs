@@ -3,8 +3,13 @@
 //   by hand: git clone + cargo fmt --check (diagnose) + cargo fmt + cargo fmt --check (verify) + commit + push
 //   Sentinel cold: runFix through the local forge with an empty mirror cache (clones)
 //   Sentinel warm: runFix again on a new failing commit (the mirror only fetches)
+//   the service: a signed workflow_job webhook to a pull request opened, against a local stand-in API
 // and prints each run's phases. Options: --files N (source files in the crate, default 200).
 import { execFileSync } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import { startFromEnv } from "../dist/main.js";
+import { startFakeForgeApi } from "../scripts/demo/fake-forge-api.mjs";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -50,7 +55,8 @@ const sha1 = sh(repo, "git", ["rev-parse", "HEAD"]).trim();
 const hand = path.join(root, "by-hand");
 const steps = {};
 [steps.clone] = timed(() => sh(root, "git", ["clone", "-q", repo, hand]));
-[steps.diagnose] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"], [0, 1]));
+let checkOutput = "";
+[steps.diagnose, checkOutput] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"], [0, 1]));
 [steps.fix] = timed(() => sh(hand, "cargo", ["fmt", "--all"]));
 [steps.verify] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"]));
 [steps.commitPush] = timed(() => {
@@ -74,6 +80,38 @@ sh(repo, "git", ["commit", "-qam", "broken again"]);
 const warm = await run(sh(repo, "git", ["rev-parse", "HEAD"]).trim());
 await db.close();
 
+// The whole service path: a signed workflow_job webhook accepted -> log read -> diagnosis ->
+// check run and sticky comment -> fix job -> governed pipeline -> pull request opened, against
+// a local stand-in for the GitHub API (reached as GitHub Enterprise Server).
+writeFileSync(path.join(repo, "src/main.rs"), main("fn broken3(){let z=3;println!(\"{}\",z);}\n"));
+sh(repo, "git", ["commit", "-qam", "broken a third time"]);
+const sha3 = sh(repo, "git", ["rev-parse", "HEAD"]).trim();
+const stamp = (i) => new Date(Date.UTC(2026, 10, 22, 9, 0, 0) + i).toISOString().replace("Z", "0000Z");
+const jobLog = ["##[group]Run cargo fmt --all --check", "cargo fmt --all --check", "##[endgroup]", ...checkOutput.trimEnd().split("\n"), "##[error]Process completed with exit code 1."].map((l, i) => `${stamp(i)} ${l}`).join("\n") + "\n";
+const api = await startFakeForgeApi({ githubRepo: "Codertocat/Hello-World", gitlabProjectId: 1, logs: { "9001": jobLog }, traces: {}, pulls: {}, mergeRequests: {}, githubConfig: "fix:\n  enabled: true\n" });
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const sentinel = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "bench", GHE_HOST: `127.0.0.1:${api.port}`, GHE_PROTOCOL: "http", SENTINEL_DATA_DIR: ":memory:", SENTINEL_WORK_DIR: path.join(root, "service-work"), SENTINEL_SANDBOX: "preferred" });
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json");
+const job = structuredClone(examples.find((e) => e.name === "workflow_job").examples.find((x) => x.workflow_job.conclusion === "failure"));
+job.installation = { id: 1 };
+job.repository.clone_url = repo;
+Object.assign(job.workflow_job, { id: 9001, head_sha: sha3, head_branch: "main", name: "fmt" });
+const body = JSON.stringify(job);
+const posted = performance.now();
+const res = await fetch(`http://127.0.0.1:${sentinel.port}/api/github/webhooks`, {
+  method: "POST",
+  headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": "bench-1", "x-hub-signature-256": "sha256=" + createHmac("sha256", "bench").update(body).digest("hex") },
+  body,
+});
+const accepted = performance.now();
+while (api.state.pullRequests.length === 0 && performance.now() - accepted < 60_000) await new Promise((r) => setTimeout(r, 5));
+const opened = api.state.pullRequests[0]?.at ?? NaN;
+await sentinel.queue.idle(60_000);
+const { rows } = await sentinel.store.db.query("SELECT outcome FROM runs ORDER BY started_at DESC LIMIT 1");
+const service = { status: res.status, ackMs: accepted - posted, toPrMs: opened - accepted, phases: rows[0]?.outcome?.phaseMs ?? {} };
+await sentinel.close();
+await api.close();
+
 const fmt = (n) => `${n.toFixed(0)} ms`;
 const phases = (o) => Object.entries(o.out.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ");
 console.log(`crate: ${files + 1} source files; sandbox: ${deps.sandbox}`);
@@ -81,4 +119,8 @@ console.log(`by hand:        ${fmt(handTotal)}  (${Object.entries(steps).map(([k
 console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; phases ms: ${phases(cold)}`);
 console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; phases ms: ${phases(warm)}`);
 console.log(`overhead vs by hand: cold ${fmt(cold.ms - handTotal)}, warm ${fmt(warm.ms - handTotal)} (target <= 1000 ms); warm is ${fmt(cold.ms - warm.ms)} faster than cold (clone by hand took ${fmt(steps.clone)})`);
+const servicePhases = Object.entries(service.phases).map(([k, v]) => `${k} ${v}`).join(", ");
+const fixMs = Object.values(service.phases).reduce((a, b) => a + b, 0);
+console.log(`webhook -> PR: HTTP ${service.status} acknowledged in ${fmt(service.ackMs)}; pull request opened ${fmt(service.toPrMs)} after (diagnose, report and queue ${fmt(service.toPrMs - fixMs)}; fix run ${fmt(fixMs)}: ${servicePhases})`);
+console.log(`service overhead vs by hand: ${fmt(service.toPrMs - handTotal)} (target <= 1000 ms)`);
 rmSync(root, { recursive: true, force: true });

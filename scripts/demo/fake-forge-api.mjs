@@ -4,8 +4,8 @@
 // self-managed GitLab (GITLAB_URL), so nothing in Sentinel knows it is a demo.
 import { createServer } from "node:http";
 
-export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, traces, pulls, mergeRequests }) {
-  const state = { checkRuns: new Map(), comments: new Map(), statuses: [], notes: new Map(), requests: [] };
+export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, traces, pulls, mergeRequests, githubConfig = null }) {
+  const state = { checkRuns: new Map(), comments: new Map(), statuses: [], notes: new Map(), requests: [], pullRequests: [] };
   let nextId = 100;
   const server = createServer(async (req, res) => {
     const chunks = [];
@@ -27,7 +27,20 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
     if (req.method === "POST" && (m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p))) return json(201, { token: "ghs_demo", expires_at: new Date(Date.now() + 3600e3).toISOString() });
     if (req.method === "GET" && (m = new RegExp(`^${gh}/actions/jobs/(\\d+)/logs$`).exec(p))) return json(302, {}, { location: `http://${req.headers.host}/blob/${m[1]}.log` });
     if (req.method === "GET" && (m = /^\/blob\/(\d+)\.log$/.exec(p))) return text(200, logs[m[1]] ?? "");
+    if (req.method === "GET" && decodeURIComponent(p) === `${gh}/contents/.github/sentinel.yml` && githubConfig !== null) {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      return res.end(githubConfig);
+    }
     if (req.method === "GET" && /\/contents\//.test(p)) return json(404, { message: "Not Found" });
+    if (req.method === "GET" && p === `${gh}/pulls`) {
+      const head = url.searchParams.get("head");
+      return json(200, state.pullRequests.filter((pr) => `${githubRepo.split("/")[0]}:${pr.head}` === head).map((pr) => ({ number: pr.number, html_url: `https://example.invalid/pull/${pr.number}` })));
+    }
+    if (req.method === "POST" && p === `${gh}/pulls`) {
+      const number = 500 + state.pullRequests.length;
+      state.pullRequests.push({ number, at: performance.now(), ...body });
+      return json(201, { number, html_url: `https://example.invalid/pull/${number}` });
+    }
     if (req.method === "GET" && (m = new RegExp(`^${gh}/commits/([0-9a-f]+)/pulls$`).exec(p)))
       return json(200, (pulls[m[1]] ?? []).map((n) => ({ number: n, state: "open", head: { sha: m[1], repo: { full_name: githubRepo } } })));
     if (req.method === "POST" && p === `${gh}/check-runs`) {
