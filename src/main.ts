@@ -6,7 +6,7 @@ import { redisLeases } from "./pipeline/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
-import { createGithubClients, githubApiBaseUrl, GitlabForge } from "./forge/index.js";
+import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge } from "./forge/index.js";
 import type { Forges } from "./ingest/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
@@ -129,7 +129,8 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
     },
     async fixer(target) {
       if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.cloneUrl);
-      throw new Error(`fix pull requests on ${target.forge} are not supported yet`);
+      if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.cloneUrl);
+      throw new Error(`no credentials to push fixes to ${target.forge}`);
     },
   };
 }

@@ -4,3 +4,4 @@ export { InstallationTokens, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS } from "./git
 export { GithubFixForge } from "./github/github-fix-forge.js";
 export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
 export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";
+export { GitlabFixForge } from "./gitlab/gitlab-fix-forge.js";

@@ -45,6 +45,23 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     statuses.push({ sha: /statuses\/([0-9a-f]+)/.exec(uri)?.[1], ...(body as Record<string, unknown>) });
     return [201, { id: nextId++ }];
   });
+  const mergeRequestsOpened: Array<{ iid: number; source_branch: string; target_branch: string; title: string; description: string }> = [];
+  api.get(new RegExp(`^${p}/merge_requests\\?`)).reply((uri) => {
+    record("GET", uri, null);
+    const source = decodeURIComponent(/[?&]source_branch=([^&]+)/.exec(uri)?.[1] ?? "");
+    return [200, mergeRequestsOpened.filter((m) => m.source_branch === source).map((m) => ({ iid: m.iid, web_url: `${o.baseUrl}/mr/${m.iid}` }))];
+  });
+  api.post(new RegExp(`^${p}/merge_requests$`)).reply((uri, body) => {
+    record("POST", uri, body);
+    const b = body as { source_branch: string; target_branch: string; title: string; description: string };
+    const iid = 70 + mergeRequestsOpened.length;
+    mergeRequestsOpened.push({ iid, ...b });
+    return [201, { iid, web_url: `${o.baseUrl}/mr/${iid}` }];
+  });
+  api.put(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply((uri, body) => {
+    record("PUT", uri, body);
+    return [200, { iid: Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]) }];
+  });
   api.get(/^\/api\/v4\/user$/).reply(() => [200, { id: 99, username: "sentinel-bot" }]);
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
@@ -72,7 +89,7 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     n.body = (body as { body: string }).body;
     return [200, { id }];
   });
-  return { calls, notes, statuses };
+  return { calls, notes, statuses, mergeRequestsOpened };
 }
 
 /** A job trace as GitLab Runner prints it: timestamps, collapsible sections, ANSI colours. */

@@ -7,6 +7,8 @@ interface Project {
   id: number;
   path_with_namespace: string;
   web_url?: string;
+  git_http_url?: string;
+  default_branch?: string;
 }
 interface JobHook {
   object_kind: "build";
@@ -69,7 +71,7 @@ function readJob(h: JobHook): IngestItem[] {
       jobUrl: webUrl ? `${webUrl}/-/jobs/${h.build_id}` : null,
       pullRequests: [],
       fromFork: false,
-      context: { failureReason: h.build_failure_reason ?? null },
+      context: { failureReason: h.build_failure_reason ?? null, ...projectContext(h.project) },
     },
   });
   return items;
@@ -101,9 +103,14 @@ function readPipeline(h: PipelineHook): IngestItem[] {
       jobUrl: h.project.web_url ? `${h.project.web_url}/-/jobs/${b.id}` : null,
       pullRequests,
       fromFork,
-      context: { failureReason: b.failure_reason ?? null },
+      context: { failureReason: b.failure_reason ?? null, ...projectContext(h.project) },
     },
   }));
+}
+
+/** Where fixes are pushed and what they target when the failing branch is unknown. */
+function projectContext(p: Project | undefined): Record<string, string> {
+  return { ...(p?.git_http_url ? { cloneUrl: p.git_http_url } : {}), ...(p?.default_branch ? { defaultBranch: p.default_branch } : {}) };
 }
 
 function repoFromHomepage(homepage: string | undefined): string | null {
