@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { loadBuiltinRules, mergeRuleSets, parseRuleText, type RuleSet } from "../sentinel/index.js";
+import { parseRecipe } from "../agents/load-recipes.js";
 import { parseRepoConfig, type RepoConfig } from "./repo-config.js";
 
 export interface LoadedRepoConfig {
@@ -44,6 +45,11 @@ export async function loadRepoConfig(forge: ForgeClient): Promise<LoadedRepoConf
     const set = parseRuleText(text, file);
     for (const issue of set.issues.filter((i) => i.severity === "error")) errors.push(`${issue.file}${issue.line ? `:${issue.line}` : ""}: ${issue.code}: ${issue.message}`);
     sets.push(set);
+  }
+  for (const file of config.fix.recipes) {
+    const text = await forge.readFile(file);
+    if (text === null) errors.push(`${file}: listed in ${raw.path} (fix.recipes) but not found on the default branch`);
+    else errors.push(...parseRecipe(text, file).issues);
   }
   return { config, rules: mergeRuleSets(...sets), errors };
 }

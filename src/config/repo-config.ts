@@ -34,8 +34,10 @@ export const repoConfigSchema = z
           .boolean()
           .default(false)
           .describe("Let agents fix diagnosed failures and open verified pull requests (off until you opt in)."),
+        recipes: z.array(z.string().min(1).max(500)).max(20).default([]).describe("Recipe files of your own (docs/agents.md); one with a builtin's id replaces it."),
+        disable: z.array(z.string().min(1).max(64)).max(100).default([]).describe("Ids of builtin recipes not to use."),
       })
-      .default({ enabled: false }),
+      .default({ enabled: false, recipes: [], disable: [] }),
     ignore: z
       .strictObject({
         jobs: z.array(z.string().min(1).max(200)).max(100).default([]).describe("Globs on job names Sentinel leaves alone."),

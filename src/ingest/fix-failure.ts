@@ -1,4 +1,5 @@
-import { agentsFrom, loadBuiltinRecipes } from "../agents/index.js";
+import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
+import type { ForgeClient } from "../forge/forge-client.js";
 import { loadRepoConfig } from "../config/index.js";
 import { runFix, type FixOutcome, type Leases } from "../pipeline/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
@@ -43,7 +44,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<
       mirrors: deps.fixing.mirrors,
       workRoot: deps.fixing.workRoot,
       forge: fixer,
-      agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
+      agents: await repoAgents(forge, loaded.config.fix.recipes, loaded.config.fix.disable, deps),
       rules: loaded.rules,
       sandbox: deps.fixing.sandbox,
       sandboxPolicy: deps.fixing.sandboxPolicy,
@@ -66,4 +67,20 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<
   deps.logger.info({ failure: failureKey, status: outcome.status, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
   if (outcome.status === "proposed") await refreshStickyComments(deps, forge, failure, loaded);
   return outcome;
+}
+
+/** Builtin recipes minus the disabled, plus the repository's own from its default branch. */
+async function repoAgents(forge: ForgeClient, files: readonly string[], disabled: readonly string[], deps: WorkerDeps): Promise<Agent[]> {
+  const own: Recipe[] = [];
+  for (const file of files) {
+    const text = await forge.readFile(file);
+    if (text === null) {
+      deps.logger.warn({ repo: forge.repo, file }, "recipe listed in the config is missing on the default branch");
+      continue;
+    }
+    const { recipe, issues } = parseRecipe(text, file);
+    if (recipe) own.push(recipe);
+    else deps.logger.warn({ repo: forge.repo, file, issues }, "invalid recipe ignored");
+  }
+  return agentsFrom((await loadBuiltinRecipes()).recipes, own, disabled);
 }

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { loadRepoConfig, parseRepoConfig } from "../config/index.js";
 import type { Annotation } from "../forge/forge-client.js";
+import { parseRecipe } from "../agents/load-recipes.js";
 import { parseRuleText } from "../sentinel/index.js";
 import type { IngestItem } from "./ingest-item.js";
 import type { WorkerDeps } from "./process-delivery.js";
@@ -21,6 +22,7 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
 
   const problems: Array<{ path: string; line?: number; message: string; severity: "error" | "warning" }> = [];
   let headFiles: string[] = onDefault.config.sentinels.files;
+  let headRecipes: string[] = onDefault.config.fix.recipes;
   if (headConfigText !== null) {
     let value: unknown;
     try {
@@ -30,10 +32,14 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
     }
     const parsed = parseRepoConfig(value, forge.configPath);
     for (const e of parsed.errors) problems.push({ path: forge.configPath, message: e.replace(`${forge.configPath}: `, ""), severity: "error" });
-    if (parsed.errors.length === 0) headFiles = parsed.config.sentinels.files;
+    if (parsed.errors.length === 0) {
+      headFiles = parsed.config.sentinels.files;
+      headRecipes = parsed.config.fix.recipes;
+    }
   }
   const ruleFiles = changed.filter((p) => headFiles.includes(p) || onDefault.config.sentinels.files.includes(p) || (RULE_DIRS.some((d) => p.startsWith(d)) && /\.(ya?ml|json)$/.test(p)));
-  const checked = [...(headConfigText !== null ? [forge.configPath] : []), ...ruleFiles];
+  const recipeFiles = changed.filter((p) => headRecipes.includes(p) || onDefault.config.fix.recipes.includes(p));
+  const checked = [...(headConfigText !== null ? [forge.configPath] : []), ...ruleFiles, ...recipeFiles];
   if (checked.length === 0) return "pull request does not change Sentinel's files";
 
   for (const path of ruleFiles) {
@@ -42,6 +48,11 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
     for (const issue of parseRuleText(text, path).issues) {
       problems.push({ path, ...(issue.line ? { line: issue.line } : {}), message: `${issue.code}: ${issue.message}`, severity: issue.severity === "error" ? "error" : "warning" });
     }
+  }
+  for (const path of recipeFiles) {
+    const text = await forge.readFile(path, item.headSha);
+    if (text === null) continue;
+    for (const issue of parseRecipe(text, path).issues) problems.push({ path, message: issue.replace(`${path}: `, ""), severity: "error" });
   }
   const errors = problems.filter((p) => p.severity === "error");
   const annotations: Annotation[] = problems.map((p) => ({

@@ -73,5 +73,22 @@ for (const stack of SERVICE_STACKS) {
       const comment = [...gh.comments.values()][0]?.body ?? "";
       expect(comment).toContain(`verified fix #${pr.number}`);
     });
+
+    it("opens nothing when the repository disabled the recipe that would fix it", async () => {
+      const { root, remote, sha } = bareRemote({
+        "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n',
+        "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n',
+      });
+      cleanup.push(root);
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7002": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, config: "fix:\n  enabled: true\n  disable: [cargo-fmt]\n" });
+      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      job.installation = { id: INSTALLATION };
+      job.repository.clone_url = remote;
+      Object.assign(job.workflow_job, { id: 7002, head_sha: sha, head_branch: "main", name: "fmt" });
+      await deliver(job, `fix-${stack.name}-disabled`);
+      await running.app.queue.idle(60_000);
+      expect(gh.opened).toHaveLength(0);
+      expect(git(remote, "branch", "--list", "sentinel/*")).toBe("");
+    });
   });
 }

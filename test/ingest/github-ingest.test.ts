@@ -328,6 +328,21 @@ describe("a pull request that changes Sentinel's own files", () => {
     );
   });
 
+  it("validates the recipe files the config names", async () => {
+    const s = sha(103);
+    const gh = fakeGithub({
+      repo: REPO,
+      installationId: INSTALLATION,
+      logs: {},
+      prFiles: { 24: [".github/sentinel.yml", ".github/recipes/ours.yml"] },
+      headFiles: { ".github/sentinel.yml": "fix:\n  enabled: true\n  recipes: [.github/recipes/ours.yml]\n", ".github/recipes/ours.yml": "id: ours\nname: Ours\nhandles: { categories: [nonsense] }\nsteps: []\n" },
+    });
+    await deliverPr(pullRequest(24, s));
+    const [check] = [...gh.checkRuns.values()];
+    expect(check?.body).toMatchObject({ name: "Sentinel config", conclusion: "failure" });
+    expect(check?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: ".github/recipes/ours.yml", message: expect.stringContaining("handles.categories") })]));
+  });
+
   it("reports valid files as a passing check", async () => {
     const s = sha(101);
     const gh = fakeGithub({
