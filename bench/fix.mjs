@@ -4,6 +4,8 @@
 //   Sentinel cold: runFix through the local forge with an empty mirror cache (clones)
 //   Sentinel warm: runFix again on a new failing commit (the mirror only fetches)
 //   the service: a signed workflow_job webhook to a pull request opened, against a local stand-in API
+//   the ESLint case: a JavaScript project by hand (clone, npm ci, eslint, eslint --fix, eslint,
+//     commit, push) and through Sentinel (needs the npm registry for ESLint's packages)
 // and prints each run's phases. Options: --files N (source files in the crate, default 200).
 import { execFileSync } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
@@ -119,8 +121,51 @@ console.log(`by hand:        ${fmt(handTotal)}  (${Object.entries(steps).map(([k
 console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; phases ms: ${phases(cold)}`);
 console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; phases ms: ${phases(warm)}`);
 console.log(`overhead vs by hand: cold ${fmt(cold.ms - handTotal)}, warm ${fmt(warm.ms - handTotal)} (target <= 1000 ms); warm is ${fmt(cold.ms - warm.ms)} faster than cold (clone by hand took ${fmt(steps.clone)})`);
+// The ESLint case: a JavaScript project whose lint fails; ESLint (86 packages) is installed by
+// `npm ci` from the registry, by hand and inside Sentinel's sandbox alike.
+const js = path.join(root, "js");
+mkdirSync(js);
+sh(js, "git", ["init", "-q", "-b", "main"]);
+writeFileSync(path.join(js, "package.json"), JSON.stringify({ name: "lint-bench", version: "1.0.0", private: true, devDependencies: { eslint: "9.39.5" } }) + "\n");
+sh(js, "npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"]);
+writeFileSync(path.join(js, "eslint.config.mjs"), 'export default [{ files: ["**/*.js"], rules: { "prefer-const": "error", "no-var": "error", semi: ["error", "always"] } }];\n');
+for (let i = 0; i < 50; i++) writeFileSync(path.join(js, `m${i}.js`), i === 0 ? "var a = 1\nconsole.log(a)\n" : `const v${i} = ${i};\nconsole.log(v${i});\n`);
+writeFileSync(path.join(js, ".gitignore"), "node_modules/\n");
+sh(js, "git", ["add", "-A"]);
+sh(js, "git", ["commit", "-qm", "lint fails"]);
+const jsSha = sh(js, "git", ["rev-parse", "HEAD"]).trim();
+const jsHand = path.join(root, "js-by-hand");
+const jsSteps = {};
+let eslintOut = "";
+[jsSteps.clone] = timed(() => sh(root, "git", ["clone", "-q", js, jsHand]));
+[jsSteps.install] = timed(() => sh(jsHand, "npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"]));
+[jsSteps.diagnose, eslintOut] = timed(() => sh(jsHand, "npx", ["--no-install", "eslint", "."], [0, 1]));
+[jsSteps.fix] = timed(() => sh(jsHand, "npx", ["--no-install", "eslint", "--fix", "."], [0, 1]));
+[jsSteps.verify] = timed(() => sh(jsHand, "npx", ["--no-install", "eslint", "."]));
+[jsSteps.commitPush] = timed(() => {
+  sh(jsHand, "git", ["checkout", "-q", "-b", "by-hand-fix"]);
+  sh(jsHand, "git", ["commit", "-qam", "fix"]);
+  sh(jsHand, "git", ["push", "-q", "origin", "by-hand-fix"]);
+});
+const jsHandTotal = Object.values(jsSteps).reduce((a, b) => a + b, 0);
+const jsDb = await openDatabase({});
+const jsRuns = new RunStore(jsDb);
+const { classifyText, loadBuiltinRules } = await import("../dist/sentinel/index.js");
+const jsDiagnosis = classifyText(eslintOut, await loadBuiltinRules(), { workspaceRoots: [jsHand] });
+const jsStart = process.hrtime.bigint();
+const jsOut = await runFix(await localFixDeps({ runs: jsRuns, repo: js, mirrorsDir: path.join(root, "js-mirrors"), workRoot: path.join(root, "js-worktrees") }), {
+  forge: "local", repo: js, sha: jsSha, baseBranch: "main", diagnosis: jsDiagnosis, failingCommand: ["sh", "-c", "npx --no-install eslint ."],
+});
+const jsMs = Number(process.hrtime.bigint() - jsStart) / 1e6;
+await jsDb.close();
+
 const servicePhases = Object.entries(service.phases).map(([k, v]) => `${k} ${v}`).join(", ");
 const fixMs = Object.values(service.phases).reduce((a, b) => a + b, 0);
 console.log(`webhook -> PR: HTTP ${service.status} acknowledged in ${fmt(service.ackMs)}; pull request opened ${fmt(service.toPrMs)} after (diagnose, report and queue ${fmt(service.toPrMs - fixMs)}; fix run ${fmt(fixMs)}: ${servicePhases})`);
 console.log(`service overhead vs by hand: ${fmt(service.toPrMs - handTotal)} (target <= 1000 ms)`);
+console.log(`ESLint, by hand: ${fmt(jsHandTotal)}  (${Object.entries(jsSteps).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`);
+console.log(`ESLint, Sentinel cold: ${fmt(jsMs)}  ${jsOut.status}; phases ms: ${Object.entries(jsOut.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+// Sentinel has the diagnosis from the CI log, so the by-hand diagnose run is not part of its work.
+const jsComparable = jsHandTotal - jsSteps.diagnose;
+console.log(`ESLint overhead vs by hand without the diagnose run: ${fmt(jsMs - jsComparable)} (target <= 1000 ms)`);
 rmSync(root, { recursive: true, force: true });
