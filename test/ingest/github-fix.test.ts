@@ -1,5 +1,7 @@
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
 import { bareRemote, git } from "../support/git-repos.js";
@@ -7,6 +9,7 @@ import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
+import { eslintProject } from "../support/js-projects.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -73,6 +76,34 @@ for (const stack of SERVICE_STACKS) {
       const comment = [...gh.comments.values()][0]?.body ?? "";
       expect(comment).toContain(`verified fix #${pr.number}`);
     });
+
+    it("fixes a JavaScript project's ESLint failure the same way: npm ci in the sandbox, eslint --fix, VERIFY by the step's command", async () => {
+      const project = eslintProject(mkdtempSync(path.join(tmpdir(), "sentinel-gh-eslint-")));
+      if (!project) return;
+      cleanup.push(project.dir);
+      const eslintOutput = [
+        "",
+        "/home/runner/work/Hello-World/Hello-World/index.js",
+        "  1:1   error  Unexpected var, use let or const instead      no-var",
+        "  1:10  error  Missing semicolon                             semi",
+        "  2:5   error  'b' is never reassigned. Use 'const' instead  prefer-const",
+        "  2:10  error  Missing semicolon                             semi",
+        "  3:19  error  Missing semicolon                             semi",
+        "",
+        "✖ 5 problems (5 errors, 0 warnings)",
+        "  5 errors and 0 warnings potentially fixable with the `--fix` option.",
+      ].join("\n");
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7003": actionsLog("npx eslint .", eslintOutput) }, config: "fix:\n  enabled: true\n" });
+      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      job.installation = { id: INSTALLATION };
+      job.repository.clone_url = project.dir;
+      Object.assign(job.workflow_job, { id: 7003, head_sha: project.sha, head_branch: "main", name: "lint" });
+      await deliver(job, `fix-${stack.name}-eslint`);
+      await running.app.queue.idle(120_000);
+      expect(gh.opened).toHaveLength(1);
+      expect(gh.opened[0]).toMatchObject({ title: "fix(lint): ESLint --fix for eslint", base: "main" });
+      expect(git(project.dir, "show", `${gh.opened[0]!.head}:index.js`)).toBe("const a = 1;\nconst b = 2;\nconsole.log(a + b);");
+    }, 150_000);
 
     it("opens nothing when the repository disabled the recipe that would fix it", async () => {
       const { root, remote, sha } = bareRemote({

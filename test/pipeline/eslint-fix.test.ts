@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { localFixDeps, runFix } from "../../src/pipeline/index.js";
 import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore } from "../../src/store/index.js";
 import { git } from "../support/git-repos.js";
+import { eslintProject } from "../support/js-projects.js";
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -15,30 +15,6 @@ const scratch = () => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/**
- * A real JavaScript project with ESLint violations: package.json, a lockfile resolved from the
- * npm registry (the recipe's `npm ci` installs ESLint's 86 packages from it, with install scripts
- * off), a flat config and a source file.
- */
-function eslintProject(): { dir: string; sha: string } | null {
-  const dir = scratch();
-  git(dir, "init", "-q", "-b", "main");
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "lint-demo", version: "1.0.0", private: true, devDependencies: { eslint: "9.39.5" } }, null, 2) + "\n");
-  try {
-    execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], { cwd: dir, timeout: 60_000, stdio: "ignore" });
-  } catch (error) {
-    if (process.env.CI === "true") throw new Error(`the npm registry is needed for the ESLint pipeline test: ${String(error)}`);
-    console.warn("\n!!! the npm registry is unreachable: the ESLint pipeline test is SKIPPED.\n");
-    return null;
-  }
-  writeFileSync(path.join(dir, "eslint.config.mjs"), 'export default [{ files: ["**/*.js"], rules: { "prefer-const": "error", "no-var": "error", semi: ["error", "always"] } }];\n');
-  writeFileSync(path.join(dir, "index.js"), "var a = 1\nlet b = 2\nconsole.log(a + b)\n");
-  writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", "initial");
-  return { dir, sha: git(dir, "rev-parse", "HEAD") };
-}
 
 // ESLint 9.39.5's own output for this project in CI (stylish formatter).
 const CI_OUTPUT = `
@@ -55,7 +31,7 @@ const CI_OUTPUT = `
 
 describe("the governed pipeline on a real JavaScript project with ESLint violations", () => {
   it("installs ESLint with scripts off, applies its fixes, verifies with the failing command and proposes the fix", async () => {
-    const project = eslintProject();
+    const project = eslintProject(scratch());
     if (!project) return;
     const diagnosis = classifyText(CI_OUTPUT, await loadBuiltinRules(), { workspaceRoots: ["/home/runner/work/lint-demo/lint-demo"] });
     expect(diagnosis).toMatchObject({ category: "lint", tool: "eslint" });
