@@ -6,8 +6,9 @@
 //   the service: a signed workflow_job webhook to a pull request opened, against a local stand-in API
 //   the ESLint case: a JavaScript project by hand (clone, npm ci, eslint, eslint --fix, eslint,
 //     commit, push) and through Sentinel (needs the npm registry for ESLint's packages)
-// and prints each run's phases. Options: --files N (source files in the crate, default 200).
-import { execFileSync } from "node:child_process";
+// and prints each run's phases. Options: --files N (source files in the crate, default 200),
+// --history-mb N (history a clone transfers but a checkout does not write, default 20).
+import { execFileSync, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { startFromEnv } from "../dist/main.js";
@@ -23,6 +24,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const files = arg("--files", 200);
+const historyMb = arg("--history-mb", 20);
 const root = mkdtempSync(path.join(tmpdir(), "sentinel-bench-fix-"));
 const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.invalid", GIT_CONFIG_GLOBAL: "/dev/null" };
 const sh = (cwd, cmd, args, ok = [0]) => {
@@ -48,15 +50,38 @@ writeFileSync(path.join(repo, ".gitignore"), "target/\n");
 const mods = Array.from({ length: files }, (_, i) => `m${i}`);
 for (const m of mods) writeFileSync(path.join(repo, "src", `${m}.rs`), `pub fn value() -> u32 {\n    ${mods.indexOf(m)}\n}\n`);
 const main = (bad) => `${mods.map((m) => `mod ${m};`).join("\n")}\n\nfn main() {\n    println!("{}", m0::value());\n}\n${bad}`;
+// History a clone must transfer but a checkout does not write: assets added, then removed.
+mkdirSync(path.join(repo, "assets"));
+let seed = 7;
+const noise = (n) => Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 36).toString(36)).join("");
+for (let i = 0; i < historyMb; i++) writeFileSync(path.join(repo, "assets", `blob${i}.txt`), noise(1024 * 1024));
+sh(repo, "git", ["add", "-A"]);
+sh(repo, "git", ["commit", "-q", "-m", "vendored assets"]);
+sh(repo, "git", ["rm", "-q", "-r", "assets"]);
 writeFileSync(path.join(repo, "src/main.rs"), main("fn broken(){let x=1;println!(\"{}\",x);}\n"));
 sh(repo, "git", ["add", "-A"]);
 sh(repo, "git", ["commit", "-q", "-m", "broken formatting"]);
 const sha1 = sh(repo, "git", ["rev-parse", "HEAD"]).trim();
 
+// Served over git:// (git daemon), so a clone transfers objects as it would from a forge
+// instead of hardlinking them from a local path.
+const port = 19000 + Math.floor(Math.random() * 1000);
+const daemon = spawn("git", ["daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", `--base-path=${root}`, "--listen=127.0.0.1", `--port=${port}`, root], { stdio: "ignore" });
+const remote = `git://127.0.0.1:${port}/repo`;
+sh(repo, "git", ["config", "receive.denyCurrentBranch", "updateInstead"]);
+for (let i = 0; i < 50; i++) {
+  try {
+    sh(root, "git", ["ls-remote", remote]);
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // By hand, the same commands Sentinel runs.
 const hand = path.join(root, "by-hand");
 const steps = {};
-[steps.clone] = timed(() => sh(root, "git", ["clone", "-q", repo, hand]));
+[steps.clone] = timed(() => sh(root, "git", ["clone", "-q", remote, hand]));
 let checkOutput = "";
 [steps.diagnose, checkOutput] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"], [0, 1]));
 [steps.fix] = timed(() => sh(hand, "cargo", ["fmt", "--all"]));
@@ -70,11 +95,12 @@ const handTotal = Object.values(steps).reduce((a, b) => a + b, 0);
 
 const db = await openDatabase({});
 const runs = new RunStore(db);
-const deps = await localFixDeps({ runs, repo, mirrorsDir: path.join(root, "mirrors"), workRoot: path.join(root, "worktrees") });
+const deps = await localFixDeps({ runs, repo: remote, mirrorsDir: path.join(root, "mirrors"), workRoot: path.join(root, "worktrees") });
 const run = async (sha) => {
   const t = process.hrtime.bigint();
-  const out = await runFix(deps, { forge: "local", repo, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out };
+  const out = await runFix(deps, { forge: "local", repo: remote, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+  const mirror = (await runs.ledger(out.runId)).find((e) => e.kind === "workspace.mirror")?.data;
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out, mirrorMs: mirror?.ms };
 };
 const cold = await run(sha1);
 writeFileSync(path.join(repo, "src/main.rs"), main("fn broken2(){let y=2;println!(\"{}\",y);}\n"));
@@ -116,10 +142,10 @@ await api.close();
 
 const fmt = (n) => `${n.toFixed(0)} ms`;
 const phases = (o) => Object.entries(o.out.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ");
-console.log(`crate: ${files + 1} source files; sandbox: ${deps.sandbox}`);
+console.log(`crate: ${files + 1} source files, ${historyMb} MB of history, served over git://; sandbox: ${deps.sandbox}`);
 console.log(`by hand:        ${fmt(handTotal)}  (${Object.entries(steps).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`);
-console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; phases ms: ${phases(cold)}`);
-console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; phases ms: ${phases(warm)}`);
+console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; mirror clone ${fmt(cold.mirrorMs)}; phases ms: ${phases(cold)}`);
+console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; mirror fetch ${fmt(warm.mirrorMs)}; phases ms: ${phases(warm)}`);
 console.log(`overhead vs by hand: cold ${fmt(cold.ms - handTotal)}, warm ${fmt(warm.ms - handTotal)} (target <= 1000 ms); warm is ${fmt(cold.ms - warm.ms)} faster than cold (clone by hand took ${fmt(steps.clone)})`);
 // The ESLint case: a JavaScript project whose lint fails; ESLint (86 packages) is installed by
 // `npm ci` from the registry, by hand and inside Sentinel's sandbox alike.
@@ -168,4 +194,5 @@ console.log(`ESLint, Sentinel cold: ${fmt(jsMs)}  ${jsOut.status}; phases ms: ${
 // Sentinel has the diagnosis from the CI log, so the by-hand diagnose run is not part of its work.
 const jsComparable = jsHandTotal - jsSteps.diagnose;
 console.log(`ESLint overhead vs by hand without the diagnose run: ${fmt(jsMs - jsComparable)} (target <= 1000 ms)`);
+daemon.kill();
 rmSync(root, { recursive: true, force: true });

@@ -149,6 +149,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       const started = Date.now();
       diagnosis = (await classifyRun(req.failingCommand)).diagnosis;
       phaseMs.DIAGNOSE = Date.now() - started;
+      // Diagnosing happens inside PREFLIGHT; it is reported on its own, not twice.
+      phaseStarted += phaseMs.DIAGNOSE;
       await deps.runs.record(runId, "diagnosis", { category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, summary: diagnosis.summary });
       if (diagnosis.status !== "failed") throw new Stop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
     }
