@@ -178,11 +178,15 @@ const jsDb = await openDatabase({});
 const jsRuns = new RunStore(jsDb);
 const { classifyText, loadBuiltinRules } = await import("../dist/sentinel/index.js");
 const jsDiagnosis = classifyText(eslintOut, await loadBuiltinRules(), { workspaceRoots: [jsHand] });
-const jsStart = process.hrtime.bigint();
-const jsOut = await runFix(await localFixDeps({ runs: jsRuns, repo: js, mirrorsDir: path.join(root, "js-mirrors"), workRoot: path.join(root, "js-worktrees") }), {
-  forge: "local", repo: js, sha: jsSha, baseBranch: "main", diagnosis: jsDiagnosis, failingCommand: ["sh", "-c", "npx --no-install eslint ."],
-});
-const jsMs = Number(process.hrtime.bigint() - jsStart) / 1e6;
+const jsDeps = await localFixDeps({ runs: jsRuns, repo: js, mirrorsDir: path.join(root, "js-mirrors"), workRoot: path.join(root, "js-worktrees"), dependencyCacheDir: path.join(root, "js-cache") });
+const jsRun = async () => {
+  const t = process.hrtime.bigint();
+  const out = await runFix(jsDeps, { forge: "local", repo: js, sha: jsSha, baseBranch: "main", diagnosis: jsDiagnosis, failingCommand: ["sh", "-c", "npx --no-install eslint ."] });
+  return { out, ms: Number(process.hrtime.bigint() - t) / 1e6 };
+};
+// First with an empty dependency cache (npm ci downloads), then with the repository's cache warm.
+const { out: jsOut, ms: jsMs } = await jsRun();
+const { out: jsOutWarm, ms: jsMsWarm } = await jsRun();
 await jsDb.close();
 
 const servicePhases = Object.entries(service.phases).map(([k, v]) => `${k} ${v}`).join(", ");
@@ -193,6 +197,7 @@ console.log(`ESLint, by hand: ${fmt(jsHandTotal)}  (${Object.entries(jsSteps).ma
 console.log(`ESLint, Sentinel cold: ${fmt(jsMs)}  ${jsOut.status}; phases ms: ${Object.entries(jsOut.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 // Sentinel has the diagnosis from the CI log, so the by-hand diagnose run is not part of its work.
 const jsComparable = jsHandTotal - jsSteps.diagnose;
-console.log(`ESLint overhead vs by hand without the diagnose run: ${fmt(jsMs - jsComparable)} (target <= 1000 ms)`);
+console.log(`ESLint, Sentinel warm dependency cache: ${fmt(jsMsWarm)}  ${jsOutWarm.status}; phases ms: ${Object.entries(jsOutWarm.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+console.log(`ESLint overhead vs by hand (its npm cache warm) without the diagnose run: cold cache ${fmt(jsMs - jsComparable)}, warm cache ${fmt(jsMsWarm - jsComparable)} (target <= 1000 ms)`);
 daemon.kill();
 rmSync(root, { recursive: true, force: true });

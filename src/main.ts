@@ -64,7 +64,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
   if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
   const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${env.SENTINEL_QUEUE_PREFIX ?? "sentinel"}:lease:`) : null;
-  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), sandbox, sandboxPolicy, toolchains: detectToolchains(), ...(leases ? { leases } : {}) } as const;
+  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), ...(leases ? { leases } : {}) } as const;
   const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, fixing, ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}), ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
 
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };

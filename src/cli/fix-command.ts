@@ -57,6 +57,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
             repo,
             mirrorsDir: path.join(dataRoot, "mirrors"),
             workRoot: path.join(dataRoot, "worktrees"),
+            dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
             rules: await loadCliRules(opts, io.stderr),
             sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
           }),

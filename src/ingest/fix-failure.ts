@@ -15,6 +15,7 @@ export interface FixEnvironment {
   readonly sandbox: SandboxMode;
   readonly sandboxPolicy: "required" | "preferred";
   readonly toolchains: Toolchains;
+  readonly dependencyCacheDir?: string;
   /** Redis leases when the deployment has Redis; the database's otherwise. */
   readonly leases?: Leases;
 }
@@ -52,6 +53,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<
       readOnlyPaths: deps.fixing.toolchains.readOnlyPaths,
       toolEnv: deps.fixing.toolchains.env,
       ...(deps.fixing.leases ? { leases: deps.fixing.leases } : {}),
+      ...(deps.fixing.dependencyCacheDir ? { dependencyCacheDir: deps.fixing.dependencyCacheDir } : {}),
     },
     {
       forge: failure.forge,

@@ -19,6 +19,7 @@ export interface LocalFixOptions {
   readonly logger?: Logger;
   readonly leaseTtlMs?: number;
   readonly readOnlyPaths?: readonly string[];
+  readonly dependencyCacheDir?: string;
 }
 
 /**
@@ -40,5 +41,6 @@ export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
     readOnlyPaths: [...tools.readOnlyPaths, ...(o.readOnlyPaths ?? [])],
     toolEnv: tools.env,
     ...(o.leaseTtlMs ? { leaseTtlMs: o.leaseTtlMs } : {}),
+    ...(o.dependencyCacheDir ? { dependencyCacheDir: o.dependencyCacheDir } : {}),
   };
 }

@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { selectAgent, type Agent, type AgentContext, type PlannedStep } from "../agents/index.js";
@@ -39,6 +40,12 @@ export interface FixDeps {
   readonly errorBudget?: ErrorBudgetLimits;
   readonly readOnlyPaths?: readonly string[];
   readonly toolEnv?: Readonly<Record<string, string>>;
+  /**
+   * Where each repository keeps a dependency cache its fixers may write (npm, yarn, pip), so an
+   * install downloads a package once, not on every run. Per repository: one repository's fixers
+   * never see another's cache.
+   */
+  readonly dependencyCacheDir?: string;
   readonly leaseTtlMs?: number;
   /** Where leases live: Redis when the deployment has it, else the database. */
   readonly leases?: Leases;
@@ -98,6 +105,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   let heartbeat: NodeJS.Timeout | null = null;
   let agentId: string | undefined;
   let diagnosis = req.diagnosis;
+  let commandEnv: Record<string, string> = { ...(deps.toolEnv ?? {}) };
+  let writable: string[] = [];
 
   const fingerprintForKey = diagnosis?.fingerprint ?? `cmd-${(req.failingCommand ?? []).join(" ")}`;
   const runKey = `${req.forge}:${req.repo}:${fingerprintForKey}`;
@@ -123,6 +132,11 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     }
     const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {});
     await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
+    const cache = deps.dependencyCacheDir ? path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repo}`).digest("hex").slice(0, 20)) : null;
+    if (cache) await mkdir(cache, { recursive: true });
+    const cacheEnv: Record<string, string> = cache ? { npm_config_cache: path.join(cache, "npm"), YARN_CACHE_FOLDER: path.join(cache, "yarn"), PIP_CACHE_DIR: path.join(cache, "pip") } : {};
+    commandEnv = { ...(deps.toolEnv ?? {}), ...cacheEnv };
+    writable = cache ? [cache] : [];
     worktree = await createWorktree(mirror.gitDir, req.sha, deps.workRoot);
     await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
     const wt = worktree;
@@ -135,7 +149,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
         sandbox: deps.sandbox,
         ...(opts.network ? { network: true } : {}),
         ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
-        ...(deps.toolEnv ? { env: deps.toolEnv } : {}),
+        env: commandEnv,
+        writablePaths: writable,
         ...(opts.onLine ? { onLine: opts.onLine } : {}),
       });
     const classifyRun = async (command: readonly string[]) => {
@@ -248,7 +263,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
         sandbox: deps.sandbox,
         network: step.network,
         ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
-        ...(deps.toolEnv ? { env: deps.toolEnv } : {}),
+        env: commandEnv,
+        writablePaths: writable,
       });
       const seen = watch.end({ exitCode: r.exitCode ?? 1 });
       await deps.runs.record(runId, "command", {

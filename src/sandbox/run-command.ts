@@ -18,6 +18,8 @@ export interface RunCommandOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra read-only paths (toolchains outside /usr, e.g. ~/.cargo). */
   readonly readOnlyPaths?: readonly string[];
+  /** Extra writable paths (a repository's own dependency cache), besides the worktree. */
+  readonly writablePaths?: readonly string[];
   readonly sandbox: SandboxMode;
   /** Each complete line of output as it arrives (stdout and stderr interleaved). */
   readonly onLine?: (line: string) => void;
@@ -36,7 +38,7 @@ export interface RunCommandResult {
 /** Variables a fixer may see. Everything else (tokens, DATABASE_URL, REDIS_URL, keys) is dropped. */
 const ALLOWED_ENV = ["LANG", "LC_ALL", "TZ"];
 /** Names that must never reach a fixer even when a recipe asks for them. */
-const DENIED_ENV = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL|AUTH|DATABASE_URL|REDIS_URL|_URL$|^GIT_|^GH_|^GITHUB_|^GITLAB_|^NPM_CONFIG_|^AWS_|^GOOGLE_|^AZURE_/i;
+const DENIED_ENV = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL|AUTH|DATABASE_URL|REDIS_URL|_URL$|^GIT_|^GH_|^GITHUB_|^GITLAB_|^NPM_CONFIG_(?!CACHE$)|^AWS_|^GOOGLE_|^AZURE_/i;
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The environment a fixer runs with: an allowlist, HOME inside the workspace, CI=1. */
@@ -84,6 +86,7 @@ export function bubblewrapArgs(o: RunCommandOptions, env: Record<string, string>
   const nodeDir = path.dirname(process.execPath);
   const extra = [...(nodeDir.startsWith("/usr/") ? [] : [nodeDir]), ...(o.readOnlyPaths ?? [])];
   for (const dir of extra) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  for (const dir of o.writablePaths ?? []) if (existsSync(dir)) args.push("--bind", dir, dir);
   args.push("--bind", o.workdir, o.workdir, "--chdir", o.workdir, "--clearenv");
   for (const [k, v] of Object.entries(env)) args.push("--setenv", k, v);
   args.push("--", ...o.command);

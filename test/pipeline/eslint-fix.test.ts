@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,7 +39,8 @@ describe("the governed pipeline on a real JavaScript project with ESLint violati
     const runs = new RunStore(db);
     try {
       const work = scratch();
-      const out = await runFix(await localFixDeps({ runs, repo: project.dir, mirrorsDir: path.join(work, "mirrors"), workRoot: path.join(work, "worktrees") }), {
+      const cacheDir = path.join(work, "dependency-cache");
+      const out = await runFix(await localFixDeps({ runs, repo: project.dir, mirrorsDir: path.join(work, "mirrors"), workRoot: path.join(work, "worktrees"), dependencyCacheDir: cacheDir }), {
         forge: "local",
         repo: project.dir,
         sha: project.sha,
@@ -52,6 +53,8 @@ describe("the governed pipeline on a real JavaScript project with ESLint violati
       expect(git(project.dir, "show", "--name-only", "--format=", out.branch as string)).toBe("index.js");
       const steps = (await runs.ledger(out.runId)).filter((e) => e.kind === "command").map((e) => [e.data.step, e.data.exitCode]);
       expect(steps).toEqual([["install", 0], ["fix", 0]]);
+      // The repository's dependency cache outlives the run (the next install reads it) and is not part of the fix.
+      expect(readdirSync(cacheDir).length).toBe(1);
     } finally {
       await db.close();
     }
