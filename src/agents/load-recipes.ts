@@ -26,7 +26,15 @@ export function parseRecipe(text: string, file: string): { recipe: Recipe | null
   return { recipe: parsed.data, issues: [] };
 }
 
-export async function loadBuiltinRecipes(dir = BUILTIN_RECIPES_DIR): Promise<LoadedRecipes> {
+let builtinCache: Promise<LoadedRecipes> | undefined;
+
+/** The builtin recipes, read once per process (every fix job and config check asks for them). */
+export function loadBuiltinRecipes(): Promise<LoadedRecipes> {
+  builtinCache ??= loadRecipeDir(BUILTIN_RECIPES_DIR);
+  return builtinCache;
+}
+
+export async function loadRecipeDir(dir: string): Promise<LoadedRecipes> {
   const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
   const recipes: Recipe[] = [];
   const issues: string[] = [];

@@ -78,13 +78,10 @@ async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loade
 
 async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
   const { store } = deps;
-  const withHistory = async (rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> =>
-    Promise.all(rows.map(async (r) => ({ ...r, history: await store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
-
   if (loaded.config.report.checkRun) {
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
     await store.db.withLock(`report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
-      const onCommit = await withHistory(await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
+      const onCommit = await withHistory(deps, await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
       // Annotations are added, not replaced, so a retry after they went out must not add them again.
       const current = await store.getFailure(failure.failureKey);
       const report = renderCommitReport(failure.sha, onCommit, loaded.errors, current?.reportedAt ? "" : failure.failureKey);
@@ -101,6 +98,11 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
   }
 }
 
+/** Each diagnosed failure with where its fingerprint was seen before. */
+function withHistory(deps: WorkerDeps, rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> {
+  return Promise.all(rows.map(async (r) => ({ ...r, history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
+}
+
 /** Rewrites the sticky comment of each pull request the failure belongs to. */
 export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
   const { store } = deps;
@@ -111,12 +113,7 @@ export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient
       // A late diagnosis of an older commit must not take the comment back in time.
       const head = await forge.pullRequestHead(pr.number);
       if (head && head !== failure.sha) return;
-      const all = await Promise.all(
-        (await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number)).map(async (r) => ({
-          ...r,
-          history: await store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint),
-        })),
-      );
+      const all = await withHistory(deps, await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
       const current = all.filter((f) => f.failure.sha === failure.sha);
       const fixes = new Map<string, { number: number; url: string | null }>();
       for (const f of current) {

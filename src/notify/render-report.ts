@@ -102,9 +102,13 @@ function dedupe(xs: Annotation[]): Annotation[] {
 }
 
 export function fence(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
+  const f = "`".repeat(Math.max(2, longestBacktickRun(text)) + 1);
   return `${f}text\n${text}\n${f}`;
+}
+
+/** Fences around text must be longer than any backtick run inside it, or the text closes them. */
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
 }
 
 /** A link target Sentinel will print: http(s) only, with the characters that end a link encoded. */
@@ -121,8 +125,7 @@ export function safeUrl(url: string | null | undefined): string | null {
 
 /** Inline code that text from a log cannot close: the fence is longer than any backtick run in it. */
 export function code(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
+  const f = "`".repeat(longestBacktickRun(text) + 1);
   const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
   return `${f}${pad}${text.replace(/\n/g, " ")}${pad}${f}`;
 }

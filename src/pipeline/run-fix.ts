@@ -140,25 +140,6 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     worktree = await createWorktree(mirror.gitDir, req.sha, deps.workRoot);
     await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
     const wt = worktree;
-    const run = (command: readonly string[], opts: { network?: boolean; timeoutMs?: number; onLine?: (l: string) => void } = {}) =>
-      runCommand({
-        command,
-        workdir: wt.path,
-        timeoutMs: opts.timeoutMs ?? 300_000,
-        maxOutputBytes: deps.maxOutputBytes ?? 4 * 1024 * 1024,
-        sandbox: deps.sandbox,
-        ...(opts.network ? { network: true } : {}),
-        ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
-        env: commandEnv,
-        writablePaths: writable,
-        ...(opts.onLine ? { onLine: opts.onLine } : {}),
-      });
-    const classifyRun = async (command: readonly string[]) => {
-      const classifier = createClassifier(deps.rules, { source: "shell", command: command.join(" "), workspaceRoots: [wt.path] });
-      const result = await run(command, { onLine: (l) => classifier.write(l + "\n") });
-      return { result, diagnosis: classifier.end({ exitCode: result.exitCode ?? 1 }) };
-    };
-
     if (!diagnosis) {
       if (!req.failingCommand?.length) throw new Stop("error", "nothing to fix: no diagnosis and no failing command");
       const started = Date.now();
@@ -250,23 +231,29 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     if (leaseKey) await leases.release(leaseKey, runId).catch(() => {});
   }
 
+  /** Runs a command in the worktree, under the sandbox, with its output read by the sentinels as it streams. */
+  async function classifyRun(command: readonly string[], opts: { network?: boolean; timeoutMs?: number } = {}) {
+    const wt = worktree as Worktree;
+    const classifier = createClassifier(deps.rules, { source: "shell", command: command.join(" "), workspaceRoots: [wt.path] });
+    const result = await runCommand({
+      command,
+      workdir: wt.path,
+      timeoutMs: opts.timeoutMs ?? 300_000,
+      maxOutputBytes: deps.maxOutputBytes ?? 4 * 1024 * 1024,
+      sandbox: deps.sandbox,
+      ...(opts.network ? { network: true } : {}),
+      ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
+      env: commandEnv,
+      writablePaths: writable,
+      onLine: (line) => classifier.write(line + "\n"),
+    });
+    return { result, diagnosis: classifier.end({ exitCode: result.exitCode ?? 1 }) };
+  }
+
   async function executeStep(step: PlannedStep): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       // The fixer's output streams through the sentinels too: what it reports is in the ledger.
-      const watch = createClassifier(deps.rules, { source: "shell", command: step.command.join(" "), workspaceRoots: [(worktree as Worktree).path] });
-      const r = await runCommand({
-        onLine: (line) => watch.write(line + "\n"),
-        command: step.command,
-        workdir: (worktree as Worktree).path,
-        timeoutMs: step.timeoutMs,
-        maxOutputBytes: deps.maxOutputBytes ?? 4 * 1024 * 1024,
-        sandbox: deps.sandbox,
-        network: step.network,
-        ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
-        env: commandEnv,
-        writablePaths: writable,
-      });
-      const seen = watch.end({ exitCode: r.exitCode ?? 1 });
+      const { result: r, diagnosis: seen } = await classifyRun(step.command, { network: step.network, timeoutMs: step.timeoutMs });
       await deps.runs.record(runId, "command", {
         step: step.id,
         command: step.command,

@@ -3,3 +3,4 @@ export { openDatabase } from "./open-database.js";
 export { migrate } from "./migrate.js";
 export { RunStore, type RunPhase, type StoredPullRequest } from "./store.js";
 export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";
+export { KeyedMutex } from "./keyed-mutex.js";

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable } from "./database.js";
+import { KeyedMutex } from "./keyed-mutex.js";
 
 /** Embedded PostgreSQL (PGlite) in a data folder, or in memory when `dataDir` is omitted. */
 export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
@@ -19,21 +20,4 @@ export async function createPgliteDatabase(dataDir?: string): Promise<Database> 
     withLock: (key, fn) => locks.run(key, fn),
     close: () => db.close(),
   };
-}
-
-/** Serialises callers per key within this process. */
-export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.catch(() => {}).then(fn);
-    const tail = result.catch(() => {});
-    this.tails.set(key, tail);
-    try {
-      return await result;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
 }

@@ -168,14 +168,6 @@ export class Store {
     return rows.map(toFailure);
   }
 
-  async failuresForPullRequest(forge: Forge, repo: string, prNumber: number): Promise<StoredFailure[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      `SELECT * FROM failures WHERE forge = $1 AND repo = $2 AND pull_requests @> $3::jsonb ORDER BY created_at`,
-      [forge, repo, JSON.stringify([{ number: prNumber }])],
-    );
-    return rows.map(toFailure);
-  }
-
   async setFailureStatus(failureKey: string, status: StoredFailure["status"], error: string | null = null): Promise<void> {
     await this.db.query("UPDATE failures SET status = $2, error = $3, updated_at = now() WHERE failure_key = $1", [failureKey, status, error]);
   }

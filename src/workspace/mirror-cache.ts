@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { KeyedMutex } from "../store/pglite-database.js";
+import { KeyedMutex } from "../store/index.js";
 import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
 
 export interface Mirror {
@@ -46,11 +46,6 @@ export class MirrorCache {
       }
       return { gitDir, cold: true, durationMs: Date.now() - started };
     });
-  }
-
-  /** Fetches one commit the mirror lacks (a fork PR's head, which no branch of the base holds). */
-  async fetchCommit(gitDir: string, remoteUrl: string, ref: string, auth: { token?: string; tokenUser?: string } = {}): Promise<void> {
-    await sentinelGit(gitDir, gitEnv(auth)).raw(["fetch", "--no-tags", "--", withoutCredentials(remoteUrl), ref]);
   }
 }
 
