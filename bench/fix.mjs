@@ -146,6 +146,8 @@ console.log(`crate: ${files + 1} source files, ${historyMb} MB of history, serve
 console.log(`by hand:        ${fmt(handTotal)}  (${Object.entries(steps).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`);
 console.log(`Sentinel cold:  ${fmt(cold.ms)}  ${cold.out.status}; mirror clone ${fmt(cold.mirrorMs)}; phases ms: ${phases(cold)}`);
 console.log(`Sentinel warm:  ${fmt(warm.ms)}  ${warm.out.status}; mirror fetch ${fmt(warm.mirrorMs)}; phases ms: ${phases(warm)}`);
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+console.log(`ratio to by hand: cold ${ratio(cold.ms, handTotal)}, warm ${ratio(warm.ms, handTotal)}`);
 console.log(`overhead vs by hand: cold ${fmt(cold.ms - handTotal)}, warm ${fmt(warm.ms - handTotal)} (target <= 1000 ms); warm is ${fmt(cold.ms - warm.ms)} faster than cold (clone by hand took ${fmt(steps.clone)})`);
 // The ESLint case: a JavaScript project whose lint fails; ESLint (86 packages) is installed by
 // `npm ci` from the registry, by hand and inside Sentinel's sandbox alike.
@@ -192,12 +194,12 @@ await jsDb.close();
 const servicePhases = Object.entries(service.phases).map(([k, v]) => `${k} ${v}`).join(", ");
 const fixMs = Object.values(service.phases).reduce((a, b) => a + b, 0);
 console.log(`webhook -> PR: HTTP ${service.status} acknowledged in ${fmt(service.ackMs)}; pull request opened ${fmt(service.toPrMs)} after (diagnose, report and queue ${fmt(service.toPrMs - fixMs)}; fix run ${fmt(fixMs)}: ${servicePhases})`);
-console.log(`service overhead vs by hand: ${fmt(service.toPrMs - handTotal)} (target <= 1000 ms)`);
+console.log(`service overhead vs by hand: ${fmt(service.toPrMs - handTotal)} (target <= 1000 ms); ratio ${ratio(service.toPrMs, handTotal)}`);
 console.log(`ESLint, by hand: ${fmt(jsHandTotal)}  (${Object.entries(jsSteps).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`);
 console.log(`ESLint, Sentinel cold: ${fmt(jsMs)}  ${jsOut.status}; phases ms: ${Object.entries(jsOut.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 // Sentinel has the diagnosis from the CI log, so the by-hand diagnose run is not part of its work.
 const jsComparable = jsHandTotal - jsSteps.diagnose;
 console.log(`ESLint, Sentinel warm dependency cache: ${fmt(jsMsWarm)}  ${jsOutWarm.status}; phases ms: ${Object.entries(jsOutWarm.phaseMs).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-console.log(`ESLint overhead vs by hand (its npm cache warm) without the diagnose run: cold cache ${fmt(jsMs - jsComparable)}, warm cache ${fmt(jsMsWarm - jsComparable)} (target <= 1000 ms)`);
+console.log(`ESLint overhead vs by hand (its npm cache warm) without the diagnose run: cold cache ${fmt(jsMs - jsComparable)}, warm cache ${fmt(jsMsWarm - jsComparable)} (target <= 1000 ms); ratios ${ratio(jsMs, jsComparable)}, ${ratio(jsMsWarm, jsComparable)}`);
 daemon.kill();
 rmSync(root, { recursive: true, force: true });
