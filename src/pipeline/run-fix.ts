@@ -7,7 +7,7 @@ import { selectAgent, type Agent, type AgentContext, type PlannedStep } from "..
 import { runCommand, type SandboxMode } from "../sandbox/index.js";
 import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/index.js";
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
-import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
+import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
 import type { FixForge } from "./fix-forge.js";
 import { databaseLeases, type Leases } from "./leases.js";
 import { blastRadiusViolation, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
@@ -22,7 +22,38 @@ export interface FixRequest {
   readonly failingCommand?: readonly string[] | null;
   readonly failureKey?: string | null;
   readonly fromFork?: boolean;
+  /** The pull request the failure is on (for the ledger, approvals and push mode). */
+  readonly prNumber?: number | null;
+  /** The pull request's head branch, when it lives in this repository: where push mode commits. */
+  readonly pushBranch?: string | null;
+  /** Asked for by a maintainer (`/sentinel fix`), not by a webhook. */
+  readonly manual?: boolean;
+  /** Continue this run, which waited for approval and was approved, instead of starting one. */
+  readonly resumeRunId?: string | null;
+  /** A maintainer approved running fixers on this fork's code (policy.forks: approve). */
+  readonly forkApproved?: boolean;
 }
+
+/** What the policy says at a gate: before anything runs (PREFLIGHT) and before anything is written (PACKAGE). */
+export interface GateInput {
+  readonly stage: "preflight" | "package";
+  readonly runId: string;
+  readonly agentId: string;
+  readonly confidence: number;
+  readonly diagnosis: Diagnosis;
+  /** Files the diagnosis blames (PREFLIGHT) or the diff changes (PACKAGE). */
+  readonly paths: readonly string[];
+  /** Whether push mode could commit onto the pull request's own branch. */
+  readonly canPush: boolean;
+  readonly approved: boolean;
+}
+
+export type GateResult =
+  | { readonly verdict: "allow"; readonly action: "shadow" | "propose" | "push"; readonly notes?: readonly string[]; readonly blastRadius?: BlastRadius }
+  | { readonly verdict: "wait"; readonly rule: string; readonly message: string }
+  | { readonly verdict: "deny"; readonly rule: string; readonly message: string };
+
+export type FixGate = (input: GateInput) => Promise<GateResult>;
 
 export interface FixDeps {
   readonly runs: RunStore;
@@ -51,9 +82,25 @@ export interface FixDeps {
   readonly leases?: Leases;
   readonly minConfidence?: number;
   readonly maxOutputBytes?: number;
+  /** The repository's policy; without one every gate allows a proposal (the local CLI). */
+  readonly gate?: FixGate;
 }
 
-export type FixStatus = "proposed" | "nothing-to-fix" | "no-agent" | "verify-failed" | "blast-radius" | "diagnose-only" | "escalated" | "locked" | "no-sandbox" | "error";
+export type FixStatus =
+  | "proposed"
+  | "pushed"
+  | "shadow"
+  | "waiting-approval"
+  | "policy"
+  | "nothing-to-fix"
+  | "no-agent"
+  | "verify-failed"
+  | "blast-radius"
+  | "diagnose-only"
+  | "escalated"
+  | "locked"
+  | "no-sandbox"
+  | "error";
 
 export interface FixOutcome {
   readonly runId: string;
@@ -63,6 +110,11 @@ export interface FixOutcome {
   readonly branch?: string;
   readonly commit?: string;
   readonly pullRequest?: { number: number; url: string | null; created: boolean };
+  /** What the policy let the run do, and which rule stopped or parked it. */
+  readonly action?: "shadow" | "propose" | "push";
+  readonly rule?: string;
+  /** The verified change, for shadow runs that write nothing (and for the ledger). */
+  readonly diff?: { files: readonly string[]; linesAdded: number; linesDeleted: number };
   /** Milliseconds per phase, for the benchmark and the ledger. */
   readonly phaseMs: Partial<Record<RunPhase | "DIAGNOSE", number>>;
 }
@@ -73,6 +125,7 @@ class Stop extends Error {
   constructor(
     readonly status: FixStatus,
     readonly reason: string,
+    readonly rule?: string,
   ) {
     super(reason);
   }
@@ -85,13 +138,17 @@ class Stop extends Error {
  * pushed nothing, because the push is the last, atomic step) and the next attempt starts clean.
  */
 export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome> {
-  const runId = `run_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const resuming = Boolean(req.resumeRunId);
+  const runId = req.resumeRunId ?? `run_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  if (resuming && !(await deps.runs.resumeRun(runId))) {
+    // Decided, expired, or resumed by a job that ran before this one: nothing to do twice.
+    return { runId, status: "nothing-to-fix", reason: "the run is not approved and waiting to resume", phaseMs: {} };
+  }
   const phaseMs: FixOutcome["phaseMs"] = {};
   const ttl = deps.leaseTtlMs ?? 60_000;
   const log = deps.logger.child({ run: runId, repo: req.repo });
   const budget = new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET);
   const leases = deps.leases ?? databaseLeases(deps.runs);
-  const blast = deps.blastRadius ?? DEFAULT_BLAST_RADIUS;
   let phaseStarted = Date.now();
   let currentPhase: RunPhase | "DIAGNOSE" = "BOOTSTRAP";
   const enter = async (phase: RunPhase, data: Record<string, unknown> = {}) => {
@@ -107,11 +164,16 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   let diagnosis = req.diagnosis;
   let commandEnv: Record<string, string> = { ...(deps.toolEnv ?? {}) };
   let writable: string[] = [];
+  let action = "propose" as "shadow" | "propose" | "push";
+  let diffSeen: FixOutcome["diff"] | undefined;
+  let blast = deps.blastRadius ?? DEFAULT_BLAST_RADIUS;
 
   const fingerprintForKey = diagnosis?.fingerprint ?? `cmd-${(req.failingCommand ?? []).join(" ")}`;
   const runKey = `${req.forge}:${req.repo}:${fingerprintForKey}`;
-  await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintForKey, failureKey: req.failureKey ?? null });
-  await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null });
+  if (!resuming) {
+    await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintForKey, failureKey: req.failureKey ?? null, sha: req.sha, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
+    await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
+  }
   try {
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
     for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await cleanUpAfter(dead);
@@ -124,7 +186,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     heartbeat.unref();
 
     await enter("PREFLIGHT");
-    if (req.fromFork) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes");
+    if (req.fromFork && !req.forkApproved) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
     if (deps.sandbox === "none") {
       if (deps.sandboxPolicy === "required") throw new Stop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
       log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
@@ -151,14 +213,21 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       if (diagnosis.status !== "failed") throw new Stop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
     }
     const d = diagnosis;
-
-    await enter("PLAN");
     const failingCommand = req.failingCommand ?? commandFromStep(d);
     const ctx: AgentContext = { diagnosis: d, fileExists: (p) => existsSync(path.join(wt.path, p)), failingCommand };
     const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
     const chosen = selectAgent(deps.agents.filter((a) => !revoked.has(a.id)), ctx, deps.minConfidence ?? 0.3);
-    if (!chosen) throw new Stop("no-agent", `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}`);
+    if (!chosen) {
+      const revokedHint = revoked.size > 0 ? ` (revoked here: ${[...revoked].join(", ")})` : "";
+      throw new Stop("no-agent", `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}`);
+    }
     agentId = chosen.agent.id;
+    // The policy decides before any fixer runs: mode and tier, forks, confidence, loops, cooldowns,
+    // freezes, rate limits, approval.
+    const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
+    await gate("preflight", chosen.agent.id, chosen.confidence, d, blamed);
+
+    await enter("PLAN");
     const steps = chosen.agent.plan(ctx);
     const verifyCommand = chosen.agent.verifyCommand(ctx) ?? failingCommand;
     if (!verifyCommand?.length) throw new Stop("no-agent", "nothing to verify with: the failing command is unknown and the agent names none");
@@ -190,13 +259,39 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     const diff = await diffStat(wt);
     await deps.runs.record(runId, "diff", { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted });
     if (diff.files.length === 0) throw new Stop("nothing-to-fix", `${agentId} changed nothing, yet the command passes: the failure did not reproduce here`);
+    diffSeen = { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted };
     const over = blastRadiusViolation(diff, blast);
-    if (over) throw new Stop("blast-radius", `the fix ${over}`);
+    if (over) throw new Stop("blast-radius", `the fix ${over}`, "policy.blastRadius");
+    if (action === "shadow") {
+      await deps.runs.record(runId, "shadow", { wouldChange: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted });
+      throw new Stop("shadow", `shadow mode: ${chosen.agent.name} would change ${diff.files.length} file${diff.files.length === 1 ? "" : "s"} (+${diff.linesAdded} −${diff.linesDeleted}), verified by \`${verifyCommand.join(" ")}\`; nothing was written`);
+    }
+    // Time has passed since PREFLIGHT (a freeze may have begun), and the diff names the paths.
+    await gate("package", chosen.agent.id, chosen.confidence, d, diff.files);
 
     await enter("PACKAGE");
-    const branch = `sentinel/fix-${d.fingerprint.replace(/^sfp1-/, "")}`;
     const message = commitMessage(d, chosen.agent.name, verifyCommand, runId);
-    const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...(deps.forge.pushAuth ? { auth: deps.forge.pushAuth } : {}) });
+    const auth = deps.forge.pushAuth ? { auth: deps.forge.pushAuth } : {};
+    if (action === "push" && req.pushBranch) {
+      // Onto the pull request's own branch, as a fast-forward of the failing commit: if anyone
+      // pushed since, the push is refused and nothing of theirs is overwritten.
+      const head = await remoteBranchHead(wt, deps.forge.remoteUrl, req.pushBranch, deps.forge.pushAuth ?? {});
+      if (head !== req.sha) throw new Stop("policy", `the pull request branch moved on (${head ? head.slice(0, 7) : "deleted"}) since the failing commit ${req.sha.slice(0, 7)}; Sentinel does not push over it`, "policy.loop");
+      const { commit } = await commitAndPush(wt, { branch: req.pushBranch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, onto: true, ...auth });
+      await deps.runs.record(runId, "pushed", { branch: req.pushBranch, commit, onto: true });
+      await enter("REPORT");
+      if (req.prNumber) {
+        await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: req.pushBranch, number: req.prNumber, url: null, baseBranch: req.baseBranch, title: "", body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "push", agentId, commitSha: commit });
+      }
+      return await finish({ runId, status: "pushed", reason: `pushed ${commit.slice(0, 7)} onto ${req.pushBranch}`, agentId, branch: req.pushBranch, commit, action, diff: diffSeen, phaseMs });
+    }
+    const branch = `sentinel/fix-${d.fingerprint.replace(/^sfp1-/, "")}`;
+    // A human who pushed to Sentinel's fix branch owns it now: a force-push would erase their work.
+    const existing = await remoteBranchHead(wt, deps.forge.remoteUrl, branch, deps.forge.pushAuth ?? {});
+    if (existing && !(await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(existing)) {
+      throw new Stop("policy", `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`, "policy.loop");
+    }
+    const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...auth });
     await deps.runs.record(runId, "pushed", { branch, commit });
 
     await enter("REPORT");
@@ -212,13 +307,15 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await deps.runs.record(runId, "pull-request", { ...pr, branch });
     // Recorded for every forge, so the sticky comment can link it and a repeat finds it.
     if (deps.forge.forge !== "local") {
-      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`, body: "", state: "open", runId, fingerprint: d.fingerprint });
+      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`, body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "fix", agentId, commitSha: commit });
     }
-    return await finish({ runId, status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, agentId, branch, commit, pullRequest: pr, phaseMs });
+    return await finish({ runId, status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, agentId, branch, commit, pullRequest: pr, action, diff: diffSeen, phaseMs });
   } catch (error) {
     if (error instanceof Stop) {
       if (error.status === "escalated" && agentId) await escalate(error.reason);
-      return await finish({ runId, status: error.status, reason: error.reason, ...(agentId ? { agentId } : {}), phaseMs });
+      const base = { runId, status: error.status, reason: error.reason, ...(agentId ? { agentId } : {}), ...(error.rule ? { rule: error.rule } : {}), ...(diffSeen ? { diff: diffSeen } : {}), action, phaseMs };
+      if (error.status === "waiting-approval") return await park(base);
+      return await finish(base);
     }
     const reason = error instanceof Error ? error.message : String(error);
     log.error({ err: reason }, "fix run failed");
@@ -284,6 +381,34 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     }
   }
 
+  /** Asks the policy; a denial stops the run, a needed approval parks it in PREFLIGHT. */
+  async function gate(stage: GateInput["stage"], agent: string, confidence: number, d: Diagnosis, paths: readonly string[]): Promise<void> {
+    if (!deps.gate) return;
+    const canPush = Boolean(req.pushBranch) && !req.fromFork;
+    const result = await deps.gate({ stage, runId, agentId: agent, confidence, diagnosis: d, paths, canPush, approved: resuming });
+    await deps.runs.record(runId, "policy.decision", { stage, ...result });
+    if (result.verdict === "deny") throw new Stop("policy", result.message, result.rule);
+    if (result.verdict === "wait") throw new Stop("waiting-approval", result.message, result.rule);
+    if (stage === "preflight") {
+      action = result.action;
+      if (result.blastRadius) blast = result.blastRadius;
+      await deps.runs.setRunFields(runId, { action });
+    } else if (result.action !== action && !(action === "push" && result.action === "propose")) {
+      // The package gate may only narrow what the run does (push → propose), never widen it.
+      throw new Stop("policy", `the policy changed during the run (now ${result.action}); nothing was written`, "mode");
+    } else {
+      action = result.action;
+    }
+  }
+
+  /** A run that needs a human: persisted as waiting in PREFLIGHT; an approval starts it again. */
+  async function park(outcome: FixOutcome): Promise<FixOutcome> {
+    phaseMs[currentPhase] = (phaseMs[currentPhase] ?? 0) + (Date.now() - phaseStarted);
+    await deps.runs.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1", [runId, JSON.stringify({ ...outcome, phaseMs })]);
+    await deps.runs.record(runId, "run.waiting", { rule: outcome.rule ?? null, reason: outcome.reason });
+    return { ...outcome, phaseMs };
+  }
+
   function checkBudget(): void {
     const over = budget.exceeded();
     if (over) throw new Stop("escalated", `error budget exceeded: ${over}`);
@@ -304,7 +429,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
   async function finish(outcome: FixOutcome): Promise<FixOutcome> {
     phaseMs[currentPhase] = (phaseMs[currentPhase] ?? 0) + (Date.now() - phaseStarted);
-    const status = outcome.status === "proposed" ? "succeeded" : outcome.status === "error" ? "failed" : outcome.status;
+    const status = outcome.status === "proposed" || outcome.status === "pushed" ? "succeeded" : outcome.status === "error" ? "failed" : outcome.status;
     await deps.runs.finishRun(runId, status, { ...outcome, phaseMs });
     await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
     return { ...outcome, phaseMs };

@@ -4,3 +4,4 @@ export { migrate } from "./migrate.js";
 export { RunStore, type RunPhase, type StoredPullRequest } from "./store.js";
 export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";
 export { KeyedMutex } from "./keyed-mutex.js";
+export { GovernanceStore, type AgentTier, type Approval, type ApprovalStatus, type FixDecisionRecord } from "./governance-store.js";

@@ -175,4 +175,115 @@ CREATE TABLE agent_revocations (
 );
 `,
   },
+  {
+    id: 3,
+    name: "policy-and-trust",
+    sql: `
+ALTER TABLE runs ADD COLUMN sha text;
+ALTER TABLE runs ADD COLUMN pr_number integer;
+ALTER TABLE runs ADD COLUMN action text;
+ALTER TABLE runs ADD COLUMN manual boolean NOT NULL DEFAULT false;
+CREATE INDEX runs_repo_started ON runs (forge, repo, started_at);
+CREATE INDEX runs_fingerprint ON runs (forge, repo, fingerprint, started_at);
+CREATE INDEX runs_commit ON runs (forge, repo, sha);
+
+CREATE TABLE agent_tiers (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  agent_id        text NOT NULL,
+  tier            integer NOT NULL,
+  clean_streak    integer NOT NULL DEFAULT 0,
+  revoked         boolean NOT NULL DEFAULT false,
+  reason          text,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, agent_id)
+);
+INSERT INTO agent_tiers (forge, repo, agent_id, tier, revoked, reason, updated_at)
+  SELECT forge, repo, agent_id, 0, true, reason, revoked_at FROM agent_revocations;
+
+CREATE TABLE approvals (
+  run_id          text PRIMARY KEY,
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  pr_number       integer,
+  failure_key     text,
+  fingerprint     text NOT NULL,
+  rule            text NOT NULL,
+  message         text NOT NULL,
+  status          text NOT NULL DEFAULT 'waiting',
+  requested_at    timestamptz NOT NULL DEFAULT now(),
+  expires_at      timestamptz NOT NULL,
+  decided_by      text,
+  decided_via     text,
+  decided_at      timestamptz
+);
+CREATE INDEX approvals_waiting ON approvals (expires_at) WHERE status = 'waiting';
+CREATE INDEX approvals_pr ON approvals (forge, repo, pr_number);
+
+CREATE TABLE pauses (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  pr_number       integer NOT NULL,
+  paused_by       text NOT NULL,
+  paused_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, pr_number)
+);
+
+CREATE TABLE ignored_fingerprints (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  fingerprint     text NOT NULL,
+  ignored_by      text NOT NULL,
+  ignored_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, fingerprint)
+);
+
+CREATE TABLE processed_comments (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  comment_id      text NOT NULL,
+  processed_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, comment_id)
+);
+
+CREATE TABLE reruns (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  sha             text NOT NULL,
+  job_id          text NOT NULL,
+  failure_key     text,
+  requested_by    text NOT NULL,
+  at              timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, job_id, at)
+);
+CREATE INDEX reruns_commit ON reruns (forge, repo, sha);
+
+CREATE TABLE tracking_issues (
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  fingerprint     text NOT NULL,
+  number          integer NOT NULL,
+  url             text,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (forge, repo, fingerprint)
+);
+
+CREATE TABLE fix_decisions (
+  failure_key     text PRIMARY KEY,
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  fingerprint     text NOT NULL,
+  verdict         text NOT NULL,
+  rule            text,
+  message         text NOT NULL,
+  run_id          text,
+  at              timestamptz NOT NULL DEFAULT now()
+);
+
+ALTER TABLE pull_requests ADD COLUMN kind text NOT NULL DEFAULT 'fix';
+ALTER TABLE pull_requests ADD COLUMN agent_id text;
+ALTER TABLE pull_requests ADD COLUMN commit_sha text;
+CREATE INDEX ledger_kind ON ledger (kind, seq);
+`,
+  },
 ];

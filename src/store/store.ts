@@ -318,17 +318,57 @@ export interface StoredPullRequest {
   readonly state: string;
   readonly runId: string | null;
   readonly fingerprint: string | null;
+  /** `fix`: a pull request Sentinel opened; `push`: a human's pull request Sentinel pushed a fix onto. */
+  readonly kind?: "fix" | "push";
+  readonly agentId?: string | null;
+  readonly commitSha?: string | null;
 }
 
 /** What the governed fix pipeline persists: runs and their phases, the ledger, leases, PRs, revocations. */
 export class RunStore {
   constructor(readonly db: Database) {}
 
-  async startRun(r: { runId: string; runKey: string; forge: Forge; repo: string; fingerprint: string; failureKey?: string | null }): Promise<void> {
+  async startRun(r: { runId: string; runKey: string; forge: Forge; repo: string; fingerprint: string; failureKey?: string | null; sha?: string | null; prNumber?: number | null; manual?: boolean }): Promise<void> {
     await this.db.query(
-      "INSERT INTO runs (run_id, run_key, forge, repo, fingerprint, failure_key, phase) VALUES ($1, $2, $3, $4, $5, $6, 'BOOTSTRAP')",
-      [r.runId, r.runKey, r.forge, r.repo, r.fingerprint, r.failureKey ?? null],
+      "INSERT INTO runs (run_id, run_key, forge, repo, fingerprint, failure_key, phase, sha, pr_number, manual) VALUES ($1, $2, $3, $4, $5, $6, 'BOOTSTRAP', $7, $8, $9)",
+      [r.runId, r.runKey, r.forge, r.repo, r.fingerprint, r.failureKey ?? null, r.sha ?? null, r.prNumber ?? null, r.manual ?? false],
     );
+  }
+
+  /**
+   * Takes a run that waited for approval back into work: only a run in `approved` state, once,
+   * so a redelivered resume job does nothing twice.
+   */
+  async resumeRun(runId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query("UPDATE runs SET status = 'running', heartbeat_at = now(), finished_at = NULL WHERE run_id = $1 AND status = 'approved'", [runId]);
+    if (rowCount === 1) await this.record(runId, "run.resumed", {});
+    return rowCount === 1;
+  }
+
+  /** Sets a finished or parked run's status (approval decided, expired). */
+  async setRunStatus(runId: string, status: string, from: readonly string[]): Promise<boolean> {
+    const { rowCount } = await this.db.query("UPDATE runs SET status = $2 WHERE run_id = $1 AND status = ANY($3::text[])", [runId, status, [...from]]);
+    return rowCount === 1;
+  }
+
+  /** Marks a fix pull request merged or closed (from the forge's pull_request event). */
+  async setPullRequestState(forge: Forge, repo: string, number: number, state: "open" | "closed" | "merged"): Promise<StoredPullRequest | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>("UPDATE pull_requests SET state = $4, updated_at = now() WHERE forge = $1 AND repo = $2 AND number = $3 RETURNING *", [forge, repo, number, state]);
+    return rows[0] ? toPullRequest(rows[0]) : null;
+  }
+
+  async findPullRequestByNumber(forge: Forge, repo: string, number: number): Promise<StoredPullRequest | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND number = $3 ORDER BY updated_at DESC LIMIT 1", [forge, repo, number]);
+    return rows[0] ? toPullRequest(rows[0]) : null;
+  }
+
+  /** Commits Sentinel itself pushed to a branch: anything else on it is a human's. */
+  async pushedCommits(forge: Forge, repo: string, branch: string): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ commit: string }>(
+      "SELECT l.data->>'commit' AS commit FROM ledger l JOIN runs r ON r.run_id = l.run_id WHERE l.kind = 'pushed' AND r.forge = $1 AND r.repo = $2 AND l.data->>'branch' = $3",
+      [forge, repo, branch],
+    );
+    return new Set(rows.map((r) => r.commit).filter(Boolean));
   }
 
   /** Persists a phase transition (and beats the heart); the ledger gets the same step. */
@@ -343,7 +383,8 @@ export class RunStore {
     await this.db.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, kind, jsonForPostgres(data)]);
   }
 
-  async setRunFields(runId: string, fields: { agentId?: string; packet?: unknown; handoff?: unknown }): Promise<void> {
+  async setRunFields(runId: string, fields: { agentId?: string; packet?: unknown; handoff?: unknown; action?: string }): Promise<void> {
+    if (fields.action !== undefined) await this.db.query("UPDATE runs SET action = $2 WHERE run_id = $1", [runId, fields.action]);
     if (fields.agentId !== undefined) await this.db.query("UPDATE runs SET agent_id = $2 WHERE run_id = $1", [runId, fields.agentId]);
     if (fields.packet !== undefined) await this.db.query("UPDATE runs SET packet = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.packet)]);
     if (fields.handoff !== undefined) await this.db.query("UPDATE runs SET handoff = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.handoff)]);
@@ -418,11 +459,12 @@ export class RunStore {
   /** One row per head branch: a second fix of the same fingerprint updates the first's record. */
   async upsertPullRequest(pr: StoredPullRequest): Promise<void> {
     await this.db.query(
-      `INSERT INTO pull_requests (forge, repo, head_branch, number, url, base_branch, title, body, state, run_id, fingerprint)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO pull_requests (forge, repo, head_branch, number, url, base_branch, title, body, state, run_id, fingerprint, kind, agent_id, commit_sha)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (forge, repo, head_branch) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title, body = EXCLUDED.body, state = EXCLUDED.state,
-         run_id = EXCLUDED.run_id, url = EXCLUDED.url, updated_at = now()`,
-      [pr.forge, pr.repo, pr.headBranch, pr.number, pr.url, pr.baseBranch, pr.title, pr.body, pr.state, pr.runId, pr.fingerprint],
+         run_id = EXCLUDED.run_id, url = EXCLUDED.url, kind = EXCLUDED.kind, agent_id = COALESCE(EXCLUDED.agent_id, pull_requests.agent_id),
+         commit_sha = COALESCE(EXCLUDED.commit_sha, pull_requests.commit_sha), updated_at = now()`,
+      [pr.forge, pr.repo, pr.headBranch, pr.number, pr.url, pr.baseBranch, pr.title, pr.body, pr.state, pr.runId, pr.fingerprint, pr.kind ?? "fix", pr.agentId ?? null, pr.commitSha ?? null],
     );
   }
 
@@ -431,16 +473,26 @@ export class RunStore {
     return Number(rows[0]?.n ?? 0) + 1;
   }
 
+  /** Revokes an agent in a repository (its tier row says so; a maintainer's resume restores it). */
   async revokeAgent(forge: Forge, repo: string, agentId: string, reason: string, runId: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO agent_revocations (forge, repo, agent_id, reason, run_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (forge, repo, agent_id) DO UPDATE SET reason = EXCLUDED.reason, run_id = EXCLUDED.run_id, revoked_at = now()`,
-      [forge, repo, agentId, reason, runId],
-    );
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ tier: number; revoked: boolean }>("SELECT tier, revoked FROM agent_tiers WHERE forge = $1 AND repo = $2 AND agent_id = $3 FOR UPDATE", [forge, repo, agentId]);
+      await tx.query(
+        `INSERT INTO agent_tiers (forge, repo, agent_id, tier, clean_streak, revoked, reason) VALUES ($1, $2, $3, 0, 0, true, $4)
+         ON CONFLICT (forge, repo, agent_id) DO UPDATE SET revoked = true, clean_streak = 0, reason = EXCLUDED.reason, updated_at = now()`,
+        [forge, repo, agentId, reason],
+      );
+      if (!rows[0]?.revoked) {
+        await tx.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, 'tier.changed', $2::jsonb)", [
+          runId,
+          jsonForPostgres({ forge, repo, agent: agentId, from: rows[0] ? Number(rows[0].tier) : null, to: "revoked", reason, runId, cause: "error budget exceeded" }),
+        ]);
+      }
+    });
   }
 
   async revokedAgents(forge: Forge, repo: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ agent_id: string }>("SELECT agent_id FROM agent_revocations WHERE forge = $1 AND repo = $2", [forge, repo]);
+    const { rows } = await this.db.query<{ agent_id: string }>("SELECT agent_id FROM agent_tiers WHERE forge = $1 AND repo = $2 AND revoked ORDER BY agent_id", [forge, repo]);
     return rows.map((r) => r.agent_id);
   }
 }
@@ -458,6 +510,9 @@ function toPullRequest(r: Record<string, unknown>): StoredPullRequest {
     state: String(r.state),
     runId: (r.run_id as string | null) ?? null,
     fingerprint: (r.fingerprint as string | null) ?? null,
+    kind: r.kind === "push" ? "push" : "fix",
+    agentId: (r.agent_id as string | null) ?? null,
+    commitSha: (r.commit_sha as string | null) ?? null,
   };
 }
 

@@ -49,9 +49,15 @@ export async function diffStat(wt: Worktree): Promise<DiffStat> {
   return { files, linesAdded: added, linesDeleted: deleted };
 }
 
-export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions): Promise<{ commit: string }> {
-  if (!BRANCH.test(o.branch) || o.branch.includes("..") || o.branch.endsWith(".lock") || o.branch.endsWith("/")) {
-    throw new Error(`refusing to push to ${JSON.stringify(o.branch)}: Sentinel pushes only sentinel/… branches`);
+/**
+ * Commits the fixer's changes and pushes them. Sentinel's own `sentinel/…` branches are
+ * force-pushed (each run rebuilds the fix from the failing commit); with `onto`, the commit goes
+ * onto someone's pull request branch as a fast-forward only, so a push a human made meanwhile
+ * makes ours fail instead of being overwritten.
+ */
+export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { onto?: boolean }): Promise<{ commit: string }> {
+  if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
+    throw new Error(`refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`);
   }
   const env = gitEnv({ ...(o.auth ?? {}), author: o.author });
   const g = git(wt, env);
@@ -59,6 +65,36 @@ export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions): Prom
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
-  await g.raw(["push", "--force", "--no-verify", "--", withoutCredentials(o.remoteUrl), `${commit}:refs/heads/${o.branch}`]);
+  await g.raw(["push", ...(o.onto ? [] : ["--force"]), "--no-verify", "--", withoutCredentials(o.remoteUrl), `${commit}:refs/heads/${o.branch}`]);
   return { commit };
+}
+
+/** The commit a branch of the remote points at now, or null when it does not exist. */
+export async function remoteBranchHead(wt: Worktree, remoteUrl: string, branch: string, auth: { token?: string; tokenUser?: string } = {}): Promise<string | null> {
+  if (!isSafeBranchName(branch)) throw new Error(`not a plain branch name: ${JSON.stringify(branch)}`);
+  const out = await git(wt, gitEnv(auth)).raw(["ls-remote", "--heads", "--", withoutCredentials(remoteUrl), `refs/heads/${branch}`]);
+  const line = out.split("\n").find((l) => l.endsWith(`\trefs/heads/${branch}`));
+  return line ? (line.split("\t")[0] ?? null) : null;
+}
+
+export function isSentinelBranch(branch: string): boolean {
+  return BRANCH.test(branch) && isSafeBranchName(branch);
+}
+
+/**
+ * A branch name from a webhook (a pull request's head) is text from elsewhere: only plain names
+ * pass, never one that git could read as an option or a revision expression.
+ */
+export function isSafeBranchName(branch: string): boolean {
+  return (
+    /^[A-Za-z0-9._\/-]{1,250}$/.test(branch) &&
+    !branch.startsWith("-") &&
+    !branch.startsWith("/") &&
+    !branch.endsWith("/") &&
+    !branch.endsWith(".lock") &&
+    !branch.endsWith(".") &&
+    !branch.includes("..") &&
+    !branch.includes("//") &&
+    !branch.split("/").some((part) => part.startsWith("."))
+  );
 }
