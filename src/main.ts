@@ -7,7 +7,8 @@ import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
 import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge } from "./forge/index.js";
-import type { Forges } from "./ingest/index.js";
+import { decideFromChat, type Forges, type WorkerDeps } from "./ingest/index.js";
+import { slackFromEnv } from "./slack/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
 import { createGitlabWebhook } from "./server/gitlab-webhook.js";
@@ -32,7 +33,7 @@ export type Role = "all" | "server" | "worker";
  */
 export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: { fetch?: typeof fetch; logStream?: NodeJS.WritableStream } = {}): Promise<Running> {
   const logger = pino(
-    { level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "token", "*.token"], censor: "[redacted]" } },
+    { level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "req.headers['x-slack-signature']", "token", "*.token"], censor: "[redacted]" } },
     ...(overrides.logStream ? [overrides.logStream] : []),
   );
   const role = parseRole(env.SENTINEL_ROLE);
@@ -65,9 +66,23 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
   const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${env.SENTINEL_QUEUE_PREFIX ?? "sentinel"}:lease:`) : null;
   const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), ...(leases ? { leases } : {}) } as const;
-  const worker = role === "server" ? null : startWorker({ store, queue, forges, logger, fixing, ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}), ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}) }, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+  // Slack's buttons decide approvals through the same dependencies the worker uses (bound late:
+  // the worker's notifier is Slack itself).
+  let workerDeps: WorkerDeps | null = null;
+  const slack = slackFromEnv(env, logger, (d) => (workerDeps ? decideFromChat(workerDeps, d) : Promise.resolve({ ok: false, message: "Sentinel is starting; try again" })));
+  workerDeps = {
+    store,
+    queue,
+    forges,
+    logger,
+    fixing,
+    ...(slack ? { chat: slack } : {}),
+    ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}),
+    ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
+  };
+  const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
 
-  const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
+  const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
   const server = createHttpServer({
     logger,
     version: VERSION,
@@ -78,6 +93,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ],
     ...(github ? { github, githubWebhookSecret: env.WEBHOOK_SECRET as string } : {}),
     ...(gitlab ? { gitlab } : {}),
+    ...(slack ? { slack: slack.middleware as Middleware } : {}),
   });
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? "127.0.0.1";
@@ -92,6 +108,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     probot,
     async close() {
       worker?.stop();
+      await slack?.close();
       leases?.close();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       await queue.close();
@@ -116,10 +133,10 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
   const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl, Number(env.APP_ID)) : null;
   const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
   return {
-    async client(target) {
+    async client(target, purpose) {
       if (target.forge === "github") {
         if (!github) throw new Error("a GitHub failure arrived but the GitHub App is not configured");
-        return github.client(target.repo, target.installationId);
+        return github.client(target.repo, target.installationId, purpose);
       }
       if (!env.GITLAB_TOKEN) {
         logger.error("GITLAB_TOKEN is not set: Sentinel cannot read GitLab job traces");

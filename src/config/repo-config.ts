@@ -1,16 +1,24 @@
 import { z } from "zod";
+import { modeSchema, notifySchema, policySchema, type Mode } from "../policy/index.js";
 
 /** Logs are read up to this many bytes unless the repository says otherwise. */
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 const MAX_LOG_BYTES = 1024 * 1024 * 1024;
+const FIX_CATEGORIES = ["lint", "format", "typecheck", "test", "build", "dependency", "timeout", "oom", "infra", "security", "unknown"] as const;
 
 /**
  * `.github/sentinel.yml` / `.gitlab/sentinel.yml`: what Sentinel applies to a repository. Read
  * from the default branch only, so a pull request cannot change what Sentinel does to it.
- * (Policy, modes and approvals extend this file in a later version.)
  */
 export const repoConfigSchema = z
   .strictObject({
+    mode: modeSchema
+      .optional()
+      .describe(
+        "What Sentinel may do: diagnose (report only, the default), shadow (run fixes to VERIFY and say what it would change, write nothing), propose (open verified fix pull requests), push (commit verified fixes onto a same-repository pull request's own branch, where the agent's tier allows).",
+      ),
+    policy: policySchema.prefault({}).describe("The rules every fix passes before anything is written (docs/policy.md)."),
+    notify: notifySchema.prefault({}).describe("Where Sentinel tells people what it did (Slack channels per event)."),
     sentinels: z
       .strictObject({
         files: z.array(z.string().min(1).max(500)).max(20).default([]).describe("Sentinel rule files in this repository (YAML, JSON or problem matchers), read from the default branch."),
@@ -33,11 +41,15 @@ export const repoConfigSchema = z
         enabled: z
           .boolean()
           .default(false)
-          .describe("Let agents fix diagnosed failures and open verified pull requests (off until you opt in)."),
+          .describe("Shorthand for `mode: propose` when `mode` is not set (off until you opt in)."),
         recipes: z.array(z.string().min(1).max(500)).max(20).default([]).describe("Recipe files of your own (docs/agents.md); one with a builtin's id replaces it."),
         disable: z.array(z.string().min(1).max(64)).max(100).default([]).describe("Ids of builtin recipes not to use."),
+        categories: z
+          .partialRecord(z.enum(FIX_CATEGORIES), z.array(z.string().min(1).max(64)).max(50))
+          .default({})
+          .describe("Per failure category, the agent ids (globs) that may fix it; [] means never fixed. A category not listed may be fixed by any enabled agent."),
       })
-      .default({ enabled: false, recipes: [], disable: [] }),
+      .default({ enabled: false, recipes: [], disable: [], categories: {} }),
     ignore: z
       .strictObject({
         jobs: z.array(z.string().min(1).max(200)).max(100).default([]).describe("Globs on job names Sentinel leaves alone."),
@@ -47,6 +59,11 @@ export const repoConfigSchema = z
   .describe("Sentinel's repository configuration.");
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+/** What the repository lets Sentinel do: `mode`, or `propose` for the older `fix.enabled: true`. */
+export function effectiveMode(config: RepoConfig): Mode {
+  return config.mode ?? (config.fix.enabled ? "propose" : "diagnose");
+}
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
 

@@ -61,6 +61,61 @@ export interface ForgeClient {
   checkOutputText(checkId: string, output: unknown): Promise<string>;
   /** Absolute paths a job's workspace has on the forge's runners, stripped from file names. */
   workspaceRoots(): string[];
+  /**
+   * The commenter's permission on this repository (GitHub: the collaborator permission API, whose
+   * `role_name` tells maintain and triage apart; GitLab: the project's members including inherited
+   * and invited ones). An unknown user or a 404 is "none".
+   */
+  userPermission(user: ForgeUser): Promise<Permission>;
+  /**
+   * Whether the user is an active member of the team "org/slug" (GitHub team membership) or of the
+   * group "path" (GitLab, including inherited membership). False on 404 and 403.
+   */
+  isTeamMember(team: string, user: ForgeUser): Promise<boolean>;
+  /** Reacts to a comment (GitHub reaction; GitLab award emoji thumbsup / eyes / confused on the note). */
+  react(prNumber: number, commentId: string, reaction: Reaction): Promise<void>;
+  /** Posts a new comment (a reply) on the pull/merge request; returns its id. */
+  postComment(prNumber: number, body: string): Promise<string>;
+  /** Re-runs one failed CI job (GitHub Actions job re-run; GitLab job retry). */
+  rerunJob(jobId: string): Promise<void>;
+  /**
+   * Opens an issue, or updates the body of `knownNumber` when that issue is still open (a closed or
+   * deleted one gets a new issue). Returns its number (GitLab: iid) and url.
+   */
+  upsertIssue(knownNumber: number | null, issue: IssueRequest): Promise<{ number: number; url: string | null }>;
+  /** A pull/merge request's state now; null when it does not exist (404). */
+  pullRequestInfo(prNumber: number): Promise<PullRequestInfo | null>;
+}
+
+/**
+ * What a person may do on a repository, from least to most. GitLab's access levels map onto the
+ * same scale (see `gitlabAccessToPermission`).
+ */
+export type Permission = "none" | "read" | "triage" | "write" | "maintain" | "admin";
+
+/** A commenter: the login (GitHub login / GitLab username) and the forge's numeric user id. */
+export interface ForgeUser {
+  readonly login: string;
+  readonly id: string;
+}
+
+export type Reaction = "+1" | "eyes" | "confused";
+
+export interface IssueRequest {
+  readonly title: string;
+  readonly body: string;
+  readonly labels?: readonly string[];
+}
+
+export interface PullRequestInfo {
+  readonly headSha: string;
+  readonly headRef: string;
+  readonly baseRef: string;
+  /** The head branch lives in another repository (or its repository was deleted). */
+  readonly fromFork: boolean;
+  readonly state: "open" | "closed" | "merged";
+  /** The author's login (GitHub) or username (GitLab). */
+  readonly author: string;
 }
 
 /** A failed job found by listing a failed run or suite. */

@@ -1,6 +1,27 @@
-export { STICKY_MARKER, type ForgeClient, type CommitReport, type Annotation, type FailedJob } from "./forge-client.js";
+export {
+  STICKY_MARKER,
+  type ForgeClient,
+  type CommitReport,
+  type Annotation,
+  type FailedJob,
+  type Permission,
+  type ForgeUser,
+  type Reaction,
+  type IssueRequest,
+  type PullRequestInfo,
+} from "./forge-client.js";
+export { PERMISSIONS, permissionAtLeast, gitlabAccessToPermission, githubPermissionOf } from "./permission.js";
+export { ForgeApiError } from "./forge-api-error.js";
 export { GithubForge, ANNOTATIONS_PER_REQUEST, CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-forge.js";
-export { InstallationTokens, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS } from "./github/installation-tokens.js";
+export {
+  InstallationTokens,
+  DIAGNOSE_PERMISSIONS,
+  FIX_PERMISSIONS,
+  COMMAND_PERMISSIONS,
+  TEAM_PERMISSIONS,
+  RERUN_PERMISSIONS,
+  ISSUE_PERMISSIONS,
+} from "./github/installation-tokens.js";
 export { GithubFixForge } from "./github/github-fix-forge.js";
 export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
 export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";

@@ -1,10 +1,12 @@
-import { loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
+import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
+import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { globMatch } from "../sentinel/engine/select-sentinels.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
-import { renderCommitReport, renderStickyComment, type DiagnosedFailure } from "../notify/index.js";
+import { escapeMarkdown, headline, renderCommitReport, renderStickyComment, safeUrl, type DiagnosedFailure } from "../notify/index.js";
+import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
-import { RunStore, type StoredFailure } from "../store/index.js";
+import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
 /**
@@ -91,16 +93,112 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
       await store.markReported(failure.failureKey);
     });
   }
+  await actOn(deps, forge, failure, loaded);
   await refreshStickyComments(deps, forge, failure, loaded);
-  // The fix itself is queued work of its own; the repository must have opted in.
-  if (loaded.config.fix.enabled && loaded.errors.length === 0 && deps.fixing && !failure.fromFork) {
-    await deps.queue.add("fix", { failureKey: failure.failureKey }, { jobId: safeJobId("fix", failure.failureKey) });
+}
+
+const NOT_CODE = new Set(["infra", "timeout", "oom"]);
+
+/**
+ * What follows a diagnosis without a human: flaky and infrastructure failures get a budgeted
+ * re-run (never a code fix) and, when they keep coming back, one tracking issue; other failures
+ * get a fix job when the repository's mode allows one (the job's gates decide the rest).
+ */
+async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+  const stored = await deps.store.getDiagnosis(failure.failureKey);
+  if (!stored || stored.diagnosis.status !== "failed") return;
+  const gov = new GovernanceStore(deps.store.db);
+  const d = stored.diagnosis;
+  const decide = (verdict: string, rule: string | null, message: string) =>
+    gov.setDecision({ failureKey: failure.failureKey, forge: failure.forge, repo: failure.repo, fingerprint: d.fingerprint, verdict, rule, message, runId: null });
+  const ignored = await gov.isIgnored(failure.forge, failure.repo, d.fingerprint);
+  const paused = await gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number));
+  if (stored.flaky || NOT_CODE.has(d.category)) {
+    await rerunIfAllowed(deps, gov, forge, failure, loaded, { flaky: stored.flaky, category: d.category, ignored, paused }, decide);
+    if (stored.flaky) await trackFlake(deps, gov, forge, failure, loaded, d);
+    return;
   }
+  if (effectiveMode(loaded.config) === "diagnose" || loaded.errors.length > 0 || !deps.fixing) return;
+  if (failure.fromFork) {
+    await decide("denied", "policy.forks", "the pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code");
+    return;
+  }
+  await deps.queue.add("fix", { failureKey: failure.failureKey }, { jobId: safeJobId("fix", failure.failureKey) });
+}
+
+async function rerunIfAllowed(
+  deps: WorkerDeps,
+  gov: GovernanceStore,
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+  facts: { flaky: boolean; category: string; ignored: boolean; paused: boolean },
+  decide: (verdict: string, rule: string | null, message: string) => Promise<void>,
+): Promise<void> {
+  // Other CIs' check runs have no re-run API Sentinel can call.
+  if (!failure.jobId || failure.context.actions === false) return;
+  await deps.store.db.withLock(`rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
+    const failedJobs = (await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).length;
+    const rerunsOnCommit = await gov.rerunsOnCommit(failure.forge, failure.repo, failure.sha);
+    const verdict = decideRerun(loaded.config.policy, { ...facts, failedJobsOnCommit: failedJobs, rerunsOnCommit, fromFork: failure.fromFork });
+    if (verdict.verdict === "skip") {
+      await decide("denied", verdict.rule, verdict.message);
+      return;
+    }
+    // Re-running needs more than reading: a client whose token may write Actions.
+    const actor = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null }, "act");
+    await actor.rerunJob(failure.jobId as string);
+    await gov.recordRerun({ forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId as string, failureKey: failure.failureKey, requestedBy: "sentinel" });
+    await new RunStore(deps.store.db).record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
+    await decide("rerun", null, verdict.message);
+  });
+}
+
+/** After repeated flakes of one fingerprint, one tracking issue, kept up to date. */
+async function trackFlake(deps: WorkerDeps, gov: GovernanceStore, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig, d: Diagnosis): Promise<void> {
+  const after = loaded.config.policy.flaky.trackingIssueAfter;
+  if (after <= 0) return;
+  const count = await gov.flakyCount(failure.forge, failure.repo, d.fingerprint);
+  if (count < after) return;
+  await deps.store.db.withLock(`tracking:${failure.forge}:${failure.repo}:${d.fingerprint}`, async () => {
+    const known = await gov.getTrackingIssue(failure.forge, failure.repo, d.fingerprint);
+    const issue = await forge.upsertIssue(known?.number ?? null, {
+      title: `Flaky: ${failure.jobName.slice(0, 100)} (${headline(d).slice(0, 120)})`,
+      body: renderTrackingIssue(failure, d, count),
+      labels: ["flaky", "sentinel"],
+    });
+    await gov.setTrackingIssue(failure.forge, failure.repo, d.fingerprint, issue);
+  });
+}
+
+function renderTrackingIssue(failure: StoredFailure, d: Diagnosis, count: number): string {
+  const url = safeUrl(failure.jobUrl);
+  return [
+    `Sentinel has seen this failure pass and fail on the same commit **${count} times**: it is flaky, not broken by a change.`,
+    "",
+    `- Job: ${url ? `[${escapeMarkdown(failure.jobName)}](${url})` : escapeMarkdown(failure.jobName)}`,
+    `- Diagnosis: ${escapeMarkdown(headline(d))}`,
+    `- Fingerprint: \`${d.fingerprint}\``,
+    `- Last seen: ${failure.sha.slice(0, 7)}`,
+    "",
+    "Sentinel re-runs it within the policy's budget (`policy.rerun`) and never tries to fix it with code. Close this issue once the cause is fixed.",
+    "",
+    STICKY_MARKER.replace("sticky", `tracking:${d.fingerprint}`),
+  ].join("\n");
 }
 
 /** Each diagnosed failure with where its fingerprint was seen before. */
 function withHistory(deps: WorkerDeps, rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> {
   return Promise.all(rows.map(async (r) => ({ ...r, history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
+}
+
+/** Rewrites one pull request's sticky comment from what is stored (after a command changed it). */
+export async function refreshPullRequest(deps: WorkerDeps, forge: ForgeClient, prNumber: number, loaded: LoadedRepoConfig): Promise<void> {
+  const all = await deps.store.diagnosesForPullRequest(forge.forge, forge.repo, prNumber);
+  const latest = all[all.length - 1];
+  if (!latest) return;
+  const pr = latest.failure.pullRequests.find((p) => p.number === prNumber) ?? { number: prNumber, fromFork: latest.failure.fromFork };
+  await refreshStickyComments(deps, forge, { ...latest.failure, pullRequests: [pr] }, loaded);
 }
 
 /** Rewrites the sticky comment of each pull request the failure belongs to. */
@@ -120,7 +218,12 @@ export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient
         const opened = await runs.findPullRequestByFingerprint(failure.forge, failure.repo, f.diagnosis.fingerprint);
         if (opened) fixes.set(f.diagnosis.fingerprint, opened);
       }
-      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors, fixes });
+      const gov = new GovernanceStore(store.db);
+      const decisions = await gov.decisions(current.map((f) => f.failure.failureKey));
+      const ignored = new Set<string>();
+      for (const f of current) if (await gov.isIgnored(failure.forge, failure.repo, f.diagnosis.fingerprint)) ignored.add(f.diagnosis.fingerprint);
+      const paused = await gov.isPaused(failure.forge, failure.repo, [pr.number]);
+      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors, fixes, decisions, ignored, paused });
       const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
       const id = await forge.upsertStickyComment(pr.number, body, known);
       await store.setStickyComment(failure.forge, failure.repo, pr.number, id);

@@ -1,9 +1,10 @@
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
-import { loadRepoConfig } from "../config/index.js";
-import { runFix, type FixOutcome, type Leases } from "../pipeline/index.js";
+import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
+import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
+import { blastRadiusFor, decideFix, parseDuration, slackChannelFor, type NotifyEvent } from "../policy/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
-import { RunStore } from "../store/index.js";
+import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import type { MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
 import type { WorkerDeps } from "./process-delivery.js";
@@ -20,38 +21,111 @@ export interface FixEnvironment {
   readonly leases?: Leases;
 }
 
+export interface FixJob {
+  readonly manual?: boolean;
+  readonly resumeRunId?: string;
+  readonly forkApproved?: boolean;
+  readonly requestedBy?: string;
+}
+
 /**
- * The fix job for a diagnosed failure the repository opted in to (`fix.enabled`): the governed
- * pipeline against the failing commit, a verified fix branch and pull request, and the sticky
- * comment updated to point at it.
+ * The fix job for a diagnosed failure: the repository's policy (read from its default branch
+ * now, not when the job was queued) decides through the governed pipeline's gates whether and how
+ * far the run goes; the outcome is recorded as the failure's decision, moves the agent's trust,
+ * asks a human when the policy wants one, and updates the sticky comment and Slack.
  */
-export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<FixOutcome | null> {
+export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJob = {}): Promise<FixOutcome | null> {
   const failure = await deps.store.getFailure(failureKey);
   const stored = await deps.store.getDiagnosis(failureKey);
   if (!failure || !stored) throw new Error(`failure ${failureKey} has no diagnosis to fix`);
   if (!deps.fixing) throw new Error("this worker is not set up to run fixes");
+  const gov = new GovernanceStore(deps.store.db);
   const target = { forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null };
   const forge = await deps.forges.client(target);
   const loaded = await loadRepoConfig(forge);
-  // What the repository allows is read from its default branch now, not when the job was queued.
-  if (!loaded.config.fix.enabled || loaded.errors.length > 0) return null;
+  const decide = (verdict: string, rule: string | null, message: string, runId: string | null = null) =>
+    gov.setDecision({ failureKey, forge: failure.forge, repo: failure.repo, fingerprint: stored.diagnosis.fingerprint, verdict, rule, message, runId });
+  if (loaded.errors.length > 0) {
+    await decide("denied", "config", `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    return null;
+  }
+  const { config } = loaded;
+  let mode = effectiveMode(config);
+  // A maintainer's `/sentinel fix` is the opt-in for that one failure; every other rule still holds.
+  if (mode === "diagnose" && job.manual) mode = "propose";
+  if (mode === "diagnose") {
+    await decide("denied", "mode", "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)");
+    return null;
+  }
   const cloneUrl = typeof failure.context.cloneUrl === "string" ? failure.context.cloneUrl : null;
   if (!cloneUrl) throw new Error(`failure ${failureKey} has no clone URL`);
   const fixer = await deps.forges.fixer({ ...target, cloneUrl });
   const runs = new RunStore(deps.store.db);
+  const trust = new Trust(gov);
+  const policy = config.policy;
+  const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
+  const pr = failure.pullRequests[0] ?? null;
+  // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
+  const pushBranch = pr && !pr.fromFork && failure.ref && failure.ref !== defaultBranch ? failure.ref : null;
+  let tierAtGate: TierState | null = null;
+
+  const gate: FixGate = async (input) => {
+    const tier = await trust.tierOf(failure.forge, failure.repo, input.agentId, policy);
+    tierAtGate = tier;
+    const fp = input.diagnosis.fingerprint;
+    const [onCommit, onFingerprint, inRepo, load, paused, ignored, ownCommit, seenOnDefault] = await Promise.all([
+      gov.attempts(failure.forge, failure.repo, { sha: failure.sha, exceptRunId: input.runId }),
+      gov.attempts(failure.forge, failure.repo, { fingerprint: fp, exceptRunId: input.runId }),
+      gov.attempts(failure.forge, failure.repo, { exceptRunId: input.runId }),
+      gov.pullRequestLoad(failure.forge, failure.repo, 60 * 60 * 1000),
+      gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number)),
+      gov.isIgnored(failure.forge, failure.repo, fp),
+      isOwnCommit(gov, failure),
+      failure.ref !== defaultBranch ? gov.seenOnBranch(failure.forge, failure.repo, fp, defaultBranch, failure.sha) : Promise.resolve(false),
+    ]);
+    const decision = decideFix(policy, {
+      now: new Date(),
+      mode,
+      tier,
+      agentId: input.agentId,
+      category: input.diagnosis.category,
+      confidence: input.confidence,
+      flaky: stored.flaky || seenOnDefault,
+      paths: input.paths,
+      fromFork: failure.fromFork,
+      approved: input.approved || Boolean(job.forkApproved),
+      paused,
+      ignored,
+      ownCommit,
+      humanPushedOverFix: false,
+      attemptsOnCommit: onCommit.count,
+      attemptsOnFingerprint: onFingerprint.count,
+      last: { fingerprint: onFingerprint.last, repo: inRepo.last },
+      prsOpenedAt: load.openedAt,
+      openPrs: load.open,
+      canPush: input.canPush,
+      manual: Boolean(job.manual),
+      categories: config.fix.categories,
+    });
+    if (decision.verdict !== "allow") return decision;
+    return { verdict: "allow", action: decision.action, notes: decision.notes, blastRadius: blastRadiusFor(policy, tier === "revoked" ? 0 : tier) };
+  };
+
   const outcome = await runFix(
     {
       runs,
       mirrors: deps.fixing.mirrors,
       workRoot: deps.fixing.workRoot,
       forge: fixer,
-      agents: await repoAgents(forge, loaded.config.fix.recipes, loaded.config.fix.disable, deps),
+      agents: await repoAgents(forge, config.fix.recipes, config.fix.disable, deps),
       rules: loaded.rules,
       sandbox: deps.fixing.sandbox,
       sandboxPolicy: deps.fixing.sandboxPolicy,
       logger: deps.logger,
       readOnlyPaths: deps.fixing.toolchains.readOnlyPaths,
       toolEnv: deps.fixing.toolchains.env,
+      errorBudget: policy.errorBudget,
+      gate,
       ...(deps.fixing.leases ? { leases: deps.fixing.leases } : {}),
       ...(deps.fixing.dependencyCacheDir ? { dependencyCacheDir: deps.fixing.dependencyCacheDir } : {}),
     },
@@ -60,15 +134,103 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string): Promise<
       repo: failure.repo,
       sha: failure.sha,
       // The fix is proposed into the branch that failed (a PR's head branch, or the default branch).
-      baseBranch: failure.ref ?? (typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main"),
+      baseBranch: failure.ref ?? defaultBranch,
       diagnosis: stored.diagnosis,
       failureKey,
       fromFork: failure.fromFork,
+      prNumber: pr?.number ?? null,
+      pushBranch,
+      manual: Boolean(job.manual),
+      resumeRunId: job.resumeRunId ?? null,
+      forkApproved: Boolean(job.forkApproved),
     },
   );
-  deps.logger.info({ failure: failureKey, status: outcome.status, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
-  if (outcome.status === "proposed") await refreshStickyComments(deps, forge, failure, loaded);
+  deps.logger.info({ failure: failureKey, run: outcome.runId, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
+  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;
+
+  await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
+  await afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate, forge });
   return outcome;
+}
+
+function verdictOf(outcome: FixOutcome): string {
+  switch (outcome.status) {
+    case "proposed":
+    case "pushed":
+    case "shadow":
+      return outcome.status;
+    case "waiting-approval":
+      return "waiting";
+    case "policy":
+    case "diagnose-only":
+      return "denied";
+    default:
+      return outcome.status;
+  }
+}
+
+/** What follows a run: approvals asked for, trust earned or lost, people told. */
+async function afterRun(
+  deps: WorkerDeps,
+  r: { gov: GovernanceStore; trust: Trust; loaded: LoadedRepoConfig; failure: StoredFailure; outcome: FixOutcome; tierAtGate: TierState | null; forge: ForgeClient },
+): Promise<void> {
+  const { gov, trust, loaded, failure, outcome } = r;
+  const policy = loaded.config.policy;
+  const tell = (event: NotifyEvent, title: string, text: string, extra: { url?: string | null; runId?: string } = {}) => notify(deps, loaded, event, failure.repo, title, text, extra);
+  switch (outcome.status) {
+    case "waiting-approval": {
+      const expiresAt = new Date(Date.now() + parseDuration(policy.approval.expiresAfter));
+      await gov.requestApproval({
+        runId: outcome.runId,
+        forge: failure.forge,
+        repo: failure.repo,
+        prNumber: failure.pullRequests[0]?.number ?? null,
+        failureKey: failure.failureKey,
+        fingerprint: (await deps.store.getDiagnosis(failure.failureKey))?.diagnosis.fingerprint ?? "",
+        rule: outcome.rule ?? "policy.approval",
+        message: outcome.reason,
+        expiresAt,
+      });
+      await tell("approval-needed", `Approval needed: ${outcome.agentId ?? "a fix"} for ${failure.jobName}`, `${outcome.reason}\nApprove with \`/sentinel approve ${outcome.runId}\` on the pull request, or here. Expires ${expiresAt.toISOString()}.`, { runId: outcome.runId, url: failure.jobUrl });
+      break;
+    }
+    case "shadow":
+      // A verified shadow run is how an agent at T0 earns its first promotion.
+      if (r.tierAtGate === 0 && outcome.agentId) {
+        const { promoted, tier } = await trust.recordClean(failure.forge, failure.repo, outcome.agentId, policy, { runId: outcome.runId, evidence: "verified shadow run", diff: outcome.diff ?? null });
+        if (promoted) deps.logger.info({ repo: failure.repo, agent: outcome.agentId, tier }, "agent promoted");
+      }
+      break;
+    case "proposed":
+    case "pushed":
+      await tell("fix-opened", outcome.status === "pushed" ? `Sentinel pushed a verified fix onto ${outcome.branch}` : `Sentinel opened verified fix #${outcome.pullRequest?.number}`, `${failure.jobName}: ${outcome.reason}`, { url: outcome.pullRequest?.url ?? null });
+      break;
+    case "escalated":
+      await tell("revoked", `Agent ${outcome.agentId ?? "?"} escalated in ${failure.repo}`, `${outcome.reason}\nA handoff is in run ${outcome.runId}; \`/sentinel resume\` restores the agent at T0.`, { runId: outcome.runId });
+      break;
+    case "policy":
+      if (outcome.rule?.startsWith("policy.freeze")) await tell("freeze-blocked", `Change freeze: no fix for ${failure.jobName}`, outcome.reason);
+      break;
+  }
+  if (failure.pullRequests.length > 0) await refreshStickyComments(deps, r.forge, failure, loaded);
+}
+
+/** Sends a chat notification where the repository's `notify` config routes it; Slack down never fails a run. */
+export async function notify(deps: WorkerDeps, loaded: LoadedRepoConfig, event: NotifyEvent, repo: string, title: string, text: string, extra: { url?: string | null; runId?: string } = {}): Promise<void> {
+  if (!deps.chat) return;
+  const channel = slackChannelFor(loaded.config.notify, event);
+  if (!channel) return;
+  try {
+    await deps.chat.notify({ event, channel, repo, title, text, ...(extra.url ? { url: extra.url } : {}), ...(extra.runId ? { runId: extra.runId } : {}) });
+  } catch (error) {
+    deps.logger.warn({ err: error instanceof Error ? error.message : String(error), event }, "chat notification failed");
+  }
+}
+
+/** CI on Sentinel's own fix is its one verification round, not a new failure to fix. */
+async function isOwnCommit(gov: GovernanceStore, failure: StoredFailure): Promise<boolean> {
+  if (failure.ref?.startsWith("sentinel/")) return true;
+  return gov.isSentinelCommit(failure.forge, failure.repo, failure.sha);
 }
 
 /** Builtin recipes minus the disabled, plus the repository's own from its default branch. */

@@ -6,3 +6,5 @@ export { readGitlabEvent, GITLAB_EVENTS } from "./gitlab/read-gitlab-event.js";
 export type { Forges } from "./forges.js";
 export type { IngestItem } from "./ingest-item.js";
 export { fixFailure, type FixEnvironment } from "./fix-failure.js";
+export { decideFromChat } from "./chat-decision.js";
+export type { ChatNotifier } from "./process-delivery.js";

@@ -1,3 +1,4 @@
+import type { CommentEvent } from "../commands/index.js";
 import type { FailureRecord, Forge } from "../store/index.js";
 
 /** What one delivery means to Sentinel, once read. A delivery can mean several things. */
@@ -28,4 +29,18 @@ export type IngestItem =
       readonly headSha: string;
     }
   | { readonly kind: "installation"; readonly op: "add" | "remove" | "remove-all"; readonly installationId: string; readonly repos: ReadonlyArray<{ id: string; fullName: string }> }
+  /** A new PR/MR comment with `/sentinel` commands. */
+  | { readonly kind: "command"; readonly comment: CommentEvent }
+  /** A pull/merge request merged or closed: fix PRs earn or lose trust, reverts demote. */
+  | {
+      readonly kind: "pr-closed";
+      readonly forge: Forge;
+      readonly repo: string;
+      readonly repoId: string;
+      readonly installationId: string | null;
+      readonly prNumber: number;
+      readonly merged: boolean;
+      readonly headRef: string;
+      readonly body: string;
+    }
   | { readonly kind: "ignore"; readonly reason: string };

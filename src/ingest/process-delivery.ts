@@ -6,7 +6,13 @@ import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
 import type { IngestItem } from "./ingest-item.js";
 import { validateConfigChange } from "./validate-config-change.js";
+import { executeCommands, type CommentEvent } from "../commands/index.js";
+import { loadRepoConfig } from "../config/index.js";
+import { GovernanceStore, RunStore } from "../store/index.js";
+import { refreshPullRequest } from "./diagnose-failure.js";
+import { pullRequestClosed } from "./pull-request-closed.js";
 import type { FixEnvironment } from "./fix-failure.js";
+import type { NotifyEvent } from "../policy/index.js";
 
 export interface WorkerDeps {
   readonly store: Store;
@@ -23,6 +29,13 @@ export interface WorkerDeps {
   readonly gitlabProjects?: ReadonlySet<string>;
   /** Set when this worker runs fix pipelines for repositories that opted in. */
   readonly fixing?: FixEnvironment;
+  /** Chat notifications (Slack) when configured; routed per repository by its `notify` config. */
+  readonly chat?: ChatNotifier;
+}
+
+/** What Sentinel sends to chat; Slack's notifier has this shape. */
+export interface ChatNotifier {
+  notify(n: { event: NotifyEvent; channel: string; repo: string; title: string; text: string; url?: string; runId?: string }): Promise<unknown>;
 }
 
 /**
@@ -32,11 +45,12 @@ export interface WorkerDeps {
 export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await deps.store.getDelivery(deliveryKey);
   if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
-  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never)).map((item) =>
-    delivery.forge === "gitlab" && deps.gitlabProjects && "failure" in item && !deps.gitlabProjects.has(item.failure.repo) && !deps.gitlabProjects.has(item.failure.repoId)
-      ? ({ kind: "ignore", reason: `GitLab project ${item.failure.repo} is not in GITLAB_PROJECTS` } as const)
-      : item,
-  );
+  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never)).map((item) => {
+    const project = projectOf(item);
+    return delivery.forge === "gitlab" && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
+      ? ({ kind: "ignore", reason: `GitLab project ${project.repo} is not in GITLAB_PROJECTS` } as const)
+      : item;
+  });
   const failures: string[] = [];
   const ignored: string[] = [];
   const notes: string[] = [];
@@ -58,6 +72,12 @@ export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Pr
       case "validate-config":
         notes.push(await validateConfigChange(deps, item));
         break;
+      case "command":
+        notes.push(await runCommands(deps, item.comment));
+        break;
+      case "pr-closed":
+        notes.push(await pullRequestClosed(deps, item));
+        break;
       case "ignore":
         ignored.push(item.reason);
         break;
@@ -66,6 +86,32 @@ export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Pr
   const outcome = failures.length > 0 ? `failures: ${failures.join(", ")}` : notes.length > 0 ? notes.join("; ") : ignored.length > 0 ? `ignored: ${ignored.join("; ")}` : "recorded";
   if (failures.length === 0 && ignored.length > 0) deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
   await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
+}
+
+function projectOf(item: IngestItem): { repo: string; repoId: string } | null {
+  if (item.kind === "failure") return item.failure;
+  if (item.kind === "command") return item.comment;
+  if (item.kind === "pr-closed" || item.kind === "expand" || item.kind === "validate-config") return item;
+  return null;
+}
+
+async function runCommands(deps: WorkerDeps, comment: CommentEvent): Promise<string> {
+  const forge = await deps.forges.client({ forge: comment.forge, repo: comment.repo, repoId: comment.repoId, installationId: comment.installationId }, "act");
+  const loaded = await loadRepoConfig(forge);
+  const result = await executeCommands(
+    {
+      store: deps.store,
+      gov: new GovernanceStore(deps.store.db),
+      runs: new RunStore(deps.store.db),
+      queue: deps.queue,
+      logger: deps.logger,
+      forge,
+      loaded,
+      refreshSticky: () => refreshPullRequest(deps, forge, comment.prNumber, loaded),
+    },
+    comment,
+  );
+  return `commands ${comment.commands.map((c) => c.name).join(", ")} by ${comment.author.login}: ${result}`;
 }
 
 async function recordFailure(deps: WorkerDeps, failure: FailureRecord): Promise<string> {

@@ -1,2 +1,2 @@
-export { renderCommitReport, renderConfigErrors, headline, REPORT_NAME, MAX_ANNOTATIONS, type DiagnosedFailure } from "./render-report.js";
-export { renderStickyComment } from "./render-sticky-comment.js";
+export { renderCommitReport, renderConfigErrors, headline, escapeMarkdown, safeUrl, code, fence, REPORT_NAME, MAX_ANNOTATIONS, type DiagnosedFailure } from "./render-report.js";
+export { renderStickyComment, COMMAND_FOOTER } from "./render-sticky-comment.js";

@@ -12,7 +12,16 @@ export interface StickyInput {
   readonly configErrors: readonly string[];
   /** Verified fix pull requests Sentinel opened, by fingerprint. */
   readonly fixes?: ReadonlyMap<string, { number: number; url: string | null }>;
+  /** What the policy decided about each failure (by failure key): the one line that says why. */
+  readonly decisions?: ReadonlyMap<string, { verdict: string; rule: string | null; message: string; runId: string | null }>;
+  /** Fingerprints a maintainer told Sentinel to ignore. */
+  readonly ignored?: ReadonlySet<string>;
+  readonly paused?: boolean;
 }
+
+/** The commands a maintainer can type, listed in every sticky comment. */
+export const COMMAND_FOOTER =
+  "Commands (in a comment): `/sentinel help` · `status` · `explain` · `fix` · `retry` · `approve` · `deny` · `pause` · `resume` · `ignore <fingerprint>` · `tier`";
 
 export function renderStickyComment(input: StickyInput): string {
   const { headSha, current } = input;
@@ -35,11 +44,49 @@ export function renderStickyComment(input: StickyInput): string {
       lines.push(`| ${job} | ${escapeMarkdown(headline(d))} | ${where} | ${notes} |`);
     }
     lines.push("", "**What Sentinel proposes:** " + proposal(input));
+    const why = decisionLines(input);
+    if (why.length > 0) lines.push("", ...why);
   }
+  if (input.paused) lines.push("", "⏸️ Sentinel is paused on this pull request (`/sentinel resume` to continue): it diagnoses but fixes and re-runs nothing.");
   if (input.earlier > 0) lines.push("", `_${input.earlier} failure${input.earlier === 1 ? "" : "s"} on earlier commits of this pull request are not shown._`);
   if (input.configErrors.length > 0) lines.push("", `⚠️ Sentinel's configuration has ${input.configErrors.length} error${input.configErrors.length === 1 ? "" : "s"} (see the Sentinel check); it runs on safe defaults.`);
+  lines.push("", `<sub>${COMMAND_FOOTER}</sub>`);
   lines.push("", "<sub>Sentinel edits this comment as CI results change; details are in the Sentinel check on the commit.</sub>");
   return lines.join("\n");
+}
+
+/** One line per failure saying what Sentinel did about it, and which rule stopped it if one did. */
+function decisionLines(input: StickyInput): string[] {
+  const out: string[] = [];
+  for (const f of input.current) {
+    const job = escapeMarkdown(f.failure.jobName);
+    if (input.ignored?.has(f.diagnosis.fingerprint)) {
+      out.push(`- 🙈 ${job}: ignored by a maintainer (fingerprint ${code(f.diagnosis.fingerprint)})`);
+      continue;
+    }
+    const d = input.decisions?.get(f.failure.failureKey);
+    if (!d) continue;
+    const rule = d.rule ? ` — stopped by ${code(d.rule)}` : "";
+    const message = escapeMarkdown(d.message.slice(0, 300));
+    switch (d.verdict) {
+      case "waiting":
+        out.push(`- ⏳ ${job}: waiting for approval${rule.replace("stopped by", "asked by")}: ${message}. Approve with ${code(`/sentinel approve${d.runId ? ` ${d.runId}` : ""}`)} or deny with ${code("/sentinel deny")}.`);
+        break;
+      case "shadow":
+        out.push(`- 👀 ${job}: ${message}`);
+        break;
+      case "rerun":
+        out.push(`- 🔁 ${job}: ${message}`);
+        break;
+      case "proposed":
+      case "pushed":
+        out.push(`- ✅ ${job}: ${message}`);
+        break;
+      default:
+        out.push(`- ⛔ ${job}: not fixed${rule}: ${message}`);
+    }
+  }
+  return out;
 }
 
 function proposal(input: StickyInput): string {

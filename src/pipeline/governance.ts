@@ -1,3 +1,4 @@
+import { ALWAYS_FORBIDDEN_PATHS } from "../policy/index.js";
 import { globMatch } from "../sentinel/engine/select-sentinels.js";
 import type { DiffStat } from "../workspace/index.js";
 
@@ -11,7 +12,7 @@ export interface BlastRadius {
 export const DEFAULT_BLAST_RADIUS: BlastRadius = {
   maxFiles: 20,
   maxLines: 400,
-  forbiddenPaths: [".github/workflows/*", ".gitlab-ci.yml", ".github/sentinel.yml", ".gitlab/sentinel.yml", "*.pem", "*.key", ".env*"],
+  forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS],
 };
 
 /** Why a diff may not be proposed, or null when it is within the limits. */

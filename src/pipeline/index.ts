@@ -3,3 +3,4 @@ export { LocalForge, type FixForge, type PullRequestRequest } from "./fix-forge.
 export { blastRadiusViolation, ErrorBudget, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 export { localFixDeps, type LocalFixOptions } from "./local-fix-deps.js";
 export { databaseLeases, redisLeases, type Leases } from "./leases.js";
+export { Trust, startTier, tierName, type TierState } from "./trust.js";

@@ -2,7 +2,11 @@
 export interface JobDataByName {
   delivery: { deliveryKey: string };
   diagnose: { failureKey: string };
-  fix: { failureKey: string };
+  /**
+   * `manual`: asked for by a maintainer's command; `resumeRunId`: an approved run that waited;
+   * `requestedBy`: who asked (for the ledger). No secrets ever go into job data.
+   */
+  fix: { failureKey: string; manual?: boolean; resumeRunId?: string; forkApproved?: boolean; requestedBy?: string };
 }
 export type JobName = keyof JobDataByName;
 

@@ -14,6 +14,8 @@ export interface HttpServerDeps {
   readonly githubWebhookSecret?: string;
   /** The GitLab hook endpoint, when a GitLab webhook secret is configured. */
   readonly gitlab?: Middleware;
+  /** Slack's events and interactivity endpoints (Bolt verifies their signatures), when Slack is configured. */
+  readonly slack?: Middleware;
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
@@ -66,6 +68,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
       (req as IncomingMessage & { body?: string }).body = text;
     }
     await deps.github(req, res, () => send(res, 404, { error: "not found" }));
+    return;
+  }
+  if (url.pathname.startsWith("/api/slack/")) {
+    if (!deps.slack) return refuse(req, res, 503, "Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN.");
+    await deps.slack(req, res);
     return;
   }
   if (url.pathname === "/api/gitlab/webhook") {

@@ -37,7 +37,7 @@ export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return send(res, 400, { error: "body is not a JSON object" });
     const event = String(req.headers["x-gitlab-event"] ?? "");
     if (!(GITLAB_EVENTS as readonly string[]).includes(event)) {
-      deps.logger.info({ event }, "GitLab event ignored: Sentinel reads Job and Pipeline hooks");
+      deps.logger.info({ event }, "GitLab event ignored: Sentinel reads Job, Pipeline, Note and Merge Request hooks");
       return send(res, 202, { ignored: `event "${event}" is not one Sentinel reads` });
     }
     const key = deliveryKeyOf(req, body);

@@ -233,13 +233,22 @@ export class GovernanceStore {
   }
 
   /** Fix runs that got past the gate (they acted, or would have in shadow). */
-  async attempts(forge: Forge, repo: string, where: { sha?: string; fingerprint?: string }): Promise<{ count: number; last: Date | null }> {
+  async attempts(forge: Forge, repo: string, where: { sha?: string; fingerprint?: string; exceptRunId?: string }): Promise<{ count: number; last: Date | null }> {
     const { rows } = await this.db.query<{ n: number | string; last: Date | null }>(
       `SELECT count(*) AS n, max(started_at) AS last FROM runs WHERE forge = $1 AND repo = $2 AND action IS NOT NULL
-       AND ($3::text IS NULL OR sha = $3) AND ($4::text IS NULL OR fingerprint = $4)`,
-      [forge, repo, where.sha ?? null, where.fingerprint ?? null],
+       AND ($3::text IS NULL OR sha = $3) AND ($4::text IS NULL OR fingerprint = $4) AND ($5::text IS NULL OR run_id <> $5)`,
+      [forge, repo, where.sha ?? null, where.fingerprint ?? null, where.exceptRunId ?? null],
     );
     return { count: Number(rows[0]?.n ?? 0), last: rows[0]?.last ?? null };
+  }
+
+  /** Whether Sentinel itself pushed this commit (CI on its own fix is verification, not a new failure to fix). */
+  async isSentinelCommit(forge: Forge, repo: string, sha: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      "SELECT 1 FROM ledger l JOIN runs r ON r.run_id = l.run_id WHERE l.kind = 'pushed' AND r.forge = $1 AND r.repo = $2 AND l.data->>'commit' = $3 LIMIT 1",
+      [forge, repo, sha],
+    );
+    return rows.length > 0;
   }
 
   /** When fix pull requests were opened in the last `windowMs` (the rate limit's sliding window), and how many are open. */

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
+import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+import { GovernanceStore, RunStore } from "../store/index.js";
 
 export interface WorkerOptions {
   readonly concurrency?: number;
@@ -27,12 +29,16 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
           throw error;
         }
       },
-      fix: async ({ failureKey }) => void (await fixFailure(deps, failureKey)),
+      fix: async ({ failureKey, ...job }) => void (await fixFailure(deps, failureKey, job)),
     },
     { concurrency: options.concurrency ?? 4 },
   );
   const timer = setInterval(() => {
     sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) => deps.logger.error({ err: error }, "delivery sweep failed"));
+    // Runs that waited for a human past their expiry end, durably, whichever worker notices first.
+    expireApprovals({ gov: new GovernanceStore(deps.store.db), runs: new RunStore(deps.store.db), queue: deps.queue })
+      .then((expired) => expired.length > 0 && deps.logger.info({ runs: expired.map((a) => a.runId) }, "approval requests expired"))
+      .catch((error: unknown) => deps.logger.error({ err: error }, "approval expiry sweep failed"));
   }, options.sweepEveryMs ?? 30_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -33,7 +33,7 @@ describe("the server on embedded defaults", () => {
 
   it("reports its mode on the index page", async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/`);
-    expect(((await res.json()) as { mode: unknown }).mode).toEqual({ role: "all", github: "off", gitlab: "off", queue: "in-process", store: "pglite" });
+    expect(((await res.json()) as { mode: unknown }).mode).toEqual({ role: "all", github: "off", gitlab: "off", slack: "off", queue: "in-process", store: "pglite" });
   });
 });
 

@@ -186,3 +186,124 @@ export function actionsLog(step: string, output: string, exitCode = 1): string {
   const lines = [`##[group]Run ${step}`, step, "##[endgroup]", ...output.replace(/\n$/, "").split("\n"), `##[error]Process completed with exit code ${exitCode}.`];
   return lines.map((l) => `${stamp()} ${l}`).join("\n") + "\n";
 }
+
+export interface FakeGithubCommandOptions {
+  readonly repo: string;
+  readonly baseUrl?: string;
+  /** login → the collaborator permission API's answer; a login not listed is a 404. */
+  readonly collaborators?: Readonly<Record<string, { permission: string; role_name: string; permissions?: Readonly<Record<string, boolean>> }>>;
+  /** "org/slug" → login → membership state; a team not listed is a 404, one in `hiddenTeams` a 403. */
+  readonly teams?: Readonly<Record<string, Readonly<Record<string, "active" | "pending">>>>;
+  readonly hiddenTeams?: readonly string[];
+  /** Pull requests by number (headRepo null: the fork was deleted). */
+  readonly pulls?: Readonly<Record<number, { headSha: string; headRef: string; baseRef: string; headRepo: string | null; state: "open" | "closed"; merged: boolean; author: string }>>;
+  /** Issues that already exist; `gone` ones were deleted (410). */
+  readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title: string; body: string; gone?: boolean }>>;
+  /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
+  readonly rerunRefused?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The GitHub REST endpoints `/sentinel` commands and flaky handling use, as nock interceptors:
+ * collaborator permission, team membership, reactions, comments, job re-runs, issues, pull
+ * requests. Separate from `fakeGithub` so its routes stay as they are; use one or the other.
+ */
+export function fakeGithubCommandApi(o: FakeGithubCommandOptions) {
+  const base = o.baseUrl ?? "https://api.github.com";
+  const prefix = base.endsWith("/api/v3") ? "/api/v3" : "";
+  const [owner, name] = o.repo.split("/") as [string, string];
+  const repoPath = `${prefix}/repos/${owner}/${name}`;
+  const calls: ApiCall[] = [];
+  const authorizations: string[] = [];
+  const reactions: Array<{ commentId: number; content: string }> = [];
+  const comments: Array<{ id: number; issue: number; body: string }> = [];
+  const issues = new Map(Object.entries(o.issues ?? {}).map(([n, i]) => [Number(n), { ...i, labels: [] as string[] }]));
+  const reruns: string[] = [];
+  let nextId = 9000;
+  const api = nock(new URL(base).origin).persist();
+  function record(this: { req: { headers: Record<string, unknown> } }, method: string, uri: string, body: unknown) {
+    calls.push({ method, path: uri, body });
+    authorizations.push(String(this.req.headers.authorization ?? ""));
+  }
+
+  api.get(new RegExp(`^${escape(repoPath)}/collaborators/([^/]+)/permission$`)).reply(function (uri) {
+    record.call(this, "GET", uri, null);
+    const login = decodeURIComponent(/collaborators\/([^/]+)\/permission/.exec(uri)?.[1] ?? "");
+    const c = o.collaborators?.[login];
+    if (!c) return [404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user" }];
+    return [200, { permission: c.permission, role_name: c.role_name, user: { login, type: "User", ...(c.permissions ? { permissions: c.permissions } : {}) } }];
+  });
+  api.get(new RegExp(`^${escape(prefix)}/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$`)).reply(function (uri) {
+    record.call(this, "GET", uri, null);
+    const [, org, slug, login] = (/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)/.exec(uri) ?? []).map((s) => decodeURIComponent(s ?? ""));
+    const team = `${org}/${slug}`;
+    if (o.hiddenTeams?.includes(team)) return [403, { message: "Resource not accessible by integration" }];
+    const state = o.teams?.[team]?.[login ?? ""];
+    return state ? [200, { url: `${base}/teams/1/memberships/${login}`, role: "member", state }] : [404, { message: "Not Found" }];
+  });
+  api.post(new RegExp(`^${escape(repoPath)}/issues/comments/(\\d+)/reactions$`)).reply(function (uri, body) {
+    record.call(this, "POST", uri, body);
+    const commentId = Number(/comments\/(\d+)\/reactions/.exec(uri)?.[1]);
+    const content = (body as { content: string }).content;
+    // As GitHub does: the same reaction again is a 200 with the existing one.
+    const again = reactions.some((r) => r.commentId === commentId && r.content === content);
+    if (!again) reactions.push({ commentId, content });
+    return [again ? 200 : 201, { id: nextId++, content }];
+  });
+  api.post(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments$`)).reply(function (uri, body) {
+    record.call(this, "POST", uri, body);
+    const id = nextId++;
+    comments.push({ id, issue: Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]), body: (body as { body: string }).body });
+    return [201, { id, html_url: `https://github.com/${o.repo}/pull/1#issuecomment-${id}` }];
+  });
+  api.post(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/rerun$`)).reply(function (uri, body) {
+    record.call(this, "POST", uri, body);
+    const id = /jobs\/(\d+)\/rerun/.exec(uri)?.[1] ?? "";
+    const refused = o.rerunRefused?.[id];
+    if (refused !== undefined) return [403, { message: refused }];
+    reruns.push(id);
+    return [201, {}];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri) {
+    record.call(this, "GET", uri, null);
+    const n = Number(/issues\/(\d+)$/.exec(uri)?.[1]);
+    const issue = issues.get(n);
+    if (!issue) return [404, { message: "Not Found" }];
+    if (issue.gone) return [410, { message: "This issue was deleted" }];
+    return [200, { number: n, state: issue.state, title: issue.title, body: issue.body, html_url: `https://github.com/${o.repo}/issues/${n}` }];
+  });
+  api.patch(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri, body) {
+    record.call(this, "PATCH", uri, body);
+    const n = Number(/issues\/(\d+)$/.exec(uri)?.[1]);
+    const issue = issues.get(n);
+    if (!issue) return [404, { message: "Not Found" }];
+    Object.assign(issue, body as object);
+    return [200, { number: n, state: issue.state, html_url: `https://github.com/${o.repo}/issues/${n}` }];
+  });
+  api.post(`${repoPath}/issues`).reply(function (uri, body) {
+    record.call(this, "POST", uri, body);
+    const b = body as { title: string; body: string; labels?: string[] };
+    const n = Math.max(0, ...issues.keys()) + 1;
+    issues.set(n, { state: "open", title: b.title, body: b.body, labels: b.labels ?? [] });
+    return [201, { number: n, html_url: `https://github.com/${o.repo}/issues/${n}` }];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)$`)).reply(function (uri) {
+    record.call(this, "GET", uri, null);
+    const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
+    const pr = o.pulls?.[n];
+    if (!pr) return [404, { message: "Not Found" }];
+    return [
+      200,
+      {
+        number: n,
+        state: pr.state,
+        merged: pr.merged,
+        merged_at: pr.merged ? "2026-11-22T09:00:00Z" : null,
+        user: { login: pr.author, type: "User" },
+        head: { sha: pr.headSha, ref: pr.headRef, repo: pr.headRepo === null ? null : { full_name: pr.headRepo } },
+        base: { ref: pr.baseRef, repo: { full_name: o.repo } },
+      },
+    ];
+  });
+  return { calls, authorizations, reactions, comments, issues, reruns };
+}

@@ -104,3 +104,125 @@ export function gitlabTrace(script: string, output: string): string {
   ];
   return lines.join("\n") + "\n";
 }
+
+export interface FakeGitlabCommandOptions {
+  readonly baseUrl: string;
+  readonly projectId: number;
+  /** The token the fake accepts (else 401); default glpat-test-token. */
+  readonly token?: string;
+  /** Username → user id, for the users API. */
+  readonly users?: Readonly<Record<string, number>>;
+  /** User id → the project membership (members/all); a user not listed is a 404. */
+  readonly members?: Readonly<Record<number, { access_level: number; state?: string; membership_state?: string }>>;
+  /** Group full path → user id → access level; a group in `hiddenGroups` is a 403, an unknown one a 404. */
+  readonly groups?: Readonly<Record<string, Readonly<Record<number, number>>>>;
+  readonly hiddenGroups?: readonly string[];
+  readonly mergeRequests?: Readonly<Record<number, { sha: string; source_branch: string; target_branch: string; source_project_id: number; state: string; author: string }>>;
+  readonly issues?: Readonly<Record<number, { state: "opened" | "closed"; title: string; description: string }>>;
+  /** Job id → the message GitLab answers (403) when it refuses to retry the job. */
+  readonly retryRefused?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The GitLab REST (v4) endpoints `/sentinel` commands and flaky handling use: members (project,
+ * group, inherited), users, award emoji on notes, notes, job retry, issues, merge requests.
+ * Separate from `fakeGitlab` so its routes stay as they are; use one or the other.
+ */
+export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
+  const token = o.token ?? "glpat-test-token";
+  const p = `/api/v4/projects/${o.projectId}`;
+  const calls: ApiCall[] = [];
+  const awards: Array<{ mr: number; note: number; name: string }> = [];
+  const notes: Array<{ id: number; mr: number; body: string }> = [];
+  const issues = new Map(Object.entries(o.issues ?? {}).map(([iid, i]) => [Number(iid), { ...i, labels: "" }]));
+  const retried: string[] = [];
+  let nextId = 7000;
+  const api = nock(o.baseUrl).persist();
+  // Every route checks the token as GitLab does, so a request without it fails loudly.
+  const authorized = (req: { headers: Record<string, unknown> }) => req.headers["private-token"] === token;
+  const unauthorized = [401, { message: "401 Unauthorized" }] as const;
+
+  api.get(/^\/api\/v4\/users\?/).reply(function (uri) {
+    calls.push({ method: "GET", path: uri, body: null });
+    if (!authorized(this.req)) return unauthorized;
+    const username = decodeURIComponent(/[?&]username=([^&]+)/.exec(uri)?.[1] ?? "");
+    const id = Object.entries(o.users ?? {}).find(([u]) => u.toLowerCase() === username.toLowerCase());
+    return [200, id ? [{ id: id[1], username: id[0], state: "active" }] : []];
+  });
+  api.get(new RegExp(`^${p}/members/all/(\\d+)$`)).reply(function (uri) {
+    calls.push({ method: "GET", path: uri, body: null });
+    if (!authorized(this.req)) return unauthorized;
+    const id = Number(/members\/all\/(\d+)$/.exec(uri)?.[1]);
+    const m = o.members?.[id];
+    return m ? [200, { id, username: `user${id}`, state: "active", membership_state: "active", ...m }] : [404, { message: "404 Not found" }];
+  });
+  api.get(/^\/api\/v4\/groups\/([^/]+)\/members\/all\/(\d+)$/).reply(function (uri) {
+    calls.push({ method: "GET", path: uri, body: null });
+    if (!authorized(this.req)) return unauthorized;
+    const m = /groups\/([^/]+)\/members\/all\/(\d+)$/.exec(uri);
+    const group = decodeURIComponent(m?.[1] ?? "");
+    const id = Number(m?.[2]);
+    if (o.hiddenGroups?.includes(group)) return [403, { message: "403 Forbidden" }];
+    const level = o.groups?.[group]?.[id];
+    return level === undefined ? [404, { message: "404 Not found" }] : [200, { id, username: `user${id}`, state: "active", access_level: level }];
+  });
+  api.post(new RegExp(`^${p}/merge_requests/(\\d+)/notes/(\\d+)/award_emoji$`)).reply(function (uri, body) {
+    calls.push({ method: "POST", path: uri, body });
+    if (!authorized(this.req)) return unauthorized;
+    const m = /merge_requests\/(\d+)\/notes\/(\d+)\/award_emoji/.exec(uri);
+    const award = { mr: Number(m?.[1]), note: Number(m?.[2]), name: (body as { name: string }).name };
+    // As GitLab does: awarding the same emoji twice is a 404 naming the validation error.
+    if (awards.some((a) => a.mr === award.mr && a.note === award.note && a.name === award.name)) return [404, { message: '404 Award Emoji {:name=>["has already been taken"]} Not Found' }];
+    awards.push(award);
+    return [201, { id: nextId++, name: award.name, awardable_id: award.note, awardable_type: "Note" }];
+  });
+  api.post(new RegExp(`^${p}/merge_requests/(\\d+)/notes$`)).reply(function (uri, body) {
+    calls.push({ method: "POST", path: uri, body });
+    if (!authorized(this.req)) return unauthorized;
+    const id = nextId++;
+    notes.push({ id, mr: Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]), body: (body as { body: string }).body });
+    return [201, { id, body: (body as { body: string }).body, system: false }];
+  });
+  api.post(new RegExp(`^${p}/jobs/(\\d+)/retry$`)).reply(function (uri, body) {
+    calls.push({ method: "POST", path: uri, body });
+    if (!authorized(this.req)) return unauthorized;
+    const id = /jobs\/(\d+)\/retry/.exec(uri)?.[1] ?? "";
+    const refused = o.retryRefused?.[id];
+    if (refused !== undefined) return [403, { message: refused }];
+    retried.push(id);
+    return [201, { id: nextId++, status: "pending" }];
+  });
+  api.get(new RegExp(`^${p}/issues/(\\d+)$`)).reply(function (uri) {
+    calls.push({ method: "GET", path: uri, body: null });
+    if (!authorized(this.req)) return unauthorized;
+    const iid = Number(/issues\/(\d+)$/.exec(uri)?.[1]);
+    const issue = issues.get(iid);
+    return issue ? [200, { iid, ...issue, web_url: `${o.baseUrl}/issues/${iid}` }] : [404, { message: "404 Not found" }];
+  });
+  api.put(new RegExp(`^${p}/issues/(\\d+)$`)).reply(function (uri, body) {
+    calls.push({ method: "PUT", path: uri, body });
+    if (!authorized(this.req)) return unauthorized;
+    const iid = Number(/issues\/(\d+)$/.exec(uri)?.[1]);
+    const issue = issues.get(iid);
+    if (!issue) return [404, { message: "404 Not found" }];
+    Object.assign(issue, body as object);
+    return [200, { iid, ...issue, web_url: `${o.baseUrl}/issues/${iid}` }];
+  });
+  api.post(new RegExp(`^${p}/issues$`)).reply(function (uri, body) {
+    calls.push({ method: "POST", path: uri, body });
+    if (!authorized(this.req)) return unauthorized;
+    const b = body as { title: string; description?: string; labels?: string };
+    const iid = Math.max(0, ...issues.keys()) + 1;
+    issues.set(iid, { state: "opened", title: b.title, description: b.description ?? "", labels: b.labels ?? "" });
+    return [201, { iid, web_url: `${o.baseUrl}/issues/${iid}` }];
+  });
+  api.get(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply(function (uri) {
+    calls.push({ method: "GET", path: uri, body: null });
+    if (!authorized(this.req)) return unauthorized;
+    const iid = Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]);
+    const mr = o.mergeRequests?.[iid];
+    if (!mr) return [404, { message: "404 Not found" }];
+    return [200, { iid, ...mr, target_project_id: o.projectId, author: { id: 8, username: mr.author } }];
+  });
+  return { calls, awards, notes, issues, retried };
+}

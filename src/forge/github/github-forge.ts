@@ -1,6 +1,19 @@
 import type { Octokit } from "@octokit/core";
 import type { PullRequestRef } from "../../store/index.js";
-import { STICKY_MARKER, type Annotation, type CommitReport, type FailedJob, type ForgeClient } from "../forge-client.js";
+import { forgeApiError, statusOf } from "../forge-api-error.js";
+import {
+  STICKY_MARKER,
+  type Annotation,
+  type CommitReport,
+  type FailedJob,
+  type ForgeClient,
+  type ForgeUser,
+  type IssueRequest,
+  type Permission,
+  type PullRequestInfo,
+  type Reaction,
+} from "../forge-client.js";
+import { githubPermissionOf } from "../permission.js";
 
 /** The check-runs API takes at most 50 annotations per request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -25,6 +38,11 @@ export class GithubForge implements ForgeClient {
     private readonly fetchImpl: typeof fetch = fetch,
     /** The App's id: only comments it made are its sticky comments. */
     private readonly appId: number | null = null,
+    /**
+     * A client whose token may read team membership (members: read). An organization permission,
+     * asked for only when a policy names approver teams; without it team checks answer false.
+     */
+    private readonly teamOctokit: (() => Promise<RestOctokit>) | null = null,
   ) {
     const [owner, name] = repo.split("/");
     if (!owner || !name) throw new Error(`not an owner/name repository: ${repo}`);
@@ -202,6 +220,120 @@ export class GithubForge implements ForgeClient {
     }
     const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body: text });
     return String((data as { id: number }).id);
+  }
+
+  async userPermission(user: ForgeUser): Promise<Permission> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner: this.owner, repo: this.name, username: user.login });
+      return githubPermissionOf(data as Parameters<typeof githubPermissionOf>[0]);
+    } catch (error) {
+      // Not a user GitHub knows (renamed, deleted): no permission at all.
+      if (statusOf(error) === 404) return "none";
+      throw forgeApiError("github", `reading ${user.login}'s permission on ${this.repo}`, error);
+    }
+  }
+
+  async isTeamMember(team: string, user: ForgeUser): Promise<boolean> {
+    const [org, slug, ...rest] = team.replace(/^@/, "").split("/");
+    if (!org || !slug || rest.length > 0) return false;
+    try {
+      const octokit = this.teamOctokit ? await this.teamOctokit() : this.octokit;
+      const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org, team_slug: slug, username: user.login });
+      // A pending membership is an invitation not yet accepted: not a member.
+      return (data as { state?: string }).state === "active";
+    } catch (error) {
+      // 404: not a member, or a team this installation cannot see; 403: no members permission.
+      const status = statusOf(error);
+      if (status === 404 || status === 403) return false;
+      throw forgeApiError("github", `reading ${user.login}'s membership of ${team}`, error);
+    }
+  }
+
+  async react(_prNumber: number, commentId: string, reaction: Reaction): Promise<void> {
+    // PR conversation comments are issue comments; reacting twice answers 200, not an error.
+    try {
+      await this.octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", { owner: this.owner, repo: this.name, comment_id: Number(commentId), content: reaction });
+    } catch (error) {
+      throw forgeApiError("github", `reacting to comment ${commentId}`, error);
+    }
+  }
+
+  async postComment(prNumber: number, body: string): Promise<string> {
+    try {
+      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body });
+      return String((data as { id: number }).id);
+    } catch (error) {
+      throw forgeApiError("github", `commenting on #${prNumber}`, error);
+    }
+  }
+
+  async rerunJob(jobId: string): Promise<void> {
+    try {
+      await this.octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", { owner: this.owner, repo: this.name, job_id: Number(jobId) });
+    } catch (error) {
+      throw forgeApiError("github", `re-running job ${jobId}`, error);
+    }
+  }
+
+  async upsertIssue(knownNumber: number | null, issue: IssueRequest): Promise<{ number: number; url: string | null }> {
+    if (knownNumber !== null) {
+      const open = await this.openIssue(knownNumber);
+      if (open) {
+        try {
+          const { data } = await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner: this.owner, repo: this.name, issue_number: knownNumber, body: issue.body });
+          return { number: knownNumber, url: (data as { html_url?: string }).html_url ?? null };
+        } catch (error) {
+          throw forgeApiError("github", `updating issue #${knownNumber}`, error);
+        }
+      }
+    }
+    try {
+      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues", {
+        owner: this.owner,
+        repo: this.name,
+        title: issue.title,
+        body: issue.body,
+        ...(issue.labels?.length ? { labels: [...issue.labels] } : {}),
+      });
+      const created = data as { number: number; html_url?: string };
+      return { number: created.number, url: created.html_url ?? null };
+    } catch (error) {
+      throw forgeApiError("github", "opening an issue", error);
+    }
+  }
+
+  /** Whether the issue still exists and is open (a deleted one is 410, a missing one 404). */
+  private async openIssue(issueNumber: number): Promise<boolean> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner: this.owner, repo: this.name, issue_number: issueNumber });
+      const found = data as { state?: string; pull_request?: unknown };
+      // The issues API also answers for pull requests; a number that became one is not our issue.
+      return found.state === "open" && !found.pull_request;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 410) return false;
+      throw forgeApiError("github", `reading issue #${issueNumber}`, error);
+    }
+  }
+
+  async pullRequestInfo(prNumber: number): Promise<PullRequestInfo | null> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: this.owner, repo: this.name, pull_number: prNumber });
+      const pr = data as { state: string; merged?: boolean; merged_at?: string | null; user?: { login?: string } | null; head: { sha: string; ref: string; repo: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } | null } };
+      const base = pr.base.repo?.full_name ?? this.repo;
+      return {
+        headSha: pr.head.sha,
+        headRef: pr.head.ref,
+        baseRef: pr.base.ref,
+        // A fork whose repository was deleted has no head repo: still not ours.
+        fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== base.toLowerCase(),
+        state: pr.merged || pr.merged_at ? "merged" : pr.state === "open" ? "open" : "closed",
+        author: pr.user?.login ?? "",
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw forgeApiError("github", `reading pull request #${prNumber}`, error);
+    }
   }
 
   /** When the store lost the id (a new database), the marker still finds Sentinel's own comment. */

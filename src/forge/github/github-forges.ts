@@ -1,16 +1,20 @@
 import type { Probot } from "probot";
 import { GithubFixForge } from "./github-fix-forge.js";
 import { GithubForge } from "./github-forge.js";
-import { FIX_PERMISSIONS, InstallationTokens } from "./installation-tokens.js";
+import { ACT_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, TEAM_PERMISSIONS } from "./installation-tokens.js";
+
+/** What a client is for, and so what its token may do. */
+export type ClientPurpose = "diagnose" | "act";
 
 /** Clients for repositories of GitHub App installations, each with its own scoped token. */
 export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch, appId: number | null = null) {
   const tokens = new InstallationTokens(probot, baseUrl);
   return {
-    async client(repo: string, installationId: string | null): Promise<GithubForge> {
+    async client(repo: string, installationId: string | null, purpose: ClientPurpose = "diagnose"): Promise<GithubForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
-      const octokit = await tokens.forRepo(installationId, repo);
-      return new GithubForge(octokit as never, repo, fetchImpl, appId);
+      const octokit = await tokens.forRepo(installationId, repo, purpose === "act" ? ACT_PERMISSIONS : DIAGNOSE_PERMISSIONS);
+      const teams = async () => (await tokens.forRepo(installationId, repo, TEAM_PERMISSIONS)) as never;
+      return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null);
     },
     async fixer(repo: string, installationId: string | null, cloneUrl: string): Promise<GithubFixForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);

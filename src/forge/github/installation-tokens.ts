@@ -4,6 +4,22 @@ import { ProbotOctokit, type Probot } from "probot";
 export const DIAGNOSE_PERMISSIONS = { actions: "read", checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" } as const;
 /** What pushing a fix branch and opening its pull request needs. */
 export const FIX_PERMISSIONS = { contents: "write", pull_requests: "write", metadata: "read" } as const;
+/**
+ * What answering a /sentinel command needs: the commenter's permission (metadata), reacting to
+ * and replying on the pull request (PR comments are issue comments), the pull request's state.
+ */
+export const COMMAND_PERMISSIONS = { metadata: "read", issues: "write", pull_requests: "read" } as const;
+/**
+ * Team membership, for policies that name approver teams. An organization permission: kept apart
+ * so installations on personal accounts, which cannot grant it, can still run commands.
+ */
+export const TEAM_PERMISSIONS = { members: "read", metadata: "read" } as const;
+/** Acting on a command or a flaky job: what diagnosing needs, plus re-running Actions jobs. */
+export const ACT_PERMISSIONS = { ...DIAGNOSE_PERMISSIONS, actions: "write" } as const;
+/** Re-running a failed (flaky) GitHub Actions job. */
+export const RERUN_PERMISSIONS = { actions: "write", metadata: "read" } as const;
+/** Opening and updating an issue (flaky-test tracking). */
+export const ISSUE_PERMISSIONS = { issues: "write", metadata: "read" } as const;
 
 interface Cached {
   readonly octokit: InstanceType<typeof ProbotOctokit>;

@@ -1,8 +1,31 @@
 import { Gitlab } from "@gitbeaker/rest";
 import type { PullRequestRef } from "../../store/index.js";
-import { STICKY_MARKER, type CommitReport, type FailedJob, type ForgeClient } from "../forge-client.js";
+import { forgeApiError } from "../forge-api-error.js";
+import {
+  STICKY_MARKER,
+  type CommitReport,
+  type FailedJob,
+  type ForgeClient,
+  type ForgeUser,
+  type IssueRequest,
+  type Permission,
+  type PullRequestInfo,
+  type Reaction,
+} from "../forge-client.js";
+import { gitlabAccessToPermission } from "../permission.js";
 
 export const GITLAB_CONFIG_PATH = ".gitlab/sentinel.yml";
+
+/** GitLab's award emoji names for the reactions Sentinel gives. */
+const AWARD_EMOJI: Readonly<Record<Reaction, string>> = { "+1": "thumbsup", eyes: "eyes", confused: "confused" };
+
+interface Member {
+  access_level?: number;
+  /** The user's state (active, blocked, …). */
+  state?: string;
+  /** "awaiting" while a seat or an approval is pending. */
+  membership_state?: string;
+}
 
 export interface GitlabConnection {
   /** gitlab.com or a self-managed instance, e.g. https://gitlab.example.com */
@@ -122,6 +145,138 @@ export class GitlabForge implements ForgeClient {
     return [`/builds/${this.repo}`];
   }
 
+  async userPermission(user: ForgeUser): Promise<Permission> {
+    const member = await this.member("projects", this.projectId, user, `reading ${user.login}'s access to ${this.repo}`);
+    return member ? gitlabAccessToPermission(member.access_level ?? 0) : "none";
+  }
+
+  async isTeamMember(team: string, user: ForgeUser): Promise<boolean> {
+    const group = team.replace(/^@/, "").replace(/\/+$/, "");
+    if (!group) return false;
+    const member = await this.member("groups", group, user, `reading ${user.login}'s membership of ${group}`);
+    // Minimal access (5) lets a user see that the group exists, nothing in it.
+    return member !== null && (member.access_level ?? 0) >= 10;
+  }
+
+  async react(mrIid: number, noteId: string, reaction: Reaction): Promise<void> {
+    try {
+      await this.api.MergeRequestNoteAwardEmojis.award(this.projectId, mrIid, Number(noteId), AWARD_EMOJI[reaction]);
+    } catch (error) {
+      // Awarding the same emoji twice is a 404 saying the name "has already been taken": done.
+      if (statusOf(error) === 404 && /already been taken/i.test(describe(error))) return;
+      throw this.apiError(`reacting to note ${noteId} on !${mrIid}`, error);
+    }
+  }
+
+  async postComment(mrIid: number, body: string): Promise<string> {
+    try {
+      const note = await this.api.MergeRequestNotes.create(this.projectId, mrIid, body);
+      return String((note as unknown as { id: number }).id);
+    } catch (error) {
+      throw this.apiError(`commenting on !${mrIid}`, error);
+    }
+  }
+
+  async rerunJob(jobId: string): Promise<void> {
+    // GitLab retries a job as a new job (a new id) in the same pipeline.
+    try {
+      await this.api.Jobs.retry(this.projectId, Number(jobId));
+    } catch (error) {
+      throw this.apiError(`retrying job ${jobId}`, error);
+    }
+  }
+
+  async upsertIssue(knownNumber: number | null, issue: IssueRequest): Promise<{ number: number; url: string | null }> {
+    if (knownNumber !== null && (await this.issueIsOpen(knownNumber))) {
+      try {
+        const edited = (await this.api.Issues.edit(this.projectId, knownNumber, { description: issue.body })) as unknown as { web_url?: string };
+        return { number: knownNumber, url: edited.web_url ?? null };
+      } catch (error) {
+        throw this.apiError(`updating issue #${knownNumber}`, error);
+      }
+    }
+    try {
+      const created = (await this.api.Issues.create(this.projectId, issue.title, {
+        description: issue.body,
+        // GitLab takes labels comma-separated and creates the ones the project lacks.
+        ...(issue.labels?.length ? { labels: issue.labels.join(",") } : {}),
+      })) as unknown as { iid: number; web_url?: string };
+      return { number: created.iid, url: created.web_url ?? null };
+    } catch (error) {
+      throw this.apiError("opening an issue", error);
+    }
+  }
+
+  async pullRequestInfo(mrIid: number): Promise<PullRequestInfo | null> {
+    try {
+      const mr = (await this.api.MergeRequests.show(this.projectId, mrIid)) as unknown as {
+        sha: string;
+        source_branch: string;
+        target_branch: string;
+        source_project_id: number;
+        target_project_id: number;
+        state: string;
+        author?: { username?: string } | null;
+      };
+      return {
+        headSha: mr.sha,
+        headRef: mr.source_branch,
+        baseRef: mr.target_branch,
+        fromFork: mr.source_project_id !== mr.target_project_id,
+        // "locked" is a merge request being merged right now: not merged yet.
+        state: mr.state === "merged" ? "merged" : mr.state === "opened" || mr.state === "locked" ? "open" : "closed",
+        author: mr.author?.username ?? "",
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw this.apiError(`reading merge request !${mrIid}`, error);
+    }
+  }
+
+  /** The user's membership of a project or group, inherited and invited ones included; null when none. */
+  private async member(kind: "projects" | "groups", id: string, user: ForgeUser, operation: string): Promise<Member | null> {
+    const userId = await this.userId(user);
+    if (userId === null) return null;
+    try {
+      const show = kind === "projects" ? this.api.ProjectMembers : this.api.GroupMembers;
+      const member = (await show.show(id, userId, { includeInherited: true })) as unknown as Member;
+      // A blocked user or a membership still awaiting approval grants nothing.
+      if (member.state !== undefined && member.state !== "active") return null;
+      if (member.membership_state !== undefined && member.membership_state !== "active") return null;
+      return member;
+    } catch (error) {
+      // 404: not a member (or no such group); 403: a group the token cannot see.
+      const status = statusOf(error);
+      if (status === 404 || status === 403) return null;
+      throw this.apiError(operation, error);
+    }
+  }
+
+  /** Hooks carry the numeric user id; a username alone is looked up (exactly, not as a search). */
+  private async userId(user: ForgeUser): Promise<number | null> {
+    if (/^\d+$/.test(user.id)) return Number(user.id);
+    try {
+      const found = (await this.api.Users.all({ username: user.login })) as unknown as Array<{ id: number; username: string }>;
+      return found.find((u) => u.username.toLowerCase() === user.login.toLowerCase())?.id ?? null;
+    } catch (error) {
+      throw this.apiError(`looking up user ${user.login}`, error);
+    }
+  }
+
+  private async issueIsOpen(iid: number): Promise<boolean> {
+    try {
+      const found = (await this.api.Issues.show(iid, { projectId: this.projectId })) as unknown as { state?: string };
+      return found.state === "opened";
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw this.apiError(`reading issue #${iid}`, error);
+    }
+  }
+
+  private apiError(operation: string, error: unknown) {
+    return forgeApiError("gitlab", operation, error, [this.connection.token]);
+  }
+
   private async findStickyNote(mrIid: number): Promise<string | null> {
     const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string; author?: { id?: number } }>;
     // Anyone can type the marker; only a note by Sentinel's own user is its sticky note.
@@ -137,6 +292,11 @@ export class GitlabForge implements ForgeClient {
     }
     return this.defaultBranch;
   }
+}
+
+function describe(error: unknown): string {
+  const e = error as { cause?: { description?: unknown }; message?: unknown } | null;
+  return String(e?.cause?.description ?? e?.message ?? "");
 }
 
 function statusOf(error: unknown): number | undefined {

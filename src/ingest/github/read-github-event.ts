@@ -1,3 +1,4 @@
+import { readGithubComment } from "../../commands/index.js";
 import type { IngestItem } from "../ingest-item.js";
 
 /** The events (and actions) Sentinel subscribes to; app.yml lists the same. */
@@ -11,6 +12,9 @@ export const GITHUB_EVENTS = [
   "pull_request.opened",
   "pull_request.synchronize",
   "pull_request.reopened",
+  "pull_request.closed",
+  "issue_comment.created",
+  "issue_comment.edited",
 ] as const;
 
 /** GitHub Actions reports each job as a check run too, with the job's id as the check run's id. */
@@ -45,6 +49,15 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
   }
   if (!repo) return [{ kind: "ignore", reason: `${event} without a repository` }];
   if (!installationId) return [{ kind: "ignore", reason: `${event} for ${repo.full_name} without an installation: not sent to the App` }];
+  if (event === "issue_comment") {
+    const read = readGithubComment(event, payload);
+    return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
+  }
+  if (event === "pull_request" && payload.action === "closed") {
+    const pr = payload.pull_request as { number: number; merged?: boolean; head: { ref: string }; body?: string | null } | undefined;
+    if (!pr) return [{ kind: "ignore", reason: "pull_request.closed without a pull request" }];
+    return [{ kind: "pr-closed", forge: "github", repo: repo.full_name, repoId: String(repo.id), installationId, prNumber: pr.number, merged: Boolean(pr.merged), headRef: pr.head.ref, body: pr.body ?? "" }];
+  }
   if (event === "pull_request") {
     const pr = payload.pull_request as { number: number; head: { sha: string } } | undefined;
     if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? "")) return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];

@@ -1,7 +1,8 @@
+import { readGitlabNote } from "../../commands/index.js";
 import type { IngestItem } from "../ingest-item.js";
 
 /** The `X-Gitlab-Event` values Sentinel reads; others are acknowledged and ignored. */
-export const GITLAB_EVENTS = ["Job Hook", "Pipeline Hook"] as const;
+export const GITLAB_EVENTS = ["Job Hook", "Pipeline Hook", "Note Hook", "Merge Request Hook"] as const;
 
 interface Project {
   id: number;
@@ -39,7 +40,38 @@ interface PipelineHook {
 export function readGitlabEvent(event: string, payload: JobHook | PipelineHook | Record<string, unknown>): IngestItem[] {
   if (event === "Job Hook" && (payload as JobHook).object_kind === "build") return readJob(payload as JobHook);
   if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline") return readPipeline(payload as PipelineHook);
+  if (event === "Note Hook") {
+    const read = readGitlabNote(payload);
+    return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
+  }
+  if (event === "Merge Request Hook") return readMergeRequest(payload as MergeRequestHook);
   return [{ kind: "ignore", reason: `GitLab event "${event}" is not one Sentinel handles` }];
+}
+
+interface MergeRequestHook {
+  object_kind?: string;
+  project?: Project;
+  object_attributes?: { iid?: number; action?: string; state?: string; source_branch?: string; description?: string | null };
+}
+
+/** A merge request merged or closed: what Sentinel's trust in its fixes needs to know. */
+function readMergeRequest(h: MergeRequestHook): IngestItem[] {
+  const a = h.object_attributes;
+  if (h.object_kind !== "merge_request" || !a || !h.project || typeof a.iid !== "number") return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
+  if (a.action !== "merge" && a.action !== "close") return [{ kind: "ignore", reason: `merge request ${a.action ?? "?"} is not a merge or close` }];
+  return [
+    {
+      kind: "pr-closed",
+      forge: "gitlab",
+      repo: h.project.path_with_namespace,
+      repoId: String(h.project.id),
+      installationId: null,
+      prNumber: a.iid,
+      merged: a.action === "merge",
+      headRef: a.source_branch ?? "",
+      body: a.description ?? "",
+    },
+  ];
 }
 
 function readJob(h: JobHook): IngestItem[] {

@@ -1,0 +1,15 @@
+export {
+  COMMAND_NAMES,
+  COMMAND_PERMISSION,
+  COMMAND_HELP,
+  TIER_CHANGE_PERMISSION,
+  renderHelp,
+  type CommandName,
+} from "./command-names.js";
+export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH, type ParsedCommand } from "./parse-commands.js";
+export { readGithubComment, readGitlabNote, type CommentEvent, type CommentReading } from "./read-comment.js";
+// Permissions are the forge's notion (GitHub roles, GitLab access levels); commands only consume them.
+export { permissionAtLeast, gitlabAccessToPermission, PERMISSIONS } from "../forge/permission.js";
+export { STICKY_MARKER, type Permission } from "../forge/forge-client.js";
+export { executeCommands, type CommandDeps } from "./execute-commands.js";
+export { resolveApproval, expireApprovals, type ApprovalDeps } from "./approvals.js";
