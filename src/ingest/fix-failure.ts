@@ -2,7 +2,7 @@ import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } 
 import type { ForgeClient } from "../forge/forge-client.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
-import { blastRadiusFor, decideFix, parseDuration, slackChannelFor, type NotifyEvent } from "../policy/index.js";
+import { blastRadiusFor, decideFix, slackChannelFor, type NotifyEvent } from "../policy/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
 import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import type { MirrorCache } from "../workspace/index.js";
@@ -179,7 +179,8 @@ async function afterRun(
   const tell = (event: NotifyEvent, title: string, text: string, extra: { url?: string | null; runId?: string } = {}) => notify(deps, loaded, event, failure.repo, title, text, extra);
   switch (outcome.status) {
     case "waiting-approval": {
-      const expiresAt = new Date(Date.now() + parseDuration(policy.approval.expiresAfter));
+      // Durations in the parsed policy are milliseconds already.
+      const expiresAt = new Date(Date.now() + policy.approval.expiresAfter);
       await gov.requestApproval({
         runId: outcome.runId,
         forge: failure.forge,

@@ -5,6 +5,8 @@ export interface ApiCall {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The Authorization header, recorded by the routes that act (re-runs, issues). */
+  readonly authorization?: string;
 }
 
 export interface FakeGithubOptions {
@@ -27,6 +29,8 @@ export interface FakeGithubOptions {
   readonly baseUrl?: string;
   /** The App's id, as GitHub marks the comments it makes. */
   readonly appId?: number;
+  /** Issues that already exist (number → state), for tracking-issue updates. */
+  readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title?: string; body?: string }>>;
 }
 
 const BLOB_HOST = "https://pipelines.blob.example.invalid";
@@ -49,9 +53,13 @@ export function fakeGithub(o: FakeGithubOptions) {
 
   // nock scopes are origins; the /api/v3 prefix is part of each path.
   const api = nock(new URL(base).origin).persist();
+  // Each token is distinct, so a call's Authorization header tells which token request it came from.
+  const tokens: Array<{ token: string; body: unknown }> = [];
   api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply(201, (uri, body) => {
     record("POST", uri, body);
-    return { token: "ghs_scopedtoken0000000000000000000000", expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    const token = `ghs_scopedtoken${String(tokens.length).padStart(22, "0")}`;
+    tokens.push({ token, body });
+    return { token, expires_at: new Date(Date.now() + 3600_000).toISOString() };
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
     record("GET", uri, null);
@@ -147,6 +155,37 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("PATCH", uri, body);
     return [200, { number: Number(/pulls\/(\d+)$/.exec(uri)?.[1]) }];
   });
+  // Re-runs and issues (flaky handling), recorded with the token they were made with.
+  const reruns: string[] = [];
+  const issues = new Map(Object.entries(o.issues ?? {}).map(([n, i]) => [Number(n), { number: Number(n), state: i.state, title: i.title ?? "", body: i.body ?? "", labels: [] as string[] }]));
+  function recordWithAuth(this: { req: { headers: Record<string, unknown> } }, method: string, uri: string, body: unknown) {
+    calls.push({ method, path: uri, body, authorization: String(this.req.headers.authorization ?? "") });
+  }
+  api.post(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/rerun$`)).reply(function (uri, body) {
+    recordWithAuth.call(this, "POST", uri, body);
+    reruns.push(/jobs\/(\d+)\/rerun/.exec(uri)?.[1] ?? "");
+    return [201, {}];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri) {
+    recordWithAuth.call(this, "GET", uri, null);
+    const issue = issues.get(Number(/issues\/(\d+)$/.exec(uri)?.[1]));
+    return issue ? [200, { ...issue, html_url: `https://github.com/${o.repo}/issues/${issue.number}` }] : [404, { message: "Not Found" }];
+  });
+  api.patch(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri, body) {
+    recordWithAuth.call(this, "PATCH", uri, body);
+    const issue = issues.get(Number(/issues\/(\d+)$/.exec(uri)?.[1]));
+    if (!issue) return [404, { message: "Not Found" }];
+    Object.assign(issue, body as object);
+    return [200, { ...issue, html_url: `https://github.com/${o.repo}/issues/${issue.number}` }];
+  });
+  api.post(`${repoPath}/issues`).reply(function (uri, body) {
+    recordWithAuth.call(this, "POST", uri, body);
+    const b = body as { title: string; body: string; labels?: string[] };
+    // Issue numbers share one sequence with pull requests on GitHub; these start well above the tests' PRs.
+    const number = Math.max(500, ...issues.keys()) + 1;
+    issues.set(number, { number, state: "open", title: b.title, body: b.body, labels: b.labels ?? [] });
+    return [201, { number, html_url: `https://github.com/${o.repo}/issues/${number}` }];
+  });
   const blobAuthHeaders: string[] = [];
   const blob = nock(BLOB_HOST).persist();
   blob.get(/^\/logs\/(\d+)\.txt/).reply(function (uri) {
@@ -159,6 +198,12 @@ export function fakeGithub(o: FakeGithubOptions) {
     comments,
     /** Pull requests Sentinel opened. */
     opened,
+    /** Job ids Sentinel asked GitHub to re-run, in order. */
+    reruns,
+    /** Issues by number: the ones given, and the ones Sentinel opened or edited. */
+    issues,
+    /** Every installation token handed out, with the request that asked for it. */
+    tokens,
     /** The Authorization header of every blob download ("" when none was sent). */
     blobAuthHeaders,
     /** A comment someone else wrote (a human, another bot). */

@@ -1,0 +1,226 @@
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { afterAll, describe, expect, it } from "vitest";
+import { GovernanceStore, RunStore } from "../../src/store/index.js";
+import { bareRemote, git } from "../support/git-repos.js";
+import { actionsLog, fakeGithub } from "../support/github-api.js";
+import { runningApp } from "../support/running-app.js";
+import { SERVICE_STACKS } from "../support/services.js";
+import { hasCargoFmt } from "../support/toolchains.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
+const SECRET = "commands-secret";
+const INSTALLATION = 5151;
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const cleanup: string[] = [];
+afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const RUSTFMT_OUTPUT = `Diff in /home/runner/work/Hello-World/Hello-World/src/main.rs:1:
+-fn main(){let x=1;println!("{}",x);}
++fn main() {
++    let x = 1;
++    println!("{}", x);
++}
+`;
+const BADLY_FORMATTED = { "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n', ".gitignore": "target/\n" };
+
+let repoCounter = 0;
+
+/** The collaborator-permission and reaction endpoints, next to `fakeGithub`'s (which keeps comments). */
+function commandRoutes(repo: string, collaborators: Record<string, string>) {
+  const reactions: Array<{ comment: number; content: string }> = [];
+  const scope = nock("https://api.github.com").persist();
+  scope.get(new RegExp(`^/repos/${repo.replace("/", "\\/")}/collaborators/([^/]+)/permission$`)).reply((uri) => {
+    const login = decodeURIComponent(/collaborators\/([^/]+)\/permission/.exec(uri)?.[1] ?? "");
+    const role = collaborators[login];
+    if (!role) return [404, { message: "Not Found" }];
+    return [200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login } }];
+  });
+  scope.post(new RegExp(`^/repos/${repo.replace("/", "\\/")}/issues/comments/(\\d+)/reactions$`)).reply((uri, body) => {
+    reactions.push({ comment: Number(/comments\/(\d+)\/reactions/.exec(uri)?.[1]), content: (body as { content: string }).content });
+    return [201, { id: 1, content: (body as { content: string }).content }];
+  });
+  return { reactions };
+}
+
+for (const stack of SERVICE_STACKS) {
+  describe.skipIf(!stack.available)(`/sentinel commands in GitHub pull request comments, on ${stack.name}`, () => {
+    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_WORK_DIR: `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}` }, stack);
+    let deliveries = 0;
+
+    async function deliver(event: string, payload: unknown, id = `cmd-${stack.name}-${++deliveries}`) {
+      const body = JSON.stringify(payload);
+      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
+        body,
+      });
+      expect(res.status).toBeLessThan(300);
+      await running.app.queue.idle(90_000);
+    }
+
+    function comment(repo: string, pr: number, body: string, opts: { id: number; login?: string; type?: string; action?: string }) {
+      const c = structuredClone(examples.find((e) => e.name === "issue_comment")!.examples.find((x) => x.action === (opts.action ?? "created"))!);
+      c.installation = { id: INSTALLATION };
+      c.repository.full_name = repo;
+      c.repository.name = repo.split("/")[1];
+      c.issue.number = pr;
+      c.issue.pull_request = { url: `https://api.github.com/repos/${repo}/pulls/${pr}` };
+      Object.assign(c.comment, { id: opts.id, body, user: { ...c.comment.user, login: opts.login ?? "mona", type: opts.type ?? "User" } });
+      return c;
+    }
+
+    function failedJob(repo: string, remote: string, sha: string, jobId: number, branch = "feature") {
+      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      job.installation = { id: INSTALLATION };
+      job.repository.full_name = repo;
+      job.repository.clone_url = remote;
+      Object.assign(job.workflow_job, { id: jobId, head_sha: sha, head_branch: branch, name: "fmt" });
+      return job;
+    }
+
+    const replies = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].filter((c) => c.issue === pr && !c.body.includes("<!-- sentinel:sticky -->")).map((c) => c.body);
+    const sticky = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].find((c) => c.issue === pr && c.body.includes("<!-- sentinel:sticky -->"))?.body ?? "";
+
+    it("answers /sentinel help with the command table and a thumbs-up", async () => {
+      const repo = `octo/help-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const routes = commandRoutes(repo, { mona: "read" });
+      await deliver("issue_comment", comment(repo, 7, "Thanks!\n/sentinel help\n", { id: 9001 }));
+      expect(replies(gh, 7)).toHaveLength(1);
+      expect(replies(gh, 7)[0]).toContain("`/sentinel ignore <fingerprint>`");
+      expect(routes.reactions).toEqual([{ comment: 9001, content: "+1" }]);
+    });
+
+    it("tells a user without write access politely why a command is refused, and does nothing", async () => {
+      const repo = `octo/refuse-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const routes = commandRoutes(repo, { reader: "read" });
+      await deliver("issue_comment", comment(repo, 8, "/sentinel pause", { id: 9002, login: "reader" }));
+      expect(replies(gh, 8)[0]).toMatch(/needs write access .* you have read/);
+      expect(routes.reactions).toEqual([{ comment: 9002, content: "confused" }]);
+      expect(await new GovernanceStore(running.app.store.db).isPaused("github", repo, [8])).toBe(false);
+    });
+
+    it("answers an unknown command with help", async () => {
+      const repo = `octo/unknown-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      commandRoutes(repo, { mona: "write" });
+      await deliver("issue_comment", comment(repo, 9, "/sentinel frobnicate now", { id: 9003 }));
+      expect(replies(gh, 9)[0]).toContain("does not know `/sentinel frobnicate now`");
+      expect(replies(gh, 9)[0]).toContain("| `/sentinel help` |");
+    });
+
+    it("acts on a comment once, however many times it is delivered", async () => {
+      const repo = `octo/once-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      commandRoutes(repo, { mona: "write" });
+      const c = comment(repo, 10, "/sentinel help", { id: 9004 });
+      await deliver("issue_comment", c, `once-${stack.name}-a`);
+      await deliver("issue_comment", c, `once-${stack.name}-a`); // a redelivery
+      await deliver("issue_comment", c, `once-${stack.name}-b`); // a new delivery of the same comment
+      expect(replies(gh, 10)).toHaveLength(1);
+    });
+
+    it("ignores commands in edited comments, quoted text, and comments by bots", async () => {
+      const repo = `octo/ignored-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const routes = commandRoutes(repo, { mona: "admin" });
+      await deliver("issue_comment", comment(repo, 11, "/sentinel help", { id: 9005, action: "edited" }));
+      await deliver("issue_comment", comment(repo, 11, "> /sentinel help\nquoting someone", { id: 9006 }));
+      await deliver("issue_comment", comment(repo, 11, "/sentinel help", { id: 9007, login: "renovate[bot]", type: "Bot" }));
+      expect(replies(gh, 11)).toHaveLength(0);
+      expect(routes.reactions).toHaveLength(0);
+    });
+
+    it("pauses and resumes Sentinel on a pull request, and the sticky comment says so", async () => {
+      const repo = `octo/pause-${++repoCounter}`;
+      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+      cleanup.push(root);
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8101": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 12, headRepo: repo }] } });
+      commandRoutes(repo, { mona: "write" });
+      await deliver("workflow_job", failedJob(repo, remote, sha, 8101));
+      await deliver("issue_comment", comment(repo, 12, "/sentinel pause", { id: 9008 }));
+      const gov = new GovernanceStore(running.app.store.db);
+      expect(await gov.isPaused("github", repo, [12])).toBe(true);
+      expect(sticky(gh, 12)).toContain("Sentinel is paused on this pull request");
+      expect(sticky(gh, 12)).toContain("`/sentinel help`");
+      await deliver("issue_comment", comment(repo, 12, "/sentinel resume", { id: 9009 }));
+      expect(await gov.isPaused("github", repo, [12])).toBe(false);
+      expect(sticky(gh, 12)).not.toContain("Sentinel is paused");
+    });
+
+    it("explains a failure and ignores its fingerprint on request", async () => {
+      const repo = `octo/explain-${++repoCounter}`;
+      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+      cleanup.push(root);
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 13, headRepo: repo }] } });
+      commandRoutes(repo, { mona: "write" });
+      await deliver("workflow_job", failedJob(repo, remote, sha, 8201));
+      await deliver("issue_comment", comment(repo, 13, "/sentinel explain", { id: 9010 }));
+      const explained = replies(gh, 13)[0] ?? "";
+      expect(explained).toContain("Category `format`");
+      const fingerprint = /`(sfp1-[0-9a-f]+)`/.exec(explained)?.[1];
+      expect(fingerprint).toBeDefined();
+      await deliver("issue_comment", comment(repo, 13, `/sentinel ignore ${fingerprint!.slice(5, 17)}`, { id: 9011 }));
+      expect(await new GovernanceStore(running.app.store.db).isIgnored("github", repo, fingerprint!)).toBe(true);
+      expect(sticky(gh, 13)).toContain("ignored by a maintainer");
+    });
+
+    describe.skipIf(!hasCargoFmt)("with fixes", () => {
+      it("waits for approval when the policy asks for it, and a maintainer's /sentinel approve resumes the run into a pull request", async () => {
+        const repo = `octo/approve-${++repoCounter}`;
+        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+        cleanup.push(root);
+        const gh = fakeGithub({
+          repo,
+          installationId: INSTALLATION,
+          logs: { "8301": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+          pulls: { [sha]: [{ number: 14, headRepo: repo }] },
+          config: "mode: propose\npolicy:\n  approval:\n    require: [{ categories: [format] }]\n",
+        });
+        commandRoutes(repo, { mona: "maintain", dev: "write" });
+        await deliver("workflow_job", failedJob(repo, remote, sha, 8301, "main"));
+        expect(gh.opened).toHaveLength(0);
+        const gov = new GovernanceStore(running.app.store.db);
+        const [waiting] = await gov.waitingApprovals("github", repo, 14);
+        expect(waiting).toMatchObject({ rule: "policy.approval.require[0]", status: "waiting" });
+        expect(sticky(gh, 14)).toContain("waiting for approval");
+        // Write access is not enough: the policy's approvers are maintainers by default.
+        await deliver("issue_comment", comment(repo, 14, "/sentinel approve", { id: 9012, login: "dev" }));
+        expect(replies(gh, 14).pop()).toContain("not one of the approvers");
+        expect(gh.opened).toHaveLength(0);
+        await deliver("issue_comment", comment(repo, 14, "/sentinel approve", { id: 9013, login: "mona" }));
+        expect(gh.opened).toHaveLength(1);
+        const runs = new RunStore(running.app.store.db);
+        const ledger = (await runs.ledger(waiting!.runId)).map((e) => e.kind);
+        expect(ledger).toEqual(expect.arrayContaining(["run.waiting", "approval.approved", "run.resumed", "pushed", "pull-request"]));
+        expect((await gov.getApproval(waiting!.runId))).toMatchObject({ status: "approved", decidedBy: "@mona", decidedVia: "comment" });
+      });
+
+      it("ends a waiting run on /sentinel deny, writing nothing", async () => {
+        const repo = `octo/deny-${++repoCounter}`;
+        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+        cleanup.push(root);
+        const gh = fakeGithub({
+          repo,
+          installationId: INSTALLATION,
+          logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+          pulls: { [sha]: [{ number: 15, headRepo: repo }] },
+          config: "mode: propose\npolicy:\n  approval:\n    require: [{}]\n",
+        });
+        commandRoutes(repo, { mona: "admin" });
+        await deliver("workflow_job", failedJob(repo, remote, sha, 8401, "main"));
+        const [waiting] = await new GovernanceStore(running.app.store.db).waitingApprovals("github", repo, 15);
+        await deliver("issue_comment", comment(repo, 15, `/sentinel deny ${waiting!.runId}`, { id: 9014 }));
+        expect(gh.opened).toHaveLength(0);
+        expect((await new RunStore(running.app.store.db).getRun(waiting!.runId))?.status).toBe("denied");
+        expect(git(remote, "branch", "--list", "sentinel/*")).toBe("");
+        expect(sticky(gh, 15)).toMatch(/not fixed — stopped by `policy.approval.require\[0\]`: denied by @\u200bmona/);
+      });
+    });
+  });
+}
