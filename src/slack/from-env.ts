@@ -12,5 +12,7 @@ export function slackFromEnv(env: NodeJS.ProcessEnv, logger: Logger, onDecision:
     logger.info({ missing }, "Slack is off (SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN unset)");
     return null;
   }
-  return createSlack({ signingSecret, botToken, logger, onDecision });
+  // SLACK_API_URL points the Web API client at a stand-in (the demo, tests); Slack's own otherwise.
+  const apiUrl = env.SLACK_API_URL?.trim();
+  return createSlack({ signingSecret, botToken, logger, onDecision, ...(apiUrl ? { apiUrl } : {}) });
 }
