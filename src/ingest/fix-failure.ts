@@ -5,7 +5,7 @@ import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierSta
 import { blastRadiusFor, decideFix, slackChannelFor, type NotifyEvent } from "../policy/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
 import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
-import type { MirrorCache } from "../workspace/index.js";
+import { isSafeBranchName, type MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
@@ -66,7 +66,8 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
   const pr = failure.pullRequests[0] ?? null;
   // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
-  const pushBranch = pr && !pr.fromFork && failure.ref && failure.ref !== defaultBranch ? failure.ref : null;
+  // The branch name comes from a webhook: only a plain one is ever handed to git.
+  const pushBranch = pr && !pr.fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
   let tierAtGate: TierState | null = null;
 
   const gate: FixGate = async (input) => {
