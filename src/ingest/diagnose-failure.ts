@@ -8,6 +8,7 @@ import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
 import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import type { WorkerDeps } from "./process-delivery.js";
+import { notify } from "./notify-chat.js";
 
 /**
  * The heavy half of ingestion, run by a queue worker: read the failed job's log from the forge
@@ -113,8 +114,11 @@ async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailur
     gov.setDecision({ failureKey: failure.failureKey, forge: failure.forge, repo: failure.repo, fingerprint: d.fingerprint, verdict, rule, message, runId: null });
   const ignored = await gov.isIgnored(failure.forge, failure.repo, d.fingerprint);
   const paused = await gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number));
-  if (stored.flaky || NOT_CODE.has(d.category)) {
-    await rerunIfAllowed(deps, gov, forge, failure, loaded, { flaky: stored.flaky, category: d.category, ignored, paused }, decide);
+  // Failing on the default branch too (another commit), it is not this change's doing.
+  const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : null;
+  const preexisting = Boolean(defaultBranch && failure.ref && failure.ref !== defaultBranch && (await gov.seenOnBranch(failure.forge, failure.repo, d.fingerprint, defaultBranch, failure.sha)));
+  if (stored.flaky || preexisting || NOT_CODE.has(d.category)) {
+    await rerunIfAllowed(deps, gov, forge, failure, loaded, { flaky: stored.flaky || preexisting, category: d.category, ignored, paused }, decide);
     if (stored.flaky) await trackFlake(deps, gov, forge, failure, loaded, d);
     return;
   }
@@ -151,6 +155,7 @@ async function rerunIfAllowed(
     await gov.recordRerun({ forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId as string, failureKey: failure.failureKey, requestedBy: "sentinel" });
     await new RunStore(deps.store.db).record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
     await decide("rerun", null, verdict.message);
+    await notify(deps, loaded, "rerun", failure.repo, `Sentinel re-ran ${failure.jobName}`, verdict.message, { url: failure.jobUrl });
   });
 }
 

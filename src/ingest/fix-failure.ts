@@ -2,11 +2,12 @@ import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } 
 import type { ForgeClient } from "../forge/forge-client.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
-import { blastRadiusFor, decideFix, slackChannelFor, type NotifyEvent } from "../policy/index.js";
+import { blastRadiusFor, decideFix, type NotifyEvent } from "../policy/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
 import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import { isSafeBranchName, type MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
+import { notify } from "./notify-chat.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
 /** What a worker needs to run fix pipelines (absent: the worker only diagnoses). */
@@ -215,18 +216,6 @@ async function afterRun(
       break;
   }
   if (failure.pullRequests.length > 0) await refreshStickyComments(deps, r.forge, failure, loaded);
-}
-
-/** Sends a chat notification where the repository's `notify` config routes it; Slack down never fails a run. */
-export async function notify(deps: WorkerDeps, loaded: LoadedRepoConfig, event: NotifyEvent, repo: string, title: string, text: string, extra: { url?: string | null; runId?: string } = {}): Promise<void> {
-  if (!deps.chat) return;
-  const channel = slackChannelFor(loaded.config.notify, event);
-  if (!channel) return;
-  try {
-    await deps.chat.notify({ event, channel, repo, title, text, ...(extra.url ? { url: extra.url } : {}), ...(extra.runId ? { runId: extra.runId } : {}) });
-  } catch (error) {
-    deps.logger.warn({ err: error instanceof Error ? error.message : String(error), event }, "chat notification failed");
-  }
 }
 
 /** CI on Sentinel's own fix is its one verification round, not a new failure to fix. */
