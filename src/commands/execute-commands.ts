@@ -160,7 +160,9 @@ async function fix(deps: CommandDeps, event: CommentEvent, arg: string | undefin
   if (deps.loaded.errors.length > 0) return { ok: false, reply: "Sentinel's config has errors (see the Sentinel check), so it runs diagnose-only until they are fixed." };
   const matches = matchFingerprint(await failuresOnHead(deps, event), arg).filter((f) => f.diagnosis.status === "failed");
   if (matches.length === 0) return { ok: false, reply: arg ? `No failure on this pull request's head has fingerprint ${code(arg)}.` : "There is no diagnosed failure on this pull request's head commit to fix." };
-  if (matches.some((f) => f.failure.fromFork)) return { ok: false, reply: "This pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code." };
+  if (matches.some((f) => f.failure.fromFork) && deps.loaded.config.policy.forks !== "approve") {
+    return { ok: false, reply: "This pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code (`policy.forks: diagnose`)." };
+  }
   for (const f of matches) {
     await deps.queue.add("fix", { failureKey: f.failure.failureKey, manual: true, requestedBy: event.author.login }, { jobId: safeJobId("fix", `${f.failure.failureKey}:manual:${event.commentId}`) });
   }

@@ -123,8 +123,8 @@ async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailur
     return;
   }
   if (effectiveMode(loaded.config) === "diagnose" || loaded.errors.length > 0 || !deps.fixing) return;
-  if (failure.fromFork) {
-    await decide("denied", "policy.forks", "the pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code");
+  if (failure.fromFork && loaded.config.policy.forks !== "approve") {
+    await decide("denied", "policy.forks", "the pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code (policy.forks: diagnose)");
     return;
   }
   await deps.queue.add("fix", { failureKey: failure.failureKey }, { jobId: safeJobId("fix", failure.failureKey) });

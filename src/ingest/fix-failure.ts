@@ -70,6 +70,8 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
   // The branch name comes from a webhook: only a plain one is ever handed to git.
   const pushBranch = pr && !pr.fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
   let tierAtGate: TierState | null = null;
+  // A fork's branch is not in this repository: an approved fork fix is proposed into the pull request's base.
+  const baseBranch = failure.fromFork && pr ? ((await forge.pullRequestInfo(pr.number).catch(() => null))?.baseRef ?? defaultBranch) : (failure.ref ?? defaultBranch);
 
   const gate: FixGate = async (input) => {
     const tier = await trust.tierOf(failure.forge, failure.repo, input.agentId, policy);
@@ -136,7 +138,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       repo: failure.repo,
       sha: failure.sha,
       // The fix is proposed into the branch that failed (a PR's head branch, or the default branch).
-      baseBranch: failure.ref ?? defaultBranch,
+      baseBranch,
       diagnosis: stored.diagnosis,
       failureKey,
       fromFork: failure.fromFork,

@@ -90,7 +90,10 @@ function decisionLines(input: StickyInput): string[] {
 }
 
 function proposal(input: StickyInput): string {
-  if (input.fromFork) return "this pull request comes from a fork, so Sentinel only diagnoses it.";
+  if (input.fromFork) {
+    const waiting = input.current.some((f) => input.decisions?.get(f.failure.failureKey)?.verdict === "waiting");
+    return waiting ? "this pull request comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves (below)." : "this pull request comes from a fork, so Sentinel only diagnoses it.";
+  }
   const fixed = input.current.filter((f) => input.fixes?.has(f.diagnosis.fingerprint)).length;
   if (fixed > 0) return `a verified fix for ${fixed === input.current.length ? "this failure" : `${fixed} of these failures`} is open (linked above); review and merge it.`;
   if (input.current.every((f) => f.flaky)) return "nothing to fix in the code: these jobs are flaky on this commit; a re-run should pass.";

@@ -186,13 +186,16 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     heartbeat.unref();
 
     await enter("PREFLIGHT");
-    if (req.fromFork && !req.forkApproved) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
+    // With a policy, its `policy.forks` decides at the gate (diagnose only, or wait for a maintainer).
+    if (req.fromFork && !req.forkApproved && !deps.gate) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
     if (deps.sandbox === "none") {
       if (deps.sandboxPolicy === "required") throw new Stop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
       log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
       await deps.runs.record(runId, "sandbox.missing", { policy: deps.sandboxPolicy });
     }
-    const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {});
+    // A fork's commits are on no branch of this repository, only under its pull request's ref.
+    const prRef = req.fromFork && req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
+    const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {}, prRef ? [prRef] : []);
     await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
     const cache = deps.dependencyCacheDir ? path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repo}`).digest("hex").slice(0, 20)) : null;
     if (cache) await mkdir(cache, { recursive: true });
@@ -434,6 +437,13 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
     return { ...outcome, phaseMs };
   }
+}
+
+/** Where a forge keeps a pull/merge request's head, fetched into the mirror under refs/sentinel/. */
+function pullRequestRefspec(forge: FixForge["forge"], number: number): string | null {
+  if (forge === "github") return `+refs/pull/${number}/head:refs/sentinel/pull/${number}`;
+  if (forge === "gitlab") return `+refs/merge-requests/${number}/head:refs/sentinel/pull/${number}`;
+  return null;
 }
 
 /** A GitHub step header `Run npx eslint .` names the command that failed. */

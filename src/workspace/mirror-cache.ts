@@ -26,14 +26,19 @@ export class MirrorCache {
     return path.join(this.root, `${createHash("sha256").update(clean).digest("hex").slice(0, 20)}.git`);
   }
 
-  async ensure(remoteUrl: string, auth: { token?: string; tokenUser?: string } = {}): Promise<Mirror> {
+  /**
+   * Clones or fetches the mirror. `extraRefs` are refspecs Sentinel builds itself (a pull
+   * request's head, for fork pull requests whose commits are on no branch), never text from a
+   * webhook.
+   */
+  async ensure(remoteUrl: string, auth: { token?: string; tokenUser?: string } = {}, extraRefs: readonly string[] = []): Promise<Mirror> {
     const url = withoutCredentials(remoteUrl);
     const gitDir = this.mirrorDir(url);
     return this.locks.run(gitDir, async () => {
       const started = Date.now();
       const env = gitEnv(auth);
       if (existsSync(path.join(gitDir, "HEAD"))) {
-        await sentinelGit(gitDir, env).raw(["fetch", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*"]);
+        await sentinelGit(gitDir, env).raw(["fetch", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*", ...extraRefs]);
         return { gitDir, cold: false, durationMs: Date.now() - started };
       }
       await mkdir(this.root, { recursive: true });
@@ -44,6 +49,7 @@ export class MirrorCache {
         await rm(gitDir, { recursive: true, force: true });
         throw new Error(`could not clone ${url}: ${firstLine(error)}`);
       }
+      if (extraRefs.length > 0) await sentinelGit(gitDir, env).raw(["fetch", "--no-tags", "--", url, ...extraRefs]);
       return { gitDir, cold: true, durationMs: Date.now() - started };
     });
   }

@@ -201,6 +201,39 @@ for (const stack of SERVICE_STACKS) {
         expect((await gov.getApproval(waiting!.runId))).toMatchObject({ status: "approved", decidedBy: "@mona", decidedVia: "comment" });
       });
 
+      it("runs a fork's fix only after a maintainer approves it, and proposes it into the pull request's base", async () => {
+        const repo = `octo/fork-${++repoCounter}`;
+        const { root, remote } = bareRemote(BADLY_FORMATTED);
+        cleanup.push(root);
+        // The fork's commit exists in this repository only under the pull request's ref, as on GitHub.
+        const src = `${root}/src`;
+        git(src, "checkout", "-q", "-b", "contrib");
+        git(src, "commit", "-q", "--allow-empty", "-m", "a contribution from a fork");
+        const sha = git(src, "rev-parse", "HEAD");
+        git(src, "push", "-q", remote, `${sha}:refs/pull/16/head`);
+        nock("https://api.github.com").persist().get(`/repos/${repo}/pulls/16`).reply(200, { number: 16, state: "open", user: { login: "forker" }, head: { sha, ref: "contrib", repo: { full_name: "forker/hello" } }, base: { ref: "main", repo: { full_name: repo } } });
+        const gh = fakeGithub({
+          repo,
+          installationId: INSTALLATION,
+          logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+          pulls: { [sha]: [{ number: 16, headRepo: "forker/hello" }] },
+          config: "mode: propose\npolicy:\n  forks: approve\n",
+        });
+        commandRoutes(repo, { mona: "maintain" });
+        await deliver("workflow_job", failedJob(repo, remote, sha, 8501, "contrib"));
+        expect(gh.opened).toHaveLength(0);
+        const [waiting] = await new GovernanceStore(running.app.store.db).waitingApprovals("github", repo, 16);
+        expect(waiting).toMatchObject({ rule: "policy.forks" });
+        // Before the approval no fixer ran on the fork's code.
+        expect((await new RunStore(running.app.store.db).ledger(waiting!.runId)).filter((e) => e.kind === "command")).toHaveLength(0);
+        expect(sticky(gh, 16)).toContain("comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves");
+        await deliver("issue_comment", comment(repo, 16, "/sentinel approve", { id: 9015 }));
+        expect(gh.opened).toHaveLength(1);
+        expect(gh.opened[0]).toMatchObject({ base: "main" });
+        expect(git(remote, "rev-parse", `${gh.opened[0]!.head}^`)).toBe(sha);
+        expect(git(remote, "show", `${gh.opened[0]!.head}:src/main.rs`)).toContain("    let x = 1;");
+      });
+
       it("ends a waiting run on /sentinel deny, writing nothing", async () => {
         const repo = `octo/deny-${++repoCounter}`;
         const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
