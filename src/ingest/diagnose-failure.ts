@@ -151,7 +151,15 @@ async function rerunIfAllowed(
     }
     // Re-running needs more than reading: a client whose token may write Actions.
     const actor = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null }, "act");
-    await actor.rerunJob(failure.jobId as string);
+    try {
+      await actor.rerunJob(failure.jobId as string);
+    } catch (error) {
+      // The forge may refuse (too old, already running, no permission): the diagnosis stands, and people are told why.
+      const why = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 300) : String(error);
+      deps.logger.warn({ failure: failure.failureKey, err: why }, "re-run refused by the forge");
+      await decide("denied", "forge", `the forge refused to re-run the job: ${why}`);
+      return;
+    }
     await gov.recordRerun({ forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId as string, failureKey: failure.failureKey, requestedBy: "sentinel" });
     await new RunStore(deps.store.db).record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
     await decide("rerun", null, verdict.message);
