@@ -16,6 +16,7 @@ interface FixFlags {
   rules?: string[];
   builtin?: boolean;
   requireSandbox?: boolean;
+  format: "text" | "json";
 }
 
 /**
@@ -33,6 +34,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option("--rules <paths...>", "extra sentinel rule files or directories")
     .option("--no-builtin", "do not load the builtin sentinels")
     .option("--require-sandbox", "refuse to run fixers without bubblewrap")
+    .option("--format <format>", "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)", "text")
     .action(async (opts: FixFlags) => {
       const repo = path.resolve(opts.repo);
       const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
@@ -63,6 +65,11 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
           }),
           { forge: "local", repo, sha, baseBranch: base, failingCommand: ["sh", "-c", opts.command] },
         );
+        if (opts.format === "json") {
+          const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
+          io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
+          return setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
+        }
         const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];
         if (outcome.agentId) lines.push(`  agent: ${outcome.agentId}`);
         if (outcome.branch) lines.push(`  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`, `  see it: git -C ${repo} show ${outcome.branch}`);

@@ -38,4 +38,20 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("is not a git repository");
   });
+  it.skipIf(!hasCargoFmt)("prints the run's outcome as JSON with --format json", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-json-"));
+    dirs.push(root);
+    const repo = path.join(root, "repo");
+    mkdirSync(path.join(repo, "src"), { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "clijson"\nversion = "0.1.0"\nedition = "2021"\n');
+    writeFileSync(path.join(repo, "src/main.rs"), "fn main(){println!(\"hi\");}\n");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "initial");
+    const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ schemaVersion: 1, status: "proposed", agentId: "cargo-fmt", branch: expect.stringMatching(/^sentinel\/fix-/), pullRequest: { number: 1, state: "open" } });
+    expect(Object.keys(out.phaseMs as object)).toEqual(expect.arrayContaining(["PREFLIGHT", "EXECUTE", "VERIFY", "PACKAGE"]));
+  });
 });
