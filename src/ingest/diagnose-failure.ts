@@ -112,6 +112,11 @@ async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailur
   const d = stored.diagnosis;
   const decide = (verdict: string, rule: string | null, message: string) =>
     gov.setDecision({ failureKey: failure.failureKey, forge: failure.forge, repo: failure.repo, fingerprint: d.fingerprint, verdict, rule, message, runId: null });
+  // A config with errors means safe defaults, diagnose only: no re-runs, no issues, no fixes.
+  if (loaded.errors.length > 0) {
+    await decide("denied", "config", `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    return;
+  }
   const ignored = await gov.isIgnored(failure.forge, failure.repo, d.fingerprint);
   const paused = await gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number));
   // Failing on the default branch too (another commit), it is not this change's doing.
@@ -142,7 +147,8 @@ async function rerunIfAllowed(
   // Other CIs' check runs have no re-run API Sentinel can call.
   if (!failure.jobId || failure.context.actions === false) return;
   await deps.store.db.withLock(`rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
-    const failedJobs = (await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).length;
+    // A re-run's new attempt is a failure row of its own; the policy counts jobs, not attempts.
+    const failedJobs = new Set((await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName)).size;
     const rerunsOnCommit = await gov.rerunsOnCommit(failure.forge, failure.repo, failure.sha);
     const verdict = decideRerun(loaded.config.policy, { ...facts, failedJobsOnCommit: failedJobs, rerunsOnCommit, fromFork: failure.fromFork });
     if (verdict.verdict === "skip") {
@@ -150,7 +156,7 @@ async function rerunIfAllowed(
       return;
     }
     // Re-running needs more than reading: a client whose token may write Actions.
-    const actor = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null }, "act");
+    const actor = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null }, "rerun");
     try {
       await actor.rerunJob(failure.jobId as string);
     } catch (error) {

@@ -222,7 +222,7 @@ async function afterRun(
 
 /** CI on Sentinel's own fix is its one verification round, not a new failure to fix. */
 async function isOwnCommit(gov: GovernanceStore, failure: StoredFailure): Promise<boolean> {
-  if (failure.ref?.startsWith("sentinel/")) return true;
+  if (failure.ref?.startsWith("sentinel/fix-")) return true;
   return gov.isSentinelCommit(failure.forge, failure.repo, failure.sha);
 }
 

@@ -5,10 +5,11 @@ import type { Forge } from "../store/index.js";
 /** Gives the worker a client for one repository of one forge (tokens are the forge's business). */
 export interface Forges {
   /**
-   * `diagnose` (the default) reads logs and reports; `act` may also re-run jobs and answer
-   * commands (and, for policies that name teams, read team membership).
+   * `diagnose` (the default) reads logs and reports; `rerun` may only re-run jobs; `act` answers
+   * commands: what diagnosing needs plus re-running jobs (and, for policies that name teams,
+   * reading team membership).
    */
-  client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }, purpose?: "diagnose" | "act"): Promise<ForgeClient>;
+  client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }, purpose?: "diagnose" | "act" | "rerun"): Promise<ForgeClient>;
   /** Where fix branches are pushed and pull requests opened, with push credentials. */
   fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null; cloneUrl: string }): Promise<FixForge>;
 }

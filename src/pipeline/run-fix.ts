@@ -176,7 +176,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   }
   try {
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
-    for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await cleanUpAfter(dead);
+    for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await removeDeadRunWorktree(deps.runs, dead, runId);
     leaseKey = `fix:${runKey}`;
     if (!(await leases.acquire(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
     heartbeat = setInterval(() => {
@@ -374,16 +374,6 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     }
   }
 
-  /** A dead run's worktree is removed by whoever finds it abandoned. */
-  async function cleanUpAfter(deadRunId: string): Promise<void> {
-    const entry = (await deps.runs.ledger(deadRunId)).find((e) => e.kind === "workspace.worktree");
-    const data = entry?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
-    if (data?.path && data.gitDir && data.mirrorDir) {
-      await removeWorktree({ path: data.path, gitDir: data.gitDir, mirrorDir: data.mirrorDir, sha: "" }).catch(() => {});
-      await deps.runs.record(deadRunId, "workspace.removed", { path: data.path, by: runId });
-    }
-  }
-
   /** Asks the policy; a denial stops the run, a needed approval parks it in PREFLIGHT. */
   async function gate(stage: GateInput["stage"], agent: string, confidence: number, d: Diagnosis, paths: readonly string[]): Promise<void> {
     if (!deps.gate) return;
@@ -437,6 +427,33 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
     return { ...outcome, phaseMs };
   }
+}
+
+/** A dead run's worktree is removed by whoever finds it abandoned (the next run, or the worker's janitor). */
+export async function removeDeadRunWorktree(runs: RunStore, deadRunId: string, by: string): Promise<void> {
+  const entry = (await runs.ledger(deadRunId)).find((e) => e.kind === "workspace.worktree");
+  const data = entry?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
+  if (data?.path && data.gitDir && data.mirrorDir) {
+    await removeWorktree({ path: data.path, gitDir: data.gitDir, mirrorDir: data.mirrorDir, sha: "" }).catch(() => {});
+    await runs.record(deadRunId, "workspace.removed", { path: data.path, by });
+  }
+}
+
+/**
+ * The worker's janitor: runs whose heart stopped (their worker died) are marked abandoned and
+ * their worktrees removed, whether or not the same failure ever runs again.
+ */
+export async function abandonDeadRuns(runs: RunStore, staleAfterMs = 60_000): Promise<string[]> {
+  const { rows } = await runs.db.query<{ run_id: string }>(
+    `UPDATE runs SET status = 'abandoned', finished_at = now() WHERE status = 'running'
+     AND heartbeat_at < now() - ($1 || ' milliseconds')::interval RETURNING run_id`,
+    [String(staleAfterMs)],
+  );
+  for (const r of rows) {
+    await runs.record(r.run_id, "run.abandoned", { reason: "its worker stopped beating; found by the janitor" });
+    await removeDeadRunWorktree(runs, r.run_id, "janitor");
+  }
+  return rows.map((r) => r.run_id);
 }
 
 /** Where a forge keeps a pull/merge request's head, fetched into the mirror under refs/sentinel/. */

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+import { abandonDeadRuns } from "../pipeline/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 
 export interface WorkerOptions {
@@ -39,6 +40,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
     expireApprovals({ gov: new GovernanceStore(deps.store.db), runs: new RunStore(deps.store.db), queue: deps.queue })
       .then((expired) => expired.length > 0 && deps.logger.info({ runs: expired.map((a) => a.runId) }, "approval requests expired"))
       .catch((error: unknown) => deps.logger.error({ err: error }, "approval expiry sweep failed"));
+    // Crashed runs' worktrees do not wait for the same failure to come back.
+    abandonDeadRuns(new RunStore(deps.store.db))
+      .then((dead) => dead.length > 0 && deps.logger.warn({ runs: dead }, "abandoned fix runs whose worker died; their worktrees are removed"))
+      .catch((error: unknown) => deps.logger.error({ err: error }, "fix run janitor failed"));
   }, options.sweepEveryMs ?? 30_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -31,6 +31,8 @@ export interface FakeGithubOptions {
   readonly appId?: number;
   /** Issues that already exist (number → state), for tracking-issue updates. */
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title?: string; body?: string }>>;
+  /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
+  readonly rerunRefused?: Readonly<Record<string, string>>;
 }
 
 const BLOB_HOST = "https://pipelines.blob.example.invalid";
@@ -163,7 +165,10 @@ export function fakeGithub(o: FakeGithubOptions) {
   }
   api.post(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/rerun$`)).reply(function (uri, body) {
     recordWithAuth.call(this, "POST", uri, body);
-    reruns.push(/jobs\/(\d+)\/rerun/.exec(uri)?.[1] ?? "");
+    const id = /jobs\/(\d+)\/rerun/.exec(uri)?.[1] ?? "";
+    const refused = o.rerunRefused?.[id];
+    if (refused !== undefined) return [403, { message: refused, documentation_url: "https://docs.github.com/rest/actions/workflow-runs#re-run-a-job-from-a-workflow-run" }];
+    reruns.push(id);
     return [201, {}];
   });
   api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri) {

@@ -1,10 +1,11 @@
 import type { Probot } from "probot";
 import { GithubFixForge } from "./github-fix-forge.js";
 import { GithubForge } from "./github-forge.js";
-import { ACT_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, TEAM_PERMISSIONS } from "./installation-tokens.js";
+import { ACT_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, RERUN_PERMISSIONS, TEAM_PERMISSIONS } from "./installation-tokens.js";
 
 /** What a client is for, and so what its token may do. */
-export type ClientPurpose = "diagnose" | "act";
+export type ClientPurpose = "diagnose" | "act" | "rerun";
+const PERMISSIONS_FOR = { diagnose: DIAGNOSE_PERMISSIONS, act: ACT_PERMISSIONS, rerun: RERUN_PERMISSIONS } as const;
 
 /** Clients for repositories of GitHub App installations, each with its own scoped token. */
 export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch, appId: number | null = null) {
@@ -12,7 +13,7 @@ export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?:
   return {
     async client(repo: string, installationId: string | null, purpose: ClientPurpose = "diagnose"): Promise<GithubForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
-      const octokit = await tokens.forRepo(installationId, repo, purpose === "act" ? ACT_PERMISSIONS : DIAGNOSE_PERMISSIONS);
+      const octokit = await tokens.forRepo(installationId, repo, PERMISSIONS_FOR[purpose]);
       const teams = async () => (await tokens.forRepo(installationId, repo, TEAM_PERMISSIONS)) as never;
       return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null);
     },
