@@ -132,6 +132,9 @@ async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
 function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, fetchImpl?: typeof fetch): Forges {
   const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl, Number(env.APP_ID)) : null;
   const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
+  // The token's user does not change while the process runs; a failed look-up is not cached, so
+  // the delivery's retry asks again rather than acting on a note that may be Sentinel's own.
+  let gitlabSelf: Promise<string | null> | null = null;
   return {
     async client(target, purpose) {
       if (target.forge === "github") {
@@ -148,6 +151,14 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
       if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.cloneUrl);
       if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.cloneUrl);
       throw new Error(`no credentials to push fixes to ${target.forge}`);
+    },
+    async selfUsername(forge) {
+      if (forge !== "gitlab" || !env.GITLAB_TOKEN) return null;
+      gitlabSelf ??= GitlabForge.currentUsername({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }).catch((error: unknown) => {
+        gitlabSelf = null;
+        throw error;
+      });
+      return gitlabSelf;
     },
   };
 }

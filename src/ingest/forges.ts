@@ -12,4 +12,10 @@ export interface Forges {
   client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }, purpose?: "diagnose" | "act" | "rerun"): Promise<ForgeClient>;
   /** Where fix branches are pushed and pull requests opened, with push credentials. */
   fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null; cloneUrl: string }): Promise<FixForge>;
+  /**
+   * The username Sentinel writes as on a forge where that is an ordinary account (GitLab: the
+   * token's user), so its own notes never run commands whatever the account is called. Null
+   * where the forge marks the app's comments itself (GitHub's `[bot]` users).
+   */
+  selfUsername?(forge: Forge): Promise<string | null>;
 }

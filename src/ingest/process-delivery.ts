@@ -45,7 +45,9 @@ export interface ChatNotifier {
 export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await deps.store.getDelivery(deliveryKey);
   if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
-  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never)).map((item) => {
+  // Only notes need it; asking per delivery would cost a GitLab request on every pipeline hook.
+  const self = delivery.forge === "gitlab" && delivery.event === "Note Hook" ? ((await deps.forges.selfUsername?.("gitlab")) ?? undefined) : undefined;
+  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never, self)).map((item) => {
     const project = projectOf(item);
     return delivery.forge === "gitlab" && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
       ? ({ kind: "ignore", reason: `GitLab project ${project.repo} is not in GITLAB_PROJECTS` } as const)

@@ -23,13 +23,19 @@ export interface HttpServerDeps {
 
 /** The HTTP surface: health and readiness, a status page, and the forge webhook routes. */
 export function createHttpServer(deps: HttpServerDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res, deps).catch((error: unknown) => {
       deps.logger.error({ err: error, url: req.url }, "request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.end();
     });
   });
+  // Idle keep-alive connections outlive the proxies' in front of us (load balancers keep theirs
+  // 60 s): a server that closes first races the client's next request on that socket, which
+  // then fails with ECONNRESET and a delivery GitHub will not retry on its own.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps): Promise<void> {

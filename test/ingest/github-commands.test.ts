@@ -1,6 +1,4 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import nock from "nock";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
@@ -9,23 +7,14 @@ import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
+import { BADLY_FORMATTED_CRATE, deliverGithub, failedWorkflowJob, pullRequestComment, RUSTFMT_OUTPUT, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const SECRET = "commands-secret";
 const INSTALLATION = 5151;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const RUSTFMT_OUTPUT = `Diff in /home/runner/work/Hello-World/Hello-World/src/main.rs:1:
--fn main(){let x=1;println!("{}",x);}
-+fn main() {
-+    let x = 1;
-+    println!("{}", x);
-+}
-`;
-const BADLY_FORMATTED = { "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n', ".gitignore": "target/\n" };
+const BADLY_FORMATTED = BADLY_FORMATTED_CRATE;
 
 let repoCounter = 0;
 
@@ -52,35 +41,13 @@ for (const stack of SERVICE_STACKS) {
     let deliveries = 0;
 
     async function deliver(event: string, payload: unknown, id = `cmd-${stack.name}-${++deliveries}`) {
-      const body = JSON.stringify(payload);
-      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
-        body,
-      });
+      const res = await deliverGithub(running.app.port, SECRET, event, payload, id);
       expect(res.status).toBeLessThan(300);
       await running.app.queue.idle(90_000);
     }
 
-    function comment(repo: string, pr: number, body: string, opts: { id: number; login?: string; type?: string; action?: string }) {
-      const c = structuredClone(examples.find((e) => e.name === "issue_comment")!.examples.find((x) => x.action === (opts.action ?? "created"))!);
-      c.installation = { id: INSTALLATION };
-      c.repository.full_name = repo;
-      c.repository.name = repo.split("/")[1];
-      c.issue.number = pr;
-      c.issue.pull_request = { url: `https://api.github.com/repos/${repo}/pulls/${pr}` };
-      Object.assign(c.comment, { id: opts.id, body, user: { ...c.comment.user, login: opts.login ?? "mona", type: opts.type ?? "User" } });
-      return c;
-    }
-
-    function failedJob(repo: string, remote: string, sha: string, jobId: number, branch = "feature") {
-      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
-      job.installation = { id: INSTALLATION };
-      job.repository.full_name = repo;
-      job.repository.clone_url = remote;
-      Object.assign(job.workflow_job, { id: jobId, head_sha: sha, head_branch: branch, name: "fmt" });
-      return job;
-    }
+    const comment = (repo: string, pr: number, body: string, opts: { id: number; login?: string; type?: string; action?: string }) => pullRequestComment({ installation: INSTALLATION, repo, pr, body, ...opts });
+    const failedJob = (repo: string, remote: string, sha: string, jobId: number, branch = "feature") => failedWorkflowJob({ installation: INSTALLATION, repo, remote, sha, jobId, branch });
 
     const replies = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].filter((c) => c.issue === pr && !c.body.includes("<!-- sentinel:sticky -->")).map((c) => c.body);
     const sticky = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].find((c) => c.issue === pr && c.body.includes("<!-- sentinel:sticky -->"))?.body ?? "";

@@ -1,8 +1,6 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
 import { bareRemote, git } from "../support/git-repos.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
@@ -10,44 +8,25 @@ import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { eslintProject } from "../support/js-projects.js";
+import { BADLY_FORMATTED_CRATE, deliverGithub, githubExample, RUSTFMT_OUTPUT, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const SECRET = "fix-secret";
 const REPO = "Codertocat/Hello-World";
 const INSTALLATION = 4242;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-// What `cargo fmt --all --check` printed for this crate on a GitHub runner.
-const RUSTFMT_OUTPUT = `Diff in /home/runner/work/Hello-World/Hello-World/src/main.rs:1:
--fn main(){let x=1;println!("{}",x);}
-+fn main() {
-+    let x = 1;
-+    println!("{}", x);
-+}
-`;
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!hasCargoFmt || !stack.available)(`a failed GitHub job in a repository that opted in to fixes, on ${stack.name}`, () => {
     const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_WORK_DIR: `/tmp/sentinel-fix-work-${process.pid}-${stack.name.length}` }, stack);
 
     async function deliver(payload: unknown, id: string) {
-      const body = JSON.stringify(payload);
-      await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": id, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
-        body,
-      });
+      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", payload, id)).status).toBe(200);
     }
 
     it("ends in a verified fix branch pushed to the repository and one pull request linked from the sticky comment", async () => {
-      const { root, remote, sha } = bareRemote({
-        "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n',
-        "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n',
-        ".gitignore": "target/\n",
-      });
+      const { root, remote, sha } = bareRemote(BADLY_FORMATTED_CRATE);
       cleanup.push(root);
       const gh = fakeGithub({
         repo: REPO,
@@ -56,7 +35,7 @@ for (const stack of SERVICE_STACKS) {
         config: "fix:\n  enabled: true\n",
         pulls: { [sha]: [{ number: 61, headRepo: REPO }] },
       });
-      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
       job.installation = { id: INSTALLATION };
       job.repository.clone_url = remote;
       Object.assign(job.workflow_job, { id: 7001, head_sha: sha, head_branch: "main", name: "fmt" });
@@ -94,7 +73,7 @@ for (const stack of SERVICE_STACKS) {
         "  5 errors and 0 warnings potentially fixable with the `--fix` option.",
       ].join("\n");
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7003": actionsLog("npx eslint .", eslintOutput) }, config: "fix:\n  enabled: true\n" });
-      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
       job.installation = { id: INSTALLATION };
       job.repository.clone_url = project.dir;
       Object.assign(job.workflow_job, { id: 7003, head_sha: project.sha, head_branch: "main", name: "lint" });
@@ -112,7 +91,7 @@ for (const stack of SERVICE_STACKS) {
       });
       cleanup.push(root);
       const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7002": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, config: "fix:\n  enabled: true\n  disable: [cargo-fmt]\n" });
-      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
+      const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
       job.installation = { id: INSTALLATION };
       job.repository.clone_url = remote;
       Object.assign(job.workflow_job, { id: 7002, head_sha: sha, head_branch: "main", name: "fmt" });

@@ -1,6 +1,4 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
@@ -9,25 +7,15 @@ import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
+import { BADLY_FORMATTED_CRATE, deliverGithub, failedWorkflowJob, RUSTFMT_OUTPUT, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const SECRET = "loop-secret";
 const INSTALLATION = 7171;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-// What `cargo fmt --all --check` printed for this crate on a GitHub runner.
-const RUSTFMT_OUTPUT = `Diff in /home/runner/work/Hello-World/Hello-World/src/main.rs:1:
--fn main(){let x=1;println!("{}",x);}
-+fn main() {
-+    let x = 1;
-+    println!("{}", x);
-+}
-`;
 const FMT_LOG = actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT);
-const BADLY_FORMATTED = { "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n', ".gitignore": "target/\n" };
+const BADLY_FORMATTED = BADLY_FORMATTED_CRATE;
 const FREEZE_EVERY_DAY = 'policy:\n  freeze:\n    - days: [mon, tue, wed, thu, fri, sat, sun]\n      start: "00:00"\n      end: "24:00"\n      timezone: UTC\n';
 
 let repoCounter = 0;
@@ -52,11 +40,7 @@ function anotherCommit(repo: { root: string; remote: string }, n: number): strin
 
 /** The real failed `workflow_job` example from @octokit/webhooks-examples, with the installation and the ids the scenario needs. */
 function failedJob(repo: { fullName: string; id: number; remote: string }, o: { id: number; sha: string; branch?: string; name?: string }) {
-  const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
-  job.installation = { id: INSTALLATION };
-  Object.assign(job.repository, { id: repo.id, full_name: repo.fullName, name: repo.fullName.split("/")[1], clone_url: repo.remote });
-  Object.assign(job.workflow_job, { id: o.id, head_sha: o.sha, head_branch: o.branch ?? "main", name: o.name ?? "fmt", html_url: `https://github.com/${repo.fullName}/actions/runs/1/job/${o.id}` });
-  return job;
+  return failedWorkflowJob({ installation: INSTALLATION, repo: repo.fullName, repoId: repo.id, remote: repo.remote, sha: o.sha, jobId: o.id, ...(o.branch ? { branch: o.branch } : {}), ...(o.name ? { name: o.name } : {}) });
 }
 
 for (const stack of SERVICE_STACKS) {
@@ -65,12 +49,7 @@ for (const stack of SERVICE_STACKS) {
     let deliveries = 0;
 
     async function deliver(payload: unknown) {
-      const body = JSON.stringify(payload);
-      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": `loop-${stack.name.length}-${++deliveries}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
-        body,
-      });
+      const res = await deliverGithub(running.app.port, SECRET, "workflow_job", payload, `loop-${stack.name.length}-${++deliveries}`);
       expect(res.status).toBe(200);
       await running.app.queue.idle(60_000);
     }

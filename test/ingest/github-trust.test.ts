@@ -1,16 +1,12 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
+import { deliverGithub, githubExample, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const SECRET = "trust-secret";
 const INSTALLATION = 7171;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`merged, closed and reverted fix pull requests move an agent's tier, on ${stack.name}`, () => {
@@ -19,18 +15,13 @@ for (const stack of SERVICE_STACKS) {
     let repos = 0;
 
     async function deliver(payload: unknown) {
-      const body = JSON.stringify(payload);
-      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": `trust-${stack.name}-${++deliveries}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
-        body,
-      });
+      const res = await deliverGithub(running.app.port, SECRET, "pull_request", payload, `trust-${stack.name}-${++deliveries}`);
       expect(res.status).toBeLessThan(300);
       await running.app.queue.idle(30_000);
     }
 
     function closed(repo: string, number: number, o: { merged: boolean; head: string; body?: string }) {
-      const p = structuredClone(examples.find((e) => e.name === "pull_request")!.examples.find((x) => x.action === "closed")!);
+      const p = githubExample("pull_request", (x) => x.action === "closed");
       p.installation = { id: INSTALLATION };
       p.repository.full_name = repo;
       p.number = number;

@@ -1,6 +1,5 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import nock from "nock";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,25 +9,16 @@ import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
+import { BADLY_FORMATTED_CRATE, deliverGithub, failedWorkflowJob, pullRequestComment, RUSTFMT_OUTPUT, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const SECRET = "scenario-secret";
 const SLACK_SECRET = "slack-signing-secret-for-tests";
 const SLACK_API = "https://slack-api.test";
 const INSTALLATION = 6161;
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const RUSTFMT_OUTPUT = `Diff in /home/runner/work/Hello-World/Hello-World/src/main.rs:1:
--fn main(){let x=1;println!("{}",x);}
-+fn main() {
-+    let x = 1;
-+    println!("{}", x);
-+}
-`;
-const CRATE = { "Cargo.toml": '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n', "src/main.rs": 'fn main(){let x=1;println!("{}",x);}\n', ".gitignore": "target/\n" };
+const CRATE = BADLY_FORMATTED_CRATE;
 
 /** A repository whose history grows commit by commit, pushed to its bare "remote". */
 function growingRepo() {
@@ -56,24 +46,12 @@ for (const stack of SERVICE_STACKS) {
     let deliveries = 0;
 
     async function deliver(event: string, payload: unknown) {
-      const body = JSON.stringify(payload);
-      const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": `scenario-${stack.name}-${++deliveries}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
-        body,
-      });
+      const res = await deliverGithub(running.app.port, SECRET, event, payload, `scenario-${stack.name}-${++deliveries}`);
       expect(res.status).toBeLessThan(300);
       await running.app.queue.idle(90_000);
     }
 
-    function failedJob(repo: string, remote: string, sha: string, jobId: number) {
-      const job = structuredClone(examples.find((e) => e.name === "workflow_job")!.examples.find((x) => x.workflow_job.conclusion === "failure")!);
-      job.installation = { id: INSTALLATION };
-      job.repository.full_name = repo;
-      job.repository.clone_url = remote;
-      Object.assign(job.workflow_job, { id: jobId, head_sha: sha, head_branch: "main", name: "fmt" });
-      return job;
-    }
+    const failedJob = (repo: string, remote: string, sha: string, jobId: number) => failedWorkflowJob({ installation: INSTALLATION, repo, remote, sha, jobId });
 
     it("starts an agent in shadow, promotes it after clean runs, revokes it on a budget breach with a handoff, and a maintainer's /sentinel resume restores it at T0", async () => {
       const repo = `octo/scenario-${stack.name.length}`;
@@ -116,12 +94,7 @@ for (const stack of SERVICE_STACKS) {
       expect(rows[0]).toMatchObject({ status: "escalated", handoff: { blockingIssue: expect.stringContaining("error budget"), requiredNextActions: expect.any(Array), whatWasTried: expect.any(Array) } });
 
       // 5: a maintainer restores it; it starts again at T0.
-      const c = structuredClone(examples.find((e) => e.name === "issue_comment")!.examples.find((x) => x.action === "created")!);
-      c.installation = { id: INSTALLATION };
-      c.repository.full_name = repo;
-      c.issue.number = 61;
-      c.issue.pull_request = { url: `https://api.github.com/repos/${repo}/pulls/61` };
-      Object.assign(c.comment, { id: 77001, body: "/sentinel resume", user: { ...c.comment.user, login: "maintainer-mo", type: "User" } });
+      const c = pullRequestComment({ installation: INSTALLATION, repo, pr: 61, body: "/sentinel resume", id: 77001, login: "maintainer-mo" });
       await deliver("issue_comment", c);
       expect(await gov.getTier("github", repo, "cargo-fmt")).toMatchObject({ tier: 0, revoked: false, reason: "restored by @maintainer-mo" });
       expect([...gh.comments.values()].some((x) => x.body.includes("Restored `cargo-fmt` at T0 observe"))).toBe(true);

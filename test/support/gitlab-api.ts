@@ -62,7 +62,8 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     record("PUT", uri, body);
     return [200, { iid: Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]) }];
   });
-  api.get(/^\/api\/v4\/user$/).reply(() => [200, { id: 99, username: "sentinel-bot" }]);
+  // The token's user: a plain account name, as a personal or service-account token has.
+  api.get(/^\/api\/v4\/user$/).reply(() => [200, { id: 99, username: "sentinel" }]);
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
     const iid = Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]);
@@ -225,4 +226,28 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     return [200, { iid, ...mr, target_project_id: o.projectId, author: { id: 8, username: mr.author } }];
   });
   return { calls, awards, notes, issues, retried };
+}
+
+/**
+ * One GitLab project for a whole scenario through the server, where a failure is diagnosed and
+ * then commands are answered: `fakeGitlab`'s routes first (traces, files, statuses, notes, merge
+ * requests), then `fakeGitlabCommandApi`'s for what `fakeGitlab` lacks (members, users, award
+ * emoji, job retry, issues). Routes both define answer as `fakeGitlab`'s do (nock takes the first
+ * match), so every note Sentinel writes, replies and the sticky note alike, is in `notes`.
+ */
+export function fakeGitlabProject(o: FakeGitlabOptions & Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "mergeRequests">) {
+  const project = fakeGitlab(o);
+  const { token, users, members, groups, hiddenGroups, issues, retryRefused } = o;
+  const commands = fakeGitlabCommandApi({
+    baseUrl: o.baseUrl,
+    projectId: o.projectId,
+    ...(token !== undefined ? { token } : {}),
+    ...(users ? { users } : {}),
+    ...(members ? { members } : {}),
+    ...(groups ? { groups } : {}),
+    ...(hiddenGroups ? { hiddenGroups } : {}),
+    ...(issues ? { issues } : {}),
+    ...(retryRefused ? { retryRefused } : {}),
+  });
+  return { ...project, awards: commands.awards, commandCalls: commands.calls, issues: commands.issues, retried: commands.retried };
 }

@@ -55,6 +55,16 @@ export class GitlabForge implements ForgeClient {
     return new GitlabForge(api, connection, projectId, repo);
   }
 
+  /** The username of the token's user (GET /user): Sentinel's own account on this GitLab. */
+  static async currentUsername(connection: GitlabConnection): Promise<string> {
+    const api = new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
+    try {
+      return ((await api.Users.showCurrentUser()) as unknown as { username: string }).username;
+    } catch (error) {
+      throw forgeApiError("gitlab", "reading the token's user (GET /user)", error, [connection.token]);
+    }
+  }
+
   async streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     // gitbeaker's Jobs.showLog buffers the whole trace into a string; the raw endpoint streams.
     const url = `${this.connection.baseUrl.replace(/\/+$/, "")}/api/v4/projects/${encodeURIComponent(this.projectId)}/jobs/${encodeURIComponent(jobId)}/trace`;

@@ -36,12 +36,14 @@ interface PipelineHook {
 /**
  * Reads a GitLab Job or Pipeline hook. A job hook is one failure; a pipeline hook lists its
  * failed jobs itself, and both name the same job by id, so the two kinds land on one failure.
+ * `selfUsername` is the GitLab user behind Sentinel's token: its own notes never run commands,
+ * whatever the account is called (a service account or a personal token need not look like a bot).
  */
-export function readGitlabEvent(event: string, payload: JobHook | PipelineHook | Record<string, unknown>): IngestItem[] {
+export function readGitlabEvent(event: string, payload: JobHook | PipelineHook | Record<string, unknown>, selfUsername?: string): IngestItem[] {
   if (event === "Job Hook" && (payload as JobHook).object_kind === "build") return readJob(payload as JobHook);
   if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline") return readPipeline(payload as PipelineHook);
   if (event === "Note Hook") {
-    const read = readGitlabNote(payload);
+    const read = readGitlabNote(payload, selfUsername);
     return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
   }
   if (event === "Merge Request Hook") return readMergeRequest(payload as MergeRequestHook);
