@@ -14,6 +14,9 @@ import { createHttpServer, type Middleware } from "./server/index.js";
 import { createGitlabWebhook } from "./server/gitlab-webhook.js";
 import { openDatabase, Store, type Database } from "./store/index.js";
 import { startWorker } from "./worker/start-worker.js";
+import { createDashboard } from "./dashboard/index.js";
+import { MemoryLiveFeed, RedisLiveFeed } from "./live/index.js";
+import { startCheckpointer } from "./ledger/index.js";
 
 export interface Running {
   readonly port: number;
@@ -64,8 +67,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const sandbox = detectSandbox();
   const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
   if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
+  // Separate processes share a run's live output through Redis; one process keeps it in memory.
+  const live = env.REDIS_URL ? new RedisLiveFeed(env.REDIS_URL, env.SENTINEL_QUEUE_PREFIX ?? "sentinel") : new MemoryLiveFeed();
   const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${env.SENTINEL_QUEUE_PREFIX ?? "sentinel"}:lease:`) : null;
-  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), ...(leases ? { leases } : {}) } as const;
+  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), live, ...(leases ? { leases } : {}) } as const;
   // Slack's buttons decide approvals through the same dependencies the worker uses (bound late:
   // the worker's notifier is Slack itself).
   let workerDeps: WorkerDeps | null = null;
@@ -81,7 +86,14 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
   };
   const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+  // Workers write the ledger; each keeps the chain head outside the database (a file, the log).
+  const checkpointer =
+    role === "server" ? null : startCheckpointer(db, { ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}), intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000), logger });
 
+  const dashboard = env.SENTINEL_DASHBOARD_TOKEN
+    ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(env.SENTINEL_QUEUE_PREFIX ? { queuePrefix: env.SENTINEL_QUEUE_PREFIX } : {}) })
+    : undefined;
+  if (!dashboard) logger.info("dashboard off (SENTINEL_DASHBOARD_TOKEN unset)");
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
   const server = createHttpServer({
     logger,
@@ -94,6 +106,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(github ? { github, githubWebhookSecret: env.WEBHOOK_SECRET as string } : {}),
     ...(gitlab ? { gitlab } : {}),
     ...(slack ? { slack: slack.middleware as Middleware } : {}),
+    ...(dashboard ? { dashboard } : {}),
   });
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? "127.0.0.1";
@@ -108,8 +121,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     probot,
     async close() {
       worker?.stop();
+      await checkpointer?.stop();
       await slack?.close();
       leases?.close();
+      await live.close();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       await queue.close();
       await db.close();

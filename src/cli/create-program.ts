@@ -4,6 +4,7 @@ import { fixCommand } from "./fix-command.js";
 import { schemaCommand } from "./schema-command.js";
 import { serveCommand } from "./serve-command.js";
 import { tiersCommand } from "./tiers-command.js";
+import { auditCommand } from "./audit-command.js";
 import { validateCommand } from "./validate-command.js";
 import { watchCommand } from "./watch-command.js";
 import type { CliIo } from "./io.js";
@@ -17,7 +18,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
     .version(VERSION)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const sub of [classifyCommand(io), watchCommand(io, exit), validateCommand(io, exit), fixCommand(io, exit), tiersCommand(io), schemaCommand(io), serveCommand(io)]) {
+  for (const sub of [classifyCommand(io), watchCommand(io, exit), validateCommand(io, exit), fixCommand(io, exit), tiersCommand(io), auditCommand(io, exit), schemaCommand(io), serveCommand(io)]) {
     sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError();
     program.addCommand(sub);
   }

@@ -1,4 +1,5 @@
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
+import type { LiveFeed } from "../live/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
@@ -20,6 +21,8 @@ export interface FixEnvironment {
   readonly dependencyCacheDir?: string;
   /** Redis leases when the deployment has Redis; the database's otherwise. */
   readonly leases?: Leases;
+  /** Where runs stream their classified output for the dashboard. */
+  readonly live?: LiveFeed;
 }
 
 export interface FixJob {
@@ -131,6 +134,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       errorBudget: policy.errorBudget,
       gate,
       ...(deps.fixing.leases ? { leases: deps.fixing.leases } : {}),
+      ...(deps.fixing.live ? { live: deps.fixing.live } : {}),
       ...(deps.fixing.dependencyCacheDir ? { dependencyCacheDir: deps.fixing.dependencyCacheDir } : {}),
     },
     {

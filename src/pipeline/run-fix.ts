@@ -9,6 +9,7 @@ import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/inde
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
 import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
 import type { FixForge } from "./fix-forge.js";
+import type { LiveFeed } from "../live/index.js";
 import { databaseLeases, type Leases } from "./leases.js";
 import { blastRadiusViolation, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 
@@ -84,6 +85,8 @@ export interface FixDeps {
   readonly maxOutputBytes?: number;
   /** The repository's policy; without one every gate allows a proposal (the local CLI). */
   readonly gate?: FixGate;
+  /** Where the run's classified output streams for people watching (the dashboard). */
+  readonly live?: LiveFeed;
 }
 
 export type FixStatus =
@@ -156,6 +159,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     currentPhase = phase;
     phaseStarted = Date.now();
     await deps.runs.transition(runId, phase, data);
+    deps.live?.publish(runId, { kind: "phase", phase });
   };
   let worktree: Worktree | null = null;
   let leaseKey: string | null = null;
@@ -208,7 +212,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     if (!diagnosis) {
       if (!req.failingCommand?.length) throw new Stop("error", "nothing to fix: no diagnosis and no failing command");
       const started = Date.now();
-      diagnosis = (await classifyRun(req.failingCommand)).diagnosis;
+      diagnosis = (await classifyRun(req.failingCommand, { step: "diagnose" })).diagnosis;
       phaseMs.DIAGNOSE = Date.now() - started;
       // Diagnosing happens inside PREFLIGHT; it is reported on its own, not twice.
       phaseStarted += phaseMs.DIAGNOSE;
@@ -254,7 +258,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     checkBudget();
 
     await enter("VERIFY");
-    const verified = await classifyRun(verifyCommand);
+    const verified = await classifyRun(verifyCommand, { step: "verify" });
     await deps.runs.record(runId, "verify", { command: verifyCommand, exitCode: verified.result.exitCode, status: verified.diagnosis.status, summary: verified.diagnosis.summary, sandboxed: verified.result.sandboxed });
     if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
       throw new Stop("verify-failed", `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`);
@@ -332,9 +336,25 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   }
 
   /** Runs a command in the worktree, under the sandbox, with its output read by the sentinels as it streams. */
-  async function classifyRun(command: readonly string[], opts: { network?: boolean; timeoutMs?: number } = {}) {
+  async function classifyRun(command: readonly string[], opts: { step: string; network?: boolean; timeoutMs?: number }) {
     const wt = worktree as Worktree;
-    const classifier = createClassifier(deps.rules, { source: "shell", command: command.join(" "), workspaceRoots: [wt.path] });
+    const live = deps.live;
+    const classifier = createClassifier(deps.rules, {
+      source: "shell",
+      command: command.join(" "),
+      workspaceRoots: [wt.path],
+      // Watched runs look at every line so viewers see all of it; the diagnosis is the same.
+      ...(live
+        ? {
+            everyLine: true,
+            onEvent: (e) => {
+              if (e.type !== "line") return;
+              const f = e.finding;
+              live.publish(runId, { kind: "line", step: opts.step, lineNumber: e.lineNumber, text: e.text, ...(f ? { finding: { classification: f.classification, category: f.category, severity: f.severity, ruleId: f.ruleId } } : {}) });
+            },
+          }
+        : {}),
+    });
     const result = await runCommand({
       command,
       workdir: wt.path,
@@ -353,7 +373,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   async function executeStep(step: PlannedStep): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       // The fixer's output streams through the sentinels too: what it reports is in the ledger.
-      const { result: r, diagnosis: seen } = await classifyRun(step.command, { network: step.network, timeoutMs: step.timeoutMs });
+      const { result: r, diagnosis: seen } = await classifyRun(step.command, { step: step.id, network: step.network, timeoutMs: step.timeoutMs });
       await deps.runs.record(runId, "command", {
         step: step.id,
         command: step.command,
@@ -425,6 +445,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     const status = outcome.status === "proposed" || outcome.status === "pushed" ? "succeeded" : outcome.status === "error" ? "failed" : outcome.status;
     await deps.runs.finishRun(runId, status, { ...outcome, phaseMs });
     await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
+    deps.live?.publish(runId, { kind: "end", status: outcome.status, reason: outcome.reason });
     return { ...outcome, phaseMs };
   }
 }

@@ -16,6 +16,8 @@ export interface HttpServerDeps {
   readonly gitlab?: Middleware;
   /** Slack's events and interactivity endpoints (Bolt verifies their signatures), when Slack is configured. */
   readonly slack?: Middleware;
+  /** The operators' dashboard (read-only, behind its own token), under /dashboard. */
+  readonly dashboard?: Middleware;
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
@@ -79,6 +81,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
   if (url.pathname.startsWith("/api/slack/")) {
     if (!deps.slack) return refuse(req, res, 503, "Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN.");
     await deps.slack(req, res);
+    return;
+  }
+  if (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) {
+    if (!deps.dashboard) return send(res, 404, { error: "the dashboard is off: set SENTINEL_DASHBOARD_TOKEN to turn it on" });
+    await deps.dashboard(req, res, () => send(res, 404, { error: "not found" }));
     return;
   }
   if (url.pathname === "/api/gitlab/webhook") {

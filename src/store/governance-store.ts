@@ -1,6 +1,6 @@
+import { appendLedgerIn } from "../ledger/index.js";
 import type { Database } from "./database.js";
 import type { Forge } from "./store.js";
-import { jsonForPostgres } from "./store.js";
 
 export interface AgentTier {
   readonly forge: Forge;
@@ -80,9 +80,12 @@ export class GovernanceStore {
       );
       const changed = !before || Number(before.tier) !== t.tier || Boolean(before.revoked) !== t.revoked;
       if (changed && evidence) {
-        await tx.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, 'tier.changed', $2::jsonb)", [
-          typeof evidence.runId === "string" ? evidence.runId : null,
-          jsonForPostgres({ forge: t.forge, repo: t.repo, agent: t.agentId, from: before ? (before.revoked ? "revoked" : Number(before.tier)) : null, to: t.revoked ? "revoked" : t.tier, reason: t.reason, ...evidence }),
+        await appendLedgerIn(tx, [
+          {
+            runId: typeof evidence.runId === "string" ? evidence.runId : null,
+            kind: "tier.changed",
+            data: { forge: t.forge, repo: t.repo, agent: t.agentId, from: before ? (before.revoked ? "revoked" : Number(before.tier)) : null, to: t.revoked ? "revoked" : t.tier, reason: t.reason, ...evidence },
+          },
         ]);
       }
     });
@@ -127,20 +130,26 @@ export class GovernanceStore {
    * so two people pressing at once cannot both resume the run.
    */
   async decideApproval(runId: string, status: "approved" | "denied", by: string, via: "comment" | "slack" | "cli"): Promise<Approval | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      `UPDATE approvals SET status = $2, decided_by = $3, decided_via = $4, decided_at = now()
-       WHERE run_id = $1 AND status = 'waiting' AND expires_at > now() RETURNING *`,
-      [runId, status, by, via],
-    );
-    if (!rows[0]) return null;
-    await this.db.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, `approval.${status}`, jsonForPostgres({ by, via, rule: rows[0].rule })]);
-    return toApproval(rows[0]);
+    // The decision and its ledger entry are written together or not at all.
+    const decided = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<Record<string, unknown>>(
+        `UPDATE approvals SET status = $2, decided_by = $3, decided_via = $4, decided_at = now()
+         WHERE run_id = $1 AND status = 'waiting' AND expires_at > now() RETURNING *`,
+        [runId, status, by, via],
+      );
+      if (rows[0]) await appendLedgerIn(tx, [{ runId, kind: `approval.${status}`, data: { by, via, rule: rows[0].rule } }]);
+      return rows[0] ?? null;
+    });
+    return decided ? toApproval(decided) : null;
   }
 
   /** Marks approvals past their expiry as expired and returns them. */
   async expireApprovals(): Promise<Approval[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("UPDATE approvals SET status = 'expired', decided_at = now() WHERE status = 'waiting' AND expires_at <= now() RETURNING *");
-    for (const r of rows) await this.db.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, 'approval.expired', $2::jsonb)", [r.run_id, jsonForPostgres({ rule: r.rule })]);
+    const rows = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<Record<string, unknown>>("UPDATE approvals SET status = 'expired', decided_at = now() WHERE status = 'waiting' AND expires_at <= now() RETURNING *");
+      await appendLedgerIn(tx, rows.map((r) => ({ runId: String(r.run_id), kind: "approval.expired", data: { rule: r.rule } })));
+      return rows;
+    });
     return rows.map(toApproval);
   }
 

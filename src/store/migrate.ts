@@ -4,8 +4,11 @@ import { MIGRATIONS } from "./migrations.js";
 /** An arbitrary constant: one advisory lock so two processes starting at once migrate in turn. */
 const MIGRATION_LOCK = 7_341_652;
 
-/** Applies the migrations a database lacks, all in one transaction (none or all). Returns the ids applied. */
-export async function migrate(db: Database): Promise<number[]> {
+/**
+ * Applies the migrations a database lacks, all in one transaction (none or all). Returns the ids
+ * applied. `upTo` stops at a version (to test an upgrade from it).
+ */
+export async function migrate(db: Database, o: { upTo?: number } = {}): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
@@ -13,8 +16,9 @@ export async function migrate(db: Database): Promise<number[]> {
     const done = new Set(rows.map((r) => Number(r.id)));
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
-      if (done.has(m.id)) continue;
+      if (done.has(m.id) || (o.upTo !== undefined && m.id > o.upTo)) continue;
       for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      if (m.run) await m.run(tx);
       await tx.query("INSERT INTO schema_migrations (id, name) VALUES ($1, $2)", [m.id, m.name]);
       applied.push(m.id);
     }

@@ -1,8 +1,19 @@
+import { entryFromRow, entryHash, GENESIS_HASH } from "../ledger/index.js";
+import type { Queryable } from "./database.js";
+
 /**
  * Schema migrations, in order. One list serves PostgreSQL and PGlite; a migration is never edited
  * once released, only followed by another.
  */
-export const MIGRATIONS: ReadonlyArray<{ readonly id: number; readonly name: string; readonly sql: string }> = [
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+  /** Work SQL alone cannot do (hashing), after `sql`, in the same transaction. */
+  readonly run?: (tx: Queryable) => Promise<void>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
     name: "ingestion",
@@ -286,4 +297,47 @@ ALTER TABLE pull_requests ADD COLUMN commit_sha text;
 CREATE INDEX ledger_kind ON ledger (kind, seq);
 `,
   },
+  {
+    id: 4,
+    name: "ledger-hash-chain",
+    sql: `
+ALTER TABLE ledger ADD COLUMN prev_hash text;
+ALTER TABLE ledger ADD COLUMN hash text;
+ALTER TABLE ledger ALTER COLUMN seq DROP DEFAULT;
+CREATE TABLE ledger_head (
+  id              integer PRIMARY KEY CHECK (id = 1),
+  seq             bigint NOT NULL,
+  hash            text NOT NULL
+);
+`,
+    run: chainExistingLedger,
+  },
 ];
+
+/**
+ * Ledgers written before the chain existed join it: their entries are numbered without gaps (a
+ * sequence skips numbers on rolled-back inserts) and hashed in order, then the table refuses
+ * updates and deletes. A DBA can still lift that; the hashes and checkpoints are what catch it.
+ */
+async function chainExistingLedger(tx: Queryable): Promise<void> {
+  const { rows } = await tx.query<Record<string, unknown>>("SELECT seq, at, run_id, kind, data FROM ledger ORDER BY seq");
+  let prevHash = GENESIS_HASH;
+  let seq = 0;
+  for (const r of rows) {
+    const old = entryFromRow({ ...r, prev_hash: "", hash: "" });
+    const entry = { ...old, seq: ++seq, prevHash };
+    const hash = entryHash(entry);
+    await tx.query("UPDATE ledger SET seq = $2, at = $3, prev_hash = $4, hash = $5 WHERE seq = $1", [old.seq, entry.seq, entry.at, prevHash, hash]);
+    prevHash = hash;
+  }
+  await tx.query("INSERT INTO ledger_head (id, seq, hash) VALUES (1, $1, $2)", [seq, prevHash]);
+  await tx.query("ALTER TABLE ledger ALTER COLUMN prev_hash SET NOT NULL");
+  await tx.query("ALTER TABLE ledger ALTER COLUMN hash SET NOT NULL");
+  await tx.query(`CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit ledger is append-only: % on ledger refused', TG_OP;
+END
+$$`);
+  await tx.query("CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_append_only()");
+  await tx.query("CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()");
+}

@@ -1,3 +1,4 @@
+import { appendLedger, appendLedgerIn, jsonForPostgres } from "../ledger/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
 
@@ -274,10 +275,6 @@ export class Store {
   }
 }
 
-/** PostgreSQL's jsonb cannot hold U+0000 (a commit message can): it becomes U+FFFD. */
-export function jsonForPostgres(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" && v.includes("\u0000") ? v.replace(/\u0000/g, "\uFFFD") : v));
-}
 
 function toFailure(r: Record<string, unknown>): StoredFailure {
   return {
@@ -375,12 +372,12 @@ export class RunStore {
   async transition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query("UPDATE runs SET phase = $2, heartbeat_at = now() WHERE run_id = $1", [runId, phase]);
-      await tx.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, `phase.${phase}`, jsonForPostgres(data)]);
+      await appendLedgerIn(tx, [{ runId, kind: `phase.${phase}`, data }]);
     });
   }
 
   async record(runId: string | null, kind: string, data: Record<string, unknown>): Promise<void> {
-    await this.db.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, $2, $3::jsonb)", [runId, kind, jsonForPostgres(data)]);
+    await appendLedger(this.db, [{ runId, kind, data }]);
   }
 
   async setRunFields(runId: string, fields: { agentId?: string; packet?: unknown; handoff?: unknown; action?: string }): Promise<void> {
@@ -483,10 +480,7 @@ export class RunStore {
         [forge, repo, agentId, reason],
       );
       if (!rows[0]?.revoked) {
-        await tx.query("INSERT INTO ledger (run_id, kind, data) VALUES ($1, 'tier.changed', $2::jsonb)", [
-          runId,
-          jsonForPostgres({ forge, repo, agent: agentId, from: rows[0] ? Number(rows[0].tier) : null, to: "revoked", reason, runId, cause: "error budget exceeded" }),
-        ]);
+        await appendLedgerIn(tx, [{ runId, kind: "tier.changed", data: { forge, repo, agent: agentId, from: rows[0] ? Number(rows[0].tier) : null, to: "revoked", reason, runId, cause: "error budget exceeded" } }]);
       }
     });
   }

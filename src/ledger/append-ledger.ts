@@ -1,0 +1,40 @@
+import { entryHash, type LedgerEntry } from "./ledger-entry.js";
+import { jsonForPostgres, type LedgerDatabase, type LedgerSql } from "./sql.js";
+
+export interface NewLedgerEntry {
+  readonly runId: string | null;
+  readonly kind: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Appends entries to the hash chain inside the caller's transaction. The head row is locked
+ * (`FOR UPDATE`) until that transaction ends, so appends from every worker and server process
+ * take their turn and each entry names the one truly before it. Call it last in a transaction:
+ * the lock is held until commit.
+ */
+export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await tx.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE");
+  // The migration writes the head row; without it the schema is not this version's.
+  if (!rows[0]) throw new Error("the ledger has no head row: run the database migrations");
+  let seq = Number(rows[0].seq);
+  let prevHash = rows[0].hash;
+  const at = new Date().toISOString();
+  const written: LedgerEntry[] = [];
+  for (const e of entries) {
+    const text = jsonForPostgres(e.data);
+    const unhashed = { seq: ++seq, at, runId: e.runId, kind: e.kind, data: JSON.parse(text) as Record<string, unknown>, prevHash };
+    const hash = entryHash(unhashed);
+    await tx.query("INSERT INTO ledger (seq, run_id, kind, data, at, prev_hash, hash) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)", [seq, e.runId, e.kind, text, at, prevHash, hash]);
+    written.push({ ...unhashed, hash });
+    prevHash = hash;
+  }
+  await tx.query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", [seq, prevHash]);
+  return written;
+}
+
+/** Appends entries in a transaction of their own. */
+export function appendLedger(db: LedgerDatabase, entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]> {
+  return db.transaction((tx) => appendLedgerIn(tx, entries));
+}

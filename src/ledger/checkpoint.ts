@@ -1,0 +1,36 @@
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+
+/** The chain head at a moment, kept where the database's users cannot rewrite it. */
+export interface Checkpoint {
+  readonly seq: number;
+  readonly hash: string;
+  readonly at: string;
+}
+
+/** Appends a checkpoint as one JSON line (the file only grows, like the chain). */
+export async function writeCheckpoint(file: string, head: { seq: number; hash: string }, now = new Date()): Promise<Checkpoint> {
+  const checkpoint = { seq: head.seq, hash: head.hash, at: now.toISOString() };
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await appendFile(file, JSON.stringify(checkpoint) + "\n", { mode: 0o600 });
+  return checkpoint;
+}
+
+/** Every checkpoint in a file; a line that does not parse is an error, not something to skip. */
+export async function readCheckpoints(file: string): Promise<Checkpoint[]> {
+  const text = await readFile(file, "utf8");
+  return text
+    .split("\n")
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line.length > 0)
+    .map(({ line, n }) => {
+      let c: Partial<Checkpoint>;
+      try {
+        c = JSON.parse(line) as Partial<Checkpoint>;
+      } catch {
+        throw new Error(`${file}:${n}: not a checkpoint line (invalid JSON)`);
+      }
+      if (typeof c.seq !== "number" || typeof c.hash !== "string" || !/^[0-9a-f]{64}$/.test(c.hash) || typeof c.at !== "string") throw new Error(`${file}:${n}: a checkpoint needs seq, hash (sha256 hex) and at`);
+      return { seq: c.seq, hash: c.hash, at: c.at };
+    });
+}
