@@ -17,6 +17,7 @@ import { startWorker } from "./worker/start-worker.js";
 import { createDashboard } from "./dashboard/index.js";
 import { MemoryLiveFeed, RedisLiveFeed } from "./live/index.js";
 import { startCheckpointer } from "./ledger/index.js";
+import { createMetrics } from "./metrics/index.js";
 
 export interface Running {
   readonly port: number;
@@ -49,17 +50,18 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const queue: JobQueue = env.REDIS_URL
     ? new BullQueue({ redisUrl: env.REDIS_URL, ...(env.SENTINEL_QUEUE_PREFIX ? { prefix: env.SENTINEL_QUEUE_PREFIX } : {}), onError: (err, job) => logger.warn({ err, job }, "queue job failed") })
     : new MemoryQueue({ onError: (err, job) => logger.warn({ err: err instanceof Error ? err.message : err, job }, "queue job failed") });
+  const metrics = createMetrics({ queue });
 
   let probot: Probot | null = null;
   let github: Middleware | undefined;
   if (env.APP_ID && env.PRIVATE_KEY && env.WEBHOOK_SECRET) {
     // createProbot reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST and GHE_PROTOCOL itself.
     probot = createProbot({ env: { ...env, REDIS_URL: undefined } });
-    github = (await createNodeMiddleware(createSentinelApp({ store, queue, logger }), { probot })) as Middleware;
+    github = (await createNodeMiddleware(createSentinelApp({ store, queue, logger, metrics }), { probot })) as Middleware;
   } else {
     logger.warn({ missing: ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"].filter((k) => !env[k]) }, "GitHub App not configured: GitHub webhooks are off");
   }
-  const gitlab = env.GITLAB_WEBHOOK_SECRET ? (createGitlabWebhook({ store, queue, logger, secret: env.GITLAB_WEBHOOK_SECRET }) as Middleware) : undefined;
+  const gitlab = env.GITLAB_WEBHOOK_SECRET ? (createGitlabWebhook({ store, queue, logger, metrics, secret: env.GITLAB_WEBHOOK_SECRET }) as Middleware) : undefined;
   if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET unset): GitLab hooks are off");
 
   const forges = createForges(env, probot, logger, overrides.fetch);
@@ -80,6 +82,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     queue,
     forges,
     logger,
+    metrics,
     fixing,
     ...(slack ? { chat: slack } : {}),
     ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}),
@@ -97,6 +100,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
   const server = createHttpServer({
     logger,
+    metrics,
     version: VERSION,
     mode,
     readiness: [

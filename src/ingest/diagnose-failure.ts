@@ -37,6 +37,7 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   const diagnosis = await classifyFailure(forge, withPrs, loaded);
   const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
   await deps.store.saveDiagnosis(withPrs, diagnosis, flaky);
+  deps.metrics?.diagnoses.inc({ forge: failure.forge, category: diagnosis.category });
   log.info({ category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, truncated: diagnosis.stats.truncated, flaky }, "failure diagnosed");
 
   await publish(deps, forge, withPrs, loaded);

@@ -153,12 +153,22 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       forkApproved: Boolean(job.forkApproved),
     },
   );
-  deps.logger.info({ failure: failureKey, run: outcome.runId, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
+  deps.logger.info({ failure: failureKey, run: outcome.runId, repo: failure.repo, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
+  countRun(deps, failure.forge, outcome);
   if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;
 
   await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
   await afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate, forge });
   return outcome;
+}
+
+function countRun(deps: WorkerDeps, forge: string, outcome: FixOutcome): void {
+  const m = deps.metrics;
+  if (!m) return;
+  m.runs.inc({ outcome: outcome.status });
+  for (const [phase, ms] of Object.entries(outcome.phaseMs)) if (ms !== undefined) m.runPhaseSeconds.observe({ phase }, ms / 1000);
+  if (outcome.pullRequest?.created) m.pullRequestsOpened.inc({ forge });
+  if (outcome.revoked) m.revocations.inc({ forge });
 }
 
 function verdictOf(outcome: FixOutcome): string {
@@ -215,7 +225,9 @@ async function afterRun(
       await tell("fix-opened", outcome.status === "pushed" ? `Sentinel pushed a verified fix onto ${outcome.branch}` : `Sentinel opened verified fix #${outcome.pullRequest?.number}`, `${failure.jobName}: ${outcome.reason}`, { url: outcome.pullRequest?.url ?? null });
       break;
     case "escalated":
-      await tell("revoked", `Agent ${outcome.agentId ?? "?"} escalated in ${failure.repo}`, `${outcome.reason}\nA handoff is in run ${outcome.runId}; \`/sentinel resume\` restores the agent at T0.`, { runId: outcome.runId });
+      // A breached error budget revoked the agent; a recipe's `escalate` only hands this one failure over.
+      if (outcome.revoked) await tell("revoked", `Agent ${outcome.agentId ?? "?"} revoked in ${failure.repo}`, `${outcome.reason}\nA handoff is in run ${outcome.runId} (\`sentinel audit replay ${outcome.runId}\`); \`/sentinel resume\` restores the agent at T0.`, { runId: outcome.runId });
+      else await tell("escalated", `Agent ${outcome.agentId ?? "?"} handed a failure to a human in ${failure.repo}`, `${outcome.reason}\nA handoff is in run ${outcome.runId} (\`sentinel audit replay ${outcome.runId}\`).`, { runId: outcome.runId });
       break;
     case "policy":
       if (outcome.rule?.startsWith("policy.freeze")) await tell("freeze-blocked", `Change freeze: no fix for ${failure.jobName}`, outcome.reason);

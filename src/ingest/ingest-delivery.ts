@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import { safeJobId, type JobQueue } from "../queue/index.js";
 import type { DeliveryRecord, Store } from "../store/index.js";
+import type { Metrics } from "../metrics/index.js";
 
 export interface IngestDeps {
   readonly store: Store;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -15,7 +17,9 @@ export interface IngestDeps {
  */
 export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord): Promise<"recorded" | "duplicate"> {
   const fresh = await deps.store.recordDelivery(delivery);
+  deps.metrics?.webhooksReceived.inc({ forge: delivery.forge, event: delivery.event });
   if (!fresh) {
+    deps.metrics?.webhooksDuplicate.inc({ forge: delivery.forge });
     deps.logger.info({ delivery: delivery.deliveryKey, event: delivery.event }, "duplicate delivery ignored");
     return "duplicate";
   }

@@ -13,6 +13,7 @@ import { refreshPullRequest } from "./diagnose-failure.js";
 import { pullRequestClosed } from "./pull-request-closed.js";
 import type { FixEnvironment } from "./fix-failure.js";
 import type { NotifyEvent } from "../policy/index.js";
+import type { Metrics } from "../metrics/index.js";
 
 export interface WorkerDeps {
   readonly store: Store;
@@ -31,6 +32,7 @@ export interface WorkerDeps {
   readonly fixing?: FixEnvironment;
   /** Chat notifications (Slack) when configured; routed per repository by its `notify` config. */
   readonly chat?: ChatNotifier;
+  readonly metrics?: Metrics;
 }
 
 /** What Sentinel sends to chat; Slack's notifier has this shape. */
@@ -42,9 +44,11 @@ export interface ChatNotifier {
  * Reads a recorded delivery and turns it into failures to diagnose (one per failed job, whatever
  * event kinds report it), job outcomes and installation changes.
  */
-export async function processDelivery(deps: WorkerDeps, deliveryKey: string): Promise<void> {
-  const delivery = await deps.store.getDelivery(deliveryKey);
+export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: string): Promise<void> {
+  const delivery = await workerDeps.store.getDelivery(deliveryKey);
   if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
+  // Everything logged while reading this delivery names it and its repository.
+  const deps = { ...workerDeps, logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }) };
   // Only notes need it; asking per delivery would cost a GitLab request on every pipeline hook.
   const self = delivery.forge === "gitlab" && delivery.event === "Note Hook" ? ((await deps.forges.selfUsername?.("gitlab")) ?? undefined) : undefined;
   const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never, self)).map((item) => {

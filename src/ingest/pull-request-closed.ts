@@ -32,6 +32,7 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
   const { config } = await loadRepoConfig(forge);
   if (own && own.state === "open") {
     await runs.setPullRequestState(item.forge, item.repo, item.prNumber, item.merged ? "merged" : "closed");
+    if (item.merged) deps.metrics?.pullRequestsMerged.inc({ forge: item.forge });
     await runs.record(own.runId, item.merged ? "pull-request.merged" : "pull-request.closed", { forge: item.forge, repo: item.repo, number: item.prNumber });
     if (own.agentId) {
       if (item.merged) {

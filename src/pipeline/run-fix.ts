@@ -116,6 +116,8 @@ export interface FixOutcome {
   /** What the policy let the run do, and which rule stopped or parked it. */
   readonly action?: "shadow" | "propose" | "push";
   readonly rule?: string;
+  /** An escalated run that exceeded the error budget revoked its agent in the repository. */
+  readonly revoked?: boolean;
   /** The verified change, for shadow runs that write nothing (and for the ledger). */
   readonly diff?: { files: readonly string[]; linesAdded: number; linesDeleted: number };
   /** Milliseconds per phase, for the benchmark and the ledger. */
@@ -320,7 +322,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   } catch (error) {
     if (error instanceof Stop) {
       if (error.status === "escalated" && agentId) await escalate(error.reason);
-      const base = { runId, status: error.status, reason: error.reason, ...(agentId ? { agentId } : {}), ...(error.rule ? { rule: error.rule } : {}), ...(diffSeen ? { diff: diffSeen } : {}), action, phaseMs };
+      const revoked = error.status === "escalated" && Boolean(agentId) && Boolean(budget.exceeded());
+      const base = { runId, status: error.status, reason: error.reason, ...(agentId ? { agentId } : {}), ...(error.rule ? { rule: error.rule } : {}), ...(diffSeen ? { diff: diffSeen } : {}), ...(revoked ? { revoked } : {}), action, phaseMs };
       if (error.status === "waiting-approval") return await park(base);
       return await finish(base);
     }

@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobName, type JobQueue } from "./job-queue.js";
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
 
 export interface BullQueueOptions {
   readonly redisUrl: string;
@@ -53,9 +53,11 @@ export class BullQueue implements JobQueue {
     this.worker = new Worker(
       this.queue.name,
       async (job) => {
-        const handler = handlers[job.name as JobName] as ((data: unknown, info: { attempt: number; jobId: string }) => Promise<void>) | undefined;
+        const handler = handlers[job.name as JobName] as ((data: unknown, info: JobInfo) => Promise<void>) | undefined;
         if (!handler) throw new Error(`no handler for job "${job.name}"`);
-        await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "" });
+        // A retry's wait is its backoff, not queue latency: only first attempts have a meaningful readyAt.
+        const readyAt = job.attemptsMade === 0 ? job.timestamp + (job.opts.delay ?? 0) : (job.processedOn ?? Date.now());
+        await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "", readyAt });
       },
       {
         connection: this.connection,
@@ -82,6 +84,11 @@ export class BullQueue implements JobQueue {
   async depth(): Promise<number> {
     const c = await this.queue.getJobCounts("waiting", "delayed", "prioritized");
     return Object.values(c).reduce((a, b) => a + b, 0);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
+    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
   }
 
   async ping(): Promise<void> {

@@ -10,7 +10,22 @@ export interface JobDataByName {
 }
 export type JobName = keyof JobDataByName;
 
-export type JobHandlers = { [N in JobName]: (data: JobDataByName[N], info: { attempt: number; jobId: string }) => Promise<void> };
+/** What a handler learns about its job: which attempt this is, and since when it was ready to run (queue latency). */
+export interface JobInfo {
+  readonly attempt: number;
+  readonly jobId: string;
+  readonly readyAt: number;
+}
+
+export type JobHandlers = { [N in JobName]: (data: JobDataByName[N], info: JobInfo) => Promise<void> };
+
+/** Jobs by state, for metrics and autoscaling (waiting = ready and not yet taken). */
+export interface QueueCounts {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly failed: number;
+}
 
 export interface JobQueue {
   readonly kind: "bullmq" | "in-process";
@@ -25,6 +40,7 @@ export interface JobQueue {
   idle(timeoutMs?: number): Promise<void>;
   /** Jobs waiting or delayed. */
   depth(): Promise<number>;
+  counts(): Promise<QueueCounts>;
   /** Throws when the queue's backend is unreachable (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,10 +1,11 @@
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobName, type JobQueue } from "./job-queue.js";
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
 
 interface Pending {
   readonly name: JobName;
   readonly data: JobDataByName[JobName];
   readonly jobId: string;
   attempt: number;
+  readyAt: number;
 }
 
 /** How many finished job ids are remembered for idempotency (BullMQ keeps completed jobs similarly). */
@@ -22,6 +23,7 @@ export class MemoryQueue implements JobQueue {
   private readonly timers = new Set<NodeJS.Timeout>();
   private handlers: JobHandlers | null = null;
   private running = 0;
+  private failed = 0;
   private concurrency = 1;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -32,7 +34,7 @@ export class MemoryQueue implements JobQueue {
     if (this.closed) throw new Error("the queue is closed");
     if (this.known.has(jobId)) return;
     this.remember(jobId);
-    this.waiting.push({ name, data, jobId, attempt: 1 });
+    this.waiting.push({ name, data, jobId, attempt: 1, readyAt: Date.now() });
     this.pump();
   }
 
@@ -55,6 +57,10 @@ export class MemoryQueue implements JobQueue {
 
   async depth(): Promise<number> {
     return this.waiting.length + this.timers.size;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    return { waiting: this.waiting.length, active: this.running, delayed: this.timers.size, failed: this.failed };
   }
 
   async ping(): Promise<void> {}
@@ -81,8 +87,8 @@ export class MemoryQueue implements JobQueue {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift() as Pending;
       this.running++;
-      const handler = handlers[job.name] as (data: unknown, info: { attempt: number; jobId: string }) => Promise<void>;
-      void handler(job.data, { attempt: job.attempt, jobId: job.jobId })
+      const handler = handlers[job.name] as (data: unknown, info: JobInfo) => Promise<void>;
+      void handler(job.data, { attempt: job.attempt, jobId: job.jobId, readyAt: job.readyAt })
         .catch((error: unknown) => this.retry(job, error))
         .finally(() => {
           this.running--;
@@ -94,11 +100,15 @@ export class MemoryQueue implements JobQueue {
 
   private retry(job: Pending, error: unknown): void {
     this.options.onError?.(error, { name: job.name, jobId: job.jobId, attempt: job.attempt });
-    if (job.attempt >= (this.options.attempts ?? DEFAULT_ATTEMPTS) || this.closed) return;
+    if (job.attempt >= (this.options.attempts ?? DEFAULT_ATTEMPTS) || this.closed) {
+      this.failed++;
+      return;
+    }
     const delay = (this.options.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (job.attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       job.attempt++;
+      job.readyAt = Date.now();
       this.waiting.push(job);
       this.pump();
     }, delay);

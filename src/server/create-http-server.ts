@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
+import type { Metrics } from "../metrics/index.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
@@ -18,6 +19,8 @@ export interface HttpServerDeps {
   readonly slack?: Middleware;
   /** The operators' dashboard (read-only, behind its own token), under /dashboard. */
   readonly dashboard?: Middleware;
+  /** Prometheus instruments; served at /metrics, and webhook answers are counted and timed. */
+  readonly metrics?: Metrics;
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
@@ -26,6 +29,7 @@ export interface HttpServerDeps {
 /** The HTTP surface: health and readiness, a status page, and the forge webhook routes. */
 export function createHttpServer(deps: HttpServerDeps): Server {
   const server = createServer((req, res) => {
+    if (deps.metrics) observeWebhook(req, res, deps.metrics);
     handle(req, res, deps).catch((error: unknown) => {
       deps.logger.error({ err: error, url: req.url }, "request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
@@ -54,6 +58,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
     }
     const ready = Object.keys(failures).length === 0;
     return send(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", failures });
+  }
+  if (req.method === "GET" && url.pathname === "/metrics" && deps.metrics) {
+    res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
+    res.end(await deps.metrics.registry.metrics());
+    return;
   }
   if (req.method === "GET" && url.pathname === "/") return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
   if (url.pathname.startsWith("/api/github/")) {
@@ -97,6 +106,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
 }
 
 export const MAX_GITHUB_BODY = 25 * 1024 * 1024;
+
+/** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
+const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 413: "too-large", 415: "malformed", 503: "not-configured" };
+
+/** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
+function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics): void {
+  const path = req.url ?? "";
+  const forge = path.startsWith("/api/github/") ? "github" : path.startsWith("/api/gitlab/") ? "gitlab" : null;
+  if (!forge) return;
+  const end = metrics.webhookAckSeconds.startTimer({ forge });
+  res.once("finish", () => {
+    end();
+    if (res.statusCode >= 400) metrics.webhooksRejected.inc({ forge, reason: REJECTION[res.statusCode] ?? (res.statusCode >= 500 ? "error" : "refused") });
+  });
+}
 
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
   req.resume();

@@ -3,6 +3,8 @@ import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
 import { abandonDeadRuns } from "../pipeline/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
+import type { JobHandlers, JobInfo } from "../queue/index.js";
+import type { Metrics } from "../metrics/index.js";
 
 export interface WorkerOptions {
   readonly concurrency?: number;
@@ -18,7 +20,7 @@ export interface WorkerOptions {
 export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { stop(): void } {
   const attempts = options.attempts ?? 5;
   deps.queue.start(
-    {
+    measured(deps.metrics, {
       delivery: ({ deliveryKey }) => processDelivery(deps, deliveryKey),
       diagnose: async ({ failureKey }, { attempt }) => {
         try {
@@ -31,7 +33,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
         }
       },
       fix: async ({ failureKey, ...job }) => void (await fixFailure(deps, failureKey, job)),
-    },
+    }),
     { concurrency: options.concurrency ?? 4 },
   );
   const timer = setInterval(() => {
@@ -47,6 +49,26 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   }, options.sweepEveryMs ?? 30_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/** Each handler timed and counted: how long its job waited, how long it ran, whether it threw. */
+function measured(metrics: Metrics | undefined, handlers: JobHandlers): JobHandlers {
+  if (!metrics) return handlers;
+  const wrap =
+    <D>(job: string, handler: (data: D, info: JobInfo) => Promise<void>) =>
+    async (data: D, info: JobInfo): Promise<void> => {
+      if (info.attempt === 1) metrics.queueWaitSeconds.observe({ job }, Math.max(0, Date.now() - info.readyAt) / 1000);
+      const end = metrics.jobSeconds.startTimer({ job });
+      try {
+        await handler(data, info);
+        end({ outcome: "completed" });
+      } catch (error) {
+        end({ outcome: "failed" });
+        metrics.jobsFailed.inc({ job });
+        throw error;
+      }
+    };
+  return { delivery: wrap("delivery", handlers.delivery), diagnose: wrap("diagnose", handlers.diagnose), fix: wrap("fix", handlers.fix) };
 }
 
 function logFailure(logger: Logger, failureKey: string, attempt: number, attempts: number, message: string): void {

@@ -6,13 +6,17 @@ import { startFromEnv, type Running } from "../../src/main.js";
  * Starts Sentinel for a describe block with `env` (plus the stack's own), lets only loopback
  * traffic out (the forge APIs are nock's), and tears it all down afterwards. Read `.app` inside tests.
  */
-export function runningApp(env: Record<string, string>, stack: { env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> } = { env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) }) {
+export function runningApp(
+  env: Record<string, string>,
+  stack: { env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> } = { env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+  overrides: { logStream?: NodeJS.WritableStream } = {},
+) {
   const holder = { app: undefined as unknown as Running };
   let drop: () => Promise<void> = async () => {};
   beforeAll(async () => {
     const made = await stack.env();
     drop = made.drop;
-    holder.app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", ...env, ...made.env });
+    holder.app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", ...env, ...made.env }, overrides);
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   });
