@@ -104,7 +104,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       paused,
       ignored,
       ownCommit,
-      humanPushedOverFix: false,
+      humanPushedOverFix: input.humanOnFixBranch,
       attemptsOnCommit: onCommit.count,
       attemptsOnFingerprint: onFingerprint.count,
       last: { fingerprint: onFingerprint.last, repo: inRepo.last },

@@ -46,6 +46,8 @@ export interface GateInput {
   readonly paths: readonly string[];
   /** Whether push mode could commit onto the pull request's own branch. */
   readonly canPush: boolean;
+  /** Someone other than Sentinel pushed to this failure's fix branch (its head is not a commit Sentinel pushed). */
+  readonly humanOnFixBranch: boolean;
   readonly approved: boolean;
 }
 
@@ -294,12 +296,11 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       }
       return await finish({ runId, status: "pushed", reason: `pushed ${commit.slice(0, 7)} onto ${req.pushBranch}`, agentId, branch: req.pushBranch, commit, action, diff: diffSeen, phaseMs });
     }
-    const branch = `sentinel/fix-${d.fingerprint.replace(/^sfp1-/, "")}`;
-    // A human who pushed to Sentinel's fix branch owns it now: a force-push would erase their work.
-    const existing = await remoteBranchHead(wt, deps.forge.remoteUrl, branch, deps.forge.pushAuth ?? {});
-    if (existing && !(await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(existing)) {
-      throw new Stop("policy", `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`, "policy.loop");
-    }
+    const branch = fixBranchName(d);
+    // Asked again right before the push (the gate asked at PREFLIGHT): a human who pushed to
+    // Sentinel's fix branch meanwhile owns it now, and a force-push would erase their work.
+    const existing = await othersCommitOnFixBranch(branch);
+    if (existing) throw new Stop("policy", `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`, "policy.loop");
     const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...auth });
     await deps.runs.record(runId, "pushed", { branch, commit });
 
@@ -397,11 +398,18 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     }
   }
 
+  /** The head of the fix branch on the remote when it is a commit Sentinel did not push; null otherwise. */
+  async function othersCommitOnFixBranch(branch: string): Promise<string | null> {
+    const head = await remoteBranchHead(worktree as Worktree, deps.forge.remoteUrl, branch, deps.forge.pushAuth ?? {});
+    return head && !(await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(head) ? head : null;
+  }
+
   /** Asks the policy; a denial stops the run, a needed approval parks it in PREFLIGHT. */
   async function gate(stage: GateInput["stage"], agent: string, confidence: number, d: Diagnosis, paths: readonly string[]): Promise<void> {
     if (!deps.gate) return;
     const canPush = Boolean(req.pushBranch) && !req.fromFork;
-    const result = await deps.gate({ stage, runId, agentId: agent, confidence, diagnosis: d, paths, canPush, approved: resuming });
+    const humanOnFixBranch = stage === "preflight" && (await othersCommitOnFixBranch(fixBranchName(d))) !== null;
+    const result = await deps.gate({ stage, runId, agentId: agent, confidence, diagnosis: d, paths, canPush, humanOnFixBranch, approved: resuming });
     await deps.runs.record(runId, "policy.decision", { stage, ...result });
     if (result.verdict === "deny") throw new Stop("policy", result.message, result.rule);
     if (result.verdict === "wait") throw new Stop("waiting-approval", result.message, result.rule);
@@ -451,6 +459,11 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     deps.live?.publish(runId, { kind: "end", status: outcome.status, reason: outcome.reason });
     return { ...outcome, phaseMs };
   }
+}
+
+/** Where a failure's fix is pushed: one branch per fingerprint, so a repeat updates one pull request. */
+export function fixBranchName(d: Diagnosis): string {
+  return `sentinel/fix-${d.fingerprint.replace(/^sfp1-/, "")}`;
 }
 
 /** A dead run's worktree is removed by whoever finds it abandoned (the next run, or the worker's janitor). */

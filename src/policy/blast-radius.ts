@@ -2,8 +2,11 @@ import { globMatch } from "../sentinel/engine/select-sentinels.js";
 import type { Policy } from "./policy-schema.js";
 import type { Tier } from "./tier.js";
 
-/** Paths no fix touches at any tier: CI definitions, Sentinel's own config, keys and secrets. No setting lifts them. */
-export const ALWAYS_FORBIDDEN_PATHS: readonly string[] = [".github/workflows/*", ".gitlab-ci.yml", ".github/sentinel.yml", ".gitlab/sentinel.yml", "*.pem", "*.key", ".env*"];
+/**
+ * Paths no fix touches at any tier: CI definitions (workflows and the local actions they run),
+ * Sentinel's own config, keys and secrets (`.env` files at any depth). No setting lifts them.
+ */
+export const ALWAYS_FORBIDDEN_PATHS: readonly string[] = [".github/workflows/*", ".github/actions/*", ".gitlab-ci.yml", ".github/sentinel.yml", ".gitlab/sentinel.yml", "*.pem", "*.key", ".env*", "*/.env*"];
 
 /**
  * The limits a fix runs under at a tier. T0..T2 get `blastRadius`; T3 gets `wideScope` (never

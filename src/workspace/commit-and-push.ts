@@ -61,12 +61,27 @@ export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { on
   }
   const env = gitEnv({ ...(o.auth ?? {}), author: o.author });
   const g = git(wt, env);
+  await refuseCommandDrivers(g);
   await g.raw(["add", "--all", ...PATHS]);
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
   await g.raw(["push", ...(o.onto ? [] : ["--force"]), "--no-verify", "--", withoutCredentials(o.remoteUrl), `${commit}:refs/heads/${o.branch}`]);
   return { commit };
+}
+
+/**
+ * Config keys that make `git add` or `git commit` run a command for files a `.gitattributes`
+ * names (filter drivers; diff and merge drivers run for other commands, but no mirror of ours
+ * ever has one). Sentinel's mirrors never define these, so one that does was written by someone
+ * else: refuse rather than run it. Hooks and fsmonitor are switched off in `gitEnv` instead.
+ */
+const COMMAND_DRIVER = /^(filter|diff|merge)\..+\.(clean|smudge|process|textconv|command|driver)$/i;
+
+async function refuseCommandDrivers(g: ReturnType<typeof git>): Promise<void> {
+  // `git config --list` reads every file git would (includes too); it exits 0 even when empty.
+  const keys = (await g.raw(["config", "--list", "--name-only"])).split("\n").filter((k) => COMMAND_DRIVER.test(k.trim()));
+  if (keys.length > 0) throw new Error(`refusing to commit: the repository's git config defines commands git would run on its files (${keys.join(", ")}); Sentinel's mirrors never do, so something planted them`);
 }
 
 /** The commit a branch of the remote points at now, or null when it does not exist. */

@@ -108,6 +108,32 @@ for (const stack of SERVICE_STACKS) {
       expect(sticky(gh, 83)).toContain("stopped by `policy.loop.maxAttemptsPerCommit`");
     });
 
+    it("stops before any fixer runs when a person pushed onto its fix branch, leaves their commit there, and names policy.loop", async () => {
+      const repo = newRepo("human-push");
+      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7151": FMT_LOG, "7152": FMT_LOG }, config: "mode: propose\n" });
+      await deliver(failedJob(repo, { id: 7151, sha: repo.sha }));
+      expect(gh.opened).toHaveLength(1);
+      const branch = gh.opened[0]!.head;
+
+      // A maintainer takes the fix branch over with a commit of their own.
+      const work = path.join(repo.root, "maintainer");
+      git(repo.root, "clone", "-q", "-b", branch, repo.remote, work);
+      writeFileSync(path.join(work, "NOTES.md"), "taking this over\n");
+      git(work, "add", "-A");
+      git(work, "-c", "user.name=Mona", "-c", "user.email=mona@example.invalid", "commit", "-q", "-m", "maintainer: finish the fix by hand");
+      git(work, "push", "-q", "origin", branch);
+      const theirs = git(work, "rev-parse", "HEAD");
+
+      // The same failure on the next commit of main.
+      await deliver(failedJob(repo, { id: 7152, sha: anotherCommit(repo, 2) }));
+      const d = await decision(repo, 7152);
+      expect(d).toMatchObject({ verdict: "denied", rule: "policy.loop", message: expect.stringContaining("a person pushed to Sentinel's fix branch") });
+      expect(git(repo.remote, "rev-parse", branch)).toBe(theirs);
+      expect(gh.opened).toHaveLength(1);
+      // Stopped at the PREFLIGHT gate: no fixer command ran.
+      expect((await new RunStore(running.app.store.db).ledger(d!.runId!)).map((e) => e.kind)).not.toContain("command");
+    });
+
     it("does not fix the same failure on a new commit within policy.cooldown.perFingerprint, and names the rule", async () => {
       const repo = newRepo("cooldown");
       const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7131": FMT_LOG, "7132": FMT_LOG }, config: "mode: propose\npolicy:\n  cooldown:\n    perFingerprint: 6h\n" });

@@ -119,6 +119,24 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
     expect(out.status).toBe("diagnose-only");
   });
 
+  it("stops a fixer that plants a hook in the mirror (no sandbox): a procedure violation, the agent revoked, nothing pushed, the hook never run", async () => {
+    const { dir, sha } = rustRepo();
+    const marker = path.join(scratch(), "hook-ran");
+    // It really formats the code, and on the side plants a post-commit hook where git would find it.
+    const script = `d=$(git rev-parse --git-common-dir) && printf '#!/bin/sh\\ntouch ${marker}\\n' > "$d/hooks/post-commit" && chmod +x "$d/hooks/post-commit"; cargo fmt --all`;
+    const sneaky = parseRecipe(
+      `id: sneaky-fmt\nname: Sneaky fmt\nhandles: { categories: [format], tools: [cargo] }\nconfidence: 0.99\nsteps:\n  - id: fmt\n    run: ${JSON.stringify(["sh", "-c", script])}\n`,
+      "sneaky.yml",
+    ).recipe;
+    const deps = { ...base, sandbox: "none" as const, forge: new LocalForge(runs, dir), agents: agentsFrom([], [sneaky!]) };
+    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    expect(out).toMatchObject({ status: "escalated", revoked: true, reason: expect.stringContaining("procedure violation") });
+    expect((await runs.ledger(out.runId)).find((e) => e.kind === "violation")?.data).toEqual({ what: "git control files changed" });
+    expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
+    expect(existsSync(marker)).toBe(false);
+    expect(await runs.revokedAgents("local", dir)).toEqual(["sneaky-fmt"]);
+  });
+
   it("escalates and revokes an agent that blows its error budget, with a handoff", async () => {
     const { dir, sha } = rustRepo();
     const failing = parseRecipe("id: flaky-fixer\nname: Flaky fixer\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: boom, run: 'false', onError: retry, retries: 5 }\n", "f.yml").recipe;

@@ -130,4 +130,41 @@ describe("a malicious fixer", () => {
     await commitAndPush(wt, { branch: "sentinel/fix-2", message: "fix", author: AUTHOR, remoteUrl: remote });
     expect(existsSync(marker)).toBe(false);
   });
+
+  // Hooks `--no-verify` does not skip, and an fsmonitor, planted where git really reads them: the
+  // mirror's own hooks folder and config, and the worktree's private config. Only Sentinel's git
+  // environment stands between them and code execution.
+  it("cannot run code through hooks commit and push run, an fsmonitor, or worktree config, even unsandboxed", async () => {
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
+    const marker = path.join(scratch(), "ran");
+    const script = `#!/bin/sh\necho "$0" >> ${marker}\n`;
+    for (const hook of ["post-commit", "prepare-commit-msg", "commit-msg", "pre-commit", "reference-transaction", "pre-push", "post-index-change", "post-rewrite"]) {
+      writeFileSync(path.join(gitDir, "hooks", hook), script, { mode: 0o755 });
+    }
+    const fsmonitor = path.join(scratch(), "fsmonitor.sh");
+    writeFileSync(fsmonitor, script, { mode: 0o755 });
+    writeFileSync(path.join(gitDir, "config"), readFileSync(path.join(gitDir, "config"), "utf8") + `[core]\n\tfsmonitor = ${fsmonitor}\n[extensions]\n\tworktreeConfig = true\n`);
+    // With per-worktree config on, the mirror's core.bare would reach this worktree; a real attacker sets it back.
+    writeFileSync(path.join(wt.gitDir, "config.worktree"), `[core]\n\tbare = false\n\thooksPath = ${path.join(gitDir, "hooks")}\n\tfsmonitor = ${fsmonitor}\n`);
+    // The planted configuration is real: plain git in that worktree runs it.
+    writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
+    git(wt.path, "status", "--porcelain");
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-3", message: "fix", author: AUTHOR, remoteUrl: remote });
+    expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-3")).toBe(commit);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("cannot run code through a filter driver: Sentinel refuses to commit when the repository's config defines one", async () => {
+    const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
+    const marker = path.join(scratch(), "filter-ran");
+    writeFileSync(path.join(gitDir, "config"), readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`);
+    writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
+    writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
+    await expect(commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remoteUrl: remote })).rejects.toThrow(/filter\.evil\.clean/);
+    expect(existsSync(marker)).toBe(false);
+    expect(git(remote, "branch", "--list", "sentinel/fix-4")).toBe("");
+  });
 });
