@@ -65,6 +65,30 @@ for (const stack of SERVICE_STACKS) {
       expect(gl.calls.filter((c) => c.method === "PUT")).toHaveLength(1);
     });
 
+    it("posts no note when a fork's pipeline names a merge request of the parent project (its iid numbers another project's merge request)", async () => {
+      const sha = "f".repeat(39) + "3";
+      // The pipeline ran in the fork (project 1); merge request !1 lives in the parent, project 2.
+      const p = failedPipeline(sha);
+      Object.assign(p.merge_request, { source_project_id: 1, target_project_id: 2 });
+      for (const b of p.builds) b.id += 50_000;
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 1, traces: { "50378": gitlabTrace("npx jest", JEST_OUTPUT), "50376": gitlabTrace("npx tsc", TSC_OUTPUT) } });
+      await hook("Pipeline Hook", p, { "idempotency-key": `fork-pipe-${stack.name}` });
+      await running.app.queue.idle();
+      const failure = await running.app.store.getFailure("gitlab:1:job:50378");
+      expect(failure).toMatchObject({ status: "diagnosed", pullRequests: [], context: { mergeRequestElsewhere: { projectId: 2, iid: 1 } } });
+      expect(gl.notes.size).toBe(0);
+      expect(gl.statuses.map((s) => s.name)).toEqual(["Sentinel", "Sentinel"]);
+    });
+
+    it("posts no note on a job whose commit's merge requests belong to another project", async () => {
+      const sha = "f".repeat(39) + "4";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "51977": gitlabTrace("npx jest", JEST_OUTPUT) }, mergeRequests: { [sha]: [{ iid: 9, sourceProjectId: 380, targetProjectId: 12 }] } });
+      await hook("Job Hook", { ...failedJob(sha), build_id: 51977 }, { "x-gitlab-event-uuid": `fork-job-${stack.name}` });
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("gitlab:380:job:51977")).toMatchObject({ status: "diagnosed", pullRequests: [] });
+      expect(gl.notes.size).toBe(0);
+    });
+
     it("does nothing twice for a job hook delivered twice", async () => {
       const sha = "b".repeat(39) + "2";
       const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1977": gitlabTrace("npx jest", JEST_OUTPUT) }, mergeRequests: { [sha]: [{ iid: 4, sourceProjectId: 380 }] } });

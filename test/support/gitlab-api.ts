@@ -9,7 +9,7 @@ export interface FakeGitlabOptions {
   readonly traces: Readonly<Record<string, string>>;
   readonly config?: string;
   /** Merge requests by commit sha (for job hooks, which name none). */
-  readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number }>>>;
+  readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number; targetProjectId?: number }>>>;
   /** Head commits of merge requests named by pipeline hooks (iid → sha). */
   readonly mrHeads?: Readonly<Record<number, string>>;
 }
@@ -38,7 +38,7 @@ export function fakeGitlab(o: FakeGitlabOptions) {
   api.get(new RegExp(`^${p}/repository/commits/([0-9a-f]+)/merge_requests`)).reply((uri) => {
     record("GET", uri, null);
     const sha = /commits\/([0-9a-f]+)\/merge_requests/.exec(uri)?.[1] ?? "";
-    return [200, (o.mergeRequests?.[sha] ?? []).map((mr) => ({ iid: mr.iid, state: "opened", sha, source_project_id: mr.sourceProjectId, target_project_id: o.projectId }))];
+    return [200, (o.mergeRequests?.[sha] ?? []).map((mr) => ({ iid: mr.iid, state: "opened", sha, source_project_id: mr.sourceProjectId, target_project_id: mr.targetProjectId ?? o.projectId }))];
   });
   api.post(new RegExp(`^${p}/statuses/([0-9a-f]+)`)).reply((uri, body) => {
     record("POST", uri, body);

@@ -85,8 +85,10 @@ export class GitlabForge implements ForgeClient {
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
     const mrs = (await this.api.Commits.allMergeRequests(this.projectId, sha)) as unknown as Array<{ iid: number; state: string; sha?: string; source_project_id: number; target_project_id: number }>;
+    // A fork's commit also lists the merge requests it opened in the parent project: their iids
+    // number them there, not here.
     return mrs
-      .filter((mr) => mr.state === "opened" && (mr.sha === undefined || mr.sha === sha))
+      .filter((mr) => mr.state === "opened" && (mr.sha === undefined || mr.sha === sha) && String(mr.target_project_id) === String(this.projectId))
       .map((mr) => ({ number: mr.iid, fromFork: mr.source_project_id !== mr.target_project_id }));
   }
 

@@ -116,7 +116,11 @@ function readPipeline(h: PipelineHook): IngestItem[] {
   if (p.status !== "failed") return [{ kind: "ignore", reason: `pipeline ${p.status}` }];
   const mr = h.merge_request ?? null;
   const fromFork = mr ? mr.source_project_id !== undefined && mr.target_project_id !== undefined && mr.source_project_id !== mr.target_project_id : false;
-  const pullRequests = mr ? [{ number: mr.iid, fromFork }] : [];
+  // A merge request's iid numbers it within its target project. A pipeline that ran in the fork
+  // (not in the target project, as GitLab's "run pipelines in the parent project" would) reports
+  // an iid that is not this project's: notes for it would land on another merge request.
+  const mrElsewhere = mr !== null && mr.target_project_id !== undefined && mr.target_project_id !== h.project.id;
+  const pullRequests = mr && !mrElsewhere ? [{ number: mr.iid, fromFork }] : [];
   const failed = (h.builds ?? []).filter((b) => b.status === "failed" && !b.allow_failure);
   if (failed.length === 0) return [{ kind: "ignore", reason: "failed pipeline without a failed job that is not allowed to fail" }];
   return failed.map((b) => ({
@@ -137,7 +141,7 @@ function readPipeline(h: PipelineHook): IngestItem[] {
       jobUrl: h.project.web_url ? `${h.project.web_url}/-/jobs/${b.id}` : null,
       pullRequests,
       fromFork,
-      context: { failureReason: b.failure_reason ?? null, ...projectContext(h.project) },
+      context: { failureReason: b.failure_reason ?? null, ...projectContext(h.project), ...(mrElsewhere ? { mergeRequestElsewhere: { projectId: mr.target_project_id, iid: mr.iid } } : {}) },
     },
   }));
 }
