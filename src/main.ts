@@ -15,7 +15,7 @@ import { createGitlabWebhook } from "./server/gitlab-webhook.js";
 import { openDatabase, Store, type Database } from "./store/index.js";
 import { startWorker } from "./worker/start-worker.js";
 import { createDashboard } from "./dashboard/index.js";
-import { MemoryLiveFeed, RedisLiveFeed } from "./live/index.js";
+import { MemoryLiveFeed, RedisLiveFeed, type LiveFeed } from "./live/index.js";
 import { startCheckpointer } from "./ledger/index.js";
 import { createMetrics } from "./metrics/index.js";
 
@@ -24,6 +24,8 @@ export interface Running {
   readonly store: Store;
   readonly queue: JobQueue;
   readonly probot: Probot | null;
+  /** Running pipelines' classified output (what the dashboard's live view follows). */
+  readonly live: LiveFeed;
   close(): Promise<void>;
 }
 
@@ -123,11 +125,14 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     store,
     queue,
     probot,
+    live,
     async close() {
       worker?.stop();
       await checkpointer?.stop();
       await slack?.close();
       leases?.close();
+      // Open live views would keep the server from closing.
+      await dashboard?.close();
       await live.close();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       await queue.close();

@@ -312,6 +312,15 @@ CREATE TABLE ledger_head (
 `,
     run: chainExistingLedger,
   },
+  {
+    id: 5,
+    name: "dashboard-indexes",
+    sql: `
+CREATE INDEX failures_created ON failures (created_at);
+CREATE INDEX runs_started ON runs (started_at);
+CREATE INDEX pull_requests_state ON pull_requests (state, updated_at);
+`,
+  },
 ];
 
 /**
