@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runningApp } from "../support/running-app.js";
-import { actionsLog, fakeGithub } from "../support/github-api.js";
+import { actionsLog, fakeGithub, issuedTokenRequests } from "../support/github-api.js";
 import { SERVICE_STACKS } from "../support/services.js";
 
 const require = createRequire(import.meta.url);
@@ -105,6 +105,59 @@ for (const stack of SERVICE_STACKS) {
       expect((await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual(["github:186853002:job:5003"]);
     });
 
+    it("diagnoses another CI's failed check run from its output and annotations, where there is no job log", async () => {
+      const s = sha(30);
+      const check = example("check_run", (x) => x.action === "completed" && x.check_run.conclusion === "failure");
+      check.installation = { id: INSTALLATION };
+      Object.assign(check.check_run, {
+        id: 5030,
+        head_sha: s,
+        name: "ci/circleci: typecheck",
+        details_url: "https://circleci.example.invalid/jobs/5030",
+        app: { ...check.check_run.app, id: 18001, slug: "circleci-checks" },
+        output: { title: "typecheck failed", summary: "npx tsc --noEmit exited with 2", text: "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'." },
+      });
+      check.check_run.pull_requests = [];
+      const gh = fakeGithub({
+        repo: REPO,
+        installationId: INSTALLATION,
+        logs: {},
+        checkAnnotations: { "5030": [{ path: "src/util.ts", start_line: 12, start_column: 3, annotation_level: "failure", title: "TS2345", message: "Argument of type 'number' is not assignable to parameter of type 'string'." }] },
+      });
+      await deliver("check_run", check);
+      await running.app.queue.idle();
+      const key = "github:186853002:check:5030";
+      expect(await running.app.store.getFailure(key)).toMatchObject({ status: "diagnosed", source: "check_run", context: { actions: false, app: "circleci-checks" } });
+      expect((await running.app.store.getDiagnosis(key))?.diagnosis).toMatchObject({ category: "typecheck", tool: "tsc" });
+      // No job log was asked for: another CI's check has none.
+      expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toEqual([]);
+      const [report] = [...gh.checkRuns.values()];
+      expect(report?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "src/index.ts", start_line: 3 }), expect.objectContaining({ path: "src/util.ts", start_line: 12 })]));
+    });
+
+    it("lists the failed check runs of another CI's failed check suite", async () => {
+      const s = sha(31);
+      const suite = example("check_suite", (x) => x.action === "completed");
+      suite.installation = { id: INSTALLATION };
+      Object.assign(suite.check_suite, { id: 9031, head_sha: s, conclusion: "failure", app: { ...suite.check_suite.app, id: 18001, slug: "circleci-checks" }, pull_requests: [] });
+      const gh = fakeGithub({
+        repo: REPO,
+        installationId: INSTALLATION,
+        logs: {},
+        suiteRuns: {
+          "9031": [
+            { id: 5031, name: "ci/circleci: lint", conclusion: "failure", app: { slug: "circleci-checks" }, output: { title: "lint", text: "/repo/src/a.js\n  1:1  error  'x' is assigned a value but never used  no-unused-vars\n\n✖ 1 problem (1 error, 0 warnings)" } },
+            { id: 5032, name: "ci/circleci: build", conclusion: "success", app: { slug: "circleci-checks" } },
+          ],
+        },
+      });
+      await deliver("check_suite", suite);
+      await running.app.queue.idle();
+      expect((await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status])).toEqual([["github:186853002:check:5031", "check_suite", "diagnosed"]]);
+      expect((await running.app.store.getDiagnosis("github:186853002:check:5031"))?.diagnosis).toMatchObject({ category: "lint", tool: "eslint" });
+      expect(gh.checkRuns.size).toBe(1);
+    });
+
     it("edits its sticky comment and check run when a second job fails on the same pull request", async () => {
       const s = sha(4);
       const tsc = "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
@@ -163,6 +216,19 @@ for (const stack of SERVICE_STACKS) {
       await running.app.queue.idle();
       const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
       expect(summary).toContain("_extends: Codertocat/.github:.github/sentinel.yml could not be read");
+    });
+
+    it("applies the organization's defaults from _extends, read with a token that also covers the owner's .github repository", async () => {
+      const s = sha(26);
+      // The org caps logs at 1 KiB (this log is 2.3 KiB); the repository's own file only points at the defaults.
+      const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "5026": actionsLog("npx jest", JEST_OUTPUT) }, config: "_extends: .github\n", orgFiles: { ".github/sentinel.yml": "logs:\n  maxBytes: 1024\n" } });
+      await deliver("workflow_job", failedJob(5026, s));
+      await running.app.queue.idle();
+      expect((await running.app.store.getDiagnosis("github:186853002:job:5026"))?.diagnosis.stats.truncated).toBe(true);
+      const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
+      expect(summary).not.toContain("could not be read");
+      // The wider token is read-only and names exactly the two repositories.
+      expect(issuedTokenRequests()).toContainEqual({ repositories: ["Hello-World", ".github"], permissions: { contents: "read", metadata: "read" } });
     });
 
     it("only diagnoses a pull request from a fork, and says so", async () => {

@@ -18,6 +18,11 @@ export interface FakeGithubOptions {
   readonly config?: string;
   /** Other files on the default branch (path → text). */
   readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Files of the owner's `.github` repository (the org-wide defaults `_extends` names), served
+   * only to a token whose request named that repository, as GitHub scopes installation tokens.
+   */
+  readonly orgFiles?: Readonly<Record<string, string>>;
   /** Open pull requests by head sha. */
   readonly pulls?: Readonly<Record<string, Array<{ number: number; headRepo: string }>>>;
   /** Failed jobs of workflow runs (run id → jobs). */
@@ -33,9 +38,25 @@ export interface FakeGithubOptions {
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title?: string; body?: string }>>;
   /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
   readonly rerunRefused?: Readonly<Record<string, string>>;
+  /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
+  readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
+  /** Check suite id → its check runs, as another CI reported them. */
+  readonly suiteRuns?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string; details_url?: string; app?: { slug: string }; output?: { title?: string; summary?: string; text?: string } }>>>;
 }
 
 const BLOB_HOST = "https://pipelines.blob.example.invalid";
+
+/**
+ * Every installation token any fake handed out, with the request that asked for it. Sentinel
+ * caches tokens for their lifetime, across the fakes of one test file, as it would across a
+ * real GitHub's requests: what a token may read is looked up here.
+ */
+const ISSUED = new Map<string, unknown>();
+
+/** The requests of every installation token handed out so far (repositories and permissions). */
+export function issuedTokenRequests(): unknown[] {
+  return [...ISSUED.values()];
+}
 
 /**
  * The GitHub REST API as nock interceptors (the only place the tests fake HTTP): installation
@@ -59,8 +80,9 @@ export function fakeGithub(o: FakeGithubOptions) {
   const tokens: Array<{ token: string; body: unknown }> = [];
   api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply(201, (uri, body) => {
     record("POST", uri, body);
-    const token = `ghs_scopedtoken${String(tokens.length).padStart(22, "0")}`;
+    const token = `ghs_scopedtoken${String(ISSUED.size).padStart(22, "0")}`;
     tokens.push({ token, body });
+    ISSUED.set(token, body);
     return { token, expires_at: new Date(Date.now() + 3600_000).toISOString() };
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
@@ -73,7 +95,9 @@ export function fakeGithub(o: FakeGithubOptions) {
     const m = new RegExp(`/repos/${escape(owner)}/([^/]+)/contents/([^?]+)`).exec(uri);
     const path = decodeURIComponent(m?.[2] ?? "");
     const atRef = /[?&]ref=/.test(uri);
-    const text = m?.[1] !== name ? undefined : atRef ? o.headFiles?.[path] : path === ".github/sentinel.yml" ? o.config : o.files?.[path];
+    const token = String(this.req.headers.authorization ?? "").replace(/^(token|bearer) /i, "");
+    const coversOrgRepo = ((ISSUED.get(token) as { repositories?: string[] } | undefined)?.repositories ?? []).includes(".github");
+    const text = m?.[1] === ".github" ? (coversOrgRepo ? o.orgFiles?.[path] : undefined) : m?.[1] !== name ? undefined : atRef ? o.headFiles?.[path] : path === ".github/sentinel.yml" ? o.config : o.files?.[path];
     if (text === undefined) return [404, { message: "Not Found" }];
     // As GitHub does: the raw media type gets the file itself, the default gets JSON with base64.
     const accept = String(this.req.headers.accept ?? "");
@@ -191,6 +215,15 @@ export function fakeGithub(o: FakeGithubOptions) {
     issues.set(number, { number, state: "open", title: b.title, body: b.body, labels: b.labels ?? [] });
     return [201, { number, html_url: `https://github.com/${o.repo}/issues/${number}` }];
   });
+  api.get(new RegExp(`^${escape(repoPath)}/check-runs/(\\d+)/annotations`)).reply((uri) => {
+    record("GET", uri, null);
+    return [200, o.checkAnnotations?.[/check-runs\/(\d+)\/annotations/.exec(uri)?.[1] ?? ""] ?? []];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}/check-suites/(\\d+)/check-runs`)).reply((uri) => {
+    record("GET", uri, null);
+    const runs = o.suiteRuns?.[/check-suites\/(\d+)\/check-runs/.exec(uri)?.[1] ?? ""] ?? [];
+    return [200, { total_count: runs.length, check_runs: runs }];
+  });
   const blobAuthHeaders: string[] = [];
   const blob = nock(BLOB_HOST).persist();
   blob.get(/^\/logs\/(\d+)\.txt/).reply(function (uri) {
@@ -251,6 +284,10 @@ export interface FakeGithubCommandOptions {
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title: string; body: string; gone?: boolean }>>;
   /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
   readonly rerunRefused?: Readonly<Record<string, string>>;
+  /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
+  readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
+  /** Check suite id → its check runs, as another CI reported them. */
+  readonly suiteRuns?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string; details_url?: string; app?: { slug: string }; output?: { title?: string; summary?: string; text?: string } }>>>;
 }
 
 /**

@@ -43,6 +43,12 @@ export class GithubForge implements ForgeClient {
      * asked for only when a policy names approver teams; without it team checks answer false.
      */
     private readonly teamOctokit: (() => Promise<RestOctokit>) | null = null,
+    /**
+     * A client that may also read `repo` of the same owner, for an `_extends` target (the org's
+     * `.github` defaults) the repository-scoped token cannot read. Throws when the installation
+     * does not cover that repository.
+     */
+    private readonly widerReader: ((repo: string) => Promise<RestOctokit>) | null = null,
   ) {
     const [owner, name] = repo.split("/");
     if (!owner || !name) throw new Error(`not an owner/name repository: ${repo}`);
@@ -90,25 +96,43 @@ export class GithubForge implements ForgeClient {
   }
 
   async readConfig(): Promise<{ path: string; text: string | null; value?: unknown; error?: string }> {
+    const first = await this.readConfigWith(this.octokit);
+    const target = first.unread;
+    // The repository's token covers only the repository. An `_extends` in the same owner that the
+    // installation also covers is read again with a token for both (read-only).
+    if (!target || !this.widerReader || target.owner.toLowerCase() !== this.owner.toLowerCase() || target.repo.toLowerCase() === this.name.toLowerCase()) return first.result;
+    let wider: RestOctokit;
+    try {
+      wider = await this.widerReader(target.repo);
+    } catch {
+      return first.result;
+    }
+    return (await this.readConfigWith(wider)).result;
+  }
+
+  private async readConfigWith(octokit: RestOctokit): Promise<{ result: { path: string; text: string | null; value?: unknown; error?: string }; unread?: { owner: string; repo: string } }> {
     // Probot's config plugin resolves `_extends` (org-wide defaults, the org's .github repository)
     // and reads the default branch.
     try {
-      const { config, files } = await this.octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
+      const { config, files } = await octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
       const own = files[0];
       const found = files.some((f) => f.config !== null && f.config !== undefined);
-      // An `_extends` the installation token cannot read (a private repository outside this
-      // installation's scope) would otherwise just vanish; say so instead.
-      // (The plugin follows `_extends` itself and drops the key; a file after the repository's
-      // own one with no config is an `_extends` target that could not be read.)
+      // An `_extends` the token cannot read (a private repository outside this installation's
+      // scope) would otherwise just vanish; say so instead. (The plugin follows `_extends` itself
+      // and drops the key; a file after the repository's own one with no config is an `_extends`
+      // target that could not be read.)
       const last = files[files.length - 1] as { owner?: string; repo?: string; path?: string; config?: unknown } | undefined;
       const unread = Boolean(own?.config) && files.length > 1 && (last?.config === null || last?.config === undefined);
       const error = unread ? `_extends: ${last?.owner}/${last?.repo}:${last?.path} could not be read (it must exist and be installed for Sentinel); its defaults are not applied` : undefined;
-      return { path: CONFIG_PATH, text: null, ...(found ? { value: config } : {}), ...(error ? { error } : {}) };
+      return {
+        result: { path: CONFIG_PATH, text: null, ...(found ? { value: config } : {}), ...(error ? { error } : {}) },
+        ...(unread && last?.owner && last.repo ? { unread: { owner: last.owner, repo: last.repo } } : {}),
+      };
     } catch (error) {
       // The plugin throws for YAML it cannot parse; that is the repository's problem to see, not ours.
       const message = error instanceof Error ? error.message : String(error);
       if ((error as { status?: number }).status !== undefined) throw error;
-      return { path: CONFIG_PATH, text: null, error: message.replace("[@probot/octokit-plugin-config] ", "") };
+      return { result: { path: CONFIG_PATH, text: null, error: message.replace("[@probot/octokit-plugin-config] ", "") } };
     }
   }
 

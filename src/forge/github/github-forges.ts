@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
 import { GithubFixForge } from "./github-fix-forge.js";
 import { GithubForge } from "./github-forge.js";
-import { ACT_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, RERUN_PERMISSIONS, TEAM_PERMISSIONS } from "./installation-tokens.js";
+import { ACT_PERMISSIONS, CONFIG_READ_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, RERUN_PERMISSIONS, TEAM_PERMISSIONS } from "./installation-tokens.js";
 
 /** What a client is for, and so what its token may do. */
 export type ClientPurpose = "diagnose" | "act" | "rerun";
@@ -15,7 +15,8 @@ export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?:
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
       const octokit = await tokens.forRepo(installationId, repo, PERMISSIONS_FOR[purpose]);
       const teams = async () => (await tokens.forRepo(installationId, repo, TEAM_PERMISSIONS)) as never;
-      return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null);
+      const wider = async (other: string) => (await tokens.tokenForRepo(installationId, repo, CONFIG_READ_PERMISSIONS, [other])).octokit as never;
+      return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null, wider);
     },
     async fixer(repo: string, installationId: string | null, cloneUrl: string): Promise<GithubFixForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);

@@ -18,6 +18,8 @@ export const TEAM_PERMISSIONS = { members: "read", metadata: "read" } as const;
 export const ACT_PERMISSIONS = { ...DIAGNOSE_PERMISSIONS, actions: "write" } as const;
 /** Re-running a failed (flaky) GitHub Actions job. */
 export const RERUN_PERMISSIONS = { actions: "write", metadata: "read" } as const;
+/** Reading an `_extends` target: the organization's defaults live in another repository of the same owner. */
+export const CONFIG_READ_PERMISSIONS = { contents: "read", metadata: "read" } as const;
 /** Opening and updating an issue (flaky-test tracking). */
 export const ISSUE_PERMISSIONS = { issues: "write", metadata: "read" } as const;
 
@@ -45,15 +47,15 @@ export class InstallationTokens {
   }
 
   /** The token itself, for git (which gets it as a header, never in a URL or on disk). */
-  async tokenForRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>>): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
-    const key = `${installationId}|${repo.toLowerCase()}|${JSON.stringify(permissions)}`;
+  async tokenForRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>>, alsoRepos: readonly string[] = []): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
+    const names = [repo.split("/")[1] as string, ...alsoRepos];
+    const key = `${installationId}|${names.map((n) => n.toLowerCase()).join(",")}|${JSON.stringify(permissions)}`;
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit;
     const app = await this.probot.auth();
-    const name = repo.split("/")[1];
     const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", {
       installation_id: Number(installationId),
-      repositories: [name as string],
+      repositories: names,
       permissions: permissions as Record<string, "read" | "write">,
     });
     const octokit = new ProbotOctokit({ auth: { token: data.token }, baseUrl: this.baseUrl });
