@@ -43,14 +43,28 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(overrides.logStream ? [overrides.logStream] : []),
   );
   const role = parseRole(env.SENTINEL_ROLE);
+  // An empty prefix means the default, the same for the queue, leases and the live feed.
+  const queuePrefix = env.SENTINEL_QUEUE_PREFIX || undefined;
   if (role !== "all" && !(env.REDIS_URL && env.DATABASE_URL)) {
     // Separate server and worker processes share work only through Redis and PostgreSQL.
     throw new Error(`SENTINEL_ROLE=${role} needs REDIS_URL and DATABASE_URL; without them run one process with SENTINEL_ROLE=all`);
   }
   const db = await openStoreDatabase(env);
   const store = new Store(db);
+  // SENTINEL_QUEUE_LOCK_MS and SENTINEL_QUEUE_STALLED_MS (milliseconds, BullMQ only): how long a
+  // worker's lock on a job lasts without renewal, and how often workers look for jobs whose lock
+  // lapsed because their worker died; such a job runs again within about their sum. Unset: BullMQ's
+  // defaults (30 s each). The faults bench shortens them so killed workers' jobs come back quickly.
+  const lockDurationMs = positiveMs(env, "SENTINEL_QUEUE_LOCK_MS");
+  const stalledIntervalMs = positiveMs(env, "SENTINEL_QUEUE_STALLED_MS");
   const queue: JobQueue = env.REDIS_URL
-    ? new BullQueue({ redisUrl: env.REDIS_URL, ...(env.SENTINEL_QUEUE_PREFIX ? { prefix: env.SENTINEL_QUEUE_PREFIX } : {}), onError: (err, job) => logger.warn({ err, job }, "queue job failed") })
+    ? new BullQueue({
+        redisUrl: env.REDIS_URL,
+        ...(queuePrefix ? { prefix: queuePrefix } : {}),
+        ...(lockDurationMs ? { lockDurationMs } : {}),
+        ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
+        onError: (err, job) => logger.warn({ err, job }, "queue job failed"),
+      })
     : new MemoryQueue({ onError: (err, job) => logger.warn({ err: err instanceof Error ? err.message : err, job }, "queue job failed") });
   const metrics = createMetrics({ queue });
 
@@ -72,8 +86,8 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
   if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
   // Separate processes share a run's live output through Redis; one process keeps it in memory.
-  const live = env.REDIS_URL ? new RedisLiveFeed(env.REDIS_URL, env.SENTINEL_QUEUE_PREFIX ?? "sentinel") : new MemoryLiveFeed();
-  const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${env.SENTINEL_QUEUE_PREFIX ?? "sentinel"}:lease:`) : null;
+  const live = env.REDIS_URL ? new RedisLiveFeed(env.REDIS_URL, queuePrefix ?? "sentinel") : new MemoryLiveFeed();
+  const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${queuePrefix ?? "sentinel"}:lease:`) : null;
   const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), live, ...(leases ? { leases } : {}) } as const;
   // Slack's buttons decide approvals through the same dependencies the worker uses (bound late:
   // the worker's notifier is Slack itself).
@@ -96,7 +110,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     role === "server" ? null : startCheckpointer(db, { ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}), intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000), logger });
 
   const dashboard = env.SENTINEL_DASHBOARD_TOKEN
-    ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(env.SENTINEL_QUEUE_PREFIX ? { queuePrefix: env.SENTINEL_QUEUE_PREFIX } : {}) })
+    ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(queuePrefix ? { queuePrefix } : {}) })
     : undefined;
   if (!dashboard) logger.info("dashboard off (SENTINEL_DASHBOARD_TOKEN unset)");
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
@@ -139,6 +153,14 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       await db.close();
     },
   };
+}
+
+function positiveMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, not "${raw}"`);
+  return value;
 }
 
 function parseRole(value: string | undefined): Role {
