@@ -15,6 +15,7 @@ export { ForgeApiError } from "./forge-api-error.js";
 export { GithubForge, ANNOTATIONS_PER_REQUEST, CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-forge.js";
 export {
   InstallationTokens,
+  NotInstalledError,
   DIAGNOSE_PERMISSIONS,
   FIX_PERMISSIONS,
   COMMAND_PERMISSIONS,

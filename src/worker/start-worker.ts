@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
 import { abandonDeadRuns } from "../pipeline/index.js";
+import { NotInstalledError } from "../forge/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";
 import type { Metrics } from "../metrics/index.js";
@@ -26,6 +27,12 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
         try {
           await diagnoseFailure(deps, failureKey);
         } catch (error) {
+          if (error instanceof NotInstalledError) {
+            // Deliveries can outlive an installation (a redelivery, a repository removed from it).
+            deps.logger.info({ failure: failureKey, reason: error.message }, "failure ignored: the repository is not installed");
+            await deps.store.setFailureStatus(failureKey, "ignored", error.message);
+            return;
+          }
           const message = error instanceof Error ? error.message : String(error);
           logFailure(deps.logger, failureKey, attempt, attempts, message);
           if (attempt >= attempts) await deps.store.setFailureStatus(failureKey, "error", message.slice(0, 2000));

@@ -336,6 +336,19 @@ for (const stack of SERVICE_STACKS) {
       expect(await running.app.store.getDelivery(`github:${id}`)).toBeNull();
     });
 
+    it("ignores a failure of a repository the installation no longer covers, with the reason, without retrying", async () => {
+      const s = sha(32);
+      const removed = "Codertocat/Removed-Repo";
+      const gh = fakeGithub({ repo: removed, installationId: INSTALLATION, logs: { "5032": actionsLog("npx jest", JEST_OUTPUT) }, installedRepos: ["Hello-World"] });
+      const p = failedJob(5032, s);
+      Object.assign(p.repository, { full_name: removed, name: "Removed-Repo", id: 555001 });
+      await deliver("workflow_job", p);
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("github:555001:job:5032")).toMatchObject({ status: "ignored", error: expect.stringContaining("Removed-Repo is not covered by installation") });
+      expect(gh.calls.filter((c) => c.path.endsWith("/access_tokens"))).toHaveLength(1);
+      expect(gh.checkRuns.size).toBe(0);
+    });
+
     it("records but ignores a delivery from outside an installation, with the reason", async () => {
       const p = failedJob(5013, sha(11));
       delete p.installation;

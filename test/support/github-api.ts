@@ -38,6 +38,8 @@ export interface FakeGithubOptions {
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title?: string; body?: string }>>;
   /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
   readonly rerunRefused?: Readonly<Record<string, string>>;
+  /** Repositories the installation covers (default: this one): a token for others gets GitHub's 422. */
+  readonly installedRepos?: readonly string[];
   /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
   readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
   /** Check suite id → its check runs, as another CI reported them. */
@@ -78,12 +80,16 @@ export function fakeGithub(o: FakeGithubOptions) {
   const api = nock(new URL(base).origin).persist();
   // Each token is distinct, so a call's Authorization header tells which token request it came from.
   const tokens: Array<{ token: string; body: unknown }> = [];
-  api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply(201, (uri, body) => {
+  api.post(`${prefix}/app/installations/${o.installationId}/access_tokens`).reply((uri, body) => {
     record("POST", uri, body);
+    const covered = o.installedRepos ?? [name, ".github"];
+    if (((body as { repositories?: string[] }).repositories ?? []).some((r) => !covered.includes(r))) {
+      return [422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation.", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "422" }];
+    }
     const token = `ghs_scopedtoken${String(ISSUED.size).padStart(22, "0")}`;
     tokens.push({ token, body });
     ISSUED.set(token, body);
-    return { token, expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    return [201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() }];
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
     record("GET", uri, null);
@@ -284,6 +290,8 @@ export interface FakeGithubCommandOptions {
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title: string; body: string; gone?: boolean }>>;
   /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
   readonly rerunRefused?: Readonly<Record<string, string>>;
+  /** Repositories the installation covers (default: this one): a token for others gets GitHub's 422. */
+  readonly installedRepos?: readonly string[];
   /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
   readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
   /** Check suite id → its check runs, as another CI reported them. */

@@ -1,4 +1,14 @@
 import { ProbotOctokit, type Probot } from "probot";
+import { forgeApiError, statusOf } from "../forge-api-error.js";
+
+/** The repository is not (or no longer) part of the App's installation: Sentinel may not act on it. */
+export class NotInstalledError extends Error {
+  readonly code = "E_NOT_INSTALLED";
+  constructor(message: string) {
+    super(message);
+    this.name = "NotInstalledError";
+  }
+}
 
 /** The permissions the ingestion worker needs; nothing that writes code. */
 export const DIAGNOSE_PERMISSIONS = { actions: "read", checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" } as const;
@@ -53,11 +63,20 @@ export class InstallationTokens {
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit;
     const app = await this.probot.auth();
-    const { data } = await app.request("POST /app/installations/{installation_id}/access_tokens", {
-      installation_id: Number(installationId),
-      repositories: names,
-      permissions: permissions as Record<string, "read" | "write">,
-    });
+    let data: { token: string; expires_at: string };
+    try {
+      ({ data } = await app.request("POST /app/installations/{installation_id}/access_tokens", {
+        installation_id: Number(installationId),
+        repositories: names,
+        permissions: permissions as Record<string, "read" | "write">,
+      }));
+    } catch (error) {
+      // 404: the installation is gone; 422: a repository it does not cover (uninstalled, or
+      // deselected in the App's settings). Neither gets better by retrying.
+      const status = statusOf(error);
+      if (status === 404 || status === 422) throw new NotInstalledError(`${names.join(", ")} ${names.length > 1 ? "are" : "is"} not covered by installation ${installationId} (GitHub answered ${status})`);
+      throw forgeApiError("github", "creating an installation token", error);
+    }
     const octokit = new ProbotOctokit({ auth: { token: data.token }, baseUrl: this.baseUrl });
     // Refresh five minutes before GitHub expires the token.
     const entry = { octokit, token: data.token, expiresAt: Date.parse(data.expires_at) - 5 * 60_000 };
