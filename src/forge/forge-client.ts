@@ -52,9 +52,11 @@ export interface ForgeClient {
   publishReport(report: CommitReport, knownId: string | null): Promise<{ id: string; annotationBatches: number }>;
   /**
    * Creates the sticky comment, or edits it when `knownId` still exists. Returns its id. Never
-   * posts a second sticky comment when the first can be found.
+   * posts a second sticky comment when the first can be found. `marker` names which of
+   * Sentinel's sticky comments this is (the failures' by default; the config check's on GitLab,
+   * which has no check annotations).
    */
-  upsertStickyComment(prNumber: number, body: string, knownId: string | null): Promise<string>;
+  upsertStickyComment(prNumber: number, body: string, knownId: string | null, marker?: string): Promise<string>;
   /** The failed jobs of a failed run (GitHub workflow run, check suite; GitLab pipeline). */
   failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]>;
   /** A check's own output and annotations as text, for checks that have no job log. */
@@ -130,3 +132,5 @@ export interface FailedJob {
 }
 
 export const STICKY_MARKER = "<!-- sentinel:sticky -->";
+/** The sticky note listing a merge request's errors in Sentinel's own files (GitLab). */
+export const CONFIG_NOTE_MARKER = "<!-- sentinel:config -->";

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import { loadRepoConfig, parseRepoConfig } from "../config/index.js";
-import type { Annotation } from "../forge/forge-client.js";
+import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
 import { parseRecipe } from "../agents/load-recipes.js";
 import { parseRuleText } from "../sentinel/index.js";
 import type { IngestItem } from "./ingest-item.js";
@@ -86,5 +86,19 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
     known,
   );
   await deps.store.setCommitReport(item.forge, item.repo, key, id);
+  if (forge.forge === "gitlab") await noteOnMergeRequest(deps, forge, item, summary, problems.length);
   return `validated ${checked.length} file(s): ${errors.length} error(s)`;
+}
+
+/**
+ * GitLab's commit status has room for a title only, so the files and lines go in one note on the
+ * merge request, edited as new commits are checked: written when there are problems, and kept up
+ * to date (saying all is valid) once a note exists, never posted just to say nothing is wrong.
+ */
+async function noteOnMergeRequest(deps: WorkerDeps, forge: ForgeClient, item: Extract<IngestItem, { kind: "validate-config" }>, summary: string, problems: number): Promise<void> {
+  const key = `mr-${item.prNumber}#config-note`;
+  const known = await deps.store.getCommitReport(item.forge, item.repo, key);
+  if (problems === 0 && !known) return;
+  const id = await forge.upsertStickyComment(item.prNumber, `**${CONFIG_CHECK_NAME}**\n\n${summary}`, known, CONFIG_NOTE_MARKER);
+  await deps.store.setCommitReport(item.forge, item.repo, key, id);
 }

@@ -89,6 +89,53 @@ for (const stack of SERVICE_STACKS) {
       expect(gl.notes.size).toBe(0);
     });
 
+    it("validates a merge request's change to .gitlab/sentinel.yml at its head: a failed status and one note with the errors, edited when a new commit fixes them", async () => {
+      const broken = "a".repeat(39) + "7";
+      const fixed = "a".repeat(39) + "8";
+      const gl = fakeGitlab({
+        baseUrl: GITLAB,
+        projectId: 2001,
+        traces: {},
+        config: "mode: diagnose\n",
+        mrChanges: { 5: [".gitlab/sentinel.yml", "README.md"] },
+        filesAt: { [broken]: { ".gitlab/sentinel.yml": "mode: yolo\nlogs:\n  maxBytes: lots\n" }, [fixed]: { ".gitlab/sentinel.yml": "mode: propose\n" } },
+      });
+      const mr = (action: string, head: string, oldrev?: string) => {
+        const p = fixture("merge-request-event.json");
+        Object.assign(p.project, { id: 2001, path_with_namespace: "gitlab-org/config-check" });
+        Object.assign(p.object_attributes, { iid: 5, action, last_commit: { ...p.object_attributes.last_commit, id: head }, ...(oldrev ? { oldrev } : {}) });
+        return p;
+      };
+      await hook("Merge Request Hook", mr("open", broken), { "idempotency-key": `cfg-open-${stack.name}` });
+      await running.app.queue.idle();
+      expect(gl.statuses).toEqual([expect.objectContaining({ sha: broken, name: "Sentinel config", state: "failed", description: "2 errors in Sentinel's files" })]);
+      const notes = () => [...gl.notes.values()].filter((n) => n.mr === 5);
+      expect(notes()).toHaveLength(1);
+      expect(notes()[0]!.body).toMatch(/^<!-- sentinel:config -->\n\*\*Sentinel config\*\*/);
+      expect(notes()[0]!.body).toContain("`.gitlab/sentinel.yml` error: mode");
+      expect(notes()[0]!.body).toContain("logs.maxBytes");
+
+      // A title edit (no new commits) checks nothing again; a push that fixes the file edits the note.
+      await hook("Merge Request Hook", mr("update", broken), { "idempotency-key": `cfg-title-${stack.name}` });
+      await hook("Merge Request Hook", mr("update", fixed, broken), { "idempotency-key": `cfg-push-${stack.name}` });
+      await running.app.queue.idle();
+      expect(gl.statuses.map((x) => [x.sha, x.state])).toEqual([[broken, "failed"], [fixed, "success"]]);
+      expect(notes()).toHaveLength(1);
+      expect(notes()[0]!.body).toContain("All valid. They take effect once merged into the default branch.");
+    });
+
+    it("says nothing on a merge request whose changes to Sentinel's files are valid", async () => {
+      const head = "a".repeat(39) + "9";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 2002, traces: {}, mrChanges: { 6: [".gitlab/sentinel.yml"] }, filesAt: { [head]: { ".gitlab/sentinel.yml": "mode: shadow\n" } } });
+      const p = fixture("merge-request-event.json");
+      Object.assign(p.project, { id: 2002, path_with_namespace: "gitlab-org/config-ok" });
+      Object.assign(p.object_attributes, { iid: 6, action: "open", last_commit: { ...p.object_attributes.last_commit, id: head } });
+      await hook("Merge Request Hook", p, { "idempotency-key": `cfg-ok-${stack.name}` });
+      await running.app.queue.idle();
+      expect(gl.statuses).toEqual([expect.objectContaining({ sha: head, name: "Sentinel config", state: "success" })]);
+      expect(gl.notes.size).toBe(0);
+    });
+
     it("does nothing twice for a job hook delivered twice", async () => {
       const sha = "b".repeat(39) + "2";
       const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1977": gitlabTrace("npx jest", JEST_OUTPUT) }, mergeRequests: { [sha]: [{ iid: 4, sourceProjectId: 380 }] } });

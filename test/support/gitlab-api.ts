@@ -12,6 +12,10 @@ export interface FakeGitlabOptions {
   readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number; targetProjectId?: number }>>>;
   /** Head commits of merge requests named by pipeline hooks (iid → sha). */
   readonly mrHeads?: Readonly<Record<number, string>>;
+  /** Files a merge request changes (iid → paths), for its diffs. */
+  readonly mrChanges?: Readonly<Record<number, string[]>>;
+  /** Files at a commit other than the default branch's head (sha → path → text). */
+  readonly filesAt?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The GitLab REST API (v4) as nock interceptors: traces, files, MRs, notes, commit statuses. */
@@ -33,7 +37,15 @@ export function fakeGitlab(o: FakeGitlabOptions) {
   api.get(new RegExp(`^${p}/repository/files/([^/]+)/raw`)).reply((uri) => {
     record("GET", uri, null);
     const file = decodeURIComponent(/files\/([^/]+)\/raw/.exec(uri)?.[1] ?? "");
-    return file === ".gitlab/sentinel.yml" && o.config !== undefined ? [200, o.config, { "content-type": "text/plain" }] : [404, { message: "404 File Not Found" }];
+    const ref = decodeURIComponent(/[?&]ref=([^&]+)/.exec(uri)?.[1] ?? "");
+    const atCommit = o.filesAt?.[ref];
+    const text = atCommit ? atCommit[file] : file === ".gitlab/sentinel.yml" ? o.config : undefined;
+    return text !== undefined ? [200, text, { "content-type": "text/plain" }] : [404, { message: "404 File Not Found" }];
+  });
+  api.get(new RegExp(`^${p}/merge_requests/(\\d+)/diffs`)).reply((uri) => {
+    record("GET", uri, null);
+    const iid = Number(/merge_requests\/(\d+)\/diffs/.exec(uri)?.[1]);
+    return [200, (o.mrChanges?.[iid] ?? []).map((path) => ({ old_path: path, new_path: path, new_file: false, deleted_file: false, renamed_file: false, diff: "" }))];
   });
   api.get(new RegExp(`^${p}/repository/commits/([0-9a-f]+)/merge_requests`)).reply((uri) => {
     record("GET", uri, null);

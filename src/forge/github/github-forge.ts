@@ -229,9 +229,9 @@ export class GithubForge implements ForgeClient {
     return { id: String(id), annotationBatches: Math.max(1, batches.length) };
   }
 
-  async upsertStickyComment(prNumber: number, body: string, knownId: string | null): Promise<string> {
-    const text = `${STICKY_MARKER}\n${body}`;
-    const id = knownId ?? (await this.findStickyComment(prNumber));
+  async upsertStickyComment(prNumber: number, body: string, knownId: string | null, marker = STICKY_MARKER): Promise<string> {
+    const text = `${marker}\n${body}`;
+    const id = knownId ?? (await this.findStickyComment(prNumber, marker));
     if (id) {
       try {
         await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner: this.owner, repo: this.name, comment_id: Number(id), body: text });
@@ -361,14 +361,14 @@ export class GithubForge implements ForgeClient {
   }
 
   /** When the store lost the id (a new database), the marker still finds Sentinel's own comment. */
-  private async findStickyComment(prNumber: number): Promise<string | null> {
+  private async findStickyComment(prNumber: number, marker: string): Promise<string | null> {
     const comments = await this.octokit.paginate<{ id: number; body?: string; performed_via_github_app?: { id?: number } | null; user?: { type?: string } | null }>(
       "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
       { owner: this.owner, repo: this.name, issue_number: prNumber, per_page: 100 },
     );
     // Anyone can type the marker; only a comment this App made is its sticky comment.
     const mine = comments.find(
-      (c) => c.body?.startsWith(STICKY_MARKER) && (this.appId !== null ? c.performed_via_github_app?.id === this.appId : c.user?.type === "Bot"),
+      (c) => c.body?.startsWith(marker) && (this.appId !== null ? c.performed_via_github_app?.id === this.appId : c.user?.type === "Bot"),
     );
     return mine ? String(mine.id) : null;
   }

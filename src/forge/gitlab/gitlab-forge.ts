@@ -124,9 +124,9 @@ export class GitlabForge implements ForgeClient {
     return { id: String((status as unknown as { id: number }).id), annotationBatches: 0 };
   }
 
-  async upsertStickyComment(mrIid: number, body: string, knownId: string | null): Promise<string> {
-    const text = `${STICKY_MARKER}\n${body}`;
-    const id = knownId ?? (await this.findStickyNote(mrIid));
+  async upsertStickyComment(mrIid: number, body: string, knownId: string | null, marker = STICKY_MARKER): Promise<string> {
+    const text = `${marker}\n${body}`;
+    const id = knownId ?? (await this.findStickyNote(mrIid, marker));
     if (id) {
       try {
         await this.api.MergeRequestNotes.edit(this.projectId, mrIid, Number(id), { body: text });
@@ -289,11 +289,11 @@ export class GitlabForge implements ForgeClient {
     return forgeApiError("gitlab", operation, error, [this.connection.token]);
   }
 
-  private async findStickyNote(mrIid: number): Promise<string | null> {
+  private async findStickyNote(mrIid: number, marker: string): Promise<string | null> {
     const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string; author?: { id?: number } }>;
     // Anyone can type the marker; only a note by Sentinel's own user is its sticky note.
     this.selfId ??= ((await this.api.Users.showCurrentUser()) as unknown as { id: number }).id;
-    const mine = notes.find((n) => n.body?.startsWith(STICKY_MARKER) && n.author?.id === this.selfId);
+    const mine = notes.find((n) => n.body?.startsWith(marker) && n.author?.id === this.selfId);
     return mine ? String(mine.id) : null;
   }
 

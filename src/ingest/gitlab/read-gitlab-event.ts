@@ -53,14 +53,22 @@ export function readGitlabEvent(event: string, payload: JobHook | PipelineHook |
 interface MergeRequestHook {
   object_kind?: string;
   project?: Project;
-  object_attributes?: { iid?: number; action?: string; state?: string; source_branch?: string; description?: string | null };
+  object_attributes?: { iid?: number; action?: string; state?: string; source_branch?: string; description?: string | null; oldrev?: string; last_commit?: { id?: string } };
 }
 
-/** A merge request merged or closed: what Sentinel's trust in its fixes needs to know. */
+/**
+ * A merge request merged or closed (what Sentinel's trust in its fixes needs to know), or opened
+ * or given new commits (its changes to Sentinel's own files are validated, as on GitHub).
+ */
 function readMergeRequest(h: MergeRequestHook): IngestItem[] {
   const a = h.object_attributes;
   if (h.object_kind !== "merge_request" || !a || !h.project || typeof a.iid !== "number") return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
-  if (a.action !== "merge" && a.action !== "close") return [{ kind: "ignore", reason: `merge request ${a.action ?? "?"} is not a merge or close` }];
+  const head = a.last_commit?.id;
+  // `update` also reports title and label edits; only one with `oldrev` brought new commits.
+  if ((a.action === "open" || a.action === "reopen" || (a.action === "update" && a.oldrev)) && head && /^[0-9a-f]{40}$/.test(head)) {
+    return [{ kind: "validate-config", forge: "gitlab", repo: h.project.path_with_namespace, repoId: String(h.project.id), installationId: null, prNumber: a.iid, headSha: head }];
+  }
+  if (a.action !== "merge" && a.action !== "close") return [{ kind: "ignore", reason: `merge request ${a.action ?? "?"} is neither new commits nor a merge or close` }];
   return [
     {
       kind: "pr-closed",
