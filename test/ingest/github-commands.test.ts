@@ -137,6 +137,51 @@ for (const stack of SERVICE_STACKS) {
       expect(sticky(gh, 13)).toContain("ignored by a maintainer");
     });
 
+    it("reports status: mode, the head commit's failures with fingerprints, approvals waiting and agents' tiers", async () => {
+      const repo = `octo/status-${++repoCounter}`;
+      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+      cleanup.push(root);
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 15, headRepo: repo }] } });
+      const routes = commandRoutes(repo, { reader: "read" });
+      await deliver("workflow_job", failedJob(repo, remote, sha, 8401));
+      await deliver("issue_comment", comment(repo, 15, "/sentinel status", { id: 9014, login: "reader" }));
+      const [reply] = replies(gh, 15);
+      expect(reply).toContain(`**Sentinel status** for ${repo}#15`);
+      expect(reply).toContain("- Mode: `diagnose`");
+      expect(reply).toMatch(/- Failures on the head commit: 1\n {2}- fmt: format failure \(cargo\) \(`sfp1-[0-9a-f]{20}`\)\n/);
+      expect(reply).toContain("- Waiting for approval: nothing");
+      expect(routes.reactions).toEqual([{ comment: 9014, content: "+1" }]);
+    });
+
+    it("shows agents' tiers to anyone, sets one for a maintainer, and refuses a writer", async () => {
+      const repo = `octo/tier-${++repoCounter}`;
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const routes = commandRoutes(repo, { mona: "maintain", dev: "write" });
+      await deliver("issue_comment", comment(repo, 16, "/sentinel tier eslint-fix T2", { id: 9015, login: "dev" }));
+      expect(replies(gh, 16)[0]).toBe("@dev\n\nSorry, changing a tier needs maintain access, and you have write.");
+      await deliver("issue_comment", comment(repo, 16, "/sentinel tier eslint-fix T2", { id: 9016, login: "mona" }));
+      expect(replies(gh, 16)[1]).toContain("`eslint-fix` is now T2 push");
+      const gov = new GovernanceStore(running.app.store.db);
+      expect(await gov.getTier("github", repo, "eslint-fix")).toMatchObject({ tier: 2, revoked: false, reason: "set by @mona" });
+      expect((await gov.tierHistory("github", repo)).map((h) => [h.data.agent, h.data.to, h.data.cause])).toEqual([["eslint-fix", 2, "maintainer"]]);
+      await deliver("issue_comment", comment(repo, 16, "/sentinel tier", { id: 9017, login: "dev" }));
+      // Mentions in stored text are defused (a zero-width space), so showing them pings nobody.
+      expect(replies(gh, 16)[2]).toContain("| `eslint-fix` | T2 push | 0 | set by @\u200bmona |");
+      expect(routes.reactions.map((r) => r.content)).toEqual(["confused", "+1", "+1"]);
+    });
+
+    it("re-runs the head commit's failed job on /sentinel retry from a writer, and records the re-run", async () => {
+      const repo = `octo/retry-${++repoCounter}`;
+      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+      cleanup.push(root);
+      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 17, headRepo: repo }] } });
+      commandRoutes(repo, { dev: "write" });
+      await deliver("workflow_job", failedJob(repo, remote, sha, 8501));
+      await deliver("issue_comment", comment(repo, 17, "/sentinel retry", { id: 9018, login: "dev" }));
+      expect(gh.reruns).toEqual(["8501"]);
+      expect(replies(gh, 17)[0]).toBe("@dev\n\nRe-running fmt.");
+    });
+
     describe.skipIf(!hasCargoFmt)("with fixes", () => {
       it("waits for approval when the policy asks for it, and a maintainer's /sentinel approve resumes the run into a pull request", async () => {
         const repo = `octo/approve-${++repoCounter}`;
@@ -199,6 +244,24 @@ for (const stack of SERVICE_STACKS) {
         expect(gh.opened[0]).toMatchObject({ base: "main" });
         expect(git(remote, "rev-parse", `${gh.opened[0]!.head}^`)).toBe(sha);
         expect(git(remote, "show", `${gh.opened[0]!.head}:src/main.rs`)).toContain("    let x = 1;");
+      });
+
+      it("runs the fix pipeline for a diagnose-only repository on a writer's /sentinel fix, and opens the pull request", async () => {
+        const repo = `octo/manual-fix-${++repoCounter}`;
+        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
+        cleanup.push(root);
+        const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8601": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 18, headRepo: repo }] } });
+        commandRoutes(repo, { dev: "write", reader: "read" });
+        await deliver("workflow_job", failedJob(repo, remote, sha, 8601, "main"));
+        expect(gh.opened).toHaveLength(0);
+        await deliver("issue_comment", comment(repo, 18, "/sentinel fix", { id: 9019, login: "reader" }));
+        expect(replies(gh, 18)[0]).toMatch(/needs write access/);
+        expect(gh.opened).toHaveLength(0);
+        await deliver("issue_comment", comment(repo, 18, "/sentinel fix", { id: 9020, login: "dev" }));
+        expect(replies(gh, 18)[1]).toContain("Queued a fix run for 1 failure");
+        expect(gh.opened).toHaveLength(1);
+        expect(git(remote, "show", `${gh.opened[0]!.head}:src/main.rs`)).toContain("    let x = 1;");
+        expect(sticky(gh, 18)).toContain(`verified fix #${gh.opened[0]!.number}`);
       });
 
       it("ends a waiting run on /sentinel deny, writing nothing", async () => {

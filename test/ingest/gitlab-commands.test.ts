@@ -225,6 +225,68 @@ for (const stack of SERVICE_STACKS) {
       expect(sticky(gl, 10)).toContain(`ignored by a maintainer (fingerprint \`${fingerprint}\`)`);
     });
 
+    it("explains a diagnosed failure to a Reporter: category, the matching rule, its evidence", async () => {
+      const project = freshProject("explain");
+      const sha = "7".repeat(40);
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 11: sha }, members: { 1: { access_level: REPORTER } } });
+      const fingerprint = await diagnosedFailure(gl, project, 11, sha);
+      await hook("Note Hook", mrNote(project, 11, "/sentinel explain", { id: 12011 }));
+      const [reply] = replies(gl, 11);
+      expect(reply).toContain("Category `test`");
+      expect(reply).toContain(`\`${fingerprint}\``);
+      expect(gl.awards).toEqual([{ mr: 11, note: 12011, name: "thumbsup" }]);
+    });
+
+    it("retries the head commit's failed job through GitLab's job retry on a Developer's /sentinel retry", async () => {
+      const project = freshProject("retry");
+      const sha = "8".repeat(40);
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 12: sha }, members: { 30: { access_level: DEVELOPER } } });
+      await diagnosedFailure(gl, project, 12, sha);
+      await hook("Note Hook", mrNote(project, 12, "/sentinel retry", { id: 12012, user: { id: 30, username: "dev" } }));
+      expect(gl.retried).toEqual(["378"]);
+      expect(replies(gl, 12)).toEqual(["@dev\n\nRe-running test-build."]);
+    });
+
+    it("sets a tier for a Maintainer and refuses a Developer", async () => {
+      const project = freshProject("tier");
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12013, user: { id: 30, username: "dev" } }));
+      expect(replies(gl, 13)[0]).toContain("changing a tier needs maintain access, and you have write");
+      await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12014, user: { id: 40, username: "lead" } }));
+      expect(await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "prettier-write")).toMatchObject({ tier: 0, reason: "set by @lead" });
+      expect(gl.awards.map((a) => a.name)).toEqual(["confused", "thumbsup"]);
+    });
+
+    it("resumes a paused merge request for a Developer, and restores a revoked agent only for a Maintainer", async () => {
+      const project = freshProject("resume");
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gov = new GovernanceStore(running.app.store.db);
+      await new RunStore(running.app.store.db).revokeAgent("gitlab", project.repo, "cargo-fmt", "error budget exceeded", "run-revoked");
+      await hook("Note Hook", mrNote(project, 14, "/sentinel pause", { id: 12015, user: { id: 30, username: "dev" } }));
+      expect(await gov.isPaused("gitlab", project.repo, [14])).toBe(true);
+      await hook("Note Hook", mrNote(project, 14, "/sentinel resume", { id: 12016, user: { id: 30, username: "dev" } }));
+      expect(await gov.isPaused("gitlab", project.repo, [14])).toBe(false);
+      expect(replies(gl, 14).at(-1)).toContain("`cargo-fmt` is revoked in this repository; restoring an agent needs maintain access");
+      await hook("Note Hook", mrNote(project, 14, "/sentinel resume", { id: 12017, user: { id: 40, username: "lead" } }));
+      expect(await gov.getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({ tier: 0, revoked: false });
+    });
+
+    it("ends a run waiting for approval on a Maintainer's /sentinel deny, and records who decided", async () => {
+      const project = freshProject("deny");
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const runs = new RunStore(running.app.store.db);
+      const gov = new GovernanceStore(running.app.store.db);
+      const runId = `run-${project.id}-waiting`;
+      await runs.startRun({ runId, runKey: `gitlab:${project.repo}:sfp1-x`, forge: "gitlab", repo: project.repo, fingerprint: "sfp1-x", prNumber: 15 });
+      await runs.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT' WHERE run_id = $1", [runId]);
+      await gov.requestApproval({ runId, forge: "gitlab", repo: project.repo, prNumber: 15, failureKey: null, fingerprint: "sfp1-x", rule: "policy.approval.require[0]", message: "dependency changes need a maintainer", expiresAt: new Date(Date.now() + 3_600_000) });
+      await hook("Note Hook", mrNote(project, 15, "/sentinel deny", { id: 12018, user: { id: 30, username: "dev" } }));
+      expect(replies(gl, 15)[0]).toContain("not one of the approvers");
+      await hook("Note Hook", mrNote(project, 15, "/sentinel deny", { id: 12019, user: { id: 40, username: "lead" } }));
+      expect(await gov.getApproval(runId)).toMatchObject({ status: "denied", decidedBy: "@lead", decidedVia: "comment" });
+      expect((await runs.ledger(runId)).map((e) => e.kind)).toContain("approval.denied");
+    });
+
     it("credits the agent when a merge request Sentinel opened as a fix is merged", async () => {
       const project = freshProject("merged");
       fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {} });
