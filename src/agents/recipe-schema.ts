@@ -38,6 +38,10 @@ export const recipeSchema = z.strictObject({
     .strictObject({ run: command })
     .optional()
     .describe("What VERIFY runs; by default the command that failed in CI."),
+  check: z
+    .strictObject({ run: command, when: z.strictObject({ fileExists: z.string().min(1).max(500) }).optional() })
+    .optional()
+    .describe("What finds the failure this recipe fixes where no CI named one (`sentinel fix` without `--command`): runs offline, in a fresh worktree, with nothing installed."),
   enabled: z.boolean().default(true),
 });
 

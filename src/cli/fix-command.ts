@@ -2,15 +2,17 @@ import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
 import { localFixDeps, runFix } from "../pipeline/index.js";
-import { detectSandbox } from "../sandbox/index.js";
+import { detectSandbox, detectToolchains } from "../sandbox/index.js";
 import { openDatabase, RunStore } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 
 interface FixFlags {
   repo: string;
-  command: string;
+  command?: string;
   base?: string;
   dataDir: string;
   rules?: string[];
@@ -28,7 +30,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
   return new Command("fix")
     .description("Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.")
     .requiredOption("--repo <path>", "the git repository")
-    .requiredOption("--command <command>", 'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox)')
+    .option("--command <command>", 'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn')
     .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
     .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
     .option("--rules <paths...>", "extra sentinel rule files or directories")
@@ -53,18 +55,27 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         const sandbox = detectSandbox();
         if (sandbox === "none") io.stderr.write("sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n");
         const dataRoot = path.dirname(opts.dataDir);
-        const outcome = await runFix(
-          await localFixDeps({
-            runs,
-            repo,
-            mirrorsDir: path.join(dataRoot, "mirrors"),
-            workRoot: path.join(dataRoot, "worktrees"),
-            dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-            rules: await loadCliRules(opts, io.stderr),
-            sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
-          }),
-          { forge: "local", repo, sha, baseBranch: base, failingCommand: ["sh", "-c", opts.command] },
-        );
+        const deps = await localFixDeps({
+          runs,
+          repo,
+          mirrorsDir: path.join(dataRoot, "mirrors"),
+          workRoot: path.join(dataRoot, "worktrees"),
+          dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
+          rules: await loadCliRules(opts, io.stderr),
+          sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
+        });
+        const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
+        if (commands.length === 0) {
+          io.stderr.write("sentinel fix: no --command given, and no builtin check applies to this repository (they need Cargo.toml, go.mod or pyproject.toml and the tool installed); name the failing command with --command\n");
+          return setExitCode(2);
+        }
+        // The first check that fails is the failure to fix; the ones before it passed.
+        let outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: commands[0]! });
+        for (const command of commands.slice(1)) {
+          if (outcome.status !== "nothing-to-fix") break;
+          if (opts.format !== "json") io.stderr.write(`sentinel fix: ${outcome.reason}; trying the next check\n`);
+          outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: command });
+        }
         if (opts.format === "json") {
           const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
           io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
@@ -85,4 +96,21 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         await db.close();
       }
     });
+}
+
+/** The builtin recipes' checks for this repository's HEAD, with the tools this machine has. */
+async function discoveredCommands(repo: string): Promise<string[][]> {
+  const { recipes } = await loadBuiltinRecipes();
+  const inHead = (file: string) => {
+    try {
+      execFileSync("git", ["-C", repo, "cat-file", "-e", `HEAD:${file}`], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The PATH fixers get (toolchains in the home folder included), not only this shell's.
+  const searchPath = detectToolchains().env.PATH ?? process.env.PATH ?? "";
+  const onPath = (tool: string) => /^[A-Za-z0-9._-]+$/.test(tool) && searchPath.split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, tool)));
+  return discoverChecks(recipes, { file: inHead, tool: onPath }).map((c) => [...c.command]);
 }

@@ -31,6 +31,35 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     expect(readFileSync(path.join(repo, "src/main.rs"), "utf8")).toBe("fn main(){println!(\"hi\");}\n");
   });
 
+  it("finds the failure itself when no command is named: the builtin checks that apply to the repository", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-discover-"));
+    dirs.push(root);
+    const repo = path.join(root, "repo");
+    mkdirSync(path.join(repo, "src"), { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "discover"\nversion = "0.1.0"\nedition = "2021"\n');
+    writeFileSync(path.join(repo, "src/main.rs"), 'fn main(){println!("hi");}\n');
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "initial");
+    const r = await runCli(["fix", "--repo", repo, "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "proposed", agentId: "cargo-fmt" });
+  });
+
+  it("asks for --command when no builtin check applies to the repository", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-discover-"));
+    dirs.push(root);
+    const repo = path.join(root, "repo");
+    mkdirSync(repo, { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    writeFileSync(path.join(repo, "README.md"), "just words\n");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "initial");
+    const r = await runCli(["fix", "--repo", repo, "--data-dir", path.join(root, "data", "pglite")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("name the failing command with --command");
+  });
+
   it("exits 2 for a folder that is not a repository", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-"));
     dirs.push(root);
