@@ -102,3 +102,37 @@ for (const stack of SERVICE_STACKS) {
     });
   });
 }
+
+/**
+ * One JavaScript project that fails two ways at once, on embedded defaults (the stacks' part is
+ * covered above; this is about two agents on one commit): its lint job (ESLint) and its format
+ * job (Prettier) each end in their own verified pull request.
+ */
+describe("a JavaScript project failing ESLint and Prettier on one commit", () => {
+  const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_WORK_DIR: `/tmp/sentinel-fix-work-${process.pid}-js2` });
+
+  it("gets two verified pull requests, one from each agent, each changing only what its tool reported", async () => {
+    const project = eslintProject(mkdtempSync(path.join(tmpdir(), "sentinel-gh-js2-")), { withPrettier: true });
+    if (!project) return;
+    cleanup.push(project.dir);
+    const eslintOutput = ["", "/home/runner/work/Hello-World/Hello-World/index.js", "  1:1   error  Unexpected var, use let or const instead      no-var", "  1:10  error  Missing semicolon                             semi", "", "✖ 2 problems (2 errors, 0 warnings)"].join("\n");
+    const prettierOutput = "Checking formatting...\n[warn] greet.js\n[warn] Code style issues found in the above file. Run Prettier with --write to fix.\n";
+    const gh = fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7201": actionsLog("npx eslint .", eslintOutput), "7202": actionsLog("npx prettier --check .", prettierOutput) }, config: "mode: propose\n" });
+    for (const [id, name] of [[7201, "lint"], [7202, "format"]] as const) {
+      const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
+      job.installation = { id: INSTALLATION };
+      job.repository.clone_url = project.dir;
+      Object.assign(job.workflow_job, { id, head_sha: project.sha, head_branch: "main", name });
+      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", job, `js2-${id}`)).status).toBe(200);
+    }
+    await running.app.queue.idle(240_000);
+    const byTitle = new Map(gh.opened.map((pr) => [pr.title, pr]));
+    expect([...byTitle.keys()].sort()).toEqual(["fix(format): Prettier --write for prettier", "fix(lint): ESLint --fix for eslint"]);
+    const lint = byTitle.get("fix(lint): ESLint --fix for eslint")!;
+    const format = byTitle.get("fix(format): Prettier --write for prettier")!;
+    expect(lint.head).not.toBe(format.head);
+    expect(git(project.dir, "diff", "--name-only", `${project.sha}..${lint.head}`)).toBe("index.js");
+    expect(git(project.dir, "diff", "--name-only", `${project.sha}..${format.head}`)).toBe("greet.js");
+    expect(git(project.dir, "show", `${format.head}:greet.js`)).toBe('const greet = (name) => {\n  return "hello " + name;\n};\nmodule.exports = { greet };');
+  }, 300_000);
+});
