@@ -39,11 +39,11 @@ function sha(n: number): string {
  * the successful one), with what an App delivery adds (`installation`) and the ids the scenario
  * needs. The clone URL leads nowhere: a fix run would fail loudly, and none must start.
  */
-function completedJob(repo: { fullName: string; id: number }, o: { id: number; sha: string; conclusion: "success" | "failure"; name?: string; attempt?: number }) {
+function completedJob(repo: { fullName: string; id: number }, o: { id: number; sha: string; conclusion: "success" | "failure"; name?: string; attempt?: number; branch?: string }) {
   const p = example("workflow_job", (x) => x.action === "completed" && x.workflow_job.conclusion === o.conclusion);
   p.installation = { id: INSTALLATION };
   Object.assign(p.repository, { id: repo.id, full_name: repo.fullName, name: repo.fullName.split("/")[1], clone_url: "/nonexistent/sentinel-flaky-test.git" });
-  Object.assign(p.workflow_job, { id: o.id, head_sha: o.sha, name: o.name ?? "test", run_attempt: o.attempt ?? 1, html_url: `https://github.com/${repo.fullName}/actions/runs/1/job/${o.id}` });
+  Object.assign(p.workflow_job, { id: o.id, head_sha: o.sha, name: o.name ?? "test", run_attempt: o.attempt ?? 1, html_url: `https://github.com/${repo.fullName}/actions/runs/1/job/${o.id}`, ...(o.branch ? { head_branch: o.branch } : {}) });
   return p;
 }
 
@@ -79,6 +79,24 @@ for (const stack of SERVICE_STACKS) {
       expect(gh.reruns).toEqual(["6002"]);
       expect(await decision(repo, 6002)).toMatchObject({ verdict: "rerun", rule: null });
       expect(sticky(gh, 71)).toMatch(/- 🔁 test: re-running the failed job: the failure looks flaky/);
+      expect(gh.opened).toHaveLength(0);
+      expect(await fixRuns(repo)).toEqual([]);
+    });
+
+    it("re-runs, and does not fix, a pull request's failure that the default branch already has", async () => {
+      const repo = newRepo("preexisting");
+      const onMaster = sha(40);
+      const onBranch = sha(41);
+      // The example repository's default branch is master: the same test already fails there
+      // (diagnosed while the repository was diagnose-only, so no fix run of its own).
+      const before = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "6401": FLAKY_LOG }, config: "mode: diagnose\n" });
+      await deliver(completedJob(repo, { id: 6401, sha: onMaster, conclusion: "failure", branch: "master" }));
+      before.done(); // then the repository opts in to fixes
+      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "6402": FLAKY_LOG }, config: "mode: propose\n", pulls: { [onBranch]: [{ number: 74, headRepo: repo.fullName }] } });
+      await deliver(completedJob(repo, { id: 6402, sha: onBranch, conclusion: "failure", branch: "feature" }));
+      expect(await decision(repo, 6402)).toMatchObject({ verdict: "rerun" });
+      expect(gh.reruns).toContain("6402");
+      expect(sticky(gh, 74)).toMatch(/- 🔁 test: re-running the failed job/);
       expect(gh.opened).toHaveLength(0);
       expect(await fixRuns(repo)).toEqual([]);
     });
