@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runningApp } from "../support/running-app.js";
-import { fakeGitlab, gitlabTrace } from "../support/gitlab-api.js";
+import { fakeGitlab, fakeGitlabProject, gitlabTrace } from "../support/gitlab-api.js";
 import { SERVICE_STACKS } from "../support/services.js";
 
 const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
@@ -134,6 +134,20 @@ for (const stack of SERVICE_STACKS) {
       await running.app.queue.idle();
       expect(gl.statuses).toEqual([expect.objectContaining({ sha: head, name: "Sentinel config", state: "success" })]);
       expect(gl.notes.size).toBe(0);
+    });
+
+    it("retries a job that passed and failed on the same commit through GitLab's job retry, once, and fixes nothing", async () => {
+      const sha = "c".repeat(39) + "5";
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: 380, traces: { "61978": gitlabTrace("npx jest", JEST_OUTPUT) }, config: "mode: propose\n", mergeRequests: { [sha]: [{ iid: 21, sourceProjectId: 380 }] } });
+      const job = (id: number, status: "success" | "failed") => ({ ...failedJob(sha), build_id: id, build_status: status });
+      await hook("Job Hook", job(61977, "success"), { "x-gitlab-event-uuid": `flaky-ok-${stack.name}` });
+      await hook("Job Hook", job(61978, "failed"), { "x-gitlab-event-uuid": `flaky-bad-${stack.name}` });
+      await running.app.queue.idle();
+      expect((await running.app.store.getDiagnosis("gitlab:380:job:61978"))?.flaky).toBe(true);
+      expect(gl.retried).toEqual(["61978"]);
+      const note = [...gl.notes.values()].find((n) => n.mr === 21)?.body ?? "";
+      expect(note).toMatch(/🔁 .*re-running the failed job: the failure looks flaky/);
+      expect(gl.mergeRequestsOpened).toEqual([]);
     });
 
     it("does nothing twice for a job hook delivered twice", async () => {
