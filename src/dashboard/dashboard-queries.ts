@@ -1,4 +1,4 @@
-import type { Queryable } from "../store/index.js";
+import { GovernanceStore, type AgentTier, type Database } from "../store/index.js";
 
 /**
  * The dashboard's reads, all SELECTs, the same SQL on PostgreSQL and PGlite. Rows are turned into
@@ -78,16 +78,8 @@ export interface PullRequestRow {
   readonly updatedAt: Date;
 }
 
-export interface TierRow {
-  readonly forge: string;
-  readonly repo: string;
-  readonly agentId: string;
-  readonly tier: number;
-  readonly cleanStreak: number;
-  readonly revoked: boolean;
-  readonly reason: string | null;
-  readonly updatedAt: Date;
-}
+/** An agent's tier in a repository, as the governance store keeps it. */
+export type TierRow = AgentTier;
 
 export interface ApprovalRow {
   readonly runId: string;
@@ -117,7 +109,11 @@ export interface Totals {
 }
 
 export class DashboardQueries {
-  constructor(private readonly db: Queryable) {}
+  private readonly gov: GovernanceStore;
+
+  constructor(private readonly db: Database) {
+    this.gov = new GovernanceStore(db);
+  }
 
   async recentFailures(options: { limit: number; repo?: string | undefined }): Promise<FailureRow[]> {
     const { rows } = await this.db.query<Record<string, unknown>>(
@@ -221,18 +217,8 @@ export class DashboardQueries {
     return rows.map(toPullRequest);
   }
 
-  async tiers(): Promise<TierRow[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT forge, repo, agent_id, tier, clean_streak, revoked, reason, updated_at FROM agent_tiers ORDER BY forge, repo, agent_id");
-    return rows.map((r) => ({
-      forge: str(r.forge),
-      repo: str(r.repo),
-      agentId: str(r.agent_id),
-      tier: Number(r.tier),
-      cleanStreak: Number(r.clean_streak),
-      revoked: Boolean(r.revoked),
-      reason: optStr(r.reason),
-      updatedAt: date(r.updated_at),
-    }));
+  tiers(): Promise<TierRow[]> {
+    return this.gov.listTiers();
   }
 
   /** The latest tier changes across repositories, newest first. */

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { LiveFeed } from "../live/index.js";
 import type { JobQueue } from "../queue/index.js";
 import { BodyTooLargeError, readBody } from "../server/read-body.js";
-import type { Queryable } from "../store/index.js";
+import type { Database } from "../store/index.js";
 import { DashboardQueries } from "./dashboard-queries.js";
 import { html, type SafeHtml } from "./html.js";
 import { LiveStreams, type LiveStreamOptions } from "./live-stream.js";
@@ -23,7 +23,7 @@ import { cameOverHttps, clearedSessionCookie, safeNextPath, sameOrigin, SessionA
 import { staticAsset } from "./static-assets.js";
 
 export interface RouterDeps {
-  readonly db: Queryable;
+  readonly db: Database;
   readonly queue: Pick<JobQueue, "kind" | "depth"> & InspectableQueue;
   readonly logger: Logger;
   readonly live: LiveFeed;

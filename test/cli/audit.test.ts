@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/index.js";
-import { git } from "../support/git-repos.js";
+import { rustCrate } from "../support/git-repos.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { runCli } from "../support/run-cli.js";
 
@@ -16,23 +16,11 @@ function tempRoot(): string {
   return root;
 }
 
-/** A crate whose formatting is off, committed in a repository of its own. */
-function badlyFormattedCrate(root: string): string {
-  const repo = path.join(root, "repo");
-  mkdirSync(path.join(repo, "src"), { recursive: true });
-  git(repo, "init", "-q", "-b", "main");
-  writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "auditdemo"\nversion = "0.1.0"\nedition = "2021"\n');
-  writeFileSync(path.join(repo, "src/main.rs"), 'fn main(){println!("hi");}\n');
-  git(repo, "add", "-A");
-  git(repo, "commit", "-q", "-m", "initial");
-  return repo;
-}
-
 describe.skipIf(!hasCargoFmt)("sentinel audit, after a real fix run", () => {
   it("verifies the chain, exports it as JSON Lines that verify on their own, replays the run, and names a tampered entry", async () => {
     const root = tempRoot();
     const dataDir = path.join(root, "data", "pglite");
-    const fixed = await runCli(["fix", "--repo", badlyFormattedCrate(root), "--command", "cargo fmt --all --check", "--data-dir", dataDir, "--format", "json"]);
+    const fixed = await runCli(["fix", "--repo", rustCrate("auditdemo").dir, "--command", "cargo fmt --all --check", "--data-dir", dataDir, "--format", "json"]);
     expect(fixed.code).toBe(0);
     const runId = (JSON.parse(fixed.stdout) as { runId: string }).runId;
     const checkpoint = path.join(root, "checkpoints.jsonl");

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { git } from "../support/git-repos.js";
+import { git, rustCrate } from "../support/git-repos.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { runCli } from "../support/run-cli.js";
 
@@ -13,14 +13,8 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
   it("fixes a local repository's failing command onto a sentinel/ branch and records a local pull request", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-"));
     dirs.push(root);
-    const repo = path.join(root, "repo");
-    mkdirSync(path.join(repo, "src"), { recursive: true });
-    git(repo, "init", "-q", "-b", "main");
-    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "clidemo"\nversion = "0.1.0"\nedition = "2021"\n');
-    writeFileSync(path.join(repo, "src/main.rs"), "fn main(){println!(\"hi\");}\n");
-    writeFileSync(path.join(repo, ".gitignore"), "target/\n");
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", "initial");
+    const { dir: repo } = rustCrate("clidemo");
+    dirs.push(repo);
 
     const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite")]);
     expect(r.code).toBe(0);
@@ -34,13 +28,8 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
   it("finds the failure itself when no command is named: the builtin checks that apply to the repository", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-discover-"));
     dirs.push(root);
-    const repo = path.join(root, "repo");
-    mkdirSync(path.join(repo, "src"), { recursive: true });
-    git(repo, "init", "-q", "-b", "main");
-    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "discover"\nversion = "0.1.0"\nedition = "2021"\n');
-    writeFileSync(path.join(repo, "src/main.rs"), 'fn main(){println!("hi");}\n');
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", "initial");
+    const { dir: repo } = rustCrate("discover");
+    dirs.push(repo);
     const r = await runCli(["fix", "--repo", repo, "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "proposed", agentId: "cargo-fmt" });
@@ -70,13 +59,8 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
   it.skipIf(!hasCargoFmt)("prints the run's outcome as JSON with --format json", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "sentinel-cli-fix-json-"));
     dirs.push(root);
-    const repo = path.join(root, "repo");
-    mkdirSync(path.join(repo, "src"), { recursive: true });
-    git(repo, "init", "-q", "-b", "main");
-    writeFileSync(path.join(repo, "Cargo.toml"), '[package]\nname = "clijson"\nversion = "0.1.0"\nedition = "2021"\n');
-    writeFileSync(path.join(repo, "src/main.rs"), "fn main(){println!(\"hi\");}\n");
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", "initial");
+    const { dir: repo } = rustCrate("clijson");
+    dirs.push(repo);
     const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;

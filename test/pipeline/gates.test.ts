@@ -2,15 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentsFrom, loadBuiltinRecipes } from "../../src/agents/index.js";
 import { LocalForge, runFix, type FixDeps, type GateInput, type GateResult } from "../../src/pipeline/index.js";
-import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
-import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
-import { MirrorCache } from "../../src/workspace/index.js";
 import { git } from "../support/git-repos.js";
+import { pipelineDeps } from "../support/pipeline-deps.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 
 const dirs: string[] = [];
@@ -50,19 +46,7 @@ describe.skipIf(!hasCargoFmt)("the pipeline's policy gates", () => {
   beforeAll(async () => {
     db = await openDatabase({});
     runs = new RunStore(db);
-    const tools = detectToolchains();
-    base = {
-      runs,
-      mirrors: new MirrorCache(scratch()),
-      workRoot: scratch(),
-      agents: agentsFrom((await loadBuiltinRecipes()).recipes, []),
-      rules: await loadBuiltinRules(),
-      sandbox: detectSandbox(),
-      sandboxPolicy: "preferred",
-      logger: pino({ level: "silent" }),
-      readOnlyPaths: tools.readOnlyPaths,
-      toolEnv: tools.env,
-    };
+    base = await pipelineDeps(runs, dirs);
   });
   afterAll(async () => {
     await db.close();

@@ -25,3 +25,21 @@ export function bareRemote(files: Readonly<Record<string, string>>): { root: str
   git(root, "clone", "-q", "--bare", src, remote);
   return { root, remote, sha: git(src, "rev-parse", "HEAD") };
 }
+
+/** A repository of its own in a temporary folder, with one commit of `files` on main (the caller removes `dir`). */
+export function localRepo(files: Readonly<Record<string, string>>, prefix = "sentinel-repo-"): { dir: string; sha: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  git(dir, "init", "-q", "-b", "main");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "initial");
+  return { dir, sha: git(dir, "rev-parse", "HEAD") };
+}
+
+/** A Rust crate named `name` whose one source file `cargo fmt` would change (by default). */
+export function rustCrate(name: string, source = 'fn main(){println!("hi");}\n'): { dir: string; sha: string } {
+  return localRepo({ "Cargo.toml": `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n`, "src/main.rs": source, ".gitignore": "target/\n" }, `sentinel-${name}-`);
+}
