@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { Server } from "node:http";
 import { pino, type Logger } from "pino";
 import { detectSandbox, detectToolchains } from "./sandbox/index.js";
 import { MirrorCache } from "./workspace/index.js";
@@ -148,7 +149,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       // Open live views would keep the server from closing.
       await dashboard?.close();
       await live.close();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await closeServer(server);
       await queue.close();
       await db.close();
     },
@@ -213,4 +214,24 @@ const invokedDirectly = import.meta.url === `file://${process.argv[1]}`;
 if (invokedDirectly) {
   const running = await startFromEnv();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void running.close().then(() => process.exit(0)));
+}
+
+/** How long requests in flight get to finish at shutdown before their connections are cut. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
+/**
+ * Stops accepting connections and waits for requests in flight. Idle keep-alive sockets close at
+ * once (Node does that in close()); a client still sending a body, or one that never reads its
+ * answer, is cut after SHUTDOWN_DRAIN_MS so that shutdown always ends.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+    timer.unref();
+    server.close((err) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }

@@ -40,11 +40,19 @@ export function deliverGithub(port: number, secret: string, event: string, paylo
   });
 }
 
+/** A stable repository id per name: GitHub ids repositories, and Sentinel keys failures by that id, so two
+ * scenarios' repositories must not share the example payload's one. */
+export function repositoryIdFor(fullName: string): number {
+  let h = 2166136261;
+  for (const c of fullName) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return (h >>> 0) % 1_000_000_000 + 1;
+}
+
 /** The real failed `workflow_job` example, with the installation an App delivery carries and the ids a scenario needs. */
 export function failedWorkflowJob(o: { installation: number; repo: string; repoId?: number; remote: string; sha: string; jobId: number; branch?: string; name?: string }): Record<string, any> {
   const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
   job.installation = { id: o.installation };
-  Object.assign(job.repository, { full_name: o.repo, name: o.repo.split("/")[1], clone_url: o.remote, ...(o.repoId ? { id: o.repoId } : {}) });
+  Object.assign(job.repository, { full_name: o.repo, name: o.repo.split("/")[1], clone_url: o.remote, id: o.repoId ?? repositoryIdFor(o.repo) });
   Object.assign(job.workflow_job, { id: o.jobId, head_sha: o.sha, head_branch: o.branch ?? "main", name: o.name ?? "fmt", html_url: `https://github.com/${o.repo}/actions/runs/1/job/${o.jobId}` });
   return job;
 }
@@ -54,6 +62,7 @@ export function pullRequestComment(o: { installation: number; repo: string; pr: 
   const c = githubExample("issue_comment", (x) => x.action === (o.action ?? "created"));
   c.installation = { id: o.installation };
   c.repository.full_name = o.repo;
+  c.repository.id = repositoryIdFor(o.repo);
   c.repository.name = o.repo.split("/")[1];
   c.issue.number = o.pr;
   c.issue.pull_request = { url: `https://api.github.com/repos/${o.repo}/pulls/${o.pr}` };
