@@ -6,6 +6,8 @@ import { classifyText, createClassifier, type Diagnosis } from "../sentinel/inde
 import { escapeMarkdown, headline, renderCommitReport, renderStickyComment, safeUrl, type DiagnosedFailure } from "../notify/index.js";
 import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
+import { randomBytes } from "node:crypto";
+import { databaseLeases } from "../pipeline/leases.js";
 import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
 import type { WorkerDeps } from "./process-delivery.js";
 import { notify } from "./notify-chat.js";
@@ -84,7 +86,7 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
   const { store } = deps;
   if (loaded.config.report.checkRun) {
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
-    await store.db.withLock(`report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
+    await withLease(deps, `report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
       const onCommit = await withHistory(deps, await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
       // Annotations are added, not replaced, so a retry after they went out must not add them again.
       const current = await store.getFailure(failure.failureKey);
@@ -147,7 +149,7 @@ async function rerunIfAllowed(
 ): Promise<void> {
   // Other CIs' check runs have no re-run API Sentinel can call.
   if (!failure.jobId || failure.context.actions === false) return;
-  await deps.store.db.withLock(`rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
+  await withLease(deps, `rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
     // A re-run's new attempt is a failure row of its own; the policy counts jobs, not attempts.
     const failedJobs = new Set((await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName)).size;
     const rerunsOnCommit = await gov.rerunsOnCommit(failure.forge, failure.repo, failure.sha);
@@ -180,7 +182,7 @@ async function trackFlake(deps: WorkerDeps, gov: GovernanceStore, forge: ForgeCl
   if (after <= 0) return;
   const count = await gov.flakyCount(failure.forge, failure.repo, d.fingerprint);
   if (count < after) return;
-  await deps.store.db.withLock(`tracking:${failure.forge}:${failure.repo}:${d.fingerprint}`, async () => {
+  await withLease(deps, `tracking:${failure.forge}:${failure.repo}:${d.fingerprint}`, async () => {
     const known = await gov.getTrackingIssue(failure.forge, failure.repo, d.fingerprint);
     const issue = await forge.upsertIssue(known?.number ?? null, {
       title: `Flaky: ${failure.jobName.slice(0, 100)} (${headline(d).slice(0, 120)})`,
@@ -227,7 +229,7 @@ export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient
   if (!loaded.config.report.comment) return;
   const runs = new RunStore(store.db);
   for (const pr of failure.pullRequests) {
-    await store.db.withLock(`sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
+    await withLease(deps, `sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
       // A late diagnosis of an older commit must not take the comment back in time.
       const head = await forge.pullRequestHead(pr.number);
       if (head && head !== failure.sha) return;
@@ -248,5 +250,40 @@ export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient
       const id = await forge.upsertStickyComment(pr.number, body, known);
       await store.setStickyComment(failure.forge, failure.repo, pr.number, id);
     });
+  }
+}
+
+/** How long a report lock outlives its holder's last renewal; it is renewed every third of it. */
+const LOCK_LEASE_MS = 15_000;
+/** How long a job waits for a report lock before it fails (and the queue retries it). */
+const LOCK_WAIT_MS = 120_000;
+
+/**
+ * Runs `fn` holding a lock on `key` (one report per commit, one sticky comment per pull request,
+ * one re-run decision per commit, one tracking issue per fingerprint), across workers. The lock is
+ * a lease its holder renews while it works: a worker that dies holding it lets go within
+ * LOCK_LEASE_MS. (Database.withLock's rows last 120 s whoever holds them, so a worker killed while
+ * publishing held back every later report of that commit for two minutes, each waiting job holding
+ * a worker's slot meanwhile, and with more workers dying the waiting jobs were interrupted again
+ * and again until the queue gave up on them.) The lease is a row of the database's `leases` table
+ * under the same key Database.withLock used, so workers of both versions exclude each other while
+ * a deployment rolls.
+ */
+export async function withLease<T>(deps: Pick<WorkerDeps, "store">, key: string, fn: () => Promise<T>): Promise<T> {
+  const leases = databaseLeases(new RunStore(deps.store.db));
+  const lease = `lock:${key}`;
+  const owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 20; !(await leases.acquire(lease, owner, LOCK_LEASE_MS)); delay = Math.min(delay * 2, 500)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${key}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  const renewal = setInterval(() => void leases.renew(lease, owner, LOCK_LEASE_MS).catch(() => {}), Math.floor(LOCK_LEASE_MS / 3));
+  renewal.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(renewal);
+    await leases.release(lease, owner).catch(() => {});
   }
 }

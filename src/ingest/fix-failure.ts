@@ -2,10 +2,10 @@ import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } 
 import type { LiveFeed } from "../live/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
-import { runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
+import { DEFAULT_LEASE_TTL_MS, runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
 import { blastRadiusFor, decideFix, type NotifyEvent } from "../policy/index.js";
 import type { SandboxMode, Toolchains } from "../sandbox/index.js";
-import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
+import { GovernanceStore, RunStore, type Database, type Forge, type StoredFailure } from "../store/index.js";
 import { isSafeBranchName, type MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
 import { notify } from "./notify-chat.js";
@@ -80,10 +80,12 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
     const tier = await trust.tierOf(failure.forge, failure.repo, input.agentId, policy);
     tierAtGate = tier;
     const fp = input.diagnosis.fingerprint;
+    // This failure's own runs that died with their worker are not earlier attempts: this run is the
+    // same job, handed out again, finishing what they started (see attemptsBefore).
     const [onCommit, onFingerprint, inRepo, load, paused, ignored, ownCommit, seenOnDefault] = await Promise.all([
-      gov.attempts(failure.forge, failure.repo, { sha: failure.sha, exceptRunId: input.runId }),
-      gov.attempts(failure.forge, failure.repo, { fingerprint: fp, exceptRunId: input.runId }),
-      gov.attempts(failure.forge, failure.repo, { exceptRunId: input.runId }),
+      attemptsBefore(deps.store.db, failure.forge, failure.repo, { sha: failure.sha }, input.runId, failureKey),
+      attemptsBefore(deps.store.db, failure.forge, failure.repo, { fingerprint: fp }, input.runId, failureKey),
+      attemptsBefore(deps.store.db, failure.forge, failure.repo, {}, input.runId, failureKey),
       gov.pullRequestLoad(failure.forge, failure.repo, 60 * 60 * 1000),
       gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number)),
       gov.isIgnored(failure.forge, failure.repo, fp),
@@ -134,6 +136,8 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       errorBudget: policy.errorBudget,
       gate,
       ...(deps.fixing.leases ? { leases: deps.fixing.leases } : {}),
+      // A retried job can find its own dead run still holding the lease: wait it out.
+      leaseWaitMs: DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_TTL_MS / 4,
       ...(deps.fixing.live ? { live: deps.fixing.live } : {}),
       ...(deps.fixing.dependencyCacheDir ? { dependencyCacheDir: deps.fixing.dependencyCacheDir } : {}),
     },
@@ -234,6 +238,25 @@ async function afterRun(
       break;
   }
   if (failure.pullRequests.length > 0) await refreshStickyComments(deps, r.forge, failure, loaded);
+}
+
+/**
+ * Fix runs that got past the gate before this one (GovernanceStore.attempts), for the cooldown and
+ * the loop caps, except the runs of this same failure that were abandoned: their worker died (a
+ * crash, a deploy, an eviction) and the queue handed the job out again, so this run is that same
+ * attempt finishing, not a new one. Counting them denied every retry by the 6 h cooldown, leaving
+ * a failure unfixed (or its fix branch pushed without a pull request) because a worker died.
+ * Other failures' abandoned runs still count, and a job whose worker keeps dying stops when the
+ * queue gives up on it (BullMQ's stalled-job limit).
+ */
+async function attemptsBefore(db: Database, forge: Forge, repo: string, where: { sha?: string; fingerprint?: string }, runId: string, failureKey: string): Promise<{ count: number; last: Date | null }> {
+  const { rows } = await db.query<{ n: number | string; last: Date | null }>(
+    `SELECT count(*) AS n, max(started_at) AS last FROM runs WHERE forge = $1 AND repo = $2 AND action IS NOT NULL
+     AND ($3::text IS NULL OR sha = $3) AND ($4::text IS NULL OR fingerprint = $4) AND run_id <> $5
+     AND NOT (status = 'abandoned' AND failure_key IS NOT DISTINCT FROM $6)`,
+    [forge, repo, where.sha ?? null, where.fingerprint ?? null, runId, failureKey],
+  );
+  return { count: Number(rows[0]?.n ?? 0), last: rows[0]?.last ?? null };
 }
 
 /** CI on Sentinel's own fix is its one verification round, not a new failure to fix. */

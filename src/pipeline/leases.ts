@@ -11,6 +11,11 @@ export interface Leases {
   acquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
   renew(key: string, owner: string, ttlMs: number): Promise<boolean>;
   release(key: string, owner: string): Promise<void>;
+  /**
+   * Hands the lease from `from` to `to` only while `from` still holds it (compare-and-set): how a
+   * job taken over from its dead run gets the lease without waiting for it to lapse.
+   */
+  takeOver?(key: string, from: string, to: string, ttlMs: number): Promise<boolean>;
 }
 
 export function databaseLeases(runs: RunStore): Leases {
@@ -19,12 +24,17 @@ export function databaseLeases(runs: RunStore): Leases {
     acquire: (key, owner, ttl) => runs.acquireLease(key, owner, ttl),
     renew: (key, owner, ttl) => runs.renewLease(key, owner, ttl),
     release: (key, owner) => runs.releaseLease(key, owner),
+    async takeOver(key, from, to, ttl) {
+      const { rowCount } = await runs.db.query("UPDATE leases SET owner = $3, expires_at = now() + ($4 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2 AND expires_at > now()", [key, from, to, String(ttl)]);
+      return rowCount === 1;
+    },
   };
 }
 
 // Renew and release only a lease this owner still holds (compare-and-set in one script).
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+const TAKE_OVER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("set", KEYS[1], ARGV[2], "PX", ARGV[3]) else return 0 end`;
 
 export function redisLeases(url: string, prefix = "sentinel:lease:"): Leases & { close(): void } {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
@@ -39,6 +49,9 @@ export function redisLeases(url: string, prefix = "sentinel:lease:"): Leases & {
     },
     async release(key, owner) {
       await redis.eval(RELEASE, 1, prefix + key, owner);
+    },
+    async takeOver(key, from, to, ttl) {
+      return (await redis.eval(TAKE_OVER, 1, prefix + key, from, to, String(ttl))) === "OK";
     },
     close: () => redis.disconnect(),
   };

@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { selectAgent, type Agent, type AgentContext, type PlannedStep } from "../agents/index.js";
 import { runCommand, type SandboxMode } from "../sandbox/index.js";
 import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/index.js";
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
-import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
+import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, gitEnv, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
+import { sentinelGit } from "../workspace/git-env.js";
 import type { FixForge } from "./fix-forge.js";
 import type { LiveFeed } from "../live/index.js";
 import { databaseLeases, type Leases } from "./leases.js";
@@ -81,6 +82,14 @@ export interface FixDeps {
    */
   readonly dependencyCacheDir?: string;
   readonly leaseTtlMs?: number;
+  /**
+   * How long BOOTSTRAP waits for the lease when another run holds it before stopping as `locked`
+   * (default 0: at once). A queue worker waits longer than the lease's TTL: the holder may be the
+   * same job's earlier run whose worker was killed (the queue hands the job out again as soon as
+   * its lock lapses, well before the dead run's lease does), and a job that stopped as `locked`
+   * then would leave its failure unfixed for good.
+   */
+  readonly leaseWaitMs?: number;
   /** Where leases live: Redis when the deployment has it, else the database. */
   readonly leases?: Leases;
   readonly minConfidence?: number;
@@ -127,6 +136,8 @@ export interface FixOutcome {
 }
 
 const DEFAULT_AUTHOR = { name: "sentinel[bot]", email: "sentinel-bot@users.noreply.invalid" };
+/** How long a run's lease lasts without renewal (it is renewed every third of it). */
+export const DEFAULT_LEASE_TTL_MS = 60_000;
 
 class Stop extends Error {
   constructor(
@@ -152,7 +163,11 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     return { runId, status: "nothing-to-fix", reason: "the run is not approved and waiting to resume", phaseMs: {} };
   }
   const phaseMs: FixOutcome["phaseMs"] = {};
-  const ttl = deps.leaseTtlMs ?? 60_000;
+  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  // A running run beats (renews its lease, stamps its heartbeat) this often; one whose heart
+  // stopped for three beats is dead.
+  const beatMs = Math.max(1000, Math.min(Math.floor(ttl / 3), 5000));
+  const deadAfterMs = 3 * beatMs;
   const log = deps.logger.child({ run: runId, repo: req.repo });
   const budget = new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET);
   const leases = deps.leases ?? databaseLeases(deps.runs);
@@ -166,6 +181,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     deps.live?.publish(runId, { kind: "phase", phase });
   };
   let worktree: Worktree | null = null;
+  let runDir: { dir: string; mirrorDir: string } | null = null;
   let leaseKey: string | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   let agentId: string | undefined;
@@ -184,13 +200,26 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   }
   try {
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
-    for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await removeDeadRunWorktree(deps.runs, dead, runId);
     leaseKey = `fix:${runKey}`;
-    if (!(await leases.acquire(leaseKey, runId, ttl))) throw new Stop("locked", "another run is fixing this failure in this repository");
+    const waitUntil = Date.now() + (deps.leaseWaitMs ?? 0);
+    for (let waited = false; ; waited = true) {
+      for (const dead of await deps.runs.abandonStaleRuns(runKey, ttl)) await removeDeadRunWorktree(deps.runs, dead, runId);
+      if (await leases.acquire(leaseKey, runId, ttl)) break;
+      if (await takeOverFromDeadRun()) break;
+      if (Date.now() >= waitUntil) throw new Stop("locked", waited ? `another run held this failure's lease for ${Math.round((deps.leaseWaitMs ?? 0) / 1000)} s` : "another run is fixing this failure in this repository");
+      if (!waited) await deps.runs.record(runId, "lease.waiting", { lease: leaseKey, upToMs: deps.leaseWaitMs ?? 0 });
+      // A waiting run is alive: its heart beats, or the janitor and other runs would take it for dead.
+      await deps.runs.db.query("UPDATE runs SET heartbeat_at = now() WHERE run_id = $1", [runId]);
+      await new Promise((r) => setTimeout(r, Math.min(Math.max(250, Math.floor(beatMs / 2)), Math.max(0, waitUntil - Date.now()))));
+    }
+    // Holding the lease, no live run of this failure is working on it: live runs, waiting ones
+    // included, beat every beatMs. Those whose heart stopped for three beats are dead: they are
+    // abandoned (and their worktrees removed) now, not when they would look stale to the loop above.
+    for (const dead of await deps.runs.abandonStaleRuns(runKey, deadAfterMs)) await removeDeadRunWorktree(deps.runs, dead, runId);
     heartbeat = setInterval(() => {
       void leases.renew(leaseKey as string, runId, ttl).catch(() => {});
       void deps.runs.db.query("UPDATE runs SET heartbeat_at = now() WHERE run_id = $1", [runId]).catch(() => {});
-    }, Math.max(1000, Math.floor(ttl / 3)));
+    }, beatMs);
     heartbeat.unref();
 
     await enter("PREFLIGHT");
@@ -210,7 +239,12 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     const cacheEnv: Record<string, string> = cache ? { npm_config_cache: path.join(cache, "npm"), YARN_CACHE_FOLDER: path.join(cache, "yarn"), PIP_CACHE_DIR: path.join(cache, "pip") } : {};
     commandEnv = { ...(deps.toolEnv ?? {}), ...cacheEnv };
     writable = cache ? [cache] : [];
-    worktree = await createWorktree(mirror.gitDir, req.sha, deps.workRoot);
+    // The worktree goes into a folder named after the run, recorded before it exists: a worker that
+    // dies while git creates it (or before its path is recorded) leaves nothing the next run or the
+    // janitor cannot find and remove.
+    runDir = { dir: path.join(deps.workRoot, runId), mirrorDir: mirror.gitDir };
+    await deps.runs.record(runId, "workspace.creating", runDir);
+    worktree = await createWorktree(mirror.gitDir, req.sha, runDir.dir);
     await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
     const wt = worktree;
     if (!diagnosis) {
@@ -288,6 +322,8 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       // pushed since, the push is refused and nothing of theirs is overwritten.
       const head = await remoteBranchHead(wt, deps.forge.remoteUrl, req.pushBranch, deps.forge.pushAuth ?? {});
       if (head !== req.sha) throw new Stop("policy", `the pull request branch moved on (${head ? head.slice(0, 7) : "deleted"}) since the failing commit ${req.sha.slice(0, 7)}; Sentinel does not push over it`, "policy.loop");
+      await stillHolding();
+      await deps.runs.record(runId, "pushing", { branch: req.pushBranch, onto: true });
       const { commit } = await commitAndPush(wt, { branch: req.pushBranch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, onto: true, ...auth });
       await deps.runs.record(runId, "pushed", { branch: req.pushBranch, commit, onto: true });
       await enter("REPORT");
@@ -301,6 +337,10 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     // Sentinel's fix branch meanwhile owns it now, and a force-push would erase their work.
     const existing = await othersCommitOnFixBranch(branch);
     if (existing) throw new Stop("policy", `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`, "policy.loop");
+    await stillHolding();
+    // The intent first: a worker that dies between the push and its record leaves a commit on the
+    // branch that the next run can still recognise as Sentinel's (othersCommitOnFixBranch).
+    await deps.runs.record(runId, "pushing", { branch });
     const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...auth });
     await deps.runs.record(runId, "pushed", { branch, commit });
 
@@ -336,6 +376,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   } finally {
     if (heartbeat) clearInterval(heartbeat);
     if (worktree) await removeWorktree(worktree).catch(() => {});
+    if (runDir) await removeRunDirectory(runDir.dir, runDir.mirrorDir);
     if (leaseKey) await leases.release(leaseKey, runId).catch(() => {});
   }
 
@@ -401,7 +442,72 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   /** The head of the fix branch on the remote when it is a commit Sentinel did not push; null otherwise. */
   async function othersCommitOnFixBranch(branch: string): Promise<string | null> {
     const head = await remoteBranchHead(worktree as Worktree, deps.forge.remoteUrl, branch, deps.forge.pushAuth ?? {});
-    return head && !(await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(head) ? head : null;
+    if (!head || (await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(head)) return null;
+    return (await recoverInterruptedPush(branch, head)) ? null : head;
+  }
+
+  /**
+   * A run whose worker died after its push landed but before the push was recorded left its commit
+   * on the fix branch, unknown to the ledger. It is still Sentinel's, not a person's, when the commit
+   * is Sentinel's (authored and committed as Sentinel, its Sentinel-Run trailer naming another run of
+   * this repository that recorded it was about to push to this branch and is no longer running). The
+   * push is then recorded for that run, so the branch, loop protection and the ledger agree again.
+   */
+  async function recoverInterruptedPush(branch: string, head: string): Promise<boolean> {
+    const wt = worktree as Worktree;
+    const text = await sentinelGit(wt.mirrorDir, gitEnv())
+      .raw(["cat-file", "commit", head])
+      .catch(() => null);
+    if (!text) return false;
+    const author = deps.author ?? DEFAULT_AUTHOR;
+    const ident = `${author.name} <${author.email}>`;
+    const [headers = "", message = ""] = text.split(/\n\n([\s\S]*)/);
+    const who = (field: string) => new RegExp(`^${field} (.*) \\d+ [+-]\\d{4}$`, "m").exec(headers)?.[1];
+    if (who("author") !== ident || who("committer") !== ident) return false;
+    const deadRun = /^Sentinel-Run: (run_[A-Za-z0-9_]+)$/m.exec(message)?.[1];
+    if (!deadRun || deadRun === runId) return false;
+    const dead = await deps.runs.getRun(deadRun);
+    if (!dead || dead.forge !== req.forge || dead.repo !== req.repo || dead.status === "running") return false;
+    if (!(await deps.runs.ledger(deadRun)).some((e) => e.kind === "pushing" && e.data.branch === branch)) return false;
+    await deps.runs.record(deadRun, "pushed", { branch, commit: head, recoveredBy: runId });
+    log.warn({ deadRun, branch, commit: head }, "a dead run's push landed unrecorded; recorded it now");
+    return true;
+  }
+
+  /**
+   * The queue hands a job out again when its worker stopped renewing the job's lock, so an earlier
+   * run of the same failure that still holds the lease, with a heart stopped for three beats, died
+   * with that worker. Its lease is taken over at once (only while that run still holds it) and the
+   * run abandoned, instead of waiting up to a TTL for the lease to lapse while holding a worker's
+   * slot. Should it be alive after all (frozen that long), it writes nothing: it no longer holds
+   * the lease at PACKAGE (stillHolding).
+   */
+  async function takeOverFromDeadRun(): Promise<boolean> {
+    if (!req.failureKey || !leases.takeOver) return false;
+    const { rows } = await deps.runs.db.query<{ run_id: string }>(
+      `SELECT run_id FROM runs WHERE run_key = $1 AND failure_key = $2 AND run_id <> $3 AND status = 'running'
+       AND heartbeat_at < now() - ($4 || ' milliseconds')::interval ORDER BY started_at`,
+      [runKey, req.failureKey, runId, String(deadAfterMs)],
+    );
+    for (const { run_id: dead } of rows) {
+      if (!(await leases.takeOver(leaseKey as string, dead, runId, ttl))) continue;
+      const { rowCount } = await deps.runs.db.query("UPDATE runs SET status = 'abandoned', finished_at = now() WHERE run_id = $1 AND status = 'running'", [dead]);
+      if (rowCount === 1) await deps.runs.record(dead, "run.abandoned", { reason: "its worker died: its job was handed out again, and the new run took over its lease", by: runId });
+      await removeDeadRunWorktree(deps.runs, dead, runId);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Right before anything is written: this run still holds its lease and was not given up for dead.
+   * A run whose heartbeat stalled past the TTL (a frozen process, a lost Redis) may have been
+   * replaced; two runs must never both push and open a pull request.
+   */
+  async function stillHolding(): Promise<void> {
+    if (!(await leases.renew(leaseKey as string, runId, ttl))) throw new Stop("locked", "this run lost its lease on the failure (its heartbeat stalled longer than the lease lasts); nothing was written");
+    const row = await deps.runs.getRun(runId);
+    if (row && row.status !== "running") throw new Stop("locked", `this run was marked ${String(row.status)} by another worker; nothing was written`);
   }
 
   /** Asks the policy; a denial stops the run, a needed approval parks it in PREFLIGHT. */
@@ -468,12 +574,66 @@ export function fixBranchName(d: Diagnosis): string {
 
 /** A dead run's worktree is removed by whoever finds it abandoned (the next run, or the worker's janitor). */
 export async function removeDeadRunWorktree(runs: RunStore, deadRunId: string, by: string): Promise<void> {
-  const entry = (await runs.ledger(deadRunId)).find((e) => e.kind === "workspace.worktree");
-  const data = entry?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
-  if (data?.path && data.gitDir && data.mirrorDir) {
-    await removeWorktree({ path: data.path, gitDir: data.gitDir, mirrorDir: data.mirrorDir, sha: "" }).catch(() => {});
-    await runs.record(deadRunId, "workspace.removed", { path: data.path, by });
+  const ledger = await runs.ledger(deadRunId);
+  if (ledger.some((e) => e.kind === "workspace.removed")) return;
+  const reserved = ledger.find((e) => e.kind === "workspace.creating")?.data as { dir?: string; mirrorDir?: string } | undefined;
+  const entry = ledger.find((e) => e.kind === "workspace.worktree")?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
+  if (reserved?.dir && reserved.mirrorDir) {
+    // The run's own folder: whatever git got to write in it, finished or not.
+    await removeRunDirectory(reserved.dir, reserved.mirrorDir);
+    await runs.record(deadRunId, "workspace.removed", { path: entry?.path ?? reserved.dir, by });
+  } else if (entry?.path && entry.gitDir && entry.mirrorDir) {
+    // Runs from before worktrees had a folder of their own.
+    await removeWorktree({ path: entry.path, gitDir: entry.gitDir, mirrorDir: entry.mirrorDir, sha: "" }).catch(() => {});
+    await runs.record(deadRunId, "workspace.removed", { path: entry.path, by });
   }
+}
+
+/** Run states in which a run may still be using its folder (or will again, once approved). */
+const LIVE_STATES = new Set(["running", "waiting", "approved"]);
+/** How long after a run finished its folder is left to the run's own clean-up. */
+const FINISHED_GRACE_MS = 10_000;
+
+/**
+ * The worker's janitor for its own work root: folders of runs that are over. A run removes its
+ * folder on the way out, after it is recorded as finished; a worker that dies in between leaves a
+ * finished run's folder that nothing else would ever look at again (the run is not dead, it is done).
+ * Folders of runs still running, waiting or approved are left alone, and for a few seconds those
+ * of runs that just finished; so is anything not named after a run. Returns the folders removed.
+ */
+export async function removeFinishedRunDirectories(runs: RunStore, workRoot: string): Promise<string[]> {
+  const names = await readdir(workRoot).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => /^run_[A-Za-z0-9_]+$/.test(n))) {
+    const run = await runs.getRun(name);
+    if (!run || LIVE_STATES.has(String(run.status))) continue;
+    // A run that just finished is removing its folder itself.
+    const finishedAt = run.finished_at instanceof Date ? run.finished_at.getTime() : Date.parse(String(run.finished_at ?? ""));
+    if (!(Date.now() - finishedAt >= FINISHED_GRACE_MS)) continue;
+    const reserved = (await runs.ledger(name)).find((e) => e.kind === "workspace.creating")?.data as { dir?: string; mirrorDir?: string } | undefined;
+    const dir = path.join(workRoot, name);
+    await removeRunDirectory(dir, reserved?.mirrorDir ?? null);
+    await runs.record(name, "workspace.removed", { path: dir, by: "janitor", runStatus: String(run.status) });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+/**
+ * Removes a run's folder and whatever worktree the mirror still registers in it. `git worktree
+ * add` locks a worktree ("initializing") until its checkout is done, and prune leaves locked
+ * worktrees alone, so one whose creation was cut short is unlocked first.
+ */
+async function removeRunDirectory(dir: string, mirrorDir: string | null): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => {});
+  if (!mirrorDir) return;
+  const git = sentinelGit(mirrorDir, gitEnv());
+  const list = await git.raw(["worktree", "list", "--porcelain"]).catch(() => "");
+  for (const line of list.split("\n")) {
+    const at = line.startsWith("worktree ") ? line.slice("worktree ".length) : null;
+    if (at && at.startsWith(dir + path.sep)) await git.raw(["worktree", "unlock", at]).catch(() => {});
+  }
+  await git.raw(["worktree", "prune"]).catch(() => {});
 }
 
 /**

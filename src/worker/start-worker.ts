@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
-import { abandonDeadRuns } from "../pipeline/index.js";
+import { abandonDeadRuns, removeFinishedRunDirectories } from "../pipeline/index.js";
 import { NotInstalledError } from "../forge/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";
@@ -43,7 +43,17 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
     }),
     { concurrency: options.concurrency ?? 4 },
   );
+  // A worker that died (and is this one, restarted on the same work dir) may have left finished
+  // runs' folders behind: they go now, and on every janitor round.
+  const sweepRunDirectories = () => {
+    if (!deps.fixing) return;
+    removeFinishedRunDirectories(new RunStore(deps.store.db), deps.fixing.workRoot)
+      .then((removed) => removed.length > 0 && deps.logger.warn({ folders: removed }, "removed folders of finished fix runs whose worker died before removing them"))
+      .catch((error: unknown) => deps.logger.error({ err: error }, "run folder sweep failed"));
+  };
+  sweepRunDirectories();
   const timer = setInterval(() => {
+    sweepRunDirectories();
     sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) => deps.logger.error({ err: error }, "delivery sweep failed"));
     // Runs that waited for a human past their expiry end, durably, whichever worker notices first.
     expireApprovals({ gov: new GovernanceStore(deps.store.db), runs: new RunStore(deps.store.db), queue: deps.queue })

@@ -38,6 +38,17 @@ for (const { name, available, make } of BACKENDS) {
       l.close?.();
     });
 
+    it("are handed over only from the holder named (a job taking over from its dead run)", async () => {
+      const l = make();
+      expect(await l.acquire("repo:handover", "run-dead", 5000)).toBe(true);
+      expect(await l.takeOver?.("repo:handover", "run-someone-else", "run-b", 5000)).toBe(false);
+      expect(await l.takeOver?.("repo:handover", "run-dead", "run-b", 5000)).toBe(true);
+      expect(await l.renew("repo:handover", "run-dead", 5000)).toBe(false);
+      expect(await l.renew("repo:handover", "run-b", 5000)).toBe(true);
+      expect(await l.acquire("repo:handover", "run-c", 5000)).toBe(false);
+      l.close?.();
+    });
+
     it("stay held while renewed", async () => {
       const l = make();
       expect(await l.acquire("repo:alive", "run-a", 300)).toBe(true);
