@@ -1,15 +1,23 @@
-import type { Probot } from "probot";
-import { GITHUB_EVENTS, ingestDelivery, type IngestDeps } from "./ingest/index.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApplicationFunctionOptions, Probot } from "probot";
+import { GITHUB_EVENTS, type IngestDeps } from "./ingest/index.js";
+import { createDeliveryIngester, UnstorableDeliveryError } from "./ingest/ingest-delivery.js";
+import { verifiedGithubBody } from "./server/create-http-server.js";
 
 /**
  * The Probot application: each subscribed event is recorded and queued, nothing more, so GitHub
- * gets its answer in milliseconds. Probot has verified the signature before this runs.
+ * gets its answer in milliseconds. The signature has been verified before this runs: by Sentinel's
+ * server (which then hands the delivery over itself, see receiveVerified), or else by Probot.
  */
 export function createSentinelApp(deps: IngestDeps) {
-  return (app: Probot): void => {
+  const ingest = createDeliveryIngester(deps);
+  // Payloads parsed from a verified body, with that body's text: stored as received, not re-serialised.
+  const texts = new WeakMap<object, string>();
+  return (app: Probot, options?: ApplicationFunctionOptions): void => {
     app.on([...GITHUB_EVENTS], async (context) => {
       const payload = context.payload as { action?: string; installation?: { id: number }; repository?: { full_name?: string } };
-      await ingestDelivery(deps, {
+      const payloadText = texts.get(context.payload);
+      await ingest({
         deliveryKey: `github:${context.id}`,
         forge: "github",
         event: context.name,
@@ -17,7 +25,76 @@ export function createSentinelApp(deps: IngestDeps) {
         installationId: payload.installation ? String(payload.installation.id) : null,
         repo: payload.repository?.full_name ?? null,
         payload: context.payload,
+        ...(payloadText !== undefined ? { payloadText } : {}),
       });
     });
+    options?.addHandler(receiveVerified(app, texts, deps));
   };
+}
+
+/** Probot's test for a JSON Content-Type (@octokit/webhooks' middleware). */
+const JSON_CONTENT_TYPE = /^\s*(application\/json)\s*(?:;|$)/u;
+const REQUIRED_HEADERS = ["x-github-event", "x-hub-signature-256", "x-github-delivery"] as const;
+/** GitHub's event names (`workflow_job`, `check_run`…); anything else is not from GitHub. */
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
+/** GitHub's delivery ids are GUIDs; a key this long is not one (and would strain the store's index). */
+const MAX_DELIVERY_ID = 200;
+
+/**
+ * A request handler that runs before Probot's webhook middleware: a delivery Sentinel's server has
+ * already verified is parsed once and given to Probot's event routing (`app.webhooks.receive`),
+ * instead of Probot checking the HMAC and parsing the JSON a second time. It answers as Probot's
+ * middleware does (415 for a non-JSON Content-Type, 400 for missing headers or a body that is not
+ * JSON, 200 "ok" once the handlers are done, 500 when one failed), except that it has no 9 s
+ * "still processing" 202: a 2xx means the delivery was recorded. Anything it does not take
+ * (unverified, another path) is left to Probot's middleware.
+ */
+function receiveVerified(app: Probot, texts: WeakMap<object, string>, deps: IngestDeps) {
+  const webhookPath = withoutTrailingSlashes(app.webhookPath);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const text = verifiedGithubBody(req);
+    if (text === undefined || req.method !== "POST" || withoutTrailingSlashes(new URL(req.url ?? "/", "http://localhost").pathname) !== webhookPath) return false;
+    const contentType = req.headers["content-type"];
+    if (typeof contentType !== "string" || !JSON_CONTENT_TYPE.test(contentType)) return answer(res, 415, { error: 'Unsupported "Content-Type" header value. Must be "application/json"' });
+    const missing = REQUIRED_HEADERS.filter((h) => typeof req.headers[h] !== "string" || req.headers[h] === "");
+    if (missing.length > 0) return answer(res, 400, { error: `Required headers missing: ${missing.join(", ")}` });
+    const id = req.headers["x-github-delivery"] as string;
+    const name = req.headers["x-github-event"] as string;
+    if (id.length > MAX_DELIVERY_ID) return answer(res, 400, { error: `X-GitHub-Delivery is longer than ${MAX_DELIVERY_ID} characters: not a GitHub delivery id` });
+    // Event names index the router's table of handlers: a name like "constructor" must not reach it.
+    if (!EVENT_NAME.test(name) || name in Object.prototype) return answer(res, 400, { error: "X-GitHub-Event is not a GitHub event name" });
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return answer(res, 400, { error: "Invalid JSON" });
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return answer(res, 400, { error: "body is not a JSON object" });
+    texts.set(payload, text);
+    try {
+      await app.webhooks.receive({ id, name, payload } as never);
+    } catch (error) {
+      // The router gathers its handlers' errors into one AggregateError.
+      const errors = error instanceof AggregateError ? error.errors : [error];
+      const refused = errors.find((e): e is UnstorableDeliveryError => e instanceof UnstorableDeliveryError);
+      if (refused) {
+        deps.logger.warn({ delivery: id, event: name, reason: refused.reason }, "GitHub delivery refused: it cannot be stored");
+        return answer(res, 400, { error: `the payload cannot be stored: ${refused.reason}` });
+      }
+      deps.logger.error({ err: error, delivery: id, event: name }, "GitHub delivery failed");
+      return answer(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    }
+    res.writeHead(200, { "content-type": "text/plain", accept: "application/json", "content-length": "3" }).end("ok\n");
+    return true;
+  };
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): true {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", accept: "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
+  return true;
+}
+
+function withoutTrailingSlashes(path: string): string {
+  return path.replace(/\/+$/, "") || "/";
 }

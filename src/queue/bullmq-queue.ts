@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type BulkJob, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
 
 export interface BullQueueOptions {
   readonly redisUrl: string;
@@ -17,6 +17,13 @@ export interface BullQueueOptions {
    */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /**
+   * How many times a job whose worker died goes back to the queue before it fails for good.
+   * BullMQ's default (1) failed a job the second time its worker died (two deploys or evictions
+   * in a row), leaving its failure undiagnosed or unfixed for good; Sentinel's jobs are safe to run
+   * again, so they get as many lives as attempts (default 5).
+   */
+  readonly maxStalledCount?: number;
 }
 
 /**
@@ -49,6 +56,13 @@ export class BullQueue implements JobQueue {
     await this.queue.add(name, data, { jobId });
   }
 
+  async addBulk(jobs: readonly BulkJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    // One pipelined round trip to Redis; each job runs the same add script as `add` (so an id
+    // Redis already has stays a no-op) with the queue's default options.
+    await this.queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: { jobId: j.jobId } })));
+  }
+
   start(handlers: JobHandlers, options: { concurrency?: number } = {}): void {
     this.worker = new Worker(
       this.queue.name,
@@ -65,6 +79,7 @@ export class BullQueue implements JobQueue {
         ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
         ...(this.options.lockDurationMs ? { lockDuration: this.options.lockDurationMs } : {}),
         ...(this.options.stalledIntervalMs ? { stalledInterval: this.options.stalledIntervalMs } : {}),
+        maxStalledCount: this.options.maxStalledCount ?? this.options.attempts ?? DEFAULT_ATTEMPTS,
       },
     );
     this.worker.on("failed", (job, error) => this.options.onError?.(error, { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));

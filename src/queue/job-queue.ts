@@ -10,6 +10,9 @@ export interface JobDataByName {
 }
 export type JobName = keyof JobDataByName;
 
+/** One job of an addBulk: its name, data and idempotency id. */
+export type BulkJob = { [N in JobName]: { readonly name: N; readonly data: JobDataByName[N]; readonly jobId: string } }[JobName];
+
 /** What a handler learns about its job: which attempt this is, and since when it was ready to run (queue latency). */
 export interface JobInfo {
   readonly attempt: number;
@@ -34,6 +37,11 @@ export interface JobQueue {
    * finished does nothing.
    */
   add<N extends JobName>(name: N, data: JobDataByName[N], options: { jobId: string }): Promise<void>;
+  /**
+   * Queues several jobs in one round trip, each exactly as `add` would (an id the queue already
+   * has is a no-op). Not atomic: after a failure some of them may be queued.
+   */
+  addBulk(jobs: readonly BulkJob[]): Promise<void>;
   /** Starts processing in this process. Failed jobs are retried with exponential backoff. */
   start(handlers: JobHandlers, options?: { concurrency?: number }): void;
   /** Resolves when nothing is waiting, delayed or running (for tests and the demo). */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/index.js";
-import { BodyTooLargeError, readBody } from "./read-body.js";
+import { BodyTooLargeError, readBody, refuseTooLarge, RequestAbortedError } from "./read-body.js";
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
 
@@ -31,6 +31,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const server = createServer((req, res) => {
     if (deps.metrics) observeWebhook(req, res, deps.metrics);
     handle(req, res, deps).catch((error: unknown) => {
+      // A client that hung up mid-body is not a server failure, and there is no one to answer.
+      if (error instanceof RequestAbortedError) return void deps.logger.debug({ url: req.url }, "client closed the connection mid-request");
       deps.logger.error({ err: error, url: req.url }, "request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.end();
@@ -76,13 +78,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
       try {
         body = await readBody(req, MAX_GITHUB_BODY);
       } catch (error) {
-        if (error instanceof BodyTooLargeError) return send(res, 413, { error: `body larger than ${MAX_GITHUB_BODY} bytes` });
+        if (error instanceof BodyTooLargeError) return refuseTooLarge(req, res, MAX_GITHUB_BODY);
         throw error;
       }
       const text = body.toString("utf8");
       if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false))) return send(res, 401, { error: "signature does not match the webhook secret" });
-      // Probot reads a string body as the payload instead of the (consumed) stream.
+      // Sentinel's app takes a verified body from here without checking it again (verifiedGithubBody);
+      // Probot's own middleware, for anything else, reads a string body instead of the consumed stream.
       (req as IncomingMessage & { body?: string }).body = text;
+      (req as VerifiedRequest)[VERIFIED_BODY] = text;
     }
     await deps.github(req, res, () => send(res, 404, { error: "not found" }));
     return;
@@ -106,6 +110,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
 }
 
 export const MAX_GITHUB_BODY = 25 * 1024 * 1024;
+
+const VERIFIED_BODY = Symbol("sentinel.verifiedGithubBody");
+type VerifiedRequest = IncomingMessage & { [VERIFIED_BODY]?: string };
+
+/**
+ * The body of a GitHub delivery whose signature this server has verified, or undefined when it
+ * has not (no webhook secret given to the server, or not a POST it checked). Set only after the
+ * HMAC matched, and on a symbol no header or body can reach.
+ */
+export function verifiedGithubBody(req: IncomingMessage): string | undefined {
+  return (req as VerifiedRequest)[VERIFIED_BODY];
+}
 
 /** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
 const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 413: "too-large", 415: "malformed", 503: "not-configured" };

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { GITLAB_EVENTS, ingestDelivery, type IngestDeps } from "../ingest/index.js";
-import { readBody, BodyTooLargeError } from "./read-body.js";
+import { GITLAB_EVENTS, type IngestDeps } from "../ingest/index.js";
+import { createDeliveryIngester, UnstorableDeliveryError, type IngestResult } from "../ingest/ingest-delivery.js";
+import { readBody, BodyTooLargeError, refuseTooLarge } from "./read-body.js";
 
 /** GitLab sends at most 25 MB; anything larger is not a hook. */
 export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
@@ -14,6 +15,7 @@ export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
  */
 export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
   const expected = digest(deps.secret);
+  const ingest = createDeliveryIngester(deps);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") return send(res, 405, { error: "POST a GitLab webhook here" });
     const token = req.headers["x-gitlab-token"];
@@ -25,12 +27,13 @@ export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
     try {
       body = await readBody(req, MAX_GITLAB_BODY);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return send(res, 413, { error: `body larger than ${MAX_GITLAB_BODY} bytes` });
+      if (error instanceof BodyTooLargeError) return refuseTooLarge(req, res, MAX_GITLAB_BODY);
       throw error;
     }
+    const text = body.toString("utf8");
     let payload: unknown;
     try {
-      payload = JSON.parse(body.toString("utf8"));
+      payload = JSON.parse(text);
     } catch {
       return send(res, 400, { error: "body is not valid JSON" });
     }
@@ -42,14 +45,22 @@ export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
     }
     const key = deliveryKeyOf(req, body);
     const p = payload as { object_attributes?: { status?: string }; build_status?: string; project?: { path_with_namespace?: string } };
-    const result = await ingestDelivery(deps, {
-      deliveryKey: key,
-      forge: "gitlab",
-      event,
-      action: p.build_status ?? p.object_attributes?.status ?? null,
-      repo: p.project?.path_with_namespace ?? null,
-      payload,
-    });
+    let result: IngestResult;
+    try {
+      result = await ingest({
+        deliveryKey: key,
+        forge: "gitlab",
+        event,
+        action: p.build_status ?? p.object_attributes?.status ?? null,
+        repo: p.project?.path_with_namespace ?? null,
+        payload,
+        payloadText: text,
+      });
+    } catch (error) {
+      if (!(error instanceof UnstorableDeliveryError)) throw error;
+      deps.logger.warn({ delivery: key, event, reason: error.reason }, "GitLab delivery refused: it cannot be stored");
+      return send(res, 400, { error: `the payload cannot be stored: ${error.reason}` });
+    }
     send(res, result === "recorded" ? 202 : 200, { delivery: key, result });
   };
 }

@@ -12,6 +12,11 @@ export interface DeliveryRecord {
   readonly installationId?: string | null;
   readonly repo?: string | null;
   readonly payload: unknown;
+  /**
+   * The payload's JSON text exactly as it arrived, when the caller has it: stored as it is (when
+   * PostgreSQL can keep it) instead of serialising `payload` again, which costs as much as parsing.
+   */
+  readonly payloadText?: string;
 }
 
 export interface PullRequestRef {
@@ -66,16 +71,40 @@ export class Store {
 
   /** Records a delivery; false when this delivery key was recorded before (a redelivery). */
   async recordDelivery(d: DeliveryRecord): Promise<boolean> {
-    const { rowCount } = await this.db.query(
+    return (await this.recordDeliveries([d])).has(d.deliveryKey);
+  }
+
+  /**
+   * Records deliveries that arrived together in one statement (one commit, so one WAL flush for
+   * all of them) and returns the keys that were new. A key recorded before, or repeated within
+   * `deliveries`, is recorded once: its later copies are redeliveries.
+   */
+  async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<Set<string>> {
+    const firsts = new Map<string, DeliveryRecord>();
+    for (const d of deliveries) if (!firsts.has(d.deliveryKey)) firsts.set(d.deliveryKey, d);
+    if (firsts.size === 0) return new Set();
+    const params: unknown[] = [];
+    const rows: string[] = [];
+    for (const d of firsts.values()) {
+      const n = params.push(d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, storablePayload(d));
+      rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`);
+    }
+    const { rows: inserted } = await this.db.query<{ delivery_key: string }>(
       `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (delivery_key) DO NOTHING`,
-      [d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, jsonForPostgres(d.payload)],
+       VALUES ${rows.join(", ")} ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`,
+      params,
     );
-    return rowCount === 1;
+    return new Set(inserted.map((r) => r.delivery_key));
   }
 
   async markEnqueued(deliveryKey: string): Promise<void> {
-    await this.db.query("UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = $1 AND enqueued_at IS NULL", [deliveryKey]);
+    await this.markEnqueuedMany([deliveryKey]);
+  }
+
+  /** Marks deliveries as handed to the queue (one statement for a batch), so the sweeper leaves them alone. */
+  async markEnqueuedMany(deliveryKeys: readonly string[]): Promise<void> {
+    if (deliveryKeys.length === 0) return;
+    await this.db.query("UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = ANY($1::text[]) AND enqueued_at IS NULL", [deliveryKeys]);
   }
 
   async markProcessed(deliveryKey: string, outcome: string): Promise<void> {
@@ -509,4 +538,20 @@ function toPullRequest(r: Record<string, unknown>): StoredPullRequest {
     commitSha: (r.commit_sha as string | null) ?? null,
   };
 }
+
+/**
+ * A delivery's payload as JSON text PostgreSQL's jsonb accepts. The text as received is used when
+ * it holds nothing jsonb refuses; otherwise, and when there is no text, the payload is serialised
+ * with those characters replaced (jsonForPostgres).
+ */
+function storablePayload(d: DeliveryRecord): string {
+  if (d.payloadText !== undefined && !JSONB_REFUSES.test(d.payloadText)) return d.payloadText;
+  return jsonForPostgres(d.payload);
+}
+
+/**
+ * A backslash-u escape of NUL or of a surrogate, a raw NUL, or an unpaired surrogate. A false alarm
+ * (an escaped backslash before "u0000", an escaped surrogate pair) only costs the slower path.
+ */
+const JSONB_REFUSES = /\\u(?:0000|[dD][89a-fA-F])|\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
