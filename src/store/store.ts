@@ -87,7 +87,7 @@ export class Store {
     const rows: string[] = [];
     for (const d of firsts.values()) {
       const n = params.push(d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, storablePayload(d));
-      rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`);
+      rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::json)`);
     }
     const { rows: inserted } = await this.db.query<{ delivery_key: string }>(
       `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
@@ -540,9 +540,10 @@ function toPullRequest(r: Record<string, unknown>): StoredPullRequest {
 }
 
 /**
- * A delivery's payload as JSON text PostgreSQL's jsonb accepts. The text as received is used when
- * it holds nothing jsonb refuses; otherwise, and when there is no text, the payload is serialised
- * with those characters replaced (jsonForPostgres).
+ * A delivery's payload as JSON text that jsonb would accept too. The column is json (kept as text),
+ * but what the worker reads back from it flows into jsonb columns and text fields, where a NUL or a
+ * lone surrogate is refused; so the text as received is used when it holds none of those, and
+ * otherwise the payload is serialised with them replaced (jsonForPostgres).
  */
 function storablePayload(d: DeliveryRecord): string {
   if (d.payloadText !== undefined && !JSONB_REFUSES.test(d.payloadText)) return d.payloadText;
