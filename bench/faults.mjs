@@ -44,10 +44,10 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { seededRandom } from "./faults/rng.mjs";
+import { createRng } from "./lib/rng.mjs";
 import { startOwnRedis, REDIS_PERSISTENCE } from "./faults/redis.mjs";
 import { startGithubStandIn } from "./faults/github-standin.mjs";
-import { freePort, startSentinel } from "./faults/processes.mjs";
+import { freePort, startServer } from "./lib/processes.mjs";
 import { actionsLog, cargoFmtCheck, cargoFmtCheckMany, gitAsync, inParallel, makeCrate, makeJestProject, readFixture } from "./faults/repos.mjs";
 import { failedActionsCheckRun, failedWorkflowJob, OWNER, signGithub, succeededWorkflowJob } from "./faults/deliveries.mjs";
 
@@ -78,7 +78,9 @@ const opts = {
   timeoutS: num("--timeout", 600),
   keep: argv.includes("--keep"),
 };
-const rng = seededRandom(opts.seed);
+const rng = createRng(opts.seed);
+// Each Sentinel process leads its own process group, so a kill takes what it started with it.
+const startSentinel = (o) => startServer({ ...o, timeoutMs: 60_000, group: true, appendLog: true });
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

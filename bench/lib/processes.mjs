@@ -2,7 +2,7 @@
 // on a small machine the load generator, the server, Redis and PostgreSQL share the same cores,
 // so a figure means little without knowing who used the CPU.
 import { spawn } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { createServer } from "node:net";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -20,14 +20,28 @@ export function freePort() {
 }
 
 /**
- * Starts `node <script>` with `env`, its output to `logFile` (a server's logs are part of its
- * cost, so they are written, not dropped), and waits until GET <url>/healthz answers 200.
+ * Starts `node <script>` with `env` (PORT set to `port`), its output to `logFile` (a server's logs
+ * are part of its cost, so they are written, not dropped; `appendLog` keeps earlier lives' logs),
+ * and waits until GET <url>/healthz answers 200. With `group`, the child leads a process group of
+ * its own and kill() and stop() end the whole group: everything it started (git, bubblewrap,
+ * cargo) dies with it, as when a container or machine dies.
  */
-export async function startServer({ name, script, args = [], nodeArgs = [], env, port, logFile, timeoutMs = 30_000 }) {
-  const out = openSync(logFile, "w");
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ["ignore", out, out] });
+export async function startServer({ name, script, args = [], nodeArgs = [], env, port, logFile, timeoutMs = 30_000, group = false, appendLog = false }) {
+  const startedAt = Date.now();
+  const out = openSync(logFile, appendLog ? "a" : "w");
+  if (appendLog) writeSync(out, `\n=== ${new Date().toISOString()} starting ${name} on port ${port}\n`);
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...env, PORT: String(port) }, stdio: ["ignore", out, out], detached: group });
+  closeSync(out);
   let exited = null;
-  child.once("exit", (code, signal) => (exited = { code, signal }));
+  const exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
+  const signal = (sig) => {
+    try {
+      if (group) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -40,7 +54,7 @@ export async function startServer({ name, script, args = [], nodeArgs = [], env,
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      signal("SIGKILL");
       throw new Error(`${name} did not answer ${url}/healthz within ${timeoutMs} ms; see ${logFile}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -51,16 +65,25 @@ export async function startServer({ name, script, args = [], nodeArgs = [], env,
     port,
     pid: child.pid,
     logFile,
+    startedAt,
+    exit,
     alive: () => exited === null,
     exitStatus: () => exited,
-    async stop() {
-      if (exited) return exited;
-      child.kill("SIGTERM");
-      const done = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const status = await done;
-      clearTimeout(timer);
-      return status;
+    /** SIGKILL (to the group, with `group`). */
+    async kill() {
+      signal("SIGKILL");
+      await exit;
+    },
+    /** SIGTERM (Sentinel closes cleanly), then SIGKILL after `graceMs`; with `group`, whatever it left running goes too. */
+    async stop(graceMs = 10_000) {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => signal("SIGKILL"), graceMs);
+        await exit;
+        clearTimeout(timer);
+      }
+      if (group) signal("SIGKILL");
+      return exited;
     },
   };
 }

@@ -1,5 +1,6 @@
-// A seeded pseudo-random generator (mulberry32) so that a fuzz run is repeatable: the same seed
-// produces the same cases in the same order.
+// A seeded pseudo-random generator (mulberry32) so that a bench run is repeatable: the same seed
+// produces the same fuzz cases in the same order, the same faults scenario (repositories, delivery
+// order, when Redis restarts, the kill schedule). Timing on a shared machine still varies.
 
 export function createRng(seed) {
   let state = seed >>> 0;
@@ -15,7 +16,20 @@ export function createRng(seed) {
     next,
     /** An integer in [min, max]. */
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
+    /** A number in [min, max). */
+    between: (min, max) => min + next() * (max - min),
+    /** An exponentially distributed wait with this mean (a Poisson process's gaps). */
+    exponential: (mean) => -Math.log(1 - next()) * mean,
     pick: (list) => list[Math.floor(next() * list.length)],
+    /** A shuffled copy (Fisher-Yates). */
+    shuffle: (list) => {
+      const out = [...list];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [out[i], out[j]] = [out[j], out[i]];
+      }
+      return out;
+    },
     chance: (p) => next() < p,
     /** `n` random bytes. */
     bytes: (n) => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
+import { redisConnectionFromUrl } from "../queue/index.js";
 
 /** Where Bull Board is mounted; its UI's <base href> and API calls are relative to it. */
 export const QUEUE_BOARD_PATH = "/dashboard/queues";
@@ -50,18 +51,7 @@ export async function createQueueBoard(options: { redisUrl: string; prefix?: str
   };
 }
 
-/** The same connection settings BullQueue derives from REDIS_URL (user, password, db, TLS). */
+/** The queue's own connection settings; the board's reads fail fast while Redis is away instead of queueing up forever. */
 function connectionFromUrl(url: string) {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
-    // The board's reads should fail fast while Redis is away, not queue up forever.
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  };
+  return { ...redisConnectionFromUrl(url), maxRetriesPerRequest: 1, enableOfflineQueue: false };
 }

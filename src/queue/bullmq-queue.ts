@@ -126,7 +126,8 @@ export class BullQueue implements JobQueue {
   }
 }
 
-function connectionFromUrl(url: string): ConnectionOptions {
+/** Redis connection settings from a redis:// or rediss:// URL (user, password, db, TLS). */
+export function redisConnectionFromUrl(url: string): ConnectionOptions & { host: string; port: number } {
   const u = new URL(url);
   return {
     host: u.hostname,
@@ -135,7 +136,10 @@ function connectionFromUrl(url: string): ConnectionOptions {
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
     ...(u.protocol === "rediss:" ? { tls: {} } : {}),
-    // BullMQ workers block on Redis; retrying forever (the default) is what a worker wants.
-    maxRetriesPerRequest: null,
   };
+}
+
+function connectionFromUrl(url: string): ConnectionOptions {
+  // BullMQ workers block on Redis; retrying forever (the default) is what a worker wants.
+  return { ...redisConnectionFromUrl(url), maxRetriesPerRequest: null };
 }
