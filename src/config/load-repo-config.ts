@@ -1,4 +1,5 @@
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
+import { duplicateKeys } from "../sentinel/rules/unique-keys.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { loadBuiltinRules, mergeRuleSets, parseRuleText, type RuleSet } from "../sentinel/index.js";
 import { parseRecipe } from "../agents/load-recipes.js";
@@ -24,7 +25,7 @@ export async function loadRepoConfig(forge: ForgeClient): Promise<LoadedRepoConf
   let value = raw.value;
   if (value === undefined && raw.text !== null) {
     try {
-      value = parseYaml(raw.text, { maxAliasCount: 100 });
+      value = parseConfigYaml(raw.text);
     } catch (error) {
       errors.push(`${raw.path}: not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
     }
@@ -52,4 +53,12 @@ export async function loadRepoConfig(forge: ForgeClient): Promise<LoadedRepoConf
     else errors.push(...parseRecipe(text, file).issues);
   }
   return { config, rules: mergeRuleSets(...sets), errors };
+}
+
+/** One YAML document as plain data; throws on the first error (a repeated key is one, found in linear time). */
+function parseConfigYaml(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  const first = doc.errors[0] ?? duplicateKeys(doc)[0];
+  if (first) throw new Error(first.message);
+  return doc.toJS({ maxAliasCount: 100 });
 }

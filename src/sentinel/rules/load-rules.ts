@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { duplicateKeys } from "./unique-keys.js";
 import { parseProblemMatchers } from "../problem-matcher/index.js";
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
@@ -42,7 +43,7 @@ function parseJsonRuleText(text: string, file: string): { sentinels: CompiledSen
 
 function parseYamlRuleText(text: string, file: string): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const issues: RuleIssue[] = [];
   const sentinels: CompiledSentinel[] = [];
   const list = Array.isArray(docs) ? docs : [];
@@ -58,7 +59,9 @@ function parseYamlRuleText(text: string, file: string): { sentinels: CompiledSen
       continue;
     }
     for (const w of doc.warnings) issues.push({ file, ...position(lineCounter, w.pos[0]), code: "E_RULE_YAML", severity: "error", message: w.message.split("\n")[0] as string });
-    if (doc.warnings.length > 0) continue;
+    const duplicates = duplicateKeys(doc);
+    for (const d of duplicates) issues.push({ file, ...position(lineCounter, d.offset), code: "E_RULE_YAML", severity: "error", message: d.message });
+    if (doc.warnings.length > 0 || duplicates.length > 0) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 50 });

@@ -94,4 +94,18 @@ describe("hostile rules and input", () => {
     c.write(bytes);
     expect(c.end().stats.bytes).toBe(200_000);
   });
+
+  it("reports a repeated key with its line, and loads nothing from that document", () => {
+    const { sentinels, issues } = parseRuleText(["id: twice", "name: Twice", "matchers: []", "name: again"].join("\n"), "r.yml");
+    expect(sentinels).toHaveLength(0);
+    expect(issues).toEqual([expect.objectContaining({ line: 4, code: "E_RULE_YAML", message: expect.stringContaining('Map keys must be unique: "name"') })]);
+  });
+
+  it("refuses a rule file of 50,000 unknown keys with one schema error, checking them for repeats in linear time", () => {
+    // yaml's own unique-key check compares each key with all before it: 30 s for this file.
+    const text = ["id: many", "name: many", "matchers: [{ id: a, pattern: x }]", ...Array.from({ length: 50_000 }, (_, i) => `k${i}: 1`)].join("\n");
+    const { sentinels, issues } = parseRuleText(text, "many.yml");
+    expect(sentinels).toHaveLength(0);
+    expect(issues.map((i) => i.code)).toEqual(["E_RULE_SCHEMA"]);
+  });
 });
