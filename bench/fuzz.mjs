@@ -17,7 +17,7 @@
 // files. Checked: no crash, no validator throwing, no hang, memory flat.
 //
 // Options: --seed N (default 1), --requests N (webhook requests, default 10000), --configs N
-// (repository files, default 1000), --rounds N (default 5), --oversized N (requests over 25 MB,
+// (repository files, default 1000), --rounds N (default 8: fewer cannot tell RSS that oscillates from RSS that grows), --oversized N (requests over 25 MB,
 // default 8), --concurrency N (default 16), --watchdog S (seconds one file may take, default 10),
 // --keep (keep database, queue keys and logs).
 import { fork, spawnSync } from "node:child_process";
@@ -49,7 +49,7 @@ const opts = {
   seed: num("--seed", 1),
   requests: num("--requests", 10_000),
   configs: num("--configs", 1000),
-  rounds: Math.max(1, num("--rounds", 5)),
+  rounds: Math.max(1, num("--rounds", 8)),
   oversized: num("--oversized", 8),
   concurrency: Math.max(1, num("--concurrency", 16)),
   watchdogMs: num("--watchdog", 10) * 1000,
@@ -103,7 +103,7 @@ try {
     script: path.join(here, "..", "dist", "main.js"),
     port,
     logFile: path.join(outDir, "sentinel.log"),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: String(port), SENTINEL_ROLE: "server", DATABASE_URL: db.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: queue.prefix, APP_ID: "4242", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: githubSecret, GITLAB_WEBHOOK_SECRET: gitlabSecret },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: String(port), SENTINEL_ROLE: "server", DATABASE_URL: db.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: queue.prefix, APP_ID: "4242", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: githubSecret, GITLAB_WEBHOOK_SECRET: gitlabSecret, ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}) },
     // The inspector lets the fuzzer force a full garbage collection before it samples memory.
     nodeArgs: INSPECT_ARGS,
   });

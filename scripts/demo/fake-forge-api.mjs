@@ -73,6 +73,8 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
     }
     const gl = `/api/v4/projects/${gitlabProjectId}`;
     if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)/trace$`).exec(p))) return text(200, traces[m[1]] ?? "");
+    // Sentinel asks the API whether a hook's job really failed before reading its trace.
+    if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)$`).exec(p))) return traces[m[1]] === undefined ? json(404, { message: "404 Not found" }) : json(200, { id: Number(m[1]), status: "failed" });
     if (req.method === "GET" && p === gl) return json(200, { id: gitlabProjectId, default_branch: "main" });
     if (req.method === "GET" && p === "/api/v4/user") return json(200, { id: 77, username: "sentinel" });
     if (req.method === "GET" && new RegExp(`^${gl}/merge_requests/\\d+$`).test(p)) return json(404, { message: "404 Not found" });

@@ -33,6 +33,12 @@ export interface ForgeClient {
   readonly repo: string;
   /** The job's log as it streams from the forge (already following any redirect). */
   streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Where a webhook is not signed per delivery (GitLab's shared secret), whether the API confirms
+   * that this job failed on this commit: null when it does, else why not. Absent where deliveries
+   * are signed (GitHub) or come from the forge itself (local).
+   */
+  confirmFailedJob?(jobId: string, sha: string): Promise<string | null>;
   /** The commit a pull/merge request's head is at now (null when it cannot be read). */
   pullRequestHead(prNumber: number): Promise<string | null>;
   /** Open pull/merge requests whose head is this commit. */

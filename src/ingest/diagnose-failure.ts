@@ -35,6 +35,15 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
     return;
   }
 
+  if (failure.jobId && forge.confirmFailedJob && failure.context.actions !== false) {
+    const refused = await forge.confirmFailedJob(failure.jobId, failure.sha);
+    if (refused) {
+      await deps.store.setFailureStatus(failureKey, "ignored", refused);
+      log.warn({ job: failure.jobId, reason: refused }, "failure ignored: the forge's API does not confirm it");
+      return;
+    }
+  }
+
   const withPrs = await resolvePullRequests(deps, forge, failure);
   const diagnosis = await classifyFailure(forge, withPrs, loaded);
   const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);

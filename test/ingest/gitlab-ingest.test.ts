@@ -25,10 +25,11 @@ function failedPipeline(sha: string) {
 }
 
 /** GitLab's documented Job hook payload, as the failure of job 1977. */
-function failedJob(sha: string) {
+function failedJob(sha: string, jobId?: number) {
   const p = fixture("job-event.json");
   p.build_status = "failed";
   p.sha = sha;
+  if (jobId !== undefined) p.build_id = jobId;
   return p;
 }
 
@@ -160,6 +161,36 @@ for (const stack of SERVICE_STACKS) {
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
       expect(await running.app.store.getFailure("gitlab:380:job:1977")).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 4, fromFork: false }] });
       expect(gl.notes.size).toBe(1);
+    });
+
+    it("confirms a job hook through the API, and reads nothing for a job the API says passed", async () => {
+      const sha = "c".repeat(39) + "1";
+      // A hook that knows the shared secret but names a job that did not fail: forged, or stale.
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1981": gitlabTrace("npx jest", JEST_OUTPUT) }, jobs: { "1981": { status: "success", sha } }, mergeRequests: { [sha]: [{ iid: 4, sourceProjectId: 380 }] } });
+      expect((await hook("Job Hook", failedJob(sha, 1981))).status).toBe(202);
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("gitlab:380:job:1981")).toMatchObject({ status: "ignored" });
+      expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(0);
+      expect(gl.notes.size).toBe(0);
+      expect(gl.statuses).toHaveLength(0);
+    });
+
+    it("reads nothing for a job hook whose job the API says ran on another commit", async () => {
+      const sha = "c".repeat(39) + "2";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1982": gitlabTrace("npx jest", JEST_OUTPUT) }, jobs: { "1982": { status: "failed", sha: "d".repeat(40) } } });
+      await hook("Job Hook", failedJob(sha, 1982));
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("gitlab:380:job:1982")).toMatchObject({ status: "ignored" });
+      expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(0);
+    });
+
+    it("diagnoses a job hook the API confirms: the job failed, on that commit", async () => {
+      const sha = "c".repeat(39) + "3";
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 380, traces: { "1983": gitlabTrace("npx jest", JEST_OUTPUT) }, jobs: { "1983": { status: "failed", sha } } });
+      await hook("Job Hook", failedJob(sha, 1983));
+      await running.app.queue.idle();
+      expect(await running.app.store.getFailure("gitlab:380:job:1983")).toMatchObject({ status: "diagnosed" });
+      expect(gl.calls.map((c) => c.path).filter((path) => path.includes("/jobs/1983"))).toEqual(["/api/v4/projects/380/jobs/1983", "/api/v4/projects/380/jobs/1983/trace"]);
     });
 
     it("treats a job hook and a pipeline hook naming the same job as one failure", async () => {

@@ -7,6 +7,11 @@ export interface FakeGitlabOptions {
   readonly defaultBranch?: string;
   /** Job id → trace text. */
   readonly traces: Readonly<Record<string, string>>;
+  /**
+   * What GET /jobs/:id says of a job (status, commit). A job not listed here failed, and the
+   * answer names no commit; a job listed as null does not exist in this project.
+   */
+  readonly jobs?: Readonly<Record<string, { status: string; sha: string } | null>>;
   readonly config?: string;
   /** Merge requests by commit sha (for job hooks, which name none). */
   readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number; targetProjectId?: number }>>>;
@@ -32,6 +37,13 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     if (this.req.headers["private-token"] !== "glpat-test-token") return [401, { message: "401 Unauthorized" }];
     const id = /jobs\/(\d+)\/trace/.exec(uri)?.[1] ?? "";
     return o.traces[id] === undefined ? [404, { message: "404 Not found" }] : [200, o.traces[id], { "content-type": "text/plain" }];
+  });
+  api.get(new RegExp(`^${p}/jobs/(\\d+)$`)).reply((uri) => {
+    record("GET", uri, null);
+    const id = /jobs\/(\d+)$/.exec(uri)?.[1] ?? "";
+    const job = o.jobs?.[id];
+    if (job === null) return [404, { message: "404 Not found" }];
+    return [200, { id: Number(id), status: job?.status ?? "failed", ...(job ? { commit: { id: job.sha } } : {}) }];
   });
   api.get(new RegExp(`^${p}$`)).reply(() => [200, { id: o.projectId, default_branch: o.defaultBranch ?? "master" }]);
   api.get(new RegExp(`^${p}/repository/files/([^/]+)/raw`)).reply((uri) => {

@@ -73,6 +73,24 @@ export class GitlabForge implements ForgeClient {
     return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 
+  /**
+   * Asks the API whether job `jobId` of this project failed on commit `sha`: null when it did, or
+   * why not. A job hook is trusted only as far as the shared webhook secret goes; one project's
+   * maintainer who knows that secret could otherwise post a hook naming another project's job.
+   */
+  async confirmFailedJob(jobId: string, sha: string): Promise<string | null> {
+    let job: { status?: string; commit?: { id?: string } };
+    try {
+      job = (await this.api.Jobs.show(this.projectId, Number(jobId))) as unknown as typeof job;
+    } catch (error) {
+      if (statusOf(error) === 404) return `the GitLab API has no job ${jobId} in ${this.repo}`;
+      throw error;
+    }
+    if (job.status !== "failed") return `the GitLab API says job ${jobId} is ${job.status ?? "of unknown status"}, not failed`;
+    if (job.commit?.id && job.commit.id !== sha) return `the GitLab API says job ${jobId} ran on ${job.commit.id.slice(0, 12)}, not ${sha.slice(0, 12)}`;
+    return null;
+  }
+
   async pullRequestHead(mrIid: number): Promise<string | null> {
     try {
       const mr = (await this.api.MergeRequests.show(this.projectId, mrIid)) as unknown as { sha?: string };
