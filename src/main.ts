@@ -50,6 +50,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     // Separate server and worker processes share work only through Redis and PostgreSQL.
     throw new Error(`SENTINEL_ROLE=${role} needs REDIS_URL and DATABASE_URL; without them run one process with SENTINEL_ROLE=all`);
   }
+  const deliveryRetentionDays = retentionDays(env.SENTINEL_DELIVERY_RETENTION_DAYS);
   const db = await openStoreDatabase(env);
   const store = new Store(db);
   // SENTINEL_QUEUE_LOCK_MS and SENTINEL_QUEUE_STALLED_MS (milliseconds, BullMQ only): how long a
@@ -105,7 +106,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}),
     ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
   };
-  const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4) });
+  const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4), deliveryRetentionDays });
   // Workers write the ledger; each keeps the chain head outside the database (a file, the log).
   const checkpointer =
     role === "server" ? null : startCheckpointer(db, { ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}), intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000), logger });
@@ -234,4 +235,12 @@ function closeServer(server: Server): Promise<void> {
       else resolve();
     });
   });
+}
+
+/** SENTINEL_DELIVERY_RETENTION_DAYS: a whole number of days, 0 to keep deliveries forever; 30 when unset. */
+function retentionDays(value: string | undefined): number {
+  if (value === undefined || value === "") return 30;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 0) throw new Error(`SENTINEL_DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps deliveries forever), not "${value}"`);
+  return days;
 }

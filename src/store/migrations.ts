@@ -328,8 +328,10 @@ CREATE INDEX pull_requests_state ON pull_requests (state, updated_at);
     // checked text costs (bench:ingest). json still refuses text that is not JSON.
     id: 6,
     name: "delivery-payload-as-text",
+    // …and processed deliveries are pruned by age (Store.pruneDeliveries), found through an index.
     sql: `
 ALTER TABLE deliveries ALTER COLUMN payload TYPE json USING payload::json;
+CREATE INDEX deliveries_received ON deliveries (received_at) WHERE processed_at IS NOT NULL;
 `,
     run: compressPayloadsWithLz4,
   },

@@ -107,6 +107,32 @@ export class Store {
     await this.db.query("UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = ANY($1::text[]) AND enqueued_at IS NULL", [deliveryKeys]);
   }
 
+  /**
+   * Deletes deliveries processed more than `days` days ago, at most `batch` rows a statement,
+   * until none is left; returns how many went. A delivery not yet processed stays whatever its
+   * age: its payload is all there is of it. Failures, diagnoses, runs and the ledger keep what
+   * was learnt from the deleted ones. Forges redeliver for days, not weeks (GitHub: 3), so a
+   * redelivery still finds its key while it can come.
+   */
+  async pruneDeliveries(days: number, batch = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ n: number | string }>(
+        `WITH gone AS (
+           DELETE FROM deliveries WHERE delivery_key IN (
+             SELECT delivery_key FROM deliveries
+             WHERE processed_at IS NOT NULL AND received_at < now() - make_interval(secs => $1::double precision)
+             LIMIT $2)
+           RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+        [days * 86_400, batch],
+      );
+      const n = Number(rows[0]?.n ?? 0);
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
   async markProcessed(deliveryKey: string, outcome: string): Promise<void> {
     await this.db.query("UPDATE deliveries SET processed_at = now(), outcome = $2 WHERE delivery_key = $1", [deliveryKey, outcome]);
   }

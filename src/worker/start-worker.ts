@@ -12,7 +12,12 @@ export interface WorkerOptions {
   /** How often recorded-but-unqueued deliveries are swept into the queue. */
   readonly sweepEveryMs?: number;
   readonly attempts?: number;
+  /** Processed deliveries older than this many days are deleted (0: kept forever). Default 30. */
+  readonly deliveryRetentionDays?: number;
 }
+
+/** How often old deliveries are pruned: often enough to keep each round small. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Runs the queue's jobs in this process: deliveries become failures, failures become diagnoses.
@@ -65,7 +70,21 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
       .catch((error: unknown) => deps.logger.error({ err: error }, "fix run janitor failed"));
   }, options.sweepEveryMs ?? 30_000);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const retentionDays = options.deliveryRetentionDays ?? 30;
+  const prune = () =>
+    deps.store
+      .pruneDeliveries(retentionDays)
+      .then((n) => n > 0 && deps.logger.info({ deleted: n, retentionDays }, "deleted processed deliveries past their retention"))
+      .catch((error: unknown) => deps.logger.error({ err: error }, "delivery pruning failed"));
+  const pruneTimer = retentionDays > 0 ? setInterval(prune, PRUNE_EVERY_MS) : null;
+  pruneTimer?.unref();
+  if (retentionDays > 0) void prune();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (pruneTimer) clearInterval(pruneTimer);
+    },
+  };
 }
 
 /** Each handler timed and counted: how long its job waited, how long it ran, whether it threw. */

@@ -19,6 +19,12 @@ describe("the server on embedded defaults", () => {
   });
   afterAll(() => server.close());
 
+  it("refuses to start with a delivery retention that is not a whole number of days, and says what it wants", async () => {
+    await expect(startFromEnv({ PORT: "0", SENTINEL_DATA_DIR: ":memory:", SENTINEL_DELIVERY_RETENTION_DAYS: "a month" })).rejects.toThrow(
+      'SENTINEL_DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps deliveries forever), not "a month"',
+    );
+  });
+
   it("serves /healthz without any GitHub App, Redis or PostgreSQL", async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
     expect(res.status).toBe(200);

@@ -42,6 +42,25 @@ for (const { name, available, open } of DATABASES) {
       expect(await store.getDelivery("github:d-1")).toMatchObject({ event: "workflow_job", payload: { a: 1 }, enqueuedAt: null });
     });
 
+    it("deletes processed deliveries past the retention, and keeps recent ones and any not yet processed, however old", async () => {
+      for (const key of ["old-done", "old-pending", "new-done"]) await store.recordDelivery({ deliveryKey: key, forge: "github", event: "e", payload: {} });
+      await store.markProcessed("old-done", "ok");
+      await store.markProcessed("new-done", "ok");
+      await db.query("UPDATE deliveries SET received_at = now() - interval '31 days' WHERE delivery_key IN ('old-done', 'old-pending')");
+      expect(await store.pruneDeliveries(30, 1)).toBe(1);
+      expect(await store.getDelivery("old-done")).toBeNull();
+      expect(await store.getDelivery("old-pending")).not.toBeNull();
+      expect(await store.getDelivery("new-done")).not.toBeNull();
+    });
+
+    it("prunes in batches until nothing past the retention is left", async () => {
+      for (let i = 0; i < 5; i++) await store.recordDelivery({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
+      for (let i = 0; i < 5; i++) await store.markProcessed(`d${i}`, "ok");
+      await db.query("UPDATE deliveries SET received_at = now() - interval '2 days'");
+      expect(await store.pruneDeliveries(1, 2)).toBe(5);
+      expect(await store.pruneDeliveries(1, 2)).toBe(0);
+    });
+
     it("lists recorded deliveries that never reached the queue", async () => {
       await store.recordDelivery({ deliveryKey: "k1", forge: "github", event: "e", payload: {} });
       await store.recordDelivery({ deliveryKey: "k2", forge: "github", event: "e", payload: {} });
