@@ -48,6 +48,7 @@ import { createRng } from "./lib/rng.mjs";
 import { startOwnRedis, REDIS_PERSISTENCE } from "./faults/redis.mjs";
 import { startGithubStandIn } from "./faults/github-standin.mjs";
 import { freePort, startServer } from "./lib/processes.mjs";
+import { freshDatabase } from "./lib/services.mjs";
 import { actionsLog, cargoFmtCheck, cargoFmtCheckMany, gitAsync, inParallel, makeCrate, makeJestProject, readFixture } from "./faults/repos.mjs";
 import { failedActionsCheckRun, failedWorkflowJob, OWNER, signGithub, succeededWorkflowJob } from "./faults/deliveries.mjs";
 
@@ -87,7 +88,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const int = (v) => Math.round(v).toLocaleString("en-US");
 const log = (...a) => console.log(...a);
 
-const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const INSTALLATION = 4242;
 const APP_ID = 4242;
 const QUEUE_LOCK_MS = 8000;
@@ -242,7 +242,7 @@ try {
   const redis = await startOwnRedis({ port: redisPort, dir: path.join(tmp, "redis"), logFile: path.join(outDir, "redis.log") });
   cleanups.push(() => (opts.keep ? undefined : redis.stop()));
   log(`  Redis: own redis-server on port ${redisPort} (${REDIS_PERSISTENCE}), files in ${path.join(tmp, "redis")}`);
-  const db = await freshDatabase();
+  const db = await freshDatabase("faults");
   cleanups.push(() => (opts.keep ? undefined : db.drop()));
   log(`  PostgreSQL: database ${db.name}`);
   const api = await startGithubStandIn({ repos: repoMap, logs, pulls, appId: APP_ID });
@@ -655,31 +655,6 @@ try {
   else rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
-
-/** A fresh database on the local PostgreSQL (Sentinel migrates it when it starts). */
-async function freshDatabase() {
-  const name = `sentinel_bench_faults_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} (${error.message}); start it (see .ci/run) or set BENCH_POSTGRES_ADMIN_URL`);
-  }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
 
 async function countKeys(url, pattern) {
   const r = new Redis(url, { maxRetriesPerRequest: 1 });

@@ -242,18 +242,20 @@ async function afterRun(
 
 /**
  * Fix runs that got past the gate before this one (GovernanceStore.attempts), for the cooldown and
- * the loop caps, except the runs of this same failure that were abandoned: their worker died (a
- * crash, a deploy, an eviction) and the queue handed the job out again, so this run is that same
+ * the loop caps, except this same failure's runs that were abandoned or threw: their worker died
+ * (a crash, a deploy, an eviction), or something they needed was away for a moment (Redis
+ * restarting, the forge's API), and the queue handed the job out again, so this run is that same
  * attempt finishing, not a new one. Counting them denied every retry by the 6 h cooldown, leaving
- * a failure unfixed (or its fix branch pushed without a pull request) because a worker died.
- * Other failures' abandoned runs still count, and a job whose worker keeps dying stops when the
- * queue gives up on it (BullMQ's stalled-job limit).
+ * a failure unfixed (or its fix branch pushed without a pull request) because a worker died or
+ * Redis restarted (both found by bench:faults). Other failures' runs still count, and a job
+ * whose runs keep dying or throwing stops when the queue gives up on it (its attempts, and
+ * BullMQ's stalled-job limit).
  */
 async function attemptsBefore(db: Database, forge: Forge, repo: string, where: { sha?: string; fingerprint?: string }, runId: string, failureKey: string): Promise<{ count: number; last: Date | null }> {
   const { rows } = await db.query<{ n: number | string; last: Date | null }>(
     `SELECT count(*) AS n, max(started_at) AS last FROM runs WHERE forge = $1 AND repo = $2 AND action IS NOT NULL
      AND ($3::text IS NULL OR sha = $3) AND ($4::text IS NULL OR fingerprint = $4) AND run_id <> $5
-     AND NOT (status = 'abandoned' AND failure_key IS NOT DISTINCT FROM $6)`,
+     AND NOT (status IN ('abandoned', 'error') AND failure_key IS NOT DISTINCT FROM $6)`,
     [forge, repo, where.sha ?? null, where.fingerprint ?? null, runId, failureKey],
   );
   return { count: Number(rows[0]?.n ?? 0), last: rows[0]?.last ?? null };

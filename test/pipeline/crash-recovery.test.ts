@@ -243,7 +243,7 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
 });
 
 describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the policy gate", () => {
-  async function setup(killedRunFailureKey: (own: string) => string) {
+  async function setup(killedRunFailureKey: (own: string) => string, firstRunEnded?: "error") {
     const { dir, sha } = rustRepo();
     const store = new Store(db);
     const failureKey = `github:1:job:${Math.floor(Math.random() * 1e9)}`;
@@ -274,6 +274,8 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
     await runs.startRun({ runId: killed, runKey: `github:${failure.repo}:${d.fingerprint}`, forge: "github", repo: failure.repo, fingerprint: d.fingerprint, failureKey: killedRunFailureKey(failureKey), sha });
     await runs.setRunFields(killed, { action: "propose", agentId: "cargo-fmt" });
     await db.query("UPDATE runs SET heartbeat_at = now() - interval '5 minutes' WHERE run_id = $1", [killed]);
+    // Or it did not die: it threw (Redis or the forge away for a moment) and the queue retries its job.
+    if (firstRunEnded) await runs.finishRun(killed, firstRunEnded, { runId: killed, status: firstRunEnded, reason: "Reached the max retries per request limit" });
     const forge = { forge: "github", repo: failure.repo, configPath: ".github/sentinel.yml", readConfig: async () => ({ path: ".github/sentinel.yml", text: "mode: propose\n" }), readFile: async () => null } as unknown as ForgeClient;
     const workerDeps: WorkerDeps = {
       store,
@@ -291,6 +293,13 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
     expect(out).toMatchObject({ status: "proposed" });
     expect(await runs.getRun(killed)).toMatchObject({ status: "abandoned" });
     expect(git(dir, "branch", "--list", "sentinel/*").trim()).toBe(out?.branch);
+  }, 60_000);
+
+  it("is completed by the retried job when its first run threw, not denied by the cooldown that run set off", async () => {
+    const { workerDeps, failureKey, killed } = await setup((own) => own, "error");
+    const out = await fixFailure(workerDeps, failureKey);
+    expect(out).toMatchObject({ status: "proposed" });
+    expect(await runs.getRun(killed)).toMatchObject({ status: "error" });
   }, 60_000);
 
   it("still counts another failure's abandoned run against the cooldown", async () => {
