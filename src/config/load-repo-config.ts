@@ -1,6 +1,6 @@
 import { parseDocument } from "yaml";
 import { duplicateKeys } from "../sentinel/rules/unique-keys.js";
-import type { ForgeClient } from "../forge/forge-client.js";
+import { MAX_CONFIG_BYTES, type ForgeClient } from "../forge/forge-client.js";
 import { loadBuiltinRules, mergeRuleSets, parseRuleText, type RuleSet } from "../sentinel/index.js";
 import { parseRecipe } from "../agents/load-recipes.js";
 import { parseRepoConfig, type RepoConfig } from "./repo-config.js";
@@ -23,7 +23,9 @@ export async function loadRepoConfig(forge: ForgeClient): Promise<LoadedRepoConf
   const raw = await forge.readConfig();
   if (raw.error) errors.push(`${raw.path}: ${raw.error}`);
   let value = raw.value;
-  if (value === undefined && raw.text !== null) {
+  if (value === undefined && raw.text !== null && Buffer.byteLength(raw.text, "utf8") > MAX_CONFIG_BYTES) {
+    errors.push(`${raw.path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
+  } else if (value === undefined && raw.text !== null) {
     try {
       value = parseConfigYaml(raw.text);
     } catch (error) {

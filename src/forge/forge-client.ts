@@ -25,6 +25,14 @@ export interface CommitReport {
 }
 
 /**
+ * Largest repository config Sentinel reads. Real ones are a few KB; YAML parsers check keys for
+ * repeats in quadratic time (the GitHub path's config plugin does), so a hostile file of a
+ * megabyte of keys would hold a worker for minutes. A larger file is refused like invalid YAML:
+ * safe defaults, and the reason shown to the repository.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
+/**
  * What the ingestion worker needs from a forge, for one repository. GitHub, GitLab and the local
  * forge implement it; tokens never leave the implementation.
  */

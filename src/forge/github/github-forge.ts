@@ -12,12 +12,33 @@ import {
   type Permission,
   type PullRequestInfo,
   type Reaction,
+  MAX_CONFIG_BYTES,
 } from "../forge-client.js";
 import { githubPermissionOf } from "../permission.js";
 
 /** The check-runs API takes at most 50 annotations per request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
 export const CONFIG_PATH = ".github/sentinel.yml";
+
+const capped = new WeakSet<object>();
+
+/**
+ * Makes this client refuse a raw config file (this repository's or an `_extends` target's) over
+ * MAX_CONFIG_BYTES before the config plugin parses it. Once per client: hooks stay installed.
+ */
+function refuseLargeConfigs(octokit: RestOctokit): void {
+  if (capped.has(octokit)) return;
+  capped.add(octokit);
+  octokit.hook.after("request", (response, options) => {
+    const raw = (options as { mediaType?: { format?: string } }).mediaType?.format === "raw";
+    const path = String((options as { path?: unknown }).path ?? "");
+    if (!raw || !options.url.includes("/contents/") || !/\.(ya?ml|json)$/i.test(path)) return;
+    const data = (response as { data?: unknown }).data;
+    if (typeof data === "string" && Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) {
+      throw new Error(`${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
+    }
+  });
+}
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
 
 type RestOctokit = Octokit & {
@@ -112,7 +133,8 @@ export class GithubForge implements ForgeClient {
 
   private async readConfigWith(octokit: RestOctokit): Promise<{ result: { path: string; text: string | null; value?: unknown; error?: string }; unread?: { owner: string; repo: string } }> {
     // Probot's config plugin resolves `_extends` (org-wide defaults, the org's .github repository)
-    // and reads the default branch.
+    // and reads the default branch. It parses what it fetched itself, so the size cap sits between.
+    refuseLargeConfigs(octokit);
     try {
       const { config, files } = await octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
       const own = files[0];
