@@ -56,7 +56,7 @@ export async function seedDashboard(store: Store, setClock: (at: Date | null) =>
   const gov = new GovernanceStore(store.db);
 
   const tscLog = ["> tsc -p .", `building ${XSS}`, `src/a.ts(1,2): error TS2322: Type 'string' is not assignable to type 'number'. ${XSS}`, "Found 1 error."].join("\n") + "\n";
-  const npmLog = "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/left-padd - Not found\n";
+  const npmLog = "npm error code E404\nnpm error 404 Not Found - GET https://registry.example.invalid/left-padd - Not found\n";
   const eslintLog = "src/app.js\n  3:7  error  'x' is assigned a value but never used  no-unused-vars\n\n✖ 1 problem (1 error, 0 warnings)\n";
 
   const items: Array<{ f: FailureRecord; log: string | null; daysAgo: number }> = [
