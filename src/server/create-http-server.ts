@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/index.js";
+import { BodyBudget, BodyBudgetTimeoutError } from "./body-budget.js";
 import { BodyTooLargeError, readBody, refuseTooLarge, RequestAbortedError } from "./read-body.js";
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
@@ -24,13 +25,23 @@ export interface HttpServerDeps {
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
+  /** Most unverified GitHub body bytes held at once, across requests (default DEFAULT_BODY_BUDGET). */
+  readonly bodyBudgetBytes?: number;
+  /** How long a delivery may wait for room in that budget before a 429 (default 5 s). */
+  readonly bodyBudgetWaitMs?: number;
 }
+
+/** Room for four deliveries at GitHub's 25 MB maximum, or thousands of ordinary ones, at once. */
+export const DEFAULT_BODY_BUDGET = 4 * 25 * 1024 * 1024;
+/** How long a delivery may wait for room before it is refused; GitHub gives up after 10 s. */
+const DEFAULT_BODY_BUDGET_WAIT_MS = 5000;
 
 /** The HTTP surface: health and readiness, a status page, and the forge webhook routes. */
 export function createHttpServer(deps: HttpServerDeps): Server {
+  const budget = new BodyBudget(Math.max(deps.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET, MAX_GITHUB_BODY));
   const server = createServer((req, res) => {
     if (deps.metrics) observeWebhook(req, res, deps.metrics);
-    handle(req, res, deps).catch((error: unknown) => {
+    handle(req, res, deps, budget).catch((error: unknown) => {
       // A client that hung up mid-body is not a server failure, and there is no one to answer.
       if (error instanceof RequestAbortedError) return void deps.logger.debug({ url: req.url }, "client closed the connection mid-request");
       deps.logger.error({ err: error, url: req.url }, "request failed");
@@ -46,7 +57,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps, budget: BodyBudget): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, { status: "ok", version: deps.version });
   if (req.method === "GET" && url.pathname === "/readyz") {
@@ -74,6 +85,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
       // answers 400) and an oversized body is refused without buffering it.
       const signature = req.headers["x-hub-signature-256"];
       if (typeof signature !== "string") return refuse(req, res, 401, "missing X-Hub-Signature-256: set the webhook secret on the GitHub App");
+      const declared = Number(req.headers["content-length"] ?? NaN);
+      if (Number.isFinite(declared) && declared > MAX_GITHUB_BODY) return refuseTooLarge(req, res, MAX_GITHUB_BODY);
+      let release: () => void;
+      try {
+        release = await budget.reserve(Number.isFinite(declared) && declared >= 0 ? declared : MAX_GITHUB_BODY, deps.bodyBudgetWaitMs ?? DEFAULT_BODY_BUDGET_WAIT_MS);
+      } catch (error) {
+        if (!(error instanceof BodyBudgetTimeoutError)) throw error;
+        deps.logger.warn({ delivery: req.headers["x-github-delivery"], inUse: budget.inUse }, "GitHub delivery refused: too many large bodies being received at once");
+        res.setHeader("retry-after", "5");
+        return refuse(req, res, 429, "too many large request bodies are being received at once; retry shortly");
+      }
+      // Held until the answer is out: the body's text lives on through the handler.
+      res.once("close", release);
       let body: Buffer;
       try {
         body = await readBody(req, MAX_GITHUB_BODY);
@@ -124,7 +148,7 @@ export function verifiedGithubBody(req: IncomingMessage): string | undefined {
 }
 
 /** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
-const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 413: "too-large", 415: "malformed", 503: "not-configured" };
+const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
 
 /** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
 function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics): void {
