@@ -14,7 +14,7 @@
 //   - Sentinel as deployed: one `node dist/main.js` with SENTINEL_ROLE=server and N with
 //     SENTINEL_ROLE=worker, each worker with its own SENTINEL_WORK_DIR, the sandbox required
 //     (bubblewrap), one shared SENTINEL_LEDGER_CHECKPOINT file;
-//   - git: every repository is a bare repo on disk (the delivery's repository.clone_url), Rust
+//   - git: every repository is a bare repo on disk served over HTTP by the stand-in (GHE_HOST), Rust
 //     crates failing `cargo fmt --all --check` (the fixable ones; the CI log is what cargo fmt
 //     really printed for that crate) and JavaScript projects failing jest (diagnosed, not fixable);
 //   - the GitHub API: a stand-in on 127.0.0.1 (bench/faults/github-standin.mjs) reached through
@@ -180,7 +180,7 @@ try {
   const pulls = new Map();
   const repoMap = new Map();
   for (const r of allRepos) {
-    repoMap.set(`${OWNER}/${r.name}`, { remote: r.remote, config: "mode: propose\n" });
+    repoMap.set(`${OWNER}/${r.name}`, { remote: r.remote, repoId: r.repoId, config: "mode: propose\n" });
     if (r.pr) pulls.set(`${OWNER}/${r.name}@${r.sha}`, [{ number: r.pr, headRef: r.branch }]);
   }
 
@@ -245,7 +245,7 @@ try {
   const db = await freshDatabase("faults");
   cleanups.push(() => (opts.keep ? undefined : db.drop()));
   log(`  PostgreSQL: database ${db.name}`);
-  const api = await startGithubStandIn({ repos: repoMap, logs, pulls, appId: APP_ID });
+  const api = await startGithubStandIn({ repos: repoMap, logs, pulls, appId: APP_ID, gitRoot: path.join(tmp, "remotes") });
   cleanups.push(() => api.close());
   log(`  GitHub stand-in on 127.0.0.1:${api.port} (GHE_HOST)`);
 

@@ -120,15 +120,18 @@ const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
 /**
- * A signed workflow_job webhook for `sha` of `cloneUrl`, whose job printed `jobLog`, from the
- * moment Sentinel accepted it to the pull request it opened; with the fix run's phases.
+ * A signed workflow_job webhook for `sha` of the repository `repoDir` (served over HTTP by the
+ * stand-in forge, as GitHub Enterprise Server serves git on its own host), whose job printed
+ * `jobLog`, from the moment Sentinel accepted it to the pull request it opened; with the fix
+ * run's phases.
  */
-async function webhookToPullRequest(name, cloneUrl, sha, jobLog) {
-  const api = await startFakeForgeApi({ githubRepo: "Codertocat/Hello-World", gitlabProjectId: 1, logs: { "9001": jobLog }, traces: {}, pulls: {}, mergeRequests: {}, githubConfig: "mode: propose\n" });
-  const sentinel = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "bench", GHE_HOST: `127.0.0.1:${api.port}`, GHE_PROTOCOL: "http", SENTINEL_DATA_DIR: ":memory:", SENTINEL_WORK_DIR: path.join(root, `service-work-${name}`), SENTINEL_SANDBOX: "preferred" });
+async function webhookToPullRequest(name, repoDir, sha, jobLog) {
   const job = structuredClone(examples.find((e) => e.name === "workflow_job").examples.find((x) => x.workflow_job.conclusion === "failure"));
+  const gitRoot = path.join(root, `service-git-${name}`);
+  sh(root, "git", ["clone", "-q", "--bare", repoDir, path.join(gitRoot, `${job.repository.full_name}.git`)]);
+  const api = await startFakeForgeApi({ githubRepo: job.repository.full_name, githubRepoId: job.repository.id, gitRoot, gitlabProjectId: 1, logs: { "9001": jobLog }, traces: {}, pulls: {}, mergeRequests: {}, githubConfig: "mode: propose\n" });
+  const sentinel = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "bench", GHE_HOST: `127.0.0.1:${api.port}`, GHE_PROTOCOL: "http", SENTINEL_DATA_DIR: ":memory:", SENTINEL_WORK_DIR: path.join(root, `service-work-${name}`), SENTINEL_SANDBOX: "preferred" });
   job.installation = { id: 1 };
-  job.repository.clone_url = cloneUrl;
   Object.assign(job.workflow_job, { id: 9001, head_sha: sha, head_branch: "main", name });
   const body = JSON.stringify(job);
   const posted = performance.now();

@@ -196,8 +196,8 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
       return GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo);
     },
     async fixer(target) {
-      if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.cloneUrl);
-      if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.cloneUrl);
+      if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.repoId);
+      if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.repo);
       throw new Error(`no credentials to push fixes to ${target.forge}`);
     },
     async selfUsername(forge) {

@@ -24,7 +24,6 @@ function repository(base, repo) {
     name: repo.name,
     full_name: `${OWNER}/${repo.name}`,
     owner: { ...base.owner, login: OWNER },
-    clone_url: repo.remote,
     default_branch: "main",
     private: true,
   };

@@ -11,15 +11,17 @@
 // counts pull requests per fix branch from what the "forge" saw, not from what Sentinel says.
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
+import { gitHttpHandler, isGitRequest } from "../../scripts/git-http-server.mjs";
 
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
 
 /**
- * repos: Map full_name → { remote (bare repo path), config (text of .github/sentinel.yml) };
+ * repos: Map full_name → { remote (bare repo path), repoId, config (text of .github/sentinel.yml) };
+ * gitRoot: the folder whose `<owner>/<name>.git` bare repositories are served over git's smart HTTP;
  * logs: Map job id → log text; pulls: Map `${repo}@${sha}` → [{ number, headRef }] (people's
  * pull requests the failing commits belong to); appId: the App's id (its comments carry it).
  */
-export async function startGithubStandIn({ repos, logs, pulls, appId }) {
+export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot }) {
   const state = {
     requests: 0,
     tokens: 0,
@@ -59,7 +61,9 @@ export async function startGithubStandIn({ repos, logs, pulls, appId }) {
     return null;
   };
 
+  const git = gitHttpHandler({ root: gitRoot, requireAuth: true, requests: [] });
   const server = createServer(async (req, res) => {
+    if (isGitRequest(new URL(req.url, "http://standin").pathname)) return git(req, res);
     state.requests++;
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -109,6 +113,7 @@ export async function startGithubStandIn({ repos, logs, pulls, appId }) {
       return json(200, { type: "file", encoding: "base64", content: Buffer.from(known.config).toString("base64") });
     }
     if (!known) return json(404, { message: "Not Found" });
+    if (req.method === "GET" && rest === "") return json(200, { id: known.repoId, full_name: repo, default_branch: "main" });
 
     if (req.method === "GET" && (r = /^\/actions\/jobs\/(\d+)\/logs$/.exec(rest))) {
       if (!logs.has(r[1])) return json(404, { message: "Not Found" });

@@ -1,5 +1,6 @@
 // The repositories the faults bench fixes: real git repositories whose remotes are bare repos on
-// disk (a workflow_job's repository.clone_url is the bare repo's path). Fixable ones are small
+// disk under remotes/<owner>/, served over HTTP by the GitHub stand-in as a GitHub Enterprise
+// Server serves git on its own host (Sentinel builds remotes from GHE_HOST, not from payloads). Fixable ones are small
 // Rust crates with one badly formatted module each (`cargo fmt --all --check` fails, with output
 // that differs per crate, so each failure has its own fingerprint); non-fixable ones are small
 // JavaScript projects whose jest test fails (Sentinel diagnoses it; no agent fixes tests).
@@ -7,6 +8,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { OWNER } from "./deliveries.mjs";
 
 const execFileP = promisify(execFile);
 export const GIT_ENV = {
@@ -46,7 +48,7 @@ function makeRepo(root, name, files, branches = []) {
   git(src, "add", "-A");
   git(src, "commit", "-q", "-m", "initial");
   for (const b of branches) git(src, "branch", b);
-  const remote = path.join(root, "remotes", `${name}.git`);
+  const remote = path.join(root, "remotes", OWNER, `${name}.git`);
   mkdirSync(path.dirname(remote), { recursive: true });
   git(root, "clone", "-q", "--bare", src, remote);
   return { src, remote, sha: git(src, "rev-parse", "HEAD") };

@@ -1,13 +1,18 @@
 // A stand-in for the GitHub (Enterprise Server) and GitLab REST APIs on 127.0.0.1, for the demo:
 // it serves job logs and files, and keeps the check runs, statuses and comments Sentinel writes.
 // Sentinel talks to it exactly as to a real GitHub Enterprise Server (GHE_HOST) or
-// self-managed GitLab (GITLAB_URL), so nothing in Sentinel knows it is a demo.
+// self-managed GitLab (GITLAB_URL), so nothing in Sentinel knows it is a demo. With `gitRoot`, the
+// bare repositories under it are served over git's smart HTTP on the same origin, as a forge
+// serves its git: Sentinel builds fix remotes from that origin, never from a payload.
 import { createServer } from "node:http";
+import { gitHttpHandler, isGitRequest } from "../git-http-server.mjs";
 
-export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, traces, pulls, mergeRequests, githubConfig = null }) {
-  const state = { checkRuns: new Map(), comments: new Map(), statuses: [], notes: new Map(), requests: [], pullRequests: [] };
+export async function startFakeForgeApi({ githubRepo, githubRepoId = null, gitlabProjectId, gitlabProjectPath = "demo/project", logs, traces, pulls, mergeRequests, githubConfig = null, gitRoot = null }) {
+  const state = { checkRuns: new Map(), comments: new Map(), statuses: [], notes: new Map(), requests: [], pullRequests: [], gitRequests: [] };
   let nextId = 100;
+  const git = gitRoot ? gitHttpHandler({ root: gitRoot, requireAuth: true, requests: state.gitRequests }) : null;
   const server = createServer(async (req, res) => {
+    if (git && isGitRequest(new URL(req.url, "http://localhost").pathname)) return git(req, res);
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString() || "null") : null;
@@ -24,6 +29,8 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
     };
     let m;
     const gh = `/api/v3/repos/${githubRepo}`;
+    // Which repository the id is: the fix pipeline asks before it builds the remote.
+    if (req.method === "GET" && p === gh && githubRepoId !== null) return json(200, { id: githubRepoId, full_name: githubRepo, default_branch: "main" });
     if (req.method === "POST" && (m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p))) return json(201, { token: "ghs_demo", expires_at: new Date(Date.now() + 3600e3).toISOString() });
     if (req.method === "GET" && (m = new RegExp(`^${gh}/actions/jobs/(\\d+)/logs$`).exec(p))) return json(302, {}, { location: `http://${req.headers.host}/blob/${m[1]}.log` });
     if (req.method === "GET" && (m = /^\/blob\/(\d+)\.log$/.exec(p))) return text(200, logs[m[1]] ?? "");
@@ -75,7 +82,7 @@ export async function startFakeForgeApi({ githubRepo, gitlabProjectId, logs, tra
     if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)/trace$`).exec(p))) return text(200, traces[m[1]] ?? "");
     // Sentinel asks the API whether a hook's job really failed before reading its trace.
     if (req.method === "GET" && (m = new RegExp(`^${gl}/jobs/(\\d+)$`).exec(p))) return traces[m[1]] === undefined ? json(404, { message: "404 Not found" }) : json(200, { id: Number(m[1]), status: "failed" });
-    if (req.method === "GET" && p === gl) return json(200, { id: gitlabProjectId, default_branch: "main" });
+    if (req.method === "GET" && p === gl) return json(200, { id: gitlabProjectId, path_with_namespace: gitlabProjectPath, default_branch: "main" });
     if (req.method === "GET" && p === "/api/v4/user") return json(200, { id: 77, username: "sentinel" });
     if (req.method === "GET" && new RegExp(`^${gl}/merge_requests/\\d+$`).test(p)) return json(404, { message: "404 Not found" });
     if (req.method === "GET" && /\/repository\/files\//.test(p)) return json(404, { message: "404 File Not Found" });

@@ -23,7 +23,7 @@ export async function resolveApproval(deps: ApprovalDeps, runId: string, decisio
   if (decision === "approve") {
     await deps.runs.setRunStatus(runId, "approved", ["waiting"]);
     if (decided.failureKey) {
-      await deps.queue.add("fix", { failureKey: decided.failureKey, resumeRunId: runId, requestedBy: by }, { jobId: safeJobId("fix", `${decided.failureKey}:resume:${runId}`) });
+      await deps.queue.add("fix", { failureKey: decided.failureKey, resumeRunId: runId }, { jobId: safeJobId("fix", `${decided.failureKey}:resume:${runId}`) });
     }
     return { ok: true, message: `Approved by ${by}: run ${runId} resumes.`, approval: decided };
   }

@@ -164,7 +164,8 @@ async function fix(deps: CommandDeps, event: CommentEvent, arg: string | undefin
     return { ok: false, reply: "This pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code (`policy.forks: diagnose`)." };
   }
   for (const f of matches) {
-    await deps.queue.add("fix", { failureKey: f.failure.failureKey, manual: true, requestedBy: event.author.login }, { jobId: safeJobId("fix", `${f.failure.failureKey}:manual:${event.commentId}`) });
+    const requestId = await deps.gov.recordFixRequest({ failureKey: f.failure.failureKey, forge: event.forge, repo: event.repo, requestedBy: event.author.login, via: "comment", commentId: event.commentId });
+    await deps.queue.add("fix", { failureKey: f.failure.failureKey, requestId }, { jobId: safeJobId("fix", `${f.failure.failureKey}:manual:${event.commentId}`) });
   }
   return { ok: true, reply: `Queued a fix run for ${matches.length} failure${matches.length === 1 ? "" : "s"}; the policy still applies, and this comment's thread will show the result in Sentinel's sticky comment.` };
 }

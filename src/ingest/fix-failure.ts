@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
 import type { LiveFeed } from "../live/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
@@ -25,11 +26,53 @@ export interface FixEnvironment {
   readonly live?: LiveFeed;
 }
 
+/** A fix job's data: ids only (see JobDataByName). */
 export interface FixJob {
-  readonly manual?: boolean;
+  readonly requestId?: string;
   readonly resumeRunId?: string;
-  readonly forkApproved?: boolean;
-  readonly requestedBy?: string;
+}
+
+const fixJobSchema = z.object({ requestId: z.string().min(1).max(100).optional(), resumeRunId: z.string().min(1).max(100).optional() });
+
+/** What a fix job is allowed, as the database says: a job's data proves nothing. */
+interface Permits {
+  /** A person asked for this fix: their request, found for this failure and not spent. */
+  readonly requestId: string | null;
+  readonly manual: boolean;
+  readonly requestedBy: string | null;
+  /** A run that waited for a human, approved for this very failure. */
+  readonly resumeRunId: string | null;
+  /** The job asked to resume a run the database does not show approved for this failure. */
+  readonly refused: boolean;
+}
+
+/**
+ * Reads what the job names from the database. Job data comes from Redis, which is no authority:
+ * fields other than the ids are dropped (and logged), a request counts only when it exists for
+ * this failure and is unspent, and a resumed run only when its approval, for this failure, says
+ * approved. Everything else the run needs (fork status, approvals, caps) is decided later from
+ * the database and the forge's API too.
+ */
+async function readPermits(deps: WorkerDeps, gov: GovernanceStore, runs: RunStore, failureKey: string, data: unknown): Promise<Permits> {
+  const extra = data && typeof data === "object" ? Object.keys(data).filter((k) => !["failureKey", "requestId", "resumeRunId"].includes(k)) : [];
+  if (extra.length > 0) deps.logger.warn({ failure: failureKey, fields: extra }, "fix job data carried fields Sentinel never takes from a queue; they were ignored");
+  const parsed = fixJobSchema.safeParse(data ?? {});
+  if (!parsed.success) deps.logger.warn({ failure: failureKey }, "fix job data not understood; running it as an ordinary fix job");
+  const job: FixJob = parsed.success ? parsed.data : {};
+  if (job.resumeRunId) {
+    const [approval, run] = await Promise.all([gov.getApproval(job.resumeRunId), runs.getRun(job.resumeRunId)]);
+    if (approval?.status === "approved" && approval.failureKey === failureKey && run?.failure_key === failureKey) {
+      return { requestId: null, manual: run.manual === true, requestedBy: approval.decidedBy, resumeRunId: job.resumeRunId, refused: false };
+    }
+    deps.logger.warn({ failure: failureKey, run: job.resumeRunId }, "fix job names a run that is not approved for this failure; nothing is resumed");
+    return { requestId: null, manual: false, requestedBy: null, resumeRunId: null, refused: true };
+  }
+  if (job.requestId) {
+    const request = await gov.claimFixRequest(job.requestId, failureKey);
+    if (request) return { requestId: job.requestId, manual: true, requestedBy: request.requestedBy, resumeRunId: null, refused: false };
+    deps.logger.warn({ failure: failureKey, request: job.requestId }, "fix job names a request that does not exist for this failure or was spent; running it as an ordinary fix job");
+  }
+  return { requestId: null, manual: false, requestedBy: null, resumeRunId: null, refused: false };
 }
 
 /**
@@ -38,12 +81,15 @@ export interface FixJob {
  * far the run goes; the outcome is recorded as the failure's decision, moves the agent's trust,
  * asks a human when the policy wants one, and updates the sticky comment and Slack.
  */
-export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJob = {}): Promise<FixOutcome | null> {
+export async function fixFailure(deps: WorkerDeps, failureKey: string, jobData: unknown = {}): Promise<FixOutcome | null> {
   const failure = await deps.store.getFailure(failureKey);
   const stored = await deps.store.getDiagnosis(failureKey);
   if (!failure || !stored) throw new Error(`failure ${failureKey} has no diagnosis to fix`);
   if (!deps.fixing) throw new Error("this worker is not set up to run fixes");
   const gov = new GovernanceStore(deps.store.db);
+  const runs = new RunStore(deps.store.db);
+  const job = await readPermits(deps, gov, runs, failureKey, jobData);
+  if (job.refused) return null;
   const target = { forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null };
   const forge = await deps.forges.client(target);
   const loaded = await loadRepoConfig(forge);
@@ -61,10 +107,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
     await decide("denied", "mode", "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)");
     return null;
   }
-  const cloneUrl = typeof failure.context.cloneUrl === "string" ? failure.context.cloneUrl : null;
-  if (!cloneUrl) throw new Error(`failure ${failureKey} has no clone URL`);
-  const fixer = await deps.forges.fixer({ ...target, cloneUrl });
-  const runs = new RunStore(deps.store.db);
+  const fixer = await deps.forges.fixer(target);
   const trust = new Trust(gov);
   const policy = config.policy;
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
@@ -102,7 +145,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       flaky: stored.flaky || seenOnDefault,
       paths: input.paths,
       fromFork: failure.fromFork,
-      approved: input.approved || Boolean(job.forkApproved),
+      approved: input.approved,
       paused,
       ignored,
       ownCommit,
@@ -113,7 +156,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       prsOpenedAt: load.openedAt,
       openPrs: load.open,
       canPush: input.canPush,
-      manual: Boolean(job.manual),
+      manual: job.manual,
       categories: config.fix.categories,
     });
     if (decision.verdict !== "allow") return decision;
@@ -152,11 +195,12 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, job: FixJ
       fromFork: failure.fromFork,
       prNumber: pr?.number ?? null,
       pushBranch,
-      manual: Boolean(job.manual),
-      resumeRunId: job.resumeRunId ?? null,
-      forkApproved: Boolean(job.forkApproved),
+      manual: job.manual,
+      requestedBy: job.requestedBy,
+      resumeRunId: job.resumeRunId,
     },
   );
+  if (job.requestId) await gov.spendFixRequest(job.requestId, outcome.runId);
   deps.logger.info({ failure: failureKey, run: outcome.runId, repo: failure.repo, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
   countRun(deps, failure.forge, outcome);
   if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;

@@ -10,8 +10,11 @@ export interface Forges {
    * reading team membership).
    */
   client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }, purpose?: "diagnose" | "act" | "rerun"): Promise<ForgeClient>;
-  /** Where fix branches are pushed and pull requests opened, with push credentials. */
-  fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null; cloneUrl: string }): Promise<FixForge>;
+  /**
+   * Where fix branches are pushed and pull requests opened, with push credentials: the remote is
+   * the configured forge's, for the repository whose id and path the forge's API confirms.
+   */
+  fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }): Promise<FixForge>;
   /**
    * The username Sentinel writes as on a forge where that is an ordinary account (GitLab: the
    * token's user), so its own notes never run commands whatever the account is called. Null

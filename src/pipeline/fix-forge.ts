@@ -1,4 +1,5 @@
 import type { RunStore, StoredPullRequest } from "../store/index.js";
+import type { GitRemote } from "../workspace/index.js";
 
 export interface PullRequestRequest {
   readonly repo: string;
@@ -13,9 +14,11 @@ export interface PullRequestRequest {
 /** Where fix branches are pushed and pull/merge requests opened. */
 export interface FixForge {
   readonly forge: "github" | "gitlab" | "local";
-  /** The git URL to push to (no credentials in it). */
-  readonly remoteUrl: string;
-  readonly pushAuth?: { token?: string; tokenUser?: string };
+  /**
+   * Where git fetches the repository and pushes fixes: for a forge, a URL built from the
+   * configured forge origin and the repository path its API confirmed, with the token scoped to it.
+   */
+  readonly remote: GitRemote;
   /** Opens a PR for `head`, or updates the one already open for it: never a duplicate. */
   openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }>;
 }
@@ -27,10 +30,14 @@ export interface FixForge {
 export class LocalForge implements FixForge {
   readonly forge = "local" as const;
 
+  readonly remote: GitRemote;
+
   constructor(
     private readonly runs: RunStore,
-    readonly remoteUrl: string,
-  ) {}
+    remotePath: string,
+  ) {
+    this.remote = { url: remotePath };
+  }
 
   async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
     return this.runs.db.withLock(`local-pr:${pr.repo}`, async () => {

@@ -31,10 +31,10 @@ export interface FixRequest {
   readonly pushBranch?: string | null;
   /** Asked for by a maintainer (`/sentinel fix`), not by a webhook. */
   readonly manual?: boolean;
+  /** Who asked for a manual run (from the request the database holds), for the ledger. */
+  readonly requestedBy?: string | null;
   /** Continue this run, which waited for approval and was approved, instead of starting one. */
   readonly resumeRunId?: string | null;
-  /** A maintainer approved running fixers on this fork's code (policy.forks: approve). */
-  readonly forkApproved?: boolean;
 }
 
 /** What the policy says at a gate: before anything runs (PREFLIGHT) and before anything is written (PACKAGE). */
@@ -159,7 +159,7 @@ class Stop extends Error {
 export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome> {
   const resuming = Boolean(req.resumeRunId);
   const runId = req.resumeRunId ?? `run_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  if (resuming && !(await deps.runs.resumeRun(runId))) {
+  if (resuming && !(await deps.runs.resumeRun(runId, req.failureKey ?? null))) {
     // Decided, expired, or resumed by a job that ran before this one: nothing to do twice.
     return { runId, status: "nothing-to-fix", reason: "the run is not approved and waiting to resume", phaseMs: {} };
   }
@@ -197,7 +197,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   const runKey = `${req.forge}:${req.repo}:${fingerprintForKey}`;
   if (!resuming) {
     await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintForKey, failureKey: req.failureKey ?? null, sha: req.sha, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
-    await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
+    await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null, prNumber: req.prNumber ?? null, manual: req.manual ?? false, requestedBy: req.requestedBy ?? null });
   }
   try {
     // BOOTSTRAP: one run per repository and failure at a time; a dead run's lease lapses.
@@ -225,7 +225,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
     await enter("PREFLIGHT");
     // With a policy, its `policy.forks` decides at the gate (diagnose only, or wait for a maintainer).
-    if (req.fromFork && !req.forkApproved && !deps.gate) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
+    if (req.fromFork && !deps.gate) throw new Stop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
     if (deps.sandbox === "none") {
       if (deps.sandboxPolicy === "required") throw new Stop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
       log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
@@ -233,7 +233,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     }
     // A fork's commits are on no branch of this repository, only under its pull request's ref.
     const prRef = req.fromFork && req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
-    const mirror = await deps.mirrors.ensure(deps.forge.remoteUrl, deps.forge.pushAuth ?? {}, prRef ? [prRef] : []);
+    const mirror = await deps.mirrors.ensure(deps.forge.remote, prRef ? [prRef] : []);
     await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
     const cache = deps.dependencyCacheDir ? path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repo}`).digest("hex").slice(0, 20)) : null;
     if (cache) await mkdir(cache, { recursive: true });
@@ -317,15 +317,14 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
     await enter("PACKAGE");
     const message = commitMessage(d, chosen.agent.name, verifyCommand, runId);
-    const auth = deps.forge.pushAuth ? { auth: deps.forge.pushAuth } : {};
     if (action === "push" && req.pushBranch) {
       // Onto the pull request's own branch, as a fast-forward of the failing commit: if anyone
       // pushed since, the push is refused and nothing of theirs is overwritten.
-      const head = await remoteBranchHead(wt, deps.forge.remoteUrl, req.pushBranch, deps.forge.pushAuth ?? {});
+      const head = await remoteBranchHead(wt, deps.forge.remote, req.pushBranch);
       if (head !== req.sha) throw new Stop("policy", `the pull request branch moved on (${head ? head.slice(0, 7) : "deleted"}) since the failing commit ${req.sha.slice(0, 7)}; Sentinel does not push over it`, "policy.loop");
       await stillHolding();
       await deps.runs.record(runId, "pushing", { branch: req.pushBranch, onto: true });
-      const { commit } = await commitAndPush(wt, { branch: req.pushBranch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, onto: true, ...auth });
+      const { commit } = await commitAndPush(wt, { branch: req.pushBranch, message, author: deps.author ?? DEFAULT_AUTHOR, remote: deps.forge.remote, onto: true });
       await deps.runs.record(runId, "pushed", { branch: req.pushBranch, commit, onto: true });
       await enter("REPORT");
       if (req.prNumber) {
@@ -342,7 +341,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     // The intent first: a worker that dies between the push and its record leaves a commit on the
     // branch that the next run can still recognise as Sentinel's (othersCommitOnFixBranch).
     await deps.runs.record(runId, "pushing", { branch });
-    const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remoteUrl: deps.forge.remoteUrl, ...auth });
+    const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remote: deps.forge.remote });
     await deps.runs.record(runId, "pushed", { branch, commit });
 
     await enter("REPORT");
@@ -442,7 +441,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
   /** The head of the fix branch on the remote when it is a commit Sentinel did not push; null otherwise. */
   async function othersCommitOnFixBranch(branch: string): Promise<string | null> {
-    const head = await remoteBranchHead(worktree as Worktree, deps.forge.remoteUrl, branch, deps.forge.pushAuth ?? {});
+    const head = await remoteBranchHead(worktree as Worktree, deps.forge.remote, branch);
     if (!head || (await deps.runs.pushedCommits(req.forge, req.repo, branch)).has(head)) return null;
     return (await recoverInterruptedPush(branch, head)) ? null : head;
   }

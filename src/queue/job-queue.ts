@@ -3,10 +3,12 @@ export interface JobDataByName {
   delivery: { deliveryKey: string };
   diagnose: { failureKey: string };
   /**
-   * `manual`: asked for by a maintainer's command; `resumeRunId`: an approved run that waited;
-   * `requestedBy`: who asked (for the ledger). No secrets ever go into job data.
+   * Ids only: `requestId` names a person's fix request (fix_requests), `resumeRunId` a run that
+   * waited for approval. Whether either permits anything (who asked, who approved) is read from
+   * the database, where only the command and chat handlers write it: anyone who can reach Redis
+   * can write job data. No secrets ever go into job data.
    */
-  fix: { failureKey: string; manual?: boolean; resumeRunId?: string; forkApproved?: boolean; requestedBy?: string };
+  fix: { failureKey: string; requestId?: string; resumeRunId?: string };
 }
 export type JobName = keyof JobDataByName;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { appendLedgerIn } from "../ledger/index.js";
 import type { Database } from "./database.js";
 import type { Forge } from "./store.js";
@@ -183,6 +184,37 @@ export class GovernanceStore {
   // --- commands, re-runs, tracking issues ----------------------------------------------------
 
   /** Claims a comment's commands for execution; false when they were acted on already. */
+  // --- manual fix requests ---------------------------------------------------------------------
+
+  /**
+   * Records a person's request to fix one failure (written by the command handler after it checked
+   * their permission). The queue job names only the request's id: what it permits is read here.
+   */
+  async recordFixRequest(r: { failureKey: string; forge: Forge; repo: string; requestedBy: string; via: "comment" | "cli"; commentId: string | null }): Promise<string> {
+    const id = `req_${Date.now().toString(36)}_${randomBytes(6).toString("hex")}`;
+    await this.db.query("INSERT INTO fix_requests (request_id, failure_key, forge, repo, requested_by, via, comment_id) VALUES ($1, $2, $3, $4, $5, $6, $7)", [id, r.failureKey, r.forge, r.repo, r.requestedBy, r.via, r.commentId]);
+    return id;
+  }
+
+  /**
+   * The request, when it exists, names this failure, and no run has used it yet (or the run that
+   * did died or threw, and this is its job handed out again). A request is good for one run: a job
+   * replayed into the queue with the same id gets no manual privileges a second time.
+   */
+  async claimFixRequest(requestId: string, failureKey: string): Promise<{ requestedBy: string; via: string } | null> {
+    const { rows } = await this.db.query<{ requested_by: string; via: string }>(
+      `SELECT requested_by, via FROM fix_requests f WHERE request_id = $1 AND failure_key = $2
+       AND (run_id IS NULL OR EXISTS (SELECT 1 FROM runs r WHERE r.run_id = f.run_id AND r.status IN ('abandoned', 'failed')))`,
+      [requestId, failureKey],
+    );
+    return rows[0] ? { requestedBy: rows[0].requested_by, via: rows[0].via } : null;
+  }
+
+  /** The run a request was spent on. */
+  async spendFixRequest(requestId: string, runId: string): Promise<void> {
+    await this.db.query("UPDATE fix_requests SET run_id = $2 WHERE request_id = $1", [requestId, runId]);
+  }
+
   async claimComment(forge: Forge, repo: string, commentId: string): Promise<boolean> {
     const { rowCount } = await this.db.query("INSERT INTO processed_comments (forge, repo, comment_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [forge, repo, commentId]);
     return rowCount === 1;

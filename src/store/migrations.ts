@@ -335,6 +335,26 @@ CREATE INDEX deliveries_received ON deliveries (received_at) WHERE processed_at 
 `,
     run: compressPayloadsWithLz4,
   },
+  {
+    // A queue job carries ids only: who asked for a manual fix is written here by the command
+    // handler, never read from job data, which anyone who can reach Redis can write.
+    id: 7,
+    name: "fix-requests",
+    sql: `
+CREATE TABLE fix_requests (
+  request_id      text PRIMARY KEY,
+  failure_key     text NOT NULL,
+  forge           text NOT NULL,
+  repo            text NOT NULL,
+  requested_by    text NOT NULL,
+  via             text NOT NULL,
+  comment_id      text,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  run_id          text
+);
+CREATE INDEX fix_requests_failure ON fix_requests (failure_key);
+`,
+  },
 ];
 
 /**

@@ -391,8 +391,11 @@ export class RunStore {
    * Takes a run that waited for approval back into work: only a run in `approved` state, once,
    * so a redelivered resume job does nothing twice.
    */
-  async resumeRun(runId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query("UPDATE runs SET status = 'running', heartbeat_at = now(), finished_at = NULL WHERE run_id = $1 AND status = 'approved'", [runId]);
+  async resumeRun(runId: string, failureKey: string | null): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      "UPDATE runs SET status = 'running', heartbeat_at = now(), finished_at = NULL WHERE run_id = $1 AND status = 'approved' AND failure_key IS NOT DISTINCT FROM $2",
+      [runId, failureKey],
+    );
     if (rowCount === 1) await this.record(runId, "run.resumed", {});
     return rowCount === 1;
   }

@@ -1,12 +1,12 @@
-import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
+import { gitEnv, sentinelGit } from "./git-env.js";
+import type { GitRemote } from "./git-remote.js";
 import type { Worktree } from "./worktree.js";
 
 export interface CommitAndPushOptions {
   readonly branch: string;
   readonly message: string;
   readonly author: { name: string; email: string };
-  readonly remoteUrl: string;
-  readonly auth?: { token?: string; tokenUser?: string };
+  readonly remote: GitRemote;
 }
 
 export interface DiffStat {
@@ -59,14 +59,14 @@ export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { on
   if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
     throw new Error(`refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`);
   }
-  const env = gitEnv({ ...(o.auth ?? {}), author: o.author });
+  const env = gitEnv({ remote: o.remote, author: o.author });
   const g = git(wt, env);
   await refuseCommandDrivers(g);
   await g.raw(["add", "--all", ...PATHS]);
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
-  await g.raw(["push", ...(o.onto ? [] : ["--force"]), "--no-verify", "--", withoutCredentials(o.remoteUrl), `${commit}:refs/heads/${o.branch}`]);
+  await g.raw(["push", ...(o.onto ? [] : ["--force"]), "--no-verify", "--", o.remote.url, `${commit}:refs/heads/${o.branch}`]);
   return { commit };
 }
 
@@ -85,9 +85,9 @@ async function refuseCommandDrivers(g: ReturnType<typeof git>): Promise<void> {
 }
 
 /** The commit a branch of the remote points at now, or null when it does not exist. */
-export async function remoteBranchHead(wt: Worktree, remoteUrl: string, branch: string, auth: { token?: string; tokenUser?: string } = {}): Promise<string | null> {
+export async function remoteBranchHead(wt: Worktree, remote: GitRemote, branch: string): Promise<string | null> {
   if (!isSafeBranchName(branch)) throw new Error(`not a plain branch name: ${JSON.stringify(branch)}`);
-  const out = await git(wt, gitEnv(auth)).raw(["ls-remote", "--heads", "--", withoutCredentials(remoteUrl), `refs/heads/${branch}`]);
+  const out = await git(wt, gitEnv({ remote })).raw(["ls-remote", "--heads", "--", remote.url, `refs/heads/${branch}`]);
   const line = out.split("\n").find((l) => l.endsWith(`\trefs/heads/${branch}`));
   return line ? (line.split("\t")[0] ?? null) : null;
 }

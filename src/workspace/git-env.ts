@@ -1,13 +1,16 @@
+import { checkRemote, remoteOrigin, type GitRemote } from "./git-remote.js";
 import { simpleGit, type SimpleGit } from "simple-git";
 
 /**
  * The environment Sentinel's own git commands run with. Configuration given this way
  * (GIT_CONFIG_COUNT) outranks every config file, so nothing a fixer wrote into a repository's
  * config can turn hooks or an fsmonitor back on; global and system config are not read at all.
- * A token, when needed, travels as an HTTP header in this environment: never in a URL, an argv
- * or a config file on disk.
+ * Every transport is off except the one `remote` needs: https (or http) for a forge, the local
+ * file transport only for the local forge's path, none at all without a remote. A token travels
+ * as an HTTP header in this environment (never in a URL, an argv or a config file on disk),
+ * scoped to the remote's origin, and git does not follow redirects while it carries one.
  */
-export function gitEnv(options: { token?: string; tokenUser?: string; author?: { name: string; email: string } } = {}): Record<string, string> {
+export function gitEnv(options: { remote?: GitRemote; author?: { name: string; email: string } } = {}): Record<string, string> {
   const config: Array<[string, string]> = [
     ["core.hooksPath", "/dev/null"],
     ["core.fsmonitor", "false"],
@@ -15,15 +18,20 @@ export function gitEnv(options: { token?: string; tokenUser?: string; author?: {
     ["credential.helper", ""],
     ["commit.gpgSign", "false"],
     ["tag.gpgSign", "false"],
-    ["protocol.file.allow", "always"],
-    ["protocol.ext.allow", "never"],
+    ["protocol.allow", "never"],
     ["submodule.recurse", "false"],
     ["maintenance.auto", "false"],
     ["gc.auto", "0"],
   ];
-  if (options.token) {
-    const basic = Buffer.from(`${options.tokenUser ?? "x-access-token"}:${options.token}`).toString("base64");
-    config.push(["http.extraHeader", `Authorization: Basic ${basic}`]);
+  const remote = options.remote;
+  if (remote) {
+    const scheme = checkRemote(remote);
+    config.push([`protocol.${scheme}.allow`, "always"]);
+    if (remote.auth) {
+      const basic = Buffer.from(`${remote.auth.user}:${remote.auth.token}`).toString("base64");
+      config.push([`http.${remoteOrigin(remote.url)}.extraHeader`, `Authorization: Basic ${basic}`]);
+      config.push(["http.followRedirects", "false"]);
+    }
   }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",

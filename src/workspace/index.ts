@@ -2,3 +2,4 @@ export { gitEnv, withoutCredentials } from "./git-env.js";
 export { MirrorCache, type Mirror } from "./mirror-cache.js";
 export { createWorktree, removeWorktree, gitControlFingerprint, type Worktree } from "./worktree.js";
 export { commitAndPush, diffStat, remoteBranchHead, isSafeBranchName, isSentinelBranch, type CommitAndPushOptions, type DiffStat } from "./commit-and-push.js";
+export { checkRemote, forgeGitUrl, isLocalRemote, RemoteRefusedError, type GitRemote } from "./git-remote.js";

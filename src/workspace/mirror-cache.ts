@@ -4,6 +4,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { KeyedMutex } from "../store/index.js";
 import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
+import type { GitRemote } from "./git-remote.js";
 
 export interface Mirror {
   readonly gitDir: string;
@@ -31,12 +32,12 @@ export class MirrorCache {
    * request's head, for fork pull requests whose commits are on no branch), never text from a
    * webhook.
    */
-  async ensure(remoteUrl: string, auth: { token?: string; tokenUser?: string } = {}, extraRefs: readonly string[] = []): Promise<Mirror> {
-    const url = withoutCredentials(remoteUrl);
+  async ensure(remote: GitRemote, extraRefs: readonly string[] = []): Promise<Mirror> {
+    const url = remote.url;
     const gitDir = this.mirrorDir(url);
     return this.locks.run(gitDir, async () => {
       const started = Date.now();
-      const env = gitEnv(auth);
+      const env = gitEnv({ remote });
       if (existsSync(path.join(gitDir, "HEAD"))) {
         await sentinelGit(gitDir, env).raw(["fetch", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*", ...extraRefs]);
         return { gitDir, cold: false, durationMs: Date.now() - started };
@@ -52,6 +53,13 @@ export class MirrorCache {
       if (extraRefs.length > 0) await sentinelGit(gitDir, env).raw(["fetch", "--no-tags", "--", url, ...extraRefs]);
       return { gitDir, cold: true, durationMs: Date.now() - started };
     });
+  }
+
+  /** Fetches refspecs Sentinel built (a fork pull request's head, after the policy allowed it) into the mirror. */
+  async fetchRefs(remote: GitRemote, refs: readonly string[]): Promise<void> {
+    if (refs.length === 0) return;
+    const gitDir = this.mirrorDir(remote.url);
+    await this.locks.run(gitDir, () => sentinelGit(gitDir, gitEnv({ remote })).raw(["fetch", "--no-tags", "--", remote.url, ...refs]));
   }
 }
 

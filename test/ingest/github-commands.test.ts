@@ -1,8 +1,11 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import nock from "nock";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
-import { bareRemote, git } from "../support/git-repos.js";
+import { git } from "../support/git-repos.js";
+import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
@@ -13,6 +16,9 @@ const SECRET = "commands-secret";
 const INSTALLATION = 5151;
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// GitHub Enterprise Server on loopback: git over HTTP from disk, the REST API (/api/v3) from nock.
+const forge = await forgeGit();
+const API = `${forge.origin}/api/v3`;
 
 const BADLY_FORMATTED = BADLY_FORMATTED_CRATE;
 
@@ -21,14 +27,14 @@ let repoCounter = 0;
 /** The collaborator-permission and reaction endpoints, next to `fakeGithub`'s (which keeps comments). */
 function commandRoutes(repo: string, collaborators: Record<string, string>) {
   const reactions: Array<{ comment: number; content: string }> = [];
-  const scope = nock("https://api.github.com").persist();
-  scope.get(new RegExp(`^/repos/${repo.replace("/", "\\/")}/collaborators/([^/]+)/permission$`)).reply((uri) => {
+  const scope = nock(forge.origin).persist();
+  scope.get(new RegExp(`^/api/v3/repos/${repo.replace("/", "\\/")}/collaborators/([^/]+)/permission$`)).reply((uri) => {
     const login = decodeURIComponent(/collaborators\/([^/]+)\/permission/.exec(uri)?.[1] ?? "");
     const role = collaborators[login];
     if (!role) return [404, { message: "Not Found" }];
     return [200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login } }];
   });
-  scope.post(new RegExp(`^/repos/${repo.replace("/", "\\/")}/issues/comments/(\\d+)/reactions$`)).reply((uri, body) => {
+  scope.post(new RegExp(`^/api/v3/repos/${repo.replace("/", "\\/")}/issues/comments/(\\d+)/reactions$`)).reply((uri, body) => {
     reactions.push({ comment: Number(/comments\/(\d+)\/reactions/.exec(uri)?.[1]), content: (body as { content: string }).content });
     return [201, { id: 1, content: (body as { content: string }).content }];
   });
@@ -37,7 +43,7 @@ function commandRoutes(repo: string, collaborators: Record<string, string>) {
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitHub pull request comments, on ${stack.name}`, () => {
-    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_WORK_DIR: `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}` }, stack);
+    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}` }, stack);
     let deliveries = 0;
 
     async function deliver(event: string, payload: unknown, id = `cmd-${stack.name}-${++deliveries}`) {
@@ -54,7 +60,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("answers /sentinel help with the command table and a thumbs-up", async () => {
       const repo = `octo/help-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       const routes = commandRoutes(repo, { mona: "read" });
       await deliver("issue_comment", comment(repo, 7, "Thanks!\n/sentinel help\n", { id: 9001 }));
       expect(replies(gh, 7)).toHaveLength(1);
@@ -64,7 +70,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("tells a user without write access politely why a command is refused, and does nothing", async () => {
       const repo = `octo/refuse-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       const routes = commandRoutes(repo, { reader: "read" });
       await deliver("issue_comment", comment(repo, 8, "/sentinel pause", { id: 9002, login: "reader" }));
       expect(replies(gh, 8)[0]).toMatch(/needs write access .* you have read/);
@@ -74,7 +80,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("answers an unknown command with help", async () => {
       const repo = `octo/unknown-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       commandRoutes(repo, { mona: "write" });
       await deliver("issue_comment", comment(repo, 9, "/sentinel frobnicate now", { id: 9003 }));
       expect(replies(gh, 9)[0]).toContain("does not know `/sentinel frobnicate now`");
@@ -83,7 +89,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("acts on a comment once, however many times it is delivered", async () => {
       const repo = `octo/once-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       commandRoutes(repo, { mona: "write" });
       const c = comment(repo, 10, "/sentinel help", { id: 9004 });
       await deliver("issue_comment", c, `once-${stack.name}-a`);
@@ -94,7 +100,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("ignores commands in edited comments, quoted text, and comments by bots", async () => {
       const repo = `octo/ignored-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       const routes = commandRoutes(repo, { mona: "admin" });
       await deliver("issue_comment", comment(repo, 11, "/sentinel help", { id: 9005, action: "edited" }));
       await deliver("issue_comment", comment(repo, 11, "> /sentinel help\nquoting someone", { id: 9006 }));
@@ -105,9 +111,8 @@ for (const stack of SERVICE_STACKS) {
 
     it("pauses and resumes Sentinel on a pull request, and the sticky comment says so", async () => {
       const repo = `octo/pause-${++repoCounter}`;
-      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-      cleanup.push(root);
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8101": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 12, headRepo: repo }] } });
+      const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8101": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 12, headRepo: repo }] } });
       commandRoutes(repo, { mona: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8101));
       await deliver("issue_comment", comment(repo, 12, "/sentinel pause", { id: 9008 }));
@@ -122,9 +127,8 @@ for (const stack of SERVICE_STACKS) {
 
     it("explains a failure and ignores its fingerprint on request", async () => {
       const repo = `octo/explain-${++repoCounter}`;
-      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-      cleanup.push(root);
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 13, headRepo: repo }] } });
+      const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 13, headRepo: repo }] } });
       commandRoutes(repo, { mona: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8201));
       await deliver("issue_comment", comment(repo, 13, "/sentinel explain", { id: 9010 }));
@@ -139,9 +143,8 @@ for (const stack of SERVICE_STACKS) {
 
     it("reports status: mode, the head commit's failures with fingerprints, approvals waiting and agents' tiers", async () => {
       const repo = `octo/status-${++repoCounter}`;
-      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-      cleanup.push(root);
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 15, headRepo: repo }] } });
+      const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 15, headRepo: repo }] } });
       const routes = commandRoutes(repo, { reader: "read" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8401));
       await deliver("issue_comment", comment(repo, 15, "/sentinel status", { id: 9014, login: "reader" }));
@@ -155,7 +158,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("shows agents' tiers to anyone, sets one for a maintainer, and refuses a writer", async () => {
       const repo = `octo/tier-${++repoCounter}`;
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: {} });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: {} });
       const routes = commandRoutes(repo, { mona: "maintain", dev: "write" });
       await deliver("issue_comment", comment(repo, 16, "/sentinel tier eslint-fix T2", { id: 9015, login: "dev" }));
       expect(replies(gh, 16)[0]).toBe("@dev\n\nSorry, changing a tier needs maintain access, and you have write.");
@@ -172,9 +175,8 @@ for (const stack of SERVICE_STACKS) {
 
     it("re-runs the head commit's failed job on /sentinel retry from a writer, and records the re-run", async () => {
       const repo = `octo/retry-${++repoCounter}`;
-      const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-      cleanup.push(root);
-      const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 17, headRepo: repo }] } });
+      const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 17, headRepo: repo }] } });
       commandRoutes(repo, { dev: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8501));
       await deliver("issue_comment", comment(repo, 17, "/sentinel retry", { id: 9018, login: "dev" }));
@@ -185,9 +187,9 @@ for (const stack of SERVICE_STACKS) {
     describe.skipIf(!hasCargoFmt)("with fixes", () => {
       it("waits for approval when the policy asks for it, and a maintainer's /sentinel approve resumes the run into a pull request", async () => {
         const repo = `octo/approve-${++repoCounter}`;
-        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-        cleanup.push(root);
+        const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
         const gh = fakeGithub({
+          baseUrl: API,
           repo,
           installationId: INSTALLATION,
           logs: { "8301": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
@@ -215,16 +217,18 @@ for (const stack of SERVICE_STACKS) {
 
       it("runs a fork's fix only after a maintainer approves it, and proposes it into the pull request's base", async () => {
         const repo = `octo/fork-${++repoCounter}`;
-        const { root, remote } = bareRemote(BADLY_FORMATTED);
-        cleanup.push(root);
+        const { remote } = forge.repo(repo, BADLY_FORMATTED);
         // The fork's commit exists in this repository only under the pull request's ref, as on GitHub.
-        const src = `${root}/src`;
+        const src = mkdtempSync(path.join(tmpdir(), "sentinel-fork-src-"));
+        cleanup.push(src);
+        git(src, "clone", "-q", remote, ".");
         git(src, "checkout", "-q", "-b", "contrib");
         git(src, "commit", "-q", "--allow-empty", "-m", "a contribution from a fork");
         const sha = git(src, "rev-parse", "HEAD");
         git(src, "push", "-q", remote, `${sha}:refs/pull/16/head`);
-        nock("https://api.github.com").persist().get(`/repos/${repo}/pulls/16`).reply(200, { number: 16, state: "open", user: { login: "forker" }, head: { sha, ref: "contrib", repo: { full_name: "forker/hello" } }, base: { ref: "main", repo: { full_name: repo } } });
+        nock(forge.origin).persist().get(`/api/v3/repos/${repo}/pulls/16`).reply(200, { number: 16, state: "open", user: { login: "forker" }, head: { sha, ref: "contrib", repo: { full_name: "forker/hello" } }, base: { ref: "main", repo: { full_name: repo } } });
         const gh = fakeGithub({
+          baseUrl: API,
           repo,
           installationId: INSTALLATION,
           logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
@@ -248,9 +252,8 @@ for (const stack of SERVICE_STACKS) {
 
       it("runs the fix pipeline for a diagnose-only repository on a writer's /sentinel fix, and opens the pull request", async () => {
         const repo = `octo/manual-fix-${++repoCounter}`;
-        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-        cleanup.push(root);
-        const gh = fakeGithub({ repo, installationId: INSTALLATION, logs: { "8601": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 18, headRepo: repo }] } });
+        const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
+        const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8601": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 18, headRepo: repo }] } });
         commandRoutes(repo, { dev: "write", reader: "read" });
         await deliver("workflow_job", failedJob(repo, remote, sha, 8601, "main"));
         expect(gh.opened).toHaveLength(0);
@@ -266,9 +269,9 @@ for (const stack of SERVICE_STACKS) {
 
       it("ends a waiting run on /sentinel deny, writing nothing", async () => {
         const repo = `octo/deny-${++repoCounter}`;
-        const { root, remote, sha } = bareRemote(BADLY_FORMATTED);
-        cleanup.push(root);
+        const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
         const gh = fakeGithub({
+          baseUrl: API,
           repo,
           installationId: INSTALLATION,
           logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { bareRemote, git } from "../support/git-repos.js";
+import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
@@ -19,13 +20,17 @@ const BADLY_FORMATTED = BADLY_FORMATTED_CRATE;
 const FREEZE_EVERY_DAY = 'policy:\n  freeze:\n    - days: [mon, tue, wed, thu, fri, sat, sun]\n      start: "00:00"\n      end: "24:00"\n      timezone: UTC\n';
 
 let repoCounter = 0;
+// GitHub Enterprise Server on loopback: git over HTTP from disk, the REST API (/api/v3) from nock.
+const forge = await forgeGit();
+const API = `${forge.origin}/api/v3`;
 
 /** A repository of its own per test (attempts and cooldowns are per repository), served from a bare repo on disk. */
 function newRepo(what: string) {
   const n = ++repoCounter;
-  const crate = bareRemote(BADLY_FORMATTED);
+  const fullName = `Codertocat/${what}-${n}`;
+  const crate = bareRemote(BADLY_FORMATTED, { at: forge.path(fullName) });
   cleanup.push(crate.root);
-  return { fullName: `Codertocat/${what}-${n}`, id: 710_000 + n, ...crate };
+  return { fullName, id: 710_000 + n, ...crate };
 }
 
 /** Another commit on main that leaves the formatting as broken as it was. */
@@ -45,7 +50,7 @@ function failedJob(repo: { fullName: string; id: number; remote: string }, o: { 
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!hasCargoFmt || !stack.available)(`loop protection, cooldowns, shadow mode and freezes for GitHub fixes, on ${stack.name}`, () => {
-    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SENTINEL_WORK_DIR: `/tmp/sentinel-loop-work-${process.pid}-${stack.name.length}` }, stack);
+    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: `/tmp/sentinel-loop-work-${process.pid}-${stack.name.length}` }, stack);
     let deliveries = 0;
 
     async function deliver(payload: unknown) {
@@ -61,7 +66,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("diagnoses but does not fix a failure on its own fix branch, and names policy.loop", async () => {
       const repo = newRepo("own-branch");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7101": FMT_LOG }, config: "mode: propose\n", pulls: { [repo.sha]: [{ number: 81, headRepo: repo.fullName }] } });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7101": FMT_LOG }, config: "mode: propose\n", pulls: { [repo.sha]: [{ number: 81, headRepo: repo.fullName }] } });
       await deliver(failedJob(repo, { id: 7101, sha: repo.sha, branch: "sentinel/fix-0123456789abcdef0123" }));
 
       expect(await running.app.store.getFailure(failureKey(repo, 7101))).toMatchObject({ status: "diagnosed" });
@@ -76,7 +81,7 @@ for (const stack of SERVICE_STACKS) {
       const repo = newRepo("own-push");
       git(repo.remote, "branch", "feature", repo.sha);
       const pulls: Record<string, Array<{ number: number; headRepo: string }>> = { [repo.sha]: [{ number: 82, headRepo: repo.fullName }] };
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7111": FMT_LOG, "7112": FMT_LOG }, config: "mode: push\npolicy:\n  tiers:\n    start: T2\n", pulls });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7111": FMT_LOG, "7112": FMT_LOG }, config: "mode: push\npolicy:\n  tiers:\n    start: T2\n", pulls });
       await deliver(failedJob(repo, { id: 7111, sha: repo.sha, branch: "feature" }));
       const pushed = git(repo.remote, "rev-parse", "feature");
       expect(pushed).not.toBe(repo.sha);
@@ -94,6 +99,8 @@ for (const stack of SERVICE_STACKS) {
       const repo = newRepo("per-commit");
       const gh = fakeGithub({
         repo: repo.fullName,
+        repoId: repo.id,
+        baseUrl: API,
         installationId: INSTALLATION,
         logs: { "7121": FMT_LOG, "7122": FMT_LOG },
         config: "mode: propose\npolicy:\n  loop:\n    maxAttemptsPerCommit: 1\n",
@@ -110,7 +117,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("stops before any fixer runs when a person pushed onto its fix branch, leaves their commit there, and names policy.loop", async () => {
       const repo = newRepo("human-push");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7151": FMT_LOG, "7152": FMT_LOG }, config: "mode: propose\n" });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7151": FMT_LOG, "7152": FMT_LOG }, config: "mode: propose\n" });
       await deliver(failedJob(repo, { id: 7151, sha: repo.sha }));
       expect(gh.opened).toHaveLength(1);
       const branch = gh.opened[0]!.head;
@@ -136,7 +143,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("does not fix the same failure on a new commit within policy.cooldown.perFingerprint, and names the rule", async () => {
       const repo = newRepo("cooldown");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7131": FMT_LOG, "7132": FMT_LOG }, config: "mode: propose\npolicy:\n  cooldown:\n    perFingerprint: 6h\n" });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7131": FMT_LOG, "7132": FMT_LOG }, config: "mode: propose\npolicy:\n  cooldown:\n    perFingerprint: 6h\n" });
       await deliver(failedJob(repo, { id: 7131, sha: repo.sha }));
       expect(gh.opened).toHaveLength(1);
       const next = anotherCommit(repo, 1);
@@ -151,7 +158,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("in mode: shadow runs the fix to VERIFY, writes nothing, and records the shadow decision with the diff it would make", async () => {
       const repo = newRepo("shadow");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7141": FMT_LOG }, config: "mode: shadow\n", pulls: { [repo.sha]: [{ number: 84, headRepo: repo.fullName }] } });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7141": FMT_LOG }, config: "mode: shadow\n", pulls: { [repo.sha]: [{ number: 84, headRepo: repo.fullName }] } });
       await deliver(failedJob(repo, { id: 7141, sha: repo.sha }));
 
       expect(gh.opened).toHaveLength(0);
@@ -168,7 +175,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("opens nothing during a policy.freeze window that covers every day, and names policy.freeze[0]", async () => {
       const repo = newRepo("freeze");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7151": FMT_LOG }, config: `mode: propose\n${FREEZE_EVERY_DAY}`, pulls: { [repo.sha]: [{ number: 85, headRepo: repo.fullName }] } });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7151": FMT_LOG }, config: `mode: propose\n${FREEZE_EVERY_DAY}`, pulls: { [repo.sha]: [{ number: 85, headRepo: repo.fullName }] } });
       await deliver(failedJob(repo, { id: 7151, sha: repo.sha }));
 
       expect(gh.opened).toHaveLength(0);
@@ -179,7 +186,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("still runs a shadow fix during a freeze, since a shadow run writes nothing", async () => {
       const repo = newRepo("freeze-shadow");
-      const gh = fakeGithub({ repo: repo.fullName, installationId: INSTALLATION, logs: { "7161": FMT_LOG }, config: `mode: shadow\n${FREEZE_EVERY_DAY}` });
+      const gh = fakeGithub({ repo: repo.fullName, repoId: repo.id, baseUrl: API, installationId: INSTALLATION, logs: { "7161": FMT_LOG }, config: `mode: shadow\n${FREEZE_EVERY_DAY}` });
       await deliver(failedJob(repo, { id: 7161, sha: repo.sha }));
 
       expect(gh.opened).toHaveLength(0);

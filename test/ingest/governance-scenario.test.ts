@@ -5,6 +5,7 @@ import nock from "nock";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { bareRemote, git } from "../support/git-repos.js";
+import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
@@ -20,9 +21,13 @@ afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true }
 
 const CRATE = BADLY_FORMATTED_CRATE;
 
-/** A repository whose history grows commit by commit, pushed to its bare "remote". */
-function growingRepo() {
-  const made = bareRemote(CRATE);
+// GitHub Enterprise Server on loopback: git over HTTP from disk, the REST API (/api/v3) from nock.
+const forge = await forgeGit();
+const API = `${forge.origin}/api/v3`;
+
+/** A repository whose history grows commit by commit, pushed to its bare "remote" on the forge. */
+function growingRepo(fullName: string) {
+  const made = bareRemote(CRATE, { at: forge.path(fullName) });
   cleanup.push(made.root);
   const src = path.join(made.root, "src");
   return {
@@ -40,7 +45,7 @@ function growingRepo() {
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!hasCargoFmt || !stack.available)(`trust and approvals over a repository's life, on ${stack.name}`, () => {
     const running = runningApp(
-      { APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${SLACK_API}/api/`, SENTINEL_WORK_DIR: `/tmp/sentinel-scenario-work-${process.pid}-${stack.name.length}` },
+      { APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: "xoxb-test-token", SLACK_API_URL: `${SLACK_API}/api/`, SENTINEL_WORK_DIR: `/tmp/sentinel-scenario-work-${process.pid}-${stack.name.length}` },
       stack,
     );
     let deliveries = 0;
@@ -55,7 +60,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("starts an agent in shadow, promotes it after clean runs, revokes it on a budget breach with a handoff, and a maintainer's /sentinel resume restores it at T0", async () => {
       const repo = `octo/scenario-${stack.name.length}`;
-      const r = growingRepo();
+      const r = growingRepo(repo);
       const c2 = r.commit('fn main(){let y=2;println!("{}",y);}\n', "second");
       const c3 = r.commit('fn main(){let z=3;println!("{}",z);}\n', "third");
       // Not Rust any more: rustfmt cannot format it, so the fixer's step fails.
@@ -63,13 +68,14 @@ for (const stack of SERVICE_STACKS) {
       const shas = [r.first, c2, c3, c4];
       const gh = fakeGithub({
         repo,
+        baseUrl: API,
         installationId: INSTALLATION,
         logs: Object.fromEntries(shas.map((_, i) => [String(9101 + i), actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT)])),
         pulls: Object.fromEntries(shas.map((s) => [s, [{ number: 61, headRepo: repo }]])),
         config: "mode: propose\npolicy:\n  tiers: { start: T0, promoteAfter: 2 }\n  cooldown: { perFingerprint: 0 }\n  errorBudget: { maxErrors: 0 }\n",
       });
-      nock("https://api.github.com").persist().get(`/repos/${repo}/collaborators/maintainer-mo/permission`).reply(200, { permission: "admin", role_name: "admin", user: { login: "maintainer-mo" } });
-      nock("https://api.github.com").persist().post(/\/issues\/comments\/\d+\/reactions$/).reply(201, { id: 1 });
+      nock(forge.origin).persist().get(`/api/v3/repos/${repo}/collaborators/maintainer-mo/permission`).reply(200, { permission: "admin", role_name: "admin", user: { login: "maintainer-mo" } });
+      nock(forge.origin).persist().post(/\/issues\/comments\/\d+\/reactions$/).reply(201, { id: 1 });
       const gov = new GovernanceStore(running.app.store.db);
       const runs = new RunStore(running.app.store.db);
 
@@ -112,9 +118,10 @@ for (const stack of SERVICE_STACKS) {
 
     it("asks for approval in Slack, refuses a presser the policy does not name, and resumes the run on an approver's press", async () => {
       const repo = `octo/slack-${stack.name.length}`;
-      const r = growingRepo();
+      const r = growingRepo(repo);
       const gh = fakeGithub({
         repo,
+        baseUrl: API,
         installationId: INSTALLATION,
         logs: { "9201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
         pulls: { [r.first]: [{ number: 62, headRepo: repo }] },

@@ -263,7 +263,7 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
       jobUrl: null,
       pullRequests: [],
       fromFork: false,
-      context: { actions: true, cloneUrl: dir, defaultBranch: "main" },
+      context: { actions: true, defaultBranch: "main" },
       firstDelivery: "delivery-1",
     };
     await store.recordFailure(failure);

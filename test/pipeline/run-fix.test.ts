@@ -5,7 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentsFrom, parseRecipe } from "../../src/agents/index.js";
-import { localFixDeps, LocalForge, runFix, type FixDeps } from "../../src/pipeline/index.js";
+import { localFixDeps, LocalForge, runFix, type FixDeps, type FixForge } from "../../src/pipeline/index.js";
 import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
 import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
@@ -14,9 +14,14 @@ import { git } from "../support/git-repos.js";
 import { pipelineDeps } from "../support/pipeline-deps.js";
 import { freshPostgres, postgresAvailable } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
+import { startGitHttpServer } from "../../scripts/git-http-server.mjs";
 
 
 const dirs: string[] = [];
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+});
 const scratch = () => {
   const d = mkdtempSync(path.join(tmpdir(), "sentinel-fix-"));
   dirs.push(d);
@@ -152,7 +157,13 @@ describe.skipIf(!hasCargoFmt)("a fixer's view of the world", () => {
         `id: snoop\nname: Snoop\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: look, run: [sh, -c, 'env | grep -q ghs_ && exit 9; cat .git 2>/dev/null | grep -q ghs_ && exit 9; exit 0'] }\n  - { id: format, run: cargo fmt --all }\nverify:\n  run: cargo fmt --all --check\n`,
         "snoop.yml",
       ).recipe!;
-      const forge = { forge: "local" as const, remoteUrl: dir, pushAuth: { token }, openOrUpdatePullRequest: new LocalForge(runs, dir).openOrUpdatePullRequest.bind(new LocalForge(runs, dir)) };
+      // The repository on a forge that wants the token (served over HTTP from disk).
+      const gitRoot = scratch();
+      const served = path.join(gitRoot, "acme/crate.git");
+      git(gitRoot, "clone", "-q", "--bare", dir, served);
+      const server = await startGitHttpServer({ root: gitRoot, requireAuth: true });
+      closers.push(() => server.close());
+      const forge: FixForge = { forge: "github", remote: { url: `${server.origin}/acme/crate.git`, auth: { token, user: "x-access-token" } }, openOrUpdatePullRequest: new LocalForge(runs, dir).openOrUpdatePullRequest.bind(new LocalForge(runs, dir)) };
       const tools = detectToolchains();
       const out = await runFix(
         { runs, mirrors: new MirrorCache(scratch()), workRoot: scratch(), forge, agents: agentsFrom([], [snoop]), rules: await loadBuiltinRules(), sandbox: detectSandbox(), sandboxPolicy: "preferred", logger: pino({ level: "silent" }), readOnlyPaths: tools.readOnlyPaths, toolEnv: tools.env },

@@ -9,8 +9,12 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, env: ENV, encoding: "utf8" }).trim();
 }
 
-/** A real repository served from a bare repo on disk (the "remote"), with one commit of `files`. */
-export function bareRemote(files: Readonly<Record<string, string>>): { root: string; remote: string; sha: string } {
+/**
+ * A real repository served from a bare repo on disk (the "remote"), with one commit of `files`
+ * (its working copy is `<root>/src`). `at` puts the bare repository there instead of in `root`
+ * (a forge's git server's folder: see forge-git.ts).
+ */
+export function bareRemote(files: Readonly<Record<string, string>>, o: { at?: string } = {}): { root: string; remote: string; sha: string } {
   const root = mkdtempSync(path.join(tmpdir(), "sentinel-git-"));
   const src = path.join(root, "src");
   mkdirSync(src);
@@ -21,7 +25,7 @@ export function bareRemote(files: Readonly<Record<string, string>>): { root: str
   }
   git(src, "add", "-A");
   git(src, "commit", "-q", "-m", "initial");
-  const remote = path.join(root, "remote.git");
+  const remote = o.at ?? path.join(root, "remote.git");
   git(root, "clone", "-q", "--bare", src, remote);
   return { root, remote, sha: git(src, "rev-parse", "HEAD") };
 }

@@ -1,4 +1,5 @@
 import nock from "nock";
+import { repositoryIdFor } from "./github-webhooks.js";
 
 /** A record of the GitHub API calls Sentinel made, with their bodies. */
 export interface ApiCall {
@@ -11,6 +12,8 @@ export interface ApiCall {
 
 export interface FakeGithubOptions {
   readonly repo: string;
+  /** The repository's id (default: repositoryIdFor(repo), as failedWorkflowJob sends it). */
+  readonly repoId?: number;
   readonly installationId: number;
   /** Job id → the job's log text. */
   readonly logs: Readonly<Record<string, string>>;
@@ -90,6 +93,10 @@ export function fakeGithub(o: FakeGithubOptions) {
     tokens.push({ token, body });
     ISSUED.set(token, body);
     return [201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString() }];
+  });
+  api.get(new RegExp(`^${escape(repoPath)}$`)).reply((uri) => {
+    record("GET", uri, null);
+    return [200, { id: o.repoId ?? repositoryIdFor(o.repo), full_name: o.repo, default_branch: "main" }];
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
     record("GET", uri, null);

@@ -49,10 +49,11 @@ export function repositoryIdFor(fullName: string): number {
 }
 
 /** The real failed `workflow_job` example, with the installation an App delivery carries and the ids a scenario needs. */
-export function failedWorkflowJob(o: { installation: number; repo: string; repoId?: number; remote: string; sha: string; jobId: number; branch?: string; name?: string }): Record<string, any> {
+export function failedWorkflowJob(o: { installation: number; repo: string; repoId?: number; remote?: string; sha: string; jobId: number; branch?: string; name?: string }): Record<string, any> {
   const job = githubExample("workflow_job", (x) => x.workflow_job.conclusion === "failure");
   job.installation = { id: o.installation };
-  Object.assign(job.repository, { full_name: o.repo, name: o.repo.split("/")[1], clone_url: o.remote, id: o.repoId ?? repositoryIdFor(o.repo) });
+  // `remote` is only what the payload claims: Sentinel builds remotes from its configured API base.
+  Object.assign(job.repository, { full_name: o.repo, name: o.repo.split("/")[1], id: o.repoId ?? repositoryIdFor(o.repo), ...(o.remote ? { clone_url: o.remote } : {}) });
   Object.assign(job.workflow_job, { id: o.jobId, head_sha: o.sha, head_branch: o.branch ?? "main", name: o.name ?? "fmt", html_url: `https://github.com/${o.repo}/actions/runs/1/job/${o.jobId}` });
   return job;
 }

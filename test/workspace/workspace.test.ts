@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { detectSandbox, runCommand } from "../../src/sandbox/index.js";
 import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, MirrorCache, removeWorktree } from "../../src/workspace/index.js";
 import { bareRemote, git } from "../support/git-repos.js";
+import { startGitHttpServer } from "../../scripts/git-http-server.mjs";
 
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -19,7 +20,7 @@ const AUTHOR = { name: "sentinel[bot]", email: "sentinel@example.invalid" };
 async function checkout(files: Readonly<Record<string, string>>) {
   const { root, remote, sha } = bareRemote(files);
   cleanup.push(root);
-  const { gitDir } = await new MirrorCache(scratch()).ensure(remote);
+  const { gitDir } = await new MirrorCache(scratch()).ensure({ url: remote });
   return { remote, gitDir, sha, wt: await createWorktree(gitDir, sha, scratch()) };
 }
 
@@ -28,8 +29,8 @@ describe("the mirror cache", () => {
     const { root, remote } = bareRemote({ "a.txt": "1\n" });
     cleanup.push(root);
     const cache = new MirrorCache(scratch());
-    const first = await cache.ensure(remote);
-    const second = await cache.ensure(remote);
+    const first = await cache.ensure({ url: remote });
+    const second = await cache.ensure({ url: remote });
     expect([first.cold, second.cold]).toEqual([true, false]);
     expect(first.gitDir).toBe(second.gitDir);
   });
@@ -38,19 +39,25 @@ describe("the mirror cache", () => {
     const { root, remote } = bareRemote({ "a.txt": "1\n" });
     cleanup.push(root);
     const cache = new MirrorCache(scratch());
-    const { gitDir } = await cache.ensure(remote);
+    const { gitDir } = await cache.ensure({ url: remote });
     git(path.join(root, "src"), "commit", "-q", "--allow-empty", "-m", "second");
     git(path.join(root, "src"), "push", "-q", remote, "main");
-    await cache.ensure(remote);
+    await cache.ensure({ url: remote });
     expect(git(gitDir, "log", "--format=%s", "-1", "main")).toBe("second");
   });
 
   it("never writes a token into the mirror's config", async () => {
-    const { root, remote } = bareRemote({ "a.txt": "1\n" });
-    cleanup.push(root);
-    const cache = new MirrorCache(scratch());
-    const { gitDir } = await cache.ensure(remote, { token: "ghs_secret_token" });
-    expect(readFileSync(path.join(gitDir, "config"), "utf8")).not.toContain("ghs_secret_token");
+    const root = scratch();
+    bareRemote({ "a.txt": "1\n" }, { at: path.join(root, "acme/app.git") });
+    const server = await startGitHttpServer({ root, requireAuth: true });
+    try {
+      const cache = new MirrorCache(scratch());
+      const { gitDir } = await cache.ensure({ url: `${server.origin}/acme/app.git`, auth: { token: "ghs_secret_token", user: "x-access-token" } });
+      expect(readFileSync(path.join(gitDir, "config"), "utf8")).not.toContain("ghs_secret_token");
+      expect(server.requests.every((r) => r.authorization === `Basic ${Buffer.from("x-access-token:ghs_secret_token").toString("base64")}`)).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -74,7 +81,7 @@ describe("commit and push after a fixer ran", () => {
     writeFileSync(path.join(wt.path, "a.txt"), "good\n");
     writeFileSync(path.join(wt.path, "new.txt"), "added\n");
     expect(await diffStat(wt)).toEqual({ files: ["a.txt", "new.txt"], linesAdded: 2, linesDeleted: 1 });
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-lint-abc", message: "fix: lint\n\nSentinel-Run: r1", author: AUTHOR, remoteUrl: remote });
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-lint-abc", message: "fix: lint\n\nSentinel-Run: r1", author: AUTHOR, remote: { url: remote } });
     expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-lint-abc")).toBe(commit);
     expect(git(remote, "log", "-1", "--format=%an <%ae>|%s", commit)).toBe("sentinel[bot] <sentinel@example.invalid>|fix: lint");
   });
@@ -82,14 +89,14 @@ describe("commit and push after a fixer ran", () => {
   it("refuses a branch outside sentinel/ or shaped like an option", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
     for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {
-      await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remoteUrl: remote })).rejects.toThrow(/refusing/);
+      await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remote: { url: remote } })).rejects.toThrow(/refusing/);
     }
   });
 
   it("takes a message that looks like an option as plain text", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "y\n");
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remoteUrl: remote });
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remote: { url: remote } });
     expect(git(remote, "log", "-1", "--format=%s|%an", commit)).toBe("--amend --author=evil|sentinel[bot]");
   });
 });
@@ -114,7 +121,7 @@ describe("a malicious fixer", () => {
     const before = await gitControlFingerprint(wt);
     await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "bubblewrap" });
     expect(await gitControlFingerprint(wt)).toBe(before);
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-1", message: "fix", author: AUTHOR, remoteUrl: remote });
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-1", message: "fix", author: AUTHOR, remote: { url: remote } });
     expect(existsSync(marker)).toBe(false);
     expect(git(remote, "log", "-1", "--format=%ae", commit)).toBe("sentinel@example.invalid");
     // The planted files are not part of the fix; the .git directory never is.
@@ -127,7 +134,7 @@ describe("a malicious fixer", () => {
     const before = await gitControlFingerprint(wt);
     await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "none" });
     expect(await gitControlFingerprint(wt)).not.toBe(before);
-    await commitAndPush(wt, { branch: "sentinel/fix-2", message: "fix", author: AUTHOR, remoteUrl: remote });
+    await commitAndPush(wt, { branch: "sentinel/fix-2", message: "fix", author: AUTHOR, remote: { url: remote } });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -152,7 +159,7 @@ describe("a malicious fixer", () => {
     expect(existsSync(marker)).toBe(true);
     rmSync(marker);
 
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-3", message: "fix", author: AUTHOR, remoteUrl: remote });
+    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-3", message: "fix", author: AUTHOR, remote: { url: remote } });
     expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-3")).toBe(commit);
     expect(existsSync(marker)).toBe(false);
   });
@@ -163,7 +170,7 @@ describe("a malicious fixer", () => {
     writeFileSync(path.join(gitDir, "config"), readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`);
     writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
     writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
-    await expect(commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remoteUrl: remote })).rejects.toThrow(/filter\.evil\.clean/);
+    await expect(commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remote: { url: remote } })).rejects.toThrow(/filter\.evil\.clean/);
     expect(existsSync(marker)).toBe(false);
     expect(git(remote, "branch", "--list", "sentinel/fix-4")).toBe("");
   });

@@ -1,22 +1,32 @@
 import type { Octokit } from "@octokit/core";
 import type { FixForge, PullRequestRequest } from "../../pipeline/fix-forge.js";
+import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
 
 /**
  * Pushing fix branches and opening pull requests on GitHub, with an installation token scoped to
- * the one repository (contents and pull requests: write). The token reaches git only as an HTTP
- * header in its environment.
+ * the one repository (contents and pull requests: write). The remote is GitHub's own host (from
+ * the API base Sentinel is configured with) and the repository's name as the API gives it for
+ * its id; the token reaches git only as a header scoped to that host.
  */
 export class GithubFixForge implements FixForge {
   readonly forge = "github" as const;
-  readonly pushAuth: { token: string; tokenUser: string };
 
   constructor(
     private readonly octokit: Octokit,
     readonly repo: string,
-    readonly remoteUrl: string,
-    token: string,
-  ) {
-    this.pushAuth = { token, tokenUser: "x-access-token" };
+    readonly remote: GitRemote,
+  ) {}
+
+  /**
+   * Asks the API which repository `repoId` is, refuses when it is not `repo` (the delivery named
+   * one repository and its id another), and builds the remote from `webOrigin`.
+   */
+  static async connect(octokit: Octokit, repo: string, repoId: string, webOrigin: string, token: string): Promise<GithubFixForge> {
+    const [owner, name] = repo.split("/") as [string, string];
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}", { owner, repo: name });
+    const found = data as { id: number; full_name: string };
+    if (String(found.id) !== repoId) throw new RemoteRefusedError(`GitHub says ${repo} is repository ${found.id}, not ${repoId}: Sentinel fixes only the repository the failure was reported for`);
+    return new GithubFixForge(octokit, found.full_name, { url: forgeGitUrl(webOrigin, found.full_name), auth: { token, user: "x-access-token" } });
   }
 
   async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {

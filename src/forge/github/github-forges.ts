@@ -18,10 +18,10 @@ export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?:
       const wider = async (other: string) => (await tokens.tokenForRepo(installationId, repo, CONFIG_READ_PERMISSIONS, [other])).octokit as never;
       return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null, wider);
     },
-    async fixer(repo: string, installationId: string | null, cloneUrl: string): Promise<GithubFixForge> {
+    async fixer(repo: string, installationId: string | null, repoId: string): Promise<GithubFixForge> {
       if (!installationId) throw new Error(`no GitHub App installation is known for ${repo}`);
       const { octokit, token } = await tokens.tokenForRepo(installationId, repo, FIX_PERMISSIONS);
-      return new GithubFixForge(octokit as never, repo, cloneUrl, token);
+      return GithubFixForge.connect(octokit as never, repo, repoId, githubWebOrigin(baseUrl), token);
     },
   };
 }
@@ -29,4 +29,14 @@ export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?:
 /** The API base URL Probot uses: GitHub Enterprise Server when GHE_HOST is set. */
 export function githubApiBaseUrl(env: NodeJS.ProcessEnv): string {
   return env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : "https://api.github.com";
+}
+
+/**
+ * Where GitHub serves git for an API base: github.com for api.github.com, the Enterprise Server's
+ * own host for `<host>/api/v3`. Fix remotes are built on it, so the token goes nowhere else.
+ */
+export function githubWebOrigin(apiBaseUrl: string): string {
+  const u = new URL(apiBaseUrl);
+  if (u.hostname === "api.github.com") return "https://github.com";
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "").replace(/\/api\/v3$/, "")}`;
 }

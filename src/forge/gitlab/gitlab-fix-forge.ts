@@ -1,26 +1,30 @@
 import { Gitlab } from "@gitbeaker/rest";
 import type { FixForge, PullRequestRequest } from "../../pipeline/fix-forge.js";
+import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
 
 /**
- * Pushing fix branches and opening merge requests on GitLab (gitlab.com or self-managed). Git
- * authenticates with the token as HTTP basic auth (user `oauth2`), as a header in git's
- * environment only.
+ * Pushing fix branches and opening merge requests on GitLab (gitlab.com or self-managed). The
+ * remote is built from GITLAB_URL and the project path the API gives for the project's id, never
+ * from a hook (whose sender only proved it knows a shared secret); git authenticates with the
+ * token as HTTP basic auth (user `oauth2`), as a header scoped to GITLAB_URL's origin.
  */
 export class GitlabFixForge implements FixForge {
   readonly forge = "gitlab" as const;
-  readonly pushAuth: { token: string; tokenUser: string };
 
   constructor(
     private readonly api: InstanceType<typeof Gitlab>,
     private readonly projectId: string,
-    readonly remoteUrl: string,
-    token: string,
-  ) {
-    this.pushAuth = { token, tokenUser: "oauth2" };
-  }
+    readonly remote: GitRemote,
+  ) {}
 
-  static connect(baseUrl: string, token: string, projectId: string, remoteUrl: string): GitlabFixForge {
-    return new GitlabFixForge(new Gitlab({ host: baseUrl.replace(/\/+$/, ""), token }), projectId, remoteUrl, token);
+  /** Confirms project `projectId` is `repo` through the API, then builds its remote on `baseUrl`. */
+  static async connect(baseUrl: string, token: string, projectId: string, repo: string): Promise<GitlabFixForge> {
+    const api = new Gitlab({ host: baseUrl.replace(/\/+$/, ""), token });
+    const project = (await api.Projects.show(projectId)) as unknown as { id: number; path_with_namespace: string };
+    if (String(project.id) !== projectId || project.path_with_namespace !== repo) {
+      throw new RemoteRefusedError(`GitLab says project ${projectId} is ${project.path_with_namespace}, not ${repo}: Sentinel fixes only the project the failure was reported for`);
+    }
+    return new GitlabFixForge(api, projectId, { url: forgeGitUrl(baseUrl, project.path_with_namespace), auth: { token, user: "oauth2" } });
   }
 
   async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {

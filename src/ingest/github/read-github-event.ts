@@ -24,7 +24,6 @@ const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
 interface Repo {
   id: number;
   full_name: string;
-  clone_url?: string;
   default_branch?: string;
 }
 interface Payload {
@@ -163,9 +162,9 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
   return [{ kind: "ignore", reason: `event ${event} is not one Sentinel handles` }];
 }
 
-/** Where fixes are pushed and what they target when the failing branch is unknown. */
+/** What fixes target when the failing branch is unknown (remotes are built from the API base, never a payload's URL). */
 function repoContext(repo: Repo): Record<string, string> {
-  return { ...(repo.clone_url ? { cloneUrl: repo.clone_url } : {}), ...(repo.default_branch ? { defaultBranch: repo.default_branch } : {}) };
+  return repo.default_branch ? { defaultBranch: repo.default_branch } : {};
 }
 
 function outcomeOf(conclusion: string): string {

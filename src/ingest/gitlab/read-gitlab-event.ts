@@ -8,7 +8,6 @@ interface Project {
   id: number;
   path_with_namespace: string;
   web_url?: string;
-  git_http_url?: string;
   default_branch?: string;
 }
 interface JobHook {
@@ -154,9 +153,12 @@ function readPipeline(h: PipelineHook): IngestItem[] {
   }));
 }
 
-/** Where fixes are pushed and what they target when the failing branch is unknown. */
+/**
+ * What fixes target when the failing branch is unknown. The hook's clone URLs are not kept: a
+ * remote is built from GITLAB_URL and the project the API confirms, never from a hook.
+ */
 function projectContext(p: Project | undefined): Record<string, string> {
-  return { ...(p?.git_http_url ? { cloneUrl: p.git_http_url } : {}), ...(p?.default_branch ? { defaultBranch: p.default_branch } : {}) };
+  return p?.default_branch ? { defaultBranch: p.default_branch } : {};
 }
 
 function repoFromHomepage(homepage: string | undefined): string | null {
