@@ -108,7 +108,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
       res.once("close", account.release);
       let body: Buffer;
       try {
-        body = await readBody(req, limits.maxGithubBody, { account, roomWaitMs: limits.budgetWaitMs });
+        body = await readBody(req, limits.maxGithubBody, { budget: { account, waitMs: limits.budgetWaitMs } });
       } catch (error) {
         if (!(error instanceof BodyReadError)) throw error;
         logRefusedBody(deps.logger, req, error, account.client, limits.budget);

@@ -9,16 +9,17 @@ export { refuseBody, refuseTooLarge } from "./refuse-body.js";
 export interface ReadBodyOptions {
   /** How fast the body must arrive; by default what the server set for the request (bodyPaceOf). */
   readonly pace?: BodyPace;
-  /** Budget account the body's bytes are taken from as they arrive. */
-  readonly account?: BodyAccount;
-  /** How long to wait for room in that account's budget before giving up (BodyNoRoomError). */
-  readonly roomWaitMs?: number;
+  /**
+   * The budget account the body's bytes are taken from as they arrive, and how long a chunk may
+   * wait for room in it before the body is refused (BodyNoRoomError).
+   */
+  readonly budget?: { readonly account: BodyAccount; readonly waitMs: number };
 }
 
 /**
  * Reads a request body, refusing anything over `limit` bytes: a declared Content-Length over it
  * before reading a byte, a chunked body as soon as it passes it. It also refuses a body that
- * arrives too slowly (BodyTooSlowError, see body-pace.ts) and, with an account, one that found no
+ * arrives too slowly (BodyTooSlowError, see body-pace.ts) and, with a budget, one that found no
  * room in the body budget in time (BodyNoRoomError). On any refusal what was read is dropped and
  * its bytes given back to the budget at once, and reading stops; answer with refuseBody, which
  * deals with the rest.
@@ -26,7 +27,8 @@ export interface ReadBodyOptions {
 export async function readBody(req: IncomingMessage, limit: number, options: ReadBodyOptions = {}): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
-  const { account, roomWaitMs = 5000 } = options;
+  const account = options.budget?.account;
+  const roomWaitMs = options.budget?.waitMs ?? 0;
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
