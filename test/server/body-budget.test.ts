@@ -136,6 +136,50 @@ describe("the body budget", () => {
   });
 });
 
+describe("the body budget under any order of takes, waits and releases", () => {
+  it("never holds more than its limit or a client more than its share, and never leaves a waiter nobody can serve", async () => {
+    let seed = 7;
+    const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), (seed >>> 16) % n);
+    const budget = new BodyBudget(40, 16);
+    const clients = ["a", "b", "c"];
+    const open: Array<{ account: ReturnType<BodyBudget["open"]>; need: number | null; closed: boolean }> = [];
+    for (let step = 0; step < 2000; step++) {
+      // A few requests at a time that mostly ask for more, so the budget fills and deadlocks form.
+      const op = [0, 1, 1, 2, 2, 2, 2, 3][random(8)] as number;
+      const live = open.filter((o) => !o.closed);
+      const pick = live[random(Math.max(1, live.length))];
+      if ((op === 0 && live.length < 6) || !pick) open.push({ account: budget.open(clients[random(3)] as string), need: null, closed: false });
+      else if (op === 1 && pick.need === null) pick.account.tryTake(1 + random(8));
+      else if (op === 2 && pick.need === null) {
+        const need = 1 + random(8);
+        pick.need = need;
+        pick.account.waitFor(need, 60_000).then(
+          () => void (pick.need = null),
+          () => void ((pick.need = null), (pick.closed = true)),
+        );
+      } else if (op === 3) {
+        pick.account.release();
+        pick.closed = true;
+      }
+      await new Promise((r) => setImmediate(r));
+
+      const held = open.filter((o) => !o.closed).reduce((n, o) => n + o.account.held, 0);
+      expect(budget.inUse).toBe(held);
+      expect(budget.inUse).toBeLessThanOrEqual(40);
+      for (const c of clients) expect(budget.heldBy(c)).toBeLessThanOrEqual(16);
+      // Every waiter has someone still reading (not waiting) who holds bytes it waits on.
+      const active = open.filter((o) => !o.closed && o.need === null && o.account.held > 0);
+      for (const w of open.filter((o) => !o.closed && o.need !== null)) {
+        const ownShare = budget.heldBy(w.account.client) + (w.need as number) > 16;
+        expect(ownShare ? active.some((o) => o.account.client === w.account.client) : active.length > 0).toBe(true);
+      }
+    }
+    for (const o of open) o.account.release();
+    expect(budget.inUse).toBe(0);
+    expect(budget.waiting).toBe(0);
+  });
+});
+
 describe("GitHub deliveries while the body budget is full", () => {
   const SECRET = "budget-secret";
   const LIMIT = 64 * 1024;
