@@ -108,7 +108,7 @@ export class BodyBudget {
 
   private tryTake(h: Holder, bytes: number): boolean {
     if (h.closed || h.waiter || !this.fits(h.client, bytes)) return false;
-    // Someone queued for the shared room, or an earlier request of the same client, goes first.
+    // Whoever is queued for the shared room, or any waiting request of the same client, goes first.
     if (this.queue.some((w) => w.client === h.client || !this.overShare(w))) return false;
     this.take(h, bytes);
     return true;
