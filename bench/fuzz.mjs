@@ -4,7 +4,7 @@
 // server, a fresh PostgreSQL database and Redis queue prefix, GitHub App and GitLab secrets set).
 // The fuzzer sends malformed, truncated, mutated, non-object, deeply nested, invalid UTF-8,
 // wrongly signed and wrongly typed requests, huge headers and URLs, broken HTTP framing, clients
-// that hang up, and bodies over 25 MB (declared and chunked, still uploading when refused) to
+// that hang up or trickle a body a byte at a time (cut with 408), and bodies over 25 MB (declared and chunked, still uploading when refused) to
 // /api/github/webhooks and /api/gitlab/webhook, in rounds. Checked: the process never dies,
 // every request that can be answered is answered (no hang, no reset) with the status that case
 // deserves and never a 5xx, /healthz answers 200 after each round, and memory stays flat (RSS

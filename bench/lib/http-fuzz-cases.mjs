@@ -171,6 +171,13 @@ export function httpCaseGenerator(rng, ctx) {
       const h = path === GITHUB ? gh(body) : gl(body);
       return raw("http.client-hangs-up-mid-body", head("POST", path, { ...h, "content-length": Buffer.byteLength(body) }) + "\r\n" + truncate(body), null, { hangUp: true });
     }],
+    [1, () => {
+      // A slow-body client: declares a full 25 MB and sends a byte every 250 ms. It must be cut
+      // (408) by the body's minimum rate within seconds, not hold the connection and its share of
+      // the body budget for as long as it likes.
+      const path = rng.pick([GITHUB, GITLAB]);
+      return raw("http.slow-body", head("POST", path, { ...(path === GITHUB ? gh("{}") : gl("{}")), "content-length": BODY_LIMIT }) + "\r\n", [408], { trickle: { everyMs: 250 } });
+    }],
     [2, () => raw("http.client-hangs-up-mid-headers", `POST ${rng.pick([GITHUB, GITLAB])} HTTP/1.1\r\nHost: x\r\nX-Gitlab-To`, null, { hangUp: true })],
     [1, () => http("http.other-routes", rng.pick(["/healthz", "/readyz", "/metrics", "/", "/dashboard", "/api/slack/events", "/nope", "/api/gitlab/other"]), {}, undefined, [200, 404, 405, 503], rng.pick(["GET", "POST", "HEAD"]))],
   ];

@@ -36,7 +36,8 @@ async function sendHttp(pool, c) {
 /**
  * Writes the case's bytes on a fresh socket and reads the status line of the answer. A streamed
  * oversized body is written 1 MB at a time until an answer arrives (as a real client would keep
- * uploading); `hangUp` closes the socket right after writing, expecting no answer.
+ * uploading); a trickled one (`trickle`) one byte at a time, as a slow-body attacker would;
+ * `hangUp` closes the socket right after writing, expecting no answer.
  */
 function sendRaw(port, c) {
   return new Promise((resolve) => {
@@ -73,6 +74,7 @@ function sendRaw(port, c) {
       socket.write(c.bytes);
       if (c.hangUp) return void setTimeout(() => socket.destroy(), 5);
       if (c.streamBody) streamBody(socket, c.streamBody, () => settled || statusOf() !== null);
+      if (c.trickle) trickle(socket, c.trickle, () => settled || statusOf() !== null);
     });
   });
 }
@@ -96,4 +98,13 @@ function streamBody(socket, { chunked, bytes }, stop) {
     if (chunked && !stop() && !socket.destroyed) socket.write("0\r\n\r\n");
   };
   pump();
+}
+
+/** Writes one byte every `everyMs` until `stop()` says the answer came or the socket is gone. */
+function trickle(socket, { everyMs }, stop) {
+  const timer = setInterval(() => {
+    if (stop() || socket.destroyed) return void clearInterval(timer);
+    socket.write(" ");
+  }, everyMs);
+  socket.once("close", () => clearInterval(timer));
 }

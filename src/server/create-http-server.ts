@@ -2,12 +2,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/index.js";
-import { BodyBudget, BodyBudgetTimeoutError } from "./body-budget.js";
-import { BodyTooLargeError, readBody, refuseTooLarge, RequestAbortedError } from "./read-body.js";
+import type { BodyBudget } from "./body-budget.js";
+import { BodyNoRoomError, BodyReadError, BodyTooSlowError, RequestAbortedError } from "./body-errors.js";
+import { setBodyPace } from "./body-pace.js";
+import { readBody } from "./read-body.js";
+import { refuseBody, refuseTooLarge } from "./refuse-body.js";
+import { resolveServerLimits, type ServerLimitOptions, type ServerLimits } from "./server-limits.js";
+
+export { DEFAULT_BODY_BUDGET, MAX_GITHUB_BODY } from "./server-limits.js";
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => unknown;
 
-export interface HttpServerDeps {
+/** The limits on what clients may make the server hold (body budget, body pace, timeouts) are in ServerLimitOptions. */
+export interface HttpServerDeps extends ServerLimitOptions {
   readonly logger: Logger;
   readonly version: string;
   /** Probot's webhook middleware, when a GitHub App is configured. */
@@ -25,39 +32,48 @@ export interface HttpServerDeps {
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
-  /** Most unverified GitHub body bytes held at once, across requests (default DEFAULT_BODY_BUDGET). */
-  readonly bodyBudgetBytes?: number;
-  /** How long a delivery may wait for room in that budget before a 429 (default 5 s). */
-  readonly bodyBudgetWaitMs?: number;
 }
 
-/** Room for four deliveries at GitHub's 25 MB maximum, or thousands of ordinary ones, at once. */
-export const DEFAULT_BODY_BUDGET = 4 * 25 * 1024 * 1024;
-/** How long a delivery may wait for room before it is refused; GitHub gives up after 10 s. */
-const DEFAULT_BODY_BUDGET_WAIT_MS = 5000;
+const BUDGETS = new WeakMap<Server, BodyBudget>();
+
+/** The budget of unverified body bytes a server built here holds (for tests and a metrics gauge). */
+export function bodyBudgetOf(server: Server): BodyBudget | undefined {
+  return BUDGETS.get(server);
+}
 
 /** The HTTP surface: health and readiness, a status page, and the forge webhook routes. */
 export function createHttpServer(deps: HttpServerDeps): Server {
-  const budget = new BodyBudget(Math.max(deps.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET, MAX_GITHUB_BODY));
-  const server = createServer((req, res) => {
+  const limits = resolveServerLimits(deps);
+  // Node checks headers and request timeouts at this interval (30 s by default, too coarse for them).
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, (req, res) => {
     if (deps.metrics) observeWebhook(req, res, deps.metrics);
-    handle(req, res, deps, budget).catch((error: unknown) => {
+    setBodyPace(req, limits.pace);
+    handle(req, res, deps, limits).catch((error: unknown) => {
       // A client that hung up mid-body is not a server failure, and there is no one to answer.
       if (error instanceof RequestAbortedError) return void deps.logger.debug({ url: req.url }, "client closed the connection mid-request");
+      // A route that let a refused body through (too slow, too large) still answers it properly.
+      if (error instanceof BodyReadError) return refuseBody(req, res, error);
       deps.logger.error({ err: error, url: req.url }, "request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.end();
     });
   });
+  BUDGETS.set(server, limits.budget);
   // Idle keep-alive connections outlive the proxies' in front of us (load balancers keep theirs
   // 60 s): a server that closes first races the client's next request on that socket, which
   // then fails with ECONNRESET and a delivery GitHub will not retry on its own.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Headers and the whole request are timed from a request's first byte, not from the end of the
+  // previous one (Node 18+), so these may be shorter than keepAliveTimeout without cutting idle
+  // keep-alive connections (test/server/slow-clients.test.ts holds Node to that). A slowloris
+  // trickling headers is answered 408 and closed after headersTimeout; requestTimeout is the
+  // backstop for bodies that no route reads through readBody (Slack's, Probot's own).
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps, budget: BodyBudget): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps, limits: ServerLimits): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, { status: "ok", version: deps.version });
   if (req.method === "GET" && url.pathname === "/readyz") {
@@ -86,24 +102,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
       const signature = req.headers["x-hub-signature-256"];
       if (typeof signature !== "string") return refuse(req, res, 401, "missing X-Hub-Signature-256: set the webhook secret on the GitHub App");
       const declared = Number(req.headers["content-length"] ?? NaN);
-      if (Number.isFinite(declared) && declared > MAX_GITHUB_BODY) return refuseTooLarge(req, res, MAX_GITHUB_BODY);
-      let release: () => void;
-      try {
-        release = await budget.reserve(Number.isFinite(declared) && declared >= 0 ? declared : MAX_GITHUB_BODY, deps.bodyBudgetWaitMs ?? DEFAULT_BODY_BUDGET_WAIT_MS);
-      } catch (error) {
-        if (!(error instanceof BodyBudgetTimeoutError)) throw error;
-        deps.logger.warn({ delivery: req.headers["x-github-delivery"], inUse: budget.inUse }, "GitHub delivery refused: too many large bodies being received at once");
-        res.setHeader("retry-after", "5");
-        return refuse(req, res, 429, "too many large request bodies are being received at once; retry shortly");
-      }
+      if (Number.isFinite(declared) && declared > limits.maxGithubBody) return refuseTooLarge(req, res, limits.maxGithubBody);
+      const account = limits.budget.open(limits.clientKey(req));
       // Held until the answer is out: the body's text lives on through the handler.
-      res.once("close", release);
+      res.once("close", account.release);
       let body: Buffer;
       try {
-        body = await readBody(req, MAX_GITHUB_BODY);
+        body = await readBody(req, limits.maxGithubBody, { budget: { account, waitMs: limits.budgetWaitMs } });
       } catch (error) {
-        if (error instanceof BodyTooLargeError) return refuseTooLarge(req, res, MAX_GITHUB_BODY);
-        throw error;
+        if (!(error instanceof BodyReadError)) throw error;
+        logRefusedBody(deps.logger, req, error, account.client, limits.budget);
+        return refuseBody(req, res, error);
       }
       const text = body.toString("utf8");
       if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false))) return send(res, 401, { error: "signature does not match the webhook secret" });
@@ -133,8 +142,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
   send(res, 404, { error: "not found" });
 }
 
-export const MAX_GITHUB_BODY = 25 * 1024 * 1024;
-
 const VERIFIED_BODY = Symbol("sentinel.verifiedGithubBody");
 type VerifiedRequest = IncomingMessage & { [VERIFIED_BODY]?: string };
 
@@ -148,7 +155,7 @@ export function verifiedGithubBody(req: IncomingMessage): string | undefined {
 }
 
 /** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
-const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
+const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 408: "slow", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
 
 /** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
 function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics): void {
@@ -160,6 +167,14 @@ function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metr
     end();
     if (res.statusCode >= 400) metrics.webhooksRejected.inc({ forge, reason: REJECTION[res.statusCode] ?? (res.statusCode >= 500 ? "error" : "refused") });
   });
+}
+
+/** Why a GitHub body was refused, for the operator: a client cut for slowness, or a budget that was full. */
+function logRefusedBody(logger: Logger, req: IncomingMessage, error: BodyReadError, client: string, budget: BodyBudget): void {
+  const delivery = req.headers["x-github-delivery"];
+  if (error instanceof BodyNoRoomError) return void logger.warn({ delivery, client, reason: error.reason, inUse: budget.inUse, clientHeld: budget.heldBy(client) }, "GitHub delivery refused: too many large bodies being received at once");
+  if (error instanceof BodyTooSlowError) return void logger.warn({ delivery, client, reason: error.reason, received: error.received, elapsedMs: error.elapsedMs }, "GitHub delivery cut: its body arrived too slowly");
+  logger.info({ delivery, client, code: error.code }, "GitHub delivery refused: body too large");
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GITLAB_EVENTS, type IngestDeps } from "../ingest/index.js";
 import { createDeliveryIngester, UnstorableDeliveryError, type IngestResult } from "../ingest/ingest-delivery.js";
-import { readBody, BodyTooLargeError, refuseTooLarge } from "./read-body.js";
+import { BodyReadError } from "./body-errors.js";
+import { readBody } from "./read-body.js";
+import { refuseBody } from "./refuse-body.js";
 
 /** GitLab sends at most 25 MB; anything larger is not a hook. */
 export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
@@ -25,10 +27,13 @@ export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
     }
     let body: Buffer;
     try {
+      // Held to the pace the HTTP server set for the request (deadline, minimum rate): a GitLab
+      // that knows the token is still no reason to hold a connection open for a trickle.
       body = await readBody(req, MAX_GITLAB_BODY);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuseTooLarge(req, res, MAX_GITLAB_BODY);
-      throw error;
+      if (!(error instanceof BodyReadError)) throw error;
+      if (error.code === "E_BODY_TOO_SLOW") deps.logger.warn({ event: req.headers["x-gitlab-event"], reason: error.message }, "GitLab delivery cut: its body arrived too slowly");
+      return refuseBody(req, res, error);
     }
     const text = body.toString("utf8");
     let payload: unknown;
