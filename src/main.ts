@@ -107,9 +107,17 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
   };
   const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4), deliveryRetentionDays });
-  // Workers write the ledger; each keeps the chain head outside the database (a file, the log).
+  // Workers write the ledger; each keeps the chain head outside the database (the log, a file, a collector).
   const checkpointer =
-    role === "server" ? null : startCheckpointer(db, { ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}), intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000), logger });
+    role === "server"
+      ? null
+      : startCheckpointer(db, {
+          ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}),
+          ...(env.SENTINEL_LEDGER_CHECKPOINT_URL ? { url: env.SENTINEL_LEDGER_CHECKPOINT_URL } : {}),
+          ...(env.SENTINEL_LEDGER_CHECKPOINT_TOKEN ? { token: env.SENTINEL_LEDGER_CHECKPOINT_TOKEN } : {}),
+          intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000),
+          logger,
+        });
 
   const dashboard = env.SENTINEL_DASHBOARD_TOKEN
     ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(queuePrefix ? { queuePrefix } : {}) })
