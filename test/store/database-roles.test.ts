@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appendLedger, readHead, readLedger, verifyChain } from "../../src/ledger/index.js";
 import { startFromEnv } from "../../src/main.js";
+import { migrateMain } from "../../src/store/migrate-main.js";
 import { GovernanceStore, openDatabase, RunStore, Store, type Database } from "../../src/store/index.js";
 import { POSTGRES_ADMIN_URL, postgresAvailable } from "../support/services.js";
 
@@ -227,5 +228,17 @@ describe.skipIf(!postgresAvailable)("the owner and application roles of deploy/p
     } finally {
       await running.close();
     }
+  });
+
+  it("migrates through the owner and exits from the init step (migrate-main), leaving the application role able to open the database alone", async () => {
+    const s = await setUp({ roles: true });
+    const lines: string[] = [];
+    const out = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+    expect(await migrateMain({ DATABASE_URL: s.appUrl, DATABASE_MIGRATION_URL: s.ownerUrl }, out)).toBe(0);
+    expect(lines).toEqual(["sentinel migrate: the schema is current; DATABASE_URL's role cannot rewrite the audit ledger"]);
+    await (await openDatabase({ url: s.appUrl })).close();
+    expect(await migrateMain({ DATABASE_URL: s.ownerUrl, DATABASE_MIGRATION_URL: s.ownerUrl }, out)).toBe(1);
+    expect(lines.at(-1)).toMatch(/^sentinel migrate: E_DB_ROLES_NOT_SEPARATED: /);
+    expect(await migrateMain({ DATABASE_MIGRATION_URL: s.ownerUrl }, out)).toBe(2);
   });
 });
