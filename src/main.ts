@@ -181,7 +181,7 @@ function parseRole(value: string | undefined): Role {
 
 async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
   // DATABASE_MIGRATION_URL (the schema's owner) only runs migrations; DATABASE_URL serves the rest.
-  // Empty counts as unset: the chart blanks the migration URL on workers.
+  // Empty counts as unset: the chart blanks it in the server and worker containers.
   const migrationUrl = env.DATABASE_MIGRATION_URL || undefined;
   if (env.DATABASE_URL || migrationUrl) return openDatabase({ ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}), ...(migrationUrl ? { migrationUrl } : {}) });
   const dir = env.SENTINEL_DATA_DIR ?? ".sentinel/pglite";

@@ -49,7 +49,8 @@ async function migrateAsOwner(migrationUrl: string): Promise<void> {
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(`could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role (sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database`, { cause: error });
   } finally {
-    await owner.close().catch(() => {});
+    // A pool that fails to close must not hide the migrations' own outcome.
+    await owner.close().catch(() => undefined);
   }
 }
 
