@@ -107,9 +107,17 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
   };
   const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4), deliveryRetentionDays });
-  // Workers write the ledger; each keeps the chain head outside the database (a file, the log).
+  // Workers write the ledger; each keeps the chain head outside the database (the log, a file, a collector).
   const checkpointer =
-    role === "server" ? null : startCheckpointer(db, { ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}), intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000), logger });
+    role === "server"
+      ? null
+      : startCheckpointer(db, {
+          ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}),
+          ...(env.SENTINEL_LEDGER_CHECKPOINT_URL ? { url: env.SENTINEL_LEDGER_CHECKPOINT_URL } : {}),
+          ...(env.SENTINEL_LEDGER_CHECKPOINT_TOKEN ? { token: env.SENTINEL_LEDGER_CHECKPOINT_TOKEN } : {}),
+          intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000),
+          logger,
+        });
 
   const dashboard = env.SENTINEL_DASHBOARD_TOKEN
     ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(queuePrefix ? { queuePrefix } : {}) })
@@ -172,7 +180,10 @@ function parseRole(value: string | undefined): Role {
 }
 
 async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
-  if (env.DATABASE_URL) return openDatabase({ url: env.DATABASE_URL });
+  // DATABASE_MIGRATION_URL (the schema's owner) only runs migrations; DATABASE_URL serves the rest.
+  // Empty counts as unset: the chart blanks it in the server and worker containers.
+  const migrationUrl = env.DATABASE_MIGRATION_URL || undefined;
+  if (env.DATABASE_URL || migrationUrl) return openDatabase({ ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}), ...(migrationUrl ? { migrationUrl } : {}) });
   const dir = env.SENTINEL_DATA_DIR ?? ".sentinel/pglite";
   return openDatabase(dir === ":memory:" ? {} : { dataDir: dir });
 }

@@ -8,12 +8,25 @@ export interface Checkpoint {
   readonly at: string;
 }
 
+/** The checkpoint of a chain head, taken now. */
+export function checkpointOf(head: { seq: number; hash: string }, now = new Date()): Checkpoint {
+  return { seq: head.seq, hash: head.hash, at: now.toISOString() };
+}
+
 /** Appends a checkpoint as one JSON line (the file only grows, like the chain). */
 export async function writeCheckpoint(file: string, head: { seq: number; hash: string }, now = new Date()): Promise<Checkpoint> {
-  const checkpoint = { seq: head.seq, hash: head.hash, at: now.toISOString() };
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await appendFile(file, JSON.stringify(checkpoint) + "\n", { mode: 0o600 });
+  const checkpoint = checkpointOf(head, now);
+  await appendCheckpoint(file, checkpoint);
   return checkpoint;
+}
+
+/**
+ * Appends a checkpoint already taken. The line is the same record the HTTP sink posts, so a
+ * collector that appends what it receives keeps a file `sentinel audit verify --checkpoint` reads.
+ */
+export async function appendCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await appendFile(file, JSON.stringify({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at }) + "\n", { mode: 0o600 });
 }
 
 /** Every checkpoint in a file; a line that does not parse is an error, not something to skip. */

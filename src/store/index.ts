@@ -1,6 +1,8 @@
 export type { Database, Queryable } from "./database.js";
-export { openDatabase } from "./open-database.js";
+export { openDatabase, type OpenDatabaseOptions } from "./open-database.js";
 export { migrate } from "./migrate.js";
+export { pendingMigrations } from "./schema-version.js";
+export { StoreSetupError, type StoreSetupCode } from "./store-setup-error.js";
 export { RunStore, type RunPhase, type StoredPullRequest } from "./store.js";
 export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";
 export { KeyedMutex } from "./keyed-mutex.js";

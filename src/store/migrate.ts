@@ -1,3 +1,4 @@
+import { enforceAuditPrivileges } from "./audit-privileges.js";
 import type { Database } from "./database.js";
 import { MIGRATIONS } from "./migrations.js";
 
@@ -5,8 +6,9 @@ import { MIGRATIONS } from "./migrations.js";
 const MIGRATION_LOCK = 7_341_652;
 
 /**
- * Applies the migrations a database lacks, all in one transaction (none or all). Returns the ids
- * applied. `upTo` stops at a version (to test an upgrade from it).
+ * Applies the migrations a database lacks, all in one transaction (none or all), then narrows
+ * what roles other than the owner may do to the audit tables (audit-privileges.ts). Returns the
+ * ids applied. `upTo` stops at a version (to test an upgrade from it).
  */
 export async function migrate(db: Database, o: { upTo?: number } = {}): Promise<number[]> {
   return db.transaction(async (tx) => {
@@ -22,6 +24,9 @@ export async function migrate(db: Database, o: { upTo?: number } = {}): Promise<
       await tx.query("INSERT INTO schema_migrations (id, name) VALUES ($1, $2)", [m.id, m.name]);
       applied.push(m.id);
     }
+    // After the migrations, in their transaction: a table they created may have been handed to
+    // the app role with every privilege by ALTER DEFAULT PRIVILEGES a moment ago.
+    await enforceAuditPrivileges(tx);
     return applied;
   });
 }

@@ -1,19 +1,82 @@
+import { ledgerRewriteRisk } from "./audit-privileges.js";
 import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { createPostgresDatabase } from "./postgres-database.js";
+import { migrationRights, pendingMigrations } from "./schema-version.js";
+import { StoreSetupError } from "./store-setup-error.js";
 import type { Database } from "./database.js";
 
+export interface OpenDatabaseOptions {
+  /** PostgreSQL as the application uses it (DATABASE_URL); without it, PGlite. */
+  readonly url?: string;
+  /**
+   * PostgreSQL as the schema's owner (DATABASE_MIGRATION_URL): migrations run through it, on a
+   * connection of their own that is closed afterwards, and `url` is then held to a role that
+   * cannot rewrite the audit ledger.
+   */
+  readonly migrationUrl?: string;
+  readonly dataDir?: string;
+}
+
 /**
- * PostgreSQL when a URL is given, else PGlite in `dataDir` (in memory without one); migrated
- * before it is returned.
+ * PostgreSQL when a URL is given, else PGlite in `dataDir` (in memory without one); at the current
+ * schema version before it is returned. With only `url`, pending migrations run through it, as
+ * long as its role may run them; a database already at the current version gets no DDL at all,
+ * so an application role that may not create tables can open it.
  */
-export async function openDatabase(options: { url?: string; dataDir?: string }): Promise<Database> {
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.migrationUrl && !options.url) {
+    throw new StoreSetupError("E_DB_MIGRATION_URL_ALONE", "DATABASE_MIGRATION_URL is set but DATABASE_URL is not: set DATABASE_URL to the application role's URL as well (the migration URL only runs migrations), or unset DATABASE_MIGRATION_URL to use embedded PGlite");
+  }
+  if (options.migrationUrl) await migrateAsOwner(options.migrationUrl);
   const db = options.url ? createPostgresDatabase(options.url) : await createPgliteDatabase(options.dataDir);
   try {
-    await migrate(db);
+    await (options.migrationUrl ? checkApplicationRole(db) : migrateIfPending(db));
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
   }
   return db;
+}
+
+async function migrateAsOwner(migrationUrl: string): Promise<void> {
+  const owner = createPostgresDatabase(migrationUrl, { max: 1 });
+  try {
+    await migrate(owner);
+  } catch (error) {
+    if (error instanceof StoreSetupError) throw error;
+    // pg's message names the role or the host, never the password.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role (sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database`, { cause: error });
+  } finally {
+    // A pool that fails to close must not hide the migrations' own outcome.
+    await owner.close().catch(() => undefined);
+  }
+}
+
+async function migrateIfPending(db: Database): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  const { role, canMigrate } = await migrationRights(db);
+  if (!canMigrate) {
+    throw new StoreSetupError(
+      "E_DB_MIGRATIONS_PENDING",
+      `the database lacks ${pending.length} migration(s) (${pending.map((m) => `${m.id} ${m.name}`).join(", ")}) and DATABASE_URL's role ${role} may not run them: set DATABASE_MIGRATION_URL to the owner role's URL where the server runs (docs/hardening.md, "The database roles"); a worker that started before the server migrated stops here and opens the database once restarted`,
+    );
+  }
+  await migrate(db);
+}
+
+async function checkApplicationRole(db: Database): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    throw new StoreSetupError("E_DB_MIGRATIONS_PENDING", `migrations ran through DATABASE_MIGRATION_URL, yet DATABASE_URL still lacks ${pending.length} of them: both URLs must name the same database (and schema search path)`);
+  }
+  const risk = await ledgerRewriteRisk(db);
+  if (risk) {
+    throw new StoreSetupError(
+      "E_DB_ROLES_NOT_SEPARATED",
+      `DATABASE_URL could rewrite the audit ledger (${risk}): with DATABASE_MIGRATION_URL set, DATABASE_URL must name the application role (sentinel_app in deploy/postgres/roles.sql), which may only append to it`,
+    );
+  }
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DCLinter } from "dclint";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { SECRET_ENV, read, repoRoot } from "./deploy-support.js";
+import { OWNER_ONLY_ENV, ROLE_SECRET_ENV, read, repoRoot } from "./deploy-support.js";
 
 // No Docker here: deploy/compose.yaml is checked against the Compose Specification's JSON
 // Schema (the copy dclint ships, with YAML anchors and merge keys resolved) and dclint's
@@ -27,18 +27,19 @@ interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
   command?: string[];
+  restart?: string;
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   secrets?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test?: string[]; disable?: boolean };
   security_opt?: string[];
   ports?: string[];
   read_only?: boolean;
   tmpfs?: string[];
   cap_drop?: string[];
 }
-const { server, worker, redis, postgres } = compose.services as Record<"server" | "worker" | "redis" | "postgres", Service>;
+const { server, worker, redis, postgres, migrate } = compose.services as Record<"server" | "worker" | "redis" | "postgres" | "migrate", Service>;
 
 describe("deploy/compose.yaml", () => {
   it("is valid under the Compose Specification schema and dclint's correctness rules", () => {
@@ -90,7 +91,7 @@ describe("deploy/compose.yaml", () => {
 
   it("hands every secret over as a file (NAME_FILE), never as a value in the environment", () => {
     for (const s of [server, worker]) {
-      for (const name of SECRET_ENV) {
+      for (const name of ROLE_SECRET_ENV) {
         expect(s.environment![name], name).toBeUndefined();
         const secret = s.environment![`${name}_FILE`]!;
         expect(secret).toMatch(/^\/run\/secrets\/[a-z_]+$/);
@@ -102,10 +103,59 @@ describe("deploy/compose.yaml", () => {
     expect(read("deploy/.gitignore")).toMatch(/^secrets\/$/m);
   });
 
-  it("starts Sentinel only once PostgreSQL and Redis are healthy", () => {
-    for (const s of [server, worker]) expect(s.depends_on).toEqual({ postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
-    expect(postgres.healthcheck!.test.join(" ")).toMatch(/pg_isready/);
-    expect(redis.healthcheck!.test.join(" ")).toMatch(/redis-cli ping/);
+  it("starts Sentinel only once PostgreSQL and Redis are healthy and the migrations have run", () => {
+    for (const s of [server, worker]) expect(s.depends_on).toEqual({ postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" }, migrate: { condition: "service_completed_successfully" } });
+    expect(migrate.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    expect(postgres.healthcheck!.test!.join(" ")).toMatch(/pg_isready/);
+    expect(redis.healthcheck!.test!.join(" ")).toMatch(/redis-cli ping/);
+  });
+
+  it("runs migrations in a one-shot service as the schema owner, and gives server and worker only the application role's URL", () => {
+    expect(migrate.command).toEqual(["node", "dist/store/migrate-main.js"]);
+    expect(migrate.restart).toBe("no");
+    expect(migrate.image).toBe(server.image);
+    expect(migrate.environment).toEqual({ DATABASE_URL_FILE: "/run/secrets/database_url", DATABASE_MIGRATION_URL_FILE: "/run/secrets/database_migration_url" });
+    expect(migrate.secrets!.sort()).toEqual(["database_migration_url", "database_url"]);
+    expect(migrate.healthcheck).toEqual({ disable: true });
+    for (const s of [server, worker]) {
+      for (const name of OWNER_ONLY_ENV) {
+        expect(s.environment![name]).toBeUndefined();
+        expect(s.environment![`${name}_FILE`]).toBeUndefined();
+      }
+      expect(s.secrets).not.toContain("database_migration_url");
+    }
+  });
+
+  it("creates the two database roles on a new PostgreSQL volume, from deploy/postgres/roles.sql and the passwords' secrets", () => {
+    expect(postgres.volumes).toContain("./postgres/roles.sql:/sentinel/roles.sql:ro");
+    expect(postgres.volumes).toContain("./postgres/compose-roles.sh:/docker-entrypoint-initdb.d/50-sentinel-roles.sh:ro");
+    expect(postgres.secrets).toEqual(expect.arrayContaining(["postgres_password", "postgres_owner_password", "postgres_app_password"]));
+    // Executable, or the postgres image would source it into its own entrypoint.
+    expect(statSync(path.join(repoRoot, "deploy", "postgres", "compose-roles.sh")).mode & 0o111).toBe(0o111);
+    const init = read("deploy/postgres/compose-roles.sh");
+    expect(init).toContain("--file /sentinel/roles.sql");
+    expect(init).toMatch(/printf "ALTER ROLE sentinel_owner PASSWORD '%s';\\nALTER ROLE sentinel_app PASSWORD '%s';\\n" "\$owner_password" "\$app_password" \|/);
+    expect(compose.secrets.postgres_owner_password!.file).toBe("./secrets/postgres_owner_password");
+  });
+
+  it("requires a password on Redis: an ACL file from a secret, nothing secret on its command line, and a healthcheck that authenticates", () => {
+    const cmd = redis.command!;
+    expect(cmd.slice(0, 3)).toEqual(["redis-server", "--aclfile", "/run/secrets/redis_acl"]);
+    expect(cmd.join(" ")).not.toMatch(/requirepass|--user|\$\(/);
+    expect(redis.secrets).toEqual(["redis_acl", "redis_password"]);
+    expect(compose.secrets.redis_acl!.file).toBe("./secrets/redis_acl");
+    const [kind, check] = redis.healthcheck!.test!;
+    expect(kind).toBe("CMD-SHELL");
+    // The password goes to redis-cli through its environment, and only a PONG counts.
+    expect(check).toBe('REDISCLI_AUTH="$$(cat /run/secrets/redis_password)" redis-cli ping | grep -qx PONG');
+    for (const s of [server, worker]) expect(s.environment!.REDIS_URL_FILE).toBe("/run/secrets/redis_url");
+  });
+
+  it("POSTs ledger checkpoints to SENTINEL_LEDGER_CHECKPOINT_URL when the shell or deploy/.env sets it, with the token from a secret", () => {
+    for (const s of [server, worker]) {
+      expect(s.environment!.SENTINEL_LEDGER_CHECKPOINT_URL).toBe("${SENTINEL_LEDGER_CHECKPOINT_URL:-}");
+      expect(s.environment!.SENTINEL_LEDGER_CHECKPOINT_TOKEN_FILE).toBe("/run/secrets/ledger_checkpoint_token");
+    }
   });
 
   it("configures Redis as BullMQ needs: noeviction, persistence on, on a volume", () => {
@@ -143,7 +193,7 @@ describe("deploy/compose.yaml", () => {
 
   it("publishes only the server, on loopback (a TLS proxy goes in front)", () => {
     expect(server.ports).toEqual(["127.0.0.1:${SENTINEL_PORT:-3000}:3000"]);
-    for (const s of [worker, redis, postgres]) expect(s.ports).toBeUndefined();
+    for (const s of [worker, redis, postgres, migrate]) expect(s.ports).toBeUndefined();
   });
 });
 

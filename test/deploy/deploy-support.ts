@@ -12,8 +12,14 @@ export const read = (relative: string): string => readFileSync(path.join(repoRoo
 /** The image's user; the chart, compose file and docs must agree with it. */
 export const IMAGE_UID = 10001;
 
-/** The secret environment variables the app reads (README, "Running it for real"). */
-export const SECRET_ENV = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "GITLAB_WEBHOOK_SECRET", "GITLAB_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SENTINEL_DASHBOARD_TOKEN", "DATABASE_URL", "REDIS_URL"] as const;
+/** The secret environment variables the app reads (README, "Running it for real"; docs/hardening.md). */
+export const SECRET_ENV = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "GITLAB_WEBHOOK_SECRET", "GITLAB_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SENTINEL_DASHBOARD_TOKEN", "DATABASE_URL", "REDIS_URL", "DATABASE_MIGRATION_URL", "SENTINEL_LEDGER_CHECKPOINT_TOKEN"] as const;
+
+/** The one secret the long-running server and workers must never hold: the schema owner's URL. */
+export const OWNER_ONLY_ENV = ["DATABASE_MIGRATION_URL"] as const;
+
+/** The secrets the server and worker roles hold. */
+export const ROLE_SECRET_ENV = SECRET_ENV.filter((n) => !(OWNER_ONLY_ENV as readonly string[]).includes(n));
 
 export interface K8sObject {
   apiVersion: string;

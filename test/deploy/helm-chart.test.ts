@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { IMAGE_UID, NAMESPACE, RELEASE, SECRET_ENV, chartDir, find, helm, helmOrSkip, read, render, type K8sObject } from "./deploy-support.js";
 import { schemaError } from "./kube-schemas.js";
+import { allowed, type Endpoint } from "./network-policy.js";
 
 // The chart is rendered by a real Helm (the pinned binary scripts/deploy-helm.mjs verifies),
 // with every values file in deploy/helm/sentinel/ci/: `helm lint --strict` (which also enforces
@@ -67,6 +68,14 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
     refused("ingress.enabled=true", /ingress\/hosts/);
     refused("podSecurityContext.runAsNonRoot=false", /runAsNonRoot/);
     refused("secrets.databaseUrl=mysql://db/sentinel", /databaseUrl/);
+    refused("redis.address=", /redis\/address/);
+    refused("redis.address=redis", /redis\/address/); // host:port
+    refused("redis.auth.password=p@ss/word", /redis\/auth\/password/); // would break REDIS_URL
+    refused("secrets.redisUrl=redis://redis:6379", /additional properties 'redisUrl' not allowed/); // REDIS_URL is built from redis.*
+    refused("migrations.databaseUrl=mysql://db", /migrations\/databaseUrl/);
+    refused("ledger.checkpoint.url=https://user:pw@audit.example.com/x", /checkpoint\/url/); // the token carries the credential
+    refused("networkPolicy.egress.internet.except={everything}", /internet\/except/);
+    expect(() => render(helmPath!, "keda-redis-values.yaml", ["redis.auth.existingSecret=", "redis.auth.password=p"])).toThrow(/put the password in your Secret/);
     expect(() => helm(helmPath!, ["template", RELEASE, ".", "--set", "image.repository=r"])).toThrow(/databaseUrl/);
     expect(() => helm(helmPath!, ["template", RELEASE, ".", "--set", "secrets.existingSecret=s"])).toThrow(/image\/repository|image.repository/);
   });
@@ -90,7 +99,8 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
       expect(container(find(o, "Deployment", name)).envFrom).toEqual([{ configMapRef: { name: `${RELEASE}-sentinel` } }, { secretRef: { name: `${RELEASE}-sentinel` } }]);
     }
     const secret = find(o, "Secret", `${RELEASE}-sentinel`);
-    expect(Object.keys(secret.stringData!).sort()).toEqual([...SECRET_ENV, "REDIS_PASSWORD"].sort());
+    // REDIS_URL is built in the pods from REDIS_PASSWORD; the owner's URL has a Secret of its own.
+    expect(Object.keys(secret.stringData!).sort()).toEqual([...SECRET_ENV.filter((n) => n !== "REDIS_URL" && n !== "DATABASE_MIGRATION_URL"), "REDIS_PASSWORD", "EXTRA_SECRET"].sort());
     expect(secret.stringData!.PRIVATE_KEY).toContain("-----BEGIN RSA PRIVATE KEY-----\nnot-a-real-key\n");
     const config = find(o, "ConfigMap", `${RELEASE}-sentinel`).data!;
     for (const name of SECRET_ENV) expect(config[name]).toBeUndefined();
@@ -98,10 +108,10 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
     // Empty settings are left out: the app treats "" differently from unset for some of them.
     expect(find(objects("minimal-values.yaml"), "ConfigMap", `${RELEASE}-sentinel`).data).toEqual({ HOST: "0.0.0.0", PORT: "3000", SENTINEL_WORK_DIR: "/var/lib/sentinel/work", LOG_LEVEL: "info" });
     // Only the optional secrets that are set are written, so an unset one keeps its part off.
-    expect(Object.keys(find(objects("minimal-values.yaml"), "Secret", `${RELEASE}-sentinel`).stringData!).sort()).toEqual(["DATABASE_URL", "REDIS_URL"]);
+    expect(Object.keys(find(objects("minimal-values.yaml"), "Secret", `${RELEASE}-sentinel`).stringData!).sort()).toEqual(["DATABASE_URL", "REDIS_PASSWORD"]);
   });
 
-  it("uses an existing Secret when named, creating none", () => {
+  it("uses existing Secrets when named, creating none", () => {
     const o = objects("keda-redis-values.yaml");
     expect(o.filter((x) => x.kind === "Secret")).toEqual([]);
     expect(container(find(o, "Deployment", worker)).envFrom[1]).toEqual({ secretRef: { name: "sentinel-secrets" } });
@@ -193,11 +203,12 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
     expect(promqlErrors(trigger.metadata.query)).toEqual([]);
   });
 
-  it("scales workers with KEDA on BullMQ's Redis wait list, authenticated from the Secret", () => {
+  it("scales workers with KEDA on BullMQ's Redis wait list, authenticated as the workers are", () => {
     const o = objects("keda-redis-values.yaml");
     const [trigger] = find(o, "ScaledObject", worker).spec.triggers;
-    expect(trigger).toMatchObject({ type: "redis", metadata: { address: "redis-master.redis.svc:6379", listName: "bull:sentinel:wait", listLength: "4" }, authenticationRef: { name: worker } });
-    expect(find(o, "TriggerAuthentication", worker).spec.secretTargetRef).toEqual([{ parameter: "password", name: "sentinel-secrets", key: "REDIS_PASSWORD" }]);
+    expect(trigger).toMatchObject({ type: "redis", metadata: { address: "redis-master.redis.svc:6379", listName: "bull:sentinel:wait", listLength: "4", enableTLS: "true", databaseIndex: "0", usernameFromEnv: "REDIS_USERNAME" }, authenticationRef: { name: worker } });
+    expect(find(o, "TriggerAuthentication", worker).spec.secretTargetRef).toEqual([{ parameter: "password", name: "redis-auth", key: "password" }]);
+    expect(env(find(o, "Deployment", worker)).REDIS_USERNAME).toBe("sentinel");
     const prefixed = render(helmPath!, "keda-redis-values.yaml", ["config.queuePrefix=team-a"]);
     expect(find(prefixed, "ScaledObject", worker).spec.triggers[0].metadata.listName).toBe("team-a:sentinel:wait");
   });
@@ -273,7 +284,166 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
     expect(notes("full-values.yaml")).toContain("GitHub App:  https://sentinel.example.com/api/github/webhooks");
     expect(notes("hpa-values.yaml")).toContain("WARNING: fixers run WITHOUT bubblewrap");
   });
+
+  it("requires a Redis password: generated into the chart's Secret unless given, and put into REDIS_URL by Kubernetes from that Secret", () => {
+    const o = objects("minimal-values.yaml");
+    const generated = find(o, "Secret", `${RELEASE}-sentinel`).stringData!.REDIS_PASSWORD!;
+    expect(generated).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(find(objects("full-values.yaml"), "Secret", `${RELEASE}-sentinel`).stringData!.REDIS_PASSWORD).toBe("redis-password");
+    for (const name of [server, worker]) {
+      const vars = container(find(o, "Deployment", name)).env as Array<{ name: string; value?: string; valueFrom?: unknown }>;
+      const at = (n: string) => vars.findIndex((v) => v.name === n);
+      expect(vars[at("REDIS_PASSWORD")]!.valueFrom).toEqual({ secretKeyRef: { name: `${RELEASE}-sentinel`, key: "REDIS_PASSWORD" } });
+      expect(vars[at("REDIS_URL")]!.value).toBe("redis://:$(REDIS_PASSWORD)@redis.sentinel.svc:6379/0");
+      // Kubernetes expands $(NAME) only from variables defined before it.
+      expect(at("REDIS_PASSWORD")).toBeLessThan(at("REDIS_URL"));
+    }
+    expect(JSON.stringify(o.filter((x) => x.kind !== "Secret"))).not.toContain(generated);
+    expect(find(o, "ConfigMap", `${RELEASE}-sentinel`).data!.REDIS_URL).toBeUndefined();
+  });
+
+  it("takes the Redis password, user and TLS from redis.* and a Secret of yours", () => {
+    const w = find(objects("keda-redis-values.yaml"), "Deployment", worker);
+    const vars = container(w).env as Array<{ name: string; value?: string; valueFrom?: unknown }>;
+    expect(vars.find((v) => v.name === "REDIS_PASSWORD")!.valueFrom).toEqual({ secretKeyRef: { name: "redis-auth", key: "password" } });
+    expect(env(w).REDIS_URL).toBe("rediss://sentinel:$(REDIS_PASSWORD)@redis-master.redis.svc:6379/0");
+    const inSentinelSecret = render(helmPath!, "keda-redis-values.yaml", ["redis.auth.existingSecret=", "redis.auth.secretKey=REDIS_PASSWORD"]);
+    expect((container(find(inSentinelSecret, "Deployment", server)).env as Array<{ name: string; valueFrom?: unknown }>).find((v) => v.name === "REDIS_PASSWORD")!.valueFrom).toEqual({ secretKeyRef: { name: "sentinel-secrets", key: "REDIS_PASSWORD" } });
+  });
+
+  it("runs migrations as the owner in an init container of each server pod, and gives no long-running container the owner's URL", () => {
+    const o = objects("full-values.yaml");
+    expect(find(o, "Secret", `${RELEASE}-sentinel-migration`).stringData).toEqual({ DATABASE_MIGRATION_URL: "postgres://sentinel_owner:change-me-too@postgres:5432/sentinel" });
+    const s = find(o, "Deployment", server).spec.template.spec;
+    expect(s.initContainers).toHaveLength(1);
+    const [init] = s.initContainers;
+    expect(init.image).toBe(container(find(o, "Deployment", server)).image);
+    expect(init.command).toBeUndefined(); // under the image's entrypoint (tini)
+    expect(init.args).toEqual(["node", "dist/store/migrate-main.js"]);
+    expect(init.env).toEqual([
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: `${RELEASE}-sentinel`, key: "DATABASE_URL" } } },
+      { name: "DATABASE_MIGRATION_URL", valueFrom: { secretKeyRef: { name: `${RELEASE}-sentinel-migration`, key: "DATABASE_MIGRATION_URL" } } },
+    ]);
+    expect(init.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(find(o, "Deployment", worker).spec.template.spec.initContainers).toBeUndefined();
+    for (const values of VALUES) {
+      for (const name of [server, worker]) {
+        const d = find(objects(values), "Deployment", name);
+        // Blanked even when a Secret in envFrom carries the key; the app treats "" as unset.
+        expect(env(d).DATABASE_MIGRATION_URL, `${values} ${name}`).toBe("");
+        expect(container(d).envFrom.map((e: { secretRef?: { name: string } }) => e.secretRef?.name)).not.toContain(`${RELEASE}-sentinel-migration`);
+      }
+    }
+    const yours = find(objects("keda-redis-values.yaml"), "Deployment", server).spec.template.spec.initContainers[0];
+    expect(yours.env[1].valueFrom).toEqual({ secretKeyRef: { name: "sentinel-migration", key: "DATABASE_MIGRATION_URL" } });
+    expect(find(objects("minimal-values.yaml"), "Deployment", server).spec.template.spec.initContainers).toBeUndefined();
+    expect(objects("minimal-values.yaml").filter((x) => x.metadata.name === `${RELEASE}-sentinel-migration`)).toEqual([]);
+  });
+
+  it("POSTs ledger checkpoints to ledger.checkpoint.url from the checkpointing roles, with the token from the Secret", () => {
+    const o = objects("full-values.yaml");
+    for (const name of [server, worker]) expect(env(find(o, "Deployment", name)).SENTINEL_LEDGER_CHECKPOINT_URL).toBe("https://audit.example.com/sentinel/checkpoints");
+    expect(find(o, "Secret", `${RELEASE}-sentinel`).stringData!.SENTINEL_LEDGER_CHECKPOINT_TOKEN).toBe("collector-token");
+    const workersOnly = render(helmPath!, "minimal-values.yaml", ["ledger.checkpoint.url=https://audit.example.com/c", "ledger.checkpoint.enabled=false"]);
+    expect(env(find(workersOnly, "Deployment", worker)).SENTINEL_LEDGER_CHECKPOINT_URL).toBe("https://audit.example.com/c");
+    expect(env(find(workersOnly, "Deployment", server)).SENTINEL_LEDGER_CHECKPOINT_URL).toBeUndefined();
+    expect(env(find(objects("minimal-values.yaml"), "Deployment", worker)).SENTINEL_LEDGER_CHECKPOINT_URL).toBeUndefined();
+  });
+
+  describe("NetworkPolicies", () => {
+    const pod = (role: string, values = "minimal-values.yaml"): Endpoint => ({ ip: "10.1.0.10", pod: { labels: find(objects(values), "Deployment", `${RELEASE}-sentinel-${role}`).spec.template.metadata.labels, namespace: NAMESPACE }, ports: { http: 3000 } });
+    const outside = (ip: string): Endpoint => ({ ip });
+    const podIn = (namespace: string, labels: Record<string, string> = { app: "x" }, ip = "10.2.0.20"): Endpoint => ({ ip, pod: { labels, namespace } });
+    const kubeDns = podIn("kube-system", { "k8s-app": "kube-dns" }, "10.3.0.10");
+    const policies = (values: string) => objects(values).filter((x) => x.kind === "NetworkPolicy");
+
+    it("ships one for the server and one for the workers by default, and none when networkPolicy.enabled is false", () => {
+      expect(policies("minimal-values.yaml").map((p) => p.metadata.name).sort()).toEqual([server, worker]);
+      expect(policies("full-values.yaml").map((p) => p.metadata.name).sort()).toEqual([`${RELEASE}-sentinel-ledger-verify`, server, worker]);
+      expect(render(helmPath!, "minimal-values.yaml", ["networkPolicy.enabled=false"]).filter((x) => x.kind === "NetworkPolicy")).toEqual([]);
+      for (const p of policies("full-values.yaml")) expect(p.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    });
+
+    it("lets anyone reach the server's HTTP port and nothing else, and the workers' only from Prometheus", () => {
+      const np = policies("minimal-values.yaml");
+      expect(allowed(np, NAMESPACE, outside("203.0.113.7"), pod("server"), 3000)).toBe(true);
+      expect(allowed(np, NAMESPACE, outside("203.0.113.7"), pod("server"), 22)).toBe(false);
+      // By default any pod in the cluster may scrape workers, nothing outside it, and only on http.
+      expect(allowed(np, NAMESPACE, podIn("monitoring"), pod("worker"), 3000)).toBe(true);
+      expect(allowed(np, NAMESPACE, outside("203.0.113.7"), pod("worker"), 3000)).toBe(false);
+      expect(allowed(np, NAMESPACE, podIn("monitoring"), pod("worker"), 9229)).toBe(false);
+      const narrowed = policies("full-values.yaml");
+      expect(allowed(narrowed, NAMESPACE, podIn("monitoring"), pod("worker", "full-values.yaml"), 3000)).toBe(true);
+      expect(allowed(narrowed, NAMESPACE, podIn("team-a"), pod("worker", "full-values.yaml"), 3000)).toBe(false);
+      expect(allowed(narrowed, NAMESPACE, podIn("ingress-nginx"), pod("server", "full-values.yaml"), 3000)).toBe(true);
+      expect(allowed(narrowed, NAMESPACE, podIn("team-a"), pod("server", "full-values.yaml"), 3000)).toBe(false);
+      expect(allowed(narrowed, NAMESPACE, podIn(NAMESPACE, { ...find(narrowed, "NetworkPolicy", server).spec.podSelector.matchLabels, "app.kubernetes.io/component": "test" }), pod("server", "full-values.yaml"), 3000)).toBe(true); // helm test
+      const closed = renderJson("minimal-values.yaml", { "networkPolicy.metricsFrom": [] }).filter((x) => x.kind === "NetworkPolicy");
+      expect(allowed(closed, NAMESPACE, podIn("monitoring"), pod("worker"), 3000)).toBe(false);
+    });
+
+    it("lets server and workers reach DNS, PostgreSQL, Redis and HTTPS on the internet, and nothing else", () => {
+      const np = policies("minimal-values.yaml");
+      for (const role of ["server", "worker"]) {
+        const from = pod(role);
+        expect(allowed(np, NAMESPACE, from, kubeDns, 53, "UDP"), `${role} DNS`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, kubeDns, 53, "TCP"), `${role} DNS over TCP`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, podIn("databases", { app: "postgresql" }), 5432), `${role} PostgreSQL in the cluster`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, outside("10.40.0.5"), 5432), `${role} a managed PostgreSQL`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, podIn("redis", { app: "redis" }), 6379), `${role} Redis`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, outside("140.82.112.3"), 443), `${role} GitHub`).toBe(true);
+        expect(allowed(np, NAMESPACE, from, outside("140.82.112.3"), 22), `${role} SSH out`).toBe(false);
+        expect(allowed(np, NAMESPACE, from, outside("140.82.112.3"), 80), `${role} plain HTTP out`).toBe(false);
+        expect(allowed(np, NAMESPACE, from, outside("169.254.169.254"), 443), `${role} cloud metadata (443)`).toBe(false);
+        expect(allowed(np, NAMESPACE, from, outside("169.254.169.254"), 80), `${role} cloud metadata (80)`).toBe(false);
+        for (const ip of ["10.0.0.5", "172.16.4.4", "192.168.1.1"]) expect(allowed(np, NAMESPACE, from, outside(ip), 443), `${role} ${ip}:443`).toBe(false);
+        expect(allowed(np, NAMESPACE, from, podIn("team-a", { app: "web" }), 8080), `${role} another team's pod`).toBe(false);
+        expect(allowed(np, NAMESPACE, from, podIn("kube-system", { component: "kube-apiserver" }, "10.96.0.1"), 443), `${role} the API server`).toBe(false);
+      }
+      const ipv6 = find(np, "NetworkPolicy", worker).spec.egress.at(-1).to[1].ipBlock;
+      expect(ipv6).toEqual({ cidr: "::/0", except: ["fe80::/10", "fd00:ec2::254/128", "fc00::/7"] });
+    });
+
+    it("keeps the cloud metadata address out even when the private ranges are let in", () => {
+      const open = renderJson("minimal-values.yaml", { "networkPolicy.egress.internet.except": [] }).filter((x) => x.kind === "NetworkPolicy");
+      expect(allowed(open, NAMESPACE, pod("worker"), outside("10.0.0.5"), 443)).toBe(true);
+      expect(allowed(open, NAMESPACE, pod("worker"), outside("169.254.169.254"), 443)).toBe(false);
+      expect(allowed(open, NAMESPACE, pod("worker"), outside("169.254.170.2"), 443)).toBe(false); // ECS/EKS credential endpoints
+    });
+
+    it("narrows PostgreSQL and Redis to where the values say, takes the Redis port from redis.address, and adds extra rules", () => {
+      const np = policies("full-values.yaml");
+      const w = pod("worker", "full-values.yaml");
+      expect(allowed(np, NAMESPACE, w, podIn(NAMESPACE, { "app.kubernetes.io/name": "postgresql" }), 5432)).toBe(true);
+      expect(allowed(np, NAMESPACE, w, outside("10.40.0.5"), 5432)).toBe(false);
+      expect(allowed(np, NAMESPACE, w, podIn(NAMESPACE, { "app.kubernetes.io/name": "redis" }), 6379)).toBe(true);
+      expect(allowed(np, NAMESPACE, w, podIn(NAMESPACE, { "app.kubernetes.io/name": "postgresql" }), 6379)).toBe(false);
+      expect(allowed(np, NAMESPACE, w, outside("10.20.0.15"), 443)).toBe(true); // extra: the private GitLab
+      expect(allowed(np, NAMESPACE, w, outside("10.20.0.16"), 443)).toBe(false);
+      const otherPort = render(helmPath!, "minimal-values.yaml", ["redis.address=redis.sentinel.svc:6380"]).filter((x) => x.kind === "NetworkPolicy");
+      expect(allowed(otherPort, NAMESPACE, pod("worker"), podIn("redis"), 6380)).toBe(true);
+      expect(allowed(otherPort, NAMESPACE, pod("worker"), podIn("redis"), 6379)).toBe(false);
+    });
+
+    it("lets the ledger verify job reach DNS and PostgreSQL only", () => {
+      const np = policies("full-values.yaml");
+      const job: Endpoint = { ip: "10.1.0.99", pod: { labels: find(objects("full-values.yaml"), "CronJob", `${RELEASE}-sentinel-ledger-verify`).spec.jobTemplate.spec.template.metadata.labels, namespace: NAMESPACE } };
+      expect(allowed(np, NAMESPACE, job, kubeDns, 53, "UDP")).toBe(true);
+      expect(allowed(np, NAMESPACE, job, podIn(NAMESPACE, { "app.kubernetes.io/name": "postgresql" }), 5432)).toBe(true);
+      expect(allowed(np, NAMESPACE, job, podIn(NAMESPACE, { "app.kubernetes.io/name": "redis" }), 6379)).toBe(false);
+      expect(allowed(np, NAMESPACE, job, outside("140.82.112.3"), 443)).toBe(false);
+      expect(allowed(np, NAMESPACE, podIn("monitoring"), job, 3000)).toBe(false);
+    });
+  });
 });
+
+/** `helm template` with a ci/ values file and --set-json pairs (which, unlike --set, can say []). */
+function renderJson(valuesFile: string, set: Record<string, unknown>): K8sObject[] {
+  const out = helm(helmPath!, ["template", RELEASE, ".", "--namespace", NAMESPACE, "-f", path.join("ci", valuesFile), ...Object.entries(set).flatMap(([k, v]) => ["--set-json", `${k}=${JSON.stringify(v)}`])]);
+  return YAML.parseAllDocuments(out)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
 
 /** Whether helm is there, without the CI failure (that one belongs to beforeAll). */
 function helmOrSkipQuiet(): boolean {

@@ -1,9 +1,13 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { deflateRawSync } from "node:zlib";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { buildManifest, manifestPage, registrationUrl } from "../../scripts/deploy-github-app-manifest.mjs";
 import { readZipEntry } from "../../scripts/deploy-helm.mjs";
 import { SECRET_ENV, repoRoot } from "./deploy-support.js";
@@ -59,16 +63,80 @@ describe("scripts/deploy-compose-secrets.mjs", () => {
     expect(readdirSync(dir).sort()).toEqual(mounted.sort());
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const read = (n: string) => readFileSync(path.join(dir, n), "utf8");
+    for (const n of ["postgres_password", "postgres_owner_password", "postgres_app_password", "redis_password", "webhook_secret", "gitlab_webhook_secret", "dashboard_token"]) expect(read(n)).toMatch(/^[0-9a-f]{64}$/);
     const password = read("postgres_password");
-    expect(password).toMatch(/^[0-9a-f]{64}$/);
-    expect(read("database_url")).toBe(`postgres://sentinel:${password}@postgres:5432/sentinel`);
-    expect(read("redis_url")).toBe("redis://redis:6379");
-    for (const n of ["webhook_secret", "gitlab_webhook_secret", "dashboard_token"]) expect(read(n)).toMatch(/^[0-9a-f]{64}$/);
-    for (const n of ["app_id", "private_key", "gitlab_token", "slack_signing_secret", "slack_bot_token"]) expect(read(n)).toBe("");
+    expect(new Set([password, read("postgres_owner_password"), read("postgres_app_password"), read("redis_password")]).size).toBe(4);
+    // Sentinel connects as the two roles deploy/postgres/roles.sql creates, never as the admin.
+    expect(read("database_url")).toBe(`postgres://sentinel_app:${read("postgres_app_password")}@postgres:5432/sentinel`);
+    expect(read("database_migration_url")).toBe(`postgres://sentinel_owner:${read("postgres_owner_password")}@postgres:5432/sentinel`);
+    expect(read("redis_url")).toBe(`redis://:${read("redis_password")}@redis:6379`);
+    expect(read("redis_acl")).toBe(`user default on #${createHash("sha256").update(read("redis_password")).digest("hex")} ~* &* +@all\n`);
+    expect(read("redis_acl")).not.toContain(read("redis_password"));
+    for (const n of ["app_id", "private_key", "gitlab_token", "slack_signing_secret", "slack_bot_token", "ledger_checkpoint_token"]) expect(read(n)).toBe("");
     writeFileSync(path.join(dir, "app_id"), "4242");
     execFileSync(process.execPath, [path.join(repoRoot, "scripts", "deploy-compose-secrets.mjs"), dir]);
     expect(read("app_id")).toBe("4242");
     expect(read("postgres_password")).toBe(password);
+  });
+
+  it("rebuilds a deleted URL from the password files as they are, and warns about files from before the roles and the Redis password", () => {
+    const dir = path.join(tmp, "secrets-upgrade");
+    mkdirSync(dir, { mode: 0o700 });
+    // What an earlier version of the script left behind.
+    writeFileSync(path.join(dir, "postgres_password"), "old");
+    writeFileSync(path.join(dir, "database_url"), "postgres://sentinel:old@postgres:5432/sentinel");
+    writeFileSync(path.join(dir, "redis_url"), "redis://redis:6379");
+    const run = () => spawnSync(process.execPath, [path.join(repoRoot, "scripts", "deploy-compose-secrets.mjs"), dir], { encoding: "utf8" });
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/database_url connects as sentinel, PostgreSQL's superuser/);
+    expect(first.stderr).toMatch(/redis_url has no password, and Redis now requires one/);
+    rmSync(path.join(dir, "database_url"));
+    rmSync(path.join(dir, "redis_url"));
+    const second = run();
+    expect(second.stderr).toBe("");
+    expect(readFileSync(path.join(dir, "database_url"), "utf8")).toBe(`postgres://sentinel_app:${readFileSync(path.join(dir, "postgres_app_password"), "utf8")}@postgres:5432/sentinel`);
+    expect(readFileSync(path.join(dir, "redis_url"), "utf8")).toBe(`redis://:${readFileSync(path.join(dir, "redis_password"), "utf8")}@redis:6379`);
+  });
+});
+
+describe("the Redis ACL file the secrets generator writes, loaded by a real redis-server", () => {
+  const redisServer = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
+  if (!redisServer) console.warn("\n*** SKIPPING the redis-server ACL test: no redis-server on PATH ***\n");
+
+  it.skipIf(!redisServer)("refuses clients without the password, admits REDIS_URL, and passes the compose healthcheck", async () => {
+    const dir = path.join(tmp, "secrets-redis");
+    execFileSync(process.execPath, [path.join(repoRoot, "scripts", "deploy-compose-secrets.mjs"), dir]);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--aclfile", path.join(dir, "redis_acl"), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    try {
+      const url = readFileSync(path.join(dir, "redis_url"), "utf8").replace("@redis:6379", `@127.0.0.1:${port}`);
+      await until(() => listening(port));
+      const anonymous = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 0 });
+      anonymous.on("error", () => {});
+      try {
+        await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+      } finally {
+        anonymous.disconnect();
+      }
+      const authed = new Redis(url, { maxRetriesPerRequest: 0 });
+      try {
+        expect(await authed.ping()).toBe("PONG");
+        // BullMQ runs Lua scripts and uses pub/sub channels for the live feed.
+        expect(await authed.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, "k", "v")).toBe("OK");
+        expect(await authed.publish("sentinel:live", "x")).toBe(0);
+      } finally {
+        authed.disconnect();
+      }
+      const compose = YAML.parse(readFileSync(path.join(repoRoot, "deploy", "compose.yaml"), "utf8")) as { services: { redis: { healthcheck: { test: string[] } } } };
+      // The healthcheck as the container's shell runs it: compose's $$ is a literal $.
+      const check = compose.services.redis.healthcheck.test[1]!.replace(/\$\$/g, "$").replace("/run/secrets/", `${dir}/`).replace("redis-cli", `redis-cli -p ${port}`);
+      expect(spawnSync("sh", ["-c", check]).status).toBe(0);
+      writeFileSync(path.join(tmp, "wrong"), "not-the-password");
+      expect(spawnSync("sh", ["-c", check.replace(`${dir}/redis_password`, path.join(tmp, "wrong"))]).status).not.toBe(0);
+    } finally {
+      server.kill();
+    }
   });
 });
 
@@ -134,4 +202,21 @@ function makeZip(entries: Array<{ name: string; data: Buffer; deflate: boolean }
   end.writeUInt32LE(dir.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, dir, end]);
+}
+
+/** Whether something accepts TCP connections on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out");
 }
