@@ -128,8 +128,12 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     track(socket);
   });
 
-  server.on("connect", async (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    if (turnedAway.has(client)) return client.destroy();
+  // A handler that throws must cost the client its connection, never the worker its process.
+  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => void onConnect(req, client, head).catch(() => client.destroy()));
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res).catch(() => req.socket.destroy()));
+
+  async function onConnect(req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
+    if (turnedAway.has(client)) return void client.destroy();
     const target = splitHostPort(req.url ?? "");
     const host = target?.host ?? req.url ?? "";
     const port = target?.port ?? 443;
@@ -150,16 +154,16 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     } catch (error) {
       return refuse(502, `cannot connect to ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (client.destroyed) return upstream.destroy();
+    if (client.destroyed) return void upstream.destroy();
     client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream).pipe(client);
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
-  });
+  }
 
-  server.on("request", async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (turnedAway.has(req.socket)) return req.socket.destroy();
+  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (turnedAway.has(req.socket)) return void req.socket.destroy();
     const refuse = (status: number, host: string, port: number, reason: string, audit: boolean) => {
       if (audit) report(host, port, reason);
       res.writeHead(status, { "content-type": "text/plain", connection: "close" }).end(`sentinel egress proxy: ${clean(reason)}\n`);
@@ -193,7 +197,7 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     });
     forward.on("error", (e) => (res.headersSent ? res.destroy() : refuse(502, url.hostname, port, `upstream: ${e.message}`, false)));
     req.pipe(forward);
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
