@@ -18,10 +18,12 @@ const IGNORED_YARNRC = `.sentinel-no-yarnrc-${randomBytes(6).toString("hex")}.ym
  * The package managers' settings that decide which code they run, forced for every fixer: the
  * environment beats a repository's own config files (`.npmrc`, `.yarnrc`), so a repository
  * cannot point npm's `git` at a script of its own, load a pnpmfile, or swap in its own yarn.
- * Measured with npm 11, pnpm 10 and yarn 1 and 4 (docs/sandbox.md): pnpm 10 lets
- * `pnpm-workspace.yaml` settings beat the environment, so a recipe should also pass
- * `--ignore-pnpmfile`; yarn 4 reads `$HOME/.yarnrc.yml` whatever YARN_RC_FILENAME says, so HOME
- * must be a directory the repository cannot fill (RunCommandOptions.home).
+ * Measured with npm 11, pnpm 10 and yarn 1 and 4 (test/sandbox/package-manager-knobs.test.ts):
+ * pnpm 10 lets `pnpm-workspace.yaml` settings beat the environment, so a pnpm recipe must also
+ * pass `--ignore-pnpmfile --ignore-scripts`; yarn 4 runs the workspace's own postinstall whatever
+ * enableScripts says (`--mode=skip-build` or `update-lockfile` stops it) and reads
+ * `$HOME/.yarnrc.yml` whatever YARN_RC_FILENAME says, so HOME must be a directory the repository
+ * cannot fill (RunCommandOptions.home).
  */
 export function lockedPackageManagerEnv(): Record<string, string> {
   return {
