@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SandboxError } from "./sandbox-error.js";
 
@@ -7,6 +7,8 @@ export type CgroupSetup =
   | { readonly kind: "v2"; readonly parent: string; readonly memory: boolean; readonly pids: boolean }
   | { readonly kind: "v1"; readonly memory: string | null; readonly pids: string | null }
   | { readonly kind: "none"; readonly why: string };
+
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export interface ProcCgroup {
   readonly controllers: readonly string[];
@@ -68,7 +70,11 @@ function canCreateChild(dir: string): boolean {
   }
 }
 
-/** Removes empty step cgroups a dead worker left behind (their name carries its pid). */
+/**
+ * Removes empty step cgroups a dead worker left behind (their name carries its pid). A pid not
+ * in our /proc may be a live worker in another PID namespace sharing the hierarchy, so only
+ * cgroups older than any step could be are touched (and rmdir refuses one that holds processes).
+ */
 function removeStale(dir: string): void {
   let names: string[];
   try {
@@ -80,6 +86,7 @@ function removeStale(dir: string): void {
     const pid = /^sentinel-step-(\d+)-/.exec(name)?.[1];
     if (!pid || Number(pid) === process.pid || existsSync(`/proc/${pid}`)) continue;
     try {
+      if (Date.now() - statSync(path.join(dir, name)).mtimeMs < STALE_AFTER_MS) continue;
       rmdirSync(path.join(dir, name));
     } catch {
       // Still holds processes, or not ours to remove: left alone.
