@@ -1,8 +1,19 @@
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-
-export type SandboxMode = "bubblewrap" | "none";
+import { bubblewrapArgs, type SandboxMode } from "./bubblewrap-args.js";
+import { detectCgroups } from "./cgroup-detect.js";
+import { diskUsage, startDiskWatchdog } from "./disk-watchdog.js";
+import { proxyEnv, PROXY_SOCKET_NAME } from "./egress-forwarder.js";
+import type { EgressPolicy } from "./egress-policy.js";
+import { startEgressProxy, type EgressNet, type EgressProxy, type EgressRefusal } from "./egress-proxy.js";
+import { fixerEnv } from "./fixer-env.js";
+import { FORK_REFUSED, limitThatEnded } from "./limit-verdict.js";
+import { DEFAULT_LIMITS, type ResourceLimits, type StepLimit } from "./resource-limits.js";
+import { stepRlimits, systemBinary } from "./rlimits.js";
+import { SandboxError } from "./sandbox-error.js";
+import { createStepCgroup, type StepCgroup } from "./step-cgroup.js";
 
 export interface RunCommandOptions {
   /** argv; never run through a shell unless the caller passes one explicitly. */
@@ -12,15 +23,40 @@ export interface RunCommandOptions {
   readonly timeoutMs: number;
   /** Output beyond this many bytes is not kept (the process still runs to completion or timeout). */
   readonly maxOutputBytes: number;
-  /** Network access: only dependency installs get it, with install scripts off. */
+  /**
+   * Network access: only dependency installs get it, with install scripts off. It is a network
+   * namespace of the step's own whose only exit is the egress proxy; it needs `egress` and a
+   * bubblewrap sandbox.
+   */
   readonly network?: boolean;
+  /** Which hosts a network step may reach (see egressFromEnv). */
+  readonly egress?: EgressPolicy;
+  /** Each request the egress proxy refuses, for the run's audit ledger. */
+  readonly onEgressRefused?: (r: EgressRefusal) => void;
+  /** How the egress proxy resolves and connects; tests only. */
+  readonly egressNet?: EgressNet;
   /** Extra environment the recipe asks for; checked against the same deny rules as everything else. */
   readonly env?: Readonly<Record<string, string>>;
   /** Extra read-only paths (toolchains outside /usr, e.g. ~/.cargo). */
   readonly readOnlyPaths?: readonly string[];
   /** Extra writable paths (a repository's own dependency cache), besides the worktree. */
   readonly writablePaths?: readonly string[];
+  /**
+   * The fixer's HOME: a directory outside the worktree that lives as long as the run (created if
+   * missing, writable, its growth counted against the disk budget). Without it HOME is
+   * `<workdir>/.sentinel-home`, which a repository can ship files in (a ~/.gitconfig, a
+   * ~/.yarnrc.yml with plugins): pass one.
+   */
+  readonly home?: string;
   readonly sandbox: SandboxMode;
+  /** Per-step limits (DEFAULT_LIMITS when absent). */
+  readonly limits?: ResourceLimits;
+  /** The run's deadline (epoch ms): the step gets min(timeoutMs, deadline - now). */
+  readonly deadline?: number;
+  /** Delegated cgroup v2 directory; false for no cgroups (rlimits only); absent to detect (cgroup v1). */
+  readonly cgroupRoot?: string | false;
+  /** How often the disk watchdog measures the writable paths (default 3 s). */
+  readonly diskCheckMs?: number;
   /** Each complete line of output as it arrives (stdout and stderr interleaved). */
   readonly onLine?: (line: string) => void;
 }
@@ -28,91 +64,127 @@ export interface RunCommandOptions {
 export interface RunCommandResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** The step timeout or the run deadline ended it (`limit` says which). */
   readonly timedOut: boolean;
   readonly output: string;
   readonly outputTruncated: boolean;
   readonly durationMs: number;
   readonly sandboxed: boolean;
+  /** Which limit ended the step, or null. */
+  readonly limit: StepLimit | null;
+  /** Requests the egress proxy refused (each also went to onEgressRefused). */
+  readonly egressRefusals: number;
 }
 
-/** Variables a fixer may see. Everything else (tokens, DATABASE_URL, REDIS_URL, keys) is dropped. */
-const ALLOWED_ENV = ["LANG", "LC_ALL", "TZ"];
-/** Names that must never reach a fixer even when a recipe asks for them. */
-const DENIED_ENV = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL|AUTH|DATABASE_URL|REDIS_URL|_URL$|^GIT_|^GH_|^GITHUB_|^GITLAB_|^NPM_CONFIG_(?!CACHE$)|^AWS_|^GOOGLE_|^AZURE_/i;
-const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/** The environment a fixer runs with: an allowlist, HOME inside the workspace, CI=1. */
-export function fixerEnv(workdir: string, extra: Readonly<Record<string, string>> = {}, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: `${path.dirname(process.execPath)}:${SYSTEM_PATH}`,
-    // Inside the worktree (the one writable place); commits leave it out (workspace FIXER_HOME).
-    HOME: path.join(workdir, ".sentinel-home"),
-    CI: "1",
-    TERM: "dumb",
-    npm_config_ignore_scripts: "true",
-    npm_config_update_notifier: "false",
-  };
-  for (const name of ALLOWED_ENV) if (parent[name] !== undefined) env[name] = parent[name] as string;
-  for (const [name, value] of Object.entries(extra)) {
-    if (DENIED_ENV.test(name)) throw new Error(`a fixer may not be given ${name}: secrets never enter a fixer's environment`);
-    env[name] = value;
-  }
-  return env;
+/** The time a step gets and what ends it when it runs out. */
+export function stepBudget(timeoutMs: number, deadline: number | undefined, now: number): { ms: number; limit: "timeout" | "deadline" } {
+  if (deadline === undefined || deadline - now >= timeoutMs) return { ms: timeoutMs, limit: "timeout" };
+  return { ms: Math.max(0, deadline - now), limit: "deadline" };
 }
 
-let bwrapAvailable: boolean | undefined;
+/** The argv that puts the step's first process into its cgroup(s) before it can fork, then execs the rest. */
+function joinCgroupArgv(procsFiles: readonly string[]): string[] {
+  if (procsFiles.length === 0) return [];
+  const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "sentinel: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
+  return [systemBinary("sh") ?? "/bin/sh", "-c", script, "sh", String(procsFiles.length), ...procsFiles];
+}
 
-/** Whether bubblewrap exists and can create namespaces here (it cannot in some containers). */
-export function detectSandbox(): SandboxMode {
-  if (bwrapAvailable === undefined) {
-    const probe = spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"], { stdio: "ignore", timeout: 5000 });
-    bwrapAvailable = probe.status === 0;
+async function startProxyFor(o: RunCommandOptions, policy: EgressPolicy): Promise<{ proxy: EgressProxy; dir: string }> {
+  // Short: a unix socket path must fit in 108 bytes.
+  const base = tmpdir().length < 60 ? tmpdir() : "/tmp";
+  const dir = mkdtempSync(path.join(base, "sntl-egress-"));
+  try {
+    const proxy = await startEgressProxy({ policy, socketPath: path.join(dir, PROXY_SOCKET_NAME), ...(o.onEgressRefused ? { onRefused: o.onEgressRefused } : {}), ...(o.egressNet ? { net: o.egressNet } : {}) });
+    return { proxy, dir };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
-  return bwrapAvailable ? "bubblewrap" : "none";
 }
 
 /**
- * The bubblewrap command line: the system read-only, a private /tmp, the worktree the only
- * writable place, new namespaces (no network unless asked, its own pids so /proc shows no
- * Sentinel process), and nothing of the caller's environment.
+ * Runs a fixer or verify command as hostile code: scrubbed environment, its own cgroup or
+ * rlimits, a disk budget, time limit and run deadline, output cap, the whole process tree killed
+ * at the end, and bubblewrap when `sandbox` says so. A network step runs only under bubblewrap,
+ * behind the egress proxy.
  */
-export function bubblewrapArgs(o: RunCommandOptions, env: Record<string, string>): string[] {
-  const args = ["--die-with-parent", "--new-session", "--unshare-all", ...(o.network ? ["--share-net"] : [])];
-  for (const dir of ["/usr", "/etc", "/opt"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
-  // Merged-/usr systems link these into /usr; elsewhere they are real directories.
-  for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
-  args.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  // Later mounts win, so what must stay visible inside the private /tmp comes after it.
-  const nodeDir = path.dirname(process.execPath);
-  const extra = [...(nodeDir.startsWith("/usr/") ? [] : [nodeDir]), ...(o.readOnlyPaths ?? [])];
-  for (const dir of extra) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
-  for (const dir of o.writablePaths ?? []) if (existsSync(dir)) args.push("--bind", dir, dir);
-  args.push("--bind", o.workdir, o.workdir, "--chdir", o.workdir, "--clearenv");
-  for (const [k, v] of Object.entries(env)) args.push("--setenv", k, v);
-  args.push("--", ...o.command);
-  return args;
-}
-
-/**
- * Runs a fixer or verify command as hostile code: scrubbed environment, time limit, output cap,
- * the whole process tree killed on timeout, and bubblewrap when `sandbox` says so.
- */
-export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
-  if (o.command.length === 0) throw new Error("empty command");
-  const env = fixerEnv(o.workdir, o.env);
+export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
+  if (o.command.length === 0) throw new SandboxError("E_SANDBOX_EMPTY_COMMAND", "empty command");
   const sandboxed = o.sandbox === "bubblewrap";
-  const [file, ...args] = sandboxed ? ["bwrap", ...bubblewrapArgs(o, env)] : o.command;
+  if (o.network && !sandboxed) {
+    throw new SandboxError("E_SANDBOX_NETWORK_UNISOLATED", "a step that needs the network runs only in the bubblewrap sandbox (its own network namespace behind the egress proxy); without bubblewrap it would share the worker's network, so it is refused. Install bubblewrap.");
+  }
+  if (o.network && !o.egress) throw new SandboxError("E_SANDBOX_EGRESS_POLICY", "a network step needs an egress policy (egressFromEnv): which registries it may reach");
+  const limits = o.limits ?? DEFAULT_LIMITS;
   const started = Date.now();
+  const budget = stepBudget(o.timeoutMs, o.deadline, started);
+  const base = { signal: null, output: "", outputTruncated: false, sandboxed, egressRefusals: 0 } as const;
+  if (budget.ms <= 0) return { ...base, exitCode: null, timedOut: true, durationMs: 0, limit: "deadline" };
+  if (o.home) mkdirSync(o.home, { recursive: true });
+  const env = { ...fixerEnv(o.workdir, o.env, process.env, o.home), ...(o.network ? proxyEnv() : {}) };
+  const writable = [o.workdir, ...(o.writablePaths ?? []), ...(o.home ? [o.home] : [])];
+
+  const cgroup: StepCgroup | null = createStepCgroup(detectCgroups(o.cgroupRoot), limits);
+  let egress: { proxy: EgressProxy; dir: string } | null = null;
+  try {
+    egress = o.network ? await startProxyFor(o, o.egress as EgressPolicy) : null;
+    const rlimits = stepRlimits(limits, cgroup);
+    const inner = sandboxed ? ["bwrap", ...bubblewrapArgs({ ...o, tmpBytes: limits.tmpBytes, ...(egress ? { egressDir: egress.dir } : {}) }, env)] : [...o.command];
+    const argv = [...joinCgroupArgv(cgroup?.procsFiles ?? []), ...rlimits.argv, ...inner];
+    const baseline = await diskUsage(writable);
+    const ended = await spawnAndWatch(o, argv, env, budget, { cgroup, baseline, writable, limits, rlimitPids: rlimits.pids });
+    const counters = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
+    const limit = limitThatEnded({ ...ended, ...counters, rlimitMemory: rlimits.memory, rlimitPids: rlimits.pids });
+    const { killedFor: _, ...result } = ended;
+    return { ...result, sandboxed, durationMs: Date.now() - started, limit, egressRefusals: egress?.proxy.refusals() ?? 0 };
+  } finally {
+    await cgroup?.destroy();
+    if (egress) {
+      await egress.proxy.close();
+      rmSync(egress.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+interface Ended {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  readonly killedFor: StepLimit | null;
+  readonly output: string;
+  readonly outputTruncated: boolean;
+}
+
+function spawnAndWatch(
+  o: RunCommandOptions,
+  argv: readonly string[],
+  env: Record<string, string>,
+  budget: { ms: number; limit: "timeout" | "deadline" },
+  watch: { cgroup: StepCgroup | null; baseline: number; writable: readonly string[]; limits: ResourceLimits; rlimitPids: boolean },
+): Promise<Ended> {
+  const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout kills everything it started, not just the first process.
+    // Its own process group, so a kill takes everything it started, not just the first process.
     const child = spawn(file as string, args, { cwd: o.workdir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Buffer[] = [];
     let kept = 0;
     let truncated = false;
     // Each stream has its own unfinished line, so stdout and stderr lines never mix.
     const partial = { out: "", err: "" };
-    let timedOut = false;
+    let killedFor: StepLimit | null = null;
+    const killTree = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const end = (why: StepLimit) => {
+      killedFor ??= why;
+      killTree();
+    };
     const take = (stream: "out" | "err") => (data: Buffer) => {
+      if (watch.rlimitPids && killedFor === null && FORK_REFUSED.test(data.toString("latin1"))) end("pids");
       if (kept < o.maxOutputBytes) {
         const room = o.maxOutputBytes - kept;
         chunks.push(data.subarray(0, room));
@@ -128,27 +200,26 @@ export function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
     };
     child.stdout.on("data", take("out"));
     child.stderr.on("data", take("err"));
-    const killTree = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killTree();
-    }, o.timeoutMs);
-    child.on("error", (error) => {
+    const timer = setTimeout(() => end(budget.limit), budget.ms);
+    // A step that hit its pids limit is a fork bomb or broken: end it now rather than let it spin.
+    const pidsWatch = watch.cgroup?.pids ? setInterval(() => (watch.cgroup as StepCgroup).counters().pidsRefused > 0 && end("pids"), 500) : null;
+    const disk = startDiskWatchdog({ roots: watch.writable, baseline: watch.baseline, budgetBytes: watch.limits.diskBytes, intervalMs: o.diskCheckMs ?? 3000, onExceeded: () => end("disk") });
+    const stop = () => {
       clearTimeout(timer);
+      if (pidsWatch) clearInterval(pidsWatch);
+      disk.stop();
+    };
+    child.on("error", (error) => {
+      stop();
       reject(error);
     });
     child.on("close", (exitCode, signal) => {
-      clearTimeout(timer);
+      stop();
       // Whatever the command left behind in its group goes too.
       killTree();
       for (const rest of [partial.out, partial.err]) if (o.onLine && rest) o.onLine(rest);
-      resolve({ exitCode, signal, timedOut, output: Buffer.concat(chunks).toString("utf8"), outputTruncated: truncated, durationMs: Date.now() - started, sandboxed });
+      const timedOut = killedFor === "timeout" || killedFor === "deadline";
+      resolve({ exitCode, signal, timedOut, killedFor, output: Buffer.concat(chunks).toString("utf8"), outputTruncated: truncated });
     });
   });
 }

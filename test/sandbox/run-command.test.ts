@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectSandbox, fixerEnv, runCommand, type SandboxMode } from "../../src/sandbox/index.js";
+import { detectSandbox, fixerEnv, lockedPackageManagerEnv, runCommand, type SandboxMode } from "../../src/sandbox/index.js";
 
 const sandbox = detectSandbox();
 if (sandbox === "none") {
@@ -22,7 +22,9 @@ const run = (command: string[], extra: Partial<Parameters<typeof runCommand>[0]>
 describe("a fixer's environment", () => {
   it("carries no token, secret or service URL of Sentinel's", () => {
     const env = fixerEnv("/w", {}, { PATH: "/x", GITHUB_TOKEN: "ghs_x", PRIVATE_KEY: "k", DATABASE_URL: "postgres://", REDIS_URL: "redis://", WEBHOOK_SECRET: "s", LANG: "C.UTF-8" });
-    expect(Object.keys(env).sort()).toEqual(["CI", "HOME", "LANG", "PATH", "TERM", "npm_config_ignore_scripts", "npm_config_update_notifier"]);
+    // The base set plus the package managers' code-running knobs the sandbox forces.
+    expect(Object.keys(env).sort()).toEqual(["CI", "HOME", "LANG", "PATH", "TERM", ...Object.keys(lockedPackageManagerEnv())].sort());
+    expect(Object.values(env).join(" ")).not.toMatch(/ghs_x|postgres:|redis:/);
     expect(env.HOME).toBe("/w/.sentinel-home");
   });
 
