@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Server } from "node:http";
 import { pino, type Logger } from "pino";
-import { detectSandbox, detectToolchains } from "./sandbox/index.js";
+import { describeLimitEnforcement, detectSandbox, detectToolchains, egressFromEnv, limitsFromEnv } from "./sandbox/index.js";
 import { MirrorCache } from "./workspace/index.js";
 import { redisLeases } from "./pipeline/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
@@ -13,6 +13,7 @@ import { slackFromEnv } from "./slack/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
 import { createGitlabWebhook } from "./server/gitlab-webhook.js";
+import { gitlabSecretsFromEnv } from "./server/gitlab-secrets.js";
 import { openDatabase, Store, type Database } from "./store/index.js";
 import { startWorker } from "./worker/start-worker.js";
 import { createDashboard } from "./dashboard/index.js";
@@ -79,8 +80,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   } else {
     logger.warn({ missing: ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"].filter((k) => !env[k]) }, "GitHub App not configured: GitHub webhooks are off");
   }
-  const gitlab = env.GITLAB_WEBHOOK_SECRET ? (createGitlabWebhook({ store, queue, logger, metrics, secret: env.GITLAB_WEBHOOK_SECRET }) as Middleware) : undefined;
-  if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET unset): GitLab hooks are off");
+  const gitlabSecrets = gitlabSecretsFromEnv(env);
+  const gitlab = gitlabSecrets.length > 0 ? (createGitlabWebhook({ store, queue, logger, metrics, secrets: gitlabSecrets }) as Middleware) : undefined;
+  if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET and GITLAB_WEBHOOK_SECRETS unset): GitLab hooks are off");
+  else if (gitlabSecrets.some((s) => s.scope === null)) logger.warn("GITLAB_WEBHOOK_SECRET is one secret for every project: whoever can read one project's hook settings can send hooks naming any other; prefer a secret per project or group (GITLAB_WEBHOOK_SECRETS)");
 
   const forges = createForges(env, probot, logger, overrides.fetch);
   const workDir = env.SENTINEL_WORK_DIR ?? ".sentinel/work";
@@ -90,7 +93,26 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   // Separate processes share a run's live output through Redis; one process keeps it in memory.
   const live = env.REDIS_URL ? new RedisLiveFeed(env.REDIS_URL, queuePrefix ?? "sentinel") : new MemoryLiveFeed();
   const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${queuePrefix ?? "sentinel"}:lease:`) : null;
-  const fixing = { mirrors: new MirrorCache(path.join(workDir, "mirrors")), workRoot: path.join(workDir, "worktrees"), dependencyCacheDir: path.join(workDir, "dependency-cache"), sandbox, sandboxPolicy, toolchains: detectToolchains(), live, ...(leases ? { leases } : {}) } as const;
+  // What a fixer's step may use: which registries its network reaches (through the egress proxy),
+  // and its memory, processes, /tmp and disk, and the run's deadline. Read at start, so a bad
+  // value stops the worker with the variable's name instead of failing every run.
+  const stepLimits = role === "server" ? null : limitsFromEnv(env);
+  const egress = role === "server" ? null : egressFromEnv(env);
+  if (stepLimits && egress) {
+    logger.info({ egress: egress.allow.map((r) => `${r.wildcard ? "*." : ""}${r.host}${r.port ? `:${r.port}` : ""}`), limits: stepLimits.limits, runDeadlineMs: stepLimits.runDeadlineMs, enforcement: describeLimitEnforcement(stepLimits.cgroupRoot, sandbox) }, "fixer steps: egress allowlist and limits");
+  }
+  const fixing = {
+    mirrors: new MirrorCache(path.join(workDir, "mirrors")),
+    workRoot: path.join(workDir, "worktrees"),
+    dependencyCacheDir: path.join(workDir, "dependency-cache"),
+    sandbox,
+    sandboxPolicy,
+    toolchains: detectToolchains(),
+    live,
+    ...(leases ? { leases } : {}),
+    ...(egress ? { egress } : {}),
+    ...(stepLimits ? { limits: stepLimits.limits, runDeadlineMs: stepLimits.runDeadlineMs, ...(stepLimits.cgroupRoot ? { cgroupRoot: stepLimits.cgroupRoot } : {}) } : {}),
+  } as const;
   // Slack's buttons decide approvals through the same dependencies the worker uses (bound late:
   // the worker's notifier is Slack itself).
   let workerDeps: WorkerDeps | null = null;
@@ -127,6 +149,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   const server = createHttpServer({
     logger,
     metrics,
+    ...bodyLimitsFromEnv(env),
     version: VERSION,
     mode,
     readiness: [
@@ -194,6 +217,10 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
   // The token's user does not change while the process runs; a failed look-up is not cached, so
   // the delivery's retry asks again rather than acting on a note that may be Sentinel's own.
   let gitlabSelf: Promise<string | null> | null = null;
+  // Projects the API confirmed (id and path agree), for a while: renames are rare, and a hook for
+  // a project confirmed minutes ago need not cost another request. Refusals are not remembered.
+  const confirmed = new Map<string, number>();
+  const CONFIRMED_FOR_MS = 10 * 60_000;
   return {
     async client(target, purpose) {
       if (target.forge === "github") {
@@ -210,6 +237,17 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
       if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.repoId);
       if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.repo);
       throw new Error(`no credentials to push fixes to ${target.forge}`);
+    },
+    async confirmProject(target) {
+      if (target.forge !== "gitlab") return null;
+      const key = `${target.repoId}\n${target.repo}`;
+      if ((confirmed.get(key) ?? 0) > Date.now()) return null;
+      const why = (await (await this.client(target)).confirmProject?.()) ?? null;
+      if (why === null) {
+        if (confirmed.size > 10_000) confirmed.clear();
+        confirmed.set(key, Date.now() + CONFIRMED_FOR_MS);
+      }
+      return why;
     },
     async selfUsername(forge) {
       if (forge !== "gitlab" || !env.GITLAB_TOKEN) return null;
@@ -254,4 +292,21 @@ function retentionDays(value: string | undefined): number {
   const days = Number(value);
   if (!Number.isInteger(days) || days < 0) throw new Error(`SENTINEL_DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps deliveries forever), not "${value}"`);
   return days;
+}
+
+/**
+ * The webhook server's limits on slow or large bodies an operator may need to change: a proxy in
+ * front whose X-Forwarded-For names clients (else they all share its address, and one share of
+ * the body budget), the body deadline and minimum rate.
+ */
+function bodyLimitsFromEnv(env: NodeJS.ProcessEnv): { trustedProxies?: string[]; bodyDeadlineMs?: number; bodyMinBytesPerSecond?: number } {
+  const proxies = (env.SENTINEL_TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const deadline = positiveMs(env, "SENTINEL_BODY_DEADLINE_MS");
+  const rate = env.SENTINEL_BODY_MIN_RATE;
+  if (rate !== undefined && rate !== "" && !(Number.isInteger(Number(rate)) && Number(rate) >= 0)) throw new Error(`SENTINEL_BODY_MIN_RATE must be a whole number of bytes per second (0 checks only the deadline), not "${rate}"`);
+  return {
+    ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
+    ...(deadline ? { bodyDeadlineMs: deadline } : {}),
+    ...(rate !== undefined && rate !== "" ? { bodyMinBytesPerSecond: Number(rate) } : {}),
+  };
 }

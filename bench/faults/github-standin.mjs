@@ -115,6 +115,11 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
     if (!known) return json(404, { message: "Not Found" });
     if (req.method === "GET" && rest === "") return json(200, { id: known.repoId, full_name: repo, default_branch: "main" });
 
+    if (req.method === "GET" && (r = /^\/actions\/jobs\/(\d+)$/.exec(rest))) {
+      // The job's steps as GitHub reports them: the log's `Run <command>` step failed.
+      const step = /##\[group\](Run [^\n]+)/.exec(logs.get(r[1]) ?? "")?.[1]?.trim();
+      return json(200, { id: Number(r[1]), conclusion: "failure", steps: step ? [{ name: step, conclusion: "failure", number: 2 }] : [] });
+    }
     if (req.method === "GET" && (r = /^\/actions\/jobs\/(\d+)\/logs$/.exec(rest))) {
       if (!logs.has(r[1])) return json(404, { message: "Not Found" });
       res.writeHead(302, { location: `http://${req.headers.host}/blob/${r[1]}.log` });

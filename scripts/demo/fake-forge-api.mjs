@@ -33,6 +33,11 @@ export async function startFakeForgeApi({ githubRepo, githubRepoId = null, gitla
     if (req.method === "GET" && p === gh && githubRepoId !== null) return json(200, { id: githubRepoId, full_name: githubRepo, default_branch: "main" });
     if (req.method === "POST" && (m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p))) return json(201, { token: "ghs_demo", expires_at: new Date(Date.now() + 3600e3).toISOString() });
     if (req.method === "GET" && (m = new RegExp(`^${gh}/actions/jobs/(\\d+)/logs$`).exec(p))) return json(302, {}, { location: `http://${req.headers.host}/blob/${m[1]}.log` });
+    // The job's steps as GitHub reports them: the log's `Run <command>` step failed.
+    if (req.method === "GET" && (m = new RegExp(`^${gh}/actions/jobs/(\\d+)$`).exec(p))) {
+      const step = /##\[group\](Run [^\n]+)/.exec(logs[m[1]] ?? "")?.[1]?.trim();
+      return json(200, { id: Number(m[1]), conclusion: "failure", steps: step ? [{ name: step, conclusion: "failure", number: 2 }] : [] });
+    }
     if (req.method === "GET" && (m = /^\/blob\/(\d+)\.log$/.exec(p))) return text(200, logs[m[1]] ?? "");
     if (req.method === "GET" && decodeURIComponent(p) === `${gh}/contents/.github/sentinel.yml` && githubConfig !== null) {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });

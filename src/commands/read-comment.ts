@@ -119,6 +119,18 @@ export function readGitlabNote(payload: unknown, selfUsername?: string): Comment
   });
 }
 
+/**
+ * The comment as the forge's API has it (author and text) in place of what an unsigned hook
+ * claimed: a GitLab Note Hook's `user` and `note` are whatever the holder of the webhook secret
+ * wrote. Ignored, as a hook would be, when the API's author is a bot or Sentinel itself.
+ */
+export function confirmedComment(claimed: CommentEvent, api: { readonly author: { readonly login: string; readonly id: string }; readonly body: string; readonly system: boolean }, selfUsername?: string): CommentReading {
+  if (api.system) return { ignore: "system note" };
+  const login = api.author.login;
+  if (GITLAB_BOT.test(login) || (selfUsername !== undefined && login.toLowerCase() === selfUsername.toLowerCase())) return { ignore: `note by the bot ${login}` };
+  return withCommands({ ...claimed, author: { login, id: api.author.id, isBot: false }, body: api.body });
+}
+
 function withCommands(event: Omit<CommentEvent, "commands">): CommentReading {
   // Sentinel's own sticky comment quotes failures, which may quote commands.
   if (event.body.includes(STICKY_MARKER)) return { ignore: "Sentinel's sticky comment" };

@@ -39,6 +39,11 @@ export const MAX_CONFIG_BYTES = 64 * 1024;
 export interface ForgeClient {
   readonly forge: "github" | "gitlab";
   readonly repo: string;
+  /**
+   * Whether the forge signs each webhook delivery (GitHub's HMAC). Where it does not (GitLab: a
+   * shared secret), what a hook says happened is confirmed through the API before it counts.
+   */
+  readonly signedHooks: boolean;
   /** The job's log as it streams from the forge (already following any redirect). */
   streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
   /**
@@ -47,6 +52,21 @@ export interface ForgeClient {
    * are signed (GitHub) or come from the forge itself (local).
    */
   confirmFailedJob?(jobId: string, sha: string): Promise<string | null>;
+  /**
+   * Where a hook names its repository without a per-delivery signature (GitLab), whether the API
+   * says the repository's id and path are the ones the hook named: null when they are, else why not.
+   */
+  confirmProject?(): Promise<string | null>;
+  /**
+   * Where a hook is not signed per delivery (GitLab), the comment as the API has it (author,
+   * text): null when the API has no such comment. Commands are read from this, not from the hook.
+   */
+  confirmComment?(prNumber: number, commentId: string): Promise<{ author: ForgeUser; body: string; system: boolean } | null>;
+  /**
+   * The names of the steps the forge reports failed in this job (GitHub Actions: the jobs API's
+   * steps). Absent where the forge reports no steps (GitLab, other CIs' checks).
+   */
+  failedSteps?(jobId: string): Promise<string[]>;
   /** The commit a pull/merge request's head is at now (null when it cannot be read). */
   pullRequestHead(prNumber: number): Promise<string | null>;
   /** Open pull/merge requests whose head is this commit. */
@@ -132,6 +152,8 @@ export interface PullRequestInfo {
   readonly state: "open" | "closed" | "merged";
   /** The author's login (GitHub) or username (GitLab). */
   readonly author: string;
+  /** The description (body) as the forge has it now. */
+  readonly body?: string;
 }
 
 /** A failed job found by listing a failed run or suite. */

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
 import type { LiveFeed } from "../live/index.js";
+import type { Diagnosis } from "../sentinel/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
-import { DEFAULT_LEASE_TTL_MS, runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
-import { blastRadiusFor, decideFix, type NotifyEvent } from "../policy/index.js";
-import type { SandboxMode, Toolchains } from "../sandbox/index.js";
+import { commandFromStep, DEFAULT_LEASE_TTL_MS, runFix, Trust, type FixGate, type FixOutcome, type Leases, type TierState } from "../pipeline/index.js";
+import { blastRadiusFor, decideFix, decideFork, type NotifyEvent } from "../policy/index.js";
+import type { EgressPolicy, ResourceLimits, SandboxMode, Toolchains } from "../sandbox/index.js";
 import { GovernanceStore, RunStore, type Database, type Forge, type StoredFailure } from "../store/index.js";
 import { isSafeBranchName, type MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
@@ -24,6 +25,12 @@ export interface FixEnvironment {
   readonly leases?: Leases;
   /** Where runs stream their classified output for the dashboard. */
   readonly live?: LiveFeed;
+  /** The registries network steps may reach (SENTINEL_EGRESS_ALLOW); none without it. */
+  readonly egress?: EgressPolicy;
+  /** Per-step limits and the run deadline (SENTINEL_STEP_*, SENTINEL_RUN_DEADLINE_S). */
+  readonly limits?: ResourceLimits;
+  readonly runDeadlineMs?: number;
+  readonly cgroupRoot?: string;
 }
 
 /** A fix job's data: ids only (see JobDataByName). */
@@ -112,14 +119,22 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, jobData: 
   const policy = config.policy;
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
   const pr = failure.pullRequests[0] ?? null;
+  // Whether the code comes from a fork is asked of the forge now, not taken from what a webhook
+  // said when the failure arrived; when the forge cannot say, the run is treated as a fork's.
+  const prInfo = pr ? await forge.pullRequestInfo(pr.number).catch((error: unknown) => (deps.logger.warn({ err: error instanceof Error ? error.message : String(error), pr: pr.number }, "could not read the pull request; its fix is handled as a fork's"), null)) : null;
+  const fromFork = failure.fromFork || (pr !== null && (pr.fromFork || prInfo === null || prInfo.fromFork));
+  // The failing command is the one CI itself reported (the failed step the jobs API names), never a
+  // `Run …` line read from the log, which anything the job printed could have forged.
+  const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis);
   // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
   // The branch name comes from a webhook: only a plain one is ever handed to git.
-  const pushBranch = pr && !pr.fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
+  const pushBranch = pr && !fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
   let tierAtGate: TierState | null = null;
   // A fork's branch is not in this repository: an approved fork fix is proposed into the pull request's base.
-  const baseBranch = failure.fromFork && pr ? ((await forge.pullRequestInfo(pr.number).catch(() => null))?.baseRef ?? defaultBranch) : (failure.ref ?? defaultBranch);
+  const baseBranch = fromFork && pr ? (prInfo?.baseRef ?? defaultBranch) : (failure.ref ?? defaultBranch);
 
   const gate: FixGate = async (input) => {
+    if (input.stage === "fork") return decideFork(policy, input.approved);
     const tier = await trust.tierOf(failure.forge, failure.repo, input.agentId, policy);
     tierAtGate = tier;
     const fp = input.diagnosis.fingerprint;
@@ -144,7 +159,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, jobData: 
       confidence: input.confidence,
       flaky: stored.flaky || seenOnDefault,
       paths: input.paths,
-      fromFork: failure.fromFork,
+      fromFork,
       approved: input.approved,
       paused,
       ignored,
@@ -183,16 +198,22 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, jobData: 
       leaseWaitMs: DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_TTL_MS / 4,
       ...(deps.fixing.live ? { live: deps.fixing.live } : {}),
       ...(deps.fixing.dependencyCacheDir ? { dependencyCacheDir: deps.fixing.dependencyCacheDir } : {}),
+      ...(deps.fixing.egress ? { egress: deps.fixing.egress } : {}),
+      ...(deps.fixing.limits ? { limits: deps.fixing.limits } : {}),
+      ...(deps.fixing.runDeadlineMs ? { runDeadlineMs: deps.fixing.runDeadlineMs } : {}),
+      ...(deps.fixing.cgroupRoot ? { cgroupRoot: deps.fixing.cgroupRoot } : {}),
     },
     {
       forge: failure.forge,
       repo: failure.repo,
+      repoId: failure.repoId,
       sha: failure.sha,
       // The fix is proposed into the branch that failed (a PR's head branch, or the default branch).
       baseBranch,
       diagnosis: stored.diagnosis,
+      failingCommand,
       failureKey,
-      fromFork: failure.fromFork,
+      fromFork,
       prNumber: pr?.number ?? null,
       pushBranch,
       manual: job.manual,
@@ -223,6 +244,7 @@ function verdictOf(outcome: FixOutcome): string {
   switch (outcome.status) {
     case "proposed":
     case "pushed":
+    case "suggested":
     case "shadow":
       return outcome.status;
     case "waiting-approval":
@@ -267,6 +289,9 @@ async function afterRun(
         const { promoted, tier } = await trust.recordClean(failure.forge, failure.repo, outcome.agentId, policy, { runId: outcome.runId, evidence: "verified shadow run", diff: outcome.diff ?? null });
         if (promoted) deps.logger.info({ repo: failure.repo, agent: outcome.agentId, tier }, "agent promoted");
       }
+      break;
+    case "suggested":
+      await tell("fix-opened", `Sentinel suggested a verified fix as a patch on #${failure.pullRequests[0]?.number ?? "?"}`, `${failure.jobName}: ${outcome.reason}`);
       break;
     case "proposed":
     case "pushed":
@@ -325,4 +350,16 @@ async function repoAgents(forge: ForgeClient, files: readonly string[], disabled
     else deps.logger.warn({ repo: forge.repo, file, issues }, "invalid recipe ignored");
   }
   return agentsFrom((await loadBuiltinRecipes()).recipes, own, disabled);
+}
+
+/**
+ * The diagnosis's step as a command, when the forge reports that step failed in this job (GitHub
+ * Actions' jobs API lists the job's steps, named `Run <command>` after their script); null where
+ * the forge reports no steps (GitLab, other CIs' checks): the agent's own verify command is used.
+ */
+async function reportedFailingCommand(forge: ForgeClient, jobId: string | null, d: Diagnosis): Promise<string[] | null> {
+  const step = d.step?.name;
+  if (!jobId || !step || !forge.failedSteps) return null;
+  const failed = await forge.failedSteps(jobId).catch(() => [] as string[]);
+  return failed.includes(step) ? commandFromStep(d) : null;
 }

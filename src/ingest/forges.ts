@@ -16,6 +16,12 @@ export interface Forges {
    */
   fixer(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }): Promise<FixForge>;
   /**
+   * Whether the forge's API says repository `repoId` is `repo` (null) or why not. Where hooks are
+   * not signed per delivery (GitLab), every item is confirmed this way before it is acted on. An
+   * implementation may remember confirmations for a while (projects are rarely renamed).
+   */
+  confirmProject?(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }): Promise<string | null>;
+  /**
    * The username Sentinel writes as on a forge where that is an ordinary account (GitLab: the
    * token's user), so its own notes never run commands whatever the account is called. Null
    * where the forge marks the app's comments itself (GitHub's `[bot]` users).

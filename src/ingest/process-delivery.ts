@@ -6,7 +6,7 @@ import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
 import type { IngestItem } from "./ingest-item.js";
 import { validateConfigChange } from "./validate-config-change.js";
-import { executeCommands, type CommentEvent } from "../commands/index.js";
+import { confirmedComment, executeCommands, type CommentEvent } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import { refreshPullRequest } from "./diagnose-failure.js";
@@ -51,8 +51,10 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
   const deps = { ...workerDeps, logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }) };
   // Only notes need it; asking per delivery would cost a GitLab request on every pipeline hook.
   const self = delivery.forge === "gitlab" && delivery.event === "Note Hook" ? ((await deps.forges.selfUsername?.("gitlab")) ?? undefined) : undefined;
-  const items = (delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never, self)).map((item) => {
+  const read = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never, self);
+  const items = (delivery.forge === "gitlab" ? await confirmGitlabProjects(deps, read) : read).map((item) => {
     const project = projectOf(item);
+    // Path and id agree (confirmGitlabProjects): either may name the project in GITLAB_PROJECTS.
     return delivery.forge === "gitlab" && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
       ? ({ kind: "ignore", reason: `GitLab project ${project.repo} is not in GITLAB_PROJECTS` } as const)
       : item;
@@ -79,7 +81,7 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
         notes.push(await validateConfigChange(deps, item));
         break;
       case "command":
-        notes.push(await runCommands(deps, item.comment));
+        notes.push(await runCommands(deps, item.comment, self));
         break;
       case "pr-closed":
         notes.push(await pullRequestClosed(deps, item));
@@ -94,6 +96,32 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
   await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
 }
 
+/**
+ * A GitLab hook names its project by id and by path, and only the webhook secret vouches for
+ * either: each item's project is confirmed through the API (the id is that path) before anything
+ * is done for it, so no hook can have Sentinel act on one project while recording against another.
+ */
+async function confirmGitlabProjects(deps: WorkerDeps, items: readonly IngestItem[]): Promise<IngestItem[]> {
+  const verdicts = new Map<string, string | null>();
+  const out: IngestItem[] = [];
+  for (const item of items) {
+    const project = projectOf(item);
+    if (!project) {
+      out.push(item);
+      continue;
+    }
+    const key = `${project.repoId}\n${project.repo}`;
+    if (!verdicts.has(key)) {
+      const target = { forge: "gitlab" as const, repo: project.repo, repoId: project.repoId, installationId: null };
+      const why = deps.forges.confirmProject ? await deps.forges.confirmProject(target) : ((await (await deps.forges.client(target)).confirmProject?.()) ?? null);
+      verdicts.set(key, why);
+    }
+    const why = verdicts.get(key);
+    out.push(why ? { kind: "ignore", reason: `GitLab project not confirmed: ${why}` } : item);
+  }
+  return out;
+}
+
 function projectOf(item: IngestItem): { repo: string; repoId: string } | null {
   if (item.kind === "failure") return item.failure;
   if (item.kind === "command") return item.comment;
@@ -101,8 +129,18 @@ function projectOf(item: IngestItem): { repo: string; repoId: string } | null {
   return null;
 }
 
-async function runCommands(deps: WorkerDeps, comment: CommentEvent): Promise<string> {
-  const forge = await deps.forges.client({ forge: comment.forge, repo: comment.repo, repoId: comment.repoId, installationId: comment.installationId }, "act");
+async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername: string | undefined): Promise<string> {
+  const forge = await deps.forges.client({ forge: claimed.forge, repo: claimed.repo, repoId: claimed.repoId, installationId: claimed.installationId }, "act");
+  let comment = claimed;
+  if (forge.confirmComment) {
+    // An unsigned hook's note is a claim: who wrote it and what it says are read from the API.
+    const api = await forge.confirmComment(claimed.prNumber, claimed.commentId);
+    if (!api) return `ignored: the forge's API has no note ${claimed.commentId} on !${claimed.prNumber}`;
+    const confirmed = confirmedComment(claimed, api, selfUsername);
+    if ("ignore" in confirmed) return `ignored: ${confirmed.ignore}`;
+    if (confirmed.author.id !== claimed.author.id || confirmed.body !== claimed.body) deps.logger.warn({ note: claimed.commentId, hookAuthor: claimed.author.id, apiAuthor: confirmed.author.id }, "a note hook's author or text differs from the API's; acting on the API's");
+    comment = confirmed;
+  }
   const loaded = await loadRepoConfig(forge);
   const result = await executeCommands(
     {

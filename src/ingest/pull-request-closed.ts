@@ -29,6 +29,20 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
   const reverted = revertOf !== null ? await runs.findPullRequestByNumber(item.forge, item.repo, revertOf) : null;
   if (!own && !reverted) return `pull request #${item.prNumber} closed: not Sentinel's`;
   const forge = await deps.forges.client({ forge: item.forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
+  // Trust moves only on what the forge says happened: a signed delivery (GitHub) is the forge's
+  // word; a GitLab hook's "merge" or "close" is the claim of whoever knows the webhook secret,
+  // so its API is asked (a merged fix promotes its agent).
+  if (!forge.signedHooks) {
+    const info = await forge.pullRequestInfo(item.prNumber);
+    const claimed = item.merged ? "merged" : "closed";
+    if (!info || info.state !== claimed) {
+      deps.logger.warn({ pr: item.prNumber, claimed, api: info?.state ?? "none" }, "a merge or close the forge's API does not confirm; trust is unchanged");
+      return `pull request #${item.prNumber} ${claimed}: not confirmed by the API (it says ${info?.state ?? "no such pull request"}); nothing changed`;
+    }
+    if (revertOf !== null && revertedNumber({ ...item, headRef: info.headRef, body: info.body ?? "" }) !== revertOf) {
+      return `pull request #${item.prNumber} merged: the API's branch and description name no revert of a fix; nothing changed`;
+    }
+  }
   const { config } = await loadRepoConfig(forge);
   if (own && own.state === "open") {
     await runs.setPullRequestState(item.forge, item.repo, item.prNumber, item.merged ? "merged" : "closed");

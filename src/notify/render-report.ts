@@ -130,8 +130,19 @@ export function code(text: string): string {
   return `${f}${pad}${text.replace(/\n/g, " ")}${pad}${f}`;
 }
 
+/**
+ * Text from a log, a hook or a repository, made inert for GitHub and GitLab markdown: no
+ * formatting, links, images or HTML (their characters are escaped), no @mentions that notify
+ * people, no bare URLs or `www.` hosts that autolink, no `#123` / `!123` references that put a
+ * cross-reference on someone's issue (a zero-width space breaks each pattern and reads the same).
+ */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/([\\`*_[\]<>|])/g, "\\$1").replace(/@(?=\w)/g, "@\u200b");
+  return s
+    .replace(/([\\`*_[\]<>|])/g, "\\$1")
+    .replace(/@(?=\w)/g, "@\u200b")
+    .replace(/\b([A-Za-z][A-Za-z0-9+.-]*):\/\//g, "$1:\u200b//")
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}\u200b.`)
+    .replace(/([#!])(?=\d)/g, "$1\u200b");
 }
 
 function truncate(s: string, max: number): string {

@@ -80,6 +80,7 @@ function decisionLines(input: StickyInput): string[] {
         break;
       case "proposed":
       case "pushed":
+      case "suggested":
         out.push(`- ✅ ${job}: ${message}`);
         break;
       default:

@@ -21,6 +21,12 @@ export interface FixForge {
   readonly remote: GitRemote;
   /** Opens a PR for `head`, or updates the one already open for it: never a duplicate. */
   openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }>;
+  /**
+   * Posts a verified fix as a patch in a comment on pull request `prNumber`: how a fork's fix is
+   * proposed, since a fork's code never lands in the base repository. Absent where a forge has
+   * no forks (the local forge).
+   */
+  suggestPatch?(prNumber: number, body: string): Promise<{ id: string }>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { pino, type Logger } from "pino";
 import { agentsFrom, loadBuiltinRecipes, type Agent } from "../agents/index.js";
-import { detectSandbox, detectToolchains } from "../sandbox/index.js";
+import { detectSandbox, detectToolchains, egressFromEnv, limitsFromEnv } from "../sandbox/index.js";
 import { loadBuiltinRules, type RuleSet } from "../sentinel/index.js";
 import type { RunStore } from "../store/index.js";
 import { MirrorCache } from "../workspace/index.js";
@@ -20,6 +20,8 @@ export interface LocalFixOptions {
   readonly leaseTtlMs?: number;
   readonly readOnlyPaths?: readonly string[];
   readonly dependencyCacheDir?: string;
+  /** Where the egress allowlist and step limits are read from (SENTINEL_EGRESS_ALLOW, SENTINEL_STEP_*); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface LocalFixOptions {
  */
 export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
   const tools = detectToolchains();
+  const env = o.env ?? process.env;
+  const { limits, runDeadlineMs, cgroupRoot } = limitsFromEnv(env);
   return {
     runs: o.runs,
     mirrors: new MirrorCache(o.mirrorsDir),
@@ -40,6 +44,11 @@ export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
     logger: o.logger ?? pino({ level: "silent" }),
     readOnlyPaths: [...tools.readOnlyPaths, ...(o.readOnlyPaths ?? [])],
     toolEnv: tools.env,
+    // The same egress allowlist and limits as a worker's: a laptop's fix runs repository code too.
+    egress: egressFromEnv(env),
+    limits,
+    runDeadlineMs,
+    ...(cgroupRoot ? { cgroupRoot } : {}),
     ...(o.leaseTtlMs ? { leaseTtlMs: o.leaseTtlMs } : {}),
     ...(o.dependencyCacheDir ? { dependencyCacheDir: o.dependencyCacheDir } : {}),
   };

@@ -1,23 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { selectAgent, type Agent, type AgentContext, type PlannedStep } from "../agents/index.js";
-import { runCommand, type SandboxMode } from "../sandbox/index.js";
+import { DEFAULT_RUN_DEADLINE_S, runCommand, type EgressPolicy, type ResourceLimits, type RunCommandResult, type SandboxMode } from "../sandbox/index.js";
 import { createClassifier, type Diagnosis, type RuleSet } from "../sentinel/index.js";
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
-import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, gitEnv, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
+import { commitAndPush, createWorktree, diffPatch, diffStat, fileInWorktree, gitControlFingerprint, gitEnv, remoteBranchHead, removeWorktree, type MirrorCache, type Worktree } from "../workspace/index.js";
 import { sentinelGit } from "../workspace/git-env.js";
 import type { FixForge } from "./fix-forge.js";
 import type { LiveFeed } from "../live/index.js";
 import { databaseLeases, type Leases } from "./leases.js";
 import { removeDeadRunWorktree, removeRunDirectory } from "./run-janitor.js";
+import { commitMessage, forkPatchComment, pullRequestBody, pullRequestTitle } from "./fix-text.js";
 import { blastRadiusViolation, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 
 export interface FixRequest {
   readonly forge: Forge;
   readonly repo: string;
+  /** The forge's id for the repository (keys its dependency cache; a rename keeps it). */
+  readonly repoId?: string | null;
   readonly sha: string;
   readonly baseBranch: string;
   /** From ingestion; without it the failing command is run first to diagnose. */
@@ -39,7 +41,11 @@ export interface FixRequest {
 
 /** What the policy says at a gate: before anything runs (PREFLIGHT) and before anything is written (PACKAGE). */
 export interface GateInput {
-  readonly stage: "preflight" | "package";
+  /**
+   * `fork`: before a single object of a fork's pull request is fetched (policy.forks and its
+   * approval only); `preflight`: before anything runs; `package`: before anything is written.
+   */
+  readonly stage: "fork" | "preflight" | "package";
   readonly runId: string;
   readonly agentId: string;
   readonly confidence: number;
@@ -99,6 +105,14 @@ export interface FixDeps {
   readonly gate?: FixGate;
   /** Where the run's classified output streams for people watching (the dashboard). */
   readonly live?: LiveFeed;
+  /** The package registries a network step may reach through the egress proxy (none without it). */
+  readonly egress?: EgressPolicy;
+  /** Memory, processes, /tmp and disk per step (the sandbox's defaults without it). */
+  readonly limits?: ResourceLimits;
+  /** The whole run's deadline, across every step and retry (default DEFAULT_RUN_DEADLINE_S). */
+  readonly runDeadlineMs?: number;
+  /** A delegated cgroup v2 directory for step cgroups; false for rlimits only; absent to detect. */
+  readonly cgroupRoot?: string | false;
 }
 
 export type FixStatus =
@@ -115,6 +129,8 @@ export type FixStatus =
   | "escalated"
   | "locked"
   | "no-sandbox"
+  | "resource-limit"
+  | "suggested"
   | "error";
 
 export interface FixOutcome {
@@ -170,6 +186,9 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   const beatMs = Math.max(1000, Math.min(Math.floor(ttl / 3), 5000));
   const deadAfterMs = 3 * beatMs;
   const log = deps.logger.child({ run: runId, repo: req.repo });
+  // One deadline for the whole run, whatever its recipe asks of each step (a repository recipe
+  // could otherwise ask for 20 steps of an hour each, retried).
+  const deadline = Date.now() + (deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_S * 1000);
   const budget = new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET);
   const leases = deps.leases ?? databaseLeases(deps.runs);
   let phaseStarted = Date.now();
@@ -189,6 +208,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   let diagnosis = req.diagnosis;
   let commandEnv: Record<string, string> = { ...(deps.toolEnv ?? {}) };
   let writable: string[] = [];
+  let home: string | undefined;
   let action = "propose" as "shadow" | "propose" | "push";
   let diffSeen: FixOutcome["diff"] | undefined;
   let blast = deps.blastRadius ?? DEFAULT_BLAST_RADIUS;
@@ -231,19 +251,35 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
       await deps.runs.record(runId, "sandbox.missing", { policy: deps.sandboxPolicy });
     }
-    // A fork's commits are on no branch of this repository, only under its pull request's ref.
-    const prRef = req.fromFork && req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
-    const mirror = await deps.mirrors.ensure(deps.forge.remote, prRef ? [prRef] : []);
+    // A fork's code is fetched only once the policy allows running a fixer on it (policy.forks,
+    // and a maintainer's approval): until then not one of its objects enters the mirror.
+    if (req.fromFork) {
+      if (!req.diagnosis) throw new Stop("policy", "a fork's failure is fixed only from its diagnosis", "policy.forks");
+      await gate("fork", "", 0, req.diagnosis, []);
+    }
+    const mirror = await deps.mirrors.ensure(deps.forge.remote);
     await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
-    const cache = deps.dependencyCacheDir ? path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repo}`).digest("hex").slice(0, 20)) : null;
+    if (req.fromFork) {
+      // A fork's commits are on no branch of this repository, only under its pull request's ref.
+      const prRef = req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
+      if (!prRef) throw new Stop("policy", "a fork's failure is fixed only on its pull request, and this one names none", "policy.forks");
+      await deps.mirrors.fetchRefs(deps.forge.remote, [prRef]);
+    }
+    const runRoot = path.join(deps.workRoot, runId);
+    // A repository's fixers share a dependency cache across runs, keyed by the repository's id; a
+    // fork's code gets one of its own for this run only, so it cannot poison what the base
+    // repository's later runs install.
+    const cache = !deps.dependencyCacheDir ? null : req.fromFork ? path.join(runRoot, "dependency-cache") : path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repoId ?? req.repo}`).digest("hex").slice(0, 20));
     if (cache) await mkdir(cache, { recursive: true });
     const cacheEnv: Record<string, string> = cache ? { npm_config_cache: path.join(cache, "npm"), YARN_CACHE_FOLDER: path.join(cache, "yarn"), PIP_CACHE_DIR: path.join(cache, "pip") } : {};
     commandEnv = { ...(deps.toolEnv ?? {}), ...cacheEnv };
     writable = cache ? [cache] : [];
+    // The fixers' HOME lives beside the worktree, not in it: a repository cannot ship files into it.
+    home = path.join(runRoot, "home");
     // The worktree goes into a folder named after the run, recorded before it exists: a worker that
     // dies while git creates it (or before its path is recorded) leaves nothing the next run or the
     // janitor cannot find and remove.
-    runDir = { dir: path.join(deps.workRoot, runId), mirrorDir: mirror.gitDir };
+    runDir = { dir: runRoot, mirrorDir: mirror.gitDir };
     await deps.runs.record(runId, "workspace.creating", runDir);
     worktree = await createWorktree(mirror.gitDir, req.sha, runDir.dir);
     await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
@@ -251,7 +287,9 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     if (!diagnosis) {
       if (!req.failingCommand?.length) throw new Stop("error", "nothing to fix: no diagnosis and no failing command");
       const started = Date.now();
-      diagnosis = (await classifyRun(req.failingCommand, { step: "diagnose" })).diagnosis;
+      const diagnosed = await classifyRun(req.failingCommand, { step: "diagnose" });
+      stopAtLimit("diagnose", diagnosed.result);
+      diagnosis = diagnosed.diagnosis;
       phaseMs.DIAGNOSE = Date.now() - started;
       // Diagnosing happens inside PREFLIGHT; it is reported on its own, not twice.
       phaseStarted += phaseMs.DIAGNOSE;
@@ -259,8 +297,10 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       if (diagnosis.status !== "failed") throw new Stop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
     }
     const d = diagnosis;
-    const failingCommand = req.failingCommand ?? commandFromStep(d);
-    const ctx: AgentContext = { diagnosis: d, fileExists: (p) => existsSync(path.join(wt.path, p)), failingCommand };
+    // Only a command the caller vouches for: one CI itself reported, or the CLI user's. A `Run …`
+    // header in a log is text anything the job printed could have forged.
+    const failingCommand = req.failingCommand ?? null;
+    const ctx: AgentContext = { diagnosis: d, fileExists: (p) => fileInWorktree(wt.path, p), failingCommand };
     const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
     const chosen = selectAgent(deps.agents.filter((a) => !revoked.has(a.id)), ctx, deps.minConfidence ?? 0.3);
     if (!chosen) {
@@ -298,6 +338,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
     await enter("VERIFY");
     const verified = await classifyRun(verifyCommand, { step: "verify" });
+    stopAtLimit("verify", verified.result);
     await deps.runs.record(runId, "verify", { command: verifyCommand, exitCode: verified.result.exitCode, status: verified.diagnosis.status, summary: verified.diagnosis.summary, sandboxed: verified.result.sandboxed });
     if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
       throw new Stop("verify-failed", `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`);
@@ -316,6 +357,17 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await gate("package", chosen.agent.id, chosen.confidence, d, diff.files);
 
     await enter("PACKAGE");
+    if (req.fromFork) {
+      // A fork's code never lands in this repository: its verified fix is posted on its pull
+      // request as a patch the author applies (or not), and nothing is pushed anywhere.
+      if (!req.prNumber || !deps.forge.suggestPatch) throw new Stop("policy", "a fork's fix is only ever posted as a patch on its pull request, which this forge cannot do", "policy.forks");
+      const patch = await diffPatch(wt);
+      await stillHolding();
+      const posted = await deps.forge.suggestPatch(req.prNumber, forkPatchComment({ diagnosis: d, agentName: chosen.agent.name, verify: verifyCommand, runId, files: diff.files, patch }));
+      await deps.runs.record(runId, "patch.suggested", { pr: req.prNumber, commentId: posted.id, files: diff.files, bytes: Buffer.byteLength(patch) });
+      await enter("REPORT");
+      return await finish({ runId, status: "suggested", reason: `posted the verified fix as a patch on #${req.prNumber}; nothing was pushed (the pull request comes from a fork)`, agentId, action, diff: diffSeen, phaseMs });
+    }
     const message = commitMessage(d, chosen.agent.name, verifyCommand, runId);
     if (action === "push" && req.pushBranch) {
       // Onto the pull request's own branch, as a fast-forward of the failing commit: if anyone
@@ -349,7 +401,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       repo: req.repo,
       head: branch,
       base: req.baseBranch,
-      title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`,
+      title: pullRequestTitle(d, chosen.agent.name),
       body: pullRequestBody(d, packet, diff.files, verifyCommand, runId, chosen.agent.name),
       runId,
       fingerprint: d.fingerprint,
@@ -357,7 +409,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await deps.runs.record(runId, "pull-request", { ...pr, branch });
     // Recorded for every forge, so the sticky comment can link it and a repeat finds it.
     if (deps.forge.forge !== "local") {
-      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title: `fix(${d.category}): ${chosen.agent.name}${d.tool ? ` for ${d.tool}` : ""}`, body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "fix", agentId, commitSha: commit });
+      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title: pullRequestTitle(d, chosen.agent.name), body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "fix", agentId, commitSha: commit });
     }
     return await finish({ runId, status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, agentId, branch, commit, pullRequest: pr, action, diff: diffSeen, phaseMs });
   } catch (error) {
@@ -382,6 +434,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 
   /** Runs a command in the worktree, under the sandbox, with its output read by the sentinels as it streams. */
   async function classifyRun(command: readonly string[], opts: { step: string; network?: boolean; timeoutMs?: number }) {
+    const refusals: Array<Promise<void>> = [];
     const wt = worktree as Worktree;
     const live = deps.live;
     const classifier = createClassifier(deps.rules, {
@@ -410,8 +463,16 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
       ...(deps.readOnlyPaths ? { readOnlyPaths: deps.readOnlyPaths } : {}),
       env: commandEnv,
       writablePaths: writable,
+      ...(home ? { home } : {}),
+      ...(deps.egress ? { egress: deps.egress } : {}),
+      ...(deps.limits ? { limits: deps.limits } : {}),
+      ...(deps.cgroupRoot !== undefined ? { cgroupRoot: deps.cgroupRoot } : {}),
+      deadline,
+      // Every connection the egress proxy refused is in the ledger: what a fixer tried to reach.
+      onEgressRefused: (r) => void refusals.push(deps.runs.record(runId, "egress.refused", { step: opts.step, ...r })),
       onLine: (line) => classifier.write(line + "\n"),
     });
+    await Promise.all(refusals);
     return { result, diagnosis: classifier.end({ exitCode: result.exitCode ?? 1 }) };
   }
 
@@ -426,10 +487,13 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
         timedOut: r.timedOut,
         ms: r.durationMs,
         sandboxed: r.sandboxed,
+        limit: r.limit,
+        egressRefusals: r.egressRefusals,
         diagnosis: { status: seen.status, category: seen.category, summary: seen.summary },
         outputTail: r.output.slice(-2000),
       });
       if (r.exitCode === 0) return;
+      stopAtLimit(step.id, r);
       budget.error(`${step.id}:${r.timedOut ? "timeout" : r.exitCode}`, r.output.slice(-300));
       checkBudget();
       if (step.onError === "continue") return;
@@ -514,11 +578,12 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   async function gate(stage: GateInput["stage"], agent: string, confidence: number, d: Diagnosis, paths: readonly string[]): Promise<void> {
     if (!deps.gate) return;
     const canPush = Boolean(req.pushBranch) && !req.fromFork;
-    const humanOnFixBranch = stage === "preflight" && (await othersCommitOnFixBranch(fixBranchName(d))) !== null;
+    const humanOnFixBranch = stage === "preflight" && !req.fromFork && (await othersCommitOnFixBranch(fixBranchName(d))) !== null;
     const result = await deps.gate({ stage, runId, agentId: agent, confidence, diagnosis: d, paths, canPush, humanOnFixBranch, approved: resuming });
     await deps.runs.record(runId, "policy.decision", { stage, ...result });
     if (result.verdict === "deny") throw new Stop("policy", result.message, result.rule);
     if (result.verdict === "wait") throw new Stop("waiting-approval", result.message, result.rule);
+    if (stage === "fork") return;
     if (stage === "preflight") {
       action = result.action;
       if (result.blastRadius) blast = result.blastRadius;
@@ -537,6 +602,16 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     await deps.runs.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1", [runId, JSON.stringify({ ...outcome, phaseMs })]);
     await deps.runs.record(runId, "run.waiting", { rule: outcome.rule ?? null, reason: outcome.reason });
     return { ...outcome, phaseMs };
+  }
+
+  /**
+   * A step ended by a resource limit (memory, processes, /tmp, disk) or by the run's deadline ends
+   * the run: retrying would hit the same wall. A step's own timeout is an ordinary failure.
+   */
+  function stopAtLimit(step: string, r: RunCommandResult): void {
+    if (!r.limit || r.limit === "timeout") return;
+    const what = r.limit === "deadline" ? "the run's deadline" : `its ${r.limit} limit`;
+    throw new Stop("resource-limit", `step ${step} was stopped by ${what}${r.limit === "deadline" ? "" : " (see the operations guide for the SENTINEL_STEP_* limits)"}`, `sandbox.${r.limit}`);
   }
 
   function checkBudget(): void {
@@ -587,35 +662,6 @@ export function commandFromStep(d: Diagnosis): string[] | null {
   // A step that runs an action (`Run actions/setup-node@v4`) is not a command.
   if (!cmd || /^[\w.-]+\/[\w.-]+@/.test(cmd) || cmd.includes("\n")) return null;
   return ["sh", "-c", cmd];
-}
-
-function commitMessage(d: Diagnosis, agentName: string, verify: readonly string[], runId: string): string {
-  return [
-    `fix(${d.category}): ${agentName}${d.tool ? ` for ${d.tool}` : ""}`,
-    "",
-    d.summary.slice(0, 500),
-    "",
-    `Verified by re-running \`${verify.join(" ")}\` under Sentinel's sentinels: it passes.`,
-    "",
-    `Sentinel-Run: ${runId}`,
-    `Sentinel-Fingerprint: ${d.fingerprint}`,
-  ].join("\n");
-}
-
-function pullRequestBody(d: Diagnosis, packet: InstructionPacket, files: readonly string[], verify: readonly string[], runId: string, agentName: string): string {
-  return [
-    `Sentinel diagnosed a **${d.category}** failure${d.tool ? ` (${d.tool})` : ""} and ${agentName} fixed it.`,
-    "",
-    `**Failure:** ${d.summary}`,
-    "",
-    `**Verified:** \`${verify.join(" ")}\` passes in a clean worktree of the failing commit, with nothing new failing.`,
-    "",
-    `**Changed (${files.length}):** ${files.slice(0, 20).map((f) => `\`${f}\``).join(", ")}${files.length > 20 ? ", …" : ""}`,
-    "",
-    `**Objective:** ${packet.objective}`,
-    "",
-    `<sub>Run ${runId} · fingerprint ${d.fingerprint} · the full record is in Sentinel's ledger.</sub>`,
-  ].join("\n");
 }
 
 function lastLine(output: string): string {

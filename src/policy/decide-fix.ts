@@ -62,6 +62,16 @@ const NOT_CODE = new Set(["infra", "timeout", "oom"]);
 const deny = (rule: string, message: string, retryAt?: Date | null): FixDecision => (retryAt === undefined ? { verdict: "deny", rule, message } : { verdict: "deny", rule, message, retryAt });
 
 /**
+ * Whether a fixer may run on a fork's code at all: asked before a single object of the fork's is
+ * fetched, and again with everything else at the gate.
+ */
+export function decideFork(policy: Policy, approved: boolean): FixDecision {
+  if (policy.forks === "diagnose") return deny("policy.forks", "the pull request comes from a fork; forks are diagnosed only (policy.forks: diagnose)");
+  if (!approved) return { verdict: "wait", rule: "policy.forks", message: "the pull request comes from a fork; a maintainer must approve this run first (policy.forks: approve)" };
+  return { verdict: "allow", action: "propose", notes: [] };
+}
+
+/**
  * The gate before anything is written. Rules run in a fixed order and the first that applies
  * decides; rule names are the config paths (or commands) a maintainer can look up and change.
  */
@@ -75,8 +85,8 @@ export function decideFix(policy: Policy, facts: FixFacts): FixDecision {
   if (facts.mode === "diagnose") return deny("mode", "mode is diagnose: Sentinel reports failures and fixes nothing");
   if (facts.tier === "revoked") return deny("tiers", "this agent is revoked in this repo; a maintainer's /sentinel resume restores it");
   if (facts.fromFork) {
-    if (policy.forks === "diagnose") return deny("policy.forks", "the pull request comes from a fork; forks are diagnosed only (policy.forks: diagnose)");
-    if (!facts.approved) return { verdict: "wait", rule: "policy.forks", message: "the pull request comes from a fork; a maintainer must approve this run first (policy.forks: approve)" };
+    const fork = decideFork(policy, facts.approved);
+    if (fork.verdict !== "allow") return fork;
   }
 
   const allowed = facts.categories && Object.hasOwn(facts.categories, facts.category) ? facts.categories[facts.category] : undefined;

@@ -10,6 +10,6 @@ export { cooldownViolation } from "./cooldown.js";
 export { approvalRule, mayApprove } from "./approval.js";
 export { blastRadiusFor, ALWAYS_FORBIDDEN_PATHS } from "./blast-radius.js";
 export { promotionDue } from "./promotion.js";
-export { decideFix, type FixFacts, type FixDecision } from "./decide-fix.js";
+export { decideFix, decideFork, type FixFacts, type FixDecision } from "./decide-fix.js";
 export { decideRerun, type RerunFacts, type RerunDecision } from "./decide-rerun.js";
 export { isTimeZone, toInstant, formatLocal } from "./zoned-time.js";

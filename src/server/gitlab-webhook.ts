@@ -5,23 +5,28 @@ import { createDeliveryIngester, UnstorableDeliveryError, type IngestResult } fr
 import { BodyReadError } from "./body-errors.js";
 import { readBody } from "./read-body.js";
 import { refuseBody } from "./refuse-body.js";
+import { inScope, type GitlabSecret } from "./gitlab-secrets.js";
 
 /** GitLab sends at most 25 MB; anything larger is not a hook. */
 export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
 
 /**
- * The GitLab Pipeline/Job hook endpoint. It verifies `X-Gitlab-Token` in constant time, records
- * the delivery and queues it. GitLab disables a hook after repeated failures, so every delivery
- * that passes verification gets a 2xx, even for events Sentinel ignores; only bad tokens and
- * unreadable bodies do not.
+ * The GitLab Pipeline/Job hook endpoint. It verifies `X-Gitlab-Token` in constant time against
+ * every configured secret, records the delivery and queues it. A secret scoped to a project or
+ * group (GITLAB_WEBHOOK_SECRETS) is good only for hooks naming a project in that scope; the
+ * worker then confirms the project's id and path through the API. GitLab disables a hook after
+ * repeated failures, so every delivery that passes verification gets a 2xx, even for events
+ * Sentinel ignores; only bad tokens, tokens for another project and unreadable bodies do not.
  */
-export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
-  const expected = digest(deps.secret);
+export function createGitlabWebhook(deps: IngestDeps & { secrets: readonly GitlabSecret[] }) {
+  if (deps.secrets.length === 0) throw new Error("the GitLab webhook needs at least one secret (GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS)");
+  const expected = deps.secrets.map((s) => ({ scope: s.scope, digest: digest(s.secret) }));
   const ingest = createDeliveryIngester(deps);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") return send(res, 405, { error: "POST a GitLab webhook here" });
     const token = req.headers["x-gitlab-token"];
-    if (typeof token !== "string" || !timingSafeEqual(digest(token), expected)) {
+    const scope = typeof token === "string" ? matchingScope(expected, digest(token)) : undefined;
+    if (scope === undefined) {
       deps.logger.warn({ event: req.headers["x-gitlab-event"] }, "GitLab webhook with a missing or wrong token rejected");
       return send(res, 401, { error: "missing or wrong X-Gitlab-Token" });
     }
@@ -47,6 +52,11 @@ export function createGitlabWebhook(deps: IngestDeps & { secret: string }) {
     if (!(GITLAB_EVENTS as readonly string[]).includes(event)) {
       deps.logger.info({ event }, "GitLab event ignored: Sentinel reads Job, Pipeline, Note and Merge Request hooks");
       return send(res, 202, { ignored: `event "${event}" is not one Sentinel reads` });
+    }
+    const claim = projectClaim(payload as Record<string, unknown>);
+    if (!inScope(scope, claim)) {
+      deps.logger.warn({ event, project: claim.path ?? claim.id, scope }, "GitLab delivery refused: its token is the secret of another project or group");
+      return send(res, 403, { error: "this X-Gitlab-Token is not the secret for the project this hook names" });
     }
     const key = deliveryKeyOf(req, body);
     const p = payload as { object_attributes?: { status?: string }; build_status?: string; project?: { path_with_namespace?: string } };
@@ -81,6 +91,25 @@ function deliveryKeyOf(req: IncomingMessage, body: Buffer): string {
   };
   const id = header("idempotency-key") ?? header("x-gitlab-event-uuid");
   return id ? `gitlab:${id}` : `gitlab:sha256:${createHash("sha256").update(body).digest("hex")}`;
+}
+
+/**
+ * The scope of the secret `token` is (null: any project), or undefined when it is none of them.
+ * Every secret is compared, whichever matches, so the time taken says nothing about which.
+ */
+function matchingScope(expected: ReadonlyArray<{ scope: string | null; digest: Buffer }>, token: Buffer): string | null | undefined {
+  let found: string | null | undefined;
+  for (const e of expected) if (timingSafeEqual(e.digest, token) && found === undefined) found = e.scope;
+  return found;
+}
+
+/** The project a hook names: `project.path_with_namespace` and `project.id` (a job hook's `project_id`). */
+function projectClaim(p: Record<string, unknown>): { path: string | null; id: string | null } {
+  const project = (typeof p.project === "object" && p.project !== null ? p.project : {}) as Record<string, unknown>;
+  const path = typeof project.path_with_namespace === "string" ? project.path_with_namespace : null;
+  const rawId = project.id ?? p.project_id;
+  const id = typeof rawId === "number" || typeof rawId === "string" ? String(rawId) : null;
+  return { path, id };
 }
 
 function digest(s: string): Buffer {

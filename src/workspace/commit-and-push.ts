@@ -50,6 +50,16 @@ export async function diffStat(wt: Worktree): Promise<DiffStat> {
 }
 
 /**
+ * The fixer's changes as a patch `git apply` takes (binary files included), for a fix that is
+ * proposed as text rather than pushed: a fork's, whose code never enters the base repository.
+ */
+export async function diffPatch(wt: Worktree): Promise<string> {
+  const g = git(wt, gitEnv());
+  await g.raw(["add", "--all", ...PATHS]);
+  return g.raw(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "--"]);
+}
+
+/**
  * Commits the fixer's changes and pushes them. Sentinel's own `sentinel/…` branches are
  * force-pushed (each run rebuilds the fix from the failing commit); with `onto`, the commit goes
  * onto someone's pull request branch as a fast-forward only, so a push a human made meanwhile

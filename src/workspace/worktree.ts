@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { realpathSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { createHash } from "node:crypto";
@@ -55,4 +56,21 @@ export async function gitControlFingerprint(wt: Worktree): Promise<string> {
     h.update(content ?? "<absent>").update(String(mode));
   }
   return h.digest("hex");
+}
+
+/**
+ * Whether `relative` names a file inside the worktree. A recipe's `requiresFile`/`fileExists`
+ * comes from a repository: `../../etc/passwd`, an absolute path or a symlink the repository
+ * committed pointing out of the worktree must not let it probe the worker's disk.
+ */
+export function fileInWorktree(root: string, relative: string): boolean {
+  const inside = (p: string, base: string) => p === base || p.startsWith(base + path.sep);
+  if (path.isAbsolute(relative)) return false;
+  const target = path.resolve(root, relative);
+  if (!inside(target, path.resolve(root))) return false;
+  try {
+    return inside(realpathSync(target), realpathSync(root));
+  } catch {
+    return false;
+  }
 }

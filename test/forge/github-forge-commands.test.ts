@@ -173,7 +173,7 @@ for (const baseUrl of ["https://api.github.com", "https://ghe.example.invalid/ap
 
       it("reads an open pull request from the same repository", async () => {
         const { forge } = setup({ pulls: { 2: pr } });
-        expect(await forge.pullRequestInfo(2)).toEqual({ headSha: pr.headSha, headRef: "changes", baseRef: "master", fromFork: false, state: "open", author: "Codertocat" });
+        expect(await forge.pullRequestInfo(2)).toEqual({ headSha: pr.headSha, headRef: "changes", baseRef: "master", fromFork: false, state: "open", author: "Codertocat", body: expect.any(String) });
       });
 
       it("tells merged from closed", async () => {

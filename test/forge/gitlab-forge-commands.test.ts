@@ -144,7 +144,7 @@ describe("GitlabForge commands and flaky handling", () => {
 
     it("reads an open merge request from the same project", async () => {
       const { forge } = setup({ mergeRequests: { 1: mr } });
-      expect(await forge.pullRequestInfo(1)).toEqual({ headSha: mr.sha, headRef: "feature", baseRef: "master", fromFork: false, state: "open", author: "jsmith" });
+      expect(await forge.pullRequestInfo(1)).toEqual({ headSha: mr.sha, headRef: "feature", baseRef: "master", fromFork: false, state: "open", author: "jsmith", body: expect.any(String) });
     });
 
     it("reads merged and closed, and a merge request being merged (locked) as still open", async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import nock from "nock";
@@ -43,7 +43,8 @@ function commandRoutes(repo: string, collaborators: Record<string, string>) {
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitHub pull request comments, on ${stack.name}`, () => {
-    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}` }, stack);
+    const workDir = `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}`;
+    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: workDir }, stack);
     let deliveries = 0;
 
     async function deliver(event: string, payload: unknown, id = `cmd-${stack.name}-${++deliveries}`) {
@@ -215,7 +216,7 @@ for (const stack of SERVICE_STACKS) {
         expect((await gov.getApproval(waiting!.runId))).toMatchObject({ status: "approved", decidedBy: "@mona", decidedVia: "comment" });
       });
 
-      it("runs a fork's fix only after a maintainer approves it, and proposes it into the pull request's base", async () => {
+      it("runs a fork's fix only after a maintainer approves it, fetches nothing of the fork's before, and proposes the fix as a patch on the pull request without pushing anything", async () => {
         const repo = `octo/fork-${++repoCounter}`;
         const { remote } = forge.repo(repo, BADLY_FORMATTED);
         // The fork's commit exists in this repository only under the pull request's ref, as on GitHub.
@@ -243,11 +244,26 @@ for (const stack of SERVICE_STACKS) {
         // Before the approval no fixer ran on the fork's code.
         expect((await new RunStore(running.app.store.db).ledger(waiting!.runId)).filter((e) => e.kind === "command")).toHaveLength(0);
         expect(sticky(gh, 16)).toContain("comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves");
+        // Nor was the fork's commit fetched: no mirror of the work dir has the pull request's ref.
+        const mirrors = path.join(workDir, "mirrors");
+        const pullRefs = () => (existsSync(mirrors) ? readdirSync(mirrors) : []).flatMap((m) => git(path.join(mirrors, m), "for-each-ref", "--format=%(refname)", "refs/sentinel/").split("\n").filter(Boolean));
+        expect(pullRefs()).toEqual([]);
         await deliver("issue_comment", comment(repo, 16, "/sentinel approve", { id: 9015 }));
-        expect(gh.opened).toHaveLength(1);
-        expect(gh.opened[0]).toMatchObject({ base: "main" });
-        expect(git(remote, "rev-parse", `${gh.opened[0]!.head}^`)).toBe(sha);
-        expect(git(remote, "show", `${gh.opened[0]!.head}:src/main.rs`)).toContain("    let x = 1;");
+        // The fork's code lands nowhere: no pull request, no branch in this repository...
+        expect(gh.opened).toHaveLength(0);
+        expect(git(remote, "branch", "--list", "sentinel/*")).toBe("");
+        // ...and its verified fix is a patch on the pull request, which applies to the fork's commit.
+        const patchComment = replies(gh, 16).find((b) => b.includes("git apply"));
+        expect(patchComment).toContain("pushes nothing");
+        const patch = /```+diff\n([\s\S]*?)\n```+/.exec(patchComment ?? "")?.[1] ?? "";
+        expect(patch).toContain("+    let x = 1;");
+        const check = mkdtempSync(path.join(tmpdir(), "sentinel-fork-apply-"));
+        cleanup.push(check);
+        git(check, "clone", "-q", src, ".");
+        writeFileSync(path.join(check, "sentinel.patch"), patch + "\n");
+        git(check, "apply", "sentinel.patch");
+        expect(readFileSync(path.join(check, "src/main.rs"), "utf8")).toContain("    let x = 1;");
+        expect(pullRefs()).toEqual(["refs/sentinel/pull/16"]);
       });
 
       it("runs the fix pipeline for a diagnose-only repository on a writer's /sentinel fix, and opens the pull request", async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
-import { fakeGitlabProject, gitlabTrace } from "../support/gitlab-api.js";
+import { fakeGitlabProject, gitlabTrace, writtenOnGitlab } from "../support/gitlab-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 
@@ -48,6 +48,8 @@ function mrNote(project: { id: number; repo: string }, mr: number, body: string,
   p.merge_request.iid = mr;
   p.merge_request.source_project_id = project.id;
   p.merge_request.target_project_id = project.id;
+  // The note exists on GitLab as the hook describes it: Sentinel reads its author and text from the API.
+  writtenOnGitlab(project.id, mr, { id: o.id, body, author: { id: p.user.id, username: p.user.username }, system: o.system ?? false });
   return p;
 }
 
@@ -108,7 +110,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("answers /sentinel help in a new merge request note with one reply listing the commands and a thumbsup", async () => {
       const project = freshProject("help");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: REPORTER } } });
       await hook("Note Hook", mrNote(project, 1, "Thanks!\n/sentinel help\n", { id: 12001 }));
       expect(replies(gl, 1)).toHaveLength(1);
       expect(replies(gl, 1)[0]).toMatch(/^@root\n/);
@@ -121,7 +123,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("refuses /sentinel pause from a Reporter politely, saying which access it needs, and pauses nothing", async () => {
       const project = freshProject("refuse");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 21: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 21: { access_level: REPORTER } } });
       await hook("Note Hook", mrNote(project, 2, "/sentinel pause", { id: 12002, user: { id: 21, username: "reporter" } }));
       expect(replies(gl, 2)).toHaveLength(1);
       expect(replies(gl, 2)[0]).toMatch(/^@reporter\n/);
@@ -132,7 +134,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("does nothing twice for the same delivery delivered again (same Idempotency-Key)", async () => {
       const project = freshProject("redelivery");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 1: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: DEVELOPER } } });
       const note = mrNote(project, 3, "/sentinel help", { id: 12003 });
       const first = await hook("Note Hook", note, `gl-same-${stack.name}`);
       const again = await hook("Note Hook", note, `gl-same-${stack.name}`);
@@ -144,7 +146,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("acts once on a note that arrives in two deliveries with different ids", async () => {
       const project = freshProject("claim");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 1: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: DEVELOPER } } });
       const note = mrNote(project, 4, "/sentinel help", { id: 12004 });
       await hook("Note Hook", note, `gl-claim-${stack.name}-a`);
       const second = await hook("Note Hook", note, `gl-claim-${stack.name}-b`);
@@ -156,7 +158,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("ignores a command in an edited note", async () => {
       const project = freshProject("edited");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 1: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: MAINTAINER } } });
       const { key } = await hook("Note Hook", mrNote(project, 5, "/sentinel help", { id: 12005, action: "update" }));
       expect(replies(gl, 5)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -166,7 +168,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("ignores a system note", async () => {
       const project = freshProject("system");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 1: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: MAINTAINER } } });
       const { key } = await hook("Note Hook", mrNote(project, 6, "/sentinel help", { id: 12006, system: true }));
       expect(replies(gl, 6)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -178,7 +180,7 @@ for (const stack of SERVICE_STACKS) {
       const project = freshProject("project-bot");
       // GitLab names a project access token's user project_<project id>_bot_<random>.
       const bot = { id: 77, username: `project_${project.id}_bot_4ffca233d8298ea1` };
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 77: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 77: { access_level: MAINTAINER } } });
       const { key } = await hook("Note Hook", mrNote(project, 7, "/sentinel help", { id: 12007, user: bot }));
       expect(replies(gl, 7)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -189,7 +191,7 @@ for (const stack of SERVICE_STACKS) {
     it("ignores a note by Sentinel's own GitLab user (the token's user), whatever its username", async () => {
       const project = freshProject("self");
       // The token's user, as fakeGitlab's GET /user answers it: a plain account, not one named like a bot.
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 99: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 99: { access_level: MAINTAINER } } });
       const { key } = await hook("Note Hook", mrNote(project, 8, "/sentinel help", { id: 12008, user: { id: 99, username: "sentinel" } }));
       expect((await running.app.store.getDelivery(key))?.outcome).toBe("ignored: note by the bot sentinel");
       expect(replies(gl, 8)).toHaveLength(0);
@@ -199,7 +201,7 @@ for (const stack of SERVICE_STACKS) {
     it("lists a diagnosed failure's fingerprint in /sentinel status", async () => {
       const project = freshProject("status");
       const sha = "5".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 9: sha }, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 9: sha }, members: { 1: { access_level: REPORTER } } });
       const fingerprint = await diagnosedFailure(gl, project, 9, sha);
       await hook("Note Hook", mrNote(project, 9, "/sentinel status", { id: 12009 }));
       const [status] = replies(gl, 9);
@@ -213,7 +215,7 @@ for (const stack of SERVICE_STACKS) {
     it("records /sentinel ignore <fingerprint prefix> from a Developer and rewrites the sticky note to show it ignored", async () => {
       const project = freshProject("ignore");
       const sha = "6".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 10: sha }, members: { 30: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 10: sha }, members: { 30: { access_level: DEVELOPER } } });
       const fingerprint = await diagnosedFailure(gl, project, 10, sha);
       expect(sticky(gl, 10)).not.toContain("ignored");
       await hook("Note Hook", mrNote(project, 10, `/sentinel ignore ${fingerprint.slice(5, 17)}`, { id: 12010, user: { id: 30, username: "dev" } }));
@@ -228,7 +230,7 @@ for (const stack of SERVICE_STACKS) {
     it("explains a diagnosed failure to a Reporter: category, the matching rule, its evidence", async () => {
       const project = freshProject("explain");
       const sha = "7".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 11: sha }, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 11: sha }, members: { 1: { access_level: REPORTER } } });
       const fingerprint = await diagnosedFailure(gl, project, 11, sha);
       await hook("Note Hook", mrNote(project, 11, "/sentinel explain", { id: 12011 }));
       const [reply] = replies(gl, 11);
@@ -240,7 +242,7 @@ for (const stack of SERVICE_STACKS) {
     it("retries the head commit's failed job through GitLab's job retry on a Developer's /sentinel retry", async () => {
       const project = freshProject("retry");
       const sha = "8".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 12: sha }, members: { 30: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 12: sha }, members: { 30: { access_level: DEVELOPER } } });
       await diagnosedFailure(gl, project, 12, sha);
       await hook("Note Hook", mrNote(project, 12, "/sentinel retry", { id: 12012, user: { id: 30, username: "dev" } }));
       expect(gl.retried).toEqual(["378"]);
@@ -249,7 +251,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("sets a tier for a Maintainer and refuses a Developer", async () => {
       const project = freshProject("tier");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
       await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12013, user: { id: 30, username: "dev" } }));
       expect(replies(gl, 13)[0]).toContain("changing a tier needs maintain access, and you have write");
       await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12014, user: { id: 40, username: "lead" } }));
@@ -259,7 +261,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("resumes a paused merge request for a Developer, and restores a revoked agent only for a Maintainer", async () => {
       const project = freshProject("resume");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
       const gov = new GovernanceStore(running.app.store.db);
       await new RunStore(running.app.store.db).revokeAgent("gitlab", project.repo, "cargo-fmt", "error budget exceeded", "run-revoked");
       await hook("Note Hook", mrNote(project, 14, "/sentinel pause", { id: 12015, user: { id: 30, username: "dev" } }));
@@ -273,7 +275,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("ends a run waiting for approval on a Maintainer's /sentinel deny, and records who decided", async () => {
       const project = freshProject("deny");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
       const runs = new RunStore(running.app.store.db);
       const gov = new GovernanceStore(running.app.store.db);
       const runId = `run-${project.id}-waiting`;
@@ -289,10 +291,10 @@ for (const stack of SERVICE_STACKS) {
 
     it("credits the agent when a merge request Sentinel opened as a fix is merged", async () => {
       const project = freshProject("merged");
-      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {} });
+      const branch = "sentinel/fix-sfp1-0123456789ab";
+      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, mrStates: { 71: { state: "merged", source_branch: branch } } });
       const runs = new RunStore(running.app.store.db);
       const runId = `run-${project.id}-merged`;
-      const branch = "sentinel/fix-sfp1-0123456789ab";
       await runs.upsertPullRequest({ forge: "gitlab", repo: project.repo, headBranch: branch, number: 71, url: `${GITLAB}/mr/71`, baseBranch: "master", title: "fix(format): cargo fmt for cargo", body: "", state: "open", runId, fingerprint: "sfp1-0123456789abcdef", kind: "fix", agentId: "cargo-fmt" });
       const { key } = await hook("Merge Request Hook", mergeRequestEvent(project, 71, "merge", branch));
       expect(await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({ tier: 1, cleanStreak: 1, revoked: false });
@@ -303,7 +305,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("starts the agent's clean streak again when a fix merge request is closed unmerged", async () => {
       const project = freshProject("closed");
-      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, traces: {} });
+      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, mrStates: { 72: { state: "merged", source_branch: "sentinel/fix-sfp1-72" }, 73: { state: "closed", source_branch: "sentinel/fix-sfp1-73" } } });
       const runs = new RunStore(running.app.store.db);
       const gov = new GovernanceStore(running.app.store.db);
       const fix = (n: number) => ({ forge: "gitlab" as const, repo: project.repo, headBranch: `sentinel/fix-sfp1-${n}`, number: n, url: null, baseBranch: "master", title: "fix", body: "", state: "open", runId: `run-${project.id}-${n}`, fingerprint: `sfp1-${n}`, kind: "fix" as const, agentId: "cargo-fmt" });

@@ -96,6 +96,7 @@ for (const stack of SERVICE_STACKS) {
       const gl = fakeGitlab({
         baseUrl: GITLAB,
         projectId: 2001,
+        path: "gitlab-org/config-check",
         traces: {},
         config: "mode: diagnose\n",
         mrChanges: { 5: [".gitlab/sentinel.yml", "README.md"] },
@@ -127,7 +128,7 @@ for (const stack of SERVICE_STACKS) {
 
     it("says nothing on a merge request whose changes to Sentinel's files are valid", async () => {
       const head = "a".repeat(39) + "9";
-      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 2002, traces: {}, mrChanges: { 6: [".gitlab/sentinel.yml"] }, filesAt: { [head]: { ".gitlab/sentinel.yml": "mode: shadow\n" } } });
+      const gl = fakeGitlab({ baseUrl: GITLAB, projectId: 2002, path: "gitlab-org/config-ok", traces: {}, mrChanges: { 6: [".gitlab/sentinel.yml"] }, filesAt: { [head]: { ".gitlab/sentinel.yml": "mode: shadow\n" } } });
       const p = fixture("merge-request-event.json");
       Object.assign(p.project, { id: 2002, path_with_namespace: "gitlab-org/config-ok" });
       Object.assign(p.object_attributes, { iid: 6, action: "open", last_commit: { ...p.object_attributes.last_commit, id: head } });

@@ -168,7 +168,7 @@ describe("the GitLab hook under a slow body", () => {
   it("holds a body whose token was accepted to the server's pace, cutting a trickle with 408", async () => {
     const db = await openDatabase({});
     try {
-      const gitlab = createGitlabWebhook({ store: new Store(db), queue: new MemoryQueue(), logger: pino({ level: "silent" }), secret: "gl-secret" });
+      const gitlab = createGitlabWebhook({ store: new Store(db), queue: new MemoryQueue(), logger: pino({ level: "silent" }), secrets: [{ scope: null, secret: "gl-secret" }] });
       const { port } = await start({ gitlab, bodyRateGraceMs: 100, bodyMinBytesPerSecond: 1024 });
       const head = "POST /api/gitlab/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Gitlab-Event: Job Hook\r\nX-Gitlab-Token: gl-secret\r\nContent-Length: 100000\r\n\r\n";
       const answer = await slowClient(port, { head }).answer;

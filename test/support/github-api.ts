@@ -98,6 +98,15 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("GET", uri, null);
     return [200, { id: o.repoId ?? repositoryIdFor(o.repo), full_name: o.repo, default_branch: "main" }];
   });
+  // A job's steps as GitHub reports them: the log's `Run <command>` step failed (actionsLog writes it).
+  api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)$`)).reply((uri) => {
+    record("GET", uri, null);
+    const id = /jobs\/(\d+)$/.exec(uri)?.[1] ?? "";
+    const log = o.logs[id];
+    if (log === undefined) return [404, { message: "Not Found" }];
+    const step = /##\[group\](Run [^\n]+)/.exec(log)?.[1];
+    return [200, { id: Number(id), status: "completed", conclusion: "failure", steps: [{ name: "Set up job", conclusion: "success", number: 1 }, ...(step ? [{ name: step.trim(), conclusion: "failure", number: 2 }] : [])] }];
+  });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
     record("GET", uri, null);
     const id = /jobs\/(\d+)\/logs/.exec(uri)?.[1] ?? "";
@@ -125,8 +134,12 @@ export function fakeGithub(o: FakeGithubOptions) {
   api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
     const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
-    const sha = Object.entries(o.pulls ?? {}).filter(([, prs]) => prs.some((p) => p.number === n)).pop()?.[0];
-    return sha ? [200, { number: n, head: { sha } }] : [404, { message: "Not Found" }];
+    const found = Object.entries(o.pulls ?? {}).filter(([, prs]) => prs.some((p) => p.number === n)).pop();
+    if (!found) return [404, { message: "Not Found" }];
+    const [sha, prs] = found;
+    const pr = prs.find((p) => p.number === n)!;
+    // As GitHub answers: the head's repository says whether it comes from a fork.
+    return [200, { number: n, state: "open", body: "", user: { login: "dev" }, head: { sha, ref: "feature", repo: { full_name: pr.headRepo } }, base: { ref: "main", repo: { full_name: o.repo } } }];
   });
   api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)/files`)).reply((uri) => {
     record("GET", uri, null);

@@ -21,8 +21,22 @@ export interface FakeGitlabOptions {
   readonly mrHeads?: Readonly<Record<number, string>>;
   /** Files a merge request changes (iid → paths), for its diffs. */
   readonly mrChanges?: Readonly<Record<number, string[]>>;
+  /** Merge requests' state as the API answers it (iid → state, source branch, description). */
+  readonly mrStates?: Readonly<Record<number, { state: "opened" | "merged" | "closed"; source_branch: string; description?: string }>>;
   /** Files at a commit other than the default branch's head (sha → path → text). */
   readonly filesAt?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * Notes people wrote on merge requests, as GitLab's API has them (project id, MR iid, note id →
+ * note): what a Note Hook claims is checked against this, as Sentinel checks it against GitLab.
+ * A test that delivers a note someone wrote registers it with writtenOnGitlab; a forged hook's
+ * note is not here (or says something else).
+ */
+const USER_NOTES = new Map<string, { id: number; body: string; author: { id: number; username: string }; system: boolean }>();
+
+export function writtenOnGitlab(projectId: number, mr: number, note: { id: number; body: string; author: { id: number; username: string }; system?: boolean }): void {
+  USER_NOTES.set(`${projectId}:${mr}:${note.id}`, { ...note, system: note.system ?? false });
 }
 
 /** The GitLab REST API (v4) as nock interceptors: traces, files, MRs, notes, commit statuses. */
@@ -94,9 +108,20 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     record("GET", uri, null);
     const iid = Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]);
     const sha = Object.entries(o.mergeRequests ?? {}).find(([, mrs]) => mrs.some((m) => m.iid === iid))?.[0] ?? o.mrHeads?.[iid];
-    return sha ? [200, { iid, sha }] : [404, { message: "404 Not found" }];
+    const state = o.mrStates?.[iid];
+    if (!sha && !state) return [404, { message: "404 Not found" }];
+    return [200, { iid, sha: sha ?? "0".repeat(40), state: state?.state ?? "opened", source_branch: state?.source_branch ?? "feature", target_branch: "master", description: state?.description ?? "", source_project_id: o.projectId, target_project_id: o.projectId, author: { username: "dev" } }];
   });
-  api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes`)).reply((uri) => {
+  // One note: Sentinel's own (the token's user, 99), else one a person wrote (writtenOnGitlab).
+  api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes/(\\d+)$`)).reply((uri) => {
+    record("GET", uri, null);
+    const [, mr, id] = /merge_requests\/(\d+)\/notes\/(\d+)$/.exec(uri) ?? [];
+    const own = notes.get(Number(id));
+    if (own && own.mr === Number(mr)) return [200, { id: own.id, body: own.body, system: false, author: { id: 99, username: "sentinel" }, noteable_type: "MergeRequest", noteable_iid: own.mr }];
+    const written = USER_NOTES.get(`${o.projectId}:${mr}:${id}`);
+    return written ? [200, { ...written, noteable_type: "MergeRequest", noteable_iid: Number(mr) }] : [404, { message: "404 Not found" }];
+  });
+  api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes(\\?.*)?$`)).reply((uri) => {
     record("GET", uri, null);
     const mr = Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]);
     return [200, [...notes.values()].filter((n) => n.mr === mr).map((n) => ({ id: n.id, body: n.body, author: { id: n.author } }))];

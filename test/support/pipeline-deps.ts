@@ -4,7 +4,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { agentsFrom, loadBuiltinRecipes } from "../../src/agents/index.js";
 import type { FixDeps } from "../../src/pipeline/index.js";
-import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
+import { detectSandbox, detectToolchains, egressFromEnv } from "../../src/sandbox/index.js";
 import { loadBuiltinRules } from "../../src/sentinel/index.js";
 import type { RunStore } from "../../src/store/index.js";
 import { MirrorCache } from "../../src/workspace/index.js";
@@ -32,5 +32,7 @@ export async function pipelineDeps(runs: RunStore, dirs: string[]): Promise<Omit
     logger: pino({ level: "silent" }),
     readOnlyPaths: tools.readOnlyPaths,
     toolEnv: tools.env,
+    // Network steps reach the registries this machine's npm is configured with, through the egress proxy.
+    egress: egressFromEnv(process.env),
   };
 }

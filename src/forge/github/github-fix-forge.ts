@@ -29,6 +29,13 @@ export class GithubFixForge implements FixForge {
     return new GithubFixForge(octokit, found.full_name, { url: forgeGitUrl(webOrigin, found.full_name), auth: { token, user: "x-access-token" } });
   }
 
+  async suggestPatch(prNumber: number, body: string): Promise<{ id: string }> {
+    const [owner, repo] = this.repo.split("/") as [string, string];
+    // Pull request conversation comments are issue comments; pull_requests: write may post them.
+    const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: prNumber, body });
+    return { id: String((data as { id: number }).id) };
+  }
+
   async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
     const [owner, repo] = this.repo.split("/") as [string, string];
     // One pull request per fix branch: an open one is updated, never duplicated.

@@ -49,6 +49,7 @@ type RestOctokit = Octokit & {
 /** GitHub, through an installation token scoped to this one repository. */
 export class GithubForge implements ForgeClient {
   readonly forge = "github" as const;
+  readonly signedHooks = true;
   readonly configPath = CONFIG_PATH;
   private readonly owner: string;
   private readonly name: string;
@@ -313,6 +314,15 @@ export class GithubForge implements ForgeClient {
     }
   }
 
+  async failedSteps(jobId: string): Promise<string[]> {
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}", { owner: this.owner, repo: this.name, job_id: Number(jobId) });
+      return ((data as { steps?: Array<{ name?: string; conclusion?: string | null }> }).steps ?? []).filter((s) => s.conclusion === "failure" && typeof s.name === "string").map((s) => s.name as string);
+    } catch (error) {
+      throw forgeApiError("github", `reading job ${jobId}'s steps`, error);
+    }
+  }
+
   async rerunJob(jobId: string): Promise<void> {
     try {
       await this.octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", { owner: this.owner, repo: this.name, job_id: Number(jobId) });
@@ -365,7 +375,7 @@ export class GithubForge implements ForgeClient {
   async pullRequestInfo(prNumber: number): Promise<PullRequestInfo | null> {
     try {
       const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: this.owner, repo: this.name, pull_number: prNumber });
-      const pr = data as { state: string; merged?: boolean; merged_at?: string | null; user?: { login?: string } | null; head: { sha: string; ref: string; repo: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } | null } };
+      const pr = data as { state: string; merged?: boolean; merged_at?: string | null; body?: string | null; user?: { login?: string } | null; head: { sha: string; ref: string; repo: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } | null } };
       const base = pr.base.repo?.full_name ?? this.repo;
       return {
         headSha: pr.head.sha,
@@ -375,6 +385,7 @@ export class GithubForge implements ForgeClient {
         fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== base.toLowerCase(),
         state: pr.merged || pr.merged_at ? "merged" : pr.state === "open" ? "open" : "closed",
         author: pr.user?.login ?? "",
+        body: pr.body ?? "",
       };
     } catch (error) {
       if (statusOf(error) === 404) return null;

@@ -27,6 +27,11 @@ export class GitlabFixForge implements FixForge {
     return new GitlabFixForge(api, projectId, { url: forgeGitUrl(baseUrl, project.path_with_namespace), auth: { token, user: "oauth2" } });
   }
 
+  async suggestPatch(mrIid: number, body: string): Promise<{ id: string }> {
+    const note = (await this.api.MergeRequestNotes.create(this.projectId, mrIid, body)) as unknown as { id: number };
+    return { id: String(note.id) };
+  }
+
   async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
     // One merge request per fix branch: an open one is updated, never duplicated.
     const open = (await this.api.MergeRequests.all({ projectId: this.projectId, sourceBranch: pr.head, state: "opened" } as never)) as unknown as Array<{ iid: number; web_url?: string }>;

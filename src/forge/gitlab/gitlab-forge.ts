@@ -39,6 +39,7 @@ type Api = InstanceType<typeof Gitlab>;
 /** GitLab (gitlab.com or self-managed) through `@gitbeaker/rest`, for one project. */
 export class GitlabForge implements ForgeClient {
   readonly forge = "gitlab" as const;
+  readonly signedHooks = false;
   readonly configPath = GITLAB_CONFIG_PATH;
   private defaultBranch: string | null = null;
   private selfId: number | null = null;
@@ -89,6 +90,42 @@ export class GitlabForge implements ForgeClient {
     if (job.status !== "failed") return `the GitLab API says job ${jobId} is ${job.status ?? "of unknown status"}, not failed`;
     if (job.commit?.id && job.commit.id !== sha) return `the GitLab API says job ${jobId} ran on ${job.commit.id.slice(0, 12)}, not ${sha.slice(0, 12)}`;
     return null;
+  }
+
+  /**
+   * Whether project `projectId` is `repo`, as the API says: null when it is, else why not. A hook
+   * names both, and only its sender's knowledge of a webhook secret vouches for either; a hook
+   * that paired one project's id with another's path would have Sentinel act on the one while
+   * recording (trust, history, commands) against the other.
+   */
+  async confirmProject(): Promise<string | null> {
+    let project: { id?: number; path_with_namespace?: string; default_branch?: string };
+    try {
+      project = (await this.api.Projects.show(this.projectId)) as unknown as typeof project;
+    } catch (error) {
+      if (statusOf(error) === 404) return `the GitLab API has no project ${this.projectId} (or the token cannot see it)`;
+      throw this.apiError(`reading project ${this.projectId}`, error);
+    }
+    if (String(project.id) !== this.projectId || project.path_with_namespace !== this.repo) {
+      return `the GitLab API says project ${this.projectId} is ${project.path_with_namespace ?? "unnamed"}, not ${this.repo}`;
+    }
+    this.defaultBranch ??= project.default_branch ?? null;
+    return null;
+  }
+
+  /**
+   * The note as the API has it: who wrote it and what it says. A Note Hook's author and text are
+   * claims of whoever knows the webhook secret; commands are read from this, never from the hook.
+   */
+  async confirmComment(mrIid: number, noteId: string): Promise<{ author: ForgeUser; body: string; system: boolean } | null> {
+    try {
+      const note = (await this.api.MergeRequestNotes.show(this.projectId, mrIid, Number(noteId))) as unknown as { id: number; body?: string; system?: boolean; author?: { id?: number; username?: string } };
+      if (String(note.id) !== noteId || note.author?.id === undefined || !note.author.username) return null;
+      return { author: { login: note.author.username, id: String(note.author.id) }, body: note.body ?? "", system: note.system === true };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw this.apiError(`reading note ${noteId} on !${mrIid}`, error);
+    }
   }
 
   async pullRequestHead(mrIid: number): Promise<string | null> {
@@ -246,6 +283,7 @@ export class GitlabForge implements ForgeClient {
         source_project_id: number;
         target_project_id: number;
         state: string;
+        description?: string | null;
         author?: { username?: string } | null;
       };
       return {
@@ -256,6 +294,7 @@ export class GitlabForge implements ForgeClient {
         // "locked" is a merge request being merged right now: not merged yet.
         state: mr.state === "merged" ? "merged" : mr.state === "opened" || mr.state === "locked" ? "open" : "closed",
         author: mr.author?.username ?? "",
+        body: mr.description ?? "",
       };
     } catch (error) {
       if (statusOf(error) === 404) return null;
