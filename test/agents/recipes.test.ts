@@ -50,11 +50,11 @@ describe("a recipe file", () => {
   it("that is invalid is reported with the path of each problem", () => {
     const { recipe, issues } = parseRecipe("id: x\nname: X\nhandles: { categories: [flaky] }\nsteps: []\n", "bad.yml");
     expect(recipe).toBeNull();
-    expect(issues).toEqual([expect.stringContaining("bad.yml: handles.categories.0"), expect.stringContaining("bad.yml: steps")]);
+    expect(issues).toEqual([expect.stringContaining("bad.yml:3: E_RECIPE_SCHEMA: handles.categories.0"), expect.stringContaining("bad.yml:4: E_RECIPE_SCHEMA: steps")]);
   });
 
   it("that is not YAML says so", () => {
-    expect(parseRecipe("id: [unclosed\n", "broken.yml").issues[0]).toMatch(/broken.yml: not valid YAML/);
+    expect(parseRecipe("id: [unclosed\n", "broken.yml").issues[0]).toMatch(/^broken\.yml:\d+: E_YAML_SYNTAX: /);
   });
 });
 
