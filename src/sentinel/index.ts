@@ -8,6 +8,7 @@ export { loadRuleFiles, loadBuiltinRules, mergeRuleSets, parseRuleText, BUILTIN_
 export type { RuleOrigin } from "./rules/compile-sentinel.js";
 export { createClassifier, type Classifier, type ClassifierEvent, type ClassifierOptions } from "./engine/create-classifier.js";
 export { classifyStream, classifyText } from "./engine/classify-stream.js";
+export { DEFAULT_CPU_BUDGET_MS } from "./engine/cpu-budget.js";
 export type { RoutedEvent } from "./engine/router.js";
 export {
   capProblems,
