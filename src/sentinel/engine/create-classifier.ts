@@ -30,8 +30,8 @@ export interface ClassifierOptions {
   readonly maxLineBytes?: number;
   /**
    * Stop after this many milliseconds spent matching lines against rules (the diagnosis says so,
-   * in `stats.stopped` and its summary). Default 10 s: the whole builtin set reads a 200 MB log in
-   * about one second, so only a rule set and a log built to be slow together reach it.
+   * in `stats.stopped` and its summary). Default 10 s: the builtins spend well under a second of
+   * it on a 200 MB log, so only a rule set and a log built to be slow together reach it.
    */
   readonly cpuBudgetMs?: number;
   /** Extra absolute prefixes to strip from file paths (the CI workspace). */
@@ -112,7 +112,6 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   }
 
   function onLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
-    budget.startLine();
     matchLine(bytes, start, end, lineNumber);
     budget.endLine();
     if (budget.exhausted) {
@@ -133,6 +132,9 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       pendingEvidence--;
       builder.extendEvidence(line.text);
     }
+    // Decoding and cleaning the line are linear in its bytes (capped by maxBytes); the budget
+    // is for what the rules cost from here on.
+    budget.startLine();
     if (blocks.isOpen) blocks.feed(line.text, () => budget.check());
     if (budget.check()) return;
 

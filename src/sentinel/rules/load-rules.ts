@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { z } from "zod";
 import { parseProblemMatchers } from "../problem-matcher/index.js";
 import { programBudget, type ProgramBudget } from "../regex/program-budget.js";
 import {
@@ -15,7 +16,6 @@ import {
 } from "../repository-file/index.js";
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
-import type { z } from "zod";
 import { sentinelSchema } from "./schema.js";
 import { compileSentinel, noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-sentinel.js";
 import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
