@@ -132,6 +132,9 @@ export function configCaseGenerator(rng) {
     [2, () => `mode: ${quote("x".repeat(rng.pick([1_000_000, 5_000_000])))}`],
     [2, () => `__proto__: { mode: push }\nconstructor: { prototype: { polluted: true } }\nmode: diagnose\npolicy: { __proto__: { polluted: true } }`],
     [2, () => `mode: propose\nmode: push\nfix: {}\nfix: { enabled: true }`],
+    // Under the 64 KiB cap: thousands of keys, one repeated at the end (the linear check finds it).
+    [2, () => `${Array.from({ length: 6_000 }, (_, i) => `k${i}: ${i}`).join("\n")}\nk${rng.int(0, 5_999)}: again`],
+    [1, () => `mode: ${"- ".repeat(rng.pick([100, 10_000, 30_000]))}x`],
     [2, () => "\ufeff" + VALID_CONFIG],
     [2, () => VALID_CONFIG.replace(/\n/g, rng.pick(["\r\n", "\r", "\u2028", "\u0085"]))],
     [2, () => VALID_CONFIG + "\u0000\u0001\u0007" + "\ud800"],
@@ -157,6 +160,11 @@ export function configCaseGenerator(rng) {
     [1, () => `id: many\nname: many\nmatchers: [{ id: a, pattern: x }]\n${Array.from({ length: rng.pick([5_000, 20_000, 60_000]) }, (_, i) => `k${i}: 1`).join("\n")}`],
     [2, () => `id: ${rng.pick(["!!js/undefined ''", "!!binary aGk=", "!foo bar", "[a]", "{}", quote("i".repeat(10_000)), "__proto__", "constructor"])}\nname: x\nmatchers: [{ id: a, pattern: x }]`],
     [10, () => mutate(VALID_RULE)],
+    // Valid patterns with literals whose compiled programs are large: the 2,000-instruction cap, the
+    // 20,000 budget a repository's patterns share, and the estimate that refuses without compiling.
+    [2, () => `id: wide\nname: wide\nmatchers:\n${Array.from({ length: rng.int(5, 300) }, (_, i) => `  - id: m${i}\n    pattern: 'error${i} ${"\\w{1000}".repeat(rng.int(1, 4))}'`).join("\n")}`],
+    [1, () => `id: huge\nname: huge\nmatchers:\n  - id: m\n    pattern: 'error ${"\\w{1000}".repeat(500)}'`],
+    [2, () => `id: broad\nname: broad\nmatchers:\n${Array.from({ length: rng.int(1, 50) }, (_, i) => `  - id: m${i}\n    pattern: ${quote(rng.pick(["^(.*)$", "\\S+", "^(?P<file>[^:]+):(?P<line>\\d+)", "(?i)e", "."]))}\n    action: ${rng.pick(["emit", "suppress"])}`).join("\n")}`],
   ];
   const jsonRuleTexts = [
     [3, () => JSON.stringify({ problemMatcher: [{ owner: rng.pick(["x", "__proto__", "a".repeat(5000)]), pattern: [{ regexp: rng.pick(HOSTILE_PATTERNS), file: 1, message: 2 }] }] })],
@@ -166,11 +174,15 @@ export function configCaseGenerator(rng) {
     [2, () => '{"__proto__": {"polluted": true}, "problemMatcher": {"__proto__": []}}'],
     [2, () => JSON.stringify({ problemMatcher: [{ owner: "x", pattern: [{ regexp: "(.*)", file: rng.pick([-1, 999, 1e99, "1", null]), line: rng.pick([0, -5, 2 ** 53]) }] }] })],
     [2, () => rng.string(rng.int(1, 5000), '{}[]":,0123456789.eE+-truefalsnl \\u')],
+    [2, () => JSON.stringify({ problemMatcher: Array.from({ length: rng.int(1, 40) }, (_, i) => ({ owner: `m${i}`, pattern: [{ regexp: `error${i} ${"\\w{1000}".repeat(rng.int(1, 3))}(.*)`, message: 1 }] })) })],
+    [2, () => `// comments, as the runner accepts\n${JSON.stringify({ problemMatcher: [{ owner: "any", pattern: [{ regexp: "^(\\S+):(\\d+) (.*)$", file: 1, line: 2, message: 3 }] }] })}`],
   ];
   const recipeTexts = [
     [3, () => VALID_RECIPE.replace('["npx", "prettier", "--write", "."]', rng.pick(['"rm -rf /"', "[]", "{}", "42", `[${quote("x".repeat(100_000))}]`, "*a", deepFlow(5000)]))],
     [2, () => billionLaughs(9, 10).join("\n") + "\nid: *a2\ncommand: *a9"],
     [3, () => mutate(VALID_RECIPE)],
+    [2, () => `id: big\n${Array.from({ length: rng.pick([6_000, 40_000]) }, (_, i) => `k${i}: 1`).join("\n")}\nk1: 2`],
+    [1, () => `id: deep\nsteps: ${deepFlow(rng.pick([100, 30_000]))}`],
   ];
 
   return {

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { capProblems, formatFileProblem, loadRepositoryYaml, moreProblems, type FileProblem } from "../sentinel/index.js";
+import type { z } from "zod";
 import type { Agent } from "./agent.js";
 import { recipeAgent } from "./recipe-agent.js";
 import { recipeSchema, type Recipe } from "./recipe-schema.js";
@@ -13,17 +14,27 @@ export interface LoadedRecipes {
   readonly issues: string[];
 }
 
-/** Parses one recipe file; problems are returned, never thrown. */
+/**
+ * One recipe file, read like every repository file (recipes come from a repository's default
+ * branch, and from pull-request heads to validate them): at most 64 KiB (MAX_REPOSITORY_FILE_BYTES
+ * .recipe; real recipes are under 2 KB), YAML checked in linear time. Never throws: the recipe,
+ * or its problems with their lines.
+ */
+export function loadRecipe(text: string, file: string): { readonly recipe: Recipe } | { readonly errors: readonly FileProblem[] } {
+  const loaded = loadRepositoryYaml(text, { file, kind: "recipe" });
+  if ("errors" in loaded) return loaded;
+  const parsed = recipeSchema.safeParse(loaded.value);
+  if (parsed.success) return { recipe: parsed.data };
+  const issues = capProblems<z.core.$ZodIssue | FileProblem>(parsed.error.issues, (left) => moreProblems(file, left));
+  return {
+    errors: issues.map((i) => ("file" in i ? i : { file, ...loaded.locate(i.path), code: "E_RECIPE_SCHEMA", message: `${i.path.join(".") || "(root)"}: ${i.message}` })),
+  };
+}
+
+/** Parses one recipe file; problems are returned as `file:line: CODE: message`, never thrown. */
 export function parseRecipe(text: string, file: string): { recipe: Recipe | null; issues: string[] } {
-  let value: unknown;
-  try {
-    value = parseYaml(text, { maxAliasCount: 100 });
-  } catch (error) {
-    return { recipe: null, issues: [`${file}: not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`] };
-  }
-  const parsed = recipeSchema.safeParse(value);
-  if (!parsed.success) return { recipe: null, issues: parsed.error.issues.map((i) => `${file}: ${i.path.join(".") || "(root)"}: ${i.message}`) };
-  return { recipe: parsed.data, issues: [] };
+  const loaded = loadRecipe(text, file);
+  return "errors" in loaded ? { recipe: null, issues: loaded.errors.map(formatFileProblem) } : { recipe: loaded.recipe, issues: [] };
 }
 
 let builtinCache: Promise<LoadedRecipes> | undefined;

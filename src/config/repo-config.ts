@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { modeSchema, notifySchema, policySchema, type Mode } from "../policy/index.js";
+import { capProblems, formatFileProblem, moreProblems, type FileProblem, type Locate } from "../sentinel/index.js";
 
 /** Logs are read up to this many bytes unless the repository says otherwise. */
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
@@ -67,15 +68,27 @@ export function effectiveMode(config: RepoConfig): Mode {
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
 
-/** Validates a parsed config value: the config, or the safe defaults plus the reasons. */
-export function parseRepoConfig(value: unknown, file: string): { config: RepoConfig; errors: string[] } {
-  if (value === undefined || value === null) return { config: DEFAULT_REPO_CONFIG, errors: [] };
+/**
+ * Validates a parsed config value: the config, or the safe defaults plus what is wrong, located
+ * with `locate` where the value came with positions (raw YAML) and by its path otherwise.
+ */
+export function validateRepoConfig(value: unknown, file: string, locate: Locate = () => ({})): { config: RepoConfig; problems: FileProblem[] } {
+  if (value === undefined || value === null) return { config: DEFAULT_REPO_CONFIG, problems: [] };
   // `_extends` is resolved by the loader before this runs; whatever remains of it is not ours.
   const own = typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== "_extends")) : value;
   const parsed = repoConfigSchema.safeParse(own);
-  if (parsed.success) return { config: parsed.data, errors: [] };
+  if (parsed.success) return { config: parsed.data, problems: [] };
+  const issues = capProblems<z.core.$ZodIssue | FileProblem>(parsed.error.issues, (left) => moreProblems(file, left));
   return {
     config: DEFAULT_REPO_CONFIG,
-    errors: parsed.error.issues.map((i) => `${file}: ${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`),
+    problems: issues.map((i) =>
+      "file" in i ? i : { file, ...locate(i.path), code: "E_CONFIG_SCHEMA", message: `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}` },
+    ),
   };
+}
+
+/** As `validateRepoConfig`, with the problems as `file:line: CODE: message` strings. */
+export function parseRepoConfig(value: unknown, file: string): { config: RepoConfig; errors: string[] } {
+  const { config, problems } = validateRepoConfig(value, file);
+  return { config, errors: problems.map(formatFileProblem) };
 }

@@ -1,13 +1,74 @@
-import { parse as parseYaml } from "yaml";
-import { loadRepoConfig, parseRepoConfig } from "../config/index.js";
+import { loadRepoConfig, readRepoConfigText, type ConfigReader } from "../config/index.js";
 import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
-import { parseRecipe } from "../agents/load-recipes.js";
-import { parseRuleText } from "../sentinel/index.js";
+import { loadRecipe } from "../agents/load-recipes.js";
+import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";
 import type { IngestItem } from "./ingest-item.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
 export const CONFIG_CHECK_NAME = "Sentinel config";
 const RULE_DIRS = [".github/sentinels/", ".gitlab/sentinels/"];
+const MAX_CHECKED_RULE_FILES = 20;
+
+/** One thing wrong with a file at the pull request's head, as its check shows it. */
+export interface HeadProblem {
+  readonly path: string;
+  readonly line?: number;
+  readonly message: string;
+  readonly severity: "error" | "warning";
+}
+
+/** What the check needs from the forge: the default branch's files, the PR's changes, its head's files. */
+export type HeadFileReader = ConfigReader & Pick<ForgeClient, "configPath" | "changedFiles">;
+
+/**
+ * Validates the Sentinel files a pull request changes, at its head, exactly as the default
+ * branch's are read once merged: every file through the repository-file loader (size caps,
+ * linear YAML checks), rule files under the repository rules (literal, instruction caps).
+ */
+export async function checkHeadFiles(forge: HeadFileReader, prNumber: number, headSha: string): Promise<{ checked: string[]; problems: HeadProblem[] }> {
+  const changed = await forge.changedFiles(prNumber);
+  const onDefault = await loadRepoConfig(forge);
+  const headConfigText = changed.includes(forge.configPath) ? await forge.readFile(forge.configPath, headSha) : null;
+
+  const problems: HeadProblem[] = [];
+  let headFiles: string[] = onDefault.config.sentinels.files;
+  let headRecipes: string[] = onDefault.config.fix.recipes;
+  if (headConfigText !== null) {
+    const read = readRepoConfigText(headConfigText, forge.configPath);
+    for (const p of read.problems) problems.push({ path: forge.configPath, ...(p.line ? { line: p.line } : {}), message: `${p.code}: ${p.message}`, severity: "error" });
+    if (read.problems.length === 0) {
+      headFiles = read.config.sentinels.files;
+      headRecipes = read.config.fix.recipes;
+    }
+  }
+  const candidates = changed.filter((p) => headFiles.includes(p) || onDefault.config.sentinels.files.includes(p) || (RULE_DIRS.some((d) => p.startsWith(d)) && /\.(ya?ml|json)$/.test(p)));
+  // A config lists at most 20 rule files; a pull request adding thousands under the rule folders
+  // gets the first ones checked and a note, not thousands of files parsed.
+  const ruleFiles = candidates.slice(0, MAX_CHECKED_RULE_FILES);
+  if (candidates.length > ruleFiles.length) {
+    const left = candidates.length - ruleFiles.length;
+    problems.push({ path: candidates[ruleFiles.length] as string, message: `${left} more changed rule file${left === 1 ? "" : "s"} not checked: Sentinel checks ${MAX_CHECKED_RULE_FILES} per pull request, as many as a config may list.`, severity: "warning" });
+  }
+  const recipeFiles = changed.filter((p) => headRecipes.includes(p) || onDefault.config.fix.recipes.includes(p));
+  const checked = [...(headConfigText !== null ? [forge.configPath] : []), ...ruleFiles, ...recipeFiles];
+
+  // The changed rule files share one budget, as the repository's files do once merged.
+  const budget = programBudget(MAX_RULES_PROGRAM_SIZE);
+  for (const path of ruleFiles) {
+    const text = await forge.readFile(path, headSha);
+    if (text === null) continue;
+    for (const issue of parseRuleText(text, path, { budget }).issues) {
+      problems.push({ path, ...(issue.line ? { line: issue.line } : {}), message: `${issue.code}: ${issue.message}`, severity: issue.severity === "error" ? "error" : "warning" });
+    }
+  }
+  for (const path of recipeFiles) {
+    const text = await forge.readFile(path, headSha);
+    if (text === null) continue;
+    const loaded = loadRecipe(text, path);
+    if ("errors" in loaded) for (const e of loaded.errors) problems.push({ path, ...(e.line ? { line: e.line } : {}), message: `${e.code}: ${e.message}`, severity: "error" });
+  }
+  return { checked, problems };
+}
 
 /**
  * A pull request that changes Sentinel's config or rule files cannot change what Sentinel does
@@ -16,44 +77,9 @@ const RULE_DIRS = [".github/sentinels/", ".gitlab/sentinels/"];
  */
 export async function validateConfigChange(deps: WorkerDeps, item: Extract<IngestItem, { kind: "validate-config" }>): Promise<string> {
   const forge = await deps.forges.client({ forge: item.forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
-  const changed = await forge.changedFiles(item.prNumber);
-  const onDefault = await loadRepoConfig(forge);
-  const headConfigText = changed.includes(forge.configPath) ? await forge.readFile(forge.configPath, item.headSha) : null;
-
-  const problems: Array<{ path: string; line?: number; message: string; severity: "error" | "warning" }> = [];
-  let headFiles: string[] = onDefault.config.sentinels.files;
-  let headRecipes: string[] = onDefault.config.fix.recipes;
-  if (headConfigText !== null) {
-    let value: unknown;
-    try {
-      value = parseYaml(headConfigText, { maxAliasCount: 100 });
-    } catch (error) {
-      problems.push({ path: forge.configPath, message: `not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, severity: "error" });
-    }
-    const parsed = parseRepoConfig(value, forge.configPath);
-    for (const e of parsed.errors) problems.push({ path: forge.configPath, message: e.replace(`${forge.configPath}: `, ""), severity: "error" });
-    if (parsed.errors.length === 0) {
-      headFiles = parsed.config.sentinels.files;
-      headRecipes = parsed.config.fix.recipes;
-    }
-  }
-  const ruleFiles = changed.filter((p) => headFiles.includes(p) || onDefault.config.sentinels.files.includes(p) || (RULE_DIRS.some((d) => p.startsWith(d)) && /\.(ya?ml|json)$/.test(p)));
-  const recipeFiles = changed.filter((p) => headRecipes.includes(p) || onDefault.config.fix.recipes.includes(p));
-  const checked = [...(headConfigText !== null ? [forge.configPath] : []), ...ruleFiles, ...recipeFiles];
+  const { checked, problems } = await checkHeadFiles(forge, item.prNumber, item.headSha);
   if (checked.length === 0) return "pull request does not change Sentinel's files";
 
-  for (const path of ruleFiles) {
-    const text = await forge.readFile(path, item.headSha);
-    if (text === null) continue;
-    for (const issue of parseRuleText(text, path).issues) {
-      problems.push({ path, ...(issue.line ? { line: issue.line } : {}), message: `${issue.code}: ${issue.message}`, severity: issue.severity === "error" ? "error" : "warning" });
-    }
-  }
-  for (const path of recipeFiles) {
-    const text = await forge.readFile(path, item.headSha);
-    if (text === null) continue;
-    for (const issue of parseRecipe(text, path).issues) problems.push({ path, message: issue.replace(`${path}: `, ""), severity: "error" });
-  }
   const errors = problems.filter((p) => p.severity === "error");
   const annotations: Annotation[] = problems.map((p) => ({
     path: p.path,

@@ -114,7 +114,7 @@ for (const stack of SERVICE_STACKS) {
       const notes = () => [...gl.notes.values()].filter((n) => n.mr === 5);
       expect(notes()).toHaveLength(1);
       expect(notes()[0]!.body).toMatch(/^<!-- sentinel:config -->\n\*\*Sentinel config\*\*/);
-      expect(notes()[0]!.body).toContain("`.gitlab/sentinel.yml` error: mode");
+      expect(notes()[0]!.body).toContain("`.gitlab/sentinel.yml:1` error: E_CONFIG_SCHEMA: mode");
       expect(notes()[0]!.body).toContain("logs.maxBytes");
 
       // A title edit (no new commits) checks nothing again; a push that fixes the file edits the note.

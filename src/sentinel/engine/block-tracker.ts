@@ -46,9 +46,13 @@ export class BlockTracker {
     this.blocks.set(matcher, { matcher, named: { ...match.named }, start, before, after: [], step: 0, since: 0 });
   }
 
-  /** Feeds a line that follows the blocks' first lines (call before matching the line itself). */
-  feed(text: string): void {
+  /**
+   * Feeds a line that follows the blocks' first lines (call before matching the line itself).
+   * `stop` is asked before each block's patterns run; once it says yes, the line is left there.
+   */
+  feed(text: string, stop: () => boolean = () => false): void {
     for (const block of [...this.blocks.values()]) {
+      if (stop()) return;
       const steps = block.matcher.then ?? [];
       if (block.matcher.end?.exec(text)) {
         this.close(block.matcher);

@@ -3,6 +3,7 @@ import { UNKNOWN_CONFIDENCE } from "../rules/problem-matcher-meta.js";
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel, RuleSet } from "../rules/rule-set.js";
 import { ProblemMatcherSet, type ProblemMatch } from "../problem-matcher/index.js";
 import { BlockTracker, type BlockContext } from "./block-tracker.js";
+import { CpuBudget, DEFAULT_CPU_BUDGET_MS } from "./cpu-budget.js";
 import { buildFinding, severityOf, type LineContext } from "./build-finding.js";
 import { cleanLine, ENVELOPE_LITERALS, type Annotation } from "./clean-line.js";
 import { DiagnosisBuilder } from "./diagnosis-builder.js";
@@ -27,6 +28,12 @@ export interface ClassifierOptions {
   readonly maxBytes?: number;
   /** Lines longer than this are cut for matching. Default 64 KiB. */
   readonly maxLineBytes?: number;
+  /**
+   * Stop after this many milliseconds spent matching lines against rules (the diagnosis says so,
+   * in `stats.stopped` and its summary). Default 10 s: the builtins spend well under a second of
+   * it on a 200 MB log, so only a rule set and a log built to be slow together reach it.
+   */
+  readonly cpuBudgetMs?: number;
   /** Extra absolute prefixes to strip from file paths (the CI workspace). */
   readonly workspaceRoots?: readonly string[];
   /** The live clock for `watch`; logs use their own timestamps. */
@@ -64,6 +71,9 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   const router = new Router(sentinels, (routed) => emit({ type: "routed", routed }));
   const problems = plan.problemMatchers.length > 0 ? new ProblemMatcherSet(plan.problemMatchers) : null;
   let pendingEvidence = 0;
+  const budget = new CpuBudget(options.cpuBudgetMs ?? DEFAULT_CPU_BUDGET_MS);
+  /** The line matching stopped on when the CPU budget ran out. */
+  let stoppedAt: number | null = null;
 
   const scanner = new LineScanner(
     plan.prefilter,
@@ -102,6 +112,16 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   }
 
   function onLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
+    matchLine(bytes, start, end, lineNumber);
+    budget.endLine();
+    if (budget.exhausted) {
+      stoppedAt ??= lineNumber;
+      scanner.stop();
+    }
+  }
+
+  /** Everything the rules make of one line; returns early once the CPU budget is spent. */
+  function matchLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
     const raw = bytes.toString("utf8", start, end);
     const line = cleanLine(raw);
     if (line.markers.length > 0) steps.apply(line.markers, lineNumber);
@@ -112,7 +132,11 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
       pendingEvidence--;
       builder.extendEvidence(line.text);
     }
-    if (blocks.isOpen) blocks.feed(line.text);
+    // Decoding and cleaning the line are linear in its bytes (capped by maxBytes); the budget
+    // is for what the rules cost from here on.
+    budget.startLine();
+    if (blocks.isOpen) blocks.feed(line.text, () => budget.check());
+    if (budget.check()) return;
 
     const toTry = new Set<number>(plan.alwaysRegex);
     let errorLooking = false;
@@ -133,6 +157,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
     for (const index of [...toTry].sort((a, b) => a - b)) {
       const m = plan.regex[index] as CompiledRegexMatcher;
       const match = m.pattern.exec(line.text);
+      if (budget.check()) return;
       if (!match) continue;
       if (m.action === "suppress") {
         suppressed = true;
@@ -157,10 +182,14 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
     if (problems && !suppressed) {
       if (lookBack > 0 && !problems.inProgress) {
         problems.reset();
-        for (const prev of scanner.linesBefore(lookBack)) problems.match(cleanLine(prev).text);
+        for (const prev of scanner.linesBefore(lookBack)) {
+          problems.match(cleanLine(prev).text);
+          if (budget.check()) return;
+        }
       }
       if (lookBack >= 0 || problems.inProgress || plan.everyLine) {
         const pm = problems.match(line.text);
+        if (budget.check()) return;
         if (pm && !claimed) {
           const f = problemFinding(pm, ctx, plan.problemByOwner.get(pm.owner), workspaceRoots);
           first ??= f;
@@ -193,6 +222,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
         lines: scanner.linesSeen,
         candidateLines: scanner.candidateLines,
         truncated: scanner.truncated,
+        ...(stoppedAt === null ? {} : { stopped: { reason: "cpu-budget" as const, line: stoppedAt, limitMs: budget.limitMs } }),
         steps: steps.summary(),
         ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
       });

@@ -12,6 +12,8 @@ export interface DiagnosisInput {
   readonly lines: number;
   readonly candidateLines: number;
   readonly truncated: boolean;
+  /** Set when matching stopped early: why, on which line, and the budget that ran out. */
+  readonly stopped?: { readonly reason: "cpu-budget"; readonly line: number; readonly limitMs: number };
   readonly steps: StepSummary[];
   readonly exitCode?: number;
 }
@@ -69,7 +71,8 @@ export class DiagnosisBuilder {
     const exitFailed = input.exitCode !== undefined && input.exitCode !== 0;
     let status: Diagnosis["status"];
     if (primary || exitFailed) status = "failed";
-    else if (input.exitCode === 0 || this.successes > 0 || this.lastErrorLines.length === 0) status = "passed";
+    // A log not read to its end has not passed for lack of a failure in its first part.
+    else if (input.exitCode === 0 || ((this.successes > 0 || this.lastErrorLines.length === 0) && !input.stopped)) status = "passed";
     else status = "unknown";
     const category: DiagnosisCategory = status === "passed" ? "passed" : (specific?.category ?? "unknown");
     const errors = this.findings.filter((f) => FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE);
@@ -83,7 +86,7 @@ export class DiagnosisBuilder {
       category,
       tool,
       confidence,
-      summary: summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode),
+      summary: withStopNote(summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode), input.stopped, this.lastErrorLines.length > 0),
       fingerprint,
       step: primary?.step ?? null,
       firstErrorLine: primary ? { lineNumber: primary.logLine, text: clip(this.primaryText), ...(primary.step ? { step: primary.step } : {}) } : null,
@@ -93,9 +96,27 @@ export class DiagnosisBuilder {
       lastErrorLines: category === "unknown" ? [...this.lastErrorLines] : [],
       steps: input.steps,
       ...(input.exitCode === undefined ? {} : { exitCode: input.exitCode }),
-      stats: { bytes: input.bytes, lines: input.lines, candidateLines: input.candidateLines, truncated: input.truncated, findingsDropped: this.dropped },
+      stats: {
+        bytes: input.bytes,
+        lines: input.lines,
+        candidateLines: input.candidateLines,
+        truncated: input.truncated,
+        ...(input.stopped ? { stopped: input.stopped.reason } : {}),
+        findingsDropped: this.dropped,
+      },
     };
   }
+}
+
+/** The summary, and when matching stopped early, why and where, so that no reader takes it for the whole log. */
+function withStopNote(summary: string, stopped: DiagnosisInput["stopped"], errorLooking: boolean): string {
+  if (!stopped) return summary;
+  const note =
+    `Sentinel stopped at log line ${stopped.line}: matching this log against the rules took more than the ${stopped.limitMs / 1000} s CPU budget of one diagnosis, ` +
+    "so later lines were not read (a repository's rules with broad patterns, on long lines, do that).";
+  // Status `unknown` says "the log has error-looking lines"; when none were seen, say only what happened.
+  const guessed = summary.startsWith("No sentinel") && !errorLooking;
+  return guessed ? `No failure recognised before Sentinel stopped. ${note}` : `${summary} ${note}`;
 }
 
 function clip(text: string): string {

@@ -28,6 +28,8 @@ export class LineScanner {
   forceNext = 0;
   bytesRead = 0;
   truncated = false;
+  /** Set by `stop()`: nothing more is read, whatever is written. */
+  private stopped = false;
   candidateLines = 0;
 
   constructor(
@@ -40,8 +42,13 @@ export class LineScanner {
     return this.lineNumber - 1;
   }
 
+  /** Stops reading for good, from within a handler too: the rest of the current chunk is skipped. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   write(chunk: Buffer): void {
-    if (this.truncated) return;
+    if (this.truncated || this.stopped) return;
     if (this.bytesRead + chunk.length > this.options.maxBytes) {
       chunk = chunk.subarray(0, this.options.maxBytes - this.bytesRead);
       this.truncated = true;
@@ -67,6 +74,7 @@ export class LineScanner {
   }
 
   end(): void {
+    if (this.stopped) return;
     if (this.carry && this.carry.length > 0) {
       const buf = Buffer.concat([this.carry, Buffer.from("\n")]);
       this.carry = null;
@@ -98,6 +106,7 @@ export class LineScanner {
   }
 
   private scan(buf: Buffer, limit: number): void {
+    if (this.stopped) return;
     const { delta } = this.pf;
     let s = 0;
     let i = 0;
@@ -112,6 +121,7 @@ export class LineScanner {
         line++;
         i = lineStart = nl + 1;
         s = 0;
+        if (this.stopped) break;
         continue;
       }
       const n = delta[s + buf[i]!]!;
@@ -138,6 +148,8 @@ export class LineScanner {
       line++;
       i = lineStart = nl + 1;
       s = 0;
+      // Only on the candidate path: the byte loop above stays one table read and one test.
+      if (this.stopped) break;
     }
     this.lineNumber = line;
   }

@@ -99,7 +99,13 @@ export interface DiagnosisStats {
   readonly bytes: number;
   readonly lines: number;
   readonly candidateLines: number;
+  /** The log was longer than the byte cap; `bytes` were read. */
   readonly truncated: boolean;
+  /**
+   * Matching stopped before the end of the log: `cpu-budget` when the rules used up the time one
+   * diagnosis may spend (`stats.lines` were read; the summary says so). Absent otherwise.
+   */
+  readonly stopped?: "cpu-budget";
   readonly findingsDropped: number;
 }
 

@@ -1,5 +1,6 @@
 import { isSentinelError, type ErrorCode } from "../../errors/index.js";
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
+import type { ProgramBudget } from "../regex/program-budget.js";
 import { dotnetGroupNumbers } from "./dotnet-group-numbers.js";
 import { ordinalIgnoreCaseKey } from "./dotnet-text.js";
 import { parseLenientJson } from "./parse-lenient-json.js";
@@ -30,7 +31,7 @@ type Collect = (path: string, message: string, code?: ErrorCode) => void;
  * matchers. A regexp that only RE2 cannot run (lookaround, backreference) is different: the runner
  * would load that file, so only the matcher holding the regexp is dropped and reported.
  */
-export function parseProblemMatchers(json: unknown, origin: string): ParsedProblemMatchers {
+export function parseProblemMatchers(json: unknown, origin: string, options: { budget?: ProgramBudget } = {}): ParsedProblemMatchers {
   const errors: ProblemMatcherError[] = [];
   const collect: Collect = (path, message, code = "E_PROBLEM_MATCHER") => errors.push({ path, code, message });
 
@@ -51,7 +52,7 @@ export function parseProblemMatchers(json: unknown, origin: string): ParsedProbl
   const owners = new Set<string>();
   list.forEach((entry: unknown, i) => {
     const path = `problemMatcher[${i}]`;
-    const { owner, definition } = parseMatcher(entry, path, origin, collect);
+    const { owner, definition } = parseMatcher(entry, path, origin, collect, options.budget);
     if (definition) matchers.push(definition);
     if (owner === "") return;
     const key = ordinalIgnoreCaseKey(owner);
@@ -84,7 +85,7 @@ interface ParsedMatcher {
   definition?: ProblemMatcherDefinition;
 }
 
-function parseMatcher(entry: unknown, path: string, origin: string, collect: Collect): ParsedMatcher {
+function parseMatcher(entry: unknown, path: string, origin: string, collect: Collect, budget: ProgramBudget | undefined): ParsedMatcher {
   if (!isJsonObject(entry)) {
     collect(path, "Each problemMatcher entry must be an object");
     return { owner: "" };
@@ -115,6 +116,7 @@ function parseMatcher(entry: unknown, path: string, origin: string, collect: Col
       declared,
       origin,
       collect,
+      budget,
     });
     if (pattern) patterns.push(pattern);
   });
@@ -132,6 +134,7 @@ interface PatternContext {
   declared: Set<GroupProperty>;
   origin: string;
   collect: Collect;
+  budget: ProgramBudget | undefined;
 }
 
 function parsePattern(value: unknown, path: string, context: PatternContext): ProblemPattern | undefined {
@@ -149,7 +152,7 @@ function parsePattern(value: unknown, path: string, context: PatternContext): Pr
 
   // A missing regexp is an empty one (matches every line), as `config.Pattern ?? string.Empty` makes it.
   const source = readString(value, "regexp", path, collect) ?? "";
-  const regexp = compile(source, `${context.origin}: ${path}.regexp`, `${path}.regexp`, collect);
+  const regexp = compile(source, `${context.origin}: ${path}.regexp`, `${path}.regexp`, collect, context.budget);
 
   for (const property of GROUP_PROPERTIES) {
     const group = groups[property];
@@ -175,10 +178,10 @@ function readGroupNumbers(value: JsonObject, path: string, collect: Collect): Pa
   return groups;
 }
 
-function compile(source: string, origin: string, path: string, collect: Collect): CompiledPattern | undefined {
+function compile(source: string, origin: string, path: string, collect: Collect, budget: ProgramBudget | undefined): CompiledPattern | undefined {
   try {
     // The runner uses RegexOptions.ECMAScript | CultureInvariant: JavaScript-flavoured and case-sensitive.
-    return compilePattern(source, { origin, syntax: "javascript", ignoreCase: false });
+    return compilePattern(source, { origin, syntax: "javascript", ignoreCase: false, ...(budget ? { budget } : {}) });
   } catch (error) {
     if (isSentinelError(error)) collect(path, error.message, error.code);
     else collect(path, `${origin}: ${String(error)}`, "E_PATTERN_SYNTAX");

@@ -1,11 +1,16 @@
 import { RE2JS, RE2JSException } from "re2js";
 import { SentinelError } from "../../errors/index.js";
+import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
+import { estimateProgramSize } from "./estimate-program-size.js";
+import type { ProgramBudget } from "./program-budget.js";
 
 /**
  * Rule files come from repositories we do not control, so no rule may use a backtracking
  * engine: every pattern, builtin or user-supplied, is compiled with RE2 semantics (re2js),
  * which matches in time linear in the input. Backreferences and lookarounds are therefore
- * rejected at load time with an error that names where the pattern came from.
+ * rejected at load time with an error that names where the pattern came from. Linear is not
+ * cheap: the time per character grows with the compiled program, so that is capped too
+ * (MAX_PATTERN_PROGRAM_SIZE per pattern, and an optional budget shared by a file's patterns).
  */
 export const MAX_PATTERN_LENGTH = 4096;
 
@@ -20,6 +25,8 @@ export interface CompiledPattern {
   readonly ignoreCase: boolean;
   readonly groupCount: number;
   readonly groupNames: readonly string[];
+  /** RE2 instructions in the compiled program: roughly what one character of input costs. */
+  readonly programSize: number;
   exec(input: string): PatternMatch | null;
   test(input: string): boolean;
 }
@@ -33,6 +40,8 @@ export interface CompileOptions {
    * this translates the few spellings that differ (e.g. `(?<name>` is fine, `\d` is fine, `\/` is not).
    */
   syntax?: "re2" | "javascript";
+  /** Instructions left for the patterns of one repository's rule files; this pattern's are taken from it. */
+  budget?: ProgramBudget;
 }
 
 export function compilePattern(source: string, options: CompileOptions): CompiledPattern {
@@ -44,6 +53,12 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   }
   const ignoreCase = options.ignoreCase === true;
   const re2Source = options.syntax === "javascript" ? translateJavascript(source, options.origin) : source;
+  // Far over the cap on the estimate: refused without paying for the compilation. Near it, the
+  // compiled program decides (the estimate does not see RE2's simplifications).
+  const limit = Math.min(MAX_PATTERN_PROGRAM_SIZE, options.budget?.remaining ?? Number.POSITIVE_INFINITY);
+  const estimate = estimateProgramSize(re2Source);
+  // (An infinite estimate is nesting RE2 refuses itself, quickly.)
+  if (Number.isFinite(estimate) && estimate > 2 * limit) throw tooComplex(source, estimate, options, "about ");
   let re: RE2JS;
   try {
     re = RE2JS.compile(re2Source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
@@ -56,6 +71,9 @@ export function compilePattern(source: string, options: CompileOptions): Compile
       { cause: error },
     );
   }
+  const programSize = re.programSize();
+  if (programSize > limit) throw tooComplex(source, programSize, options, "");
+  if (options.budget) options.budget.remaining -= programSize;
   const named = re.namedGroups();
   const groupNames = Object.keys(named);
   const groupCount = re.groupCount();
@@ -64,6 +82,7 @@ export function compilePattern(source: string, options: CompileOptions): Compile
     ignoreCase,
     groupCount,
     groupNames,
+    programSize,
     test: (input) => re.test(input),
     exec(input) {
       const m = re.matcher(input);
@@ -75,6 +94,26 @@ export function compilePattern(source: string, options: CompileOptions): Compile
       return { groups, named: byName };
     },
   };
+}
+
+/**
+ * E_PATTERN_TOO_LONG covers both ways a pattern is too big to run cheaply: its text, or its
+ * compiled program (ErrorCode lives outside the rule engine; a separate code would be clearer).
+ */
+function tooComplex(source: string, size: number, options: CompileOptions, about: string): SentinelError {
+  const shown = JSON.stringify(source.length > 80 ? source.slice(0, 80) + "…" : source);
+  if (size <= MAX_PATTERN_PROGRAM_SIZE && options.budget) {
+    return new SentinelError(
+      "E_PATTERN_TOO_LONG",
+      `${options.origin}: pattern ${shown} compiles to ${about}${size} RE2 instructions, more than the ${options.budget.remaining} left of the ${options.budget.total} ` +
+        "that a repository's rule files may use together. Remove rules you do not need, or make patterns smaller.",
+    );
+  }
+  return new SentinelError(
+    "E_PATTERN_TOO_LONG",
+    `${options.origin}: pattern ${shown} compiles to ${about}${size} RE2 instructions; the limit is ${MAX_PATTERN_PROGRAM_SIZE}. ` +
+      "Counted repetitions multiply what they repeat (\\w{1000} is 1,000 instructions): match less text, or use + or * instead of a large count.",
+  );
 }
 
 function translateJavascript(source: string, origin: string): string {

@@ -1,19 +1,34 @@
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
+import type { ProgramBudget } from "../regex/program-budget.js";
+import type { Locate } from "../repository-file/index.js";
 import { isSentinelError } from "../../errors/index.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import type { Classification } from "../model/types.js";
 import { parseDuration, type SentinelDefinition } from "./schema.js";
 import type { CompiledRegexMatcher, CompiledThenStep, CompiledRoute, CompiledSentinel, CompiledStatefulMatcher, RuleIssue } from "./rule-set.js";
 
-export type Locate = (path: ReadonlyArray<string | number>) => { line?: number; column?: number };
+/**
+ * Who wrote the rules. A repository's rules are held to more than the builtins: a pattern the
+ * prefilter cannot skip lines for is refused, where a builtin only gets a warning (and the
+ * builtin tests keep them at none).
+ */
+export type RuleOrigin = "builtin" | "repository";
+
+export interface CompileContext {
+  readonly origin: RuleOrigin;
+  /** RE2 instructions left for this file's patterns (shared with the repository's other rule files). */
+  readonly budget: ProgramBudget;
+}
 
 /** Compiles one validated sentinel; a bad pattern drops that matcher and is reported, never thrown. */
 export function compileSentinel(
   def: SentinelDefinition,
   file: string,
   locate: Locate,
-  docPath: ReadonlyArray<string | number> = [],
+  docPath: ReadonlyArray<string | number>,
+  context: CompileContext,
 ): { sentinel: CompiledSentinel; issues: RuleIssue[] } {
+  const { budget } = context;
   const issues: RuleIssue[] = [];
   const tool = def.tool ?? null;
   const regexMatchers: CompiledRegexMatcher[] = [];
@@ -22,7 +37,7 @@ export function compileSentinel(
   /** Compiles a secondary pattern; a bad one is reported at its own path and drops the matcher. */
   const compileOrReport = (source: string, origin: string, ignoreCase: boolean, path: ReadonlyArray<string | number>): CompiledPattern | null => {
     try {
-      return compilePattern(source, { origin, ignoreCase });
+      return compilePattern(source, { origin, ignoreCase, budget });
     } catch (error) {
       if (!isSentinelError(error)) throw error;
       issues.push({ file, ...locate(path), code: error.code, severity: "error", message: error.message });
@@ -58,14 +73,21 @@ export function compileSentinel(
       return;
     }
     try {
-      const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase });
+      const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase, budget });
+      const literals = requiredLiterals(m.pattern);
+      // The literal is what keeps a repository's rule off most lines (checked after compiling, so
+      // that a pattern RE2 cannot run is reported as that first).
+      if (literals === null && context.origin === "repository") {
+        budget.remaining += pattern.programSize;
+        issues.push({ file, ...locate([...where, "pattern"]), code: "E_PATTERN_NO_LITERAL", severity: "error", message: noLiteralMessage(ruleId) });
+        return;
+      }
       const then = m.then?.map((step, i) => {
         const compiled = compileOrReport(step.pattern, `${file}: ${ruleId} then[${i}]`, m.ignoreCase, [...where, "then", i, "pattern"]);
         return compiled && { pattern: compiled, within: step.within, required: step.required };
       });
       const end = m.end === undefined ? undefined : compileOrReport(m.end, `${file}: ${ruleId} end`, m.ignoreCase, [...where, "end"]);
       if (then?.some((step) => step === null) || end === null) return;
-      const literals = requiredLiterals(m.pattern);
       if (literals === null && m.action !== "suppress") {
         issues.push({
           file,
@@ -125,4 +147,12 @@ export function compileSentinel(
     routes,
   };
   return { sentinel, issues };
+}
+
+/** Why a repository pattern without a literal is refused, and what to do about it. */
+export function noLiteralMessage(what: string): string {
+  return (
+    `${what}: the pattern has no fixed text of 3 or more characters that every match contains, so it would run on every log line. ` +
+    "Add a fixed word the line must contain (the tool's name, `error:`, a code prefix); rules from a repository must have one."
+  );
 }

@@ -1,111 +1,115 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { duplicateKeys } from "./unique-keys.js";
+import type { z } from "zod";
 import { parseProblemMatchers } from "../problem-matcher/index.js";
+import { programBudget, type ProgramBudget } from "../regex/program-budget.js";
+import {
+  capProblems,
+  moreProblems,
+  loadRepositoryJson,
+  loadRepositoryYamlDocuments,
+  MAX_REPOSITORY_FILE_BYTES,
+  MAX_RULES_PROGRAM_SIZE,
+  type FileProblem,
+  type Locate,
+} from "../repository-file/index.js";
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import { sentinelSchema } from "./schema.js";
-import { compileSentinel, type Locate } from "./compile-sentinel.js";
+import { compileSentinel, noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-sentinel.js";
 import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
 
-export const MAX_RULE_FILE_BYTES = 1024 * 1024;
-const MAX_DOCUMENTS = 100;
+export const MAX_RULE_FILE_BYTES = MAX_REPOSITORY_FILE_BYTES.rules;
 const RULE_EXTENSIONS = new Set([".yml", ".yaml", ".json"]);
 
 /** The directory of builtin sentinels shipped with the package (same depth from src/ and dist/). */
 export const BUILTIN_SENTINELS_DIR = fileURLToPath(new URL("../../../sentinels/", import.meta.url));
 
+export interface ParseRuleOptions {
+  /** `repository` (the default) for anything a repository or a user wrote; `builtin` for sentinels/. */
+  readonly origin?: RuleOrigin;
+  /** Shared by the files of one repository; by default this file has MAX_RULES_PROGRAM_SIZE to itself. */
+  readonly budget?: ProgramBudget;
+}
+
 /**
  * Parses one rule file's text: YAML sentinels (one per document), a JSON sentinel, or a GitHub
  * Actions problem-matcher JSON file. Never throws: every problem becomes an issue with a line.
+ * The text goes through the one repository-file loader (size cap, linear YAML checks).
  */
-export function parseRuleText(text: string, file: string): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
-  if (Buffer.byteLength(text, "utf8") > MAX_RULE_FILE_BYTES) {
-    return { sentinels: [], issues: [{ file, code: "E_RULE_FILE_TOO_LARGE", severity: "error", message: `rule file is larger than ${MAX_RULE_FILE_BYTES} bytes.` }] };
-  }
-  if (file.endsWith(".json")) return parseJsonRuleText(text, file);
-  return parseYamlRuleText(text, file);
+export function parseRuleText(text: string, file: string, options: ParseRuleOptions = {}): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const context: CompileContext = { origin: options.origin ?? "repository", budget: options.budget ?? programBudget(MAX_RULES_PROGRAM_SIZE) };
+  const result = file.endsWith(".json") ? parseJsonRuleText(text, file, context) : parseYamlRuleText(text, file, context);
+  return { sentinels: result.sentinels, issues: capProblems(result.issues, (left) => asIssue(moreProblems(file, left))) };
 }
 
-function parseJsonRuleText(text: string, file: string): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { sentinels: [], issues: [{ file, ...jsonErrorPosition(text, error), code: "E_RULE_YAML", severity: "error", message: `not valid JSON: ${(error as Error).message}` }] };
-  }
-  if (value && typeof value === "object" && "problemMatcher" in value) return loadProblemMatcherFile(value, file);
-  // JSON has no cheap position map; report against the file (and the path in the message).
-  return validateAndCompile(value, file, () => ({}), []);
+function asIssue(p: FileProblem): RuleIssue {
+  return { ...p, severity: "error" };
 }
 
-function parseYamlRuleText(text: string, file: string): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const issues: RuleIssue[] = [];
+function parseJsonRuleText(text: string, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const loaded = loadRepositoryJson(text, { file, kind: "rules" });
+  if ("errors" in loaded) return { sentinels: [], issues: loaded.errors.map(asIssue) };
+  const value = loaded.value;
+  if (value && typeof value === "object" && "problemMatcher" in value) return loadProblemMatcherFile(value, file, context);
+  return validateAndCompile(value, file, loaded.locate, context);
+}
+
+function parseYamlRuleText(text: string, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const { documents, errors } = loadRepositoryYamlDocuments(text, { file, kind: "rules" });
+  const issues: RuleIssue[] = errors.map(asIssue);
   const sentinels: CompiledSentinel[] = [];
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    issues.push({ file, code: "E_RULE_YAML", severity: "error", message: "the file is not a YAML stream" });
-  }
-  if (list.length > MAX_DOCUMENTS) {
-    return { sentinels, issues: [{ file, code: "E_RULE_YAML", severity: "error", message: `more than ${MAX_DOCUMENTS} YAML documents in one file.` }] };
-  }
-  for (const doc of list) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) issues.push({ file, ...position(lineCounter, e.pos[0]), code: "E_RULE_YAML", severity: "error", message: e.message.split("\n")[0] as string });
-      continue;
-    }
-    for (const w of doc.warnings) issues.push({ file, ...position(lineCounter, w.pos[0]), code: "E_RULE_YAML", severity: "error", message: w.message.split("\n")[0] as string });
-    const duplicates = duplicateKeys(doc);
-    for (const d of duplicates) issues.push({ file, ...position(lineCounter, d.offset), code: "E_RULE_YAML", severity: "error", message: d.message });
-    if (doc.warnings.length > 0 || duplicates.length > 0) continue;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 50 });
-    } catch (error) {
-      issues.push({ file, code: "E_RULE_YAML", severity: "error", message: (error as Error).message });
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    const result = validateAndCompile(value, file, yamlLocator(doc, lineCounter), []);
+  for (const doc of documents) {
+    if (doc.value === null || doc.value === undefined) continue;
+    const result = validateAndCompile(doc.value, file, doc.locate, context);
     sentinels.push(...result.sentinels);
     issues.push(...result.issues);
   }
   return { sentinels, issues };
 }
 
-function validateAndCompile(value: unknown, file: string, locate: Locate, docPath: Array<string | number>): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+function validateAndCompile(value: unknown, file: string, locate: Locate, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const parsed = sentinelSchema.safeParse(value);
   if (!parsed.success) {
     return {
       sentinels: [],
-      issues: parsed.error.issues.map((issue) => ({
-        file,
-        ...locate(issue.path as Array<string | number>),
-        code: "E_RULE_SCHEMA",
-        severity: "error" as const,
-        message: `${issue.path.length ? issue.path.join(".") + ": " : ""}${issue.message}`,
-      })),
+      // Located one by one (a path lookup each), so only as many as will be shown.
+      issues: capProblems<RuleIssue | z.core.$ZodIssue>(parsed.error.issues, (left) => asIssue(moreProblems(file, left))).map((issue) =>
+        "severity" in issue
+          ? issue
+          : {
+              file,
+              ...locate(issue.path),
+              code: "E_RULE_SCHEMA",
+              severity: "error" as const,
+              message: `${issue.path.length ? issue.path.join(".") + ": " : ""}${issue.message}`,
+            },
+      ),
     };
   }
-  const { sentinel, issues } = compileSentinel(parsed.data, file, locate, docPath);
+  const { sentinel, issues } = compileSentinel(parsed.data, file, locate, [], context);
   if (!parsed.data.enabled) return { sentinels: [], issues };
   return { sentinels: [sentinel], issues };
 }
 
-function loadProblemMatcherFile(value: unknown, file: string): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
-  const { matchers, errors } = parseProblemMatchers(value, file);
-  const issues: RuleIssue[] = errors.map((e) => ({ file, code: "E_PROBLEM_MATCHER", severity: "error" as const, message: `${e.path}: ${e.message}` }));
-  const sentinels: CompiledSentinel[] = matchers.map((definition) => {
+function loadProblemMatcherFile(value: unknown, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const { matchers, errors } = parseProblemMatchers(value, file, { budget: context.budget });
+  const issues: RuleIssue[] = errors.map((e) => ({ file, code: e.code, severity: "error" as const, message: `${e.path}: ${e.message}` }));
+  const sentinels: CompiledSentinel[] = [];
+  for (const definition of matchers) {
     const meta = problemMatcherMeta(definition.owner, readMetaExtension(value, definition.owner, file, issues));
     const literals = definition.patterns.map((p) => requiredLiterals(translateForLiterals(p.regexp.source)));
+    // A matcher is triggered by its pattern with the best literal; with none, it reads every line.
     if (literals.every((l) => l === null)) {
+      if (context.origin === "repository") {
+        for (const p of definition.patterns) context.budget.remaining += p.regexp.programSize;
+        issues.push({ file, code: "E_PATTERN_NO_LITERAL", severity: "error", message: noLiteralMessage(`problem matcher "${definition.owner}" (none of its patterns has one)`) });
+        continue;
+      }
       issues.push({ file, code: "W_PATTERN_NO_LITERAL", severity: "warning", message: `problem matcher "${definition.owner}" has no literal text in any pattern, so it runs on every line.` });
     }
-    return {
+    sentinels.push({
       id: `problem-matcher.${definition.owner}`,
       name: `Problem matcher ${definition.owner}`,
       tool: meta.tool,
@@ -117,8 +121,8 @@ function loadProblemMatcherFile(value: unknown, file: string): { sentinels: Comp
       statefulMatchers: [],
       problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals, meta }],
       routes: [],
-    };
-  });
+    });
+  }
   return { sentinels, issues };
 }
 
@@ -143,29 +147,14 @@ function translateForLiterals(source: string): string {
   return source.replace(/\\\//g, "/");
 }
 
-function yamlLocator(doc: Document, lc: LineCounter): Locate {
-  return (p) => {
-    for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return position(lc, node.range[0]);
-    }
-    return {};
-  };
-}
-
-function position(lc: LineCounter, offset: number): { line?: number; column?: number } {
-  const p = lc.linePos(offset);
-  return p ? { line: p.line, column: p.col } : {};
-}
-
-function jsonErrorPosition(text: string, error: unknown): { line?: number } {
-  const m = /position (\d+)/.exec(String((error as Error).message));
-  if (!m) return {};
-  return { line: text.slice(0, Number(m[1])).split("\n").length };
-}
-
-/** Reads rule files and directories (their *.yml, *.yaml and *.json files, sorted by name). */
-export async function loadRuleFiles(paths: readonly string[]): Promise<RuleSet> {
+/**
+ * Reads rule files and directories (their *.yml, *.yaml and *.json files, sorted by name). Files
+ * are held to a repository's rules unless `origin` is `builtin`, so `sentinel validate` says what
+ * the app would say; a repository's files share one instruction budget, builtins have one each.
+ */
+export async function loadRuleFiles(paths: readonly string[], options: { origin?: RuleOrigin } = {}): Promise<RuleSet> {
+  const origin = options.origin ?? "repository";
+  const shared = programBudget(MAX_RULES_PROGRAM_SIZE);
   const sentinels: CompiledSentinel[] = [];
   const issues: RuleIssue[] = [];
   for (const file of await expandPaths(paths, issues)) {
@@ -173,7 +162,7 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<RuleSet> 
     try {
       const info = await stat(file);
       if (info.size > MAX_RULE_FILE_BYTES) {
-        issues.push({ file, code: "E_RULE_FILE_TOO_LARGE", severity: "error", message: `rule file is ${info.size} bytes; the limit is ${MAX_RULE_FILE_BYTES}.` });
+        issues.push({ file, code: "E_FILE_TOO_LARGE", severity: "error", message: `rule file is ${info.size} bytes; the limit is ${MAX_RULE_FILE_BYTES}.` });
         continue;
       }
       text = await readFile(file, "utf8");
@@ -181,7 +170,7 @@ export async function loadRuleFiles(paths: readonly string[]): Promise<RuleSet> 
       issues.push({ file, code: "E_RULE_FILE_UNREADABLE", severity: "error", message: (error as Error).message });
       continue;
     }
-    const result = parseRuleText(text, file);
+    const result = parseRuleText(text, file, { origin, budget: origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared });
     sentinels.push(...result.sentinels);
     issues.push(...result.issues);
   }
@@ -224,6 +213,6 @@ export function mergeRuleSets(...sets: RuleSet[]): RuleSet {
 let builtinCache: Promise<RuleSet> | undefined;
 
 export function loadBuiltinRules(): Promise<RuleSet> {
-  builtinCache ??= loadRuleFiles([BUILTIN_SENTINELS_DIR]);
+  builtinCache ??= loadRuleFiles([BUILTIN_SENTINELS_DIR], { origin: "builtin" });
   return builtinCache;
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { classifyText, createClassifier, parseRuleText } from "../../../src/sentinel/index.js";
 import { rulesFromYaml } from "../../support/rules.js";
 
-const catastrophic = rulesFromYaml(`
+// Literal-free patterns are refused from a repository; loaded as builtins, they run on every line.
+const catastrophic = parseRuleText(
+  `
 id: hostile
 name: Hostile
 matchers:
@@ -12,7 +14,10 @@ matchers:
   - id: nested-star-with-literal
     pattern: 'start(x*)*y$'
     category: lint
-`);
+`,
+  "hostile.yml",
+  { origin: "builtin" },
+);
 
 describe("hostile rules and input", () => {
   it("runs a catastrophic-backtracking pattern on a long line without stalling, because every pattern runs in linear time", () => {
@@ -47,7 +52,7 @@ describe("hostile rules and input", () => {
   it("rejects a rule file over the size cap without parsing it", () => {
     const { sentinels, issues } = parseRuleText("# " + "x".repeat(1024 * 1024 + 1), "big.yml");
     expect(sentinels).toEqual([]);
-    expect(issues[0]?.code).toBe("E_RULE_FILE_TOO_LARGE");
+    expect(issues[0]?.code).toBe("E_FILE_TOO_LARGE");
   });
 
   it("rejects YAML alias bombs instead of expanding them", () => {
@@ -61,7 +66,7 @@ describe("hostile rules and input", () => {
     const tagged = parseRuleText("id: !!js/function 'x'\nname: n\nmatchers: []\n", "tag.yml");
     expect(tagged.issues[0]).toMatchObject({ file: "tag.yml", line: 1 });
     const broken = parseRuleText("id: x\nname: [unclosed\n", "broken.yml");
-    expect(broken.issues[0]).toMatchObject({ file: "broken.yml", code: "E_RULE_YAML" });
+    expect(broken.issues[0]).toMatchObject({ file: "broken.yml", code: "E_YAML_SYNTAX" });
   });
 
   it("treats an empty rule file as no sentinels and no errors", () => {
@@ -98,7 +103,7 @@ describe("hostile rules and input", () => {
   it("reports a repeated key with its line, and loads nothing from that document", () => {
     const { sentinels, issues } = parseRuleText(["id: twice", "name: Twice", "matchers: []", "name: again"].join("\n"), "r.yml");
     expect(sentinels).toHaveLength(0);
-    expect(issues).toEqual([expect.objectContaining({ line: 4, code: "E_RULE_YAML", message: expect.stringContaining('Map keys must be unique: "name"') })]);
+    expect(issues).toEqual([expect.objectContaining({ line: 4, code: "E_YAML_DUPLICATE_KEY", message: expect.stringContaining('Map keys must be unique: "name"') })]);
   });
 
   it("refuses a rule file of 50,000 unknown keys with one schema error, checking them for repeats in linear time", () => {
