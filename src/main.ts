@@ -7,8 +7,8 @@ import { redisLeases } from "./pipeline/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
-import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge } from "./forge/index.js";
-import { decideFromChat, type Forges, type WorkerDeps } from "./ingest/index.js";
+import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge, recordedClient } from "./forge/index.js";
+import { decideFromChat, type ChatNotifier, type Forges, type WorkerDeps } from "./ingest/index.js";
 import { slackFromEnv } from "./slack/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
@@ -18,7 +18,7 @@ import { openDatabase, Store, type Database } from "./store/index.js";
 import { startWorker } from "./worker/start-worker.js";
 import { createDashboard } from "./dashboard/index.js";
 import { MemoryLiveFeed, RedisLiveFeed, type LiveFeed } from "./live/index.js";
-import { startCheckpointer } from "./ledger/index.js";
+import { appendLedger, currentCause, startCheckpointer, startRefusalTally } from "./ledger/index.js";
 import { createMetrics } from "./metrics/index.js";
 
 export interface Running {
@@ -28,6 +28,8 @@ export interface Running {
   readonly probot: Probot | null;
   /** Running pipelines' classified output (what the dashboard's live view follows). */
   readonly live: LiveFeed;
+  /** Writes what waits in memory for the ledger (the refused deliveries' tally) now. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,7 +87,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET and GITLAB_WEBHOOK_SECRETS unset): GitLab hooks are off");
   else if (gitlabSecrets.some((s) => s.scope === null)) logger.warn("GITLAB_WEBHOOK_SECRET is one secret for every project: whoever can read one project's hook settings can send hooks naming any other; prefer a secret per project or group (GITLAB_WEBHOOK_SECRETS)");
 
-  const forges = createForges(env, probot, logger, overrides.fetch);
+  const forges = createForges(env, probot, logger, db, overrides.fetch);
   const workDir = env.SENTINEL_WORK_DIR ?? ".sentinel/work";
   const sandbox = detectSandbox();
   const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
@@ -124,7 +126,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     logger,
     metrics,
     fixing,
-    ...(slack ? { chat: slack } : {}),
+    ...(slack ? { chat: recordedChat(slack, db) } : {}),
     ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}),
     ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
   };
@@ -146,9 +148,12 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     : undefined;
   if (!dashboard) logger.info("dashboard off (SENTINEL_DASHBOARD_TOKEN unset)");
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
+  // Refused deliveries go to the ledger counted per minute, not one entry each (see startRefusalTally).
+  const refusals = startRefusalTally(db, { logger });
   const server = createHttpServer({
     logger,
     metrics,
+    onRefused: (r) => refusals.add(r),
     ...bodyLimitsFromEnv(env),
     version: VERSION,
     mode,
@@ -173,6 +178,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     queue,
     probot,
     live,
+    flush: () => refusals.flush(),
     async close() {
       worker?.stop();
       await checkpointer?.stop();
@@ -182,6 +188,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       await dashboard?.close();
       await live.close();
       await closeServer(server);
+      await refusals.stop();
       await queue.close();
       await db.close();
     },
@@ -211,7 +218,7 @@ async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
   return openDatabase(dir === ":memory:" ? {} : { dataDir: dir });
 }
 
-function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, fetchImpl?: typeof fetch): Forges {
+function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, ledger: Database, fetchImpl?: typeof fetch): Forges {
   const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl, Number(env.APP_ID)) : null;
   const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
   // The token's user does not change while the process runs; a failed look-up is not cached, so
@@ -222,16 +229,17 @@ function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Log
   const confirmed = new Map<string, number>();
   const CONFIRMED_FOR_MS = 10 * 60_000;
   return {
+    // Every client's writes to its forge go to the ledger too (recordedClient).
     async client(target, purpose) {
       if (target.forge === "github") {
         if (!github) throw new Error("a GitHub failure arrived but the GitHub App is not configured");
-        return github.client(target.repo, target.installationId, purpose);
+        return recordedClient(await github.client(target.repo, target.installationId, purpose), ledger);
       }
       if (!env.GITLAB_TOKEN) {
         logger.error("GITLAB_TOKEN is not set: Sentinel cannot read GitLab job traces");
         throw new Error("GITLAB_TOKEN is not set");
       }
-      return GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo);
+      return recordedClient(GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo), ledger);
     },
     async fixer(target) {
       if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.repoId);
@@ -308,5 +316,19 @@ function bodyLimitsFromEnv(env: NodeJS.ProcessEnv): { trustedProxies?: string[];
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
     ...(deadline ? { bodyDeadlineMs: deadline } : {}),
     ...(rate !== undefined && rate !== "" ? { bodyMinBytesPerSecond: Number(rate) } : {}),
+  };
+}
+
+/** Chat notifications, each also appended to the ledger with what caused it (like forge writes). */
+function recordedChat(chat: ChatNotifier, ledger: Database): ChatNotifier {
+  return {
+    async notify(n) {
+      const result = await chat.notify(n);
+      // Slack's notifier answers null for what it did not post (invalid, closed, refused).
+      if (result === null || result === undefined) return result;
+      const cause = currentCause();
+      await appendLedger(ledger, [{ runId: n.runId ?? cause.run ?? null, kind: "chat.write", data: { channel: n.channel, event: n.event, repo: n.repo, title: n.title.slice(0, 200), cause } }]);
+      return result;
+    },
   };
 }

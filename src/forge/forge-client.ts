@@ -1,3 +1,4 @@
+import { MAX_REPOSITORY_FILE_BYTES } from "../sentinel/index.js";
 import type { PullRequestRef } from "../store/index.js";
 
 /** One annotation on a file and line, as check runs and MR discussions take them. */
@@ -30,7 +31,7 @@ export interface CommitReport {
  * megabyte of keys would hold a worker for minutes. A larger file is refused like invalid YAML:
  * safe defaults, and the reason shown to the repository.
  */
-export const MAX_CONFIG_BYTES = 64 * 1024;
+export const MAX_CONFIG_BYTES = MAX_REPOSITORY_FILE_BYTES.config;
 
 /**
  * What the ingestion worker needs from a forge, for one repository. GitHub, GitLab and the local

@@ -28,3 +28,4 @@ export { GithubFixForge } from "./github/github-fix-forge.js";
 export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
 export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";
 export { GitlabFixForge } from "./gitlab/gitlab-fix-forge.js";
+export { recordedClient } from "./recorded-client.js";

@@ -10,6 +10,7 @@ import type { EgressPolicy, ResourceLimits, SandboxMode, Toolchains } from "../s
 import { GovernanceStore, RunStore, type Database, type Forge, type StoredFailure } from "../store/index.js";
 import { isSafeBranchName, type MirrorCache } from "../workspace/index.js";
 import { refreshStickyComments } from "./diagnose-failure.js";
+import { withCause } from "../ledger/index.js";
 import { notify } from "./notify-chat.js";
 import type { WorkerDeps } from "./process-delivery.js";
 
@@ -227,7 +228,7 @@ export async function fixFailure(deps: WorkerDeps, failureKey: string, jobData: 
   if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;
 
   await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
-  await afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate, forge });
+  await withCause({ run: outcome.runId }, () => afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate, forge }));
   return outcome;
 }
 

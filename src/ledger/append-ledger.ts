@@ -22,16 +22,30 @@ export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerE
   let prevHash = rows[0].hash;
   const at = new Date().toISOString();
   const written: LedgerEntry[] = [];
+  const params: unknown[] = [];
+  const rowsSql: string[] = [];
   for (const e of entries) {
     const text = jsonForPostgres(e.data);
     const unhashed = { seq: ++seq, at, runId: e.runId, kind: e.kind, data: JSON.parse(text) as Record<string, unknown>, prevHash };
     const hash = entryHash(unhashed);
-    await tx.query("INSERT INTO ledger (seq, run_id, kind, data, at, prev_hash, hash) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)", [seq, e.runId, e.kind, text, at, prevHash, hash]);
+    const n = params.push(seq, e.runId, e.kind, text, at, prevHash, hash);
+    rowsSql.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::jsonb, $${n - 2}, $${n - 1}, $${n})`);
     written.push({ ...unhashed, hash });
     prevHash = hash;
   }
+  // One statement for the batch (a group-committed batch of deliveries is one round trip, not N).
+  await tx.query(`INSERT INTO ledger (seq, run_id, kind, data, at, prev_hash, hash) VALUES ${rowsSql.join(", ")}`, params);
   await tx.query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", [seq, prevHash]);
   return written;
+}
+
+/**
+ * Takes the ledger's head lock now, at the start of a transaction that will append to the ledger
+ * after other writes: taken last, it could deadlock with a transaction that holds it and waits
+ * for a row this one wrote (two batches recording the same delivery key).
+ */
+export async function lockLedgerIn(tx: LedgerSql): Promise<void> {
+  await tx.query("SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE");
 }
 
 /** Appends entries in a transaction of their own. */

@@ -1,4 +1,4 @@
-export { appendLedger, appendLedgerIn, type NewLedgerEntry } from "./append-ledger.js";
+export { appendLedger, appendLedgerIn, lockLedgerIn, type NewLedgerEntry } from "./append-ledger.js";
 export { canonicalJson } from "./canonical-json.js";
 export { readCheckpoints, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 export { startCheckpointer } from "./checkpointer.js";
@@ -7,3 +7,5 @@ export { readHead, readLedger } from "./read-ledger.js";
 export { formatReplay, replayRun, type ReplayStep } from "./replay-run.js";
 export { jsonForPostgres, type LedgerDatabase, type LedgerSql } from "./sql.js";
 export { verifyChain, type ChainProblem, type ChainProblemKind, type VerifyResult } from "./verify-chain.js";
+export { currentCause, withCause, type Cause } from "./cause.js";
+export { startRefusalTally, type Refusal } from "./refusal-tally.js";

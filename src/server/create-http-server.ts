@@ -32,6 +32,8 @@ export interface HttpServerDeps extends ServerLimitOptions {
   /** Readiness checks of the parts in use (queue, database); all must pass for /readyz. */
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
+  /** Each webhook delivery refused (bad signature or token, too large, too slow, malformed…), for the audit ledger. */
+  readonly onRefused?: (r: { forge: "github" | "gitlab"; reason: string; status: number; delivery: string | null }) => void;
 }
 
 const BUDGETS = new WeakMap<Server, BodyBudget>();
@@ -46,7 +48,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const limits = resolveServerLimits(deps);
   // Node checks headers and request timeouts at this interval (30 s by default, too coarse for them).
   const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, (req, res) => {
-    if (deps.metrics) observeWebhook(req, res, deps.metrics);
+    if (deps.metrics || deps.onRefused) observeWebhook(req, res, deps.metrics, deps.onRefused);
     setBodyPace(req, limits.pace);
     handle(req, res, deps, limits).catch((error: unknown) => {
       // A client that hung up mid-body is not a server failure, and there is no one to answer.
@@ -155,17 +157,21 @@ export function verifiedGithubBody(req: IncomingMessage): string | undefined {
 }
 
 /** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
-const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 404: "not-found", 405: "method", 408: "slow", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
+const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 403: "scope", 404: "not-found", 405: "method", 408: "slow", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
 
 /** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
-function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics): void {
+function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics | undefined, onRefused: HttpServerDeps["onRefused"]): void {
   const path = req.url ?? "";
   const forge = path.startsWith("/api/github/") ? "github" : path.startsWith("/api/gitlab/") ? "gitlab" : null;
   if (!forge) return;
-  const end = metrics.webhookAckSeconds.startTimer({ forge });
+  const end = metrics?.webhookAckSeconds.startTimer({ forge });
   res.once("finish", () => {
-    end();
-    if (res.statusCode >= 400) metrics.webhooksRejected.inc({ forge, reason: REJECTION[res.statusCode] ?? (res.statusCode >= 500 ? "error" : "refused") });
+    end?.();
+    if (res.statusCode < 400) return;
+    const reason = REJECTION[res.statusCode] ?? (res.statusCode >= 500 ? "error" : "refused");
+    metrics?.webhooksRejected.inc({ forge, reason });
+    const id = req.headers["x-github-delivery"] ?? req.headers["idempotency-key"] ?? req.headers["x-gitlab-event-uuid"];
+    onRefused?.({ forge, reason, status: res.statusCode, delivery: typeof id === "string" ? id.slice(0, 200) : null });
   });
 }
 

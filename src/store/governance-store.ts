@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendLedgerIn } from "../ledger/index.js";
+import { appendLedgerIn, lockLedgerIn } from "../ledger/index.js";
 import type { Database } from "./database.js";
 import type { Forge } from "./store.js";
 
@@ -259,12 +259,20 @@ export class GovernanceStore {
 
   // --- policy decisions and the facts they need ----------------------------------------------
 
+  /**
+   * The policy's last word on a failure (fixed, proposed, or refused by which rule), kept for the
+   * sticky comment and written to the ledger: every refusal is an entry naming its rule.
+   */
   async setDecision(d: { failureKey: string; forge: Forge; repo: string; fingerprint: string; verdict: string; rule: string | null; message: string; runId: string | null }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO fix_decisions (failure_key, forge, repo, fingerprint, verdict, rule, message, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (failure_key) DO UPDATE SET verdict = EXCLUDED.verdict, rule = EXCLUDED.rule, message = EXCLUDED.message, run_id = EXCLUDED.run_id, at = now()`,
-      [d.failureKey, d.forge, d.repo, d.fingerprint, d.verdict, d.rule, d.message.slice(0, 2000), d.runId],
-    );
+    await this.db.transaction(async (tx) => {
+      await lockLedgerIn(tx);
+      await tx.query(
+        `INSERT INTO fix_decisions (failure_key, forge, repo, fingerprint, verdict, rule, message, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (failure_key) DO UPDATE SET verdict = EXCLUDED.verdict, rule = EXCLUDED.rule, message = EXCLUDED.message, run_id = EXCLUDED.run_id, at = now()`,
+        [d.failureKey, d.forge, d.repo, d.fingerprint, d.verdict, d.rule, d.message.slice(0, 2000), d.runId],
+      );
+      await appendLedgerIn(tx, [{ runId: d.runId, kind: "decision", data: { failure: d.failureKey, forge: d.forge, repo: d.repo, fingerprint: d.fingerprint, verdict: d.verdict, rule: d.rule, message: d.message.slice(0, 500) } }]);
+    });
   }
 
   async decisions(failureKeys: readonly string[]): Promise<Map<string, FixDecisionRecord>> {

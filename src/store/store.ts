@@ -1,4 +1,4 @@
-import { appendLedger, appendLedgerIn, jsonForPostgres } from "../ledger/index.js";
+import { appendLedger, appendLedgerIn, jsonForPostgres, lockLedgerIn } from "../ledger/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
 
@@ -89,12 +89,20 @@ export class Store {
       const n = params.push(d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, storablePayload(d));
       rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::json)`);
     }
-    const { rows: inserted } = await this.db.query<{ delivery_key: string }>(
-      `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
-       VALUES ${rows.join(", ")} ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`,
-      params,
-    );
-    return new Set(inserted.map((r) => r.delivery_key));
+    // Recorded and written to the ledger in one transaction: every accepted delivery is an entry
+    // (by key, event and repository; never its payload), or it was not accepted.
+    return this.db.transaction(async (tx) => {
+      await lockLedgerIn(tx);
+      const { rows: inserted } = await tx.query<{ delivery_key: string }>(
+        `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
+         VALUES ${rows.join(", ")} ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`,
+        params,
+      );
+      const fresh = new Set(inserted.map((r) => r.delivery_key));
+      const entries = [...firsts.values()].filter((d) => fresh.has(d.deliveryKey)).map((d) => ({ runId: null, kind: "delivery.accepted", data: { delivery: d.deliveryKey, forge: d.forge, event: d.event, action: d.action ?? null, repo: d.repo ?? null } }));
+      await appendLedgerIn(tx, entries);
+      return fresh;
+    });
   }
 
   async markEnqueued(deliveryKey: string): Promise<void> {
@@ -250,8 +258,43 @@ export class Store {
     return seen.has("success") && seen.has("failure");
   }
 
+  /**
+   * Stores the failure's diagnosis and writes it to the ledger in one transaction: the
+   * fingerprint, category, tool, the rule behind the primary finding and the first error line,
+   * so every report or fix that follows can be traced to the log line and rule that caused it.
+   */
   async saveDiagnosis(failure: FailureRecord, d: Diagnosis, flaky: boolean): Promise<void> {
-    await this.db.query(
+    await this.db.transaction(async (tx) => {
+      await lockLedgerIn(tx);
+      await this.saveDiagnosisIn(tx, failure, d, flaky);
+      const primary = d.findings.find((f) => f.logLine === d.firstErrorLine?.lineNumber) ?? d.findings[0];
+      await appendLedgerIn(tx, [
+        {
+          runId: null,
+          kind: "diagnosis",
+          data: {
+            failure: failure.failureKey,
+            forge: failure.forge,
+            repo: failure.repo,
+            sha: failure.sha,
+            job: failure.jobName,
+            status: d.status,
+            fingerprint: d.fingerprint,
+            category: d.category,
+            tool: d.tool,
+            confidence: d.confidence,
+            rule: primary ? `${primary.sentinelId}/${primary.ruleId}` : null,
+            evidence: d.firstErrorLine ? { line: d.firstErrorLine.lineNumber, text: d.firstErrorLine.text.slice(0, 500) } : null,
+            flaky,
+            truncated: d.stats.truncated,
+          },
+        },
+      ]);
+    });
+  }
+
+  private async saveDiagnosisIn(tx: Pick<Database, "query">, failure: FailureRecord, d: Diagnosis, flaky: boolean): Promise<void> {
+    await tx.query(
       `INSERT INTO diagnoses (failure_key, forge, repo, sha, fingerprint, status, category, tool, confidence, summary, flaky, truncated, diagnosis)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
        ON CONFLICT (failure_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, category = EXCLUDED.category,

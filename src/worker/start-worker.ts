@@ -4,6 +4,7 @@ import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type Wor
 import { abandonDeadRuns, removeFinishedRunDirectories } from "../pipeline/index.js";
 import { NotInstalledError } from "../forge/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
+import { withCause } from "../ledger/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";
 import type { Metrics } from "../metrics/index.js";
 
@@ -27,10 +28,11 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   const attempts = options.attempts ?? 5;
   deps.queue.start(
     measured(deps.metrics, {
-      delivery: ({ deliveryKey }) => processDelivery(deps, deliveryKey),
+      // Each job's writes to forges and chat name it in the ledger (withCause).
+      delivery: ({ deliveryKey }) => withCause({ delivery: deliveryKey }, () => processDelivery(deps, deliveryKey)),
       diagnose: async ({ failureKey }, { attempt }) => {
         try {
-          await diagnoseFailure(deps, failureKey);
+          await withCause({ failure: failureKey }, () => diagnoseFailure(deps, failureKey));
         } catch (error) {
           if (error instanceof NotInstalledError) {
             // Deliveries can outlive an installation (a redelivery, a repository removed from it).
@@ -44,7 +46,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
           throw error;
         }
       },
-      fix: async ({ failureKey, ...job }) => void (await fixFailure(deps, failureKey, job)),
+      fix: async ({ failureKey, ...job }) => void (await withCause({ failure: failureKey }, () => fixFailure(deps, failureKey, job))),
     }),
     { concurrency: options.concurrency ?? 4 },
   );

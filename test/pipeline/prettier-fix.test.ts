@@ -65,6 +65,8 @@ describe("the governed pipeline on a real JavaScript project with a Prettier fai
           sandboxPolicy: "preferred",
           logger: pino({ level: "silent" }),
           readOnlyPaths: [tarballDir],
+          // The install needs no registry (prettier comes from a tarball): nothing is allowed out.
+          egress: { allow: [], allowPrivate: [] },
         },
         { forge: "local", repo: dir, sha, baseBranch: "main", diagnosis, failingCommand: ["sh", "-c", "npx --no-install prettier --check ."] },
       );

@@ -31,7 +31,8 @@ describe("approvals of waiting runs", () => {
     const added: unknown[] = [];
     const spy = { ...queue, add: async (...args: unknown[]) => void added.push(args) } as unknown as MemoryQueue;
     await resolveApproval({ gov, runs, queue: spy }, "run_wait_1", "approve", "@ada", "comment");
-    expect(added).toEqual([["fix", { failureKey: "github:1:job:1", resumeRunId: "run_wait_1", requestedBy: "@ada" }, { jobId: expect.stringContaining("resume") }]]);
+    // Ids only: who approved is read from the approval, not from the job (finding 4).
+    expect(added).toEqual([["fix", { failureKey: "github:1:job:1", resumeRunId: "run_wait_1" }, { jobId: expect.stringContaining("resume") }]]);
     expect((await runs.getRun("run_wait_1"))?.status).toBe("approved");
     await db.close();
   });

@@ -15,6 +15,7 @@ import {
   MAX_CONFIG_BYTES,
 } from "../forge-client.js";
 import { githubPermissionOf } from "../permission.js";
+import { formatFileProblem, loadRepositoryYaml } from "../../sentinel/index.js";
 
 /** The check-runs API takes at most 50 annotations per request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -23,8 +24,11 @@ export const CONFIG_PATH = ".github/sentinel.yml";
 const capped = new WeakSet<object>();
 
 /**
- * Makes this client refuse a raw config file (this repository's or an `_extends` target's) over
- * MAX_CONFIG_BYTES before the config plugin parses it. Once per client: hooks stay installed.
+ * Makes this client pass a raw config file (this repository's or an `_extends` target's) through
+ * Sentinel's capped, linear loader before the config plugin parses it: the plugin's YAML parser
+ * checks keys for repeats in quadratic time and recurses once per nesting level (a few KB of
+ * `[[[[` overflowed the stack and aborted Node), so a file the loader refuses never reaches it.
+ * Once per client: hooks stay installed.
  */
 function refuseLargeConfigs(octokit: RestOctokit): void {
   if (capped.has(octokit)) return;
@@ -34,9 +38,10 @@ function refuseLargeConfigs(octokit: RestOctokit): void {
     const path = String((options as { path?: unknown }).path ?? "");
     if (!raw || !options.url.includes("/contents/") || !/\.(ya?ml|json)$/i.test(path)) return;
     const data = (response as { data?: unknown }).data;
-    if (typeof data === "string" && Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) {
-      throw new Error(`${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
-    }
+    if (typeof data !== "string") return;
+    if (Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) throw new Error(`${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
+    const loaded = loadRepositoryYaml(data, { file: path, kind: "config" });
+    if ("errors" in loaded && loaded.errors[0]) throw new Error(formatFileProblem(loaded.errors[0]));
   });
 }
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
