@@ -14,6 +14,13 @@ export interface Canary {
  * gets there. Closed after the test file.
  */
 export async function canary(respond?: (path: string) => { status: number; headers?: Record<string, string> }): Promise<Canary> {
+  const started = await startCanary(respond);
+  afterAll(() => started.close());
+  return started;
+}
+
+/** The same, outside vitest (bench:attacks): the caller closes it. */
+export async function startCanary(respond?: (path: string) => { status: number; headers?: Record<string, string> }): Promise<Canary & { close(): Promise<void> }> {
   const hits: Canary["hits"] = [];
   const server = createServer((req, res) => {
     hits.push({ method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers });
@@ -22,8 +29,15 @@ export async function canary(respond?: (path: string) => { status: number; heade
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  return { origin: `http://127.0.0.1:${port}`, hits };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -30,12 +30,19 @@ export interface ForgeGit {
  * GHE_HOST or GITLAB_URL here; nock answers the same origin's /api paths.
  */
 export async function forgeGit(): Promise<ForgeGit> {
+  const started = await startForgeGit();
+  afterAll(() => started.close());
+  return started;
+}
+
+/** The same, outside vitest (bench:attacks): the caller closes it. */
+export async function startForgeGit(): Promise<ForgeGit & { close(): Promise<void> }> {
   const root = mkdtempSync(path.join(tmpdir(), "sentinel-forge-git-"));
   const server = await startGitHttpServer({ root, requireAuth: true });
-  afterAll(async () => {
+  const close = async () => {
     await server.close();
     rmSync(root, { recursive: true, force: true });
-  });
+  };
   // A repository placed again (the next service stack's run of the same scenario) replaces the first.
   const place = (fullName: string) => {
     const target = path.join(root, `${fullName}.git`);
@@ -44,6 +51,7 @@ export async function forgeGit(): Promise<ForgeGit> {
     return target;
   };
   return {
+    close,
     origin: server.origin,
     host: new URL(server.origin).host,
     requests: server.requests,
