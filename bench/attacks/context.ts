@@ -42,6 +42,8 @@ export interface AttackContext {
   readonly appUrl: string;
   readonly workDir: string;
   unique(what: string): string;
+  /** The clone URL a real delivery for `repo` carries: the forge's own (what Sentinel must not need). */
+  cloneUrl(repo: string): string;
   deliverGithub(event: string, payload: unknown, signWith?: string): Promise<number>;
   gitlabHook(event: string, payload: unknown, token?: string): Promise<{ status: number; delivery: string | null }>;
   outcomeOf(delivery: string | null): Promise<string | null>;
@@ -105,8 +107,8 @@ export async function startAttackContext(): Promise<AttackContext> {
     GITLAB_TOKEN,
     GITLAB_WEBHOOK_SECRET: GITLAB_SHARED_SECRET,
     GITLAB_WEBHOOK_SECRETS: JSON.stringify({ [GITLAB_SCOPED.project]: GITLAB_SCOPED.secret }),
-    DATABASE_URL: db.appUrl,
-    DATABASE_MIGRATION_URL: db.ownerUrl,
+    // ATTACKS_SINGLE_ROLE=1: one role for everything, for a Sentinel that predates the split.
+    ...(process.env.ATTACKS_SINGLE_ROLE ? { DATABASE_URL: db.ownerUrl } : { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl }),
     REDIS_URL,
     SENTINEL_QUEUE_PREFIX: queuePrefix,
     SENTINEL_WORK_DIR: workDir,
@@ -133,6 +135,7 @@ export async function startAttackContext(): Promise<AttackContext> {
     appUrl: db.appUrl,
     workDir,
     unique: (what) => `${what}-${++n}`,
+    cloneUrl: (repo) => `${forge.origin}/${repo}.git`,
     async deliverGithub(event, payload, signWith = GITHUB_SECRET) {
       const body = JSON.stringify(payload);
       const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {

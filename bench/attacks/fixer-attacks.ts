@@ -31,7 +31,7 @@ async function fixWithRepoRecipe(ctx: AttackContext, recipe: string, o: { log?: 
     config: "mode: propose\nfix:\n  recipes: [.github/recipes/own.yml]\n",
     files: { ".github/recipes/own.yml": recipe },
   });
-  await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7101 }));
+  await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7101, remote: ctx.cloneUrl(repo) }));
   await ctx.idle();
   return { repo, remote, gh, ...(await lastRun(ctx, repo)) };
 }
@@ -88,7 +88,7 @@ export const fixerAttacks: Attack[] = [
         ctx.forge.serve(repo, dir);
         const eslint = ["", "/home/runner/work/p/p/index.js", "  1:1  error  Unexpected var, use let or const instead  no-var", "", "✖ 1 problem (1 error, 0 warnings)"].join("\n");
         fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7102": actionsLog("npx eslint .", eslint) }, config: "mode: propose\n" });
-        await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7102, name: "lint" }));
+        await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7102, name: "lint", remote: ctx.cloneUrl(repo) }));
         await ctx.idle();
         const { run, ledger } = await lastRun(ctx, repo);
         const install = ledger.find((e) => e.kind === "command" && e.data.step === "install");
@@ -134,7 +134,7 @@ export const fixerAttacks: Attack[] = [
       const repo = `octo/${ctx.unique("forged-run")}`;
       const { remote, sha } = ctx.forge.repo(repo, BADLY_FORMATTED_CRATE);
       const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7103": log }, config: "mode: propose\n" });
-      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7103 }));
+      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7103, remote: ctx.cloneUrl(repo) }));
       await ctx.idle();
       const { ledger } = await lastRun(ctx, repo);
       const ran = ledger.some((e) => JSON.stringify(e.data).includes("forged-by-the-log"));
@@ -150,7 +150,7 @@ export const fixerAttacks: Attack[] = [
       const repo = `octo/${ctx.unique("mention")}`;
       const { sha } = ctx.forge.repo(repo, BADLY_FORMATTED_CRATE);
       const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7104": actionsLog("cargo fmt --all --check", output) }, config: "mode: propose\n" });
-      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7104 }));
+      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7104, remote: ctx.cloneUrl(repo) }));
       await ctx.idle();
       const body = String((gh.opened[0] as { body?: string } | undefined)?.body ?? "");
       const live = ["@octocat", "https://evil"].filter((s) => body.includes(s));

@@ -1,21 +1,19 @@
 // Findings 1, 2, 4 and 5: what a webhook's sender, a GitLab secret holder, someone who can write
 // to Redis, and a fork can make Sentinel do with a forge.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { safeJobId } from "../../src/queue/index.js";
 import { RunStore } from "../../src/store/index.js";
 import { bareRemote, git } from "../../test/support/git-repos.js";
 import { actionsLog, fakeGithub } from "../../test/support/github-api.js";
 import { fakeGitlab, fakeGitlabProject, gitlabTrace, writtenOnGitlab } from "../../test/support/gitlab-api.js";
+import { gitlabHookExample as fixture, noteHook } from "../../test/support/gitlab-hooks.js";
 import { BADLY_FORMATTED_CRATE, failedWorkflowJob, pullRequestComment, repositoryIdFor, RUSTFMT_OUTPUT } from "../../test/support/github-webhooks.js";
 import { GITLAB_SCOPED, GITLAB_TOKEN, INSTALLATION, type AttackContext } from "./context.js";
 import type { Attack } from "./attack.js";
 
-const HOOKS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures", "gitlab-hooks");
-const fixture = (name: string) => JSON.parse(readFileSync(path.join(HOOKS, name), "utf8")) as Record<string, any>;
 const basic = (user: string, token: string) => `Basic ${Buffer.from(`${user}:${token}`).toString("base64")}`;
 
 let projectIds = 9700;
@@ -181,20 +179,11 @@ async function forkFailure(ctx: AttackContext, config: string) {
   git(src, "push", "-q", remote, `${sha}:refs/pull/21/head`);
   rmSync(src, { recursive: true, force: true });
   const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7021": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 21, headRepo: "forker/hello" }] }, config });
-  await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7021, branch: "contrib" }));
+  await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7021, branch: "contrib", remote: ctx.cloneUrl(repo) }));
   await ctx.idle();
   return { repo, remote, gh, failureKey: `github:${repositoryIdFor(repo)}:job:7021` };
 }
 
-function noteHook(project: { id: number; repo: string }, mr: number, body: string, id: number, user: { id: number; username: string }) {
-  const p = fixture("note-event.json");
-  p.project_id = project.id;
-  Object.assign(p.project, { id: project.id, path_with_namespace: project.repo });
-  Object.assign(p.user, user);
-  Object.assign(p.object_attributes, { id, note: body, author_id: user.id, project_id: project.id });
-  Object.assign(p.merge_request, { iid: mr, source_project_id: project.id, target_project_id: project.id });
-  return p;
-}
 
 async function isPaused(ctx: AttackContext, repo: string, mr: number): Promise<boolean> {
   const { rows } = await ctx.owner.query("SELECT 1 FROM pauses WHERE forge = 'gitlab' AND repo = $1 AND pr_number = $2", [repo, mr]);

@@ -62,7 +62,7 @@ export const inputAttacks: Attack[] = [
       const { sha } = ctx.forge.repo(repo, BADLY_FORMATTED_CRATE);
       const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, config: "mode: propose\nfix:\n  recipes: [.github/recipes/big.yml]\n", files: { ".github/recipes/big.yml": manyKeys(40_000) } });
       const started = Date.now();
-      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7201 }));
+      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7201, remote: ctx.cloneUrl(repo) }));
       await ctx.idle();
       const text = reported(gh);
       return { blocked: /E_FILE_TOO_LARGE|larger than/.test(text), detail: `diagnosed and reported in ${Date.now() - started} ms; the recipe ${/E_FILE_TOO_LARGE|larger than/.test(text) ? "was refused as too large" : "was not refused"}` };
@@ -78,7 +78,7 @@ export const inputAttacks: Attack[] = [
       const rules = ["id: costly", "name: costly", "tool: x", "category: lint", "matchers:", "  - id: big", `    pattern: '(?:\\w{1,400}\\s){1,40}error(?:\\s\\w{1,400}){1,40}'`, "  - id: wide", "    pattern: '^(\\w|\\s)+$'", ""].join("\n");
       const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7202": bigLog(4) }, config: "sentinels:\n  files: [.github/sentinels/costly.yml]\n", files: { ".github/sentinels/costly.yml": rules } });
       const started = Date.now();
-      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7202 }));
+      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7202, remote: ctx.cloneUrl(repo) }));
       await ctx.idle();
       const ms = Date.now() - started;
       const text = reported(gh);
@@ -94,7 +94,7 @@ export const inputAttacks: Attack[] = [
       await new Promise((r) => setTimeout(r, 500));
       const repo = `octo/${ctx.unique("slow")}`;
       fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: {} });
-      const body = JSON.stringify(failedWorkflowJob({ installation: INSTALLATION, repo, sha: "a".repeat(40), jobId: 7203 }));
+      const body = JSON.stringify(failedWorkflowJob({ installation: INSTALLATION, repo, sha: "a".repeat(40), jobId: 7203, remote: ctx.cloneUrl(repo) }));
       const res = await fetch(`http://127.0.0.1:${ctx.port}/api/github/webhooks`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": `slow-${repo}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", GITHUB_SECRET).update(body).digest("hex") },

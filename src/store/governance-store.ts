@@ -271,7 +271,8 @@ export class GovernanceStore {
          ON CONFLICT (failure_key) DO UPDATE SET verdict = EXCLUDED.verdict, rule = EXCLUDED.rule, message = EXCLUDED.message, run_id = EXCLUDED.run_id, at = now()`,
         [d.failureKey, d.forge, d.repo, d.fingerprint, d.verdict, d.rule, d.message.slice(0, 2000), d.runId],
       );
-      await appendLedgerIn(tx, [{ runId: d.runId, kind: "decision", data: { failure: d.failureKey, forge: d.forge, repo: d.repo, fingerprint: d.fingerprint, verdict: d.verdict, rule: d.rule, message: d.message.slice(0, 500) } }]);
+      // About a failure, not a step of a run (the run records its own policy.decision entries).
+      await appendLedgerIn(tx, [{ runId: null, kind: "decision", data: { failure: d.failureKey, run: d.runId, forge: d.forge, repo: d.repo, fingerprint: d.fingerprint, verdict: d.verdict, rule: d.rule, message: d.message.slice(0, 500) } }]);
     });
   }
 

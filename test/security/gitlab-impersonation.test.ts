@@ -1,15 +1,12 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { gitlabSecretsFromEnv } from "../../src/server/gitlab-secrets.js";
 import { fakeGitlabProject, writtenOnGitlab } from "../support/gitlab-api.js";
 import { runningApp } from "../support/running-app.js";
+import { gitlabHookExample as fixture, noteHook } from "../support/gitlab-hooks.js";
 
-const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
 const GITLAB = "https://gitlab.example.invalid";
 const SHARED = "gitlab-shared-secret-for-every-project";
-const fixture = (name: string) => JSON.parse(readFileSync(path.join(HOOKS, name), "utf8")) as Record<string, any>;
 const REPORTER = 20;
 const MAINTAINER = 40;
 
@@ -17,15 +14,6 @@ let projects = 0;
 const freshProject = (name: string) => ({ id: 9300 + ++projects, repo: `victims/${name}-${projects}` });
 
 /** GitLab's documented Note Hook as a note on !`mr`, claiming to be by `user` and to say `body`. */
-function noteHook(project: { id: number; repo: string }, mr: number, body: string, id: number, user: { id: number; username: string }) {
-  const p = fixture("note-event.json");
-  p.project_id = project.id;
-  Object.assign(p.project, { id: project.id, path_with_namespace: project.repo });
-  Object.assign(p.user, user);
-  Object.assign(p.object_attributes, { id, note: body, author_id: user.id, project_id: project.id });
-  Object.assign(p.merge_request, { iid: mr, source_project_id: project.id, target_project_id: project.id });
-  return p;
-}
 
 function mergeHook(project: { id: number; repo: string }, mr: number, branch: string) {
   const p = fixture("merge-request-event.json");
