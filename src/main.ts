@@ -8,7 +8,7 @@ import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
 import { VERSION } from "./cli/create-program.js";
 import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge, recordedClient } from "./forge/index.js";
-import { decideFromChat, type ChatNotifier, type Forges, type WorkerDeps } from "./ingest/index.js";
+import { decideFromChat, startDeliveryLedger, type ChatNotifier, type Forges, type WorkerDeps } from "./ingest/index.js";
 import { slackFromEnv } from "./slack/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
@@ -28,7 +28,7 @@ export interface Running {
   readonly probot: Probot | null;
   /** Running pipelines' classified output (what the dashboard's live view follows). */
   readonly live: LiveFeed;
-  /** Writes what waits in memory for the ledger (the refused deliveries' tally) now. */
+  /** Writes what waits for the ledger now: accepted deliveries not yet entries, the refused deliveries' tally. */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -148,8 +148,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     : undefined;
   if (!dashboard) logger.info("dashboard off (SENTINEL_DASHBOARD_TOKEN unset)");
   const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
-  // Refused deliveries go to the ledger counted per minute, not one entry each (see startRefusalTally).
+  // Refused deliveries go to the ledger counted per minute, not one entry each (see startRefusalTally);
+  // accepted ones in batches, right after they are recorded (startDeliveryLedger).
   const refusals = startRefusalTally(db, { logger });
+  const acceptances = startDeliveryLedger(store, { logger });
   const server = createHttpServer({
     logger,
     metrics,
@@ -178,7 +180,10 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
     queue,
     probot,
     live,
-    flush: () => refusals.flush(),
+    flush: async () => {
+      await acceptances.flush();
+      await refusals.flush();
+    },
     async close() {
       worker?.stop();
       await checkpointer?.stop();
@@ -188,6 +193,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       await dashboard?.close();
       await live.close();
       await closeServer(server);
+      await acceptances.stop();
       await refusals.stop();
       await queue.close();
       await db.close();

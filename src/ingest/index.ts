@@ -8,3 +8,4 @@ export type { IngestItem } from "./ingest-item.js";
 export { fixFailure, type FixEnvironment } from "./fix-failure.js";
 export { decideFromChat } from "./chat-decision.js";
 export type { ChatNotifier } from "./process-delivery.js";
+export { startDeliveryLedger } from "./delivery-ledger.js";

@@ -10,10 +10,19 @@ export interface EgressPolicy {
   readonly allowPrivate: readonly string[];
 }
 
-/** The npm registry the worker itself uses, as `npm config get registry` prints it. */
+let npmRegistryOfThisMachine: { value: string | undefined } | undefined;
+
+/**
+ * The npm registry the worker itself uses, as `npm config get registry` prints it. Asked once per
+ * process (starting npm takes a few hundred milliseconds, and its global config does not change
+ * under a running worker), like detectSandbox.
+ */
 function npmConfigRegistry(): string | undefined {
-  const r = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8", timeout: 15_000 });
-  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+  if (!npmRegistryOfThisMachine) {
+    const r = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8", timeout: 15_000 });
+    npmRegistryOfThisMachine = { value: r.status === 0 ? r.stdout.trim() || undefined : undefined };
+  }
+  return npmRegistryOfThisMachine.value;
 }
 
 /** The host (and non-default port) of a registry URL, as an allowlist rule. */

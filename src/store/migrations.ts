@@ -355,6 +355,18 @@ CREATE TABLE fix_requests (
 CREATE INDEX fix_requests_failure ON fix_requests (failure_key);
 `,
   },
+  {
+    // Every accepted delivery becomes a ledger entry, appended in batches (Store.ledgerAcceptedDeliveries);
+    // a delivery's entry's place in the chain is kept on its row. Deliveries recorded before the
+    // ledger recorded them are marked 0: they were never entries.
+    id: 8,
+    name: "delivery-ledger-entries",
+    sql: `
+ALTER TABLE deliveries ADD COLUMN ledger_seq bigint;
+UPDATE deliveries SET ledger_seq = 0;
+CREATE INDEX deliveries_unledgered ON deliveries (received_at) WHERE ledger_seq IS NULL;
+`,
+  },
 ];
 
 /**

@@ -43,7 +43,7 @@ for (const stack of SERVICE_STACKS) {
 
       expect(of("delivery.accepted").map((e) => e.data.delivery)).toContain("github:audit-accepted-1");
       // The payload itself is not in the ledger: only what identifies the delivery.
-      expect(Object.keys(of("delivery.accepted").find((e) => e.data.delivery === "github:audit-accepted-1")!.data).sort()).toEqual(["action", "delivery", "event", "forge", "repo"]);
+      expect(Object.keys(of("delivery.accepted").find((e) => e.data.delivery === "github:audit-accepted-1")!.data).sort()).toEqual(["action", "delivery", "event", "forge", "receivedAt", "repo"]);
       expect(of("delivery.refused")).toContainEqual(expect.objectContaining({ data: expect.objectContaining({ forge: "github", reason: "signature", count: 2, deliveries: ["audit-forged-1", "audit-forged-2"] }) }));
 
       const diagnosis = of("diagnosis").find((e) => e.data.failure === failureKey)!;

@@ -19,7 +19,8 @@ const API = `${forge.origin}/api/v3`;
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-for (const stack of SERVICE_STACKS) {
+// What anyone who can reach Redis writes: the BullMQ stack is the one to attack.
+for (const stack of SERVICE_STACKS.filter((s) => s.name.includes("Redis"))) {
   describe.skipIf(!hasCargoFmt || !stack.available)(`fix jobs written straight into the queue (finding 4), on ${stack.name}`, () => {
     const workDir = mkdtempSync(path.join(tmpdir(), "sentinel-queue-data-"));
     cleanup.push(workDir);

@@ -155,6 +155,8 @@ describe.skipIf(!postgresAvailable)("the owner and application roles of deploy/p
       expect(await app.withLock("k", async () => "locked")).toBe("locked");
       await new GovernanceStore(app).setTier({ forge: "github", repo: "octo/app", agentId: "agent-1", tier: 1, cleanStreak: 0, revoked: false, reason: "start" }, { cause: "test" });
       await app.query("UPDATE deliveries SET received_at = now() - interval '400 days'");
+      // The delivery's ledger entry, appended as the application role, before it may be pruned.
+      expect(await store.ledgerAcceptedDeliveries()).toBe(1);
       expect(await store.pruneDeliveries(30)).toBe(1);
       const head = await readHead(app);
       expect(await verifyChain(readLedger(app), { head })).toMatchObject({ ok: true });

@@ -47,6 +47,7 @@ for (const { name, available, open } of DATABASES) {
       await store.markProcessed("old-done", "ok");
       await store.markProcessed("new-done", "ok");
       await db.query("UPDATE deliveries SET received_at = now() - interval '31 days' WHERE delivery_key IN ('old-done', 'old-pending')");
+      await store.ledgerAcceptedDeliveries();
       expect(await store.pruneDeliveries(30, 1)).toBe(1);
       expect(await store.getDelivery("old-done")).toBeNull();
       expect(await store.getDelivery("old-pending")).not.toBeNull();
@@ -57,8 +58,29 @@ for (const { name, available, open } of DATABASES) {
       for (let i = 0; i < 5; i++) await store.recordDelivery({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
       for (let i = 0; i < 5; i++) await store.markProcessed(`d${i}`, "ok");
       await db.query("UPDATE deliveries SET received_at = now() - interval '2 days'");
+      await store.ledgerAcceptedDeliveries();
       expect(await store.pruneDeliveries(1, 2)).toBe(5);
       expect(await store.pruneDeliveries(1, 2)).toBe(0);
+    });
+
+    it("keeps a delivery whose ledger entry is not written yet, however old", async () => {
+      await store.recordDelivery({ deliveryKey: "unledgered", forge: "github", event: "e", payload: {} });
+      await store.markProcessed("unledgered", "ok");
+      await db.query("UPDATE deliveries SET received_at = now() - interval '40 days'");
+      expect(await store.pruneDeliveries(30)).toBe(0);
+      expect(await store.ledgerAcceptedDeliveries()).toBe(1);
+      expect(await store.pruneDeliveries(30)).toBe(1);
+    });
+
+    it("writes each accepted delivery's ledger entry once, in the order they were received, and marks the row with its place", async () => {
+      for (const key of ["first", "second"]) await store.recordDelivery({ deliveryKey: key, forge: "gitlab", event: "Job Hook", repo: "g/p", payload: { secret: "not in the ledger" } });
+      expect(await store.ledgerAcceptedDeliveries()).toBe(2);
+      expect(await store.ledgerAcceptedDeliveries()).toBe(0);
+      const { rows } = await db.query<{ seq: string; kind: string; data: Record<string, unknown> }>("SELECT seq, kind, data FROM ledger WHERE kind = 'delivery.accepted' ORDER BY seq");
+      expect(rows.map((r) => r.data.delivery)).toEqual(["first", "second"]);
+      expect(JSON.stringify(rows)).not.toContain("not in the ledger");
+      const marks = await db.query<{ delivery_key: string; ledger_seq: string }>("SELECT delivery_key, ledger_seq FROM deliveries ORDER BY delivery_key");
+      expect(marks.rows.map((r) => [r.delivery_key, String(r.ledger_seq)])).toEqual([["first", String(rows[0]!.seq)], ["second", String(rows[1]!.seq)]]);
     });
 
     it("lists recorded deliveries that never reached the queue", async () => {
