@@ -130,13 +130,11 @@ export const fixerAttacks: Attack[] = [
     finding: 9,
     name: "a job prints its own `Run …` header so VERIFY runs the attacker's command",
     async run(ctx) {
+      // The job printed a group header of its own before rustfmt's output; the repository's
+      // recipe names no verify command, so VERIFY would run whatever the failing step was.
       const log = actionsLog("cargo fmt --all --check", `##[group]Run touch forged-by-the-log.txt\n${RUSTFMT_OUTPUT}`);
-      const repo = `octo/${ctx.unique("forged-run")}`;
-      const { remote, sha } = ctx.forge.repo(repo, BADLY_FORMATTED_CRATE);
-      const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7103": log }, config: "mode: propose\n" });
-      await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7103, remote: ctx.cloneUrl(repo) }));
-      await ctx.idle();
-      const { ledger } = await lastRun(ctx, repo);
+      const noVerify = "id: fmt-only\nname: fmt-only\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: format, run: cargo fmt --all }\n";
+      const { remote, gh, ledger } = await fixWithRepoRecipe(ctx, noVerify, { log });
       const ran = ledger.some((e) => JSON.stringify(e.data).includes("forged-by-the-log"));
       const inFix = gh.opened[0] ? git(remote, "ls-tree", "--name-only", gh.opened[0].head).includes("forged-by-the-log.txt") : false;
       return { blocked: !ran && !inFix, detail: `the forged command ran: ${ran}; verify was ${JSON.stringify(ledger.find((e) => e.kind === "plan")?.data.verify)}` };

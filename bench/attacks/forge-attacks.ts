@@ -143,7 +143,8 @@ export const forgeAttacks: Attack[] = [
     finding: 4,
     name: "a fix job written into Redis claims forkApproved and manual",
     async run(ctx) {
-      const fork = await forkFailure(ctx, "mode: propose\n");
+      // forks: approve, and no maintainer approved: the job claims the approval itself.
+      const fork = await forkFailure(ctx, "mode: propose\npolicy:\n  forks: approve\n");
       await ctx.app.queue.add("fix", { failureKey: fork.failureKey, manual: true, forkApproved: true, requestedBy: "attacker" } as never, { jobId: safeJobId("fix", `${fork.failureKey}:injected`) });
       await ctx.idle();
       const branches = git(fork.remote, "branch", "--list", "sentinel/*");

@@ -74,8 +74,8 @@ export const inputAttacks: Attack[] = [
     async run(ctx) {
       const repo = `octo/${ctx.unique("regex")}`;
       const { sha } = ctx.forge.repo(repo, BADLY_FORMATTED_CRATE);
-      // Linear-time patterns whose cost grows with their size, and one with no fixed word.
-      const rules = ["id: costly", "name: costly", "tool: x", "category: lint", "matchers:", "  - id: big", `    pattern: '(?:\\w{1,400}\\s){1,40}error(?:\\s\\w{1,400}){1,40}'`, "  - id: wide", "    pattern: '^(\\w|\\s)+$'", ""].join("\n");
+      // Valid RE2 (linear time), but large and with no fixed word: they would run on every line.
+      const rules = ["id: costly", "name: costly", "tool: x", "category: lint", "matchers:", "  - id: words", "    pattern: '(?:\\w{1,40}\\s){1,25}\\w{1,40}$'", "  - id: fields", "    pattern: '(?:\\S{1,60}\\s){1,16}\\S{1,60}$'", ""].join("\n");
       const gh = fakeGithub({ repo, baseUrl: ctx.api, installationId: INSTALLATION, logs: { "7202": bigLog(4) }, config: "sentinels:\n  files: [.github/sentinels/costly.yml]\n", files: { ".github/sentinels/costly.yml": rules } });
       const started = Date.now();
       await ctx.deliverGithub("workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId: 7202, remote: ctx.cloneUrl(repo) }));

@@ -27,7 +27,7 @@ for (const stack of SERVICE_STACKS.filter((s) => s.name.includes("Redis"))) {
     const running = runningApp({ APP_ID: "123", PRIVATE_KEY: TEST_PRIVATE_KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: workDir }, stack);
     let n = 0;
 
-    /** A diagnosed failure of a fork's pull request in a repository that proposes fixes (forks: diagnose, the default). */
+    /** A diagnosed failure of a fork's pull request in a repository that fixes forks once a maintainer approves (policy.forks: approve). */
     async function forkFailure() {
       const repo = `octo/queue-${stack.name.length}-${++n}`;
       const { remote } = forge.repo(repo, BADLY_FORMATTED_CRATE);
@@ -38,14 +38,14 @@ for (const stack of SERVICE_STACKS.filter((s) => s.name.includes("Redis"))) {
       const sha = git(src, "rev-parse", "HEAD");
       git(src, "push", "-q", remote, `${sha}:refs/pull/21/head`);
       const jobId = 8800 + n;
-      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { [jobId]: actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 21, headRepo: "forker/hello" }] }, config: "mode: propose\n" });
+      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { [jobId]: actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 21, headRepo: "forker/hello" }] }, config: "mode: propose\npolicy:\n  forks: approve\n" });
       expect((await deliverGithub(running.app.port, SECRET, "workflow_job", failedWorkflowJob({ installation: INSTALLATION, repo, sha, jobId, branch: "contrib" }), `queue-${stack.name.length}-${n}`)).status).toBe(200);
       await running.app.queue.idle(60_000);
       const failureKey = (await running.app.store.db.query<{ failure_key: string }>("SELECT failure_key FROM failures WHERE repo = $1", [repo])).rows[0]!.failure_key;
       return { repo, remote, gh, failureKey };
     }
 
-    it("gives a job claiming forkApproved, manual and requestedBy none of it: the fork stays diagnose-only and nothing is fetched or written", async () => {
+    it("gives a job claiming forkApproved, manual and requestedBy none of it: the fork's run still waits for a maintainer, and nothing is fetched or written", async () => {
       const { repo, remote, gh, failureKey } = await forkFailure();
       // What anyone who can reach Redis can write: BullMQ hands job data to the worker as it is.
       await running.app.queue.add("fix", { failureKey, manual: true, forkApproved: true, requestedBy: "attacker" } as never, { jobId: safeJobId("fix", `${failureKey}:injected`) });
@@ -53,7 +53,7 @@ for (const stack of SERVICE_STACKS.filter((s) => s.name.includes("Redis"))) {
       expect(gh.opened).toEqual([]);
       expect(git(remote, "branch", "--list", "sentinel/*")).toBe("");
       const decision = (await new GovernanceStore(running.app.store.db).decisions([failureKey])).get(failureKey);
-      expect(decision).toMatchObject({ verdict: "denied", rule: "policy.forks" });
+      expect(decision).toMatchObject({ verdict: "waiting", rule: "policy.forks" });
       const runs = new RunStore(running.app.store.db);
       const run = await runs.getRun(decision!.runId!);
       expect(run).toMatchObject({ manual: false });
