@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { isSentinelError } from "../errors/index.js";
+import { isSentinelError } from "../core/index.js";
 import { createProgram } from "./create-program.js";
 import { processIo } from "./io.js";
 

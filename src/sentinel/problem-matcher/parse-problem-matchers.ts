@@ -1,4 +1,4 @@
-import { isSentinelError, type ErrorCode } from "../../errors/index.js";
+import { isSentinelError, type ErrorCode } from "../../core/index.js";
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
 import type { ProgramBudget } from "../regex/program-budget.js";
 import { dotnetGroupNumbers } from "./dotnet-group-numbers.js";

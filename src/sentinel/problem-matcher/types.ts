@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../errors/index.js";
+import type { ErrorCode } from "../../core/index.js";
 import type { CompiledPattern } from "../regex/compile-pattern.js";
 
 /** One `pattern[]` entry of a GitHub Actions problem matcher, with its regexp compiled. */

@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSException } from "re2js";
-import { SentinelError } from "../../errors/index.js";
+import { SentinelError } from "../../core/index.js";
 import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
 import type { ProgramBudget } from "./program-budget.js";

@@ -1,7 +1,7 @@
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
 import type { ProgramBudget } from "../regex/program-budget.js";
 import type { Locate } from "../repository-file/index.js";
-import { isSentinelError } from "../../errors/index.js";
+import { isSentinelError } from "../../core/index.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import type { Classification } from "../model/types.js";
 import { parseDuration, type SentinelDefinition } from "./schema.js";

@@ -1,1 +1,0 @@
-export { SentinelError, isSentinelError, type ErrorCode } from "./sentinel-error.js";
