@@ -4,7 +4,7 @@
 // listener on loopback and fixers in bubblewrap; prints one line per attack: blocked or NOT.
 // Exits 1 when any attack got through. Options: --only <text> runs the attacks whose name
 // contains it. ATTACKS_LOG_LEVEL=info shows Sentinel's log.
-import nock from "nock";
+import { nock } from "../test/support/http-mock.js";
 import { auditAttacks } from "./attacks/audit-attacks.js";
 import type { Attack } from "./attacks/attack.js";
 import { startAttackContext } from "./attacks/context.js";

@@ -136,7 +136,7 @@ if (!recipes.recipes.some((r) => r.id === "cargo-fmt") || recipes.issues.length 
 log(`  ${fmtVersion}; sandbox: ${sandbox === "required" ? "bubblewrap works, SENTINEL_SANDBOX=required" : "BUBBLEWRAP DOES NOT WORK HERE: SENTINEL_SANDBOX=preferred (fixers run unsandboxed)"}`);
 
 const cleanups = [];
-let failed = false;
+let failed;
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
@@ -299,7 +299,7 @@ try {
   const sent = []; // { id, status, ms, at, redelivery }
   const sendOne = async (d) => {
     const t = Date.now();
-    let status = 0;
+    let status;
     try {
       const res = await fetch(`${server.url}/api/github/webhooks`, {
         method: "POST",
@@ -361,7 +361,6 @@ try {
   const activeRuns = async () =>
     q(`SELECT r.run_id, r.phase, r.failure_key, r.started_at, l.data->>'path' AS path FROM runs r
        LEFT JOIN ledger l ON l.run_id = r.run_id AND l.kind = 'workspace.worktree' WHERE r.status = 'running'`).catch(() => []);
-  const fixableKeys = failures.filter((f) => f.kind === "fixable").map((f) => f.key);
   const allKeys = failures.map((f) => f.key);
   const decidedCount = async () => Number((await q("SELECT count(*) AS n FROM fix_decisions WHERE failure_key = ANY($1::text[])", [allKeys]).catch(() => [{ n: 0 }]))[0].n);
 

@@ -82,7 +82,7 @@ for (let i = 0; i < 50; i++) {
 const hand = path.join(root, "by-hand");
 const steps = {};
 [steps.clone] = timed(() => sh(root, "git", ["clone", "-q", remote, hand]));
-let checkOutput = "";
+let checkOutput;
 [steps.diagnose, checkOutput] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"], [0, 1]));
 [steps.fix] = timed(() => sh(hand, "cargo", ["fmt", "--all"]));
 [steps.verify] = timed(() => sh(hand, "cargo", ["fmt", "--all", "--check"]));
@@ -175,7 +175,7 @@ sh(js, "git", ["commit", "-qm", "lint fails"]);
 const jsSha = sh(js, "git", ["rev-parse", "HEAD"]).trim();
 const jsHand = path.join(root, "js-by-hand");
 const jsSteps = {};
-let eslintOut = "";
+let eslintOut;
 [jsSteps.clone] = timed(() => sh(root, "git", ["clone", "-q", js, jsHand]));
 [jsSteps.install] = timed(() => sh(jsHand, "npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"]));
 [jsSteps.diagnose, eslintOut] = timed(() => sh(jsHand, "npx", ["--no-install", "eslint", "."], [0, 1]));

@@ -181,7 +181,6 @@ const cases = Array.from({ length: opts.configs }, (_, id) => ({ id, ...configs.
 const fileStats = new Map();
 const workerMemory = [];
 let worker = null;
-let crashes = 0;
 const startWorker = () =>
   new Promise((resolve, reject) => {
     // --expose-gc: the worker collects garbage before it reports its memory.
@@ -220,7 +219,7 @@ try {
       s.count++;
       if (r.hang || r.crashed) {
         if (r.hang) s.hangs++;
-        else s.crashes++, crashes++;
+        else s.crashes++;
         if (s.examples.length < 4) s.examples.push(`${r.hang ? "HANG" : "CRASH"} ${label}`);
         writeFileSync(path.join(outDir, `${r.hang ? "hang" : "crash"}-${c.id}${path.extname(c.file)}`), c.text);
         worker.child.kill("SIGKILL");

@@ -72,7 +72,7 @@ console.log(`  runs: ${opts.rounds} rounds x (bare Probot, Sentinel) closed loop
 const db = await freshDatabase("ingest");
 const queue = await freshQueuePrefix("ingest");
 const servers = [];
-let failed = false;
+let failed;
 try {
   const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", APP_ID: "4242", PRIVATE_KEY: privateKey, WEBHOOK_SECRET, HOST: "127.0.0.1" };
   const sentinelPort = await freePort();

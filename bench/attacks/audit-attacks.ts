@@ -2,7 +2,6 @@
 // everything they made Sentinel see, decide and do.
 import pg from "pg";
 import { readHead, readLedger, verifyChain, type LedgerEntry } from "../../src/ledger/index.js";
-import type { AttackContext } from "./context.js";
 import type { Attack } from "./attack.js";
 
 export const auditAttacks: Attack[] = [

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import nock from "nock";
+import { nock } from "../../test/support/http-mock.js";
 import pg from "pg";
 import { Redis } from "ioredis";
 import { startFromEnv, type Running } from "../../src/main.js";

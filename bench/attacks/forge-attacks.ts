@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import nock from "nock";
+import { nock } from "../../test/support/http-mock.js";
 import { safeJobId } from "../../src/queue/index.js";
 import { RunStore } from "../../src/store/index.js";
 import { bareRemote, git } from "../../test/support/git-repos.js";

@@ -44,7 +44,7 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
 
   const branchCommit = (repo, branch) => {
     const remote = repos.get(repo)?.remote;
-    if (!remote || !/^[A-Za-z0-9._\/-]+$/.test(branch)) return null;
+    if (!remote || !/^[A-Za-z0-9._/-]+$/.test(branch)) return null;
     try {
       return execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: remote, env: GIT_ENV, encoding: "utf8" }).trim() || null;
     } catch {
@@ -68,7 +68,7 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const raw = Buffer.concat(chunks).toString();
-    let body = null;
+    let body;
     try {
       body = raw ? JSON.parse(raw) : null;
     } catch {

@@ -68,7 +68,7 @@ process.on("message", async (c) => {
     // Buffers behind fetch Responses are released by finalizers that run after a collection,
     // on a later turn: collect, let them run, collect again, or a round's last case shows as growth.
     for (let i = 0; i < 3; i++) {
-      global.gc?.();
+      globalThis.gc?.();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const m = process.memoryUsage();

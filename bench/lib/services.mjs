@@ -17,7 +17,7 @@ export async function freshDatabase(label) {
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} (${error.message}); start it (see .ci/run) or set BENCH_POSTGRES_ADMIN_URL`);
+    throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} (${error.message}); start it (see .ci/run) or set BENCH_POSTGRES_ADMIN_URL`, { cause: error });
   }
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
@@ -45,7 +45,7 @@ export async function freshQueuePrefix(label) {
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Redis is unreachable at ${REDIS_URL} (${error.message}); start it (see .ci/run) or set BENCH_REDIS_URL`);
+    throw new Error(`Redis is unreachable at ${REDIS_URL} (${error.message}); start it (see .ci/run) or set BENCH_REDIS_URL`, { cause: error });
   }
   return {
     prefix,

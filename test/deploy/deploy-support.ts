@@ -49,7 +49,7 @@ export function helm(helmPath: string, args: string[]): string {
     return execFileSync(helmPath, args, { cwd: chartDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HELM_CACHE_HOME: "/tmp/sentinel-helm-cache", HELM_CONFIG_HOME: "/tmp/sentinel-helm-config", HELM_DATA_HOME: "/tmp/sentinel-helm-data" } });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(e.stderr || e.message);
+    throw new Error(e.stderr || e.message, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GithubForge } from "../../src/forge/index.js";

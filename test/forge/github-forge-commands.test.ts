@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ForgeApiError, GithubForge } from "../../src/forge/index.js";

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ForgeApiError, GitlabForge } from "../../src/forge/index.js";
 import { fakeGitlabCommandApi, type FakeGitlabCommandOptions } from "../support/gitlab-api.js";

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { git } from "../support/git-repos.js";

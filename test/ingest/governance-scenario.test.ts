@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { bareRemote, git } from "../support/git-repos.js";

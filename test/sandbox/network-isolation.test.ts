@@ -197,7 +197,7 @@ async function registryReachable(): Promise<boolean> {
     return true;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    if (process.env.CI === "true") throw new Error(`the npm registry is required in CI but unreachable: ${why}`);
+    if (process.env.CI === "true") throw new Error(`the npm registry is required in CI but unreachable: ${why}`, { cause: error });
     console.warn(`\n!!! the npm registry is unreachable (${why}); the real-registry egress test is SKIPPED.\n`);
     return false;
   }

@@ -69,6 +69,7 @@ describe("the pace of a request body", () => {
     expect(late).toEqual([]);
     vi.advanceTimersByTime(200);
     expect(late).toEqual([{ reason: "deadline", received: 0 }]);
+    watch.stop();
   });
 
   it("says nothing once stopped", () => {

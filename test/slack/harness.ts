@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { Writable } from "node:stream";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { pino } from "pino";
 import { createSlack, type Slack, type SlackDeps } from "../../src/slack/index.js";
 

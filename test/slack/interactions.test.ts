@@ -1,6 +1,6 @@
 import { createServer, request, type IncomingMessage } from "node:http";
 import { pino } from "pino";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { renderNotification } from "../../src/slack/blocks.js";
 import { createSlack, MAX_SLACK_BODY, type SlackDecision } from "../../src/slack/index.js";

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import nock from "nock";
+import { allowUnmatchedRequests, nock } from "../support/http-mock.js";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { slackFromEnv, type SlackNotification } from "../../src/slack/index.js";
@@ -108,6 +108,7 @@ describe("Slack notifications", () => {
 
   it("logs a failed request without the bot token, though the error quotes the Authorization header", async () => {
     // An interceptor for another method: nock's "no match" error quotes the whole request, headers included.
+    allowUnmatchedRequests();
     nock(API_ORIGIN).post("/api/auth.test").reply(200, { ok: true });
     expect(await harness.slack.notify(approval)).toBeNull();
     const log = harness.logs.join("");

@@ -1,4 +1,4 @@
-import nock from "nock";
+import { nock } from "./http-mock.js";
 import { repositoryIdFor } from "./github-webhooks.js";
 
 /** A record of the GitHub API calls Sentinel made, with their bodies. */

@@ -1,4 +1,4 @@
-import nock from "nock";
+import { nock } from "./http-mock.js";
 import type { ApiCall } from "./github-api.js";
 
 export interface FakeGitlabOptions {
@@ -25,6 +25,8 @@ export interface FakeGitlabOptions {
   readonly mrStates?: Readonly<Record<number, { state: "opened" | "merged" | "closed"; source_branch: string; description?: string }>>;
   /** Files at a commit other than the default branch's head (sha → path → text). */
   readonly filesAt?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Whether job retries are answered here (default true). */
+  readonly answersRetries?: boolean;
 }
 
 /**
@@ -141,7 +143,17 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     n.body = (body as { body: string }).body;
     return [200, { id }];
   });
-  return { calls, notes, statuses, mergeRequestsOpened };
+  // Sentinel re-runs a job it judged flaky or infra-caused (policy.rerun); fakeGitlabProject
+  // answers retries itself, with refusals.
+  // The retried job ids are kept apart from `calls`, which tests read as what diagnosing asked.
+  const retried: string[] = [];
+  if (o.answersRetries !== false) {
+    api.post(new RegExp(`^${p}/jobs/(\\d+)/retry$`)).reply((uri) => {
+      retried.push(/jobs\/(\d+)\/retry/.exec(uri)?.[1] ?? "");
+      return [201, { id: nextId++, status: "pending" }];
+    });
+  }
+  return { calls, notes, statuses, mergeRequestsOpened, retried };
 }
 
 /** A job trace as GitLab Runner prints it: timestamps, collapsible sections, ANSI colours. */
@@ -287,7 +299,7 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
  * match), so every note Sentinel writes, replies and the sticky note alike, is in `notes`.
  */
 export function fakeGitlabProject(o: FakeGitlabOptions & Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "mergeRequests">) {
-  const project = fakeGitlab(o);
+  const project = fakeGitlab({ ...o, answersRetries: false });
   const { token, users, members, groups, hiddenGroups, issues, retryRefused } = o;
   const commands = fakeGitlabCommandApi({
     baseUrl: o.baseUrl,

@@ -16,7 +16,7 @@ export function eslintProject(dir: string, o: { withPrettier?: boolean } = {}): 
   try {
     execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], { cwd: dir, timeout: 60_000, stdio: "ignore" });
   } catch (error) {
-    if (process.env.CI === "true") throw new Error(`the npm registry is needed for the ESLint pipeline test: ${String(error)}`);
+    if (process.env.CI === "true") throw new Error(`the npm registry is needed for the ESLint pipeline test: ${String(error)}`, { cause: error });
     console.warn("\n!!! the npm registry is unreachable: the ESLint pipeline test is SKIPPED.\n");
     return null;
   }

@@ -1,4 +1,4 @@
-import nock from "nock";
+import { nock } from "./http-mock.js";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { startFromEnv, type Running } from "../../src/main.js";
 

@@ -16,7 +16,7 @@ async function reachable(name: string, probe: () => Promise<void>): Promise<bool
     return true;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    if (process.env.CI === "true") throw new Error(`${name} is required in CI but unreachable: ${why}`);
+    if (process.env.CI === "true") throw new Error(`${name} is required in CI but unreachable: ${why}`, { cause: error });
     console.warn(`\n!!! ${name} is unreachable (${why}); its tests are SKIPPED. Start it (see .ci/run) to run them.\n`);
     return false;
   }

@@ -63,7 +63,7 @@ describe("the mirror cache", () => {
 
 describe("a worktree", () => {
   it("is checked out at the failing commit and removed afterwards", async () => {
-    const { remote, gitDir, wt } = await checkout({ "src/index.js": "console.log(1)\n" });
+    const { gitDir, wt } = await checkout({ "src/index.js": "console.log(1)\n" });
     expect(readFileSync(path.join(wt.path, "src/index.js"), "utf8")).toBe("console.log(1)\n");
     await removeWorktree(wt);
     expect(existsSync(wt.path)).toBe(false);
@@ -77,7 +77,7 @@ describe("a worktree", () => {
 
 describe("commit and push after a fixer ran", () => {
   it("pushes the fixer's change to a sentinel/ branch with Sentinel as the author", async () => {
-    const { remote, gitDir, wt } = await checkout({ "a.txt": "bad\n" });
+    const { remote, wt } = await checkout({ "a.txt": "bad\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "good\n");
     writeFileSync(path.join(wt.path, "new.txt"), "added\n");
     expect(await diffStat(wt)).toEqual({ files: ["a.txt", "new.txt"], linesAdded: 2, linesDeleted: 1 });
@@ -87,14 +87,14 @@ describe("commit and push after a fixer ran", () => {
   });
 
   it("refuses a branch outside sentinel/ or shaped like an option", async () => {
-    const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
+    const { remote, wt } = await checkout({ "a.txt": "x\n" });
     for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {
       await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remote: { url: remote } })).rejects.toThrow(/refusing/);
     }
   });
 
   it("takes a message that looks like an option as plain text", async () => {
-    const { remote, gitDir, wt } = await checkout({ "a.txt": "x\n" });
+    const { remote, wt } = await checkout({ "a.txt": "x\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "y\n");
     const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remote: { url: remote } });
     expect(git(remote, "log", "-1", "--format=%s|%an", commit)).toBe("--amend --author=evil|sentinel[bot]");
