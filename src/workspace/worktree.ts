@@ -54,6 +54,7 @@ export async function gitControlFingerprint(wt: Worktree): Promise<string> {
   }
   for (const f of files) {
     h.update(f);
+    // Absent files are fingerprinted as absent: adding one later changes the fingerprint.
     const content = await readFile(f).catch(() => null);
     const mode = await stat(f).then((s) => s.mode).catch(() => 0);
     h.update(content ?? "<absent>").update(String(mode));
@@ -74,6 +75,7 @@ export function fileInWorktree(root: string, relative: string): boolean {
   try {
     return inside(realpathSync(target), realpathSync(root));
   } catch {
+    // No such file (or a dangling link): not a file in the worktree.
     return false;
   }
 }
