@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { formatReplay, readCheckpoints, readHead, readLedger, replayRun, verifyChain, writeCheckpoint, type Checkpoint, type LedgerEntry, type VerifyResult } from "../ledger/index.js";
 import type { CliIo } from "./io.js";
 import { openCliDatabase, withStoreOptions, type StoreFlags } from "./store-options.js";
+import { SentinelError } from "../core/index.js";
 
 interface VerifyFlags extends StoreFlags {
   checkpoint?: string;
@@ -136,8 +137,8 @@ async function* readExport(file: string): AsyncGenerator<LedgerEntry> {
     if (!line.trim()) continue;
     try {
       yield JSON.parse(line) as LedgerEntry;
-    } catch {
-      throw new Error(`${file}:${n}: not a ledger entry (invalid JSON)`);
+    } catch (error) {
+      throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: not a ledger entry (invalid JSON)`, { cause: error });
     }
   }
 }

@@ -5,6 +5,7 @@ import { classifyStream } from "../sentinel/index.js";
 import { formatDiagnosisText } from "./format-diagnosis.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
+import { SentinelError } from "../core/index.js";
 
 export function classifyCommand(io: CliIo): Command {
   return new Command("classify")
@@ -31,6 +32,6 @@ export function classifyCommand(io: CliIo): Command {
 
 export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} takes a positive whole number, not "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new SentinelError("E_USAGE", `${flag} takes a positive whole number, not "${value}"`);
   return n;
 }

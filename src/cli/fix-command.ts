@@ -46,6 +46,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         sha = git("rev-parse", "--verify", "HEAD^{commit}");
         base = opts.base ?? git("rev-parse", "--abbrev-ref", "HEAD");
       } catch {
+        // git's own message is about a missing HEAD; this one says what to do.
         io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
         return setExitCode(2);
       }
@@ -106,6 +107,7 @@ async function discoveredCommands(repo: string): Promise<string[][]> {
       execFileSync("git", ["-C", repo, "cat-file", "-e", `HEAD:${file}`], { stdio: "ignore" });
       return true;
     } catch {
+      // git exits non-zero when the file is not in HEAD: that is the answer.
       return false;
     }
   };

@@ -103,6 +103,7 @@ export class DashboardRouter {
     this.streams.closeAll();
     const board = this.board;
     this.board = null;
+    // A board that failed to start was logged then; closing one is best effort at shutdown.
     if (board) await board.then((b) => b.close()).catch(() => {});
   }
 
@@ -218,6 +219,7 @@ function decode(segment: string): string | null {
   try {
     return decodeURIComponent(segment);
   } catch {
+    // A malformed %-escape names nothing: the page answers not found.
     return null;
   }
 }

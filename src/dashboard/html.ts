@@ -52,6 +52,7 @@ export function safeHref(url: unknown): string | null {
     const parsed = new URL(url);
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.toString() : null;
   } catch {
+    // Not a URL: shown without a link.
     return null;
   }
 }

@@ -29,8 +29,9 @@ export async function createQueueBoard(options: { redisUrl: string; prefix?: str
   const express = expressModule.default;
   // Same name and prefix as BullQueue (src/queue/bullmq-queue.ts), so the board shows Sentinel's jobs.
   const queue: Queue = new Queue(options.queueName ?? "sentinel", { connection: connectionFromUrl(options.redisUrl), ...(options.prefix ? { prefix: options.prefix } : {}) });
-  // A Redis outage shows as errors in the board's requests; it must not crash the server.
-  queue.on("error", (err) => options.logger.debug({ err }, "queue board: Redis error"));
+  // A Redis outage shows as errors in the board's requests; it must not crash the server, and it
+  // must reach the log at a level operators see.
+  queue.on("error", (err) => options.logger.warn({ err }, "queue board: Redis connection error"));
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { SentinelError } from "../core/index.js";
 
 /** The cookie that holds a browser's session; scoped to /dashboard so no other route ever sees it. */
 export const SESSION_COOKIE = "sentinel_dashboard";
@@ -19,7 +20,7 @@ export class SessionAuth {
     token: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (token.length === 0) throw new Error("the dashboard token is empty: set SENTINEL_DASHBOARD_TOKEN to a long random value (openssl rand -hex 32)");
+    if (token.length === 0) throw new SentinelError("E_DASHBOARD_TOKEN", "the dashboard token is empty: set SENTINEL_DASHBOARD_TOKEN to a long random value (openssl rand -hex 32)");
     this.sessionKey = createHmac("sha256", token).update("sentinel dashboard session key v1").digest();
     this.tokenDigest = sha256(token);
   }
@@ -113,6 +114,7 @@ export function safeNextPath(next: unknown): string {
     if (url.origin !== "http://dashboard.invalid" || !(url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/"))) return "/dashboard";
     return url.pathname + url.search;
   } catch {
+    // An unparsable `next` is not followed: the dashboard's home is.
     return "/dashboard";
   }
 }
@@ -134,6 +136,7 @@ export function sameOrigin(req: IncomingMessage): boolean {
   try {
     return hostValue !== undefined && new URL(origin).host === hostValue;
   } catch {
+    // An Origin that is not a URL is no origin of ours.
     return false;
   }
 }

@@ -1,10 +1,12 @@
+import { SentinelError } from "../core/index.js";
+
 /**
  * A failed forge API call, told without the credentials: the message is the operation, the HTTP
  * status and the forge's own description, with anything token-shaped masked. The client's error
  * is not kept as `cause`, because gitbeaker's carries the request with its PRIVATE-TOKEN header
  * and loggers print causes.
  */
-export class ForgeApiError extends Error {
+export class ForgeApiError extends SentinelError {
   readonly status: number | undefined;
 
   constructor(
@@ -13,7 +15,7 @@ export class ForgeApiError extends Error {
     status: number | undefined,
     description: string,
   ) {
-    super(`${forge === "github" ? "GitHub" : "GitLab"} ${operation} failed${status ? `: HTTP ${status}` : ""}${description ? `: ${description}` : ""}`);
+    super("E_FORGE_API", `${forge === "github" ? "GitHub" : "GitLab"} ${operation} failed${status ? `: HTTP ${status}` : ""}${description ? `: ${description}` : ""}`);
     this.name = "ForgeApiError";
     this.status = status;
   }

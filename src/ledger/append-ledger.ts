@@ -1,5 +1,6 @@
 import { entryHash, type LedgerEntry } from "./ledger-entry.js";
 import { jsonForPostgres, type LedgerDatabase, type LedgerSql } from "./sql.js";
+import { SentinelError } from "../core/index.js";
 
 export interface NewLedgerEntry {
   readonly runId: string | null;
@@ -17,7 +18,7 @@ export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerE
   if (entries.length === 0) return [];
   const { rows } = await tx.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE");
   // The migration writes the head row; without it the schema is not this version's.
-  if (!rows[0]) throw new Error("the ledger has no head row: run the database migrations");
+  if (!rows[0]) throw new SentinelError("E_LEDGER_NO_HEAD", "the ledger has no head row: run the database migrations");
   let seq = Number(rows[0].seq);
   let prevHash = rows[0].hash;
   const at = new Date().toISOString();

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { SentinelError } from "../core/index.js";
 
 /** The chain head at a moment, kept where the database's users cannot rewrite it. */
 export interface Checkpoint {
@@ -40,10 +41,10 @@ export async function readCheckpoints(file: string): Promise<Checkpoint[]> {
       let c: Partial<Checkpoint>;
       try {
         c = JSON.parse(line) as Partial<Checkpoint>;
-      } catch {
-        throw new Error(`${file}:${n}: not a checkpoint line (invalid JSON)`);
+      } catch (error) {
+        throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: not a checkpoint line (invalid JSON); fix or remove that line`, { cause: error });
       }
-      if (typeof c.seq !== "number" || typeof c.hash !== "string" || !/^[0-9a-f]{64}$/.test(c.hash) || typeof c.at !== "string") throw new Error(`${file}:${n}: a checkpoint needs seq, hash (sha256 hex) and at`);
+      if (typeof c.seq !== "number" || typeof c.hash !== "string" || !/^[0-9a-f]{64}$/.test(c.hash) || typeof c.at !== "string") throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: a checkpoint needs seq, hash (sha256 hex) and at`);
       return { seq: c.seq, hash: c.hash, at: c.at };
     });
 }

@@ -1,4 +1,5 @@
 import type { Checkpoint } from "./checkpoint.js";
+import { SentinelError } from "../core/index.js";
 
 /** How long one POST may take before it counts as failed (and is tried again next round). */
 export const CHECKPOINT_POST_TIMEOUT_MS = 10_000;
@@ -19,14 +20,14 @@ export function parseCheckpointUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error("SENTINEL_LEDGER_CHECKPOINT_URL is not a URL: set it to the collector's https:// address, or unset it to keep checkpoints in the file and the log only");
+    throw new SentinelError("E_CHECKPOINT_URL", "SENTINEL_LEDGER_CHECKPOINT_URL is not a URL: set it to the collector's https:// address, or unset it to keep checkpoints in the file and the log only");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new Error(`SENTINEL_LEDGER_CHECKPOINT_URL must be an http(s) URL, not ${url.protocol}//…`);
+    throw new SentinelError("E_CHECKPOINT_URL", `SENTINEL_LEDGER_CHECKPOINT_URL must be an http(s) URL, not ${url.protocol}//…`);
   }
   // fetch refuses such URLs, and the variable is not treated as a secret: the token is.
   if (url.username || url.password) {
-    throw new Error("SENTINEL_LEDGER_CHECKPOINT_URL must not carry a user or password: put the collector's credential in SENTINEL_LEDGER_CHECKPOINT_TOKEN (sent as a bearer token)");
+    throw new SentinelError("E_CHECKPOINT_URL", "SENTINEL_LEDGER_CHECKPOINT_URL must not carry a user or password: put the collector's credential in SENTINEL_LEDGER_CHECKPOINT_TOKEN (sent as a bearer token)");
   }
   return url;
 }
@@ -51,5 +52,5 @@ export async function postCheckpoint(endpoint: CheckpointEndpoint, checkpoint: C
   });
   // The answer's body means nothing here; reading it frees the connection.
   await response.arrayBuffer().catch(() => undefined);
-  if (!response.ok) throw new Error(`the checkpoint endpoint answered HTTP ${response.status}`);
+  if (!response.ok) throw new SentinelError("E_CHECKPOINT_POST", `the checkpoint endpoint answered HTTP ${response.status}`);
 }

@@ -1,5 +1,6 @@
 import { entryFromRow, type LedgerEntry } from "./ledger-entry.js";
 import type { LedgerSql } from "./sql.js";
+import { SentinelError } from "../core/index.js";
 
 const PAGE = 1000;
 
@@ -19,6 +20,6 @@ export async function* readLedger(db: LedgerSql, o: { fromSeq?: number; runId?: 
 /** The chain head the database records: the last entry's place and hash. */
 export async function readHead(db: LedgerSql): Promise<{ seq: number; hash: string }> {
   const { rows } = await db.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM ledger_head WHERE id = 1");
-  if (!rows[0]) throw new Error("the ledger has no head row: run the database migrations");
+  if (!rows[0]) throw new SentinelError("E_LEDGER_NO_HEAD", "the ledger has no head row: run the database migrations");
   return { seq: Number(rows[0].seq), hash: rows[0].hash };
 }

@@ -1,5 +1,6 @@
-import { Queue, Worker, type ConnectionOptions } from "bullmq";
+import { Queue, UnrecoverableError as BullUnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { isRetried, logToStderr, SentinelError, UnrecoverableError, type OnError } from "../core/index.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type BulkJob, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
 
 export interface BullQueueOptions {
@@ -10,6 +11,11 @@ export interface BullQueueOptions {
   readonly attempts?: number;
   readonly backoffMs?: number;
   readonly onError?: (error: unknown, job: { name: string; jobId: string; attempt: number }) => void;
+  /**
+   * Errors of the Redis connections (queue, worker, readiness probe): Redis going away, refusing
+   * the password. BullMQ reconnects by itself; this is how the log learns of it. Default: stderr.
+   */
+  readonly onConnectionError?: OnError;
   /**
    * How long a worker's lock on a job lasts without renewal, and how often workers look for jobs
    * whose lock lapsed (their worker died): such a job goes back to the queue. BullMQ's defaults
@@ -49,7 +55,7 @@ export class BullQueue implements JobQueue {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
-    this.queue.on("error", () => {});
+    this.queue.on("error", (error) => this.connectionError(error, "BullMQ queue connection"));
   }
 
   async add<N extends JobName>(name: N, data: JobDataByName[N], { jobId }: { jobId: string }): Promise<void> {
@@ -68,10 +74,14 @@ export class BullQueue implements JobQueue {
       this.queue.name,
       async (job) => {
         const handler = handlers[job.name as JobName] as ((data: unknown, info: JobInfo) => Promise<void>) | undefined;
-        if (!handler) throw new Error(`no handler for job "${job.name}"`);
         // A retry's wait is its backoff, not queue latency: only first attempts have a meaningful readyAt.
         const readyAt = job.attemptsMade === 0 ? job.timestamp + (job.opts.delay ?? 0) : (job.processedOn ?? Date.now());
-        await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "", readyAt });
+        try {
+          if (!handler) throw new UnrecoverableError("E_QUEUE_NO_HANDLER", `no handler for job "${job.name}": this worker is older than the job's producer; deploy the same version to both`);
+          await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "", readyAt });
+        } catch (error) {
+          throw toBullError(error);
+        }
       },
       {
         connection: this.connection,
@@ -82,8 +92,8 @@ export class BullQueue implements JobQueue {
         maxStalledCount: this.options.maxStalledCount ?? this.options.attempts ?? DEFAULT_ATTEMPTS,
       },
     );
-    this.worker.on("failed", (job, error) => this.options.onError?.(error, { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));
-    this.worker.on("error", () => {});
+    this.worker.on("failed", (job, error) => this.options.onError?.(fromBullError(error), { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));
+    this.worker.on("error", (error) => this.connectionError(error, "BullMQ worker connection"));
   }
 
   async idle(timeoutMs = 30_000): Promise<void> {
@@ -91,7 +101,7 @@ export class BullQueue implements JobQueue {
     for (;;) {
       const c = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
       if (Object.values(c).every((n) => n === 0)) return;
-      if (Date.now() > deadline) throw new Error(`queue not idle after ${timeoutMs} ms: ${JSON.stringify(c)}`);
+      if (Date.now() > deadline) throw new SentinelError("E_QUEUE_NOT_IDLE", `queue not idle after ${timeoutMs} ms: ${JSON.stringify(c)}; a job is still running or waiting for a retry`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -109,7 +119,7 @@ export class BullQueue implements JobQueue {
   async ping(): Promise<void> {
     // Its own client that fails fast: BullMQ's connections retry forever, which a probe must not.
     this.probe ??= new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
-    this.probe.on("error", () => {});
+    if (this.probe.listenerCount("error") === 0) this.probe.on("error", (error) => this.connectionError(error, "Redis readiness probe"));
     if (this.probe.status === "wait" || this.probe.status === "end") await this.probe.connect();
     await this.probe.ping();
   }
@@ -118,6 +128,10 @@ export class BullQueue implements JobQueue {
     await this.worker?.close();
     await this.queue.close();
     this.probe?.disconnect();
+  }
+
+  private connectionError(error: unknown, context: string): void {
+    (this.options.onConnectionError ?? logToStderr)(error, context);
   }
 
   /** Removes every key of this queue (tests). */
@@ -137,6 +151,22 @@ export function redisConnectionFromUrl(url: string): ConnectionOptions & { host:
     ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
     ...(u.protocol === "rediss:" ? { tls: {} } : {}),
   };
+}
+
+/**
+ * BullMQ fails a job without retrying only when it sees its own UnrecoverableError (by class or
+ * name); ours, and any error the outcome table says no retry can fix, become one here. The
+ * original rides along as `cause` so the failure is reported as thrown.
+ */
+function toBullError(error: unknown): unknown {
+  if (isRetried(error)) return error;
+  const bull = new BullUnrecoverableError(error instanceof Error ? error.message : String(error));
+  bull.cause = error;
+  return bull;
+}
+
+function fromBullError(error: Error): unknown {
+  return error instanceof BullUnrecoverableError && error.cause !== undefined ? error.cause : error;
 }
 
 function connectionFromUrl(url: string): ConnectionOptions {

@@ -1,3 +1,4 @@
+import { isRetried, SentinelError } from "../core/index.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type BulkJob, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
 
 interface Pending {
@@ -31,7 +32,7 @@ export class MemoryQueue implements JobQueue {
   constructor(private readonly options: { attempts?: number; backoffMs?: number; onError?: (error: unknown, job: { name: JobName; jobId: string; attempt: number }) => void } = {}) {}
 
   async add<N extends JobName>(name: N, data: JobDataByName[N], { jobId }: { jobId: string }): Promise<void> {
-    if (this.closed) throw new Error("the queue is closed");
+    if (this.closed) throw new SentinelError("E_QUEUE_CLOSED", "the queue is closed: add jobs before closing it, or start a new one");
     if (this.known.has(jobId)) return;
     this.remember(jobId);
     this.waiting.push({ name, data, jobId, attempt: 1, readyAt: Date.now() });
@@ -52,7 +53,7 @@ export class MemoryQueue implements JobQueue {
   async idle(timeoutMs = 30_000): Promise<void> {
     if (this.isIdle()) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`queue not idle after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new SentinelError("E_QUEUE_NOT_IDLE", `queue not idle after ${timeoutMs} ms: a job is still running or waiting for a retry`)), timeoutMs);
       this.idleWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -94,6 +95,7 @@ export class MemoryQueue implements JobQueue {
       this.running++;
       const handler = handlers[job.name] as (data: unknown, info: JobInfo) => Promise<void>;
       void handler(job.data, { attempt: job.attempt, jobId: job.jobId, readyAt: job.readyAt })
+        // Reported through options.onError and counted as failed in `retry`.
         .catch((error: unknown) => this.retry(job, error))
         .finally(() => {
           this.running--;
@@ -105,7 +107,8 @@ export class MemoryQueue implements JobQueue {
 
   private retry(job: Pending, error: unknown): void {
     this.options.onError?.(error, { name: job.name, jobId: job.jobId, attempt: job.attempt });
-    if (job.attempt >= (this.options.attempts ?? DEFAULT_ATTEMPTS) || this.closed) {
+    // An unrecoverable error (see core's outcome table) fails the job on its first attempt.
+    if (!isRetried(error) || job.attempt >= (this.options.attempts ?? DEFAULT_ATTEMPTS) || this.closed) {
       this.failed++;
       return;
     }

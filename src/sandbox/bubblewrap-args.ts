@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { forwarderArgv, SANDBOX_EGRESS_DIR } from "./egress-forwarder.js";
+import { SandboxError } from "./sandbox-error.js";
 
 export type SandboxMode = "bubblewrap" | "none";
 
@@ -64,7 +65,7 @@ export function bubblewrapArgs(s: BubblewrapStep, env: Record<string, string>): 
   if (s.home && existsSync(s.home)) args.push("--bind", s.home, s.home);
   let command = s.command;
   if (s.network) {
-    if (!s.egressDir) throw new Error("a network step needs the egress proxy's directory");
+    if (!s.egressDir) throw new SandboxError("E_SANDBOX_EGRESS_POLICY", "a network step needs the egress proxy's directory: start the egress proxy before building a network step's sandbox");
     args.push("--ro-bind", s.egressDir, SANDBOX_EGRESS_DIR);
     command = forwarderArgv(s.command);
   }

@@ -66,6 +66,7 @@ function canCreateChild(dir: string): boolean {
     rmdirSync(probe);
     return true;
   } catch {
+    // Not writable by us: the answer to the probe, not an error.
     return false;
   }
 }
@@ -80,6 +81,7 @@ function removeStale(dir: string): void {
   try {
     names = readdirSync(dir);
   } catch {
+    // Nothing to sweep when the folder cannot be read; creating cgroups there reports the real problem.
     return;
   }
   for (const name of names) {
@@ -102,6 +104,7 @@ function delegatedV2(root: string): CgroupSetup {
   try {
     controllers = readFileSync(path.join(root, "cgroup.controllers"), "utf8").trim().split(/\s+/);
   } catch {
+    // `fail` throws the configuration error that names the directory.
     fail("not a cgroup v2 directory (no cgroup.controllers)");
   }
   const wanted = ["memory", "pids"].filter((c) => controllers.includes(c));
@@ -127,6 +130,7 @@ function autoV1(): CgroupSetup {
     self = parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8"));
     mounts = parseCgroupMounts(readFileSync("/proc/self/mountinfo", "utf8"));
   } catch {
+    // No /proc (not Linux, or a locked-down container): the answer is that there is no cgroup.
     return { kind: "none", why: "no /proc/self/cgroup" };
   }
   const usable = (c: string) => {

@@ -14,6 +14,7 @@ export async function diskUsage(roots: readonly string[]): Promise<number> {
     try {
       st = await lstat(p, { bigint: true });
     } catch {
+      // Removed while we walked: it takes no room.
       return;
     }
     const id = `${st.dev}:${st.ino}`;
@@ -25,6 +26,7 @@ export async function diskUsage(roots: readonly string[]): Promise<number> {
     try {
       names = await readdir(p);
     } catch {
+      // Removed or unreadable while we walked: it takes no room we can count.
       return;
     }
     for (const name of names) await walk(path.join(p, name));

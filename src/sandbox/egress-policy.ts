@@ -34,6 +34,7 @@ function ruleOfUrl(url: string): HostRule | null {
     if (!host) return null;
     return { host, wildcard: false, ...(u.port ? { port: Number(u.port) } : {}) };
   } catch {
+    // Not a URL: the caller reports the entry as unusable.
     return null;
   }
 }

@@ -4,6 +4,7 @@ import net from "node:net";
 import { checkAddress, privateAllowList } from "./address-policy.js";
 import type { EgressPolicy } from "./egress-policy.js";
 import { normalizeHost, refuseByRules, splitHostPort, type RequestKind } from "./host-rules.js";
+import { logToStderr, type OnError } from "../core/index.js";
 
 /** A request the proxy turned down, for the run's audit ledger. */
 export interface EgressRefusal {
@@ -28,6 +29,8 @@ export interface EgressProxyOptions {
   /** Where to listen: a unix socket in a directory only the worker (and the step's sandbox) can reach. */
   readonly socketPath: string;
   readonly onRefused?: (r: EgressRefusal) => void;
+  /** A request handler that threw (a fault of the proxy, not of the step); default stderr. */
+  readonly onError?: OnError;
   readonly net?: EgressNet;
   /** Connections open at once, tunnels included (default 64). */
   readonly maxConnections?: number;
@@ -70,6 +73,7 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     sockets.add(s);
     s.setTimeout(idleMs, () => s.destroy());
     s.on("close", () => sockets.delete(s));
+    // A peer resetting or timing out is routine for a proxy: the connection ends, nothing else.
     s.on("error", () => s.destroy());
   };
   const report = (host: string, port: number, reason: string) => {
@@ -129,8 +133,12 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
   });
 
   // A handler that throws must cost the client its connection, never the worker its process.
-  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => void onConnect(req, client, head).catch(() => client.destroy()));
-  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res).catch(() => req.socket.destroy()));
+  const handlerFailed = (error: unknown, socket: net.Socket, kind: string) => {
+    (o.onError ?? logToStderr)(error, `egress proxy ${kind} handler`);
+    socket.destroy();
+  };
+  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => void onConnect(req, client, head).catch((e: unknown) => handlerFailed(e, client, "CONNECT")));
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res).catch((e: unknown) => handlerFailed(e, req.socket, "request")));
 
   async function onConnect(req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
     if (turnedAway.has(client)) return void client.destroy();

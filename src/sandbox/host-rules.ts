@@ -1,4 +1,5 @@
 import { SocketAddress, isIP } from "node:net";
+import { SentinelError } from "../core/index.js";
 
 /**
  * One entry of the egress allowlist: a host name, `*.suffix` (any name below suffix, not suffix
@@ -46,12 +47,12 @@ export function splitHostPort(text: string): { host: string; port: number | unde
 /** Parses one allowlist entry; throws a message naming what is wrong with it. */
 export function parseHostRule(text: string): HostRule {
   const hp = splitHostPort(text);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) throw new Error(`"${text}" is a URL: name a host, optionally with :port`);
-  if (!hp) throw new Error(`"${text}" has a bad port (1-65535)`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) throw new SentinelError("E_HOST_RULE", `"${text}" is a URL: name a host, optionally with :port`);
+  if (!hp) throw new SentinelError("E_HOST_RULE", `"${text}" has a bad port (1-65535)`);
   const wildcard = hp.host.startsWith("*.");
   const host = normalizeHost(wildcard ? hp.host.slice(2) : hp.host);
-  if (!host) throw new Error(`"${text}" is not a host name, *.suffix or IP address`);
-  if (wildcard && (isIP(host) !== 0 || host.split(".").length < 2)) throw new Error(`"${text}": a wildcard needs a suffix of at least two labels (*.example.com)`);
+  if (!host) throw new SentinelError("E_HOST_RULE", `"${text}" is not a host name, *.suffix or IP address`);
+  if (wildcard && (isIP(host) !== 0 || host.split(".").length < 2)) throw new SentinelError("E_HOST_RULE", `"${text}": a wildcard needs a suffix of at least two labels (*.example.com)`);
   return { host, wildcard, ...(hp.port !== undefined ? { port: hp.port } : {}) };
 }
 

@@ -176,6 +176,7 @@ function spawnAndWatch(
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
+        // No process group (already gone, or never made one): kill the child itself.
         child.kill("SIGKILL");
       }
     };

@@ -1,7 +1,9 @@
+import { SentinelError } from "../core/index.js";
+
 /**
- * The codes the sandbox raises on purpose. They live here rather than in `src/errors` so the
- * sandbox stays self-contained; the pipeline can map them to outcomes (all of them mean "do not
- * run this step", none of them is worth a retry).
+ * The codes the sandbox raises on purpose, a subset of core's ErrorCode kept here so the sandbox
+ * says which ones are its own. All of them mean "do not run this step", none of them is worth a
+ * retry (core's outcome table).
  */
 export type SandboxErrorCode =
   /** An environment variable of the sandbox's configuration has a bad value. */
@@ -16,12 +18,11 @@ export type SandboxErrorCode =
   | "E_SANDBOX_CGROUP"
   | "E_SANDBOX_EMPTY_COMMAND";
 
-export class SandboxError extends Error {
-  readonly code: SandboxErrorCode;
+export class SandboxError extends SentinelError {
+  declare readonly code: SandboxErrorCode;
 
   constructor(code: SandboxErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = "SandboxError";
-    this.code = code;
   }
 }

@@ -23,6 +23,7 @@ export function readCounter(file: string, key: string): number {
     const m = new RegExp(`^${key} (\\d+)$`, "m").exec(readFileSync(file, "utf8"));
     return m ? Number(m[1]) : 0;
   } catch {
+    // The cgroup is gone (its step ended): it counts nothing more.
     return 0;
   }
 }
@@ -44,6 +45,7 @@ async function killAndRemove(dir: string): Promise<void> {
     try {
       pids = readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
     } catch {
+      // The cgroup is already gone: nothing left to kill.
       pids = [];
     }
     for (const pid of pids) {

@@ -1,18 +1,24 @@
+import { SentinelError } from "../core/index.js";
+
 /** Why a request body was refused before it was read in full; each has one HTTP answer. */
 export type BodyRefusalCode = "E_BODY_TOO_LARGE" | "E_BODY_TOO_SLOW" | "E_BODY_NO_ROOM";
 
 /** A request body the server stopped reading on purpose; `refuseBody` answers it. */
-export abstract class BodyReadError extends Error {
-  abstract readonly code: BodyRefusalCode;
+export abstract class BodyReadError extends SentinelError {
+  declare readonly code: BodyRefusalCode;
   /** The status the client is answered with. */
   abstract readonly status: number;
+
+  constructor(code: BodyRefusalCode, message: string) {
+    super(code, message);
+    this.name = "BodyReadError";
+  }
 }
 
 export class BodyTooLargeError extends BodyReadError {
-  readonly code = "E_BODY_TOO_LARGE";
   readonly status = 413;
   constructor(readonly limit: number) {
-    super(`request body larger than ${limit} bytes`);
+    super("E_BODY_TOO_LARGE", `request body larger than ${limit} bytes`);
   }
 }
 
@@ -22,7 +28,6 @@ export class BodyTooLargeError extends BodyReadError {
  * its share of the body budget for as long as it liked.
  */
 export class BodyTooSlowError extends BodyReadError {
-  readonly code = "E_BODY_TOO_SLOW";
   readonly status = 408;
   constructor(
     readonly reason: "deadline" | "min-rate",
@@ -30,6 +35,7 @@ export class BodyTooSlowError extends BodyReadError {
     readonly elapsedMs: number,
   ) {
     super(
+      "E_BODY_TOO_SLOW",
       reason === "deadline"
         ? `the request body did not arrive within ${elapsedMs} ms (${received} bytes came); send it at once`
         : `the request body arrived too slowly (${received} bytes in ${elapsedMs} ms); send it at once`,
@@ -42,13 +48,13 @@ export class BodyTooSlowError extends BodyReadError {
  * was chosen to give way so the others holding the budget could finish (see BodyBudget).
  */
 export class BodyNoRoomError extends BodyReadError {
-  readonly code = "E_BODY_NO_ROOM";
   readonly status = 429;
   constructor(
     readonly reason: "timeout" | "deadlock" | "closed",
     readonly waitedMs: number,
   ) {
     super(
+      "E_BODY_NO_ROOM",
       reason === "timeout"
         ? `no room to read the request body within ${waitedMs} ms`
         : reason === "deadlock"
@@ -59,8 +65,9 @@ export class BodyNoRoomError extends BodyReadError {
 }
 
 /** The client closed the connection before sending the whole body: there is no one to answer. */
-export class RequestAbortedError extends Error {
+export class RequestAbortedError extends SentinelError {
   constructor() {
-    super("the client closed the connection before the request body ended");
+    super("E_REQUEST_ABORTED", "the client closed the connection before the request body ended");
+    this.name = "RequestAbortedError";
   }
 }

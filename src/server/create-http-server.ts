@@ -117,7 +117,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
         return refuseBody(req, res, error);
       }
       const text = body.toString("utf8");
-      if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false))) return send(res, 401, { error: "signature does not match the webhook secret" });
+      if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false /* a malformed signature does not match */))) return send(res, 401, { error: "signature does not match the webhook secret" });
       // Sentinel's app takes a verified body from here without checking it again (verifiedGithubBody);
       // Probot's own middleware, for anything else, reads a string body instead of the consumed stream.
       (req as IncomingMessage & { body?: string }).body = text;

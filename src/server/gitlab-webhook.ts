@@ -6,6 +6,7 @@ import { BodyReadError } from "./body-errors.js";
 import { readBody } from "./read-body.js";
 import { refuseBody } from "./refuse-body.js";
 import { inScope, type GitlabSecret } from "./gitlab-secrets.js";
+import { SentinelError } from "../core/index.js";
 
 /** GitLab sends at most 25 MB; anything larger is not a hook. */
 export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
@@ -19,7 +20,7 @@ export const MAX_GITLAB_BODY = 25 * 1024 * 1024;
  * Sentinel ignores; only bad tokens, tokens for another project and unreadable bodies do not.
  */
 export function createGitlabWebhook(deps: IngestDeps & { secrets: readonly GitlabSecret[] }) {
-  if (deps.secrets.length === 0) throw new Error("the GitLab webhook needs at least one secret (GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS)");
+  if (deps.secrets.length === 0) throw new SentinelError("E_SERVER_OPTION", "the GitLab webhook needs at least one secret (GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS)");
   const expected = deps.secrets.map((s) => ({ scope: s.scope, digest: digest(s.secret) }));
   const ingest = createDeliveryIngester(deps);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -45,6 +46,7 @@ export function createGitlabWebhook(deps: IngestDeps & { secrets: readonly Gitla
     try {
       payload = JSON.parse(text);
     } catch {
+      // The sender learns why (400); a bad body is the sender's problem, not the server's.
       return send(res, 400, { error: "body is not valid JSON" });
     }
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return send(res, 400, { error: "body is not a JSON object" });

@@ -37,6 +37,7 @@ function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
+    // A cycle or a BigInt: the plain string is still worth logging.
     return String(value);
   }
 }

@@ -7,6 +7,7 @@ import { renderNotification } from "./blocks.js";
 import { boltLogger } from "./bolt-logger.js";
 import { describeSlackError, handlePress } from "./handle-press.js";
 import type { Slack, SlackDeps, SlackNotification } from "./types.js";
+import { SentinelError } from "../core/index.js";
 
 export const SLACK_EVENTS_PATH = "/api/slack/events";
 export const SLACK_INTERACTIONS_PATH = "/api/slack/interactions";
@@ -39,7 +40,7 @@ const notificationSchema = z.object({
  * own server through `middleware` instead of Bolt starting a server of its own.
  */
 export function createSlack(deps: SlackDeps): Slack {
-  if (!deps.signingSecret || !deps.botToken) throw new Error("createSlack needs a signing secret and a bot token");
+  if (!deps.signingSecret || !deps.botToken) throw new SentinelError("E_SLACK_CONFIG", "createSlack needs a signing secret and a bot token: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN");
   const logger = deps.logger.child({ component: "slack" });
   const bolt = boltLogger(logger, [deps.botToken, deps.signingSecret]);
   const receiver = new HTTPReceiver({
@@ -80,6 +81,7 @@ export function createSlack(deps: SlackDeps): Slack {
   const pending = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
     pending.add(work);
+    // Only the bookkeeping copy is silenced: the caller holds `work` and handles its rejection.
     void work.finally(() => pending.delete(work)).catch(() => {});
     return work;
   };

@@ -41,6 +41,7 @@ export function httpUrl(url: string | null | undefined): string | null {
     const parsed = new URL(url);
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.toString() : null;
   } catch {
+    // Not a URL: the link is left out, the text stays.
     return null;
   }
 }

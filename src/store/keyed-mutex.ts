@@ -4,6 +4,8 @@ export class KeyedMutex {
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
+    // The previous holder's error is its caller's (returned to it below); here it only means
+    // "the previous holder is done", so the chain ignores it.
     const result = previous.catch(() => {}).then(fn);
     const tail = result.catch(() => {});
     this.tails.set(key, tail);

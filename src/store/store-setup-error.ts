@@ -1,3 +1,5 @@
+import { SentinelError } from "../core/index.js";
+
 /**
  * Why the store could not be opened as configured. Each code comes with a message that names the
  * variable to change; they stop start-up, since running on a schema or with roles other than the
@@ -13,12 +15,11 @@ export type StoreSetupCode =
   /** A role other than the owner still holds a privilege on an audit table that lets it rewrite history. */
   | "E_DB_LEDGER_PRIVILEGES";
 
-export class StoreSetupError extends Error {
-  readonly code: StoreSetupCode;
+export class StoreSetupError extends SentinelError {
+  declare readonly code: StoreSetupCode;
 
   constructor(code: StoreSetupCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = "StoreSetupError";
-    this.code = code;
   }
 }

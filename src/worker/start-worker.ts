@@ -1,12 +1,11 @@
-import type { Logger } from "pino";
 import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
 import { abandonDeadRuns, removeFinishedRunDirectories } from "../pipeline/index.js";
-import { NotInstalledError } from "../forge/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import { withCause } from "../ledger/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";
 import type { Metrics } from "../metrics/index.js";
+import { settleDiagnosisError } from "./settle-diagnosis-error.js";
 
 export interface WorkerOptions {
   readonly concurrency?: number;
@@ -22,7 +21,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Runs the queue's jobs in this process: deliveries become failures, failures become diagnoses.
- * A failure whose last attempt fails is marked `error` with the reason, never left pending.
+ * A failure whose last attempt fails, or whose error no retry can fix, is marked `error` with the
+ * reason, never left pending (settleDiagnosisError).
  */
 export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { stop(): void } {
   const attempts = options.attempts ?? 5;
@@ -34,16 +34,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
         try {
           await withCause({ failure: failureKey }, () => diagnoseFailure(deps, failureKey));
         } catch (error) {
-          if (error instanceof NotInstalledError) {
-            // Deliveries can outlive an installation (a redelivery, a repository removed from it).
-            deps.logger.info({ failure: failureKey, reason: error.message }, "failure ignored: the repository is not installed");
-            await deps.store.setFailureStatus(failureKey, "ignored", error.message);
-            return;
-          }
-          const message = error instanceof Error ? error.message : String(error);
-          logFailure(deps.logger, failureKey, attempt, attempts, message);
-          if (attempt >= attempts) await deps.store.setFailureStatus(failureKey, "error", message.slice(0, 2000));
-          throw error;
+          if ((await settleDiagnosisError(deps, { failureKey, attempt, attempts }, error)) === "rethrow") throw error;
         }
       },
       fix: async ({ failureKey, ...job }) => void (await withCause({ failure: failureKey }, () => fixFailure(deps, failureKey, job))),
@@ -107,8 +98,4 @@ function measured(metrics: Metrics | undefined, handlers: JobHandlers): JobHandl
       }
     };
   return { delivery: wrap("delivery", handlers.delivery), diagnose: wrap("diagnose", handlers.diagnose), fix: wrap("fix", handlers.fix) };
-}
-
-function logFailure(logger: Logger, failureKey: string, attempt: number, attempts: number, message: string): void {
-  logger.warn({ failure: failureKey, attempt, attempts, error: message }, attempt >= attempts ? "diagnosis failed for good" : "diagnosis failed; will retry");
 }

@@ -1,6 +1,7 @@
 import { gitEnv, sentinelGit } from "./git-env.js";
 import type { GitRemote } from "./git-remote.js";
 import type { Worktree } from "./worktree.js";
+import { SentinelError } from "../core/index.js";
 
 export interface CommitAndPushOptions {
   readonly branch: string;
@@ -67,7 +68,7 @@ export async function diffPatch(wt: Worktree): Promise<string> {
  */
 export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { onto?: boolean }): Promise<{ commit: string }> {
   if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
-    throw new Error(`refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`);
+    throw new SentinelError("E_GIT_REFUSED", `refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`);
   }
   const env = gitEnv({ remote: o.remote, author: o.author });
   const g = git(wt, env);
@@ -91,12 +92,12 @@ const COMMAND_DRIVER = /^(filter|diff|merge)\..+\.(clean|smudge|process|textconv
 async function refuseCommandDrivers(g: ReturnType<typeof git>): Promise<void> {
   // `git config --list` reads every file git would (includes too); it exits 0 even when empty.
   const keys = (await g.raw(["config", "--list", "--name-only"])).split("\n").filter((k) => COMMAND_DRIVER.test(k.trim()));
-  if (keys.length > 0) throw new Error(`refusing to commit: the repository's git config defines commands git would run on its files (${keys.join(", ")}); Sentinel's mirrors never do, so something planted them`);
+  if (keys.length > 0) throw new SentinelError("E_GIT_REFUSED", `refusing to commit: the repository's git config defines commands git would run on its files (${keys.join(", ")}); Sentinel's mirrors never do, so something planted them`);
 }
 
 /** The commit a branch of the remote points at now, or null when it does not exist. */
 export async function remoteBranchHead(wt: Worktree, remote: GitRemote, branch: string): Promise<string | null> {
-  if (!isSafeBranchName(branch)) throw new Error(`not a plain branch name: ${JSON.stringify(branch)}`);
+  if (!isSafeBranchName(branch)) throw new SentinelError("E_GIT_REFUSED", `not a plain branch name: ${JSON.stringify(branch)}`);
   const out = await git(wt, gitEnv({ remote })).raw(["ls-remote", "--heads", "--", remote.url, `refs/heads/${branch}`]);
   const line = out.split("\n").find((l) => l.endsWith(`\trefs/heads/${branch}`));
   return line ? (line.split("\t")[0] ?? null) : null;

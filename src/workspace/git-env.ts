@@ -63,6 +63,7 @@ export function withoutCredentials(url: string): string {
     }
     return u.toString();
   } catch {
+    // Not a URL, so no user or password in it to hide.
     return url;
   }
 }

@@ -1,3 +1,5 @@
+import { SentinelError } from "../core/index.js";
+
 /**
  * Where Sentinel's git fetches from and pushes to. A forge remote's URL is built from the forge
  * origin the deployment configured (GITLAB_URL, GitHub's host) and a repository path the forge's
@@ -13,10 +15,9 @@ export interface GitRemote {
 }
 
 /** A remote Sentinel will not talk to, or not with a token. */
-export class RemoteRefusedError extends Error {
-  readonly code = "E_REMOTE_REFUSED";
+export class RemoteRefusedError extends SentinelError {
   constructor(message: string) {
-    super(message);
+    super("E_REMOTE_REFUSED", message);
     this.name = "RemoteRefusedError";
   }
 }

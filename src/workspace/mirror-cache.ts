@@ -5,6 +5,7 @@ import path from "node:path";
 import { KeyedMutex } from "../store/index.js";
 import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
 import type { GitRemote } from "./git-remote.js";
+import { SentinelError } from "../core/index.js";
 
 export interface Mirror {
   readonly gitDir: string;
@@ -48,7 +49,7 @@ export class MirrorCache {
         await sentinelGit(this.root, env).raw(["clone", "--bare", "--no-tags", "--", url, gitDir]);
       } catch (error) {
         await rm(gitDir, { recursive: true, force: true });
-        throw new Error(`could not clone ${url}: ${firstLine(error)}`);
+        throw new SentinelError("E_GIT_CLONE", `could not clone ${url}: ${firstLine(error)}; check the repository exists and the token can read it`);
       }
       if (extraRefs.length > 0) await sentinelGit(gitDir, env).raw(["fetch", "--no-tags", "--", url, ...extraRefs]);
       return { gitDir, cold: true, durationMs: Date.now() - started };

@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { gitEnv, sentinelGit } from "./git-env.js";
+import { SentinelError } from "../core/index.js";
 
 export interface Worktree {
   /** The checked-out files: the fixer's working directory and the only place it may write. */
@@ -18,7 +19,7 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** A fresh worktree at the failing commit, detached; `removeWorktree` deletes it afterwards. */
 export async function createWorktree(mirrorDir: string, sha: string, parentDir: string): Promise<Worktree> {
-  if (!SHA.test(sha)) throw new Error(`not a commit id: ${JSON.stringify(sha)}`);
+  if (!SHA.test(sha)) throw new SentinelError("E_GIT_REFUSED", `not a commit id: ${JSON.stringify(sha)}`);
   await mkdir(parentDir, { recursive: true });
   const name = `run-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
   const dir = path.join(parentDir, name);
@@ -28,6 +29,7 @@ export async function createWorktree(mirrorDir: string, sha: string, parentDir: 
 
 export async function removeWorktree(wt: Worktree): Promise<void> {
   await rm(wt.path, { recursive: true, force: true });
+  // Best effort: a worktree entry left behind is pruned by the next prune, and the folder is gone.
   await sentinelGit(wt.mirrorDir, gitEnv()).raw(["worktree", "prune"]).catch(() => {});
 }
 
@@ -46,11 +48,13 @@ export async function gitControlFingerprint(wt: Worktree): Promise<string> {
     path.join(wt.mirrorDir, "info", "attributes"),
   ];
   for (const dir of [path.join(wt.mirrorDir, "hooks"), path.join(wt.gitDir, "hooks")]) {
+    // A missing hooks folder or file is part of the fingerprint ("<absent>"), not an error.
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const n of names.sort()) files.push(path.join(dir, n));
   }
   for (const f of files) {
     h.update(f);
+    // Absent files are fingerprinted as absent: adding one later changes the fingerprint.
     const content = await readFile(f).catch(() => null);
     const mode = await stat(f).then((s) => s.mode).catch(() => 0);
     h.update(content ?? "<absent>").update(String(mode));
@@ -71,6 +75,7 @@ export function fileInWorktree(root: string, relative: string): boolean {
   try {
     return inside(realpathSync(target), realpathSync(root));
   } catch {
+    // No such file (or a dangling link): not a file in the worktree.
     return false;
   }
 }

@@ -21,7 +21,8 @@ export async function loadOverview(q: DashboardQueries, repo: string | null, que
     q.recentFailures({ limit: FAILURES_SHOWN, repo: repo ?? undefined }),
     q.failuresByCategory(windowStart(CHART_DAYS, now)),
     q.waitingApprovals(20),
-    // A queue that cannot answer (Redis away) must not take the failures page down with it.
+    // A queue that cannot answer (Redis away) must not take the failures page down with it; the
+    // queue's connection listener logs the outage.
     queue.depth().catch(() => null),
   ]);
   return { repo, totals, failures, chart: daySeries(counts, CHART_DAYS, now), approvals, queue: { kind: queue.kind, depth } };

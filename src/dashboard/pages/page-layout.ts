@@ -108,6 +108,7 @@ export function compactJson(value: unknown, max = 600): string {
   try {
     text = JSON.stringify(value) ?? "";
   } catch {
+    // A cycle or a BigInt: the plain string is still worth showing.
     text = String(value);
   }
   return text.length > max ? text.slice(0, max) + "…" : text;

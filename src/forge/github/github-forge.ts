@@ -16,6 +16,7 @@ import {
 } from "../forge-client.js";
 import { githubPermissionOf } from "../permission.js";
 import { formatFileProblem, loadRepositoryYaml } from "../../sentinel/index.js";
+import { SentinelError } from "../../core/index.js";
 
 /** The check-runs API takes at most 50 annotations per request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -39,9 +40,9 @@ function refuseLargeConfigs(octokit: RestOctokit): void {
     if (!raw || !options.url.includes("/contents/") || !/\.(ya?ml|json)$/i.test(path)) return;
     const data = (response as { data?: unknown }).data;
     if (typeof data !== "string") return;
-    if (Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) throw new Error(`${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
+    if (Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) throw new SentinelError("E_FORGE_CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
     const loaded = loadRepositoryYaml(data, { file: path, kind: "config" });
-    if ("errors" in loaded && loaded.errors[0]) throw new Error(formatFileProblem(loaded.errors[0]));
+    if ("errors" in loaded && loaded.errors[0]) throw new SentinelError("E_FORGE_CONFIG_INVALID", formatFileProblem(loaded.errors[0]));
   });
 }
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
@@ -78,7 +79,7 @@ export class GithubForge implements ForgeClient {
     private readonly widerReader: ((repo: string) => Promise<RestOctokit>) | null = null,
   ) {
     const [owner, name] = repo.split("/");
-    if (!owner || !name) throw new Error(`not an owner/name repository: ${repo}`);
+    if (!owner || !name) throw new SentinelError("E_REPO_NAME", `not an owner/name repository: ${repo}; name GitHub repositories as owner/name`);
     this.owner = owner;
     this.name = name;
   }
@@ -95,13 +96,13 @@ export class GithubForge implements ForgeClient {
     const location = (res.headers as Record<string, string | undefined>).location;
     if (res.status >= 300 && res.status < 400 && location) {
       const blob = await this.fetchImpl(location, { ...(signal ? { signal } : {}) });
-      if (!blob.ok || !blob.body) throw new Error(`job log download failed: HTTP ${blob.status}`);
+      if (!blob.ok || !blob.body) throw new SentinelError("E_FORGE_API", `job log download failed: HTTP ${blob.status}`);
       return blob.body as unknown as AsyncIterable<Uint8Array>;
     }
     const body = res.data as unknown;
     if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") return body as AsyncIterable<Uint8Array>;
     if (typeof body === "string") return (async function* () { yield Buffer.from(body); })();
-    throw new Error(`job log download failed: HTTP ${res.status} without a redirect`);
+    throw new SentinelError("E_FORGE_API", `job log download failed: HTTP ${res.status} without a redirect`);
   }
 
   async pullRequestHead(prNumber: number): Promise<string | null> {
@@ -132,6 +133,8 @@ export class GithubForge implements ForgeClient {
     try {
       wider = await this.widerReader(target.repo);
     } catch {
+      // No wider token (the installation does not cover the `_extends` target): the first read's
+      // result stands, and it already says which target went unread.
       return first.result;
     }
     return (await this.readConfigWith(wider)).result;

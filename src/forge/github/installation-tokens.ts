@@ -1,11 +1,11 @@
 import { ProbotOctokit, type Probot } from "probot";
+import { SentinelError } from "../../core/index.js";
 import { forgeApiError, statusOf } from "../forge-api-error.js";
 
 /** The repository is not (or no longer) part of the App's installation: Sentinel may not act on it. */
-export class NotInstalledError extends Error {
-  readonly code = "E_NOT_INSTALLED";
+export class NotInstalledError extends SentinelError {
   constructor(message: string) {
-    super(message);
+    super("E_NOT_INSTALLED", message);
     this.name = "NotInstalledError";
   }
 }

@@ -13,6 +13,7 @@ import {
   type Reaction,
 } from "../forge-client.js";
 import { gitlabAccessToPermission } from "../permission.js";
+import { SentinelError } from "../../core/index.js";
 
 export const GITLAB_CONFIG_PATH = ".gitlab/sentinel.yml";
 
@@ -70,7 +71,7 @@ export class GitlabForge implements ForgeClient {
     // gitbeaker's Jobs.showLog buffers the whole trace into a string; the raw endpoint streams.
     const url = `${this.connection.baseUrl.replace(/\/+$/, "")}/api/v4/projects/${encodeURIComponent(this.projectId)}/jobs/${encodeURIComponent(jobId)}/trace`;
     const res = await (this.connection.fetchImpl ?? fetch)(url, { headers: { "PRIVATE-TOKEN": this.connection.token }, ...(signal ? { signal } : {}) });
-    if (!res.ok || !res.body) throw new Error(`GitLab job trace download failed: HTTP ${res.status}`);
+    if (!res.ok || !res.body) throw new SentinelError("E_FORGE_API", `GitLab job trace download failed: HTTP ${res.status}; check the token can read the project's jobs (read_api)`);
     return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 
@@ -204,7 +205,7 @@ export class GitlabForge implements ForgeClient {
   }
 
   async checkOutputText(): Promise<string> {
-    throw new Error("GitLab has no check runs without a job log");
+    throw new SentinelError("E_FORGE_UNSUPPORTED", "GitLab has no check runs without a job log: only jobs with a log can be diagnosed on GitLab");
   }
 
   workspaceRoots(): string[] {

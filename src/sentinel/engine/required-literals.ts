@@ -1,3 +1,5 @@
+import { SentinelError } from "../../core/index.js";
+
 /**
  * Finds literal text that every match of an RE2 pattern must contain, so the engine can skip
  * lines that contain none of it without running the pattern (the idea behind RE2's and
@@ -31,6 +33,7 @@ export function requiredLiterals(pattern: string): string[] | null {
   try {
     info = new LiteralParser(pattern).parse();
   } catch {
+    // A pattern this parser cannot follow just has no known literal (RE2 validated it already).
     return null;
   }
   const best = bestOf([toReq(info), info.req]);
@@ -135,7 +138,7 @@ class LiteralParser {
 
   parse(): Info {
     const info = this.alternation();
-    if (this.pos !== this.src.length) throw new Error("unbalanced");
+    if (this.pos !== this.src.length) throw new SentinelError("E_PATTERN_SYNTAX", "unbalanced");
     return info;
   }
 
@@ -200,13 +203,13 @@ class LiteralParser {
       if (named) this.pos += named[0].length;
       else {
         const flags = /^\?[a-zA-Z-]*([:)])/.exec(this.src.slice(this.pos));
-        if (!flags) throw new Error("unsupported group");
+        if (!flags) throw new SentinelError("E_PATTERN_SYNTAX", "unsupported group");
         this.pos += flags[0].length;
         if (flags[1] === ")") return EMPTY;
       }
     }
     const inner = this.alternation();
-    if (this.src[this.pos] !== ")") throw new Error("unbalanced");
+    if (this.src[this.pos] !== ")") throw new SentinelError("E_PATTERN_SYNTAX", "unbalanced");
     this.pos++;
     return inner;
   }
@@ -225,7 +228,7 @@ class LiteralParser {
       let ch = this.src[this.pos++] as string;
       if (ch === "[" && this.src[this.pos] === ":") {
         const end = this.src.indexOf(":]", this.pos);
-        if (end < 0) throw new Error("bad class");
+        if (end < 0) throw new SentinelError("E_PATTERN_SYNTAX", "bad class");
         this.pos = end + 2;
         simple = false;
         continue;
@@ -257,7 +260,7 @@ class LiteralParser {
       }
       chars.push(ch);
     }
-    if (this.src[this.pos] !== "]") throw new Error("unterminated class");
+    if (this.src[this.pos] !== "]") throw new SentinelError("E_PATTERN_SYNTAX", "unterminated class");
     this.pos++;
     if (negated || !simple) return OTHER;
     const folded = unique(chars.map(foldAscii));
@@ -267,14 +270,14 @@ class LiteralParser {
   private skipUnicodeClass(): void {
     if (this.src[this.pos] === "{") {
       const end = this.src.indexOf("}", this.pos);
-      if (end < 0) throw new Error("bad \\p");
+      if (end < 0) throw new SentinelError("E_PATTERN_SYNTAX", "bad \\p");
       this.pos = end + 1;
     } else this.pos++;
   }
 
   private escape(): Info {
     const e = this.src[this.pos++];
-    if (e === undefined) throw new Error("trailing backslash");
+    if (e === undefined) throw new SentinelError("E_PATTERN_SYNTAX", "trailing backslash");
     if (e === "Q") {
       const end = this.src.indexOf("\\E", this.pos);
       const text = end < 0 ? this.src.slice(this.pos) : this.src.slice(this.pos, end);
@@ -288,7 +291,7 @@ class LiteralParser {
     }
     if (e === "x") {
       const m = /^(\{[0-9a-fA-F]+\}|[0-9a-fA-F]{2})/.exec(this.src.slice(this.pos));
-      if (!m) throw new Error("bad \\x");
+      if (!m) throw new SentinelError("E_PATTERN_SYNTAX", "bad \\x");
       this.pos += m[0].length;
       return literal(String.fromCodePoint(parseInt(m[0].replace(/[{}]/g, ""), 16)));
     }
