@@ -76,7 +76,7 @@ function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unk
     try {
       payload = JSON.parse(text);
     } catch {
-      return answer(res, 400, { error: "Invalid JSON" });
+      return answer(res, 400, { error: "Invalid JSON" }); // the sender is told; nothing to log
     }
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return answer(res, 400, { error: "body is not a JSON object" });
     // Straight to the ingester: Probot's router would first build an installation Octokit for the

@@ -49,7 +49,8 @@ export type ErrorCode =
   | "E_SERVER_OPTION"
   | "E_DASHBOARD_TOKEN"
   | "E_SLACK_CONFIG"
-  | "E_DURATION";
+  | "E_DURATION"
+  | "E_POLICY_DATE";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

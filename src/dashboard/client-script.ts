@@ -45,7 +45,7 @@ export const CLIENT_SCRIPT = String.raw`"use strict";
     });
     source.addEventListener("line", function (e) {
       var ev;
-      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      try { ev = JSON.parse(e.data); } catch (err) { return; } // a garbled event is skipped; the next one comes
       var row = document.createElement("div");
       row.className = "live-line" + (ev.finding ? " finding sev-" + String(ev.finding.severity).replace(/[^a-z]/g, "") : "");
       var step = document.createElement("span");
@@ -70,7 +70,7 @@ export const CLIENT_SCRIPT = String.raw`"use strict";
     });
     source.addEventListener("phase", function (e) {
       var ev;
-      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      try { ev = JSON.parse(e.data); } catch (err) { return; } // a garbled event is skipped; the next one comes
       if (phase) phase.textContent = ev.phase;
       var row = document.createElement("div");
       row.className = "live-line phase";

@@ -119,7 +119,7 @@ export function safeUrl(url: string | null | undefined): string | null {
     if (u.protocol !== "https:" && u.protocol !== "http:") return null;
     return u.toString().replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
   } catch {
-    return null;
+    return null; // not a URL: the report links nothing
   }
 }
 

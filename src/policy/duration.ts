@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SentinelError } from "../core/index.js";
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 /** Longer than any cooldown or expiry anyone means; it also keeps `Date` arithmetic far from overflow. */
@@ -11,8 +12,8 @@ export const MAX_DURATION_MS = 366 * UNIT_MS.d;
  */
 export function parseDuration(s: string | number): number {
   const ms = typeof s === "number" ? secondsToMs(s) : parseText(s);
-  if (ms === null) throw new Error(`${JSON.stringify(s)} is not a duration; write a number of seconds or e.g. "90s", "30m", "6h", "2d", "1w" (0 turns it off)`);
-  if (ms > MAX_DURATION_MS) throw new Error(`${JSON.stringify(s)} is longer than the 366 days Sentinel accepts`);
+  if (ms === null) throw new SentinelError("E_DURATION", `${JSON.stringify(s)} is not a duration; write a number of seconds or e.g. "90s", "30m", "6h", "2d", "1w" (0 turns it off)`);
+  if (ms > MAX_DURATION_MS) throw new SentinelError("E_DURATION", `${JSON.stringify(s)} is longer than the 366 days Sentinel accepts`);
   return ms;
 }
 

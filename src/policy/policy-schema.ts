@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SentinelError } from "../core/index.js";
 import { strictObject } from "./strict-object.js";
 import { durationSchema, MAX_DURATION_MS } from "./duration.js";
 import { approverPermissionSchema } from "./permission.js";
@@ -53,7 +54,8 @@ export type FreezeWindow = WeeklyFreeze | DateRangeFreeze;
 /** The moment after a range's end: `to` alone is inclusive of that whole day. */
 export function rangeEnd(to: string): { year: number; month: number; day: number; minute: number } {
   const d = parseLocalDate(to);
-  if (!d) throw new Error(`not a date: ${to}`);
+  // The schema accepts only dates parseLocalDate reads, so this is a caller's bug, not input.
+  if (!d) throw new SentinelError("E_POLICY_DATE", `not a date: ${to}; write YYYY-MM-DD or YYYY-MM-DDTHH:MM`);
   return d.minute === null ? { year: d.year, month: d.month, day: d.day, minute: 24 * 60 } : { ...d, minute: d.minute };
 }
 

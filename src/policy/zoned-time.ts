@@ -29,7 +29,7 @@ export function isTimeZone(timeZone: string): boolean {
     new Intl.DateTimeFormat(undefined, { timeZone });
     return true;
   } catch {
-    return false;
+    return false; // the runtime throws for a zone it does not know: that is the answer
   }
 }
 

@@ -7,7 +7,7 @@ export class KeyedMutex {
     // The previous holder's error is its caller's (returned to it below); here it only means
     // "the previous holder is done", so the chain ignores it.
     const result = previous.catch(() => {}).then(fn);
-    const tail = result.catch(() => {});
+    const tail = result.catch(() => {}); // the caller gets this error from `result`
     this.tails.set(key, tail);
     try {
       return await result;

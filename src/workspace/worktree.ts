@@ -56,7 +56,7 @@ export async function gitControlFingerprint(wt: Worktree): Promise<string> {
     h.update(f);
     // Absent files are fingerprinted as absent: adding one later changes the fingerprint.
     const content = await readFile(f).catch(() => null);
-    const mode = await stat(f).then((s) => s.mode).catch(() => 0);
+    const mode = await stat(f).then((s) => s.mode).catch(() => 0); // absent, as above
     h.update(content ?? "<absent>").update(String(mode));
   }
   return h.digest("hex");
