@@ -12,7 +12,14 @@ export type ErrorCode =
   | "E_RULE_FILE_UNREADABLE"
   | "E_PROBLEM_MATCHER"
   | "E_USAGE"
-  | "E_INPUT_UNREADABLE";
+  | "E_INPUT_UNREADABLE"
+  // Ingest and the fix pipeline: jobs whose input is gone or not fixable, and locks not had.
+  | "E_DELIVERY_UNKNOWN"
+  | "E_FAILURE_UNKNOWN"
+  | "E_FAILURE_NO_JOB"
+  | "E_FIX_NO_DIAGNOSIS"
+  | "E_FIX_NOT_CONFIGURED"
+  | "E_LOCK_TIMEOUT";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

@@ -7,3 +7,4 @@ export { RunStore, type RunPhase, type StoredPullRequest } from "./run-store.js"
 export { Store, type DeliveryRecord, type FailureRecord, type StoredFailure, type PullRequestRef, type Forge, type FingerprintHistory } from "./store.js";
 export { KeyedMutex } from "./keyed-mutex.js";
 export { GovernanceStore, type AgentTier, type Approval, type ApprovalStatus, type FixDecisionRecord } from "./governance-store.js";
+export { withLease } from "./with-lease.js";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { expireApprovals } from "../commands/index.js";
-import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
-import { abandonDeadRuns, removeFinishedRunDirectories } from "../pipeline/index.js";
+import { diagnoseFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+import { abandonDeadRuns, fixFailure, removeFinishedRunDirectories } from "../pipeline/index.js";
 import { NotInstalledError } from "../forge/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import { withCause } from "../ledger/index.js";
