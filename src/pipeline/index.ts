@@ -1,4 +1,5 @@
-export { runFix, commandFromStep, fixBranchName } from "./run-fix.js";
+export { runFix, commandFromStep } from "./run-fix.js";
+export { fixBranchName } from "./fix-branch.js";
 export { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixRequest, type FixOutcome, type FixStatus, type FixGate, type GateInput, type GateResult } from "./fix-types.js";
 export { fixFailure, type FixJobDeps } from "./fix-job.js";
 export type { FixEnvironment } from "./fix-environment.js";

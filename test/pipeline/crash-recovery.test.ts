@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ForgeClient } from "../../src/forge/forge-client.js";
 import type { WorkerDeps } from "../../src/ingest/index.js";
 import { abandonDeadRuns, fixFailure, localFixDeps, LocalForge, removeFinishedRunDirectories, runFix, type FixDeps, type FixRequest, type Leases } from "../../src/pipeline/index.js";
-import { fixBranchName } from "../../src/pipeline/run-fix.js";
+import { fixBranchName } from "../../src/pipeline/index.js";
 import { MemoryQueue } from "../../src/queue/index.js";
 import { detectSandbox, detectToolchains } from "../../src/sandbox/index.js";
 import { classifyText, loadBuiltinRules, type Diagnosis } from "../../src/sentinel/index.js";
