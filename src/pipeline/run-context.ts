@@ -3,9 +3,10 @@ import type { Agent, AgentContext, PlannedStep } from "../agents/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
 import type { Worktree } from "../workspace/index.js";
-import type { FixDeps, FixOutcome, FixRequest } from "./fix-types.js";
-import type { BlastRadius, ErrorBudget, InstructionPacket } from "./governance.js";
-import type { Leases } from "./leases.js";
+import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
+import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
+import { DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type InstructionPacket } from "./governance.js";
+import { databaseLeases, type Leases } from "./leases.js";
 
 /** A phase's answer: the phase to enter next, or the end of the run with its outcome. */
 export type PhaseResult = { readonly next: Exclude<RunPhase, "BOOTSTRAP" | "EXIT"> } | { readonly end: RunEnding };
@@ -100,4 +101,45 @@ export interface RunContext {
 /** The agent's id once one is chosen. */
 export function agentIdOf(ctx: RunContext): string | undefined {
   return ctx.chosen?.agent.id;
+}
+
+/** The fingerprint a run is keyed by: the diagnosis's, or the failing command's without one. */
+export function fingerprintOf(req: FixRequest): string {
+  return req.diagnosis?.fingerprint ?? `cmd-${(req.failingCommand ?? []).join(" ")}`;
+}
+
+/** A run's context as it starts: nothing chosen, checked out or written yet. */
+export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, resuming: boolean): RunContext {
+  const ttlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  // A running run beats (renews its lease, stamps its heartbeat) this often; one whose heart
+  // stopped for three beats is dead.
+  const beatMs = Math.max(1000, Math.min(Math.floor(ttlMs / 3), 5000));
+  const runKey = `${req.forge}:${req.repo}:${fingerprintOf(req)}`;
+  return {
+    deps,
+    req,
+    runId,
+    resuming,
+    runKey,
+    leaseKey: `fix:${runKey}`,
+    leases: deps.leases ?? databaseLeases(deps.runs),
+    timing: { ttlMs, beatMs, deadAfterMs: 3 * beatMs },
+    log: deps.logger.child({ run: runId, repo: req.repo }),
+    budget: new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET),
+    // One deadline for the whole run, whatever its recipe asks of each step (a repository recipe
+    // could otherwise ask for 20 steps of an hour each, retried).
+    deadline: Date.now() + (deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_S * 1000),
+    clock: { phaseMs: {}, current: "BOOTSTRAP", startedAt: Date.now() },
+    command: { env: { ...(deps.toolEnv ?? {}) }, writable: [] },
+    stopHeartbeat: null,
+    worktree: null,
+    runDir: null,
+    diagnosis: req.diagnosis,
+    chosen: null,
+    action: "propose",
+    blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
+    plan: null,
+    diff: null,
+    packaged: null,
+  };
 }

@@ -1,12 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
 import { removeWorktree } from "../workspace/index.js";
 import { endingOutcome, failRun, finishRun, stopRun } from "./finish-run.js";
-import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
-import { DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget } from "./governance.js";
-import { databaseLeases } from "./leases.js";
+import type { FixDeps, FixOutcome, FixRequest } from "./fix-types.js";
 import { enterPhase } from "./phase-clock.js";
 import { bootstrap } from "./phases/bootstrap.js";
 import { execute } from "./phases/execute.js";
@@ -15,7 +12,7 @@ import { plan } from "./phases/plan.js";
 import { preflight } from "./phases/preflight.js";
 import { report } from "./phases/report.js";
 import { verify } from "./phases/verify.js";
-import type { Phase, PhaseResult, RunContext } from "./run-context.js";
+import { createRunContext, fingerprintOf, type Phase, type PhaseResult, type RunContext } from "./run-context.js";
 import { removeRunDirectory } from "./run-janitor.js";
 import { RunStop } from "./run-stop.js";
 
@@ -42,7 +39,7 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
     // Decided, expired, or resumed by a job that ran before this one: nothing to do twice.
     return { runId, status: "nothing-to-fix", reason: "the run is not approved and waiting to resume", phaseMs: {} };
   }
-  const ctx = newRunContext(deps, req, runId, resuming);
+  const ctx = createRunContext(deps, req, runId, resuming);
   if (!resuming) {
     const { runKey } = ctx;
     await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintOf(req), failureKey: req.failureKey ?? null, sha: req.sha, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
@@ -62,46 +59,6 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   } finally {
     await cleanUp(ctx);
   }
-}
-
-/** The fingerprint a run is keyed by: the diagnosis's, or the failing command's without one. */
-function fingerprintOf(req: FixRequest): string {
-  return req.diagnosis?.fingerprint ?? `cmd-${(req.failingCommand ?? []).join(" ")}`;
-}
-
-function newRunContext(deps: FixDeps, req: FixRequest, runId: string, resuming: boolean): RunContext {
-  const ttlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  // A running run beats (renews its lease, stamps its heartbeat) this often; one whose heart
-  // stopped for three beats is dead.
-  const beatMs = Math.max(1000, Math.min(Math.floor(ttlMs / 3), 5000));
-  const runKey = `${req.forge}:${req.repo}:${fingerprintOf(req)}`;
-  return {
-    deps,
-    req,
-    runId,
-    resuming,
-    runKey,
-    leaseKey: `fix:${runKey}`,
-    leases: deps.leases ?? databaseLeases(deps.runs),
-    timing: { ttlMs, beatMs, deadAfterMs: 3 * beatMs },
-    log: deps.logger.child({ run: runId, repo: req.repo }),
-    budget: new ErrorBudget(deps.errorBudget ?? DEFAULT_ERROR_BUDGET),
-    // One deadline for the whole run, whatever its recipe asks of each step (a repository recipe
-    // could otherwise ask for 20 steps of an hour each, retried).
-    deadline: Date.now() + (deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_S * 1000),
-    clock: { phaseMs: {}, current: "BOOTSTRAP", startedAt: Date.now() },
-    command: { env: { ...(deps.toolEnv ?? {}) }, writable: [] },
-    stopHeartbeat: null,
-    worktree: null,
-    runDir: null,
-    diagnosis: req.diagnosis,
-    chosen: null,
-    action: "propose",
-    blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
-    plan: null,
-    diff: null,
-    packaged: null,
-  };
 }
 
 /** Whatever the outcome: the heart stops, the worktree and the run's folder go, the lease is let go. */
