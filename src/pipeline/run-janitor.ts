@@ -37,6 +37,7 @@ const FINISHED_GRACE_MS = 10_000;
  * of runs that just finished; so is anything not named after a run. Returns the folders removed.
  */
 export async function removeFinishedRunDirectories(runs: RunStore, workRoot: string): Promise<string[]> {
+  // Not logged: a work root that does not exist (yet) has no folders to sweep.
   const names = await readdir(workRoot).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names.filter((n) => /^run_[A-Za-z0-9_]+$/.test(n))) {

@@ -1,6 +1,6 @@
 import { appendLedger, appendLedgerIn, jsonForPostgres } from "../ledger/index.js";
 import type { Database } from "./database.js";
-import type { Forge } from "./store.js";
+import type { Forge } from "./records.js";
 
 export type RunPhase = "BOOTSTRAP" | "PREFLIGHT" | "PLAN" | "EXECUTE" | "VERIFY" | "PACKAGE" | "REPORT" | "EXIT";
 

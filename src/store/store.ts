@@ -1,65 +1,9 @@
 import { appendLedgerIn, jsonForPostgres, lockLedgerIn } from "../ledger/index.js";
+import { storablePayload, toFailure } from "./store-rows.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
+import type { DeliveryRecord, FailureRecord, FingerprintHistory, Forge, PullRequestRef, StoredFailure } from "./records.js";
 
-export type Forge = "github" | "gitlab" | "local";
-
-export interface DeliveryRecord {
-  readonly deliveryKey: string;
-  readonly forge: Forge;
-  readonly event: string;
-  readonly action?: string | null;
-  readonly installationId?: string | null;
-  readonly repo?: string | null;
-  readonly payload: unknown;
-  /**
-   * The payload's JSON text exactly as it arrived, when the caller has it: stored as it is (when
-   * PostgreSQL can keep it) instead of serialising `payload` again, which costs as much as parsing.
-   */
-  readonly payloadText?: string;
-}
-
-export interface PullRequestRef {
-  readonly number: number;
-  readonly fromFork: boolean;
-}
-
-/** One failed CI job (or check), however many event kinds reported it. */
-export interface FailureRecord {
-  readonly failureKey: string;
-  readonly forge: Forge;
-  /** The event kind that first reported it. */
-  readonly source: string;
-  readonly repo: string;
-  readonly repoId: string;
-  readonly installationId?: string | null;
-  readonly sha: string;
-  readonly ref?: string | null;
-  readonly jobId?: string | null;
-  readonly jobName: string;
-  readonly runId?: string | null;
-  readonly runAttempt?: number | null;
-  readonly jobUrl?: string | null;
-  readonly pullRequests: readonly PullRequestRef[];
-  readonly fromFork: boolean;
-  /** Forge-specific details the worker needs (check output, GitLab project path…). */
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly firstDelivery: string;
-}
-
-export interface StoredFailure extends FailureRecord {
-  readonly status: "pending" | "diagnosed" | "ignored" | "error";
-  readonly error: string | null;
-  /** When its annotations went onto the commit's report (they are added once). */
-  readonly reportedAt: Date | null;
-}
-
-export interface FingerprintHistory {
-  readonly occurrences: number;
-  readonly commits: number;
-  readonly firstSeen: Date | null;
-  readonly otherRepos: number;
-}
 
 /**
  * Everything Sentinel stores about ingestion, over either database. Writes that must not happen
@@ -390,47 +334,3 @@ export class Store {
     );
   }
 }
-
-
-function toFailure(r: Record<string, unknown>): StoredFailure {
-  return {
-    failureKey: String(r.failure_key),
-    forge: r.forge as Forge,
-    source: String(r.source),
-    repo: String(r.repo),
-    repoId: String(r.repo_id),
-    installationId: (r.installation_id as string | null) ?? null,
-    sha: String(r.sha),
-    ref: (r.ref as string | null) ?? null,
-    jobId: (r.job_id as string | null) ?? null,
-    jobName: String(r.job_name),
-    runId: (r.run_id as string | null) ?? null,
-    runAttempt: r.run_attempt === null || r.run_attempt === undefined ? null : Number(r.run_attempt),
-    jobUrl: (r.job_url as string | null) ?? null,
-    pullRequests: (r.pull_requests as PullRequestRef[]) ?? [],
-    fromFork: Boolean(r.from_fork),
-    context: (r.context as Record<string, unknown>) ?? {},
-    firstDelivery: String(r.first_delivery),
-    status: r.status as StoredFailure["status"],
-    error: (r.error as string | null) ?? null,
-    reportedAt: (r.reported_at as Date | null) ?? null,
-  };
-}
-
-/**
- * A delivery's payload as JSON text that jsonb would accept too. The column is json (kept as text),
- * but what the worker reads back from it flows into jsonb columns and text fields, where a NUL or a
- * lone surrogate is refused; so the text as received is used when it holds none of those, and
- * otherwise the payload is serialised with them replaced (jsonForPostgres).
- */
-function storablePayload(d: DeliveryRecord): string {
-  if (d.payloadText !== undefined && !JSONB_REFUSES.test(d.payloadText)) return d.payloadText;
-  return jsonForPostgres(d.payload);
-}
-
-/**
- * A backslash-u escape of NUL or of a surrogate, a raw NUL, or an unpaired surrogate. A false alarm
- * (an escaped backslash before "u0000", an escaped surrogate pair) only costs the slower path.
- */
-const JSONB_REFUSES = /\\u(?:0000|[dD][89a-fA-F])|\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
