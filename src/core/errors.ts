@@ -50,7 +50,14 @@ export type ErrorCode =
   | "E_DASHBOARD_TOKEN"
   | "E_SLACK_CONFIG"
   | "E_DURATION"
-  | "E_POLICY_DATE";
+  | "E_POLICY_DATE"
+  // Ingest and the fix pipeline: jobs whose input is gone or not fixable, and locks not had.
+  | "E_DELIVERY_UNKNOWN"
+  | "E_FAILURE_UNKNOWN"
+  | "E_FAILURE_NO_JOB"
+  | "E_FIX_NO_DIAGNOSIS"
+  | "E_FIX_NOT_CONFIGURED"
+  | "E_LOCK_TIMEOUT";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

@@ -2,8 +2,8 @@ import { resolveApproval } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
 import { mayApprove } from "../policy/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
-import { refreshPullRequest } from "./diagnose-failure.js";
-import type { WorkerDeps } from "./process-delivery.js";
+import { refreshPullRequest } from "../notify/index.js";
+import type { WorkerDeps } from "./worker-deps.js";
 
 /**
  * An Approve or Deny button pressed in chat. The presser is checked against the approvers the

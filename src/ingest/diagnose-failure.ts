@@ -3,14 +3,12 @@ import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { globMatch } from "../sentinel/engine/select-sentinels.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
-import { escapeMarkdown, headline, renderCommitReport, renderStickyComment, safeUrl, type DiagnosedFailure } from "../notify/index.js";
+import { escapeMarkdown, headline, notify, refreshStickyComments, renderCommitReport, safeUrl, withHistory } from "../notify/index.js";
 import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
-import { randomBytes } from "node:crypto";
-import { databaseLeases } from "../pipeline/leases.js";
-import { GovernanceStore, RunStore, type StoredFailure } from "../store/index.js";
-import type { WorkerDeps } from "./process-delivery.js";
-import { notify } from "./notify-chat.js";
+import { UnrecoverableError } from "../core/index.js";
+import { GovernanceStore, RunStore, withLease, type StoredFailure } from "../store/index.js";
+import type { WorkerDeps } from "./worker-deps.js";
 
 /**
  * The heavy half of ingestion, run by a queue worker: read the failed job's log from the forge
@@ -19,7 +17,7 @@ import { notify } from "./notify-chat.js";
  */
 export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Promise<void> {
   const failure = await deps.store.getFailure(failureKey);
-  if (!failure) throw new Error(`failure ${failureKey} is not in the store`);
+  if (!failure) throw new UnrecoverableError("E_FAILURE_UNKNOWN", `failure ${failureKey} is not in the store: a diagnose job is only queued for a recorded failure`);
   const log = deps.logger.child({ failure: failureKey, repo: failure.repo });
   // A queue that forgot the job id (or a re-read delivery) must not report the same failure twice.
   if (failure.status === "diagnosed" || failure.status === "ignored") {
@@ -44,25 +42,34 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
     }
   }
 
-  const withPrs = await resolvePullRequests(deps, forge, failure);
+  const { failure: withPrs, known } = await resolvePullRequests(deps, forge, failure);
   const diagnosis = await classifyFailure(forge, withPrs, loaded);
   const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
   await deps.store.saveDiagnosis(withPrs, diagnosis, flaky);
   deps.metrics?.diagnoses.inc({ forge: failure.forge, category: diagnosis.category });
   log.info({ category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, truncated: diagnosis.stats.truncated, flaky }, "failure diagnosed");
 
-  await publish(deps, forge, withPrs, loaded);
+  await publish(deps, forge, withPrs, loaded, known);
   await deps.store.setFailureStatus(failureKey, "diagnosed");
 }
 
-/** The events that carry no pull request (workflow_job, GitLab job hooks) get theirs from the API. */
-async function resolvePullRequests(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure): Promise<StoredFailure> {
-  if (failure.pullRequests.length > 0) return failure;
-  const prs = await forge.pullRequestsForCommit(failure.sha);
-  if (prs.length === 0) return failure;
+/**
+ * The events that carry no pull request (workflow_job, GitLab job hooks) get theirs from the API.
+ * A secondary lookup that fails degrades the report, it never drops it: without the pull requests
+ * the commit's report still goes out, only no pull request gets a comment. `known` is false then.
+ */
+async function resolvePullRequests(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure): Promise<{ failure: StoredFailure; known: boolean }> {
+  if (failure.pullRequests.length > 0) return { failure, known: true };
+  const prs = await forge.pullRequestsForCommit(failure.sha).catch((error: unknown) => {
+    const why = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 300) : String(error);
+    deps.logger.warn({ failure: failure.failureKey, sha: failure.sha, err: why }, "the forge's pull requests for this commit lookup failed; reporting the diagnosis without pull request comments");
+    return null;
+  });
+  if (prs === null) return { failure, known: false };
+  if (prs.length === 0) return { failure, known: true };
   const fromFork = prs.some((p) => p.fromFork);
   await deps.store.setPullRequests(failure.failureKey, prs, fromFork);
-  return { ...failure, pullRequests: prs, fromFork };
+  return { failure: { ...failure, pullRequests: prs, fromFork }, known: true };
 }
 
 async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<Diagnosis> {
@@ -70,7 +77,7 @@ async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loade
   if (failure.context.actions === false && failure.jobId) {
     return classifyText(await forge.checkOutputText(failure.jobId, failure.context.output), loaded.rules, options);
   }
-  if (!failure.jobId) throw new Error(`failure ${failure.failureKey} has no job to read`);
+  if (!failure.jobId) throw new UnrecoverableError("E_FAILURE_NO_JOB", `failure ${failure.failureKey} names no job whose log could be read`);
   const classifier = createClassifier(loaded.rules, options);
   const abort = new AbortController();
   let bytes = 0;
@@ -91,7 +98,7 @@ async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loade
   return classifier.end();
 }
 
-async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig, prsKnown: boolean): Promise<void> {
   const { store } = deps;
   if (loaded.config.report.checkRun) {
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
@@ -106,7 +113,9 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
       await store.markReported(failure.failureKey);
     });
   }
-  await actOn(deps, forge, failure, loaded);
+  // Whether the code is a fork's is unknown without its pull requests: nothing is run on it.
+  if (prsKnown) await actOn(deps, forge, failure, loaded);
+  else deps.logger.warn({ failure: failure.failureKey }, "no re-run or fix for this failure: its pull requests (and so whether its code is a fork's) are unknown");
   await refreshStickyComments(deps, forge, failure, loaded);
 }
 
@@ -216,83 +225,4 @@ function renderTrackingIssue(failure: StoredFailure, d: Diagnosis, count: number
     "",
     STICKY_MARKER.replace("sticky", `tracking:${d.fingerprint}`),
   ].join("\n");
-}
-
-/** Each diagnosed failure with where its fingerprint was seen before. */
-function withHistory(deps: WorkerDeps, rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> {
-  return Promise.all(rows.map(async (r) => ({ ...r, history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
-}
-
-/** Rewrites one pull request's sticky comment from what is stored (after a command changed it). */
-export async function refreshPullRequest(deps: WorkerDeps, forge: ForgeClient, prNumber: number, loaded: LoadedRepoConfig): Promise<void> {
-  const all = await deps.store.diagnosesForPullRequest(forge.forge, forge.repo, prNumber);
-  const latest = all[all.length - 1];
-  if (!latest) return;
-  const pr = latest.failure.pullRequests.find((p) => p.number === prNumber) ?? { number: prNumber, fromFork: latest.failure.fromFork };
-  await refreshStickyComments(deps, forge, { ...latest.failure, pullRequests: [pr] }, loaded);
-}
-
-/** Rewrites the sticky comment of each pull request the failure belongs to. */
-export async function refreshStickyComments(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
-  const { store } = deps;
-  if (!loaded.config.report.comment) return;
-  const runs = new RunStore(store.db);
-  for (const pr of failure.pullRequests) {
-    await withLease(deps, `sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
-      // A late diagnosis of an older commit must not take the comment back in time.
-      const head = await forge.pullRequestHead(pr.number);
-      if (head && head !== failure.sha) return;
-      const all = await withHistory(deps, await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
-      const current = all.filter((f) => f.failure.sha === failure.sha);
-      const fixes = new Map<string, { number: number; url: string | null }>();
-      for (const f of current) {
-        const opened = await runs.findPullRequestByFingerprint(failure.forge, failure.repo, f.diagnosis.fingerprint);
-        if (opened) fixes.set(f.diagnosis.fingerprint, opened);
-      }
-      const gov = new GovernanceStore(store.db);
-      const decisions = await gov.decisions(current.map((f) => f.failure.failureKey));
-      const ignored = new Set<string>();
-      for (const f of current) if (await gov.isIgnored(failure.forge, failure.repo, f.diagnosis.fingerprint)) ignored.add(f.diagnosis.fingerprint);
-      const paused = await gov.isPaused(failure.forge, failure.repo, [pr.number]);
-      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors, fixes, decisions, ignored, paused });
-      const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
-      const id = await forge.upsertStickyComment(pr.number, body, known);
-      await store.setStickyComment(failure.forge, failure.repo, pr.number, id);
-    });
-  }
-}
-
-/** How long a report lock outlives its holder's last renewal; it is renewed every third of it. */
-const LOCK_LEASE_MS = 15_000;
-/** How long a job waits for a report lock before it fails (and the queue retries it). */
-const LOCK_WAIT_MS = 120_000;
-
-/**
- * Runs `fn` holding a lock on `key` (one report per commit, one sticky comment per pull request,
- * one re-run decision per commit, one tracking issue per fingerprint), across workers. The lock is
- * a lease its holder renews while it works: a worker that dies holding it lets go within
- * LOCK_LEASE_MS. (Database.withLock's rows last 120 s whoever holds them, so a worker killed while
- * publishing held back every later report of that commit for two minutes, each waiting job holding
- * a worker's slot meanwhile, and with more workers dying the waiting jobs were interrupted again
- * and again until the queue gave up on them.) The lease is a row of the database's `leases` table
- * under the same key Database.withLock used, so workers of both versions exclude each other while
- * a deployment rolls.
- */
-export async function withLease<T>(deps: Pick<WorkerDeps, "store">, key: string, fn: () => Promise<T>): Promise<T> {
-  const leases = databaseLeases(new RunStore(deps.store.db));
-  const lease = `lock:${key}`;
-  const owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let delay = 20; !(await leases.acquire(lease, owner, LOCK_LEASE_MS)); delay = Math.min(delay * 2, 500)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${key}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-  const renewal = setInterval(() => void leases.renew(lease, owner, LOCK_LEASE_MS).catch(() => {}), Math.floor(LOCK_LEASE_MS / 3));
-  renewal.unref();
-  try {
-    return await fn();
-  } finally {
-    clearInterval(renewal);
-    await leases.release(lease, owner).catch(() => {});
-  }
 }

@@ -1,7 +1,6 @@
-import type { Logger } from "pino";
-import { safeJobId, type JobQueue } from "../queue/index.js";
-import type { FailureRecord, Store } from "../store/index.js";
-import type { Forges } from "./forges.js";
+import { UnrecoverableError } from "../core/index.js";
+import { safeJobId } from "../queue/index.js";
+import type { FailureRecord } from "../store/index.js";
 import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
 import type { IngestItem } from "./ingest-item.js";
@@ -9,36 +8,9 @@ import { validateConfigChange } from "./validate-config-change.js";
 import { confirmedComment, executeCommands, type CommentEvent } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
-import { refreshPullRequest } from "./diagnose-failure.js";
+import { refreshPullRequest } from "../notify/index.js";
 import { pullRequestClosed } from "./pull-request-closed.js";
-import type { FixEnvironment } from "./fix-failure.js";
-import type { NotifyEvent } from "../policy/index.js";
-import type { Metrics } from "../metrics/index.js";
-
-export interface WorkerDeps {
-  readonly store: Store;
-  readonly queue: JobQueue;
-  readonly forges: Forges;
-  readonly logger: Logger;
-  /** This GitHub App's id: its own check runs are not failures to diagnose. */
-  readonly githubAppId?: number;
-  /**
-   * GitLab projects (paths or ids) Sentinel serves. GitLab's webhook secret is shared by every
-   * project that has it, so without this list any of them may send deliveries; with it, others
-   * are ignored with the reason.
-   */
-  readonly gitlabProjects?: ReadonlySet<string>;
-  /** Set when this worker runs fix pipelines for repositories that opted in. */
-  readonly fixing?: FixEnvironment;
-  /** Chat notifications (Slack) when configured; routed per repository by its `notify` config. */
-  readonly chat?: ChatNotifier;
-  readonly metrics?: Metrics;
-}
-
-/** What Sentinel sends to chat; Slack's notifier has this shape. */
-export interface ChatNotifier {
-  notify(n: { event: NotifyEvent; channel: string; repo: string; title: string; text: string; url?: string; runId?: string }): Promise<unknown>;
-}
+import type { WorkerDeps } from "./worker-deps.js";
 
 /**
  * Reads a recorded delivery and turns it into failures to diagnose (one per failed job, whatever
@@ -46,7 +18,7 @@ export interface ChatNotifier {
  */
 export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await workerDeps.store.getDelivery(deliveryKey);
-  if (!delivery) throw new Error(`delivery ${deliveryKey} is not in the store`);
+  if (!delivery) throw new UnrecoverableError("E_DELIVERY_UNKNOWN", `delivery ${deliveryKey} is not in the store: a delivery job is only queued for a recorded delivery`);
   // Everything logged while reading this delivery names it and its repository.
   const deps = { ...workerDeps, logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }) };
   // Only notes need it; asking per delivery would cost a GitLab request on every pipeline hook.

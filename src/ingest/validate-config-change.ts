@@ -3,7 +3,7 @@ import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/
 import { loadRecipe } from "../agents/load-recipes.js";
 import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";
 import type { IngestItem } from "./ingest-item.js";
-import type { WorkerDeps } from "./process-delivery.js";
+import type { WorkerDeps } from "./worker-deps.js";
 
 export const CONFIG_CHECK_NAME = "Sentinel config";
 const RULE_DIRS = [".github/sentinels/", ".gitlab/sentinels/"];

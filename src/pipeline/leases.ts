@@ -24,10 +24,7 @@ export function databaseLeases(runs: RunStore): Leases {
     acquire: (key, owner, ttl) => runs.acquireLease(key, owner, ttl),
     renew: (key, owner, ttl) => runs.renewLease(key, owner, ttl),
     release: (key, owner) => runs.releaseLease(key, owner),
-    async takeOver(key, from, to, ttl) {
-      const { rowCount } = await runs.db.query("UPDATE leases SET owner = $3, expires_at = now() + ($4 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2 AND expires_at > now()", [key, from, to, String(ttl)]);
-      return rowCount === 1;
-    },
+    takeOver: (key, from, to, ttl) => runs.takeOverLease(key, from, to, ttl),
   };
 }
 
@@ -38,6 +35,8 @@ const TAKE_OVER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.ca
 
 export function redisLeases(url: string, prefix = "sentinel:lease:"): Leases & { close(): void } {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+  // Not logged here: ioredis reconnects by itself, and each command made meanwhile rejects with the
+  // error, which its caller handles (a lost renewal stops the run before it writes anything).
   redis.on("error", () => {});
   return {
     kind: "redis",

@@ -5,7 +5,7 @@ import { loadBuiltinRules, type RuleSet } from "../sentinel/index.js";
 import type { RunStore } from "../store/index.js";
 import { MirrorCache } from "../workspace/index.js";
 import { LocalForge } from "./fix-forge.js";
-import type { FixDeps } from "./run-fix.js";
+import type { FixDeps } from "./fix-types.js";
 
 export interface LocalFixOptions {
   readonly runs: RunStore;

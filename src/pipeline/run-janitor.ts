@@ -18,7 +18,7 @@ export async function removeDeadRunWorktree(runs: RunStore, deadRunId: string, b
     await removeRunDirectory(reserved.dir, reserved.mirrorDir);
     await runs.record(deadRunId, "workspace.removed", { path: entry?.path ?? reserved.dir, by });
   } else if (entry?.path && entry.gitDir && entry.mirrorDir) {
-    // Runs from before worktrees had a folder of their own.
+    // Runs from before worktrees had a folder of their own. A worktree already gone is what this wants.
     await removeWorktree({ path: entry.path, gitDir: entry.gitDir, mirrorDir: entry.mirrorDir, sha: "" }).catch(() => {});
     await runs.record(deadRunId, "workspace.removed", { path: entry.path, by });
   }
@@ -37,6 +37,7 @@ const FINISHED_GRACE_MS = 10_000;
  * of runs that just finished; so is anything not named after a run. Returns the folders removed.
  */
 export async function removeFinishedRunDirectories(runs: RunStore, workRoot: string): Promise<string[]> {
+  // Not logged: a work root that does not exist (yet) has no folders to sweep.
   const names = await readdir(workRoot).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names.filter((n) => /^run_[A-Za-z0-9_]+$/.test(n))) {
@@ -60,6 +61,7 @@ export async function removeFinishedRunDirectories(runs: RunStore, workRoot: str
  * worktrees alone, so one whose creation was cut short is unlocked first.
  */
 export async function removeRunDirectory(dir: string, mirrorDir: string | null): Promise<void> {
+  // Best effort throughout, not logged: whatever is left is found again by the janitor's next round.
   await rm(dir, { recursive: true, force: true }).catch(() => {});
   if (!mirrorDir) return;
   const git = sentinelGit(mirrorDir, gitEnv());
@@ -76,14 +78,10 @@ export async function removeRunDirectory(dir: string, mirrorDir: string | null):
  * their worktrees removed, whether or not the same failure ever runs again.
  */
 export async function abandonDeadRuns(runs: RunStore, staleAfterMs = 60_000): Promise<string[]> {
-  const { rows } = await runs.db.query<{ run_id: string }>(
-    `UPDATE runs SET status = 'abandoned', finished_at = now() WHERE status = 'running'
-     AND heartbeat_at < now() - ($1 || ' milliseconds')::interval RETURNING run_id`,
-    [String(staleAfterMs)],
-  );
-  for (const r of rows) {
-    await runs.record(r.run_id, "run.abandoned", { reason: "its worker stopped beating; found by the janitor" });
-    await removeDeadRunWorktree(runs, r.run_id, "janitor");
+  const dead = await runs.abandonDeadRuns(staleAfterMs);
+  for (const runId of dead) {
+    await runs.record(runId, "run.abandoned", { reason: "its worker stopped beating; found by the janitor" });
+    await removeDeadRunWorktree(runs, runId, "janitor");
   }
-  return rows.map((r) => r.run_id);
+  return dead;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendLedgerIn, lockLedgerIn } from "../ledger/index.js";
 import type { Database } from "./database.js";
-import type { Forge } from "./store.js";
+import type { Forge } from "./records.js";
 
 export interface AgentTier {
   readonly forge: Forge;

@@ -1,6 +1,6 @@
 import { expireApprovals } from "../commands/index.js";
-import { diagnoseFailure, fixFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
-import { abandonDeadRuns, removeFinishedRunDirectories } from "../pipeline/index.js";
+import { diagnoseFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
+import { abandonDeadRuns, fixFailure, removeFinishedRunDirectories } from "../pipeline/index.js";
 import { GovernanceStore, RunStore } from "../store/index.js";
 import { withCause } from "../ledger/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";

@@ -263,8 +263,8 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
     for (const metric of ["sentinel_webhooks_rejected_total", "sentinel_queue_jobs", "sentinel_jobs_failed_total", "sentinel_revocations_total", "sentinel_runs_total"]) expect(exprs).toContain(metric);
     const guide = read("docs/operations.md");
     const anchors = new Set([...guide.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
-    // The outcomes alerted on are real FixStatus values (src/pipeline/run-fix.ts).
-    const statuses = /export type FixStatus =([^;]+);/.exec(read("src/pipeline/run-fix.ts"))![1]!;
+    // The outcomes alerted on are real FixStatus values (src/pipeline/fix-types.ts).
+    const statuses = /export type FixStatus =([^;]+);/.exec(read("src/pipeline/fix-types.ts"))![1]!;
     for (const r of rules) {
       expect(promqlErrors(r.expr), r.alert).toEqual([]);
       expect(r.expr, r.alert).toContain(`namespace="${NAMESPACE}"`);

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { withLease } from "../../src/ingest/diagnose-failure.js";
+import { withLease } from "../../src/store/index.js";
 import { Store } from "../../src/store/index.js";
 import { freshPostgres, postgresAvailable } from "../support/services.js";
 

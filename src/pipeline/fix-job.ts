@@ -1,0 +1,197 @@
+import type { Logger } from "pino";
+import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
+import { effectiveMode, loadRepoConfig } from "../config/index.js";
+import { SentinelError, UnrecoverableError } from "../core/index.js";
+import type { ForgeClient } from "../forge/index.js";
+import { withCause } from "../ledger/index.js";
+import type { Metrics } from "../metrics/index.js";
+import type { ChatNotifier } from "../notify/index.js";
+import type { Diagnosis } from "../sentinel/index.js";
+import { GovernanceStore, RunStore, type Forge, type Store } from "../store/index.js";
+import { isSafeBranchName } from "../workspace/index.js";
+import { afterRun } from "./after-run.js";
+import type { FixEnvironment } from "./fix-environment.js";
+import type { FixForge } from "./fix-forge.js";
+import { DEFAULT_LEASE_TTL_MS, type FixOutcome } from "./fix-types.js";
+import { policyGate, readPermits } from "./policy-gate.js";
+import { commandFromStep, runFix } from "./run-fix.js";
+import { Trust } from "./trust.js";
+
+type RepoTarget = { forge: Forge; repo: string; repoId: string; installationId: string | null };
+
+/** What the fix job is given: a queue worker's deps have this shape (and more). */
+export interface FixJobDeps {
+  readonly store: Store;
+  readonly forges: {
+    client(target: RepoTarget): Promise<ForgeClient>;
+    fixer(target: RepoTarget): Promise<FixForge>;
+  };
+  readonly logger: Logger;
+  readonly fixing?: FixEnvironment;
+  readonly chat?: ChatNotifier;
+  readonly metrics?: Metrics;
+}
+
+/**
+ * The fix job for a diagnosed failure: the repository's policy (read from its default branch
+ * now, not when the job was queued) decides through the governed pipeline's gates whether and how
+ * far the run goes; the outcome is recorded as the failure's decision, moves the agent's trust,
+ * asks a human when the policy wants one, and updates the sticky comment and Slack.
+ */
+export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: unknown = {}): Promise<FixOutcome | null> {
+  const failure = await deps.store.getFailure(failureKey);
+  const stored = await deps.store.getDiagnosis(failureKey);
+  // Nothing a retry could change: the job is recorded as failed once, not retried.
+  if (!failure || !stored) throw new UnrecoverableError("E_FIX_NO_DIAGNOSIS", `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`);
+  // Retried: another worker, started with a fix environment, may take the job.
+  if (!deps.fixing) throw new SentinelError("E_FIX_NOT_CONFIGURED", "this worker is not set up to run fixes: it was started without a fix environment");
+  const gov = new GovernanceStore(deps.store.db);
+  const runs = new RunStore(deps.store.db);
+  const job = await readPermits(deps.logger, gov, runs, failureKey, jobData);
+  if (job.refused) return null;
+  const target = { forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null };
+  const forge = await deps.forges.client(target);
+  const loaded = await loadRepoConfig(forge);
+  const decide = (verdict: string, rule: string | null, message: string, runId: string | null = null) =>
+    gov.setDecision({ failureKey, forge: failure.forge, repo: failure.repo, fingerprint: stored.diagnosis.fingerprint, verdict, rule, message, runId });
+  if (loaded.errors.length > 0) {
+    await decide("denied", "config", `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    return null;
+  }
+  const { config } = loaded;
+  let mode = effectiveMode(config);
+  // A maintainer's `/sentinel fix` is the opt-in for that one failure; every other rule still holds.
+  if (mode === "diagnose" && job.manual) mode = "propose";
+  if (mode === "diagnose") {
+    await decide("denied", "mode", "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)");
+    return null;
+  }
+  const fixer = await deps.forges.fixer(target);
+  const trust = new Trust(gov);
+  const policy = config.policy;
+  const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
+  const pr = failure.pullRequests[0] ?? null;
+  // Whether the code comes from a fork is asked of the forge now, not taken from what a webhook
+  // said when the failure arrived; when the forge cannot say, the run is treated as a fork's.
+  const prInfo = pr ? await forge.pullRequestInfo(pr.number).catch((error: unknown) => (deps.logger.warn({ err: error instanceof Error ? error.message : String(error), pr: pr.number }, "could not read the pull request; its fix is handled as a fork's"), null)) : null;
+  const fromFork = failure.fromFork || (pr !== null && (pr.fromFork || prInfo === null || prInfo.fromFork));
+  // The failing command is the one CI itself reported (the failed step the jobs API names), never a
+  // `Run …` line read from the log, which anything the job printed could have forged.
+  const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis, deps.logger);
+  // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
+  // The branch name comes from a webhook: only a plain one is ever handed to git.
+  const pushBranch = pr && !fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
+  // A fork's branch is not in this repository: an approved fork fix is proposed into the pull request's base.
+  const baseBranch = fromFork && pr ? (prInfo?.baseRef ?? defaultBranch) : (failure.ref ?? defaultBranch);
+  const { gate, tierAtGate } = policyGate({ gov, runs, trust, policy, mode, fixCategories: config.fix.categories, failure, flaky: stored.flaky, defaultBranch, fromFork, manual: job.manual });
+
+  const fixing = deps.fixing;
+  const outcome = await runFix(
+    {
+      runs,
+      mirrors: fixing.mirrors,
+      workRoot: fixing.workRoot,
+      forge: fixer,
+      agents: await repoAgents(forge, config.fix.recipes, config.fix.disable, deps.logger),
+      rules: loaded.rules,
+      sandbox: fixing.sandbox,
+      sandboxPolicy: fixing.sandboxPolicy,
+      logger: deps.logger,
+      readOnlyPaths: fixing.toolchains.readOnlyPaths,
+      toolEnv: fixing.toolchains.env,
+      errorBudget: policy.errorBudget,
+      gate,
+      ...(fixing.leases ? { leases: fixing.leases } : {}),
+      // A retried job can find its own dead run still holding the lease: wait it out.
+      leaseWaitMs: DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_TTL_MS / 4,
+      ...(fixing.live ? { live: fixing.live } : {}),
+      ...(fixing.dependencyCacheDir ? { dependencyCacheDir: fixing.dependencyCacheDir } : {}),
+      ...(fixing.egress ? { egress: fixing.egress } : {}),
+      ...(fixing.limits ? { limits: fixing.limits } : {}),
+      ...(fixing.runDeadlineMs ? { runDeadlineMs: fixing.runDeadlineMs } : {}),
+      ...(fixing.cgroupRoot ? { cgroupRoot: fixing.cgroupRoot } : {}),
+    },
+    {
+      forge: failure.forge,
+      repo: failure.repo,
+      repoId: failure.repoId,
+      sha: failure.sha,
+      // The fix is proposed into the branch that failed (a PR's head branch, or the default branch).
+      baseBranch,
+      diagnosis: stored.diagnosis,
+      failingCommand,
+      failureKey,
+      fromFork,
+      prNumber: pr?.number ?? null,
+      pushBranch,
+      manual: job.manual,
+      requestedBy: job.requestedBy,
+      resumeRunId: job.resumeRunId,
+    },
+  );
+  if (job.requestId) await gov.spendFixRequest(job.requestId, outcome.runId);
+  deps.logger.info({ failure: failureKey, run: outcome.runId, repo: failure.repo, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
+  countRun(deps.metrics, failure.forge, outcome);
+  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;
+
+  await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
+  await withCause({ run: outcome.runId }, () => afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }));
+  return outcome;
+}
+
+function countRun(m: Metrics | undefined, forge: string, outcome: FixOutcome): void {
+  if (!m) return;
+  m.runs.inc({ outcome: outcome.status });
+  for (const [phase, ms] of Object.entries(outcome.phaseMs)) if (ms !== undefined) m.runPhaseSeconds.observe({ phase }, ms / 1000);
+  if (outcome.pullRequest?.created) m.pullRequestsOpened.inc({ forge });
+  if (outcome.revoked) m.revocations.inc({ forge });
+}
+
+function verdictOf(outcome: FixOutcome): string {
+  switch (outcome.status) {
+    case "proposed":
+    case "pushed":
+    case "suggested":
+    case "shadow":
+      return outcome.status;
+    case "waiting-approval":
+      return "waiting";
+    case "policy":
+    case "diagnose-only":
+      return "denied";
+    default:
+      return outcome.status;
+  }
+}
+
+/** Builtin recipes minus the disabled, plus the repository's own from its default branch. */
+async function repoAgents(forge: ForgeClient, files: readonly string[], disabled: readonly string[], logger: Logger): Promise<Agent[]> {
+  const own: Recipe[] = [];
+  for (const file of files) {
+    const text = await forge.readFile(file);
+    if (text === null) {
+      logger.warn({ repo: forge.repo, file }, "recipe listed in the config is missing on the default branch");
+      continue;
+    }
+    const { recipe, issues } = parseRecipe(text, file);
+    if (recipe) own.push(recipe);
+    else logger.warn({ repo: forge.repo, file, issues }, "invalid recipe ignored");
+  }
+  return agentsFrom((await loadBuiltinRecipes()).recipes, own, disabled);
+}
+
+/**
+ * The diagnosis's step as a command, when the forge reports that step failed in this job (GitHub
+ * Actions' jobs API lists the job's steps, named `Run <command>` after their script); null where
+ * the forge reports no steps (GitLab, other CIs' checks): the agent's own verify command is used.
+ */
+async function reportedFailingCommand(forge: ForgeClient, jobId: string | null, d: Diagnosis, logger: Logger): Promise<string[] | null> {
+  const step = d.step?.name;
+  if (!jobId || !step || !forge.failedSteps) return null;
+  const failed = await forge.failedSteps(jobId).catch((error: unknown) => {
+    // Without the job's steps the agent's own verify command is used, as where the forge reports none.
+    logger.warn({ job: jobId, err: error instanceof Error ? error.message : String(error) }, "could not read the job's failed steps; verifying with the agent's own command");
+    return [] as string[];
+  });
+  return failed.includes(step) ? commandFromStep(d) : null;
+}
