@@ -49,12 +49,13 @@ for (const file of files(ROOT)) {
       const m = site.re.exec(line);
       if (!m) continue;
       const body = handlerText(lines, i, m.index);
-      const explained = COMMENT.test(line) || COMMENT.test(lines[i - 1] ?? "") || COMMENT.test(lines[i + 1] ?? "");
+      // The comment may head a few lines of best-effort cleanup.
+      const explained = [i - 3, i - 2, i - 1, i, i + 1].some((j) => COMMENT.test(lines[j] ?? ""));
       // A handler that uses the error it binds (converts, inspects, returns it) or hands errors to a
       // named function passes it on.
       const bound = /(?:catch\s*\(\s*|\.catch\(\s*\(?\s*|["']error["']\s*,\s*\(?\s*)([A-Za-z_$][\w$]*)/.exec(body)?.[1];
       const usesBound = bound !== undefined && new RegExp(`\\b${bound}\\b`).test(body.slice(body.indexOf(bound) + bound.length));
-      const namedHandler = /(?:\.catch\(|["']error["']\s*,)\s*[A-Za-z_$][\w$.]*\s*\)/.test(body);
+      const namedHandler = /(?:\.catch\(|["']error["']\s*,)\s*[A-Za-z_$][\w$.]*\s*[)(]/.test(body);
       const passesOn = HANDLES.test(body) || usesBound || namedHandler;
       if (!explained && !passesOn) offences.push(`${path.relative(process.cwd(), file)}:${i + 1}: ${site.kind} drops the error: ${line.trim().slice(0, 100)}`);
     }

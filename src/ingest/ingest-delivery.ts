@@ -44,7 +44,7 @@ function nestsTooDeep(d: DeliveryRecord): boolean {
     try {
       text = JSON.stringify(d.payload) ?? "";
     } catch {
-      return true;
+      return true; // JSON.stringify throws past V8's nesting limit: too deep by definition
     }
   }
   return jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH);

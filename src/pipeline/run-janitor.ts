@@ -65,12 +65,12 @@ export async function removeRunDirectory(dir: string, mirrorDir: string | null):
   await rm(dir, { recursive: true, force: true }).catch(() => {});
   if (!mirrorDir) return;
   const git = sentinelGit(mirrorDir, gitEnv());
-  const list = await git.raw(["worktree", "list", "--porcelain"]).catch(() => "");
+  const list = await git.raw(["worktree", "list", "--porcelain"]).catch(() => ""); // best effort, as above
   for (const line of list.split("\n")) {
     const at = line.startsWith("worktree ") ? line.slice("worktree ".length) : null;
-    if (at && at.startsWith(dir + path.sep)) await git.raw(["worktree", "unlock", at]).catch(() => {});
+    if (at && at.startsWith(dir + path.sep)) await git.raw(["worktree", "unlock", at]).catch(() => {}); // best effort
   }
-  await git.raw(["worktree", "prune"]).catch(() => {});
+  await git.raw(["worktree", "prune"]).catch(() => {}); // best effort
 }
 
 /**

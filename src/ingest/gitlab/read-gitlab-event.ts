@@ -166,6 +166,6 @@ function repoFromHomepage(homepage: string | undefined): string | null {
   try {
     return new URL(homepage).pathname.replace(/^\/+|\/+$/g, "") || null;
   } catch {
-    return null;
+    return null; // not a URL: no path to read
   }
 }
