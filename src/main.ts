@@ -6,7 +6,7 @@ import { MirrorCache } from "./workspace/index.js";
 import { redisLeases } from "./pipeline/index.js";
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "./app.js";
-import { VERSION } from "./cli/create-program.js";
+import { VERSION } from "./core/index.js";
 import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge, recordedClient } from "./forge/index.js";
 import { decideFromChat, startDeliveryLedger, type ChatNotifier, type Forges, type WorkerDeps } from "./ingest/index.js";
 import { slackFromEnv } from "./slack/index.js";

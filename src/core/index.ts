@@ -1,3 +1,4 @@
 // The domain's shared vocabulary: error classes with codes and the outcome they lead to. Every
 // concern may import from here; core imports from no other concern.
 export { SentinelError, UnrecoverableError, isSentinelError, isUnrecoverable, type ErrorCode } from "./errors.js";
+export { VERSION } from "./version.js";
