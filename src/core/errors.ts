@@ -12,7 +12,13 @@ export type ErrorCode =
   | "E_RULE_FILE_UNREADABLE"
   | "E_PROBLEM_MATCHER"
   | "E_USAGE"
-  | "E_INPUT_UNREADABLE";
+  | "E_INPUT_UNREADABLE"
+  // Start-up: the environment's configuration, and the services it names (PostgreSQL, Redis).
+  | "E_ENV_INVALID"
+  | "E_ENV_PRIVATE_KEY"
+  | "E_ENV_GITLAB_URL"
+  | "E_POSTGRES_UNREACHABLE"
+  | "E_REDIS_UNREACHABLE";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;
