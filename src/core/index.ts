@@ -2,3 +2,4 @@
 // concern may import from here; core imports from no other concern.
 export { SentinelError, UnrecoverableError, isSentinelError, isUnrecoverable, type ErrorCode } from "./errors.js";
 export { VERSION } from "./version.js";
+export { connectionProblem, hostAndPort } from "./connection-problem.js";

@@ -1,3 +1,4 @@
+import { isSentinelError } from "../core/index.js";
 import { openDatabase } from "./open-database.js";
 import { StoreSetupError } from "./store-setup-error.js";
 
@@ -22,7 +23,7 @@ export async function migrateMain(env: NodeJS.ProcessEnv, out: { log(line: strin
     out.log(`sentinel migrate: the schema is current${migrationUrl ? "; DATABASE_URL's role cannot rewrite the audit ledger" : ""}`);
     return 0;
   } catch (error) {
-    const code = error instanceof StoreSetupError ? `${error.code}: ` : "";
+    const code = error instanceof StoreSetupError || isSentinelError(error) ? `${error.code}: ` : "";
     out.error(`sentinel migrate: ${code}${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }

@@ -3,6 +3,7 @@ import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 import { migrationRights, pendingMigrations } from "./schema-version.js";
+import { postgresReachError } from "./reach-error.js";
 import { StoreSetupError } from "./store-setup-error.js";
 import type { Database } from "./database.js";
 
@@ -33,8 +34,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   try {
     await (options.migrationUrl ? checkApplicationRole(db) : migrateIfPending(db));
   } catch (error) {
-    await db.close().catch(() => {});
-    throw error;
+    // The first query's error is the one to report; a pool that then fails to close adds nothing.
+    await db.close().catch(() => undefined);
+    throw (options.url && postgresReachError(error, options.url, "DATABASE_URL")) || error;
   }
   return db;
 }
@@ -45,6 +47,8 @@ async function migrateAsOwner(migrationUrl: string): Promise<void> {
     await migrate(owner);
   } catch (error) {
     if (error instanceof StoreSetupError) throw error;
+    const unreachable = postgresReachError(error, migrationUrl, "DATABASE_MIGRATION_URL");
+    if (unreachable) throw unreachable;
     // pg's message names the role or the host, never the password.
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(`could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role (sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database`, { cause: error });
