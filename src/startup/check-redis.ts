@@ -39,6 +39,7 @@ function redisError(url: string, error: unknown, timeoutMs: number): SentinelErr
   }
   const timedOut = /timeout|timed out/i.test(message);
   const problem =
-    connectionProblem(error) ?? (timedOut ? `no answer within ${timeoutMs} ms — check the URL's host and port` : message);
+    connectionProblem(error) ??
+    (timedOut ? `no answer within ${timeoutMs} ms — check the URL's host and port` : message);
   return new SentinelError("E_REDIS_UNREACHABLE", `cannot reach ${where}: ${problem}`, { cause: error });
 }

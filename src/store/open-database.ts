@@ -27,7 +27,11 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.migrationUrl && !options.url) {
-    throw new StoreSetupError("E_DB_MIGRATION_URL_ALONE", "DATABASE_MIGRATION_URL is set but DATABASE_URL is not: set DATABASE_URL to the application role's URL as well (the migration URL only runs migrations), or unset DATABASE_MIGRATION_URL to use embedded PGlite");
+    throw new StoreSetupError(
+      "E_DB_MIGRATION_URL_ALONE",
+      "DATABASE_MIGRATION_URL is set but DATABASE_URL is not: set DATABASE_URL to the application role's URL as well " +
+        "(the migration URL only runs migrations), or unset DATABASE_MIGRATION_URL to use embedded PGlite",
+    );
   }
   if (options.migrationUrl) await migrateAsOwner(options.migrationUrl);
   const db = options.url ? createPostgresDatabase(options.url) : await createPgliteDatabase(options.dataDir);
@@ -51,7 +55,11 @@ async function migrateAsOwner(migrationUrl: string): Promise<void> {
     if (unreachable) throw unreachable;
     // pg's message names the role or the host, never the password.
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role (sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database`, { cause: error });
+    throw new Error(
+      `could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role ` +
+        "(sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database",
+      { cause: error },
+    );
   } finally {
     // A pool that fails to close must not hide the migrations' own outcome.
     await owner.close().catch(() => undefined);
@@ -65,7 +73,10 @@ async function migrateIfPending(db: Database): Promise<void> {
   if (!canMigrate) {
     throw new StoreSetupError(
       "E_DB_MIGRATIONS_PENDING",
-      `the database lacks ${pending.length} migration(s) (${pending.map((m) => `${m.id} ${m.name}`).join(", ")}) and DATABASE_URL's role ${role} may not run them: set DATABASE_MIGRATION_URL to the owner role's URL where the server runs (docs/hardening.md, "The database roles"); a worker that started before the server migrated stops here and opens the database once restarted`,
+      `the database lacks ${pending.length} migration(s) (${pending.map((m) => `${m.id} ${m.name}`).join(", ")}) ` +
+        `and DATABASE_URL's role ${role} may not run them: set DATABASE_MIGRATION_URL to the owner role's URL where ` +
+        'the server runs (docs/hardening.md, "The database roles"); a worker that started before the server migrated ' +
+        "stops here and opens the database once restarted",
     );
   }
   await migrate(db);
@@ -74,13 +85,18 @@ async function migrateIfPending(db: Database): Promise<void> {
 async function checkApplicationRole(db: Database): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new StoreSetupError("E_DB_MIGRATIONS_PENDING", `migrations ran through DATABASE_MIGRATION_URL, yet DATABASE_URL still lacks ${pending.length} of them: both URLs must name the same database (and schema search path)`);
+    throw new StoreSetupError(
+      "E_DB_MIGRATIONS_PENDING",
+      `migrations ran through DATABASE_MIGRATION_URL, yet DATABASE_URL still lacks ${pending.length} of them: ` +
+        "both URLs must name the same database (and schema search path)",
+    );
   }
   const risk = await ledgerRewriteRisk(db);
   if (risk) {
     throw new StoreSetupError(
       "E_DB_ROLES_NOT_SEPARATED",
-      `DATABASE_URL could rewrite the audit ledger (${risk}): with DATABASE_MIGRATION_URL set, DATABASE_URL must name the application role (sentinel_app in deploy/postgres/roles.sql), which may only append to it`,
+      `DATABASE_URL could rewrite the audit ledger (${risk}): with DATABASE_MIGRATION_URL set, DATABASE_URL must ` +
+        "name the application role (sentinel_app in deploy/postgres/roles.sql), which may only append to it",
     );
   }
 }

@@ -41,7 +41,8 @@ export function createPostgresDatabase(connectionString: string, options: { max?
       for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
         const { rows } = await pool.query(
           `INSERT INTO leases (lease_key, owner, expires_at) VALUES ($1, $2, now() + ($3 || ' milliseconds')::interval)
-           ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE leases.expires_at < now()
+           ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+             WHERE leases.expires_at < now()
            RETURNING owner`,
           [`lock:${key}`, owner, String(ttlMs)],
         );
@@ -53,7 +54,9 @@ export function createPostgresDatabase(connectionString: string, options: { max?
         return await fn();
       } finally {
         // A lease not deleted expires after ttlMs; fn's own outcome is what the caller needs.
-        await pool.query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [`lock:${key}`, owner]).catch(() => undefined);
+        await pool
+          .query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [`lock:${key}`, owner])
+          .catch(() => undefined);
       }
     },
     close: () => pool.end(),

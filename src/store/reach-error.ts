@@ -14,11 +14,14 @@ const LOGIN_REFUSED: Record<string, string> = {
 export function postgresReachError(error: unknown, url: string, variable: string): SentinelError | null {
   const where = `PostgreSQL at ${hostAndPort(url, 5432)} (${variable})`;
   const problem = connectionProblem(error);
-  if (problem) return new SentinelError("E_POSTGRES_UNREACHABLE", `cannot reach ${where}: ${problem}`, { cause: error });
+  if (problem)
+    return new SentinelError("E_POSTGRES_UNREACHABLE", `cannot reach ${where}: ${problem}`, { cause: error });
   const sqlState = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   const check = typeof sqlState === "string" ? LOGIN_REFUSED[sqlState] : undefined;
   if (!check) return null;
   // pg's message names the role or the database, never the password.
   const why = error instanceof Error ? error.message : String(error);
-  return new SentinelError("E_POSTGRES_UNREACHABLE", `${where} refused the connection: ${why} — ${check}`, { cause: error });
+  return new SentinelError("E_POSTGRES_UNREACHABLE", `${where} refused the connection: ${why} — ${check}`, {
+    cause: error,
+  });
 }

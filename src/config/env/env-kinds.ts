@@ -22,7 +22,13 @@ function refuse(ctx: z.RefinementCtx, raw: string, expected: string): typeof z.N
 
 /** Free text (a path, a host, a name); secrets too, which the table marks as such. */
 export function text(type = "text"): EnvKind<string | undefined> {
-  return { schema: z.string().optional().transform((raw) => (unset(raw) ? undefined : raw)), type };
+  return {
+    schema: z
+      .string()
+      .optional()
+      .transform((raw) => (unset(raw) ? undefined : raw)),
+    type,
+  };
 }
 
 /** Kept exactly as given, empty included, for variables where set-but-empty means something. */
@@ -31,7 +37,12 @@ export function raw(type = "text"): EnvKind<string | undefined> {
 }
 
 /** A whole number in [min, max]; `expected` describes it in the error ("a positive number of milliseconds"). */
-export function wholeNumber(o: { min: number; max?: number; expected: string; type?: string }): EnvKind<number | undefined> {
+export function wholeNumber(o: {
+  min: number;
+  max?: number;
+  expected: string;
+  type?: string;
+}): EnvKind<number | undefined> {
   const schema = z
     .string()
     .optional()
@@ -42,12 +53,16 @@ export function wholeNumber(o: { min: number; max?: number; expected: string; ty
       if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || !inRange) return refuse(ctx, value, o.expected);
       return n;
     });
-  return { schema, type: o.type ?? (o.max === undefined ? `whole number ≥ ${o.min}` : `whole number ${o.min}–${o.max}`) };
+  return {
+    schema,
+    type: o.type ?? (o.max === undefined ? `whole number ≥ ${o.min}` : `whole number ${o.min}–${o.max}`),
+  };
 }
 
 /** One of a fixed set of words. */
 export function oneOf<const T extends string>(values: readonly T[]): EnvKind<T | undefined> {
-  const expected = values.length === 2 ? `${values[0]} or ${values[1]}` : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
+  const expected =
+    values.length === 2 ? `${values[0]} or ${values[1]}` : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
   const schema = z
     .string()
     .optional()
@@ -80,7 +95,12 @@ export function commaList(type = "comma-separated list"): EnvKind<string[]> {
   const schema = z
     .string()
     .optional()
-    .transform((value) => (value ?? "").split(",").map((p) => p.trim()).filter(Boolean));
+    .transform((value) =>
+      (value ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
   return { schema, type };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S } from "../../sandbox/index.js";
+import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../server/index.js";
 import { envDocs, type EnvDoc } from "./env-docs.js";
 import { commaList, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
 import { pemKey } from "./pem-key.js";
@@ -12,7 +13,8 @@ function entry<T>(kind: EnvKind<T> & { fallback?: T }, doc: EnvDoc): z.ZodType<T
 
 const ms = (type = "milliseconds") => wholeNumber({ min: 1, expected: "a positive number of milliseconds", type });
 const MiB = 1024 * 1024;
-const stepLimit = (unit: string) => wholeNumber({ min: 1, expected: `a positive whole number${unit}`, type: `whole number ≥ 1${unit}` });
+const stepLimit = (unit: string) =>
+  wholeNumber({ min: 1, expected: `a positive whole number${unit}`, type: `whole number ≥ 1${unit}` });
 
 /**
  * Every environment variable Sentinel reads, in the README table's order. Start-up reads the
@@ -26,7 +28,8 @@ export const envSchema = z.object({
     example: "123456",
   }),
   PRIVATE_KEY: entry(pemKey(), {
-    description: "The GitHub App's private key: its `.pem` file's contents (line breaks as is or as `\\n`, or base64-encoded)",
+    description:
+      "The GitHub App's private key: its `.pem` file's contents (line breaks as is or as `\\n`, or base64-encoded)",
     errorCode: "E_ENV_PRIVATE_KEY",
   }),
   WEBHOOK_SECRET: entry(text("secret"), { description: "The GitHub App's webhook secret, which signs every delivery" }),
@@ -38,7 +41,9 @@ export const envSchema = z.object({
   LOG_FORMAT: entry(text(), { description: "Passed to Probot's own logger (`json` or `pretty`)" }),
   LOG_LEVEL_IN_STRING: entry(text(), { description: "Passed to Probot's own logger: `true` logs levels as words" }),
   LOG_MESSAGE_KEY: entry(text(), { description: "Passed to Probot's own logger: the message's key in each line" }),
-  SENTRY_DSN: entry(text("URL"), { description: "Passed to Probot: errors in GitHub event handlers go to this Sentry project" }),
+  SENTRY_DSN: entry(text("URL"), {
+    description: "Passed to Probot: errors in GitHub event handlers go to this Sentry project",
+  }),
   GITLAB_WEBHOOK_SECRETS: entry(text("secret (JSON)"), {
     description:
       "Enables `/api/gitlab/webhook` with a secret per project or group, as a JSON object of project or group path " +
@@ -65,7 +70,10 @@ export const envSchema = z.object({
     description: "A token with `api` scope for reading traces and writing notes and statuses",
   }),
   GITLAB_URL: entry(
-    withDefault(url(["https", "http"], "the http(s) URL of your GitLab, e.g. https://gitlab.example.com"), "https://gitlab.com"),
+    withDefault(
+      url(["https", "http"], "the http(s) URL of your GitLab, e.g. https://gitlab.example.com"),
+      "https://gitlab.com",
+    ),
     { description: "Self-managed GitLab instead of gitlab.com", errorCode: "E_ENV_GITLAB_URL" },
   ),
   DATABASE_URL: entry(text("URL (postgres)"), {
@@ -82,7 +90,7 @@ export const envSchema = z.object({
   SENTINEL_DATA_DIR: entry(withDefault(text("path"), ".sentinel/pglite"), {
     description: "PGlite's folder when `DATABASE_URL` is unset (`:memory:` keeps it in memory); also the CLI's",
   }),
-  REDIS_URL: entry(text("URL (redis)"), {
+  REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {
     description: "BullMQ on Redis, and the live feed and leases shared between processes (else the in-process queue)",
     default: "in-process queue",
     example: "`redis://redis:6379`",
@@ -106,20 +114,29 @@ export const envSchema = z.object({
       "`server` (webhooks only), `worker` (queue jobs only) or `all` (both); same image, different role. " +
       "`server` and `worker` need `REDIS_URL` and `DATABASE_URL`",
   }),
-  SENTINEL_WORKER_CONCURRENCY: entry(withDefault(wholeNumber({ min: 1, expected: "a positive whole number of jobs" }), 4), {
-    description: "Jobs a worker runs at once",
-  }),
+  SENTINEL_WORKER_CONCURRENCY: entry(
+    withDefault(wholeNumber({ min: 1, expected: "a positive whole number of jobs" }), 4),
+    {
+      description: "Jobs a worker runs at once",
+    },
+  ),
   SENTINEL_DELIVERY_RETENTION_DAYS: entry(
-    withDefault(wholeNumber({ min: 0, expected: "a whole number of days (0 keeps deliveries forever)", type: "days" }), 30),
+    withDefault(
+      wholeNumber({ min: 0, expected: "a whole number of days (0 keeps deliveries forever)", type: "days" }),
+      30,
+    ),
     {
       description:
         "Workers delete stored webhook deliveries processed more than this many days ago, hourly (`0` keeps them). " +
         "Unprocessed ones are never deleted; failures, diagnoses, runs and the audit ledger are kept",
     },
   ),
-  PORT: entry(withDefault(wholeNumber({ min: 0, max: 65535, expected: "a TCP port number (0 picks a free one)" }), 3000), {
-    description: "The HTTP listener's port",
-  }),
+  PORT: entry(
+    withDefault(wholeNumber({ min: 0, max: 65535, expected: "a TCP port number (0 picks a free one)" }), 3000),
+    {
+      description: "The HTTP listener's port",
+    },
+  ),
   HOST: entry(withDefault(text("host"), "127.0.0.1"), {
     description: "The HTTP listener's address (`0.0.0.0` in a container)",
   }),
@@ -182,10 +199,15 @@ export const envSchema = z.object({
   }),
   NPM_CONFIG_REGISTRY: entry(raw("URL"), { description: "See `npm_config_registry`" }),
   PIP_INDEX_URL: entry(raw("URLs"), { description: "pip's index, allowed by default egress" }),
-  PIP_EXTRA_INDEX_URL: entry(raw("URLs"), { description: "pip's extra indexes (space-separated), allowed by default egress" }),
+  PIP_EXTRA_INDEX_URL: entry(raw("URLs"), {
+    description: "pip's extra indexes (space-separated), allowed by default egress",
+  }),
   GOPROXY: entry(raw("URLs"), { description: "The Go proxies, allowed by default egress" }),
   CARGO_HOME: entry(text("path"), { description: "Where the worker's cargo lives", default: "`~/.cargo`" }),
-  RUSTUP_HOME: entry(text("path"), { description: "Where the worker's rustup toolchains live", default: "`~/.rustup`" }),
+  RUSTUP_HOME: entry(text("path"), {
+    description: "Where the worker's rustup toolchains live",
+    default: "`~/.rustup`",
+  }),
   SENTINEL_STEP_MEMORY_MB: entry(stepLimit(" (MB)"), {
     description: "A fixer step's memory; a step stopped by a limit ends the run as `resource-limit`",
     default: `\`${DEFAULT_LIMITS.memoryBytes / MiB}\``,
@@ -217,13 +239,22 @@ export const envSchema = z.object({
   }),
   SENTINEL_BODY_DEADLINE_MS: entry(ms(), {
     description: "A webhook body's deadline; slower clients get 408",
-    default: "`30000`",
+    default: `\`${DEFAULT_BODY_DEADLINE_MS}\``,
   }),
   SENTINEL_BODY_MIN_RATE: entry(
-    wholeNumber({ min: 0, expected: "a whole number of bytes per second (0 checks only the deadline)", type: "bytes/s" }),
-    { description: "A webhook body's minimum rate after a 1 s grace; slower clients get 408", default: "`65536`" },
+    wholeNumber({
+      min: 0,
+      expected: "a whole number of bytes per second (0 checks only the deadline)",
+      type: "bytes/s",
+    }),
+    {
+      description: "A webhook body's minimum rate after a 1 s grace; slower clients get 408",
+      default: `\`${DEFAULT_BODY_MIN_RATE}\``,
+    },
   ),
-  NO_COLOR: entry(text(), { description: "The CLI prints without colour when set (as when `TERM=dumb` or not a terminal)" }),
+  NO_COLOR: entry(text(), {
+    description: "The CLI prints without colour when set (as when `TERM=dumb` or not a terminal)",
+  }),
   TERM: entry(text(), { description: "The CLI prints without colour when `dumb`" }),
 });
 

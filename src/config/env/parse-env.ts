@@ -15,7 +15,10 @@ export type ParsedEnv = EnvConfig & {
 export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => ({ name: String(issue.path[0] ?? "environment"), message: issue.message }));
+    const problems = result.error.issues.map((issue) => ({
+      name: String(issue.path[0] ?? "environment"),
+      message: issue.message,
+    }));
     const code = problems.map((p) => codeOf(p.name)).find((c) => c !== undefined) ?? "E_ENV_INVALID";
     throw new SentinelError(code, problems.map((p) => `${p.name} ${p.message}`).join("; "));
   }
@@ -24,7 +27,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
     // Separate server and worker processes share work only through Redis and PostgreSQL.
     throw new SentinelError(
       "E_ENV_INVALID",
-      `SENTINEL_ROLE=${config.SENTINEL_ROLE} needs REDIS_URL and DATABASE_URL; without them run one process with SENTINEL_ROLE=all`,
+      `SENTINEL_ROLE=${config.SENTINEL_ROLE} needs REDIS_URL and DATABASE_URL; ` +
+        "without them run one process with SENTINEL_ROLE=all",
     );
   }
   return { ...config, CARGO_REGISTRIES: patternVariables(env) };
