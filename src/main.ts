@@ -12,6 +12,7 @@ import type { JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
 import { slackFromEnv } from "./slack/index.js";
 import {
+  checkRedis,
   closeServer,
   createForges,
   createLogger,
@@ -56,6 +57,8 @@ interface Overrides {
 export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Overrides = {}): Promise<Running> {
   const config = parseEnv(env);
   const logger = createLogger(config, overrides.logStream);
+  // Before anything opens: BullMQ would retry a wrong REDIS_URL forever instead of saying so.
+  if (config.REDIS_URL) await checkRedis(config.REDIS_URL);
   const db = await openStoreDatabase(config);
   try {
     return await startOn(config, db, logger, overrides);
@@ -71,7 +74,7 @@ type Services = Awaited<ReturnType<typeof startServices>>;
 /** The queue, the forges' webhooks and clients, the live feed, and (for workers) the fix environment. */
 async function startServices(config: ParsedEnv, db: Database, logger: Logger, overrides: Overrides) {
   const store = new Store(db);
-  const queue = await createQueue(config, logger);
+  const queue = createQueue(config, logger);
   const metrics = createMetrics({ queue });
   const ingestDeps = { store, queue, logger, metrics };
   const { probot, github } = await startGithubApp(config, ingestDeps);

@@ -1,21 +1,19 @@
 import type { Logger } from "pino";
 import type { ParsedEnv } from "../config/env/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "../queue/index.js";
-import { checkRedis } from "./check-redis.js";
 
 type QueueEnv = Pick<
   ParsedEnv,
   "REDIS_URL" | "SENTINEL_QUEUE_PREFIX" | "SENTINEL_QUEUE_LOCK_MS" | "SENTINEL_QUEUE_STALLED_MS"
 >;
 
-/** BullMQ on REDIS_URL (once Redis answers a PING), else the in-process queue. */
-export async function createQueue(config: QueueEnv, logger: Logger): Promise<JobQueue> {
+/** BullMQ on REDIS_URL (checkRedis has seen it answer), else the in-process queue. */
+export function createQueue(config: QueueEnv, logger: Logger): JobQueue {
   if (!config.REDIS_URL) {
     return new MemoryQueue({
       onError: (err, job) => logger.warn({ err: err instanceof Error ? err.message : err, job }, "queue job failed"),
     });
   }
-  await checkRedis(config.REDIS_URL);
   const {
     SENTINEL_QUEUE_PREFIX: prefix,
     SENTINEL_QUEUE_LOCK_MS: lockDurationMs,
