@@ -1,25 +1,32 @@
-import path from "node:path";
 import type { Server } from "node:http";
-import { pino, type Logger } from "pino";
-import { describeLimitEnforcement, detectSandbox, detectToolchains, egressFromEnv, limitsFromEnv } from "./sandbox/index.js";
-import { MirrorCache } from "./workspace/index.js";
+import type { Logger } from "pino";
+import type { Probot } from "probot";
+import { parseEnv, type ParsedEnv } from "./config/env/index.js";
+import { VERSION } from "./core/index.js";
+import { decideFromChat, startDeliveryLedger, type WorkerDeps } from "./ingest/index.js";
+import { startCheckpointer, startRefusalTally } from "./ledger/index.js";
+import { MemoryLiveFeed, RedisLiveFeed, type LiveFeed } from "./live/index.js";
+import { createMetrics } from "./metrics/index.js";
 import { redisLeases } from "./pipeline/index.js";
-import { createNodeMiddleware, createProbot, type Probot } from "probot";
-import { createSentinelApp } from "./app.js";
-import { VERSION } from "./cli/create-program.js";
-import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge, recordedClient } from "./forge/index.js";
-import { decideFromChat, startDeliveryLedger, type ChatNotifier, type Forges, type WorkerDeps } from "./ingest/index.js";
-import { slackFromEnv } from "./slack/index.js";
-import { BullQueue, MemoryQueue, type JobQueue } from "./queue/index.js";
+import type { JobQueue } from "./queue/index.js";
 import { createHttpServer, type Middleware } from "./server/index.js";
-import { createGitlabWebhook } from "./server/gitlab-webhook.js";
-import { gitlabSecretsFromEnv } from "./server/gitlab-secrets.js";
-import { openDatabase, Store, type Database } from "./store/index.js";
+import { slackFromEnv } from "./slack/index.js";
+import {
+  checkRedis,
+  closeServer,
+  createForges,
+  createLogger,
+  createQueue,
+  fixingFromConfig,
+  gitlabHookFromConfig,
+  openStoreDatabase,
+  recordedChat,
+  startErrorLine,
+  startGithubApp,
+} from "./startup/index.js";
+import { Store, type Database } from "./store/index.js";
 import { startWorker } from "./worker/start-worker.js";
 import { createDashboard } from "./dashboard/index.js";
-import { MemoryLiveFeed, RedisLiveFeed, type LiveFeed } from "./live/index.js";
-import { appendLedger, currentCause, startCheckpointer, startRefusalTally } from "./ledger/index.js";
-import { createMetrics } from "./metrics/index.js";
 
 export interface Running {
   readonly port: number;
@@ -33,152 +40,155 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export type Role = "all" | "server" | "worker";
+export type Role = ParsedEnv["SENTINEL_ROLE"];
+
+interface Overrides {
+  fetch?: typeof fetch;
+  logStream?: NodeJS.WritableStream;
+}
 
 /**
- * Composition root: the one place that reads the environment. With nothing configured it runs on
- * embedded defaults (PGlite in .sentinel/, the in-process queue, no forge) and still serves
- * /healthz. SENTINEL_ROLE picks what this process does: `server` (webhooks only), `worker`
+ * Composition root: the one place that reads the environment, through the schema (parseEnv), so
+ * a bad value stops start-up naming the variable before anything opens. With nothing configured
+ * it runs on embedded defaults (PGlite in .sentinel/, the in-process queue, no forge) and still
+ * serves /healthz. SENTINEL_ROLE picks what this process does: `server` (webhooks only), `worker`
  * (queue jobs only), or `all` (both, the default).
  */
-export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: { fetch?: typeof fetch; logStream?: NodeJS.WritableStream } = {}): Promise<Running> {
-  const logger = pino(
-    { level: env.LOG_LEVEL ?? "info", redact: { paths: ["req.headers.authorization", "req.headers['x-hub-signature-256']", "req.headers['x-gitlab-token']", "req.headers['x-slack-signature']", "token", "*.token"], censor: "[redacted]" } },
-    ...(overrides.logStream ? [overrides.logStream] : []),
-  );
-  const role = parseRole(env.SENTINEL_ROLE);
-  // An empty prefix means the default, the same for the queue, leases and the live feed.
-  const queuePrefix = env.SENTINEL_QUEUE_PREFIX || undefined;
-  if (role !== "all" && !(env.REDIS_URL && env.DATABASE_URL)) {
-    // Separate server and worker processes share work only through Redis and PostgreSQL.
-    throw new Error(`SENTINEL_ROLE=${role} needs REDIS_URL and DATABASE_URL; without them run one process with SENTINEL_ROLE=all`);
+export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Overrides = {}): Promise<Running> {
+  const config = parseEnv(env);
+  const logger = createLogger(config, overrides.logStream);
+  // Before anything opens: BullMQ would retry a wrong REDIS_URL forever instead of saying so.
+  if (config.REDIS_URL) await checkRedis(config.REDIS_URL);
+  const db = await openStoreDatabase(config);
+  try {
+    return await startOn(config, db, logger, overrides);
+  } catch (error) {
+    // Start-up's own error is the one to report; a database that then fails to close adds nothing.
+    await db.close().catch(() => undefined);
+    throw error;
   }
-  const deliveryRetentionDays = retentionDays(env.SENTINEL_DELIVERY_RETENTION_DAYS);
-  const db = await openStoreDatabase(env);
+}
+
+type Services = Awaited<ReturnType<typeof startServices>>;
+
+/** The queue, the forges' webhooks and clients, the live feed, and (for workers) the fix environment. */
+async function startServices(config: ParsedEnv, db: Database, logger: Logger, overrides: Overrides) {
   const store = new Store(db);
-  // SENTINEL_QUEUE_LOCK_MS and SENTINEL_QUEUE_STALLED_MS (milliseconds, BullMQ only): how long a
-  // worker's lock on a job lasts without renewal, and how often workers look for jobs whose lock
-  // lapsed because their worker died; such a job runs again within about their sum. Unset: BullMQ's
-  // defaults (30 s each). The faults bench shortens them so killed workers' jobs come back quickly.
-  const lockDurationMs = positiveMs(env, "SENTINEL_QUEUE_LOCK_MS");
-  const stalledIntervalMs = positiveMs(env, "SENTINEL_QUEUE_STALLED_MS");
-  const queue: JobQueue = env.REDIS_URL
-    ? new BullQueue({
-        redisUrl: env.REDIS_URL,
-        ...(queuePrefix ? { prefix: queuePrefix } : {}),
-        ...(lockDurationMs ? { lockDurationMs } : {}),
-        ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
-        onError: (err, job) => logger.warn({ err, job }, "queue job failed"),
-      })
-    : new MemoryQueue({ onError: (err, job) => logger.warn({ err: err instanceof Error ? err.message : err, job }, "queue job failed") });
+  const queue = createQueue(config, logger);
   const metrics = createMetrics({ queue });
-
-  let probot: Probot | null = null;
-  let github: Middleware | undefined;
-  if (env.APP_ID && env.PRIVATE_KEY && env.WEBHOOK_SECRET) {
-    // createProbot reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST and GHE_PROTOCOL itself.
-    probot = createProbot({ env: { ...env, REDIS_URL: undefined } });
-    github = (await createNodeMiddleware(createSentinelApp({ store, queue, logger, metrics }), { probot })) as Middleware;
-  } else {
-    logger.warn({ missing: ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"].filter((k) => !env[k]) }, "GitHub App not configured: GitHub webhooks are off");
-  }
-  const gitlabSecrets = gitlabSecretsFromEnv(env);
-  const gitlab = gitlabSecrets.length > 0 ? (createGitlabWebhook({ store, queue, logger, metrics, secrets: gitlabSecrets }) as Middleware) : undefined;
-  if (!gitlab) logger.info("GitLab not configured (GITLAB_WEBHOOK_SECRET and GITLAB_WEBHOOK_SECRETS unset): GitLab hooks are off");
-  else if (gitlabSecrets.some((s) => s.scope === null)) logger.warn("GITLAB_WEBHOOK_SECRET is one secret for every project: whoever can read one project's hook settings can send hooks naming any other; prefer a secret per project or group (GITLAB_WEBHOOK_SECRETS)");
-
-  const forges = createForges(env, probot, logger, db, overrides.fetch);
-  const workDir = env.SENTINEL_WORK_DIR ?? ".sentinel/work";
-  const sandbox = detectSandbox();
-  const sandboxPolicy = env.SENTINEL_SANDBOX === "preferred" ? "preferred" : "required";
-  if (sandbox === "none") logger.warn({ policy: sandboxPolicy }, sandboxPolicy === "required" ? "NO SANDBOX (bubblewrap): fix pipelines will refuse to run" : "NO SANDBOX (bubblewrap): fixers run with a scrubbed environment only");
+  const ingestDeps = { store, queue, logger, metrics };
+  const { probot, github } = await startGithubApp(config, ingestDeps);
+  const gitlab = gitlabHookFromConfig(config, ingestDeps);
+  const forges = createForges(config, probot, logger, db, overrides.fetch);
+  // An empty prefix means the default, the same for the queue, leases and the live feed.
+  const prefix = config.SENTINEL_QUEUE_PREFIX ?? "sentinel";
   // Separate processes share a run's live output through Redis; one process keeps it in memory.
-  const live = env.REDIS_URL ? new RedisLiveFeed(env.REDIS_URL, queuePrefix ?? "sentinel") : new MemoryLiveFeed();
-  const leases = env.REDIS_URL ? redisLeases(env.REDIS_URL, `${queuePrefix ?? "sentinel"}:lease:`) : null;
-  // What a fixer's step may use: which registries its network reaches (through the egress proxy),
-  // and its memory, processes, /tmp and disk, and the run's deadline. Read at start, so a bad
-  // value stops the worker with the variable's name instead of failing every run.
-  const stepLimits = role === "server" ? null : limitsFromEnv(env);
-  const egress = role === "server" ? null : egressFromEnv(env);
-  if (stepLimits && egress) {
-    logger.info({ egress: egress.allow.map((r) => `${r.wildcard ? "*." : ""}${r.host}${r.port ? `:${r.port}` : ""}`), limits: stepLimits.limits, runDeadlineMs: stepLimits.runDeadlineMs, enforcement: describeLimitEnforcement(stepLimits.cgroupRoot, sandbox) }, "fixer steps: egress allowlist and limits");
-  }
-  const fixing = {
-    mirrors: new MirrorCache(path.join(workDir, "mirrors")),
-    workRoot: path.join(workDir, "worktrees"),
-    dependencyCacheDir: path.join(workDir, "dependency-cache"),
-    sandbox,
-    sandboxPolicy,
-    toolchains: detectToolchains(),
-    live,
-    ...(leases ? { leases } : {}),
-    ...(egress ? { egress } : {}),
-    ...(stepLimits ? { limits: stepLimits.limits, runDeadlineMs: stepLimits.runDeadlineMs, ...(stepLimits.cgroupRoot ? { cgroupRoot: stepLimits.cgroupRoot } : {}) } : {}),
-  } as const;
+  const live = config.REDIS_URL ? new RedisLiveFeed(config.REDIS_URL, prefix) : new MemoryLiveFeed();
+  const leases = config.REDIS_URL ? redisLeases(config.REDIS_URL, `${prefix}:lease:`) : null;
+  const runsJobs = config.SENTINEL_ROLE !== "server";
+  const fixing = fixingFromConfig(config, { runsJobs, logger, live, leases });
+  return { store, queue, metrics, probot, github, gitlab, forges, live, leases, fixing };
+}
+
+/** The worker (for roles that run jobs), Slack, and the ledger's checkpoints. */
+function startWork(config: ParsedEnv, db: Database, logger: Logger, s: Services) {
   // Slack's buttons decide approvals through the same dependencies the worker uses (bound late:
   // the worker's notifier is Slack itself).
   let workerDeps: WorkerDeps | null = null;
-  const slack = slackFromEnv(env, logger, (d) => (workerDeps ? decideFromChat(workerDeps, d) : Promise.resolve({ ok: false, message: "Sentinel is starting; try again" })));
-  workerDeps = {
-    store,
-    queue,
-    forges,
-    logger,
-    metrics,
-    fixing,
-    ...(slack ? { chat: recordedChat(slack, db) } : {}),
-    ...(env.GITLAB_PROJECTS ? { gitlabProjects: new Set(env.GITLAB_PROJECTS.split(",").map((p) => p.trim()).filter(Boolean)) } : {}),
-    ...(env.APP_ID ? { githubAppId: Number(env.APP_ID) } : {}),
+  const slackEnv = {
+    SLACK_SIGNING_SECRET: config.SLACK_SIGNING_SECRET,
+    SLACK_BOT_TOKEN: config.SLACK_BOT_TOKEN,
+    SLACK_API_URL: config.SLACK_API_URL,
   };
-  const worker = role === "server" ? null : startWorker(workerDeps, { concurrency: Number(env.SENTINEL_WORKER_CONCURRENCY ?? 4), deliveryRetentionDays });
+  const slack = slackFromEnv(slackEnv, logger, (d) =>
+    workerDeps
+      ? decideFromChat(workerDeps, d)
+      : Promise.resolve({ ok: false, message: "Sentinel is starting; try again" }),
+  );
+  workerDeps = {
+    store: s.store,
+    queue: s.queue,
+    forges: s.forges,
+    logger,
+    metrics: s.metrics,
+    fixing: s.fixing,
+    ...(slack ? { chat: recordedChat(slack, db) } : {}),
+    ...(config.GITLAB_PROJECTS.length > 0 ? { gitlabProjects: new Set(config.GITLAB_PROJECTS) } : {}),
+    ...(config.APP_ID !== undefined ? { githubAppId: config.APP_ID } : {}),
+  };
+  const runsJobs = config.SENTINEL_ROLE !== "server";
+  const worker = runsJobs
+    ? startWorker(workerDeps, {
+        concurrency: config.SENTINEL_WORKER_CONCURRENCY,
+        deliveryRetentionDays: config.SENTINEL_DELIVERY_RETENTION_DAYS,
+      })
+    : null;
   // Workers write the ledger; each keeps the chain head outside the database (the log, a file, a collector).
-  const checkpointer =
-    role === "server"
-      ? null
-      : startCheckpointer(db, {
-          ...(env.SENTINEL_LEDGER_CHECKPOINT ? { file: env.SENTINEL_LEDGER_CHECKPOINT } : {}),
-          ...(env.SENTINEL_LEDGER_CHECKPOINT_URL ? { url: env.SENTINEL_LEDGER_CHECKPOINT_URL } : {}),
-          ...(env.SENTINEL_LEDGER_CHECKPOINT_TOKEN ? { token: env.SENTINEL_LEDGER_CHECKPOINT_TOKEN } : {}),
-          intervalMs: Number(env.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS ?? 60_000),
-          logger,
-        });
+  const checkpointer = runsJobs
+    ? startCheckpointer(db, {
+        ...(config.SENTINEL_LEDGER_CHECKPOINT ? { file: config.SENTINEL_LEDGER_CHECKPOINT } : {}),
+        ...(config.SENTINEL_LEDGER_CHECKPOINT_URL ? { url: config.SENTINEL_LEDGER_CHECKPOINT_URL } : {}),
+        ...(config.SENTINEL_LEDGER_CHECKPOINT_TOKEN ? { token: config.SENTINEL_LEDGER_CHECKPOINT_TOKEN } : {}),
+        intervalMs: config.SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS,
+        logger,
+      })
+    : null;
+  return { slack, worker, checkpointer };
+}
 
-  const dashboard = env.SENTINEL_DASHBOARD_TOKEN
-    ? createDashboard({ store, queue, logger, live, token: env.SENTINEL_DASHBOARD_TOKEN, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(queuePrefix ? { queuePrefix } : {}) })
+async function startOn(config: ParsedEnv, db: Database, logger: Logger, overrides: Overrides): Promise<Running> {
+  const s = await startServices(config, db, logger, overrides);
+  const { slack, worker, checkpointer } = startWork(config, db, logger, s);
+  const { store, queue, live } = s;
+  const token = config.SENTINEL_DASHBOARD_TOKEN;
+  const queuePrefix = config.SENTINEL_QUEUE_PREFIX;
+  const dashboard = token
+    ? createDashboard({
+        store,
+        queue,
+        logger,
+        live,
+        token,
+        ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+        ...(queuePrefix ? { queuePrefix } : {}),
+      })
     : undefined;
   if (!dashboard) logger.info("dashboard off (SENTINEL_DASHBOARD_TOKEN unset)");
-  const mode = { role, github: github ? "on" : "off", gitlab: gitlab ? "on" : "off", slack: slack ? "on" : "off", queue: queue.kind === "bullmq" ? "redis" : "in-process", store: db.kind === "postgres" ? "postgres" : "pglite" };
+  const mode = {
+    role: config.SENTINEL_ROLE,
+    github: s.github ? "on" : "off",
+    gitlab: s.gitlab ? "on" : "off",
+    slack: slack ? "on" : "off",
+    queue: queue.kind === "bullmq" ? "redis" : "in-process",
+    store: db.kind === "postgres" ? "postgres" : "pglite",
+  };
   // Refused deliveries go to the ledger counted per minute, not one entry each (see startRefusalTally);
   // accepted ones in batches, right after they are recorded (startDeliveryLedger).
   const refusals = startRefusalTally(db, { logger });
   const acceptances = startDeliveryLedger(store, { logger });
   const server = createHttpServer({
     logger,
-    metrics,
+    metrics: s.metrics,
     onRefused: (r) => refusals.add(r),
-    ...bodyLimitsFromEnv(env),
+    ...bodyLimits(config),
     version: VERSION,
     mode,
     readiness: [
       { name: "database", check: async () => void (await db.query("SELECT 1")) },
       { name: "queue", check: () => queue.ping() },
     ],
-    ...(github ? { github, githubWebhookSecret: env.WEBHOOK_SECRET as string } : {}),
-    ...(gitlab ? { gitlab } : {}),
+    ...(s.github && config.WEBHOOK_SECRET ? { github: s.github, githubWebhookSecret: config.WEBHOOK_SECRET } : {}),
+    ...(s.gitlab ? { gitlab: s.gitlab } : {}),
     ...(slack ? { slack: slack.middleware as Middleware } : {}),
     ...(dashboard ? { dashboard } : {}),
   });
-  const port = Number(env.PORT ?? 3000);
-  const host = env.HOST ?? "127.0.0.1";
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  const address = server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  logger.info({ url: `http://${host}:${actualPort}`, mode }, "sentinel is listening");
+  const port = await listen(server, config.PORT, config.HOST);
+  logger.info({ url: `http://${config.HOST}:${port}`, mode }, "sentinel is listening");
   return {
-    port: actualPort,
+    port,
     store,
     queue,
-    probot,
+    probot: s.probot,
     live,
     flush: async () => {
       await acceptances.flush();
@@ -188,7 +198,7 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
       worker?.stop();
       await checkpointer?.stop();
       await slack?.close();
-      leases?.close();
+      s.leases?.close();
       // Open live views would keep the server from closing.
       await dashboard?.close();
       await live.close();
@@ -201,111 +211,11 @@ export async function startFromEnv(env: NodeJS.ProcessEnv = process.env, overrid
   };
 }
 
-function positiveMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, not "${raw}"`);
-  return value;
-}
-
-function parseRole(value: string | undefined): Role {
-  if (value === undefined || value === "") return "all";
-  if (value === "all" || value === "server" || value === "worker") return value;
-  throw new Error(`SENTINEL_ROLE must be all, server or worker, not "${value}"`);
-}
-
-async function openStoreDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
-  // DATABASE_MIGRATION_URL (the schema's owner) only runs migrations; DATABASE_URL serves the rest.
-  // Empty counts as unset: the chart blanks it in the server and worker containers.
-  const migrationUrl = env.DATABASE_MIGRATION_URL || undefined;
-  if (env.DATABASE_URL || migrationUrl) return openDatabase({ ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}), ...(migrationUrl ? { migrationUrl } : {}) });
-  const dir = env.SENTINEL_DATA_DIR ?? ".sentinel/pglite";
-  return openDatabase(dir === ":memory:" ? {} : { dataDir: dir });
-}
-
-function createForges(env: NodeJS.ProcessEnv, probot: Probot | null, logger: Logger, ledger: Database, fetchImpl?: typeof fetch): Forges {
-  const github = probot ? createGithubClients(probot, githubApiBaseUrl(env), fetchImpl, Number(env.APP_ID)) : null;
-  const gitlabUrl = env.GITLAB_URL ?? "https://gitlab.com";
-  // The token's user does not change while the process runs; a failed look-up is not cached, so
-  // the delivery's retry asks again rather than acting on a note that may be Sentinel's own.
-  let gitlabSelf: Promise<string | null> | null = null;
-  // Projects the API confirmed (id and path agree), for a while: renames are rare, and a hook for
-  // a project confirmed minutes ago need not cost another request. Refusals are not remembered.
-  const confirmed = new Map<string, number>();
-  const CONFIRMED_FOR_MS = 10 * 60_000;
-  return {
-    // Every client's writes to its forge go to the ledger too (recordedClient).
-    async client(target, purpose) {
-      if (target.forge === "github") {
-        if (!github) throw new Error("a GitHub failure arrived but the GitHub App is not configured");
-        return recordedClient(await github.client(target.repo, target.installationId, purpose), ledger);
-      }
-      if (!env.GITLAB_TOKEN) {
-        logger.error("GITLAB_TOKEN is not set: Sentinel cannot read GitLab job traces");
-        throw new Error("GITLAB_TOKEN is not set");
-      }
-      return recordedClient(GitlabForge.connect({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }, target.repoId, target.repo), ledger);
-    },
-    async fixer(target) {
-      if (target.forge === "github" && github) return github.fixer(target.repo, target.installationId, target.repoId);
-      if (target.forge === "gitlab" && env.GITLAB_TOKEN) return GitlabFixForge.connect(gitlabUrl, env.GITLAB_TOKEN, target.repoId, target.repo);
-      throw new Error(`no credentials to push fixes to ${target.forge}`);
-    },
-    async confirmProject(target) {
-      if (target.forge !== "gitlab") return null;
-      const key = `${target.repoId}\n${target.repo}`;
-      if ((confirmed.get(key) ?? 0) > Date.now()) return null;
-      const why = (await (await this.client(target)).confirmProject?.()) ?? null;
-      if (why === null) {
-        if (confirmed.size > 10_000) confirmed.clear();
-        confirmed.set(key, Date.now() + CONFIRMED_FOR_MS);
-      }
-      return why;
-    },
-    async selfUsername(forge) {
-      if (forge !== "gitlab" || !env.GITLAB_TOKEN) return null;
-      gitlabSelf ??= GitlabForge.currentUsername({ baseUrl: gitlabUrl, token: env.GITLAB_TOKEN, ...(fetchImpl ? { fetchImpl } : {}) }).catch((error: unknown) => {
-        gitlabSelf = null;
-        throw error;
-      });
-      return gitlabSelf;
-    },
-  };
-}
-
-const invokedDirectly = import.meta.url === `file://${process.argv[1]}`;
-if (invokedDirectly) {
-  const running = await startFromEnv();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void running.close().then(() => process.exit(0)));
-}
-
-/** How long requests in flight get to finish at shutdown before their connections are cut. */
-const SHUTDOWN_DRAIN_MS = 10_000;
-
-/**
- * Stops accepting connections and waits for requests in flight. Idle keep-alive sockets close at
- * once (Node does that in close()); a client still sending a body, or one that never reads its
- * answer, is cut after SHUTDOWN_DRAIN_MS so that shutdown always ends.
- */
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
-    timer.unref();
-    server.close((err) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve();
-    });
-  });
-}
-
-/** SENTINEL_DELIVERY_RETENTION_DAYS: a whole number of days, 0 to keep deliveries forever; 30 when unset. */
-function retentionDays(value: string | undefined): number {
-  if (value === undefined || value === "") return 30;
-  const days = Number(value);
-  if (!Number.isInteger(days) || days < 0) throw new Error(`SENTINEL_DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps deliveries forever), not "${value}"`);
-  return days;
+/** Listens and answers the port actually bound (PORT=0 picks a free one). */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : port;
 }
 
 /**
@@ -313,28 +223,34 @@ function retentionDays(value: string | undefined): number {
  * front whose X-Forwarded-For names clients (else they all share its address, and one share of
  * the body budget), the body deadline and minimum rate.
  */
-function bodyLimitsFromEnv(env: NodeJS.ProcessEnv): { trustedProxies?: string[]; bodyDeadlineMs?: number; bodyMinBytesPerSecond?: number } {
-  const proxies = (env.SENTINEL_TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
-  const deadline = positiveMs(env, "SENTINEL_BODY_DEADLINE_MS");
-  const rate = env.SENTINEL_BODY_MIN_RATE;
-  if (rate !== undefined && rate !== "" && !(Number.isInteger(Number(rate)) && Number(rate) >= 0)) throw new Error(`SENTINEL_BODY_MIN_RATE must be a whole number of bytes per second (0 checks only the deadline), not "${rate}"`);
+function bodyLimits(config: ParsedEnv): {
+  trustedProxies?: string[];
+  bodyDeadlineMs?: number;
+  bodyMinBytesPerSecond?: number;
+} {
+  const {
+    SENTINEL_TRUSTED_PROXIES: proxies,
+    SENTINEL_BODY_DEADLINE_MS: deadline,
+    SENTINEL_BODY_MIN_RATE: rate,
+  } = config;
   return {
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
     ...(deadline ? { bodyDeadlineMs: deadline } : {}),
-    ...(rate !== undefined && rate !== "" ? { bodyMinBytesPerSecond: Number(rate) } : {}),
+    ...(rate !== undefined ? { bodyMinBytesPerSecond: rate } : {}),
   };
 }
 
-/** Chat notifications, each also appended to the ledger with what caused it (like forge writes). */
-function recordedChat(chat: ChatNotifier, ledger: Database): ChatNotifier {
-  return {
-    async notify(n) {
-      const result = await chat.notify(n);
-      // Slack's notifier answers null for what it did not post (invalid, closed, refused).
-      if (result === null || result === undefined) return result;
-      const cause = currentCause();
-      await appendLedger(ledger, [{ runId: n.runId ?? cause.run ?? null, kind: "chat.write", data: { channel: n.channel, event: n.event, repo: n.repo, title: n.title.slice(0, 200), cause } }]);
-      return result;
-    },
-  };
+const invokedDirectly = import.meta.url === `file://${process.argv[1]}`;
+if (invokedDirectly) {
+  try {
+    const running = await startFromEnv();
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.once(signal, () => void running.close().then(() => process.exit(0)));
+  } catch (error) {
+    // A start-up error Sentinel raised on purpose says what to do in one line; anything else keeps its stack.
+    const line = startErrorLine(error);
+    if (!line) throw error;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
 }

@@ -7,9 +7,8 @@ import { tiersCommand } from "./tiers-command.js";
 import { auditCommand } from "./audit-command.js";
 import { validateCommand } from "./validate-command.js";
 import { watchCommand } from "./watch-command.js";
+import { VERSION } from "../core/index.js";
 import type { CliIo } from "./io.js";
-
-export const VERSION = "0.1.0";
 
 /** The `sentinel` command tree; `exit` receives the process exit code a command wants. */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {

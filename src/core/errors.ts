@@ -57,7 +57,13 @@ export type ErrorCode =
   | "E_FAILURE_NO_JOB"
   | "E_FIX_NO_DIAGNOSIS"
   | "E_FIX_NOT_CONFIGURED"
-  | "E_LOCK_TIMEOUT";
+  | "E_LOCK_TIMEOUT"
+  // Start-up: the environment's configuration, and the services it names (PostgreSQL, Redis).
+  | "E_ENV_INVALID"
+  | "E_ENV_PRIVATE_KEY"
+  | "E_ENV_GITLAB_URL"
+  | "E_POSTGRES_UNREACHABLE"
+  | "E_REDIS_UNREACHABLE";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

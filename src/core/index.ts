@@ -3,3 +3,5 @@
 export { SentinelError, UnrecoverableError, isSentinelError, isUnrecoverable, type ErrorCode } from "./errors.js";
 export { isRetried, outcomeOf, type Outcome } from "./outcomes.js";
 export { logToStderr, type OnError } from "./report-error.js";
+export { VERSION } from "./version.js";
+export { connectionProblem, hostAndPort } from "./connection-problem.js";

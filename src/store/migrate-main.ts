@@ -1,3 +1,4 @@
+import { isSentinelError } from "../core/index.js";
 import { openDatabase } from "./open-database.js";
 import { StoreSetupError } from "./store-setup-error.js";
 
@@ -9,20 +10,29 @@ import { StoreSetupError } from "./store-setup-error.js";
  * owner's password. Without DATABASE_MIGRATION_URL it migrates through DATABASE_URL, as a server
  * does at start. Returns the exit code: 0 done, 1 refused or failed, 2 misconfigured.
  */
-export async function migrateMain(env: NodeJS.ProcessEnv, out: { log(line: string): void; error(line: string): void }): Promise<number> {
+export async function migrateMain(
+  env: NodeJS.ProcessEnv,
+  out: { log(line: string): void; error(line: string): void },
+): Promise<number> {
   const url = env.DATABASE_URL;
   const migrationUrl = env.DATABASE_MIGRATION_URL || undefined;
   if (!url) {
-    out.error("sentinel migrate: DATABASE_URL is not set: set it to the application role's URL (and DATABASE_MIGRATION_URL to the owner's)");
+    out.error(
+      "sentinel migrate: DATABASE_URL is not set: set it to the application role's URL " +
+        "(and DATABASE_MIGRATION_URL to the owner's)",
+    );
     return 2;
   }
   try {
     const db = await openDatabase({ url, ...(migrationUrl ? { migrationUrl } : {}) });
     await db.close();
-    out.log(`sentinel migrate: the schema is current${migrationUrl ? "; DATABASE_URL's role cannot rewrite the audit ledger" : ""}`);
+    out.log(
+      `sentinel migrate: the schema is current` +
+        (migrationUrl ? "; DATABASE_URL's role cannot rewrite the audit ledger" : ""),
+    );
     return 0;
   } catch (error) {
-    const code = error instanceof StoreSetupError ? `${error.code}: ` : "";
+    const code = error instanceof StoreSetupError || isSentinelError(error) ? `${error.code}: ` : "";
     out.error(`sentinel migrate: ${code}${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }

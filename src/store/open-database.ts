@@ -3,6 +3,7 @@ import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 import { migrationRights, pendingMigrations } from "./schema-version.js";
+import { postgresReachError } from "./reach-error.js";
 import { StoreSetupError } from "./store-setup-error.js";
 import type { Database } from "./database.js";
 
@@ -26,15 +27,20 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.migrationUrl && !options.url) {
-    throw new StoreSetupError("E_DB_MIGRATION_URL_ALONE", "DATABASE_MIGRATION_URL is set but DATABASE_URL is not: set DATABASE_URL to the application role's URL as well (the migration URL only runs migrations), or unset DATABASE_MIGRATION_URL to use embedded PGlite");
+    throw new StoreSetupError(
+      "E_DB_MIGRATION_URL_ALONE",
+      "DATABASE_MIGRATION_URL is set but DATABASE_URL is not: set DATABASE_URL to the application role's URL as well " +
+        "(the migration URL only runs migrations), or unset DATABASE_MIGRATION_URL to use embedded PGlite",
+    );
   }
   if (options.migrationUrl) await migrateAsOwner(options.migrationUrl);
   const db = options.url ? createPostgresDatabase(options.url) : await createPgliteDatabase(options.dataDir);
   try {
     await (options.migrationUrl ? checkApplicationRole(db) : migrateIfPending(db));
   } catch (error) {
-    await db.close().catch(() => {});
-    throw error;
+    // The first query's error is the one to report; a pool that then fails to close adds nothing.
+    await db.close().catch(() => undefined);
+    throw (options.url && postgresReachError(error, options.url, "DATABASE_URL")) || error;
   }
   return db;
 }
@@ -45,9 +51,15 @@ async function migrateAsOwner(migrationUrl: string): Promise<void> {
     await migrate(owner);
   } catch (error) {
     if (error instanceof StoreSetupError) throw error;
+    const unreachable = postgresReachError(error, migrationUrl, "DATABASE_MIGRATION_URL");
+    if (unreachable) throw unreachable;
     // pg's message names the role or the host, never the password.
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role (sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database`, { cause: error });
+    throw new Error(
+      `could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role ` +
+        "(sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database",
+      { cause: error },
+    );
   } finally {
     // A pool that fails to close must not hide the migrations' own outcome.
     await owner.close().catch(() => undefined);
@@ -61,7 +73,10 @@ async function migrateIfPending(db: Database): Promise<void> {
   if (!canMigrate) {
     throw new StoreSetupError(
       "E_DB_MIGRATIONS_PENDING",
-      `the database lacks ${pending.length} migration(s) (${pending.map((m) => `${m.id} ${m.name}`).join(", ")}) and DATABASE_URL's role ${role} may not run them: set DATABASE_MIGRATION_URL to the owner role's URL where the server runs (docs/hardening.md, "The database roles"); a worker that started before the server migrated stops here and opens the database once restarted`,
+      `the database lacks ${pending.length} migration(s) (${pending.map((m) => `${m.id} ${m.name}`).join(", ")}) ` +
+        `and DATABASE_URL's role ${role} may not run them: set DATABASE_MIGRATION_URL to the owner role's URL where ` +
+        'the server runs (docs/hardening.md, "The database roles"); a worker that started before the server migrated ' +
+        "stops here and opens the database once restarted",
     );
   }
   await migrate(db);
@@ -70,13 +85,18 @@ async function migrateIfPending(db: Database): Promise<void> {
 async function checkApplicationRole(db: Database): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new StoreSetupError("E_DB_MIGRATIONS_PENDING", `migrations ran through DATABASE_MIGRATION_URL, yet DATABASE_URL still lacks ${pending.length} of them: both URLs must name the same database (and schema search path)`);
+    throw new StoreSetupError(
+      "E_DB_MIGRATIONS_PENDING",
+      `migrations ran through DATABASE_MIGRATION_URL, yet DATABASE_URL still lacks ${pending.length} of them: ` +
+        "both URLs must name the same database (and schema search path)",
+    );
   }
   const risk = await ledgerRewriteRisk(db);
   if (risk) {
     throw new StoreSetupError(
       "E_DB_ROLES_NOT_SEPARATED",
-      `DATABASE_URL could rewrite the audit ledger (${risk}): with DATABASE_MIGRATION_URL set, DATABASE_URL must name the application role (sentinel_app in deploy/postgres/roles.sql), which may only append to it`,
+      `DATABASE_URL could rewrite the audit ledger (${risk}): with DATABASE_MIGRATION_URL set, DATABASE_URL must ` +
+        "name the application role (sentinel_app in deploy/postgres/roles.sql), which may only append to it",
     );
   }
 }

@@ -5,9 +5,10 @@ import type { Database, Queryable } from "./database.js";
 /** PostgreSQL through a `pg` pool (DATABASE_URL). */
 export function createPostgresDatabase(connectionString: string, options: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
-  // An idle client that loses its connection emits here; the pool replaces it, so log-and-continue
-  // is right, but an unhandled 'error' event would crash the process.
-  pool.on("error", () => {});
+  // An idle client that loses its connection emits here. Not logged: the pool replaces the client,
+  // and a query that then cannot reach the server fails and reports it. Unhandled, the 'error'
+  // event would crash the process.
+  pool.on("error", () => undefined);
   const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     const result = await client.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
@@ -24,7 +25,8 @@ export function createPostgresDatabase(connectionString: string, options: { max?
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        // The transaction's own error is the one to report; a ROLLBACK on a broken connection adds nothing.
+        await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
         client.release();
@@ -39,7 +41,8 @@ export function createPostgresDatabase(connectionString: string, options: { max?
       for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
         const { rows } = await pool.query(
           `INSERT INTO leases (lease_key, owner, expires_at) VALUES ($1, $2, now() + ($3 || ' milliseconds')::interval)
-           ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE leases.expires_at < now()
+           ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+             WHERE leases.expires_at < now()
            RETURNING owner`,
           [`lock:${key}`, owner, String(ttlMs)],
         );
@@ -50,7 +53,10 @@ export function createPostgresDatabase(connectionString: string, options: { max?
       try {
         return await fn();
       } finally {
-        await pool.query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [`lock:${key}`, owner]).catch(() => {});
+        // A lease not deleted expires after ttlMs; fn's own outcome is what the caller needs.
+        await pool
+          .query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [`lock:${key}`, owner])
+          .catch(() => undefined);
       }
     },
     close: () => pool.end(),

@@ -1,0 +1,48 @@
+import { SentinelError, type ErrorCode } from "../../core/index.js";
+import { envDocs } from "./env-docs.js";
+import { ENV_PATTERNS, envSchema, type EnvConfig } from "./env-schema.js";
+
+/** The environment as start-up uses it: every named variable parsed, and the ones matched by pattern. */
+export type ParsedEnv = EnvConfig & {
+  /** CARGO_REGISTRIES_<NAME>_INDEX variables, by their full name. */
+  readonly CARGO_REGISTRIES: Readonly<Record<string, string>>;
+};
+
+/**
+ * Parses the environment once, at start. Every bad value is reported together, each naming its
+ * variable, what is wrong with the value and the form expected, so one restart fixes them all.
+ */
+export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => ({
+      name: String(issue.path[0] ?? "environment"),
+      message: issue.message,
+    }));
+    const code = problems.map((p) => codeOf(p.name)).find((c) => c !== undefined) ?? "E_ENV_INVALID";
+    throw new SentinelError(code, problems.map((p) => `${p.name} ${p.message}`).join("; "));
+  }
+  const config = result.data;
+  if (config.SENTINEL_ROLE !== "all" && !(config.REDIS_URL && config.DATABASE_URL)) {
+    // Separate server and worker processes share work only through Redis and PostgreSQL.
+    throw new SentinelError(
+      "E_ENV_INVALID",
+      `SENTINEL_ROLE=${config.SENTINEL_ROLE} needs REDIS_URL and DATABASE_URL; ` +
+        "without them run one process with SENTINEL_ROLE=all",
+    );
+  }
+  return { ...config, CARGO_REGISTRIES: patternVariables(env) };
+}
+
+function codeOf(name: string): ErrorCode | undefined {
+  const schema = envSchema.shape[name as keyof typeof envSchema.shape];
+  return schema ? envDocs.get(schema)?.errorCode : undefined;
+}
+
+function patternVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value && ENV_PATTERNS.some((p) => p.pattern.test(name))) found[name] = value;
+  }
+  return found;
+}
