@@ -25,5 +25,6 @@ export function createQueue(config: QueueEnv, logger: Logger): JobQueue {
     ...(lockDurationMs ? { lockDurationMs } : {}),
     ...(stalledIntervalMs ? { stalledIntervalMs } : {}),
     onError: (err, job) => logger.warn({ err, job }, "queue job failed"),
+    onConnectionError: (err, context) => logger.error({ err }, `Redis (REDIS_URL): ${context}`),
   });
 }
