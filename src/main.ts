@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { Probot } from "probot";
-import { parseEnv, type ParsedEnv } from "./config/env/index.js";
+import { parseEnv, type ParsedEnv } from "./config/index.js";
 import { VERSION } from "./core/index.js";
 import { decideFromChat, startDeliveryLedger, type WorkerDeps } from "./ingest/index.js";
 import { startCheckpointer, startRefusalTally } from "./ledger/index.js";
@@ -25,7 +25,7 @@ import {
   startGithubApp,
 } from "./startup/index.js";
 import { Store, type Database } from "./store/index.js";
-import { startWorker } from "./worker/start-worker.js";
+import { startWorker } from "./worker/index.js";
 import { createDashboard } from "./dashboard/index.js";
 
 export interface Running {

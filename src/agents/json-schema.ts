@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recipeSchema } from "./recipe-schema.js";
-import { repoConfigSchema } from "../config/repo-config.js";
+import { repoConfigSchema } from "../config/index.js";
 
 /** The published JSON Schema for recipe files (agents/*.yml and repositories' own). */
 export function recipeJsonSchema(): Record<string, unknown> {

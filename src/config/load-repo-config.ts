@@ -8,7 +8,7 @@ import {
   MAX_RULES_PROGRAM_SIZE,
   type RuleSet,
 } from "../sentinel/index.js";
-import { loadRecipe } from "../agents/load-recipes.js";
+import { loadRecipe } from "../agents/index.js";
 import { parseRepoConfig, type RepoConfig } from "./repo-config.js";
 import { readRepoConfigText } from "./read-repo-config-text.js";
 

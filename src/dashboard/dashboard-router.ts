@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { LiveFeed } from "../live/index.js";
 import type { JobQueue } from "../queue/index.js";
-import { BodyTooLargeError, readBody } from "../server/read-body.js";
+import { BodyTooLargeError, readBody } from "../server/index.js";
 import type { Database } from "../store/index.js";
 import { DashboardQueries } from "./dashboard-queries.js";
 import { html, type SafeHtml } from "./html.js";

@@ -1,7 +1,7 @@
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
-import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { globMatch } from "../core/index.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
 import { escapeMarkdown, headline, notify, refreshStickyComments, renderCommitReport, safeUrl, withHistory } from "../notify/index.js";
 import { STICKY_MARKER } from "../forge/index.js";

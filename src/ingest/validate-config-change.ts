@@ -1,6 +1,6 @@
 import { loadRepoConfig, readRepoConfigText, type ConfigReader } from "../config/index.js";
 import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
-import { loadRecipe } from "../agents/load-recipes.js";
+import { loadRecipe } from "../agents/index.js";
 import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";
 import type { IngestItem } from "./ingest-item.js";
 import type { WorkerDeps } from "./worker-deps.js";

@@ -1,6 +1,6 @@
 import type { Diagnosis } from "../sentinel/index.js";
 import { gitEnv, remoteBranchHead, type Worktree } from "../workspace/index.js";
-import { sentinelGit } from "../workspace/git-env.js";
+import { sentinelGit } from "../workspace/index.js";
 import { DEFAULT_AUTHOR } from "./fix-types.js";
 import type { RunContext } from "./run-context.js";
 

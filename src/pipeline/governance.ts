@@ -1,5 +1,5 @@
 import { ALWAYS_FORBIDDEN_PATHS } from "../policy/index.js";
-import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { globMatch } from "../core/index.js";
 import type { DiffStat } from "../workspace/index.js";
 
 export interface BlastRadius {

@@ -2,7 +2,7 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { RunStore } from "../store/index.js";
 import { gitEnv, removeWorktree } from "../workspace/index.js";
-import { sentinelGit } from "../workspace/git-env.js";
+import { sentinelGit } from "../workspace/index.js";
 
 // Clean-up after fix runs that did not clean up after themselves: their worker died (killed, evicted,
 // a deploy) mid-run, or between recording the run as finished and removing its folder.

@@ -1,4 +1,4 @@
-import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { globMatch } from "../core/index.js";
 import { atLeast, type Permission } from "./permission.js";
 import type { Policy } from "./policy-schema.js";
 import { tierLabel, type Tier } from "./tier.js";

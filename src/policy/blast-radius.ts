@@ -1,4 +1,4 @@
-import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { globMatch } from "../core/index.js";
 import type { Policy } from "./policy-schema.js";
 import type { Tier } from "./tier.js";
 

@@ -1,4 +1,4 @@
-import { globMatch } from "../sentinel/engine/select-sentinels.js";
+import { globMatch } from "../core/index.js";
 import { approvalRule } from "./approval.js";
 import { cooldownViolation } from "./cooldown.js";
 import { activeFreeze, freezeMessage } from "./freeze.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Probot } from "probot";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 import { createGithubClients, githubApiBaseUrl, GitlabFixForge, GitlabForge, recordedClient } from "../forge/index.js";
 import type { Forges } from "../ingest/index.js";
 import type { Database } from "../store/index.js";

@@ -1,5 +1,5 @@
 import { pino, type Logger } from "pino";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 
 /** Header and field paths whose values are secrets; logged requests show them as [redacted]. */
 const REDACTED = [

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 import { BullQueue, MemoryQueue, type JobQueue } from "../queue/index.js";
 
 type QueueEnv = Pick<

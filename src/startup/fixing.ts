@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 import type { FixEnvironment } from "../pipeline/index.js";
 import type { LiveFeed } from "../live/index.js";
 import type { redisLeases } from "../pipeline/index.js";

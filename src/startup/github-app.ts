@@ -1,6 +1,6 @@
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
 import { createSentinelApp } from "../app.js";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 import type { IngestDeps } from "../ingest/index.js";
 import type { Middleware } from "../server/index.js";
 

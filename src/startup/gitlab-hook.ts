@@ -1,4 +1,4 @@
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 import type { IngestDeps } from "../ingest/index.js";
 import type { Middleware } from "../server/index.js";
 import { createGitlabWebhook } from "../server/gitlab-webhook.js";

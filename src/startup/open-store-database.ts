@@ -1,5 +1,5 @@
 import { openDatabase, type Database } from "../store/index.js";
-import type { ParsedEnv } from "../config/env/index.js";
+import type { ParsedEnv } from "../config/index.js";
 
 type StoreEnv = Pick<ParsedEnv, "DATABASE_URL" | "DATABASE_MIGRATION_URL" | "SENTINEL_DATA_DIR">;
 

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable } from "./database.js";
-import { KeyedMutex } from "./keyed-mutex.js";
+import { KeyedMutex } from "../core/index.js";
 
 /** Embedded PostgreSQL (PGlite) in a data folder, or in memory when `dataDir` is omitted. */
 export async function createPgliteDatabase(dataDir?: string): Promise<Database> {

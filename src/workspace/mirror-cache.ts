@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { KeyedMutex } from "../store/index.js";
+import { KeyedMutex } from "../core/index.js";
 import { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
 import type { GitRemote } from "./git-remote.js";
 import { SentinelError } from "../core/index.js";

@@ -4,7 +4,7 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import nock from "nock";
+import { nock } from "../support/http-mock.js";
 import { describe, expect, it } from "vitest";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";

@@ -29,7 +29,10 @@ function rawRequest(port: number, head: string, body: { bytes: number; chunked: 
       const pump = (): void => {
         while (sent < body.bytes && !received && !socket.destroyed) {
           sent += mb.length;
-          if (body.chunked) socket.write(`${mb.length.toString(16)}\r\n`), socket.write(mb);
+          if (body.chunked) {
+            socket.write(`${mb.length.toString(16)}\r\n`);
+            socket.write(mb);
+          }
           const ok = socket.write(body.chunked ? "\r\n" : mb);
           if (!ok) return void socket.once("drain", pump);
         }

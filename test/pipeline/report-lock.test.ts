@@ -34,7 +34,9 @@ describe.skipIf(!postgresAvailable)("a report lock whose holder died", () => {
     } finally {
       try {
         process.kill(-child.pid!, "SIGKILL");
-      } catch {}
+      } catch {
+        // already gone
+      }
       await pg.drop();
     }
   }, 90_000);

@@ -212,7 +212,9 @@ describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the midd
     } finally {
       try {
         process.kill(-child.pid!, "SIGKILL");
-      } catch {}
+      } catch {
+        // already gone
+      }
       await pg.drop();
     }
   });

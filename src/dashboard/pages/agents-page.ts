@@ -1,4 +1,4 @@
-import { TIER_NAMES, type Tier } from "../../policy/tier.js";
+import { TIER_NAMES, type Tier } from "../../policy/index.js";
 import type { DashboardQueries, LedgerEntry, TierRow } from "../dashboard-queries.js";
 import { html, type SafeHtml } from "../html.js";
 import { badge, compactJson, emptyRow, layout, runHref, timeTag } from "./page-layout.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { globMatch } from "../../../src/sentinel/engine/select-sentinels.js";
+import { globMatch } from "../../../src/core/index.js";
 
 describe("job, command and path globs", () => {
   it("match the whole string, with * for any run of characters and ? for one", () => {
