@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
 import { localFixDeps, runFix } from "../pipeline/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
-import { openDatabase, RunStore } from "../store/index.js";
+import { openDatabase, Store } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 
@@ -52,7 +52,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
       }
       const db = await openDatabase({ dataDir: opts.dataDir });
       try {
-        const runs = new RunStore(db);
+        const runs = new Store(db).runs;
         const sandbox = detectSandbox();
         if (sandbox === "none") io.stderr.write("sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n");
         const dataRoot = path.dirname(opts.dataDir);

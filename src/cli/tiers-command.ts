@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { GovernanceStore, type Forge } from "../store/index.js";
+import { Store, type Forge } from "../store/index.js";
 import type { CliIo } from "./io.js";
 import { openCliDatabase, withStoreOptions, type StoreFlags } from "./store-options.js";
 
@@ -28,7 +28,7 @@ export function tiersCommand(io: CliIo): Command {
   ).action(async (opts: TiersFlags) => {
     const db = await openCliDatabase(opts);
     try {
-      const gov = new GovernanceStore(db);
+      const gov = new Store(db).gov;
       const tiers = await gov.listTiers({
         ...(opts.forge ? { forge: opts.forge } : {}),
         ...(opts.repo ? { repo: opts.repo } : {}),

@@ -1,4 +1,4 @@
-import { GovernanceStore, type AgentTier, type Database } from "../store/index.js";
+import type { AgentTier, Database, GovernanceStore } from "../store/index.js";
 
 /**
  * The dashboard's reads, all SELECTs, the same SQL on PostgreSQL and PGlite. Rows are turned into
@@ -109,10 +109,13 @@ export interface Totals {
 }
 
 export class DashboardQueries {
+  private readonly db: Database;
   private readonly gov: GovernanceStore;
 
-  constructor(private readonly db: Database) {
-    this.gov = new GovernanceStore(db);
+  /** Reads through the composition root's store and its governance store. */
+  constructor(store: { readonly db: Database; readonly gov: GovernanceStore }) {
+    this.db = store.db;
+    this.gov = store.gov;
   }
 
   async recentFailures(options: { limit: number; repo?: string | undefined }): Promise<FailureRow[]> {

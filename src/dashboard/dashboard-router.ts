@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { LiveFeed } from "../live/index.js";
 import type { JobQueue } from "../queue/index.js";
 import { BodyTooLargeError, readBody } from "../server/index.js";
-import type { Database } from "../store/index.js";
+import type { Database, GovernanceStore } from "../store/index.js";
 import { DashboardQueries } from "./dashboard-queries.js";
 import { html, type SafeHtml } from "./html.js";
 import { LiveStreams, type LiveStreamOptions } from "./live-stream.js";
@@ -24,6 +24,7 @@ import { staticAsset } from "./static-assets.js";
 
 export interface RouterDeps {
   readonly db: Database;
+  readonly gov: GovernanceStore;
   readonly queue: Pick<JobQueue, "kind" | "depth"> & InspectableQueue;
   readonly logger: Logger;
   readonly live: LiveFeed;
@@ -55,7 +56,7 @@ export class DashboardRouter {
   constructor(private readonly deps: RouterDeps) {
     this.auth = new SessionAuth(deps.token, deps.now);
     this.throttle = new LoginThrottle(10, 5 * 60 * 1000, deps.now);
-    this.queries = new DashboardQueries(deps.db);
+    this.queries = new DashboardQueries(deps);
     this.streams = new LiveStreams(deps.live, deps.logger, deps.liveOptions);
     if (deps.token.length < 32) deps.logger.warn({ length: deps.token.length }, "SENTINEL_DASHBOARD_TOKEN is short; use at least 32 random characters (openssl rand -hex 32)");
   }

@@ -34,6 +34,7 @@ export type Dashboard = Middleware & { close(): Promise<void> };
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const router = new DashboardRouter({
     db: deps.store.db,
+    gov: deps.store.gov,
     queue: deps.queue,
     logger: deps.logger,
     live: deps.live,

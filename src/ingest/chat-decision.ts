@@ -1,7 +1,6 @@
 import { resolveApproval } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
 import { mayApprove } from "../policy/index.js";
-import { GovernanceStore, RunStore } from "../store/index.js";
 import { refreshPullRequest } from "../notify/index.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
@@ -11,7 +10,7 @@ import type { WorkerDeps } from "./worker-deps.js";
  * because a Slack account proves nothing about a forge account.
  */
 export async function decideFromChat(deps: WorkerDeps, d: { runId: string; decision: "approve" | "deny"; slackUserId: string; slackUserName: string | null }): Promise<{ ok: boolean; message: string }> {
-  const gov = new GovernanceStore(deps.store.db);
+  const gov = deps.store.gov;
   const approval = await gov.getApproval(d.runId);
   if (!approval) return { ok: false, message: `run ${d.runId} is not waiting for approval` };
   const failure = approval.failureKey ? await deps.store.getFailure(approval.failureKey) : null;
@@ -21,7 +20,7 @@ export async function decideFromChat(deps: WorkerDeps, d: { runId: string; decis
   if (!mayApprove(loaded.config.policy.approval.approvers, { slackUserId: d.slackUserId })) {
     return { ok: false, message: `you are not an approver for ${failure.repo} (its policy.approval.approvers.slackUsers does not list you)` };
   }
-  const result = await resolveApproval({ gov, runs: new RunStore(deps.store.db), queue: deps.queue }, d.runId, d.decision, `slack:${d.slackUserName ?? d.slackUserId}`, "slack");
+  const result = await resolveApproval({ gov, runs: deps.store.runs, queue: deps.queue }, d.runId, d.decision, `slack:${d.slackUserName ?? d.slackUserId}`, "slack");
   if (result.ok && approval.prNumber) await refreshPullRequest(deps, forge, approval.prNumber, loaded).catch((error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "sticky comment refresh after a Slack decision failed"));
   return { ok: result.ok, message: result.message };
 }

@@ -7,7 +7,7 @@ import { escapeMarkdown, headline, notify, refreshStickyComments, renderCommitRe
 import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
 import { UnrecoverableError } from "../core/index.js";
-import { GovernanceStore, RunStore, withLease, type StoredFailure } from "../store/index.js";
+import { type GovernanceStore, withLease, type StoredFailure } from "../store/index.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 /**
@@ -129,7 +129,7 @@ const NOT_CODE = new Set(["infra", "timeout", "oom"]);
 async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
   const stored = await deps.store.getDiagnosis(failure.failureKey);
   if (!stored || stored.diagnosis.status !== "failed") return;
-  const gov = new GovernanceStore(deps.store.db);
+  const gov = deps.store.gov;
   const d = stored.diagnosis;
   const decide = (verdict: string, rule: string | null, message: string) =>
     gov.setDecision({ failureKey: failure.failureKey, forge: failure.forge, repo: failure.repo, fingerprint: d.fingerprint, verdict, rule, message, runId: null });
@@ -188,7 +188,7 @@ async function rerunIfAllowed(
       return;
     }
     await gov.recordRerun({ forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId as string, failureKey: failure.failureKey, requestedBy: "sentinel" });
-    await new RunStore(deps.store.db).record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
+    await deps.store.runs.record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
     await decide("rerun", null, verdict.message);
     await notify(deps, loaded, "rerun", failure.repo, `Sentinel re-ran ${failure.jobName}`, verdict.message, { url: failure.jobUrl });
   });

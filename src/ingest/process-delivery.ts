@@ -7,7 +7,6 @@ import type { IngestItem } from "./ingest-item.js";
 import { validateConfigChange } from "./validate-config-change.js";
 import { confirmedComment, executeCommands, type CommentEvent } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
-import { GovernanceStore, RunStore } from "../store/index.js";
 import { refreshPullRequest } from "../notify/index.js";
 import { pullRequestClosed } from "./pull-request-closed.js";
 import type { WorkerDeps } from "./worker-deps.js";
@@ -117,8 +116,8 @@ async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername
   const result = await executeCommands(
     {
       store: deps.store,
-      gov: new GovernanceStore(deps.store.db),
-      runs: new RunStore(deps.store.db),
+      gov: deps.store.gov,
+      runs: deps.store.runs,
       queue: deps.queue,
       logger: deps.logger,
       forge,

@@ -1,6 +1,5 @@
 import { loadRepoConfig } from "../config/index.js";
 import { Trust } from "../pipeline/index.js";
-import { GovernanceStore, RunStore } from "../store/index.js";
 import type { IngestItem } from "./ingest-item.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
@@ -20,8 +19,8 @@ function revertedNumber(item: Closed): number | null {
  * a merged revert of a fix demotes the agent that wrote it. Each tier change is a ledger entry.
  */
 export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise<string> {
-  const runs = new RunStore(deps.store.db);
-  const gov = new GovernanceStore(deps.store.db);
+  const runs = deps.store.runs;
+  const gov = deps.store.gov;
   const trust = new Trust(gov);
   const notes: string[] = [];
   const own = await runs.findPullRequestByNumber(item.forge, item.repo, item.prNumber);

@@ -1,7 +1,7 @@
 import type { LoadedRepoConfig } from "../config/index.js";
 import type { ForgeClient } from "../forge/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
-import { GovernanceStore, RunStore, withLease, type Store, type StoredFailure } from "../store/index.js";
+import { withLease, type Store, type StoredFailure } from "../store/index.js";
 import type { DiagnosedFailure } from "./render-report.js";
 import { renderStickyComment } from "./render-sticky-comment.js";
 
@@ -28,7 +28,7 @@ export async function refreshPullRequest(deps: StickyDeps, forge: ForgeClient, p
 export async function refreshStickyComments(deps: StickyDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
   const { store } = deps;
   if (!loaded.config.report.comment) return;
-  const runs = new RunStore(store.db);
+  const runs = store.runs;
   for (const pr of failure.pullRequests) {
     await withLease(deps, `sticky:${failure.forge}:${failure.repo}:${pr.number}`, async () => {
       // A late diagnosis of an older commit must not take the comment back in time.
@@ -41,7 +41,7 @@ export async function refreshStickyComments(deps: StickyDeps, forge: ForgeClient
         const opened = await runs.findPullRequestByFingerprint(failure.forge, failure.repo, f.diagnosis.fingerprint);
         if (opened) fixes.set(f.diagnosis.fingerprint, opened);
       }
-      const gov = new GovernanceStore(store.db);
+      const gov = store.gov;
       const decisions = await gov.decisions(current.map((f) => f.failure.failureKey));
       const ignored = new Set<string>();
       for (const f of current) if (await gov.isIgnored(failure.forge, failure.repo, f.diagnosis.fingerprint)) ignored.add(f.diagnosis.fingerprint);

@@ -7,7 +7,7 @@ import { withCause } from "../ledger/index.js";
 import type { Metrics } from "../metrics/index.js";
 import type { ChatNotifier } from "../notify/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
-import { GovernanceStore, RunStore, type Forge, type Store } from "../store/index.js";
+import { type Forge, type Store } from "../store/index.js";
 import { isSafeBranchName } from "../workspace/index.js";
 import { afterRun } from "./after-run.js";
 import type { FixEnvironment } from "./fix-environment.js";
@@ -45,8 +45,8 @@ export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: 
   if (!failure || !stored) throw new UnrecoverableError("E_FIX_NO_DIAGNOSIS", `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`);
   // Retried: another worker, started with a fix environment, may take the job.
   if (!deps.fixing) throw new SentinelError("E_FIX_NOT_CONFIGURED", "this worker is not set up to run fixes: it was started without a fix environment");
-  const gov = new GovernanceStore(deps.store.db);
-  const runs = new RunStore(deps.store.db);
+  const gov = deps.store.gov;
+  const runs = deps.store.runs;
   const job = await readPermits(deps.logger, gov, runs, failureKey, jobData);
   if (job.refused) return null;
   const target = { forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null };

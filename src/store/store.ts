@@ -2,6 +2,8 @@ import { appendLedgerIn, jsonForPostgres, lockLedgerIn } from "../ledger/index.j
 import { storablePayload, toFailure } from "./store-rows.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
+import { GovernanceStore } from "./governance-store.js";
+import { RunStore } from "./run-store.js";
 import type { DeliveryRecord, FailureRecord, FingerprintHistory, Forge, PullRequestRef, StoredFailure } from "./records.js";
 
 
@@ -11,7 +13,15 @@ import type { DeliveryRecord, FailureRecord, FingerprintHistory, Forge, PullRequ
  * workers racing on the same work cannot both win.
  */
 export class Store {
-  constructor(readonly db: Database) {}
+  /** Fix runs, their phases and leases: built once here, so everything shares one. */
+  readonly runs: RunStore;
+  /** Approvals, tiers, pauses and decisions. */
+  readonly gov: GovernanceStore;
+
+  constructor(readonly db: Database) {
+    this.runs = new RunStore(db);
+    this.gov = new GovernanceStore(db);
+  }
 
   /** Records a delivery; false when this delivery key was recorded before (a redelivery). */
   async recordDelivery(d: DeliveryRecord): Promise<boolean> {

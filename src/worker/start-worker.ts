@@ -1,7 +1,6 @@
 import { expireApprovals } from "../commands/index.js";
 import { diagnoseFailure, processDelivery, sweepDeliveries, type WorkerDeps } from "../ingest/index.js";
 import { abandonDeadRuns, fixFailure, removeFinishedRunDirectories } from "../pipeline/index.js";
-import { GovernanceStore, RunStore } from "../store/index.js";
 import { withCause } from "../ledger/index.js";
 import type { JobHandlers, JobInfo } from "../queue/index.js";
 import type { Metrics } from "../metrics/index.js";
@@ -45,7 +44,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   // runs' folders behind: they go now, and on every janitor round.
   const sweepRunDirectories = () => {
     if (!deps.fixing) return;
-    removeFinishedRunDirectories(new RunStore(deps.store.db), deps.fixing.workRoot)
+    removeFinishedRunDirectories(deps.store.runs, deps.fixing.workRoot)
       .then((removed) => removed.length > 0 && deps.logger.warn({ folders: removed }, "removed folders of finished fix runs whose worker died before removing them"))
       .catch((error: unknown) => deps.logger.error({ err: error }, "run folder sweep failed"));
   };
@@ -54,11 +53,11 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
     sweepRunDirectories();
     sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) => deps.logger.error({ err: error }, "delivery sweep failed"));
     // Runs that waited for a human past their expiry end, durably, whichever worker notices first.
-    expireApprovals({ gov: new GovernanceStore(deps.store.db), runs: new RunStore(deps.store.db), queue: deps.queue })
+    expireApprovals({ gov: deps.store.gov, runs: deps.store.runs, queue: deps.queue })
       .then((expired) => expired.length > 0 && deps.logger.info({ runs: expired.map((a) => a.runId) }, "approval requests expired"))
       .catch((error: unknown) => deps.logger.error({ err: error }, "approval expiry sweep failed"));
     // Crashed runs' worktrees do not wait for the same failure to come back.
-    abandonDeadRuns(new RunStore(deps.store.db))
+    abandonDeadRuns(deps.store.runs)
       .then((dead) => dead.length > 0 && deps.logger.warn({ runs: dead }, "abandoned fix runs whose worker died; their worktrees are removed"))
       .catch((error: unknown) => deps.logger.error({ err: error }, "fix run janitor failed"));
   }, options.sweepEveryMs ?? 30_000);

@@ -16,7 +16,7 @@ for (const database of DATABASES) {
     beforeAll(async () => {
       ({ db, drop } = await database.open());
       seeded = await seedDashboard(new Store(db), fakeClock);
-      q = new DashboardQueries(db);
+      q = new DashboardQueries(new Store(db));
     });
     afterAll(() => drop?.());
 
