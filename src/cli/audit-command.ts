@@ -32,7 +32,7 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
     ).action(async (opts: VerifyFlags) => {
       const checkpointFile = opts.checkpoint ?? process.env.SENTINEL_LEDGER_CHECKPOINT;
       let result: VerifyResult;
-      let checkpoints: Checkpoint[] = [];
+      let checkpoints: Checkpoint[];
       try {
         checkpoints = checkpointFile ? await readCheckpoints(checkpointFile) : [];
         result = opts.file ? await verifyChain(readExport(opts.file), { checkpoints }) : await verifyStore(opts, checkpoints);

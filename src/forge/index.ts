@@ -13,7 +13,9 @@ export {
 } from "./forge-client.js";
 export { PERMISSIONS, permissionAtLeast, gitlabAccessToPermission, githubPermissionOf } from "./permission.js";
 export { ForgeApiError } from "./forge-api-error.js";
-export { GithubForge, ANNOTATIONS_PER_REQUEST, CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-forge.js";
+export { GithubForge } from "./github/github-forge.js";
+export { ANNOTATIONS_PER_REQUEST } from "./github/github-check-runs.js";
+export { CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-config.js";
 export {
   InstallationTokens,
   NotInstalledError,

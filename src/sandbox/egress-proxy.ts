@@ -1,22 +1,20 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
 import net from "node:net";
-import { checkAddress, privateAllowList } from "./address-policy.js";
+import { privateAllowList } from "./address-policy.js";
 import type { EgressPolicy } from "./egress-policy.js";
-import { normalizeHost, refuseByRules, splitHostPort, type RequestKind } from "./host-rules.js";
+import { handleHttpRequest } from "./egress-forward.js";
+import { clean, decideEgress, dialFirst, type EgressHandlerContext, type EgressNet } from "./egress-route.js";
+import { handleConnect } from "./egress-tunnel.js";
 import { logToStderr, type OnError } from "../core/index.js";
+
+export type { EgressNet } from "./egress-route.js";
 
 /** A request the proxy turned down, for the run's audit ledger. */
 export interface EgressRefusal {
   readonly host: string;
   readonly port: number;
   readonly reason: string;
-}
-
-/** How the proxy resolves names and opens connections; tests replace it, nothing else does. */
-export interface EgressNet {
-  lookup(host: string): Promise<readonly string[]>;
-  connect(address: string, port: number): net.Socket;
 }
 
 export const systemEgressNet: EgressNet = {
@@ -43,13 +41,6 @@ export interface EgressProxy {
   /** How many requests were refused so far. */
   refusals(): number;
   close(): Promise<void>;
-}
-
-type Decision = { addresses: readonly string[] } | { refused: string } | { failed: string };
-
-/** One line, bounded: a client controls the host text. */
-function clean(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
 }
 
 /**
@@ -81,41 +72,13 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     o.onRefused?.({ host: clean(host), port, reason: clean(reason) });
   };
 
-  async function decide(host: string, port: number, kind: RequestKind): Promise<Decision> {
-    const byRules = refuseByRules(o.policy.allow, host, port, kind);
-    if (byRules) return { refused: byRules };
-    const name = normalizeHost(host) as string;
-    let addresses: readonly string[];
-    if (net.isIP(name) !== 0) addresses = [name];
-    else {
-      try {
-        addresses = await netImpl.lookup(name);
-      } catch (error) {
-        return { failed: `cannot resolve ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-      }
-    }
-    if (addresses.length === 0) return { failed: `${name} has no address` };
-    for (const address of addresses) {
-      const why = checkAddress(address, privateList);
-      if (why) return { refused: `${name} resolves to ${why}` };
-    }
-    return { addresses };
-  }
-
-  /** The first checked address that accepts a connection. */
-  function dial(addresses: readonly string[], port: number): Promise<net.Socket> {
-    return new Promise((resolve, reject) => {
-      const attempt = (i: number, last?: Error) => {
-        const address = addresses[i];
-        if (address === undefined) return reject(last ?? new Error("no address"));
-        const s = netImpl.connect(address, port);
-        track(s);
-        s.once("connect", () => resolve(s));
-        s.once("error", (e) => attempt(i + 1, e));
-      };
-      attempt(0);
-    });
-  }
+  const ctx: EgressHandlerContext = {
+    idleMs,
+    turnedAway: (socket) => turnedAway.has(socket),
+    decide: (host, port, kind) => decideEgress(o.policy, privateList, netImpl, { host, port, kind }),
+    dial: (addresses, port) => dialFirst(netImpl, addresses, port, track),
+    report,
+  };
 
   const server = http.createServer();
   server.on("connection", (socket: net.Socket) => {
@@ -137,75 +100,12 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     (o.onError ?? logToStderr)(error, `egress proxy ${kind} handler`);
     socket.destroy();
   };
-  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => void onConnect(req, client, head).catch((e: unknown) => handlerFailed(e, client, "CONNECT")));
-  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res).catch((e: unknown) => handlerFailed(e, req.socket, "request")));
-
-  async function onConnect(req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
-    if (turnedAway.has(client)) return void client.destroy();
-    const target = splitHostPort(req.url ?? "");
-    const host = target?.host ?? req.url ?? "";
-    const port = target?.port ?? 443;
-    const refuse = (status: number, reason: string) => {
-      const body = `sentinel egress proxy: ${clean(reason)}\n`;
-      client.end(`HTTP/1.1 ${status} ${status === 403 ? "Forbidden" : "Bad Gateway"}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
-    client.setTimeout(idleMs, () => client.destroy());
-    const d = await decide(host, port, "connect");
-    if ("refused" in d) {
-      report(host, port, d.refused);
-      return refuse(403, d.refused);
-    }
-    if ("failed" in d) return refuse(502, d.failed);
-    let upstream: net.Socket;
-    try {
-      upstream = await dial(d.addresses, port);
-    } catch (error) {
-      return refuse(502, `cannot connect to ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    if (client.destroyed) return void upstream.destroy();
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length > 0) upstream.write(head);
-    client.pipe(upstream).pipe(client);
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  }
-
-  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (turnedAway.has(req.socket)) return void req.socket.destroy();
-    const refuse = (status: number, host: string, port: number, reason: string, audit: boolean) => {
-      if (audit) report(host, port, reason);
-      res.writeHead(status, { "content-type": "text/plain", connection: "close" }).end(`sentinel egress proxy: ${clean(reason)}\n`);
-    };
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "");
-    } catch {
-      return refuse(403, "", 0, "not a proxy request: send CONNECT host:port or an absolute http:// URI", true);
-    }
-    const port = url.port ? Number(url.port) : 80;
-    if (url.protocol !== "http:") return refuse(403, url.hostname, port, `${url.protocol}// is not proxied as plain HTTP: use CONNECT`, true);
-    const d = await decide(url.hostname, port, "http");
-    if ("refused" in d) return refuse(403, url.hostname, port, d.refused, true);
-    if ("failed" in d) return refuse(502, url.hostname, port, d.failed, false);
-    let upstream: net.Socket;
-    try {
-      upstream = await dial(d.addresses, port);
-    } catch (error) {
-      return refuse(502, url.hostname, port, `cannot connect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, false);
-    }
-    const hop = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "te", "trailer", "upgrade", "host"]);
-    for (const name of (req.headers.connection ?? "").split(",")) hop.add(name.trim().toLowerCase());
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !hop.has(k)));
-    // The Host header names what the URL names: no reaching another site behind the same address.
-    // No agent: with `createConnection` alone, Node uses exactly the socket that was checked.
-    const forward = http.request({ method: req.method, path: url.pathname + url.search, headers: { ...headers, host: url.host }, createConnection: () => upstream });
-    forward.on("response", (up) => {
-      res.writeHead(up.statusCode ?? 502, Object.fromEntries(Object.entries(up.headers).filter(([k]) => !hop.has(k))));
-      up.pipe(res);
-    });
-    forward.on("error", (e) => (res.headersSent ? res.destroy() : refuse(502, url.hostname, port, `upstream: ${e.message}`, false)));
-    req.pipe(forward);
-  }
+  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    void handleConnect(ctx, req, client, head).catch((e: unknown) => handlerFailed(e, client, "CONNECT"));
+  });
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void handleHttpRequest(ctx, req, res).catch((e: unknown) => handlerFailed(e, req.socket, "request"));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

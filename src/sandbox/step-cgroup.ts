@@ -41,7 +41,7 @@ async function killAndRemove(dir: string): Promise<void> {
         // An older kernel without cgroup.kill semantics: the loop below does it.
       }
     }
-    let pids: number[] = [];
+    let pids: number[];
     try {
       pids = readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
     } catch {

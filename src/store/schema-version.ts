@@ -1,5 +1,6 @@
 import type { Queryable } from "./database.js";
-import { MIGRATIONS, type Migration } from "./migrations.js";
+import type { Migration } from "./migration.js";
+import { MIGRATIONS } from "./migrations.js";
 
 /**
  * The migrations this database still lacks, read without DDL: an application role that may not

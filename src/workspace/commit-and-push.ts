@@ -21,7 +21,7 @@ export const FIXER_HOME = ".sentinel-home";
 const PATHS = ["--", ".", `:(exclude)${FIXER_HOME}`];
 
 /** Sentinel pushes only its own branches. */
-const BRANCH = /^sentinel\/[A-Za-z0-9._\/-]{1,200}$/;
+const BRANCH = /^sentinel\/[A-Za-z0-9._/-]{1,200}$/;
 
 /**
  * Git for a worktree a fixer has touched. The administrative directory is named explicitly
@@ -113,7 +113,7 @@ export function isSentinelBranch(branch: string): boolean {
  */
 export function isSafeBranchName(branch: string): boolean {
   return (
-    /^[A-Za-z0-9._\/-]{1,250}$/.test(branch) &&
+    /^[A-Za-z0-9._/-]{1,250}$/.test(branch) &&
     !branch.startsWith("-") &&
     !branch.startsWith("/") &&
     !branch.endsWith("/") &&

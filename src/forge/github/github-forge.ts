@@ -1,9 +1,7 @@
-import type { Octokit } from "@octokit/core";
 import type { PullRequestRef } from "../../store/index.js";
 import { forgeApiError, statusOf } from "../forge-api-error.js";
 import {
   STICKY_MARKER,
-  type Annotation,
   type CommitReport,
   type FailedJob,
   type ForgeClient,
@@ -12,45 +10,14 @@ import {
   type Permission,
   type PullRequestInfo,
   type Reaction,
-  MAX_CONFIG_BYTES,
 } from "../forge-client.js";
 import { githubPermissionOf } from "../permission.js";
-import { formatFileProblem, loadRepositoryYaml } from "../../sentinel/index.js";
 import { SentinelError } from "../../core/index.js";
-
-/** The check-runs API takes at most 50 annotations per request. */
-export const ANNOTATIONS_PER_REQUEST = 50;
-export const CONFIG_PATH = ".github/sentinel.yml";
-
-const capped = new WeakSet<object>();
-
-/**
- * Makes this client pass a raw config file (this repository's or an `_extends` target's) through
- * Sentinel's capped, linear loader before the config plugin parses it: the plugin's YAML parser
- * checks keys for repeats in quadratic time and recurses once per nesting level (a few KB of
- * `[[[[` overflowed the stack and aborted Node), so a file the loader refuses never reaches it.
- * Once per client: hooks stay installed.
- */
-function refuseLargeConfigs(octokit: RestOctokit): void {
-  if (capped.has(octokit)) return;
-  capped.add(octokit);
-  octokit.hook.after("request", (response, options) => {
-    const raw = (options as { mediaType?: { format?: string } }).mediaType?.format === "raw";
-    const path = String((options as { path?: unknown }).path ?? "");
-    if (!raw || !options.url.includes("/contents/") || !/\.(ya?ml|json)$/i.test(path)) return;
-    const data = (response as { data?: unknown }).data;
-    if (typeof data !== "string") return;
-    if (Buffer.byteLength(data, "utf8") > MAX_CONFIG_BYTES) throw new SentinelError("E_FORGE_CONFIG_INVALID", `${path} is larger than ${MAX_CONFIG_BYTES} bytes; Sentinel reads configs up to that size`);
-    const loaded = loadRepositoryYaml(data, { file: path, kind: "config" });
-    if ("errors" in loaded && loaded.errors[0]) throw new SentinelError("E_FORGE_CONFIG_INVALID", formatFileProblem(loaded.errors[0]));
-  });
-}
-const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
-
-type RestOctokit = Octokit & {
-  paginate: <T>(route: string, params: Record<string, unknown>) => Promise<T[]>;
-  config: { get: (params: { owner: string; repo: string; path: string; defaults?: unknown }) => Promise<{ config: unknown; files: Array<{ path: string; config: unknown }> }> };
-};
+import { checkRunOutputText, publishCheckRun } from "./github-check-runs.js";
+import { CONFIG_PATH, readGithubConfig, type GithubConfigRead } from "./github-config.js";
+import { failedGithubJobs, streamGithubJobLog } from "./github-jobs.js";
+import type { GithubRepoApi, RestOctokit } from "./github-repo-api.js";
+import { upsertGithubStickyComment } from "./github-sticky-comment.js";
 
 /** GitHub, through an installation token scoped to this one repository. */
 export class GithubForge implements ForgeClient {
@@ -84,25 +51,12 @@ export class GithubForge implements ForgeClient {
     this.name = name;
   }
 
+  private get api(): GithubRepoApi {
+    return { octokit: this.octokit, owner: this.owner, name: this.name };
+  }
+
   async streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    // The API answers with a redirect to short-lived blob storage. Following it ourselves keeps
-    // the installation token off that other host and lets the body stream instead of buffering.
-    const res = await this.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
-      owner: this.owner,
-      repo: this.name,
-      job_id: Number(jobId),
-      request: { redirect: "manual", parseSuccessResponseBody: false, ...(signal ? { signal } : {}) },
-    });
-    const location = (res.headers as Record<string, string | undefined>).location;
-    if (res.status >= 300 && res.status < 400 && location) {
-      const blob = await this.fetchImpl(location, { ...(signal ? { signal } : {}) });
-      if (!blob.ok || !blob.body) throw new SentinelError("E_FORGE_API", `job log download failed: HTTP ${blob.status}`);
-      return blob.body as unknown as AsyncIterable<Uint8Array>;
-    }
-    const body = res.data as unknown;
-    if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") return body as AsyncIterable<Uint8Array>;
-    if (typeof body === "string") return (async function* () { yield Buffer.from(body); })();
-    throw new SentinelError("E_FORGE_API", `job log download failed: HTTP ${res.status} without a redirect`);
+    return streamGithubJobLog(this.api, this.fetchImpl, jobId, signal);
   }
 
   async pullRequestHead(prNumber: number): Promise<string | null> {
@@ -123,8 +77,8 @@ export class GithubForge implements ForgeClient {
       .map((pr) => ({ number: pr.number, fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== this.repo.toLowerCase() }));
   }
 
-  async readConfig(): Promise<{ path: string; text: string | null; value?: unknown; error?: string }> {
-    const first = await this.readConfigWith(this.octokit);
+  async readConfig(): Promise<GithubConfigRead> {
+    const first = await readGithubConfig(this.octokit, this.owner, this.name);
     const target = first.unread;
     // The repository's token covers only the repository. An `_extends` in the same owner that the
     // installation also covers is read again with a token for both (read-only).
@@ -137,34 +91,7 @@ export class GithubForge implements ForgeClient {
       // result stands, and it already says which target went unread.
       return first.result;
     }
-    return (await this.readConfigWith(wider)).result;
-  }
-
-  private async readConfigWith(octokit: RestOctokit): Promise<{ result: { path: string; text: string | null; value?: unknown; error?: string }; unread?: { owner: string; repo: string } }> {
-    // Probot's config plugin resolves `_extends` (org-wide defaults, the org's .github repository)
-    // and reads the default branch. It parses what it fetched itself, so the size cap sits between.
-    refuseLargeConfigs(octokit);
-    try {
-      const { config, files } = await octokit.config.get({ owner: this.owner, repo: this.name, path: CONFIG_PATH });
-      const own = files[0];
-      const found = files.some((f) => f.config !== null && f.config !== undefined);
-      // An `_extends` the token cannot read (a private repository outside this installation's
-      // scope) would otherwise just vanish; say so instead. (The plugin follows `_extends` itself
-      // and drops the key; a file after the repository's own one with no config is an `_extends`
-      // target that could not be read.)
-      const last = files[files.length - 1] as { owner?: string; repo?: string; path?: string; config?: unknown } | undefined;
-      const unread = Boolean(own?.config) && files.length > 1 && (last?.config === null || last?.config === undefined);
-      const error = unread ? `_extends: ${last?.owner}/${last?.repo}:${last?.path} could not be read (it must exist and be installed for Sentinel); its defaults are not applied` : undefined;
-      return {
-        result: { path: CONFIG_PATH, text: null, ...(found ? { value: config } : {}), ...(error ? { error } : {}) },
-        ...(unread && last?.owner && last.repo ? { unread: { owner: last.owner, repo: last.repo } } : {}),
-      };
-    } catch (error) {
-      // The plugin throws for YAML it cannot parse; that is the repository's problem to see, not ours.
-      const message = error instanceof Error ? error.message : String(error);
-      if ((error as { status?: number }).status !== undefined) throw error;
-      return { result: { path: CONFIG_PATH, text: null, error: message.replace("[@probot/octokit-plugin-config] ", "") } };
-    }
+    return (await readGithubConfig(wider, this.owner, this.name)).result;
   }
 
   async changedFiles(prNumber: number): Promise<string[]> {
@@ -190,40 +117,11 @@ export class GithubForge implements ForgeClient {
   }
 
   async failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]> {
-    if (what === "workflow_run") {
-      const jobs = await this.octokit.paginate<{ id: number; name: string; conclusion: string | null; html_url: string | null; run_attempt?: number }>(
-        "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
-        { owner: this.owner, repo: this.name, run_id: Number(id), filter: "latest", per_page: 100 },
-      );
-      return jobs
-        .filter((j) => FAILED.has(j.conclusion ?? ""))
-        .map((j) => ({ jobId: String(j.id), jobName: j.name, jobUrl: j.html_url, runAttempt: j.run_attempt ?? null, hasLog: true, context: { actions: true, conclusion: j.conclusion } }));
-    }
-    if (what === "check_suite") {
-      const runs = await this.octokit.paginate<{ id: number; name: string; conclusion: string | null; details_url: string | null; html_url: string | null; app?: { slug?: string }; output?: unknown }>(
-        "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
-        { owner: this.owner, repo: this.name, check_suite_id: Number(id), per_page: 100 },
-      );
-      return runs
-        .filter((r) => FAILED.has(r.conclusion ?? "") && r.name !== "Sentinel")
-        .map((r) => ({ jobId: String(r.id), jobName: r.name, jobUrl: r.details_url ?? r.html_url, runAttempt: null, hasLog: false, context: { actions: false, conclusion: r.conclusion, app: r.app?.slug ?? null, output: r.output ?? null } }));
-    }
-    return [];
+    return failedGithubJobs(this.api, what, id);
   }
 
   async checkOutputText(checkId: string, output: unknown): Promise<string> {
-    const o = (output ?? {}) as { title?: string | null; summary?: string | null; text?: string | null };
-    const annotations = await this.octokit.paginate<{ path: string; start_line: number; start_column?: number | null; annotation_level: string; message: string; title?: string | null }>(
-      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
-      { owner: this.owner, repo: this.name, check_run_id: Number(checkId), per_page: 100 },
-    );
-    // Annotations become the `::error file=…` lines the engine reads as the runner's own annotations.
-    const lines = annotations.map((a) => {
-      const level = a.annotation_level === "failure" ? "error" : a.annotation_level === "warning" ? "warning" : "notice";
-      const col = a.start_column ? `,col=${a.start_column}` : "";
-      return `::${level} file=${a.path},line=${a.start_line}${col}::${(a.title ? `${a.title}: ` : "") + a.message.replace(/\r?\n/g, " ")}`;
-    });
-    return [o.title, o.summary, o.text, ...lines].filter((x): x is string => typeof x === "string" && x.length > 0).join("\n") + "\n";
+    return checkRunOutputText(this.api, checkId, output);
   }
 
   workspaceRoots(): string[] {
@@ -232,49 +130,11 @@ export class GithubForge implements ForgeClient {
   }
 
   async publishReport(report: CommitReport, knownId: string | null): Promise<{ id: string; annotationBatches: number }> {
-    const batches = chunk(report.annotations.map(toGithubAnnotation), ANNOTATIONS_PER_REQUEST);
-    const output = (annotations: ReturnType<typeof toGithubAnnotation>[]) => ({
-      title: report.title,
-      summary: report.summary,
-      ...(report.text ? { text: report.text } : {}),
-      annotations,
-    });
-    const fields = { name: report.name, status: "completed" as const, conclusion: report.conclusion, ...(report.detailsUrl ? { details_url: report.detailsUrl } : {}) };
-    let id: number | null = knownId ? Number(knownId) : null;
-    if (id !== null) {
-      try {
-        await this.octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: this.owner, repo: this.name, check_run_id: id, ...fields, output: output(batches[0] ?? []) });
-      } catch (error) {
-        if ((error as { status?: number }).status !== 404) throw error;
-        id = null;
-      }
-    }
-    if (id === null) {
-      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: this.owner, repo: this.name, head_sha: report.sha, ...fields, output: output(batches[0] ?? []) });
-      id = (data as { id: number }).id;
-    }
-    // Each update appends its annotations, so later batches go out as further updates.
-    for (const batch of batches.slice(1)) {
-      await this.octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner: this.owner, repo: this.name, check_run_id: id, output: output(batch) });
-    }
-    return { id: String(id), annotationBatches: Math.max(1, batches.length) };
+    return publishCheckRun(this.api, report, knownId);
   }
 
   async upsertStickyComment(prNumber: number, body: string, knownId: string | null, marker = STICKY_MARKER): Promise<string> {
-    const text = `${marker}\n${body}`;
-    const id = knownId ?? (await this.findStickyComment(prNumber, marker));
-    if (id) {
-      try {
-        await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner: this.owner, repo: this.name, comment_id: Number(id), body: text });
-        return id;
-      } catch (error) {
-        // Deleted (404), or not ours to edit (403): post a new one below.
-        const status = (error as { status?: number }).status;
-        if (status !== 404 && status !== 403) throw error;
-      }
-    }
-    const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body: text });
-    return String((data as { id: number }).id);
+    return upsertGithubStickyComment(this.api, this.appId, { prNumber, body, knownId, marker });
   }
 
   async userPermission(user: ForgeUser): Promise<Permission> {
@@ -400,34 +260,4 @@ export class GithubForge implements ForgeClient {
       throw forgeApiError("github", `reading pull request #${prNumber}`, error);
     }
   }
-
-  /** When the store lost the id (a new database), the marker still finds Sentinel's own comment. */
-  private async findStickyComment(prNumber: number, marker: string): Promise<string | null> {
-    const comments = await this.octokit.paginate<{ id: number; body?: string; performed_via_github_app?: { id?: number } | null; user?: { type?: string } | null }>(
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-      { owner: this.owner, repo: this.name, issue_number: prNumber, per_page: 100 },
-    );
-    // Anyone can type the marker; only a comment this App made is its sticky comment.
-    const mine = comments.find(
-      (c) => c.body?.startsWith(marker) && (this.appId !== null ? c.performed_via_github_app?.id === this.appId : c.user?.type === "Bot"),
-    );
-    return mine ? String(mine.id) : null;
-  }
-}
-
-function toGithubAnnotation(a: Annotation) {
-  return {
-    path: a.path,
-    start_line: a.startLine,
-    end_line: a.endLine,
-    annotation_level: a.level,
-    message: a.message.slice(0, 64 * 1024),
-    ...(a.title ? { title: a.title.slice(0, 255) } : {}),
-  };
-}
-
-function chunk<T>(xs: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
 }

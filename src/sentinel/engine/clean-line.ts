@@ -29,7 +29,6 @@ export interface CleanLine {
 // GitHub: `2024-05-01T12:00:00.1234567Z `; GitLab (runner ≥ 17 timestamps): `…Z 00O `, `…Z 01E+`.
 const TIMESTAMP = /^\uFEFF?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z)(?: [0-9a-f]{2}[OE]\+?)? ?/;
 const SECTION = /section_(start|end):\d+:([A-Za-z0-9_.-]+)(?:\[[^\]\r\n]*\])?\r?(?:\x1b\[0K)?/g;
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
 const GITHUB_COMMAND = /^##\[(group|endgroup|error|warning|notice|debug|command|section)\](.*)$/;
 const WORKFLOW_COMMAND = /^::(group|endgroup|error|warning|notice|debug)(?: ([^:]*))?::(.*)$/;

@@ -17,7 +17,8 @@ import {
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
 import { sentinelSchema } from "./schema.js";
-import { compileSentinel, noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-sentinel.js";
+import { noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-regex-matcher.js";
+import { compileSentinel } from "./compile-sentinel.js";
 import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
 
 export const MAX_RULE_FILE_BYTES = MAX_REPOSITORY_FILE_BYTES.rules;

@@ -1,0 +1,33 @@
+import type { Finding } from "../model/types.js";
+import type { ProblemMatch } from "../problem-matcher/index.js";
+import { UNKNOWN_CONFIDENCE } from "../rules/problem-matcher-meta.js";
+import type { CompiledProblemMatcher } from "../rules/rule-set.js";
+import { severityOf, type LineContext } from "./build-finding.js";
+import { normalizeFilePath } from "./normalize.js";
+
+/** A finding from a problem matcher's match, described by the sentinel that declared the matcher. */
+export function problemFinding(
+  pm: ProblemMatch,
+  ctx: LineContext,
+  matcher: CompiledProblemMatcher | undefined,
+  roots: readonly string[],
+): Finding {
+  const classification = pm.severity === "warning" ? "Warning" : pm.severity === "notice" ? "Info" : "Error";
+  return {
+    ruleId: `problem-matcher.${pm.owner}`,
+    sentinelId: matcher?.sentinelId ?? `problem-matcher.${pm.owner}`,
+    tool: matcher?.meta.tool ?? pm.owner,
+    classification,
+    category: matcher?.meta.category ?? null,
+    severity: severityOf(classification),
+    confidence: matcher?.meta.confidence ?? UNKNOWN_CONFIDENCE,
+    message: pm.message,
+    ...(pm.file ? { file: normalizeFilePath(pm.file, roots) } : {}),
+    ...(pm.line === undefined ? {} : { line: pm.line }),
+    ...(pm.column === undefined ? {} : { column: pm.column }),
+    ...(pm.code ? { code: pm.code } : {}),
+    logLine: ctx.lineNumber,
+    ...(ctx.step ? { step: ctx.step } : {}),
+    ...(ctx.time === undefined ? {} : { time: ctx.time }),
+  };
+}
