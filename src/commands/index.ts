@@ -6,7 +6,7 @@ export {
   renderHelp,
   type CommandName,
 } from "./command-names.js";
-export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH, type ParsedCommand } from "./parse-commands.js";
+export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH, type ParsedCommand } from "../core/index.js";
 export { confirmedComment, readGithubComment, readGitlabNote, type CommentEvent, type CommentReading } from "./read-comment.js";
 // Permissions are the forge's notion (GitHub roles, GitLab access levels); commands only consume them.
 export { permissionAtLeast, gitlabAccessToPermission, PERMISSIONS } from "../forge/permission.js";

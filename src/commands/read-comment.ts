@@ -1,24 +1,8 @@
 import { z } from "zod";
 import { STICKY_MARKER } from "../forge/forge-client.js";
-import { parseCommands, type ParsedCommand } from "./parse-commands.js";
+import { parseCommands, type CommentEvent, type CommentReading } from "../core/index.js";
 
-/** What a pull/merge request comment asks of Sentinel, read from the webhook payload. */
-export interface CommentEvent {
-  readonly forge: "github" | "gitlab";
-  readonly repo: string;
-  readonly repoId: string;
-  readonly installationId: string | null;
-  /** The pull request's number, or the merge request's iid. */
-  readonly prNumber: number;
-  /** The GitHub issue comment id, or the GitLab note id. */
-  readonly commentId: string;
-  readonly author: { readonly login: string; readonly id: string; readonly isBot: boolean };
-  readonly body: string;
-  readonly commands: readonly ParsedCommand[];
-  readonly url: string | null;
-}
-
-export type CommentReading = CommentEvent | { readonly ignore: string };
+export type { CommentEvent, CommentReading };
 
 const id = z.union([z.number().int(), z.string().min(1)]).transform(String);
 

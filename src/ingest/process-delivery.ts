@@ -3,7 +3,7 @@ import { safeJobId } from "../queue/index.js";
 import type { FailureRecord } from "../store/index.js";
 import { readGithubEvent } from "./github/read-github-event.js";
 import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
-import type { IngestItem } from "./ingest-item.js";
+import type { IngestItem } from "../core/index.js";
 import { validateConfigChange } from "./validate-config-change.js";
 import { confirmedComment, executeCommands, type CommentEvent } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";

@@ -2,7 +2,7 @@ import { loadRepoConfig, readRepoConfigText, type ConfigReader } from "../config
 import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
 import { loadRecipe } from "../agents/load-recipes.js";
 import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";
-import type { IngestItem } from "./ingest-item.js";
+import type { IngestItem } from "../core/index.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 export const CONFIG_CHECK_NAME = "Sentinel config";
