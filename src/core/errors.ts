@@ -57,7 +57,11 @@ export type ErrorCode =
   | "E_FAILURE_NO_JOB"
   | "E_FIX_NO_DIAGNOSIS"
   | "E_FIX_NOT_CONFIGURED"
-  | "E_LOCK_TIMEOUT";
+  | "E_LOCK_TIMEOUT"
+  // Forge adapters (one folder per forge): an id no adapter answers to, GitLab's webhook secrets.
+  | "E_FORGE_UNKNOWN"
+  | "E_FORGE_DUPLICATE"
+  | "E_GITLAB_SECRETS";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

@@ -1,4 +1,4 @@
-import { readGithubComment } from "../../commands/index.js";
+import { readGithubComment } from "./read-comment.js";
 import type { IngestItem } from "../../core/index.js";
 
 /** The events (and actions) Sentinel subscribes to; app.yml lists the same. */

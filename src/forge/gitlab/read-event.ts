@@ -1,4 +1,4 @@
-import { readGitlabNote } from "../../commands/index.js";
+import { readGitlabNote } from "./read-comment.js";
 import type { IngestItem } from "../../core/index.js";
 
 /** The `X-Gitlab-Event` values Sentinel reads; others are acknowledged and ignored. */
