@@ -2,3 +2,4 @@ export { bodyBudgetOf, createHttpServer, type HttpServerDeps, type Middleware } 
 export { DEFAULT_BODY_BUDGET, DEFAULT_BODY_BUDGET_WAIT_MS, DEFAULT_BODY_CLIENT_SHARE, DEFAULT_HEADERS_TIMEOUT_MS, MAX_GITHUB_BODY, type ServerLimitOptions } from "./server-limits.js";
 export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_RATE_GRACE_MS } from "./body-pace.js";
 export { InvalidServerOptionError } from "./server-option-error.js";
+export { createGitlabWebhook, MAX_GITLAB_BODY } from "./gitlab-webhook.js";
