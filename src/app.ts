@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunctionOptions, Probot } from "probot";
-import { GITHUB_EVENTS, type IngestDeps } from "./ingest/index.js";
-import { createDeliveryIngester, UnstorableDeliveryError } from "./ingest/ingest-delivery.js";
+import { GITHUB_EVENTS } from "./forge/index.js";
+import { createDeliveryIngester, UnstorableDeliveryError, type IngestDeps } from "./ingest/index.js";
 import type { DeliveryRecord } from "./store/index.js";
 import { verifiedGithubBody } from "./server/create-http-server.js";
 

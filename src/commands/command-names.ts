@@ -1,7 +1,7 @@
 import type { Permission } from "../forge/forge-client.js";
+import { COMMAND_NAMES, type CommandName } from "../core/index.js";
 
-export const COMMAND_NAMES = ["help", "status", "explain", "fix", "retry", "approve", "deny", "pause", "resume", "ignore", "tier"] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
+export { COMMAND_NAMES, type CommandName };
 
 /**
  * The least permission on the repository that may run each command. Reading commands are open to

@@ -9,8 +9,7 @@ import type { GovernanceStore, RunStore, Store, StoredFailure } from "../store/i
 import type { Diagnosis } from "../sentinel/index.js";
 import { resolveApproval } from "./approvals.js";
 import { COMMAND_PERMISSION, TIER_CHANGE_PERMISSION, renderHelp, type CommandName } from "./command-names.js";
-import type { ParsedCommand } from "./parse-commands.js";
-import type { CommentEvent } from "./read-comment.js";
+import type { CommentEvent, ParsedCommand } from "../core/index.js";
 import { permissionAtLeast } from "../forge/permission.js";
 
 export interface CommandDeps {

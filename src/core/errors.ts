@@ -63,7 +63,11 @@ export type ErrorCode =
   | "E_ENV_PRIVATE_KEY"
   | "E_ENV_GITLAB_URL"
   | "E_POSTGRES_UNREACHABLE"
-  | "E_REDIS_UNREACHABLE";
+  | "E_REDIS_UNREACHABLE"
+  // Forge adapters (one folder per forge): an id no adapter answers to, GitLab's webhook secrets.
+  | "E_FORGE_UNKNOWN"
+  | "E_FORGE_DUPLICATE"
+  | "E_GITLAB_SECRETS";
 
 export class SentinelError extends Error {
   readonly code: ErrorCode;

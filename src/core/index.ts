@@ -1,5 +1,6 @@
-// The domain's shared vocabulary: error classes with codes and the outcome they lead to. Every
-// concern may import from here; core imports from no other concern.
+// The domain's shared vocabulary: error classes with codes and the outcome they lead to, the forge
+// and failure nouns, the command language and what a delivery reads as. Every concern may import
+// from here; core imports from no other concern.
 export { SentinelError, UnrecoverableError, isSentinelError, isUnrecoverable, type ErrorCode } from "./errors.js";
 export { isRetried, outcomeOf, type Outcome } from "./outcomes.js";
 export { logToStderr, type OnError } from "./report-error.js";
@@ -7,3 +8,7 @@ export { VERSION } from "./version.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
+export type { ForgeId, FailureRecord, PullRequestRef } from "./domain.js";
+export { COMMAND_NAMES, type CommandName, type ParsedCommand, type CommentEvent, type CommentReading } from "./comment-event.js";
+export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH } from "./parse-commands.js";
+export type { IngestItem } from "./ingest-item.js";

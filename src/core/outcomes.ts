@@ -16,6 +16,8 @@ export type Outcome = "retried" | "unrecoverable" | "ignored";
 const OUTCOMES: Readonly<Partial<Record<ErrorCode, Outcome>>> = {
   E_NOT_INSTALLED: "ignored",
   E_QUEUE_NO_HANDLER: "unrecoverable",
+  // A delivery recorded for a forge no adapter answers to: no retry brings the adapter.
+  E_FORGE_UNKNOWN: "unrecoverable",
   E_REMOTE_REFUSED: "unrecoverable",
   E_GIT_REFUSED: "unrecoverable",
   E_SANDBOX_CONFIG: "unrecoverable",

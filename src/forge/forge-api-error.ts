@@ -1,4 +1,5 @@
-import { SentinelError } from "../core/index.js";
+import { SentinelError, type ForgeId } from "../core/index.js";
+import { forgeAdapter } from "./registry.js";
 
 /**
  * A failed forge API call, told without the credentials: the message is the operation, the HTTP
@@ -10,12 +11,12 @@ export class ForgeApiError extends SentinelError {
   readonly status: number | undefined;
 
   constructor(
-    readonly forge: "github" | "gitlab",
+    readonly forge: ForgeId,
     readonly operation: string,
     status: number | undefined,
     description: string,
   ) {
-    super("E_FORGE_API", `${forge === "github" ? "GitHub" : "GitLab"} ${operation} failed${status ? `: HTTP ${status}` : ""}${description ? `: ${description}` : ""}`);
+    super("E_FORGE_API", `${forgeAdapter(forge).name} ${operation} failed${status ? `: HTTP ${status}` : ""}${description ? `: ${description}` : ""}`);
     this.name = "ForgeApiError";
     this.status = status;
   }
@@ -25,7 +26,7 @@ export class ForgeApiError extends SentinelError {
 const TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{16,}|gl[a-z]{2,8}-[A-Za-z0-9_-]{16,})\b/g;
 
 /** Turns a client error (octokit RequestError, gitbeaker GitbeakerRequestError, anything) into a ForgeApiError. */
-export function forgeApiError(forge: "github" | "gitlab", operation: string, error: unknown, secrets: readonly string[] = []): ForgeApiError {
+export function forgeApiError(forge: ForgeId, operation: string, error: unknown, secrets: readonly string[] = []): ForgeApiError {
   const status = statusOf(error);
   const e = error as { cause?: { description?: unknown }; message?: unknown } | null;
   const raw = typeof e?.cause?.description === "string" && e.cause.description ? e.cause.description : typeof e?.message === "string" ? e.message : String(error);

@@ -1,5 +1,5 @@
 import { MAX_REPOSITORY_FILE_BYTES } from "../sentinel/index.js";
-import type { PullRequestRef } from "../store/index.js";
+import type { ForgeId, PullRequestRef } from "../core/index.js";
 
 /** One annotation on a file and line, as check runs and MR discussions take them. */
 export interface Annotation {
@@ -38,7 +38,8 @@ export const MAX_CONFIG_BYTES = MAX_REPOSITORY_FILE_BYTES.config;
  * forge implement it; tokens never leave the implementation.
  */
 export interface ForgeClient {
-  readonly forge: "github" | "gitlab";
+  // The local forge has no API client: it only ever pushes (forge/local/local-fix-forge.ts).
+  readonly forge: Exclude<ForgeId, "local">;
   readonly repo: string;
   /**
    * Whether the forge signs each webhook delivery (GitHub's HMAC). Where it does not (GitLab: a

@@ -13,21 +13,18 @@ export {
 } from "./forge-client.js";
 export { PERMISSIONS, permissionAtLeast, gitlabAccessToPermission, githubPermissionOf } from "./permission.js";
 export { ForgeApiError } from "./forge-api-error.js";
-export { GithubForge } from "./github/github-forge.js";
-export { ANNOTATIONS_PER_REQUEST } from "./github/github-check-runs.js";
-export { CONFIG_PATH as GITHUB_CONFIG_PATH } from "./github/github-config.js";
-export {
-  InstallationTokens,
-  NotInstalledError,
-  DIAGNOSE_PERMISSIONS,
-  FIX_PERMISSIONS,
-  COMMAND_PERMISSIONS,
-  TEAM_PERMISSIONS,
-  RERUN_PERMISSIONS,
-  ISSUE_PERMISSIONS,
-} from "./github/installation-tokens.js";
-export { GithubFixForge } from "./github/github-fix-forge.js";
-export { createGithubClients, githubApiBaseUrl } from "./github/github-forges.js";
-export { GitlabForge, GITLAB_CONFIG_PATH, type GitlabConnection } from "./gitlab/gitlab-forge.js";
-export { GitlabFixForge } from "./gitlab/gitlab-fix-forge.js";
 export { recordedClient } from "./recorded-client.js";
+export type { FixForge, PullRequestRequest } from "./fix-forge.js";
+export type { ForgeAdapter, ReadContext, ApiComment } from "./forge-adapter.js";
+export {
+  forgeAdapter,
+  forgeIds,
+  forgeRegistry,
+  builtinAdapters,
+  createForgeRegistry,
+  type ForgeRegistry,
+} from "./registry.js";
+export { readDelivery, type DeliveryToRead } from "./read-delivery.js";
+export * from "./github/index.js";
+export * from "./gitlab/index.js";
+export * from "./local/index.js";

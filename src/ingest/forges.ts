@@ -1,5 +1,5 @@
 import type { ForgeClient } from "../forge/forge-client.js";
-import type { FixForge } from "../pipeline/fix-forge.js";
+import type { FixForge } from "../forge/index.js";
 import type { Forge } from "../store/index.js";
 
 /** Gives the worker a client for one repository of one forge (tokens are the forge's business). */

@@ -1,11 +1,8 @@
-import { UnrecoverableError } from "../core/index.js";
+import { UnrecoverableError, type CommentEvent, type FailureRecord, type ForgeId, type IngestItem } from "../core/index.js";
+import { forgeAdapter, readDelivery, type ForgeAdapter } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
-import type { FailureRecord } from "../store/index.js";
-import { readGithubEvent } from "./github/read-github-event.js";
-import { readGitlabEvent } from "./gitlab/read-gitlab-event.js";
-import type { IngestItem } from "./ingest-item.js";
 import { validateConfigChange } from "./validate-config-change.js";
-import { confirmedComment, executeCommands, type CommentEvent } from "../commands/index.js";
+import { executeCommands } from "../commands/index.js";
 import { loadRepoConfig } from "../config/index.js";
 import { refreshPullRequest } from "../notify/index.js";
 import { pullRequestClosed } from "./pull-request-closed.js";
@@ -20,14 +17,16 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
   if (!delivery) throw new UnrecoverableError("E_DELIVERY_UNKNOWN", `delivery ${deliveryKey} is not in the store: a delivery job is only queued for a recorded delivery`);
   // Everything logged while reading this delivery names it and its repository.
   const deps = { ...workerDeps, logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }) };
-  // Only notes need it; asking per delivery would cost a GitLab request on every pipeline hook.
-  const self = delivery.forge === "gitlab" && delivery.event === "Note Hook" ? ((await deps.forges.selfUsername?.("gitlab")) ?? undefined) : undefined;
-  const read = delivery.forge === "github" ? readGithubEvent(delivery.event, delivery.payload as never, deps.githubAppId) : readGitlabEvent(delivery.event, delivery.payload as never, self);
-  const items = (delivery.forge === "gitlab" ? await confirmGitlabProjects(deps, read) : read).map((item) => {
+  const { adapter, items: read, self } = await readDelivery(delivery, {
+    ...(deps.githubAppId !== undefined ? { selfAppId: deps.githubAppId } : {}),
+    selfUsername: async () => (await deps.forges.selfUsername?.(delivery.forge)) ?? undefined,
+  });
+  const items = (adapter.signedHooks ? read : await confirmProjects(deps, adapter, delivery.forge, read)).map((item) => {
     const project = projectOf(item);
-    // Path and id agree (confirmGitlabProjects): either may name the project in GITLAB_PROJECTS.
-    return delivery.forge === "gitlab" && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
-      ? ({ kind: "ignore", reason: `GitLab project ${project.repo} is not in GITLAB_PROJECTS` } as const)
+    // Path and id agree (confirmProjects): either may name the project in GITLAB_PROJECTS, the
+    // allowlist of projects whose unsigned hooks are read at all.
+    return !adapter.signedHooks && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
+      ? ({ kind: "ignore", reason: `${adapter.name} project ${project.repo} is not in GITLAB_PROJECTS` } as const)
       : item;
   });
   const failures: string[] = [];
@@ -42,7 +41,7 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
         await deps.store.recordJobOutcome(item.outcome);
         break;
       case "expand":
-        for (const f of await expand(deps, item, deliveryKey)) failures.push(await recordFailure(deps, f));
+        for (const f of await expand(deps, delivery.forge, item, deliveryKey)) failures.push(await recordFailure(deps, f));
         break;
       case "installation":
         if (item.op === "add") await deps.store.addInstallationRepos(delivery.forge, item.installationId, item.repos);
@@ -68,11 +67,12 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
 }
 
 /**
- * A GitLab hook names its project by id and by path, and only the webhook secret vouches for
- * either: each item's project is confirmed through the API (the id is that path) before anything
- * is done for it, so no hook can have Sentinel act on one project while recording against another.
+ * An unsigned hook (GitLab's) names its project by id and by path, and only the webhook secret
+ * vouches for either: each item's project is confirmed through the API (the id is that path)
+ * before anything is done for it, so no hook can have Sentinel act on one project while recording
+ * against another.
  */
-async function confirmGitlabProjects(deps: WorkerDeps, items: readonly IngestItem[]): Promise<IngestItem[]> {
+async function confirmProjects(deps: WorkerDeps, adapter: ForgeAdapter, forge: ForgeId, items: readonly IngestItem[]): Promise<IngestItem[]> {
   const verdicts = new Map<string, string | null>();
   const out: IngestItem[] = [];
   for (const item of items) {
@@ -83,12 +83,12 @@ async function confirmGitlabProjects(deps: WorkerDeps, items: readonly IngestIte
     }
     const key = `${project.repoId}\n${project.repo}`;
     if (!verdicts.has(key)) {
-      const target = { forge: "gitlab" as const, repo: project.repo, repoId: project.repoId, installationId: null };
+      const target = { forge, repo: project.repo, repoId: project.repoId, installationId: null };
       const why = deps.forges.confirmProject ? await deps.forges.confirmProject(target) : ((await (await deps.forges.client(target)).confirmProject?.()) ?? null);
       verdicts.set(key, why);
     }
     const why = verdicts.get(key);
-    out.push(why ? { kind: "ignore", reason: `GitLab project not confirmed: ${why}` } : item);
+    out.push(why ? { kind: "ignore", reason: `${adapter.name} project not confirmed: ${why}` } : item);
   }
   return out;
 }
@@ -103,11 +103,12 @@ function projectOf(item: IngestItem): { repo: string; repoId: string } | null {
 async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername: string | undefined): Promise<string> {
   const forge = await deps.forges.client({ forge: claimed.forge, repo: claimed.repo, repoId: claimed.repoId, installationId: claimed.installationId }, "act");
   let comment = claimed;
-  if (forge.confirmComment) {
+  const adapter = forgeAdapter(claimed.forge);
+  if (forge.confirmComment && adapter.confirmComment) {
     // An unsigned hook's note is a claim: who wrote it and what it says are read from the API.
     const api = await forge.confirmComment(claimed.prNumber, claimed.commentId);
     if (!api) return `ignored: the forge's API has no note ${claimed.commentId} on !${claimed.prNumber}`;
-    const confirmed = confirmedComment(claimed, api, selfUsername);
+    const confirmed = adapter.confirmComment(claimed, api, selfUsername);
     if ("ignore" in confirmed) return `ignored: ${confirmed.ignore}`;
     if (confirmed.author.id !== claimed.author.id || confirmed.body !== claimed.body) deps.logger.warn({ note: claimed.commentId, hookAuthor: claimed.author.id, apiAuthor: confirmed.author.id }, "a note hook's author or text differs from the API's; acting on the API's");
     comment = confirmed;
@@ -137,8 +138,7 @@ async function recordFailure(deps: WorkerDeps, failure: FailureRecord): Promise<
   return failure.failureKey;
 }
 
-async function expand(deps: WorkerDeps, item: Extract<IngestItem, { kind: "expand" }>, deliveryKey: string): Promise<FailureRecord[]> {
-  const forge = item.what === "pipeline" ? "gitlab" : "github";
+async function expand(deps: WorkerDeps, forge: ForgeId, item: Extract<IngestItem, { kind: "expand" }>, deliveryKey: string): Promise<FailureRecord[]> {
   const client = await deps.forges.client({ forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
   const jobs = await client.failedJobsOf(item.what, item.id);
   return jobs.map((j) => ({

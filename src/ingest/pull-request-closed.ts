@@ -1,6 +1,6 @@
 import { loadRepoConfig } from "../config/index.js";
 import { Trust } from "../pipeline/index.js";
-import type { IngestItem } from "./ingest-item.js";
+import type { IngestItem } from "../core/index.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 type Closed = Extract<IngestItem, { kind: "pr-closed" }>;

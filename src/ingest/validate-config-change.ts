@@ -1,8 +1,9 @@
 import { loadRepoConfig, readRepoConfigText, type ConfigReader } from "../config/index.js";
 import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
+import { forgeAdapter } from "../forge/index.js";
 import { loadRecipe } from "../agents/index.js";
 import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";
-import type { IngestItem } from "./ingest-item.js";
+import type { IngestItem } from "../core/index.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 export const CONFIG_CHECK_NAME = "Sentinel config";
@@ -112,7 +113,7 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
     known,
   );
   await deps.store.setCommitReport(item.forge, item.repo, key, id);
-  if (forge.forge === "gitlab") await noteOnMergeRequest(deps, forge, item, summary, problems.length);
+  if (forgeAdapter(forge.forge).configFindingsInNote) await noteOnMergeRequest(deps, forge, item, summary, problems.length);
   return `validated ${checked.length} file(s): ${errors.length} error(s)`;
 }
 

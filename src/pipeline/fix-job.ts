@@ -11,7 +11,7 @@ import { type Forge, type Store } from "../store/index.js";
 import { isSafeBranchName } from "../workspace/index.js";
 import { afterRun } from "./after-run.js";
 import type { FixEnvironment } from "./fix-environment.js";
-import type { FixForge } from "./fix-forge.js";
+import type { FixForge } from "../forge/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixOutcome } from "./fix-types.js";
 import { policyGate, readPermits } from "./policy-gate.js";
 import { commandFromStep, runFix } from "./run-fix.js";

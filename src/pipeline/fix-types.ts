@@ -5,7 +5,7 @@ import type { EgressPolicy, ResourceLimits, SandboxMode } from "../sandbox/index
 import type { Diagnosis, RuleSet } from "../sentinel/index.js";
 import type { Forge, RunPhase, RunStore } from "../store/index.js";
 import type { MirrorCache } from "../workspace/index.js";
-import type { FixForge } from "./fix-forge.js";
+import type { FixForge } from "../forge/index.js";
 import type { BlastRadius, ErrorBudgetLimits } from "./governance.js";
 import type { Leases } from "./leases.js";
 

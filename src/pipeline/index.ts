@@ -4,7 +4,6 @@ export { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixRequest, type FixOutcome, t
 export { fixFailure, type FixJobDeps } from "./fix-job.js";
 export type { FixEnvironment } from "./fix-environment.js";
 export { abandonDeadRuns, removeDeadRunWorktree, removeFinishedRunDirectories } from "./run-janitor.js";
-export { LocalForge, type FixForge, type PullRequestRequest } from "./fix-forge.js";
 export { blastRadiusViolation, ErrorBudget, DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, type BlastRadius, type ErrorBudgetLimits, type InstructionPacket } from "./governance.js";
 export { localFixDeps, type LocalFixOptions } from "./local-fix-deps.js";
 export { databaseLeases, redisLeases, type Leases } from "./leases.js";

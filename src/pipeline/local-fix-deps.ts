@@ -4,7 +4,7 @@ import { detectSandbox, detectToolchains, egressFromEnv, limitsFromEnv } from ".
 import { loadBuiltinRules, type RuleSet } from "../sentinel/index.js";
 import type { RunStore } from "../store/index.js";
 import { MirrorCache } from "../workspace/index.js";
-import { LocalForge } from "./fix-forge.js";
+import { LocalForge } from "../forge/index.js";
 import type { FixDeps } from "./fix-types.js";
 
 export interface LocalFixOptions {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "pino";
+import { forgeRegistry } from "../forge/index.js";
 import type { Metrics } from "../metrics/index.js";
 import type { BodyBudget } from "./body-budget.js";
 import { BodyNoRoomError, BodyReadError, BodyTooSlowError, RequestAbortedError } from "./body-errors.js";
@@ -33,7 +34,7 @@ export interface HttpServerDeps extends ServerLimitOptions {
   readonly readiness?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
   readonly mode: Readonly<Record<string, string>>;
   /** Each webhook delivery refused (bad signature or token, too large, too slow, malformed…), for the audit ledger. */
-  readonly onRefused?: (r: { forge: "github" | "gitlab"; reason: string; status: number; delivery: string | null }) => void;
+  readonly onRefused?: (r: { forge: string; reason: string; status: number; delivery: string | null }) => void;
 }
 
 const BUDGETS = new WeakMap<Server, BodyBudget>();
@@ -162,7 +163,7 @@ const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "si
 /** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
 function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics | undefined, onRefused: HttpServerDeps["onRefused"]): void {
   const path = req.url ?? "";
-  const forge = path.startsWith("/api/github/") ? "github" : path.startsWith("/api/gitlab/") ? "gitlab" : null;
+  const forge = forgeRegistry.adapters().find((a) => a.webhookPrefix !== null && path.startsWith(a.webhookPrefix))?.id;
   if (!forge) return;
   const end = metrics?.webhookAckSeconds.startTimer({ forge });
   res.once("finish", () => {

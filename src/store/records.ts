@@ -1,6 +1,10 @@
 // What the store keeps about deliveries and failures, as the rest of Sentinel reads it.
 
-export type Forge = "github" | "gitlab" | "local";
+import type { FailureRecord, ForgeId, PullRequestRef } from "../core/index.js";
+
+// The domain types live in core; these names stay for the store's callers.
+export type { FailureRecord, PullRequestRef };
+export type Forge = ForgeId;
 
 export interface DeliveryRecord {
   readonly deliveryKey: string;
@@ -15,34 +19,6 @@ export interface DeliveryRecord {
    * PostgreSQL can keep it) instead of serialising `payload` again, which costs as much as parsing.
    */
   readonly payloadText?: string;
-}
-
-export interface PullRequestRef {
-  readonly number: number;
-  readonly fromFork: boolean;
-}
-
-/** One failed CI job (or check), however many event kinds reported it. */
-export interface FailureRecord {
-  readonly failureKey: string;
-  readonly forge: Forge;
-  /** The event kind that first reported it. */
-  readonly source: string;
-  readonly repo: string;
-  readonly repoId: string;
-  readonly installationId?: string | null;
-  readonly sha: string;
-  readonly ref?: string | null;
-  readonly jobId?: string | null;
-  readonly jobName: string;
-  readonly runId?: string | null;
-  readonly runAttempt?: number | null;
-  readonly jobUrl?: string | null;
-  readonly pullRequests: readonly PullRequestRef[];
-  readonly fromFork: boolean;
-  /** Forge-specific details the worker needs (check output, GitLab project path…). */
-  readonly context: Readonly<Record<string, unknown>>;
-  readonly firstDelivery: string;
 }
 
 export interface StoredFailure extends FailureRecord {

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { STICKY_MARKER, readGithubComment, readGitlabNote, renderHelp, type CommentEvent } from "../../src/commands/index.js";
+import { STICKY_MARKER, renderHelp, type CommentEvent } from "../../src/commands/index.js";
+import { readGithubComment, readGitlabNote } from "../../src/forge/index.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
-import { gitlabSecretsFromEnv } from "../../src/server/gitlab-secrets.js";
+import { gitlabSecretsFromEnv } from "../../src/forge/index.js";
 import { fakeGitlabProject, writtenOnGitlab } from "../support/gitlab-api.js";
 import { runningApp } from "../support/running-app.js";
 import { gitlabHookExample as fixture, noteHook } from "../support/gitlab-hooks.js";

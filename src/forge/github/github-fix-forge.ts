@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/core";
-import type { FixForge, PullRequestRequest } from "../../pipeline/fix-forge.js";
+import type { FixForge, PullRequestRequest } from "../fix-forge.js";
 import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
 
 /**

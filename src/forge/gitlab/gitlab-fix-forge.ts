@@ -1,5 +1,5 @@
 import { Gitlab } from "@gitbeaker/rest";
-import type { FixForge, PullRequestRequest } from "../../pipeline/fix-forge.js";
+import type { FixForge, PullRequestRequest } from "../fix-forge.js";
 import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
 
 /**

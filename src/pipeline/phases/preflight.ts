@@ -4,7 +4,7 @@ import path from "node:path";
 import { selectAgent, type AgentContext } from "../../agents/index.js";
 import type { Diagnosis } from "../../sentinel/index.js";
 import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/index.js";
-import type { FixForge } from "../fix-forge.js";
+import { forgeAdapter, type FixForge } from "../../forge/index.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { askGate } from "../run-gate.js";
 import { RunStop } from "../run-stop.js";
@@ -103,7 +103,5 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
 
 /** Where a forge keeps a pull/merge request's head, fetched into the mirror under refs/sentinel/. */
 function pullRequestRefspec(forge: FixForge["forge"], number: number): string | null {
-  if (forge === "github") return `+refs/pull/${number}/head:refs/sentinel/pull/${number}`;
-  if (forge === "gitlab") return `+refs/merge-requests/${number}/head:refs/sentinel/pull/${number}`;
-  return null;
+  return forgeAdapter(forge).pullRequestRefspec(number);
 }

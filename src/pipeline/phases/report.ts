@@ -1,3 +1,4 @@
+import { forgeAdapter } from "../../forge/index.js";
 import { pullRequestBody, pullRequestTitle } from "../fix-text.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
@@ -34,7 +35,7 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
   });
   await deps.runs.record(runId, "pull-request", { ...pr, branch });
   // Recorded for every forge, so the sticky comment can link it and a repeat finds it.
-  if (deps.forge.forge !== "local") {
+  if (!forgeAdapter(deps.forge.forge).pullRequestsInStore) {
     await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title, body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "fix", agentId, commitSha: commit });
   }
   return { end: { status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, branch, commit, pullRequest: pr } };

@@ -1,5 +1,5 @@
-import { readGithubComment } from "../../commands/index.js";
-import type { IngestItem } from "../ingest-item.js";
+import { readGithubComment } from "./read-comment.js";
+import type { IngestItem } from "../../core/index.js";
 
 /** The events (and actions) Sentinel subscribes to; app.yml lists the same. */
 export const GITHUB_EVENTS = [

@@ -1,5 +1,5 @@
-import { readGitlabNote } from "../../commands/index.js";
-import type { IngestItem } from "../ingest-item.js";
+import { readGitlabNote } from "./read-comment.js";
+import type { IngestItem } from "../../core/index.js";
 
 /** The `X-Gitlab-Event` values Sentinel reads; others are acknowledged and ignored. */
 export const GITLAB_EVENTS = ["Job Hook", "Pipeline Hook", "Note Hook", "Merge Request Hook"] as const;

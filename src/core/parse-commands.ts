@@ -1,14 +1,6 @@
-import { COMMAND_NAMES, type CommandName } from "./command-names.js";
-
-export interface ParsedCommand {
-  /** "unknown" for a name Sentinel does not know (its args then start with the name as typed). */
-  readonly name: CommandName | "unknown";
-  readonly args: readonly string[];
-  /** The command's line as written, trimmed. */
-  readonly raw: string;
-  /** 1-based line of the comment it is on. */
-  readonly line: number;
-}
+// The `/sentinel` command language is part of the shared vocabulary: forge adapters read it out
+// of comments and the commands concern executes it, without either importing the other.
+import { COMMAND_NAMES, type CommandName, type ParsedCommand } from "./comment-event.js";
 
 /** Only the start of a longer body is read: commands are short, comments can be pasted logs. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,10 +1,10 @@
-import type { CommentEvent } from "../commands/index.js";
-import type { FailureRecord, Forge } from "../store/index.js";
+import type { CommentEvent } from "./comment-event.js";
+import type { FailureRecord, ForgeId } from "./domain.js";
 
 /** What one delivery means to Sentinel, once read. A delivery can mean several things. */
 export type IngestItem =
   | { readonly kind: "failure"; readonly failure: Omit<FailureRecord, "firstDelivery"> }
-  | { readonly kind: "outcome"; readonly outcome: { forge: Forge; repo: string; sha: string; jobName: string; jobId: string; conclusion: string } }
+  | { readonly kind: "outcome"; readonly outcome: { forge: ForgeId; repo: string; sha: string; jobName: string; jobId: string; conclusion: string } }
   /** A failed workflow run, check suite or pipeline: its failed jobs are listed through the API. */
   | {
       readonly kind: "expand";
@@ -21,7 +21,7 @@ export type IngestItem =
   /** A pull request opened or updated: if it changes Sentinel's config or rule files, validate them. */
   | {
       readonly kind: "validate-config";
-      readonly forge: Forge;
+      readonly forge: ForgeId;
       readonly repo: string;
       readonly repoId: string;
       readonly installationId: string | null;
@@ -34,7 +34,7 @@ export type IngestItem =
   /** A pull/merge request merged or closed: fix PRs earn or lose trust, reverts demote. */
   | {
       readonly kind: "pr-closed";
-      readonly forge: Forge;
+      readonly forge: ForgeId;
       readonly repo: string;
       readonly repoId: string;
       readonly installationId: string | null;
