@@ -66,6 +66,7 @@ export type ErrorCode =
   | "E_REDIS_UNREACHABLE"
   // Forge adapters (one folder per forge): an id no adapter answers to, GitLab's webhook secrets.
   | "E_FORGE_UNKNOWN"
+  | "E_FORGE_NOT_CONFIGURED"
   | "E_FORGE_DUPLICATE"
   | "E_GITLAB_SECRETS";
 

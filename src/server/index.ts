@@ -3,4 +3,5 @@ export { DEFAULT_BODY_BUDGET, DEFAULT_BODY_BUDGET_WAIT_MS, DEFAULT_BODY_CLIENT_S
 export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_RATE_GRACE_MS } from "./body-pace.js";
 export { InvalidServerOptionError } from "./server-option-error.js";
 export { BodyTooLargeError, readBody } from "./read-body.js";
-export { createGitlabWebhook, MAX_GITLAB_BODY } from "./gitlab-webhook.js";
+export { BodyReadError } from "./body-errors.js";
+export { refuseBody } from "./refuse-body.js";

@@ -1,8 +1,8 @@
 import type { ParsedEnv } from "../config/index.js";
 import type { IngestDeps } from "../ingest/index.js";
 import type { Middleware } from "../server/index.js";
-import { createGitlabWebhook } from "../server/gitlab-webhook.js";
-import { gitlabSecretsFromEnv } from "../server/gitlab-secrets.js";
+import { gitlabSecretsFromEnv } from "../forge/index.js";
+import { createGitlabWebhook } from "./gitlab-webhook.js";
 
 type GitlabHookEnv = Pick<
   ParsedEnv,

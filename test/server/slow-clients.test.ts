@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/metrics/index.js";
 import { MemoryQueue } from "../../src/queue/index.js";
 import { bodyBudgetOf, createHttpServer, MAX_GITHUB_BODY, verifiedGithubBody, type HttpServerDeps } from "../../src/server/create-http-server.js";
-import { createGitlabWebhook } from "../../src/server/index.js";
+import { createGitlabWebhook } from "../../src/startup/gitlab-webhook.js";
 import { readBody } from "../../src/server/read-body.js";
 import { openDatabase, Store } from "../../src/store/index.js";
 

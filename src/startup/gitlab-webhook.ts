@@ -1,15 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGitlabWebhookRoute, type GitlabSecret } from "../forge/index.js";
 import { createDeliveryIngester, UnstorableDeliveryError, type IngestDeps } from "../ingest/index.js";
-import { BodyReadError } from "./body-errors.js";
-import { readBody } from "./read-body.js";
-import { refuseBody } from "./refuse-body.js";
-
-export { MAX_GITLAB_BODY } from "../forge/index.js";
+import { BodyReadError, readBody, refuseBody } from "../server/index.js";
 
 /**
- * The GitLab webhook route (forge/gitlab/webhook.ts) wired to this server's body reading and to
- * ingest: the route itself imports neither, so that forge/ stays below both.
+ * The GitLab webhook route (forge/gitlab/webhook.ts) wired to the server's body reading and to
+ * ingest: the route itself imports neither, so that forge/ stays below both, and server/ stays
+ * below ingest.
  */
 export function createGitlabWebhook(deps: IngestDeps & { secrets: readonly GitlabSecret[] }) {
   const ingest = createDeliveryIngester(deps);
