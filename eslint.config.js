@@ -25,23 +25,56 @@ function restrictedImports(depth) {
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "dist-check/**", "node_modules/**", "coverage/**", "test/fixtures/**", "bench/out/**", "scratch/**", ".sentinel/**"],
+    ignores: [
+      "dist/**",
+      "dist-check/**",
+      "node_modules/**",
+      "coverage/**",
+      "test/fixtures/**",
+      "bench/out/**",
+      "scratch/**",
+      ".sentinel/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
       globals: {
-        process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", URLSearchParams: "readonly",
-        setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly",
-        setImmediate: "readonly", clearImmediate: "readonly", fetch: "readonly", AbortController: "readonly",
-        AbortSignal: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", structuredClone: "readonly",
-        performance: "readonly", queueMicrotask: "readonly", Response: "readonly", Request: "readonly", Headers: "readonly",
-        document: "readonly", window: "readonly", gc: "readonly", EventSource: "readonly", globalThis: "readonly",
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        URLSearchParams: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
+        clearImmediate: "readonly",
+        fetch: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        structuredClone: "readonly",
+        performance: "readonly",
+        queueMicrotask: "readonly",
+        Response: "readonly",
+        Request: "readonly",
+        Headers: "readonly",
+        document: "readonly",
+        window: "readonly",
+        gc: "readonly",
+        EventSource: "readonly",
+        globalThis: "readonly",
       },
     },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "no-restricted-imports": ["error", { paths: [nockOnlyInHelper] }],
       // A CI-log classifier and the escapers in front of Slack, HTML and PostgreSQL match control
       // characters (ANSI escapes, NUL) on purpose.
@@ -68,7 +101,10 @@ export default tseslint.config(
     // The shared vocabulary depends on nothing else in Sentinel.
     files: ["src/core/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../*"], message: "src/core imports no other concern." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["../*"], message: "src/core imports no other concern." }] },
+      ],
     },
   },
   { files: ["test/support/http-mock.ts"], rules: { "no-restricted-imports": "off" } },

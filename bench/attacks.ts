@@ -14,12 +14,16 @@ import { inputAttacks } from "./attacks/input-attacks.js";
 
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 // The audit attacks look at what the others left in the ledger, so they run last.
-const attacks: Attack[] = [...forgeAttacks, ...fixerAttacks, ...inputAttacks, ...auditAttacks].filter((a) => !only || a.name.includes(only));
+const attacks: Attack[] = [...forgeAttacks, ...fixerAttacks, ...inputAttacks, ...auditAttacks].filter(
+  (a) => !only || a.name.includes(only),
+);
 
 const ctx = await startAttackContext();
 const started = Date.now();
 let through = 0;
-console.log(`bench:attacks: ${attacks.length} attacks against Sentinel on PostgreSQL (application role) and Redis (prefix ${ctx.queuePrefix}); forge at ${ctx.forge.origin}, attacker at ${ctx.attacker.origin}\n`);
+console.log(
+  `bench:attacks: ${attacks.length} attacks against Sentinel on PostgreSQL (application role) and Redis (prefix ${ctx.queuePrefix}); forge at ${ctx.forge.origin}, attacker at ${ctx.attacker.origin}\n`,
+);
 try {
   for (const a of attacks) {
     const t = Date.now();
@@ -27,15 +31,22 @@ try {
     try {
       result = await a.run(ctx);
     } catch (error) {
-      result = { blocked: false, detail: `the attack could not be replayed: ${error instanceof Error ? error.message : String(error)}` };
+      result = {
+        blocked: false,
+        detail: `the attack could not be replayed: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     // Each attack fakes the API for its own repository: the next one starts from none.
     nock.cleanAll();
     if (!result.blocked) through++;
-    console.log(`${result.blocked ? "blocked" : "NOT BLOCKED"}  [finding ${a.finding}] ${a.name} (${((Date.now() - t) / 1000).toFixed(1)} s)\n         ${result.detail}`);
+    console.log(
+      `${result.blocked ? "blocked" : "NOT BLOCKED"}  [finding ${a.finding}] ${a.name} (${((Date.now() - t) / 1000).toFixed(1)} s)\n         ${result.detail}`,
+    );
   }
 } finally {
   await ctx.close();
 }
-console.log(`\n${attacks.length - through} of ${attacks.length} attacks blocked in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `\n${attacks.length - through} of ${attacks.length} attacks blocked in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 process.exit(through === 0 ? 0 : 1);

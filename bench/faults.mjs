@@ -49,8 +49,23 @@ import { startOwnRedis, REDIS_PERSISTENCE } from "./faults/redis.mjs";
 import { startGithubStandIn } from "./faults/github-standin.mjs";
 import { freePort, startServer } from "./lib/processes.mjs";
 import { freshDatabase } from "./lib/services.mjs";
-import { actionsLog, cargoFmtCheck, cargoFmtCheckMany, gitAsync, inParallel, makeCrate, makeJestProject, readFixture } from "./faults/repos.mjs";
-import { failedActionsCheckRun, failedWorkflowJob, OWNER, signGithub, succeededWorkflowJob } from "./faults/deliveries.mjs";
+import {
+  actionsLog,
+  cargoFmtCheck,
+  cargoFmtCheckMany,
+  gitAsync,
+  inParallel,
+  makeCrate,
+  makeJestProject,
+  readFixture,
+} from "./faults/repos.mjs";
+import {
+  failedActionsCheckRun,
+  failedWorkflowJob,
+  OWNER,
+  signGithub,
+  succeededWorkflowJob,
+} from "./faults/deliveries.mjs";
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -100,9 +115,15 @@ mkdirSync(outDir, { recursive: true });
 const checkpointFile = path.join(outDir, "ledger.checkpoints");
 const workDirOf = (i) => path.join(tmp, "work", `worker-${i + 1}`);
 
-log(`faults bench ${runId}: seed ${opts.seed} (repeat with --seed ${opts.seed}); ${os.cpus().length} cores, node ${process.version}`);
-log(`  ${opts.fixable} fixable crates (cargo fmt), ${opts.unfixable} jest failures, ${opts.twins} also as check_run, ${opts.reruns} re-run jobs, ${opts.redeliveries} redeliveries, ${opts.noise} successful jobs; ${opts.rate} deliveries/s`);
-log(`  ${opts.workers} workers x ${opts.concurrency} jobs, ${opts.kills} kills (mean gap ${opts.killGapS} s), BullMQ lock ${QUEUE_LOCK_MS} ms / stalled check ${QUEUE_STALLED_MS} ms`);
+log(
+  `faults bench ${runId}: seed ${opts.seed} (repeat with --seed ${opts.seed}); ${os.cpus().length} cores, node ${process.version}`,
+);
+log(
+  `  ${opts.fixable} fixable crates (cargo fmt), ${opts.unfixable} jest failures, ${opts.twins} also as check_run, ${opts.reruns} re-run jobs, ${opts.redeliveries} redeliveries, ${opts.noise} successful jobs; ${opts.rate} deliveries/s`,
+);
+log(
+  `  ${opts.workers} workers x ${opts.concurrency} jobs, ${opts.kills} kills (mean gap ${opts.killGapS} s), BullMQ lock ${QUEUE_LOCK_MS} ms / stalled check ${QUEUE_STALLED_MS} ms`,
+);
 log(`  logs: ${outDir}`);
 
 // ---------------------------------------------------------------------------------------------
@@ -130,10 +151,14 @@ const sandbox = (() => {
 // build's schema rejects would leave every crate "no-agent" and the bench measuring nothing).
 const recipes = await import(path.join(root, "dist", "agents", "index.js")).then((m) => m.loadBuiltinRecipes());
 if (!recipes.recipes.some((r) => r.id === "cargo-fmt") || recipes.issues.length > 0) {
-  console.error(`the build's builtin recipes do not load cleanly (cargo-fmt ${recipes.recipes.some((r) => r.id === "cargo-fmt") ? "loaded" : "missing"}): ${recipes.issues.join("; ")}; run npm run build`);
+  console.error(
+    `the build's builtin recipes do not load cleanly (cargo-fmt ${recipes.recipes.some((r) => r.id === "cargo-fmt") ? "loaded" : "missing"}): ${recipes.issues.join("; ")}; run npm run build`,
+  );
   process.exit(2);
 }
-log(`  ${fmtVersion}; sandbox: ${sandbox === "required" ? "bubblewrap works, SENTINEL_SANDBOX=required" : "BUBBLEWRAP DOES NOT WORK HERE: SENTINEL_SANDBOX=preferred (fixers run unsandboxed)"}`);
+log(
+  `  ${fmtVersion}; sandbox: ${sandbox === "required" ? "bubblewrap works, SENTINEL_SANDBOX=required" : "BUBBLEWRAP DOES NOT WORK HERE: SENTINEL_SANDBOX=preferred (fixers run unsandboxed)"}`,
+);
 
 const cleanups = [];
 let failed;
@@ -168,10 +193,15 @@ try {
   }
   const allRepos = [...crates, ...jests];
   // The fixable crates really fail `cargo fmt --all --check`; its output (paths as on a GitHub runner) is the job log.
-  const fmtRuns = await cargoFmtCheckMany(crates.map((c) => ({ name: c.name, remote: c.remote, commit: c.sha })), tmp, (name) => `/home/runner/work/${name}/${name}`);
+  const fmtRuns = await cargoFmtCheckMany(
+    crates.map((c) => ({ name: c.name, remote: c.remote, commit: c.sha })),
+    tmp,
+    (name) => `/home/runner/work/${name}/${name}`,
+  );
   const fmtLogs = crates.map((c) => {
     const r = fmtRuns.get(c.name);
-    if (r.ok || !r.output.startsWith("Diff in ")) throw new Error(`${c.name}: cargo fmt --check does not fail as the scenario needs: ${r.output.slice(0, 300)}`);
+    if (r.ok || !r.output.startsWith("Diff in "))
+      throw new Error(`${c.name}: cargo fmt --check does not fail as the scenario needs: ${r.output.slice(0, 300)}`);
     return actionsLog("cargo fmt --all --check", r.output);
   });
   const jestLog = actionsLog("npx jest", readFixture(root, "test/fixtures/tools/jest/failing.log"));
@@ -196,13 +226,35 @@ try {
   for (const [i, c] of crates.entries()) {
     const jobId = nextJob++;
     logs.set(String(jobId), fmtLogs[i]);
-    const d = add("workflow_job", failedWorkflowJob({ repo: c, installationId: INSTALLATION, jobId, runId: 900_000 + i, jobName: "fmt", sha: c.sha, branch: c.branch }));
+    const d = add(
+      "workflow_job",
+      failedWorkflowJob({
+        repo: c,
+        installationId: INSTALLATION,
+        jobId,
+        runId: 900_000 + i,
+        jobName: "fmt",
+        sha: c.sha,
+        branch: c.branch,
+      }),
+    );
     failures.push({ key: `github:${c.repoId}:job:${jobId}`, repo: c, jobId, kind: "fixable", delivery: d });
   }
   for (const [i, j] of jests.entries()) {
     const jobId = nextJob++;
     logs.set(String(jobId), jestLog);
-    const d = add("workflow_job", failedWorkflowJob({ repo: j, installationId: INSTALLATION, jobId, runId: 950_000 + i, jobName: "test", sha: j.sha, branch: j.branch }));
+    const d = add(
+      "workflow_job",
+      failedWorkflowJob({
+        repo: j,
+        installationId: INSTALLATION,
+        jobId,
+        runId: 950_000 + i,
+        jobName: "test",
+        sha: j.sha,
+        branch: j.branch,
+      }),
+    );
     failures.push({ key: `github:${j.repoId}:job:${jobId}`, repo: j, jobId, kind: "unfixable", delivery: d });
   }
   const originals = [...failures];
@@ -213,7 +265,18 @@ try {
   };
   // The same job reported again as its check run (same failure key: one failure).
   for (const f of rng.shuffle(originals).slice(0, opts.twins)) {
-    const twin = add("check_run", failedActionsCheckRun({ repo: f.repo, installationId: INSTALLATION, jobId: f.jobId, jobName: f.kind === "fixable" ? "fmt" : "test", sha: f.repo.sha, branch: f.repo.branch, pullRequests: f.repo.pr ? [f.repo.pr] : [] }));
+    const twin = add(
+      "check_run",
+      failedActionsCheckRun({
+        repo: f.repo,
+        installationId: INSTALLATION,
+        jobId: f.jobId,
+        jobName: f.kind === "fixable" ? "fmt" : "test",
+        sha: f.repo.sha,
+        branch: f.repo.branch,
+        pullRequests: f.repo.pr ? [f.repo.pr] : [],
+      }),
+    );
     order.splice(rng.int(0, order.length), 0, twin);
     f.twin = twin.id;
   }
@@ -221,35 +284,81 @@ try {
   for (const f of rng.shuffle(originals.filter((x) => x.kind === "fixable")).slice(0, opts.reruns)) {
     const jobId = nextJob++;
     logs.set(String(jobId), logs.get(String(f.jobId)));
-    const d = add("workflow_job", failedWorkflowJob({ repo: f.repo, installationId: INSTALLATION, jobId, runId: 900_000 + crates.indexOf(f.repo), attempt: 2, jobName: "fmt", sha: f.repo.sha, branch: f.repo.branch }));
-    failures.push({ key: `github:${f.repo.repoId}:job:${jobId}`, repo: f.repo, jobId, kind: "fixable", rerunOf: f.key, delivery: d });
+    const d = add(
+      "workflow_job",
+      failedWorkflowJob({
+        repo: f.repo,
+        installationId: INSTALLATION,
+        jobId,
+        runId: 900_000 + crates.indexOf(f.repo),
+        attempt: 2,
+        jobName: "fmt",
+        sha: f.repo.sha,
+        branch: f.repo.branch,
+      }),
+    );
+    failures.push({
+      key: `github:${f.repo.repoId}:job:${jobId}`,
+      repo: f.repo,
+      jobId,
+      kind: "fixable",
+      rerunOf: f.key,
+      delivery: d,
+    });
     insertAfter(d, f.delivery);
   }
   // Successful jobs (other job names, so no failure becomes flaky): background load.
   for (let i = 0; i < opts.noise; i++) {
     const r = rng.pick(allRepos);
-    const d = add("workflow_job", succeededWorkflowJob({ repo: r, installationId: INSTALLATION, jobId: nextJob++, runId: 990_000 + i, jobName: rng.pick(["build", "docs", "audit", "bench"]), sha: r.sha, branch: r.branch }));
+    const d = add(
+      "workflow_job",
+      succeededWorkflowJob({
+        repo: r,
+        installationId: INSTALLATION,
+        jobId: nextJob++,
+        runId: 990_000 + i,
+        jobName: rng.pick(["build", "docs", "audit", "bench"]),
+        sha: r.sha,
+        branch: r.branch,
+      }),
+    );
     order.splice(rng.int(0, order.length), 0, d);
   }
   // Redeliveries: the same delivery (same X-GitHub-Delivery, same body) sent again later.
   const redelivered = rng.shuffle(order.filter((d) => d.event !== "check_run")).slice(0, opts.redeliveries);
   for (const d of redelivered) insertAfter({ ...d, redelivery: true }, d);
-  log(`\nscenario (${((Date.now() - t0) / 1000).toFixed(1)} s to build): ${allRepos.length} repositories, ${failures.length} failures (${failures.filter((f) => f.kind === "fixable").length} fixable, ${opts.reruns} of them re-runs), ${order.length} deliveries to send`);
+  log(
+    `\nscenario (${((Date.now() - t0) / 1000).toFixed(1)} s to build): ${allRepos.length} repositories, ${failures.length} failures (${failures.filter((f) => f.kind === "fixable").length} fixable, ${opts.reruns} of them re-runs), ${order.length} deliveries to send`,
+  );
 
   // -------------------------------------------------------------------------------------------
   // Services and Sentinel.
   const redisPort = await freePort();
-  const redis = await startOwnRedis({ port: redisPort, dir: path.join(tmp, "redis"), logFile: path.join(outDir, "redis.log") });
+  const redis = await startOwnRedis({
+    port: redisPort,
+    dir: path.join(tmp, "redis"),
+    logFile: path.join(outDir, "redis.log"),
+  });
   cleanups.push(() => (opts.keep ? undefined : redis.stop()));
   log(`  Redis: own redis-server on port ${redisPort} (${REDIS_PERSISTENCE}), files in ${path.join(tmp, "redis")}`);
   const db = await freshDatabase("faults");
   cleanups.push(() => (opts.keep ? undefined : db.drop()));
   log(`  PostgreSQL: database ${db.name}`);
-  const api = await startGithubStandIn({ repos: repoMap, logs, pulls, appId: APP_ID, gitRoot: path.join(tmp, "remotes") });
+  const api = await startGithubStandIn({
+    repos: repoMap,
+    logs,
+    pulls,
+    appId: APP_ID,
+    gitRoot: path.join(tmp, "remotes"),
+  });
   cleanups.push(() => api.close());
   log(`  GitHub stand-in on 127.0.0.1:${api.port} (GHE_HOST)`);
 
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const WEBHOOK_SECRET = `faults-${runId}`;
   const prefix = `sentinel-faults-${runId}`;
   const baseEnv = {
@@ -269,7 +378,13 @@ try {
     SENTINEL_QUEUE_STALLED_MS: String(QUEUE_STALLED_MS),
   };
   const script = path.join(root, "dist", "main.js");
-  const server = await startSentinel({ name: "server", script, port: await freePort(), logFile: path.join(outDir, "server.log"), env: { ...baseEnv, SENTINEL_ROLE: "server" } });
+  const server = await startSentinel({
+    name: "server",
+    script,
+    port: await freePort(),
+    logFile: path.join(outDir, "server.log"),
+    env: { ...baseEnv, SENTINEL_ROLE: "server" },
+  });
   cleanups.push(() => server.stop());
   const workerEnv = (i) => ({
     ...baseEnv,
@@ -281,7 +396,14 @@ try {
     SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS: "2000",
   });
   const workers = [];
-  const startWorker = async (i) => (workers[i] = await startSentinel({ name: `worker-${i + 1}`, script, port: await freePort(), logFile: path.join(outDir, `worker-${i + 1}.log`), env: workerEnv(i) }));
+  const startWorker = async (i) =>
+    (workers[i] = await startSentinel({
+      name: `worker-${i + 1}`,
+      script,
+      port: await freePort(),
+      logFile: path.join(outDir, `worker-${i + 1}.log`),
+      env: workerEnv(i),
+    }));
   for (let i = 0; i < opts.workers; i++) await startWorker(i);
   cleanups.push(() => Promise.all(workers.map((w) => w?.stop())));
   log(`  Sentinel: server pid ${server.pid}, workers ${workers.map((w) => w.pid).join(", ")} (${elapsed()})`);
@@ -290,7 +412,10 @@ try {
   pool.on("error", () => {});
   cleanups.push(() => pool.end());
   const q = (sql, params) => pool.query(sql, params).then((r) => r.rows);
-  const bull = new Queue("sentinel", { connection: { host: "127.0.0.1", port: redisPort, maxRetriesPerRequest: null }, prefix });
+  const bull = new Queue("sentinel", {
+    connection: { host: "127.0.0.1", port: redisPort, maxRetriesPerRequest: null },
+    prefix,
+  });
   bull.on("error", () => {});
   cleanups.push(() => bull.close());
 
@@ -303,7 +428,13 @@ try {
     try {
       const res = await fetch(`${server.url}/api/github/webhooks`, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "GitHub-Hookshot/faults", "x-github-event": d.event, "x-github-delivery": d.id, "x-hub-signature-256": signGithub(WEBHOOK_SECRET, d.body) },
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "GitHub-Hookshot/faults",
+          "x-github-event": d.event,
+          "x-github-delivery": d.id,
+          "x-hub-signature-256": signGithub(WEBHOOK_SECRET, d.body),
+        },
         body: d.body,
         signal: AbortSignal.timeout(30_000),
       });
@@ -360,20 +491,37 @@ try {
   // Which worker runs which fix pipeline: a run's worktree lives under its worker's SENTINEL_WORK_DIR.
   const activeRuns = async () =>
     q(`SELECT r.run_id, r.phase, r.failure_key, r.started_at, l.data->>'path' AS path FROM runs r
-       LEFT JOIN ledger l ON l.run_id = r.run_id AND l.kind = 'workspace.worktree' WHERE r.status = 'running'`).catch(() => []);
+       LEFT JOIN ledger l ON l.run_id = r.run_id AND l.kind = 'workspace.worktree' WHERE r.status = 'running'`).catch(
+      () => [],
+    );
   const allKeys = failures.map((f) => f.key);
-  const decidedCount = async () => Number((await q("SELECT count(*) AS n FROM fix_decisions WHERE failure_key = ANY($1::text[])", [allKeys]).catch(() => [{ n: 0 }]))[0].n);
+  const decidedCount = async () =>
+    Number(
+      (
+        await q("SELECT count(*) AS n FROM fix_decisions WHERE failure_key = ANY($1::text[])", [allKeys]).catch(() => [
+          { n: 0 },
+        ])
+      )[0].n,
+    );
 
   const killer = (async () => {
     // Kills start with the first fix run.
-    while (!stopKilling && !interrupted && (await q("SELECT 1 FROM runs LIMIT 1").catch(() => [])).length === 0) await sleep(200);
+    while (!stopKilling && !interrupted && (await q("SELECT 1 FROM runs LIMIT 1").catch(() => [])).length === 0)
+      await sleep(200);
     while (!stopKilling && !interrupted && killEvents.length < opts.kills) {
       await sleep(rng.exponential(opts.killGapS * 1000));
       if (stopKilling || interrupted) break;
       // A killed worker's runs stay "running" until found dead: only runs this incarnation started count.
       const hit = new Set(killEvents.flatMap((k) => k.runs.map((r) => r.runId)));
       const runs = (await activeRuns()).filter((r) => !hit.has(r.run_id));
-      const byWorker = workers.map((w, i) => ({ i, w, runs: runs.filter((r) => r.path?.startsWith(workDirOf(i) + path.sep) && w && new Date(r.started_at).getTime() >= w.startedAt - 1000) }));
+      const byWorker = workers.map((w, i) => ({
+        i,
+        w,
+        runs: runs.filter(
+          (r) =>
+            r.path?.startsWith(workDirOf(i) + path.sep) && w && new Date(r.started_at).getTime() >= w.startedAt - 1000,
+        ),
+      }));
       const candidates = byWorker.filter((x) => x.w?.alive() && x.runs.length > 0);
       if (candidates.length === 0) {
         if (loadDone && (await decidedCount()) >= allKeys.length) break;
@@ -385,8 +533,20 @@ try {
       workers[target.i] = null;
       await w.kill();
       const restartAfter = rng.int(500, 2500);
-      killEvents.push({ at, worker: target.i + 1, pid: w.pid, runs: target.runs.map((r) => ({ runId: r.run_id, phase: r.phase })), restartAfter });
-      setTimeout(() => void startWorker(target.i).catch((e) => console.error(`restarting worker-${target.i + 1} failed: ${e.message}`)), restartAfter);
+      killEvents.push({
+        at,
+        worker: target.i + 1,
+        pid: w.pid,
+        runs: target.runs.map((r) => ({ runId: r.run_id, phase: r.phase })),
+        restartAfter,
+      });
+      setTimeout(
+        () =>
+          void startWorker(target.i).catch((e) =>
+            console.error(`restarting worker-${target.i + 1} failed: ${e.message}`),
+          ),
+        restartAfter,
+      );
     }
   })();
 
@@ -401,20 +561,55 @@ try {
     await sleep(1000);
     if (!loadDone) continue;
     const accepted = [...new Set(sent.filter((s) => s.status >= 200 && s.status < 300).map((s) => `github:${s.id}`))];
-    const [d] = await q("SELECT count(*) FILTER (WHERE processed_at IS NOT NULL) AS processed FROM deliveries WHERE delivery_key = ANY($1::text[])", [accepted]).catch(() => [{ processed: -1 }]);
-    const [f] = await q("SELECT count(*) FILTER (WHERE status = 'diagnosed') AS diagnosed FROM failures WHERE failure_key = ANY($1::text[])", [allKeys]).catch(() => [{ diagnosed: -1 }]);
+    const [d] = await q(
+      "SELECT count(*) FILTER (WHERE processed_at IS NOT NULL) AS processed FROM deliveries WHERE delivery_key = ANY($1::text[])",
+      [accepted],
+    ).catch(() => [{ processed: -1 }]);
+    const [f] = await q(
+      "SELECT count(*) FILTER (WHERE status = 'diagnosed') AS diagnosed FROM failures WHERE failure_key = ANY($1::text[])",
+      [allKeys],
+    ).catch(() => [{ diagnosed: -1 }]);
     const decided = await decidedCount();
-    const [r] = await q("SELECT count(*) FILTER (WHERE status = 'running') AS running FROM runs").catch(() => [{ running: -1 }]);
-    const counts = await within(5000, bull.getJobCounts("waiting", "active", "delayed", "prioritized", "failed").catch(() => null), null);
+    const [r] = await q("SELECT count(*) FILTER (WHERE status = 'running') AS running FROM runs").catch(() => [
+      { running: -1 },
+    ]);
+    const counts = await within(
+      5000,
+      bull.getJobCounts("waiting", "active", "delayed", "prioritized", "failed").catch(() => null),
+      null,
+    );
     // Worktree folders still on disk (the workers' janitors clean up after runs whose worker died).
-    const folders = Array.from({ length: opts.workers }, (_, i) => path.join(workDirOf(i), "worktrees")).reduce((n, dir) => n + (existsSync(dir) ? readdirSync(dir).length : 0), 0);
-    status = { processed: Number(d.processed), accepted: accepted.length, diagnosed: Number(f.diagnosed), decided, running: Number(r.running), folders, counts, prs: api.state.created.length, kills: killEvents.length };
+    const folders = Array.from({ length: opts.workers }, (_, i) => path.join(workDirOf(i), "worktrees")).reduce(
+      (n, dir) => n + (existsSync(dir) ? readdirSync(dir).length : 0),
+      0,
+    );
+    status = {
+      processed: Number(d.processed),
+      accepted: accepted.length,
+      diagnosed: Number(f.diagnosed),
+      decided,
+      running: Number(r.running),
+      folders,
+      counts,
+      prs: api.state.created.length,
+      kills: killEvents.length,
+    };
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
-      log(`  [${elapsed()}] deliveries processed ${status.processed}/${status.accepted}, failures diagnosed ${status.diagnosed}/${allKeys.length}, fix jobs decided ${decided}/${allKeys.length}, PRs ${status.prs}, runs running ${status.running}, worktree folders ${status.folders}, kills ${killEvents.length}, queue ${counts ? JSON.stringify(counts) : "?"}`);
+      log(
+        `  [${elapsed()}] deliveries processed ${status.processed}/${status.accepted}, failures diagnosed ${status.diagnosed}/${allKeys.length}, fix jobs decided ${decided}/${allKeys.length}, PRs ${status.prs}, runs running ${status.running}, worktree folders ${status.folders}, kills ${killEvents.length}, queue ${counts ? JSON.stringify(counts) : "?"}`,
+      );
     }
     const queueIdle = counts && counts.waiting + counts.active + counts.delayed + counts.prioritized === 0;
-    if (status.processed === status.accepted && status.diagnosed === allKeys.length && decided === allKeys.length && status.running === 0 && status.folders === 0 && queueIdle && workers.every((w) => w?.alive())) {
+    if (
+      status.processed === status.accepted &&
+      status.diagnosed === allKeys.length &&
+      decided === allKeys.length &&
+      status.running === 0 &&
+      status.folders === 0 &&
+      queueIdle &&
+      workers.every((w) => w?.alive())
+    ) {
       settled = true;
       break;
     }
@@ -426,10 +621,16 @@ try {
   if (interrupted) throw new Error("interrupted");
   const settledAfter = (Date.now() - started) / 1000;
   const lastKill = killEvents.length ? killEvents[killEvents.length - 1].at : null;
-  log(`\n${settled ? "settled" : "DID NOT SETTLE"} after ${settledAfter.toFixed(1)} s${lastKill !== null ? ` (${(settledAfter - lastKill).toFixed(1)} s after the last kill)` : ""}${settled ? "" : ` (timeout ${opts.timeoutS} s): ${JSON.stringify(status)}`}`);
+  log(
+    `\n${settled ? "settled" : "DID NOT SETTLE"} after ${settledAfter.toFixed(1)} s${lastKill !== null ? ` (${(settledAfter - lastKill).toFixed(1)} s after the last kill)` : ""}${settled ? "" : ` (timeout ${opts.timeoutS} s): ${JSON.stringify(status)}`}`,
+  );
 
   // Everything stops before the checks, so nothing moves while they run.
-  const queueFailed = await within(10_000, bull.getFailed(0, 1000).catch(() => []), []);
+  const queueFailed = await within(
+    10_000,
+    bull.getFailed(0, 1000).catch(() => []),
+    [],
+  );
   const leaseKeys = await within(10_000, countKeys(redis.url, `${prefix}:lease:*`), -1);
   for (const w of workers) await w?.stop();
   await server.stop();
@@ -442,18 +643,30 @@ try {
   const uniqueSent = new Set(order.map((d) => d.id)).size;
   const answered = sent.filter((s) => s.status > 0);
   const latencies = answered.map((s) => s.ms).sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] ?? NaN;
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] ?? NaN;
   const statusCounts = {};
-  for (const s of sent) statusCounts[s.status || "network error"] = (statusCounts[s.status || "network error"] ?? 0) + 1;
-  log(`\nload: ${int(sent.length)} requests (${int(uniqueSent)} distinct deliveries, ${int(sent.filter((s) => s.redelivery).length)} redeliveries), answers ${JSON.stringify(statusCounts)}; ack latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies[latencies.length - 1]} ms`);
-  log(`redis: crashed (SIGKILL) at ${redisEvent.at?.toFixed(1)} s, back after ${redisEvent.downMs} ms with its AOF; ${redisEvent.sentWhileDown} deliveries sent while it was down or starting`);
+  for (const s of sent)
+    statusCounts[s.status || "network error"] = (statusCounts[s.status || "network error"] ?? 0) + 1;
+  log(
+    `\nload: ${int(sent.length)} requests (${int(uniqueSent)} distinct deliveries, ${int(sent.filter((s) => s.redelivery).length)} redeliveries), answers ${JSON.stringify(statusCounts)}; ack latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies[latencies.length - 1]} ms`,
+  );
+  log(
+    `redis: crashed (SIGKILL) at ${redisEvent.at?.toFixed(1)} s, back after ${redisEvent.downMs} ms with its AOF; ${redisEvent.sentWhileDown} deliveries sent while it was down or starting`,
+  );
   const runsByStatus = await q("SELECT status, count(*)::int AS n FROM runs GROUP BY status ORDER BY status");
-  const abandoned = await q("SELECT phase, count(*)::int AS n FROM runs WHERE status = 'abandoned' GROUP BY phase ORDER BY n DESC");
+  const abandoned = await q(
+    "SELECT phase, count(*)::int AS n FROM runs WHERE status = 'abandoned' GROUP BY phase ORDER BY n DESC",
+  );
   const runCount = runsByStatus.reduce((a, r) => a + r.n, 0);
   const perFailure = await q("SELECT failure_key, count(*)::int AS n FROM runs GROUP BY failure_key");
   const recovered = perFailure.filter((r) => r.n > 1).length;
-  log(`runs: ${runCount} fix runs for ${perFailure.length} failures (${runsByStatus.map((r) => `${r.status} ${r.n}`).join(", ")}); ${recovered} failures needed more than one run`);
-  log(`  runs that died with their worker, by the phase they were in: ${abandoned.map((r) => `${r.phase} ${r.n}`).join(", ") || "none"}`);
+  log(
+    `runs: ${runCount} fix runs for ${perFailure.length} failures (${runsByStatus.map((r) => `${r.status} ${r.n}`).join(", ")}); ${recovered} failures needed more than one run`,
+  );
+  log(
+    `  runs that died with their worker, by the phase they were in: ${abandoned.map((r) => `${r.phase} ${r.n}`).join(", ") || "none"}`,
+  );
   const [recovery] = await q(`SELECT
       count(*) FILTER (WHERE kind = 'run.abandoned' AND data ? 'by')::int AS taken_over,
       count(*) FILTER (WHERE kind = 'run.abandoned' AND NOT data ? 'by')::int AS found_stale,
@@ -461,15 +674,37 @@ try {
       count(*) FILTER (WHERE kind = 'workspace.removed')::int AS worktrees_removed,
       count(*) FILTER (WHERE kind = 'pushed' AND data ? 'recoveredBy')::int AS pushes_recovered
     FROM ledger`);
-  log(`  recovery: ${recovery.taken_over} dead runs' leases taken over by their job's next run, ${recovery.found_stale} dead runs found by staleness (next run or janitor), ${recovery.waited} runs waited for a lease, ${recovery.worktrees_removed} dead runs' worktrees removed, ${recovery.pushes_recovered} unrecorded pushes recovered`);
+  log(
+    `  recovery: ${recovery.taken_over} dead runs' leases taken over by their job's next run, ${recovery.found_stale} dead runs found by staleness (next run or janitor), ${recovery.waited} runs waited for a lease, ${recovery.worktrees_removed} dead runs' worktrees removed, ${recovery.pushes_recovered} unrecorded pushes recovered`,
+  );
   const hitPhases = {};
   for (const k of killEvents) for (const r of k.runs) hitPhases[r.phase] = (hitPhases[r.phase] ?? 0) + 1;
-  log(`kills: ${killEvents.length} SIGKILLs of a worker's process group, each restarted after 0.5-2.5 s; fix runs they interrupted, by phase: ${Object.entries(hitPhases).map(([p, n]) => `${p} ${n}`).join(", ") || "none"}`);
-  for (const k of killEvents) log(`  ${k.at.toFixed(1).padStart(6)} s  worker-${k.worker} (pid ${k.pid}) running ${k.runs.map((r) => `${r.runId}@${r.phase}`).join(", ")}; restarted after ${k.restartAfter} ms`);
-  const decisions = await q("SELECT verdict, coalesce(rule, '') AS rule, count(*)::int AS n FROM fix_decisions GROUP BY verdict, rule ORDER BY n DESC");
+  log(
+    `kills: ${killEvents.length} SIGKILLs of a worker's process group, each restarted after 0.5-2.5 s; fix runs they interrupted, by phase: ${
+      Object.entries(hitPhases)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(", ") || "none"
+    }`,
+  );
+  for (const k of killEvents)
+    log(
+      `  ${k.at.toFixed(1).padStart(6)} s  worker-${k.worker} (pid ${k.pid}) running ${k.runs.map((r) => `${r.runId}@${r.phase}`).join(", ")}; restarted after ${k.restartAfter} ms`,
+    );
+  const decisions = await q(
+    "SELECT verdict, coalesce(rule, '') AS rule, count(*)::int AS n FROM fix_decisions GROUP BY verdict, rule ORDER BY n DESC",
+  );
   log(`fix decisions: ${decisions.map((d) => `${d.verdict}${d.rule ? ` (${d.rule})` : ""} ${d.n}`).join(", ")}`);
-  if (queueFailed.length > 0) log(`BullMQ jobs failed for good: ${queueFailed.length}: ${queueFailed.slice(0, 5).map((j) => `${j.id}: ${j.failedReason}`).join("; ")}`);
-  if (api.state.unknown.length > 0) log(`GitHub stand-in: ${api.state.unknown.length} requests to routes it does not serve: ${[...new Set(api.state.unknown)].slice(0, 5).join(", ")}`);
+  if (queueFailed.length > 0)
+    log(
+      `BullMQ jobs failed for good: ${queueFailed.length}: ${queueFailed
+        .slice(0, 5)
+        .map((j) => `${j.id}: ${j.failedReason}`)
+        .join("; ")}`,
+    );
+  if (api.state.unknown.length > 0)
+    log(
+      `GitHub stand-in: ${api.state.unknown.length} requests to routes it does not serve: ${[...new Set(api.state.unknown)].slice(0, 5).join(", ")}`,
+    );
 
   // -------------------------------------------------------------------------------------------
   // The invariants.
@@ -478,12 +713,24 @@ try {
 
   // 1. Every accepted delivery is recorded (once) and was processed.
   const acceptedKeys = acceptedIds.map((id) => `github:${id}`);
-  const [drow] = await q("SELECT count(*)::int AS stored, count(processed_at)::int AS processed FROM deliveries WHERE delivery_key = ANY($1::text[])", [acceptedKeys]);
+  const [drow] = await q(
+    "SELECT count(*)::int AS stored, count(processed_at)::int AS processed FROM deliveries WHERE delivery_key = ANY($1::text[])",
+    [acceptedKeys],
+  );
   const [dall] = await q("SELECT count(*)::int AS n FROM deliveries");
-  check("every accepted delivery recorded and processed", drow.stored === acceptedKeys.length && drow.processed === acceptedKeys.length && acceptedKeys.length === uniqueSent && dall.n === uniqueSent, `${int(acceptedKeys.length)} accepted of ${int(uniqueSent)} distinct; ${int(drow.stored)} recorded, ${int(drow.processed)} processed; ${int(dall.n)} rows in deliveries`);
+  check(
+    "every accepted delivery recorded and processed",
+    drow.stored === acceptedKeys.length &&
+      drow.processed === acceptedKeys.length &&
+      acceptedKeys.length === uniqueSent &&
+      dall.n === uniqueSent,
+    `${int(acceptedKeys.length)} accepted of ${int(uniqueSent)} distinct; ${int(drow.stored)} recorded, ${int(drow.processed)} processed; ${int(dall.n)} rows in deliveries`,
+  );
 
   // 2. Every accepted failure: one failure row, exactly one diagnosis, status diagnosed, the right category.
-  const expected = failures.filter((f) => acceptedIds.includes(f.delivery.id) || (f.twin && acceptedIds.includes(f.twin)));
+  const expected = failures.filter(
+    (f) => acceptedIds.includes(f.delivery.id) || (f.twin && acceptedIds.includes(f.twin)),
+  );
   const frows = await q(
     `SELECT f.failure_key, f.status, count(d.failure_key)::int AS diagnoses, max(d.category) AS category, max(d.tool) AS tool, max(d.fingerprint) AS fingerprint
        FROM failures f LEFT JOIN diagnoses d ON d.failure_key = f.failure_key GROUP BY f.failure_key, f.status`,
@@ -494,12 +741,18 @@ try {
     const r = byKey.get(f.key);
     const want = f.kind === "fixable" ? "format" : "test";
     if (!r) diagProblems.push(`${f.key}: no failure row`);
-    else if (r.diagnoses !== 1 || r.status !== "diagnosed") diagProblems.push(`${f.key}: ${r.diagnoses} diagnoses, status ${r.status}`);
+    else if (r.diagnoses !== 1 || r.status !== "diagnosed")
+      diagProblems.push(`${f.key}: ${r.diagnoses} diagnoses, status ${r.status}`);
     else if (r.category !== want) diagProblems.push(`${f.key}: diagnosed as ${r.category}/${r.tool}, expected ${want}`);
   }
   const unexpected = frows.filter((r) => !failures.some((f) => f.key === r.failure_key));
   for (const r of unexpected) diagProblems.push(`${r.failure_key}: a failure no delivery reported`);
-  check("every accepted failure has exactly one diagnosis", diagProblems.length === 0, `${int(expected.length)} failures (${opts.twins} of them also reported as check_run): ${int(expected.length - diagProblems.length)} with exactly one diagnosis of the right category; ${frows.length} failure rows`, diagProblems);
+  check(
+    "every accepted failure has exactly one diagnosis",
+    diagProblems.length === 0,
+    `${int(expected.length)} failures (${opts.twins} of them also reported as check_run): ${int(expected.length - diagProblems.length)} with exactly one diagnosis of the right category; ${frows.length} failure rows`,
+    diagProblems,
+  );
 
   // 3. Every fixable failure's fix branch has exactly one pull request: one creation at the forge,
   //    no refused second attempt, one pull_requests row with the same number; the failures of
@@ -512,25 +765,41 @@ try {
     if (!fp) continue;
     const repo = `${OWNER}/${f.repo.name}`;
     const branch = `sentinel/fix-${fp.replace(/^sfp1-/, "")}`;
-    const t = fixTargets.get(`${repo}#${branch}`) ?? { repo, branch, remote: f.repo.remote, sha: f.repo.sha, failures: [] };
+    const t = fixTargets.get(`${repo}#${branch}`) ?? {
+      repo,
+      branch,
+      remote: f.repo.remote,
+      sha: f.repo.sha,
+      failures: [],
+    };
     t.failures.push(f.key);
     fixTargets.set(`${repo}#${branch}`, t);
   }
-  const prRows = await q("SELECT repo, head_branch, number, state, kind, run_id FROM pull_requests WHERE forge = 'github'");
+  const prRows = await q(
+    "SELECT repo, head_branch, number, state, kind, run_id FROM pull_requests WHERE forge = 'github'",
+  );
   for (const t of fixTargets.values()) {
     const created = api.state.created.filter((c) => c.repo === t.repo && c.head === t.branch);
     const refused = api.state.refused.filter((c) => c.repo === t.repo && c.head === t.branch);
     const rows = prRows.filter((r) => r.repo === t.repo && r.head_branch === t.branch);
     if (created.length !== 1) prProblems.push(`${t.repo} ${t.branch}: ${created.length} pull requests created`);
-    if (refused.length > 0) prProblems.push(`${t.repo} ${t.branch}: ${refused.length} creations refused (${refused.map((x) => x.why).join("; ")})`);
-    if (rows.length !== 1 || (created[0] && rows[0]?.number !== created[0].number) || rows[0]?.state !== "open") prProblems.push(`${t.repo} ${t.branch}: pull_requests has ${rows.length} rows (${rows.map((r) => `#${r.number} ${r.state}`).join(", ")}), the forge #${created[0]?.number ?? "-"}`);
+    if (refused.length > 0)
+      prProblems.push(
+        `${t.repo} ${t.branch}: ${refused.length} creations refused (${refused.map((x) => x.why).join("; ")})`,
+      );
+    if (rows.length !== 1 || (created[0] && rows[0]?.number !== created[0].number) || rows[0]?.state !== "open")
+      prProblems.push(
+        `${t.repo} ${t.branch}: pull_requests has ${rows.length} rows (${rows.map((r) => `#${r.number} ${r.state}`).join(", ")}), the forge #${created[0]?.number ?? "-"}`,
+      );
   }
   const strayPrs = api.state.created.filter((c) => !fixTargets.has(`${c.repo}#${c.head}`));
-  for (const c of strayPrs) prProblems.push(`${c.repo}: pull request #${c.number} for ${c.head}, which no fixable failure explains`);
+  for (const c of strayPrs)
+    prProblems.push(`${c.repo}: pull request #${c.number} for ${c.head}, which no fixable failure explains`);
   const fixableFailures = expected.filter((x) => x.kind === "fixable").length;
   check(
     "every fixable failure has exactly one pull request",
-    prProblems.length === 0 && fixTargets.size === new Set(expected.filter((x) => x.kind === "fixable").map((f) => f.repo.name)).size,
+    prProblems.length === 0 &&
+      fixTargets.size === new Set(expected.filter((x) => x.kind === "fixable").map((f) => f.repo.name)).size,
     `${fixableFailures} fixable failures (${opts.reruns} re-runs of a failed job) -> ${fixTargets.size} fix branches; ${api.state.created.length} pull requests created at the forge, ${api.state.refused.length} creations refused, ${api.state.updated.length} updates; ${prRows.length} pull_requests rows`,
     prProblems,
   );
@@ -539,19 +808,28 @@ try {
   //    failing commit, its tree passes `cargo fmt --all --check`, its message names (Sentinel-Run)
   //    a run whose ledger says it pushed exactly this commit to this branch; the repositories are
   //    intact (git fsck), and the pull request was opened on a commit the ledger says was pushed.
-  const pushed = await q("SELECT run_id, data->>'branch' AS branch, data->>'commit' AS commit FROM ledger WHERE kind = 'pushed'");
+  const pushed = await q(
+    "SELECT run_id, data->>'branch' AS branch, data->>'commit' AS commit FROM ledger WHERE kind = 'pushed'",
+  );
   const branchProblems = [];
   let branchesChecked = 0;
   // Each remote's fix branch's tree through `cargo fmt --all --check` (one cargo run for all).
   const fixHeads = [];
   for (const r of crates) {
-    const line = (await gitAsync(r.remote, "for-each-ref", "--count=1", "--format=%(objectname)", "refs/heads/sentinel/")).trim();
+    const line = (
+      await gitAsync(r.remote, "for-each-ref", "--count=1", "--format=%(objectname)", "refs/heads/sentinel/")
+    ).trim();
     if (line) fixHeads.push({ name: r.name, remote: r.remote, commit: line });
   }
   const fmtOfHeads = await cargoFmtCheckMany(fixHeads, tmp);
   await inParallel(allRepos, 2, async (r) => {
-    const refs = (await gitAsync(r.remote, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")).split("\n").filter(Boolean).map((l) => l.split(" "));
-    for (const [ref] of refs) if (ref !== "main" && ref !== r.branch && !ref.startsWith("sentinel/fix-")) branchProblems.push(`${r.name}: unexpected branch ${ref}`);
+    const refs = (await gitAsync(r.remote, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" "));
+    for (const [ref] of refs)
+      if (ref !== "main" && ref !== r.branch && !ref.startsWith("sentinel/fix-"))
+        branchProblems.push(`${r.name}: unexpected branch ${ref}`);
     try {
       await gitAsync(r.remote, "fsck", "--connectivity-only", "--no-dangling", "--no-progress");
     } catch (error) {
@@ -561,22 +839,40 @@ try {
       branchesChecked++;
       const repo = `${OWNER}/${r.name}`;
       if (r.kind !== "fixable") branchProblems.push(`${r.name}: ${ref} pushed to a project nothing could fix`);
-      if (!fixTargets.has(`${repo}#${ref}`)) branchProblems.push(`${r.name}: ${ref} is not the fix branch of any of its failures`);
+      if (!fixTargets.has(`${repo}#${ref}`))
+        branchProblems.push(`${r.name}: ${ref} is not the fix branch of any of its failures`);
       const message = await gitAsync(r.remote, "log", "-1", "--format=%B", commit);
       const runOf = /^Sentinel-Run: (\S+)$/m.exec(message)?.[1];
       if (!runOf) branchProblems.push(`${r.name}: ${ref} -> ${commit.slice(0, 10)} has no Sentinel-Run trailer`);
-      else if (!pushed.some((p) => p.run_id === runOf && p.branch === ref && p.commit === commit)) branchProblems.push(`${r.name}: ${ref} -> ${commit.slice(0, 10)} (run ${runOf}): the ledger has no push of this commit by that run`);
+      else if (!pushed.some((p) => p.run_id === runOf && p.branch === ref && p.commit === commit))
+        branchProblems.push(
+          `${r.name}: ${ref} -> ${commit.slice(0, 10)} (run ${runOf}): the ledger has no push of this commit by that run`,
+        );
       const parents = (await gitAsync(r.remote, "rev-list", "--parents", "-n", "1", commit)).split(" ").slice(1);
-      if (parents.length !== 1 || parents[0] !== r.sha) branchProblems.push(`${r.name}: ${ref} is not one commit on the failing commit (parents ${parents.join(",")})`);
+      if (parents.length !== 1 || parents[0] !== r.sha)
+        branchProblems.push(`${r.name}: ${ref} is not one commit on the failing commit (parents ${parents.join(",")})`);
       const batched = fixHeads.find((h) => h.name === r.name && h.commit === commit) ? fmtOfHeads.get(r.name) : null;
-      const fmt = batched ?? (await cargoFmtCheck(r.remote, commit, tmp).then((x) => ({ ok: x.exitCode === 0, output: x.output })));
-      if (!fmt.ok) branchProblems.push(`${r.name}: ${ref} -> ${commit.slice(0, 10)} fails cargo fmt --check: ${fmt.output.split("\n")[0]}`);
+      const fmt =
+        batched ??
+        (await cargoFmtCheck(r.remote, commit, tmp).then((x) => ({ ok: x.exitCode === 0, output: x.output })));
+      if (!fmt.ok)
+        branchProblems.push(
+          `${r.name}: ${ref} -> ${commit.slice(0, 10)} fails cargo fmt --check: ${fmt.output.split("\n")[0]}`,
+        );
       for (const c of api.state.created.filter((x) => x.repo === repo && x.head === ref)) {
-        if (!pushed.some((p) => p.branch === ref && p.commit === c.headCommit)) branchProblems.push(`${r.name}: pull request #${c.number} was opened on ${c.headCommit.slice(0, 10)}, which the ledger has no push of`);
+        if (!pushed.some((p) => p.branch === ref && p.commit === c.headCommit))
+          branchProblems.push(
+            `${r.name}: pull request #${c.number} was opened on ${c.headCommit.slice(0, 10)}, which the ledger has no push of`,
+          );
       }
     }
   });
-  check("no branch half-pushed", branchProblems.length === 0, `${branchesChecked} sentinel/* branches on ${allRepos.length} remotes: each a single verified commit on the failing commit, passing cargo fmt --check, pushed by the run its trailer names; git fsck clean`, branchProblems);
+  check(
+    "no branch half-pushed",
+    branchProblems.length === 0,
+    `${branchesChecked} sentinel/* branches on ${allRepos.length} remotes: each a single verified commit on the failing commit, passing cargo fmt --check, pushed by the run its trailer names; git fsck clean`,
+    branchProblems,
+  );
 
   // 5. No orphan worktrees: each worker's worktrees folder is empty and no mirror still registers one.
   const wtProblems = [];
@@ -588,47 +884,84 @@ try {
     const mdir = path.join(workDirOf(i), "mirrors");
     for (const m of existsSync(mdir) ? readdirSync(mdir).filter((n) => n.endsWith(".git")) : []) {
       mirrors++;
-      const list = await gitAsync(path.join(mdir, m), "worktree", "list", "--porcelain").catch((e) => `error ${e.message}`);
+      const list = await gitAsync(path.join(mdir, m), "worktree", "list", "--porcelain").catch(
+        (e) => `error ${e.message}`,
+      );
       const registered = list.split("\n").filter((l) => l.startsWith("worktree ")).length - 1;
       if (registered > 0) wtProblems.push(`worker-${i + 1}: mirror ${m} still registers ${registered} worktree(s)`);
     }
   }
   const [stillRunning] = await q("SELECT count(*)::int AS n FROM runs WHERE status = 'running'");
   if (stillRunning.n > 0) wtProblems.push(`${stillRunning.n} runs still marked running`);
-  check("no orphan worktrees", wtProblems.length === 0, `${opts.workers} work dirs, ${mirrors} mirrors: ${wtProblems.filter((p) => p.includes("left behind")).length} run folders left, ${wtProblems.filter((p) => p.includes("registers")).length} mirrors still registering a worktree, ${stillRunning.n} runs still marked running`, wtProblems);
+  check(
+    "no orphan worktrees",
+    wtProblems.length === 0,
+    `${opts.workers} work dirs, ${mirrors} mirrors: ${wtProblems.filter((p) => p.includes("left behind")).length} run folders left, ${wtProblems.filter((p) => p.includes("registers")).length} mirrors still registering a worktree, ${stillRunning.n} runs still marked running`,
+    wtProblems,
+  );
 
   // 6. The ledger verifies: the hash chain, and against the workers' checkpoint file.
   const verify = async (extra) => {
     try {
-      const { stdout, stderr } = await execFileP(process.execPath, [path.join(root, "bin", "sentinel.js"), "audit", "verify", "--database-url", db.url, ...extra], { encoding: "utf8" });
+      const { stdout, stderr } = await execFileP(
+        process.execPath,
+        [path.join(root, "bin", "sentinel.js"), "audit", "verify", "--database-url", db.url, ...extra],
+        { encoding: "utf8" },
+      );
       return { code: 0, out: (stdout + stderr).trim() };
     } catch (error) {
       return { code: error.code, out: (String(error.stdout ?? "") + String(error.stderr ?? "")).trim() };
     }
   };
   const plain = await verify([]);
-  const withCheckpoints = existsSync(checkpointFile) ? await verify(["--checkpoint", checkpointFile]) : { code: -1, out: "no checkpoint file was written" };
-  const checkpointLines = existsSync(checkpointFile) ? readFileSync(checkpointFile, "utf8").split("\n").filter(Boolean).length : 0;
+  const withCheckpoints = existsSync(checkpointFile)
+    ? await verify(["--checkpoint", checkpointFile])
+    : { code: -1, out: "no checkpoint file was written" };
+  const checkpointLines = existsSync(checkpointFile)
+    ? readFileSync(checkpointFile, "utf8").split("\n").filter(Boolean).length
+    : 0;
   check("the ledger verifies", plain.code === 0, plain.out);
-  const distinctHeads = existsSync(checkpointFile) ? new Set(readFileSync(checkpointFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).seq)).size : 0;
-  check("the ledger verifies against the checkpoint file", withCheckpoints.code === 0 && checkpointLines > 0, `${checkpointLines} checkpoint lines (${distinctHeads} distinct chain heads; workers restarted by the kills each wrote their own) in ${path.relative(root, checkpointFile)}: ${withCheckpoints.out}`);
+  const distinctHeads = existsSync(checkpointFile)
+    ? new Set(
+        readFileSync(checkpointFile, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).seq),
+      ).size
+    : 0;
+  check(
+    "the ledger verifies against the checkpoint file",
+    withCheckpoints.code === 0 && checkpointLines > 0,
+    `${checkpointLines} checkpoint lines (${distinctHeads} distinct chain heads; workers restarted by the kills each wrote their own) in ${path.relative(root, checkpointFile)}: ${withCheckpoints.out}`,
+  );
 
   // Also: one Sentinel check run per commit and one sticky comment per pull request at the forge.
   const perCommit = new Map();
-  for (const c of api.state.checkRuns.values()) perCommit.set(`${c.repo}@${c.sha}`, (perCommit.get(`${c.repo}@${c.sha}`) ?? 0) + 1);
+  for (const c of api.state.checkRuns.values())
+    perCommit.set(`${c.repo}@${c.sha}`, (perCommit.get(`${c.repo}@${c.sha}`) ?? 0) + 1);
   const dupChecks = [...perCommit.entries()].filter(([, n]) => n > 1);
   const perPr = new Map();
-  for (const c of api.state.comments.values()) perPr.set(`${c.repo}#${c.issue}`, (perPr.get(`${c.repo}#${c.issue}`) ?? 0) + 1);
+  for (const c of api.state.comments.values())
+    perPr.set(`${c.repo}#${c.issue}`, (perPr.get(`${c.repo}#${c.issue}`) ?? 0) + 1);
   const dupComments = [...perPr.entries()].filter(([, n]) => n > 1);
   const prRepos = allRepos.filter((r) => r.pr).length;
   check(
     "one check run per commit, one sticky comment per pull request",
     dupChecks.length === 0 && dupComments.length === 0 && perPr.size === prRepos,
     `${api.state.checkRuns.size} check runs on ${perCommit.size} commits; ${api.state.comments.size} comments on ${perPr.size} of ${prRepos} people's pull requests`,
-    [...dupChecks.map(([k, n]) => `${k}: ${n} check runs`), ...dupComments.map(([k, n]) => `${k}: ${n} sticky comments`)],
+    [
+      ...dupChecks.map(([k, n]) => `${k}: ${n} check runs`),
+      ...dupComments.map(([k, n]) => `${k}: ${n} sticky comments`),
+    ],
   );
   if (!settled) check("everything settled before the timeout", false, JSON.stringify(status));
-  if (queueFailed.length > 0) check("no queue job failed for good", false, `${queueFailed.length} failed jobs`, queueFailed.map((j) => `${j.id}: ${j.failedReason}`));
+  if (queueFailed.length > 0)
+    check(
+      "no queue job failed for good",
+      false,
+      `${queueFailed.length} failed jobs`,
+      queueFailed.map((j) => `${j.id}: ${j.failedReason}`),
+    );
   log(`leases left in Redis: ${leaseKeys}; BullMQ jobs failed for good: ${queueFailed.length}`);
 
   log(`\ninvariants:`);
@@ -638,7 +971,9 @@ try {
     if (c.problems.length > 15) log(`          … and ${c.problems.length - 15} more`);
   }
   failed = checks.some((c) => !c.ok);
-  log(`\n${failed ? "FAILED" : "PASSED"}: ${runCount} fix runs, ${killEvents.length} worker kills, 1 Redis restart, ${elapsed()} in all (seed ${opts.seed})`);
+  log(
+    `\n${failed ? "FAILED" : "PASSED"}: ${runCount} fix runs, ${killEvents.length} worker kills, 1 Redis restart, ${elapsed()} in all (seed ${opts.seed})`,
+  );
 } catch (error) {
   failed = true;
   console.error(`\nbench failed: ${error.stack ?? error}`);

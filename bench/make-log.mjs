@@ -33,15 +33,18 @@ function failureSnippets() {
 }
 
 const NOISE = [
-  (r, i) => `  \u2713 src/components/widget_${i % 997}.test.tsx > renders variant ${i % 13} with props (${Math.floor(r() * 40)} ms)`,
+  (r, i) =>
+    `  \u2713 src/components/widget_${i % 997}.test.tsx > renders variant ${i % 13} with props (${Math.floor(r() * 40)} ms)`,
   (r, i) => `PASS src/modules/feature_${i % 211}/index.test.ts (${(r() * 3).toFixed(2)} s)`,
-  (r, i) => `npm http fetch GET 200 /@scope/package-${i % 503}/-/package-${i % 503}-1.${i % 20}.0.tgz ${Math.floor(r() * 900)}ms (cache hit)`,
-  (r, i) => `tests/test_module_${i % 317}.py::TestThing::test_case_${i % 41} PASSED [${Math.floor((i % 100))}%]`,
+  (r, i) =>
+    `npm http fetch GET 200 /@scope/package-${i % 503}/-/package-${i % 503}-1.${i % 20}.0.tgz ${Math.floor(r() * 900)}ms (cache hit)`,
+  (r, i) => `tests/test_module_${i % 317}.py::TestThing::test_case_${i % 41} PASSED [${Math.floor(i % 100)}%]`,
   (r, i) => `[${i % 1000}/${2000}] Compiling CXX object src/CMakeFiles/core.dir/module_${i % 743}.cpp.o`,
   (r, i) => `=== RUN   TestHandler_${i % 389}/subcase_${i % 7}`,
   (r, i) => `--- PASS: TestHandler_${i % 389} (0.0${i % 10}s)`,
   (r, i) => `   Compiling serde_derive v1.0.${i % 200}`,
-  (r, i) => `Downloading https://files.example.invalid/packages/pkg_${i % 97}-2.${i % 30}.1-py3-none-any.whl (${Math.floor(r() * 900)} kB)`,
+  (r, i) =>
+    `Downloading https://files.example.invalid/packages/pkg_${i % 97}-2.${i % 30}.1-py3-none-any.whl (${Math.floor(r() * 900)} kB)`,
   (r, i) => `ok  \tgithub.com/example/project/pkg/mod${i % 61}\t0.${i % 900}s`,
   (r, i) => `\x1b[32m\u2714\x1b[39m lint passed for packages/pkg-${i % 50} in ${Math.floor(r() * 300)}ms`,
   (r, i) => `Successfully installed package-${i % 300}-${i % 9}.${i % 4}.0`,

@@ -23,4 +23,13 @@ for await (const raw of rl) {
 }
 rl.close();
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-process.stdout.write(JSON.stringify({ seconds, bytes, lines, matches, patterns: patterns.length, maxRssKb: process.resourceUsage().maxRSS }) + "\n");
+process.stdout.write(
+  JSON.stringify({
+    seconds,
+    bytes,
+    lines,
+    matches,
+    patterns: patterns.length,
+    maxRssKb: process.resourceUsage().maxRSS,
+  }) + "\n",
+);

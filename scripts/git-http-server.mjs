@@ -96,9 +96,10 @@ export async function startGitHttpServer(options) {
     origin: `http://${options.host ?? "127.0.0.1"}:${port}`,
     port,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

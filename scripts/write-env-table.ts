@@ -7,4 +7,6 @@ const readme = new URL("../README.md", import.meta.url);
 const before = readFileSync(readme, "utf8");
 const after = withEnvTable(before);
 writeFileSync(readme, after);
-process.stdout.write(before === after ? "README.md: the environment table is current\n" : "README.md: environment table rewritten\n");
+process.stdout.write(
+  before === after ? "README.md: the environment table is current\n" : "README.md: environment table rewritten\n",
+);

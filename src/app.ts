@@ -62,23 +62,34 @@ function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unk
   const webhookPath = withoutTrailingSlashes(app.webhookPath);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const text = verifiedGithubBody(req);
-    if (text === undefined || req.method !== "POST" || withoutTrailingSlashes(new URL(req.url ?? "/", "http://localhost").pathname) !== webhookPath) return false;
+    if (
+      text === undefined ||
+      req.method !== "POST" ||
+      withoutTrailingSlashes(new URL(req.url ?? "/", "http://localhost").pathname) !== webhookPath
+    )
+      return false;
     const contentType = req.headers["content-type"];
-    if (typeof contentType !== "string" || !JSON_CONTENT_TYPE.test(contentType)) return answer(res, 415, { error: 'Unsupported "Content-Type" header value. Must be "application/json"' });
+    if (typeof contentType !== "string" || !JSON_CONTENT_TYPE.test(contentType))
+      return answer(res, 415, { error: 'Unsupported "Content-Type" header value. Must be "application/json"' });
     const missing = REQUIRED_HEADERS.filter((h) => typeof req.headers[h] !== "string" || req.headers[h] === "");
     if (missing.length > 0) return answer(res, 400, { error: `Required headers missing: ${missing.join(", ")}` });
     const id = req.headers["x-github-delivery"] as string;
     const name = req.headers["x-github-event"] as string;
-    if (id.length > MAX_DELIVERY_ID) return answer(res, 400, { error: `X-GitHub-Delivery is longer than ${MAX_DELIVERY_ID} characters: not a GitHub delivery id` });
+    if (id.length > MAX_DELIVERY_ID)
+      return answer(res, 400, {
+        error: `X-GitHub-Delivery is longer than ${MAX_DELIVERY_ID} characters: not a GitHub delivery id`,
+      });
     // Event names index the router's table of handlers: a name like "constructor" must not reach it.
-    if (!EVENT_NAME.test(name) || name in Object.prototype) return answer(res, 400, { error: "X-GitHub-Event is not a GitHub event name" });
+    if (!EVENT_NAME.test(name) || name in Object.prototype)
+      return answer(res, 400, { error: "X-GitHub-Event is not a GitHub event name" });
     let payload: unknown;
     try {
       payload = JSON.parse(text);
     } catch {
       return answer(res, 400, { error: "Invalid JSON" }); // the sender is told; nothing to log
     }
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return answer(res, 400, { error: "body is not a JSON object" });
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+      return answer(res, 400, { error: "body is not a JSON object" });
     // Straight to the ingester: Probot's router would first build an installation Octokit for the
     // event's context (a quarter of the server's CPU per delivery under load), which recording a
     // delivery never uses. Events Sentinel does not subscribe to are answered as Probot would.
@@ -87,7 +98,10 @@ function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unk
         await ingest(githubDelivery(id, name, payload as GithubPayload, text));
       } catch (error) {
         if (error instanceof UnstorableDeliveryError) {
-          deps.logger.warn({ delivery: id, event: name, reason: error.reason }, "GitHub delivery refused: it cannot be stored");
+          deps.logger.warn(
+            { delivery: id, event: name, reason: error.reason },
+            "GitHub delivery refused: it cannot be stored",
+          );
           return answer(res, 400, { error: `the payload cannot be stored: ${error.reason}` });
         }
         deps.logger.error({ err: error, delivery: id, event: name }, "GitHub delivery failed");
@@ -101,7 +115,13 @@ function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unk
 
 function answer(res: ServerResponse, status: number, body: unknown): true {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", accept: "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
+  res
+    .writeHead(status, {
+      "content-type": "application/json",
+      accept: "application/json",
+      "content-length": String(Buffer.byteLength(text)),
+    })
+    .end(text);
   return true;
 }
 

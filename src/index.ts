@@ -17,9 +17,35 @@ export {
   type Finding,
   type RuleSet,
 } from "./sentinel/index.js";
-export { agentsFrom, loadBuiltinRecipes, parseRecipe, recipeAgent, selectAgent, type Agent, type AgentContext, type OnError, type PlannedStep, type Recipe } from "./agents/index.js";
-export { localFixDeps, runFix, type FixDeps, type FixOutcome, type FixRequest, type FixStatus, type LocalFixOptions } from "./pipeline/index.js";
+export {
+  agentsFrom,
+  loadBuiltinRecipes,
+  parseRecipe,
+  recipeAgent,
+  selectAgent,
+  type Agent,
+  type AgentContext,
+  type OnError,
+  type PlannedStep,
+  type Recipe,
+} from "./agents/index.js";
+export {
+  localFixDeps,
+  runFix,
+  type FixDeps,
+  type FixOutcome,
+  type FixRequest,
+  type FixStatus,
+  type LocalFixOptions,
+} from "./pipeline/index.js";
 export { LocalForge, type FixForge } from "./forge/index.js";
-export { readLedger, replayRun, verifyChain, type LedgerEntry, type ReplayStep, type VerifyResult } from "./ledger/index.js";
+export {
+  readLedger,
+  replayRun,
+  verifyChain,
+  type LedgerEntry,
+  type ReplayStep,
+  type VerifyResult,
+} from "./ledger/index.js";
 export { openDatabase, RunStore, type Database } from "./store/index.js";
 export { startFromEnv, type Running } from "./main.js";

@@ -83,9 +83,11 @@ async function startServices(config: ParsedEnv, db: Database, logger: Logger, ov
   // An empty prefix means the default, the same for the queue, leases and the live feed.
   const prefix = config.SENTINEL_QUEUE_PREFIX ?? "sentinel";
   // Separate processes share a run's live output through Redis; one process keeps it in memory.
-  const live = config.REDIS_URL ? new RedisLiveFeed(config.REDIS_URL, prefix, undefined, (err, context) =>
+  const live = config.REDIS_URL
+    ? new RedisLiveFeed(config.REDIS_URL, prefix, undefined, (err, context) =>
         logger.error({ err }, `Redis (REDIS_URL), live feed: ${context}`),
-      ) : new MemoryLiveFeed();
+      )
+    : new MemoryLiveFeed();
   const leases = config.REDIS_URL ? redisLeases(config.REDIS_URL, `${prefix}:lease:`) : null;
   const runsJobs = config.SENTINEL_ROLE !== "server";
   const fixing = fixingFromConfig(config, { runsJobs, logger, live, leases });

@@ -13,7 +13,13 @@ export const auditAttacks: Attack[] = [
       await app.connect();
       const tried: string[] = [];
       try {
-        for (const sql of ["UPDATE ledger SET kind = 'rewritten' WHERE seq = 1", "DELETE FROM ledger WHERE seq = 1", "TRUNCATE ledger", "ALTER TABLE ledger DISABLE TRIGGER ALL", "DROP TRIGGER ledger_append_only ON ledger"]) {
+        for (const sql of [
+          "UPDATE ledger SET kind = 'rewritten' WHERE seq = 1",
+          "DELETE FROM ledger WHERE seq = 1",
+          "TRUNCATE ledger",
+          "ALTER TABLE ledger DISABLE TRIGGER ALL",
+          "DROP TRIGGER ledger_append_only ON ledger",
+        ]) {
           const refused = await app.query(sql).then(
             () => false,
             (e: { code?: string }) => e.code === "42501",

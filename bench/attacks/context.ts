@@ -70,7 +70,9 @@ async function databaseWithRoles(): Promise<{ ownerUrl: string; appUrl: string; 
   await adminQuery(ADMIN_URL, `CREATE DATABASE ${name}`);
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${name}`;
-  const roles = readFileSync(path.join(ROOT, "deploy", "postgres", "roles.sql"), "utf8").replace(/\bsentinel_owner\b/g, owner).replace(/\bsentinel_app\b/g, app);
+  const roles = readFileSync(path.join(ROOT, "deploy", "postgres", "roles.sql"), "utf8")
+    .replace(/\bsentinel_owner\b/g, owner)
+    .replace(/\bsentinel_app\b/g, app);
   await adminQuery(dbUrl.toString(), roles);
   const as = (role: string) => {
     const u = new URL(dbUrl.toString());
@@ -108,7 +110,9 @@ export async function startAttackContext(): Promise<AttackContext> {
     GITLAB_WEBHOOK_SECRET: GITLAB_SHARED_SECRET,
     GITLAB_WEBHOOK_SECRETS: JSON.stringify({ [GITLAB_SCOPED.project]: GITLAB_SCOPED.secret }),
     // ATTACKS_SINGLE_ROLE=1: one role for everything, for a Sentinel that predates the split.
-    ...(process.env.ATTACKS_SINGLE_ROLE ? { DATABASE_URL: db.ownerUrl } : { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl }),
+    ...(process.env.ATTACKS_SINGLE_ROLE
+      ? { DATABASE_URL: db.ownerUrl }
+      : { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl }),
     REDIS_URL,
     SENTINEL_QUEUE_PREFIX: queuePrefix,
     SENTINEL_WORK_DIR: workDir,
@@ -116,7 +120,9 @@ export async function startAttackContext(): Promise<AttackContext> {
     SENTINEL_STEP_PIDS: "128",
     SENTINEL_STEP_MEMORY_MB: "256",
     SENTINEL_RUN_DEADLINE_S: "20",
-    ...(process.env.SENTINEL_EGRESS_ALLOW !== undefined ? { SENTINEL_EGRESS_ALLOW: process.env.SENTINEL_EGRESS_ALLOW } : {}),
+    ...(process.env.SENTINEL_EGRESS_ALLOW !== undefined
+      ? { SENTINEL_EGRESS_ALLOW: process.env.SENTINEL_EGRESS_ALLOW }
+      : {}),
   });
   // The forge APIs are nock's; Sentinel's own port, the git server and the attacker are real.
   nock.disableNetConnect();
@@ -140,7 +146,12 @@ export async function startAttackContext(): Promise<AttackContext> {
       const body = JSON.stringify(payload);
       const res = await fetch(`http://127.0.0.1:${app.port}/api/github/webhooks`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": `attack-${randomBytes(6).toString("hex")}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", signWith).update(body).digest("hex") },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": `attack-${randomBytes(6).toString("hex")}`,
+          "x-hub-signature-256": "sha256=" + createHmac("sha256", signWith).update(body).digest("hex"),
+        },
         body,
       });
       await res.arrayBuffer();
@@ -149,7 +160,12 @@ export async function startAttackContext(): Promise<AttackContext> {
     async gitlabHook(event, payload, token = GITLAB_SHARED_SECRET) {
       const res = await fetch(`http://127.0.0.1:${app.port}/api/gitlab/webhook`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-gitlab-event": event, "x-gitlab-token": token, "idempotency-key": `attack-${randomBytes(6).toString("hex")}` },
+        headers: {
+          "content-type": "application/json",
+          "x-gitlab-event": event,
+          "x-gitlab-token": token,
+          "idempotency-key": `attack-${randomBytes(6).toString("hex")}`,
+        },
         body: JSON.stringify(payload),
       });
       const body = (await res.json().catch(() => ({}))) as { delivery?: string };
@@ -157,7 +173,10 @@ export async function startAttackContext(): Promise<AttackContext> {
     },
     async outcomeOf(delivery) {
       if (!delivery) return null;
-      const { rows } = await owner.query<{ outcome: string | null }>("SELECT outcome FROM deliveries WHERE delivery_key = $1", [delivery]);
+      const { rows } = await owner.query<{ outcome: string | null }>(
+        "SELECT outcome FROM deliveries WHERE delivery_key = $1",
+        [delivery],
+      );
       return rows[0]?.outcome ?? null;
     },
     idle: () => app.queue.idle(180_000),

@@ -10,7 +10,10 @@ let examples = null;
 function example(event, test) {
   examples ??= require("@octokit/webhooks-examples/api.github.com/index.json");
   const found = examples.find((e) => e.name === event)?.examples.find(test);
-  if (!found) throw new Error(`@octokit/webhooks-examples has no matching ${event} example: is the devDependency installed (npm ci)?`);
+  if (!found)
+    throw new Error(
+      `@octokit/webhooks-examples has no matching ${event} example: is the devDependency installed (npm ci)?`,
+    );
   return structuredClone(found);
 }
 
@@ -56,13 +59,25 @@ export function succeededWorkflowJob({ repo, installationId, jobId, runId, jobNa
   const job = example("workflow_job", (x) => x.action === "completed" && x.workflow_job?.conclusion === "success");
   job.installation = { id: installationId, node_id: `MDIzOkludGVncmF0aW9u${installationId}` };
   job.repository = repository(job.repository, repo);
-  Object.assign(job.workflow_job, { id: jobId, run_id: runId, run_attempt: 1, head_sha: sha, head_branch: branch, name: jobName, workflow_name: "CI" });
+  Object.assign(job.workflow_job, {
+    id: jobId,
+    run_id: runId,
+    run_attempt: 1,
+    head_sha: sha,
+    head_branch: branch,
+    name: jobName,
+    workflow_name: "CI",
+  });
   return job;
 }
 
 /** The `check_run` GitHub Actions reports for the same job (its id is the job's id): the same failure, reported twice. */
 export function failedActionsCheckRun({ repo, installationId, jobId, jobName, sha, branch, pullRequests = [] }) {
-  const run = example("check_run", (x) => x.action === "completed" && x.check_run?.conclusion === "failure" && x.check_run?.app?.slug === "github-actions");
+  const run = example(
+    "check_run",
+    (x) =>
+      x.action === "completed" && x.check_run?.conclusion === "failure" && x.check_run?.app?.slug === "github-actions",
+  );
   run.installation = { id: installationId, node_id: `MDIzOkludGVncmF0aW9u${installationId}` };
   run.repository = repository(run.repository, repo);
   Object.assign(run.check_run, {
@@ -71,7 +86,11 @@ export function failedActionsCheckRun({ repo, installationId, jobId, jobName, sh
     head_sha: sha,
     details_url: `https://ghe.example.invalid/${OWNER}/${repo.name}/runs/${jobId}`,
     html_url: `https://ghe.example.invalid/${OWNER}/${repo.name}/runs/${jobId}`,
-    pull_requests: pullRequests.map((number) => ({ number, head: { ref: branch, sha, repo: { id: repo.repoId, name: repo.name } }, base: { ref: "main", sha, repo: { id: repo.repoId, name: repo.name } } })),
+    pull_requests: pullRequests.map((number) => ({
+      number,
+      head: { ref: branch, sha, repo: { id: repo.repoId, name: repo.name } },
+      base: { ref: "main", sha, repo: { id: repo.repoId, name: repo.name } },
+    })),
   });
   run.check_run.check_suite = { ...run.check_run.check_suite, head_branch: branch, head_sha: sha };
   return run;

@@ -46,7 +46,13 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
     const remote = repos.get(repo)?.remote;
     if (!remote || !/^[A-Za-z0-9._/-]+$/.test(branch)) return null;
     try {
-      return execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: remote, env: GIT_ENV, encoding: "utf8" }).trim() || null;
+      return (
+        execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], {
+          cwd: remote,
+          env: GIT_ENV,
+          encoding: "utf8",
+        }).trim() || null
+      );
     } catch {
       return null;
     }
@@ -95,7 +101,11 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
 
     if (req.method === "POST" && m(/^\/api\/v3\/app\/installations\/\d+\/access_tokens$/)) {
       state.tokens++;
-      return json(201, { token: `ghs_bench${String(state.tokens).padStart(28, "0")}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: body?.permissions ?? {} });
+      return json(201, {
+        token: `ghs_bench${String(state.tokens).padStart(28, "0")}`,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: body?.permissions ?? {},
+      });
     }
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(api);
     if (!repoMatch) return unknown();
@@ -105,7 +115,8 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
 
     if (req.method === "GET" && (r = /^\/contents\/(.+)$/.exec(rest))) {
       // The org's `.github` repository and any file other than the config: not there.
-      if (!known || r[1] !== ".github/sentinel.yml" || known.config === null) return json(404, { message: "Not Found" });
+      if (!known || r[1] !== ".github/sentinel.yml" || known.config === null)
+        return json(404, { message: "Not Found" });
       if (String(req.headers.accept ?? "").includes("raw")) {
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
         return res.end(known.config);
@@ -113,12 +124,17 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
       return json(200, { type: "file", encoding: "base64", content: Buffer.from(known.config).toString("base64") });
     }
     if (!known) return json(404, { message: "Not Found" });
-    if (req.method === "GET" && rest === "") return json(200, { id: known.repoId, full_name: repo, default_branch: "main" });
+    if (req.method === "GET" && rest === "")
+      return json(200, { id: known.repoId, full_name: repo, default_branch: "main" });
 
     if (req.method === "GET" && (r = /^\/actions\/jobs\/(\d+)$/.exec(rest))) {
       // The job's steps as GitHub reports them: the log's `Run <command>` step failed.
       const step = /##\[group\](Run [^\n]+)/.exec(logs.get(r[1]) ?? "")?.[1]?.trim();
-      return json(200, { id: Number(r[1]), conclusion: "failure", steps: step ? [{ name: step, conclusion: "failure", number: 2 }] : [] });
+      return json(200, {
+        id: Number(r[1]),
+        conclusion: "failure",
+        steps: step ? [{ name: step, conclusion: "failure", number: 2 }] : [],
+      });
     }
     if (req.method === "GET" && (r = /^\/actions\/jobs\/(\d+)\/logs$/.exec(rest))) {
       if (!logs.has(r[1])) return json(404, { message: "Not Found" });
@@ -126,7 +142,15 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
       return res.end();
     }
     if (req.method === "GET" && (r = /^\/commits\/([0-9a-f]{40})\/pulls$/.exec(rest))) {
-      return json(200, (pulls.get(`${repo}@${r[1]}`) ?? []).map((pr) => ({ number: pr.number, state: "open", head: { sha: r[1], ref: pr.headRef, repo: { full_name: repo } }, base: { ref: "main", repo: { full_name: repo } } })));
+      return json(
+        200,
+        (pulls.get(`${repo}@${r[1]}`) ?? []).map((pr) => ({
+          number: pr.number,
+          state: "open",
+          head: { sha: r[1], ref: pr.headRef, repo: { full_name: repo } },
+          base: { ref: "main", repo: { full_name: repo } },
+        })),
+      );
     }
     if (req.method === "GET" && rest === "/pulls") {
       const head = url.searchParams.get("head") ?? "";
@@ -138,18 +162,35 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
       const key = `${repo}#${head}`;
       if (openByHead.has(key)) {
         state.refused.push({ repo, head, why: "a pull request already exists for this head" });
-        return json(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.split("/")[0]}:${head}.` }] });
+        return json(422, {
+          message: "Validation Failed",
+          errors: [
+            {
+              resource: "PullRequest",
+              code: "custom",
+              message: `A pull request already exists for ${repo.split("/")[0]}:${head}.`,
+            },
+          ],
+        });
       }
       const headCommit = branchCommit(repo, head);
       if (!headCommit) {
         state.refused.push({ repo, head, why: "the head branch does not exist" });
-        return json(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
+        return json(422, {
+          message: "Validation Failed",
+          errors: [{ resource: "PullRequest", field: "head", code: "invalid" }],
+        });
       }
       const number = nextNumber.get(repo) ?? 100;
       nextNumber.set(repo, number + 1);
       openByHead.set(key, number);
       state.created.push({ repo, number, head, base: body?.base, title: body?.title, headCommit, at: Date.now() });
-      return json(201, { number, html_url: `https://ghe.example.invalid/${repo}/pull/${number}`, head: { ref: head }, base: { ref: body?.base } });
+      return json(201, {
+        number,
+        html_url: `https://ghe.example.invalid/${repo}/pull/${number}`,
+        head: { ref: head },
+        base: { ref: body?.base },
+      });
     }
     if (req.method === "PATCH" && (r = /^\/pulls\/(\d+)$/.exec(rest))) {
       state.updated.push({ repo, number: Number(r[1]) });
@@ -170,7 +211,14 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
     }
     if (req.method === "POST" && rest === "/check-runs") {
       const id = nextId++;
-      state.checkRuns.set(id, { repo, sha: body?.head_sha, name: body?.name, conclusion: body?.conclusion, title: body?.output?.title, updates: 0 });
+      state.checkRuns.set(id, {
+        repo,
+        sha: body?.head_sha,
+        name: body?.name,
+        conclusion: body?.conclusion,
+        title: body?.output?.title,
+        updates: 0,
+      });
       return json(201, { id });
     }
     if (req.method === "PATCH" && (r = /^\/check-runs\/(\d+)$/.exec(rest))) {
@@ -182,7 +230,14 @@ export async function startGithubStandIn({ repos, logs, pulls, appId, gitRoot })
     }
     if (req.method === "GET" && (r = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
       const issue = Number(r[1]);
-      const list = [...state.comments.entries()].filter(([, c]) => c.repo === repo && c.issue === issue).map(([id, c]) => ({ id, body: c.body, user: { login: "sentinel[bot]", type: "Bot" }, performed_via_github_app: { id: appId } }));
+      const list = [...state.comments.entries()]
+        .filter(([, c]) => c.repo === repo && c.issue === issue)
+        .map(([id, c]) => ({
+          id,
+          body: c.body,
+          user: { login: "sentinel[bot]", type: "Bot" },
+          performed_via_github_app: { id: appId },
+        }));
       return json(200, list);
     }
     if (req.method === "POST" && (r = /^\/issues\/(\d+)\/comments$/.exec(rest))) {

@@ -13,11 +13,31 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { Redis } from "ioredis";
 
-export const REDIS_PERSISTENCE = "appendonly yes, appendfsync everysec, no RDB snapshots (--save \"\"), maxmemory-policy noeviction";
+export const REDIS_PERSISTENCE =
+  'appendonly yes, appendfsync everysec, no RDB snapshots (--save ""), maxmemory-policy noeviction';
 
 export async function startOwnRedis({ port, dir, logFile }) {
   mkdirSync(dir, { recursive: true });
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--daemonize", "no", "--protected-mode", "yes"];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "everysec",
+    "--maxmemory-policy",
+    "noeviction",
+    "--daemonize",
+    "no",
+    "--protected-mode",
+    "yes",
+  ];
   let child = null;
   const url = `redis://127.0.0.1:${port}`;
 
@@ -27,7 +47,12 @@ export async function startOwnRedis({ port, dir, logFile }) {
     child = spawn("redis-server", args, { stdio: ["ignore", out, out], detached: true });
     const c = child;
     c.exited = new Promise((resolve) => c.once("exit", (code, signal) => resolve({ code, signal })));
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 500,
+    });
     probe.on("error", () => {});
     const deadline = Date.now() + 15_000;
     for (;;) {

@@ -73,9 +73,15 @@ export function makeJestProject(root, i, branches) {
   const id = letters(i);
   const name = `webapp-${id}`;
   const files = {
-    "package.json": JSON.stringify({ name, version: "1.0.0", private: true, scripts: { test: "jest" }, devDependencies: { jest: "^29.7.0" } }, null, 2) + "\n",
+    "package.json":
+      JSON.stringify(
+        { name, version: "1.0.0", private: true, scripts: { test: "jest" }, devDependencies: { jest: "^29.7.0" } },
+        null,
+        2,
+      ) + "\n",
     "sum.js": "function sum(a, b) {\n  return a - b;\n}\nmodule.exports = sum;\n",
-    "sum.test.js": "const sum = require('./sum');\n\ntest('adds 1 + 2 to equal 3', () => {\n  expect(sum(1, 2)).toBe(3);\n});\n",
+    "sum.test.js":
+      "const sum = require('./sum');\n\ntest('adds 1 + 2 to equal 3', () => {\n  expect(sum(1, 2)).toBe(3);\n});\n",
   };
   return { name, ...makeRepo(root, name, files, branches) };
 }
@@ -94,7 +100,10 @@ export async function cargoFmtCheck(remote, commit, scratchRoot, replaceRoot) {
     mkdirSync(tree);
     await execFileP("tar", ["-xf", tar, "-C", tree]);
     try {
-      const { stdout, stderr } = await execFileP("cargo", ["fmt", "--all", "--check", "--", "--color", "never"], { cwd: tree, encoding: "utf8" });
+      const { stdout, stderr } = await execFileP("cargo", ["fmt", "--all", "--check", "--", "--color", "never"], {
+        cwd: tree,
+        encoding: "utf8",
+      });
       return { exitCode: 0, output: stdout + stderr };
     } catch (error) {
       let output = String(error.stdout ?? "") + String(error.stderr ?? "");
@@ -124,11 +133,18 @@ export async function cargoFmtCheckMany(entries, scratchRoot, rootFor) {
       await execFileP("tar", ["-xf", tar, "-C", dir]);
       rmSync(tar);
     }
-    writeFileSync(path.join(ws, "Cargo.toml"), `[workspace]\nresolver = "2"\nmembers = [${entries.map((e) => JSON.stringify(e.name)).join(", ")}]\n`);
+    writeFileSync(
+      path.join(ws, "Cargo.toml"),
+      `[workspace]\nresolver = "2"\nmembers = [${entries.map((e) => JSON.stringify(e.name)).join(", ")}]\n`,
+    );
     let output = "";
     let exitCode = 0;
     try {
-      const { stdout, stderr } = await execFileP("cargo", ["fmt", "--all", "--check", "--", "--color", "never"], { cwd: ws, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await execFileP("cargo", ["fmt", "--all", "--check", "--", "--color", "never"], {
+        cwd: ws,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      });
       output = stdout + stderr;
     } catch (error) {
       exitCode = typeof error.code === "number" ? error.code : 1;
@@ -164,7 +180,13 @@ export async function cargoFmtCheckMany(entries, scratchRoot, rootFor) {
 export function actionsLog(step, output, exitCode = 1) {
   let t = Date.UTC(2026, 10, 22, 9, 0, 0);
   const stamp = () => new Date((t += 7)).toISOString().replace("Z", "0000Z");
-  const lines = [`##[group]Run ${step}`, step, "##[endgroup]", ...output.replace(/\n$/, "").split("\n"), `##[error]Process completed with exit code ${exitCode}.`];
+  const lines = [
+    `##[group]Run ${step}`,
+    step,
+    "##[endgroup]",
+    ...output.replace(/\n$/, "").split("\n"),
+    `##[error]Process completed with exit code ${exitCode}.`,
+  ];
   return lines.map((l) => `${stamp()} ${l}`).join("\n") + "\n";
 }
 

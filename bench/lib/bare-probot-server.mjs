@@ -8,7 +8,8 @@ import { createNodeMiddleware, createProbot } from "probot";
 const probot = createProbot({ env: process.env });
 const middleware = await createNodeMiddleware(() => {}, { probot });
 const server = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}\n');
+  if (req.method === "GET" && req.url === "/healthz")
+    return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}\n');
   void middleware(req, res, () => res.writeHead(404).end());
 });
 server.keepAliveTimeout = 65_000;

@@ -28,10 +28,18 @@ function contentsApi(files) {
     const m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(u.pathname);
     const path = m ? decodeURIComponent(m[1]) : null;
     const text = path !== null ? files[path] : undefined;
-    if (text === undefined) return new Response(JSON.stringify({ message: "Not Found" }), { status: 404, headers: { "content-type": "application/json; charset=utf-8" } });
+    if (text === undefined)
+      return new Response(JSON.stringify({ message: "Not Found" }), {
+        status: 404,
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
     const accept = new Headers(init.headers).get("accept") ?? "";
-    if (accept.includes("raw")) return new Response(text, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
-    return new Response(JSON.stringify({ type: "file", encoding: "base64", content: Buffer.from(text).toString("base64") }), { status: 200, headers: { "content-type": "application/json; charset=utf-8" } });
+    if (accept.includes("raw"))
+      return new Response(text, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+    return new Response(
+      JSON.stringify({ type: "file", encoding: "base64", content: Buffer.from(text).toString("base64") }),
+      { status: 200, headers: { "content-type": "application/json; charset=utf-8" } },
+    );
   };
 }
 
@@ -47,8 +55,19 @@ function useConfig(loaded, jobName) {
 async function run(c) {
   if (c.kind === "config") {
     const files = { ...c.files, [c.file]: c.text };
-    const gitlab = await loadRepoConfig({ forge: "gitlab", configPath: c.file, readConfig: async () => ({ path: c.file, text: c.text }), readFile: async (p) => files[p] ?? null });
-    const octokit = new ProbotOctokit({ auth: { token: "fuzz" }, request: { fetch: contentsApi(files) }, throttle: { enabled: false }, retry: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } });
+    const gitlab = await loadRepoConfig({
+      forge: "gitlab",
+      configPath: c.file,
+      readConfig: async () => ({ path: c.file, text: c.text }),
+      readFile: async (p) => files[p] ?? null,
+    });
+    const octokit = new ProbotOctokit({
+      auth: { token: "fuzz" },
+      request: { fetch: contentsApi(files) },
+      throttle: { enabled: false },
+      retry: { enabled: false },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     const github = await loadRepoConfig(new GithubForge(octokit, "octo/hostile"));
     const a = useConfig(gitlab, c.jobName);
     const b = useConfig(github, c.jobName);
@@ -56,7 +75,12 @@ async function run(c) {
   }
   if (c.kind === "rule") {
     const set = parseRuleText(c.text, c.file);
-    if (set.sentinels.length > 0) classifyText(LOG, { sentinels: set.sentinels, issues: [] }, { jobName: c.jobName, command: c.jobName, source: "log" });
+    if (set.sentinels.length > 0)
+      classifyText(
+        LOG,
+        { sentinels: set.sentinels, issues: [] },
+        { jobName: c.jobName, command: c.jobName, source: "log" },
+      );
     return { errors: set.issues.filter((i) => i.severity === "error").length, sentinels: set.sentinels.length };
   }
   if (c.kind === "recipe") return { errors: parseRecipe(c.text, c.file).issues.length };
@@ -80,7 +104,13 @@ process.on("message", async (c) => {
     process.send({ id: c.id, ok: true, ms: performance.now() - t0, rss: process.memoryUsage.rss(), ...result });
   } catch (error) {
     // The validators promise never to throw for bad content: a throw is a finding.
-    process.send({ id: c.id, ok: false, ms: performance.now() - t0, rss: process.memoryUsage.rss(), error: String(error?.stack ?? error).slice(0, 500) });
+    process.send({
+      id: c.id,
+      ok: false,
+      ms: performance.now() - t0,
+      rss: process.memoryUsage.rss(),
+      error: String(error?.stack ?? error).slice(0, 500),
+    });
   }
 });
 process.send({ ready: true });

@@ -18,7 +18,8 @@ export const INSPECT_ARGS = ["--inspect=127.0.0.1:0"];
 /** Connects to the inspector of the process that logs to `logFile`. */
 export async function connectHeapProbe(pid, logFile) {
   const url = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+)/.exec(readFileSync(logFile, "utf8"))?.[1];
-  if (!url) throw new Error(`no inspector address in ${logFile}: was the process started with ${INSPECT_ARGS.join(" ")}?`);
+  if (!url)
+    throw new Error(`no inspector address in ${logFile}: was the process started with ${INSPECT_ARGS.join(" ")}?`);
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
@@ -44,7 +45,10 @@ export async function connectHeapProbe(pid, logFile) {
     /** V8 heap, memory outside it (Buffers) and RSS right after a full collection. */
     async afterGc() {
       await call("HeapProfiler.collectGarbage");
-      const { result } = await call("Runtime.evaluate", { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true });
+      const { result } = await call("Runtime.evaluate", {
+        expression: "JSON.stringify(process.memoryUsage())",
+        returnByValue: true,
+      });
       const m = JSON.parse(result.value);
       return { heapUsed: m.heapUsed, external: m.external, rss: rssOf(pid) };
     },

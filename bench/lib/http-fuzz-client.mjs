@@ -14,7 +14,13 @@ try {
 export const ANSWER_TIMEOUT_MS = 30_000;
 
 export function createFuzzClient(origin, connections) {
-  const pool = new Pool(origin, { connections, pipelining: 1, headersTimeout: ANSWER_TIMEOUT_MS, bodyTimeout: ANSWER_TIMEOUT_MS, keepAliveTimeout: 10_000 });
+  const pool = new Pool(origin, {
+    connections,
+    pipelining: 1,
+    headersTimeout: ANSWER_TIMEOUT_MS,
+    bodyTimeout: ANSWER_TIMEOUT_MS,
+    keepAliveTimeout: 10_000,
+  });
   const { port } = new URL(origin);
   return {
     send: (c) => (c.transport === "raw" ? sendRaw(Number(port), c) : sendHttp(pool, c)),
@@ -24,7 +30,12 @@ export function createFuzzClient(origin, connections) {
 
 async function sendHttp(pool, c) {
   try {
-    const res = await pool.request({ method: c.method, path: c.path, headers: c.headers, ...(c.body !== undefined && c.method !== "GET" && c.method !== "HEAD" ? { body: c.body } : {}) });
+    const res = await pool.request({
+      method: c.method,
+      path: c.path,
+      headers: c.headers,
+      ...(c.body !== undefined && c.method !== "GET" && c.method !== "HEAD" ? { body: c.body } : {}),
+    });
     await res.body.dump();
     return { status: res.statusCode };
   } catch (error) {

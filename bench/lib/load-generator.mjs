@@ -20,9 +20,29 @@ try {
 }
 
 const config = JSON.parse(process.argv[2]);
-const { origin, path, mode, connections, durationMs, warmupMs = 0, rate = 0, headers, body, idHeader, idPrefix, keyPrefix, acceptedFile } = config;
+const {
+  origin,
+  path,
+  mode,
+  connections,
+  durationMs,
+  warmupMs = 0,
+  rate = 0,
+  headers,
+  body,
+  idHeader,
+  idPrefix,
+  keyPrefix,
+  acceptedFile,
+} = config;
 const payload = Buffer.from(body);
-const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+const pool = new Pool(origin, {
+  connections,
+  pipelining: 1,
+  keepAliveTimeout: 60_000,
+  headersTimeout: 30_000,
+  bodyTimeout: 30_000,
+});
 
 const cpuStart = process.cpuUsage();
 const t0 = performance.now();
@@ -115,7 +135,12 @@ console.log(
     accepted: accepted.length,
     statusCounts,
     errors,
-    measured: { requests: measuredDone, seconds: durationMs / 1000, perSecond: measuredDone / (durationMs / 1000), latency: latencySummary(latencies) },
+    measured: {
+      requests: measuredDone,
+      seconds: durationMs / 1000,
+      perSecond: measuredDone / (durationMs / 1000),
+      latency: latencySummary(latencies),
+    },
     cpuCores: (cpu.user + cpu.system) / 1e6 / wall,
   }),
 );

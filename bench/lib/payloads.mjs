@@ -15,9 +15,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
  */
 export function githubFailedWorkflowJob(installationId = 4242) {
   const examples = require("@octokit/webhooks-examples/api.github.com/index.json");
-  const job = examples.find((e) => e.name === "workflow_job")?.examples.find((x) => x.action === "completed" && x.workflow_job?.conclusion === "failure");
-  if (!job) throw new Error("@octokit/webhooks-examples has no failed workflow_job example: is the devDependency installed (npm ci)?");
-  return { ...structuredClone(job), installation: { id: installationId, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" } };
+  const job = examples
+    .find((e) => e.name === "workflow_job")
+    ?.examples.find((x) => x.action === "completed" && x.workflow_job?.conclusion === "failure");
+  if (!job)
+    throw new Error(
+      "@octokit/webhooks-examples has no failed workflow_job example: is the devDependency installed (npm ci)?",
+    );
+  return {
+    ...structuredClone(job),
+    installation: { id: installationId, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" },
+  };
 }
 
 /** GitLab's documented Job hook example (test/fixtures/gitlab-hooks/job-event.json), as a failed job. */

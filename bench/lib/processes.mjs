@@ -26,11 +26,26 @@ export function freePort() {
  * its own and kill() and stop() end the whole group: everything it started (git, bubblewrap,
  * cargo) dies with it, as when a container or machine dies.
  */
-export async function startServer({ name, script, args = [], nodeArgs = [], env, port, logFile, timeoutMs = 30_000, group = false, appendLog = false }) {
+export async function startServer({
+  name,
+  script,
+  args = [],
+  nodeArgs = [],
+  env,
+  port,
+  logFile,
+  timeoutMs = 30_000,
+  group = false,
+  appendLog = false,
+}) {
   const startedAt = Date.now();
   const out = openSync(logFile, appendLog ? "a" : "w");
   if (appendLog) writeSync(out, `\n=== ${new Date().toISOString()} starting ${name} on port ${port}\n`);
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...env, PORT: String(port) }, stdio: ["ignore", out, out], detached: group });
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env: { ...env, PORT: String(port) },
+    stdio: ["ignore", out, out],
+    detached: group,
+  });
   closeSync(out);
   let exited = null;
   const exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
@@ -45,7 +60,8 @@ export async function startServer({ name, script, args = [], nodeArgs = [], env,
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new Error(`${name} exited (${JSON.stringify(exited)}) before it answered /healthz; see ${logFile}`);
+    if (exited)
+      throw new Error(`${name} exited (${JSON.stringify(exited)}) before it answered /healthz; see ${logFile}`);
     try {
       const res = await fetch(`${url}/healthz`);
       await res.arrayBuffer();
@@ -179,7 +195,8 @@ export function machineCpuSeconds() {
  * Returns fn's result and the cores each used on average.
  */
 export async function measureCpu({ pids, database, redisPort }, fn) {
-  const pgOurs = (cmd) => cmd.includes(` ${database} `) || /walwriter|checkpointer|background writer|wal writer/.test(cmd);
+  const pgOurs = (cmd) =>
+    cmd.includes(` ${database} `) || /walwriter|checkpointer|background writer|wal writer/.test(cmd);
   const redisOurs = (cmd) => cmd.includes(`:${redisPort}`);
   const sample = () => ({
     pids: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)])),

@@ -17,7 +17,10 @@ export async function freshDatabase(label) {
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} (${error.message}); start it (see .ci/run) or set BENCH_POSTGRES_ADMIN_URL`, { cause: error });
+    throw new Error(
+      `PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL} (${error.message}); start it (see .ci/run) or set BENCH_POSTGRES_ADMIN_URL`,
+      { cause: error },
+    );
   }
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
@@ -45,7 +48,10 @@ export async function freshQueuePrefix(label) {
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Redis is unreachable at ${REDIS_URL} (${error.message}); start it (see .ci/run) or set BENCH_REDIS_URL`, { cause: error });
+    throw new Error(
+      `Redis is unreachable at ${REDIS_URL} (${error.message}); start it (see .ci/run) or set BENCH_REDIS_URL`,
+      { cause: error },
+    );
   }
   return {
     prefix,
@@ -78,7 +84,10 @@ export async function countAccepted({ databaseUrl, redis, prefix }, keys) {
   const stored = new Set();
   let enqueued = 0;
   for (let i = 0; i < keys.length; i += 10_000) {
-    const { rows } = await client.query("SELECT delivery_key, enqueued_at IS NOT NULL AS enqueued FROM deliveries WHERE delivery_key = ANY($1::text[])", [keys.slice(i, i + 10_000)]);
+    const { rows } = await client.query(
+      "SELECT delivery_key, enqueued_at IS NOT NULL AS enqueued FROM deliveries WHERE delivery_key = ANY($1::text[])",
+      [keys.slice(i, i + 10_000)],
+    );
     for (const r of rows) {
       stored.add(r.delivery_key);
       if (r.enqueued) enqueued++;
@@ -95,5 +104,13 @@ export async function countAccepted({ databaseUrl, redis, prefix }, keys) {
   }
   const lost = keys.filter((k) => !stored.has(k) || !queued.has(k)).length;
   const waiting = await redis.llen(`${prefix}:${QUEUE_NAME}:wait`);
-  return { accepted: keys.length, stored: stored.size, enqueued, queued: queued.size, lost, rowsInTable: total[0].n, jobsWaiting: waiting };
+  return {
+    accepted: keys.length,
+    stored: stored.size,
+    enqueued,
+    queued: queued.size,
+    lost,
+    rowsInTable: total[0].n,
+    jobsWaiting: waiting,
+  };
 }

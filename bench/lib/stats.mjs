@@ -11,8 +11,18 @@ export function percentile(samples, p) {
 /** p50, p90, p99, p99.9 and max of latency samples in milliseconds. */
 export function latencySummary(samples) {
   const sorted = Float64Array.from(samples).sort();
-  const at = (p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]);
-  return { count: sorted.length, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: sorted.length ? sorted[sorted.length - 1] : NaN };
+  const at = (p) =>
+    sorted.length === 0
+      ? NaN
+      : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return {
+    count: sorted.length,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+  };
 }
 
 export const ms = (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms` : "n/a");

@@ -15,7 +15,16 @@ const require = createRequire(import.meta.url);
 const services = process.argv.includes("--services");
 const fixture = (p) => readFileSync(path.join(root, p), "utf8");
 const stamp = (i) => new Date(Date.UTC(2026, 10, 22, 9, 0, 0) + i * 9).toISOString().replace("Z", "0000Z");
-const actionsLog = (cmd, out) => ["##[group]Run " + cmd, cmd, "##[endgroup]", ...out.trimEnd().split("\n"), "##[error]Process completed with exit code 1."].map((l, i) => `${stamp(i)} ${l}`).join("\n") + "\n";
+const actionsLog = (cmd, out) =>
+  [
+    "##[group]Run " + cmd,
+    cmd,
+    "##[endgroup]",
+    ...out.trimEnd().split("\n"),
+    "##[error]Process completed with exit code 1.",
+  ]
+    .map((l, i) => `${stamp(i)} ${l}`)
+    .join("\n") + "\n";
 
 const GH_REPO = "Codertocat/Hello-World";
 const GH_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
@@ -23,14 +32,18 @@ const GL_SHA = "bcbb5ec396a2c0f828686f14fac9b80b780504f2";
 const api = await startFakeForgeApi({
   githubRepo: GH_REPO,
   gitlabProjectId: 1,
-  logs: { "4001": actionsLog("npx jest", fixture("test/fixtures/tools/jest/failing.log")) },
-  traces: { "378": fixture("test/fixtures/tools/tsc/type-errors.log") + "ERROR: Job failed: exit code 2\n" },
+  logs: { 4001: actionsLog("npx jest", fixture("test/fixtures/tools/jest/failing.log")) },
+  traces: { 378: fixture("test/fixtures/tools/tsc/type-errors.log") + "ERROR: Job failed: exit code 2\n" },
   pulls: { [GH_SHA]: [1] },
   mergeRequests: {},
 });
 
 const secret = "demo-webhook-secret";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 const env = {
   PORT: "0",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
@@ -44,22 +57,35 @@ const env = {
   GITLAB_TOKEN: "glpat-demo",
   GITLAB_WEBHOOK_SECRET: secret,
   ...(services
-    ? { DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test", REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", SENTINEL_QUEUE_PREFIX: `sentinel-demo-${Date.now()}` }
+    ? {
+        DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+        REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        SENTINEL_QUEUE_PREFIX: `sentinel-demo-${Date.now()}`,
+      }
     : { SENTINEL_DATA_DIR: ":memory:" }),
 };
 const sentinel = await startFromEnv(env);
 const base = `http://127.0.0.1:${sentinel.port}`;
-console.log(`Sentinel on ${base} (${services ? "PostgreSQL + BullMQ on Redis" : "PGlite + in-process queue"}); forge APIs stand-in on port ${api.port}\n`);
+console.log(
+  `Sentinel on ${base} (${services ? "PostgreSQL + BullMQ on Redis" : "PGlite + in-process queue"}); forge APIs stand-in on port ${api.port}\n`,
+);
 
 // GitHub: the real workflow_job failure example from @octokit/webhooks-examples, as an App delivery.
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json");
-const job = structuredClone(examples.find((e) => e.name === "workflow_job").examples.find((x) => x.workflow_job.conclusion === "failure"));
+const job = structuredClone(
+  examples.find((e) => e.name === "workflow_job").examples.find((x) => x.workflow_job.conclusion === "failure"),
+);
 job.installation = { id: 1 };
 Object.assign(job.workflow_job, { id: 4001, head_sha: GH_SHA, name: "test" });
 const ghBody = JSON.stringify(job);
 const ghRes = await fetch(`${base}/api/github/webhooks`, {
   method: "POST",
-  headers: { "content-type": "application/json", "x-github-event": "workflow_job", "x-github-delivery": `demo-${Date.now()}`, "x-hub-signature-256": "sha256=" + createHmac("sha256", secret).update(ghBody).digest("hex") },
+  headers: {
+    "content-type": "application/json",
+    "x-github-event": "workflow_job",
+    "x-github-delivery": `demo-${Date.now()}`,
+    "x-hub-signature-256": "sha256=" + createHmac("sha256", secret).update(ghBody).digest("hex"),
+  },
   body: ghBody,
 });
 console.log(`GitHub workflow_job delivery -> HTTP ${ghRes.status}`);
@@ -69,14 +95,22 @@ const pipeline = JSON.parse(fixture("test/fixtures/gitlab-hooks/pipeline-event.j
 pipeline.object_attributes.status = "failed";
 const glRes = await fetch(`${base}/api/gitlab/webhook`, {
   method: "POST",
-  headers: { "content-type": "application/json", "x-gitlab-event": "Pipeline Hook", "x-gitlab-token": secret, "idempotency-key": `demo-${Date.now()}` },
+  headers: {
+    "content-type": "application/json",
+    "x-gitlab-event": "Pipeline Hook",
+    "x-gitlab-token": secret,
+    "idempotency-key": `demo-${Date.now()}`,
+  },
   body: JSON.stringify(pipeline),
 });
 console.log(`GitLab Pipeline Hook delivery -> HTTP ${glRes.status}\n`);
 
 await sentinel.queue.idle(60_000);
 
-for (const [forge, repo, sha] of [["github", GH_REPO, GH_SHA], ["gitlab", "gitlab-org/gitlab-test", GL_SHA]]) {
+for (const [forge, repo, sha] of [
+  ["github", GH_REPO, GH_SHA],
+  ["gitlab", "gitlab-org/gitlab-test", GL_SHA],
+]) {
   for (const f of await sentinel.store.failuresOnCommit(forge, repo, sha)) {
     const d = (await sentinel.store.getDiagnosis(f.failureKey))?.diagnosis;
     console.log(`stored diagnosis ${f.failureKey} [${f.status}]: ${d?.summary ?? "-"}`);
@@ -84,12 +118,18 @@ for (const [forge, repo, sha] of [["github", GH_REPO, GH_SHA], ["gitlab", "gitla
   }
 }
 for (const run of api.state.checkRuns.values()) {
-  console.log(`\nGitHub check run "${run.name}" on ${run.head_sha.slice(0, 7)}: ${run.conclusion}, "${run.output.title}"`);
-  for (const a of run.annotations) console.log(`  annotation ${a.path}:${a.start_line} ${a.annotation_level}: ${a.message.split("\n")[0]}`);
+  console.log(
+    `\nGitHub check run "${run.name}" on ${run.head_sha.slice(0, 7)}: ${run.conclusion}, "${run.output.title}"`,
+  );
+  for (const a of run.annotations)
+    console.log(`  annotation ${a.path}:${a.start_line} ${a.annotation_level}: ${a.message.split("\n")[0]}`);
 }
-for (const c of api.state.comments.values()) console.log(`\nGitHub sticky comment on PR #${c.issue}:\n${c.body.replace(/^/gm, "  | ")}`);
-for (const s of api.state.statuses) console.log(`\nGitLab commit status "${s.name}" on ${s.sha.slice(0, 7)}: ${s.state}, "${s.description}"`);
-for (const n of api.state.notes.values()) console.log(`\nGitLab sticky note on MR !${n.mr}:\n${n.body.replace(/^/gm, "  | ")}`);
+for (const c of api.state.comments.values())
+  console.log(`\nGitHub sticky comment on PR #${c.issue}:\n${c.body.replace(/^/gm, "  | ")}`);
+for (const s of api.state.statuses)
+  console.log(`\nGitLab commit status "${s.name}" on ${s.sha.slice(0, 7)}: ${s.state}, "${s.description}"`);
+for (const n of api.state.notes.values())
+  console.log(`\nGitLab sticky note on MR !${n.mr}:\n${n.body.replace(/^/gm, "  | ")}`);
 
 await sentinel.close();
 await api.close();

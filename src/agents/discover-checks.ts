@@ -11,10 +11,17 @@ export interface DiscoveredCheck {
  * enabled recipes whose required files the repository has and whose tool this machine has (a
  * missing tool would fail every check, and that is not a failure of the repository).
  */
-export function discoverChecks(recipes: readonly Recipe[], has: { file(path: string): boolean; tool(name: string): boolean }): DiscoveredCheck[] {
+export function discoverChecks(
+  recipes: readonly Recipe[],
+  has: { file(path: string): boolean; tool(name: string): boolean },
+): DiscoveredCheck[] {
   return recipes
     .filter((r) => r.enabled && r.check)
-    .filter((r) => (!r.handles.requiresFile || has.file(r.handles.requiresFile)) && (!r.check!.when?.fileExists || has.file(r.check!.when.fileExists)))
+    .filter(
+      (r) =>
+        (!r.handles.requiresFile || has.file(r.handles.requiresFile)) &&
+        (!r.check!.when?.fileExists || has.file(r.check!.when.fileExists)),
+    )
     .filter((r) => !r.handles.tools || r.handles.tools.some((t) => has.tool(t)))
     .map((r) => ({ recipeId: r.id, command: toArgv(r.check!.run) }));
 }

@@ -1,7 +1,13 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { capProblems, formatFileProblem, loadRepositoryYaml, moreProblems, type FileProblem } from "../sentinel/index.js";
+import {
+  capProblems,
+  formatFileProblem,
+  loadRepositoryYaml,
+  moreProblems,
+  type FileProblem,
+} from "../sentinel/index.js";
 import type { z } from "zod";
 import type { Agent } from "./agent.js";
 import { recipeAgent } from "./recipe-agent.js";
@@ -20,21 +26,35 @@ export interface LoadedRecipes {
  * .recipe; real recipes are under 2 KB), YAML checked in linear time. Never throws: the recipe,
  * or its problems with their lines.
  */
-export function loadRecipe(text: string, file: string): { readonly recipe: Recipe } | { readonly errors: readonly FileProblem[] } {
+export function loadRecipe(
+  text: string,
+  file: string,
+): { readonly recipe: Recipe } | { readonly errors: readonly FileProblem[] } {
   const loaded = loadRepositoryYaml(text, { file, kind: "recipe" });
   if ("errors" in loaded) return loaded;
   const parsed = recipeSchema.safeParse(loaded.value);
   if (parsed.success) return { recipe: parsed.data };
   const issues = capProblems<z.core.$ZodIssue | FileProblem>(parsed.error.issues, (left) => moreProblems(file, left));
   return {
-    errors: issues.map((i) => ("file" in i ? i : { file, ...loaded.locate(i.path), code: "E_RECIPE_SCHEMA", message: `${i.path.join(".") || "(root)"}: ${i.message}` })),
+    errors: issues.map((i) =>
+      "file" in i
+        ? i
+        : {
+            file,
+            ...loaded.locate(i.path),
+            code: "E_RECIPE_SCHEMA",
+            message: `${i.path.join(".") || "(root)"}: ${i.message}`,
+          },
+    ),
   };
 }
 
 /** Parses one recipe file; problems are returned as `file:line: CODE: message`, never thrown. */
 export function parseRecipe(text: string, file: string): { recipe: Recipe | null; issues: string[] } {
   const loaded = loadRecipe(text, file);
-  return "errors" in loaded ? { recipe: null, issues: loaded.errors.map(formatFileProblem) } : { recipe: loaded.recipe, issues: [] };
+  return "errors" in loaded
+    ? { recipe: null, issues: loaded.errors.map(formatFileProblem) }
+    : { recipe: loaded.recipe, issues: [] };
 }
 
 let builtinCache: Promise<LoadedRecipes> | undefined;
@@ -58,14 +78,22 @@ export async function loadRecipeDir(dir: string): Promise<LoadedRecipes> {
 }
 
 /** Builtins, minus the disabled ones, then the repository's own (a repository recipe with a builtin's id replaces it). */
-export function agentsFrom(builtin: readonly Recipe[], repo: readonly Recipe[], disabled: readonly string[] = []): Agent[] {
+export function agentsFrom(
+  builtin: readonly Recipe[],
+  repo: readonly Recipe[],
+  disabled: readonly string[] = [],
+): Agent[] {
   const byId = new Map<string, Recipe>();
   for (const r of [...builtin, ...repo]) byId.set(r.id, r);
   return [...byId.values()].filter((r) => r.enabled && !disabled.includes(r.id)).map(recipeAgent);
 }
 
 /** The agent most likely to fix this failure, if any handles it. */
-export function selectAgent(agents: readonly Agent[], ctx: Parameters<Agent["handles"]>[0], minConfidence = 0): { agent: Agent; confidence: number } | null {
+export function selectAgent(
+  agents: readonly Agent[],
+  ctx: Parameters<Agent["handles"]>[0],
+  minConfidence = 0,
+): { agent: Agent; confidence: number } | null {
   let best: { agent: Agent; confidence: number } | null = null;
   for (const agent of agents) {
     const c = agent.handles(ctx);

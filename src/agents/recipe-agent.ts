@@ -17,8 +17,19 @@ export function recipeAgent(recipe: Recipe): Agent {
     },
     plan(ctx: AgentContext): PlannedStep[] {
       return recipe.steps
-        .filter((s) => (!s.when?.fileExists || ctx.fileExists(s.when.fileExists)) && (!s.when?.fileMissing || !ctx.fileExists(s.when.fileMissing)))
-        .map((s) => ({ id: s.id, command: toArgv(s.run), network: s.network, timeoutMs: s.timeout * 1000, onError: s.onError, retries: s.retries }));
+        .filter(
+          (s) =>
+            (!s.when?.fileExists || ctx.fileExists(s.when.fileExists)) &&
+            (!s.when?.fileMissing || !ctx.fileExists(s.when.fileMissing)),
+        )
+        .map((s) => ({
+          id: s.id,
+          command: toArgv(s.run),
+          network: s.network,
+          timeoutMs: s.timeout * 1000,
+          onError: s.onError,
+          retries: s.retries,
+        }));
     },
     verifyCommand(): readonly string[] | null {
       return recipe.verify ? toArgv(recipe.verify.run) : null;

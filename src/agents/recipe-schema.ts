@@ -8,7 +8,9 @@ const command = z.union([z.array(z.string().min(1).max(500)).min(1).max(50), z.s
 
 export const stepSchema = z.strictObject({
   id,
-  run: command.describe("The command, run in the worktree under the sandbox. `{verifyCommand}` is the command that failed in CI."),
+  run: command.describe(
+    "The command, run in the worktree under the sandbox. `{verifyCommand}` is the command that failed in CI.",
+  ),
   network: z.boolean().default(false).describe("Dependency installs only; they run with install scripts off."),
   timeout: z.number().int().min(1).max(3600).default(300).describe("Seconds."),
   when: z
@@ -29,8 +31,17 @@ export const recipeSchema = z.strictObject({
   description: z.string().max(2000).optional(),
   handles: z.strictObject({
     categories: z.array(z.enum(CATEGORIES)).min(1),
-    tools: z.array(z.string().min(1).max(100)).min(1).optional().describe("Diagnosis tools this recipe fixes; any tool when omitted."),
-    requiresFile: z.string().min(1).max(500).optional().describe("Only for repositories that have this file (package.json, Cargo.toml…)."),
+    tools: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .optional()
+      .describe("Diagnosis tools this recipe fixes; any tool when omitted."),
+    requiresFile: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe("Only for repositories that have this file (package.json, Cargo.toml…)."),
   }),
   confidence: z.number().min(0).max(1).default(0.8).describe("How likely this recipe fixes what it handles."),
   steps: z.array(stepSchema).min(1).max(20),
@@ -41,7 +52,9 @@ export const recipeSchema = z.strictObject({
   check: z
     .strictObject({ run: command, when: z.strictObject({ fileExists: z.string().min(1).max(500) }).optional() })
     .optional()
-    .describe("What finds the failure this recipe fixes where no CI named one (`sentinel fix` without `--command`): runs offline, in a fresh worktree, with nothing installed."),
+    .describe(
+      "What finds the failure this recipe fixes where no CI named one (`sentinel fix` without `--command`): runs offline, in a fresh worktree, with nothing installed.",
+    ),
   enabled: z.boolean().default(true),
 });
 

@@ -2,7 +2,18 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { Command } from "commander";
-import { formatReplay, readCheckpoints, readHead, readLedger, replayRun, verifyChain, writeCheckpoint, type Checkpoint, type LedgerEntry, type VerifyResult } from "../ledger/index.js";
+import {
+  formatReplay,
+  readCheckpoints,
+  readHead,
+  readLedger,
+  replayRun,
+  verifyChain,
+  writeCheckpoint,
+  type Checkpoint,
+  type LedgerEntry,
+  type VerifyResult,
+} from "../ledger/index.js";
 import type { CliIo } from "./io.js";
 import { openCliDatabase, withStoreOptions, type StoreFlags } from "./store-options.js";
 import { SentinelError } from "../core/index.js";
@@ -20,13 +31,20 @@ interface VerifyFlags extends StoreFlags {
  * outside the database.
  */
 export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
-  const audit = new Command("audit").description("Verify, export and replay the audit ledger (a hash chain of everything Sentinel saw, decided and did).");
+  const audit = new Command("audit").description(
+    "Verify, export and replay the audit ledger (a hash chain of everything Sentinel saw, decided and did).",
+  );
 
   audit.addCommand(
     withStoreOptions(
       new Command("verify")
-        .description("Walk the ledger's hash chain; exit 1 and name the first entry that was altered, removed or reordered.")
-        .option("--checkpoint <file>", "also hold the chain against the checkpoints in this file (default: SENTINEL_LEDGER_CHECKPOINT)")
+        .description(
+          "Walk the ledger's hash chain; exit 1 and name the first entry that was altered, removed or reordered.",
+        )
+        .option(
+          "--checkpoint <file>",
+          "also hold the chain against the checkpoints in this file (default: SENTINEL_LEDGER_CHECKPOINT)",
+        )
         .option("--file <jsonl>", "verify an export (`sentinel audit export`) instead of the store")
         .option("--format <format>", "text or json", "text"),
     ).action(async (opts: VerifyFlags) => {
@@ -35,7 +53,9 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
       let checkpoints: Checkpoint[];
       try {
         checkpoints = checkpointFile ? await readCheckpoints(checkpointFile) : [];
-        result = opts.file ? await verifyChain(readExport(opts.file), { checkpoints }) : await verifyStore(opts, checkpoints);
+        result = opts.file
+          ? await verifyChain(readExport(opts.file), { checkpoints })
+          : await verifyStore(opts, checkpoints);
       } catch (error) {
         // Unreadable input is not a verdict on the chain: exit 2, not 1.
         io.stderr.write(`sentinel audit verify: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -44,9 +64,13 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
       }
       if (opts.format === "json") io.stdout.write(JSON.stringify(result, null, 2) + "\n");
       else if (result.ok) {
-        io.stdout.write(`ledger verified: ${result.entries} entries${result.lastGood ? `, head #${result.lastGood.seq} ${result.lastGood.hash}` : ""}${checkpointFile ? `; ${result.checkpointsMatched} of ${checkpoints.length} checkpoints matched` : "; no checkpoint file given (a chain rewritten from scratch is only caught against one)"}\n`);
+        io.stdout.write(
+          `ledger verified: ${result.entries} entries${result.lastGood ? `, head #${result.lastGood.seq} ${result.lastGood.hash}` : ""}${checkpointFile ? `; ${result.checkpointsMatched} of ${checkpoints.length} checkpoints matched` : "; no checkpoint file given (a chain rewritten from scratch is only caught against one)"}\n`,
+        );
       } else {
-        io.stderr.write(`LEDGER BROKEN at entry ${result.problem!.seq}: ${result.problem!.message}\n${result.lastGood ? `entries 1–${result.lastGood.seq} verify (head #${result.lastGood.seq} ${result.lastGood.hash})\n` : ""}`);
+        io.stderr.write(
+          `LEDGER BROKEN at entry ${result.problem!.seq}: ${result.problem!.message}\n${result.lastGood ? `entries 1–${result.lastGood.seq} verify (head #${result.lastGood.seq} ${result.lastGood.hash})\n` : ""}`,
+        );
       }
       exit(result.ok ? 0 : 1);
     }),
@@ -64,13 +88,19 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
       const out = opts.out ? createWriteStream(opts.out) : io.stdout;
       let n = 0;
       try {
-        for await (const e of readLedger(db, { ...(opts.run ? { runId: opts.run } : {}), ...(opts.from ? { fromSeq: opts.from } : {}) })) {
+        for await (const e of readLedger(db, {
+          ...(opts.run ? { runId: opts.run } : {}),
+          ...(opts.from ? { fromSeq: opts.from } : {}),
+        })) {
           if (!out.write(JSON.stringify(e) + "\n")) await once(out, "drain");
           n++;
         }
       } finally {
         await db.close();
-        if (opts.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+        if (opts.out)
+          await new Promise<void>((resolve, reject) =>
+            (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())),
+          );
       }
       if (opts.out) io.stderr.write(`exported ${n} entries to ${opts.out}\n`);
     }),
@@ -80,7 +110,10 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
     withStoreOptions(
       new Command("replay")
         .description("Tell a run's story from the ledger: what it saw, decided and did, in order.")
-        .argument("<runId>", "the run (from the sticky comment, a fix PR's Sentinel-Run trailer, or `sentinel fix --format json`)")
+        .argument(
+          "<runId>",
+          "the run (from the sticky comment, a fix PR's Sentinel-Run trailer, or `sentinel fix --format json`)",
+        )
         .option("--format <format>", "text or json", "text"),
     ).action(async (runId: string, opts: StoreFlags & { format: "text" | "json" }) => {
       const db = await openCliDatabase(opts);
@@ -91,7 +124,9 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
         await db.close();
       }
       const steps = replayRun(entries);
-      io.stdout.write(opts.format === "json" ? JSON.stringify({ runId, steps }, null, 2) + "\n" : formatReplay(runId, steps));
+      io.stdout.write(
+        opts.format === "json" ? JSON.stringify({ runId, steps }, null, 2) + "\n" : formatReplay(runId, steps),
+      );
       exit(entries.length > 0 ? 0 : 1);
     }),
   );
@@ -99,7 +134,9 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
   audit.addCommand(
     withStoreOptions(
       new Command("checkpoint")
-        .description("Append the chain head to a checkpoint file kept outside the database (the server also does this every minute).")
+        .description(
+          "Append the chain head to a checkpoint file kept outside the database (the server also does this every minute).",
+        )
         .option("--file <file>", "the checkpoint file (default: SENTINEL_LEDGER_CHECKPOINT)"),
     ).action(async (opts: StoreFlags & { file?: string }) => {
       const file = opts.file ?? process.env.SENTINEL_LEDGER_CHECKPOINT;

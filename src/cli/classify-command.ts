@@ -17,21 +17,36 @@ export function classifyCommand(io: CliIo): Command {
     .option("--job <name>", "the CI job name, for sentinels that apply to some jobs only")
     .option("--command <command>", "the command that printed the log, for sentinels that apply to some commands only")
     .option("--max-bytes <n>", "stop reading after this many bytes", (v) => positiveInt(v, "--max-bytes"))
-    .action(async (file: string, opts: { format: string; rules?: string[]; builtin?: boolean; job?: string; command?: string; maxBytes?: number }) => {
-      const rules = await loadCliRules(opts, io.stderr);
-      const input: Readable = file === "-" ? io.stdin : createReadStream(file);
-      const diagnosis = await classifyStream(input, rules, {
-        source: "log",
-        ...(opts.job ? { jobName: opts.job } : {}),
-        ...(opts.command ? { command: opts.command } : {}),
-        ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
-      });
-      io.stdout.write(opts.format === "json" ? JSON.stringify(diagnosis, null, 2) + "\n" : formatDiagnosisText(diagnosis, io.color));
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          format: string;
+          rules?: string[];
+          builtin?: boolean;
+          job?: string;
+          command?: string;
+          maxBytes?: number;
+        },
+      ) => {
+        const rules = await loadCliRules(opts, io.stderr);
+        const input: Readable = file === "-" ? io.stdin : createReadStream(file);
+        const diagnosis = await classifyStream(input, rules, {
+          source: "log",
+          ...(opts.job ? { jobName: opts.job } : {}),
+          ...(opts.command ? { command: opts.command } : {}),
+          ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+        });
+        io.stdout.write(
+          opts.format === "json" ? JSON.stringify(diagnosis, null, 2) + "\n" : formatDiagnosisText(diagnosis, io.color),
+        );
+      },
+    );
 }
 
 export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new SentinelError("E_USAGE", `${flag} takes a positive whole number, not "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new SentinelError("E_USAGE", `${flag} takes a positive whole number, not "${value}"`);
   return n;
 }

@@ -17,8 +17,19 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
     .version(VERSION)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const sub of [classifyCommand(io), watchCommand(io, exit), validateCommand(io, exit), fixCommand(io, exit), tiersCommand(io), auditCommand(io, exit), schemaCommand(io), serveCommand(io)]) {
-    sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError();
+  for (const sub of [
+    classifyCommand(io),
+    watchCommand(io, exit),
+    validateCommand(io, exit),
+    fixCommand(io, exit),
+    tiersCommand(io),
+    auditCommand(io, exit),
+    schemaCommand(io),
+    serveCommand(io),
+  ]) {
+    sub
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+      .showHelpAfterError();
     program.addCommand(sub);
   }
   return program;

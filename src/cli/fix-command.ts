@@ -28,15 +28,24 @@ interface FixFlags {
  */
 export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command("fix")
-    .description("Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.")
+    .description(
+      "Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.",
+    )
     .requiredOption("--repo <path>", "the git repository")
-    .option("--command <command>", 'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn')
+    .option(
+      "--command <command>",
+      'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn',
+    )
     .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
     .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
     .option("--rules <paths...>", "extra sentinel rule files or directories")
     .option("--no-builtin", "do not load the builtin sentinels")
     .option("--require-sandbox", "refuse to run fixers without bubblewrap")
-    .option("--format <format>", "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)", "text")
+    .option(
+      "--format <format>",
+      "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)",
+      "text",
+    )
     .action(async (opts: FixFlags) => {
       const repo = path.resolve(opts.repo);
       const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
@@ -54,7 +63,10 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
       try {
         const runs = new Store(db).runs;
         const sandbox = detectSandbox();
-        if (sandbox === "none") io.stderr.write("sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n");
+        if (sandbox === "none")
+          io.stderr.write(
+            "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
+          );
         const dataRoot = path.dirname(opts.dataDir);
         const deps = await localFixDeps({
           runs,
@@ -67,7 +79,9 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         });
         const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
         if (commands.length === 0) {
-          io.stderr.write("sentinel fix: no --command given, and no builtin check applies to this repository (they need Cargo.toml, go.mod or pyproject.toml and the tool installed); name the failing command with --command\n");
+          io.stderr.write(
+            "sentinel fix: no --command given, and no builtin check applies to this repository (they need Cargo.toml, go.mod or pyproject.toml and the tool installed); name the failing command with --command\n",
+          );
           return setExitCode(2);
         }
         // The first check that fails is the failure to fix; the ones before it passed.
@@ -84,12 +98,18 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         }
         const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];
         if (outcome.agentId) lines.push(`  agent: ${outcome.agentId}`);
-        if (outcome.branch) lines.push(`  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`, `  see it: git -C ${repo} show ${outcome.branch}`);
+        if (outcome.branch)
+          lines.push(
+            `  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`,
+            `  see it: git -C ${repo} show ${outcome.branch}`,
+          );
         if (outcome.pullRequest) {
           const pr = (await runs.findPullRequest("local", repo, outcome.branch as string))!;
           lines.push(`  local pull request #${pr.number}: ${pr.title} (${pr.headBranch} -> ${pr.baseBranch})`);
         }
-        const ms = Object.entries(outcome.phaseMs).map(([p, v]) => `${p} ${v} ms`).join(", ");
+        const ms = Object.entries(outcome.phaseMs)
+          .map(([p, v]) => `${p} ${v} ms`)
+          .join(", ");
         lines.push(`  phases: ${ms}`);
         io.stdout.write(lines.join("\n") + "\n");
         setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
@@ -113,6 +133,8 @@ async function discoveredCommands(repo: string): Promise<string[][]> {
   };
   // The PATH fixers get (toolchains in the home folder included), not only this shell's.
   const searchPath = detectToolchains().env.PATH ?? process.env.PATH ?? "";
-  const onPath = (tool: string) => /^[A-Za-z0-9._-]+$/.test(tool) && searchPath.split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, tool)));
+  const onPath = (tool: string) =>
+    /^[A-Za-z0-9._-]+$/.test(tool) &&
+    searchPath.split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, tool)));
   return discoverChecks(recipes, { file: inHead, tool: onPath }).map((c) => [...c.command]);
 }

@@ -19,7 +19,9 @@ export function colorize(text: string, classification: Classification | undefine
 }
 
 export function formatFinding(f: Finding): string {
-  const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ""}${f.column ? `:${f.column}` : ""}` : `log line ${f.logLine}`;
+  const where = f.file
+    ? `${f.file}${f.line ? `:${f.line}` : ""}${f.column ? `:${f.column}` : ""}`
+    : `log line ${f.logLine}`;
   return `${f.severity.padEnd(7)} ${where}${f.code ? `  ${f.code}` : ""}  ${f.message}  [${f.ruleId}]`;
 }
 
@@ -28,10 +30,17 @@ export function formatDiagnosisText(d: Diagnosis, color = false): string {
   const out: string[] = [];
   const mark = d.status === "passed" ? "✔" : d.status === "failed" ? "✖" : "?";
   const headClass: Classification = d.status === "passed" ? "Success" : d.status === "failed" ? "Error" : "Warning";
-  out.push(colorize(`${mark} ${d.status}: ${d.category}${d.tool ? ` (${d.tool})` : ""}, confidence ${d.confidence}`, headClass, color));
+  out.push(
+    colorize(
+      `${mark} ${d.status}: ${d.category}${d.tool ? ` (${d.tool})` : ""}, confidence ${d.confidence}`,
+      headClass,
+      color,
+    ),
+  );
   out.push(`  ${d.summary}`);
   if (d.step) out.push(`  step: ${d.step.name}${d.step.section ? ` › ${d.step.section}` : ""}`);
-  if (d.firstErrorLine) out.push(`  first error, log line ${d.firstErrorLine.lineNumber}:`, `    ${d.firstErrorLine.text}`);
+  if (d.firstErrorLine)
+    out.push(`  first error, log line ${d.firstErrorLine.lineNumber}:`, `    ${d.firstErrorLine.text}`);
   if (d.evidence && d.evidence.lines.length > 0) {
     out.push(`  evidence (from log line ${d.evidence.startLine}):`);
     for (const l of d.evidence.lines) out.push(`    │ ${l}`);
@@ -40,7 +49,9 @@ export function formatDiagnosisText(d: Diagnosis, color = false): string {
     out.push("  last error-looking lines:");
     for (const l of d.lastErrorLines) out.push(`    ${l.lineNumber}: ${l.text}`);
   }
-  const shown = d.findings.filter((f) => f.classification !== "Verbose" && f.classification !== "Info").slice(0, MAX_FINDINGS_SHOWN);
+  const shown = d.findings
+    .filter((f) => f.classification !== "Verbose" && f.classification !== "Info")
+    .slice(0, MAX_FINDINGS_SHOWN);
   if (shown.length > 0) {
     out.push("  findings:");
     for (const f of shown) out.push("    " + colorize(formatFinding(f), f.classification, color));

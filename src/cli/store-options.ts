@@ -11,7 +11,11 @@ export interface StoreFlags {
 /** The options that name the server's store: PostgreSQL by URL, else the PGlite data folder. */
 export function withStoreOptions(command: Command): Command {
   return command
-    .option("--data-dir <dir>", "the PGlite data folder (when DATABASE_URL is not set)", process.env.SENTINEL_DATA_DIR ?? path.join(".sentinel", "pglite"))
+    .option(
+      "--data-dir <dir>",
+      "the PGlite data folder (when DATABASE_URL is not set)",
+      process.env.SENTINEL_DATA_DIR ?? path.join(".sentinel", "pglite"),
+    )
     .option("--database-url <url>", "PostgreSQL (default: DATABASE_URL)");
 }
 

@@ -53,7 +53,13 @@ export function tiersCommand(io: CliIo): Command {
         io.stdout.write("no agent has a tier yet: agents get one on their first run in a repository\n");
         return;
       }
-      const rows = tiers.map((t) => [`${t.forge}:${t.repo}`, t.agentId, t.revoked ? "revoked" : (NAMES[t.tier] ?? String(t.tier)), String(t.cleanStreak), t.reason ?? ""]);
+      const rows = tiers.map((t) => [
+        `${t.forge}:${t.repo}`,
+        t.agentId,
+        t.revoked ? "revoked" : (NAMES[t.tier] ?? String(t.tier)),
+        String(t.cleanStreak),
+        t.reason ?? "",
+      ]);
       io.stdout.write(table([["repository", "agent", "tier", "clean streak", "why"], ...rows]));
       for (const h of history) {
         io.stdout.write(`\n${h.forge}:${h.repo}\n`);

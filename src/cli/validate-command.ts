@@ -15,17 +15,31 @@ export function validateCommand(io: CliIo, setExitCode: (code: number) => void):
     .action(async (paths: string[], opts: { format: string; strict?: boolean }) => {
       const targets = paths.length > 0 ? paths : DEFAULT_PATHS.filter((p) => existsSync(p));
       if (targets.length === 0) {
-        io.stderr.write(`sentinel validate: nothing to validate (no paths given and none of ${DEFAULT_PATHS.join(", ")} exists)\n`);
+        io.stderr.write(
+          `sentinel validate: nothing to validate (no paths given and none of ${DEFAULT_PATHS.join(", ")} exists)\n`,
+        );
         setExitCode(2);
         return;
       }
       const set = await loadRuleFiles(targets);
       const failing = set.issues.filter((i) => i.severity === "error" || opts.strict);
       if (opts.format === "json") {
-        io.stdout.write(JSON.stringify({ valid: failing.length === 0, sentinels: set.sentinels.map((s) => ({ id: s.id, file: s.file })), issues: set.issues }, null, 2) + "\n");
+        io.stdout.write(
+          JSON.stringify(
+            {
+              valid: failing.length === 0,
+              sentinels: set.sentinels.map((s) => ({ id: s.id, file: s.file })),
+              issues: set.issues,
+            },
+            null,
+            2,
+          ) + "\n",
+        );
       } else {
         for (const issue of set.issues) io.stdout.write(formatIssue(issue) + "\n");
-        io.stdout.write(`${set.sentinels.length} sentinel${set.sentinels.length === 1 ? "" : "s"} loaded; ${failing.length} error${failing.length === 1 ? "" : "s"}.\n`);
+        io.stdout.write(
+          `${set.sentinels.length} sentinel${set.sentinels.length === 1 ? "" : "s"} loaded; ${failing.length} error${failing.length === 1 ? "" : "s"}.\n`,
+        );
       }
       setExitCode(failing.length > 0 ? 1 : 0);
     });

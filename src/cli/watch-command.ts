@@ -16,7 +16,9 @@ export function watchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .description("Run a command, show its classified output live, keep its exit code, then print the diagnosis.")
     .usage("[options] -- <command> [args...]")
     .argument("<command...>", "the command to run, after --")
-    .addOption(new Option("--format <format>", "diagnosis format (printed to stderr)").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "diagnosis format (printed to stderr)").choices(["text", "json"]).default("text"),
+    )
     .option("--rules <paths...>", "extra sentinel rule files or directories")
     .option("--no-builtin", "do not load the builtin sentinels")
     .option("--quiet", "do not echo the command's output, only the diagnosis")
@@ -24,9 +26,16 @@ export function watchCommand(io: CliIo, setExitCode: (code: number) => void): Co
       const rules = await loadCliRules(opts, io.stderr);
       const [cmd, ...args] = argv as [string, ...string[]];
       const print = (e: ClassifierEvent) => {
-        if (e.type === "line" && !opts.quiet) io.stdout.write(colorize(e.text, e.finding?.classification, io.color) + "\n");
+        if (e.type === "line" && !opts.quiet)
+          io.stdout.write(colorize(e.text, e.finding?.classification, io.color) + "\n");
       };
-      const classifier = createClassifier(rules, { source: "shell", command: argv.join(" "), everyLine: true, clock: Date.now, onEvent: print });
+      const classifier = createClassifier(rules, {
+        source: "shell",
+        command: argv.join(" "),
+        everyLine: true,
+        clock: Date.now,
+        onEvent: print,
+      });
       const child = spawn(cmd, args, { stdio: ["inherit", "pipe", "pipe"] });
       const feedLines = lineFeeder((line) => classifier.write(line));
       child.stdout.on("data", feedLines("out"));
@@ -40,7 +49,11 @@ export function watchCommand(io: CliIo, setExitCode: (code: number) => void): Co
       });
       feedLines.flush();
       const diagnosis = classifier.end({ exitCode });
-      io.stderr.write(opts.format === "json" ? JSON.stringify(diagnosis, null, 2) + "\n" : "\n" + formatDiagnosisText(diagnosis, io.color));
+      io.stderr.write(
+        opts.format === "json"
+          ? JSON.stringify(diagnosis, null, 2) + "\n"
+          : "\n" + formatDiagnosisText(diagnosis, io.color),
+      );
       setExitCode(exitCode);
     });
 }

@@ -27,16 +27,35 @@ export const TIER_CHANGE_PERMISSION: Permission = "maintain";
 
 export const COMMAND_HELP: Readonly<Record<CommandName, { readonly usage: string; readonly summary: string }>> = {
   help: { usage: "/sentinel help", summary: "Lists these commands." },
-  status: { usage: "/sentinel status", summary: "Shows the diagnosed failures, fixes and approvals on this pull request, and whether Sentinel is paused here." },
-  explain: { usage: "/sentinel explain [fingerprint]", summary: "Explains a diagnosed failure: the evidence, and where it was seen before." },
-  fix: { usage: "/sentinel fix [fingerprint]", summary: "Runs the governed fix pipeline for a diagnosed failure on this pull request." },
+  status: {
+    usage: "/sentinel status",
+    summary:
+      "Shows the diagnosed failures, fixes and approvals on this pull request, and whether Sentinel is paused here.",
+  },
+  explain: {
+    usage: "/sentinel explain [fingerprint]",
+    summary: "Explains a diagnosed failure: the evidence, and where it was seen before.",
+  },
+  fix: {
+    usage: "/sentinel fix [fingerprint]",
+    summary: "Runs the governed fix pipeline for a diagnosed failure on this pull request.",
+  },
   retry: { usage: "/sentinel retry [job]", summary: "Re-runs a failed job, e.g. one Sentinel found flaky." },
   approve: { usage: "/sentinel approve [run]", summary: "Approves a fix waiting for a person's approval." },
   deny: { usage: "/sentinel deny [run]", summary: "Rejects a fix waiting for a person's approval." },
-  pause: { usage: "/sentinel pause", summary: "Stops Sentinel fixing and re-running jobs on this pull request (it still diagnoses)." },
+  pause: {
+    usage: "/sentinel pause",
+    summary: "Stops Sentinel fixing and re-running jobs on this pull request (it still diagnoses).",
+  },
   resume: { usage: "/sentinel resume", summary: "Undoes `/sentinel pause`." },
-  ignore: { usage: "/sentinel ignore <fingerprint>", summary: "Stops Sentinel reporting or fixing failures with this fingerprint in this repository." },
-  tier: { usage: "/sentinel tier [agent] [tier]", summary: "Shows the agents' autonomy tiers in this repository; maintainers can set one." },
+  ignore: {
+    usage: "/sentinel ignore <fingerprint>",
+    summary: "Stops Sentinel reporting or fixing failures with this fingerprint in this repository.",
+  },
+  tier: {
+    usage: "/sentinel tier [agent] [tier]",
+    summary: "Shows the agents' autonomy tiers in this repository; maintainers can set one.",
+  },
 };
 
 const WHO: Readonly<Record<Permission, string>> = {
@@ -52,8 +71,17 @@ const WHO: Readonly<Record<Permission, string>> = {
 export function renderHelp(): string {
   const rows = COMMAND_NAMES.map((name) => {
     const { usage, summary } = COMMAND_HELP[name];
-    const who = name === "tier" ? `${WHO[COMMAND_PERMISSION.tier]} (to show); ${WHO[TIER_CHANGE_PERMISSION]} (to change)` : WHO[COMMAND_PERMISSION[name]];
+    const who =
+      name === "tier"
+        ? `${WHO[COMMAND_PERMISSION.tier]} (to show); ${WHO[TIER_CHANGE_PERMISSION]} (to change)`
+        : WHO[COMMAND_PERMISSION[name]];
     return `| \`${usage}\` | ${summary} | ${who} |`;
   });
-  return ["**Sentinel commands** (one per line, at the start of the line, in a new comment)", "", "| command | what it does | who may run it |", "| --- | --- | --- |", ...rows].join("\n");
+  return [
+    "**Sentinel commands** (one per line, at the start of the line, in a new comment)",
+    "",
+    "| command | what it does | who may run it |",
+    "| --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }

@@ -1,4 +1,12 @@
-export { repoConfigSchema, parseRepoConfig, validateRepoConfig, effectiveMode, DEFAULT_REPO_CONFIG, DEFAULT_MAX_LOG_BYTES, type RepoConfig } from "./repo-config.js";
+export {
+  repoConfigSchema,
+  parseRepoConfig,
+  validateRepoConfig,
+  effectiveMode,
+  DEFAULT_REPO_CONFIG,
+  DEFAULT_MAX_LOG_BYTES,
+  type RepoConfig,
+} from "./repo-config.js";
 export { readRepoConfigText } from "./read-repo-config-text.js";
 export { loadRepoConfig, type ConfigReader, type LoadedRepoConfig } from "./load-repo-config.js";
 export { parseEnv, type ParsedEnv } from "./env/index.js";

@@ -39,7 +39,10 @@ export async function loadRepoConfig(forge: ConfigReader): Promise<LoadedRepoCon
     errors.push(...parsed.errors);
     config = parsed.config;
   } else {
-    const read = raw.text === null ? { config: parseRepoConfig(undefined, raw.path).config, problems: [] } : readRepoConfigText(raw.text, raw.path);
+    const read =
+      raw.text === null
+        ? { config: parseRepoConfig(undefined, raw.path).config, problems: [] }
+        : readRepoConfigText(raw.text, raw.path);
     errors.push(...read.problems.map(formatFileProblem));
     config = read.config;
   }

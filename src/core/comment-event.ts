@@ -1,6 +1,18 @@
 import type { ForgeId } from "./domain.js";
 
-export const COMMAND_NAMES = ["help", "status", "explain", "fix", "retry", "approve", "deny", "pause", "resume", "ignore", "tier"] as const;
+export const COMMAND_NAMES = [
+  "help",
+  "status",
+  "explain",
+  "fix",
+  "retry",
+  "approve",
+  "deny",
+  "pause",
+  "resume",
+  "ignore",
+  "tier",
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface ParsedCommand {

@@ -9,6 +9,12 @@ export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
 export type { ForgeId, FailureRecord, PullRequestRef } from "./domain.js";
-export { COMMAND_NAMES, type CommandName, type ParsedCommand, type CommentEvent, type CommentReading } from "./comment-event.js";
+export {
+  COMMAND_NAMES,
+  type CommandName,
+  type ParsedCommand,
+  type CommentEvent,
+  type CommentReading,
+} from "./comment-event.js";
 export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH } from "./parse-commands.js";
 export type { IngestItem } from "./ingest-item.js";

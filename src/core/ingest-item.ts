@@ -4,7 +4,17 @@ import type { FailureRecord, ForgeId } from "./domain.js";
 /** What one delivery means to Sentinel, once read. A delivery can mean several things. */
 export type IngestItem =
   | { readonly kind: "failure"; readonly failure: Omit<FailureRecord, "firstDelivery"> }
-  | { readonly kind: "outcome"; readonly outcome: { forge: ForgeId; repo: string; sha: string; jobName: string; jobId: string; conclusion: string } }
+  | {
+      readonly kind: "outcome";
+      readonly outcome: {
+        forge: ForgeId;
+        repo: string;
+        sha: string;
+        jobName: string;
+        jobId: string;
+        conclusion: string;
+      };
+    }
   /** A failed workflow run, check suite or pipeline: its failed jobs are listed through the API. */
   | {
       readonly kind: "expand";
@@ -28,7 +38,12 @@ export type IngestItem =
       readonly prNumber: number;
       readonly headSha: string;
     }
-  | { readonly kind: "installation"; readonly op: "add" | "remove" | "remove-all"; readonly installationId: string; readonly repos: ReadonlyArray<{ id: string; fullName: string }> }
+  | {
+      readonly kind: "installation";
+      readonly op: "add" | "remove" | "remove-all";
+      readonly installationId: string;
+      readonly repos: ReadonlyArray<{ id: string; fullName: string }>;
+    }
   /** A new PR/MR comment with `/sentinel` commands. */
   | { readonly kind: "command"; readonly comment: CommentEvent }
   /** A pull/merge request merged or closed: fix PRs earn or lose trust, reverts demote. */

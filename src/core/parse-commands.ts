@@ -29,7 +29,8 @@ export function parseCommands(body: string): ParsedCommand[] {
     let text = lines[i] as string;
     if (fence) {
       const close = FENCE.exec(text);
-      if (close && close[1]?.[0] === fence.char && (close[1]?.length ?? 0) >= fence.length && close[2]?.trim() === "") fence = null;
+      if (close && close[1]?.[0] === fence.char && (close[1]?.length ?? 0) >= fence.length && close[2]?.trim() === "")
+        fence = null;
       continue;
     }
     if (inComment) {

@@ -53,7 +53,11 @@ export function daySeries(rows: readonly CategoryCount[], days: number, now: Dat
   const known = PALETTE.map(([c]) => c);
   const categories = [...known.filter((c) => seen.has(c)), ...[...seen].filter((c) => !known.includes(c)).sort()];
   let max = 0;
-  for (const day of counts.values()) max = Math.max(max, [...day.values()].reduce((a, b) => a + b, 0));
+  for (const day of counts.values())
+    max = Math.max(
+      max,
+      [...day.values()].reduce((a, b) => a + b, 0),
+    );
   return { days: list, categories, counts, max };
 }
 
@@ -84,25 +88,67 @@ export function categoryChart(series: DaySeries): SafeHtml {
       const y0 = y(acc + n);
       const h = y(acc) - y0;
       acc += n;
-      return html`<rect class="bar" data-day="${day}" data-category="${category}" x="${x.toFixed(1)}" y="${y0.toFixed(1)}" width="${barW.toFixed(1)}" height="${Math.max(1, h).toFixed(1)}" fill="${categoryColour(category)}"><title>${day}: ${n} ${category}</title></rect>`;
+      return html`<rect
+        class="bar"
+        data-day="${day}"
+        data-category="${category}"
+        x="${x.toFixed(1)}"
+        y="${y0.toFixed(1)}"
+        width="${barW.toFixed(1)}"
+        height="${Math.max(1, h).toFixed(1)}"
+        fill="${categoryColour(category)}"
+        ><title>${day}: ${n} ${category}</title></rect
+      >`;
     });
     // Every other day is labelled, counting back from today so the newest bar always has its date.
-    const label = (series.days.length - 1 - i) % 2 === 0 || series.days.length <= 7 ? html`<text class="axis" x="${(x + barW / 2).toFixed(1)}" y="${height - 10}" text-anchor="middle">${day.slice(5)}</text>` : html``;
+    const label =
+      (series.days.length - 1 - i) % 2 === 0 || series.days.length <= 7
+        ? html`<text class="axis" x="${(x + barW / 2).toFixed(1)}" y="${height - 10}" text-anchor="middle"
+            >${day.slice(5)}</text
+          >`
+        : html``;
     const total = [...perDay.values()].reduce((a, b) => a + b, 0);
-    const totalLabel = total > 0 ? html`<text class="total" x="${(x + barW / 2).toFixed(1)}" y="${(y(total) - 3).toFixed(1)}" text-anchor="middle">${total}</text>` : html``;
+    const totalLabel =
+      total > 0
+        ? html`<text
+            class="total"
+            x="${(x + barW / 2).toFixed(1)}"
+            y="${(y(total) - 3).toFixed(1)}"
+            text-anchor="middle"
+            >${total}</text
+          >`
+        : html``;
     return html`${segments}${totalLabel}${label}`;
   });
-  const grid = ticks.map((t) => html`<line class="grid" x1="${left}" x2="${width - 4}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"></line><text class="axis" x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
-  const legend = series.categories.map((c) => html`<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="${categoryColour(c)}"></rect></svg> ${c}</li>`);
+  const grid = ticks.map(
+    (t) =>
+      html`<line class="grid" x1="${left}" x2="${width - 4}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}"></line
+        ><text class="axis" x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`,
+  );
+  const legend = series.categories.map(
+    (c) =>
+      html`<li>
+        <svg width="12" height="12" aria-hidden="true">
+          <rect width="12" height="12" fill="${categoryColour(c)}"></rect>
+        </svg>
+        ${c}
+      </li>`,
+  );
   const first = series.days[0] ?? "";
   const last = series.days[series.days.length - 1] ?? "";
   return html`<figure class="chart" id="category-chart">
-<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMidYMid meet">
-<title id="chart-title">Failures by category per day (UTC), ${first} to ${last}</title>
-${grid}${bars}
-</svg>
-${series.categories.length ? html`<ul class="legend">${legend}</ul>` : html`<p class="empty">No failures in these ${series.days.length} days.</p>`}
-</figure>`;
+    <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMidYMid meet">
+      <title id="chart-title">Failures by category per day (UTC), ${first} to ${last}</title>
+      ${grid}${bars}
+    </svg>
+    ${
+      series.categories.length
+        ? html`<ul class="legend">
+            ${legend}
+          </ul>`
+        : html`<p class="empty">No failures in these ${series.days.length} days.</p>`
+    }
+  </figure>`;
 }
 
 /** 1, 2, 5, 10, 20, 50… so the axis reads in round numbers. */

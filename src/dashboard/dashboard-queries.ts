@@ -30,7 +30,12 @@ export interface FailureRow {
     readonly evidence: { readonly startLine: number; readonly lines: readonly string[] } | null;
     readonly firstErrorLine: { readonly lineNumber: number; readonly text: string } | null;
   };
-  readonly decision: null | { readonly verdict: string; readonly rule: string | null; readonly message: string; readonly runId: string | null };
+  readonly decision: null | {
+    readonly verdict: string;
+    readonly rule: string | null;
+    readonly message: string;
+    readonly runId: string | null;
+  };
 }
 
 export interface RunRow {
@@ -143,7 +148,9 @@ export class DashboardQueries {
       status: str(r.status),
       error: optStr(r.error),
       createdAt: date(r.created_at),
-      pullRequests: Array.isArray(r.pull_requests) ? r.pull_requests.map((p: unknown) => Number((p as { number?: unknown })?.number)).filter(Number.isFinite) : [],
+      pullRequests: Array.isArray(r.pull_requests)
+        ? r.pull_requests.map((p: unknown) => Number((p as { number?: unknown })?.number)).filter(Number.isFinite)
+        : [],
       diagnosis:
         r.d_key === null || r.d_key === undefined
           ? null
@@ -157,7 +164,15 @@ export class DashboardQueries {
               evidence: evidence(r.evidence),
               firstErrorLine: firstErrorLine(r.first_error_line),
             },
-      decision: r.verdict === null || r.verdict === undefined ? null : { verdict: str(r.verdict), rule: optStr(r.rule), message: str(r.decision_message), runId: optStr(r.decision_run_id) },
+      decision:
+        r.verdict === null || r.verdict === undefined
+          ? null
+          : {
+              verdict: str(r.verdict),
+              rule: optStr(r.rule),
+              message: str(r.decision_message),
+              runId: optStr(r.decision_run_id),
+            },
     }));
   }
 
@@ -206,17 +221,26 @@ export class DashboardQueries {
 
   /** A run's ledger, oldest first; capped, since a looping fixer can write thousands of entries. */
   async ledger(runId: string, limit = 2000): Promise<LedgerEntry[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT seq, run_id, kind, data, at FROM ledger WHERE run_id = $1 ORDER BY seq LIMIT $2", [runId, limit]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT seq, run_id, kind, data, at FROM ledger WHERE run_id = $1 ORDER BY seq LIMIT $2",
+      [runId, limit],
+    );
     return rows.map(toLedger);
   }
 
   async pullRequestsOfRun(runId: string): Promise<PullRequestRow[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(`${PR_SELECT} WHERE run_id = $1 ORDER BY created_at`, [runId]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `${PR_SELECT} WHERE run_id = $1 ORDER BY created_at`,
+      [runId],
+    );
     return rows.map(toPullRequest);
   }
 
   async openPullRequests(limit: number): Promise<PullRequestRow[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(`${PR_SELECT} WHERE state = 'open' ORDER BY created_at DESC, repo, number LIMIT $1`, [limit]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `${PR_SELECT} WHERE state = 'open' ORDER BY created_at DESC, repo, number LIMIT $1`,
+      [limit],
+    );
     return rows.map(toPullRequest);
   }
 
@@ -226,7 +250,10 @@ export class DashboardQueries {
 
   /** The latest tier changes across repositories, newest first. */
   async tierChanges(limit: number): Promise<LedgerEntry[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT seq, run_id, kind, data, at FROM ledger WHERE kind = 'tier.changed' ORDER BY seq DESC LIMIT $1", [limit]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT seq, run_id, kind, data, at FROM ledger WHERE kind = 'tier.changed' ORDER BY seq DESC LIMIT $1",
+      [limit],
+    );
     return rows.map(toLedger);
   }
 
@@ -251,7 +278,8 @@ export class DashboardQueries {
 const RUN_SELECT = `SELECT run_id, forge, repo, fingerprint, failure_key, agent_id, phase, status, action, manual, sha, pr_number,
   started_at, finished_at, heartbeat_at, outcome->>'reason' AS reason FROM runs`;
 
-const PR_SELECT = "SELECT forge, repo, number, url, title, head_branch, base_branch, state, kind, agent_id, run_id, fingerprint, created_at, updated_at FROM pull_requests";
+const PR_SELECT =
+  "SELECT forge, repo, number, url, title, head_branch, base_branch, state, kind, agent_id, run_id, fingerprint, created_at, updated_at FROM pull_requests";
 
 function toRun(r: Record<string, unknown>): RunRow {
   return {
@@ -280,7 +308,10 @@ function toLedger(r: Record<string, unknown>): LedgerEntry {
     seq: String(r.seq),
     runId: optStr(r.run_id),
     kind: str(r.kind),
-    data: data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : { value: data },
+    data:
+      data !== null && typeof data === "object" && !Array.isArray(data)
+        ? (data as Record<string, unknown>)
+        : { value: data },
     at: date(r.at),
   };
 }

@@ -19,7 +19,14 @@ import { loadRuns, runsPage } from "./pages/runs-page.js";
 import { createQueueBoard, QUEUE_BOARD_PATH, type QueueBoard } from "./queue-board.js";
 import { redirect, sendHtml, sendJson, wantsHtml } from "./responses.js";
 import { QUEUE_BOARD_CSP, setSecurityHeaders } from "./security-headers.js";
-import { cameOverHttps, clearedSessionCookie, safeNextPath, sameOrigin, SessionAuth, sessionCookie } from "./session-auth.js";
+import {
+  cameOverHttps,
+  clearedSessionCookie,
+  safeNextPath,
+  sameOrigin,
+  SessionAuth,
+  sessionCookie,
+} from "./session-auth.js";
 import { staticAsset } from "./static-assets.js";
 
 export interface RouterDeps {
@@ -58,12 +65,19 @@ export class DashboardRouter {
     this.throttle = new LoginThrottle(10, 5 * 60 * 1000, deps.now);
     this.queries = new DashboardQueries(deps);
     this.streams = new LiveStreams(deps.live, deps.logger, deps.liveOptions);
-    if (deps.token.length < 32) deps.logger.warn({ length: deps.token.length }, "SENTINEL_DASHBOARD_TOKEN is short; use at least 32 random characters (openssl rand -hex 32)");
+    if (deps.token.length < 32)
+      deps.logger.warn(
+        { length: deps.token.length },
+        "SENTINEL_DASHBOARD_TOKEN is short; use at least 32 random characters (openssl rand -hex 32)",
+      );
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void): Promise<void> {
     const url = new URL(req.url ?? "/", "http://dashboard.invalid");
-    const path = url.pathname.length > "/dashboard".length && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
+    const path =
+      url.pathname.length > "/dashboard".length && url.pathname.endsWith("/")
+        ? url.pathname.slice(0, -1)
+        : url.pathname;
     const method = req.method ?? "GET";
     const isQueueBoard = path === QUEUE_BOARD_PATH || path.startsWith(`${QUEUE_BOARD_PATH}/`);
     setSecurityHeaders(res, isQueueBoard && this.deps.redisUrl ? QUEUE_BOARD_CSP : undefined);
@@ -71,7 +85,12 @@ export class DashboardRouter {
     const formPost = method === "POST" && (path === "/dashboard/login" || path === "/dashboard/logout");
     if (method !== "GET" && method !== "HEAD" && !formPost) {
       req.resume();
-      return sendJson(res, 405, { error: "the dashboard is read-only: only GET (and POST to /dashboard/login, /dashboard/logout) is allowed" }, { allow: "GET, HEAD" });
+      return sendJson(
+        res,
+        405,
+        { error: "the dashboard is read-only: only GET (and POST to /dashboard/login, /dashboard/logout) is allowed" },
+        { allow: "GET, HEAD" },
+      );
     }
 
     const asset = staticAsset(path);
@@ -89,12 +108,21 @@ export class DashboardRouter {
 
     const auth = this.auth.authenticate(req);
     if (path === "/dashboard/login") {
-      return auth ? redirect(res, safeNextPath(url.searchParams.get("next"))) : sendHtml(res, 200, loginPage({ next: safeNextPath(url.searchParams.get("next")) }));
+      return auth
+        ? redirect(res, safeNextPath(url.searchParams.get("next")))
+        : sendHtml(res, 200, loginPage({ next: safeNextPath(url.searchParams.get("next")) }));
     }
     if (!auth) {
-      if (path === "/dashboard" && wantsHtml(req.headers.accept)) return sendHtml(res, 200, loginPage({ next: "/dashboard" }));
-      if (wantsHtml(req.headers.accept)) return redirect(res, `/dashboard/login?next=${encodeURIComponent(path + url.search)}`);
-      return sendJson(res, 401, { error: "log in at /dashboard, or send Authorization: Bearer <SENTINEL_DASHBOARD_TOKEN>" }, { "www-authenticate": 'Bearer realm="sentinel-dashboard"' });
+      if (path === "/dashboard" && wantsHtml(req.headers.accept))
+        return sendHtml(res, 200, loginPage({ next: "/dashboard" }));
+      if (wantsHtml(req.headers.accept))
+        return redirect(res, `/dashboard/login?next=${encodeURIComponent(path + url.search)}`);
+      return sendJson(
+        res,
+        401,
+        { error: "log in at /dashboard, or send Authorization: Bearer <SENTINEL_DASHBOARD_TOKEN>" },
+        { "www-authenticate": 'Bearer realm="sentinel-dashboard"' },
+      );
     }
     await this.page(req, res, path, url, auth, next);
   }
@@ -108,18 +136,30 @@ export class DashboardRouter {
     if (board) await board.then((b) => b.close()).catch(() => {});
   }
 
-  private async page(req: IncomingMessage, res: ServerResponse, path: string, url: URL, auth: Auth, next: (err?: Error) => void): Promise<void> {
+  private async page(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    url: URL,
+    auth: Auth,
+    next: (err?: Error) => void,
+  ): Promise<void> {
     const loggedIn = auth === "cookie";
     const repo = param(url, "repo");
     const api = path.startsWith("/dashboard/api/");
     const route = api ? "/dashboard" + path.slice("/dashboard/api".length) : path;
-    const respond = <T>(data: T, render: (d: T) => SafeHtml) => (api ? sendJson(res, 200, data) : sendHtml(res, 200, render(data)));
+    const respond = <T>(data: T, render: (d: T) => SafeHtml) =>
+      api ? sendJson(res, 200, data) : sendHtml(res, 200, render(data));
 
     if (route === "/dashboard" || route === "/dashboard/overview") {
-      return respond(await loadOverview(this.queries, repo, this.deps.queue, this.now()), (d) => overviewPage(d, loggedIn));
+      return respond(await loadOverview(this.queries, repo, this.deps.queue, this.now()), (d) =>
+        overviewPage(d, loggedIn),
+      );
     }
     if (route === "/dashboard/runs") {
-      return respond(await loadRuns(this.queries, { repo, status: param(url, "status") }), (d) => runsPage(d, loggedIn, this.now()));
+      return respond(await loadRuns(this.queries, { repo, status: param(url, "status") }), (d) =>
+        runsPage(d, loggedIn, this.now()),
+      );
     }
     const runMatch = /^\/dashboard\/runs\/([^/]+)(\/live)?$/.exec(route);
     if (runMatch) {
@@ -143,7 +183,8 @@ export class DashboardRouter {
       if (!data) return this.notFound(req, res, `no run ${runId}`);
       return respond(data, (d) => runPage(d, loggedIn));
     }
-    if (route === "/dashboard/pull-requests") return respond(await loadPullRequests(this.queries), (d) => pullRequestsPage(d, loggedIn));
+    if (route === "/dashboard/pull-requests")
+      return respond(await loadPullRequests(this.queries), (d) => pullRequestsPage(d, loggedIn));
     if (route === "/dashboard/agents") return respond(await loadAgents(this.queries), (d) => agentsPage(d, loggedIn));
     if (route === "/dashboard/queue" && api) return sendJson(res, 200, await loadQueue(this.deps.queue));
     if (!api && (route === QUEUE_BOARD_PATH || route.startsWith(`${QUEUE_BOARD_PATH}/`))) {
@@ -153,7 +194,9 @@ export class DashboardRouter {
       }
       const board = await this.queueBoard();
       // Bull Board 404s unknown paths itself; an error inside it comes back through `next`.
-      return board.handle(req, res, (err) => (err ? next(err instanceof Error ? err : new Error(String(err))) : this.notFound(req, res, "not found")));
+      return board.handle(req, res, (err) =>
+        err ? next(err instanceof Error ? err : new Error(String(err))) : this.notFound(req, res, "not found"),
+      );
     }
     return this.notFound(req, res, "not found");
   }
@@ -168,13 +211,19 @@ export class DashboardRouter {
     if (wait > 0) {
       req.resume();
       const seconds = String(Math.ceil(wait / 1000));
-      return sendHtml(res, 429, loginPage({ next: "/dashboard", error: `Too many wrong tokens from this address; try again in ${seconds} s.` }), { "retry-after": seconds });
+      return sendHtml(
+        res,
+        429,
+        loginPage({ next: "/dashboard", error: `Too many wrong tokens from this address; try again in ${seconds} s.` }),
+        { "retry-after": seconds },
+      );
     }
     let body: Buffer;
     try {
       body = await readBody(req, MAX_LOGIN_BODY);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: `login form larger than ${MAX_LOGIN_BODY} bytes` });
+      if (error instanceof BodyTooLargeError)
+        return sendJson(res, 413, { error: `login form larger than ${MAX_LOGIN_BODY} bytes` });
       throw error;
     }
     const form = new URLSearchParams(body.toString("utf8"));
@@ -191,12 +240,26 @@ export class DashboardRouter {
   }
 
   private notFound(req: IncomingMessage, res: ServerResponse, message: string): void {
-    if (wantsHtml(req.headers.accept)) return sendHtml(res, 404, layout({ title: "Not found", active: "overview", loggedIn: true }, html`<h1>Not found</h1><p>${message}</p><p><a href="/dashboard">Back to the dashboard</a></p>`));
+    if (wantsHtml(req.headers.accept))
+      return sendHtml(
+        res,
+        404,
+        layout(
+          { title: "Not found", active: "overview", loggedIn: true },
+          html`<h1>Not found</h1>
+            <p>${message}</p>
+            <p><a href="/dashboard">Back to the dashboard</a></p>`,
+        ),
+      );
     return sendJson(res, 404, { error: message });
   }
 
   private queueBoard(): Promise<QueueBoard> {
-    this.board ??= createQueueBoard({ redisUrl: this.deps.redisUrl as string, prefix: this.deps.queuePrefix, logger: this.deps.logger }).catch((error: unknown) => {
+    this.board ??= createQueueBoard({
+      redisUrl: this.deps.redisUrl as string,
+      prefix: this.deps.queuePrefix,
+      logger: this.deps.logger,
+    }).catch((error: unknown) => {
       // Not cached: the next request tries again (a missing module is a deployment error, logged loudly).
       this.board = null;
       this.deps.logger.error({ err: error }, "could not start Bull Board for the queue page");

@@ -48,7 +48,13 @@ export class LiveStreams {
    * Streams `runId`. `stillRunning` is asked on each heartbeat: a run that ended without its
    * `end` event reaching us (a worker killed mid-run) still closes its streams.
    */
-  handle(req: IncomingMessage, res: ServerResponse, runId: string, running: boolean, stillRunning: () => Promise<boolean>): void {
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    runId: string,
+    running: boolean,
+    stillRunning: () => Promise<boolean>,
+  ): void {
     const header = req.headers["last-event-id"];
     const lastEventId = typeof header === "string" && EVENT_ID.test(header.trim()) ? header.trim() : undefined;
     if (!running && lastEventId !== undefined) {
@@ -117,7 +123,10 @@ export class LiveStreams {
       res.write(`id: ${record.id}\nevent: ${record.event.kind}\ndata: ${JSON.stringify(record.event)}\n\n`);
       if (record.event.kind === "end") return finish();
       if (res.writableLength > this.maxBufferedBytes) {
-        this.logger.info({ runId, buffered: res.writableLength }, "live viewer too slow; dropping it (it resumes from its last event)");
+        this.logger.info(
+          { runId, buffered: res.writableLength },
+          "live viewer too slow; dropping it (it resumes from its last event)",
+        );
         return finish();
       }
       armQuietClose();

@@ -16,8 +16,14 @@ export interface PhaseSegment {
  * wait that `run.resumed` ends; `run.finished` / `run.abandoned` end the last segment. A run still
  * running has an open last segment measured up to `now`.
  */
-export function phaseTimeline(run: Pick<RunRow, "startedAt" | "finishedAt" | "status">, ledger: readonly LedgerEntry[], now: Date = new Date()): PhaseSegment[] {
-  const starts: Array<{ label: string; at: Date; entries: LedgerEntry[] }> = [{ label: "BOOTSTRAP", at: run.startedAt, entries: [] }];
+export function phaseTimeline(
+  run: Pick<RunRow, "startedAt" | "finishedAt" | "status">,
+  ledger: readonly LedgerEntry[],
+  now: Date = new Date(),
+): PhaseSegment[] {
+  const starts: Array<{ label: string; at: Date; entries: LedgerEntry[] }> = [
+    { label: "BOOTSTRAP", at: run.startedAt, entries: [] },
+  ];
   let endedAt: Date | null = null;
   for (const entry of ledger) {
     const current = starts[starts.length - 1] as (typeof starts)[number];
@@ -36,12 +42,19 @@ export function phaseTimeline(run: Pick<RunRow, "startedAt" | "finishedAt" | "st
     }
   }
   // A run ended without a run.finished entry (a crash the janitor found) still has a finish time.
-  if (endedAt === null && run.status !== "running" && run.status !== "waiting" && run.finishedAt) endedAt = run.finishedAt;
+  if (endedAt === null && run.status !== "running" && run.status !== "waiting" && run.finishedAt)
+    endedAt = run.finishedAt;
   return starts.map((s, i) => {
     const next = starts[i + 1];
     const end = next ? next.at : endedAt;
     const until = end ?? now;
-    return { label: s.label, startedAt: s.at, endedAt: end, ms: Math.max(0, until.getTime() - s.at.getTime()), entries: s.entries };
+    return {
+      label: s.label,
+      startedAt: s.at,
+      endedAt: end,
+      ms: Math.max(0, until.getTime() - s.at.getTime()),
+      entries: s.entries,
+    };
   });
 }
 

@@ -18,7 +18,12 @@ export interface QueueBoard {
  * dashboard refuses every method but GET/HEAD before the board sees a request (the board's
  * mutating routes are PUT/POST/PATCH and, in this version, do not all check readOnlyMode).
  */
-export async function createQueueBoard(options: { redisUrl: string; prefix?: string | undefined; queueName?: string; logger: Logger }): Promise<QueueBoard> {
+export async function createQueueBoard(options: {
+  redisUrl: string;
+  prefix?: string | undefined;
+  queueName?: string;
+  logger: Logger;
+}): Promise<QueueBoard> {
   const [{ Queue }, { createBullBoard }, { BullMQAdapter }, { ExpressAdapter }, expressModule] = await Promise.all([
     import("bullmq"),
     import("@bull-board/api"),
@@ -28,7 +33,10 @@ export async function createQueueBoard(options: { redisUrl: string; prefix?: str
   ]);
   const express = expressModule.default;
   // Same name and prefix as BullQueue (src/queue/bullmq-queue.ts), so the board shows Sentinel's jobs.
-  const queue: Queue = new Queue(options.queueName ?? "sentinel", { connection: connectionFromUrl(options.redisUrl), ...(options.prefix ? { prefix: options.prefix } : {}) });
+  const queue: Queue = new Queue(options.queueName ?? "sentinel", {
+    connection: connectionFromUrl(options.redisUrl),
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
   // A Redis outage shows as errors in the board's requests; it must not crash the server, and it
   // must reach the log at a level operators see.
   queue.on("error", (err) => options.logger.warn({ err }, "queue board: Redis connection error"));
@@ -37,14 +45,24 @@ export async function createQueueBoard(options: { redisUrl: string; prefix?: str
   createBullBoard({
     queues: [new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false, displayName: "sentinel" })],
     serverAdapter,
-    options: { uiConfig: { boardTitle: "Sentinel queue", hideDocsLink: true, miscLinks: [{ text: "Back to the dashboard", url: "/dashboard" }] } },
+    options: {
+      uiConfig: {
+        boardTitle: "Sentinel queue",
+        hideDocsLink: true,
+        miscLinks: [{ text: "Back to the dashboard", url: "/dashboard" }],
+      },
+    },
   });
   const app = express();
   app.disable("x-powered-by");
   app.use(QUEUE_BOARD_PATH, serverAdapter.getRouter() as ReturnType<typeof express>);
   return {
     handle(req, res, next) {
-      (app as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void)(req, res, next);
+      (app as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void)(
+        req,
+        res,
+        next,
+      );
     },
     async close() {
       await queue.close();

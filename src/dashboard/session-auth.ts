@@ -20,7 +20,11 @@ export class SessionAuth {
     token: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (token.length === 0) throw new SentinelError("E_DASHBOARD_TOKEN", "the dashboard token is empty: set SENTINEL_DASHBOARD_TOKEN to a long random value (openssl rand -hex 32)");
+    if (token.length === 0)
+      throw new SentinelError(
+        "E_DASHBOARD_TOKEN",
+        "the dashboard token is empty: set SENTINEL_DASHBOARD_TOKEN to a long random value (openssl rand -hex 32)",
+      );
     this.sessionKey = createHmac("sha256", token).update("sentinel dashboard session key v1").digest();
     this.tokenDigest = sha256(token);
   }
@@ -111,7 +115,11 @@ export function safeNextPath(next: unknown): string {
   if (/[\\\u0000-\u001F\u007F]/.test(next)) return "/dashboard";
   try {
     const url = new URL(next, "http://dashboard.invalid");
-    if (url.origin !== "http://dashboard.invalid" || !(url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/"))) return "/dashboard";
+    if (
+      url.origin !== "http://dashboard.invalid" ||
+      !(url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/"))
+    )
+      return "/dashboard";
     return url.pathname + url.search;
   } catch {
     // An unparsable `next` is not followed: the dashboard's home is.

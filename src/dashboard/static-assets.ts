@@ -21,8 +21,14 @@ export const STATIC_PATHS = {
 } as const;
 
 const ASSETS: ReadonlyMap<string, Asset> = new Map([
-  ["/dashboard/static/dashboard.js", { body: Buffer.from(CLIENT_SCRIPT, "utf8"), contentType: "text/javascript; charset=utf-8" }],
-  ["/dashboard/static/dashboard.css", { body: Buffer.from(CLIENT_STYLE, "utf8"), contentType: "text/css; charset=utf-8" }],
+  [
+    "/dashboard/static/dashboard.js",
+    { body: Buffer.from(CLIENT_SCRIPT, "utf8"), contentType: "text/javascript; charset=utf-8" },
+  ],
+  [
+    "/dashboard/static/dashboard.css",
+    { body: Buffer.from(CLIENT_STYLE, "utf8"), contentType: "text/css; charset=utf-8" },
+  ],
 ]);
 
 export function staticAsset(pathname: string): Asset | undefined {

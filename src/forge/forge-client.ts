@@ -63,7 +63,10 @@ export interface ForgeClient {
    * Where a hook is not signed per delivery (GitLab), the comment as the API has it (author,
    * text): null when the API has no such comment. Commands are read from this, not from the hook.
    */
-  confirmComment?(prNumber: number, commentId: string): Promise<{ author: ForgeUser; body: string; system: boolean } | null>;
+  confirmComment?(
+    prNumber: number,
+    commentId: string,
+  ): Promise<{ author: ForgeUser; body: string; system: boolean } | null>;
   /**
    * The names of the steps the forge reports failed in this job (GitHub Actions: the jobs API's
    * steps). Absent where the forge reports no steps (GitLab, other CIs' checks).

@@ -23,7 +23,14 @@ export function gitlabAccessToPermission(level: number): Permission {
   return "none";
 }
 
-const GITHUB_ROLES: Readonly<Record<string, Permission>> = { admin: "admin", maintain: "maintain", write: "write", triage: "triage", read: "read", none: "none" };
+const GITHUB_ROLES: Readonly<Record<string, Permission>> = {
+  admin: "admin",
+  maintain: "maintain",
+  write: "write",
+  triage: "triage",
+  read: "read",
+  none: "none",
+};
 
 /**
  * GitHub's answer to "get repository permissions for a user". `permission` is the legacy base role
@@ -33,7 +40,9 @@ const GITHUB_ROLES: Readonly<Record<string, Permission>> = { admin: "admin", mai
 export function githubPermissionOf(data: {
   permission?: string | null;
   role_name?: string | null;
-  user?: { permissions?: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | null } | null;
+  user?: {
+    permissions?: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean } | null;
+  } | null;
 }): Permission {
   const role = GITHUB_ROLES[(data.role_name ?? "").toLowerCase()];
   if (role) return role;

@@ -5,13 +5,29 @@ import type { CommitReport, ForgeClient, IssueRequest } from "./forge-client.js"
 const WRITES: Readonly<Record<string, (args: readonly unknown[], result: unknown) => Record<string, unknown>>> = {
   publishReport: ([report], result) => {
     const r = report as CommitReport;
-    return { sha: r.sha, name: r.name, conclusion: r.conclusion, title: r.title.slice(0, 200), annotations: r.annotations.length, id: (result as { id?: string } | undefined)?.id ?? null };
+    return {
+      sha: r.sha,
+      name: r.name,
+      conclusion: r.conclusion,
+      title: r.title.slice(0, 200),
+      annotations: r.annotations.length,
+      id: (result as { id?: string } | undefined)?.id ?? null,
+    };
   },
-  upsertStickyComment: ([pr, , knownId, marker], result) => ({ pr, edited: knownId !== null && knownId === result, marker: marker ?? "sticky", id: result }),
+  upsertStickyComment: ([pr, , knownId, marker], result) => ({
+    pr,
+    edited: knownId !== null && knownId === result,
+    marker: marker ?? "sticky",
+    id: result,
+  }),
   react: ([pr, comment, reaction]) => ({ pr, comment, reaction }),
   postComment: ([pr, body], result) => ({ pr, bytes: Buffer.byteLength(String(body)), id: result }),
   rerunJob: ([job]) => ({ job }),
-  upsertIssue: ([known, issue], result) => ({ known, title: (issue as IssueRequest).title.slice(0, 200), number: (result as { number?: number } | undefined)?.number ?? null }),
+  upsertIssue: ([known, issue], result) => ({
+    known,
+    title: (issue as IssueRequest).title.slice(0, 200),
+    number: (result as { number?: number } | undefined)?.number ?? null,
+  }),
 };
 
 /**
@@ -30,7 +46,13 @@ export function recordedClient<T extends ForgeClient>(client: T, ledger: LedgerD
       return async (...args: unknown[]) => {
         const result: unknown = await value.apply(target, args);
         const cause = currentCause();
-        await appendLedger(ledger, [{ runId: cause.run ?? null, kind: "forge.write", data: { forge: target.forge, repo: target.repo, op: prop, ...describe(args, result), cause } }]);
+        await appendLedger(ledger, [
+          {
+            runId: cause.run ?? null,
+            kind: "forge.write",
+            data: { forge: target.forge, repo: target.repo, op: prop, ...describe(args, result), cause },
+          },
+        ]);
         return result;
       };
     },

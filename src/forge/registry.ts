@@ -7,11 +7,7 @@ import { gitlabAdapter } from "./gitlab/adapter.js";
 import { localAdapter } from "./local/adapter.js";
 
 /** The forges Sentinel speaks to: adding one is a folder under src/forge/ and one line here. */
-const BUILTIN: readonly ForgeAdapter[] = [
-  githubAdapter,
-  gitlabAdapter,
-  localAdapter,
-];
+const BUILTIN: readonly ForgeAdapter[] = [githubAdapter, gitlabAdapter, localAdapter];
 
 export interface ForgeRegistry {
   /** The adapter for `id`; throws E_FORGE_UNKNOWN for an id no adapter answers to. */

@@ -16,7 +16,12 @@ export function startDeliveryLedger(store: Store, o: { logger: Logger; intervalM
   };
   const flush = (): Promise<void> => {
     running ??= round()
-      .catch((error: unknown) => o.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "accepted deliveries could not be written to the ledger yet; the next round tries again"))
+      .catch((error: unknown) =>
+        o.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "accepted deliveries could not be written to the ledger yet; the next round tries again",
+        ),
+      )
       .finally(() => {
         running = null;
       });

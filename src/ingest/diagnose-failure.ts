@@ -3,7 +3,15 @@ import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/forge-client.js";
 import { globMatch } from "../core/index.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
-import { escapeMarkdown, headline, notify, refreshStickyComments, renderCommitReport, safeUrl, withHistory } from "../notify/index.js";
+import {
+  escapeMarkdown,
+  headline,
+  notify,
+  refreshStickyComments,
+  renderCommitReport,
+  safeUrl,
+  withHistory,
+} from "../notify/index.js";
 import { STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
 import { UnrecoverableError } from "../core/index.js";
@@ -17,16 +25,26 @@ import type { WorkerDeps } from "./worker-deps.js";
  */
 export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Promise<void> {
   const failure = await deps.store.getFailure(failureKey);
-  if (!failure) throw new UnrecoverableError("E_FAILURE_UNKNOWN", `failure ${failureKey} is not in the store: a diagnose job is only queued for a recorded failure`);
+  if (!failure)
+    throw new UnrecoverableError(
+      "E_FAILURE_UNKNOWN",
+      `failure ${failureKey} is not in the store: a diagnose job is only queued for a recorded failure`,
+    );
   const log = deps.logger.child({ failure: failureKey, repo: failure.repo });
   // A queue that forgot the job id (or a re-read delivery) must not report the same failure twice.
   if (failure.status === "diagnosed" || failure.status === "ignored") {
     log.info({ status: failure.status }, "failure already handled");
     return;
   }
-  const forge = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null });
+  const forge = await deps.forges.client({
+    forge: failure.forge,
+    repo: failure.repo,
+    repoId: failure.repoId,
+    installationId: failure.installationId ?? null,
+  });
   const loaded = await loadRepoConfig(forge);
-  if (loaded.errors.length > 0) log.warn({ errors: loaded.errors }, "repository config has errors; using safe defaults");
+  if (loaded.errors.length > 0)
+    log.warn({ errors: loaded.errors }, "repository config has errors; using safe defaults");
   if (loaded.config.ignore.jobs.some((g) => globMatch(g, failure.jobName))) {
     await deps.store.setFailureStatus(failureKey, "ignored");
     log.info({ job: failure.jobName }, "job ignored by the repository's config");
@@ -47,7 +65,16 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
   await deps.store.saveDiagnosis(withPrs, diagnosis, flaky);
   deps.metrics?.diagnoses.inc({ forge: failure.forge, category: diagnosis.category });
-  log.info({ category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, truncated: diagnosis.stats.truncated, flaky }, "failure diagnosed");
+  log.info(
+    {
+      category: diagnosis.category,
+      tool: diagnosis.tool,
+      fingerprint: diagnosis.fingerprint,
+      truncated: diagnosis.stats.truncated,
+      flaky,
+    },
+    "failure diagnosed",
+  );
 
   await publish(deps, forge, withPrs, loaded, known);
   await deps.store.setFailureStatus(failureKey, "diagnosed");
@@ -58,11 +85,18 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
  * A secondary lookup that fails degrades the report, it never drops it: without the pull requests
  * the commit's report still goes out, only no pull request gets a comment. `known` is false then.
  */
-async function resolvePullRequests(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure): Promise<{ failure: StoredFailure; known: boolean }> {
+async function resolvePullRequests(
+  deps: WorkerDeps,
+  forge: ForgeClient,
+  failure: StoredFailure,
+): Promise<{ failure: StoredFailure; known: boolean }> {
   if (failure.pullRequests.length > 0) return { failure, known: true };
   const prs = await forge.pullRequestsForCommit(failure.sha).catch((error: unknown) => {
     const why = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 300) : String(error);
-    deps.logger.warn({ failure: failure.failureKey, sha: failure.sha, err: why }, "the forge's pull requests for this commit lookup failed; reporting the diagnosis without pull request comments");
+    deps.logger.warn(
+      { failure: failure.failureKey, sha: failure.sha, err: why },
+      "the forge's pull requests for this commit lookup failed; reporting the diagnosis without pull request comments",
+    );
     return null;
   });
   if (prs === null) return { failure, known: false };
@@ -72,12 +106,25 @@ async function resolvePullRequests(deps: WorkerDeps, forge: ForgeClient, failure
   return { failure: { ...failure, pullRequests: prs, fromFork }, known: true };
 }
 
-async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<Diagnosis> {
-  const options = { source: "log" as const, jobName: failure.jobName, workspaceRoots: forge.workspaceRoots(), maxBytes: loaded.config.logs.maxBytes };
+async function classifyFailure(
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+): Promise<Diagnosis> {
+  const options = {
+    source: "log" as const,
+    jobName: failure.jobName,
+    workspaceRoots: forge.workspaceRoots(),
+    maxBytes: loaded.config.logs.maxBytes,
+  };
   if (failure.context.actions === false && failure.jobId) {
     return classifyText(await forge.checkOutputText(failure.jobId, failure.context.output), loaded.rules, options);
   }
-  if (!failure.jobId) throw new UnrecoverableError("E_FAILURE_NO_JOB", `failure ${failure.failureKey} names no job whose log could be read`);
+  if (!failure.jobId)
+    throw new UnrecoverableError(
+      "E_FAILURE_NO_JOB",
+      `failure ${failure.failureKey} names no job whose log could be read`,
+    );
   const classifier = createClassifier(loaded.rules, options);
   const abort = new AbortController();
   let bytes = 0;
@@ -98,7 +145,13 @@ async function classifyFailure(forge: ForgeClient, failure: StoredFailure, loade
   return classifier.end();
 }
 
-async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig, prsKnown: boolean): Promise<void> {
+async function publish(
+  deps: WorkerDeps,
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+  prsKnown: boolean,
+): Promise<void> {
   const { store } = deps;
   if (loaded.config.report.checkRun) {
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
@@ -106,7 +159,12 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
       const onCommit = await withHistory(deps, await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
       // Annotations are added, not replaced, so a retry after they went out must not add them again.
       const current = await store.getFailure(failure.failureKey);
-      const report = renderCommitReport(failure.sha, onCommit, loaded.errors, current?.reportedAt ? "" : failure.failureKey);
+      const report = renderCommitReport(
+        failure.sha,
+        onCommit,
+        loaded.errors,
+        current?.reportedAt ? "" : failure.failureKey,
+      );
       const known = await store.getCommitReport(failure.forge, failure.repo, failure.sha);
       const { id } = await forge.publishReport(report, known);
       await store.setCommitReport(failure.forge, failure.repo, failure.sha, id);
@@ -115,7 +173,11 @@ async function publish(deps: WorkerDeps, forge: ForgeClient, failure: StoredFail
   }
   // Whether the code is a fork's is unknown without its pull requests: nothing is run on it.
   if (prsKnown) await actOn(deps, forge, failure, loaded);
-  else deps.logger.warn({ failure: failure.failureKey }, "no re-run or fix for this failure: its pull requests (and so whether its code is a fork's) are unknown");
+  else
+    deps.logger.warn(
+      { failure: failure.failureKey },
+      "no re-run or fix for this failure: its pull requests (and so whether its code is a fork's) are unknown",
+    );
   await refreshStickyComments(deps, forge, failure, loaded);
 }
 
@@ -126,31 +188,70 @@ const NOT_CODE = new Set(["infra", "timeout", "oom"]);
  * re-run (never a code fix) and, when they keep coming back, one tracking issue; other failures
  * get a fix job when the repository's mode allows one (the job's gates decide the rest).
  */
-async function actOn(deps: WorkerDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+async function actOn(
+  deps: WorkerDeps,
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+): Promise<void> {
   const stored = await deps.store.getDiagnosis(failure.failureKey);
   if (!stored || stored.diagnosis.status !== "failed") return;
   const gov = deps.store.gov;
   const d = stored.diagnosis;
   const decide = (verdict: string, rule: string | null, message: string) =>
-    gov.setDecision({ failureKey: failure.failureKey, forge: failure.forge, repo: failure.repo, fingerprint: d.fingerprint, verdict, rule, message, runId: null });
+    gov.setDecision({
+      failureKey: failure.failureKey,
+      forge: failure.forge,
+      repo: failure.repo,
+      fingerprint: d.fingerprint,
+      verdict,
+      rule,
+      message,
+      runId: null,
+    });
   // A config with errors means safe defaults, diagnose only: no re-runs, no issues, no fixes.
   if (loaded.errors.length > 0) {
-    await decide("denied", "config", `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    await decide(
+      "denied",
+      "config",
+      `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`,
+    );
     return;
   }
   const ignored = await gov.isIgnored(failure.forge, failure.repo, d.fingerprint);
-  const paused = await gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number));
+  const paused = await gov.isPaused(
+    failure.forge,
+    failure.repo,
+    failure.pullRequests.map((p) => p.number),
+  );
   // Failing on the default branch too (another commit), it is not this change's doing.
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : null;
-  const preexisting = Boolean(defaultBranch && failure.ref && failure.ref !== defaultBranch && (await gov.seenOnBranch(failure.forge, failure.repo, d.fingerprint, defaultBranch, failure.sha)));
+  const preexisting = Boolean(
+    defaultBranch &&
+    failure.ref &&
+    failure.ref !== defaultBranch &&
+    (await gov.seenOnBranch(failure.forge, failure.repo, d.fingerprint, defaultBranch, failure.sha)),
+  );
   if (stored.flaky || preexisting || NOT_CODE.has(d.category)) {
-    await rerunIfAllowed(deps, gov, forge, failure, loaded, { flaky: stored.flaky || preexisting, category: d.category, ignored, paused }, decide);
+    await rerunIfAllowed(
+      deps,
+      gov,
+      forge,
+      failure,
+      loaded,
+      { flaky: stored.flaky || preexisting, category: d.category, ignored, paused },
+      decide,
+    );
     if (stored.flaky) await trackFlake(deps, gov, forge, failure, loaded, d);
     return;
   }
   if (effectiveMode(loaded.config) === "diagnose" || loaded.errors.length > 0 || !deps.fixing) return;
   if (failure.fromFork && loaded.config.policy.forks !== "approve") {
-    await decide("denied", "policy.forks", "the pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code (policy.forks: diagnose)");
+    await decide(
+      "denied",
+      "policy.forks",
+      "the pull request comes from a fork: Sentinel diagnoses it but runs no fixer on its code (policy.forks: diagnose)",
+    );
     return;
   }
   await deps.queue.add("fix", { failureKey: failure.failureKey }, { jobId: safeJobId("fix", failure.failureKey) });
@@ -169,15 +270,30 @@ async function rerunIfAllowed(
   if (!failure.jobId || failure.context.actions === false) return;
   await withLease(deps, `rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
     // A re-run's new attempt is a failure row of its own; the policy counts jobs, not attempts.
-    const failedJobs = new Set((await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName)).size;
+    const failedJobs = new Set(
+      (await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName),
+    ).size;
     const rerunsOnCommit = await gov.rerunsOnCommit(failure.forge, failure.repo, failure.sha);
-    const verdict = decideRerun(loaded.config.policy, { ...facts, failedJobsOnCommit: failedJobs, rerunsOnCommit, fromFork: failure.fromFork });
+    const verdict = decideRerun(loaded.config.policy, {
+      ...facts,
+      failedJobsOnCommit: failedJobs,
+      rerunsOnCommit,
+      fromFork: failure.fromFork,
+    });
     if (verdict.verdict === "skip") {
       await decide("denied", verdict.rule, verdict.message);
       return;
     }
     // Re-running needs more than reading: a client whose token may write Actions.
-    const actor = await deps.forges.client({ forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null }, "rerun");
+    const actor = await deps.forges.client(
+      {
+        forge: failure.forge,
+        repo: failure.repo,
+        repoId: failure.repoId,
+        installationId: failure.installationId ?? null,
+      },
+      "rerun",
+    );
     try {
       await actor.rerunJob(failure.jobId as string);
     } catch (error) {
@@ -187,15 +303,38 @@ async function rerunIfAllowed(
       await decide("denied", "forge", `the forge refused to re-run the job: ${why}`);
       return;
     }
-    await gov.recordRerun({ forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId as string, failureKey: failure.failureKey, requestedBy: "sentinel" });
-    await deps.store.runs.record(null, "rerun", { forge: failure.forge, repo: failure.repo, sha: failure.sha, jobId: failure.jobId, failureKey: failure.failureKey, reason: verdict.message });
+    await gov.recordRerun({
+      forge: failure.forge,
+      repo: failure.repo,
+      sha: failure.sha,
+      jobId: failure.jobId as string,
+      failureKey: failure.failureKey,
+      requestedBy: "sentinel",
+    });
+    await deps.store.runs.record(null, "rerun", {
+      forge: failure.forge,
+      repo: failure.repo,
+      sha: failure.sha,
+      jobId: failure.jobId,
+      failureKey: failure.failureKey,
+      reason: verdict.message,
+    });
     await decide("rerun", null, verdict.message);
-    await notify(deps, loaded, "rerun", failure.repo, `Sentinel re-ran ${failure.jobName}`, verdict.message, { url: failure.jobUrl });
+    await notify(deps, loaded, "rerun", failure.repo, `Sentinel re-ran ${failure.jobName}`, verdict.message, {
+      url: failure.jobUrl,
+    });
   });
 }
 
 /** After repeated flakes of one fingerprint, one tracking issue, kept up to date. */
-async function trackFlake(deps: WorkerDeps, gov: GovernanceStore, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig, d: Diagnosis): Promise<void> {
+async function trackFlake(
+  deps: WorkerDeps,
+  gov: GovernanceStore,
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+  d: Diagnosis,
+): Promise<void> {
   const after = loaded.config.policy.flaky.trackingIssueAfter;
   if (after <= 0) return;
   const count = await gov.flakyCount(failure.forge, failure.repo, d.fingerprint);

@@ -9,7 +9,10 @@ export interface Forges {
    * commands: what diagnosing needs plus re-running jobs (and, for policies that name teams,
    * reading team membership).
    */
-  client(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }, purpose?: "diagnose" | "act" | "rerun"): Promise<ForgeClient>;
+  client(
+    target: { forge: Forge; repo: string; repoId: string; installationId: string | null },
+    purpose?: "diagnose" | "act" | "rerun",
+  ): Promise<ForgeClient>;
   /**
    * Where fix branches are pushed and pull requests opened, with push credentials: the remote is
    * the configured forge's, for the repository whose id and path the forge's API confirms.
@@ -20,7 +23,12 @@ export interface Forges {
    * not signed per delivery (GitLab), every item is confirmed this way before it is acted on. An
    * implementation may remember confirmations for a while (projects are rarely renamed).
    */
-  confirmProject?(target: { forge: Forge; repo: string; repoId: string; installationId: string | null }): Promise<string | null>;
+  confirmProject?(target: {
+    forge: Forge;
+    repo: string;
+    repoId: string;
+    installationId: string | null;
+  }): Promise<string | null>;
   /**
    * The username Sentinel writes as on a forge where that is an ordinary account (GitLab: the
    * token's user), so its own notes never run commands whatever the account is called. Null

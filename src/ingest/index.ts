@@ -1,4 +1,12 @@
-export { ingestDelivery, enqueueDelivery, sweepDeliveries, createDeliveryIngester, UnstorableDeliveryError, type IngestDeps, type IngestResult } from "./ingest-delivery.js";
+export {
+  ingestDelivery,
+  enqueueDelivery,
+  sweepDeliveries,
+  createDeliveryIngester,
+  UnstorableDeliveryError,
+  type IngestDeps,
+  type IngestResult,
+} from "./ingest-delivery.js";
 export { processDelivery } from "./process-delivery.js";
 export type { WorkerDeps } from "./worker-deps.js";
 export { diagnoseFailure } from "./diagnose-failure.js";

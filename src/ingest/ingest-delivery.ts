@@ -76,7 +76,9 @@ function jsonNestsDeeperThan(text: string, limit: number): boolean {
 function unstorable(error: unknown, deliveryKey: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !UNSTORABLE_CODES.has(code)) return error;
-  return new UnstorableDeliveryError(deliveryKey, error instanceof Error ? error.message : String(error), { cause: error });
+  return new UnstorableDeliveryError(deliveryKey, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }
 
 /**
@@ -88,7 +90,9 @@ function unstorable(error: unknown, deliveryKey: string): unknown {
 export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord): Promise<IngestResult> {
   let outcome: { result: IngestResult } | { error: unknown } | undefined;
   // Waits for the whole batch of one, the enqueued mark included, so callers see it settled.
-  await ingestBatch(deps, [{ delivery, resolve: (result) => (outcome ??= { result }), reject: (error) => (outcome ??= { error }) }]);
+  await ingestBatch(deps, [
+    { delivery, resolve: (result) => (outcome ??= { result }), reject: (error) => (outcome ??= { error }) },
+  ]);
   if (!outcome) throw new Error(`delivery ${delivery.deliveryKey} was neither recorded nor refused`);
   if ("error" in outcome) throw outcome.error;
   return outcome.result;
@@ -147,7 +151,10 @@ export function createDeliveryIngester(deps: IngestDeps, options: IngesterOption
       schedule();
     });
   return Object.assign(ingest, {
-    idle: () => (inFlight === 0 && waiting.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    idle: () =>
+      inFlight === 0 && waiting.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => idleWaiters.push(resolve)),
   });
 }
 
@@ -170,7 +177,9 @@ async function ingestBatch(deps: IngestDeps, batch: readonly Waiter[]): Promise<
 async function recordAndQueue(deps: IngestDeps, all: readonly Waiter[]): Promise<void> {
   const batch = all.filter((w) => {
     if (!nestsTooDeep(w.delivery)) return true;
-    w.reject(new UnstorableDeliveryError(w.delivery.deliveryKey, `its JSON nests deeper than ${MAX_PAYLOAD_DEPTH} levels`));
+    w.reject(
+      new UnstorableDeliveryError(w.delivery.deliveryKey, `its JSON nests deeper than ${MAX_PAYLOAD_DEPTH} levels`),
+    );
     return false;
   });
   if (batch.length === 0) return;
@@ -205,7 +214,10 @@ async function recordAndQueue(deps: IngestDeps, all: readonly Waiter[]): Promise
     await addToQueue(deps, keys);
     queued = true;
   } catch (error) {
-    deps.logger.warn({ deliveries: keys, err: error instanceof Error ? error.message : String(error) }, "deliveries recorded but not queued; the sweeper will queue them");
+    deps.logger.warn(
+      { deliveries: keys, err: error instanceof Error ? error.message : String(error) },
+      "deliveries recorded but not queued; the sweeper will queue them",
+    );
   }
   // Recorded and queued: the senders have their answer. Marking the rows enqueued only spares the
   // sweeper work (re-adding a job id the queue has is a no-op), so the answers do not wait for it.
@@ -214,14 +226,21 @@ async function recordAndQueue(deps: IngestDeps, all: readonly Waiter[]): Promise
   try {
     await deps.store.markEnqueuedMany(keys);
   } catch (error) {
-    deps.logger.warn({ deliveries: keys, err: error instanceof Error ? error.message : String(error) }, "deliveries queued but not marked enqueued; the sweeper will queue them again (a no-op)");
+    deps.logger.warn(
+      { deliveries: keys, err: error instanceof Error ? error.message : String(error) },
+      "deliveries queued but not marked enqueued; the sweeper will queue them again (a no-op)",
+    );
   }
 }
 
 /** How long the webhook handler waits for the queue before leaving the delivery to the sweeper. */
 const ENQUEUE_TIMEOUT_MS = 3000;
 
-export async function enqueueDelivery(deps: IngestDeps, deliveryKey: string, jobId = safeJobId("delivery", deliveryKey)): Promise<void> {
+export async function enqueueDelivery(
+  deps: IngestDeps,
+  deliveryKey: string,
+  jobId = safeJobId("delivery", deliveryKey),
+): Promise<void> {
   await withQueueTimeout(deps.queue.add("delivery", { deliveryKey }, { jobId }));
   await deps.store.markEnqueued(deliveryKey);
 }
@@ -229,13 +248,24 @@ export async function enqueueDelivery(deps: IngestDeps, deliveryKey: string, job
 /** Queues newly recorded deliveries in one round trip. */
 async function addToQueue(deps: IngestDeps, deliveryKeys: readonly string[]): Promise<void> {
   if (deliveryKeys.length === 0) return;
-  await withQueueTimeout(deps.queue.addBulk(deliveryKeys.map((deliveryKey) => ({ name: "delivery" as const, data: { deliveryKey }, jobId: safeJobId("delivery", deliveryKey) }))));
+  await withQueueTimeout(
+    deps.queue.addBulk(
+      deliveryKeys.map((deliveryKey) => ({
+        name: "delivery" as const,
+        data: { deliveryKey },
+        jobId: safeJobId("delivery", deliveryKey),
+      })),
+    ),
+  );
 }
 
 async function withQueueTimeout(adding: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue did not accept the job within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`queue did not accept the job within ${ENQUEUE_TIMEOUT_MS} ms`)),
+      ENQUEUE_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([adding, timeout]);
@@ -248,7 +278,11 @@ async function withQueueTimeout(adding: Promise<void>): Promise<void> {
  * Queues deliveries that were recorded but never queued (the process died in between, or Redis
  * lost the write). Returns how many it queued.
  */
-export async function sweepDeliveries(deps: IngestDeps, olderThanMs = 30_000, unprocessedAfterMs = 15 * 60_000): Promise<number> {
+export async function sweepDeliveries(
+  deps: IngestDeps,
+  olderThanMs = 30_000,
+  unprocessedAfterMs = 15 * 60_000,
+): Promise<number> {
   const keys = await deps.store.deliveriesNotEnqueued(olderThanMs);
   for (const key of keys) await enqueueDelivery(deps, key);
   if (keys.length > 0) deps.logger.warn({ count: keys.length }, "queued deliveries that had not reached the queue");

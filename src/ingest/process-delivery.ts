@@ -1,4 +1,10 @@
-import { UnrecoverableError, type CommentEvent, type FailureRecord, type ForgeId, type IngestItem } from "../core/index.js";
+import {
+  UnrecoverableError,
+  type CommentEvent,
+  type FailureRecord,
+  type ForgeId,
+  type IngestItem,
+} from "../core/index.js";
 import { forgeAdapter, readDelivery, type ForgeAdapter } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
 import { validateConfigChange } from "./validate-config-change.js";
@@ -14,21 +20,38 @@ import type { WorkerDeps } from "./worker-deps.js";
  */
 export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: string): Promise<void> {
   const delivery = await workerDeps.store.getDelivery(deliveryKey);
-  if (!delivery) throw new UnrecoverableError("E_DELIVERY_UNKNOWN", `delivery ${deliveryKey} is not in the store: a delivery job is only queued for a recorded delivery`);
+  if (!delivery)
+    throw new UnrecoverableError(
+      "E_DELIVERY_UNKNOWN",
+      `delivery ${deliveryKey} is not in the store: a delivery job is only queued for a recorded delivery`,
+    );
   // Everything logged while reading this delivery names it and its repository.
-  const deps = { ...workerDeps, logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }) };
-  const { adapter, items: read, self } = await readDelivery(delivery, {
+  const deps = {
+    ...workerDeps,
+    logger: workerDeps.logger.child({ delivery: deliveryKey, forge: delivery.forge, repo: delivery.repo ?? undefined }),
+  };
+  const {
+    adapter,
+    items: read,
+    self,
+  } = await readDelivery(delivery, {
     ...(deps.githubAppId !== undefined ? { selfAppId: deps.githubAppId } : {}),
     selfUsername: async () => (await deps.forges.selfUsername?.(delivery.forge)) ?? undefined,
   });
-  const items = (adapter.signedHooks ? read : await confirmProjects(deps, adapter, delivery.forge, read)).map((item) => {
-    const project = projectOf(item);
-    // Path and id agree (confirmProjects): either may name the project in GITLAB_PROJECTS, the
-    // allowlist of projects whose unsigned hooks are read at all.
-    return !adapter.signedHooks && deps.gitlabProjects && project && !deps.gitlabProjects.has(project.repo) && !deps.gitlabProjects.has(project.repoId)
-      ? ({ kind: "ignore", reason: `${adapter.name} project ${project.repo} is not in GITLAB_PROJECTS` } as const)
-      : item;
-  });
+  const items = (adapter.signedHooks ? read : await confirmProjects(deps, adapter, delivery.forge, read)).map(
+    (item) => {
+      const project = projectOf(item);
+      // Path and id agree (confirmProjects): either may name the project in GITLAB_PROJECTS, the
+      // allowlist of projects whose unsigned hooks are read at all.
+      return !adapter.signedHooks &&
+        deps.gitlabProjects &&
+        project &&
+        !deps.gitlabProjects.has(project.repo) &&
+        !deps.gitlabProjects.has(project.repoId)
+        ? ({ kind: "ignore", reason: `${adapter.name} project ${project.repo} is not in GITLAB_PROJECTS` } as const)
+        : item;
+    },
+  );
   const failures: string[] = [];
   const ignored: string[] = [];
   const notes: string[] = [];
@@ -41,11 +64,17 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
         await deps.store.recordJobOutcome(item.outcome);
         break;
       case "expand":
-        for (const f of await expand(deps, delivery.forge, item, deliveryKey)) failures.push(await recordFailure(deps, f));
+        for (const f of await expand(deps, delivery.forge, item, deliveryKey))
+          failures.push(await recordFailure(deps, f));
         break;
       case "installation":
         if (item.op === "add") await deps.store.addInstallationRepos(delivery.forge, item.installationId, item.repos);
-        else await deps.store.removeInstallationRepos(delivery.forge, item.installationId, item.op === "remove" ? item.repos.map((r) => r.id) : undefined);
+        else
+          await deps.store.removeInstallationRepos(
+            delivery.forge,
+            item.installationId,
+            item.op === "remove" ? item.repos.map((r) => r.id) : undefined,
+          );
         break;
       case "validate-config":
         notes.push(await validateConfigChange(deps, item));
@@ -61,8 +90,16 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
         break;
     }
   }
-  const outcome = failures.length > 0 ? `failures: ${failures.join(", ")}` : notes.length > 0 ? notes.join("; ") : ignored.length > 0 ? `ignored: ${ignored.join("; ")}` : "recorded";
-  if (failures.length === 0 && ignored.length > 0) deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
+  const outcome =
+    failures.length > 0
+      ? `failures: ${failures.join(", ")}`
+      : notes.length > 0
+        ? notes.join("; ")
+        : ignored.length > 0
+          ? `ignored: ${ignored.join("; ")}`
+          : "recorded";
+  if (failures.length === 0 && ignored.length > 0)
+    deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
   await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
 }
 
@@ -72,7 +109,12 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
  * before anything is done for it, so no hook can have Sentinel act on one project while recording
  * against another.
  */
-async function confirmProjects(deps: WorkerDeps, adapter: ForgeAdapter, forge: ForgeId, items: readonly IngestItem[]): Promise<IngestItem[]> {
+async function confirmProjects(
+  deps: WorkerDeps,
+  adapter: ForgeAdapter,
+  forge: ForgeId,
+  items: readonly IngestItem[],
+): Promise<IngestItem[]> {
   const verdicts = new Map<string, string | null>();
   const out: IngestItem[] = [];
   for (const item of items) {
@@ -84,7 +126,9 @@ async function confirmProjects(deps: WorkerDeps, adapter: ForgeAdapter, forge: F
     const key = `${project.repoId}\n${project.repo}`;
     if (!verdicts.has(key)) {
       const target = { forge, repo: project.repo, repoId: project.repoId, installationId: null };
-      const why = deps.forges.confirmProject ? await deps.forges.confirmProject(target) : ((await (await deps.forges.client(target)).confirmProject?.()) ?? null);
+      const why = deps.forges.confirmProject
+        ? await deps.forges.confirmProject(target)
+        : ((await (await deps.forges.client(target)).confirmProject?.()) ?? null);
       verdicts.set(key, why);
     }
     const why = verdicts.get(key);
@@ -101,7 +145,10 @@ function projectOf(item: IngestItem): { repo: string; repoId: string } | null {
 }
 
 async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername: string | undefined): Promise<string> {
-  const forge = await deps.forges.client({ forge: claimed.forge, repo: claimed.repo, repoId: claimed.repoId, installationId: claimed.installationId }, "act");
+  const forge = await deps.forges.client(
+    { forge: claimed.forge, repo: claimed.repo, repoId: claimed.repoId, installationId: claimed.installationId },
+    "act",
+  );
   let comment = claimed;
   const adapter = forgeAdapter(claimed.forge);
   if (forge.confirmComment && adapter.confirmComment) {
@@ -110,7 +157,11 @@ async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername
     if (!api) return `ignored: the forge's API has no note ${claimed.commentId} on !${claimed.prNumber}`;
     const confirmed = adapter.confirmComment(claimed, api, selfUsername);
     if ("ignore" in confirmed) return `ignored: ${confirmed.ignore}`;
-    if (confirmed.author.id !== claimed.author.id || confirmed.body !== claimed.body) deps.logger.warn({ note: claimed.commentId, hookAuthor: claimed.author.id, apiAuthor: confirmed.author.id }, "a note hook's author or text differs from the API's; acting on the API's");
+    if (confirmed.author.id !== claimed.author.id || confirmed.body !== claimed.body)
+      deps.logger.warn(
+        { note: claimed.commentId, hookAuthor: claimed.author.id, apiAuthor: confirmed.author.id },
+        "a note hook's author or text differs from the API's; acting on the API's",
+      );
     comment = confirmed;
   }
   const loaded = await loadRepoConfig(forge);
@@ -132,14 +183,32 @@ async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername
 
 async function recordFailure(deps: WorkerDeps, failure: FailureRecord): Promise<string> {
   const fresh = await deps.store.recordFailure(failure);
-  if (!fresh) deps.logger.info({ failure: failure.failureKey, source: failure.source }, "failure already known from another event");
+  if (!fresh)
+    deps.logger.info(
+      { failure: failure.failureKey, source: failure.source },
+      "failure already known from another event",
+    );
   // Queued either way: the job id makes it a no-op when the failure is already queued or done.
-  await deps.queue.add("diagnose", { failureKey: failure.failureKey }, { jobId: safeJobId("diagnose", failure.failureKey) });
+  await deps.queue.add(
+    "diagnose",
+    { failureKey: failure.failureKey },
+    { jobId: safeJobId("diagnose", failure.failureKey) },
+  );
   return failure.failureKey;
 }
 
-async function expand(deps: WorkerDeps, forge: ForgeId, item: Extract<IngestItem, { kind: "expand" }>, deliveryKey: string): Promise<FailureRecord[]> {
-  const client = await deps.forges.client({ forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
+async function expand(
+  deps: WorkerDeps,
+  forge: ForgeId,
+  item: Extract<IngestItem, { kind: "expand" }>,
+  deliveryKey: string,
+): Promise<FailureRecord[]> {
+  const client = await deps.forges.client({
+    forge,
+    repo: item.repo,
+    repoId: item.repoId,
+    installationId: item.installationId,
+  });
   const jobs = await client.failedJobsOf(item.what, item.id);
   return jobs.map((j) => ({
     failureKey: `${forge}:${item.repoId}:${j.hasLog ? "job" : "check"}:${j.jobId}`,

@@ -27,7 +27,12 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
   const revertOf = item.merged ? revertedNumber(item) : null;
   const reverted = revertOf !== null ? await runs.findPullRequestByNumber(item.forge, item.repo, revertOf) : null;
   if (!own && !reverted) return `pull request #${item.prNumber} closed: not Sentinel's`;
-  const forge = await deps.forges.client({ forge: item.forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
+  const forge = await deps.forges.client({
+    forge: item.forge,
+    repo: item.repo,
+    repoId: item.repoId,
+    installationId: item.installationId,
+  });
   // Trust moves only on what the forge says happened: a signed delivery (GitHub) is the forge's
   // word; a GitLab hook's "merge" or "close" is the claim of whoever knows the webhook secret,
   // so its API is asked (a merged fix promotes its agent).
@@ -35,7 +40,10 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
     const info = await forge.pullRequestInfo(item.prNumber);
     const claimed = item.merged ? "merged" : "closed";
     if (!info || info.state !== claimed) {
-      deps.logger.warn({ pr: item.prNumber, claimed, api: info?.state ?? "none" }, "a merge or close the forge's API does not confirm; trust is unchanged");
+      deps.logger.warn(
+        { pr: item.prNumber, claimed, api: info?.state ?? "none" },
+        "a merge or close the forge's API does not confirm; trust is unchanged",
+      );
       return `pull request #${item.prNumber} ${claimed}: not confirmed by the API (it says ${info?.state ?? "no such pull request"}); nothing changed`;
     }
     if (revertOf !== null && revertedNumber({ ...item, headRef: info.headRef, body: info.body ?? "" }) !== revertOf) {
@@ -46,11 +54,20 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
   if (own && own.state === "open") {
     await runs.setPullRequestState(item.forge, item.repo, item.prNumber, item.merged ? "merged" : "closed");
     if (item.merged) deps.metrics?.pullRequestsMerged.inc({ forge: item.forge });
-    await runs.record(own.runId, item.merged ? "pull-request.merged" : "pull-request.closed", { forge: item.forge, repo: item.repo, number: item.prNumber });
+    await runs.record(own.runId, item.merged ? "pull-request.merged" : "pull-request.closed", {
+      forge: item.forge,
+      repo: item.repo,
+      number: item.prNumber,
+    });
     if (own.agentId) {
       if (item.merged) {
-        const r = await trust.recordClean(item.forge, item.repo, own.agentId, config.policy, { runId: own.runId, evidence: `fix #${item.prNumber} merged` });
-        notes.push(`${own.agentId} credited for merged fix #${item.prNumber}${r.promoted ? `, promoted to T${r.tier}` : ""}`);
+        const r = await trust.recordClean(item.forge, item.repo, own.agentId, config.policy, {
+          runId: own.runId,
+          evidence: `fix #${item.prNumber} merged`,
+        });
+        notes.push(
+          `${own.agentId} credited for merged fix #${item.prNumber}${r.promoted ? `, promoted to T${r.tier}` : ""}`,
+        );
       } else {
         await trust.resetStreak(item.forge, item.repo, own.agentId);
         notes.push(`fix #${item.prNumber} closed unmerged`);
@@ -58,8 +75,21 @@ export async function pullRequestClosed(deps: WorkerDeps, item: Closed): Promise
     }
   }
   if (reverted?.agentId && reverted.state === "merged") {
-    const to = await trust.demote(item.forge, item.repo, reverted.agentId, config.policy, `fix #${reverted.number} was reverted by #${item.prNumber}`, { runId: reverted.runId, revertedBy: item.prNumber });
-    await runs.record(reverted.runId, "fix.reverted", { forge: item.forge, repo: item.repo, number: reverted.number, by: item.prNumber, tier: to });
+    const to = await trust.demote(
+      item.forge,
+      item.repo,
+      reverted.agentId,
+      config.policy,
+      `fix #${reverted.number} was reverted by #${item.prNumber}`,
+      { runId: reverted.runId, revertedBy: item.prNumber },
+    );
+    await runs.record(reverted.runId, "fix.reverted", {
+      forge: item.forge,
+      repo: item.repo,
+      number: reverted.number,
+      by: item.prNumber,
+      tier: to,
+    });
     notes.push(`${reverted.agentId} demoted: fix #${reverted.number} reverted`);
   }
   return notes.join("; ") || `pull request #${item.prNumber} closed`;

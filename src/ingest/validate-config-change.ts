@@ -26,7 +26,11 @@ export type HeadFileReader = ConfigReader & Pick<ForgeClient, "configPath" | "ch
  * branch's are read once merged: every file through the repository-file loader (size caps,
  * linear YAML checks), rule files under the repository rules (literal, instruction caps).
  */
-export async function checkHeadFiles(forge: HeadFileReader, prNumber: number, headSha: string): Promise<{ checked: string[]; problems: HeadProblem[] }> {
+export async function checkHeadFiles(
+  forge: HeadFileReader,
+  prNumber: number,
+  headSha: string,
+): Promise<{ checked: string[]; problems: HeadProblem[] }> {
   const changed = await forge.changedFiles(prNumber);
   const onDefault = await loadRepoConfig(forge);
   const headConfigText = changed.includes(forge.configPath) ? await forge.readFile(forge.configPath, headSha) : null;
@@ -36,19 +40,34 @@ export async function checkHeadFiles(forge: HeadFileReader, prNumber: number, he
   let headRecipes: string[] = onDefault.config.fix.recipes;
   if (headConfigText !== null) {
     const read = readRepoConfigText(headConfigText, forge.configPath);
-    for (const p of read.problems) problems.push({ path: forge.configPath, ...(p.line ? { line: p.line } : {}), message: `${p.code}: ${p.message}`, severity: "error" });
+    for (const p of read.problems)
+      problems.push({
+        path: forge.configPath,
+        ...(p.line ? { line: p.line } : {}),
+        message: `${p.code}: ${p.message}`,
+        severity: "error",
+      });
     if (read.problems.length === 0) {
       headFiles = read.config.sentinels.files;
       headRecipes = read.config.fix.recipes;
     }
   }
-  const candidates = changed.filter((p) => headFiles.includes(p) || onDefault.config.sentinels.files.includes(p) || (RULE_DIRS.some((d) => p.startsWith(d)) && /\.(ya?ml|json)$/.test(p)));
+  const candidates = changed.filter(
+    (p) =>
+      headFiles.includes(p) ||
+      onDefault.config.sentinels.files.includes(p) ||
+      (RULE_DIRS.some((d) => p.startsWith(d)) && /\.(ya?ml|json)$/.test(p)),
+  );
   // A config lists at most 20 rule files; a pull request adding thousands under the rule folders
   // gets the first ones checked and a note, not thousands of files parsed.
   const ruleFiles = candidates.slice(0, MAX_CHECKED_RULE_FILES);
   if (candidates.length > ruleFiles.length) {
     const left = candidates.length - ruleFiles.length;
-    problems.push({ path: candidates[ruleFiles.length] as string, message: `${left} more changed rule file${left === 1 ? "" : "s"} not checked: Sentinel checks ${MAX_CHECKED_RULE_FILES} per pull request, as many as a config may list.`, severity: "warning" });
+    problems.push({
+      path: candidates[ruleFiles.length] as string,
+      message: `${left} more changed rule file${left === 1 ? "" : "s"} not checked: Sentinel checks ${MAX_CHECKED_RULE_FILES} per pull request, as many as a config may list.`,
+      severity: "warning",
+    });
   }
   const recipeFiles = changed.filter((p) => headRecipes.includes(p) || onDefault.config.fix.recipes.includes(p));
   const checked = [...(headConfigText !== null ? [forge.configPath] : []), ...ruleFiles, ...recipeFiles];
@@ -59,14 +78,26 @@ export async function checkHeadFiles(forge: HeadFileReader, prNumber: number, he
     const text = await forge.readFile(path, headSha);
     if (text === null) continue;
     for (const issue of parseRuleText(text, path, { budget }).issues) {
-      problems.push({ path, ...(issue.line ? { line: issue.line } : {}), message: `${issue.code}: ${issue.message}`, severity: issue.severity === "error" ? "error" : "warning" });
+      problems.push({
+        path,
+        ...(issue.line ? { line: issue.line } : {}),
+        message: `${issue.code}: ${issue.message}`,
+        severity: issue.severity === "error" ? "error" : "warning",
+      });
     }
   }
   for (const path of recipeFiles) {
     const text = await forge.readFile(path, headSha);
     if (text === null) continue;
     const loaded = loadRecipe(text, path);
-    if ("errors" in loaded) for (const e of loaded.errors) problems.push({ path, ...(e.line ? { line: e.line } : {}), message: `${e.code}: ${e.message}`, severity: "error" });
+    if ("errors" in loaded)
+      for (const e of loaded.errors)
+        problems.push({
+          path,
+          ...(e.line ? { line: e.line } : {}),
+          message: `${e.code}: ${e.message}`,
+          severity: "error",
+        });
   }
   return { checked, problems };
 }
@@ -76,8 +107,16 @@ export async function checkHeadFiles(forge: HeadFileReader, prNumber: number, he
  * (that is read from the default branch), but its author should know before merging whether the
  * files are valid: they are validated at the PR's head and the result is reported on it.
  */
-export async function validateConfigChange(deps: WorkerDeps, item: Extract<IngestItem, { kind: "validate-config" }>): Promise<string> {
-  const forge = await deps.forges.client({ forge: item.forge, repo: item.repo, repoId: item.repoId, installationId: item.installationId });
+export async function validateConfigChange(
+  deps: WorkerDeps,
+  item: Extract<IngestItem, { kind: "validate-config" }>,
+): Promise<string> {
+  const forge = await deps.forges.client({
+    forge: item.forge,
+    repo: item.repo,
+    repoId: item.repoId,
+    installationId: item.installationId,
+  });
   const { checked, problems } = await checkHeadFiles(forge, item.prNumber, item.headSha);
   if (checked.length === 0) return "pull request does not change Sentinel's files";
 
@@ -106,14 +145,18 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
       sha: item.headSha,
       name: CONFIG_CHECK_NAME,
       conclusion: errors.length > 0 ? "failure" : "success",
-      title: errors.length > 0 ? `${errors.length} error${errors.length === 1 ? "" : "s"} in Sentinel's files` : "Sentinel's files are valid",
+      title:
+        errors.length > 0
+          ? `${errors.length} error${errors.length === 1 ? "" : "s"} in Sentinel's files`
+          : "Sentinel's files are valid",
       summary,
       annotations,
     },
     known,
   );
   await deps.store.setCommitReport(item.forge, item.repo, key, id);
-  if (forgeAdapter(forge.forge).configFindingsInNote) await noteOnMergeRequest(deps, forge, item, summary, problems.length);
+  if (forgeAdapter(forge.forge).configFindingsInNote)
+    await noteOnMergeRequest(deps, forge, item, summary, problems.length);
   return `validated ${checked.length} file(s): ${errors.length} error(s)`;
 }
 
@@ -122,10 +165,21 @@ export async function validateConfigChange(deps: WorkerDeps, item: Extract<Inges
  * merge request, edited as new commits are checked: written when there are problems, and kept up
  * to date (saying all is valid) once a note exists, never posted just to say nothing is wrong.
  */
-async function noteOnMergeRequest(deps: WorkerDeps, forge: ForgeClient, item: Extract<IngestItem, { kind: "validate-config" }>, summary: string, problems: number): Promise<void> {
+async function noteOnMergeRequest(
+  deps: WorkerDeps,
+  forge: ForgeClient,
+  item: Extract<IngestItem, { kind: "validate-config" }>,
+  summary: string,
+  problems: number,
+): Promise<void> {
   const key = `mr-${item.prNumber}#config-note`;
   const known = await deps.store.getCommitReport(item.forge, item.repo, key);
   if (problems === 0 && !known) return;
-  const id = await forge.upsertStickyComment(item.prNumber, `**${CONFIG_CHECK_NAME}**\n\n${summary}`, known, CONFIG_NOTE_MARKER);
+  const id = await forge.upsertStickyComment(
+    item.prNumber,
+    `**${CONFIG_CHECK_NAME}**\n\n${summary}`,
+    known,
+    CONFIG_NOTE_MARKER,
+  );
   await deps.store.setCommitReport(item.forge, item.repo, key, id);
 }

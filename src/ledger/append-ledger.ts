@@ -16,7 +16,9 @@ export interface NewLedgerEntry {
  */
 export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]> {
   if (entries.length === 0) return [];
-  const { rows } = await tx.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE");
+  const { rows } = await tx.query<{ seq: string | number; hash: string }>(
+    "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
+  );
   // The migration writes the head row; without it the schema is not this version's.
   if (!rows[0]) throw new SentinelError("E_LEDGER_NO_HEAD", "the ledger has no head row: run the database migrations");
   let seq = Number(rows[0].seq);
@@ -27,7 +29,14 @@ export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerE
   const rowsSql: string[] = [];
   for (const e of entries) {
     const text = jsonForPostgres(e.data);
-    const unhashed = { seq: ++seq, at, runId: e.runId, kind: e.kind, data: JSON.parse(text) as Record<string, unknown>, prevHash };
+    const unhashed = {
+      seq: ++seq,
+      at,
+      runId: e.runId,
+      kind: e.kind,
+      data: JSON.parse(text) as Record<string, unknown>,
+      prevHash,
+    };
     const hash = entryHash(unhashed);
     const n = params.push(seq, e.runId, e.kind, text, at, prevHash, hash);
     rowsSql.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::jsonb, $${n - 2}, $${n - 1}, $${n})`);
@@ -35,7 +44,10 @@ export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerE
     prevHash = hash;
   }
   // One statement for the batch (a group-committed batch of deliveries is one round trip, not N).
-  await tx.query(`INSERT INTO ledger (seq, run_id, kind, data, at, prev_hash, hash) VALUES ${rowsSql.join(", ")}`, params);
+  await tx.query(
+    `INSERT INTO ledger (seq, run_id, kind, data, at, prev_hash, hash) VALUES ${rowsSql.join(", ")}`,
+    params,
+  );
   await tx.query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", [seq, prevHash]);
   return written;
 }

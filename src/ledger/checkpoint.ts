@@ -15,7 +15,11 @@ export function checkpointOf(head: { seq: number; hash: string }, now = new Date
 }
 
 /** Appends a checkpoint as one JSON line (the file only grows, like the chain). */
-export async function writeCheckpoint(file: string, head: { seq: number; hash: string }, now = new Date()): Promise<Checkpoint> {
+export async function writeCheckpoint(
+  file: string,
+  head: { seq: number; hash: string },
+  now = new Date(),
+): Promise<Checkpoint> {
   const checkpoint = checkpointOf(head, now);
   await appendCheckpoint(file, checkpoint);
   return checkpoint;
@@ -27,7 +31,9 @@ export async function writeCheckpoint(file: string, head: { seq: number; hash: s
  */
 export async function appendCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await appendFile(file, JSON.stringify({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at }) + "\n", { mode: 0o600 });
+  await appendFile(file, JSON.stringify({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at }) + "\n", {
+    mode: 0o600,
+  });
 }
 
 /** Every checkpoint in a file; a line that does not parse is an error, not something to skip. */
@@ -42,9 +48,19 @@ export async function readCheckpoints(file: string): Promise<Checkpoint[]> {
       try {
         c = JSON.parse(line) as Partial<Checkpoint>;
       } catch (error) {
-        throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: not a checkpoint line (invalid JSON); fix or remove that line`, { cause: error });
+        throw new SentinelError(
+          "E_LEDGER_FILE",
+          `${file}:${n}: not a checkpoint line (invalid JSON); fix or remove that line`,
+          { cause: error },
+        );
       }
-      if (typeof c.seq !== "number" || typeof c.hash !== "string" || !/^[0-9a-f]{64}$/.test(c.hash) || typeof c.at !== "string") throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: a checkpoint needs seq, hash (sha256 hex) and at`);
+      if (
+        typeof c.seq !== "number" ||
+        typeof c.hash !== "string" ||
+        !/^[0-9a-f]{64}$/.test(c.hash) ||
+        typeof c.at !== "string"
+      )
+        throw new SentinelError("E_LEDGER_FILE", `${file}:${n}: a checkpoint needs seq, hash (sha256 hex) and at`);
       return { seq: c.seq, hash: c.hash, at: c.at };
     });
 }

@@ -52,7 +52,15 @@ export function startCheckpointer(db: LedgerSql, o: CheckpointerOptions): { stop
         return;
       }
       if (checkpoint.seq !== logged) {
-        o.logger.info({ ledgerSeq: checkpoint.seq, ledgerHash: checkpoint.hash, file: o.file ?? null, url: sinks.find((s) => s.name === "http")?.target ?? null }, "ledger checkpoint");
+        o.logger.info(
+          {
+            ledgerSeq: checkpoint.seq,
+            ledgerHash: checkpoint.hash,
+            file: o.file ?? null,
+            url: sinks.find((s) => s.name === "http")?.target ?? null,
+          },
+          "ledger checkpoint",
+        );
         logged = checkpoint.seq;
       }
       for (const sink of sinks) {
@@ -61,7 +69,10 @@ export function startCheckpointer(db: LedgerSql, o: CheckpointerOptions): { stop
           await sink.write(checkpoint);
           sink.delivered = checkpoint.seq;
         } catch (error) {
-          o.logger.warn({ sink: sink.name, target: sink.target, ledgerSeq: checkpoint.seq, err: message(error) }, "ledger checkpoint not delivered; trying again next round");
+          o.logger.warn(
+            { sink: sink.name, target: sink.target, ledgerSeq: checkpoint.seq, err: message(error) },
+            "ledger checkpoint not delivered; trying again next round",
+          );
         }
       }
     });
@@ -86,11 +97,23 @@ function checkpointSinks(o: CheckpointerOptions): Sink[] {
   }
   if (o.url) {
     const url = parseCheckpointUrl(o.url);
-    const endpoint = { url, ...(o.token ? { token: o.token } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) };
+    const endpoint = {
+      url,
+      ...(o.token ? { token: o.token } : {}),
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    };
     if (o.token && url.protocol === "http:" && !isLoopback(url.hostname)) {
-      o.logger.warn({ url: endpointForLogs(url) }, "SENTINEL_LEDGER_CHECKPOINT_TOKEN goes to a plain http:// URL and crosses the network readable: use https://");
+      o.logger.warn(
+        { url: endpointForLogs(url) },
+        "SENTINEL_LEDGER_CHECKPOINT_TOKEN goes to a plain http:// URL and crosses the network readable: use https://",
+      );
     }
-    sinks.push({ name: "http", target: endpointForLogs(url), write: (c) => postCheckpoint(endpoint, c, o.fetch), delivered: -1 });
+    sinks.push({
+      name: "http",
+      target: endpointForLogs(url),
+      write: (c) => postCheckpoint(endpoint, c, o.fetch),
+      delivered: -1,
+    });
   } else if (o.token) {
     o.logger.warn("SENTINEL_LEDGER_CHECKPOINT_TOKEN is set without SENTINEL_LEDGER_CHECKPOINT_URL: it is not used");
   }
@@ -102,6 +125,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 function message(error: unknown): string {
-  if (error instanceof Error) return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+  if (error instanceof Error)
+    return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
   return String(error);
 }

@@ -20,7 +20,15 @@ export const GENESIS_HASH = "0".repeat(64);
 export const LEDGER_HASH_VERSION = 1;
 
 export function entryHash(e: Omit<LedgerEntry, "hash">): string {
-  const body = canonicalJson({ v: LEDGER_HASH_VERSION, seq: e.seq, at: e.at, runId: e.runId, kind: e.kind, data: e.data, prev: e.prevHash });
+  const body = canonicalJson({
+    v: LEDGER_HASH_VERSION,
+    seq: e.seq,
+    at: e.at,
+    runId: e.runId,
+    kind: e.kind,
+    data: e.data,
+    prev: e.prevHash,
+  });
   return createHash("sha256").update(body).digest("hex");
 }
 

@@ -35,11 +35,29 @@ export function startRefusalTally(db: LedgerDatabase, o: { intervalMs?: number; 
     const batch = [...tallies.values()];
     tallies = new Map();
     try {
-      await appendLedger(db, batch.map((t) => ({ runId: null, kind: "delivery.refused", data: { forge: t.forge, reason: t.reason, status: t.status, count: t.count, first: t.first, last: t.last, deliveries: t.deliveries } })));
+      await appendLedger(
+        db,
+        batch.map((t) => ({
+          runId: null,
+          kind: "delivery.refused",
+          data: {
+            forge: t.forge,
+            reason: t.reason,
+            status: t.status,
+            count: t.count,
+            first: t.first,
+            last: t.last,
+            deliveries: t.deliveries,
+          },
+        })),
+      );
     } catch (error) {
       // Kept for the next round rather than lost: the database may be back by then.
       for (const t of batch) merge(t);
-      o.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "refused deliveries could not be written to the ledger; they are kept for the next round");
+      o.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "refused deliveries could not be written to the ledger; they are kept for the next round",
+      );
     }
   };
   const merge = (t: Tally & { forge: string; reason: string }) => {
@@ -56,7 +74,15 @@ export function startRefusalTally(db: LedgerDatabase, o: { intervalMs?: number; 
   return {
     add(r: Refusal): void {
       const at = new Date().toISOString();
-      merge({ forge: r.forge, reason: r.reason, status: r.status, count: 1, first: at, last: at, deliveries: r.delivery ? [r.delivery] : [] });
+      merge({
+        forge: r.forge,
+        reason: r.reason,
+        status: r.status,
+        count: 1,
+        first: at,
+        last: at,
+        deliveries: r.delivery ? [r.delivery] : [],
+      });
     },
     flush,
     async stop(): Promise<void> {

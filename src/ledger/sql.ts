@@ -1,6 +1,9 @@
 /** The SQL surface the ledger needs; the store's Database and transactions have this shape. */
 export interface LedgerSql {
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: Row[]; rowCount: number }>;
 }
 
 export interface LedgerDatabase extends LedgerSql {

@@ -12,7 +12,12 @@ export type LiveEvent =
       readonly lineNumber: number;
       readonly text: string;
       /** Set when a sentinel matched the line. */
-      readonly finding?: { readonly classification: string; readonly category: string | null; readonly severity: string; readonly ruleId: string };
+      readonly finding?: {
+        readonly classification: string;
+        readonly category: string | null;
+        readonly severity: string;
+        readonly ruleId: string;
+      };
     }
   | { readonly kind: "end"; readonly status: string; readonly reason: string };
 

@@ -17,7 +17,12 @@ export class MemoryLiveFeed implements LiveFeed {
 
   publish(runId: string, event: LiveEvent): void {
     const run = this.buffer(runId);
-    const record: LiveRecord = { id: String(++run.next), runId, at: Date.now(), event: event.kind === "line" ? { ...event, text: clampLine(event.text) } : event };
+    const record: LiveRecord = {
+      id: String(++run.next),
+      runId,
+      at: Date.now(),
+      event: event.kind === "line" ? { ...event, text: clampLine(event.text) } : event,
+    };
     run.records.push(record);
     if (run.records.length > LIVE_KEEP) run.records.splice(0, run.records.length - LIVE_KEEP);
     if (event.kind === "end") run.endedAt = Date.now();
@@ -46,6 +51,7 @@ export class MemoryLiveFeed implements LiveFeed {
 
   private sweep(): void {
     const cutoff = Date.now() - this.retainMs;
-    for (const [id, run] of this.runs) if (run.endedAt !== null && run.endedAt < cutoff && run.listeners.size === 0) this.runs.delete(id);
+    for (const [id, run] of this.runs)
+      if (run.endedAt !== null && run.endedAt < cutoff && run.listeners.size === 0) this.runs.delete(id);
   }
 }

@@ -39,7 +39,8 @@ export class RedisLiveFeed implements LiveFeed {
         this.publishFailing = false;
       })
       .catch((error: unknown) => {
-        if (!this.publishFailing) this.onError(error, "live feed publish (later failures are not logged until one succeeds)");
+        if (!this.publishFailing)
+          this.onError(error, "live feed publish (later failures are not logged until one succeeds)");
         this.publishFailing = true;
       });
   }
@@ -54,7 +55,9 @@ export class RedisLiveFeed implements LiveFeed {
     void (async () => {
       while (open) {
         try {
-          const got = (await reader.xread("BLOCK", 5000, "STREAMS", key, last)) as Array<[string, Array<[string, string[]]>]> | null;
+          const got = (await reader.xread("BLOCK", 5000, "STREAMS", key, last)) as Array<
+            [string, Array<[string, string[]]>]
+          > | null;
           for (const [, entries] of got ?? []) {
             for (const [id, fields] of entries) {
               last = id;

@@ -22,7 +22,12 @@ export function headline(d: Diagnosis): string {
 }
 
 /** The commit's report over all its diagnosed failures; annotations only for `annotate` (the new one). */
-export function renderCommitReport(sha: string, failures: readonly DiagnosedFailure[], configErrors: readonly string[], annotate: string): CommitReport {
+export function renderCommitReport(
+  sha: string,
+  failures: readonly DiagnosedFailure[],
+  configErrors: readonly string[],
+  annotate: string,
+): CommitReport {
   const first = failures[0];
   const title =
     failures.length === 0
@@ -30,10 +35,13 @@ export function renderCommitReport(sha: string, failures: readonly DiagnosedFail
       : failures.length === 1 && first
         ? `${headline(first.diagnosis)} in ${first.failure.jobName}`
         : `${failures.length} failed jobs: ${[...new Set(failures.map((f) => headline(f.diagnosis)))].join(", ")}`;
-  const annotations = failures.filter((f) => f.failure.failureKey === annotate).flatMap((f) => f.diagnosis.findings.flatMap((finding) => annotationOf(f.failure.jobName, finding)));
+  const annotations = failures
+    .filter((f) => f.failure.failureKey === annotate)
+    .flatMap((f) => f.diagnosis.findings.flatMap((finding) => annotationOf(f.failure.jobName, finding)));
   const unique = dedupe(annotations);
   const sections = failures.map(renderFailureSection);
-  if (unique.length > MAX_ANNOTATIONS) sections.push(`_${unique.length - MAX_ANNOTATIONS} more annotations were left out._`);
+  if (unique.length > MAX_ANNOTATIONS)
+    sections.push(`_${unique.length - MAX_ANNOTATIONS} more annotations were left out._`);
   if (configErrors.length > 0) sections.unshift(renderConfigErrors(configErrors));
   return {
     sha,
@@ -61,15 +69,25 @@ function renderFailureSection(f: DiagnosedFailure): string {
   const url = safeUrl(f.failure.jobUrl);
   const job = url ? `[${escapeMarkdown(f.failure.jobName)}](${url})` : code(f.failure.jobName);
   const lines = [`### ${job}: ${headline(d)}`, "", escapeMarkdown(d.summary)];
-  if (d.firstErrorLine) lines.push("", `First error, log line ${d.firstErrorLine.lineNumber}${d.step ? ` (step "${escapeMarkdown(d.step.name)}")` : ""}:`);
+  if (d.firstErrorLine)
+    lines.push(
+      "",
+      `First error, log line ${d.firstErrorLine.lineNumber}${d.step ? ` (step "${escapeMarkdown(d.step.name)}")` : ""}:`,
+    );
   const evidence = d.evidence?.lines.slice(0, EVIDENCE_LINES) ?? d.lastErrorLines.map((l) => l.text);
   if (evidence.length > 0) lines.push("", fence(evidence.join("\n")));
   const notes: string[] = [];
-  if (f.flaky) notes.push("**Flaky:** this job both passed and failed on this commit, so the code is not the cause; Sentinel will not propose a code fix.");
-  if (d.stats.truncated) notes.push(`The log was longer than the configured limit; Sentinel read the first ${formatBytes(d.stats.bytes)}.`);
+  if (f.flaky)
+    notes.push(
+      "**Flaky:** this job both passed and failed on this commit, so the code is not the cause; Sentinel will not propose a code fix.",
+    );
+  if (d.stats.truncated)
+    notes.push(`The log was longer than the configured limit; Sentinel read the first ${formatBytes(d.stats.bytes)}.`);
   if (f.history && f.history.occurrences > 1) {
     const where = f.history.commits > 1 ? `on ${f.history.commits} commits` : "on this commit";
-    notes.push(`Seen ${f.history.occurrences} times ${where} of this repository${f.history.otherRepos > 0 ? ` and in ${f.history.otherRepos} other repositories` : ""}.`);
+    notes.push(
+      `Seen ${f.history.occurrences} times ${where} of this repository${f.history.otherRepos > 0 ? ` and in ${f.history.otherRepos} other repositories` : ""}.`,
+    );
   }
   notes.push(`Fingerprint ${code(d.fingerprint)} · confidence ${d.confidence}`);
   return [...lines, "", ...notes].join("\n");
@@ -117,7 +135,9 @@ export function safeUrl(url: string | null | undefined): string | null {
   try {
     const u = new URL(url);
     if (u.protocol !== "https:" && u.protocol !== "http:") return null;
-    return u.toString().replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
+    return u
+      .toString()
+      .replace(/[()<>\s"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
   } catch {
     return null; // not a URL: the report links nothing
   }

@@ -13,7 +13,10 @@ export interface StickyInput {
   /** Verified fix pull requests Sentinel opened, by fingerprint. */
   readonly fixes?: ReadonlyMap<string, { number: number; url: string | null }>;
   /** What the policy decided about each failure (by failure key): the one line that says why. */
-  readonly decisions?: ReadonlyMap<string, { verdict: string; rule: string | null; message: string; runId: string | null }>;
+  readonly decisions?: ReadonlyMap<
+    string,
+    { verdict: string; rule: string | null; message: string; runId: string | null }
+  >;
   /** Fingerprints a maintainer told Sentinel to ignore. */
   readonly ignored?: ReadonlySet<string>;
   readonly paused?: boolean;
@@ -37,21 +40,50 @@ export function renderStickyComment(input: StickyInput): string {
       const url = safeUrl(f.failure.jobUrl);
       const job = url ? `[${escapeMarkdown(f.failure.jobName)}](${url})` : escapeMarkdown(f.failure.jobName);
       const primary = d.findings.find((x) => x.logLine === d.firstErrorLine?.lineNumber);
-      const where = primary?.file ? code(`${primary.file}${primary.line ? `:${primary.line}` : ""}`).replace(/\|/g, "\\|") : d.firstErrorLine ? `log line ${d.firstErrorLine.lineNumber}` : "";
+      const where = primary?.file
+        ? code(`${primary.file}${primary.line ? `:${primary.line}` : ""}`).replace(/\|/g, "\\|")
+        : d.firstErrorLine
+          ? `log line ${d.firstErrorLine.lineNumber}`
+          : "";
       const fix = input.fixes?.get(d.fingerprint);
-      const fixLink = fix ? (safeUrl(fix.url) ? `[verified fix #${fix.number}](${safeUrl(fix.url)})` : `verified fix #${fix.number}`) : "";
-      const notes = [fixLink, f.flaky ? "flaky" : "", f.history && f.history.commits > 1 ? `seen on ${f.history.commits} commits` : ""].filter(Boolean).join(", ");
+      const fixLink = fix
+        ? safeUrl(fix.url)
+          ? `[verified fix #${fix.number}](${safeUrl(fix.url)})`
+          : `verified fix #${fix.number}`
+        : "";
+      const notes = [
+        fixLink,
+        f.flaky ? "flaky" : "",
+        f.history && f.history.commits > 1 ? `seen on ${f.history.commits} commits` : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
       lines.push(`| ${job} | ${escapeMarkdown(headline(d))} | ${where} | ${notes} |`);
     }
     lines.push("", "**What Sentinel proposes:** " + proposal(input));
     const why = decisionLines(input);
     if (why.length > 0) lines.push("", ...why);
   }
-  if (input.paused) lines.push("", "⏸️ Sentinel is paused on this pull request (`/sentinel resume` to continue): it diagnoses but fixes and re-runs nothing.");
-  if (input.earlier > 0) lines.push("", `_${input.earlier} failure${input.earlier === 1 ? "" : "s"} on earlier commits of this pull request are not shown._`);
-  if (input.configErrors.length > 0) lines.push("", `⚠️ Sentinel's configuration has ${input.configErrors.length} error${input.configErrors.length === 1 ? "" : "s"} (see the Sentinel check); it runs on safe defaults.`);
+  if (input.paused)
+    lines.push(
+      "",
+      "⏸️ Sentinel is paused on this pull request (`/sentinel resume` to continue): it diagnoses but fixes and re-runs nothing.",
+    );
+  if (input.earlier > 0)
+    lines.push(
+      "",
+      `_${input.earlier} failure${input.earlier === 1 ? "" : "s"} on earlier commits of this pull request are not shown._`,
+    );
+  if (input.configErrors.length > 0)
+    lines.push(
+      "",
+      `⚠️ Sentinel's configuration has ${input.configErrors.length} error${input.configErrors.length === 1 ? "" : "s"} (see the Sentinel check); it runs on safe defaults.`,
+    );
   lines.push("", `<sub>${COMMAND_FOOTER}</sub>`);
-  lines.push("", "<sub>Sentinel edits this comment as CI results change; details are in the Sentinel check on the commit.</sub>");
+  lines.push(
+    "",
+    "<sub>Sentinel edits this comment as CI results change; details are in the Sentinel check on the commit.</sub>",
+  );
   return lines.join("\n");
 }
 
@@ -70,7 +102,9 @@ function decisionLines(input: StickyInput): string[] {
     const message = escapeMarkdown(d.message.slice(0, 300));
     switch (d.verdict) {
       case "waiting":
-        out.push(`- ⏳ ${job}: waiting for approval${rule.replace("stopped by", "asked by")}: ${message}. Approve with ${code(`/sentinel approve${d.runId ? ` ${d.runId}` : ""}`)} or deny with ${code("/sentinel deny")}.`);
+        out.push(
+          `- ⏳ ${job}: waiting for approval${rule.replace("stopped by", "asked by")}: ${message}. Approve with ${code(`/sentinel approve${d.runId ? ` ${d.runId}` : ""}`)} or deny with ${code("/sentinel deny")}.`,
+        );
         break;
       case "shadow":
         out.push(`- 👀 ${job}: ${message}`);
@@ -93,11 +127,16 @@ function decisionLines(input: StickyInput): string[] {
 function proposal(input: StickyInput): string {
   if (input.fromFork) {
     const waiting = input.current.some((f) => input.decisions?.get(f.failure.failureKey)?.verdict === "waiting");
-    return waiting ? "this pull request comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves (below)." : "this pull request comes from a fork, so Sentinel only diagnoses it.";
+    return waiting
+      ? "this pull request comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves (below)."
+      : "this pull request comes from a fork, so Sentinel only diagnoses it.";
   }
   const fixed = input.current.filter((f) => input.fixes?.has(f.diagnosis.fingerprint)).length;
-  if (fixed > 0) return `a verified fix for ${fixed === input.current.length ? "this failure" : `${fixed} of these failures`} is open (linked above); review and merge it.`;
-  if (input.current.every((f) => f.flaky)) return "nothing to fix in the code: these jobs are flaky on this commit; a re-run should pass.";
-  if (input.current.some((f) => ["infra", "timeout"].includes(f.diagnosis.category))) return "infrastructure or timeout failures are not fixed with code; re-run the job once the cause has passed.";
+  if (fixed > 0)
+    return `a verified fix for ${fixed === input.current.length ? "this failure" : `${fixed} of these failures`} is open (linked above); review and merge it.`;
+  if (input.current.every((f) => f.flaky))
+    return "nothing to fix in the code: these jobs are flaky on this commit; a re-run should pass.";
+  if (input.current.some((f) => ["infra", "timeout"].includes(f.diagnosis.category)))
+    return "infrastructure or timeout failures are not fixed with code; re-run the job once the cause has passed.";
   return "diagnosis only for now; a maintainer can act on the evidence above.";
 }

@@ -11,21 +11,42 @@ export interface StickyDeps {
 }
 
 /** Each diagnosed failure with where its fingerprint was seen before. */
-export function withHistory(deps: StickyDeps, rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>): Promise<DiagnosedFailure[]> {
-  return Promise.all(rows.map(async (r) => ({ ...r, history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint) })));
+export function withHistory(
+  deps: StickyDeps,
+  rows: Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>,
+): Promise<DiagnosedFailure[]> {
+  return Promise.all(
+    rows.map(async (r) => ({
+      ...r,
+      history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint),
+    })),
+  );
 }
 
 /** Rewrites one pull request's sticky comment from what is stored (after a command changed it). */
-export async function refreshPullRequest(deps: StickyDeps, forge: ForgeClient, prNumber: number, loaded: LoadedRepoConfig): Promise<void> {
+export async function refreshPullRequest(
+  deps: StickyDeps,
+  forge: ForgeClient,
+  prNumber: number,
+  loaded: LoadedRepoConfig,
+): Promise<void> {
   const all = await deps.store.diagnosesForPullRequest(forge.forge, forge.repo, prNumber);
   const latest = all[all.length - 1];
   if (!latest) return;
-  const pr = latest.failure.pullRequests.find((p) => p.number === prNumber) ?? { number: prNumber, fromFork: latest.failure.fromFork };
+  const pr = latest.failure.pullRequests.find((p) => p.number === prNumber) ?? {
+    number: prNumber,
+    fromFork: latest.failure.fromFork,
+  };
   await refreshStickyComments(deps, forge, { ...latest.failure, pullRequests: [pr] }, loaded);
 }
 
 /** Rewrites the sticky comment of each pull request the failure belongs to. */
-export async function refreshStickyComments(deps: StickyDeps, forge: ForgeClient, failure: StoredFailure, loaded: LoadedRepoConfig): Promise<void> {
+export async function refreshStickyComments(
+  deps: StickyDeps,
+  forge: ForgeClient,
+  failure: StoredFailure,
+  loaded: LoadedRepoConfig,
+): Promise<void> {
   const { store } = deps;
   if (!loaded.config.report.comment) return;
   const runs = store.runs;
@@ -44,9 +65,21 @@ export async function refreshStickyComments(deps: StickyDeps, forge: ForgeClient
       const gov = store.gov;
       const decisions = await gov.decisions(current.map((f) => f.failure.failureKey));
       const ignored = new Set<string>();
-      for (const f of current) if (await gov.isIgnored(failure.forge, failure.repo, f.diagnosis.fingerprint)) ignored.add(f.diagnosis.fingerprint);
+      for (const f of current)
+        if (await gov.isIgnored(failure.forge, failure.repo, f.diagnosis.fingerprint))
+          ignored.add(f.diagnosis.fingerprint);
       const paused = await gov.isPaused(failure.forge, failure.repo, [pr.number]);
-      const body = renderStickyComment({ headSha: failure.sha, current, earlier: all.length - current.length, fromFork: pr.fromFork, configErrors: loaded.errors, fixes, decisions, ignored, paused });
+      const body = renderStickyComment({
+        headSha: failure.sha,
+        current,
+        earlier: all.length - current.length,
+        fromFork: pr.fromFork,
+        configErrors: loaded.errors,
+        fixes,
+        decisions,
+        ignored,
+        paused,
+      });
       const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
       const id = await forge.upsertStickyComment(pr.number, body, known);
       await store.setStickyComment(failure.forge, failure.repo, pr.number, id);

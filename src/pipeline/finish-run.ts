@@ -9,7 +9,12 @@ export async function finishRun(ctx: RunContext, outcome: FixOutcome): Promise<F
   const { deps, runId } = ctx;
   closePhase(ctx);
   const phaseMs = ctx.clock.phaseMs;
-  const status = outcome.status === "proposed" || outcome.status === "pushed" ? "succeeded" : outcome.status === "error" ? "failed" : outcome.status;
+  const status =
+    outcome.status === "proposed" || outcome.status === "pushed"
+      ? "succeeded"
+      : outcome.status === "error"
+        ? "failed"
+        : outcome.status;
   await deps.runs.finishRun(runId, status, { ...outcome, phaseMs });
   await deps.runs.record(runId, "run.finished", { status: outcome.status, reason: outcome.reason });
   deps.live?.publish(runId, { kind: "end", status: outcome.status, reason: outcome.reason });
@@ -19,7 +24,14 @@ export async function finishRun(ctx: RunContext, outcome: FixOutcome): Promise<F
 /** The outcome of a run that got to the end: what it wrote, with what every outcome carries. */
 export function endingOutcome(ctx: RunContext, ending: RunEnding): FixOutcome {
   const agentId = agentIdOf(ctx);
-  return { runId: ctx.runId, ...ending, ...(agentId ? { agentId } : {}), action: ctx.action, ...(ctx.diff ? { diff: ctx.diff } : {}), phaseMs: ctx.clock.phaseMs };
+  return {
+    runId: ctx.runId,
+    ...ending,
+    ...(agentId ? { agentId } : {}),
+    action: ctx.action,
+    ...(ctx.diff ? { diff: ctx.diff } : {}),
+    phaseMs: ctx.clock.phaseMs,
+  };
 }
 
 /** A run a phase stopped: escalated to a human, parked for approval, or finished with the reason. */
@@ -48,7 +60,13 @@ export async function failRun(ctx: RunContext, error: unknown): Promise<void> {
   const agentId = agentIdOf(ctx);
   ctx.log.error({ err: reason }, "fix run failed");
   await ctx.deps.runs.record(ctx.runId, "run.error", { phase: ctx.clock.current, error: reason });
-  await finishRun(ctx, { runId: ctx.runId, status: "error", reason, ...(agentId ? { agentId } : {}), phaseMs: ctx.clock.phaseMs });
+  await finishRun(ctx, {
+    runId: ctx.runId,
+    status: "error",
+    reason,
+    ...(agentId ? { agentId } : {}),
+    phaseMs: ctx.clock.phaseMs,
+  });
 }
 
 /** Hands the failure to a human with what was tried; an exceeded error budget revokes the agent here. */
@@ -57,7 +75,10 @@ async function escalate(ctx: RunContext, agentId: string, reason: string): Promi
   const handoff = {
     whatWasTried: budget.log,
     blockingIssue: reason,
-    requiredNextActions: [`a maintainer looks at the failure (${ctx.diagnosis?.summary ?? "see the run"})`, `re-enable agent ${agentId} for ${req.repo} once the cause is understood`],
+    requiredNextActions: [
+      `a maintainer looks at the failure (${ctx.diagnosis?.summary ?? "see the run"})`,
+      `re-enable agent ${agentId} for ${req.repo} once the cause is understood`,
+    ],
     artifacts: { runId, ledger: `sentinel audit export --run ${runId}` },
   };
   await deps.runs.setRunFields(runId, { handoff });

@@ -38,24 +38,54 @@ export interface FixJobDeps {
  * far the run goes; the outcome is recorded as the failure's decision, moves the agent's trust,
  * asks a human when the policy wants one, and updates the sticky comment and Slack.
  */
-export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: unknown = {}): Promise<FixOutcome | null> {
+export async function fixFailure(
+  deps: FixJobDeps,
+  failureKey: string,
+  jobData: unknown = {},
+): Promise<FixOutcome | null> {
   const failure = await deps.store.getFailure(failureKey);
   const stored = await deps.store.getDiagnosis(failureKey);
   // Nothing a retry could change: the job is recorded as failed once, not retried.
-  if (!failure || !stored) throw new UnrecoverableError("E_FIX_NO_DIAGNOSIS", `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`);
+  if (!failure || !stored)
+    throw new UnrecoverableError(
+      "E_FIX_NO_DIAGNOSIS",
+      `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`,
+    );
   // Retried: another worker, started with a fix environment, may take the job.
-  if (!deps.fixing) throw new SentinelError("E_FIX_NOT_CONFIGURED", "this worker is not set up to run fixes: it was started without a fix environment");
+  if (!deps.fixing)
+    throw new SentinelError(
+      "E_FIX_NOT_CONFIGURED",
+      "this worker is not set up to run fixes: it was started without a fix environment",
+    );
   const gov = deps.store.gov;
   const runs = deps.store.runs;
   const job = await readPermits(deps.logger, gov, runs, failureKey, jobData);
   if (job.refused) return null;
-  const target = { forge: failure.forge, repo: failure.repo, repoId: failure.repoId, installationId: failure.installationId ?? null };
+  const target = {
+    forge: failure.forge,
+    repo: failure.repo,
+    repoId: failure.repoId,
+    installationId: failure.installationId ?? null,
+  };
   const forge = await deps.forges.client(target);
   const loaded = await loadRepoConfig(forge);
   const decide = (verdict: string, rule: string | null, message: string, runId: string | null = null) =>
-    gov.setDecision({ failureKey, forge: failure.forge, repo: failure.repo, fingerprint: stored.diagnosis.fingerprint, verdict, rule, message, runId });
+    gov.setDecision({
+      failureKey,
+      forge: failure.forge,
+      repo: failure.repo,
+      fingerprint: stored.diagnosis.fingerprint,
+      verdict,
+      rule,
+      message,
+      runId,
+    });
   if (loaded.errors.length > 0) {
-    await decide("denied", "config", `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    await decide(
+      "denied",
+      "config",
+      `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`,
+    );
     return null;
   }
   const { config } = loaded;
@@ -63,7 +93,11 @@ export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: 
   // A maintainer's `/sentinel fix` is the opt-in for that one failure; every other rule still holds.
   if (mode === "diagnose" && job.manual) mode = "propose";
   if (mode === "diagnose") {
-    await decide("denied", "mode", "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)");
+    await decide(
+      "denied",
+      "mode",
+      "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)",
+    );
     return null;
   }
   const fixer = await deps.forges.fixer(target);
@@ -73,17 +107,44 @@ export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: 
   const pr = failure.pullRequests[0] ?? null;
   // Whether the code comes from a fork is asked of the forge now, not taken from what a webhook
   // said when the failure arrived; when the forge cannot say, the run is treated as a fork's.
-  const prInfo = pr ? await forge.pullRequestInfo(pr.number).catch((error: unknown) => (deps.logger.warn({ err: error instanceof Error ? error.message : String(error), pr: pr.number }, "could not read the pull request; its fix is handled as a fork's"), null)) : null;
+  const prInfo = pr
+    ? await forge
+        .pullRequestInfo(pr.number)
+        .catch(
+          (error: unknown) => (
+            deps.logger.warn(
+              { err: error instanceof Error ? error.message : String(error), pr: pr.number },
+              "could not read the pull request; its fix is handled as a fork's",
+            ),
+            null
+          ),
+        )
+    : null;
   const fromFork = failure.fromFork || (pr !== null && (pr.fromFork || prInfo === null || prInfo.fromFork));
   // The failing command is the one CI itself reported (the failed step the jobs API names), never a
   // `Run …` line read from the log, which anything the job printed could have forged.
   const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis, deps.logger);
   // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
   // The branch name comes from a webhook: only a plain one is ever handed to git.
-  const pushBranch = pr && !fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref) ? failure.ref : null;
+  const pushBranch =
+    pr && !fromFork && failure.ref && failure.ref !== defaultBranch && isSafeBranchName(failure.ref)
+      ? failure.ref
+      : null;
   // A fork's branch is not in this repository: an approved fork fix is proposed into the pull request's base.
   const baseBranch = fromFork && pr ? (prInfo?.baseRef ?? defaultBranch) : (failure.ref ?? defaultBranch);
-  const { gate, tierAtGate } = policyGate({ gov, runs, trust, policy, mode, fixCategories: config.fix.categories, failure, flaky: stored.flaky, defaultBranch, fromFork, manual: job.manual });
+  const { gate, tierAtGate } = policyGate({
+    gov,
+    runs,
+    trust,
+    policy,
+    mode,
+    fixCategories: config.fix.categories,
+    failure,
+    flaky: stored.flaky,
+    defaultBranch,
+    fromFork,
+    manual: job.manual,
+  });
 
   const fixing = deps.fixing;
   const outcome = await runFix(
@@ -130,19 +191,34 @@ export async function fixFailure(deps: FixJobDeps, failureKey: string, jobData: 
     },
   );
   if (job.requestId) await gov.spendFixRequest(job.requestId, outcome.runId);
-  deps.logger.info({ failure: failureKey, run: outcome.runId, repo: failure.repo, status: outcome.status, rule: outcome.rule, reason: outcome.reason, pr: outcome.pullRequest?.number }, "fix run finished");
+  deps.logger.info(
+    {
+      failure: failureKey,
+      run: outcome.runId,
+      repo: failure.repo,
+      status: outcome.status,
+      rule: outcome.rule,
+      reason: outcome.reason,
+      pr: outcome.pullRequest?.number,
+    },
+    "fix run finished",
+  );
   countRun(deps.metrics, failure.forge, outcome);
-  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0) return outcome;
+  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0)
+    return outcome;
 
   await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
-  await withCause({ run: outcome.runId }, () => afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }));
+  await withCause({ run: outcome.runId }, () =>
+    afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }),
+  );
   return outcome;
 }
 
 function countRun(m: Metrics | undefined, forge: string, outcome: FixOutcome): void {
   if (!m) return;
   m.runs.inc({ outcome: outcome.status });
-  for (const [phase, ms] of Object.entries(outcome.phaseMs)) if (ms !== undefined) m.runPhaseSeconds.observe({ phase }, ms / 1000);
+  for (const [phase, ms] of Object.entries(outcome.phaseMs))
+    if (ms !== undefined) m.runPhaseSeconds.observe({ phase }, ms / 1000);
   if (outcome.pullRequest?.created) m.pullRequestsOpened.inc({ forge });
   if (outcome.revoked) m.revocations.inc({ forge });
 }
@@ -165,7 +241,12 @@ function verdictOf(outcome: FixOutcome): string {
 }
 
 /** Builtin recipes minus the disabled, plus the repository's own from its default branch. */
-async function repoAgents(forge: ForgeClient, files: readonly string[], disabled: readonly string[], logger: Logger): Promise<Agent[]> {
+async function repoAgents(
+  forge: ForgeClient,
+  files: readonly string[],
+  disabled: readonly string[],
+  logger: Logger,
+): Promise<Agent[]> {
   const own: Recipe[] = [];
   for (const file of files) {
     const text = await forge.readFile(file);
@@ -185,12 +266,20 @@ async function repoAgents(forge: ForgeClient, files: readonly string[], disabled
  * Actions' jobs API lists the job's steps, named `Run <command>` after their script); null where
  * the forge reports no steps (GitLab, other CIs' checks): the agent's own verify command is used.
  */
-async function reportedFailingCommand(forge: ForgeClient, jobId: string | null, d: Diagnosis, logger: Logger): Promise<string[] | null> {
+async function reportedFailingCommand(
+  forge: ForgeClient,
+  jobId: string | null,
+  d: Diagnosis,
+  logger: Logger,
+): Promise<string[] | null> {
   const step = d.step?.name;
   if (!jobId || !step || !forge.failedSteps) return null;
   const failed = await forge.failedSteps(jobId).catch((error: unknown) => {
     // Without the job's steps the agent's own verify command is used, as where the forge reports none.
-    logger.warn({ job: jobId, err: error instanceof Error ? error.message : String(error) }, "could not read the job's failed steps; verifying with the agent's own command");
+    logger.warn(
+      { job: jobId, err: error instanceof Error ? error.message : String(error) },
+      "could not read the job's failed steps; verifying with the agent's own command",
+    );
     return [] as string[];
   });
   return failed.includes(step) ? commandFromStep(d) : null;

@@ -11,7 +11,10 @@ import type { InstructionPacket } from "./governance.js";
 
 /** One line of a commit message from log text: no newlines, no mentions, bounded. */
 function plainLine(s: string, max = 200): string {
-  return s.replace(/[\r\n]+/g, " ").replace(/@(?=\w)/g, "@\u200b").slice(0, max);
+  return s
+    .replace(/[\r\n]+/g, " ")
+    .replace(/@(?=\w)/g, "@\u200b")
+    .slice(0, max);
 }
 
 export function pullRequestTitle(d: Diagnosis, agentName: string): string {
@@ -32,10 +35,20 @@ export function commitMessage(d: Diagnosis, agentName: string, verify: readonly 
 }
 
 function changedFiles(files: readonly string[]): string {
-  return `${files.slice(0, 20).map((f) => code(f)).join(", ")}${files.length > 20 ? ", …" : ""}`;
+  return `${files
+    .slice(0, 20)
+    .map((f) => code(f))
+    .join(", ")}${files.length > 20 ? ", …" : ""}`;
 }
 
-export function pullRequestBody(d: Diagnosis, packet: InstructionPacket, files: readonly string[], verify: readonly string[], runId: string, agentName: string): string {
+export function pullRequestBody(
+  d: Diagnosis,
+  packet: InstructionPacket,
+  files: readonly string[],
+  verify: readonly string[],
+  runId: string,
+  agentName: string,
+): string {
   return [
     `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(agentName)} fixed it.`,
     "",
@@ -55,18 +68,29 @@ export function pullRequestBody(d: Diagnosis, packet: InstructionPacket, files: 
 export const MAX_PATCH_BYTES = 48 * 1024;
 
 /** A fork's verified fix, as a comment with the patch to apply. */
-export function forkPatchComment(o: { diagnosis: Diagnosis; agentName: string; verify: readonly string[]; runId: string; files: readonly string[]; patch: string }): string {
+export function forkPatchComment(o: {
+  diagnosis: Diagnosis;
+  agentName: string;
+  verify: readonly string[];
+  runId: string;
+  files: readonly string[];
+  patch: string;
+}): string {
   const d = o.diagnosis;
   const fits = Buffer.byteLength(o.patch) <= MAX_PATCH_BYTES;
   return [
     `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(o.agentName)} fixed it; ${code(o.verify.join(" "))} passes with the change.`,
     "",
     "This pull request comes from a fork, so Sentinel pushes nothing: neither to your branch nor to this repository. " +
-      (fits ? "To apply the fix, save the patch below as `sentinel.patch` and run `git apply sentinel.patch` on your branch." : "The patch is too large for a comment; a maintainer can read it in Sentinel's ledger."),
+      (fits
+        ? "To apply the fix, save the patch below as `sentinel.patch` and run `git apply sentinel.patch` on your branch."
+        : "The patch is too large for a comment; a maintainer can read it in Sentinel's ledger."),
     "",
     `**Changed (${o.files.length}):** ${changedFiles(o.files)}`,
     "",
-    fits ? fence(o.patch).replace(/^(`+)text\n/, "$1diff\n") : `_The patch is ${Buffer.byteLength(o.patch)} bytes; comments carry at most ${MAX_PATCH_BYTES}._`,
+    fits
+      ? fence(o.patch).replace(/^(`+)text\n/, "$1diff\n")
+      : `_The patch is ${Buffer.byteLength(o.patch)} bytes; comments carry at most ${MAX_PATCH_BYTES}._`,
     "",
     `<sub>Run ${o.runId} · fingerprint ${d.fingerprint}</sub>`,
   ].join("\n");

@@ -56,7 +56,12 @@ export interface GateInput {
 }
 
 export type GateResult =
-  | { readonly verdict: "allow"; readonly action: "shadow" | "propose" | "push"; readonly notes?: readonly string[]; readonly blastRadius?: BlastRadius }
+  | {
+      readonly verdict: "allow";
+      readonly action: "shadow" | "propose" | "push";
+      readonly notes?: readonly string[];
+      readonly blastRadius?: BlastRadius;
+    }
   | { readonly verdict: "wait"; readonly rule: string; readonly message: string }
   | { readonly verdict: "deny"; readonly rule: string; readonly message: string };
 

@@ -54,9 +54,11 @@ export class ErrorBudget {
   }
 
   exceeded(): string | null {
-    if (this.violations >= this.limits.maxViolations) return `${this.violations} procedure violation(s) (limit ${this.limits.maxViolations})`;
+    if (this.violations >= this.limits.maxViolations)
+      return `${this.violations} procedure violation(s) (limit ${this.limits.maxViolations})`;
     if (this.errors > this.limits.maxErrors) return `${this.errors} errors (limit ${this.limits.maxErrors})`;
-    for (const [key, n] of this.same) if (n > this.limits.maxSameError) return `the same error ${n} times: ${key} (limit ${this.limits.maxSameError})`;
+    for (const [key, n] of this.same)
+      if (n > this.limits.maxSameError) return `the same error ${n} times: ${key} (limit ${this.limits.maxSameError})`;
     return null;
   }
 }
@@ -64,7 +66,11 @@ export class ErrorBudget {
 /** What a run is for and the rules it runs under; persisted with the run and shown in the PR. */
 export interface InstructionPacket {
   readonly objective: string;
-  readonly constraints: { readonly allowedPaths: readonly string[]; readonly forbiddenPaths: readonly string[]; readonly requiredSteps: readonly string[] };
+  readonly constraints: {
+    readonly allowedPaths: readonly string[];
+    readonly forbiddenPaths: readonly string[];
+    readonly requiredSteps: readonly string[];
+  };
   readonly successCriteria: readonly string[];
   readonly errorBudget: ErrorBudgetLimits;
   readonly blastRadius: BlastRadius;

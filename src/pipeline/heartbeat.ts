@@ -25,7 +25,12 @@ export function startHeartbeat(ctx: RunContext): () => void {
  */
 export async function stillHolding(ctx: RunContext): Promise<void> {
   const { deps, runId } = ctx;
-  if (!(await ctx.leases.renew(ctx.leaseKey, runId, ctx.timing.ttlMs))) throw new RunStop("locked", "this run lost its lease on the failure (its heartbeat stalled longer than the lease lasts); nothing was written");
+  if (!(await ctx.leases.renew(ctx.leaseKey, runId, ctx.timing.ttlMs)))
+    throw new RunStop(
+      "locked",
+      "this run lost its lease on the failure (its heartbeat stalled longer than the lease lasts); nothing was written",
+    );
   const row = await deps.runs.getRun(runId);
-  if (row && row.status !== "running") throw new RunStop("locked", `this run was marked ${String(row.status)} by another worker; nothing was written`);
+  if (row && row.status !== "running")
+    throw new RunStop("locked", `this run was marked ${String(row.status)} by another worker; nothing was written`);
 }

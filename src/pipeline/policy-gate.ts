@@ -11,7 +11,10 @@ export interface FixJob {
   readonly resumeRunId?: string;
 }
 
-const fixJobSchema = z.object({ requestId: z.string().min(1).max(100).optional(), resumeRunId: z.string().min(1).max(100).optional() });
+const fixJobSchema = z.object({
+  requestId: z.string().min(1).max(100).optional(),
+  resumeRunId: z.string().min(1).max(100).optional(),
+});
 
 /** What a fix job is allowed, as the database says: a job's data proves nothing. */
 export interface Permits {
@@ -32,24 +35,57 @@ export interface Permits {
  * approved. Everything else the run needs (fork status, approvals, caps) is decided later from
  * the database and the forge's API too.
  */
-export async function readPermits(logger: Logger, gov: GovernanceStore, runs: RunStore, failureKey: string, data: unknown): Promise<Permits> {
-  const extra = data && typeof data === "object" ? Object.keys(data).filter((k) => !["failureKey", "requestId", "resumeRunId"].includes(k)) : [];
-  if (extra.length > 0) logger.warn({ failure: failureKey, fields: extra }, "fix job data carried fields Sentinel never takes from a queue; they were ignored");
+export async function readPermits(
+  logger: Logger,
+  gov: GovernanceStore,
+  runs: RunStore,
+  failureKey: string,
+  data: unknown,
+): Promise<Permits> {
+  const extra =
+    data && typeof data === "object"
+      ? Object.keys(data).filter((k) => !["failureKey", "requestId", "resumeRunId"].includes(k))
+      : [];
+  if (extra.length > 0)
+    logger.warn(
+      { failure: failureKey, fields: extra },
+      "fix job data carried fields Sentinel never takes from a queue; they were ignored",
+    );
   const parsed = fixJobSchema.safeParse(data ?? {});
-  if (!parsed.success) logger.warn({ failure: failureKey }, "fix job data not understood; running it as an ordinary fix job");
+  if (!parsed.success)
+    logger.warn({ failure: failureKey }, "fix job data not understood; running it as an ordinary fix job");
   const job: FixJob = parsed.success ? parsed.data : {};
   if (job.resumeRunId) {
     const [approval, run] = await Promise.all([gov.getApproval(job.resumeRunId), runs.getRun(job.resumeRunId)]);
     if (approval?.status === "approved" && approval.failureKey === failureKey && run?.failure_key === failureKey) {
-      return { requestId: null, manual: run.manual === true, requestedBy: approval.decidedBy, resumeRunId: job.resumeRunId, refused: false };
+      return {
+        requestId: null,
+        manual: run.manual === true,
+        requestedBy: approval.decidedBy,
+        resumeRunId: job.resumeRunId,
+        refused: false,
+      };
     }
-    logger.warn({ failure: failureKey, run: job.resumeRunId }, "fix job names a run that is not approved for this failure; nothing is resumed");
+    logger.warn(
+      { failure: failureKey, run: job.resumeRunId },
+      "fix job names a run that is not approved for this failure; nothing is resumed",
+    );
     return { requestId: null, manual: false, requestedBy: null, resumeRunId: null, refused: true };
   }
   if (job.requestId) {
     const request = await gov.claimFixRequest(job.requestId, failureKey);
-    if (request) return { requestId: job.requestId, manual: true, requestedBy: request.requestedBy, resumeRunId: null, refused: false };
-    logger.warn({ failure: failureKey, request: job.requestId }, "fix job names a request that does not exist for this failure or was spent; running it as an ordinary fix job");
+    if (request)
+      return {
+        requestId: job.requestId,
+        manual: true,
+        requestedBy: request.requestedBy,
+        resumeRunId: null,
+        refused: false,
+      };
+    logger.warn(
+      { failure: failureKey, request: job.requestId },
+      "fix job names a request that does not exist for this failure or was spent; running it as an ordinary fix job",
+    );
   }
   return { requestId: null, manual: false, requestedBy: null, resumeRunId: null, refused: false };
 }
@@ -90,10 +126,16 @@ export function policyGate(f: GateFacts): { gate: FixGate; tierAtGate: () => Tie
       before({ fingerprint: fp }),
       before({}),
       gov.pullRequestLoad(failure.forge, failure.repo, 60 * 60 * 1000),
-      gov.isPaused(failure.forge, failure.repo, failure.pullRequests.map((p) => p.number)),
+      gov.isPaused(
+        failure.forge,
+        failure.repo,
+        failure.pullRequests.map((p) => p.number),
+      ),
       gov.isIgnored(failure.forge, failure.repo, fp),
       isOwnCommit(gov, failure),
-      failure.ref !== f.defaultBranch ? gov.seenOnBranch(failure.forge, failure.repo, fp, f.defaultBranch, failure.sha) : Promise.resolve(false),
+      failure.ref !== f.defaultBranch
+        ? gov.seenOnBranch(failure.forge, failure.repo, fp, f.defaultBranch, failure.sha)
+        : Promise.resolve(false),
     ]);
     const decision = decideFix(policy, {
       now: new Date(),
@@ -120,7 +162,12 @@ export function policyGate(f: GateFacts): { gate: FixGate; tierAtGate: () => Tie
       categories: f.fixCategories,
     });
     if (decision.verdict !== "allow") return decision;
-    return { verdict: "allow", action: decision.action, notes: decision.notes, blastRadius: blastRadiusFor(policy, tier === "revoked" ? 0 : tier) };
+    return {
+      verdict: "allow",
+      action: decision.action,
+      notes: decision.notes,
+      blastRadius: blastRadiusFor(policy, tier === "revoked" ? 0 : tier),
+    };
   };
   return { gate, tierAtGate: () => tierAtGate };
 }
@@ -136,7 +183,12 @@ export function policyGate(f: GateFacts): { gate: FixGate; tierAtGate: () => Tie
  * whose runs keep dying or throwing stops when the queue gives up on it (its attempts, and
  * BullMQ's stalled-job limit).
  */
-function attemptsBefore(runs: RunStore, failure: StoredFailure, where: { sha?: string; fingerprint?: string }, runId: string): Promise<{ count: number; last: Date | null }> {
+function attemptsBefore(
+  runs: RunStore,
+  failure: StoredFailure,
+  where: { sha?: string; fingerprint?: string },
+  runId: string,
+): Promise<{ count: number; last: Date | null }> {
   return runs.attemptsBefore(failure.forge, failure.repo, where, runId, failure.failureKey);
 }
 

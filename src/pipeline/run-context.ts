@@ -5,7 +5,13 @@ import type { RunPhase } from "../store/index.js";
 import type { Worktree } from "../workspace/index.js";
 import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
-import { DEFAULT_BLAST_RADIUS, DEFAULT_ERROR_BUDGET, ErrorBudget, type BlastRadius, type InstructionPacket } from "./governance.js";
+import {
+  DEFAULT_BLAST_RADIUS,
+  DEFAULT_ERROR_BUDGET,
+  ErrorBudget,
+  type BlastRadius,
+  type InstructionPacket,
+} from "./governance.js";
 import { databaseLeases, type Leases } from "./leases.js";
 
 /** A phase's answer: the phase to enter next, or the end of the run with its outcome. */
@@ -58,7 +64,9 @@ export interface RunPlan {
 }
 
 /** What PACKAGE wrote, for REPORT to tell the forge about. */
-export type Packaged = { readonly kind: "suggested" } | { readonly kind: "pushed" | "proposed"; readonly branch: string; readonly commit: string };
+export type Packaged =
+  | { readonly kind: "suggested" }
+  | { readonly kind: "pushed" | "proposed"; readonly branch: string; readonly commit: string };
 
 /**
  * Everything a run's phases share. Fixed when the run starts: what it was asked and given, its

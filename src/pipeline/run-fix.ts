@@ -42,11 +42,28 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
   const ctx = createRunContext(deps, req, runId, resuming);
   if (!resuming) {
     const { runKey } = ctx;
-    await deps.runs.startRun({ runId, runKey, forge: req.forge, repo: req.repo, fingerprint: fingerprintOf(req), failureKey: req.failureKey ?? null, sha: req.sha, prNumber: req.prNumber ?? null, manual: req.manual ?? false });
-    await deps.runs.record(runId, "run.started", { sha: req.sha, baseBranch: req.baseBranch, failureKey: req.failureKey ?? null, prNumber: req.prNumber ?? null, manual: req.manual ?? false, requestedBy: req.requestedBy ?? null });
+    await deps.runs.startRun({
+      runId,
+      runKey,
+      forge: req.forge,
+      repo: req.repo,
+      fingerprint: fingerprintOf(req),
+      failureKey: req.failureKey ?? null,
+      sha: req.sha,
+      prNumber: req.prNumber ?? null,
+      manual: req.manual ?? false,
+    });
+    await deps.runs.record(runId, "run.started", {
+      sha: req.sha,
+      baseBranch: req.baseBranch,
+      failureKey: req.failureKey ?? null,
+      prNumber: req.prNumber ?? null,
+      manual: req.manual ?? false,
+      requestedBy: req.requestedBy ?? null,
+    });
   }
   try {
-    for (let phase: Exclude<RunPhase, "EXIT"> = "BOOTSTRAP"; ; ) {
+    for (let phase: Exclude<RunPhase, "EXIT"> = "BOOTSTRAP"; ;) {
       const result: PhaseResult = await PHASES[phase](ctx);
       if ("end" in result) return await finishRun(ctx, endingOutcome(ctx, result.end));
       await enterPhase(ctx, result.next);
@@ -64,7 +81,11 @@ export async function runFix(deps: FixDeps, req: FixRequest): Promise<FixOutcome
 /** Whatever the outcome: the heart stops, the worktree and the run's folder go, the lease is let go. */
 async function cleanUp(ctx: RunContext): Promise<void> {
   ctx.stopHeartbeat?.();
-  const failed = (what: string) => (error: unknown) => ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, `could not ${what}; the janitor tries again`);
+  const failed = (what: string) => (error: unknown) =>
+    ctx.log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      `could not ${what}; the janitor tries again`,
+    );
   if (ctx.worktree) await removeWorktree(ctx.worktree).catch(failed("remove the run's worktree"));
   if (ctx.runDir) await removeRunDirectory(ctx.runDir.dir, ctx.runDir.mirrorDir);
   // A lease not released lapses by itself within its TTL.

@@ -11,15 +11,19 @@ import { sentinelGit } from "../workspace/index.js";
 export async function removeDeadRunWorktree(runs: RunStore, deadRunId: string, by: string): Promise<void> {
   const ledger = await runs.ledger(deadRunId);
   if (ledger.some((e) => e.kind === "workspace.removed")) return;
-  const reserved = ledger.find((e) => e.kind === "workspace.creating")?.data as { dir?: string; mirrorDir?: string } | undefined;
-  const entry = ledger.find((e) => e.kind === "workspace.worktree")?.data as { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
+  const reserved = ledger.find((e) => e.kind === "workspace.creating")?.data as
+    { dir?: string; mirrorDir?: string } | undefined;
+  const entry = ledger.find((e) => e.kind === "workspace.worktree")?.data as
+    { path?: string; gitDir?: string; mirrorDir?: string } | undefined;
   if (reserved?.dir && reserved.mirrorDir) {
     // The run's own folder: whatever git got to write in it, finished or not.
     await removeRunDirectory(reserved.dir, reserved.mirrorDir);
     await runs.record(deadRunId, "workspace.removed", { path: entry?.path ?? reserved.dir, by });
   } else if (entry?.path && entry.gitDir && entry.mirrorDir) {
     // Runs from before worktrees had a folder of their own. A worktree already gone is what this wants.
-    await removeWorktree({ path: entry.path, gitDir: entry.gitDir, mirrorDir: entry.mirrorDir, sha: "" }).catch(() => {});
+    await removeWorktree({ path: entry.path, gitDir: entry.gitDir, mirrorDir: entry.mirrorDir, sha: "" }).catch(
+      () => {},
+    );
     await runs.record(deadRunId, "workspace.removed", { path: entry.path, by });
   }
 }
@@ -44,9 +48,11 @@ export async function removeFinishedRunDirectories(runs: RunStore, workRoot: str
     const run = await runs.getRun(name);
     if (!run || LIVE_STATES.has(String(run.status))) continue;
     // A run that just finished is removing its folder itself.
-    const finishedAt = run.finished_at instanceof Date ? run.finished_at.getTime() : Date.parse(String(run.finished_at ?? ""));
+    const finishedAt =
+      run.finished_at instanceof Date ? run.finished_at.getTime() : Date.parse(String(run.finished_at ?? ""));
     if (!(Date.now() - finishedAt >= FINISHED_GRACE_MS)) continue;
-    const reserved = (await runs.ledger(name)).find((e) => e.kind === "workspace.creating")?.data as { dir?: string; mirrorDir?: string } | undefined;
+    const reserved = (await runs.ledger(name)).find((e) => e.kind === "workspace.creating")?.data as
+      { dir?: string; mirrorDir?: string } | undefined;
     const dir = path.join(workRoot, name);
     await removeRunDirectory(dir, reserved?.mirrorDir ?? null);
     await runs.record(name, "workspace.removed", { path: dir, by: "janitor", runStatus: String(run.status) });

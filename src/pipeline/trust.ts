@@ -28,17 +28,37 @@ export class Trust {
   }
 
   /** A clean run: the streak grows, and the agent is promoted when the policy says it is due. */
-  async recordClean(forge: Forge, repo: string, agentId: string, policy: Policy, evidence: Record<string, unknown>): Promise<{ tier: TierState; promoted: boolean }> {
+  async recordClean(
+    forge: Forge,
+    repo: string,
+    agentId: string,
+    policy: Policy,
+    evidence: Record<string, unknown>,
+  ): Promise<{ tier: TierState; promoted: boolean }> {
     const row = await this.gov.getTier(forge, repo, agentId);
     if (row?.revoked) return { tier: "revoked", promoted: false };
     const tier = row ? clampTier(row.tier) : startTier(policy);
     const streak = (row?.cleanStreak ?? 0) + 1;
     const next = promotionDue(policy.tiers, tier, streak);
     if (next !== null) {
-      await this.gov.setTier({ forge, repo, agentId, tier: next, cleanStreak: 0, revoked: false, reason: `promoted after ${streak} clean runs in a row` }, { cause: "promotion", streak, ...evidence });
+      await this.gov.setTier(
+        {
+          forge,
+          repo,
+          agentId,
+          tier: next,
+          cleanStreak: 0,
+          revoked: false,
+          reason: `promoted after ${streak} clean runs in a row`,
+        },
+        { cause: "promotion", streak, ...evidence },
+      );
       return { tier: next, promoted: true };
     }
-    await this.gov.setTier({ forge, repo, agentId, tier, cleanStreak: streak, revoked: false, reason: row?.reason ?? null }, row ? null : { cause: "first run", ...evidence });
+    await this.gov.setTier(
+      { forge, repo, agentId, tier, cleanStreak: streak, revoked: false, reason: row?.reason ?? null },
+      row ? null : { cause: "first run", ...evidence },
+    );
     return { tier, promoted: false };
   }
 
@@ -46,15 +66,28 @@ export class Trust {
   async resetStreak(forge: Forge, repo: string, agentId: string): Promise<void> {
     const row = await this.gov.getTier(forge, repo, agentId);
     if (!row || row.cleanStreak === 0) return;
-    await this.gov.setTier({ forge, repo, agentId, tier: clampTier(row.tier), cleanStreak: 0, revoked: row.revoked, reason: row.reason }, null);
+    await this.gov.setTier(
+      { forge, repo, agentId, tier: clampTier(row.tier), cleanStreak: 0, revoked: row.revoked, reason: row.reason },
+      null,
+    );
   }
 
   /** A fix was reverted: one tier down (not below T0) and the streak starts again. */
-  async demote(forge: Forge, repo: string, agentId: string, policy: Policy, reason: string, evidence: Record<string, unknown>): Promise<TierState> {
+  async demote(
+    forge: Forge,
+    repo: string,
+    agentId: string,
+    policy: Policy,
+    reason: string,
+    evidence: Record<string, unknown>,
+  ): Promise<TierState> {
     const current = await this.tierOf(forge, repo, agentId, policy);
     if (current === "revoked") return current;
     const next = Math.max(0, current - 1) as Tier;
-    await this.gov.setTier({ forge, repo, agentId, tier: next, cleanStreak: 0, revoked: false, reason }, { cause: "demotion", ...evidence, ...(next === current ? { note: "already at T0" } : {}) });
+    await this.gov.setTier(
+      { forge, repo, agentId, tier: next, cleanStreak: 0, revoked: false, reason },
+      { cause: "demotion", ...evidence, ...(next === current ? { note: "already at T0" } : {}) },
+    );
     return next;
   }
 
@@ -62,13 +95,19 @@ export class Trust {
   async restore(forge: Forge, repo: string, agentId: string, by: string): Promise<boolean> {
     const row = await this.gov.getTier(forge, repo, agentId);
     if (!row?.revoked) return false;
-    await this.gov.setTier({ forge, repo, agentId, tier: 0, cleanStreak: 0, revoked: false, reason: `restored by ${by}` }, { cause: "maintainer", by });
+    await this.gov.setTier(
+      { forge, repo, agentId, tier: 0, cleanStreak: 0, revoked: false, reason: `restored by ${by}` },
+      { cause: "maintainer", by },
+    );
     return true;
   }
 
   /** A maintainer sets the tier outright. */
   async set(forge: Forge, repo: string, agentId: string, tier: Tier, by: string): Promise<void> {
-    await this.gov.setTier({ forge, repo, agentId, tier, cleanStreak: 0, revoked: false, reason: `set by ${by}` }, { cause: "maintainer", by });
+    await this.gov.setTier(
+      { forge, repo, agentId, tier, cleanStreak: 0, revoked: false, reason: `set by ${by}` },
+      { cause: "maintainer", by },
+    );
   }
 }
 

@@ -6,7 +6,11 @@ import type { RunContext } from "./run-context.js";
 import { RunStop } from "./run-stop.js";
 
 /** Runs a command in the worktree, under the sandbox, with its output read by the sentinels as it streams. */
-export async function classifyRun(ctx: RunContext, command: readonly string[], opts: { step: string; network?: boolean; timeoutMs?: number }): Promise<{ result: RunCommandResult; diagnosis: Diagnosis }> {
+export async function classifyRun(
+  ctx: RunContext,
+  command: readonly string[],
+  opts: { step: string; network?: boolean; timeoutMs?: number },
+): Promise<{ result: RunCommandResult; diagnosis: Diagnosis }> {
   const { deps, runId } = ctx;
   const refusals: Array<Promise<void>> = [];
   const wt = ctx.worktree as Worktree;
@@ -22,7 +26,22 @@ export async function classifyRun(ctx: RunContext, command: readonly string[], o
           onEvent: (e) => {
             if (e.type !== "line") return;
             const f = e.finding;
-            live.publish(runId, { kind: "line", step: opts.step, lineNumber: e.lineNumber, text: e.text, ...(f ? { finding: { classification: f.classification, category: f.category, severity: f.severity, ruleId: f.ruleId } } : {}) });
+            live.publish(runId, {
+              kind: "line",
+              step: opts.step,
+              lineNumber: e.lineNumber,
+              text: e.text,
+              ...(f
+                ? {
+                    finding: {
+                      classification: f.classification,
+                      category: f.category,
+                      severity: f.severity,
+                      ruleId: f.ruleId,
+                    },
+                  }
+                : {}),
+            });
           },
         }
       : {}),
@@ -54,7 +73,11 @@ export async function classifyRun(ctx: RunContext, command: readonly string[], o
 export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     // The fixer's output streams through the sentinels too: what it reports is in the ledger.
-    const { result: r, diagnosis: seen } = await classifyRun(ctx, step.command, { step: step.id, network: step.network, timeoutMs: step.timeoutMs });
+    const { result: r, diagnosis: seen } = await classifyRun(ctx, step.command, {
+      step: step.id,
+      network: step.network,
+      timeoutMs: step.timeoutMs,
+    });
     await ctx.deps.runs.record(ctx.runId, "command", {
       step: step.id,
       command: step.command,
@@ -73,8 +96,12 @@ export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<v
     checkBudget(ctx);
     if (step.onError === "continue") return;
     if (step.onError === "retry" && attempt < step.retries) continue;
-    if (step.onError === "escalate") throw new RunStop("escalated", `step ${step.id} failed and the recipe escalates: ${lastLine(r.output)}`);
-    throw new RunStop("error", `step ${step.id} failed (exit ${r.timedOut ? "timeout" : r.exitCode}): ${lastLine(r.output)}`);
+    if (step.onError === "escalate")
+      throw new RunStop("escalated", `step ${step.id} failed and the recipe escalates: ${lastLine(r.output)}`);
+    throw new RunStop(
+      "error",
+      `step ${step.id} failed (exit ${r.timedOut ? "timeout" : r.exitCode}): ${lastLine(r.output)}`,
+    );
   }
 }
 
@@ -85,7 +112,11 @@ export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<v
 export function stopAtLimit(step: string, r: RunCommandResult): void {
   if (!r.limit || r.limit === "timeout") return;
   const what = r.limit === "deadline" ? "the run's deadline" : `its ${r.limit} limit`;
-  throw new RunStop("resource-limit", `step ${step} was stopped by ${what}${r.limit === "deadline" ? "" : " (see the operations guide for the SENTINEL_STEP_* limits)"}`, `sandbox.${r.limit}`);
+  throw new RunStop(
+    "resource-limit",
+    `step ${step} was stopped by ${what}${r.limit === "deadline" ? "" : " (see the operations guide for the SENTINEL_STEP_* limits)"}`,
+    `sandbox.${r.limit}`,
+  );
 }
 
 /** A run over its error budget is handed to a human (and its agent revoked). */

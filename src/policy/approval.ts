@@ -7,7 +7,10 @@ import { tierLabel, type Tier } from "./tier.js";
  * The first `policy.approval.require` rule a fix matches, or null when none asks for approval.
  * A rule matches when every field it gives matches; `{}` matches every fix.
  */
-export function approvalRule(policy: Policy, facts: { tier: Tier; category: string; paths: readonly string[]; fromFork: boolean }): { rule: string; message: string } | null {
+export function approvalRule(
+  policy: Policy,
+  facts: { tier: Tier; category: string; paths: readonly string[]; fromFork: boolean },
+): { rule: string; message: string } | null {
   const rules = policy.approval.require;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
@@ -21,11 +24,15 @@ export function approvalRule(policy: Policy, facts: { tier: Tier; category: stri
     const why = [
       r.tiers && `tier ${tierLabel(facts.tier)}`,
       r.categories && `category ${facts.category}`,
-      r.paths && `touches ${matched.slice(0, 3).join(", ")}${matched.length > 3 ? ` and ${matched.length - 3} more` : ""}`,
+      r.paths &&
+        `touches ${matched.slice(0, 3).join(", ")}${matched.length > 3 ? ` and ${matched.length - 3} more` : ""}`,
       r.fromFork !== undefined && (facts.fromFork ? "from a fork" : "not from a fork"),
     ].filter(Boolean);
     const reason = r.reason ? `${r.reason}: ` : "";
-    return { rule, message: `needs a human approval first (${rule}): ${reason}${why.length ? why.join(", ") : "every fix"}` };
+    return {
+      rule,
+      message: `needs a human approval first (${rule}): ${reason}${why.length ? why.join(", ") : "every fix"}`,
+    };
   }
   return null;
 }
@@ -37,7 +44,12 @@ export function approvalRule(policy: Policy, facts: { tier: Tier; category: stri
  */
 export function mayApprove(
   approvers: Policy["approval"]["approvers"],
-  who: { permission?: Permission | null; login?: string | null; teams?: readonly string[]; slackUserId?: string | null },
+  who: {
+    permission?: Permission | null;
+    login?: string | null;
+    teams?: readonly string[];
+    slackUserId?: string | null;
+  },
 ): boolean {
   if (who.permission && atLeast(who.permission, approvers.permission)) return true;
   const login = who.login?.replace(/^@/, "").toLowerCase();

@@ -59,15 +59,25 @@ type Action = "shadow" | "propose" | "push";
 /** Categories whose failures are not in the code, so no code change fixes them. */
 const NOT_CODE = new Set(["infra", "timeout", "oom"]);
 
-const deny = (rule: string, message: string, retryAt?: Date | null): FixDecision => (retryAt === undefined ? { verdict: "deny", rule, message } : { verdict: "deny", rule, message, retryAt });
+const deny = (rule: string, message: string, retryAt?: Date | null): FixDecision =>
+  retryAt === undefined ? { verdict: "deny", rule, message } : { verdict: "deny", rule, message, retryAt };
 
 /**
  * Whether a fixer may run on a fork's code at all: asked before a single object of the fork's is
  * fetched, and again with everything else at the gate.
  */
 export function decideFork(policy: Policy, approved: boolean): FixDecision {
-  if (policy.forks === "diagnose") return deny("policy.forks", "the pull request comes from a fork; forks are diagnosed only (policy.forks: diagnose)");
-  if (!approved) return { verdict: "wait", rule: "policy.forks", message: "the pull request comes from a fork; a maintainer must approve this run first (policy.forks: approve)" };
+  if (policy.forks === "diagnose")
+    return deny(
+      "policy.forks",
+      "the pull request comes from a fork; forks are diagnosed only (policy.forks: diagnose)",
+    );
+  if (!approved)
+    return {
+      verdict: "wait",
+      rule: "policy.forks",
+      message: "the pull request comes from a fork; a maintainer must approve this run first (policy.forks: approve)",
+    };
   return { verdict: "allow", action: "propose", notes: [] };
 }
 
@@ -79,31 +89,44 @@ export function decideFix(policy: Policy, facts: FixFacts): FixDecision {
   if (facts.ignored) return deny("ignore", "a maintainer ignored this failure's fingerprint; Sentinel leaves it alone");
   if (facts.paused) return deny("pause", "Sentinel is paused here; a maintainer's /sentinel resume lets it fix again");
   if (facts.ownCommit) return deny("policy.loop", "Sentinel's own fix commit failed CI; it does not fix its own fixes");
-  if (facts.humanPushedOverFix) return deny("policy.loop", "a person pushed to Sentinel's fix branch; Sentinel never overwrites their work");
+  if (facts.humanPushedOverFix)
+    return deny("policy.loop", "a person pushed to Sentinel's fix branch; Sentinel never overwrites their work");
   if (facts.flaky) return deny("flaky", "the failure is flaky: not fixed with code; see rerun (policy.rerun)");
-  if (NOT_CODE.has(facts.category)) return deny("flaky", `a ${facts.category} failure is not fixed with code; see rerun (policy.rerun)`);
+  if (NOT_CODE.has(facts.category))
+    return deny("flaky", `a ${facts.category} failure is not fixed with code; see rerun (policy.rerun)`);
   if (facts.mode === "diagnose") return deny("mode", "mode is diagnose: Sentinel reports failures and fixes nothing");
-  if (facts.tier === "revoked") return deny("tiers", "this agent is revoked in this repo; a maintainer's /sentinel resume restores it");
+  if (facts.tier === "revoked")
+    return deny("tiers", "this agent is revoked in this repo; a maintainer's /sentinel resume restores it");
   if (facts.fromFork) {
     const fork = decideFork(policy, facts.approved);
     if (fork.verdict !== "allow") return fork;
   }
 
-  const allowed = facts.categories && Object.hasOwn(facts.categories, facts.category) ? facts.categories[facts.category] : undefined;
+  const allowed =
+    facts.categories && Object.hasOwn(facts.categories, facts.category) ? facts.categories[facts.category] : undefined;
   if (allowed) {
     const rule = `fix.categories.${facts.category}`;
     if (allowed.length === 0) return deny(rule, `${facts.category} failures are never fixed here (${rule} is empty)`);
     // Before an agent is chosen only "never" can be decided; the agent is checked once known.
     if (facts.agentId !== null && !allowed.some((g) => globMatch(g, facts.agentId as string))) {
-      return deny(rule, `agent ${facts.agentId} may not fix ${facts.category} failures here (${rule}: ${allowed.join(", ")})`);
+      return deny(
+        rule,
+        `agent ${facts.agentId} may not fix ${facts.category} failures here (${rule}: ${allowed.join(", ")})`,
+      );
     }
   }
 
   if (facts.confidence < policy.minConfidence) {
-    return deny("policy.minConfidence", `the diagnosis is ${pct(facts.confidence)} confident, below policy.minConfidence (${pct(policy.minConfidence)})`);
+    return deny(
+      "policy.minConfidence",
+      `the diagnosis is ${pct(facts.confidence)} confident, below policy.minConfidence (${pct(policy.minConfidence)})`,
+    );
   }
   if (facts.attemptsOnCommit >= policy.loop.maxAttemptsPerCommit) {
-    return deny("policy.loop.maxAttemptsPerCommit", `${facts.attemptsOnCommit} fix runs already on this commit (policy.loop.maxAttemptsPerCommit: ${policy.loop.maxAttemptsPerCommit})`);
+    return deny(
+      "policy.loop.maxAttemptsPerCommit",
+      `${facts.attemptsOnCommit} fix runs already on this commit (policy.loop.maxAttemptsPerCommit: ${policy.loop.maxAttemptsPerCommit})`,
+    );
   }
   if (!facts.manual && facts.attemptsOnFingerprint >= policy.loop.maxAttemptsPerFingerprint) {
     return deny(
@@ -115,7 +138,9 @@ export function decideFix(policy: Policy, facts: FixFacts): FixDecision {
   const notes: string[] = [];
   let tier: Tier = facts.tier;
   if (tier > policy.tiers.max) {
-    notes.push(`tier ${tierLabel(tier)} is above policy.tiers.max (${tierLabel(policy.tiers.max)}): acting as ${tierLabel(policy.tiers.max)}`);
+    notes.push(
+      `tier ${tierLabel(tier)} is above policy.tiers.max (${tierLabel(policy.tiers.max)}): acting as ${tierLabel(policy.tiers.max)}`,
+    );
     tier = policy.tiers.max;
   }
   const action = actionFor(facts.mode, tier, facts, notes);
@@ -133,7 +158,12 @@ export function decideFix(policy: Policy, facts: FixFacts): FixDecision {
   const rate = rateLimitViolation(policy.rateLimit, facts.prsOpenedAt, facts.openPrs, facts.now);
   if (rate) return deny(rate.rule, rate.message, rate.retryAt);
   if (!facts.approved) {
-    const approval = approvalRule(policy, { tier, category: facts.category, paths: facts.paths, fromFork: facts.fromFork });
+    const approval = approvalRule(policy, {
+      tier,
+      category: facts.category,
+      paths: facts.paths,
+      fromFork: facts.fromFork,
+    });
     if (approval) return { verdict: "wait", rule: approval.rule, message: approval.message };
   }
   return { verdict: "allow", action, notes };
@@ -144,9 +174,16 @@ function actionFor(mode: Exclude<Mode, "diagnose">, tier: Tier, facts: FixFacts,
   const byTier: Action = tier === 0 ? "shadow" : tier === 1 ? "propose" : "push";
   const rank = { shadow: 0, propose: 1, push: 2 } as const;
   let action: Action = rank[mode] <= rank[byTier] ? mode : byTier;
-  if (action !== mode) notes.push(`${mode} mode but this agent is ${TIER_NAMES[tier]} in this repo: ${action === "shadow" ? "shadow run only" : "proposing a PR instead"}`);
+  if (action !== mode)
+    notes.push(
+      `${mode} mode but this agent is ${TIER_NAMES[tier]} in this repo: ${action === "shadow" ? "shadow run only" : "proposing a PR instead"}`,
+    );
   if (action === "push" && (facts.fromFork || !facts.canPush)) {
-    notes.push(facts.fromFork ? "push mode but the branch is a fork: proposing a PR instead" : "push mode but the failure is not on a same-repo pull request branch: proposing a PR instead");
+    notes.push(
+      facts.fromFork
+        ? "push mode but the branch is a fork: proposing a PR instead"
+        : "push mode but the failure is not on a same-repo pull request branch: proposing a PR instead",
+    );
     action = "propose";
   }
   return action;

@@ -12,8 +12,13 @@ export const MAX_DURATION_MS = 366 * UNIT_MS.d;
  */
 export function parseDuration(s: string | number): number {
   const ms = typeof s === "number" ? secondsToMs(s) : parseText(s);
-  if (ms === null) throw new SentinelError("E_DURATION", `${JSON.stringify(s)} is not a duration; write a number of seconds or e.g. "90s", "30m", "6h", "2d", "1w" (0 turns it off)`);
-  if (ms > MAX_DURATION_MS) throw new SentinelError("E_DURATION", `${JSON.stringify(s)} is longer than the 366 days Sentinel accepts`);
+  if (ms === null)
+    throw new SentinelError(
+      "E_DURATION",
+      `${JSON.stringify(s)} is not a duration; write a number of seconds or e.g. "90s", "30m", "6h", "2d", "1w" (0 turns it off)`,
+    );
+  if (ms > MAX_DURATION_MS)
+    throw new SentinelError("E_DURATION", `${JSON.stringify(s)} is longer than the 366 days Sentinel accepts`);
   return ms;
 }
 
@@ -27,7 +32,8 @@ function parseText(s: string): number | null {
   // Whole-string match of one or more `<number><unit>` parts, so "6 hours" or "6h!" is rejected.
   if (!/^(\d+(\.\d+)?[smhdw])+$/.test(text)) return null;
   let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g))
+    ms += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   return Math.round(ms);
 }
 
@@ -52,11 +58,15 @@ export function formatDuration(ms: number): string {
 }
 
 /** A config duration (text or seconds) read into milliseconds. */
-export const durationSchema = z.union([z.string(), z.number()], { error: 'write a duration as a number of seconds or text such as "30m", "6h", "2d"' }).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+export const durationSchema = z
+  .union([z.string(), z.number()], {
+    error: 'write a duration as a number of seconds or text such as "30m", "6h", "2d"',
+  })
+  .transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });

@@ -10,14 +10,18 @@ const MAX_HOPS = 64;
  * `until` is when writing is allowed again: the end of this window and of any window that
  * continues it without a gap; null when that is not within reach (e.g. every day frozen).
  */
-export function activeFreeze(freeze: Policy["freeze"], now: Date): { rule: string; reason: string; until: Date | null; timezone: string } | null {
+export function activeFreeze(
+  freeze: Policy["freeze"],
+  now: Date,
+): { rule: string; reason: string; until: Date | null; timezone: string } | null {
   const active = activeWindows(freeze, now.getTime());
   const first = active[0];
   if (!first) return null;
   let until = Math.max(...active.map((a) => a.end));
   let hops = 0;
   for (let next = activeWindows(freeze, until); next.length > 0; next = activeWindows(freeze, until)) {
-    if (++hops > MAX_HOPS) return { rule: first.rule, reason: first.window.reason, until: null, timezone: first.window.timezone };
+    if (++hops > MAX_HOPS)
+      return { rule: first.rule, reason: first.window.reason, until: null, timezone: first.window.timezone };
     until = Math.max(...next.map((a) => a.end));
   }
   return { rule: first.rule, reason: first.window.reason, until: new Date(until), timezone: first.window.timezone };
@@ -29,7 +33,10 @@ export function freezeMessage(f: { rule: string; reason: string; until: Date | n
   return `change freeze${reason} (${f.rule}) ${f.until ? `until ${formatLocal(f.until, f.timezone)}` : "with no end in sight"}`;
 }
 
-function activeWindows(freeze: readonly FreezeWindow[], t: number): Array<{ rule: string; window: FreezeWindow; end: number }> {
+function activeWindows(
+  freeze: readonly FreezeWindow[],
+  t: number,
+): Array<{ rule: string; window: FreezeWindow; end: number }> {
   const out: Array<{ rule: string; window: FreezeWindow; end: number }> = [];
   freeze.forEach((window, i) => {
     const end = window.kind === "weekly" ? weeklyEnd(window, t) : rangeEndIfActive(window, t);
@@ -60,7 +67,11 @@ function weeklyEnd(w: Extract<FreezeWindow, { kind: "weekly" }>, t: number): num
 function rangeEndIfActive(w: Extract<FreezeWindow, { kind: "dates" }>, t: number): number | null {
   const from = parseLocalDate(w.from);
   if (!from) return null;
-  const start = toInstant({ year: from.year, month: from.month, day: from.day, minute: from.minute ?? 0 }, w.timezone, "earliest").getTime();
+  const start = toInstant(
+    { year: from.year, month: from.month, day: from.day, minute: from.minute ?? 0 },
+    w.timezone,
+    "earliest",
+  ).getTime();
   const end = toInstant(rangeEnd(w.to), w.timezone, "latest").getTime();
   return start <= t && t < end ? end : null;
 }

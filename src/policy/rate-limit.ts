@@ -7,7 +7,12 @@ const WINDOW_MS = 60 * 60_000;
  * Too many fix pull requests, or null. `perHour` is a sliding window of the last 60 minutes,
  * (now - 60 min, now]: one opened exactly an hour ago no longer counts.
  */
-export function rateLimitViolation(limit: Policy["rateLimit"], openedAt: readonly Date[], openNow: number, now: Date): { rule: string; message: string; retryAt: Date | null } | null {
+export function rateLimitViolation(
+  limit: Policy["rateLimit"],
+  openedAt: readonly Date[],
+  openNow: number,
+  now: Date,
+): { rule: string; message: string; retryAt: Date | null } | null {
   const t = now.getTime();
   const inWindow = openedAt
     .map((d) => d.getTime())

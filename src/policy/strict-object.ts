@@ -4,6 +4,8 @@ import { z } from "zod";
 export function strictObject<const S extends z.ZodRawShape>(shape: S) {
   return z.strictObject(shape, {
     error: (iss) =>
-      iss.code === "unrecognized_keys" ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; expected ${Object.keys(shape).join(", ")}` : undefined,
+      iss.code === "unrecognized_keys"
+        ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; expected ${Object.keys(shape).join(", ")}`
+        : undefined,
   });
 }

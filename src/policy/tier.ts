@@ -28,14 +28,19 @@ export function parseTier(s: string): Tier | null {
 }
 
 /** A tier in config: `T0`..`T3` (any case), `0`..`3`, or observe / propose / push / wide. */
-export const tierSchema = z.union([z.string(), z.number()], { error: "write a tier as T0, T1, T2 or T3" }).transform((value, ctx): Tier => {
-  const tier = parseTier(String(value));
-  if (tier === null) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not a tier; use T0 (observe), T1 (propose), T2 (push) or T3 (wide)` });
-    return z.NEVER;
-  }
-  return tier;
-});
+export const tierSchema = z
+  .union([z.string(), z.number()], { error: "write a tier as T0, T1, T2 or T3" })
+  .transform((value, ctx): Tier => {
+    const tier = parseTier(String(value));
+    if (tier === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not a tier; use T0 (observe), T1 (propose), T2 (push) or T3 (wide)`,
+      });
+      return z.NEVER;
+    }
+    return tier;
+  });
 
 export function tierLabel(tier: Tier): string {
   return `T${tier}`;

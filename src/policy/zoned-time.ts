@@ -17,7 +17,16 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     // h23 so midnight is 00, never 24 (which `hour12: false` gives in some ICU versions).
-    f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -58,7 +67,14 @@ function offsetAt(instant: number, timeZone: string): number {
 /** The wall clock at an instant: the date, minutes since midnight, the second and the weekday (0 = Sunday). */
 export function toLocal(instant: Date, timeZone: string): LocalDateTime & { second: number; weekday: number } {
   const f = fields(instant.getTime(), timeZone);
-  return { year: f.year, month: f.month, day: f.day, minute: f.hour * 60 + f.minute, second: f.second, weekday: new Date(Date.UTC(f.year, f.month - 1, f.day)).getUTCDay() };
+  return {
+    year: f.year,
+    month: f.month,
+    day: f.day,
+    minute: f.hour * 60 + f.minute,
+    second: f.second,
+    weekday: new Date(Date.UTC(f.year, f.month - 1, f.day)).getUTCDay(),
+  };
 }
 
 /** Milliseconds of the wall-clock reading as if it were UTC: a sortable key for local times. */
@@ -86,12 +102,17 @@ export function weekdayOf(t: LocalDateTime): number {
 export function toInstant(t: LocalDateTime, timeZone: string, prefer: "earliest" | "latest" = "earliest"): Date {
   const naive = localKey(t);
   // Offsets in force a day either side cover every zone's transitions (none are closer than that).
-  const offsets = new Set([offsetAt(naive - 86_400_000, timeZone), offsetAt(naive, timeZone), offsetAt(naive + 86_400_000, timeZone)]);
+  const offsets = new Set([
+    offsetAt(naive - 86_400_000, timeZone),
+    offsetAt(naive, timeZone),
+    offsetAt(naive + 86_400_000, timeZone),
+  ]);
   const valid = [...offsets]
     .map((o) => naive - o)
     .filter((i) => i + offsetAt(i, timeZone) === naive)
     .sort((a, b) => a - b);
-  if (valid.length > 0) return new Date(prefer === "earliest" ? (valid[0] as number) : (valid[valid.length - 1] as number));
+  if (valid.length > 0)
+    return new Date(prefer === "earliest" ? (valid[0] as number) : (valid[valid.length - 1] as number));
   // In a gap: with the larger (after) offset the instant falls before the jump, with the smaller
   // (before) offset after it. The jump is the first instant whose offset is the after offset.
   const sorted = [...offsets].sort((a, b) => a - b);

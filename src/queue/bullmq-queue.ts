@@ -1,7 +1,17 @@
 import { Queue, UnrecoverableError as BullUnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { isRetried, logToStderr, SentinelError, UnrecoverableError, type OnError } from "../core/index.js";
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type BulkJob, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type BulkJob,
+  type JobDataByName,
+  type JobHandlers,
+  type JobInfo,
+  type JobName,
+  type JobQueue,
+  type QueueCounts,
+} from "./job-queue.js";
 
 export interface BullQueueOptions {
   readonly redisUrl: string;
@@ -75,9 +85,14 @@ export class BullQueue implements JobQueue {
       async (job) => {
         const handler = handlers[job.name as JobName] as ((data: unknown, info: JobInfo) => Promise<void>) | undefined;
         // A retry's wait is its backoff, not queue latency: only first attempts have a meaningful readyAt.
-        const readyAt = job.attemptsMade === 0 ? job.timestamp + (job.opts.delay ?? 0) : (job.processedOn ?? Date.now());
+        const readyAt =
+          job.attemptsMade === 0 ? job.timestamp + (job.opts.delay ?? 0) : (job.processedOn ?? Date.now());
         try {
-          if (!handler) throw new UnrecoverableError("E_QUEUE_NO_HANDLER", `no handler for job "${job.name}": this worker is older than the job's producer; deploy the same version to both`);
+          if (!handler)
+            throw new UnrecoverableError(
+              "E_QUEUE_NO_HANDLER",
+              `no handler for job "${job.name}": this worker is older than the job's producer; deploy the same version to both`,
+            );
           await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? "", readyAt });
         } catch (error) {
           throw toBullError(error);
@@ -92,7 +107,13 @@ export class BullQueue implements JobQueue {
         maxStalledCount: this.options.maxStalledCount ?? this.options.attempts ?? DEFAULT_ATTEMPTS,
       },
     );
-    this.worker.on("failed", (job, error) => this.options.onError?.(fromBullError(error), { name: job?.name ?? "?", jobId: job?.id ?? "?", attempt: job?.attemptsMade ?? 0 }));
+    this.worker.on("failed", (job, error) =>
+      this.options.onError?.(fromBullError(error), {
+        name: job?.name ?? "?",
+        jobId: job?.id ?? "?",
+        attempt: job?.attemptsMade ?? 0,
+      }),
+    );
     this.worker.on("error", (error) => this.connectionError(error, "BullMQ worker connection"));
   }
 
@@ -101,7 +122,11 @@ export class BullQueue implements JobQueue {
     for (;;) {
       const c = await this.queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
       if (Object.values(c).every((n) => n === 0)) return;
-      if (Date.now() > deadline) throw new SentinelError("E_QUEUE_NOT_IDLE", `queue not idle after ${timeoutMs} ms: ${JSON.stringify(c)}; a job is still running or waiting for a retry`);
+      if (Date.now() > deadline)
+        throw new SentinelError(
+          "E_QUEUE_NOT_IDLE",
+          `queue not idle after ${timeoutMs} ms: ${JSON.stringify(c)}; a job is still running or waiting for a retry`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -113,13 +138,24 @@ export class BullQueue implements JobQueue {
 
   async counts(): Promise<QueueCounts> {
     const c = await this.queue.getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
-    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+    };
   }
 
   async ping(): Promise<void> {
     // Its own client that fails fast: BullMQ's connections retry forever, which a probe must not.
-    this.probe ??= new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
-    if (this.probe.listenerCount("error") === 0) this.probe.on("error", (error) => this.connectionError(error, "Redis readiness probe"));
+    this.probe ??= new Redis(this.options.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      enableOfflineQueue: false,
+    });
+    if (this.probe.listenerCount("error") === 0)
+      this.probe.on("error", (error) => this.connectionError(error, "Redis readiness probe"));
     if (this.probe.status === "wait" || this.probe.status === "end") await this.probe.connect();
     await this.probe.ping();
   }

@@ -13,7 +13,9 @@ export interface JobDataByName {
 export type JobName = keyof JobDataByName;
 
 /** One job of an addBulk: its name, data and idempotency id. */
-export type BulkJob = { [N in JobName]: { readonly name: N; readonly data: JobDataByName[N]; readonly jobId: string } }[JobName];
+export type BulkJob = {
+  [N in JobName]: { readonly name: N; readonly data: JobDataByName[N]; readonly jobId: string };
+}[JobName];
 
 /** What a handler learns about its job: which attempt this is, and since when it was ready to run (queue latency). */
 export interface JobInfo {

@@ -1,5 +1,15 @@
 import { isRetried, SentinelError } from "../core/index.js";
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, type BulkJob, type JobDataByName, type JobHandlers, type JobInfo, type JobName, type JobQueue, type QueueCounts } from "./job-queue.js";
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type BulkJob,
+  type JobDataByName,
+  type JobHandlers,
+  type JobInfo,
+  type JobName,
+  type JobQueue,
+  type QueueCounts,
+} from "./job-queue.js";
 
 interface Pending {
   readonly name: JobName;
@@ -29,10 +39,17 @@ export class MemoryQueue implements JobQueue {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly options: { attempts?: number; backoffMs?: number; onError?: (error: unknown, job: { name: JobName; jobId: string; attempt: number }) => void } = {}) {}
+  constructor(
+    private readonly options: {
+      attempts?: number;
+      backoffMs?: number;
+      onError?: (error: unknown, job: { name: JobName; jobId: string; attempt: number }) => void;
+    } = {},
+  ) {}
 
   async add<N extends JobName>(name: N, data: JobDataByName[N], { jobId }: { jobId: string }): Promise<void> {
-    if (this.closed) throw new SentinelError("E_QUEUE_CLOSED", "the queue is closed: add jobs before closing it, or start a new one");
+    if (this.closed)
+      throw new SentinelError("E_QUEUE_CLOSED", "the queue is closed: add jobs before closing it, or start a new one");
     if (this.known.has(jobId)) return;
     this.remember(jobId);
     this.waiting.push({ name, data, jobId, attempt: 1, readyAt: Date.now() });
@@ -53,7 +70,16 @@ export class MemoryQueue implements JobQueue {
   async idle(timeoutMs = 30_000): Promise<void> {
     if (this.isIdle()) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SentinelError("E_QUEUE_NOT_IDLE", `queue not idle after ${timeoutMs} ms: a job is still running or waiting for a retry`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new SentinelError(
+              "E_QUEUE_NOT_IDLE",
+              `queue not idle after ${timeoutMs} ms: a job is still running or waiting for a retry`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.idleWaiters.push(() => {
         clearTimeout(timer);
         resolve();

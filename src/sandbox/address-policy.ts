@@ -148,7 +148,8 @@ export function checkAddress(address: string, allowPrivate: BlockList | null = n
   const family: Family = v === 4 ? "ipv4" : "ipv6";
   for (const n of never) if (n.list.check(plain, family)) return `${address} is ${n.why}`;
   for (const p of privateRanges) {
-    if (p.list.check(plain, family) && !allowPrivate?.check(plain, family)) return `${address} is ${p.why} and not opened by SENTINEL_EGRESS_ALLOW_PRIVATE`;
+    if (p.list.check(plain, family) && !allowPrivate?.check(plain, family))
+      return `${address} is ${p.why} and not opened by SENTINEL_EGRESS_ALLOW_PRIVATE`;
   }
   const inner = v === 6 ? embeddedIpv4(plain) : null;
   if (inner) {

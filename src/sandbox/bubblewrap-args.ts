@@ -53,9 +53,23 @@ export function bubblewrapArgs(s: BubblewrapStep, env: Record<string, string>): 
   args.push("--cap-drop", "ALL");
   for (const dir of ["/usr", "/etc", "/opt"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
   // Merged-/usr systems link these into /usr; elsewhere they are real directories.
-  for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"]) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  for (const dir of ["/bin", "/sbin", "/lib", "/lib64", "/lib32"])
+    if (existsSync(dir)) args.push("--ro-bind", dir, dir);
   const size = String(s.tmpBytes);
-  args.push("--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm");
+  args.push(
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--size",
+    size,
+    "--tmpfs",
+    "/tmp",
+    "--size",
+    size,
+    "--tmpfs",
+    "/dev/shm",
+  );
   // Later mounts win, so what must stay visible inside the private /tmp comes after it.
   const nodeDir = path.dirname(process.execPath);
   const extra = [...(nodeDir.startsWith("/usr/") ? [] : [nodeDir]), ...(s.readOnlyPaths ?? [])];
@@ -65,7 +79,11 @@ export function bubblewrapArgs(s: BubblewrapStep, env: Record<string, string>): 
   if (s.home && existsSync(s.home)) args.push("--bind", s.home, s.home);
   let command = s.command;
   if (s.network) {
-    if (!s.egressDir) throw new SandboxError("E_SANDBOX_EGRESS_POLICY", "a network step needs the egress proxy's directory: start the egress proxy before building a network step's sandbox");
+    if (!s.egressDir)
+      throw new SandboxError(
+        "E_SANDBOX_EGRESS_POLICY",
+        "a network step needs the egress proxy's directory: start the egress proxy before building a network step's sandbox",
+      );
     args.push("--ro-bind", s.egressDir, SANDBOX_EGRESS_DIR);
     command = forwarderArgv(s.command);
   }

@@ -43,13 +43,22 @@ export function parseCgroupMounts(text: string): CgroupMount[] {
     const [fstype, , superOptions = ""] = right.split(" ");
     if (fstype !== "cgroup" && fstype !== "cgroup2") continue;
     const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    mounts.push({ fstype, root: unescape(f[3] ?? "/"), mountpoint: unescape(f[4] ?? ""), options: superOptions.split(",") });
+    mounts.push({
+      fstype,
+      root: unescape(f[3] ?? "/"),
+      mountpoint: unescape(f[4] ?? ""),
+      options: superOptions.split(","),
+    });
   }
   return mounts;
 }
 
 /** The directory of this process's own v1 cgroup for `controller`, or null. */
-export function ownV1Dir(controller: string, self: readonly ProcCgroup[], mounts: readonly CgroupMount[]): string | null {
+export function ownV1Dir(
+  controller: string,
+  self: readonly ProcCgroup[],
+  mounts: readonly CgroupMount[],
+): string | null {
   const mine = self.find((c) => c.controllers.includes(controller));
   const mount = mounts.find((m) => m.fstype === "cgroup" && m.options.includes(controller));
   if (!mine || !mount) return null;
@@ -115,7 +124,9 @@ function delegatedV2(root: string): CgroupSetup {
     try {
       writeFileSync(path.join(root, "cgroup.subtree_control"), missing.map((c) => `+${c}`).join(" "));
     } catch (error) {
-      fail(`cannot enable ${missing.join(", ")} for its children (${(error as NodeJS.ErrnoException).code}): a cgroup v2 directory that holds processes cannot; move the worker into a child cgroup (e.g. ${root}/worker) first`);
+      fail(
+        `cannot enable ${missing.join(", ")} for its children (${(error as NodeJS.ErrnoException).code}): a cgroup v2 directory that holds processes cannot; move the worker into a child cgroup (e.g. ${root}/worker) first`,
+      );
     }
   }
   if (!canCreateChild(root)) fail("Sentinel cannot create a child cgroup in it: delegate it to the worker's user");
@@ -141,7 +152,12 @@ function autoV1(): CgroupSetup {
   const pids = usable("pids");
   if (!memory && !pids) {
     const v2 = mounts.some((m) => m.fstype === "cgroup2" && m.mountpoint === "/sys/fs/cgroup");
-    return { kind: "none", why: v2 ? "cgroup v2: set SENTINEL_CGROUP_ROOT to a delegated cgroup to use it" : "no writable memory or pids cgroup" };
+    return {
+      kind: "none",
+      why: v2
+        ? "cgroup v2: set SENTINEL_CGROUP_ROOT to a delegated cgroup to use it"
+        : "no writable memory or pids cgroup",
+    };
   }
   for (const dir of [memory, pids]) if (dir) removeStale(dir);
   return { kind: "v1", memory, pids };

@@ -44,7 +44,13 @@ export interface DiskWatchdog {
  * (once) when that passes `budgetBytes`. `baseline` is the usage before the step started. A
  * measurement still running when the next is due is not doubled up.
  */
-export function startDiskWatchdog(o: { roots: readonly string[]; baseline: number; budgetBytes: number; intervalMs: number; onExceeded: (addedBytes: number) => void }): DiskWatchdog {
+export function startDiskWatchdog(o: {
+  roots: readonly string[];
+  baseline: number;
+  budgetBytes: number;
+  intervalMs: number;
+  onExceeded: (addedBytes: number) => void;
+}): DiskWatchdog {
   let busy = false;
   let done = false;
   const timer = setInterval(() => {

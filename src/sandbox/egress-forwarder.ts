@@ -36,7 +36,15 @@ server.listen(Number(port), "127.0.0.1", () => {
 
 /** The argv that runs `command` behind the forwarder, with the node that runs Sentinel. */
 export function forwarderArgv(command: readonly string[]): string[] {
-  return [process.execPath, "-e", FORWARDER_SOURCE, "--", `${SANDBOX_EGRESS_DIR}/${PROXY_SOCKET_NAME}`, String(FORWARDER_PORT), ...command];
+  return [
+    process.execPath,
+    "-e",
+    FORWARDER_SOURCE,
+    "--",
+    `${SANDBOX_EGRESS_DIR}/${PROXY_SOCKET_NAME}`,
+    String(FORWARDER_PORT),
+    ...command,
+  ];
 }
 
 /** What every package manager and git need to find the proxy (and nothing to bypass it). */

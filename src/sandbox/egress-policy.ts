@@ -43,20 +43,31 @@ function ruleOfUrl(url: string): HostRule | null {
  * The registries the worker is configured with: npm's (`npm_config_registry` or what
  * `npm config get registry` says), pip's index URLs, the Go proxies, cargo's registries.
  */
-export function defaultRegistryRules(env: NodeJS.ProcessEnv, npmRegistry: () => string | undefined = npmConfigRegistry): HostRule[] {
+export function defaultRegistryRules(
+  env: NodeJS.ProcessEnv,
+  npmRegistry: () => string | undefined = npmConfigRegistry,
+): HostRule[] {
   const urls: string[] = [];
   const npm = env.npm_config_registry ?? env.NPM_CONFIG_REGISTRY ?? npmRegistry();
   if (npm) urls.push(npm);
   for (const name of ["PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"]) urls.push(...(env[name] ?? "").split(/\s+/));
   urls.push(...(env.GOPROXY ?? "").split(/[,|]/));
-  for (const [name, value] of Object.entries(env)) if (/^CARGO_REGISTRIES_[A-Z0-9_]+_INDEX$/.test(name) && value) urls.push(value);
-  const rules = urls.map((u) => u.trim()).filter(Boolean).map(ruleOfUrl).filter((r): r is HostRule => r !== null);
+  for (const [name, value] of Object.entries(env))
+    if (/^CARGO_REGISTRIES_[A-Z0-9_]+_INDEX$/.test(name) && value) urls.push(value);
+  const rules = urls
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map(ruleOfUrl)
+    .filter((r): r is HostRule => r !== null);
   const seen = new Set<string>();
   return rules.filter((r) => !seen.has(formatHostRule(r)) && seen.add(formatHostRule(r)));
 }
 
 function list(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -73,15 +84,24 @@ export function egressFromEnv(env: NodeJS.ProcessEnv, npmRegistry?: () => string
       try {
         return parseHostRule(entry);
       } catch (error) {
-        throw new SandboxError("E_SANDBOX_CONFIG", `SENTINEL_EGRESS_ALLOW: ${(error as Error).message}`, { cause: error });
+        throw new SandboxError("E_SANDBOX_CONFIG", `SENTINEL_EGRESS_ALLOW: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     });
   }
   const allowPrivate = list(env.SENTINEL_EGRESS_ALLOW_PRIVATE ?? "").map((entry) => {
     const c = parseCidr(entry);
-    if (!c) throw new SandboxError("E_SANDBOX_CONFIG", `SENTINEL_EGRESS_ALLOW_PRIVATE: "${entry}" is not a CIDR (10.20.0.0/16, fd12:3456::/48)`);
+    if (!c)
+      throw new SandboxError(
+        "E_SANDBOX_CONFIG",
+        `SENTINEL_EGRESS_ALLOW_PRIVATE: "${entry}" is not a CIDR (10.20.0.0/16, fd12:3456::/48)`,
+      );
     if (!isOptInPrivate(c)) {
-      throw new SandboxError("E_SANDBOX_CONFIG", `SENTINEL_EGRESS_ALLOW_PRIVATE: "${entry}" is not inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7, or holds a metadata address; loopback, link-local and metadata addresses can never be opened`);
+      throw new SandboxError(
+        "E_SANDBOX_CONFIG",
+        `SENTINEL_EGRESS_ALLOW_PRIVATE: "${entry}" is not inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7, or holds a metadata address; loopback, link-local and metadata addresses can never be opened`,
+      );
     }
     return entry;
   });

@@ -6,7 +6,8 @@ import { SandboxError } from "./sandbox-error.js";
 /** Variables a fixer may see. Everything else (tokens, DATABASE_URL, REDIS_URL, keys) is dropped. */
 const ALLOWED_ENV = ["LANG", "LC_ALL", "TZ"];
 /** Names that must never reach a fixer even when a recipe asks for them. */
-const DENIED_ENV = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL|AUTH|DATABASE_URL|REDIS_URL|_URL$|^GIT_|^GH_|^GITHUB_|^GITLAB_|^NPM_CONFIG_(?!CACHE$)|^AWS_|^GOOGLE_|^AZURE_/i;
+const DENIED_ENV =
+  /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL|AUTH|DATABASE_URL|REDIS_URL|_URL$|^GIT_|^GH_|^GITHUB_|^GITLAB_|^NPM_CONFIG_(?!CACHE$)|^AWS_|^GOOGLE_|^AZURE_/i;
 /** Names the runner decides: the proxy and where HOME is. */
 const RUNNER_ENV = /^(HOME|(HTTPS?|ALL|NO|YARN_HTTPS?|PIP|CARGO_HTTP)_PROXY|YARN_PROXY)$/i;
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -45,7 +46,12 @@ export function lockedPackageManagerEnv(): Record<string, string> {
  * The environment a fixer runs with: an allowlist, HOME (inside the workspace unless the caller
  * gives one outside it), CI=1, and the package managers' code-running knobs forced off.
  */
-export function fixerEnv(workdir: string, extra: Readonly<Record<string, string>> = {}, parent: NodeJS.ProcessEnv = process.env, home?: string): Record<string, string> {
+export function fixerEnv(
+  workdir: string,
+  extra: Readonly<Record<string, string>> = {},
+  parent: NodeJS.ProcessEnv = process.env,
+  home?: string,
+): Record<string, string> {
   const locked = lockedPackageManagerEnv();
   const env: Record<string, string> = {
     PATH: `${path.dirname(process.execPath)}:${SYSTEM_PATH}`,
@@ -57,8 +63,13 @@ export function fixerEnv(workdir: string, extra: Readonly<Record<string, string>
   for (const name of ALLOWED_ENV) if (parent[name] !== undefined) env[name] = parent[name] as string;
   const lockedNames = new Set(Object.keys(locked).map((k) => k.toLowerCase()));
   for (const [name, value] of Object.entries(extra)) {
-    if (DENIED_ENV.test(name)) throw new SandboxError("E_SANDBOX_ENV_DENIED", `a fixer may not be given ${name}: secrets never enter a fixer's environment`);
-    if (lockedNames.has(name.toLowerCase()) || RUNNER_ENV.test(name)) throw new SandboxError("E_SANDBOX_ENV_DENIED", `a fixer may not be given ${name}: the sandbox sets it`);
+    if (DENIED_ENV.test(name))
+      throw new SandboxError(
+        "E_SANDBOX_ENV_DENIED",
+        `a fixer may not be given ${name}: secrets never enter a fixer's environment`,
+      );
+    if (lockedNames.has(name.toLowerCase()) || RUNNER_ENV.test(name))
+      throw new SandboxError("E_SANDBOX_ENV_DENIED", `a fixer may not be given ${name}: the sandbox sets it`);
     env[name] = value;
   }
   return { ...env, ...locked };

@@ -27,7 +27,8 @@ export function normalizeHost(text: string): string | null {
   const labels = host.split(".");
   if (!labels.every((l) => LABEL.test(l))) return null;
   // All-numeric names ("127.1", "2130706433") are addresses to getaddrinfo: never a name.
-  if (/^[0-9]+$/.test(labels[labels.length - 1] as string) || /^0x/.test(labels[labels.length - 1] as string)) return null;
+  if (/^[0-9]+$/.test(labels[labels.length - 1] as string) || /^0x/.test(labels[labels.length - 1] as string))
+    return null;
   return host;
 }
 
@@ -47,12 +48,17 @@ export function splitHostPort(text: string): { host: string; port: number | unde
 /** Parses one allowlist entry; throws a message naming what is wrong with it. */
 export function parseHostRule(text: string): HostRule {
   const hp = splitHostPort(text);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) throw new SentinelError("E_HOST_RULE", `"${text}" is a URL: name a host, optionally with :port`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()))
+    throw new SentinelError("E_HOST_RULE", `"${text}" is a URL: name a host, optionally with :port`);
   if (!hp) throw new SentinelError("E_HOST_RULE", `"${text}" has a bad port (1-65535)`);
   const wildcard = hp.host.startsWith("*.");
   const host = normalizeHost(wildcard ? hp.host.slice(2) : hp.host);
   if (!host) throw new SentinelError("E_HOST_RULE", `"${text}" is not a host name, *.suffix or IP address`);
-  if (wildcard && (isIP(host) !== 0 || host.split(".").length < 2)) throw new SentinelError("E_HOST_RULE", `"${text}": a wildcard needs a suffix of at least two labels (*.example.com)`);
+  if (wildcard && (isIP(host) !== 0 || host.split(".").length < 2))
+    throw new SentinelError(
+      "E_HOST_RULE",
+      `"${text}": a wildcard needs a suffix of at least two labels (*.example.com)`,
+    );
   return { host, wildcard, ...(hp.port !== undefined ? { port: hp.port } : {}) };
 }
 
@@ -66,12 +72,21 @@ function matches(rule: HostRule, host: string): boolean {
 }
 
 /** Null when a rule lets `kind` reach host:port, else why not. `host` is normalized first. */
-export function refuseByRules(rules: readonly HostRule[], rawHost: string, port: number, kind: RequestKind): string | null {
+export function refuseByRules(
+  rules: readonly HostRule[],
+  rawHost: string,
+  port: number,
+  kind: RequestKind,
+): string | null {
   const host = normalizeHost(rawHost);
   if (!host) return `"${rawHost}" is not a valid host name`;
   const candidates = rules.filter((r) => matches(r, host));
-  if (candidates.length === 0) return isIP(host) !== 0 ? `${host} is an IP address, not an allowlisted host name` : `${host} is not in the egress allowlist`;
+  if (candidates.length === 0)
+    return isIP(host) !== 0
+      ? `${host} is an IP address, not an allowlisted host name`
+      : `${host} is not in the egress allowlist`;
   const fallback = kind === "connect" ? 443 : 80;
-  if (!candidates.some((r) => (r.port ?? fallback) === port)) return `port ${port} is not allowed for ${host} (${kind === "connect" ? "CONNECT" : "plain HTTP"})`;
+  if (!candidates.some((r) => (r.port ?? fallback) === port))
+    return `port ${port} is not allowed for ${host} (${kind === "connect" ? "CONNECT" : "plain HTTP"})`;
   return null;
 }

@@ -6,6 +6,18 @@ export { SandboxError, type SandboxErrorCode } from "./sandbox-error.js";
 export { egressFromEnv, defaultRegistryRules, type EgressPolicy } from "./egress-policy.js";
 export { parseHostRule, formatHostRule, type HostRule } from "./host-rules.js";
 export { checkAddress } from "./address-policy.js";
-export { startEgressProxy, type EgressProxy, type EgressProxyOptions, type EgressRefusal, type EgressNet } from "./egress-proxy.js";
-export { limitsFromEnv, DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S, type ResourceLimits, type StepLimit } from "./resource-limits.js";
+export {
+  startEgressProxy,
+  type EgressProxy,
+  type EgressProxyOptions,
+  type EgressRefusal,
+  type EgressNet,
+} from "./egress-proxy.js";
+export {
+  limitsFromEnv,
+  DEFAULT_LIMITS,
+  DEFAULT_RUN_DEADLINE_S,
+  type ResourceLimits,
+  type StepLimit,
+} from "./resource-limits.js";
 export { describeLimitEnforcement, type LimitEnforcement } from "./limit-enforcement.js";

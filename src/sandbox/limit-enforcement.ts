@@ -17,7 +17,11 @@ export interface LimitEnforcement {
  * What runCommand will enforce with this cgroup root and sandbox. Throws (E_SANDBOX_CGROUP)
  * when a configured SENTINEL_CGROUP_ROOT cannot be used: call it at startup.
  */
-export function describeLimitEnforcement(cgroupRoot: string | false | undefined, sandbox: SandboxMode, uid = process.getuid?.() ?? 0): LimitEnforcement {
+export function describeLimitEnforcement(
+  cgroupRoot: string | false | undefined,
+  sandbox: SandboxMode,
+  uid = process.getuid?.() ?? 0,
+): LimitEnforcement {
   const setup = detectCgroups(cgroupRoot);
   const prlimit = systemBinary("prlimit") !== null;
   const cgMemory = setup.kind === "v2" ? setup.memory : setup.kind === "v1" ? setup.memory !== null : false;

@@ -17,13 +17,16 @@ export interface StepEnd {
 // 153 = 128 + SIGXFSZ, as bubblewrap reports a child killed by it.
 const FILE_TOO_BIG = /File size limit exceeded|File too large|\bEFBIG\b/;
 const NO_SPACE = /No space left on device|\bENOSPC\b/;
-const OUT_OF_MEMORY = /JavaScript heap out of memory|Array buffer allocation failed|Cannot allocate memory|\bENOMEM\b|MemoryError|memory allocation of \d+ bytes failed|fatal error: runtime: out of memory|Out of memory/;
-const NO_FORK = /fork: retry|Cannot fork|fork failed|\bspawn\b.*\bEAGAIN\b|Resource temporarily unavailable|failed to create new OS thread|pthread_create/;
+const OUT_OF_MEMORY =
+  /JavaScript heap out of memory|Array buffer allocation failed|Cannot allocate memory|\bENOMEM\b|MemoryError|memory allocation of \d+ bytes failed|fatal error: runtime: out of memory|Out of memory/;
+const NO_FORK =
+  /fork: retry|Cannot fork|fork failed|\bspawn\b.*\bEAGAIN\b|Resource temporarily unavailable|failed to create new OS thread|pthread_create/;
 /**
  * What a shell or node prints when a fork is refused: under RLIMIT_NPROC alone, the runner
  * ends the step at the first one (a fork bomb would otherwise spin until its timeout).
  */
-export const FORK_REFUSED = /fork: retry: Resource temporarily unavailable|fork: Resource temporarily unavailable|Cannot fork|\bspawn \S+ EAGAIN\b/;
+export const FORK_REFUSED =
+  /fork: retry: Resource temporarily unavailable|fork: Resource temporarily unavailable|Cannot fork|\bspawn \S+ EAGAIN\b/;
 
 /**
  * Which limit ended a step, or null when none did (or it succeeded anyway). What the runner

@@ -18,7 +18,12 @@ export type StepLimit = "memory" | "pids" | "disk" | "tmp" | "deadline" | "timeo
 
 const MiB = 1024 * 1024;
 
-export const DEFAULT_LIMITS: ResourceLimits = { memoryBytes: 4096 * MiB, pids: 1024, tmpBytes: 1024 * MiB, diskBytes: 8192 * MiB };
+export const DEFAULT_LIMITS: ResourceLimits = {
+  memoryBytes: 4096 * MiB,
+  pids: 1024,
+  tmpBytes: 1024 * MiB,
+  diskBytes: 8192 * MiB,
+};
 export const DEFAULT_RUN_DEADLINE_S = 1800;
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -36,7 +41,11 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
  * SENTINEL_RUN_DEADLINE_S (1800), and SENTINEL_CGROUP_ROOT, a delegated cgroup v2 directory
  * to create each step's cgroup in.
  */
-export function limitsFromEnv(env: NodeJS.ProcessEnv): { limits: ResourceLimits; runDeadlineMs: number; cgroupRoot?: string } {
+export function limitsFromEnv(env: NodeJS.ProcessEnv): {
+  limits: ResourceLimits;
+  runDeadlineMs: number;
+  cgroupRoot?: string;
+} {
   const limits: ResourceLimits = {
     memoryBytes: positiveInteger(env, "SENTINEL_STEP_MEMORY_MB", DEFAULT_LIMITS.memoryBytes / MiB) * MiB,
     pids: positiveInteger(env, "SENTINEL_STEP_PIDS", DEFAULT_LIMITS.pids),
@@ -45,6 +54,10 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): { limits: ResourceLimits;
   };
   const runDeadlineMs = positiveInteger(env, "SENTINEL_RUN_DEADLINE_S", DEFAULT_RUN_DEADLINE_S) * 1000;
   const root = env.SENTINEL_CGROUP_ROOT?.trim();
-  if (root && !path.isAbsolute(root)) throw new SandboxError("E_SANDBOX_CONFIG", `SENTINEL_CGROUP_ROOT must be an absolute path (a delegated cgroup v2 directory), got ${JSON.stringify(root)}`);
+  if (root && !path.isAbsolute(root))
+    throw new SandboxError(
+      "E_SANDBOX_CONFIG",
+      `SENTINEL_CGROUP_ROOT must be an absolute path (a delegated cgroup v2 directory), got ${JSON.stringify(root)}`,
+    );
   return { limits, runDeadlineMs, ...(root ? { cgroupRoot: root } : {}) };
 }

@@ -17,7 +17,8 @@ export function tasksOfUser(uid: number): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
-      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid) total += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid)
+        total += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
     } catch {
       // Exited while we looked.
     }
@@ -40,7 +41,11 @@ export interface Rlimits {
  * counts every task of the worker's user, so it is set to what that user runs now plus the
  * budget; the kernel does not apply it to root, so for root it bounds nothing and is left out.
  */
-export function stepRlimits(limits: ResourceLimits, cgroup: { memory: boolean; pids: boolean } | null, uid = process.getuid?.() ?? 0): Rlimits {
+export function stepRlimits(
+  limits: ResourceLimits,
+  cgroup: { memory: boolean; pids: boolean } | null,
+  uid = process.getuid?.() ?? 0,
+): Rlimits {
   const prlimit = systemBinary("prlimit");
   if (!prlimit) return { argv: [], memory: false, pids: false, fileSize: false };
   const pair = (n: number) => `${n}:${n}`;

@@ -77,7 +77,11 @@ export interface RunCommandResult {
 }
 
 /** The time a step gets and what ends it when it runs out. */
-export function stepBudget(timeoutMs: number, deadline: number | undefined, now: number): { ms: number; limit: "timeout" | "deadline" } {
+export function stepBudget(
+  timeoutMs: number,
+  deadline: number | undefined,
+  now: number,
+): { ms: number; limit: "timeout" | "deadline" } {
   if (deadline === undefined || deadline - now >= timeoutMs) return { ms: timeoutMs, limit: "timeout" };
   return { ms: Math.max(0, deadline - now), limit: "deadline" };
 }
@@ -85,7 +89,8 @@ export function stepBudget(timeoutMs: number, deadline: number | undefined, now:
 /** The argv that puts the step's first process into its cgroup(s) before it can fork, then execs the rest. */
 function joinCgroupArgv(procsFiles: readonly string[]): string[] {
   if (procsFiles.length === 0) return [];
-  const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "sentinel: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
+  const script =
+    'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "sentinel: cannot join cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
   return [systemBinary("sh") ?? "/bin/sh", "-c", script, "sh", String(procsFiles.length), ...procsFiles];
 }
 
@@ -94,7 +99,12 @@ async function startProxyFor(o: RunCommandOptions, policy: EgressPolicy): Promis
   const base = tmpdir().length < 60 ? tmpdir() : "/tmp";
   const dir = mkdtempSync(path.join(base, "sntl-egress-"));
   try {
-    const proxy = await startEgressProxy({ policy, socketPath: path.join(dir, PROXY_SOCKET_NAME), ...(o.onEgressRefused ? { onRefused: o.onEgressRefused } : {}), ...(o.egressNet ? { net: o.egressNet } : {}) });
+    const proxy = await startEgressProxy({
+      policy,
+      socketPath: path.join(dir, PROXY_SOCKET_NAME),
+      ...(o.onEgressRefused ? { onRefused: o.onEgressRefused } : {}),
+      ...(o.egressNet ? { net: o.egressNet } : {}),
+    });
     return { proxy, dir };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -112,9 +122,16 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
   if (o.command.length === 0) throw new SandboxError("E_SANDBOX_EMPTY_COMMAND", "empty command");
   const sandboxed = o.sandbox === "bubblewrap";
   if (o.network && !sandboxed) {
-    throw new SandboxError("E_SANDBOX_NETWORK_UNISOLATED", "a step that needs the network runs only in the bubblewrap sandbox (its own network namespace behind the egress proxy); without bubblewrap it would share the worker's network, so it is refused. Install bubblewrap.");
+    throw new SandboxError(
+      "E_SANDBOX_NETWORK_UNISOLATED",
+      "a step that needs the network runs only in the bubblewrap sandbox (its own network namespace behind the egress proxy); without bubblewrap it would share the worker's network, so it is refused. Install bubblewrap.",
+    );
   }
-  if (o.network && !o.egress) throw new SandboxError("E_SANDBOX_EGRESS_POLICY", "a network step needs an egress policy (egressFromEnv): which registries it may reach");
+  if (o.network && !o.egress)
+    throw new SandboxError(
+      "E_SANDBOX_EGRESS_POLICY",
+      "a network step needs an egress policy (egressFromEnv): which registries it may reach",
+    );
   const limits = o.limits ?? DEFAULT_LIMITS;
   const started = Date.now();
   const budget = stepBudget(o.timeoutMs, o.deadline, started);
@@ -129,14 +146,31 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
   try {
     egress = o.network ? await startProxyFor(o, o.egress as EgressPolicy) : null;
     const rlimits = stepRlimits(limits, cgroup);
-    const inner = sandboxed ? ["bwrap", ...bubblewrapArgs({ ...o, tmpBytes: limits.tmpBytes, ...(egress ? { egressDir: egress.dir } : {}) }, env)] : [...o.command];
+    const inner = sandboxed
+      ? [
+          "bwrap",
+          ...bubblewrapArgs({ ...o, tmpBytes: limits.tmpBytes, ...(egress ? { egressDir: egress.dir } : {}) }, env),
+        ]
+      : [...o.command];
     const argv = [...joinCgroupArgv(cgroup?.procsFiles ?? []), ...rlimits.argv, ...inner];
     const baseline = await diskUsage(writable);
-    const ended = await spawnAndWatch(o, argv, env, budget, { cgroup, baseline, writable, limits, rlimitPids: rlimits.pids });
+    const ended = await spawnAndWatch(o, argv, env, budget, {
+      cgroup,
+      baseline,
+      writable,
+      limits,
+      rlimitPids: rlimits.pids,
+    });
     const counters = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
     const limit = limitThatEnded({ ...ended, ...counters, rlimitMemory: rlimits.memory, rlimitPids: rlimits.pids });
     const { killedFor: _, ...result } = ended;
-    return { ...result, sandboxed, durationMs: Date.now() - started, limit, egressRefusals: egress?.proxy.refusals() ?? 0 };
+    return {
+      ...result,
+      sandboxed,
+      durationMs: Date.now() - started,
+      limit,
+      egressRefusals: egress?.proxy.refusals() ?? 0,
+    };
   } finally {
     await cgroup?.destroy();
     if (egress) {
@@ -160,12 +194,23 @@ function spawnAndWatch(
   argv: readonly string[],
   env: Record<string, string>,
   budget: { ms: number; limit: "timeout" | "deadline" },
-  watch: { cgroup: StepCgroup | null; baseline: number; writable: readonly string[]; limits: ResourceLimits; rlimitPids: boolean },
+  watch: {
+    cgroup: StepCgroup | null;
+    baseline: number;
+    writable: readonly string[];
+    limits: ResourceLimits;
+    rlimitPids: boolean;
+  },
 ): Promise<Ended> {
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill takes everything it started, not just the first process.
-    const child = spawn(file as string, args, { cwd: o.workdir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file as string, args, {
+      cwd: o.workdir,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const chunks: Buffer[] = [];
     let kept = 0;
     let truncated = false;
@@ -203,8 +248,16 @@ function spawnAndWatch(
     child.stderr.on("data", take("err"));
     const timer = setTimeout(() => end(budget.limit), budget.ms);
     // A step that hit its pids limit is a fork bomb or broken: end it now rather than let it spin.
-    const pidsWatch = watch.cgroup?.pids ? setInterval(() => (watch.cgroup as StepCgroup).counters().pidsRefused > 0 && end("pids"), 500) : null;
-    const disk = startDiskWatchdog({ roots: watch.writable, baseline: watch.baseline, budgetBytes: watch.limits.diskBytes, intervalMs: o.diskCheckMs ?? 3000, onExceeded: () => end("disk") });
+    const pidsWatch = watch.cgroup?.pids
+      ? setInterval(() => (watch.cgroup as StepCgroup).counters().pidsRefused > 0 && end("pids"), 500)
+      : null;
+    const disk = startDiskWatchdog({
+      roots: watch.writable,
+      baseline: watch.baseline,
+      budgetBytes: watch.limits.diskBytes,
+      intervalMs: o.diskCheckMs ?? 3000,
+      onExceeded: () => end("disk"),
+    });
     const stop = () => {
       clearTimeout(timer);
       if (pidsWatch) clearInterval(pidsWatch);
@@ -220,7 +273,14 @@ function spawnAndWatch(
       killTree();
       for (const rest of [partial.out, partial.err]) if (o.onLine && rest) o.onLine(rest);
       const timedOut = killedFor === "timeout" || killedFor === "deadline";
-      resolve({ exitCode, signal, timedOut, killedFor, output: Buffer.concat(chunks).toString("utf8"), outputTruncated: truncated });
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        killedFor,
+        output: Buffer.concat(chunks).toString("utf8"),
+        outputTruncated: truncated,
+      });
     });
   });
 }

@@ -90,7 +90,10 @@ export function createStepCgroup(setup: CgroupSetup, limits: ResourceLimits): St
       procsFiles: [path.join(dir, "cgroup.procs")],
       memory: setup.memory,
       pids: setup.pids,
-      counters: () => ({ oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill"), pidsRefused: readCounter(path.join(dir, "pids.events"), "max") }),
+      counters: () => ({
+        oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill"),
+        pidsRefused: readCounter(path.join(dir, "pids.events"), "max"),
+      }),
       destroy: () => killAndRemove(dir),
     };
   }

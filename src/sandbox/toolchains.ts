@@ -35,6 +35,11 @@ export function detectToolchains(home = os.homedir()): Toolchains {
       env.GOFLAGS = "-mod=mod";
     }
   }
-  if (pathDirs.length > 0) env.PATH = [...pathDirs, path.dirname(process.execPath), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":");
+  if (pathDirs.length > 0)
+    env.PATH = [
+      ...pathDirs,
+      path.dirname(process.execPath),
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ].join(":");
   return { readOnlyPaths, env };
 }

@@ -4,9 +4,21 @@ export { estimateProgramSize } from "./regex/estimate-program-size.js";
 export { sentinelSchema, type SentinelDefinition } from "./rules/schema.js";
 export { sentinelJsonSchema } from "./rules/json-schema.js";
 export type { RuleSet, RuleIssue, CompiledSentinel } from "./rules/rule-set.js";
-export { loadRuleFiles, loadBuiltinRules, mergeRuleSets, parseRuleText, BUILTIN_SENTINELS_DIR, type ParseRuleOptions } from "./rules/load-rules.js";
+export {
+  loadRuleFiles,
+  loadBuiltinRules,
+  mergeRuleSets,
+  parseRuleText,
+  BUILTIN_SENTINELS_DIR,
+  type ParseRuleOptions,
+} from "./rules/load-rules.js";
 export type { RuleOrigin } from "./rules/compile-regex-matcher.js";
-export { createClassifier, type Classifier, type ClassifierEvent, type ClassifierOptions } from "./engine/create-classifier.js";
+export {
+  createClassifier,
+  type Classifier,
+  type ClassifierEvent,
+  type ClassifierOptions,
+} from "./engine/create-classifier.js";
 export { classifyStream, classifyText } from "./engine/classify-stream.js";
 export { DEFAULT_CPU_BUDGET_MS } from "./engine/cpu-budget.js";
 export type { RoutedEvent } from "./engine/router.js";

@@ -177,7 +177,7 @@ export class BodyBudget {
 
   private grant(): void {
     const skipped = new Set<string>();
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const h = this.queue[i] as Holder;
       const w = h.waiter as Waiter;
       // Held back by its own client's share: only that client's requests wait behind it.

@@ -24,7 +24,11 @@ export const DEFAULT_BODY_DEADLINE_MS = 30_000;
 export const DEFAULT_BODY_MIN_RATE = 64 * 1024;
 /** Covers connection start-up and a slow first round trip; small bodies arrive within it. */
 export const DEFAULT_BODY_RATE_GRACE_MS = 1000;
-export const DEFAULT_BODY_PACE: BodyPace = { deadlineMs: DEFAULT_BODY_DEADLINE_MS, minBytesPerSecond: DEFAULT_BODY_MIN_RATE, graceMs: DEFAULT_BODY_RATE_GRACE_MS };
+export const DEFAULT_BODY_PACE: BodyPace = {
+  deadlineMs: DEFAULT_BODY_DEADLINE_MS,
+  minBytesPerSecond: DEFAULT_BODY_MIN_RATE,
+  graceMs: DEFAULT_BODY_RATE_GRACE_MS,
+};
 
 const PACE = new WeakMap<IncomingMessage, BodyPace>();
 
@@ -56,7 +60,11 @@ export interface PaceWatch {
  * earliest moment the body could be late given what has come so far; when it fires and bytes have
  * come since, it is set again further on, so a fast body costs a handful of timer runs.
  */
-export function watchPace(pace: BodyPace, onLate: (reason: "deadline" | "min-rate", received: number, elapsedMs: number) => void, now: () => number = Date.now): PaceWatch {
+export function watchPace(
+  pace: BodyPace,
+  onLate: (reason: "deadline" | "min-rate", received: number, elapsedMs: number) => void,
+  now: () => number = Date.now,
+): PaceWatch {
   const start = now();
   let bytes = 0;
   let pausedMs = 0;
@@ -68,7 +76,10 @@ export function watchPace(pace: BodyPace, onLate: (reason: "deadline" | "min-rat
     const deadline = start + pace.deadlineMs;
     if (pausedAt !== null || pace.minBytesPerSecond <= 0) return deadline;
     // When the next byte is due: grace + (bytes + 1) / rate, on the clock that skips paused time.
-    return Math.min(deadline, start + pausedMs + pace.graceMs + Math.ceil(((bytes + 1) * 1000) / pace.minBytesPerSecond));
+    return Math.min(
+      deadline,
+      start + pausedMs + pace.graceMs + Math.ceil(((bytes + 1) * 1000) / pace.minBytesPerSecond),
+    );
   };
   const lateness = (): "deadline" | "min-rate" | null => {
     const t = now();

@@ -12,8 +12,15 @@ export function trustedProxyList(entries: readonly string[]): BlockList {
     const family = isIP(address);
     const bits = prefix === undefined ? null : Number(prefix);
     const max = family === 6 ? 128 : 32;
-    if (family === 0 || extra !== undefined || (bits !== null && !(Number.isInteger(bits) && bits >= 0 && bits <= max))) {
-      throw new InvalidServerOptionError("trustedProxies", `"${entry}" is neither an IP address nor a CIDR range such as 10.0.0.0/8 or fd00::/8`);
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== null && !(Number.isInteger(bits) && bits >= 0 && bits <= max))
+    ) {
+      throw new InvalidServerOptionError(
+        "trustedProxies",
+        `"${entry}" is neither an IP address nor a CIDR range such as 10.0.0.0/8 or fd00::/8`,
+      );
     }
     const type = family === 6 ? "ipv6" : "ipv4";
     if (bits === null) list.addAddress(address, type);
@@ -31,11 +38,18 @@ export function trustedProxyList(entries: readonly string[]): BlockList {
  * IPv6 clients are keyed by their /64, the block one subscriber gets: an attacker rotating through
  * the addresses of its own /64 is still one client.
  */
-export function clientKeyOf(peer: string | undefined, forwardedFor: string | readonly string[] | undefined, trusted: BlockList | null): string {
+export function clientKeyOf(
+  peer: string | undefined,
+  forwardedFor: string | readonly string[] | undefined,
+  trusted: BlockList | null,
+): string {
   let address = normalize(peer ?? "");
   if (!address) return "unknown";
   if (trusted) {
-    const forwarded = ([] as string[]).concat(forwardedFor ?? []).join(",").split(",");
+    const forwarded = ([] as string[])
+      .concat(forwardedFor ?? [])
+      .join(",")
+      .split(",");
     while (isTrusted(trusted, address)) {
       const hop = normalize(forwarded.pop() ?? "");
       // Garbage or nothing where a proxy should have written an address: stay with the proxy.

@@ -53,7 +53,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     setBodyPace(req, limits.pace);
     handle(req, res, deps, limits).catch((error: unknown) => {
       // A client that hung up mid-body is not a server failure, and there is no one to answer.
-      if (error instanceof RequestAbortedError) return void deps.logger.debug({ url: req.url }, "client closed the connection mid-request");
+      if (error instanceof RequestAbortedError)
+        return void deps.logger.debug({ url: req.url }, "client closed the connection mid-request");
       // A route that let a refused body through (too slow, too large) still answers it properly.
       if (error instanceof BodyReadError) return refuseBody(req, res, error);
       deps.logger.error({ err: error, url: req.url }, "request failed");
@@ -76,9 +77,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps, limits: ServerLimits): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HttpServerDeps,
+  limits: ServerLimits,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, { status: "ok", version: deps.version });
+  if (req.method === "GET" && url.pathname === "/healthz")
+    return send(res, 200, { status: "ok", version: deps.version });
   if (req.method === "GET" && url.pathname === "/readyz") {
     const failures: Record<string, string> = {};
     for (const r of deps.readiness ?? []) {
@@ -96,16 +103,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
     res.end(await deps.metrics.registry.metrics());
     return;
   }
-  if (req.method === "GET" && url.pathname === "/") return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
+  if (req.method === "GET" && url.pathname === "/")
+    return send(res, 200, { name: "sentinel", version: deps.version, mode: deps.mode });
   if (url.pathname.startsWith("/api/github/")) {
-    if (!deps.github) return send(res, 503, { error: "GitHub App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET." });
+    if (!deps.github)
+      return send(res, 503, { error: "GitHub App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET." });
     if (req.method === "POST" && deps.githubWebhookSecret) {
       // Verified here, before Probot, so that a missing or wrong signature is a 401 (Probot
       // answers 400) and an oversized body is refused without buffering it.
       const signature = req.headers["x-hub-signature-256"];
-      if (typeof signature !== "string") return refuse(req, res, 401, "missing X-Hub-Signature-256: set the webhook secret on the GitHub App");
+      if (typeof signature !== "string")
+        return refuse(req, res, 401, "missing X-Hub-Signature-256: set the webhook secret on the GitHub App");
       const declared = Number(req.headers["content-length"] ?? NaN);
-      if (Number.isFinite(declared) && declared > limits.maxGithubBody) return refuseTooLarge(req, res, limits.maxGithubBody);
+      if (Number.isFinite(declared) && declared > limits.maxGithubBody)
+        return refuseTooLarge(req, res, limits.maxGithubBody);
       const account = limits.budget.open(limits.clientKey(req));
       // Held until the answer is out: the body's text lives on through the handler.
       res.once("close", account.release);
@@ -118,7 +129,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
         return refuseBody(req, res, error);
       }
       const text = body.toString("utf8");
-      if (!(await verify(deps.githubWebhookSecret, text, signature).catch(() => false /* a malformed signature does not match */))) return send(res, 401, { error: "signature does not match the webhook secret" });
+      if (
+        !(await verify(deps.githubWebhookSecret, text, signature).catch(
+          () => false /* a malformed signature does not match */,
+        ))
+      )
+        return send(res, 401, { error: "signature does not match the webhook secret" });
       // Sentinel's app takes a verified body from here without checking it again (verifiedGithubBody);
       // Probot's own middleware, for anything else, reads a string body instead of the consumed stream.
       (req as IncomingMessage & { body?: string }).body = text;
@@ -128,17 +144,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpServe
     return;
   }
   if (url.pathname.startsWith("/api/slack/")) {
-    if (!deps.slack) return refuse(req, res, 503, "Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN.");
+    if (!deps.slack)
+      return refuse(req, res, 503, "Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN.");
     await deps.slack(req, res);
     return;
   }
   if (url.pathname === "/dashboard" || url.pathname.startsWith("/dashboard/")) {
-    if (!deps.dashboard) return send(res, 404, { error: "the dashboard is off: set SENTINEL_DASHBOARD_TOKEN to turn it on" });
+    if (!deps.dashboard)
+      return send(res, 404, { error: "the dashboard is off: set SENTINEL_DASHBOARD_TOKEN to turn it on" });
     await deps.dashboard(req, res, () => send(res, 404, { error: "not found" }));
     return;
   }
   if (url.pathname === "/api/gitlab/webhook") {
-    if (!deps.gitlab) return send(res, 503, { error: "GitLab is not configured: set GITLAB_WEBHOOK_SECRET (and GITLAB_TOKEN, GITLAB_URL for self-managed GitLab)." });
+    if (!deps.gitlab)
+      return send(res, 503, {
+        error:
+          "GitLab is not configured: set GITLAB_WEBHOOK_SECRET (and GITLAB_TOKEN, GITLAB_URL for self-managed GitLab).",
+      });
     await deps.gitlab(req, res);
     return;
   }
@@ -158,10 +180,26 @@ export function verifiedGithubBody(req: IncomingMessage): string | undefined {
 }
 
 /** Why a webhook answer with this status was a refusal, for sentinel_webhooks_rejected_total. */
-const REJECTION: Readonly<Record<number, string>> = { 400: "malformed", 401: "signature", 403: "scope", 404: "not-found", 405: "method", 408: "slow", 413: "too-large", 415: "malformed", 429: "busy", 503: "not-configured" };
+const REJECTION: Readonly<Record<number, string>> = {
+  400: "malformed",
+  401: "signature",
+  403: "scope",
+  404: "not-found",
+  405: "method",
+  408: "slow",
+  413: "too-large",
+  415: "malformed",
+  429: "busy",
+  503: "not-configured",
+};
 
 /** Times every webhook answer and counts refusals, whichever layer (ours, Probot's) gave them. */
-function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metrics | undefined, onRefused: HttpServerDeps["onRefused"]): void {
+function observeWebhook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: Metrics | undefined,
+  onRefused: HttpServerDeps["onRefused"],
+): void {
   const path = req.url ?? "";
   const forge = forgeRegistry.adapters().find((a) => a.webhookPrefix !== null && path.startsWith(a.webhookPrefix))?.id;
   if (!forge) return;
@@ -177,10 +215,24 @@ function observeWebhook(req: IncomingMessage, res: ServerResponse, metrics: Metr
 }
 
 /** Why a GitHub body was refused, for the operator: a client cut for slowness, or a budget that was full. */
-function logRefusedBody(logger: Logger, req: IncomingMessage, error: BodyReadError, client: string, budget: BodyBudget): void {
+function logRefusedBody(
+  logger: Logger,
+  req: IncomingMessage,
+  error: BodyReadError,
+  client: string,
+  budget: BodyBudget,
+): void {
   const delivery = req.headers["x-github-delivery"];
-  if (error instanceof BodyNoRoomError) return void logger.warn({ delivery, client, reason: error.reason, inUse: budget.inUse, clientHeld: budget.heldBy(client) }, "GitHub delivery refused: too many large bodies being received at once");
-  if (error instanceof BodyTooSlowError) return void logger.warn({ delivery, client, reason: error.reason, received: error.received, elapsedMs: error.elapsedMs }, "GitHub delivery cut: its body arrived too slowly");
+  if (error instanceof BodyNoRoomError)
+    return void logger.warn(
+      { delivery, client, reason: error.reason, inUse: budget.inUse, clientHeld: budget.heldBy(client) },
+      "GitHub delivery refused: too many large bodies being received at once",
+    );
+  if (error instanceof BodyTooSlowError)
+    return void logger.warn(
+      { delivery, client, reason: error.reason, received: error.received, elapsedMs: error.elapsedMs },
+      "GitHub delivery cut: its body arrived too slowly",
+    );
   logger.info({ delivery, client, code: error.code }, "GitHub delivery refused: body too large");
 }
 

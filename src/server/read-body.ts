@@ -3,7 +3,13 @@ import type { BodyAccount } from "./body-budget.js";
 import { BodyNoRoomError, BodyTooLargeError, BodyTooSlowError, RequestAbortedError } from "./body-errors.js";
 import { bodyPaceOf, watchPace, type BodyPace } from "./body-pace.js";
 
-export { BodyReadError, BodyTooLargeError, BodyTooSlowError, BodyNoRoomError, RequestAbortedError } from "./body-errors.js";
+export {
+  BodyReadError,
+  BodyTooLargeError,
+  BodyTooSlowError,
+  BodyNoRoomError,
+  RequestAbortedError,
+} from "./body-errors.js";
 export { refuseBody, refuseTooLarge } from "./refuse-body.js";
 
 export interface ReadBodyOptions {
@@ -58,7 +64,9 @@ export async function readBody(req: IncomingMessage, limit: number, options: Rea
       done();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     };
-    const watch = watchPace(options.pace ?? bodyPaceOf(req), (reason, received, elapsedMs) => fail(new BodyTooSlowError(reason, received, elapsedMs)));
+    const watch = watchPace(options.pace ?? bodyPaceOf(req), (reason, received, elapsedMs) =>
+      fail(new BodyTooSlowError(reason, received, elapsedMs)),
+    );
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       watch.received(chunk.length);
@@ -78,7 +86,8 @@ export async function readBody(req: IncomingMessage, limit: number, options: Rea
           req.resume();
         },
         // Released from outside (the answer closed: the client is gone) or refused for room.
-        (error: Error) => fail(error instanceof BodyNoRoomError && error.reason === "closed" ? new RequestAbortedError() : error),
+        (error: Error) =>
+          fail(error instanceof BodyNoRoomError && error.reason === "closed" ? new RequestAbortedError() : error),
       );
     };
     const onEnd = () => {

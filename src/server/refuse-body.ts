@@ -17,7 +17,10 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, error: Bod
   const socket = req.socket;
   if (res.headersSent) return void socket.destroy();
   const body = JSON.stringify({ error: messageFor(error) }) + "\n";
-  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)) };
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+  };
   if (error instanceof BodyNoRoomError) headers["retry-after"] = String(BODY_RETRY_AFTER_SECONDS);
   res.writeHead(error.status, headers);
   res.end(body);
@@ -39,6 +42,7 @@ export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit:
 
 function messageFor(error: BodyReadError): string {
   if (error instanceof BodyTooLargeError) return `body larger than ${error.limit} bytes`;
-  if (error instanceof BodyNoRoomError) return "too many large request bodies are being received at once; retry shortly";
+  if (error instanceof BodyNoRoomError)
+    return "too many large request bodies are being received at once; retry shortly";
   return error.message;
 }

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { BodyBudget } from "./body-budget.js";
-import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE, DEFAULT_BODY_RATE_GRACE_MS, type BodyPace } from "./body-pace.js";
+import {
+  DEFAULT_BODY_DEADLINE_MS,
+  DEFAULT_BODY_MIN_RATE,
+  DEFAULT_BODY_RATE_GRACE_MS,
+  type BodyPace,
+} from "./body-pace.js";
 import { clientKeyOf, trustedProxyList } from "./client-key.js";
 import { InvalidServerOptionError } from "./server-option-error.js";
 
@@ -68,7 +73,11 @@ export function resolveServerLimits(o: ServerLimitOptions): ServerLimits {
   // A budget or share smaller than one delivery would refuse every delivery of that size.
   const budgetBytes = Math.max(positive("bodyBudgetBytes", o.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET), maxGithubBody);
   const share = o.bodyClientShare ?? DEFAULT_BODY_CLIENT_SHARE;
-  if (!(share > 0 && share <= 1)) throw new InvalidServerOptionError("bodyClientShare", `must be a fraction of the budget above 0 and at most 1, not ${share}`);
+  if (!(share > 0 && share <= 1))
+    throw new InvalidServerOptionError(
+      "bodyClientShare",
+      `must be a fraction of the budget above 0 and at most 1, not ${share}`,
+    );
   const pace: BodyPace = {
     deadlineMs: positive("bodyDeadlineMs", o.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS),
     minBytesPerSecond: atLeastZero("bodyMinBytesPerSecond", o.bodyMinBytesPerSecond ?? DEFAULT_BODY_MIN_RATE),

@@ -42,17 +42,37 @@ export function renderNotification(n: SlackNotification): { text: string; blocks
     { type: "context", elements: [mrkdwn(`${event.label} · ${repo}`)] },
   ];
   if (n.text.trim() !== "") blocks.push({ type: "section", text: mrkdwn(safeMrkdwn(n.text, MAX_SECTION_TEXT)) });
-  const fields = (n.fields ?? []).slice(0, MAX_FIELDS).map((f) => mrkdwn(safeMrkdwn(`*${oneLine(f.label)}*\n${f.value}`, MAX_FIELD_TEXT)));
-  for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION) blocks.push({ type: "section", fields: fields.slice(i, i + FIELDS_PER_SECTION) });
+  const fields = (n.fields ?? [])
+    .slice(0, MAX_FIELDS)
+    .map((f) => mrkdwn(safeMrkdwn(`*${oneLine(f.label)}*\n${f.value}`, MAX_FIELD_TEXT)));
+  for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION)
+    blocks.push({ type: "section", fields: fields.slice(i, i + FIELDS_PER_SECTION) });
   const url = httpUrl(n.url);
-  if (url) blocks.push({ type: "actions", block_id: "sentinel_links", elements: [{ type: "button", action_id: OPEN_ACTION, text: { type: "plain_text", text: "Open" }, url }] });
+  if (url)
+    blocks.push({
+      type: "actions",
+      block_id: "sentinel_links",
+      elements: [{ type: "button", action_id: OPEN_ACTION, text: { type: "plain_text", text: "Open" }, url }],
+    });
   if (n.event === "approval-needed" && isRunId(n.runId)) {
     blocks.push({
       type: "actions",
       block_id: DECISION_BLOCK_ID,
       elements: [
-        { type: "button", action_id: APPROVE_ACTION, style: "primary", value: n.runId, text: { type: "plain_text", text: "Approve" } },
-        { type: "button", action_id: DENY_ACTION, style: "danger", value: n.runId, text: { type: "plain_text", text: "Deny" } },
+        {
+          type: "button",
+          action_id: APPROVE_ACTION,
+          style: "primary",
+          value: n.runId,
+          text: { type: "plain_text", text: "Approve" },
+        },
+        {
+          type: "button",
+          action_id: DENY_ACTION,
+          style: "danger",
+          value: n.runId,
+          text: { type: "plain_text", text: "Deny" },
+        },
       ],
     });
   }
@@ -66,7 +86,9 @@ export function renderNotification(n: SlackNotification): { text: string; blocks
  * context line saying who decided and what Sentinel made of it. `line` must already be mrkdwn-safe.
  */
 export function renderDecided(original: ReadonlyArray<unknown>, line: string): Block[] {
-  const kept = original.filter((b) => !(typeof b === "object" && b !== null && (b as { block_id?: unknown }).block_id === DECISION_BLOCK_ID)) as Block[];
+  const kept = original.filter(
+    (b) => !(typeof b === "object" && b !== null && (b as { block_id?: unknown }).block_id === DECISION_BLOCK_ID),
+  ) as Block[];
   // Slack allows 50 blocks; ours are far fewer, but the original comes from the payload.
   return [...kept.slice(0, 49), { type: "context", elements: [mrkdwn(line)] }];
 }

@@ -30,7 +30,10 @@ const notificationSchema = z.object({
   text: z.string().max(200_000),
   url: z.string().nullable().optional(),
   runId: z.string().optional(),
-  fields: z.array(z.object({ label: z.string().max(1000), value: z.string().max(10_000) })).max(100).optional(),
+  fields: z
+    .array(z.object({ label: z.string().max(1000), value: z.string().max(10_000) }))
+    .max(100)
+    .optional(),
 });
 
 /**
@@ -40,7 +43,11 @@ const notificationSchema = z.object({
  * own server through `middleware` instead of Bolt starting a server of its own.
  */
 export function createSlack(deps: SlackDeps): Slack {
-  if (!deps.signingSecret || !deps.botToken) throw new SentinelError("E_SLACK_CONFIG", "createSlack needs a signing secret and a bot token: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN");
+  if (!deps.signingSecret || !deps.botToken)
+    throw new SentinelError(
+      "E_SLACK_CONFIG",
+      "createSlack needs a signing secret and a bot token: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN",
+    );
   const logger = deps.logger.child({ component: "slack" });
   const bolt = boltLogger(logger, [deps.botToken, deps.signingSecret]);
   const receiver = new HTTPReceiver({
@@ -113,7 +120,8 @@ export function createSlack(deps: SlackDeps): Slack {
 
   async function middleware(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "POST" || (pathname !== SLACK_EVENTS_PATH && pathname !== SLACK_INTERACTIONS_PATH)) return refuse(req, res, 404, "not found");
+    if (req.method !== "POST" || (pathname !== SLACK_EVENTS_PATH && pathname !== SLACK_INTERACTIONS_PATH))
+      return refuse(req, res, 404, "not found");
     if (closed) return refuse(req, res, 503, "Slack is shutting down");
     const done = finished(res).catch(() => {}); // a client that goes away is not an error here
     // Bolt answers asynchronously; only its two endpoints get here, so it never defers (throws).
@@ -126,22 +134,35 @@ export function createSlack(deps: SlackDeps): Slack {
   async function notify(n: SlackNotification): Promise<{ channel: string; ts: string } | null> {
     const parsed = notificationSchema.safeParse(n);
     if (!parsed.success) {
-      logger.warn({ event: n?.event, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) }, "Slack notification not sent: it is not valid");
+      logger.warn(
+        { event: n?.event, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+        "Slack notification not sent: it is not valid",
+      );
       return null;
     }
     if (closed) {
       logger.warn({ event: n.event }, "Slack notification not sent: Slack is closed");
       return null;
     }
-    if (n.event === "approval-needed" && !isRunId(n.runId)) logger.warn({ repo: n.repo }, "approval-needed notification without a valid run id: posted without buttons");
+    if (n.event === "approval-needed" && !isRunId(n.runId))
+      logger.warn({ repo: n.repo }, "approval-needed notification without a valid run id: posted without buttons");
     const { text, blocks } = renderNotification(n);
     try {
-      const result = await track(web.chat.postMessage({ channel: n.channel, text, blocks, unfurl_links: false, unfurl_media: false }));
-      if (typeof result.channel === "string" && typeof result.ts === "string") return { channel: result.channel, ts: result.ts };
-      logger.warn({ event: n.event, channel: n.channel }, "Slack accepted a notification but said neither channel nor ts");
+      const result = await track(
+        web.chat.postMessage({ channel: n.channel, text, blocks, unfurl_links: false, unfurl_media: false }),
+      );
+      if (typeof result.channel === "string" && typeof result.ts === "string")
+        return { channel: result.channel, ts: result.ts };
+      logger.warn(
+        { event: n.event, channel: n.channel },
+        "Slack accepted a notification but said neither channel nor ts",
+      );
       return null;
     } catch (error) {
-      logger.warn({ event: n.event, channel: n.channel, repo: n.repo, slackError: describeSlackError(error) }, "Slack refused a notification");
+      logger.warn(
+        { event: n.event, channel: n.channel, repo: n.repo, slackError: describeSlackError(error) },
+        "Slack refused a notification",
+      );
       return null;
     }
   }

@@ -3,7 +3,11 @@ import { createSlack } from "./create-slack.js";
 import type { Slack, SlackDeps } from "./types.js";
 
 /** Slack when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are both set; otherwise null, said once at info. */
-export function slackFromEnv(env: NodeJS.ProcessEnv, logger: Logger, onDecision: SlackDeps["onDecision"]): Slack | null {
+export function slackFromEnv(
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  onDecision: SlackDeps["onDecision"],
+): Slack | null {
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
   const botToken = env.SLACK_BOT_TOKEN?.trim();
   if (!signingSecret || !botToken) {

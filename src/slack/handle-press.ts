@@ -9,9 +9,15 @@ import type { SlackDeps } from "./types.js";
 /** The parts of a block_actions payload Sentinel uses; Bolt has verified the signature already. */
 const pressSchema = z.object({
   type: z.literal("block_actions"),
-  user: z.object({ id: z.string().min(1).max(40), username: z.string().max(200).optional(), name: z.string().max(200).optional() }),
+  user: z.object({
+    id: z.string().min(1).max(40),
+    username: z.string().max(200).optional(),
+    name: z.string().max(200).optional(),
+  }),
   channel: z.object({ id: z.string().min(1).max(40) }).optional(),
-  container: z.object({ channel_id: z.string().max(40).optional(), message_ts: z.string().max(40).optional() }).optional(),
+  container: z
+    .object({ channel_id: z.string().max(40).optional(), message_ts: z.string().max(40).optional() })
+    .optional(),
   message: z.object({ ts: z.string().max(40), blocks: z.array(z.unknown()).max(50).optional() }).optional(),
   actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
 });
@@ -50,16 +56,27 @@ export async function handlePress(body: unknown, client: webApi.WebClient, deps:
   const tell = async (line: string): Promise<void> => {
     if (!channel) return;
     try {
-      await client.chat.postEphemeral({ channel, user: slackUserId, text: line, blocks: [{ type: "section", text: { type: "mrkdwn", text: line, verbatim: true } }] });
+      await client.chat.postEphemeral({
+        channel,
+        user: slackUserId,
+        text: line,
+        blocks: [{ type: "section", text: { type: "mrkdwn", text: line, verbatim: true } }],
+      });
     } catch (error) {
-      deps.logger.warn({ slackError: describeSlackError(error), channel }, "could not tell a Slack user what became of their button press");
+      deps.logger.warn(
+        { slackError: describeSlackError(error), channel },
+        "could not tell a Slack user what became of their button press",
+      );
     }
   };
 
   const runId = action.value;
   if (!isRunId(runId)) {
     // Only the length: the value is whatever the message carried, and the log is no place for it.
-    deps.logger.warn({ slackUserId, valueLength: action.value?.length ?? 0 }, "refused a Slack button press: the run id is not valid");
+    deps.logger.warn(
+      { slackUserId, valueLength: action.value?.length ?? 0 },
+      "refused a Slack button press: the run id is not valid",
+    );
     await tell(":warning: This button does not carry a valid Sentinel run id; nothing was done.");
     return;
   }
@@ -85,7 +102,10 @@ export async function handlePress(body: unknown, client: webApi.WebClient, deps:
   try {
     await client.chat.update({ channel, ts, text: line, blocks: renderDecided(press.message?.blocks ?? [], line) });
   } catch (error) {
-    deps.logger.warn({ slackError: describeSlackError(error), runId, channel }, "could not update the Slack approval message");
+    deps.logger.warn(
+      { slackError: describeSlackError(error), runId, channel },
+      "could not update the Slack approval message",
+    );
     await tell(line);
   }
 }
@@ -97,7 +117,12 @@ export async function handlePress(body: unknown, client: webApi.WebClient, deps:
  */
 export function describeSlackError(error: unknown): string {
   if (typeof error !== "object" || error === null) return "unknown error";
-  const e = error as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown; original?: { name?: unknown; cause?: { code?: unknown } } };
+  const e = error as {
+    code?: unknown;
+    data?: { error?: unknown };
+    statusCode?: unknown;
+    original?: { name?: unknown; cause?: { code?: unknown } };
+  };
   if (typeof e.data?.error === "string") return e.data.error;
   if (typeof e.statusCode === "number") return `HTTP ${e.statusCode}`;
   const cause = e.original?.cause?.code ?? e.original?.name;

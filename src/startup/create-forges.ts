@@ -75,7 +75,12 @@ export function createForges(
   };
 }
 
-function githubConnection(config: ForgeEnv, probot: Probot, ledger: Database, fetchImpl?: typeof fetch): ForgeConnection {
+function githubConnection(
+  config: ForgeEnv,
+  probot: Probot,
+  ledger: Database,
+  fetchImpl?: typeof fetch,
+): ForgeConnection {
   const apiBase = githubApiBaseUrl({ GHE_HOST: config.GHE_HOST, GHE_PROTOCOL: config.GHE_PROTOCOL });
   const github = createGithubClients(probot, apiBase, fetchImpl, config.APP_ID ?? null);
   return {
@@ -86,7 +91,12 @@ function githubConnection(config: ForgeEnv, probot: Probot, ledger: Database, fe
   };
 }
 
-function gitlabConnection(config: ForgeEnv, token: string, ledger: Database, fetchImpl?: typeof fetch): ForgeConnection {
+function gitlabConnection(
+  config: ForgeEnv,
+  token: string,
+  ledger: Database,
+  fetchImpl?: typeof fetch,
+): ForgeConnection {
   const options = { baseUrl: config.GITLAB_URL, token, ...(fetchImpl ? { fetchImpl } : {}) };
   // The token's user does not change while the process runs; a failed look-up is not cached, so
   // the delivery's retry asks again rather than acting on a note that may be Sentinel's own.
@@ -94,7 +104,8 @@ function gitlabConnection(config: ForgeEnv, token: string, ledger: Database, fet
   // Projects the API confirmed (id and path agree), for a while: a hook for a project confirmed
   // minutes ago need not cost another request. Refusals are not remembered.
   const confirmed = new Map<string, number>();
-  const client = async (target: Target) => recordedClient(GitlabForge.connect(options, target.repoId, target.repo), ledger);
+  const client = async (target: Target) =>
+    recordedClient(GitlabForge.connect(options, target.repoId, target.repo), ledger);
   return {
     client,
     fixer: async (target) => GitlabFixForge.connect(config.GITLAB_URL, token, target.repoId, target.repo),

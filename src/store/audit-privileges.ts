@@ -74,7 +74,13 @@ async function excessGrants(db: Queryable): Promise<ExcessGrant[]> {
  * TRUNCATE on it. Asked of DATABASE_URL's role when migrations run under another one.
  */
 export async function ledgerRewriteRisk(db: Queryable): Promise<string | null> {
-  const { rows } = await db.query<{ role: string; superuser: boolean; owner: string; member: boolean; rewrite: boolean }>(
+  const { rows } = await db.query<{
+    role: string;
+    superuser: boolean;
+    owner: string;
+    member: boolean;
+    rewrite: boolean;
+  }>(
     `SELECT current_user AS role, r.rolsuper AS superuser, pg_get_userbyid(c.relowner) AS owner,
             pg_has_role(current_user, c.relowner, 'MEMBER') AS member,
             has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE') AS rewrite
@@ -84,7 +90,10 @@ export async function ledgerRewriteRisk(db: Queryable): Promise<string | null> {
   const r = rows[0];
   if (!r) return null;
   if (r.superuser) return `role ${r.role} is a superuser`;
-  if (r.member) return r.role === r.owner ? `role ${r.role} owns the ledger` : `role ${r.role} is a member of ${r.owner}, which owns the ledger`;
+  if (r.member)
+    return r.role === r.owner
+      ? `role ${r.role} owns the ledger`
+      : `role ${r.role} is a member of ${r.owner}, which owns the ledger`;
   if (r.rewrite) return `role ${r.role} may UPDATE, DELETE or TRUNCATE the ledger`;
   return null;
 }

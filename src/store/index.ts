@@ -5,6 +5,19 @@ export { pendingMigrations } from "./schema-version.js";
 export { StoreSetupError, type StoreSetupCode } from "./store-setup-error.js";
 export { RunStore, type RunPhase, type StoredPullRequest } from "./run-store.js";
 export { Store } from "./store.js";
-export type { DeliveryRecord, FailureRecord, StoredFailure, PullRequestRef, Forge, FingerprintHistory } from "./records.js";
-export { GovernanceStore, type AgentTier, type Approval, type ApprovalStatus, type FixDecisionRecord } from "./governance-store.js";
+export type {
+  DeliveryRecord,
+  FailureRecord,
+  StoredFailure,
+  PullRequestRef,
+  Forge,
+  FingerprintHistory,
+} from "./records.js";
+export {
+  GovernanceStore,
+  type AgentTier,
+  type Approval,
+  type ApprovalStatus,
+  type FixDecisionRecord,
+} from "./governance-store.js";
 export { withLease } from "./with-lease.js";

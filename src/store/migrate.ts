@@ -13,7 +13,9 @@ const MIGRATION_LOCK = 7_341_652;
 export async function migrate(db: Database, o: { upTo?: number } = {}): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-    await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
     const { rows } = await tx.query<{ id: number }>("SELECT id FROM schema_migrations");
     const done = new Set(rows.map((r) => Number(r.id)));
     const applied: number[] = [];
@@ -33,5 +35,8 @@ export async function migrate(db: Database, o: { upTo?: number } = {}): Promise<
 
 /** Our migrations hold no semicolons inside strings or bodies, so a split on `;` is exact. */
 function splitStatements(sql: string): string[] {
-  return sql.split(";").map((s) => s.trim()).filter((s) => s.length > 0);
+  return sql
+    .split(";")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

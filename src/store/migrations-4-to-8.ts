@@ -82,14 +82,22 @@ CREATE INDEX deliveries_unledgered ON deliveries (received_at) WHERE ledger_seq 
  * updates and deletes. A DBA can still lift that; the hashes and checkpoints are what catch it.
  */
 async function chainExistingLedger(tx: Queryable): Promise<void> {
-  const { rows } = await tx.query<Record<string, unknown>>("SELECT seq, at, run_id, kind, data FROM ledger ORDER BY seq");
+  const { rows } = await tx.query<Record<string, unknown>>(
+    "SELECT seq, at, run_id, kind, data FROM ledger ORDER BY seq",
+  );
   let prevHash = GENESIS_HASH;
   let seq = 0;
   for (const r of rows) {
     const old = entryFromRow({ ...r, prev_hash: "", hash: "" });
     const entry = { ...old, seq: ++seq, prevHash };
     const hash = entryHash(entry);
-    await tx.query("UPDATE ledger SET seq = $2, at = $3, prev_hash = $4, hash = $5 WHERE seq = $1", [old.seq, entry.seq, entry.at, prevHash, hash]);
+    await tx.query("UPDATE ledger SET seq = $2, at = $3, prev_hash = $4, hash = $5 WHERE seq = $1", [
+      old.seq,
+      entry.seq,
+      entry.at,
+      prevHash,
+      hash,
+    ]);
     prevHash = hash;
   }
   await tx.query("INSERT INTO ledger_head (id, seq, hash) VALUES (1, $1, $2)", [seq, prevHash]);
@@ -100,8 +108,12 @@ BEGIN
   RAISE EXCEPTION 'the audit ledger is append-only: % on ledger refused', TG_OP;
 END
 $$`);
-  await tx.query("CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_append_only()");
-  await tx.query("CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()");
+  await tx.query(
+    "CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_append_only()",
+  );
+  await tx.query(
+    "CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()",
+  );
 }
 
 /** lz4 compresses a payload several times faster than pglz; a build without it (PGlite) keeps pglz. */

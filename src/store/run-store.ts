@@ -26,10 +26,30 @@ export interface StoredPullRequest {
 export class RunStore {
   constructor(readonly db: Database) {}
 
-  async startRun(r: { runId: string; runKey: string; forge: Forge; repo: string; fingerprint: string; failureKey?: string | null; sha?: string | null; prNumber?: number | null; manual?: boolean }): Promise<void> {
+  async startRun(r: {
+    runId: string;
+    runKey: string;
+    forge: Forge;
+    repo: string;
+    fingerprint: string;
+    failureKey?: string | null;
+    sha?: string | null;
+    prNumber?: number | null;
+    manual?: boolean;
+  }): Promise<void> {
     await this.db.query(
       "INSERT INTO runs (run_id, run_key, forge, repo, fingerprint, failure_key, phase, sha, pr_number, manual) VALUES ($1, $2, $3, $4, $5, $6, 'BOOTSTRAP', $7, $8, $9)",
-      [r.runId, r.runKey, r.forge, r.repo, r.fingerprint, r.failureKey ?? null, r.sha ?? null, r.prNumber ?? null, r.manual ?? false],
+      [
+        r.runId,
+        r.runKey,
+        r.forge,
+        r.repo,
+        r.fingerprint,
+        r.failureKey ?? null,
+        r.sha ?? null,
+        r.prNumber ?? null,
+        r.manual ?? false,
+      ],
     );
   }
 
@@ -48,18 +68,32 @@ export class RunStore {
 
   /** Sets a finished or parked run's status (approval decided, expired). */
   async setRunStatus(runId: string, status: string, from: readonly string[]): Promise<boolean> {
-    const { rowCount } = await this.db.query("UPDATE runs SET status = $2 WHERE run_id = $1 AND status = ANY($3::text[])", [runId, status, [...from]]);
+    const { rowCount } = await this.db.query(
+      "UPDATE runs SET status = $2 WHERE run_id = $1 AND status = ANY($3::text[])",
+      [runId, status, [...from]],
+    );
     return rowCount === 1;
   }
 
   /** Marks a fix pull request merged or closed (from the forge's pull_request event). */
-  async setPullRequestState(forge: Forge, repo: string, number: number, state: "open" | "closed" | "merged"): Promise<StoredPullRequest | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("UPDATE pull_requests SET state = $4, updated_at = now() WHERE forge = $1 AND repo = $2 AND number = $3 RETURNING *", [forge, repo, number, state]);
+  async setPullRequestState(
+    forge: Forge,
+    repo: string,
+    number: number,
+    state: "open" | "closed" | "merged",
+  ): Promise<StoredPullRequest | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "UPDATE pull_requests SET state = $4, updated_at = now() WHERE forge = $1 AND repo = $2 AND number = $3 RETURNING *",
+      [forge, repo, number, state],
+    );
     return rows[0] ? toPullRequest(rows[0]) : null;
   }
 
   async findPullRequestByNumber(forge: Forge, repo: string, number: number): Promise<StoredPullRequest | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND number = $3 ORDER BY updated_at DESC LIMIT 1", [forge, repo, number]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND number = $3 ORDER BY updated_at DESC LIMIT 1",
+      [forge, repo, number],
+    );
     return rows[0] ? toPullRequest(rows[0]) : null;
   }
 
@@ -84,15 +118,31 @@ export class RunStore {
     await appendLedger(this.db, [{ runId, kind, data }]);
   }
 
-  async setRunFields(runId: string, fields: { agentId?: string; packet?: unknown; handoff?: unknown; action?: string }): Promise<void> {
-    if (fields.action !== undefined) await this.db.query("UPDATE runs SET action = $2 WHERE run_id = $1", [runId, fields.action]);
-    if (fields.agentId !== undefined) await this.db.query("UPDATE runs SET agent_id = $2 WHERE run_id = $1", [runId, fields.agentId]);
-    if (fields.packet !== undefined) await this.db.query("UPDATE runs SET packet = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.packet)]);
-    if (fields.handoff !== undefined) await this.db.query("UPDATE runs SET handoff = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(fields.handoff)]);
+  async setRunFields(
+    runId: string,
+    fields: { agentId?: string; packet?: unknown; handoff?: unknown; action?: string },
+  ): Promise<void> {
+    if (fields.action !== undefined)
+      await this.db.query("UPDATE runs SET action = $2 WHERE run_id = $1", [runId, fields.action]);
+    if (fields.agentId !== undefined)
+      await this.db.query("UPDATE runs SET agent_id = $2 WHERE run_id = $1", [runId, fields.agentId]);
+    if (fields.packet !== undefined)
+      await this.db.query("UPDATE runs SET packet = $2::jsonb WHERE run_id = $1", [
+        runId,
+        jsonForPostgres(fields.packet),
+      ]);
+    if (fields.handoff !== undefined)
+      await this.db.query("UPDATE runs SET handoff = $2::jsonb WHERE run_id = $1", [
+        runId,
+        jsonForPostgres(fields.handoff),
+      ]);
   }
 
   async finishRun(runId: string, status: string, outcome: unknown): Promise<void> {
-    await this.db.query("UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1", [runId, status, jsonForPostgres(outcome)]);
+    await this.db.query(
+      "UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1",
+      [runId, status, jsonForPostgres(outcome)],
+    );
   }
 
   async getRun(runId: string): Promise<Record<string, unknown> | null> {
@@ -107,12 +157,18 @@ export class RunStore {
        AND heartbeat_at < now() - ($2 || ' milliseconds')::interval RETURNING run_id`,
       [runKey, String(staleAfterMs)],
     );
-    for (const r of rows) await this.record(r.run_id, "run.abandoned", { reason: "its worker stopped beating; the run left nothing behind and starts again" });
+    for (const r of rows)
+      await this.record(r.run_id, "run.abandoned", {
+        reason: "its worker stopped beating; the run left nothing behind and starts again",
+      });
     return rows.map((r) => r.run_id);
   }
 
   async ledger(runId: string): Promise<Array<{ kind: string; data: Record<string, unknown> }>> {
-    const { rows } = await this.db.query<{ kind: string; data: Record<string, unknown> }>("SELECT kind, data FROM ledger WHERE run_id = $1 ORDER BY seq", [runId]);
+    const { rows } = await this.db.query<{ kind: string; data: Record<string, unknown> }>(
+      "SELECT kind, data FROM ledger WHERE run_id = $1 ORDER BY seq",
+      [runId],
+    );
     return rows;
   }
 
@@ -129,7 +185,10 @@ export class RunStore {
   }
 
   async renewLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const { rowCount } = await this.db.query("UPDATE leases SET expires_at = now() + ($3 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2", [key, owner, String(ttlMs)]);
+    const { rowCount } = await this.db.query(
+      "UPDATE leases SET expires_at = now() + ($3 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2",
+      [key, owner, String(ttlMs)],
+    );
     return rowCount === 1;
   }
 
@@ -138,12 +197,19 @@ export class RunStore {
   }
 
   async findPullRequest(forge: Forge, repo: string, headBranch: string): Promise<StoredPullRequest | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND head_branch = $3", [forge, repo, headBranch]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND head_branch = $3",
+      [forge, repo, headBranch],
+    );
     const r = rows[0];
     return r ? toPullRequest(r) : null;
   }
 
-  async findPullRequestByFingerprint(forge: Forge, repo: string, fingerprint: string): Promise<StoredPullRequest | null> {
+  async findPullRequestByFingerprint(
+    forge: Forge,
+    repo: string,
+    fingerprint: string,
+  ): Promise<StoredPullRequest | null> {
     const { rows } = await this.db.query<Record<string, unknown>>(
       "SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 AND fingerprint = $3 AND state = 'open' ORDER BY updated_at DESC LIMIT 1",
       [forge, repo, fingerprint],
@@ -153,7 +219,10 @@ export class RunStore {
   }
 
   async listPullRequests(forge: Forge, repo: string): Promise<StoredPullRequest[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 ORDER BY created_at", [forge, repo]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM pull_requests WHERE forge = $1 AND repo = $2 ORDER BY created_at",
+      [forge, repo],
+    );
     return rows.map(toPullRequest);
   }
 
@@ -165,32 +234,71 @@ export class RunStore {
        ON CONFLICT (forge, repo, head_branch) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title, body = EXCLUDED.body, state = EXCLUDED.state,
          run_id = EXCLUDED.run_id, url = EXCLUDED.url, kind = EXCLUDED.kind, agent_id = COALESCE(EXCLUDED.agent_id, pull_requests.agent_id),
          commit_sha = COALESCE(EXCLUDED.commit_sha, pull_requests.commit_sha), updated_at = now()`,
-      [pr.forge, pr.repo, pr.headBranch, pr.number, pr.url, pr.baseBranch, pr.title, pr.body, pr.state, pr.runId, pr.fingerprint, pr.kind ?? "fix", pr.agentId ?? null, pr.commitSha ?? null],
+      [
+        pr.forge,
+        pr.repo,
+        pr.headBranch,
+        pr.number,
+        pr.url,
+        pr.baseBranch,
+        pr.title,
+        pr.body,
+        pr.state,
+        pr.runId,
+        pr.fingerprint,
+        pr.kind ?? "fix",
+        pr.agentId ?? null,
+        pr.commitSha ?? null,
+      ],
     );
   }
 
   async nextLocalPullNumber(repo: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number | string | null }>("SELECT max(number) AS n FROM pull_requests WHERE forge = 'local' AND repo = $1", [repo]);
+    const { rows } = await this.db.query<{ n: number | string | null }>(
+      "SELECT max(number) AS n FROM pull_requests WHERE forge = 'local' AND repo = $1",
+      [repo],
+    );
     return Number(rows[0]?.n ?? 0) + 1;
   }
 
   /** Revokes an agent in a repository (its tier row says so; a maintainer's resume restores it). */
   async revokeAgent(forge: Forge, repo: string, agentId: string, reason: string, runId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ tier: number; revoked: boolean }>("SELECT tier, revoked FROM agent_tiers WHERE forge = $1 AND repo = $2 AND agent_id = $3 FOR UPDATE", [forge, repo, agentId]);
+      const { rows } = await tx.query<{ tier: number; revoked: boolean }>(
+        "SELECT tier, revoked FROM agent_tiers WHERE forge = $1 AND repo = $2 AND agent_id = $3 FOR UPDATE",
+        [forge, repo, agentId],
+      );
       await tx.query(
         `INSERT INTO agent_tiers (forge, repo, agent_id, tier, clean_streak, revoked, reason) VALUES ($1, $2, $3, 0, 0, true, $4)
          ON CONFLICT (forge, repo, agent_id) DO UPDATE SET revoked = true, clean_streak = 0, reason = EXCLUDED.reason, updated_at = now()`,
         [forge, repo, agentId, reason],
       );
       if (!rows[0]?.revoked) {
-        await appendLedgerIn(tx, [{ runId, kind: "tier.changed", data: { forge, repo, agent: agentId, from: rows[0] ? Number(rows[0].tier) : null, to: "revoked", reason, runId, cause: "error budget exceeded" } }]);
+        await appendLedgerIn(tx, [
+          {
+            runId,
+            kind: "tier.changed",
+            data: {
+              forge,
+              repo,
+              agent: agentId,
+              from: rows[0] ? Number(rows[0].tier) : null,
+              to: "revoked",
+              reason,
+              runId,
+              cause: "error budget exceeded",
+            },
+          },
+        ]);
       }
     });
   }
 
   async revokedAgents(forge: Forge, repo: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ agent_id: string }>("SELECT agent_id FROM agent_tiers WHERE forge = $1 AND repo = $2 AND revoked ORDER BY agent_id", [forge, repo]);
+    const { rows } = await this.db.query<{ agent_id: string }>(
+      "SELECT agent_id FROM agent_tiers WHERE forge = $1 AND repo = $2 AND revoked ORDER BY agent_id",
+      [forge, repo],
+    );
     return rows.map((r) => r.agent_id);
   }
 
@@ -201,12 +309,18 @@ export class RunStore {
 
   /** Parks a run that needs a human: waiting in PREFLIGHT, where an approval starts it again. */
   async parkRun(runId: string, outcome: unknown): Promise<void> {
-    await this.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1", [runId, jsonForPostgres(outcome)]);
+    await this.db.query(
+      "UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1",
+      [runId, jsonForPostgres(outcome)],
+    );
   }
 
   /** Abandons one run, only while it is still marked running; true when this call did it. */
   async abandonRun(runId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query("UPDATE runs SET status = 'abandoned', finished_at = now() WHERE run_id = $1 AND status = 'running'", [runId]);
+    const { rowCount } = await this.db.query(
+      "UPDATE runs SET status = 'abandoned', finished_at = now() WHERE run_id = $1 AND status = 'running'",
+      [runId],
+    );
     return rowCount === 1;
   }
 
@@ -235,7 +349,13 @@ export class RunStore {
    * commit or fingerprint, other than `runId`, and not counting `failureKey`'s own runs that were
    * abandoned or threw (see the fix job's policy gate for why).
    */
-  async attemptsBefore(forge: Forge, repo: string, where: { sha?: string; fingerprint?: string }, runId: string, failureKey: string): Promise<{ count: number; last: Date | null }> {
+  async attemptsBefore(
+    forge: Forge,
+    repo: string,
+    where: { sha?: string; fingerprint?: string },
+    runId: string,
+    failureKey: string,
+  ): Promise<{ count: number; last: Date | null }> {
     const { rows } = await this.db.query<{ n: number | string; last: Date | null }>(
       `SELECT count(*) AS n, max(started_at) AS last FROM runs WHERE forge = $1 AND repo = $2 AND action IS NOT NULL
        AND ($3::text IS NULL OR sha = $3) AND ($4::text IS NULL OR fingerprint = $4) AND run_id <> $5

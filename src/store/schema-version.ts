@@ -7,7 +7,9 @@ import { MIGRATIONS } from "./migrations.js";
  * create tables can ask, and a database at the current version needs nothing more.
  */
 export async function pendingMigrations(db: Queryable): Promise<Migration[]> {
-  const { rows: exists } = await db.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  const { rows: exists } = await db.query<{ present: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+  );
   if (!exists[0]?.present) return [...MIGRATIONS];
   const { rows } = await db.query<{ id: number }>("SELECT id FROM schema_migrations");
   const done = new Set(rows.map((r) => Number(r.id)));

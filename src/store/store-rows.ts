@@ -43,4 +43,5 @@ export function storablePayload(d: DeliveryRecord): string {
  * A backslash-u escape of NUL or of a surrogate, a raw NUL, or an unpaired surrogate. A false alarm
  * (an escaped backslash before "u0000", an escaped surrogate pair) only costs the slower path.
  */
-const JSONB_REFUSES = /\\u(?:0000|[dD][89a-fA-F])|\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const JSONB_REFUSES =
+  /\\u(?:0000|[dD][89a-fA-F])|\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

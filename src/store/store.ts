@@ -4,8 +4,14 @@ import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
 import { GovernanceStore } from "./governance-store.js";
 import { RunStore } from "./run-store.js";
-import type { DeliveryRecord, FailureRecord, FingerprintHistory, Forge, PullRequestRef, StoredFailure } from "./records.js";
-
+import type {
+  DeliveryRecord,
+  FailureRecord,
+  FingerprintHistory,
+  Forge,
+  PullRequestRef,
+  StoredFailure,
+} from "./records.js";
 
 /**
  * Everything Sentinel stores about ingestion, over either database. Writes that must not happen
@@ -40,7 +46,15 @@ export class Store {
     const params: unknown[] = [];
     const rows: string[] = [];
     for (const d of firsts.values()) {
-      const n = params.push(d.deliveryKey, d.forge, d.event, d.action ?? null, d.installationId ?? null, d.repo ?? null, storablePayload(d));
+      const n = params.push(
+        d.deliveryKey,
+        d.forge,
+        d.event,
+        d.action ?? null,
+        d.installationId ?? null,
+        d.repo ?? null,
+        storablePayload(d),
+      );
       rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::json)`);
     }
     const { rows: inserted } = await this.db.query<{ delivery_key: string }>(
@@ -63,16 +77,37 @@ export class Store {
   async ledgerAcceptedDeliveries(limit = 1000): Promise<number> {
     return this.db.transaction(async (tx) => {
       await lockLedgerIn(tx);
-      const { rows } = await tx.query<{ delivery_key: string; forge: string; event: string; action: string | null; repo: string | null; received_at: Date }>(
+      const { rows } = await tx.query<{
+        delivery_key: string;
+        forge: string;
+        event: string;
+        action: string | null;
+        repo: string | null;
+        received_at: Date;
+      }>(
         "SELECT delivery_key, forge, event, action, repo, received_at FROM deliveries WHERE ledger_seq IS NULL ORDER BY received_at, delivery_key LIMIT $1",
         [limit],
       );
       if (rows.length === 0) return 0;
       const written = await appendLedgerIn(
         tx,
-        rows.map((r) => ({ runId: null, kind: "delivery.accepted", data: { delivery: r.delivery_key, forge: r.forge, event: r.event, action: r.action, repo: r.repo, receivedAt: new Date(r.received_at).toISOString() } })),
+        rows.map((r) => ({
+          runId: null,
+          kind: "delivery.accepted",
+          data: {
+            delivery: r.delivery_key,
+            forge: r.forge,
+            event: r.event,
+            action: r.action,
+            repo: r.repo,
+            receivedAt: new Date(r.received_at).toISOString(),
+          },
+        })),
       );
-      await tx.query("UPDATE deliveries d SET ledger_seq = x.seq FROM unnest($1::text[], $2::bigint[]) AS x(key, seq) WHERE d.delivery_key = x.key", [rows.map((r) => r.delivery_key), written.map((e) => e.seq)]);
+      await tx.query(
+        "UPDATE deliveries d SET ledger_seq = x.seq FROM unnest($1::text[], $2::bigint[]) AS x(key, seq) WHERE d.delivery_key = x.key",
+        [rows.map((r) => r.delivery_key), written.map((e) => e.seq)],
+      );
       return rows.length;
     });
   }
@@ -84,7 +119,10 @@ export class Store {
   /** Marks deliveries as handed to the queue (one statement for a batch), so the sweeper leaves them alone. */
   async markEnqueuedMany(deliveryKeys: readonly string[]): Promise<void> {
     if (deliveryKeys.length === 0) return;
-    await this.db.query("UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = ANY($1::text[]) AND enqueued_at IS NULL", [deliveryKeys]);
+    await this.db.query(
+      "UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = ANY($1::text[]) AND enqueued_at IS NULL",
+      [deliveryKeys],
+    );
   }
 
   /**
@@ -114,11 +152,18 @@ export class Store {
   }
 
   async markProcessed(deliveryKey: string, outcome: string): Promise<void> {
-    await this.db.query("UPDATE deliveries SET processed_at = now(), outcome = $2 WHERE delivery_key = $1", [deliveryKey, outcome]);
+    await this.db.query("UPDATE deliveries SET processed_at = now(), outcome = $2 WHERE delivery_key = $1", [
+      deliveryKey,
+      outcome,
+    ]);
   }
 
-  async getDelivery(deliveryKey: string): Promise<(DeliveryRecord & { enqueuedAt: Date | null; processedAt: Date | null; outcome: string | null }) | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM deliveries WHERE delivery_key = $1", [deliveryKey]);
+  async getDelivery(
+    deliveryKey: string,
+  ): Promise<(DeliveryRecord & { enqueuedAt: Date | null; processedAt: Date | null; outcome: string | null }) | null> {
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM deliveries WHERE delivery_key = $1", [
+      deliveryKey,
+    ]);
     const r = rows[0];
     if (!r) return null;
     return {
@@ -155,7 +200,11 @@ export class Store {
     return rows.map((r) => r.delivery_key);
   }
 
-  async addInstallationRepos(forge: Forge, installationId: string, repos: ReadonlyArray<{ id: string; fullName: string }>): Promise<void> {
+  async addInstallationRepos(
+    forge: Forge,
+    installationId: string,
+    repos: ReadonlyArray<{ id: string; fullName: string }>,
+  ): Promise<void> {
     for (const r of repos) {
       await this.db.query(
         `INSERT INTO installations (forge, installation_id, repo_id, repo) VALUES ($1, $2, $3, $4)
@@ -167,14 +216,25 @@ export class Store {
 
   async removeInstallationRepos(forge: Forge, installationId: string, repoIds?: readonly string[]): Promise<void> {
     if (repoIds) {
-      for (const id of repoIds) await this.db.query("DELETE FROM installations WHERE forge = $1 AND installation_id = $2 AND repo_id = $3", [forge, installationId, id]);
+      for (const id of repoIds)
+        await this.db.query("DELETE FROM installations WHERE forge = $1 AND installation_id = $2 AND repo_id = $3", [
+          forge,
+          installationId,
+          id,
+        ]);
     } else {
-      await this.db.query("DELETE FROM installations WHERE forge = $1 AND installation_id = $2", [forge, installationId]);
+      await this.db.query("DELETE FROM installations WHERE forge = $1 AND installation_id = $2", [
+        forge,
+        installationId,
+      ]);
     }
   }
 
   async installedRepos(forge: Forge): Promise<string[]> {
-    const { rows } = await this.db.query<{ repo: string }>("SELECT repo FROM installations WHERE forge = $1 ORDER BY repo", [forge]);
+    const { rows } = await this.db.query<{ repo: string }>(
+      "SELECT repo FROM installations WHERE forge = $1 ORDER BY repo",
+      [forge],
+    );
     return rows.map((r) => r.repo);
   }
 
@@ -186,33 +246,70 @@ export class Store {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16::jsonb, $17)
        ON CONFLICT (failure_key) DO NOTHING`,
       [
-        f.failureKey, f.forge, f.source, f.repo, f.repoId, f.installationId ?? null, f.sha, f.ref ?? null, f.jobId ?? null, f.jobName,
-        f.runId ?? null, f.runAttempt ?? null, f.jobUrl ?? null, JSON.stringify(f.pullRequests), f.fromFork, jsonForPostgres(f.context), f.firstDelivery,
+        f.failureKey,
+        f.forge,
+        f.source,
+        f.repo,
+        f.repoId,
+        f.installationId ?? null,
+        f.sha,
+        f.ref ?? null,
+        f.jobId ?? null,
+        f.jobName,
+        f.runId ?? null,
+        f.runAttempt ?? null,
+        f.jobUrl ?? null,
+        JSON.stringify(f.pullRequests),
+        f.fromFork,
+        jsonForPostgres(f.context),
+        f.firstDelivery,
       ],
     );
     return rowCount === 1;
   }
 
   async getFailure(failureKey: string): Promise<StoredFailure | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM failures WHERE failure_key = $1", [failureKey]);
+    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM failures WHERE failure_key = $1", [
+      failureKey,
+    ]);
     const r = rows[0];
     return r ? toFailure(r) : null;
   }
 
   async failuresOnCommit(forge: Forge, repo: string, sha: string): Promise<StoredFailure[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM failures WHERE forge = $1 AND repo = $2 AND sha = $3 ORDER BY created_at", [forge, repo, sha]);
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      "SELECT * FROM failures WHERE forge = $1 AND repo = $2 AND sha = $3 ORDER BY created_at",
+      [forge, repo, sha],
+    );
     return rows.map(toFailure);
   }
 
-  async setFailureStatus(failureKey: string, status: StoredFailure["status"], error: string | null = null): Promise<void> {
-    await this.db.query("UPDATE failures SET status = $2, error = $3, updated_at = now() WHERE failure_key = $1", [failureKey, status, error]);
+  async setFailureStatus(
+    failureKey: string,
+    status: StoredFailure["status"],
+    error: string | null = null,
+  ): Promise<void> {
+    await this.db.query("UPDATE failures SET status = $2, error = $3, updated_at = now() WHERE failure_key = $1", [
+      failureKey,
+      status,
+      error,
+    ]);
   }
 
   async markReported(failureKey: string): Promise<void> {
-    await this.db.query("UPDATE failures SET reported_at = now() WHERE failure_key = $1 AND reported_at IS NULL", [failureKey]);
+    await this.db.query("UPDATE failures SET reported_at = now() WHERE failure_key = $1 AND reported_at IS NULL", [
+      failureKey,
+    ]);
   }
 
-  async recordJobOutcome(o: { forge: Forge; repo: string; sha: string; jobName: string; jobId: string; conclusion: string }): Promise<void> {
+  async recordJobOutcome(o: {
+    forge: Forge;
+    repo: string;
+    sha: string;
+    jobName: string;
+    jobId: string;
+    conclusion: string;
+  }): Promise<void> {
     await this.db.query(
       `INSERT INTO job_outcomes (forge, repo, sha, job_name, job_id, conclusion) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (forge, repo, job_id) DO UPDATE SET conclusion = EXCLUDED.conclusion`,
@@ -256,7 +353,9 @@ export class Store {
             tool: d.tool,
             confidence: d.confidence,
             rule: primary ? `${primary.sentinelId}/${primary.ruleId}` : null,
-            evidence: d.firstErrorLine ? { line: d.firstErrorLine.lineNumber, text: d.firstErrorLine.text.slice(0, 500) } : null,
+            evidence: d.firstErrorLine
+              ? { line: d.firstErrorLine.lineNumber, text: d.firstErrorLine.text.slice(0, 500) }
+              : null,
             flaky,
             truncated: d.stats.truncated,
           },
@@ -265,25 +364,51 @@ export class Store {
     });
   }
 
-  private async saveDiagnosisIn(tx: Pick<Database, "query">, failure: FailureRecord, d: Diagnosis, flaky: boolean): Promise<void> {
+  private async saveDiagnosisIn(
+    tx: Pick<Database, "query">,
+    failure: FailureRecord,
+    d: Diagnosis,
+    flaky: boolean,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO diagnoses (failure_key, forge, repo, sha, fingerprint, status, category, tool, confidence, summary, flaky, truncated, diagnosis)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
        ON CONFLICT (failure_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, category = EXCLUDED.category,
          tool = EXCLUDED.tool, confidence = EXCLUDED.confidence, summary = EXCLUDED.summary, flaky = EXCLUDED.flaky,
          truncated = EXCLUDED.truncated, diagnosis = EXCLUDED.diagnosis`,
-      [failure.failureKey, failure.forge, failure.repo, failure.sha, d.fingerprint, d.status, d.category, d.tool, d.confidence, d.summary.replace(/\u0000/g, "\uFFFD"), flaky, d.stats.truncated, jsonForPostgres(d)],
+      [
+        failure.failureKey,
+        failure.forge,
+        failure.repo,
+        failure.sha,
+        d.fingerprint,
+        d.status,
+        d.category,
+        d.tool,
+        d.confidence,
+        d.summary.replace(/\u0000/g, "\uFFFD"),
+        flaky,
+        d.stats.truncated,
+        jsonForPostgres(d),
+      ],
     );
   }
 
   async getDiagnosis(failureKey: string): Promise<{ diagnosis: Diagnosis; flaky: boolean } | null> {
-    const { rows } = await this.db.query<{ diagnosis: Diagnosis; flaky: boolean }>("SELECT diagnosis, flaky FROM diagnoses WHERE failure_key = $1", [failureKey]);
+    const { rows } = await this.db.query<{ diagnosis: Diagnosis; flaky: boolean }>(
+      "SELECT diagnosis, flaky FROM diagnoses WHERE failure_key = $1",
+      [failureKey],
+    );
     return rows[0] ?? null;
   }
 
   /** Has this fingerprint been seen before, and where: the question the fingerprint index answers. */
   async fingerprintHistory(forge: Forge, repo: string, fingerprint: string): Promise<FingerprintHistory> {
-    const { rows } = await this.db.query<{ occurrences: string | number; commits: string | number; first_seen: Date | null }>(
+    const { rows } = await this.db.query<{
+      occurrences: string | number;
+      commits: string | number;
+      first_seen: Date | null;
+    }>(
       `SELECT count(*) AS occurrences, count(DISTINCT sha) AS commits, min(created_at) AS first_seen
        FROM diagnoses WHERE forge = $1 AND repo = $2 AND fingerprint = $3`,
       [forge, repo, fingerprint],
@@ -293,20 +418,36 @@ export class Store {
       [fingerprint, forge, repo],
     );
     const r = rows[0];
-    return { occurrences: Number(r?.occurrences ?? 0), commits: Number(r?.commits ?? 0), firstSeen: r?.first_seen ?? null, otherRepos: Number(others[0]?.n ?? 0) };
+    return {
+      occurrences: Number(r?.occurrences ?? 0),
+      commits: Number(r?.commits ?? 0),
+      firstSeen: r?.first_seen ?? null,
+      otherRepos: Number(others[0]?.n ?? 0),
+    };
   }
 
-  async diagnosesForPullRequest(forge: Forge, repo: string, prNumber: number): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
+  async diagnosesForPullRequest(
+    forge: Forge,
+    repo: string,
+    prNumber: number,
+  ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
     const { rows } = await this.db.query<Record<string, unknown>>(
       `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
        WHERE f.forge = $1 AND f.repo = $2 AND f.pull_requests @> $3::jsonb ORDER BY f.created_at`,
       [forge, repo, JSON.stringify([{ number: prNumber }])],
     );
-    return rows.map((r) => ({ failure: toFailure(r), diagnosis: r.d_diagnosis as Diagnosis, flaky: Boolean(r.d_flaky) }));
+    return rows.map((r) => ({
+      failure: toFailure(r),
+      diagnosis: r.d_diagnosis as Diagnosis,
+      flaky: Boolean(r.d_flaky),
+    }));
   }
 
   async getCommitReport(forge: Forge, repo: string, sha: string): Promise<string | null> {
-    const { rows } = await this.db.query<{ report_id: string }>("SELECT report_id FROM commit_reports WHERE forge = $1 AND repo = $2 AND sha = $3", [forge, repo, sha]);
+    const { rows } = await this.db.query<{ report_id: string }>(
+      "SELECT report_id FROM commit_reports WHERE forge = $1 AND repo = $2 AND sha = $3",
+      [forge, repo, sha],
+    );
     return rows[0]?.report_id ?? null;
   }
 
@@ -319,20 +460,34 @@ export class Store {
   }
 
   async setPullRequests(failureKey: string, prs: readonly PullRequestRef[], fromFork: boolean): Promise<void> {
-    await this.db.query("UPDATE failures SET pull_requests = $2::jsonb, from_fork = $3, updated_at = now() WHERE failure_key = $1", [failureKey, JSON.stringify(prs), fromFork]);
+    await this.db.query(
+      "UPDATE failures SET pull_requests = $2::jsonb, from_fork = $3, updated_at = now() WHERE failure_key = $1",
+      [failureKey, JSON.stringify(prs), fromFork],
+    );
   }
 
-  async diagnosesOnCommit(forge: Forge, repo: string, sha: string): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
+  async diagnosesOnCommit(
+    forge: Forge,
+    repo: string,
+    sha: string,
+  ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
     const { rows } = await this.db.query<Record<string, unknown>>(
       `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
        WHERE f.forge = $1 AND f.repo = $2 AND f.sha = $3 ORDER BY f.created_at`,
       [forge, repo, sha],
     );
-    return rows.map((r) => ({ failure: toFailure(r), diagnosis: r.d_diagnosis as Diagnosis, flaky: Boolean(r.d_flaky) }));
+    return rows.map((r) => ({
+      failure: toFailure(r),
+      diagnosis: r.d_diagnosis as Diagnosis,
+      flaky: Boolean(r.d_flaky),
+    }));
   }
 
   async getStickyComment(forge: Forge, repo: string, prNumber: number): Promise<string | null> {
-    const { rows } = await this.db.query<{ comment_id: string }>("SELECT comment_id FROM sticky_comments WHERE forge = $1 AND repo = $2 AND pr_number = $3", [forge, repo, prNumber]);
+    const { rows } = await this.db.query<{ comment_id: string }>(
+      "SELECT comment_id FROM sticky_comments WHERE forge = $1 AND repo = $2 AND pr_number = $3",
+      [forge, repo, prNumber],
+    );
     return rows[0]?.comment_id ?? null;
   }
 

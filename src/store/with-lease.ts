@@ -19,18 +19,29 @@ const LOCK_WAIT_MS = 120_000;
  * under the same key Database.withLock used, so workers of both versions exclude each other while
  * a deployment rolls.
  */
-export async function withLease<T>(deps: { readonly store: { readonly db: Database } }, key: string, fn: () => Promise<T>): Promise<T> {
+export async function withLease<T>(
+  deps: { readonly store: { readonly db: Database } },
+  key: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const runs = new RunStore(deps.store.db);
   const lease = `lock:${key}`;
   const owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let delay = 20; !(await runs.acquireLease(lease, owner, LOCK_LEASE_MS)); delay = Math.min(delay * 2, 500)) {
-    if (Date.now() > deadline) throw new SentinelError("E_LOCK_TIMEOUT", `timed out waiting for lock ${key}: another worker held it for ${LOCK_WAIT_MS / 1000} s; the job is retried`);
+    if (Date.now() > deadline)
+      throw new SentinelError(
+        "E_LOCK_TIMEOUT",
+        `timed out waiting for lock ${key}: another worker held it for ${LOCK_WAIT_MS / 1000} s; the job is retried`,
+      );
     await new Promise((r) => setTimeout(r, delay));
   }
   // A missed renewal is not logged: the next one comes within a third of the lease, and a lease
   // that lapsed anyway only lets another worker publish the same report again.
-  const renewal = setInterval(() => void runs.renewLease(lease, owner, LOCK_LEASE_MS).catch(() => {}), Math.floor(LOCK_LEASE_MS / 3));
+  const renewal = setInterval(
+    () => void runs.renewLease(lease, owner, LOCK_LEASE_MS).catch(() => {}),
+    Math.floor(LOCK_LEASE_MS / 3),
+  );
   renewal.unref();
   try {
     return await fn();

@@ -36,7 +36,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
           if ((await settleDiagnosisError(deps, { failureKey, attempt, attempts }, error)) === "rethrow") throw error;
         }
       },
-      fix: async ({ failureKey, ...job }) => void (await withCause({ failure: failureKey }, () => fixFailure(deps, failureKey, job))),
+      fix: async ({ failureKey, ...job }) =>
+        void (await withCause({ failure: failureKey }, () => fixFailure(deps, failureKey, job))),
     }),
     { concurrency: options.concurrency ?? 4 },
   );
@@ -45,20 +46,36 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   const sweepRunDirectories = () => {
     if (!deps.fixing) return;
     removeFinishedRunDirectories(deps.store.runs, deps.fixing.workRoot)
-      .then((removed) => removed.length > 0 && deps.logger.warn({ folders: removed }, "removed folders of finished fix runs whose worker died before removing them"))
+      .then(
+        (removed) =>
+          removed.length > 0 &&
+          deps.logger.warn(
+            { folders: removed },
+            "removed folders of finished fix runs whose worker died before removing them",
+          ),
+      )
       .catch((error: unknown) => deps.logger.error({ err: error }, "run folder sweep failed"));
   };
   sweepRunDirectories();
   const timer = setInterval(() => {
     sweepRunDirectories();
-    sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) => deps.logger.error({ err: error }, "delivery sweep failed"));
+    sweepDeliveries(deps, options.sweepEveryMs ?? 30_000).catch((error: unknown) =>
+      deps.logger.error({ err: error }, "delivery sweep failed"),
+    );
     // Runs that waited for a human past their expiry end, durably, whichever worker notices first.
     expireApprovals({ gov: deps.store.gov, runs: deps.store.runs, queue: deps.queue })
-      .then((expired) => expired.length > 0 && deps.logger.info({ runs: expired.map((a) => a.runId) }, "approval requests expired"))
+      .then(
+        (expired) =>
+          expired.length > 0 && deps.logger.info({ runs: expired.map((a) => a.runId) }, "approval requests expired"),
+      )
       .catch((error: unknown) => deps.logger.error({ err: error }, "approval expiry sweep failed"));
     // Crashed runs' worktrees do not wait for the same failure to come back.
     abandonDeadRuns(deps.store.runs)
-      .then((dead) => dead.length > 0 && deps.logger.warn({ runs: dead }, "abandoned fix runs whose worker died; their worktrees are removed"))
+      .then(
+        (dead) =>
+          dead.length > 0 &&
+          deps.logger.warn({ runs: dead }, "abandoned fix runs whose worker died; their worktrees are removed"),
+      )
       .catch((error: unknown) => deps.logger.error({ err: error }, "fix run janitor failed"));
   }, options.sweepEveryMs ?? 30_000);
   timer.unref();
@@ -66,7 +83,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   const prune = () =>
     deps.store
       .pruneDeliveries(retentionDays)
-      .then((n) => n > 0 && deps.logger.info({ deleted: n, retentionDays }, "deleted processed deliveries past their retention"))
+      .then(
+        (n) =>
+          n > 0 && deps.logger.info({ deleted: n, retentionDays }, "deleted processed deliveries past their retention"),
+      )
       .catch((error: unknown) => deps.logger.error({ err: error }, "delivery pruning failed"));
   const pruneTimer = retentionDays > 0 ? setInterval(prune, PRUNE_EVERY_MS) : null;
   pruneTimer?.unref();
@@ -96,5 +116,9 @@ function measured(metrics: Metrics | undefined, handlers: JobHandlers): JobHandl
         throw error;
       }
     };
-  return { delivery: wrap("delivery", handlers.delivery), diagnose: wrap("diagnose", handlers.diagnose), fix: wrap("fix", handlers.fix) };
+  return {
+    delivery: wrap("delivery", handlers.delivery),
+    diagnose: wrap("diagnose", handlers.diagnose),
+    fix: wrap("fix", handlers.fix),
+  };
 }

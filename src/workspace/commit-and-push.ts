@@ -37,7 +37,16 @@ function git(wt: Worktree, env: Record<string, string>) {
 export async function diffStat(wt: Worktree): Promise<DiffStat> {
   const g = git(wt, gitEnv());
   await g.raw(["add", "--all", ...PATHS]);
-  const numstat = await g.raw(["diff", "--cached", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "--"]);
+  const numstat = await g.raw([
+    "diff",
+    "--cached",
+    "--numstat",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "HEAD",
+    "--",
+  ]);
   let added = 0;
   let deleted = 0;
   const files: string[] = [];
@@ -66,9 +75,15 @@ export async function diffPatch(wt: Worktree): Promise<string> {
  * onto someone's pull request branch as a fast-forward only, so a push a human made meanwhile
  * makes ours fail instead of being overwritten.
  */
-export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { onto?: boolean }): Promise<{ commit: string }> {
+export async function commitAndPush(
+  wt: Worktree,
+  o: CommitAndPushOptions & { onto?: boolean },
+): Promise<{ commit: string }> {
   if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
-    throw new SentinelError("E_GIT_REFUSED", `refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`);
+    throw new SentinelError(
+      "E_GIT_REFUSED",
+      `refusing to push to ${JSON.stringify(o.branch)}: ${o.onto ? "not a plain branch name" : "Sentinel pushes only sentinel/… branches"}`,
+    );
   }
   const env = gitEnv({ remote: o.remote, author: o.author });
   const g = git(wt, env);
@@ -77,7 +92,14 @@ export async function commitAndPush(wt: Worktree, o: CommitAndPushOptions & { on
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
-  await g.raw(["push", ...(o.onto ? [] : ["--force"]), "--no-verify", "--", o.remote.url, `${commit}:refs/heads/${o.branch}`]);
+  await g.raw([
+    "push",
+    ...(o.onto ? [] : ["--force"]),
+    "--no-verify",
+    "--",
+    o.remote.url,
+    `${commit}:refs/heads/${o.branch}`,
+  ]);
   return { commit };
 }
 
@@ -91,13 +113,20 @@ const COMMAND_DRIVER = /^(filter|diff|merge)\..+\.(clean|smudge|process|textconv
 
 async function refuseCommandDrivers(g: ReturnType<typeof git>): Promise<void> {
   // `git config --list` reads every file git would (includes too); it exits 0 even when empty.
-  const keys = (await g.raw(["config", "--list", "--name-only"])).split("\n").filter((k) => COMMAND_DRIVER.test(k.trim()));
-  if (keys.length > 0) throw new SentinelError("E_GIT_REFUSED", `refusing to commit: the repository's git config defines commands git would run on its files (${keys.join(", ")}); Sentinel's mirrors never do, so something planted them`);
+  const keys = (await g.raw(["config", "--list", "--name-only"]))
+    .split("\n")
+    .filter((k) => COMMAND_DRIVER.test(k.trim()));
+  if (keys.length > 0)
+    throw new SentinelError(
+      "E_GIT_REFUSED",
+      `refusing to commit: the repository's git config defines commands git would run on its files (${keys.join(", ")}); Sentinel's mirrors never do, so something planted them`,
+    );
 }
 
 /** The commit a branch of the remote points at now, or null when it does not exist. */
 export async function remoteBranchHead(wt: Worktree, remote: GitRemote, branch: string): Promise<string | null> {
-  if (!isSafeBranchName(branch)) throw new SentinelError("E_GIT_REFUSED", `not a plain branch name: ${JSON.stringify(branch)}`);
+  if (!isSafeBranchName(branch))
+    throw new SentinelError("E_GIT_REFUSED", `not a plain branch name: ${JSON.stringify(branch)}`);
   const out = await git(wt, gitEnv({ remote })).raw(["ls-remote", "--heads", "--", remote.url, `refs/heads/${branch}`]);
   const line = out.split("\n").find((l) => l.endsWith(`\trefs/heads/${branch}`));
   return line ? (line.split("\t")[0] ?? null) : null;

@@ -10,7 +10,9 @@ import { simpleGit, type SimpleGit } from "simple-git";
  * as an HTTP header in this environment (never in a URL, an argv or a config file on disk),
  * scoped to the remote's origin, and git does not follow redirects while it carries one.
  */
-export function gitEnv(options: { remote?: GitRemote; author?: { name: string; email: string } } = {}): Record<string, string> {
+export function gitEnv(
+  options: { remote?: GitRemote; author?: { name: string; email: string } } = {},
+): Record<string, string> {
   const config: Array<[string, string]> = [
     ["core.hooksPath", "/dev/null"],
     ["core.fsmonitor", "false"],

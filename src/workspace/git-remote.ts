@@ -37,7 +37,8 @@ export function forgeGitUrl(base: string, repoPath: string): string {
   } catch {
     throw new RemoteRefusedError(`the forge URL ${JSON.stringify(base)} is not a URL`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new RemoteRefusedError(`the forge URL ${JSON.stringify(base)} is not http(s)`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new RemoteRefusedError(`the forge URL ${JSON.stringify(base)} is not http(s)`);
   const segments = repoPath.split("/");
   if (segments.length < 2 || !segments.every((s) => SEGMENT.test(s) && !s.endsWith(".git") && !s.endsWith("."))) {
     throw new RemoteRefusedError(`${JSON.stringify(repoPath)} is not a repository path Sentinel builds a remote from`);
@@ -69,7 +70,8 @@ export function isLocalRemote(url: string): boolean {
  */
 export function checkRemote(remote: GitRemote): "file" | "https" | "http" {
   if (isLocalRemote(remote.url)) {
-    if (remote.auth) throw new RemoteRefusedError("a token is only ever sent to a forge's http(s) origin, never to a local path");
+    if (remote.auth)
+      throw new RemoteRefusedError("a token is only ever sent to a forge's http(s) origin, never to a local path");
     return "file";
   }
   let u: URL;
@@ -78,7 +80,11 @@ export function checkRemote(remote: GitRemote): "file" | "https" | "http" {
   } catch {
     throw new RemoteRefusedError(`the remote ${JSON.stringify(remote.url)} is not a URL`);
   }
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new RemoteRefusedError(`the remote's scheme ${u.protocol} is not http(s)`);
-  if (u.username || u.password || u.search || u.hash) throw new RemoteRefusedError("a remote URL carries no credentials, query or fragment (the token travels as a header)");
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    throw new RemoteRefusedError(`the remote's scheme ${u.protocol} is not http(s)`);
+  if (u.username || u.password || u.search || u.hash)
+    throw new RemoteRefusedError(
+      "a remote URL carries no credentials, query or fragment (the token travels as a header)",
+    );
   return u.protocol === "https:" ? "https" : "http";
 }

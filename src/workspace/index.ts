@@ -1,5 +1,14 @@
 export { gitEnv, sentinelGit, withoutCredentials } from "./git-env.js";
 export { MirrorCache, type Mirror } from "./mirror-cache.js";
 export { createWorktree, removeWorktree, gitControlFingerprint, fileInWorktree, type Worktree } from "./worktree.js";
-export { commitAndPush, diffPatch, diffStat, remoteBranchHead, isSafeBranchName, isSentinelBranch, type CommitAndPushOptions, type DiffStat } from "./commit-and-push.js";
+export {
+  commitAndPush,
+  diffPatch,
+  diffStat,
+  remoteBranchHead,
+  isSafeBranchName,
+  isSentinelBranch,
+  type CommitAndPushOptions,
+  type DiffStat,
+} from "./commit-and-push.js";
 export { checkRemote, forgeGitUrl, isLocalRemote, RemoteRefusedError, type GitRemote } from "./git-remote.js";

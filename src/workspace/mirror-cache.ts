@@ -40,7 +40,15 @@ export class MirrorCache {
       const started = Date.now();
       const env = gitEnv({ remote });
       if (existsSync(path.join(gitDir, "HEAD"))) {
-        await sentinelGit(gitDir, env).raw(["fetch", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*", ...extraRefs]);
+        await sentinelGit(gitDir, env).raw([
+          "fetch",
+          "--prune",
+          "--no-tags",
+          "--",
+          url,
+          "+refs/heads/*:refs/heads/*",
+          ...extraRefs,
+        ]);
         return { gitDir, cold: false, durationMs: Date.now() - started };
       }
       await mkdir(this.root, { recursive: true });
@@ -49,7 +57,10 @@ export class MirrorCache {
         await sentinelGit(this.root, env).raw(["clone", "--bare", "--no-tags", "--", url, gitDir]);
       } catch (error) {
         await rm(gitDir, { recursive: true, force: true });
-        throw new SentinelError("E_GIT_CLONE", `could not clone ${url}: ${firstLine(error)}; check the repository exists and the token can read it`);
+        throw new SentinelError(
+          "E_GIT_CLONE",
+          `could not clone ${url}: ${firstLine(error)}; check the repository exists and the token can read it`,
+        );
       }
       if (extraRefs.length > 0) await sentinelGit(gitDir, env).raw(["fetch", "--no-tags", "--", url, ...extraRefs]);
       return { gitDir, cold: true, durationMs: Date.now() - started };
@@ -60,7 +71,9 @@ export class MirrorCache {
   async fetchRefs(remote: GitRemote, refs: readonly string[]): Promise<void> {
     if (refs.length === 0) return;
     const gitDir = this.mirrorDir(remote.url);
-    await this.locks.run(gitDir, () => sentinelGit(gitDir, gitEnv({ remote })).raw(["fetch", "--no-tags", "--", remote.url, ...refs]));
+    await this.locks.run(gitDir, () =>
+      sentinelGit(gitDir, gitEnv({ remote })).raw(["fetch", "--no-tags", "--", remote.url, ...refs]),
+    );
   }
 }
 

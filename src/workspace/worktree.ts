@@ -30,7 +30,9 @@ export async function createWorktree(mirrorDir: string, sha: string, parentDir: 
 export async function removeWorktree(wt: Worktree): Promise<void> {
   await rm(wt.path, { recursive: true, force: true });
   // Best effort: a worktree entry left behind is pruned by the next prune, and the folder is gone.
-  await sentinelGit(wt.mirrorDir, gitEnv()).raw(["worktree", "prune"]).catch(() => {});
+  await sentinelGit(wt.mirrorDir, gitEnv())
+    .raw(["worktree", "prune"])
+    .catch(() => {});
 }
 
 /**
@@ -56,7 +58,9 @@ export async function gitControlFingerprint(wt: Worktree): Promise<string> {
     h.update(f);
     // Absent files are fingerprinted as absent: adding one later changes the fingerprint.
     const content = await readFile(f).catch(() => null);
-    const mode = await stat(f).then((s) => s.mode).catch(() => 0); // absent, as above
+    const mode = await stat(f)
+      .then((s) => s.mode)
+      .catch(() => 0); // absent, as above
     h.update(content ?? "<absent>").update(String(mode));
   }
   return h.digest("hex");

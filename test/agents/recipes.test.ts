@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { agentsFrom, loadBuiltinRecipes, loadRecipe, parseRecipe, selectAgent, type AgentContext } from "../../src/agents/index.js";
+import {
+  agentsFrom,
+  loadBuiltinRecipes,
+  loadRecipe,
+  parseRecipe,
+  selectAgent,
+  type AgentContext,
+} from "../../src/agents/index.js";
 import { recipeJsonSchema, repoConfigJsonSchema } from "../../src/agents/json-schema.js";
 import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
 
@@ -15,7 +22,16 @@ describe("builtin recipes", () => {
     const { recipes, issues } = await loadBuiltinRecipes();
     expect(issues).toEqual([]);
     expect(recipes.map((r) => r.id).sort()).toEqual([
-      "black", "cargo-clippy-fix", "cargo-fmt", "eslint-fix", "gofmt", "npm-lockfile-sync", "pnpm-lockfile-sync", "prettier-write", "ruff-fix", "yarn-lockfile-sync",
+      "black",
+      "cargo-clippy-fix",
+      "cargo-fmt",
+      "eslint-fix",
+      "gofmt",
+      "npm-lockfile-sync",
+      "pnpm-lockfile-sync",
+      "prettier-write",
+      "ruff-fix",
+      "yarn-lockfile-sync",
     ]);
   });
 
@@ -40,7 +56,10 @@ describe("builtin recipes", () => {
 
   it("can be disabled, and replaced by a repository's recipe with the same id", async () => {
     const builtin = (await loadBuiltinRecipes()).recipes;
-    const own = parseRecipe("id: eslint-fix\nname: Our eslint\nhandles: { categories: [lint], tools: [eslint] }\nsteps:\n  - { id: fix, run: npm run lint:fix }\n", "ours.yml").recipe!;
+    const own = parseRecipe(
+      "id: eslint-fix\nname: Our eslint\nhandles: { categories: [lint], tools: [eslint] }\nsteps:\n  - { id: fix, run: npm run lint:fix }\n",
+      "ours.yml",
+    ).recipe!;
     expect(agentsFrom(builtin, [own]).find((a) => a.id === "eslint-fix")?.name).toBe("Our eslint");
     expect(agentsFrom(builtin, [], ["eslint-fix"]).some((a) => a.id === "eslint-fix")).toBe(false);
   });
@@ -50,17 +69,38 @@ describe("a recipe file", () => {
   it("that is invalid is reported with the path of each problem", () => {
     const { recipe, issues } = parseRecipe("id: x\nname: X\nhandles: { categories: [flaky] }\nsteps: []\n", "bad.yml");
     expect(recipe).toBeNull();
-    expect(issues).toEqual([expect.stringContaining("bad.yml:3: E_RECIPE_SCHEMA: handles.categories.0"), expect.stringContaining("bad.yml:4: E_RECIPE_SCHEMA: steps")]);
+    expect(issues).toEqual([
+      expect.stringContaining("bad.yml:3: E_RECIPE_SCHEMA: handles.categories.0"),
+      expect.stringContaining("bad.yml:4: E_RECIPE_SCHEMA: steps"),
+    ]);
   });
 
   it("of 40,000 keys is refused by its size, unparsed", () => {
     const text = ["id: big", ...Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`)].join("\n");
-    expect(loadRecipe(text, "big.yml")).toEqual({ errors: [expect.objectContaining({ file: "big.yml", code: "E_FILE_TOO_LARGE", message: expect.stringContaining("a recipe of up to 65536 bytes") })] });
+    expect(loadRecipe(text, "big.yml")).toEqual({
+      errors: [
+        expect.objectContaining({
+          file: "big.yml",
+          code: "E_FILE_TOO_LARGE",
+          message: expect.stringContaining("a recipe of up to 65536 bytes"),
+        }),
+      ],
+    });
   });
 
   it("with a key repeated among 6,000 is refused at that key's line, by the linear check", () => {
     const text = [...Array.from({ length: 6_000 }, (_, i) => `k${i}: 1`), "k3: 2"].join("\n");
-    expect(loadRecipe(text, "dup.yml")).toEqual({ errors: [{ file: "dup.yml", line: 6_001, column: 1, code: "E_YAML_DUPLICATE_KEY", message: 'Map keys must be unique: "k3" appears twice' }] });
+    expect(loadRecipe(text, "dup.yml")).toEqual({
+      errors: [
+        {
+          file: "dup.yml",
+          line: 6_001,
+          column: 1,
+          code: "E_YAML_DUPLICATE_KEY",
+          message: 'Map keys must be unique: "k3" appears twice',
+        },
+      ],
+    });
   });
 
   it("that is not YAML says so", () => {

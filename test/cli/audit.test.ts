@@ -20,25 +20,53 @@ describe.skipIf(!hasCargoFmt)("sentinel audit, after a real fix run", () => {
   it("verifies the chain, exports it as JSON Lines that verify on their own, replays the run, and names a tampered entry", async () => {
     const root = tempRoot();
     const dataDir = path.join(root, "data", "pglite");
-    const fixed = await runCli(["fix", "--repo", rustCrate("auditdemo").dir, "--command", "cargo fmt --all --check", "--data-dir", dataDir, "--format", "json"]);
+    const fixed = await runCli([
+      "fix",
+      "--repo",
+      rustCrate("auditdemo").dir,
+      "--command",
+      "cargo fmt --all --check",
+      "--data-dir",
+      dataDir,
+      "--format",
+      "json",
+    ]);
     expect(fixed.code).toBe(0);
     const runId = (JSON.parse(fixed.stdout) as { runId: string }).runId;
     const checkpoint = path.join(root, "checkpoints.jsonl");
 
-    expect((await runCli(["audit", "checkpoint", "--data-dir", dataDir, "--file", checkpoint])).stdout).toMatch(/^checkpoint #\d+ [0-9a-f]{64} written/);
+    expect((await runCli(["audit", "checkpoint", "--data-dir", dataDir, "--file", checkpoint])).stdout).toMatch(
+      /^checkpoint #\d+ [0-9a-f]{64} written/,
+    );
     const verified = await runCli(["audit", "verify", "--data-dir", dataDir, "--checkpoint", checkpoint]);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/^ledger verified: \d+ entries, head #\d+ [0-9a-f]{64}; 1 of 1 checkpoints matched/);
+    expect(verified.stdout).toMatch(
+      /^ledger verified: \d+ entries, head #\d+ [0-9a-f]{64}; 1 of 1 checkpoints matched/,
+    );
 
     const exported = path.join(root, "ledger.jsonl");
     await runCli(["audit", "export", "--data-dir", dataDir, "--out", exported]);
-    const lines = readFileSync(exported, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; kind: string; hash: string });
+    const lines = readFileSync(exported, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; kind: string; hash: string });
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
     expect((await runCli(["audit", "verify", "--file", exported])).code).toBe(0);
 
     const replay = await runCli(["audit", "replay", runId, "--data-dir", dataDir]);
     expect(replay.code).toBe(0);
-    const order = ["started for", "entered PREFLIGHT", "agent cargo-fmt", "entered EXECUTE", "ran `cargo fmt", "entered VERIFY", "verify `cargo fmt --all --check`: exit 0", "pushed", "opened pull request #1", "proposed"];
+    const order = [
+      "started for",
+      "entered PREFLIGHT",
+      "agent cargo-fmt",
+      "entered EXECUTE",
+      "ran `cargo fmt",
+      "entered VERIFY",
+      "verify `cargo fmt --all --check`: exit 0",
+      "pushed",
+      "opened pull request #1",
+      "proposed",
+    ];
     const positions = order.map((s) => replay.stdout.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

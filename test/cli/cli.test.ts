@@ -6,7 +6,10 @@ import { runCli } from "../support/run-cli.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sentinel-cli-"));
 const rulesFile = path.join(dir, "demo.yml");
-writeFileSync(rulesFile, "id: demo\nname: Demo\ntool: demo\ncategory: test\nmatchers:\n  - id: fail\n    pattern: '^FAIL (?<file>\\S+):(?<line>\\d+) (?<message>.*)$'\n    confidence: 0.9\n");
+writeFileSync(
+  rulesFile,
+  "id: demo\nname: Demo\ntool: demo\ncategory: test\nmatchers:\n  - id: fail\n    pattern: '^FAIL (?<file>\\S+):(?<line>\\d+) (?<message>.*)$'\n    confidence: 0.9\n",
+);
 const logFile = path.join(dir, "job.log");
 writeFileSync(logFile, "setup\nFAIL src/a.ts:3 expected true\ndone\n");
 
@@ -36,12 +39,27 @@ describe("sentinel classify", () => {
   it("prints the documented JSON form", async () => {
     const r = await runCli(["classify", logFile, "--format", "json", "--no-builtin", "--rules", rulesFile]);
     const d = JSON.parse(r.stdout);
-    expect(Object.keys(d)).toEqual(expect.arrayContaining(["category", "tool", "confidence", "findings", "firstErrorLine", "fingerprint", "step", "status", "evidence"]));
+    expect(Object.keys(d)).toEqual(
+      expect.arrayContaining([
+        "category",
+        "tool",
+        "confidence",
+        "findings",
+        "firstErrorLine",
+        "fingerprint",
+        "step",
+        "status",
+        "evidence",
+      ]),
+    );
     expect(d.findings[0]).toMatchObject({ file: "src/a.ts", line: 3, ruleId: "demo/fail" });
   });
 
   it("reads standard input when the file is -", async () => {
-    const r = await runCli(["classify", "-", "--format", "json", "--no-builtin", "--rules", rulesFile], "FAIL b.ts:9 nope\n");
+    const r = await runCli(
+      ["classify", "-", "--format", "json", "--no-builtin", "--rules", rulesFile],
+      "FAIL b.ts:9 nope\n",
+    );
     expect(JSON.parse(r.stdout).findings[0].file).toBe("b.ts");
   });
 
@@ -77,7 +95,28 @@ describe("sentinel validate", () => {
 
   it("validates GitHub problem-matcher files too", async () => {
     const pm = path.join(dir, "tsc.json");
-    writeFileSync(pm, JSON.stringify({ problemMatcher: [{ owner: "tsc", pattern: [{ regexp: "^([^\\s].*)[\\(:](\\d+)[,:](\\d+)(?:\\):\\s+|\\s+-\\s+)(error|warning|info)\\s+TS(\\d+)\\s*:\\s*(.*)$", file: 1, line: 2, column: 3, severity: 4, code: 5, message: 6 }] }] }));
+    writeFileSync(
+      pm,
+      JSON.stringify({
+        problemMatcher: [
+          {
+            owner: "tsc",
+            pattern: [
+              {
+                regexp:
+                  "^([^\\s].*)[\\(:](\\d+)[,:](\\d+)(?:\\):\\s+|\\s+-\\s+)(error|warning|info)\\s+TS(\\d+)\\s*:\\s*(.*)$",
+                file: 1,
+                line: 2,
+                column: 3,
+                severity: 4,
+                code: 5,
+                message: 6,
+              },
+            ],
+          },
+        ],
+      }),
+    );
     const r = await runCli(["validate", pm]);
     expect(r.stdout).toContain("1 sentinel loaded; 0 errors.");
   });
@@ -107,7 +146,19 @@ describe("sentinel watch", () => {
   });
 
   it("prints the diagnosis as JSON on stderr when asked", async () => {
-    const r = await runCli(["watch", "--format", "json", "--quiet", "--no-builtin", "--rules", rulesFile, "--", process.execPath, "-e", script]);
+    const r = await runCli([
+      "watch",
+      "--format",
+      "json",
+      "--quiet",
+      "--no-builtin",
+      "--rules",
+      rulesFile,
+      "--",
+      process.execPath,
+      "-e",
+      script,
+    ]);
     expect(r.stdout).toBe("");
     expect(JSON.parse(r.stderr)).toMatchObject({ exitCode: 3, category: "test" });
   });
@@ -119,7 +170,16 @@ describe("sentinel watch", () => {
   });
 
   it("passes a green command's exit code 0 through and says passed", async () => {
-    const r = await runCli(["watch", "--no-builtin", "--rules", rulesFile, "--", process.execPath, "-e", "console.log('all good')"]);
+    const r = await runCli([
+      "watch",
+      "--no-builtin",
+      "--rules",
+      rulesFile,
+      "--",
+      process.execPath,
+      "-e",
+      "console.log('all good')",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("✔ passed");
   });

@@ -16,13 +16,21 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     const { dir: repo } = rustCrate("clidemo");
     dirs.push(repo);
 
-    const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite")]);
+    const r = await runCli([
+      "fix",
+      "--repo",
+      repo,
+      "--command",
+      "cargo fmt --all --check",
+      "--data-dir",
+      path.join(root, "data", "pglite"),
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/: proposed/);
     expect(r.stdout).toMatch(/local pull request #1: fix\(format\): cargo fmt/);
     const branch = /branch: (sentinel\/fix-[0-9a-f]+)/.exec(r.stdout)?.[1] as string;
     expect(git(repo, "show", `${branch}:src/main.rs`)).toBe('fn main() {\n    println!("hi");\n}');
-    expect(readFileSync(path.join(repo, "src/main.rs"), "utf8")).toBe("fn main(){println!(\"hi\");}\n");
+    expect(readFileSync(path.join(repo, "src/main.rs"), "utf8")).toBe('fn main(){println!("hi");}\n');
   });
 
   it("finds the failure itself when no command is named: the builtin checks that apply to the repository", async () => {
@@ -30,7 +38,15 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     dirs.push(root);
     const { dir: repo } = rustCrate("discover");
     dirs.push(repo);
-    const r = await runCli(["fix", "--repo", repo, "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
+    const r = await runCli([
+      "fix",
+      "--repo",
+      repo,
+      "--data-dir",
+      path.join(root, "data", "pglite"),
+      "--format",
+      "json",
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "proposed", agentId: "cargo-fmt" });
   });
@@ -61,10 +77,28 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     dirs.push(root);
     const { dir: repo } = rustCrate("clijson");
     dirs.push(repo);
-    const r = await runCli(["fix", "--repo", repo, "--command", "cargo fmt --all --check", "--data-dir", path.join(root, "data", "pglite"), "--format", "json"]);
+    const r = await runCli([
+      "fix",
+      "--repo",
+      repo,
+      "--command",
+      "cargo fmt --all --check",
+      "--data-dir",
+      path.join(root, "data", "pglite"),
+      "--format",
+      "json",
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ schemaVersion: 1, status: "proposed", agentId: "cargo-fmt", branch: expect.stringMatching(/^sentinel\/fix-/), pullRequest: { number: 1, state: "open" } });
-    expect(Object.keys(out.phaseMs as object)).toEqual(expect.arrayContaining(["PREFLIGHT", "EXECUTE", "VERIFY", "PACKAGE"]));
+    expect(out).toMatchObject({
+      schemaVersion: 1,
+      status: "proposed",
+      agentId: "cargo-fmt",
+      branch: expect.stringMatching(/^sentinel\/fix-/),
+      pullRequest: { number: 1, state: "open" },
+    });
+    expect(Object.keys(out.phaseMs as object)).toEqual(
+      expect.arrayContaining(["PREFLIGHT", "EXECUTE", "VERIFY", "PACKAGE"]),
+    );
   });
 });

@@ -26,7 +26,10 @@ describe("sentinel tiers", () => {
     expect(listed.stdout).toMatch(/github:octo\/app\s+prettier-write\s+T2 push\s+0\s+set by @mona/);
 
     const history = await runCli(["tiers", "--data-dir", dataDir, "--history", "--format", "json"]);
-    const parsed = JSON.parse(history.stdout) as { tiers: unknown[]; history: Array<{ changes: Array<{ data: Record<string, unknown> }> }> };
+    const parsed = JSON.parse(history.stdout) as {
+      tiers: unknown[];
+      history: Array<{ changes: Array<{ data: Record<string, unknown> }> }>;
+    };
     expect(parsed.tiers).toHaveLength(2);
     expect(parsed.history[0]!.changes.map((c) => [c.data.agent, c.data.to, c.data.cause])).toEqual([
       ["eslint-fix", 1, "first run"],

@@ -5,7 +5,9 @@ const names = (body: string) => parseCommands(body).map((c) => [c.name, ...c.arg
 
 describe("parseCommands", () => {
   it("reads a command at the start of a line, with its arguments and line number", () => {
-    expect(parseCommands("Thanks!\n/sentinel ignore sfp1-0123abcd")).toEqual([{ name: "ignore", args: ["sfp1-0123abcd"], raw: "/sentinel ignore sfp1-0123abcd", line: 2 }]);
+    expect(parseCommands("Thanks!\n/sentinel ignore sfp1-0123abcd")).toEqual([
+      { name: "ignore", args: ["sfp1-0123abcd"], raw: "/sentinel ignore sfp1-0123abcd", line: 2 },
+    ]);
   });
 
   it("is case-insensitive about /sentinel and the command name, and keeps arguments as typed", () => {
@@ -22,7 +24,9 @@ describe("parseCommands", () => {
   });
 
   it("reads an unknown command as unknown, with the name as typed first, so the caller can answer with help", () => {
-    expect(parseCommands("/sentinel frobnicate now")).toEqual([{ name: "unknown", args: ["frobnicate", "now"], raw: "/sentinel frobnicate now", line: 1 }]);
+    expect(parseCommands("/sentinel frobnicate now")).toEqual([
+      { name: "unknown", args: ["frobnicate", "now"], raw: "/sentinel frobnicate now", line: 1 },
+    ]);
   });
 
   it("does not take /sentinels or /sentinel: as the command", () => {
@@ -39,7 +43,17 @@ describe("parseCommands", () => {
   });
 
   it("ignores lines in fenced code blocks, with backticks or tildes, until the fence closes", () => {
-    const body = ["```", "/sentinel fix", "```", "~~~~text", "/sentinel retry", "~~~", "/sentinel deny", "~~~~", "/sentinel status"].join("\n");
+    const body = [
+      "```",
+      "/sentinel fix",
+      "```",
+      "~~~~text",
+      "/sentinel retry",
+      "~~~",
+      "/sentinel deny",
+      "~~~~",
+      "/sentinel status",
+    ].join("\n");
     expect(names(body)).toEqual(["status"]);
   });
 
@@ -56,7 +70,9 @@ describe("parseCommands", () => {
   });
 
   it("ignores HTML comments, on one line or across lines, and a comment left open", () => {
-    expect(names("<!-- /sentinel fix -->\n<!--\n/sentinel retry\n-->\n/sentinel status\n<!-- hidden\n/sentinel deny")).toEqual(["status"]);
+    expect(
+      names("<!-- /sentinel fix -->\n<!--\n/sentinel retry\n-->\n/sentinel status\n<!-- hidden\n/sentinel deny"),
+    ).toEqual(["status"]);
   });
 
   it("reads a command that follows a closed HTML comment on the same line, as it renders", () => {
@@ -64,7 +80,15 @@ describe("parseCommands", () => {
   });
 
   it("reads several commands, at most five, and drops the rest", () => {
-    const body = ["/sentinel status", "/sentinel explain", "/sentinel retry", "/sentinel pause", "/sentinel resume", "/sentinel fix", "/sentinel deny"].join("\n");
+    const body = [
+      "/sentinel status",
+      "/sentinel explain",
+      "/sentinel retry",
+      "/sentinel pause",
+      "/sentinel resume",
+      "/sentinel fix",
+      "/sentinel deny",
+    ].join("\n");
     expect(names(body)).toEqual(["status", "explain", "retry", "pause", "resume"]);
   });
 

@@ -37,7 +37,17 @@ describe("command permissions", () => {
   });
 
   it("maps GitLab access levels onto the same scale", () => {
-    expect([0, 5, 10, 15, 20, 30, 40, 50, 60].map(gitlabAccessToPermission)).toEqual(["none", "none", "read", "read", "triage", "write", "maintain", "admin", "admin"]);
+    expect([0, 5, 10, 15, 20, 30, 40, 50, 60].map(gitlabAccessToPermission)).toEqual([
+      "none",
+      "none",
+      "read",
+      "read",
+      "triage",
+      "write",
+      "maintain",
+      "admin",
+      "admin",
+    ]);
   });
 });
 

@@ -6,8 +6,12 @@ import { STICKY_MARKER, renderHelp, type CommentEvent } from "../../src/commands
 import { readGithubComment, readGitlabNote } from "../../src/forge/index.js";
 
 const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
-const example = (event: string, pick: (x: Record<string, any>) => boolean) => structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{
+  name: string;
+  examples: Array<Record<string, any>>;
+}>;
+const example = (event: string, pick: (x: Record<string, any>) => boolean) =>
+  structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
 const INSTALLATION = 4242;
 
 /**
@@ -33,7 +37,9 @@ function githubComment(body: string, o: { action?: string; onIssue?: boolean } =
 
 /** GitLab's documented "Comment on a merge request" Note Hook (fixtures/gitlab-hooks, see sources.json). */
 function gitlabNote(note: string) {
-  const p = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks/note-event.json"), "utf8")) as Record<string, any>;
+  const p = JSON.parse(
+    readFileSync(path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks/note-event.json"), "utf8"),
+  ) as Record<string, any>;
   p.object_attributes.note = note;
   return p;
 }
@@ -56,7 +62,12 @@ describe("readGithubComment", () => {
   });
 
   it("ignores the example comment as it is: it has no command", () => {
-    expect(readGithubComment("issue_comment", githubComment(example("issue_comment", (x) => x.action === "created").comment.body))).toEqual({ ignore: "no /sentinel command" });
+    expect(
+      readGithubComment(
+        "issue_comment",
+        githubComment(example("issue_comment", (x) => x.action === "created").comment.body),
+      ),
+    ).toEqual({ ignore: "no /sentinel command" });
   });
 
   it("ignores an edited comment: commands in edited comments do not fire again", () => {
@@ -65,11 +76,15 @@ describe("readGithubComment", () => {
   });
 
   it("ignores a deleted comment", () => {
-    expect(readGithubComment("issue_comment", githubComment("/sentinel fix", { action: "deleted" }))).toEqual({ ignore: expect.stringMatching(/^issue_comment\.deleted/) });
+    expect(readGithubComment("issue_comment", githubComment("/sentinel fix", { action: "deleted" }))).toEqual({
+      ignore: expect.stringMatching(/^issue_comment\.deleted/),
+    });
   });
 
   it("ignores a comment on a plain issue", () => {
-    expect(readGithubComment("issue_comment", githubComment("/sentinel fix", { onIssue: true }))).toEqual({ ignore: "comment on issue #1, not a pull request" });
+    expect(readGithubComment("issue_comment", githubComment("/sentinel fix", { onIssue: true }))).toEqual({
+      ignore: "comment on issue #1, not a pull request",
+    });
   });
 
   it("ignores comments by bots: a Bot user, a [bot] login, and Sentinel itself", () => {
@@ -81,15 +96,21 @@ describe("readGithubComment", () => {
     self.comment.user.login = "Sentinel-CI";
     expect(readGithubComment("issue_comment", bot)).toEqual({ ignore: expect.stringMatching(/^comment by the bot/) });
     expect(readGithubComment("issue_comment", suffixed)).toEqual({ ignore: "comment by the bot renovate[bot]" });
-    expect(readGithubComment("issue_comment", self, "sentinel-ci")).toEqual({ ignore: "comment by the bot Sentinel-CI" });
+    expect(readGithubComment("issue_comment", self, "sentinel-ci")).toEqual({
+      ignore: "comment by the bot Sentinel-CI",
+    });
   });
 
   it("ignores a comment carrying Sentinel's sticky marker", () => {
-    expect(readGithubComment("issue_comment", githubComment(`${STICKY_MARKER}\n/sentinel fix`))).toEqual({ ignore: "Sentinel's sticky comment" });
+    expect(readGithubComment("issue_comment", githubComment(`${STICKY_MARKER}\n/sentinel fix`))).toEqual({
+      ignore: "Sentinel's sticky comment",
+    });
   });
 
   it("ignores a quote reply of someone's command", () => {
-    expect(readGithubComment("issue_comment", githubComment("> /sentinel approve\n\nI would rather not."))).toEqual({ ignore: "no /sentinel command" });
+    expect(readGithubComment("issue_comment", githubComment("> /sentinel approve\n\nI would rather not."))).toEqual({
+      ignore: "no /sentinel command",
+    });
   });
 
   it("ignores a delivery outside an App installation", () => {
@@ -99,16 +120,26 @@ describe("readGithubComment", () => {
   });
 
   it("ignores other events and payloads it cannot read, with the reason", () => {
-    expect(readGithubComment("pull_request_review_comment", githubComment("/sentinel fix"))).toEqual({ ignore: "pull_request_review_comment is not a comment event" });
+    expect(readGithubComment("pull_request_review_comment", githubComment("/sentinel fix"))).toEqual({
+      ignore: "pull_request_review_comment is not a comment event",
+    });
     const broken = githubComment("/sentinel fix");
     delete broken.issue.number;
-    expect(readGithubComment("issue_comment", broken)).toEqual({ ignore: expect.stringMatching(/^issue_comment payload not understood: issue\.number/) });
+    expect(readGithubComment("issue_comment", broken)).toEqual({
+      ignore: expect.stringMatching(/^issue_comment payload not understood: issue\.number/),
+    });
   });
 
   it("reads a CRLF body and a huge one", () => {
-    const crlf = readGithubComment("issue_comment", githubComment("/sentinel status\r\n/sentinel explain sfp1-ab\r\n")) as CommentEvent;
+    const crlf = readGithubComment(
+      "issue_comment",
+      githubComment("/sentinel status\r\n/sentinel explain sfp1-ab\r\n"),
+    ) as CommentEvent;
     expect(crlf.commands.map((c) => c.name)).toEqual(["status", "explain"]);
-    const huge = readGithubComment("issue_comment", githubComment(`/sentinel status\n${"x".repeat(1_000_000)}\n/sentinel fix`)) as CommentEvent;
+    const huge = readGithubComment(
+      "issue_comment",
+      githubComment(`/sentinel status\n${"x".repeat(1_000_000)}\n/sentinel fix`),
+    ) as CommentEvent;
     expect(huge.commands.map((c) => c.name)).toEqual(["status"]);
   });
 
@@ -176,8 +207,12 @@ describe("readGitlabNote", () => {
   });
 
   it("ignores a note carrying Sentinel's sticky marker, fenced and quoted commands, and other hooks", () => {
-    expect(readGitlabNote(gitlabNote(`${STICKY_MARKER}\n/sentinel fix`))).toEqual({ ignore: "Sentinel's sticky comment" });
-    expect(readGitlabNote(gitlabNote("```\n/sentinel fix\n```\n> /sentinel retry"))).toEqual({ ignore: "no /sentinel command" });
+    expect(readGitlabNote(gitlabNote(`${STICKY_MARKER}\n/sentinel fix`))).toEqual({
+      ignore: "Sentinel's sticky comment",
+    });
+    expect(readGitlabNote(gitlabNote("```\n/sentinel fix\n```\n> /sentinel retry"))).toEqual({
+      ignore: "no /sentinel command",
+    });
     expect(readGitlabNote({ object_kind: "pipeline" })).toEqual({ ignore: "pipeline is not a note" });
   });
 

@@ -11,7 +11,8 @@ export const CHROMIUM_PATH = process.env.SENTINEL_TEST_CHROMIUM ?? "/usr/bin/chr
 export const chromiumAvailable = (() => {
   if (existsSync(CHROMIUM_PATH)) return true;
   const why = `Chromium is not installed at ${CHROMIUM_PATH}`;
-  if (process.env.CI === "true") throw new Error(`${why}; it is required in CI (apt-get install chromium, or run .ci/run)`);
+  if (process.env.CI === "true")
+    throw new Error(`${why}; it is required in CI (apt-get install chromium, or run .ci/run)`);
   console.warn(`\n!!! ${why}; the dashboard's browser tests are SKIPPED. Install it with: apt-get install chromium\n`);
   return false;
 })();
@@ -20,6 +21,15 @@ export const chromiumAvailable = (() => {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }

@@ -69,7 +69,12 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
     let page: Page;
     let errors: string[];
     beforeAll(async () => {
-      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", SENTINEL_DASHBOARD_TOKEN: TOKEN });
+      app = await startFromEnv({
+        PORT: "0",
+        LOG_LEVEL: "silent",
+        SENTINEL_DATA_DIR: ":memory:",
+        SENTINEL_DASHBOARD_TOKEN: TOKEN,
+      });
       base = `http://127.0.0.1:${app.port}`;
       seeded = await seedDashboard(app.store, fakeClock);
       context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
@@ -91,7 +96,9 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
       expect(await tsc.locator(".cat").textContent()).toContain("typecheck");
       expect(await tsc.textContent()).toContain("tsc");
       expect(await tsc.textContent()).toContain("acme/web");
-      expect(await tsc.locator("a[target=_blank]").getAttribute("href")).toBe("https://github.com/acme/web/actions/runs/555/job/f-tsc");
+      expect(await tsc.locator("a[target=_blank]").getAttribute("href")).toBe(
+        "https://github.com/acme/web/actions/runs/555/job/f-tsc",
+      );
       expect(await tsc.locator(".summary").textContent()).toContain("typecheck failure (tsc)");
       await tsc.locator("details.evidence summary").click();
       const evidence = await tsc.locator("pre.evidence").textContent();
@@ -110,7 +117,9 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
       const bars = page.locator("#category-chart > svg rect.bar");
       // typecheck today, dependency 1 day ago, lint 3 days ago (2), and the undiagnosed one: four bars.
       expect(await bars.count()).toBe(4);
-      expect(await page.locator('#category-chart rect.bar[data-category="lint"]').getAttribute("data-day")).toBe(new Date(seeded.now.getTime() - 3 * 86_400_000).toISOString().slice(0, 10));
+      expect(await page.locator('#category-chart rect.bar[data-category="lint"]').getAttribute("data-day")).toBe(
+        new Date(seeded.now.getTime() - 3 * 86_400_000).toISOString().slice(0, 10),
+      );
       const box = await page.locator("#category-chart > svg").boundingBox();
       expect(box?.width).toBeGreaterThan(600);
       expect(box?.height).toBeGreaterThan(150);
@@ -148,7 +157,8 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
       await page.locator("#timeline").waitFor();
       const phases: string[] = [];
       const segs = page.locator("#timeline g.seg");
-      for (let i = 0; i < (await segs.count()); i++) phases.push((await segs.nth(i).getAttribute("data-phase")) as string);
+      for (let i = 0; i < (await segs.count()); i++)
+        phases.push((await segs.nth(i).getAttribute("data-phase")) as string);
       expect(phases).toEqual(["BOOTSTRAP", "PREFLIGHT", "PLAN", "EXECUTE", "VERIFY", "PACKAGE", "REPORT"]);
       const execute = await page.locator('#timeline g.seg[data-phase="EXECUTE"] rect').boundingBox();
       const preflight = await page.locator('#timeline g.seg[data-phase="PREFLIGHT"] rect').boundingBox();
@@ -242,7 +252,13 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
       const lines = page.locator("#live .live-lines .live-line");
       await expect.poll(() => lines.count()).toBe(2);
       live.publish(run, { kind: "line", step: "install", lineNumber: 2, text: `npm warn ${XSS}` });
-      live.publish(run, { kind: "line", step: "install", lineNumber: 3, text: "npm error code E404", finding: { classification: "Error", category: "dependency", severity: "error", ruleId: "npm/code" } });
+      live.publish(run, {
+        kind: "line",
+        step: "install",
+        lineNumber: 3,
+        text: "npm error code E404",
+        finding: { classification: "Error", category: "dependency", severity: "error", ruleId: "npm/code" },
+      });
       await expect.poll(() => lines.count()).toBe(4);
       expect(await lines.nth(0).textContent()).toBe("── EXECUTE ──");
       expect(await lines.nth(2).locator(".text").textContent()).toBe(`npm warn ${XSS}`);
@@ -267,7 +283,14 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
     let page: Page;
     let probe: Queue;
     beforeAll(async () => {
-      app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", SENTINEL_DASHBOARD_TOKEN: TOKEN, REDIS_URL, SENTINEL_QUEUE_PREFIX: prefix });
+      app = await startFromEnv({
+        PORT: "0",
+        LOG_LEVEL: "silent",
+        SENTINEL_DATA_DIR: ":memory:",
+        SENTINEL_DASHBOARD_TOKEN: TOKEN,
+        REDIS_URL,
+        SENTINEL_QUEUE_PREFIX: prefix,
+      });
       base = `http://127.0.0.1:${app.port}`;
       seeded = await seedDashboard(app.store, fakeClock);
       // A delayed job Sentinel's worker leaves alone for the hour the test needs, for the board to show.
@@ -290,12 +313,19 @@ describe.skipIf(!chromiumAvailable)("the dashboard in headless Chromium", () => 
       try {
         const errors = watch(page);
         await page.goto(`${base}/dashboard/runs/${seeded.runningRunId}`);
-        worker.publish(seeded.runningRunId, { kind: "line", step: "install", lineNumber: 1, text: "resolving left-padd" });
+        worker.publish(seeded.runningRunId, {
+          kind: "line",
+          step: "install",
+          lineNumber: 1,
+          text: "resolving left-padd",
+        });
         const lines = page.locator("#live .live-lines .live-line");
         await expect.poll(() => lines.count(), { timeout: 15_000 }).toBe(1);
         expect(await lines.nth(0).locator(".text").textContent()).toBe("resolving left-padd");
         worker.publish(seeded.runningRunId, { kind: "end", status: "escalated", reason: "no fix" });
-        await expect.poll(() => page.locator("#live .live-status").textContent(), { timeout: 15_000 }).toBe("finished: escalated");
+        await expect
+          .poll(() => page.locator("#live .live-status").textContent(), { timeout: 15_000 })
+          .toBe("finished: escalated");
         expect(errors).toEqual([]);
       } finally {
         await worker.close();

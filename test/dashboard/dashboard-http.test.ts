@@ -36,7 +36,12 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
   let base: string;
   let seeded: Seeded;
   beforeAll(async () => {
-    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", SENTINEL_DASHBOARD_TOKEN: TOKEN });
+    app = await startFromEnv({
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      SENTINEL_DATA_DIR: ":memory:",
+      SENTINEL_DASHBOARD_TOKEN: TOKEN,
+    });
     base = `http://127.0.0.1:${app.port}`;
     seeded = await seedDashboard(app.store, fakeClock);
   });
@@ -69,7 +74,9 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
     expect(api.headers.get("www-authenticate")).toMatch(/^Bearer/);
     const live = await fetch(`${base}/dashboard/runs/${seeded.runningRunId}/live`);
     expect(live.status).toBe(401);
-    const wrongBearer = await fetch(`${base}/dashboard/api/runs`, { headers: { authorization: "Bearer not-the-token" } });
+    const wrongBearer = await fetch(`${base}/dashboard/api/runs`, {
+      headers: { authorization: "Bearer not-the-token" },
+    });
     expect(wrongBearer.status).toBe(401);
   });
 
@@ -97,7 +104,11 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
   });
 
   it("refuses a wrong token and a cross-site login form", async () => {
-    const wrong = await fetch(`${base}/dashboard/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "token=nope" });
+    const wrong = await fetch(`${base}/dashboard/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "token=nope",
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("set-cookie")).toBeNull();
     expect(await wrong.text()).toContain("That is not the dashboard token.");
@@ -139,11 +150,14 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
     expect(overview.failures.map((f) => f.failureKey)).toEqual(expect.arrayContaining(["f-tsc", "f-npm", "f-hostile"]));
     expect(overview.chart.days).toHaveLength(14);
     const perCategory: Record<string, number> = {};
-    for (const day of Object.values(overview.chart.counts)) for (const [c, n] of Object.entries(day)) perCategory[c] = (perCategory[c] ?? 0) + n;
+    for (const day of Object.values(overview.chart.counts))
+      for (const [c, n] of Object.entries(day)) perCategory[c] = (perCategory[c] ?? 0) + n;
     // The 30-day-old failure is outside the chart; the hostile one has no diagnosis yet.
     expect(perCategory).toEqual({ typecheck: 1, dependency: 1, lint: 2, pending: 1 });
 
-    const run = (await (await fetch(`${base}/dashboard/api/runs/${seeded.finishedRunId}`, { headers: BEARER })).json()) as { timeline: Array<{ label: string; ms: number }> };
+    const run = (await (
+      await fetch(`${base}/dashboard/api/runs/${seeded.finishedRunId}`, { headers: BEARER })
+    ).json()) as { timeline: Array<{ label: string; ms: number }> };
     expect(run.timeline.map((s) => [s.label, s.ms / 1000])).toEqual([
       ["BOOTSTRAP", 5],
       ["PREFLIGHT", 35],
@@ -153,17 +167,35 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
       ["PACKAGE", 60],
       ["REPORT", 60],
     ]);
-    const prs = (await (await fetch(`${base}/dashboard/api/pull-requests`, { headers: BEARER })).json()) as { pullRequests: Array<{ number: number }> };
+    const prs = (await (await fetch(`${base}/dashboard/api/pull-requests`, { headers: BEARER })).json()) as {
+      pullRequests: Array<{ number: number }>;
+    };
     expect(prs.pullRequests.map((p) => p.number)).toEqual([7]);
-    const agents = (await (await fetch(`${base}/dashboard/api/agents`, { headers: BEARER })).json()) as { tiers: Array<{ repo: string; agentId: string; tier: number; revoked: boolean }>; changes: unknown[] };
-    expect(agents.tiers.map((t) => `${t.repo}/${t.agentId}:${t.revoked ? "revoked" : t.tier}`)).toEqual(["acme/api/eslint-fix:revoked", "acme/web/prettier:2", "acme/web/tsc-fixer:1"]);
+    const agents = (await (await fetch(`${base}/dashboard/api/agents`, { headers: BEARER })).json()) as {
+      tiers: Array<{ repo: string; agentId: string; tier: number; revoked: boolean }>;
+      changes: unknown[];
+    };
+    expect(agents.tiers.map((t) => `${t.repo}/${t.agentId}:${t.revoked ? "revoked" : t.tier}`)).toEqual([
+      "acme/api/eslint-fix:revoked",
+      "acme/web/prettier:2",
+      "acme/web/tsc-fixer:1",
+    ]);
     expect(agents.changes.length).toBeGreaterThanOrEqual(2);
-    const queue = (await (await fetch(`${base}/dashboard/api/queue`, { headers: BEARER })).json()) as { kind: string; depth: number };
+    const queue = (await (await fetch(`${base}/dashboard/api/queue`, { headers: BEARER })).json()) as {
+      kind: string;
+      depth: number;
+    };
     expect(queue).toMatchObject({ kind: "in-process", depth: 0 });
   });
 
   it("is read-only: every method but GET and HEAD is refused, even with a valid token", async () => {
-    for (const [method, path] of [["POST", "/dashboard/runs"], ["PUT", "/dashboard/api/runs"], ["DELETE", `/dashboard/runs/${seeded.finishedRunId}`], ["PATCH", "/dashboard"], ["PUT", "/dashboard/queues/api/queues/sentinel/pause"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/dashboard/runs"],
+      ["PUT", "/dashboard/api/runs"],
+      ["DELETE", `/dashboard/runs/${seeded.finishedRunId}`],
+      ["PATCH", "/dashboard"],
+      ["PUT", "/dashboard/queues/api/queues/sentinel/pause"],
+    ] as const) {
       const res = await fetch(`${base}${path}`, { method, headers: BEARER, body: "{}" });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get("allow")).toBe("GET, HEAD");
@@ -192,7 +224,11 @@ describe("the dashboard, started from the environment (embedded defaults)", () =
   it("answers 404 for an unknown run and logs out by clearing the cookie", async () => {
     expect((await fetch(`${base}/dashboard/runs/run_nope`, { headers: BEARER })).status).toBe(404);
     expect((await fetch(`${base}/dashboard/runs/%E0%A4%A/live`, { headers: BEARER })).status).toBe(404);
-    const out = await fetch(`${base}/dashboard/logout`, { method: "POST", redirect: "manual", headers: { origin: base } });
+    const out = await fetch(`${base}/dashboard/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: base },
+    });
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
   });
@@ -234,7 +270,14 @@ describe("the live view (server-sent events), through createDashboard", () => {
     store = new Store(db);
     seeded = await seedDashboard(store, fakeClock);
     const logger = pino({ level: "silent" });
-    dashboard = createDashboard({ store, queue: new MemoryQueue(), logger, live: counted.feed, token: TOKEN, liveOptions: { heartbeatMs: 100, quietCloseMs: 300 } });
+    dashboard = createDashboard({
+      store,
+      queue: new MemoryQueue(),
+      logger,
+      live: counted.feed,
+      token: TOKEN,
+      liveOptions: { heartbeatMs: 100, quietCloseMs: 300 },
+    });
     server = createHttpServer({ logger, version: "test", mode: {}, dashboard });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -255,9 +298,19 @@ describe("the live view (server-sent events), through createDashboard", () => {
     expect(stream.res.headers.get("cache-control")).toBe("no-store");
     expect(stream.res.headers.get("x-accel-buffering")).toBe("no");
     await until(() => stream.events.length === 2, "the replayed events");
-    memory.publish(run, { kind: "line", step: "install", lineNumber: 2, text: "npm error code E404", finding: { classification: "Error", category: "dependency", severity: "error", ruleId: "npm/code" } });
+    memory.publish(run, {
+      kind: "line",
+      step: "install",
+      lineNumber: 2,
+      text: "npm error code E404",
+      finding: { classification: "Error", category: "dependency", severity: "error", ruleId: "npm/code" },
+    });
     await until(() => stream.events.length === 3, "a new line");
-    expect(stream.events.map((e) => [e.id, e.event])).toEqual([["1", "phase"], ["2", "line"], ["3", "line"]]);
+    expect(stream.events.map((e) => [e.id, e.event])).toEqual([
+      ["1", "phase"],
+      ["2", "line"],
+      ["3", "line"],
+    ]);
     expect(JSON.parse(stream.events[1]!.data)).toMatchObject({ kind: "line", text: `npm install ${XSS}` });
     expect(JSON.parse(stream.events[2]!.data)).toMatchObject({ finding: { category: "dependency" } });
     await until(() => stream.comments.includes("keepalive"), "a heartbeat");
@@ -275,7 +328,13 @@ describe("the live view (server-sent events), through createDashboard", () => {
   });
 
   it("releases the subscription when the viewer goes away", async () => {
-    await new RunStore(store.db).startRun({ runId: "run_walked_away", runKey: "k2", forge: "github", repo: "acme/web", fingerprint: "f2" });
+    await new RunStore(store.db).startRun({
+      runId: "run_walked_away",
+      runKey: "k2",
+      forge: "github",
+      repo: "acme/web",
+      fingerprint: "f2",
+    });
     const stream = await openStream(`${base}/dashboard/runs/run_walked_away/live`, BEARER);
     await until(() => counted.active() === 1, "the subscription");
     stream.abort();
@@ -285,7 +344,9 @@ describe("the live view (server-sent events), through createDashboard", () => {
   it("tells a reconnect to a finished run to stop (204), and closes a replay of one when it goes quiet", async () => {
     const run = seeded.finishedRunId;
     memory.publish(run, { kind: "line", step: "fix-types", lineNumber: 1, text: "done" });
-    const reconnect = await fetch(`${base}/dashboard/runs/${run}/live`, { headers: { ...BEARER, "last-event-id": "1" } });
+    const reconnect = await fetch(`${base}/dashboard/runs/${run}/live`, {
+      headers: { ...BEARER, "last-event-id": "1" },
+    });
     expect(reconnect.status).toBe(204);
     const replay = await openStream(`${base}/dashboard/runs/${run}/live`, BEARER);
     await replay.done;
@@ -294,8 +355,17 @@ describe("the live view (server-sent events), through createDashboard", () => {
 
   it("ignores a Last-Event-ID that no feed issued and 404s an unknown run", async () => {
     memory.publish("run_other", { kind: "line", step: "s", lineNumber: 1, text: "x" });
-    await new RunStore(store.db).startRun({ runId: "run_other", runKey: "k3", forge: "github", repo: "acme/web", fingerprint: "f3" });
-    const s = await openStream(`${base}/dashboard/runs/run_other/live`, { ...BEARER, "last-event-id": "0; DROP TABLE" });
+    await new RunStore(store.db).startRun({
+      runId: "run_other",
+      runKey: "k3",
+      forge: "github",
+      repo: "acme/web",
+      fingerprint: "f3",
+    });
+    const s = await openStream(`${base}/dashboard/runs/run_other/live`, {
+      ...BEARER,
+      "last-event-id": "0; DROP TABLE",
+    });
     await until(() => s.events.length === 1, "the replay from the start");
     s.abort();
     expect((await fetch(`${base}/dashboard/runs/run_unknown/live`, { headers: BEARER })).status).toBe(404);
@@ -303,7 +373,12 @@ describe("the live view (server-sent events), through createDashboard", () => {
 
   it("locks the login form for an address after ten wrong tokens", async () => {
     let last: Response | null = null;
-    for (let i = 0; i < 11; i++) last = await fetch(`${base}/dashboard/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "token=wrong" });
+    for (let i = 0; i < 11; i++)
+      last = await fetch(`${base}/dashboard/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "token=wrong",
+      });
     expect(last?.status).toBe(429);
     expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
     // Scripts with the bearer token are not locked out.
@@ -318,11 +393,21 @@ describe.skipIf(!redisAvailable)("the dashboard on Redis: Bull Board and the liv
   let seeded: Seeded;
   let probe: Queue;
   beforeAll(async () => {
-    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", SENTINEL_DASHBOARD_TOKEN: TOKEN, REDIS_URL, SENTINEL_QUEUE_PREFIX: prefix });
+    app = await startFromEnv({
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      SENTINEL_DATA_DIR: ":memory:",
+      SENTINEL_DASHBOARD_TOKEN: TOKEN,
+      REDIS_URL,
+      SENTINEL_QUEUE_PREFIX: prefix,
+    });
     base = `http://127.0.0.1:${app.port}`;
     seeded = await seedDashboard(app.store, fakeClock);
     // A delayed job the worker will not take before the test looks at it.
-    probe = new Queue("sentinel", { connection: { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) }, prefix });
+    probe = new Queue("sentinel", {
+      connection: { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) },
+      prefix,
+    });
     await probe.add("delivery", { deliveryKey: "dashboard-probe" }, { jobId: "dashboard-probe", delay: 3_600_000 });
   });
   afterAll(async () => {
@@ -339,22 +424,38 @@ describe.skipIf(!redisAvailable)("the dashboard on Redis: Bull Board and the liv
     expect(html).toContain('<base href="/dashboard/queues/"');
     expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(page.headers.get("content-security-policy")).not.toMatch(/script-src[^;]*unsafe/);
-    const api = await fetch(`${base}/dashboard/queues/api/queues?activeQueue=sentinel&status=delayed&page=1`, { headers: BEARER });
+    const api = await fetch(`${base}/dashboard/queues/api/queues?activeQueue=sentinel&status=delayed&page=1`, {
+      headers: BEARER,
+    });
     expect(api.status).toBe(200);
-    const body = (await api.json()) as { queues: Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: Array<{ id: string }> }> };
+    const body = (await api.json()) as {
+      queues: Array<{
+        name: string;
+        readOnlyMode: boolean;
+        counts: Record<string, number>;
+        jobs: Array<{ id: string }>;
+      }>;
+    };
     const q = body.queues.find((x) => x.name === "sentinel");
     expect(q).toMatchObject({ readOnlyMode: true });
     expect(q?.counts.delayed).toBeGreaterThanOrEqual(1);
     expect(q?.jobs.map((j) => j.id)).toContain("dashboard-probe");
     // The board's own mutating routes never run.
-    expect((await fetch(`${base}/dashboard/queues/api/queues/sentinel/pause`, { method: "PUT", headers: BEARER })).status).toBe(405);
+    expect(
+      (await fetch(`${base}/dashboard/queues/api/queues/sentinel/pause`, { method: "PUT", headers: BEARER })).status,
+    ).toBe(405);
     expect(await probe.isPaused()).toBe(false);
   });
 
   it("streams a run's lines published by another process through Redis", async () => {
     const publisher = new RedisLiveFeed(REDIS_URL, prefix);
     try {
-      publisher.publish(seeded.runningRunId, { kind: "line", step: "install", lineNumber: 1, text: "from a worker process" });
+      publisher.publish(seeded.runningRunId, {
+        kind: "line",
+        step: "install",
+        lineNumber: 1,
+        text: "from a worker process",
+      });
       const stream = await openStream(`${base}/dashboard/runs/${seeded.runningRunId}/live`, BEARER);
       await until(() => stream.events.length === 1, "the line from Redis");
       expect(stream.events[0]!.id).toMatch(/^\d+-\d+$/);

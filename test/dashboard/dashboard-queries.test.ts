@@ -22,7 +22,12 @@ for (const database of DATABASES) {
 
     it("reads recent failures with their diagnosis, evidence and fix decision, newest first", async () => {
       const rows = await q.recentFailures({ limit: 50 });
-      expect(rows.map((r) => r.failureKey).slice(0, 2).sort()).toEqual(["f-hostile", "f-tsc"]);
+      expect(
+        rows
+          .map((r) => r.failureKey)
+          .slice(0, 2)
+          .sort(),
+      ).toEqual(["f-hostile", "f-tsc"]);
       expect(rows.at(-1)?.failureKey).toBe("f-old");
       const tsc = rows.find((r) => r.failureKey === "f-tsc");
       expect(tsc?.pullRequests).toEqual([42]);
@@ -38,8 +43,18 @@ for (const database of DATABASES) {
     it("counts failures per UTC day and category, and the totals, as numbers", async () => {
       const counts = await q.failuresByCategory(windowStart(14, seeded.now));
       expect(counts.reduce((a, c) => a + c.count, 0)).toBe(5);
-      expect(counts.find((c) => c.category === "lint")).toEqual({ day: new Date(seeded.now.getTime() - 3 * 86_400_000).toISOString().slice(0, 10), category: "lint", count: 2 });
-      expect(await q.totals()).toEqual({ failures24h: 2, diagnosed24h: 1, runsRunning: 1, runsWaiting: 0, openPullRequests: 1 });
+      expect(counts.find((c) => c.category === "lint")).toEqual({
+        day: new Date(seeded.now.getTime() - 3 * 86_400_000).toISOString().slice(0, 10),
+        category: "lint",
+        count: 2,
+      });
+      expect(await q.totals()).toEqual({
+        failures24h: 2,
+        diagnosed24h: 1,
+        runsRunning: 1,
+        runsWaiting: 0,
+        openPullRequests: 1,
+      });
     });
 
     it("reads runs, a run's ledger in order, its pull request, tiers and tier changes", async () => {
@@ -47,14 +62,28 @@ for (const database of DATABASES) {
       expect(runs.map((r) => r.runId)).toEqual([seeded.runningRunId, seeded.finishedRunId]);
       expect((await q.runs({ limit: 10, status: "succeeded" })).map((r) => r.runId)).toEqual([seeded.finishedRunId]);
       const run = await q.run(seeded.finishedRunId);
-      expect(run).toMatchObject({ status: "succeeded", agentId: "tsc-fixer", reason: "opened pull request #7", prNumber: 42 });
+      expect(run).toMatchObject({
+        status: "succeeded",
+        agentId: "tsc-fixer",
+        reason: "opened pull request #7",
+        prNumber: 42,
+      });
       const ledger = await q.ledger(seeded.finishedRunId);
-      expect(ledger.map((e) => e.kind).slice(0, 4)).toEqual(["run.started", "phase.PREFLIGHT", "policy.decision", "phase.PLAN"]);
+      expect(ledger.map((e) => e.kind).slice(0, 4)).toEqual([
+        "run.started",
+        "phase.PREFLIGHT",
+        "policy.decision",
+        "phase.PLAN",
+      ]);
       expect(typeof ledger[0]?.seq).toBe("string");
       expect(ledger[0]?.at).toBeInstanceOf(Date);
       expect((await q.pullRequestsOfRun(seeded.finishedRunId)).map((p) => p.number)).toEqual([7]);
       expect((await q.openPullRequests(10)).map((p) => p.number)).toEqual([7]);
-      expect((await q.tiers()).map((t) => [t.agentId, t.tier, t.revoked])).toEqual([["eslint-fix", 0, true], ["prettier", 2, false], ["tsc-fixer", 1, false]]);
+      expect((await q.tiers()).map((t) => [t.agentId, t.tier, t.revoked])).toEqual([
+        ["eslint-fix", 0, true],
+        ["prettier", 2, false],
+        ["tsc-fixer", 1, false],
+      ]);
       expect((await q.tierChanges(10)).map((e) => e.data.agent)).toEqual(["eslint-fix", "tsc-fixer"]);
       expect(await q.waitingApprovals(10)).toEqual([]);
     });

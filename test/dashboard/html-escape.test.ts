@@ -61,7 +61,9 @@ describe("links from forge data", () => {
 
   it("shows an unsafe link as text", () => {
     expect(externalLink("javascript:alert(1)", "job").value).toBe("job");
-    expect(externalLink("https://x.test/\"><script>", "job").value).toContain('href="https://x.test/%22%3E%3Cscript%3E"');
+    expect(externalLink('https://x.test/"><script>', "job").value).toContain(
+      'href="https://x.test/%22%3E%3Cscript%3E"',
+    );
   });
 });
 
@@ -97,7 +99,18 @@ describe("pages with hostile data", () => {
       totals: { failures24h: 1, diagnosed24h: 1, runsRunning: 0, runsWaiting: 0, openPullRequests: 0 },
       failures: [hostileFailure],
       chart: daySeries([{ day: "2026-11-20", category: PAYLOAD, count: 2 }], 14, new Date("2026-11-22T12:00:00Z")),
-      approvals: [{ runId: PAYLOAD, forge: "github", repo: PAYLOAD, prNumber: 1, rule: PAYLOAD, message: PAYLOAD, requestedAt: new Date(), expiresAt: new Date() }],
+      approvals: [
+        {
+          runId: PAYLOAD,
+          forge: "github",
+          repo: PAYLOAD,
+          prNumber: 1,
+          rule: PAYLOAD,
+          message: PAYLOAD,
+          requestedAt: new Date(),
+          expiresAt: new Date(),
+        },
+      ],
       queue: { kind: "in-process", depth: 0 },
     };
     const page = overviewPage(data, true).value;
@@ -111,23 +124,65 @@ describe("pages with hostile data", () => {
 
   it("renders a run's ledger with hostile commands, output and policy notes escaped", () => {
     const run: RunRow = {
-      runId: PAYLOAD, forge: "github", repo: PAYLOAD, fingerprint: PAYLOAD, failureKey: null, agentId: PAYLOAD, phase: "EXECUTE", status: "running",
-      action: PAYLOAD, manual: false, sha: PAYLOAD, prNumber: null, startedAt: new Date("2026-11-20T10:00:00Z"), finishedAt: null, heartbeatAt: new Date(), reason: PAYLOAD,
+      runId: PAYLOAD,
+      forge: "github",
+      repo: PAYLOAD,
+      fingerprint: PAYLOAD,
+      failureKey: null,
+      agentId: PAYLOAD,
+      phase: "EXECUTE",
+      status: "running",
+      action: PAYLOAD,
+      manual: false,
+      sha: PAYLOAD,
+      prNumber: null,
+      startedAt: new Date("2026-11-20T10:00:00Z"),
+      finishedAt: null,
+      heartbeatAt: new Date(),
+      reason: PAYLOAD,
     };
     const at = (s: number) => new Date(Date.parse("2026-11-20T10:00:00Z") + s * 1000);
     const ledger: LedgerEntry[] = [
       { seq: "1", runId: PAYLOAD, kind: "phase.EXECUTE", data: {}, at: at(1) },
-      { seq: "2", runId: PAYLOAD, kind: "command", data: { step: PAYLOAD, command: ["sh", "-c", PAYLOAD], exitCode: 1, ms: 5, outputTail: PAYLOAD, diagnosis: { category: "lint", summary: PAYLOAD } }, at: at(2) },
-      { seq: "3", runId: PAYLOAD, kind: "policy.decision", data: { stage: PAYLOAD, verdict: "deny", rule: PAYLOAD, message: PAYLOAD, notes: [PAYLOAD] }, at: at(3) },
+      {
+        seq: "2",
+        runId: PAYLOAD,
+        kind: "command",
+        data: {
+          step: PAYLOAD,
+          command: ["sh", "-c", PAYLOAD],
+          exitCode: 1,
+          ms: 5,
+          outputTail: PAYLOAD,
+          diagnosis: { category: "lint", summary: PAYLOAD },
+        },
+        at: at(2),
+      },
+      {
+        seq: "3",
+        runId: PAYLOAD,
+        kind: "policy.decision",
+        data: { stage: PAYLOAD, verdict: "deny", rule: PAYLOAD, message: PAYLOAD, notes: [PAYLOAD] },
+        at: at(3),
+      },
       { seq: "4", runId: PAYLOAD, kind: `odd${PAYLOAD}`, data: { x: PAYLOAD }, at: at(4) },
     ];
-    const page = runPage({ run, timeline: phaseTimeline(run, ledger, at(10)), pullRequests: [], truncated: false }, true).value;
+    const page = runPage(
+      { run, timeline: phaseTimeline(run, ledger, at(10)), pullRequests: [], truncated: false },
+      true,
+    ).value;
     expect(page).not.toMatch(/<img/i);
-    expect(page).toContain("data-stream=\"/dashboard/runs/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/live\"");
+    expect(page).toContain('data-stream="/dashboard/runs/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/live"');
   });
 
   it("escapes category names in the chart", () => {
-    const svg = categoryChart(daySeries([{ day: "2026-11-22", category: `"><script>alert(1)</script>`, count: 1 }], 3, new Date("2026-11-22T01:00:00Z"))).value;
+    const svg = categoryChart(
+      daySeries(
+        [{ day: "2026-11-22", category: `"><script>alert(1)</script>`, count: 1 }],
+        3,
+        new Date("2026-11-22T01:00:00Z"),
+      ),
+    ).value;
     expect(svg).not.toContain("<script>");
   });
 });

@@ -6,7 +6,13 @@ import { formatDuration, phaseTimeline } from "../../src/dashboard/phase-timelin
 const T0 = Date.parse("2026-11-22T10:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000);
 let seq = 0;
-const entry = (kind: string, s: number, data: Record<string, unknown> = {}): LedgerEntry => ({ seq: String(++seq), runId: "r", kind, data, at: at(s) });
+const entry = (kind: string, s: number, data: Record<string, unknown> = {}): LedgerEntry => ({
+  seq: String(++seq),
+  runId: "r",
+  kind,
+  data,
+  at: at(s),
+});
 
 describe("a run's phase timeline", () => {
   it("measures each phase from its ledger entry to the next, the last up to run.finished", () => {
@@ -33,12 +39,22 @@ describe("a run's phase timeline", () => {
   });
 
   it("leaves a running run's current phase open, measured up to now", () => {
-    const segs = phaseTimeline({ startedAt: at(0), finishedAt: null, status: "running" }, [entry("phase.EXECUTE", 5)], at(65));
+    const segs = phaseTimeline(
+      { startedAt: at(0), finishedAt: null, status: "running" },
+      [entry("phase.EXECUTE", 5)],
+      at(65),
+    );
     expect(segs[1]).toMatchObject({ label: "EXECUTE", endedAt: null, ms: 60_000 });
   });
 
   it("shows a wait for approval and the resumption as their own stretches", () => {
-    const ledger = [entry("phase.PREFLIGHT", 1), entry("run.waiting", 2, { rule: "approval" }), entry("run.resumed", 3602), entry("phase.PREFLIGHT", 3603), entry("run.finished", 3610)];
+    const ledger = [
+      entry("phase.PREFLIGHT", 1),
+      entry("run.waiting", 2, { rule: "approval" }),
+      entry("run.resumed", 3602),
+      entry("phase.PREFLIGHT", 3603),
+      entry("run.finished", 3610),
+    ];
     const segs = phaseTimeline({ startedAt: at(0), finishedAt: at(3610), status: "succeeded" }, ledger, at(9999));
     expect(segs.map((s) => [s.label, s.ms / 1000])).toEqual([
       ["BOOTSTRAP", 1],
@@ -50,7 +66,11 @@ describe("a run's phase timeline", () => {
   });
 
   it("ends an abandoned run at its finish time when no run.finished entry exists", () => {
-    const segs = phaseTimeline({ startedAt: at(0), finishedAt: at(30), status: "abandoned" }, [entry("phase.EXECUTE", 10)], at(9999));
+    const segs = phaseTimeline(
+      { startedAt: at(0), finishedAt: at(30), status: "abandoned" },
+      [entry("phase.EXECUTE", 10)],
+      at(9999),
+    );
     expect(segs[1]).toMatchObject({ label: "EXECUTE", ms: 20_000 });
   });
 

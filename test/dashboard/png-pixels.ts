@@ -12,7 +12,8 @@ export interface Pixels {
  * their pixels (no dependency for one test). Anything else is refused, not guessed.
  */
 export function decodePng(png: Buffer): Pixels {
-  if (!png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error("not a PNG");
+  if (!png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    throw new Error("not a PNG");
   let offset = 8;
   let width = 0;
   let height = 0;
@@ -28,7 +29,8 @@ export function decodePng(png: Buffer): Pixels {
       const depth = data[8];
       const colour = data[9];
       const interlace = data[12];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${interlace}`);
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${interlace}`);
       channels = colour === 6 ? 4 : 3;
     } else if (type === "IDAT") {
       idat.push(data);
@@ -74,7 +76,11 @@ export function decodePng(png: Buffer): Pixels {
 }
 
 /** How many distinct colours an image has and what share of it is not its most common colour (the background). */
-export function pixelStats(p: Pixels): { distinct: number; nonBackgroundShare: number; has: (hex: string, tolerance?: number) => number } {
+export function pixelStats(p: Pixels): {
+  distinct: number;
+  nonBackgroundShare: number;
+  has: (hex: string, tolerance?: number) => number;
+} {
   const counts = new Map<number, number>();
   for (let y = 0; y < p.height; y++) {
     for (let x = 0; x < p.width; x++) {
@@ -93,7 +99,12 @@ export function pixelStats(p: Pixels): { distinct: number; nonBackgroundShare: n
       const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
       let n = 0;
       for (const [key, count] of counts) {
-        if (Math.abs(((key >> 16) & 255) - want[0]) <= tolerance && Math.abs(((key >> 8) & 255) - want[1]) <= tolerance && Math.abs((key & 255) - want[2]) <= tolerance) n += count;
+        if (
+          Math.abs(((key >> 16) & 255) - want[0]) <= tolerance &&
+          Math.abs(((key >> 8) & 255) - want[1]) <= tolerance &&
+          Math.abs((key & 255) - want[2]) <= tolerance
+        )
+          n += count;
       }
       return n;
     },

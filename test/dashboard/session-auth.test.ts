@@ -1,7 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { LoginThrottle } from "../../src/dashboard/login-throttle.js";
-import { cameOverHttps, clearedSessionCookie, readCookie, safeNextPath, sameOrigin, SESSION_COOKIE, SESSION_TTL_SECONDS, SessionAuth, sessionCookie } from "../../src/dashboard/session-auth.js";
+import {
+  cameOverHttps,
+  clearedSessionCookie,
+  readCookie,
+  safeNextPath,
+  sameOrigin,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  SessionAuth,
+  sessionCookie,
+} from "../../src/dashboard/session-auth.js";
 
 const TOKEN = "a-long-random-dashboard-token-0123456789abcdef";
 
@@ -29,7 +39,9 @@ describe("the dashboard token", () => {
     expect(auth.authenticate(request({ authorization: `Bearer ${TOKEN}` }))).toBe("bearer");
     expect(auth.authenticate(request({ authorization: `bearer ${TOKEN}` }))).toBe("bearer");
     expect(auth.authenticate(request({ authorization: "Bearer wrong", cookie }))).toBeNull();
-    expect(auth.authenticate(request({ authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString("base64")}` }))).toBeNull();
+    expect(
+      auth.authenticate(request({ authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString("base64")}` })),
+    ).toBeNull();
     expect(auth.authenticate(request({ cookie }))).toBe("cookie");
     expect(auth.authenticate(request({}))).toBeNull();
   });
@@ -71,7 +83,9 @@ describe("session cookies", () => {
   });
 
   it("are HttpOnly, SameSite=Strict, scoped to /dashboard, and Secure over https", () => {
-    expect(sessionCookie("v", false)).toBe(`${SESSION_COOKIE}=v; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_SECONDS}`);
+    expect(sessionCookie("v", false)).toBe(
+      `${SESSION_COOKIE}=v; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_SECONDS}`,
+    );
     expect(sessionCookie("v", true)).toMatch(/; Secure$/);
     expect(clearedSessionCookie(false)).toContain("Max-Age=0");
   });
@@ -98,15 +112,31 @@ describe("request facts", () => {
     expect(sameOrigin(request({ host: "sentinel.example", origin: "null" }))).toBe(false);
     expect(sameOrigin(request({ host: "sentinel.example" }))).toBe(true);
     // Fetch metadata wins over Origin: a cross-site form cannot claim same-origin.
-    expect(sameOrigin(request({ host: "sentinel.example", origin: "null", "sec-fetch-site": "same-origin" }))).toBe(true);
-    expect(sameOrigin(request({ host: "sentinel.example", origin: "http://sentinel.example", "sec-fetch-site": "cross-site" }))).toBe(false);
+    expect(sameOrigin(request({ host: "sentinel.example", origin: "null", "sec-fetch-site": "same-origin" }))).toBe(
+      true,
+    );
+    expect(
+      sameOrigin(
+        request({ host: "sentinel.example", origin: "http://sentinel.example", "sec-fetch-site": "cross-site" }),
+      ),
+    ).toBe(false);
     expect(sameOrigin(request({ host: "sentinel.example", "sec-fetch-site": "same-site" }))).toBe(false);
   });
 
   it("redirects after login only inside the dashboard", () => {
     expect(safeNextPath("/dashboard/runs/run_1?x=1")).toBe("/dashboard/runs/run_1?x=1");
     expect(safeNextPath("/dashboard")).toBe("/dashboard");
-    for (const bad of ["//evil.example", "https://evil.example/dashboard", "/dashboardx", "/dashboard/../admin", "/\\evil.example", "/dashboard\\..\\x", "javascript:alert(1)", null, 42]) {
+    for (const bad of [
+      "//evil.example",
+      "https://evil.example/dashboard",
+      "/dashboardx",
+      "/dashboard/../admin",
+      "/\\evil.example",
+      "/dashboard\\..\\x",
+      "javascript:alert(1)",
+      null,
+      42,
+    ]) {
       const out = safeNextPath(bad);
       expect(out === "/dashboard" || out.startsWith("/dashboard/")).toBe(true);
       expect(out).not.toContain("evil");

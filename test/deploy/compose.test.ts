@@ -39,7 +39,10 @@ interface Service {
   tmpfs?: string[];
   cap_drop?: string[];
 }
-const { server, worker, redis, postgres, migrate } = compose.services as Record<"server" | "worker" | "redis" | "postgres" | "migrate", Service>;
+const { server, worker, redis, postgres, migrate } = compose.services as Record<
+  "server" | "worker" | "redis" | "postgres" | "migrate",
+  Service
+>;
 
 describe("deploy/compose.yaml", () => {
   it("is valid under the Compose Specification schema and dclint's correctness rules", () => {
@@ -104,7 +107,12 @@ describe("deploy/compose.yaml", () => {
   });
 
   it("starts Sentinel only once PostgreSQL and Redis are healthy and the migrations have run", () => {
-    for (const s of [server, worker]) expect(s.depends_on).toEqual({ postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" }, migrate: { condition: "service_completed_successfully" } });
+    for (const s of [server, worker])
+      expect(s.depends_on).toEqual({
+        postgres: { condition: "service_healthy" },
+        redis: { condition: "service_healthy" },
+        migrate: { condition: "service_completed_successfully" },
+      });
     expect(migrate.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(postgres.healthcheck!.test!.join(" ")).toMatch(/pg_isready/);
     expect(redis.healthcheck!.test!.join(" ")).toMatch(/redis-cli ping/);
@@ -114,7 +122,10 @@ describe("deploy/compose.yaml", () => {
     expect(migrate.command).toEqual(["node", "dist/store/migrate-main.js"]);
     expect(migrate.restart).toBe("no");
     expect(migrate.image).toBe(server.image);
-    expect(migrate.environment).toEqual({ DATABASE_URL_FILE: "/run/secrets/database_url", DATABASE_MIGRATION_URL_FILE: "/run/secrets/database_migration_url" });
+    expect(migrate.environment).toEqual({
+      DATABASE_URL_FILE: "/run/secrets/database_url",
+      DATABASE_MIGRATION_URL_FILE: "/run/secrets/database_migration_url",
+    });
     expect(migrate.secrets!.sort()).toEqual(["database_migration_url", "database_url"]);
     expect(migrate.healthcheck).toEqual({ disable: true });
     for (const s of [server, worker]) {
@@ -128,13 +139,19 @@ describe("deploy/compose.yaml", () => {
 
   it("creates the two database roles on a new PostgreSQL volume, from deploy/postgres/roles.sql and the passwords' secrets", () => {
     expect(postgres.volumes).toContain("./postgres/roles.sql:/sentinel/roles.sql:ro");
-    expect(postgres.volumes).toContain("./postgres/compose-roles.sh:/docker-entrypoint-initdb.d/50-sentinel-roles.sh:ro");
-    expect(postgres.secrets).toEqual(expect.arrayContaining(["postgres_password", "postgres_owner_password", "postgres_app_password"]));
+    expect(postgres.volumes).toContain(
+      "./postgres/compose-roles.sh:/docker-entrypoint-initdb.d/50-sentinel-roles.sh:ro",
+    );
+    expect(postgres.secrets).toEqual(
+      expect.arrayContaining(["postgres_password", "postgres_owner_password", "postgres_app_password"]),
+    );
     // Executable, or the postgres image would source it into its own entrypoint.
     expect(statSync(path.join(repoRoot, "deploy", "postgres", "compose-roles.sh")).mode & 0o111).toBe(0o111);
     const init = read("deploy/postgres/compose-roles.sh");
     expect(init).toContain("--file /sentinel/roles.sql");
-    expect(init).toMatch(/printf "ALTER ROLE sentinel_owner PASSWORD '%s';\\nALTER ROLE sentinel_app PASSWORD '%s';\\n" "\$owner_password" "\$app_password" \|/);
+    expect(init).toMatch(
+      /printf "ALTER ROLE sentinel_owner PASSWORD '%s';\\nALTER ROLE sentinel_app PASSWORD '%s';\\n" "\$owner_password" "\$app_password" \|/,
+    );
     expect(compose.secrets.postgres_owner_password!.file).toBe("./secrets/postgres_owner_password");
   });
 
@@ -196,4 +213,3 @@ describe("deploy/compose.yaml", () => {
     for (const s of [worker, redis, postgres, migrate]) expect(s.ports).toBeUndefined();
   });
 });
-

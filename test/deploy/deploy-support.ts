@@ -13,7 +13,20 @@ export const read = (relative: string): string => readFileSync(path.join(repoRoo
 export const IMAGE_UID = 10001;
 
 /** The secret environment variables the app reads (README, "Running it for real"; docs/hardening.md). */
-export const SECRET_ENV = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "GITLAB_WEBHOOK_SECRET", "GITLAB_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SENTINEL_DASHBOARD_TOKEN", "DATABASE_URL", "REDIS_URL", "DATABASE_MIGRATION_URL", "SENTINEL_LEDGER_CHECKPOINT_TOKEN"] as const;
+export const SECRET_ENV = [
+  "APP_ID",
+  "PRIVATE_KEY",
+  "WEBHOOK_SECRET",
+  "GITLAB_WEBHOOK_SECRET",
+  "GITLAB_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_BOT_TOKEN",
+  "SENTINEL_DASHBOARD_TOKEN",
+  "DATABASE_URL",
+  "REDIS_URL",
+  "DATABASE_MIGRATION_URL",
+  "SENTINEL_LEDGER_CHECKPOINT_TOKEN",
+] as const;
 
 /** The one secret the long-running server and workers must never hold: the schema owner's URL. */
 export const OWNER_ONLY_ENV = ["DATABASE_MIGRATION_URL"] as const;
@@ -46,7 +59,17 @@ export function helmOrSkip(): string | null {
 /** Runs helm; returns stdout, or throws with helm's stderr (the message tests look at). */
 export function helm(helmPath: string, args: string[]): string {
   try {
-    return execFileSync(helmPath, args, { cwd: chartDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HELM_CACHE_HOME: "/tmp/sentinel-helm-cache", HELM_CONFIG_HOME: "/tmp/sentinel-helm-config", HELM_DATA_HOME: "/tmp/sentinel-helm-data" } });
+    return execFileSync(helmPath, args, {
+      cwd: chartDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        HELM_CACHE_HOME: "/tmp/sentinel-helm-cache",
+        HELM_CONFIG_HOME: "/tmp/sentinel-helm-config",
+        HELM_DATA_HOME: "/tmp/sentinel-helm-data",
+      },
+    });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(e.stderr || e.message, { cause: error });
@@ -58,7 +81,16 @@ export const NAMESPACE = "sentinel";
 
 /** `helm template` of the chart with a ci/ values file and --set pairs, as parsed objects. */
 export function render(helmPath: string, valuesFile: string, set: string[] = []): K8sObject[] {
-  const out = helm(helmPath, ["template", RELEASE, ".", "--namespace", NAMESPACE, "-f", path.join("ci", valuesFile), ...set.flatMap((s) => ["--set", s])]);
+  const out = helm(helmPath, [
+    "template",
+    RELEASE,
+    ".",
+    "--namespace",
+    NAMESPACE,
+    "-f",
+    path.join("ci", valuesFile),
+    ...set.flatMap((s) => ["--set", s]),
+  ]);
   return YAML.parseAllDocuments(out)
     .map((d) => {
       if (d.errors.length > 0) throw new Error(`helm template printed invalid YAML: ${d.errors[0]!.message}`);

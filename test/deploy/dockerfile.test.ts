@@ -24,7 +24,8 @@ const stageOf = (name: string): Instruction[] => {
 };
 const args = (i: Instruction) => i.getArgumentsContent() ?? "";
 /** COPY's flags (from=deps, chmod=0755) and its paths, the last one being the destination. */
-const flags = (i: Instruction) => ((i as unknown as { getFlags?: () => Flag[] }).getFlags?.() ?? []).map((f) => `${f.getName()}=${f.getValue()}`);
+const flags = (i: Instruction) =>
+  ((i as unknown as { getFlags?: () => Flag[] }).getFlags?.() ?? []).map((f) => `${f.getName()}=${f.getValue()}`);
 const paths = (i: Instruction) => i.getArguments().map((a) => a.getValue());
 const keyword = (list: Instruction[], k: string) => list.filter((i) => i.getKeyword() === k);
 
@@ -43,7 +44,9 @@ describe("deploy/Dockerfile", () => {
     const fromStages = keyword(runtime, "COPY").flatMap((c) => flags(c).filter((f: string) => f.startsWith("from=")));
     expect(fromStages.sort()).toEqual(["from=build", "from=deps"]);
     const copies = keyword(runtime, "COPY").map((c) => [...flags(c), ...paths(c)].join(" "));
-    expect(copies).toEqual(expect.arrayContaining(["from=deps /app/node_modules ./node_modules", "from=build /app/dist ./dist"]));
+    expect(copies).toEqual(
+      expect.arrayContaining(["from=deps /app/node_modules ./node_modules", "from=build /app/dist ./dist"]),
+    );
   });
 
   it("installs exactly the lockfile, production-only where it ships, without install scripts", () => {
@@ -52,18 +55,22 @@ describe("deploy/Dockerfile", () => {
     const buildRun = keyword(stageOf("build"), "RUN").map(args).join("\n");
     expect(buildRun).toMatch(/npm ci --ignore-scripts/);
     expect(buildRun).toMatch(/npm run build/);
-    for (const stage of ["deps", "build"]) expect(keyword(stageOf(stage), "COPY").map(args)).toContain("package.json package-lock.json .npmrc ./");
+    for (const stage of ["deps", "build"])
+      expect(keyword(stageOf(stage), "COPY").map(args)).toContain("package.json package-lock.json .npmrc ./");
   });
 
   it("loses nothing by skipping install scripts: only msgpackr-extract has one, and its prebuilt addons are locked", () => {
     // If this fails, a new production dependency runs code at install time: decide whether the
     // image needs it (npm rebuild <name> in the deps stage) and add it here.
-    const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { dev?: boolean; hasInstallScript?: boolean; version?: string }> };
+    const lock = JSON.parse(read("package-lock.json")) as {
+      packages: Record<string, { dev?: boolean; hasInstallScript?: boolean; version?: string }>;
+    };
     const withScripts = Object.entries(lock.packages)
       .filter(([key, p]) => key !== "" && !p.dev && p.hasInstallScript)
       .map(([key]) => key.replace(/^.*node_modules\//, ""));
     expect([...new Set(withScripts)]).toEqual(["msgpackr-extract"]);
-    for (const arch of ["x64", "arm64"]) expect(lock.packages[`node_modules/@msgpackr-extract/msgpackr-extract-linux-${arch}`]).toBeDefined();
+    for (const arch of ["x64", "arm64"])
+      expect(lock.packages[`node_modules/@msgpackr-extract/msgpackr-extract-linux-${arch}`]).toBeDefined();
   });
 
   it("never needs a dev dependency at run time: every package src/ imports is installed by npm ci --omit=dev", () => {
@@ -78,7 +85,10 @@ describe("deploy/Dockerfile", () => {
       if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
       const source = read(path.relative(repoRoot, file));
       // Type-only imports are erased by tsc; everything else is loaded by node.
-      const specifiers = [...source.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^"';]*?\sfrom\s+)?["']([^"']+)["']/gm), ...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
+      const specifiers = [
+        ...source.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^"';]*?\sfrom\s+)?["']([^"']+)["']/gm),
+        ...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+      ].map((m) => m[1]!);
       for (const s of specifiers) {
         if (s.startsWith(".") || s.startsWith("node:") || builtins.has(s)) continue;
         const name = s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]!;
@@ -87,7 +97,10 @@ describe("deploy/Dockerfile", () => {
         else if (!pkg.dependencies[name]) undeclared.add(name);
       }
     }
-    if (undeclared.size > 0) console.warn(`src/ imports packages package.json does not declare (installed only as others' dependencies): ${[...undeclared].join(", ")}`);
+    if (undeclared.size > 0)
+      console.warn(
+        `src/ imports packages package.json does not declare (installed only as others' dependencies): ${[...undeclared].join(", ")}`,
+      );
     expect([...missing]).toEqual([]);
   });
 
@@ -98,7 +111,11 @@ describe("deploy/Dockerfile", () => {
     expect(args(users[0]!)).toBe(`${IMAGE_UID}:${IMAGE_UID}`);
     const setup = keyword(runtime, "RUN").map(args).join("\n");
     expect(setup).toContain(`useradd --uid ${IMAGE_UID} --gid ${IMAGE_UID}`);
-    expect(setup).toMatch(new RegExp(`install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 /var/lib/sentinel /var/lib/sentinel/work /var/lib/sentinel/ledger`));
+    expect(setup).toMatch(
+      new RegExp(
+        `install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 /var/lib/sentinel /var/lib/sentinel/work /var/lib/sentinel/ledger`,
+      ),
+    );
     // The app's relative defaults would point under /app, which the user cannot write.
     const env = envOf(runtime);
     expect(env.SENTINEL_WORK_DIR).toBe("/var/lib/sentinel/work");
@@ -107,13 +124,19 @@ describe("deploy/Dockerfile", () => {
   });
 
   it("has the worker's tools: tini, bubblewrap and git from Debian, without recommends or apt lists", () => {
-    const apt = keyword(runtime, "RUN").map(args).find((r) => r.includes("apt-get install"))!;
-    expect(apt).toMatch(/apt-get install -y --no-install-recommends tini bubblewrap git ca-certificates \$\{EXTRA_APT_PACKAGES\}/);
+    const apt = keyword(runtime, "RUN")
+      .map(args)
+      .find((r) => r.includes("apt-get install"))!;
+    expect(apt).toMatch(
+      /apt-get install -y --no-install-recommends tini bubblewrap git ca-certificates \$\{EXTRA_APT_PACKAGES\}/,
+    );
     expect(apt).toContain("rm -rf /var/lib/apt/lists/*");
   });
 
   it("puts no secret in ENV or ARG", () => {
-    const names = [...keyword(instructions, "ENV"), ...keyword(instructions, "ARG")].flatMap((i) => Object.keys(envOf([i])));
+    const names = [...keyword(instructions, "ENV"), ...keyword(instructions, "ARG")].flatMap((i) =>
+      Object.keys(envOf([i])),
+    );
     expect(names.length).toBeGreaterThan(3);
     for (const name of names) {
       expect(SECRET_ENV as readonly string[]).not.toContain(name);
@@ -122,13 +145,17 @@ describe("deploy/Dockerfile", () => {
   });
 
   it("starts under tini with the secrets-file entrypoint, and checks liveness on /healthz", () => {
-    expect(keyword(runtime, "ENTRYPOINT").map(args)).toEqual(['["/usr/bin/tini", "--", "/usr/local/bin/sentinel-entrypoint"]']);
+    expect(keyword(runtime, "ENTRYPOINT").map(args)).toEqual([
+      '["/usr/bin/tini", "--", "/usr/local/bin/sentinel-entrypoint"]',
+    ]);
     expect(keyword(runtime, "CMD").map(args)).toEqual(['["node", "dist/main.js"]']);
     const health = keyword(runtime, "HEALTHCHECK");
     expect(health).toHaveLength(1);
     expect(args(health[0]!)).toContain("/healthz");
     expect(args(health[0]!)).not.toContain("/readyz");
-    expect(keyword(runtime, "COPY").map((c) => [...flags(c), ...paths(c)].join(" "))).toContain("chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/sentinel-entrypoint");
+    expect(keyword(runtime, "COPY").map((c) => [...flags(c), ...paths(c)].join(" "))).toContain(
+      "chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/sentinel-entrypoint",
+    );
   });
 
   it("copies everything the package ships (package.json's files) and package.json itself (type: module)", () => {
@@ -144,14 +171,25 @@ describe("deploy/Dockerfile", () => {
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith("#"));
-    const sources = instructions.filter((i) => i.getKeyword() === "COPY" && !flags(i).some((f: string) => f.startsWith("from="))).flatMap((c) => paths(c).slice(0, -1));
+    const sources = instructions
+      .filter((i) => i.getKeyword() === "COPY" && !flags(i).some((f: string) => f.startsWith("from=")))
+      .flatMap((c) => paths(c).slice(0, -1));
     expect(sources.length).toBeGreaterThan(8);
     for (const s of sources) {
       expect(existsSync(path.join(repoRoot, s)), `${s} exists`).toBe(true);
       expect(ignoredBy(ignore, s), `${s} is not in .dockerignore`).toBeNull();
     }
     // And what must never reach an image layer is left out.
-    for (const p of ["node_modules/x", ".git/config", ".sentinel/pglite/x", "deploy/secrets/private_key", ".env", "sub/.env.local", "key.pem"]) expect(ignoredBy(ignore, p), p).not.toBeNull();
+    for (const p of [
+      "node_modules/x",
+      ".git/config",
+      ".sentinel/pglite/x",
+      "deploy/secrets/private_key",
+      ".env",
+      "sub/.env.local",
+      "key.pem",
+    ])
+      expect(ignoredBy(ignore, p), p).not.toBeNull();
   });
 
   it("reads *_FILE secrets for exactly the secret variables the app has", () => {
@@ -166,7 +204,10 @@ function envOf(list: Instruction[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const i of list) {
     if (i.getKeyword() !== "ENV" && i.getKeyword() !== "ARG") continue;
-    for (const m of args(i).replace(/\\\n/g, " ").matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) out[m[1]!] = (m[2] ?? "").replace(/^"|"$/g, "");
+    for (const m of args(i)
+      .replace(/\\\n/g, " ")
+      .matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g))
+      out[m[1]!] = (m[2] ?? "").replace(/^"|"$/g, "");
   }
   return out;
 }

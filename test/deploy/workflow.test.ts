@@ -7,11 +7,21 @@ import { read } from "./deploy-support.js";
 // and it does not run the workflow: GitHub does.
 
 const text = read(".github/workflows/ci.yml");
-const workflow = YAML.parse(text) as { jobs: Record<string, { services?: Record<string, { image: string; ports: string[] }>; steps: Array<{ run?: string; uses?: string; env?: Record<string, string> }> }> };
+const workflow = YAML.parse(text) as {
+  jobs: Record<
+    string,
+    {
+      services?: Record<string, { image: string; ports: string[] }>;
+      steps: Array<{ run?: string; uses?: string; env?: Record<string, string> }>;
+    }
+  >;
+};
 
 describe(".github/workflows/ci.yml", () => {
   it("runs every job on a named runner with a time limit", () => {
-    for (const [name, job] of Object.entries(workflow.jobs as Record<string, { "runs-on"?: string; "timeout-minutes"?: number }>)) {
+    for (const [name, job] of Object.entries(
+      workflow.jobs as Record<string, { "runs-on"?: string; "timeout-minutes"?: number }>,
+    )) {
       expect(job["runs-on"], name).toMatch(/^ubuntu-/);
       expect(job["timeout-minutes"], name).toBeGreaterThan(0);
     }
@@ -25,7 +35,10 @@ describe(".github/workflows/ci.yml", () => {
     expect(test.services!.postgres!.ports).toEqual(["5432:5432"]);
     const runs = test.steps.map((s) => s.run ?? "");
     expect(runs).toContain("npm ci");
-    expect(test.steps.find((s) => s.run === "npm test")!.env).toEqual({ CI: "true", SENTINEL_TEST_CHROMIUM: "/usr/bin/google-chrome" });
+    expect(test.steps.find((s) => s.run === "npm test")!.env).toEqual({
+      CI: "true",
+      SENTINEL_TEST_CHROMIUM: "/usr/bin/google-chrome",
+    });
     // The sandbox tests need bubblewrap (and user namespaces); the dashboard test drives the runner's Chrome.
     expect(runs.join("\n")).toMatch(/apt-get install -y bubblewrap/);
     expect(runs.join("\n")).toContain("kernel.apparmor_restrict_unprivileged_userns=0");

@@ -11,14 +11,24 @@ afterAll(() => nock.enableNetConnect());
 
 /** The client Sentinel uses, its config plugin included, against a repository whose config is `text`. */
 function forgeWithConfig(text: string): GithubForge {
-  nock("https://api.github.com").get(`/repos/${REPO}/contents/.github%2Fsentinel.yml`).reply(200, text, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
-  const octokit = new ProbotOctokit({ auth: { token: "ghs_config" }, throttle: { enabled: false }, retry: { enabled: false } });
+  nock("https://api.github.com")
+    .get(`/repos/${REPO}/contents/.github%2Fsentinel.yml`)
+    .reply(200, text, { "content-type": "application/vnd.github.v3.raw; charset=utf-8" });
+  const octokit = new ProbotOctokit({
+    auth: { token: "ghs_config" },
+    throttle: { enabled: false },
+    retry: { enabled: false },
+  });
   return new GithubForge(octokit as never, REPO);
 }
 
 describe("reading .github/sentinel.yml through Probot's config plugin", () => {
   it("gives an ordinary config to the plugin to parse", async () => {
-    expect(await forgeWithConfig("mode: propose\n").readConfig()).toEqual({ path: ".github/sentinel.yml", text: null, value: { mode: "propose" } });
+    expect(await forgeWithConfig("mode: propose\n").readConfig()).toEqual({
+      path: ".github/sentinel.yml",
+      text: null,
+      value: { mode: "propose" },
+    });
   });
 
   it("refuses a config over 64 KiB before the plugin parses it, whose key check is quadratic", async () => {

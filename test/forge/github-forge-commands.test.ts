@@ -36,14 +36,28 @@ for (const baseUrl of ["https://api.github.com", "https://ghe.example.invalid/ap
 
       it("reads admin, write and read as they are", async () => {
         const { forge } = setup({
-          collaborators: { a: { permission: "admin", role_name: "admin" }, w: { permission: "write", role_name: "write" }, r: { permission: "read", role_name: "read" } },
+          collaborators: {
+            a: { permission: "admin", role_name: "admin" },
+            w: { permission: "write", role_name: "write" },
+            r: { permission: "read", role_name: "read" },
+          },
         });
-        expect([await forge.userPermission(USER("a")), await forge.userPermission(USER("w")), await forge.userPermission(USER("r"))]).toEqual(["admin", "write", "read"]);
+        expect([
+          await forge.userPermission(USER("a")),
+          await forge.userPermission(USER("w")),
+          await forge.userPermission(USER("r")),
+        ]).toEqual(["admin", "write", "read"]);
       });
 
       it("reads a custom role by the base role its permission flags show", async () => {
         const { forge } = setup({
-          collaborators: { sec: { permission: "write", role_name: "security-reviewer", permissions: { admin: false, maintain: false, push: true, triage: true, pull: true } } },
+          collaborators: {
+            sec: {
+              permission: "write",
+              role_name: "security-reviewer",
+              permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
+            },
+          },
         });
         expect(await forge.userPermission(USER("sec"))).toBe("write");
       });
@@ -135,21 +149,35 @@ for (const baseUrl of ["https://api.github.com", "https://ghe.example.invalid/ap
         expect(error).toBeInstanceOf(ForgeApiError);
         expect((error as ForgeApiError).status).toBe(403);
         expect((error as Error).message).toMatch(/re-running job 5 failed: HTTP 403: This job cannot be re-run/);
-        expect(`${(error as Error).message} ${(error as Error).stack} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`).not.toContain(TOKEN);
+        expect(
+          `${(error as Error).message} ${(error as Error).stack} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`,
+        ).not.toContain(TOKEN);
       });
     });
 
     describe("upsertIssue", () => {
       it("opens an issue with its labels when none is known", async () => {
         const { gh, forge } = setup();
-        const issue = await forge.upsertIssue(null, { title: "Flaky: test", body: "failed 3 times", labels: ["flaky", "sentinel"] });
+        const issue = await forge.upsertIssue(null, {
+          title: "Flaky: test",
+          body: "failed 3 times",
+          labels: ["flaky", "sentinel"],
+        });
         expect(issue).toEqual({ number: 1, url: `https://github.com/${REPO}/issues/1` });
-        expect(gh.issues.get(1)).toMatchObject({ state: "open", title: "Flaky: test", body: "failed 3 times", labels: ["flaky", "sentinel"] });
+        expect(gh.issues.get(1)).toMatchObject({
+          state: "open",
+          title: "Flaky: test",
+          body: "failed 3 times",
+          labels: ["flaky", "sentinel"],
+        });
       });
 
       it("updates the body of the known issue while it is open", async () => {
         const { gh, forge } = setup({ issues: { 12: { state: "open", title: "Flaky: test", body: "failed twice" } } });
-        expect(await forge.upsertIssue(12, { title: "Flaky: test", body: "failed 3 times" })).toEqual({ number: 12, url: `https://github.com/${REPO}/issues/12` });
+        expect(await forge.upsertIssue(12, { title: "Flaky: test", body: "failed 3 times" })).toEqual({
+          number: 12,
+          url: `https://github.com/${REPO}/issues/12`,
+        });
         expect(gh.issues.get(12)?.body).toBe("failed 3 times");
         expect(gh.issues.size).toBe(1);
       });
@@ -169,21 +197,41 @@ for (const baseUrl of ["https://api.github.com", "https://ghe.example.invalid/ap
     });
 
     describe("pullRequestInfo", () => {
-      const pr = { headSha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821", headRef: "changes", baseRef: "master", headRepo: REPO, state: "open" as const, merged: false, author: "Codertocat" };
+      const pr = {
+        headSha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+        headRef: "changes",
+        baseRef: "master",
+        headRepo: REPO,
+        state: "open" as const,
+        merged: false,
+        author: "Codertocat",
+      };
 
       it("reads an open pull request from the same repository", async () => {
         const { forge } = setup({ pulls: { 2: pr } });
-        expect(await forge.pullRequestInfo(2)).toEqual({ headSha: pr.headSha, headRef: "changes", baseRef: "master", fromFork: false, state: "open", author: "Codertocat", body: expect.any(String) });
+        expect(await forge.pullRequestInfo(2)).toEqual({
+          headSha: pr.headSha,
+          headRef: "changes",
+          baseRef: "master",
+          fromFork: false,
+          state: "open",
+          author: "Codertocat",
+          body: expect.any(String),
+        });
       });
 
       it("tells merged from closed", async () => {
-        const { forge } = setup({ pulls: { 2: { ...pr, state: "closed", merged: true }, 3: { ...pr, state: "closed" } } });
+        const { forge } = setup({
+          pulls: { 2: { ...pr, state: "closed", merged: true }, 3: { ...pr, state: "closed" } },
+        });
         expect((await forge.pullRequestInfo(2))?.state).toBe("merged");
         expect((await forge.pullRequestInfo(3))?.state).toBe("closed");
       });
 
       it("marks a pull request from a fork, also when the fork was deleted", async () => {
-        const { forge } = setup({ pulls: { 4: { ...pr, headRepo: "someone/Hello-World" }, 5: { ...pr, headRepo: null } } });
+        const { forge } = setup({
+          pulls: { 4: { ...pr, headRepo: "someone/Hello-World" }, 5: { ...pr, headRepo: null } },
+        });
         expect((await forge.pullRequestInfo(4))?.fromFork).toBe(true);
         expect((await forge.pullRequestInfo(5))?.fromFork).toBe(true);
       });

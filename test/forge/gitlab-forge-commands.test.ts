@@ -16,14 +16,19 @@ afterAll(() => nock.enableNetConnect());
 
 function setup(o: Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "token"> = {}) {
   const gl = fakeGitlabCommandApi({ baseUrl: GITLAB, projectId: PROJECT, token: TOKEN, ...o });
-  return { gl, forge: GitlabForge.connect({ baseUrl: GITLAB, token: TOKEN }, String(PROJECT), "gitlab-org/gitlab-test") };
+  return {
+    gl,
+    forge: GitlabForge.connect({ baseUrl: GITLAB, token: TOKEN }, String(PROJECT), "gitlab-org/gitlab-test"),
+  };
 }
 
 describe("GitlabForge commands and flaky handling", () => {
   describe("userPermission", () => {
     it("maps each access level onto Sentinel's permissions", async () => {
       const levels = { 10: 10, 15: 15, 20: 20, 30: 30, 40: 40, 50: 50 };
-      const { forge } = setup({ members: Object.fromEntries(Object.entries(levels).map(([id, level]) => [Number(id), { access_level: level }])) });
+      const { forge } = setup({
+        members: Object.fromEntries(Object.entries(levels).map(([id, level]) => [Number(id), { access_level: level }])),
+      });
       const got: Record<number, string> = {};
       for (const id of Object.keys(levels)) got[Number(id)] = await forge.userPermission({ login: `user${id}`, id });
       // Guest reads, Planner (15) no more than Guest, Reporter triages, Developer writes.
@@ -42,7 +47,13 @@ describe("GitlabForge commands and flaky handling", () => {
     });
 
     it("answers none for minimal access, a blocked user, and a membership awaiting approval", async () => {
-      const { forge } = setup({ members: { 2: { access_level: 5 }, 3: { access_level: 40, state: "blocked" }, 4: { access_level: 30, membership_state: "awaiting" } } });
+      const { forge } = setup({
+        members: {
+          2: { access_level: 5 },
+          3: { access_level: 40, state: "blocked" },
+          4: { access_level: 30, membership_state: "awaiting" },
+        },
+      });
       expect(await forge.userPermission({ login: "min", id: "2" })).toBe("none");
       expect(await forge.userPermission({ login: "blocked", id: "3" })).toBe("none");
       expect(await forge.userPermission({ login: "waiting", id: "4" })).toBe("none");
@@ -106,26 +117,44 @@ describe("GitlabForge commands and flaky handling", () => {
     });
 
     it("fails with GitLab's reason, and without the token, when GitLab refuses", async () => {
-      const { forge } = setup({ retryRefused: { "1977": `403 Forbidden - Job is not retryable (PRIVATE-TOKEN: ${TOKEN})` } });
+      const { forge } = setup({
+        retryRefused: { "1977": `403 Forbidden - Job is not retryable (PRIVATE-TOKEN: ${TOKEN})` },
+      });
       const error = await forge.rerunJob("1977").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ForgeApiError);
       expect((error as ForgeApiError).status).toBe(403);
-      expect((error as Error).message).toMatch(/retrying job 1977 failed: HTTP 403: 403 Forbidden - Job is not retryable/);
+      expect((error as Error).message).toMatch(
+        /retrying job 1977 failed: HTTP 403: 403 Forbidden - Job is not retryable/,
+      );
       // gitbeaker's own error keeps the request, with its PRIVATE-TOKEN header; ours must not.
-      expect(`${(error as Error).message} ${(error as Error).stack} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`).not.toContain(TOKEN);
+      expect(
+        `${(error as Error).message} ${(error as Error).stack} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`,
+      ).not.toContain(TOKEN);
     });
   });
 
   describe("upsertIssue", () => {
     it("opens an issue with its labels when none is known", async () => {
       const { gl, forge } = setup();
-      expect(await forge.upsertIssue(null, { title: "Flaky: rspec", body: "failed 3 times", labels: ["flaky", "sentinel"] })).toEqual({ number: 1, url: `${GITLAB}/issues/1` });
-      expect(gl.issues.get(1)).toMatchObject({ state: "opened", title: "Flaky: rspec", description: "failed 3 times", labels: "flaky,sentinel" });
+      expect(
+        await forge.upsertIssue(null, { title: "Flaky: rspec", body: "failed 3 times", labels: ["flaky", "sentinel"] }),
+      ).toEqual({ number: 1, url: `${GITLAB}/issues/1` });
+      expect(gl.issues.get(1)).toMatchObject({
+        state: "opened",
+        title: "Flaky: rspec",
+        description: "failed 3 times",
+        labels: "flaky,sentinel",
+      });
     });
 
     it("updates the description of the known issue while it is open", async () => {
-      const { gl, forge } = setup({ issues: { 23: { state: "opened", title: "Flaky: rspec", description: "failed twice" } } });
-      expect(await forge.upsertIssue(23, { title: "Flaky: rspec", body: "failed 3 times" })).toEqual({ number: 23, url: `${GITLAB}/issues/23` });
+      const { gl, forge } = setup({
+        issues: { 23: { state: "opened", title: "Flaky: rspec", description: "failed twice" } },
+      });
+      expect(await forge.upsertIssue(23, { title: "Flaky: rspec", body: "failed 3 times" })).toEqual({
+        number: 23,
+        url: `${GITLAB}/issues/23`,
+      });
       expect(gl.issues.get(23)?.description).toBe("failed 3 times");
       expect(gl.issues.size).toBe(1);
     });
@@ -140,16 +169,37 @@ describe("GitlabForge commands and flaky handling", () => {
   });
 
   describe("pullRequestInfo", () => {
-    const mr = { sha: "562e173be03b8ff2efb05345d12df18815438a4b", source_branch: "feature", target_branch: "master", source_project_id: PROJECT, state: "opened", author: "jsmith" };
+    const mr = {
+      sha: "562e173be03b8ff2efb05345d12df18815438a4b",
+      source_branch: "feature",
+      target_branch: "master",
+      source_project_id: PROJECT,
+      state: "opened",
+      author: "jsmith",
+    };
 
     it("reads an open merge request from the same project", async () => {
       const { forge } = setup({ mergeRequests: { 1: mr } });
-      expect(await forge.pullRequestInfo(1)).toEqual({ headSha: mr.sha, headRef: "feature", baseRef: "master", fromFork: false, state: "open", author: "jsmith", body: expect.any(String) });
+      expect(await forge.pullRequestInfo(1)).toEqual({
+        headSha: mr.sha,
+        headRef: "feature",
+        baseRef: "master",
+        fromFork: false,
+        state: "open",
+        author: "jsmith",
+        body: expect.any(String),
+      });
     });
 
     it("reads merged and closed, and a merge request being merged (locked) as still open", async () => {
-      const { forge } = setup({ mergeRequests: { 1: { ...mr, state: "merged" }, 2: { ...mr, state: "closed" }, 3: { ...mr, state: "locked" } } });
-      expect([(await forge.pullRequestInfo(1))?.state, (await forge.pullRequestInfo(2))?.state, (await forge.pullRequestInfo(3))?.state]).toEqual(["merged", "closed", "open"]);
+      const { forge } = setup({
+        mergeRequests: { 1: { ...mr, state: "merged" }, 2: { ...mr, state: "closed" }, 3: { ...mr, state: "locked" } },
+      });
+      expect([
+        (await forge.pullRequestInfo(1))?.state,
+        (await forge.pullRequestInfo(2))?.state,
+        (await forge.pullRequestInfo(3))?.state,
+      ]).toEqual(["merged", "closed", "open"]);
     });
 
     it("marks a merge request from a fork", async () => {

@@ -2,7 +2,14 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { builtinAdapters, createForgeRegistry, forgeAdapter, forgeIds, readDelivery, type ForgeAdapter } from "../../src/forge/index.js";
+import {
+  builtinAdapters,
+  createForgeRegistry,
+  forgeAdapter,
+  forgeIds,
+  readDelivery,
+  type ForgeAdapter,
+} from "../../src/forge/index.js";
 import { fakeAdapter } from "../fixtures/forge-adapter-fake/index.js";
 
 const FORGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/forge");
@@ -20,7 +27,11 @@ async function adapterFolders(): Promise<string[]> {
     const index = path.join(FORGE_DIR, entry.name, "index.ts");
     if (!(await stat(index).catch(() => null))) continue; // a folder without a public surface is no forge
     const exported: Record<string, unknown> = await import(index);
-    ids.push(...Object.values(exported).filter(isAdapter).map((a) => a.id));
+    ids.push(
+      ...Object.values(exported)
+        .filter(isAdapter)
+        .map((a) => a.id),
+    );
   }
   return ids.sort();
 }
@@ -46,7 +57,10 @@ describe("forge registry", () => {
     const { adapter, items } = await readDelivery({ forge: "fakeforge", event: "build.failed", payload }, {}, registry);
     expect(adapter.name).toBe("FakeForge");
     expect(items).toEqual([
-      expect.objectContaining({ kind: "failure", failure: expect.objectContaining({ failureKey: "fakeforge:acme/widgets:job:7", jobName: "test" }) }),
+      expect.objectContaining({
+        kind: "failure",
+        failure: expect.objectContaining({ failureKey: "fakeforge:acme/widgets:job:7", jobName: "test" }),
+      }),
     ]);
   });
 

@@ -12,7 +12,11 @@ describe("a delivery that was recorded but never reached the queue", () => {
     const store = new Store(db);
     const queue = new MemoryQueue();
     const seen: string[] = [];
-    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
+    queue.start({
+      delivery: async ({ deliveryKey }) => void seen.push(deliveryKey),
+      diagnose: async () => {},
+      fix: async () => {},
+    } as JobHandlers);
     // The process died between recording and queueing.
     await store.recordDelivery({ deliveryKey: "gitlab:lost-1", forge: "gitlab", event: "Job Hook", payload: {} });
     const deps = { store, queue, logger: pino({ level: "silent" }) };
@@ -31,7 +35,14 @@ describe("a delivery that was recorded but never reached the queue", () => {
       throw new Error("Redis is down");
     };
     const deps = { store, queue: broken, logger: pino({ level: "silent" }) };
-    expect(await ingestDelivery(deps, { deliveryKey: "github:d-9", forge: "github", event: "workflow_job", payload: { a: 1 } })).toBe("recorded");
+    expect(
+      await ingestDelivery(deps, {
+        deliveryKey: "github:d-9",
+        forge: "github",
+        event: "workflow_job",
+        payload: { a: 1 },
+      }),
+    ).toBe("recorded");
     expect(await store.getDelivery("github:d-9")).toMatchObject({ enqueuedAt: null });
     expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["github:d-9"]);
     await db.close();
@@ -45,7 +56,11 @@ describe("a delivery that was recorded but never reached the queue", () => {
     const deps = { store, queue, logger: pino({ level: "silent" }) };
     await ingestDelivery(deps, { deliveryKey: "github:d-10", forge: "github", event: "workflow_job", payload: {} });
     // The job vanished with a stopped in-process queue; nothing processed the delivery.
-    queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
+    queue.start({
+      delivery: async ({ deliveryKey }) => void seen.push(deliveryKey),
+      diagnose: async () => {},
+      fix: async () => {},
+    } as JobHandlers);
     await queue.idle();
     expect(seen).toEqual(["github:d-10"]);
     expect(await sweepDeliveries(deps, -1000, -1000)).toBe(1);
@@ -57,7 +72,14 @@ describe("a delivery that was recorded but never reached the queue", () => {
   it("is stored even when its text holds a NUL character PostgreSQL cannot keep", async () => {
     const db = await openDatabase({});
     const store = new Store(db);
-    expect(await store.recordDelivery({ deliveryKey: "gitlab:nul", forge: "gitlab", event: "Job Hook", payload: { message: "fix\u0000bug" } })).toBe(true);
+    expect(
+      await store.recordDelivery({
+        deliveryKey: "gitlab:nul",
+        forge: "gitlab",
+        event: "Job Hook",
+        payload: { message: "fix\u0000bug" },
+      }),
+    ).toBe(true);
     expect(((await store.getDelivery("gitlab:nul"))?.payload as { message: string }).message).toBe("fix\uFFFDbug");
     await db.close();
   });
@@ -70,7 +92,10 @@ describe("secrets in requests", () => {
   beforeAll(async () => {
     const stream = new PassThrough();
     stream.on("data", (d: Buffer) => logs.push(d.toString()));
-    app = await startFromEnv({ PORT: "0", LOG_LEVEL: "trace", SENTINEL_DATA_DIR: ":memory:", GITLAB_WEBHOOK_SECRET: SECRET }, { logStream: stream });
+    app = await startFromEnv(
+      { PORT: "0", LOG_LEVEL: "trace", SENTINEL_DATA_DIR: ":memory:", GITLAB_WEBHOOK_SECRET: SECRET },
+      { logStream: stream },
+    );
   });
   afterAll(() => app.close());
 

@@ -10,7 +10,14 @@ import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
 import { SERVICE_STACKS } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
-import { BADLY_FORMATTED_CRATE, deliverGithub, failedWorkflowJob, pullRequestComment, RUSTFMT_OUTPUT, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
+import {
+  BADLY_FORMATTED_CRATE,
+  deliverGithub,
+  failedWorkflowJob,
+  pullRequestComment,
+  RUSTFMT_OUTPUT,
+  TEST_PRIVATE_KEY as privateKey,
+} from "../support/github-webhooks.js";
 
 const SECRET = "commands-secret";
 const INSTALLATION = 5151;
@@ -34,17 +41,32 @@ function commandRoutes(repo: string, collaborators: Record<string, string>) {
     if (!role) return [404, { message: "Not Found" }];
     return [200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login } }];
   });
-  scope.post(new RegExp(`^/api/v3/repos/${repo.replace("/", "\\/")}/issues/comments/(\\d+)/reactions$`)).reply((uri, body) => {
-    reactions.push({ comment: Number(/comments\/(\d+)\/reactions/.exec(uri)?.[1]), content: (body as { content: string }).content });
-    return [201, { id: 1, content: (body as { content: string }).content }];
-  });
+  scope
+    .post(new RegExp(`^/api/v3/repos/${repo.replace("/", "\\/")}/issues/comments/(\\d+)/reactions$`))
+    .reply((uri, body) => {
+      reactions.push({
+        comment: Number(/comments\/(\d+)\/reactions/.exec(uri)?.[1]),
+        content: (body as { content: string }).content,
+      });
+      return [201, { id: 1, content: (body as { content: string }).content }];
+    });
   return { reactions };
 }
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitHub pull request comments, on ${stack.name}`, () => {
     const workDir = `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}`;
-    const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: forge.host, GHE_PROTOCOL: "http", SENTINEL_WORK_DIR: workDir }, stack);
+    const running = runningApp(
+      {
+        APP_ID: "123",
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: forge.host,
+        GHE_PROTOCOL: "http",
+        SENTINEL_WORK_DIR: workDir,
+      },
+      stack,
+    );
     let deliveries = 0;
 
     async function deliver(event: string, payload: unknown, id = `cmd-${stack.name}-${++deliveries}`) {
@@ -53,11 +75,21 @@ for (const stack of SERVICE_STACKS) {
       await running.app.queue.idle(90_000);
     }
 
-    const comment = (repo: string, pr: number, body: string, opts: { id: number; login?: string; type?: string; action?: string }) => pullRequestComment({ installation: INSTALLATION, repo, pr, body, ...opts });
-    const failedJob = (repo: string, remote: string, sha: string, jobId: number, branch = "feature") => failedWorkflowJob({ installation: INSTALLATION, repo, remote, sha, jobId, branch });
+    const comment = (
+      repo: string,
+      pr: number,
+      body: string,
+      opts: { id: number; login?: string; type?: string; action?: string },
+    ) => pullRequestComment({ installation: INSTALLATION, repo, pr, body, ...opts });
+    const failedJob = (repo: string, remote: string, sha: string, jobId: number, branch = "feature") =>
+      failedWorkflowJob({ installation: INSTALLATION, repo, remote, sha, jobId, branch });
 
-    const replies = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].filter((c) => c.issue === pr && !c.body.includes("<!-- sentinel:sticky -->")).map((c) => c.body);
-    const sticky = (gh: ReturnType<typeof fakeGithub>, pr: number) => [...gh.comments.values()].find((c) => c.issue === pr && c.body.includes("<!-- sentinel:sticky -->"))?.body ?? "";
+    const replies = (gh: ReturnType<typeof fakeGithub>, pr: number) =>
+      [...gh.comments.values()]
+        .filter((c) => c.issue === pr && !c.body.includes("<!-- sentinel:sticky -->"))
+        .map((c) => c.body);
+    const sticky = (gh: ReturnType<typeof fakeGithub>, pr: number) =>
+      [...gh.comments.values()].find((c) => c.issue === pr && c.body.includes("<!-- sentinel:sticky -->"))?.body ?? "";
 
     it("answers /sentinel help with the command table and a thumbs-up", async () => {
       const repo = `octo/help-${++repoCounter}`;
@@ -105,7 +137,10 @@ for (const stack of SERVICE_STACKS) {
       const routes = commandRoutes(repo, { mona: "admin" });
       await deliver("issue_comment", comment(repo, 11, "/sentinel help", { id: 9005, action: "edited" }));
       await deliver("issue_comment", comment(repo, 11, "> /sentinel help\nquoting someone", { id: 9006 }));
-      await deliver("issue_comment", comment(repo, 11, "/sentinel help", { id: 9007, login: "renovate[bot]", type: "Bot" }));
+      await deliver(
+        "issue_comment",
+        comment(repo, 11, "/sentinel help", { id: 9007, login: "renovate[bot]", type: "Bot" }),
+      );
       expect(replies(gh, 11)).toHaveLength(0);
       expect(routes.reactions).toHaveLength(0);
     });
@@ -113,7 +148,13 @@ for (const stack of SERVICE_STACKS) {
     it("pauses and resumes Sentinel on a pull request, and the sticky comment says so", async () => {
       const repo = `octo/pause-${++repoCounter}`;
       const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
-      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8101": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 12, headRepo: repo }] } });
+      const gh = fakeGithub({
+        repo,
+        baseUrl: API,
+        installationId: INSTALLATION,
+        logs: { "8101": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+        pulls: { [sha]: [{ number: 12, headRepo: repo }] },
+      });
       commandRoutes(repo, { mona: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8101));
       await deliver("issue_comment", comment(repo, 12, "/sentinel pause", { id: 9008 }));
@@ -129,7 +170,13 @@ for (const stack of SERVICE_STACKS) {
     it("explains a failure and ignores its fingerprint on request", async () => {
       const repo = `octo/explain-${++repoCounter}`;
       const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
-      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 13, headRepo: repo }] } });
+      const gh = fakeGithub({
+        repo,
+        baseUrl: API,
+        installationId: INSTALLATION,
+        logs: { "8201": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+        pulls: { [sha]: [{ number: 13, headRepo: repo }] },
+      });
       commandRoutes(repo, { mona: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8201));
       await deliver("issue_comment", comment(repo, 13, "/sentinel explain", { id: 9010 }));
@@ -145,14 +192,22 @@ for (const stack of SERVICE_STACKS) {
     it("reports status: mode, the head commit's failures with fingerprints, approvals waiting and agents' tiers", async () => {
       const repo = `octo/status-${++repoCounter}`;
       const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
-      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 15, headRepo: repo }] } });
+      const gh = fakeGithub({
+        repo,
+        baseUrl: API,
+        installationId: INSTALLATION,
+        logs: { "8401": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+        pulls: { [sha]: [{ number: 15, headRepo: repo }] },
+      });
       const routes = commandRoutes(repo, { reader: "read" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8401));
       await deliver("issue_comment", comment(repo, 15, "/sentinel status", { id: 9014, login: "reader" }));
       const [reply] = replies(gh, 15);
       expect(reply).toContain(`**Sentinel status** for ${repo}#15`);
       expect(reply).toContain("- Mode: `diagnose`");
-      expect(reply).toMatch(/- Failures on the head commit: 1\n {2}- fmt: format failure \(cargo\) \(`sfp1-[0-9a-f]{20}`\)\n/);
+      expect(reply).toMatch(
+        /- Failures on the head commit: 1\n {2}- fmt: format failure \(cargo\) \(`sfp1-[0-9a-f]{20}`\)\n/,
+      );
       expect(reply).toContain("- Waiting for approval: nothing");
       expect(routes.reactions).toEqual([{ comment: 9014, content: "+1" }]);
     });
@@ -166,8 +221,14 @@ for (const stack of SERVICE_STACKS) {
       await deliver("issue_comment", comment(repo, 16, "/sentinel tier eslint-fix T2", { id: 9016, login: "mona" }));
       expect(replies(gh, 16)[1]).toContain("`eslint-fix` is now T2 push");
       const gov = new GovernanceStore(running.app.store.db);
-      expect(await gov.getTier("github", repo, "eslint-fix")).toMatchObject({ tier: 2, revoked: false, reason: "set by @mona" });
-      expect((await gov.tierHistory("github", repo)).map((h) => [h.data.agent, h.data.to, h.data.cause])).toEqual([["eslint-fix", 2, "maintainer"]]);
+      expect(await gov.getTier("github", repo, "eslint-fix")).toMatchObject({
+        tier: 2,
+        revoked: false,
+        reason: "set by @mona",
+      });
+      expect((await gov.tierHistory("github", repo)).map((h) => [h.data.agent, h.data.to, h.data.cause])).toEqual([
+        ["eslint-fix", 2, "maintainer"],
+      ]);
       await deliver("issue_comment", comment(repo, 16, "/sentinel tier", { id: 9017, login: "dev" }));
       // Mentions in stored text are defused (a zero-width space), so showing them pings nobody.
       expect(replies(gh, 16)[2]).toContain("| `eslint-fix` | T2 push | 0 | set by @\u200bmona |");
@@ -177,7 +238,13 @@ for (const stack of SERVICE_STACKS) {
     it("re-runs the head commit's failed job on /sentinel retry from a writer, and records the re-run", async () => {
       const repo = `octo/retry-${++repoCounter}`;
       const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
-      const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 17, headRepo: repo }] } });
+      const gh = fakeGithub({
+        repo,
+        baseUrl: API,
+        installationId: INSTALLATION,
+        logs: { "8501": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+        pulls: { [sha]: [{ number: 17, headRepo: repo }] },
+      });
       commandRoutes(repo, { dev: "write" });
       await deliver("workflow_job", failedJob(repo, remote, sha, 8501));
       await deliver("issue_comment", comment(repo, 17, "/sentinel retry", { id: 9018, login: "dev" }));
@@ -212,8 +279,14 @@ for (const stack of SERVICE_STACKS) {
         expect(gh.opened).toHaveLength(1);
         const runs = new RunStore(running.app.store.db);
         const ledger = (await runs.ledger(waiting!.runId)).map((e) => e.kind);
-        expect(ledger).toEqual(expect.arrayContaining(["run.waiting", "approval.approved", "run.resumed", "pushed", "pull-request"]));
-        expect((await gov.getApproval(waiting!.runId))).toMatchObject({ status: "approved", decidedBy: "@mona", decidedVia: "comment" });
+        expect(ledger).toEqual(
+          expect.arrayContaining(["run.waiting", "approval.approved", "run.resumed", "pushed", "pull-request"]),
+        );
+        expect(await gov.getApproval(waiting!.runId)).toMatchObject({
+          status: "approved",
+          decidedBy: "@mona",
+          decidedVia: "comment",
+        });
       });
 
       it("runs a fork's fix only after a maintainer approves it, fetches nothing of the fork's before, and proposes the fix as a patch on the pull request without pushing anything", async () => {
@@ -227,7 +300,16 @@ for (const stack of SERVICE_STACKS) {
         git(src, "commit", "-q", "--allow-empty", "-m", "a contribution from a fork");
         const sha = git(src, "rev-parse", "HEAD");
         git(src, "push", "-q", remote, `${sha}:refs/pull/16/head`);
-        nock(forge.origin).persist().get(`/api/v3/repos/${repo}/pulls/16`).reply(200, { number: 16, state: "open", user: { login: "forker" }, head: { sha, ref: "contrib", repo: { full_name: "forker/hello" } }, base: { ref: "main", repo: { full_name: repo } } });
+        nock(forge.origin)
+          .persist()
+          .get(`/api/v3/repos/${repo}/pulls/16`)
+          .reply(200, {
+            number: 16,
+            state: "open",
+            user: { login: "forker" },
+            head: { sha, ref: "contrib", repo: { full_name: "forker/hello" } },
+            base: { ref: "main", repo: { full_name: repo } },
+          });
         const gh = fakeGithub({
           baseUrl: API,
           repo,
@@ -242,11 +324,20 @@ for (const stack of SERVICE_STACKS) {
         const [waiting] = await new GovernanceStore(running.app.store.db).waitingApprovals("github", repo, 16);
         expect(waiting).toMatchObject({ rule: "policy.forks" });
         // Before the approval no fixer ran on the fork's code.
-        expect((await new RunStore(running.app.store.db).ledger(waiting!.runId)).filter((e) => e.kind === "command")).toHaveLength(0);
-        expect(sticky(gh, 16)).toContain("comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves");
+        expect(
+          (await new RunStore(running.app.store.db).ledger(waiting!.runId)).filter((e) => e.kind === "command"),
+        ).toHaveLength(0);
+        expect(sticky(gh, 16)).toContain(
+          "comes from a fork: Sentinel runs a fixer on its code only once a maintainer approves",
+        );
         // Nor was the fork's commit fetched: no mirror of the work dir has the pull request's ref.
         const mirrors = path.join(workDir, "mirrors");
-        const pullRefs = () => (existsSync(mirrors) ? readdirSync(mirrors) : []).flatMap((m) => git(path.join(mirrors, m), "for-each-ref", "--format=%(refname)", "refs/sentinel/").split("\n").filter(Boolean));
+        const pullRefs = () =>
+          (existsSync(mirrors) ? readdirSync(mirrors) : []).flatMap((m) =>
+            git(path.join(mirrors, m), "for-each-ref", "--format=%(refname)", "refs/sentinel/")
+              .split("\n")
+              .filter(Boolean),
+          );
         expect(pullRefs()).toEqual([]);
         await deliver("issue_comment", comment(repo, 16, "/sentinel approve", { id: 9015 }));
         // The fork's code lands nowhere: no pull request, no branch in this repository...
@@ -269,7 +360,13 @@ for (const stack of SERVICE_STACKS) {
       it("runs the fix pipeline for a diagnose-only repository on a writer's /sentinel fix, and opens the pull request", async () => {
         const repo = `octo/manual-fix-${++repoCounter}`;
         const { remote, sha } = forge.repo(repo, BADLY_FORMATTED);
-        const gh = fakeGithub({ repo, baseUrl: API, installationId: INSTALLATION, logs: { "8601": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) }, pulls: { [sha]: [{ number: 18, headRepo: repo }] } });
+        const gh = fakeGithub({
+          repo,
+          baseUrl: API,
+          installationId: INSTALLATION,
+          logs: { "8601": actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT) },
+          pulls: { [sha]: [{ number: 18, headRepo: repo }] },
+        });
         commandRoutes(repo, { dev: "write", reader: "read" });
         await deliver("workflow_job", failedJob(repo, remote, sha, 8601, "main"));
         expect(gh.opened).toHaveLength(0);

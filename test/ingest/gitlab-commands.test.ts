@@ -29,7 +29,12 @@ function freshProject(name: string) {
  * GitLab's documented "Comment on a merge request" Note Hook (fixtures/gitlab-hooks, see
  * sources.json), as a new note on merge request !`mr` of `project`, by `user`.
  */
-function mrNote(project: { id: number; repo: string }, mr: number, body: string, o: { id: number; user?: { id: number; username: string }; action?: string; system?: boolean }) {
+function mrNote(
+  project: { id: number; repo: string },
+  mr: number,
+  body: string,
+  o: { id: number; user?: { id: number; username: string }; action?: string; system?: boolean },
+) {
   const p = fixture("note-event.json");
   p.project_id = project.id;
   p.project.id = project.id;
@@ -49,7 +54,12 @@ function mrNote(project: { id: number; repo: string }, mr: number, body: string,
   p.merge_request.source_project_id = project.id;
   p.merge_request.target_project_id = project.id;
   // The note exists on GitLab as the hook describes it: Sentinel reads its author and text from the API.
-  writtenOnGitlab(project.id, mr, { id: o.id, body, author: { id: p.user.id, username: p.user.username }, system: o.system ?? false });
+  writtenOnGitlab(project.id, mr, {
+    id: o.id,
+    body,
+    author: { id: p.user.id, username: p.user.username },
+    system: o.system ?? false,
+  });
   return p;
 }
 
@@ -69,23 +79,43 @@ function failedMrPipeline(project: { id: number; repo: string }, mr: number, sha
 }
 
 /** GitLab's documented Merge Request Hook, as merge request !`mr` (from `branch`) merged or closed. */
-function mergeRequestEvent(project: { id: number; repo: string }, mr: number, action: "merge" | "close", branch: string) {
+function mergeRequestEvent(
+  project: { id: number; repo: string },
+  mr: number,
+  action: "merge" | "close",
+  branch: string,
+) {
   const p = fixture("merge-request-event.json");
   p.project.id = project.id;
   p.project.path_with_namespace = project.repo;
-  Object.assign(p.object_attributes, { iid: mr, action, state: action === "merge" ? "merged" : "closed", source_branch: branch, source_project_id: project.id, target_project_id: project.id });
+  Object.assign(p.object_attributes, {
+    iid: mr,
+    action,
+    state: action === "merge" ? "merged" : "closed",
+    source_branch: branch,
+    source_project_id: project.id,
+    target_project_id: project.id,
+  });
   return p;
 }
 
 for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitLab merge request notes, on ${stack.name}`, () => {
-    const running = runningApp({ GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB }, stack);
+    const running = runningApp(
+      { GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB },
+      stack,
+    );
     let deliveries = 0;
 
     async function hook(event: string, payload: unknown, key = `gl-cmd-${stack.name}-${++deliveries}`) {
       const res = await fetch(`http://127.0.0.1:${running.app.port}/api/gitlab/webhook`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-gitlab-event": event, "x-gitlab-token": SECRET, "idempotency-key": key },
+        headers: {
+          "content-type": "application/json",
+          "x-gitlab-event": event,
+          "x-gitlab-token": SECRET,
+          "idempotency-key": key,
+        },
         body: JSON.stringify(payload),
       });
       expect(res.status).toBeLessThan(300);
@@ -95,12 +125,20 @@ for (const stack of SERVICE_STACKS) {
       return { key: String(body.delivery), status: res.status, body };
     }
 
-    const replies = (gl: ReturnType<typeof fakeGitlabProject>, mr: number) => [...gl.notes.values()].filter((n) => n.mr === mr && !n.body.startsWith(STICKY)).map((n) => n.body);
-    const sticky = (gl: ReturnType<typeof fakeGitlabProject>, mr: number) => [...gl.notes.values()].find((n) => n.mr === mr && n.body.startsWith(STICKY))?.body ?? "";
-    const memberLookups = (gl: ReturnType<typeof fakeGitlabProject>) => gl.commandCalls.filter((c) => /\/members\/all\/\d+$/.test(c.path));
+    const replies = (gl: ReturnType<typeof fakeGitlabProject>, mr: number) =>
+      [...gl.notes.values()].filter((n) => n.mr === mr && !n.body.startsWith(STICKY)).map((n) => n.body);
+    const sticky = (gl: ReturnType<typeof fakeGitlabProject>, mr: number) =>
+      [...gl.notes.values()].find((n) => n.mr === mr && n.body.startsWith(STICKY))?.body ?? "";
+    const memberLookups = (gl: ReturnType<typeof fakeGitlabProject>) =>
+      gl.commandCalls.filter((c) => /\/members\/all\/\d+$/.test(c.path));
 
     /** A diagnosed failure of merge request !`mr`'s head commit; returns its fingerprint. */
-    async function diagnosedFailure(gl: ReturnType<typeof fakeGitlabProject>, project: { id: number; repo: string }, mr: number, sha: string): Promise<string> {
+    async function diagnosedFailure(
+      gl: ReturnType<typeof fakeGitlabProject>,
+      project: { id: number; repo: string },
+      mr: number,
+      sha: string,
+    ): Promise<string> {
       await hook("Pipeline Hook", failedMrPipeline(project, mr, sha));
       const stored = await running.app.store.getDiagnosis(`gitlab:${project.id}:job:378`);
       expect(stored?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
@@ -110,7 +148,13 @@ for (const stack of SERVICE_STACKS) {
 
     it("answers /sentinel help in a new merge request note with one reply listing the commands and a thumbsup", async () => {
       const project = freshProject("help");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 1: { access_level: REPORTER } },
+      });
       await hook("Note Hook", mrNote(project, 1, "Thanks!\n/sentinel help\n", { id: 12001 }));
       expect(replies(gl, 1)).toHaveLength(1);
       expect(replies(gl, 1)[0]).toMatch(/^@root\n/);
@@ -123,8 +167,17 @@ for (const stack of SERVICE_STACKS) {
 
     it("refuses /sentinel pause from a Reporter politely, saying which access it needs, and pauses nothing", async () => {
       const project = freshProject("refuse");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 21: { access_level: REPORTER } } });
-      await hook("Note Hook", mrNote(project, 2, "/sentinel pause", { id: 12002, user: { id: 21, username: "reporter" } }));
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 21: { access_level: REPORTER } },
+      });
+      await hook(
+        "Note Hook",
+        mrNote(project, 2, "/sentinel pause", { id: 12002, user: { id: 21, username: "reporter" } }),
+      );
       expect(replies(gl, 2)).toHaveLength(1);
       expect(replies(gl, 2)[0]).toMatch(/^@reporter\n/);
       expect(replies(gl, 2)[0]).toMatch(/Sorry, `\/sentinel pause` needs write access .* and you have triage/);
@@ -134,7 +187,13 @@ for (const stack of SERVICE_STACKS) {
 
     it("does nothing twice for the same delivery delivered again (same Idempotency-Key)", async () => {
       const project = freshProject("redelivery");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 1: { access_level: DEVELOPER } },
+      });
       const note = mrNote(project, 3, "/sentinel help", { id: 12003 });
       const first = await hook("Note Hook", note, `gl-same-${stack.name}`);
       const again = await hook("Note Hook", note, `gl-same-${stack.name}`);
@@ -146,7 +205,13 @@ for (const stack of SERVICE_STACKS) {
 
     it("acts once on a note that arrives in two deliveries with different ids", async () => {
       const project = freshProject("claim");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 1: { access_level: DEVELOPER } },
+      });
       const note = mrNote(project, 4, "/sentinel help", { id: 12004 });
       await hook("Note Hook", note, `gl-claim-${stack.name}-a`);
       const second = await hook("Note Hook", note, `gl-claim-${stack.name}-b`);
@@ -158,7 +223,13 @@ for (const stack of SERVICE_STACKS) {
 
     it("ignores a command in an edited note", async () => {
       const project = freshProject("edited");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 1: { access_level: MAINTAINER } },
+      });
       const { key } = await hook("Note Hook", mrNote(project, 5, "/sentinel help", { id: 12005, action: "update" }));
       expect(replies(gl, 5)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -168,7 +239,13 @@ for (const stack of SERVICE_STACKS) {
 
     it("ignores a system note", async () => {
       const project = freshProject("system");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 1: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 1: { access_level: MAINTAINER } },
+      });
       const { key } = await hook("Note Hook", mrNote(project, 6, "/sentinel help", { id: 12006, system: true }));
       expect(replies(gl, 6)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -180,7 +257,13 @@ for (const stack of SERVICE_STACKS) {
       const project = freshProject("project-bot");
       // GitLab names a project access token's user project_<project id>_bot_<random>.
       const bot = { id: 77, username: `project_${project.id}_bot_4ffca233d8298ea1` };
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 77: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 77: { access_level: MAINTAINER } },
+      });
       const { key } = await hook("Note Hook", mrNote(project, 7, "/sentinel help", { id: 12007, user: bot }));
       expect(replies(gl, 7)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -191,8 +274,17 @@ for (const stack of SERVICE_STACKS) {
     it("ignores a note by Sentinel's own GitLab user (the token's user), whatever its username", async () => {
       const project = freshProject("self");
       // The token's user, as fakeGitlab's GET /user answers it: a plain account, not one named like a bot.
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 99: { access_level: MAINTAINER } } });
-      const { key } = await hook("Note Hook", mrNote(project, 8, "/sentinel help", { id: 12008, user: { id: 99, username: "sentinel" } }));
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 99: { access_level: MAINTAINER } },
+      });
+      const { key } = await hook(
+        "Note Hook",
+        mrNote(project, 8, "/sentinel help", { id: 12008, user: { id: 99, username: "sentinel" } }),
+      );
       expect((await running.app.store.getDelivery(key))?.outcome).toBe("ignored: note by the bot sentinel");
       expect(replies(gl, 8)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
@@ -201,7 +293,14 @@ for (const stack of SERVICE_STACKS) {
     it("lists a diagnosed failure's fingerprint in /sentinel status", async () => {
       const project = freshProject("status");
       const sha = "5".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 9: sha }, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) },
+        mrHeads: { 9: sha },
+        members: { 1: { access_level: REPORTER } },
+      });
       const fingerprint = await diagnosedFailure(gl, project, 9, sha);
       await hook("Note Hook", mrNote(project, 9, "/sentinel status", { id: 12009 }));
       const [status] = replies(gl, 9);
@@ -215,10 +314,23 @@ for (const stack of SERVICE_STACKS) {
     it("records /sentinel ignore <fingerprint prefix> from a Developer and rewrites the sticky note to show it ignored", async () => {
       const project = freshProject("ignore");
       const sha = "6".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 10: sha }, members: { 30: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) },
+        mrHeads: { 10: sha },
+        members: { 30: { access_level: DEVELOPER } },
+      });
       const fingerprint = await diagnosedFailure(gl, project, 10, sha);
       expect(sticky(gl, 10)).not.toContain("ignored");
-      await hook("Note Hook", mrNote(project, 10, `/sentinel ignore ${fingerprint.slice(5, 17)}`, { id: 12010, user: { id: 30, username: "dev" } }));
+      await hook(
+        "Note Hook",
+        mrNote(project, 10, `/sentinel ignore ${fingerprint.slice(5, 17)}`, {
+          id: 12010,
+          user: { id: 30, username: "dev" },
+        }),
+      );
       expect(await new GovernanceStore(running.app.store.db).isIgnored("gitlab", project.repo, fingerprint)).toBe(true);
       expect(replies(gl, 10)).toEqual([expect.stringContaining(`Ignoring \`${fingerprint}\` in ${project.repo}`)]);
       expect(gl.awards).toEqual([{ mr: 10, note: 12010, name: "thumbsup" }]);
@@ -230,7 +342,14 @@ for (const stack of SERVICE_STACKS) {
     it("explains a diagnosed failure to a Reporter: category, the matching rule, its evidence", async () => {
       const project = freshProject("explain");
       const sha = "7".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 11: sha }, members: { 1: { access_level: REPORTER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) },
+        mrHeads: { 11: sha },
+        members: { 1: { access_level: REPORTER } },
+      });
       const fingerprint = await diagnosedFailure(gl, project, 11, sha);
       await hook("Note Hook", mrNote(project, 11, "/sentinel explain", { id: 12011 }));
       const [reply] = replies(gl, 11);
@@ -242,7 +361,14 @@ for (const stack of SERVICE_STACKS) {
     it("retries the head commit's failed job through GitLab's job retry on a Developer's /sentinel retry", async () => {
       const project = freshProject("retry");
       const sha = "8".repeat(40);
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) }, mrHeads: { 12: sha }, members: { 30: { access_level: DEVELOPER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: { "378": gitlabTrace("npx jest", JEST_OUTPUT) },
+        mrHeads: { 12: sha },
+        members: { 30: { access_level: DEVELOPER } },
+      });
       await diagnosedFailure(gl, project, 12, sha);
       await hook("Note Hook", mrNote(project, 12, "/sentinel retry", { id: 12012, user: { id: 30, username: "dev" } }));
       expect(gl.retried).toEqual(["378"]);
@@ -251,70 +377,182 @@ for (const stack of SERVICE_STACKS) {
 
     it("sets a tier for a Maintainer and refuses a Developer", async () => {
       const project = freshProject("tier");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
-      await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12013, user: { id: 30, username: "dev" } }));
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } },
+      });
+      await hook(
+        "Note Hook",
+        mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12013, user: { id: 30, username: "dev" } }),
+      );
       expect(replies(gl, 13)[0]).toContain("changing a tier needs maintain access, and you have write");
-      await hook("Note Hook", mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12014, user: { id: 40, username: "lead" } }));
-      expect(await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "prettier-write")).toMatchObject({ tier: 0, reason: "set by @lead" });
+      await hook(
+        "Note Hook",
+        mrNote(project, 13, "/sentinel tier prettier-write T0", { id: 12014, user: { id: 40, username: "lead" } }),
+      );
+      expect(
+        await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "prettier-write"),
+      ).toMatchObject({ tier: 0, reason: "set by @lead" });
       expect(gl.awards.map((a) => a.name)).toEqual(["confused", "thumbsup"]);
     });
 
     it("resumes a paused merge request for a Developer, and restores a revoked agent only for a Maintainer", async () => {
       const project = freshProject("resume");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } },
+      });
       const gov = new GovernanceStore(running.app.store.db);
-      await new RunStore(running.app.store.db).revokeAgent("gitlab", project.repo, "cargo-fmt", "error budget exceeded", "run-revoked");
+      await new RunStore(running.app.store.db).revokeAgent(
+        "gitlab",
+        project.repo,
+        "cargo-fmt",
+        "error budget exceeded",
+        "run-revoked",
+      );
       await hook("Note Hook", mrNote(project, 14, "/sentinel pause", { id: 12015, user: { id: 30, username: "dev" } }));
       expect(await gov.isPaused("gitlab", project.repo, [14])).toBe(true);
-      await hook("Note Hook", mrNote(project, 14, "/sentinel resume", { id: 12016, user: { id: 30, username: "dev" } }));
+      await hook(
+        "Note Hook",
+        mrNote(project, 14, "/sentinel resume", { id: 12016, user: { id: 30, username: "dev" } }),
+      );
       expect(await gov.isPaused("gitlab", project.repo, [14])).toBe(false);
-      expect(replies(gl, 14).at(-1)).toContain("`cargo-fmt` is revoked in this repository; restoring an agent needs maintain access");
-      await hook("Note Hook", mrNote(project, 14, "/sentinel resume", { id: 12017, user: { id: 40, username: "lead" } }));
+      expect(replies(gl, 14).at(-1)).toContain(
+        "`cargo-fmt` is revoked in this repository; restoring an agent needs maintain access",
+      );
+      await hook(
+        "Note Hook",
+        mrNote(project, 14, "/sentinel resume", { id: 12017, user: { id: 40, username: "lead" } }),
+      );
       expect(await gov.getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({ tier: 0, revoked: false });
     });
 
     it("ends a run waiting for approval on a Maintainer's /sentinel deny, and records who decided", async () => {
       const project = freshProject("deny");
-      const gl = fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } } });
+      const gl = fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        members: { 30: { access_level: DEVELOPER }, 40: { access_level: MAINTAINER } },
+      });
       const runs = new RunStore(running.app.store.db);
       const gov = new GovernanceStore(running.app.store.db);
       const runId = `run-${project.id}-waiting`;
-      await runs.startRun({ runId, runKey: `gitlab:${project.repo}:sfp1-x`, forge: "gitlab", repo: project.repo, fingerprint: "sfp1-x", prNumber: 15 });
+      await runs.startRun({
+        runId,
+        runKey: `gitlab:${project.repo}:sfp1-x`,
+        forge: "gitlab",
+        repo: project.repo,
+        fingerprint: "sfp1-x",
+        prNumber: 15,
+      });
       await runs.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT' WHERE run_id = $1", [runId]);
-      await gov.requestApproval({ runId, forge: "gitlab", repo: project.repo, prNumber: 15, failureKey: null, fingerprint: "sfp1-x", rule: "policy.approval.require[0]", message: "dependency changes need a maintainer", expiresAt: new Date(Date.now() + 3_600_000) });
+      await gov.requestApproval({
+        runId,
+        forge: "gitlab",
+        repo: project.repo,
+        prNumber: 15,
+        failureKey: null,
+        fingerprint: "sfp1-x",
+        rule: "policy.approval.require[0]",
+        message: "dependency changes need a maintainer",
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
       await hook("Note Hook", mrNote(project, 15, "/sentinel deny", { id: 12018, user: { id: 30, username: "dev" } }));
       expect(replies(gl, 15)[0]).toContain("not one of the approvers");
       await hook("Note Hook", mrNote(project, 15, "/sentinel deny", { id: 12019, user: { id: 40, username: "lead" } }));
-      expect(await gov.getApproval(runId)).toMatchObject({ status: "denied", decidedBy: "@lead", decidedVia: "comment" });
+      expect(await gov.getApproval(runId)).toMatchObject({
+        status: "denied",
+        decidedBy: "@lead",
+        decidedVia: "comment",
+      });
       expect((await runs.ledger(runId)).map((e) => e.kind)).toContain("approval.denied");
     });
 
     it("credits the agent when a merge request Sentinel opened as a fix is merged", async () => {
       const project = freshProject("merged");
       const branch = "sentinel/fix-sfp1-0123456789ab";
-      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, mrStates: { 71: { state: "merged", source_branch: branch } } });
+      fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        mrStates: { 71: { state: "merged", source_branch: branch } },
+      });
       const runs = new RunStore(running.app.store.db);
       const runId = `run-${project.id}-merged`;
-      await runs.upsertPullRequest({ forge: "gitlab", repo: project.repo, headBranch: branch, number: 71, url: `${GITLAB}/mr/71`, baseBranch: "master", title: "fix(format): cargo fmt for cargo", body: "", state: "open", runId, fingerprint: "sfp1-0123456789abcdef", kind: "fix", agentId: "cargo-fmt" });
+      await runs.upsertPullRequest({
+        forge: "gitlab",
+        repo: project.repo,
+        headBranch: branch,
+        number: 71,
+        url: `${GITLAB}/mr/71`,
+        baseBranch: "master",
+        title: "fix(format): cargo fmt for cargo",
+        body: "",
+        state: "open",
+        runId,
+        fingerprint: "sfp1-0123456789abcdef",
+        kind: "fix",
+        agentId: "cargo-fmt",
+      });
       const { key } = await hook("Merge Request Hook", mergeRequestEvent(project, 71, "merge", branch));
-      expect(await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({ tier: 1, cleanStreak: 1, revoked: false });
+      expect(
+        await new GovernanceStore(running.app.store.db).getTier("gitlab", project.repo, "cargo-fmt"),
+      ).toMatchObject({ tier: 1, cleanStreak: 1, revoked: false });
       expect((await runs.findPullRequestByNumber("gitlab", project.repo, 71))?.state).toBe("merged");
-      expect((await runs.ledger(runId)).map((e) => e.kind)).toEqual(expect.arrayContaining(["pull-request.merged", "tier.changed"]));
+      expect((await runs.ledger(runId)).map((e) => e.kind)).toEqual(
+        expect.arrayContaining(["pull-request.merged", "tier.changed"]),
+      );
       expect((await running.app.store.getDelivery(key))?.outcome).toBe("cargo-fmt credited for merged fix #71");
     });
 
     it("starts the agent's clean streak again when a fix merge request is closed unmerged", async () => {
       const project = freshProject("closed");
-      fakeGitlabProject({ baseUrl: GITLAB, projectId: project.id, path: project.repo, traces: {}, mrStates: { 72: { state: "merged", source_branch: "sentinel/fix-sfp1-72" }, 73: { state: "closed", source_branch: "sentinel/fix-sfp1-73" } } });
+      fakeGitlabProject({
+        baseUrl: GITLAB,
+        projectId: project.id,
+        path: project.repo,
+        traces: {},
+        mrStates: {
+          72: { state: "merged", source_branch: "sentinel/fix-sfp1-72" },
+          73: { state: "closed", source_branch: "sentinel/fix-sfp1-73" },
+        },
+      });
       const runs = new RunStore(running.app.store.db);
       const gov = new GovernanceStore(running.app.store.db);
-      const fix = (n: number) => ({ forge: "gitlab" as const, repo: project.repo, headBranch: `sentinel/fix-sfp1-${n}`, number: n, url: null, baseBranch: "master", title: "fix", body: "", state: "open", runId: `run-${project.id}-${n}`, fingerprint: `sfp1-${n}`, kind: "fix" as const, agentId: "cargo-fmt" });
+      const fix = (n: number) => ({
+        forge: "gitlab" as const,
+        repo: project.repo,
+        headBranch: `sentinel/fix-sfp1-${n}`,
+        number: n,
+        url: null,
+        baseBranch: "master",
+        title: "fix",
+        body: "",
+        state: "open",
+        runId: `run-${project.id}-${n}`,
+        fingerprint: `sfp1-${n}`,
+        kind: "fix" as const,
+        agentId: "cargo-fmt",
+      });
       await runs.upsertPullRequest(fix(72));
       await runs.upsertPullRequest(fix(73));
       await hook("Merge Request Hook", mergeRequestEvent(project, 72, "merge", "sentinel/fix-sfp1-72"));
       expect((await gov.getTier("gitlab", project.repo, "cargo-fmt"))?.cleanStreak).toBe(1);
       await hook("Merge Request Hook", mergeRequestEvent(project, 73, "close", "sentinel/fix-sfp1-73"));
-      expect(await gov.getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({ tier: 1, cleanStreak: 0, revoked: false });
+      expect(await gov.getTier("gitlab", project.repo, "cargo-fmt")).toMatchObject({
+        tier: 1,
+        cleanStreak: 0,
+        revoked: false,
+      });
       expect((await runs.findPullRequestByNumber("gitlab", project.repo, 73))?.state).toBe("closed");
       expect((await runs.ledger(`run-${project.id}-73`)).map((e) => e.kind)).toContain("pull-request.closed");
     });

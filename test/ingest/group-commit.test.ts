@@ -1,9 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDeliveryIngester, UnstorableDeliveryError, type IngestResult } from "../../src/ingest/ingest-delivery.js";
+import {
+  createDeliveryIngester,
+  UnstorableDeliveryError,
+  type IngestResult,
+} from "../../src/ingest/ingest-delivery.js";
 import { sweepDeliveries } from "../../src/ingest/index.js";
-import { BullQueue, MemoryQueue, safeJobId, type BulkJob, type JobHandlers, type JobQueue } from "../../src/queue/index.js";
+import {
+  BullQueue,
+  MemoryQueue,
+  safeJobId,
+  type BulkJob,
+  type JobHandlers,
+  type JobQueue,
+} from "../../src/queue/index.js";
 import { Store, type Database, type DeliveryRecord } from "../../src/store/index.js";
 import { DATABASES, REDIS_URL, redisAvailable } from "../support/services.js";
 
@@ -59,7 +70,8 @@ for (const { name, available, open } of DATABASES) {
       expect(queue.bulks).toEqual([10]);
       // The enqueued mark follows the answers; idle() is when it is written.
       await ingest.idle();
-      for (const k of keys) expect(await store.getDelivery(k)).toMatchObject({ deliveryKey: k, enqueuedAt: expect.any(Date) });
+      for (const k of keys)
+        expect(await store.getDelivery(k)).toMatchObject({ deliveryKey: k, enqueuedAt: expect.any(Date) });
       expect(await queue.depth()).toBe(10);
     });
 
@@ -67,12 +79,18 @@ for (const { name, available, open } of DATABASES) {
       const store = new CountingStore(db);
       const queue = new CountingQueue();
       const ingest = createDeliveryIngester({ store, queue, logger: silent });
-      const results = await Promise.all([ingest(delivery("github:twice")), ingest(delivery("github:twice")), ingest(delivery("github:other"))]);
+      const results = await Promise.all([
+        ingest(delivery("github:twice")),
+        ingest(delivery("github:twice")),
+        ingest(delivery("github:other")),
+      ]);
       expect(store.statements).toEqual([3]);
       expect(results.filter((r) => r === "recorded")).toHaveLength(2);
       expect(results.slice(0, 2).sort()).toEqual(["duplicate", "recorded"]);
       expect(queue.bulks).toEqual([2]);
-      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM deliveries WHERE delivery_key = 'github:twice'");
+      const { rows } = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM deliveries WHERE delivery_key = 'github:twice'",
+      );
       expect(rows[0]?.n).toBe(1);
     });
 
@@ -81,7 +99,10 @@ for (const { name, available, open } of DATABASES) {
       const queue = new CountingQueue();
       const ingest = createDeliveryIngester({ store, queue, logger: silent });
       expect(await ingest(delivery("github:again"))).toBe("recorded");
-      expect(await Promise.all([ingest(delivery("github:again")), ingest(delivery("github:new"))])).toEqual(["duplicate", "recorded"]);
+      expect(await Promise.all([ingest(delivery("github:again")), ingest(delivery("github:new"))])).toEqual([
+        "duplicate",
+        "recorded",
+      ]);
       expect(queue.bulks).toEqual([1, 1]);
     });
 
@@ -90,7 +111,11 @@ for (const { name, available, open } of DATABASES) {
       const queue = new MemoryQueue();
       const ingest = createDeliveryIngester({ store, queue, logger: silent });
       const deep = tooDeep();
-      const settled = await Promise.allSettled([ingest(delivery("github:fine-1")), ingest({ ...delivery("github:too-deep", deep.payload), payloadText: deep.text }), ingest(delivery("github:fine-2"))]);
+      const settled = await Promise.allSettled([
+        ingest(delivery("github:fine-1")),
+        ingest({ ...delivery("github:too-deep", deep.payload), payloadText: deep.text }),
+        ingest(delivery("github:fine-2")),
+      ]);
       expect(settled[0]).toEqual({ status: "fulfilled", value: "recorded" });
       expect(settled[2]).toEqual({ status: "fulfilled", value: "recorded" });
       expect(settled[1]?.status).toBe("rejected");
@@ -116,12 +141,19 @@ for (const { name, available, open } of DATABASES) {
         throw new Error("Redis is down");
       };
       const ingest = createDeliveryIngester({ store, queue: broken, logger: silent });
-      expect(await Promise.all([ingest(delivery("github:q-1")), ingest(delivery("github:q-2"))])).toEqual(["recorded", "recorded"]);
+      expect(await Promise.all([ingest(delivery("github:q-1")), ingest(delivery("github:q-2"))])).toEqual([
+        "recorded",
+        "recorded",
+      ]);
       expect((await store.deliveriesNotEnqueued(-1000)).sort()).toEqual(["github:q-1", "github:q-2"]);
 
       const queue = new MemoryQueue();
       const seen: string[] = [];
-      queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
+      queue.start({
+        delivery: async ({ deliveryKey }) => void seen.push(deliveryKey),
+        diagnose: async () => {},
+        fix: async () => {},
+      } as JobHandlers);
       expect(await sweepDeliveries({ store, queue, logger: silent }, -1000)).toBe(2);
       await queue.idle();
       expect(seen.sort()).toEqual(["github:q-1", "github:q-2"]);
@@ -144,7 +176,11 @@ for (const { name, available, open } of DATABASES) {
       const store = new Store(db);
       await store.recordDeliveries([
         { ...delivery("github:text"), payload: { a: 1 }, payloadText: '{"a": 1, "kept": "as sent"}' },
-        { ...delivery("github:nul"), payload: { message: "fix\u0000bug" }, payloadText: '{"message": "fix\\u0000bug"}' },
+        {
+          ...delivery("github:nul"),
+          payload: { message: "fix\u0000bug" },
+          payloadText: '{"message": "fix\\u0000bug"}',
+        },
         { ...delivery("github:lone"), payload: { message: "x\ud800y" }, payloadText: '{"message": "x\\ud800y"}' },
       ]);
       expect((await store.getDelivery("github:text"))?.payload).toEqual({ a: 1, kept: "as sent" });
@@ -163,7 +199,11 @@ for (const { name, available, open } of DATABASES) {
 
 const QUEUES: ReadonlyArray<{ name: string; available: boolean; make: () => JobQueue }> = [
   { name: "the in-process queue", available: true, make: () => new MemoryQueue() },
-  { name: "BullMQ on Redis", available: redisAvailable, make: () => new BullQueue({ redisUrl: REDIS_URL, prefix: `sentinel-test-${randomBytes(4).toString("hex")}` }) },
+  {
+    name: "BullMQ on Redis",
+    available: redisAvailable,
+    make: () => new BullQueue({ redisUrl: REDIS_URL, prefix: `sentinel-test-${randomBytes(4).toString("hex")}` }),
+  },
 ];
 
 for (const { name, available, make } of QUEUES) {
@@ -178,8 +218,18 @@ for (const { name, available, make } of QUEUES) {
       queue = make();
       const seen: string[] = [];
       await queue.add("delivery", { deliveryKey: "github:b0" }, { jobId: safeJobId("delivery", "github:b0") });
-      await queue.addBulk(["github:b0", "github:b1", "github:b2", "github:b1"].map((k) => ({ name: "delivery" as const, data: { deliveryKey: k }, jobId: safeJobId("delivery", k) })));
-      queue.start({ delivery: async ({ deliveryKey }) => void seen.push(deliveryKey), diagnose: async () => {}, fix: async () => {} } as JobHandlers);
+      await queue.addBulk(
+        ["github:b0", "github:b1", "github:b2", "github:b1"].map((k) => ({
+          name: "delivery" as const,
+          data: { deliveryKey: k },
+          jobId: safeJobId("delivery", k),
+        })),
+      );
+      queue.start({
+        delivery: async ({ deliveryKey }) => void seen.push(deliveryKey),
+        diagnose: async () => {},
+        fix: async () => {},
+      } as JobHandlers);
       await queue.idle();
       expect(seen.sort()).toEqual(["github:b0", "github:b1", "github:b2"]);
     });
@@ -190,7 +240,10 @@ for (const { name, available, make } of QUEUES) {
 it("answers every caller with its own result", async () => {
   const { db, drop } = await DATABASES[0]!.open();
   try {
-    const ingest = createDeliveryIngester({ store: new Store(db), queue: new MemoryQueue(), logger: silent }, { maxBatch: 2, maxInFlight: 1 });
+    const ingest = createDeliveryIngester(
+      { store: new Store(db), queue: new MemoryQueue(), logger: silent },
+      { maxBatch: 2, maxInFlight: 1 },
+    );
     const keys = ["a", "b", "a", "c", "b", "d"].map((k) => `github:order-${k}`);
     const results: IngestResult[] = await Promise.all(keys.map((k) => ingest(delivery(k))));
     // Batches of two: [a b] [a c] [b d]: the second a and the second b are redeliveries.

@@ -26,7 +26,9 @@ afterEach(async () => {
 });
 
 /** A collector that answers each POST with what `answer` says for the n-th one (0-based). */
-async function collector(answer: (n: number, res: ServerResponse) => void = (_n, res) => res.writeHead(204).end()): Promise<{ url: string; received: Received[] }> {
+async function collector(
+  answer: (n: number, res: ServerResponse) => void = (_n, res) => res.writeHead(204).end(),
+): Promise<{ url: string; received: Received[] }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let text = "";
@@ -44,7 +46,9 @@ async function collector(answer: (n: number, res: ServerResponse) => void = (_n,
 /** A ledger whose head is whatever the test last set. */
 function fakeLedger(seq: number) {
   const head = { seq, hash: hashOf(seq) };
-  const db: LedgerSql = { query: async <Row>() => ({ rows: [{ seq: head.seq, hash: head.hash }] as Row[], rowCount: 1 }) };
+  const db: LedgerSql = {
+    query: async <Row>() => ({ rows: [{ seq: head.seq, hash: head.hash }] as Row[], rowCount: 1 }),
+  };
   return { db, move: (to: number) => Object.assign(head, { seq: to, hash: hashOf(to) }) };
 }
 const hashOf = (seq: number) => seq.toString(16).padStart(64, "0");
@@ -52,7 +56,15 @@ const hashOf = (seq: number) => seq.toString(16).padStart(64, "0");
 function capturedLogger() {
   const stream = new PassThrough();
   const lines: Array<Record<string, unknown>> = [];
-  stream.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
+  stream.on("data", (c: Buffer) =>
+    lines.push(
+      ...c
+        .toString()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ),
+  );
   return { logger: pino({ level: "info" }, stream), lines };
 }
 
@@ -92,12 +104,23 @@ describe("the ledger checkpointer's HTTP sink", () => {
     const c = await collector((n, res) => res.writeHead(n < 2 ? 503 : 201).end());
     const { logger, lines } = capturedLogger();
     const file = path.join(mkdtempSync(path.join(tmpdir(), "sentinel-checkpoints-")), "checkpoints.jsonl");
-    const cp = startCheckpointer(fakeLedger(3).db, { file, url: `${c.url}?sig=abc`, token: "s3cret", intervalMs: 20, logger });
+    const cp = startCheckpointer(fakeLedger(3).db, {
+      file,
+      url: `${c.url}?sig=abc`,
+      token: "s3cret",
+      intervalMs: 20,
+      logger,
+    });
     await until(() => c.received.length === 3, "the third attempt");
     await cp.stop();
     const failures = lines.filter((l) => l.msg === "ledger checkpoint not delivered; trying again next round");
     expect(failures).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ sink: "http", ledgerSeq: 3, err: "the checkpoint endpoint answered HTTP 503", target: c.url });
+    expect(failures[0]).toMatchObject({
+      sink: "http",
+      ledgerSeq: 3,
+      err: "the checkpoint endpoint answered HTTP 503",
+      target: c.url,
+    });
     expect(JSON.stringify(lines)).not.toMatch(/s3cret|sig=abc/);
     expect(c.received).toHaveLength(3); // delivered on the third, then nothing more for that head
     expect((await readCheckpoints(file)).map((x) => x.seq)).toEqual([3]);
@@ -109,7 +132,10 @@ describe("the ledger checkpointer's HTTP sink", () => {
     const c = await collector((_n, res) => (hang ? undefined : res.writeHead(200).end()));
     const { logger, lines } = capturedLogger();
     const cp = startCheckpointer(fakeLedger(4).db, { url: c.url, timeoutMs: 100, intervalMs: 50, logger });
-    await until(() => lines.some((l) => l.msg === "ledger checkpoint not delivered; trying again next round"), "the timeout");
+    await until(
+      () => lines.some((l) => l.msg === "ledger checkpoint not delivered; trying again next round"),
+      "the timeout",
+    );
     expect(String(lines.find((l) => l.sink === "http")!.err)).toMatch(/timeout|aborted/i);
     hang = false;
     const before = c.received.length;
@@ -119,15 +145,29 @@ describe("the ledger checkpointer's HTTP sink", () => {
 
   it("refuses a checkpoint URL that is not http(s), naming SENTINEL_LEDGER_CHECKPOINT_URL", () => {
     const { logger } = capturedLogger();
-    expect(() => startCheckpointer(fakeLedger(1).db, { url: "ftp://collector/x", intervalMs: 1000, logger })).toThrow(/SENTINEL_LEDGER_CHECKPOINT_URL must be an http\(s\) URL/);
-    expect(() => startCheckpointer(fakeLedger(1).db, { url: "not a url", intervalMs: 1000, logger })).toThrow(/SENTINEL_LEDGER_CHECKPOINT_URL is not a URL/);
-    expect(() => startCheckpointer(fakeLedger(1).db, { url: "https://user:pw@collector.invalid/x", intervalMs: 1000, logger })).toThrow(/put the collector's credential in SENTINEL_LEDGER_CHECKPOINT_TOKEN/);
+    expect(() => startCheckpointer(fakeLedger(1).db, { url: "ftp://collector/x", intervalMs: 1000, logger })).toThrow(
+      /SENTINEL_LEDGER_CHECKPOINT_URL must be an http\(s\) URL/,
+    );
+    expect(() => startCheckpointer(fakeLedger(1).db, { url: "not a url", intervalMs: 1000, logger })).toThrow(
+      /SENTINEL_LEDGER_CHECKPOINT_URL is not a URL/,
+    );
+    expect(() =>
+      startCheckpointer(fakeLedger(1).db, { url: "https://user:pw@collector.invalid/x", intervalMs: 1000, logger }),
+    ).toThrow(/put the collector's credential in SENTINEL_LEDGER_CHECKPOINT_TOKEN/);
   });
 
   it("warns when the token would cross the network over plain http", async () => {
     const { logger, lines } = capturedLogger();
-    const cp = startCheckpointer(fakeLedger(1).db, { url: "http://collector.invalid/x", token: "t", timeoutMs: 50, intervalMs: 60_000, logger });
+    const cp = startCheckpointer(fakeLedger(1).db, {
+      url: "http://collector.invalid/x",
+      token: "t",
+      timeoutMs: 50,
+      intervalMs: 60_000,
+      logger,
+    });
     await cp.stop();
-    expect(lines.map((l) => l.msg)).toContain("SENTINEL_LEDGER_CHECKPOINT_TOKEN goes to a plain http:// URL and crosses the network readable: use https://");
+    expect(lines.map((l) => l.msg)).toContain(
+      "SENTINEL_LEDGER_CHECKPOINT_TOKEN goes to a plain http:// URL and crosses the network readable: use https://",
+    );
   });
 });

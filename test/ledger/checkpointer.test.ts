@@ -20,11 +20,21 @@ describe("the ledger checkpointer in a running Sentinel", () => {
     const logs = new PassThrough();
     const lines: string[] = [];
     logs.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
-    const app = await startFromEnv({ PORT: "0", LOG_LEVEL: "info", SENTINEL_DATA_DIR: ":memory:", SENTINEL_LEDGER_CHECKPOINT: file, SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS: "50" }, { logStream: logs });
+    const app = await startFromEnv(
+      {
+        PORT: "0",
+        LOG_LEVEL: "info",
+        SENTINEL_DATA_DIR: ":memory:",
+        SENTINEL_LEDGER_CHECKPOINT: file,
+        SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS: "50",
+      },
+      { logStream: logs },
+    );
     const runs = new RunStore(app.store.db);
     await runs.record("run-1", "run.started", {});
     await runs.record("run-1", "run.finished", { status: "proposed" });
-    for (let i = 0; i < 100 && !(await readCheckpoints(file).catch(() => [])).some((c) => c.seq === 2); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await readCheckpoints(file).catch(() => [])).some((c) => c.seq === 2); i++)
+      await new Promise((r) => setTimeout(r, 20));
     await runs.record("run-1", "late", {});
     const head = await readHead(app.store.db);
     await app.close();
@@ -35,7 +45,9 @@ describe("the ledger checkpointer in a running Sentinel", () => {
     expect(seqs).toContain(2);
     expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).toBe(true);
     expect(checkpoints.at(-1)).toMatchObject({ seq: 3, hash: head.hash });
-    const logged = lines.map((l) => JSON.parse(l) as { msg: string; ledgerSeq?: number; ledgerHash?: string }).filter((l) => l.msg === "ledger checkpoint");
+    const logged = lines
+      .map((l) => JSON.parse(l) as { msg: string; ledgerSeq?: number; ledgerHash?: string })
+      .filter((l) => l.msg === "ledger checkpoint");
     expect(logged.map((l) => l.ledgerSeq)).toEqual(seqs);
   });
 
@@ -52,11 +64,19 @@ describe("the ledger checkpointer in a running Sentinel", () => {
     await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/sentinel/checkpoints`;
-      const app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", SENTINEL_DATA_DIR: ":memory:", SENTINEL_LEDGER_CHECKPOINT_URL: url, SENTINEL_LEDGER_CHECKPOINT_TOKEN: "collector-token", SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS: "50" });
+      const app = await startFromEnv({
+        PORT: "0",
+        LOG_LEVEL: "silent",
+        SENTINEL_DATA_DIR: ":memory:",
+        SENTINEL_LEDGER_CHECKPOINT_URL: url,
+        SENTINEL_LEDGER_CHECKPOINT_TOKEN: "collector-token",
+        SENTINEL_LEDGER_CHECKPOINT_INTERVAL_MS: "50",
+      });
       const runs = new RunStore(app.store.db);
       await runs.record("run-1", "run.started", {});
       await runs.record("run-1", "run.finished", { status: "proposed" });
-      for (let i = 0; i < 100 && !bodies.some((b) => (JSON.parse(b) as { seq: number }).seq === 2); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && !bodies.some((b) => (JSON.parse(b) as { seq: number }).seq === 2); i++)
+        await new Promise((r) => setTimeout(r, 20));
 
       // What a collector that appends each body as a line keeps is a checkpoint file.
       const dir = mkdtempSync(path.join(tmpdir(), "sentinel-collected-"));

@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { appendLedger, readCheckpoints, readHead, readLedger, verifyChain, writeCheckpoint, type LedgerEntry } from "../../src/ledger/index.js";
+import {
+  appendLedger,
+  readCheckpoints,
+  readHead,
+  readLedger,
+  verifyChain,
+  writeCheckpoint,
+  type LedgerEntry,
+} from "../../src/ledger/index.js";
 import { GovernanceStore, RunStore, type Database } from "../../src/store/index.js";
 import { DATABASES } from "../support/services.js";
 
@@ -21,7 +29,10 @@ async function all(db: Database): Promise<LedgerEntry[]> {
 }
 
 async function verify(db: Database, checkpointFile?: string) {
-  return verifyChain(readLedger(db), { head: await readHead(db), ...(checkpointFile ? { checkpoints: await readCheckpoints(checkpointFile) } : {}) });
+  return verifyChain(readLedger(db), {
+    head: await readHead(db),
+    ...(checkpointFile ? { checkpoints: await readCheckpoints(checkpointFile) } : {}),
+  });
 }
 
 /** An attacker with the database's owner rights: the append-only trigger is lifted for `sql`. */
@@ -36,10 +47,22 @@ async function tamper(db: Database, sql: string, params: unknown[] = []): Promis
 /** Five entries of one run, the way the pipeline writes them. */
 async function aRun(db: Database, runId = "run-1"): Promise<void> {
   const runs = new RunStore(db);
-  await runs.startRun({ runId, runKey: `github:octo/app:${runId}`, forge: "github", repo: "octo/app", fingerprint: "sfp1-abc" });
+  await runs.startRun({
+    runId,
+    runKey: `github:octo/app:${runId}`,
+    forge: "github",
+    repo: "octo/app",
+    fingerprint: "sfp1-abc",
+  });
   await runs.record(runId, "run.started", { sha: "a".repeat(40), baseBranch: "main" });
   await runs.transition(runId, "PREFLIGHT");
-  await runs.record(runId, "command", { step: "fmt", command: ["cargo", "fmt"], exitCode: 0, ms: 120, note: "naïve ☃ \u0000 text" });
+  await runs.record(runId, "command", {
+    step: "fmt",
+    command: ["cargo", "fmt"],
+    exitCode: 0,
+    ms: 120,
+    note: "naïve ☃ \u0000 text",
+  });
   await runs.record(runId, "pull-request", { number: 7, created: true, url: "https://example.invalid/pr/7" });
   await runs.record(runId, "run.finished", { status: "proposed", reason: "opened pull request #7" });
 }
@@ -71,7 +94,11 @@ for (const { name, available, open } of DATABASES) {
     it("names the first entry whose content was altered", async () => {
       await aRun(db);
       await tamper(db, "UPDATE ledger SET data = jsonb_set(data, '{exitCode}', '1') WHERE seq = 3");
-      expect((await verify(db)).problem).toMatchObject({ kind: "altered", seq: 3, message: expect.stringContaining("entry 3 (command) was altered") });
+      expect((await verify(db)).problem).toMatchObject({
+        kind: "altered",
+        seq: 3,
+        message: expect.stringContaining("entry 3 (command) was altered"),
+      });
     });
 
     it("names an entry that was removed from the middle", async () => {
@@ -94,8 +121,18 @@ for (const { name, available, open } of DATABASES) {
       const { entryHash } = await import("../../src/ledger/index.js");
       const swapped2 = { ...three!, seq: 2, at: two!.at, prevHash: two!.prevHash };
       const swapped3 = { ...two!, seq: 3, at: three!.at, prevHash: two!.hash };
-      await tamper(db, "UPDATE ledger SET kind = $2, data = $3::jsonb, hash = $4 WHERE seq = $1", [2, swapped2.kind, JSON.stringify(swapped2.data), entryHash(swapped2)]);
-      await tamper(db, "UPDATE ledger SET kind = $2, data = $3::jsonb, hash = $4 WHERE seq = $1", [3, swapped3.kind, JSON.stringify(swapped3.data), entryHash(swapped3)]);
+      await tamper(db, "UPDATE ledger SET kind = $2, data = $3::jsonb, hash = $4 WHERE seq = $1", [
+        2,
+        swapped2.kind,
+        JSON.stringify(swapped2.data),
+        entryHash(swapped2),
+      ]);
+      await tamper(db, "UPDATE ledger SET kind = $2, data = $3::jsonb, hash = $4 WHERE seq = $1", [
+        3,
+        swapped3.kind,
+        JSON.stringify(swapped3.data),
+        entryHash(swapped3),
+      ]);
       expect((await verify(db)).problem).toMatchObject({ kind: "out-of-chain", seq: 3 });
     });
 
@@ -111,7 +148,12 @@ for (const { name, available, open } of DATABASES) {
       for (const e of entries.slice(3)) {
         const data = e.seq === 4 ? { ...e.data, number: 8 } : e.data;
         const hash = entryHash({ ...e, data, prevHash: prev });
-        await tamper(db, "UPDATE ledger SET data = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1", [e.seq, JSON.stringify(data), prev, hash]);
+        await tamper(db, "UPDATE ledger SET data = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1", [
+          e.seq,
+          JSON.stringify(data),
+          prev,
+          hash,
+        ]);
         prev = hash;
       }
       await db.query("UPDATE ledger_head SET hash = $1", [prev]);
@@ -134,8 +176,24 @@ for (const { name, available, open } of DATABASES) {
       const gov = new GovernanceStore(db);
       await Promise.all([
         ...Array.from({ length: 20 }, (_, i) => runs.record(`run-${i % 3}`, "command", { i })),
-        ...Array.from({ length: 5 }, (_, i) => gov.setTier({ forge: "github", repo: "octo/app", agentId: `agent-${i}`, tier: 1, cleanStreak: 0, revoked: false, reason: "start" }, { cause: "test" })),
-        appendLedger(db, [{ runId: null, kind: "note", data: { a: 1 } }, { runId: null, kind: "note", data: { a: 2 } }]),
+        ...Array.from({ length: 5 }, (_, i) =>
+          gov.setTier(
+            {
+              forge: "github",
+              repo: "octo/app",
+              agentId: `agent-${i}`,
+              tier: 1,
+              cleanStreak: 0,
+              revoked: false,
+              reason: "start",
+            },
+            { cause: "test" },
+          ),
+        ),
+        appendLedger(db, [
+          { runId: null, kind: "note", data: { a: 1 } },
+          { runId: null, kind: "note", data: { a: 2 } },
+        ]),
       ]);
       const result = await verify(db);
       expect(result).toMatchObject({ ok: true, entries: 27 });
@@ -165,12 +223,23 @@ describe("upgrading a database whose ledger predates the chain", () => {
     try {
       await migrate(db, { upTo: 3 });
       // As version 3 wrote them: a sequence with a gap (a rolled-back insert), timestamps in microseconds.
-      for (const [seq, kind] of [[1, "run.started"], [2, "phase.PREFLIGHT"], [5, "run.finished"]] as const) {
-        await db.query("INSERT INTO ledger (seq, run_id, kind, data, at) VALUES ($1, 'run-old', $2, $3::jsonb, now())", [seq, kind, JSON.stringify({ seq })]);
+      for (const [seq, kind] of [
+        [1, "run.started"],
+        [2, "phase.PREFLIGHT"],
+        [5, "run.finished"],
+      ] as const) {
+        await db.query(
+          "INSERT INTO ledger (seq, run_id, kind, data, at) VALUES ($1, 'run-old', $2, $3::jsonb, now())",
+          [seq, kind, JSON.stringify({ seq })],
+        );
       }
       expect(await migrate(db)).toEqual(expect.arrayContaining([4]));
       const entries = await all(db);
-      expect(entries.map((e) => [e.seq, e.kind])).toEqual([[1, "run.started"], [2, "phase.PREFLIGHT"], [3, "run.finished"]]);
+      expect(entries.map((e) => [e.seq, e.kind])).toEqual([
+        [1, "run.started"],
+        [2, "phase.PREFLIGHT"],
+        [3, "run.finished"],
+      ]);
       expect(await verify(db)).toMatchObject({ ok: true, entries: 3 });
       await new RunStore(db).record("run-new", "run.started", {});
       expect(await verify(db)).toMatchObject({ ok: true, entries: 4 });

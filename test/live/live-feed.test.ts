@@ -5,7 +5,11 @@ import { REDIS_URL, redisAvailable } from "../support/services.js";
 
 const FEEDS: Array<{ name: string; available: boolean; make: () => LiveFeed }> = [
   { name: "in memory", available: true, make: () => new MemoryLiveFeed() },
-  { name: "on Redis", available: redisAvailable, make: () => new RedisLiveFeed(REDIS_URL, `sentinel-test-${randomBytes(4).toString("hex")}`) },
+  {
+    name: "on Redis",
+    available: redisAvailable,
+    make: () => new RedisLiveFeed(REDIS_URL, `sentinel-test-${randomBytes(4).toString("hex")}`),
+  },
 ];
 
 function collect(feed: LiveFeed, runId: string, afterId?: string) {
@@ -27,7 +31,13 @@ for (const f of FEEDS) {
       feed.publish("run-a", { kind: "line", step: "fmt", lineNumber: 1, text: "Diff in src/main.rs:1:" });
       const { seen, stop } = collect(feed, "run-a");
       await until(() => seen.length === 2);
-      feed.publish("run-a", { kind: "line", step: "fmt", lineNumber: 2, text: "error[E0308]", finding: { classification: "Error", category: "build", severity: "error", ruleId: "rustc/error" } });
+      feed.publish("run-a", {
+        kind: "line",
+        step: "fmt",
+        lineNumber: 2,
+        text: "error[E0308]",
+        finding: { classification: "Error", category: "build", severity: "error", ruleId: "rustc/error" },
+      });
       feed.publish("run-a", { kind: "end", status: "proposed", reason: "opened pull request #1" });
       await until(() => seen.length === 4);
       expect(seen.map((r) => r.event.kind)).toEqual(["phase", "line", "line", "end"]);

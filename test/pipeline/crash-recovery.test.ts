@@ -10,7 +10,16 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ForgeClient } from "../../src/forge/forge-client.js";
 import type { WorkerDeps } from "../../src/ingest/index.js";
-import { abandonDeadRuns, fixFailure, localFixDeps, removeFinishedRunDirectories, runFix, type FixDeps, type FixRequest, type Leases } from "../../src/pipeline/index.js";
+import {
+  abandonDeadRuns,
+  fixFailure,
+  localFixDeps,
+  removeFinishedRunDirectories,
+  runFix,
+  type FixDeps,
+  type FixRequest,
+  type Leases,
+} from "../../src/pipeline/index.js";
 import { LocalForge } from "../../src/forge/index.js";
 import { fixBranchName } from "../../src/pipeline/index.js";
 import { MemoryQueue } from "../../src/queue/index.js";
@@ -47,7 +56,11 @@ function rustRepo(): { dir: string; sha: string } {
 
 /** The diagnosis ingestion stores for that crate's failed `cargo fmt --all --check` job. */
 async function ingestedDiagnosis(): Promise<Diagnosis> {
-  return classifyText(actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT), await loadBuiltinRules(), { source: "log", jobName: "fmt", workspaceRoots: ["/home/runner/work/Hello-World/Hello-World"] });
+  return classifyText(actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT), await loadBuiltinRules(), {
+    source: "log",
+    jobName: "fmt",
+    workspaceRoots: ["/home/runner/work/Hello-World/Hello-World"],
+  });
 }
 
 let db: Database;
@@ -61,13 +74,32 @@ afterAll(async () => {
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-async function deps(repo: string, o: { leaseTtlMs?: number; leaseWaitMs?: number; leases?: Leases } = {}): Promise<FixDeps> {
-  const base = await localFixDeps({ runs, repo, mirrorsDir: scratch(), workRoot: scratch(), leaseTtlMs: o.leaseTtlMs ?? 1500 });
-  return { ...base, ...(o.leaseWaitMs !== undefined ? { leaseWaitMs: o.leaseWaitMs } : {}), ...(o.leases ? { leases: o.leases } : {}) };
+async function deps(
+  repo: string,
+  o: { leaseTtlMs?: number; leaseWaitMs?: number; leases?: Leases } = {},
+): Promise<FixDeps> {
+  const base = await localFixDeps({
+    runs,
+    repo,
+    mirrorsDir: scratch(),
+    workRoot: scratch(),
+    leaseTtlMs: o.leaseTtlMs ?? 1500,
+  });
+  return {
+    ...base,
+    ...(o.leaseWaitMs !== undefined ? { leaseWaitMs: o.leaseWaitMs } : {}),
+    ...(o.leases ? { leases: o.leases } : {}),
+  };
 }
 
 /** A run whose worker was just killed: it holds the lease and its heart beat a moment ago. */
-async function justDied(runId: string, repo: string, sha: string, ttlMs: number, o: { failureKey?: string; fingerprint?: string } = {}): Promise<void> {
+async function justDied(
+  runId: string,
+  repo: string,
+  sha: string,
+  ttlMs: number,
+  o: { failureKey?: string; fingerprint?: string } = {},
+): Promise<void> {
   const fingerprint = o.fingerprint ?? `cmd-${FMT.join(" ")}`;
   const runKey = `local:${repo}:${fingerprint}`;
   await runs.startRun({ runId, runKey, forge: "local", repo, fingerprint, sha, failureKey: o.failureKey ?? null });
@@ -94,26 +126,53 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
     const { dir, sha } = rustRepo();
     // The same job's earlier run: its worker died 20 s ago, its lease would last another 40 s.
     await justDied("run_dead_same_job", dir, sha, 60_000, { failureKey: "github:1:job:42" });
-    await db.query("UPDATE runs SET heartbeat_at = now() - interval '20 seconds' WHERE run_id = $1", ["run_dead_same_job"]);
-    const req: FixRequest = { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT, failureKey: "github:1:job:42" };
+    await db.query("UPDATE runs SET heartbeat_at = now() - interval '20 seconds' WHERE run_id = $1", [
+      "run_dead_same_job",
+    ]);
+    const req: FixRequest = {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: FMT,
+      failureKey: "github:1:job:42",
+    };
     const started = Date.now();
     const out = await runFix(await deps(dir, { leaseTtlMs: 60_000, leaseWaitMs: 75_000 }), req);
     expect(out.status).toBe("proposed");
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await runs.getRun("run_dead_same_job")).toMatchObject({ status: "abandoned" });
-    expect((await runs.ledger("run_dead_same_job")).find((e) => e.kind === "run.abandoned")?.data).toMatchObject({ by: out.runId });
+    expect((await runs.ledger("run_dead_same_job")).find((e) => e.kind === "run.abandoned")?.data).toMatchObject({
+      by: out.runId,
+    });
   }, 60_000);
 
   it("does not take over a lease from another failure's run, nor from a run whose heart still beats", async () => {
     const { dir, sha } = rustRepo();
     await justDied("run_other_failure", dir, sha, 60_000, { failureKey: "github:1:job:43" });
-    await db.query("UPDATE runs SET heartbeat_at = now() - interval '20 seconds' WHERE run_id = $1", ["run_other_failure"]);
-    const other = await runFix(await deps(dir, { leaseTtlMs: 60_000, leaseWaitMs: 1500 }), { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT, failureKey: "github:1:job:44" });
+    await db.query("UPDATE runs SET heartbeat_at = now() - interval '20 seconds' WHERE run_id = $1", [
+      "run_other_failure",
+    ]);
+    const other = await runFix(await deps(dir, { leaseTtlMs: 60_000, leaseWaitMs: 1500 }), {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: FMT,
+      failureKey: "github:1:job:44",
+    });
     expect(other.status).toBe("locked");
 
     const { dir: dir2, sha: sha2 } = rustRepo();
     await justDied("run_alive_same_job", dir2, sha2, 60_000, { failureKey: "github:1:job:45" });
-    const alive = await runFix(await deps(dir2, { leaseTtlMs: 60_000, leaseWaitMs: 1500 }), { forge: "local", repo: dir2, sha: sha2, baseBranch: "main", failingCommand: FMT, failureKey: "github:1:job:45" });
+    const alive = await runFix(await deps(dir2, { leaseTtlMs: 60_000, leaseWaitMs: 1500 }), {
+      forge: "local",
+      repo: dir2,
+      sha: sha2,
+      baseBranch: "main",
+      failingCommand: FMT,
+      failureKey: "github:1:job:45",
+    });
     expect(alive.status).toBe("locked");
     expect(await runs.getRun("run_alive_same_job")).toMatchObject({ status: "running" });
   }, 60_000);
@@ -122,7 +181,13 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
     const { dir, sha } = rustRepo();
     // The dead run's lease outlasts the janitor's patience (2.5 s) by far: the new run waits ~6 s.
     await justDied("run_dead_janitor", dir, sha, 6000);
-    const running = runFix(await deps(dir, { leaseTtlMs: 3000, leaseWaitMs: 12_000 }), { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const running = runFix(await deps(dir, { leaseTtlMs: 3000, leaseWaitMs: 12_000 }), {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: FMT,
+    });
     let done = false;
     void running.finally(() => (done = true));
     const abandonedByJanitor = new Set<string>();
@@ -140,8 +205,19 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
   it("a run that lost its lease before PACKAGE pushes nothing", async () => {
     const { dir, sha } = rustRepo();
     // Another run took the lease over: renewing it fails from the start.
-    const lost: Leases = { kind: "database", acquire: async () => true, renew: async () => false, release: async () => {} };
-    const out = await runFix(await deps(dir, { leases: lost }), { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const lost: Leases = {
+      kind: "database",
+      acquire: async () => true,
+      renew: async () => false,
+      release: async () => {},
+    };
+    const out = await runFix(await deps(dir, { leases: lost }), {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: FMT,
+    });
     expect(out).toMatchObject({ status: "locked" });
     expect(out.reason).toMatch(/lost its lease/);
     expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
@@ -156,15 +232,26 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
     // What the dead run had recorded (its folder), and what git left when it was killed inside
     // `git worktree add`: a checkout in that folder, still locked as "initializing".
     const runDir = path.join(work, "worktrees", "run_dead_creating");
-    await runs.startRun({ runId: "run_dead_creating", runKey: `local:${dir}:x`, forge: "local", repo: dir, fingerprint: "x", sha });
+    await runs.startRun({
+      runId: "run_dead_creating",
+      runKey: `local:${dir}:x`,
+      forge: "local",
+      repo: dir,
+      fingerprint: "x",
+      sha,
+    });
     await runs.record("run_dead_creating", "workspace.creating", { dir: runDir, mirrorDir: mirror });
     execFileSync("git", ["worktree", "add", "-q", "--detach", path.join(runDir, "run-x"), sha], { cwd: mirror });
     writeFileSync(path.join(mirror, "worktrees", "run-x", "locked"), "initializing");
-    await db.query("UPDATE runs SET heartbeat_at = now() - interval '5 minutes' WHERE run_id = $1", ["run_dead_creating"]);
+    await db.query("UPDATE runs SET heartbeat_at = now() - interval '5 minutes' WHERE run_id = $1", [
+      "run_dead_creating",
+    ]);
 
     expect(await abandonDeadRuns(runs, 60_000)).toContain("run_dead_creating");
     expect(existsSync(runDir)).toBe(false);
-    expect(execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: mirror, encoding: "utf8" }).match(/^worktree /gm)).toHaveLength(1);
+    expect(
+      execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: mirror, encoding: "utf8" }).match(/^worktree /gm),
+    ).toHaveLength(1);
   });
 
   it("a finished run's folder that its dying worker never removed is swept by the janitor; live runs' folders are not", async () => {
@@ -177,8 +264,13 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
       await runs.startRun({ runId, runKey: `local:${dir}:y`, forge: "local", repo: dir, fingerprint: "y", sha });
       const runDir = path.join(workRoot, runId);
       await runs.record(runId, "workspace.creating", { dir: runDir, mirrorDir: mirror });
-      execFileSync("git", ["worktree", "add", "-q", "--detach", path.join(runDir, `run-${runId.slice(-6)}`), sha], { cwd: mirror });
-      await db.query("UPDATE runs SET status = $2, finished_at = CASE WHEN $2 = 'succeeded' THEN now() - interval '1 minute' END WHERE run_id = $1", [runId, status]);
+      execFileSync("git", ["worktree", "add", "-q", "--detach", path.join(runDir, `run-${runId.slice(-6)}`), sha], {
+        cwd: mirror,
+      });
+      await db.query(
+        "UPDATE runs SET status = $2, finished_at = CASE WHEN $2 = 'succeeded' THEN now() - interval '1 minute' END WHERE run_id = $1",
+        [runId, status],
+      );
       return runDir;
     };
     // Killed after its outcome was recorded, while it was removing its worktree.
@@ -188,7 +280,9 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
 
     expect(await removeFinishedRunDirectories(runs, workRoot)).toEqual([finished]);
     expect([existsSync(finished), existsSync(live), existsSync(parked)]).toEqual([false, true, true]);
-    expect(execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: mirror, encoding: "utf8" }).match(/^worktree /gm)).toHaveLength(3);
+    expect(
+      execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: mirror, encoding: "utf8" }).match(/^worktree /gm),
+    ).toHaveLength(3);
   });
 
   it("a finished run leaves its work root empty", async () => {
@@ -200,18 +294,47 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
   }, 60_000);
 
   /** A fix commit on the fix branch as a dead run's push left it: landed, never recorded. */
-  function pushedByDeadRun(dir: string, branch: string, deadRunId: string, who: { name: string; email: string }): string {
+  function pushedByDeadRun(
+    dir: string,
+    branch: string,
+    deadRunId: string,
+    who: { name: string; email: string },
+  ): string {
     const clone = scratch();
     execFileSync("git", ["clone", "-q", dir, clone]);
     writeFileSync(path.join(clone, "src/main.rs"), 'fn main() {\n    let x = 1;\n    println!("{}", x);\n}\n');
-    const env = { ...process.env, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-    execFileSync("git", ["commit", "-q", "-am", `fix(format): cargo fmt for cargo\n\nSentinel-Run: ${deadRunId}\nSentinel-Fingerprint: x`], { cwd: clone, env });
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: who.name,
+      GIT_AUTHOR_EMAIL: who.email,
+      GIT_COMMITTER_NAME: who.name,
+      GIT_COMMITTER_EMAIL: who.email,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+    };
+    execFileSync(
+      "git",
+      [
+        "commit",
+        "-q",
+        "-am",
+        `fix(format): cargo fmt for cargo\n\nSentinel-Run: ${deadRunId}\nSentinel-Fingerprint: x`,
+      ],
+      { cwd: clone, env },
+    );
     execFileSync("git", ["push", "-q", "origin", `HEAD:refs/heads/${branch}`], { cwd: clone, env });
     return execFileSync("git", ["rev-parse", "HEAD"], { cwd: clone, encoding: "utf8" }).trim();
   }
 
   async function deadRunThatWasPushing(id: string, dir: string, sha: string, d: Diagnosis): Promise<void> {
-    await runs.startRun({ runId: id, runKey: `local:${dir}:${d.fingerprint}`, forge: "local", repo: dir, fingerprint: d.fingerprint, sha });
+    await runs.startRun({
+      runId: id,
+      runKey: `local:${dir}:${d.fingerprint}`,
+      forge: "local",
+      repo: dir,
+      fingerprint: d.fingerprint,
+      sha,
+    });
     await runs.record(id, "pushing", { branch: fixBranchName(d) });
     await db.query("UPDATE runs SET status = 'abandoned' WHERE run_id = $1", [id]);
   }
@@ -221,11 +344,25 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
     const d = await ingestedDiagnosis();
     const branch = fixBranchName(d);
     await deadRunThatWasPushing("run_dead_pushed", dir, sha, d);
-    const landed = pushedByDeadRun(dir, branch, "run_dead_pushed", { name: "sentinel[bot]", email: "sentinel-bot@users.noreply.invalid" });
+    const landed = pushedByDeadRun(dir, branch, "run_dead_pushed", {
+      name: "sentinel[bot]",
+      email: "sentinel-bot@users.noreply.invalid",
+    });
 
-    const out = await runFix(await deps(dir), { forge: "local", repo: dir, sha, baseBranch: "main", diagnosis: d, failingCommand: FMT });
+    const out = await runFix(await deps(dir), {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      diagnosis: d,
+      failingCommand: FMT,
+    });
     expect(out.status).toBe("proposed");
-    expect((await runs.ledger("run_dead_pushed")).find((e) => e.kind === "pushed")?.data).toMatchObject({ branch, commit: landed, recoveredBy: out.runId });
+    expect((await runs.ledger("run_dead_pushed")).find((e) => e.kind === "pushed")?.data).toMatchObject({
+      branch,
+      commit: landed,
+      recoveredBy: out.runId,
+    });
     expect(git(dir, "rev-parse", branch)).toBe(out.commit);
   }, 60_000);
 
@@ -236,7 +373,14 @@ describe.skipIf(!hasCargoFmt)("fix runs after a worker died", () => {
     await deadRunThatWasPushing("run_dead_amended", dir, sha, d);
     const theirs = pushedByDeadRun(dir, branch, "run_dead_amended", { name: "Dev", email: "dev@example.invalid" });
 
-    const out = await runFix(await deps(dir), { forge: "local", repo: dir, sha, baseBranch: "main", diagnosis: d, failingCommand: FMT });
+    const out = await runFix(await deps(dir), {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      diagnosis: d,
+      failingCommand: FMT,
+    });
     expect(out).toMatchObject({ status: "policy", rule: "policy.loop" });
     expect(git(dir, "rev-parse", branch)).toBe(theirs);
     expect((await runs.ledger("run_dead_amended")).map((e) => e.kind)).not.toContain("pushed");
@@ -272,18 +416,43 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
     await store.saveDiagnosis(failure, d, false);
     // The first run got past the gate (an action was decided) and its worker was killed long ago.
     const killed = `run_killed_${failureKey.split(":").pop()}`;
-    await runs.startRun({ runId: killed, runKey: `github:${failure.repo}:${d.fingerprint}`, forge: "github", repo: failure.repo, fingerprint: d.fingerprint, failureKey: killedRunFailureKey(failureKey), sha });
+    await runs.startRun({
+      runId: killed,
+      runKey: `github:${failure.repo}:${d.fingerprint}`,
+      forge: "github",
+      repo: failure.repo,
+      fingerprint: d.fingerprint,
+      failureKey: killedRunFailureKey(failureKey),
+      sha,
+    });
     await runs.setRunFields(killed, { action: "propose", agentId: "cargo-fmt" });
     await db.query("UPDATE runs SET heartbeat_at = now() - interval '5 minutes' WHERE run_id = $1", [killed]);
     // Or it did not die: it threw (Redis or the forge away for a moment) and the queue retries its job.
-    if (firstRunEnded) await runs.finishRun(killed, firstRunEnded, { runId: killed, status: firstRunEnded, reason: "Reached the max retries per request limit" });
-    const forge = { forge: "github", repo: failure.repo, configPath: ".github/sentinel.yml", readConfig: async () => ({ path: ".github/sentinel.yml", text: "mode: propose\n" }), readFile: async () => null } as unknown as ForgeClient;
+    if (firstRunEnded)
+      await runs.finishRun(killed, firstRunEnded, {
+        runId: killed,
+        status: firstRunEnded,
+        reason: "Reached the max retries per request limit",
+      });
+    const forge = {
+      forge: "github",
+      repo: failure.repo,
+      configPath: ".github/sentinel.yml",
+      readConfig: async () => ({ path: ".github/sentinel.yml", text: "mode: propose\n" }),
+      readFile: async () => null,
+    } as unknown as ForgeClient;
     const workerDeps: WorkerDeps = {
       store,
       queue: new MemoryQueue(),
       logger: pino({ level: "silent" }),
       forges: { client: async () => forge, fixer: async () => new LocalForge(runs, dir) },
-      fixing: { mirrors: new MirrorCache(scratch()), workRoot: scratch(), sandbox: detectSandbox(), sandboxPolicy: "preferred", toolchains: detectToolchains() },
+      fixing: {
+        mirrors: new MirrorCache(scratch()),
+        workRoot: scratch(),
+        sandbox: detectSandbox(),
+        sandboxPolicy: "preferred",
+        toolchains: detectToolchains(),
+      },
     };
     return { workerDeps, failureKey, killed, dir };
   }

@@ -33,26 +33,44 @@ describe("the governed pipeline on a real JavaScript project with ESLint violati
   it("installs ESLint with scripts off, applies its fixes, verifies with the failing command and proposes the fix", async () => {
     const project = eslintProject(scratch());
     if (!project) return;
-    const diagnosis = classifyText(CI_OUTPUT, await loadBuiltinRules(), { workspaceRoots: ["/home/runner/work/lint-demo/lint-demo"] });
+    const diagnosis = classifyText(CI_OUTPUT, await loadBuiltinRules(), {
+      workspaceRoots: ["/home/runner/work/lint-demo/lint-demo"],
+    });
     expect(diagnosis).toMatchObject({ category: "lint", tool: "eslint" });
     const db = await openDatabase({});
     const runs = new RunStore(db);
     try {
       const work = scratch();
       const cacheDir = path.join(work, "dependency-cache");
-      const out = await runFix(await localFixDeps({ runs, repo: project.dir, mirrorsDir: path.join(work, "mirrors"), workRoot: path.join(work, "worktrees"), dependencyCacheDir: cacheDir }), {
-        forge: "local",
-        repo: project.dir,
-        sha: project.sha,
-        baseBranch: "main",
-        diagnosis,
-        failingCommand: ["sh", "-c", "npx --no-install eslint ."],
-      });
+      const out = await runFix(
+        await localFixDeps({
+          runs,
+          repo: project.dir,
+          mirrorsDir: path.join(work, "mirrors"),
+          workRoot: path.join(work, "worktrees"),
+          dependencyCacheDir: cacheDir,
+        }),
+        {
+          forge: "local",
+          repo: project.dir,
+          sha: project.sha,
+          baseBranch: "main",
+          diagnosis,
+          failingCommand: ["sh", "-c", "npx --no-install eslint ."],
+        },
+      );
       expect(out).toMatchObject({ status: "proposed", agentId: "eslint-fix" });
-      expect(git(project.dir, "show", `${out.branch}:index.js`)).toBe("const a = 1;\nconst b = 2;\nconsole.log(a + b);");
+      expect(git(project.dir, "show", `${out.branch}:index.js`)).toBe(
+        "const a = 1;\nconst b = 2;\nconsole.log(a + b);",
+      );
       expect(git(project.dir, "show", "--name-only", "--format=", out.branch as string)).toBe("index.js");
-      const steps = (await runs.ledger(out.runId)).filter((e) => e.kind === "command").map((e) => [e.data.step, e.data.exitCode]);
-      expect(steps).toEqual([["install", 0], ["fix", 0]]);
+      const steps = (await runs.ledger(out.runId))
+        .filter((e) => e.kind === "command")
+        .map((e) => [e.data.step, e.data.exitCode]);
+      expect(steps).toEqual([
+        ["install", 0],
+        ["fix", 0],
+      ]);
       // The repository's dependency cache outlives the run (the next install reads it) and is not part of the fix.
       expect(readdirSync(cacheDir).length).toBe(1);
     } finally {

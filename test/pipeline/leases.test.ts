@@ -12,7 +12,11 @@ afterAll(() => db.close());
 
 const BACKENDS: ReadonlyArray<{ name: string; available: boolean; make: () => Leases & { close?: () => void } }> = [
   { name: "the database", available: true, make: () => databaseLeases(new RunStore(db)) },
-  { name: "Redis", available: redisAvailable, make: () => redisLeases(REDIS_URL, `sentinel-test-${randomBytes(4).toString("hex")}:`) },
+  {
+    name: "Redis",
+    available: redisAvailable,
+    make: () => redisLeases(REDIS_URL, `sentinel-test-${randomBytes(4).toString("hex")}:`),
+  },
 ];
 
 for (const { name, available, make } of BACKENDS) {

@@ -31,11 +31,30 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function prettierProject(): { dir: string; sha: string; tarballDir: string } {
   const tarballDir = scratch();
   const prettierDir = path.dirname(require.resolve("prettier/package.json"));
-  const tgz = execFileSync("npm", ["pack", prettierDir, "--pack-destination", tarballDir, "--silent"], { encoding: "utf8" }).trim().split("\n").pop() as string;
+  const tgz = execFileSync("npm", ["pack", prettierDir, "--pack-destination", tarballDir, "--silent"], {
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop() as string;
   const dir = scratch();
   git(dir, "init", "-q", "-b", "main");
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "demo", version: "1.0.0", private: true, devDependencies: { prettier: `file:${path.join(tarballDir, tgz)}` } }, null, 2) + "\n");
-  execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], { cwd: dir });
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify(
+      {
+        name: "demo",
+        version: "1.0.0",
+        private: true,
+        devDependencies: { prettier: `file:${path.join(tarballDir, tgz)}` },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], {
+    cwd: dir,
+  });
   writeFileSync(path.join(dir, "index.js"), "const greet = (name)=>{return 'hello '+name}\nmodule.exports = {greet}\n");
   writeFileSync(path.join(dir, ".prettierignore"), "package-lock.json\n");
   writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
@@ -48,7 +67,8 @@ describe("the governed pipeline on a real JavaScript project with a Prettier fai
   it("installs with scripts off, formats, verifies with the failing command, and proposes the fix", async () => {
     const { dir, sha, tarballDir } = prettierProject();
     // The failure as CI saw it: prettier's own output for this project.
-    const ciOutput = "Checking formatting...\n[warn] index.js\n[warn] Code style issues found in the above file. Run Prettier with --write to fix.\n";
+    const ciOutput =
+      "Checking formatting...\n[warn] index.js\n[warn] Code style issues found in the above file. Run Prettier with --write to fix.\n";
     const diagnosis = classifyText(ciOutput, await loadBuiltinRules(), { command: "npx prettier --check ." });
     expect(diagnosis).toMatchObject({ category: "format", tool: "prettier" });
     const db = await openDatabase({});
@@ -69,13 +89,27 @@ describe("the governed pipeline on a real JavaScript project with a Prettier fai
           // The install needs no registry (prettier comes from a tarball): nothing is allowed out.
           egress: { allow: [], allowPrivate: [] },
         },
-        { forge: "local", repo: dir, sha, baseBranch: "main", diagnosis, failingCommand: ["sh", "-c", "npx --no-install prettier --check ."] },
+        {
+          forge: "local",
+          repo: dir,
+          sha,
+          baseBranch: "main",
+          diagnosis,
+          failingCommand: ["sh", "-c", "npx --no-install prettier --check ."],
+        },
       );
       expect(out).toMatchObject({ status: "proposed", agentId: "prettier-write" });
-      expect(git(dir, "show", `${out.branch}:index.js`)).toBe('const greet = (name) => {\n  return "hello " + name;\n};\nmodule.exports = { greet };');
+      expect(git(dir, "show", `${out.branch}:index.js`)).toBe(
+        'const greet = (name) => {\n  return "hello " + name;\n};\nmodule.exports = { greet };',
+      );
       expect(git(dir, "show", "--name-only", "--format=", out.branch as string)).toBe("index.js");
-      const commands = (await runs.ledger(out.runId)).filter((e) => e.kind === "command").map((e) => [e.data.step, e.data.exitCode]);
-      expect(commands).toEqual([["install", 0], ["format", 0]]);
+      const commands = (await runs.ledger(out.runId))
+        .filter((e) => e.kind === "command")
+        .map((e) => [e.data.step, e.data.exitCode]);
+      expect(commands).toEqual([
+        ["install", 0],
+        ["format", 0],
+      ]);
       expect(readFileSync(path.join(dir, "index.js"), "utf8")).toContain("(name)=>");
     } finally {
       await db.close();

@@ -13,7 +13,11 @@ describe.skipIf(!postgresAvailable)("a report lock whose holder died", () => {
   it("is free again within seconds, not after two minutes", async () => {
     const pg = await freshPostgres();
     const key = "report:github:acme/widgets:0123456789abcdef0123456789abcdef01234567";
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/report-lock-child.ts"), pg.url, key], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.resolve(import.meta.dirname, "../support/report-lock-child.ts"), pg.url, key],
+      { stdio: ["ignore", "pipe", "inherit"], detached: true },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("the child never took the lock")), 30_000);

@@ -17,7 +17,6 @@ import { freshPostgres, postgresAvailable } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { startGitHttpServer } from "../../scripts/git-http-server.mjs";
 
-
 const dirs: string[] = [];
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -58,7 +57,10 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
 
   it("diagnoses, fixes with cargo fmt, verifies, pushes a sentinel/ branch and records one pull request", async () => {
     const { dir, sha } = rustRepo();
-    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    const out = await runFix(
+      { ...base, forge: new LocalForge(runs, dir) },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
+    );
     expect(out).toMatchObject({ status: "proposed", agentId: "cargo-fmt", pullRequest: { number: 1, created: true } });
     const branch = out.branch as string;
     expect(branch).toMatch(/^sentinel\/fix-[0-9a-f]{20}$/);
@@ -68,15 +70,38 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
     expect(readFileSync(path.join(dir, "src/main.rs"), "utf8")).toContain("fn main(){");
     const ledger = (await runs.ledger(out.runId)).map((e) => e.kind);
     const fmtStep = (await runs.ledger(out.runId)).find((e) => e.kind === "command" && e.data.step === "format");
-    expect(fmtStep?.data).toMatchObject({ exitCode: 0, sandboxed: detectSandbox() === "bubblewrap", diagnosis: { status: "passed" } });
-    expect(ledger).toEqual(expect.arrayContaining(["phase.PREFLIGHT", "phase.PLAN", "phase.EXECUTE", "phase.VERIFY", "phase.PACKAGE", "phase.REPORT", "verify", "pushed", "pull-request", "run.finished"]));
+    expect(fmtStep?.data).toMatchObject({
+      exitCode: 0,
+      sandboxed: detectSandbox() === "bubblewrap",
+      diagnosis: { status: "passed" },
+    });
+    expect(ledger).toEqual(
+      expect.arrayContaining([
+        "phase.PREFLIGHT",
+        "phase.PLAN",
+        "phase.EXECUTE",
+        "phase.VERIFY",
+        "phase.PACKAGE",
+        "phase.REPORT",
+        "verify",
+        "pushed",
+        "pull-request",
+        "run.finished",
+      ]),
+    );
     expect(await runs.getRun(out.runId)).toMatchObject({ status: "succeeded", phase: "EXIT", agent_id: "cargo-fmt" });
   });
 
   it("opens one pull request for the same failure fixed twice", async () => {
     const { dir, sha } = rustRepo();
     const deps = { ...base, forge: new LocalForge(runs, dir) };
-    const req = { forge: "local" as const, repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] };
+    const req = {
+      forge: "local" as const,
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: ["cargo", "fmt", "--all", "--check"],
+    };
     const first = await runFix(deps, req);
     const second = await runFix(deps, req);
     expect([first.pullRequest?.created, second.pullRequest?.created]).toEqual([true, false]);
@@ -86,9 +111,18 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
   it("opens nothing when VERIFY still fails", async () => {
     const { dir, sha } = rustRepo();
     // A recipe that "fixes" by doing nothing useful: verify keeps failing.
-    const noop = parseRecipe("id: cargo-fmt\nname: no-op fmt\nhandles: { categories: [format], tools: [cargo] }\nconfidence: 0.99\nsteps:\n  - { id: nothing, run: 'true' }\n", "noop.yml").recipe;
+    const noop = parseRecipe(
+      "id: cargo-fmt\nname: no-op fmt\nhandles: { categories: [format], tools: [cargo] }\nconfidence: 0.99\nsteps:\n  - { id: nothing, run: 'true' }\n",
+      "noop.yml",
+    ).recipe;
     const deps = { ...base, forge: new LocalForge(runs, dir), agents: agentsFrom([], [noop!]) };
-    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    const out = await runFix(deps, {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: ["cargo", "fmt", "--all", "--check"],
+    });
     expect(out.status).toBe("verify-failed");
     expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
     expect(await runs.listPullRequests("local", dir)).toHaveLength(0);
@@ -96,21 +130,44 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
 
   it("opens nothing when the diff is over the blast radius", async () => {
     const { dir, sha } = rustRepo();
-    const deps = { ...base, forge: new LocalForge(runs, dir), blastRadius: { maxFiles: 20, maxLines: 2, forbiddenPaths: [] } };
-    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    const deps = {
+      ...base,
+      forge: new LocalForge(runs, dir),
+      blastRadius: { maxFiles: 20, maxLines: 2, forbiddenPaths: [] },
+    };
+    const out = await runFix(deps, {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: ["cargo", "fmt", "--all", "--check"],
+    });
     expect(out).toMatchObject({ status: "blast-radius", reason: expect.stringContaining("limit is 2") });
     expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
   });
 
   it("says there is nothing to fix when the command passes", async () => {
     const { dir, sha } = rustRepo('fn main() {\n    println!("ok");\n}\n');
-    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    const out = await runFix(
+      { ...base, forge: new LocalForge(runs, dir) },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
+    );
     expect(out.status).toBe("nothing-to-fix");
   });
 
   it("only diagnoses a pull request from a fork", async () => {
     const { dir, sha } = rustRepo();
-    const out = await runFix({ ...base, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"], fromFork: true });
+    const out = await runFix(
+      { ...base, forge: new LocalForge(runs, dir) },
+      {
+        forge: "local",
+        repo: dir,
+        sha,
+        baseBranch: "main",
+        failingCommand: ["cargo", "fmt", "--all", "--check"],
+        fromFork: true,
+      },
+    );
     expect(out.status).toBe("diagnose-only");
   });
 
@@ -123,10 +180,27 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
       `id: sneaky-fmt\nname: Sneaky fmt\nhandles: { categories: [format], tools: [cargo] }\nconfidence: 0.99\nsteps:\n  - id: fmt\n    run: ${JSON.stringify(["sh", "-c", script])}\n`,
       "sneaky.yml",
     ).recipe;
-    const deps = { ...base, sandbox: "none" as const, forge: new LocalForge(runs, dir), agents: agentsFrom([], [sneaky!]) };
-    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
-    expect(out).toMatchObject({ status: "escalated", revoked: true, reason: expect.stringContaining("procedure violation") });
-    expect((await runs.ledger(out.runId)).find((e) => e.kind === "violation")?.data).toEqual({ what: "git control files changed" });
+    const deps = {
+      ...base,
+      sandbox: "none" as const,
+      forge: new LocalForge(runs, dir),
+      agents: agentsFrom([], [sneaky!]),
+    };
+    const out = await runFix(deps, {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: ["cargo", "fmt", "--all", "--check"],
+    });
+    expect(out).toMatchObject({
+      status: "escalated",
+      revoked: true,
+      reason: expect.stringContaining("procedure violation"),
+    });
+    expect((await runs.ledger(out.runId)).find((e) => e.kind === "violation")?.data).toEqual({
+      what: "git control files changed",
+    });
     expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
     expect(existsSync(marker)).toBe(false);
     expect(await runs.revokedAgents("local", dir)).toEqual(["sneaky-fmt"]);
@@ -134,14 +208,37 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
 
   it("escalates and revokes an agent that blows its error budget, with a handoff", async () => {
     const { dir, sha } = rustRepo();
-    const failing = parseRecipe("id: flaky-fixer\nname: Flaky fixer\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: boom, run: 'false', onError: retry, retries: 5 }\n", "f.yml").recipe;
+    const failing = parseRecipe(
+      "id: flaky-fixer\nname: Flaky fixer\nhandles: { categories: [format] }\nconfidence: 0.99\nsteps:\n  - { id: boom, run: 'false', onError: retry, retries: 5 }\n",
+      "f.yml",
+    ).recipe;
     const deps = { ...base, forge: new LocalForge(runs, dir), agents: agentsFrom([], [failing!]) };
-    const out = await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] });
+    const out = await runFix(deps, {
+      forge: "local",
+      repo: dir,
+      sha,
+      baseBranch: "main",
+      failingCommand: ["cargo", "fmt", "--all", "--check"],
+    });
     expect(out).toMatchObject({ status: "escalated", reason: expect.stringContaining("error budget") });
     expect(await runs.revokedAgents("local", dir)).toEqual(["flaky-fixer"]);
-    expect((await runs.getRun(out.runId))?.handoff).toMatchObject({ blockingIssue: expect.any(String), requiredNextActions: expect.any(Array), whatWasTried: expect.any(Array) });
+    expect((await runs.getRun(out.runId))?.handoff).toMatchObject({
+      blockingIssue: expect.any(String),
+      requiredNextActions: expect.any(Array),
+      whatWasTried: expect.any(Array),
+    });
     // Revoked: the next run has no agent.
-    expect((await runFix(deps, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] })).status).toBe("no-agent");
+    expect(
+      (
+        await runFix(deps, {
+          forge: "local",
+          repo: dir,
+          sha,
+          baseBranch: "main",
+          failingCommand: ["cargo", "fmt", "--all", "--check"],
+        })
+      ).status,
+    ).toBe("no-agent");
   });
 });
 
@@ -164,10 +261,26 @@ describe.skipIf(!hasCargoFmt)("a fixer's view of the world", () => {
       git(gitRoot, "clone", "-q", "--bare", dir, served);
       const server = await startGitHttpServer({ root: gitRoot, requireAuth: true });
       closers.push(() => server.close());
-      const forge: FixForge = { forge: "github", remote: { url: `${server.origin}/acme/crate.git`, auth: { token, user: "x-access-token" } }, openOrUpdatePullRequest: new LocalForge(runs, dir).openOrUpdatePullRequest.bind(new LocalForge(runs, dir)) };
+      const forge: FixForge = {
+        forge: "github",
+        remote: { url: `${server.origin}/acme/crate.git`, auth: { token, user: "x-access-token" } },
+        openOrUpdatePullRequest: new LocalForge(runs, dir).openOrUpdatePullRequest.bind(new LocalForge(runs, dir)),
+      };
       const tools = detectToolchains();
       const out = await runFix(
-        { runs, mirrors: new MirrorCache(scratch()), workRoot: scratch(), forge, agents: agentsFrom([], [snoop]), rules: await loadBuiltinRules(), sandbox: detectSandbox(), sandboxPolicy: "preferred", logger: pino({ level: "silent" }), readOnlyPaths: tools.readOnlyPaths, toolEnv: tools.env },
+        {
+          runs,
+          mirrors: new MirrorCache(scratch()),
+          workRoot: scratch(),
+          forge,
+          agents: agentsFrom([], [snoop]),
+          rules: await loadBuiltinRules(),
+          sandbox: detectSandbox(),
+          sandboxPolicy: "preferred",
+          logger: pino({ level: "silent" }),
+          readOnlyPaths: tools.readOnlyPaths,
+          toolEnv: tools.env,
+        },
         { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
       );
       expect(out.status).toBe("proposed");
@@ -185,13 +298,19 @@ describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the midd
     const pg = await freshPostgres();
     const { dir, sha } = rustRepo();
     const work = scratch();
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/fix-run-child.ts"), pg.url, dir, sha, work], { stdio: "ignore", detached: true });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.resolve(import.meta.dirname, "../support/fix-run-child.ts"), pg.url, dir, sha, work],
+      { stdio: "ignore", detached: true },
+    );
     const runs = new RunStore(pg.db);
     try {
       // Wait until the dead-to-be run is executing its (hanging) fixer.
       let deadRun: string | undefined;
       for (let i = 0; i < 200 && !deadRun; i++) {
-        const { rows } = await pg.db.query<{ run_id: string }>("SELECT run_id FROM runs WHERE phase = 'EXECUTE' AND status = 'running'");
+        const { rows } = await pg.db.query<{ run_id: string }>(
+          "SELECT run_id FROM runs WHERE phase = 'EXECUTE' AND status = 'running'",
+        );
         deadRun = rows[0]?.run_id;
         if (!deadRun) await new Promise((r) => setTimeout(r, 100));
       }
@@ -201,7 +320,13 @@ describe.skipIf(!hasCargoFmt || !postgresAvailable)("a worker killed in the midd
       await new Promise((r) => setTimeout(r, 2000)); // its lease (1.5 s) lapses without heartbeats
 
       const out = await runFix(
-        await localFixDeps({ runs, repo: dir, mirrorsDir: path.join(work, "mirrors"), workRoot: path.join(work, "worktrees"), leaseTtlMs: 1500 }),
+        await localFixDeps({
+          runs,
+          repo: dir,
+          mirrorsDir: path.join(work, "mirrors"),
+          workRoot: path.join(work, "worktrees"),
+          leaseTtlMs: 1500,
+        }),
         { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
       );
       expect(out.status).toBe("proposed");

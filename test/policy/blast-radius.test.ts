@@ -11,7 +11,9 @@ describe("the blast radius of a fix's diff", () => {
   });
 
   it("refuses one file over the limit, saying how many and the limit", () => {
-    expect(blastRadiusViolation(diff(["a.ts", "b.ts", "c.ts", "d.ts"], 4), limits)).toBe("changes 4 files; the limit is 3");
+    expect(blastRadiusViolation(diff(["a.ts", "b.ts", "c.ts", "d.ts"], 4), limits)).toBe(
+      "changes 4 files; the limit is 3",
+    );
   });
 
   it("allows exactly the line limit, counting added and deleted lines together", () => {
@@ -23,17 +25,37 @@ describe("the blast radius of a fix's diff", () => {
   });
 
   it("refuses a diff touching one of the policy's forbidden paths, naming it", () => {
-    expect(blastRadiusViolation(diff(["src/a.ts", "db/migrations/001.sql"], 2), limits)).toBe("touches forbidden paths: db/migrations/001.sql");
+    expect(blastRadiusViolation(diff(["src/a.ts", "db/migrations/001.sql"], 2), limits)).toBe(
+      "touches forbidden paths: db/migrations/001.sql",
+    );
   });
 
   it("refuses CI definitions, Sentinel's own config, keys and .env files at any depth whatever the policy says", () => {
-    for (const file of [".github/workflows/ci.yml", ".github/workflows/nested/x.yaml", ".github/actions/setup/action.yml", ".gitlab-ci.yml", ".github/sentinel.yml", ".gitlab/sentinel.yml", "certs/server.pem", "deploy/tls.key", ".env", ".env.production", "services/api/.env.local"]) {
+    for (const file of [
+      ".github/workflows/ci.yml",
+      ".github/workflows/nested/x.yaml",
+      ".github/actions/setup/action.yml",
+      ".gitlab-ci.yml",
+      ".github/sentinel.yml",
+      ".gitlab/sentinel.yml",
+      "certs/server.pem",
+      "deploy/tls.key",
+      ".env",
+      ".env.production",
+      "services/api/.env.local",
+    ]) {
       expect(blastRadiusViolation(diff([file], 1), DEFAULT_BLAST_RADIUS), file).toMatch(/^touches forbidden paths: /);
     }
   });
 
   it("does not mistake ordinary files for forbidden ones", () => {
-    for (const file of ["src/environment.ts", "docs/github-workflows.md", "keyboard.ts", "src/env.ts", "pem-utils/index.js"]) {
+    for (const file of [
+      "src/environment.ts",
+      "docs/github-workflows.md",
+      "keyboard.ts",
+      "src/env.ts",
+      "pem-utils/index.js",
+    ]) {
       expect(blastRadiusViolation(diff([file], 1), DEFAULT_BLAST_RADIUS), file).toBeNull();
     }
   });

@@ -31,7 +31,9 @@ describe("a weekly freeze across Europe/Berlin's spring-forward night (2026-03-2
   });
 
   it("maps a skipped local time to the instant right after the gap", () => {
-    expect(toInstant({ year: 2026, month: 3, day: 29, minute: 2 * 60 + 30 }, "Europe/Berlin").toISOString()).toBe("2026-03-29T01:00:00.000Z");
+    expect(toInstant({ year: 2026, month: 3, day: 29, minute: 2 * 60 + 30 }, "Europe/Berlin").toISOString()).toBe(
+      "2026-03-29T01:00:00.000Z",
+    );
   });
 
   it("covers the jump with a Saturday window that runs past midnight", () => {
@@ -134,13 +136,27 @@ describe("a weekly freeze on an ordinary week (Europe/Berlin, CEST)", () => {
   });
 
   it("reports when writing is allowed again across back-to-back windows", () => {
-    const f = freeze({ days: ["fri"], start: "16:00", end: "24:00", timezone: "Europe/Berlin", reason: "no Friday deploys" }, { days: ["sat", "sun"], timezone: "Europe/Berlin" });
-    expect(activeFreeze(f, at("2026-06-05T15:00:00Z"))).toEqual({ rule: "policy.freeze[0]", reason: "no Friday deploys", until: at("2026-06-07T22:00:00Z"), timezone: "Europe/Berlin" });
+    const f = freeze(
+      { days: ["fri"], start: "16:00", end: "24:00", timezone: "Europe/Berlin", reason: "no Friday deploys" },
+      { days: ["sat", "sun"], timezone: "Europe/Berlin" },
+    );
+    expect(activeFreeze(f, at("2026-06-05T15:00:00Z"))).toEqual({
+      rule: "policy.freeze[0]",
+      reason: "no Friday deploys",
+      until: at("2026-06-07T22:00:00Z"),
+      timezone: "Europe/Berlin",
+    });
   });
 
   it("names the first listed window when several are active", () => {
-    const f = freeze({ days: ["sat"], start: "10:00", end: "12:00", timezone: "UTC" }, { days: ["sat"], timezone: "UTC" });
-    expect(activeFreeze(f, at("2026-06-06T11:00:00Z"))).toMatchObject({ rule: "policy.freeze[0]", until: at("2026-06-07T00:00:00Z") });
+    const f = freeze(
+      { days: ["sat"], start: "10:00", end: "12:00", timezone: "UTC" },
+      { days: ["sat"], timezone: "UTC" },
+    );
+    expect(activeFreeze(f, at("2026-06-06T11:00:00Z"))).toMatchObject({
+      rule: "policy.freeze[0]",
+      until: at("2026-06-07T00:00:00Z"),
+    });
   });
 
   it("has no end when every day is frozen", () => {
@@ -156,7 +172,10 @@ describe("a weekly freeze on an ordinary week (Europe/Berlin, CEST)", () => {
 });
 
 describe("a date-range freeze", () => {
-  const f = freeze({ days: ["mon"], start: "09:00", end: "10:00", timezone: "UTC" }, { from: "2026-12-20", to: "2027-01-04", timezone: "America/New_York", reason: "holidays" });
+  const f = freeze(
+    { days: ["mon"], start: "09:00", end: "10:00", timezone: "UTC" },
+    { from: "2026-12-20", to: "2027-01-04", timezone: "America/New_York", reason: "holidays" },
+  );
 
   it("starts at midnight of the from day in its zone, not in UTC", () => {
     expect(activeFreeze(f, at("2026-12-20T04:59:59Z"))).toBeNull();
@@ -174,7 +193,9 @@ describe("a date-range freeze", () => {
 
   it("says in the zone's own time when it ends", () => {
     const active = activeFreeze(f, at("2026-12-24T12:00:00Z"));
-    expect(active && freezeMessage(active)).toBe('change freeze "holidays" (policy.freeze[1]) until 2027-01-05 00:00 America/New_York');
+    expect(active && freezeMessage(active)).toBe(
+      'change freeze "holidays" (policy.freeze[1]) until 2027-01-05 00:00 America/New_York',
+    );
   });
 
   it("honours local times on from and to, with to exclusive", () => {

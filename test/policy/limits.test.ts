@@ -15,17 +15,25 @@ describe("the rate limit", () => {
     const opened = [ago(50 * MIN), ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)];
     expect(rateLimitViolation(limit, opened, 0, NOW)).toEqual({
       rule: "policy.rateLimit.perHour",
-      message: "rate limit: 5 fix pull requests opened in the last hour, the limit is 5 (policy.rateLimit.perHour); next after 2026-06-03 12:10 UTC",
+      message:
+        "rate limit: 5 fix pull requests opened in the last hour, the limit is 5 (policy.rateLimit.perHour); next after 2026-06-03 12:10 UTC",
       retryAt: new Date("2026-06-03T12:10:00Z"),
     });
   });
 
   it("no longer counts a pull request opened exactly 60 minutes ago", () => {
-    expect(rateLimitViolation(limit, [ago(60 * MIN), ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)], 0, NOW)).toBeNull();
+    expect(
+      rateLimitViolation(limit, [ago(60 * MIN), ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)], 0, NOW),
+    ).toBeNull();
   });
 
   it("still counts one opened a millisecond less than 60 minutes ago", () => {
-    const v = rateLimitViolation(limit, [ago(60 * MIN - 1), ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)], 0, NOW);
+    const v = rateLimitViolation(
+      limit,
+      [ago(60 * MIN - 1), ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)],
+      0,
+      NOW,
+    );
     expect(v?.retryAt).toEqual(new Date(NOW.getTime() + 1));
   });
 
@@ -36,11 +44,16 @@ describe("the rate limit", () => {
 
   it("ignores times after now", () => {
     const future = new Date(NOW.getTime() + MIN);
-    expect(rateLimitViolation(limit, [future, ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)], 0, NOW)).toBeNull();
+    expect(
+      rateLimitViolation(limit, [future, ago(40 * MIN), ago(30 * MIN), ago(20 * MIN), ago(10 * MIN)], 0, NOW),
+    ).toBeNull();
   });
 
   it("refuses while as many fix pull requests are open as allowed, with no retry time", () => {
-    expect(rateLimitViolation(limit, [], 3, NOW)).toMatchObject({ rule: "policy.rateLimit.concurrentOpen", retryAt: null });
+    expect(rateLimitViolation(limit, [], 3, NOW)).toMatchObject({
+      rule: "policy.rateLimit.concurrentOpen",
+      retryAt: null,
+    });
   });
 
   it("allows one fewer open pull request than the limit", () => {
@@ -55,7 +68,8 @@ describe("the cooldown", () => {
     const last = ago(6 * 60 * MIN - 1);
     expect(cooldownViolation(cooldown, { fingerprint: last, repo: null }, NOW)).toEqual({
       rule: "policy.cooldown.perFingerprint",
-      message: "cooldown: the last fix attempt for this failure was less than 6h ago (policy.cooldown.perFingerprint); next attempt after 2026-06-03 12:00 UTC",
+      message:
+        "cooldown: the last fix attempt for this failure was less than 6h ago (policy.cooldown.perFingerprint); next attempt after 2026-06-03 12:00 UTC",
       until: new Date(NOW.getTime() + 1),
     });
   });
@@ -65,11 +79,16 @@ describe("the cooldown", () => {
   });
 
   it("refuses any attempt in the repo within the per-repo cooldown", () => {
-    expect(cooldownViolation(cooldown, { fingerprint: null, repo: ago(29 * MIN) }, NOW)).toMatchObject({ rule: "policy.cooldown.perRepo", until: new Date(NOW.getTime() + MIN) });
+    expect(cooldownViolation(cooldown, { fingerprint: null, repo: ago(29 * MIN) }, NOW)).toMatchObject({
+      rule: "policy.cooldown.perRepo",
+      until: new Date(NOW.getTime() + MIN),
+    });
   });
 
   it("checks the fingerprint before the repo", () => {
-    expect(cooldownViolation(cooldown, { fingerprint: ago(MIN), repo: ago(MIN) }, NOW)?.rule).toBe("policy.cooldown.perFingerprint");
+    expect(cooldownViolation(cooldown, { fingerprint: ago(MIN), repo: ago(MIN) }, NOW)?.rule).toBe(
+      "policy.cooldown.perFingerprint",
+    );
   });
 
   it("does nothing when the cooldown is 0", () => {

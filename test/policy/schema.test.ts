@@ -1,7 +1,18 @@
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { atLeast, DEFAULT_NOTIFY, DEFAULT_POLICY, modeSchema, notifySchema, parseDuration, parseTier, policySchema, slackChannelFor, TIER_NAMES } from "../../src/policy/index.js";
+import {
+  atLeast,
+  DEFAULT_NOTIFY,
+  DEFAULT_POLICY,
+  modeSchema,
+  notifySchema,
+  parseDuration,
+  parseTier,
+  policySchema,
+  slackChannelFor,
+  TIER_NAMES,
+} from "../../src/policy/index.js";
 
 const issues = (input: unknown): string[] => {
   const r = policySchema.safeParse(input);
@@ -38,7 +49,11 @@ describe("the policy block", () => {
       cooldown: { perFingerprint: 6 * 3_600_000, perRepo: 0 },
       rateLimit: { perHour: 5, concurrentOpen: 3 },
       freeze: [],
-      approval: { require: [], approvers: { permission: "maintain", users: [], teams: [], slackUsers: [] }, expiresAfter: 72 * 3_600_000 },
+      approval: {
+        require: [],
+        approvers: { permission: "maintain", users: [], teams: [], slackUsers: [] },
+        expiresAfter: 72 * 3_600_000,
+      },
       forks: "diagnose",
       errorBudget: { maxErrors: 3, maxSameError: 2, maxViolations: 1 },
       tiers: { start: 1, max: 2, promoteAfter: 3 },
@@ -50,7 +65,10 @@ describe("the policy block", () => {
   });
 
   it("fills the rest of a block that gives only some of its fields", () => {
-    expect(policySchema.parse({ cooldown: { perRepo: "30m" } }).cooldown).toEqual({ perFingerprint: 6 * 3_600_000, perRepo: 30 * 60_000 });
+    expect(policySchema.parse({ cooldown: { perRepo: "30m" } }).cooldown).toEqual({
+      perFingerprint: 6 * 3_600_000,
+      perRepo: 30 * 60_000,
+    });
   });
 
   it("reads a complete YAML policy into durations in ms, numeric tiers and typed freeze windows", () => {
@@ -61,7 +79,14 @@ describe("the policy block", () => {
     expect(p.approval.require[0]?.tiers).toEqual([1]);
     expect(p.approval.approvers.users).toEqual(["alice"]);
     expect(p.freeze).toEqual([
-      { kind: "weekly", days: ["fri"], start: "16:00", end: "24:00", timezone: "Europe/Berlin", reason: "no Friday deploys" },
+      {
+        kind: "weekly",
+        days: ["fri"],
+        start: "16:00",
+        end: "24:00",
+        timezone: "Europe/Berlin",
+        reason: "no Friday deploys",
+      },
       { kind: "dates", from: "2026-12-20", to: "2027-01-04", timezone: "America/New_York", reason: "holidays" },
     ]);
   });
@@ -76,11 +101,15 @@ describe("the policy block", () => {
   });
 
   it("rejects an unknown key and lists the keys it accepts", () => {
-    expect(issues({ rateLimit: { perHr: 5 } })).toEqual(['rateLimit: unknown key "perHr"; expected perHour, concurrentOpen']);
+    expect(issues({ rateLimit: { perHr: 5 } })).toEqual([
+      'rateLimit: unknown key "perHr"; expected perHour, concurrentOpen',
+    ]);
   });
 
   it("rejects an unknown top-level key of the block", () => {
-    expect(issues({ minConfidance: 0.5 })[0]).toMatch(/^: unknown key "minConfidance"; expected minConfidence, blastRadius/);
+    expect(issues({ minConfidance: 0.5 })[0]).toMatch(
+      /^: unknown key "minConfidance"; expected minConfidence, blastRadius/,
+    );
   });
 
   it("rejects a duration it cannot read and says how to write one", () => {
@@ -94,7 +123,9 @@ describe("the policy block", () => {
   });
 
   it("rejects an approval expiry of zero", () => {
-    expect(issues({ approval: { expiresAfter: 0 } })).toEqual(["approval.expiresAfter: approval.expiresAfter must be longer than 0"]);
+    expect(issues({ approval: { expiresAfter: 0 } })).toEqual([
+      "approval.expiresAfter: approval.expiresAfter must be longer than 0",
+    ]);
   });
 
   it("rejects a confidence above 1", () => {
@@ -106,31 +137,45 @@ describe("the policy block", () => {
   });
 
   it("rejects a count that is not a whole number in range", () => {
-    expect(issues({ rateLimit: { perHour: 0 } })).toEqual(["rateLimit.perHour: rateLimit.perHour must be a whole number from 1 to 1000"]);
+    expect(issues({ rateLimit: { perHour: 0 } })).toEqual([
+      "rateLimit.perHour: rateLimit.perHour must be a whole number from 1 to 1000",
+    ]);
   });
 
   it("rejects a tier it does not know", () => {
-    expect(issues({ tiers: { max: "T4" } })).toEqual(['tiers.max: "T4" is not a tier; use T0 (observe), T1 (propose), T2 (push) or T3 (wide)']);
+    expect(issues({ tiers: { max: "T4" } })).toEqual([
+      'tiers.max: "T4" is not a tier; use T0 (observe), T1 (propose), T2 (push) or T3 (wide)',
+    ]);
   });
 
   it("rejects a start tier above the maximum tier", () => {
-    expect(issues({ tiers: { start: "T3" } })).toEqual(["tiers.start: tiers.start (T3) is above tiers.max (T2); raise max or lower start"]);
+    expect(issues({ tiers: { start: "T3" } })).toEqual([
+      "tiers.start: tiers.start (T3) is above tiers.max (T2); raise max or lower start",
+    ]);
   });
 
   it("rejects a time of day past 23:59", () => {
-    expect(issues({ freeze: [{ days: ["fri"], start: "25:00", timezone: "UTC" }] })).toEqual(['freeze.0.start: "25:00" is not a time; use "HH:MM" from 00:00 to 23:59']);
+    expect(issues({ freeze: [{ days: ["fri"], start: "25:00", timezone: "UTC" }] })).toEqual([
+      'freeze.0.start: "25:00" is not a time; use "HH:MM" from 00:00 to 23:59',
+    ]);
   });
 
   it("accepts 24:00 as an end but not as a start", () => {
-    expect(issues({ freeze: [{ start: "24:00", end: "24:00", timezone: "UTC" }] })).toEqual(['freeze.0.start: "24:00" is not a time; use "HH:MM" from 00:00 to 23:59']);
+    expect(issues({ freeze: [{ start: "24:00", end: "24:00", timezone: "UTC" }] })).toEqual([
+      'freeze.0.start: "24:00" is not a time; use "HH:MM" from 00:00 to 23:59',
+    ]);
   });
 
   it("asks for quotes when a time arrives as a number", () => {
-    expect(issues({ freeze: [{ start: 960, timezone: "UTC" }] })).toEqual(['freeze.0.start: write a time as a quoted "HH:MM" string']);
+    expect(issues({ freeze: [{ start: 960, timezone: "UTC" }] })).toEqual([
+      'freeze.0.start: write a time as a quoted "HH:MM" string',
+    ]);
   });
 
   it("rejects a window whose start and end are the same", () => {
-    expect(issues({ freeze: [{ start: "10:00", end: "10:00", timezone: "UTC" }] })).toEqual(['freeze.0.end: start and end are the same time; for whole days use start "00:00" and end "24:00"']);
+    expect(issues({ freeze: [{ start: "10:00", end: "10:00", timezone: "UTC" }] })).toEqual([
+      'freeze.0.end: start and end are the same time; for whole days use start "00:00" and end "24:00"',
+    ]);
   });
 
   it("rejects a time zone the runtime does not know", () => {
@@ -140,11 +185,15 @@ describe("the policy block", () => {
   });
 
   it("requires a time zone on every window", () => {
-    expect(issues({ freeze: [{ days: ["fri"] }] })).toEqual(['freeze.0.timezone: give the time zone as an IANA name such as "Europe/Berlin" or "UTC"']);
+    expect(issues({ freeze: [{ days: ["fri"] }] })).toEqual([
+      'freeze.0.timezone: give the time zone as an IANA name such as "Europe/Berlin" or "UTC"',
+    ]);
   });
 
   it("rejects a day name outside mon..sun", () => {
-    expect(issues({ freeze: [{ days: ["friday"], timezone: "UTC" }] })).toEqual(['freeze.0.days.0: "friday" is not a day; use mon, tue, wed, thu, fri, sat or sun']);
+    expect(issues({ freeze: [{ days: ["friday"], timezone: "UTC" }] })).toEqual([
+      'freeze.0.days.0: "friday" is not a day; use mon, tue, wed, thu, fri, sat or sun',
+    ]);
   });
 
   it("rejects a date range that ends before it starts", () => {
@@ -164,7 +213,9 @@ describe("the policy block", () => {
   });
 
   it("rejects a range that gives only one end", () => {
-    expect(issues({ freeze: [{ from: "2026-12-20", timezone: "UTC" }] })).toEqual(["freeze.0.to: a date range needs both from and to"]);
+    expect(issues({ freeze: [{ from: "2026-12-20", timezone: "UTC" }] })).toEqual([
+      "freeze.0.to: a date range needs both from and to",
+    ]);
   });
 
   it("rejects a window that is both weekly and a date range", () => {
@@ -174,15 +225,21 @@ describe("the policy block", () => {
   });
 
   it("rejects an approval rule with an empty list", () => {
-    expect(issues({ approval: { require: [{ paths: [] }] } })).toEqual(["approval.require.0.paths: list at least one glob, or leave paths out to match any"]);
+    expect(issues({ approval: { require: [{ paths: [] }] } })).toEqual([
+      "approval.require.0.paths: list at least one glob, or leave paths out to match any",
+    ]);
   });
 
   it("rejects a team written without its organization", () => {
-    expect(issues({ approval: { approvers: { teams: ["release"] } } })).toEqual(['approval.approvers.teams.0: "release" is not a team; write "org/team-slug"']);
+    expect(issues({ approval: { approvers: { teams: ["release"] } } })).toEqual([
+      'approval.approvers.teams.0: "release" is not a team; write "org/team-slug"',
+    ]);
   });
 
   it("does not offer none as an approver permission", () => {
-    expect(issues({ approval: { approvers: { permission: "none" } } })).toEqual(["approval.approvers.permission: permission is one of read, triage, write, maintain, admin"]);
+    expect(issues({ approval: { approvers: { permission: "none" } } })).toEqual([
+      "approval.approvers.permission: permission is one of read, triage, write, maintain, admin",
+    ]);
   });
 
   it("rejects a Slack user given by name instead of id", () => {
@@ -249,7 +306,9 @@ describe("tiers, modes and permissions", () => {
 
   it("accepts the four modes and rejects anything else with the list", () => {
     expect(modeSchema.parse("shadow")).toBe("shadow");
-    expect(modeSchema.safeParse("fix").error?.issues[0]?.message).toBe("mode is one of diagnose, shadow, propose, push");
+    expect(modeSchema.safeParse("fix").error?.issues[0]?.message).toBe(
+      "mode is one of diagnose, shadow, propose, push",
+    );
   });
 
   it("orders permissions none < read < triage < write < maintain < admin", () => {
@@ -262,7 +321,9 @@ describe("tiers, modes and permissions", () => {
 });
 
 describe("the notify block", () => {
-  const notify = notifySchema.parse({ slack: { channel: "#ci", routes: { "approval-needed": "#ci-approvals", rerun: null } } });
+  const notify = notifySchema.parse({
+    slack: { channel: "#ci", routes: { "approval-needed": "#ci-approvals", rerun: null } },
+  });
 
   it("posts nothing to Slack by default", () => {
     expect(slackChannelFor(DEFAULT_NOTIFY, "fix-opened")).toBeNull();
@@ -293,6 +354,8 @@ describe("the notify block", () => {
   });
 
   it("rejects a channel name Slack would not accept", () => {
-    expect(notifySchema.safeParse({ slack: { channel: "ci" } }).error?.issues[0]?.message).toBe('"ci" is not a Slack channel; write "#name" (lowercase) or a channel id like C0123ABCD');
+    expect(notifySchema.safeParse({ slack: { channel: "ci" } }).error?.issues[0]?.message).toBe(
+      '"ci" is not a Slack channel; write "#name" (lowercase) or a channel id like C0123ABCD',
+    );
   });
 });

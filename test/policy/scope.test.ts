@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ALWAYS_FORBIDDEN_PATHS, approvalRule, blastRadiusFor, DEFAULT_POLICY, mayApprove, policySchema, promotionDue, type Tier } from "../../src/policy/index.js";
+import {
+  ALWAYS_FORBIDDEN_PATHS,
+  approvalRule,
+  blastRadiusFor,
+  DEFAULT_POLICY,
+  mayApprove,
+  policySchema,
+  promotionDue,
+  type Tier,
+} from "../../src/policy/index.js";
 
 describe("blastRadiusFor", () => {
   const policy = policySchema.parse({
@@ -8,36 +17,60 @@ describe("blastRadiusFor", () => {
   });
 
   it.each([0, 1, 2] as const)("gives tier %d the blast radius plus the always-forbidden paths", (tier) => {
-    expect(blastRadiusFor(policy, tier)).toEqual({ maxFiles: 10, maxLines: 200, forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS, "infra/*", "db/migrations/*"] });
+    expect(blastRadiusFor(policy, tier)).toEqual({
+      maxFiles: 10,
+      maxLines: 200,
+      forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS, "infra/*", "db/migrations/*"],
+    });
   });
 
   it("gives T3 the wide scope and lifts the user's forbidden paths its allowPaths cover", () => {
-    expect(blastRadiusFor(policy, 3)).toEqual({ maxFiles: 40, maxLines: 1000, forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS] });
+    expect(blastRadiusFor(policy, 3)).toEqual({
+      maxFiles: 40,
+      maxLines: 1000,
+      forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS],
+    });
   });
 
   it("never lifts an always-forbidden path, even for an allowPaths of *", () => {
-    expect(blastRadiusFor(policy, 3).forbiddenPaths).toEqual(expect.arrayContaining([".github/workflows/*", ".github/sentinel.yml", ".env*", "*.pem"]));
+    expect(blastRadiusFor(policy, 3).forbiddenPaths).toEqual(
+      expect.arrayContaining([".github/workflows/*", ".github/sentinel.yml", ".env*", "*.pem"]),
+    );
   });
 
   it("lifts only the forbidden globs an allowPaths glob matches", () => {
-    const p = policySchema.parse({ blastRadius: { forbiddenPaths: ["infra/*", "db/*"] }, wideScope: { allowPaths: ["infra/*"] } });
+    const p = policySchema.parse({
+      blastRadius: { forbiddenPaths: ["infra/*", "db/*"] },
+      wideScope: { allowPaths: ["infra/*"] },
+    });
     expect(blastRadiusFor(p, 3).forbiddenPaths).toEqual([...ALWAYS_FORBIDDEN_PATHS, "db/*"]);
   });
 
   it("never makes T3 narrower than the blast radius", () => {
-    const p = policySchema.parse({ blastRadius: { maxFiles: 80, maxLines: 100 }, wideScope: { maxFiles: 50, maxLines: 1500 } });
+    const p = policySchema.parse({
+      blastRadius: { maxFiles: 80, maxLines: 100 },
+      wideScope: { maxFiles: 50, maxLines: 1500 },
+    });
     expect(blastRadiusFor(p, 3)).toMatchObject({ maxFiles: 80, maxLines: 1500 });
   });
 
   it("starts from the defaults of 20 files and 400 lines", () => {
-    expect(blastRadiusFor(DEFAULT_POLICY, 1)).toEqual({ maxFiles: 20, maxLines: 400, forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS] });
+    expect(blastRadiusFor(DEFAULT_POLICY, 1)).toEqual({
+      maxFiles: 20,
+      maxLines: 400,
+      forbiddenPaths: [...ALWAYS_FORBIDDEN_PATHS],
+    });
   });
 });
 
 describe("approvalRule", () => {
   const policy = policySchema.parse({
     approval: {
-      require: [{ tiers: ["T1"], categories: ["dependency"], paths: ["package.json", "*.lock"], reason: "dependency changes" }, { tiers: ["T3"] }, { fromFork: true }],
+      require: [
+        { tiers: ["T1"], categories: ["dependency"], paths: ["package.json", "*.lock"], reason: "dependency changes" },
+        { tiers: ["T3"] },
+        { fromFork: true },
+      ],
     },
   });
   const facts = { tier: 1 as Tier, category: "dependency", paths: ["packages/web/yarn.lock"], fromFork: false };
@@ -45,7 +78,8 @@ describe("approvalRule", () => {
   it("matches a rule when every field it gives matches", () => {
     expect(approvalRule(policy, facts)).toEqual({
       rule: "policy.approval.require[0]",
-      message: "needs a human approval first (policy.approval.require[0]): dependency changes: tier T1, category dependency, touches packages/web/yarn.lock",
+      message:
+        "needs a human approval first (policy.approval.require[0]): dependency changes: tier T1, category dependency, touches packages/web/yarn.lock",
     });
   });
 
@@ -56,7 +90,9 @@ describe("approvalRule", () => {
   });
 
   it("matches the paths when any path matches any glob", () => {
-    expect(approvalRule(policy, { ...facts, paths: ["src/a.ts", "package.json"] })?.rule).toBe("policy.approval.require[0]");
+    expect(approvalRule(policy, { ...facts, paths: ["src/a.ts", "package.json"] })?.rule).toBe(
+      "policy.approval.require[0]",
+    );
   });
 
   it("does not match a paths rule when there are no paths", () => {
@@ -64,11 +100,15 @@ describe("approvalRule", () => {
   });
 
   it("matches a rule that gives only tiers on the tier alone", () => {
-    expect(approvalRule(policy, { ...facts, tier: 3, category: "lint", paths: [] })?.rule).toBe("policy.approval.require[1]");
+    expect(approvalRule(policy, { ...facts, tier: 3, category: "lint", paths: [] })?.rule).toBe(
+      "policy.approval.require[1]",
+    );
   });
 
   it("matches a fromFork rule on fork pull requests only", () => {
-    expect(approvalRule(policy, { tier: 2, category: "lint", paths: [], fromFork: true })?.rule).toBe("policy.approval.require[2]");
+    expect(approvalRule(policy, { tier: 2, category: "lint", paths: [], fromFork: true })?.rule).toBe(
+      "policy.approval.require[2]",
+    );
     expect(approvalRule(policy, { tier: 2, category: "lint", paths: [], fromFork: false })).toBeNull();
   });
 
@@ -86,7 +126,11 @@ describe("approvalRule", () => {
 });
 
 describe("mayApprove", () => {
-  const approvers = policySchema.parse({ approval: { approvers: { permission: "maintain", users: ["@Alice"], teams: ["Acme/Release"], slackUsers: ["U012AB3CD"] } } }).approval.approvers;
+  const approvers = policySchema.parse({
+    approval: {
+      approvers: { permission: "maintain", users: ["@Alice"], teams: ["Acme/Release"], slackUsers: ["U012AB3CD"] },
+    },
+  }).approval.approvers;
 
   it("lets someone with at least the configured permission approve", () => {
     expect(mayApprove(approvers, { permission: "maintain" })).toBe(true);

@@ -8,7 +8,8 @@ const QUEUES: ReadonlyArray<{ name: string; available: boolean; make: () => JobQ
   {
     name: "BullMQ on Redis",
     available: redisAvailable,
-    make: () => new BullQueue({ redisUrl: REDIS_URL, prefix: `sentinel-test-${randomBytes(4).toString("hex")}`, backoffMs: 10 }),
+    make: () =>
+      new BullQueue({ redisUrl: REDIS_URL, prefix: `sentinel-test-${randomBytes(4).toString("hex")}`, backoffMs: 10 }),
   },
 ];
 
@@ -96,10 +97,18 @@ describe.skipIf(!redisAvailable)("BullMQ when a worker process dies mid-job", ()
     const { spawn } = await import("node:child_process");
     const path = await import("node:path");
     const prefix = `sentinel-stall-${randomBytes(4).toString("hex")}`;
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/bull-worker-child.ts"), REDIS_URL, prefix], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.resolve(import.meta.dirname, "../support/bull-worker-child.ts"), REDIS_URL, prefix],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     const producer = new BullQueue({ redisUrl: REDIS_URL, prefix, lockDurationMs: 1000, stalledIntervalMs: 500 });
     try {
-      await producer.add("delivery", { deliveryKey: "github:d-stall" }, { jobId: safeJobId("delivery", "github:d-stall") });
+      await producer.add(
+        "delivery",
+        { deliveryKey: "github:d-stall" },
+        { jobId: safeJobId("delivery", "github:d-stall") },
+      );
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("the child worker never took the job")), 20_000);
         child.stdout.on("data", (d: Buffer) => {

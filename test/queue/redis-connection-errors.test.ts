@@ -15,7 +15,11 @@ async function freePort(): Promise<number> {
 
 /** A throwaway redis-server of this test's own, so it can be killed without touching the shared one. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.once("error", reject);
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -42,7 +46,9 @@ describe("Redis clients whose server is away", () => {
   it("a live feed logs the publisher's connection error instead of dropping it", async () => {
     const port = await freePort();
     const logged: string[] = [];
-    const feed = new RedisLiveFeed(`redis://127.0.0.1:${port}`, "nowhere", 3600, (error, context) => logged.push(`${context}: ${String(error)}`));
+    const feed = new RedisLiveFeed(`redis://127.0.0.1:${port}`, "nowhere", 3600, (error, context) =>
+      logged.push(`${context}: ${String(error)}`),
+    );
     cleanups.push(() => feed.close());
     feed.publish("run-x", { kind: "phase", phase: "EXECUTE" });
     await until(() => logged.some((l) => l.startsWith("live feed publisher connection") && l.includes("ECONNREFUSED")));
@@ -54,7 +60,10 @@ describe("Redis clients whose server is away", () => {
     let redis = await startRedis(port);
     cleanups.push(() => void redis.kill("SIGKILL"));
     const logged: string[] = [];
-    const queue = new BullQueue({ redisUrl: `redis://127.0.0.1:${port}`, onConnectionError: (error, context) => logged.push(`${context}: ${String(error)}`) });
+    const queue = new BullQueue({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      onConnectionError: (error, context) => logged.push(`${context}: ${String(error)}`),
+    });
     // BullMQ's close waits for its connection, so the server comes back before the queue closes.
     cleanups.push(async () => {
       if (redis.exitCode !== null || redis.signalCode !== null) redis = await startRedis(port);
@@ -64,6 +73,8 @@ describe("Redis clients whose server is away", () => {
     expect(await queue.depth()).toBe(1);
     expect(logged).toEqual([]);
     redis.kill("SIGKILL");
-    await until(() => logged.some((l) => l.startsWith("BullMQ") && /ECONNREFUSED|ECONNRESET|Connection is closed/.test(l)));
+    await until(() =>
+      logged.some((l) => l.startsWith("BullMQ") && /ECONNREFUSED|ECONNRESET|Connection is closed/.test(l)),
+    );
   });
 });

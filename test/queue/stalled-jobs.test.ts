@@ -10,7 +10,11 @@ import { REDIS_URL, redisAvailable } from "../support/services.js";
 
 /** A worker process (test/support/bull-worker-child.ts) that takes the job, says so, and hangs. */
 async function workerThatTakes(prefix: string, key: string): Promise<ChildProcessWithoutNullStreams> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../support/bull-worker-child.ts"), REDIS_URL, prefix], { stdio: ["ignore", "pipe", "inherit"] }) as unknown as ChildProcessWithoutNullStreams;
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.resolve(import.meta.dirname, "../support/bull-worker-child.ts"), REDIS_URL, prefix],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  ) as unknown as ChildProcessWithoutNullStreams;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the child worker never took the job")), 30_000);
     child.stdout.on("data", (d: Buffer) => {

@@ -14,12 +14,22 @@ const QUEUES: ReadonlyArray<{
   available: boolean;
   make: (onError: (error: unknown, job: { attempt: number }) => void) => JobQueue;
 }> = [
-  { name: "the in-process queue", available: true, make: (onError) => new MemoryQueue({ backoffMs: 10, attempts: 3, onError }) },
+  {
+    name: "the in-process queue",
+    available: true,
+    make: (onError) => new MemoryQueue({ backoffMs: 10, attempts: 3, onError }),
+  },
   {
     name: "BullMQ on Redis",
     available: redisAvailable,
     make: (onError) =>
-      new BullQueue({ redisUrl: REDIS_URL, prefix: `sentinel-test-${randomBytes(4).toString("hex")}`, backoffMs: 10, attempts: 3, onError }),
+      new BullQueue({
+        redisUrl: REDIS_URL,
+        prefix: `sentinel-test-${randomBytes(4).toString("hex")}`,
+        backoffMs: 10,
+        attempts: 3,
+        onError,
+      }),
   },
 ];
 
@@ -56,7 +66,9 @@ for (const { name, available, make } of QUEUES) {
     }
 
     it("runs a job that throws an UnrecoverableError once and records it failed", async () => {
-      const { attempts, failures } = await run(() => new UnrecoverableError("E_QUEUE_NO_HANDLER", "no retry can fix this"));
+      const { attempts, failures } = await run(
+        () => new UnrecoverableError("E_QUEUE_NO_HANDLER", "no retry can fix this"),
+      );
       expect(attempts).toEqual([1]);
       expect((await queue.counts()).failed).toBe(1);
       expect(failures).toHaveLength(1);

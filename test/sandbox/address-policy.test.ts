@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkAddress, embeddedIpv4, isOptInPrivate, parseCidr, privateAllowList } from "../../src/sandbox/address-policy.js";
+import {
+  checkAddress,
+  embeddedIpv4,
+  isOptInPrivate,
+  parseCidr,
+  privateAllowList,
+} from "../../src/sandbox/address-policy.js";
 
 describe("the addresses a step may reach", () => {
   it.each([
@@ -37,7 +43,15 @@ describe("the addresses a step may reach", () => {
     expect(checkAddress(address)).toMatch(new RegExp(kind.split(" ")[0] as string, "i"));
   });
 
-  it.each(["203.0.113.7", "172.32.0.1", "100.128.0.1", "1.1.1.1", "2606:4700:4700::1111", "::ffff:203.0.113.7", "64:ff9b::cb00:7107"])("lets %s through", (address) => {
+  it.each([
+    "203.0.113.7",
+    "172.32.0.1",
+    "100.128.0.1",
+    "1.1.1.1",
+    "2606:4700:4700::1111",
+    "::ffff:203.0.113.7",
+    "64:ff9b::cb00:7107",
+  ])("lets %s through", (address) => {
     expect(checkAddress(address)).toBeNull();
   });
 
@@ -52,7 +66,8 @@ describe("the addresses a step may reach", () => {
 
   it("never opens loopback, link-local or metadata, whatever the operator lists", () => {
     const open = privateAllowList(["127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/0", "fd00::/8", "::/0"]);
-    for (const address of ["127.0.0.1", "169.254.169.254", "fd00:ec2::254", "::1"]) expect(checkAddress(address, open)).not.toBeNull();
+    for (const address of ["127.0.0.1", "169.254.169.254", "fd00:ec2::254", "::1"])
+      expect(checkAddress(address, open)).not.toBeNull();
     // fd00::/8 holds the AWS metadata address, so it is not opened at all.
     expect(checkAddress("fd00::1", open)).not.toBeNull();
   });

@@ -3,17 +3,32 @@ import { egressFromEnv, formatHostRule, parseHostRule } from "../../src/sandbox/
 import { refuseByRules } from "../../src/sandbox/host-rules.js";
 
 const noNpm = () => undefined;
-const hosts = (env: NodeJS.ProcessEnv, npm: () => string | undefined = noNpm) => egressFromEnv(env, npm).allow.map(formatHostRule);
+const hosts = (env: NodeJS.ProcessEnv, npm: () => string | undefined = noNpm) =>
+  egressFromEnv(env, npm).allow.map(formatHostRule);
 
 describe("allowlist rules", () => {
   it("reads names, wildcards, ports and IP literals", () => {
     expect(parseHostRule("Registry.Example.Invalid.")).toEqual({ host: "registry.example.invalid", wildcard: false });
     expect(parseHostRule("*.example.invalid")).toEqual({ host: "example.invalid", wildcard: true });
-    expect(parseHostRule("mirror.example.invalid:8443")).toEqual({ host: "mirror.example.invalid", wildcard: false, port: 8443 });
+    expect(parseHostRule("mirror.example.invalid:8443")).toEqual({
+      host: "mirror.example.invalid",
+      wildcard: false,
+      port: 8443,
+    });
     expect(parseHostRule("[fd12::1]:4873")).toEqual({ host: "fd12::1", wildcard: false, port: 4873 });
   });
 
-  it.each(["", "*", "*.invalid", "https://registry.example.invalid/", "host:0", "host:70000", "bad host", "127.1", "*.10.0.0.1"])("refuses %j", (text) => {
+  it.each([
+    "",
+    "*",
+    "*.invalid",
+    "https://registry.example.invalid/",
+    "host:0",
+    "host:70000",
+    "bad host",
+    "127.1",
+    "*.10.0.0.1",
+  ])("refuses %j", (text) => {
     expect(() => parseHostRule(text)).toThrow();
   });
 
@@ -42,7 +57,12 @@ describe("allowlist rules", () => {
 
 describe("egressFromEnv", () => {
   it("takes SENTINEL_EGRESS_ALLOW as given, comma separated", () => {
-    expect(hosts({ SENTINEL_EGRESS_ALLOW: "a.example.invalid, *.b.example.invalid ,c.example.invalid:8443", npm_config_registry: "https://ignored.example.invalid/" })).toEqual(["a.example.invalid", "*.b.example.invalid", "c.example.invalid:8443"]);
+    expect(
+      hosts({
+        SENTINEL_EGRESS_ALLOW: "a.example.invalid, *.b.example.invalid ,c.example.invalid:8443",
+        npm_config_registry: "https://ignored.example.invalid/",
+      }),
+    ).toEqual(["a.example.invalid", "*.b.example.invalid", "c.example.invalid:8443"]);
   });
 
   it("reads an empty SENTINEL_EGRESS_ALLOW as: nothing", () => {
@@ -50,15 +70,31 @@ describe("egressFromEnv", () => {
   });
 
   it("names the variable and the value it cannot read", () => {
-    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW: "ok.example.invalid,https://x.example.invalid/" }, noNpm)).toThrow(/SENTINEL_EGRESS_ALLOW: "https:\/\/x.example.invalid\/" is a URL/);
-    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW_PRIVATE: "10.1.0.0/16,127.0.0.0/8" }, noNpm)).toThrow(/SENTINEL_EGRESS_ALLOW_PRIVATE: "127.0.0.0\/8"/);
-    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW_PRIVATE: "169.254.0.0/16" }, noNpm)).toThrow(/SENTINEL_EGRESS_ALLOW_PRIVATE.*never/);
+    expect(() =>
+      egressFromEnv({ SENTINEL_EGRESS_ALLOW: "ok.example.invalid,https://x.example.invalid/" }, noNpm),
+    ).toThrow(/SENTINEL_EGRESS_ALLOW: "https:\/\/x.example.invalid\/" is a URL/);
+    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW_PRIVATE: "10.1.0.0/16,127.0.0.0/8" }, noNpm)).toThrow(
+      /SENTINEL_EGRESS_ALLOW_PRIVATE: "127.0.0.0\/8"/,
+    );
+    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW_PRIVATE: "169.254.0.0/16" }, noNpm)).toThrow(
+      /SENTINEL_EGRESS_ALLOW_PRIVATE.*never/,
+    );
     expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW_PRIVATE: "10.0.0.0/33" }, noNpm)).toThrow(/not a CIDR/);
-    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW: "*" }, noNpm)).toThrow(expect.objectContaining({ code: "E_SANDBOX_CONFIG" }));
+    expect(() => egressFromEnv({ SENTINEL_EGRESS_ALLOW: "*" }, noNpm)).toThrow(
+      expect.objectContaining({ code: "E_SANDBOX_CONFIG" }),
+    );
   });
 
   it("keeps the private subnets an internal mirror lives in", () => {
-    expect(egressFromEnv({ SENTINEL_EGRESS_ALLOW: "mirror.example.invalid", SENTINEL_EGRESS_ALLOW_PRIVATE: "10.20.0.0/16, fd12:3456::/48" }, noNpm).allowPrivate).toEqual(["10.20.0.0/16", "fd12:3456::/48"]);
+    expect(
+      egressFromEnv(
+        {
+          SENTINEL_EGRESS_ALLOW: "mirror.example.invalid",
+          SENTINEL_EGRESS_ALLOW_PRIVATE: "10.20.0.0/16, fd12:3456::/48",
+        },
+        noNpm,
+      ).allowPrivate,
+    ).toEqual(["10.20.0.0/16", "fd12:3456::/48"]);
   });
 
   it("defaults to the registries the worker is configured with", () => {
@@ -69,12 +105,21 @@ describe("egressFromEnv", () => {
       GOPROXY: "https://goproxy.example.invalid,direct",
       CARGO_REGISTRIES_INTERNAL_INDEX: "sparse+https://cargo.example.invalid/index/",
     };
-    expect(hosts(env)).toEqual(["npm.example.invalid", "pypi.example.invalid", "extra.example.invalid", "extra2.example.invalid:8443", "goproxy.example.invalid", "cargo.example.invalid"]);
+    expect(hosts(env)).toEqual([
+      "npm.example.invalid",
+      "pypi.example.invalid",
+      "extra.example.invalid",
+      "extra2.example.invalid:8443",
+      "goproxy.example.invalid",
+      "cargo.example.invalid",
+    ]);
   });
 
   it("asks npm for its registry when no variable names one", () => {
     expect(hosts({}, () => "https://asked.example.invalid/")).toEqual(["asked.example.invalid"]);
-    expect(hosts({ NPM_CONFIG_REGISTRY: "http://upper.example.invalid:4873/" }, () => "https://asked.example.invalid/")).toEqual(["upper.example.invalid:4873"]);
+    expect(
+      hosts({ NPM_CONFIG_REGISTRY: "http://upper.example.invalid:4873/" }, () => "https://asked.example.invalid/"),
+    ).toEqual(["upper.example.invalid:4873"]);
   });
 
   it("finds the npm registry this machine is configured with, whatever it is", () => {

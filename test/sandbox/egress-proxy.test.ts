@@ -4,7 +4,13 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseHostRule, startEgressProxy, type EgressNet, type EgressProxy, type EgressRefusal } from "../../src/sandbox/index.js";
+import {
+  parseHostRule,
+  startEgressProxy,
+  type EgressNet,
+  type EgressProxy,
+  type EgressRefusal,
+} from "../../src/sandbox/index.js";
 
 // A local server plays every upstream; the fake resolver decides what each name "resolves" to.
 let upstream: http.Server;
@@ -41,7 +47,15 @@ const fakeNet: EgressNet = {
   },
 };
 
-const allow = ["registry.example.invalid", "loopback.example.invalid", "metadata.example.invalid", "private.example.invalid", "mixed.example.invalid", "mapped.example.invalid", "*.wild.example.invalid"].map(parseHostRule);
+const allow = [
+  "registry.example.invalid",
+  "loopback.example.invalid",
+  "metadata.example.invalid",
+  "private.example.invalid",
+  "mixed.example.invalid",
+  "mapped.example.invalid",
+  "*.wild.example.invalid",
+].map(parseHostRule);
 let dir: string;
 let proxy: EgressProxy;
 let refusals: EgressRefusal[];
@@ -87,11 +101,14 @@ function connect(target: string): Promise<{ status: number; body: string; socket
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: proxy.socketPath, path: url, headers: { host: "spoofed.example.invalid" } }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      { socketPath: proxy.socketPath, path: url, headers: { host: "spoofed.example.invalid" } },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -126,7 +143,9 @@ describe("the egress proxy", () => {
     const r = await connect("evil.example.invalid:443");
     expect(r.status).toBe(403);
     expect(r.body).toMatch(/evil.example.invalid is not in the egress allowlist/);
-    expect(refusals).toEqual([{ host: "evil.example.invalid", port: 443, reason: "evil.example.invalid is not in the egress allowlist" }]);
+    expect(refusals).toEqual([
+      { host: "evil.example.invalid", port: 443, reason: "evil.example.invalid is not in the egress allowlist" },
+    ]);
     expect(proxy.refusals()).toBe(1);
     expect(dialled).toEqual([]);
   });
@@ -145,13 +164,16 @@ describe("the egress proxy", () => {
     expect(dialled).toEqual([]);
   });
 
-  it.each(["127.0.0.1:6379", "[::1]:6379", "169.254.169.254:80", "203.0.113.10:443", "2130706433:443"])("refuses the raw address %s in CONNECT", async (target) => {
-    await start();
-    const r = await connect(target);
-    expect(r.status).toBe(403);
-    expect(refusals).toHaveLength(1);
-    expect(dialled).toEqual([]);
-  });
+  it.each(["127.0.0.1:6379", "[::1]:6379", "169.254.169.254:80", "203.0.113.10:443", "2130706433:443"])(
+    "refuses the raw address %s in CONNECT",
+    async (target) => {
+      await start();
+      const r = await connect(target);
+      expect(r.status).toBe(403);
+      expect(refusals).toHaveLength(1);
+      expect(dialled).toEqual([]);
+    },
+  );
 
   it("refuses a port the rule does not allow", async () => {
     await start();

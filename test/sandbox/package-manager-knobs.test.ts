@@ -27,7 +27,8 @@ async function registryReachable(): Promise<boolean> {
     return true;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    if (process.env.CI === "true") throw new Error(`the npm registry is required in CI but unreachable: ${why}`, { cause: error });
+    if (process.env.CI === "true")
+      throw new Error(`the npm registry is required in CI but unreachable: ${why}`, { cause: error });
     console.warn(`\n!!! the npm registry is unreachable (${why}); the pnpm/yarn knob tests are SKIPPED.\n`);
     return false;
   }
@@ -41,10 +42,17 @@ beforeAll(() => {
   if (!ready) return;
   tools = tempDir("sentinel-pm-tools-");
   // yarn 1 and yarn 4 both install a `yarn` bin, so each gets its own prefix.
-  for (const [dir, pkgs] of [["a", ["pnpm@10", "@yarnpkg/cli-dist@4"]], ["b", ["yarn@1"]]] as const) {
+  for (const [dir, pkgs] of [
+    ["a", ["pnpm@10", "@yarnpkg/cli-dist@4"]],
+    ["b", ["yarn@1"]],
+  ] as const) {
     mkdirSync(path.join(tools, dir));
     writeFileSync(path.join(tools, dir, "package.json"), "{}");
-    const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", ...pkgs], { cwd: path.join(tools, dir), encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", ...pkgs], {
+      cwd: path.join(tools, dir),
+      encoding: "utf8",
+      timeout: 240_000,
+    });
     if (r.status !== 0) throw new Error(`installing ${pkgs.join(" ")} failed: ${r.stderr}`);
   }
   bin.pnpm = path.join(tools, "a/node_modules/pnpm/bin/pnpm.cjs");
@@ -61,34 +69,68 @@ function repo(files: Record<string, string>): string {
   }
   return dir;
 }
-const marker = (name: string) => `require("fs").writeFileSync(require("path").join(process.cwd(), ${JSON.stringify(name)}), "ran");`;
+const marker = (name: string) =>
+  `require("fs").writeFileSync(require("path").join(process.cwd(), ${JSON.stringify(name)}), "ran");`;
 const plugin = `${marker("PLUGIN_RAN")} module.exports = { name: "evil", factory: () => ({}) };`;
-const scripts = (hook: string) => JSON.stringify({ name: "p", version: "1.0.0", scripts: { [hook]: "echo ran > SCRIPT_RAN" } });
+const scripts = (hook: string) =>
+  JSON.stringify({ name: "p", version: "1.0.0", scripts: { [hook]: "echo ran > SCRIPT_RAN" } });
 
 /** Plain: what the tool does with nothing but PATH and a HOME of its own. */
 function plain(dir: string, argv: string[], extra: Record<string, string> = {}): void {
-  spawnSync("node", argv, { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: tempDir("sentinel-pm-home-"), CI: "1", ...extra }, encoding: "utf8", timeout: 120_000 });
+  spawnSync("node", argv, {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: tempDir("sentinel-pm-home-"), CI: "1", ...extra },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
 }
 /** As a fixer: the sandbox, its environment, a HOME outside the worktree. */
-async function fixer(dir: string, argv: string[], extra: Record<string, string> = {}, home: string | null = path.join(tempDir("sentinel-pm-home-"), "h")) {
-  return runCommand({ command: ["node", ...argv], workdir: dir, ...(home !== null ? { home } : {}), readOnlyPaths: [tools], env: extra, timeoutMs: 120_000, maxOutputBytes: 1 << 20, sandbox });
+async function fixer(
+  dir: string,
+  argv: string[],
+  extra: Record<string, string> = {},
+  home: string | null = path.join(tempDir("sentinel-pm-home-"), "h"),
+) {
+  return runCommand({
+    command: ["node", ...argv],
+    workdir: dir,
+    ...(home !== null ? { home } : {}),
+    readOnlyPaths: [tools],
+    env: extra,
+    timeoutMs: 120_000,
+    maxOutputBytes: 1 << 20,
+    sandbox,
+  });
 }
 const ran = (dir: string, name: string) => existsSync(path.join(dir, name));
 const berry = { YARN_ENABLE_IMMUTABLE_INSTALLS: "false" };
 
 describe.skipIf(!ready)("the package managers' code-running knobs, on the real tools", () => {
   it("pnpm 10: neither the default .pnpmfile.cjs nor an .npmrc pnpmfile= runs", async () => {
-    const files = { "package.json": scripts("preinstall"), ".pnpmfile.cjs": marker("PNPMFILE_RAN"), "evil.cjs": marker("EVIL_PNPMFILE_RAN"), ".npmrc": "pnpmfile=evil.cjs\nignore-scripts=false\n" };
+    const files = {
+      "package.json": scripts("preinstall"),
+      ".pnpmfile.cjs": marker("PNPMFILE_RAN"),
+      "evil.cjs": marker("EVIL_PNPMFILE_RAN"),
+      ".npmrc": "pnpmfile=evil.cjs\nignore-scripts=false\n",
+    };
     const control = repo(files);
     plain(control, [bin.pnpm, "install", "--offline"]);
     expect([ran(control, "EVIL_PNPMFILE_RAN"), ran(control, "SCRIPT_RAN")]).toEqual([true, true]);
     const dir = repo(files);
     await fixer(dir, [bin.pnpm, "install", "--offline"]);
-    expect([ran(dir, "PNPMFILE_RAN"), ran(dir, "EVIL_PNPMFILE_RAN"), ran(dir, "SCRIPT_RAN")]).toEqual([false, false, false]);
+    expect([ran(dir, "PNPMFILE_RAN"), ran(dir, "EVIL_PNPMFILE_RAN"), ran(dir, "SCRIPT_RAN")]).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("pnpm 10: pnpm-workspace.yaml settings beat the environment, so only --ignore-pnpmfile keeps its pnpmfile out", async () => {
-    const files = { "package.json": scripts("preinstall"), "evil.cjs": marker("EVIL_PNPMFILE_RAN"), "pnpm-workspace.yaml": "pnpmfile: evil.cjs\nignorePnpmfile: false\nignoreScripts: false\n" };
+    const files = {
+      "package.json": scripts("preinstall"),
+      "evil.cjs": marker("EVIL_PNPMFILE_RAN"),
+      "pnpm-workspace.yaml": "pnpmfile: evil.cjs\nignorePnpmfile: false\nignoreScripts: false\n",
+    };
     const dir = repo(files);
     await fixer(dir, [bin.pnpm, "install", "--offline"]);
     // Measured: the environment loses here. Recipes must pass the flag (docs/sandbox.md).
@@ -99,7 +141,11 @@ describe.skipIf(!ready)("the package managers' code-running knobs, on the real t
   });
 
   it("yarn 1: neither .yarnrc yarn-path nor a lifecycle script runs", async () => {
-    const files = { "package.json": scripts("preinstall"), "evil.js": marker("YARNPATH_RAN"), ".yarnrc": 'yarn-path "./evil.js"\nignore-scripts false\nignore-path false\n' };
+    const files = {
+      "package.json": scripts("preinstall"),
+      "evil.js": marker("YARNPATH_RAN"),
+      ".yarnrc": 'yarn-path "./evil.js"\nignore-scripts false\nignore-path false\n',
+    };
     const control = repo(files);
     plain(control, [bin.yarn1, "install", "--offline"]);
     expect(ran(control, "YARNPATH_RAN")).toBe(true);
@@ -113,7 +159,12 @@ describe.skipIf(!ready)("the package managers' code-running knobs, on the real t
   });
 
   it("yarn 4: the repository's .yarnrc.yml (yarnPath, plugins) is not read", async () => {
-    const files = { "package.json": JSON.stringify({ name: "p", version: "1.0.0" }), "evil.cjs": marker("YARNPATH_RAN"), "plugin.cjs": plugin, ".yarnrc.yml": "plugins:\n  - ./plugin.cjs\n" };
+    const files = {
+      "package.json": JSON.stringify({ name: "p", version: "1.0.0" }),
+      "evil.cjs": marker("YARNPATH_RAN"),
+      "plugin.cjs": plugin,
+      ".yarnrc.yml": "plugins:\n  - ./plugin.cjs\n",
+    };
     const control = repo(files);
     plain(control, [bin.yarn4, "install"], berry);
     expect(ran(control, "PLUGIN_RAN")).toBe(true);
@@ -138,7 +189,11 @@ describe.skipIf(!ready)("the package managers' code-running knobs, on the real t
   });
 
   it("yarn 4 reads $HOME/.yarnrc.yml whatever YARN_RC_FILENAME says: a HOME in the worktree is the repository's", async () => {
-    const files = { "package.json": JSON.stringify({ name: "p", version: "1.0.0" }), "plugin.cjs": plugin, ".sentinel-home/.yarnrc.yml": "plugins:\n  - ../plugin.cjs\n" };
+    const files = {
+      "package.json": JSON.stringify({ name: "p", version: "1.0.0" }),
+      "plugin.cjs": plugin,
+      ".sentinel-home/.yarnrc.yml": "plugins:\n  - ../plugin.cjs\n",
+    };
     const legacy = repo(files);
     await fixer(legacy, [bin.yarn4, "install"], berry, null);
     expect(ran(legacy, "PLUGIN_RAN")).toBe(true);

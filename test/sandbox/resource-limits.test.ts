@@ -7,13 +7,24 @@ import { parseCgroupMounts, parseProcCgroup, ownV1Dir, detectCgroups } from "../
 import { diskUsage } from "../../src/sandbox/disk-watchdog.js";
 import { limitThatEnded, type StepEnd } from "../../src/sandbox/limit-verdict.js";
 import { createStepCgroup } from "../../src/sandbox/step-cgroup.js";
-import { DEFAULT_LIMITS, describeLimitEnforcement, detectSandbox, limitsFromEnv, runCommand, stepBudget, type ResourceLimits, type RunCommandOptions } from "../../src/sandbox/index.js";
+import {
+  DEFAULT_LIMITS,
+  describeLimitEnforcement,
+  detectSandbox,
+  limitsFromEnv,
+  runCommand,
+  stepBudget,
+  type ResourceLimits,
+  type RunCommandOptions,
+} from "../../src/sandbox/index.js";
 
 const MiB = 1024 * 1024;
 const sandbox = detectSandbox();
 if (sandbox === "none") {
   if (process.env.CI === "true") throw new Error("bubblewrap is required in CI (.ci/run installs it)");
-  console.warn("\n!!! bubblewrap is not available: the sandboxed limit tests are SKIPPED. Install the bubblewrap package to run them.\n");
+  console.warn(
+    "\n!!! bubblewrap is not available: the sandboxed limit tests are SKIPPED. Install the bubblewrap package to run them.\n",
+  );
 }
 const enforcement = describeLimitEnforcement(undefined, sandbox);
 console.info(`step limits here: ${JSON.stringify(enforcement)}`);
@@ -26,17 +37,42 @@ const tempDir = (prefix = "sentinel-limits-") => {
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 const small: ResourceLimits = { memoryBytes: 256 * MiB, pids: 64, tmpBytes: 4 * MiB, diskBytes: 8 * MiB };
 const run = (command: string[], extra: Partial<RunCommandOptions> = {}) =>
-  runCommand({ command, workdir: tempDir(), timeoutMs: 60_000, maxOutputBytes: 1 << 20, sandbox, limits: small, diskCheckMs: 500, ...extra });
+  runCommand({
+    command,
+    workdir: tempDir(),
+    timeoutMs: 60_000,
+    maxOutputBytes: 1 << 20,
+    sandbox,
+    limits: small,
+    diskCheckMs: 500,
+    ...extra,
+  });
 
 describe("limitsFromEnv", () => {
   it("has documented defaults", () => {
     expect(limitsFromEnv({})).toEqual({ limits: DEFAULT_LIMITS, runDeadlineMs: 1_800_000 });
-    expect(DEFAULT_LIMITS).toEqual({ memoryBytes: 4096 * MiB, pids: 1024, tmpBytes: 1024 * MiB, diskBytes: 8192 * MiB });
+    expect(DEFAULT_LIMITS).toEqual({
+      memoryBytes: 4096 * MiB,
+      pids: 1024,
+      tmpBytes: 1024 * MiB,
+      diskBytes: 8192 * MiB,
+    });
   });
 
   it("reads every variable", () => {
-    const env = { SENTINEL_STEP_MEMORY_MB: "512", SENTINEL_STEP_PIDS: "200", SENTINEL_STEP_TMP_MB: "64", SENTINEL_STEP_DISK_MB: "1000", SENTINEL_RUN_DEADLINE_S: "600", SENTINEL_CGROUP_ROOT: "/sys/fs/cgroup/sentinel" };
-    expect(limitsFromEnv(env)).toEqual({ limits: { memoryBytes: 512 * MiB, pids: 200, tmpBytes: 64 * MiB, diskBytes: 1000 * MiB }, runDeadlineMs: 600_000, cgroupRoot: "/sys/fs/cgroup/sentinel" });
+    const env = {
+      SENTINEL_STEP_MEMORY_MB: "512",
+      SENTINEL_STEP_PIDS: "200",
+      SENTINEL_STEP_TMP_MB: "64",
+      SENTINEL_STEP_DISK_MB: "1000",
+      SENTINEL_RUN_DEADLINE_S: "600",
+      SENTINEL_CGROUP_ROOT: "/sys/fs/cgroup/sentinel",
+    };
+    expect(limitsFromEnv(env)).toEqual({
+      limits: { memoryBytes: 512 * MiB, pids: 200, tmpBytes: 64 * MiB, diskBytes: 1000 * MiB },
+      runDeadlineMs: 600_000,
+      cgroupRoot: "/sys/fs/cgroup/sentinel",
+    });
   });
 
   it.each([
@@ -62,7 +98,17 @@ describe("the time a step gets", () => {
 });
 
 describe("which limit ended a step", () => {
-  const end = (e: Partial<StepEnd>): StepEnd => ({ exitCode: 1, signal: null, killedFor: null, oomKills: 0, pidsRefused: 0, rlimitMemory: false, rlimitPids: false, output: "", ...e });
+  const end = (e: Partial<StepEnd>): StepEnd => ({
+    exitCode: 1,
+    signal: null,
+    killedFor: null,
+    oomKills: 0,
+    pidsRefused: 0,
+    rlimitMemory: false,
+    rlimitPids: false,
+    output: "",
+    ...e,
+  });
   it.each<[Partial<StepEnd>, string | null]>([
     [{ exitCode: 0 }, null],
     [{ exitCode: 0, oomKills: 1 }, null],
@@ -73,8 +119,20 @@ describe("which limit ended a step", () => {
     [{ exitCode: 153 }, "disk"],
     [{ exitCode: null, signal: "SIGXFSZ" }, "disk"],
     [{ output: "cp: error writing '/tmp/x': No space left on device" }, "tmp"],
-    [{ output: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", rlimitMemory: true }, "memory"],
-    [{ output: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", rlimitMemory: false }, null],
+    [
+      {
+        output: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+        rlimitMemory: true,
+      },
+      "memory",
+    ],
+    [
+      {
+        output: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+        rlimitMemory: false,
+      },
+      null,
+    ],
     [{ output: "sh: 1: Cannot fork", rlimitPids: true }, "pids"],
     [{ output: "test failed" }, null],
   ])("%j → %s", (e, limit) => {
@@ -112,7 +170,12 @@ describe("cgroup detection", () => {
   });
 
   it("refuses a SENTINEL_CGROUP_ROOT that is no cgroup v2 directory, with a code", () => {
-    expect(() => detectCgroups(tempDir())).toThrow(expect.objectContaining({ code: "E_SANDBOX_CGROUP", message: expect.stringMatching(/SENTINEL_CGROUP_ROOT=.*cgroup.controllers/) }));
+    expect(() => detectCgroups(tempDir())).toThrow(
+      expect.objectContaining({
+        code: "E_SANDBOX_CGROUP",
+        message: expect.stringMatching(/SENTINEL_CGROUP_ROOT=.*cgroup.controllers/),
+      }),
+    );
   });
 
   it("writes a v2 step cgroup's limits and reads its events (on a stand-in directory: this kernel has no v2 controllers)", async () => {
@@ -142,15 +205,18 @@ describe("disk usage", () => {
 });
 
 describe.skipIf(sandbox === "none")("limits on a real step", () => {
-  it.skipIf(enforcement.pids === "none")("ends a fork bomb with limit pids, and the worker is fine afterwards", async () => {
-    // The timeout is a hang guard only.
-    const r = await run(["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 60"], { timeoutMs: 30_000 });
-    expect(r.limit).toBe("pids");
-    expect(spawnSync("true").status).toBe(0);
-    const after = await run(["sh", "-c", "echo still fine"]);
-    expect(after.output).toContain("still fine");
-    expect(after.limit).toBeNull();
-  });
+  it.skipIf(enforcement.pids === "none")(
+    "ends a fork bomb with limit pids, and the worker is fine afterwards",
+    async () => {
+      // The timeout is a hang guard only.
+      const r = await run(["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 60"], { timeoutMs: 30_000 });
+      expect(r.limit).toBe("pids");
+      expect(spawnSync("true").status).toBe(0);
+      const after = await run(["sh", "-c", "echo still fine"]);
+      expect(after.output).toContain("still fine");
+      expect(after.limit).toBeNull();
+    },
+  );
 
   it.skipIf(enforcement.memory === "none")("ends a memory hog with limit memory", async () => {
     const r = await run(["node", "-e", "const k = []; for (;;) k.push(Buffer.alloc(16 << 20, 1));"]);
@@ -159,7 +225,9 @@ describe.skipIf(sandbox === "none")("limits on a real step", () => {
   });
 
   it("ends a memory hog with limit memory under rlimits alone (no cgroup)", async () => {
-    const r = await run(["node", "-e", "const k = []; for (;;) k.push(Buffer.alloc(16 << 20, 1));"], { cgroupRoot: false });
+    const r = await run(["node", "-e", "const k = []; for (;;) k.push(Buffer.alloc(16 << 20, 1));"], {
+      cgroupRoot: false,
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.limit).toBe("memory");
   });
@@ -178,7 +246,9 @@ describe.skipIf(sandbox === "none")("limits on a real step", () => {
 
   it("ends a step that writes past its disk budget (many files, each under the file size limit)", async () => {
     const dir = tempDir();
-    const r = await run(["sh", "-c", "for i in $(seq 1 40); do head -c 1048576 /dev/urandom > f$i; done; sleep 60"], { workdir: dir });
+    const r = await run(["sh", "-c", "for i in $(seq 1 40); do head -c 1048576 /dev/urandom > f$i; done; sleep 60"], {
+      workdir: dir,
+    });
     expect(r.limit).toBe("disk");
     expect(r.timedOut).toBe(false);
   });
@@ -191,7 +261,10 @@ describe.skipIf(sandbox === "none")("limits on a real step", () => {
 
   it("counts a HOME outside the worktree against the disk budget", async () => {
     const home = path.join(tempDir(), "home");
-    const r = await run(["sh", "-c", 'for i in $(seq 1 40); do head -c 1048576 /dev/urandom > "$HOME/f$i"; done; sleep 60'], { home });
+    const r = await run(
+      ["sh", "-c", 'for i in $(seq 1 40); do head -c 1048576 /dev/urandom > "$HOME/f$i"; done; sleep 60'],
+      { home },
+    );
     expect(r.limit).toBe("disk");
   });
 
@@ -215,7 +288,11 @@ describe.skipIf(sandbox === "none")("limits on a real step", () => {
     await run(["true"]);
     const mine = readFileSync("/proc/self/cgroup", "utf8");
     const memoryPath = /:memory:(.*)$/m.exec(mine)?.[1] ?? "/";
-    const left = spawnSync("sh", ["-c", `ls /sys/fs/cgroup/memory${memoryPath} | grep -c "^sentinel-step-${process.pid}-" || true`], { encoding: "utf8" }).stdout.trim();
+    const left = spawnSync(
+      "sh",
+      ["-c", `ls /sys/fs/cgroup/memory${memoryPath} | grep -c "^sentinel-step-${process.pid}-" || true`],
+      { encoding: "utf8" },
+    ).stdout.trim();
     expect(left).toBe("0");
   });
 });
@@ -223,7 +300,9 @@ describe.skipIf(sandbox === "none")("limits on a real step", () => {
 describe("a step outside bubblewrap", () => {
   it("still gets its cgroup or rlimits", async () => {
     mkdirSync(tempDir(), { recursive: true });
-    const r = await run(["node", "-e", "const k = []; for (;;) k.push(Buffer.alloc(16 << 20, 1));"], { sandbox: "none" });
+    const r = await run(["node", "-e", "const k = []; for (;;) k.push(Buffer.alloc(16 << 20, 1));"], {
+      sandbox: "none",
+    });
     expect(r.limit).toBe("memory");
   });
 });

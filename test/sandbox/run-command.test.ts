@@ -2,12 +2,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { detectSandbox, fixerEnv, lockedPackageManagerEnv, runCommand, type SandboxMode } from "../../src/sandbox/index.js";
+import {
+  detectSandbox,
+  fixerEnv,
+  lockedPackageManagerEnv,
+  runCommand,
+  type SandboxMode,
+} from "../../src/sandbox/index.js";
 
 const sandbox = detectSandbox();
 if (sandbox === "none") {
   if (process.env.CI === "true") throw new Error("bubblewrap is required in CI (.ci/run installs it)");
-  console.warn("\n!!! bubblewrap is not available: the sandbox tests are SKIPPED. Install the bubblewrap package to run them.\n");
+  console.warn(
+    "\n!!! bubblewrap is not available: the sandbox tests are SKIPPED. Install the bubblewrap package to run them.\n",
+  );
 }
 const roots: string[] = [];
 const workdir = () => {
@@ -17,13 +25,34 @@ const workdir = () => {
 };
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 const run = (command: string[], extra: Partial<Parameters<typeof runCommand>[0]> = {}, mode: SandboxMode = sandbox) =>
-  runCommand({ command, workdir: extra.workdir ?? workdir(), timeoutMs: 10_000, maxOutputBytes: 1 << 20, sandbox: mode, ...extra });
+  runCommand({
+    command,
+    workdir: extra.workdir ?? workdir(),
+    timeoutMs: 10_000,
+    maxOutputBytes: 1 << 20,
+    sandbox: mode,
+    ...extra,
+  });
 
 describe("a fixer's environment", () => {
   it("carries no token, secret or service URL of Sentinel's", () => {
-    const env = fixerEnv("/w", {}, { PATH: "/x", GITHUB_TOKEN: "ghs_x", PRIVATE_KEY: "k", DATABASE_URL: "postgres://", REDIS_URL: "redis://", WEBHOOK_SECRET: "s", LANG: "C.UTF-8" });
+    const env = fixerEnv(
+      "/w",
+      {},
+      {
+        PATH: "/x",
+        GITHUB_TOKEN: "ghs_x",
+        PRIVATE_KEY: "k",
+        DATABASE_URL: "postgres://",
+        REDIS_URL: "redis://",
+        WEBHOOK_SECRET: "s",
+        LANG: "C.UTF-8",
+      },
+    );
     // The base set plus the package managers' code-running knobs the sandbox forces.
-    expect(Object.keys(env).sort()).toEqual(["CI", "HOME", "LANG", "PATH", "TERM", ...Object.keys(lockedPackageManagerEnv())].sort());
+    expect(Object.keys(env).sort()).toEqual(
+      ["CI", "HOME", "LANG", "PATH", "TERM", ...Object.keys(lockedPackageManagerEnv())].sort(),
+    );
     expect(Object.values(env).join(" ")).not.toMatch(/ghs_x|postgres:|redis:/);
     expect(env.HOME).toBe("/w/.sentinel-home");
   });
@@ -52,7 +81,9 @@ describe("limits", () => {
     const pid = Number(readFileSync(path.join(dir, "bg.pid"), "utf8"));
     await new Promise((res) => setTimeout(res, 100));
     // Gone, or a zombie waiting for init to reap it: either way no longer running.
-    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] : "gone";
+    const state = existsSync(`/proc/${pid}/stat`)
+      ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0]
+      : "gone";
     expect(["gone", "Z", "X"]).toContain(state);
   });
 
@@ -73,7 +104,10 @@ describe.skipIf(sandbox === "none")("the bubblewrap sandbox", () => {
   it("lets the command write its worktree and nothing else", async () => {
     const dir = workdir();
     const outside = workdir();
-    const r = await run(["sh", "-c", `echo ok > inside.txt; echo x > ${outside}/planted 2>/dev/null; echo y > /tmp/tmpfile; echo done`], { workdir: dir });
+    const r = await run(
+      ["sh", "-c", `echo ok > inside.txt; echo x > ${outside}/planted 2>/dev/null; echo y > /tmp/tmpfile; echo done`],
+      { workdir: dir },
+    );
     expect(r.output).toContain("done");
     expect(r.sandboxed).toBe(true);
     expect(readFileSync(path.join(dir, "inside.txt"), "utf8")).toBe("ok\n");
@@ -82,7 +116,11 @@ describe.skipIf(sandbox === "none")("the bubblewrap sandbox", () => {
   });
 
   it("has no network unless asked", async () => {
-    const probe = ["node", "-e", "require('net').connect(5432,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(7))"];
+    const probe = [
+      "node",
+      "-e",
+      "require('net').connect(5432,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(7))",
+    ];
     expect((await run(probe)).exitCode).toBe(7);
   });
 

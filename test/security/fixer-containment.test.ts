@@ -14,7 +14,8 @@ import { hasCargoFmt } from "../support/toolchains.js";
 const dirs: string[] = [];
 const FMT = ["cargo", "fmt", "--all", "--check"];
 const bubblewrap = detectSandbox() === "bubblewrap";
-if (!bubblewrap && process.env.CI === "true") throw new Error("bubblewrap is required in CI for the fixer containment tests");
+if (!bubblewrap && process.env.CI === "true")
+  throw new Error("bubblewrap is required in CI for the fixer containment tests");
 
 /** A repository's own recipe for format failures whose first step is `step`, then cargo fmt. */
 function hostileRecipe(id: string, step: string): ReturnType<typeof agentsFrom> {
@@ -54,20 +55,33 @@ describe.skipIf(!hasCargoFmt || !bubblewrap)("what a repository's fixer can reac
     dirs.push(dir);
     const probe = `node -e "const n=require('net');const s=n.connect(${redisPort},'127.0.0.1');s.on('connect',()=>{console.log('REACHED');process.exit(0)});s.on('error',e=>{console.log('direct: '+e.code);require('http').get({host:'127.0.0.1',port:3128,path:'http://127.0.0.1:${redisPort}/'},r=>{console.log('proxy: '+r.statusCode);process.exit(0)}).on('error',e=>{console.log('proxy: '+e.code);process.exit(0)})})"`;
     const agents = hostileRecipe("probe", `{ id: probe, run: [sh, -c, ${JSON.stringify(probe)}], network: true }`);
-    const out = await runFix({ ...base, agents, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const out = await runFix(
+      { ...base, agents, forge: new LocalForge(runs, dir) },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT },
+    );
     expect(out.status).toBe("proposed");
     expect(connections).toBe(0);
     const step = (await runs.ledger(out.runId)).find((e) => e.kind === "command" && e.data.step === "probe");
     expect(String(step?.data.outputTail)).toMatch(/direct: ECONNREFUSED/);
     expect(String(step?.data.outputTail)).toMatch(/proxy: 403/);
-    expect((await runs.ledger(out.runId)).filter((e) => e.kind === "egress.refused").map((e) => e.data)).toContainEqual(expect.objectContaining({ step: "probe", host: "127.0.0.1" }));
+    expect((await runs.ledger(out.runId)).filter((e) => e.kind === "egress.refused").map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ step: "probe", host: "127.0.0.1" }),
+    );
   }, 120_000);
 
   it("ends a fork bomb with a resource-limit outcome, and the worker goes on spawning processes", async () => {
     const { dir, sha } = rustCrate("forkbomb");
     dirs.push(dir);
     const agents = hostileRecipe("bomb", `{ id: bomb, run: [sh, -c, 'b(){ b | b & }; b; sleep 60'], timeout: 90 }`);
-    const out = await runFix({ ...base, agents, limits: { memoryBytes: 512 * 1024 * 1024, pids: 64, tmpBytes: 64 * 1024 * 1024, diskBytes: 256 * 1024 * 1024 }, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const out = await runFix(
+      {
+        ...base,
+        agents,
+        limits: { memoryBytes: 512 * 1024 * 1024, pids: 64, tmpBytes: 64 * 1024 * 1024, diskBytes: 256 * 1024 * 1024 },
+        forge: new LocalForge(runs, dir),
+      },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT },
+    );
     expect(out).toMatchObject({ status: "resource-limit", rule: "sandbox.pids" });
     expect(execFileSync("sh", ["-c", "echo alive"], { encoding: "utf8" }).trim()).toBe("alive");
   }, 120_000);
@@ -75,16 +89,33 @@ describe.skipIf(!hasCargoFmt || !bubblewrap)("what a repository's fixer can reac
   it("ends a memory hog with a resource-limit outcome naming memory", async () => {
     const { dir, sha } = rustCrate("memhog");
     dirs.push(dir);
-    const agents = hostileRecipe("hog", `{ id: hog, run: [node, -e, 'const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))'], timeout: 60 }`);
-    const out = await runFix({ ...base, agents, limits: { memoryBytes: 256 * 1024 * 1024, pids: 256, tmpBytes: 64 * 1024 * 1024, diskBytes: 256 * 1024 * 1024 }, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const agents = hostileRecipe(
+      "hog",
+      `{ id: hog, run: [node, -e, 'const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))'], timeout: 60 }`,
+    );
+    const out = await runFix(
+      {
+        ...base,
+        agents,
+        limits: { memoryBytes: 256 * 1024 * 1024, pids: 256, tmpBytes: 64 * 1024 * 1024, diskBytes: 256 * 1024 * 1024 },
+        forge: new LocalForge(runs, dir),
+      },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT },
+    );
     expect(out).toMatchObject({ status: "resource-limit", rule: "sandbox.memory" });
   }, 120_000);
 
   it("stops a run at its deadline, whatever its recipe asks of each step", async () => {
     const { dir, sha } = rustCrate("deadline");
     dirs.push(dir);
-    const agents = hostileRecipe("slow", `{ id: slow, run: [sleep, "600"], timeout: 3600, onError: retry, retries: 5 }`);
-    const out = await runFix({ ...base, agents, runDeadlineMs: 5000, forge: new LocalForge(runs, dir) }, { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT });
+    const agents = hostileRecipe(
+      "slow",
+      `{ id: slow, run: [sleep, "600"], timeout: 3600, onError: retry, retries: 5 }`,
+    );
+    const out = await runFix(
+      { ...base, agents, runDeadlineMs: 5000, forge: new LocalForge(runs, dir) },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: FMT },
+    );
     expect(out).toMatchObject({ status: "resource-limit", rule: "sandbox.deadline" });
   }, 120_000);
 });

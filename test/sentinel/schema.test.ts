@@ -10,6 +10,8 @@ describe("the published rule-file JSON Schema", () => {
 
   it("describes every top-level field of a sentinel", () => {
     const props = Object.keys((sentinelJsonSchema().properties ?? {}) as object);
-    expect(props).toEqual(expect.arrayContaining(["id", "name", "description", "tool", "category", "appliesTo", "matchers", "routing"]));
+    expect(props).toEqual(
+      expect.arrayContaining(["id", "name", "description", "tool", "category", "appliesTo", "matchers", "routing"]),
+    );
   });
 });

@@ -1,12 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_SENTINELS_DIR, loadBuiltinRules, parseRuleText, type CompiledSentinel } from "../../src/sentinel/index.js";
+import {
+  BUILTIN_SENTINELS_DIR,
+  loadBuiltinRules,
+  parseRuleText,
+  type CompiledSentinel,
+} from "../../src/sentinel/index.js";
 
 const RULE_FILE = /\.(ya?ml|json)$/;
 
 function builtinFiles(): string[] {
-  return readdirSync(BUILTIN_SENTINELS_DIR).filter((name) => RULE_FILE.test(name)).sort();
+  return readdirSync(BUILTIN_SENTINELS_DIR)
+    .filter((name) => RULE_FILE.test(name))
+    .sort();
 }
 
 /** Each file on its own: loading the directory merges sentinels by id, which would hide a duplicate. */
@@ -44,7 +51,9 @@ describe("builtin sentinels", () => {
     const rules = await loadBuiltinRules();
     const problemMatchers = rules.sentinels.flatMap((s) => s.problemMatchers);
     expect(problemMatchers.length).toBeGreaterThan(0);
-    const untriggered = problemMatchers.filter((pm) => pm.literals.every((l) => l === null)).map((pm) => pm.definition.owner);
+    const untriggered = problemMatchers
+      .filter((pm) => pm.literals.every((l) => l === null))
+      .map((pm) => pm.definition.owner);
     expect(untriggered).toEqual([]);
   });
 
@@ -80,7 +89,9 @@ describe("builtin sentinels", () => {
 
   it("point every YAML file at the published JSON Schema", () => {
     const modeline = "# yaml-language-server: $schema=../schema/sentinel.schema.json\n";
-    const missing = builtinFiles().filter((f) => /\.ya?ml$/.test(f) && !readFileSync(path.join(BUILTIN_SENTINELS_DIR, f), "utf8").startsWith(modeline));
+    const missing = builtinFiles().filter(
+      (f) => /\.ya?ml$/.test(f) && !readFileSync(path.join(BUILTIN_SENTINELS_DIR, f), "utf8").startsWith(modeline),
+    );
     expect(missing).toEqual([]);
   });
 

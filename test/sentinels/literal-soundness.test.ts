@@ -17,10 +17,9 @@ function logFilesUnder(dir: string): string[] {
 
 /** Every cleaned line of every real log the tests hold: tool output, CI logs and the public corpus. */
 function realLines(): string[] {
-  const texts = [
-    ...logFilesUnder(path.join(FIXTURES, "tools")),
-    ...logFilesUnder(path.join(FIXTURES, "ci-logs")),
-  ].map((f) => readFileSync(f, "utf8"));
+  const texts = [...logFilesUnder(path.join(FIXTURES, "tools")), ...logFilesUnder(path.join(FIXTURES, "ci-logs"))].map(
+    (f) => readFileSync(f, "utf8"),
+  );
   texts.push(...corpusNames().map((n) => readCorpusLog(n).text));
   return [...new Set(texts.flatMap((t) => t.split("\n")).map((l) => cleanLine(l).text))];
 }
@@ -38,7 +37,8 @@ describe("prefilter literals of the builtin sentinels", () => {
     const rules = await loadBuiltinRules();
     const checked: Checked[] = [];
     for (const s of rules.sentinels) {
-      for (const m of s.regexMatchers) if (m.literals) checked.push({ id: m.ruleId, pattern: m.pattern, literals: m.literals });
+      for (const m of s.regexMatchers)
+        if (m.literals) checked.push({ id: m.ruleId, pattern: m.pattern, literals: m.literals });
       for (const pm of s.problemMatchers) {
         pm.definition.patterns.forEach((p, i) => {
           const literals = pm.literals[i];

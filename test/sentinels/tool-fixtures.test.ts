@@ -63,7 +63,10 @@ function manifests(): Array<{ dir: string; manifest: Manifest }> {
     .filter((e) => e.isDirectory() && existsSync(path.join(TOOLS_DIR, e.name, "fixtures.json")))
     .map((e) => e.name)
     .sort()
-    .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(path.join(TOOLS_DIR, dir, "fixtures.json"), "utf8")) as Manifest }));
+    .map((dir) => ({
+      dir,
+      manifest: JSON.parse(readFileSync(path.join(TOOLS_DIR, dir, "fixtures.json"), "utf8")) as Manifest,
+    }));
 }
 
 /** The roots the engine should strip: the case's working directory, then the project root. */
@@ -75,7 +78,10 @@ function workspaceRoots(manifest: Manifest, c: FixtureCase): string[] {
 async function diagnose(dir: string, manifest: Manifest, c: FixtureCase): Promise<Diagnosis> {
   const text = readFileSync(path.join(TOOLS_DIR, dir, c.file), "utf8");
   // As `sentinel watch -- <command>` would: the command that printed the output is known.
-  return classifyText(text, await loadBuiltinRules(), { workspaceRoots: workspaceRoots(manifest, c), ...(c.command ? { command: c.command } : {}) });
+  return classifyText(text, await loadBuiltinRules(), {
+    workspaceRoots: workspaceRoots(manifest, c),
+    ...(c.command ? { command: c.command } : {}),
+  });
 }
 
 function describeFinding(f: ExpectedFinding): string {

@@ -148,7 +148,8 @@ describe("the body budget under any order of takes, waits and releases", () => {
       const op = [0, 1, 1, 2, 2, 2, 2, 3][random(8)] as number;
       const live = open.filter((o) => !o.closed);
       const pick = live[random(Math.max(1, live.length))];
-      if ((op === 0 && live.length < 6) || !pick) open.push({ account: budget.open(clients[random(3)] as string), need: null, closed: false });
+      if ((op === 0 && live.length < 6) || !pick)
+        open.push({ account: budget.open(clients[random(3)] as string), need: null, closed: false });
       else if (op === 1 && pick.need === null) pick.account.tryTake(1 + random(8));
       else if (op === 2 && pick.need === null) {
         const need = 1 + random(8);
@@ -188,8 +189,21 @@ describe("GitHub deliveries while the body budget is full", () => {
 
   // A budget of one largest delivery (64 KiB here); slow clients are not cut in these tests.
   async function start(options: { bodyBudgetWaitMs?: number } = {}): Promise<number> {
-    const github = (_req: unknown, res: { writeHead: (s: number) => { end: (t: string) => void } }) => res.writeHead(200).end("ok\n");
-    server = createHttpServer({ logger: pino({ level: "silent" }), version: "test", mode: {}, github: github as never, githubWebhookSecret: SECRET, maxGithubBodyBytes: LIMIT, bodyBudgetBytes: LIMIT, bodyBudgetWaitMs: 300, bodyMinBytesPerSecond: 0, bodyDeadlineMs: 60_000, ...options });
+    const github = (_req: unknown, res: { writeHead: (s: number) => { end: (t: string) => void } }) =>
+      res.writeHead(200).end("ok\n");
+    server = createHttpServer({
+      logger: pino({ level: "silent" }),
+      version: "test",
+      mode: {},
+      github: github as never,
+      githubWebhookSecret: SECRET,
+      maxGithubBodyBytes: LIMIT,
+      bodyBudgetBytes: LIMIT,
+      bodyBudgetWaitMs: 300,
+      bodyMinBytesPerSecond: 0,
+      bodyDeadlineMs: 60_000,
+      ...options,
+    });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     return (server!.address() as { port: number }).port;
   }
@@ -197,13 +211,29 @@ describe("GitHub deliveries while the body budget is full", () => {
   const deliver = (port: number, body = JSON.stringify({ action: "completed" })) =>
     fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d-1", "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex") },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "ping",
+        "x-github-delivery": "d-1",
+        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
+      },
       body,
     });
 
   /** An upload declaring the largest body that sends `sent` bytes of it and then stalls. */
   function stalledUpload(port: number, sent: number, localAddress = "127.0.0.1") {
-    const req = request({ port, host: "127.0.0.1", localAddress, method: "POST", path: "/api/github/webhooks", headers: { "content-type": "application/json", "content-length": String(LIMIT), "x-hub-signature-256": "sha256=00" } });
+    const req = request({
+      port,
+      host: "127.0.0.1",
+      localAddress,
+      method: "POST",
+      path: "/api/github/webhooks",
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(LIMIT),
+        "x-hub-signature-256": "sha256=00",
+      },
+    });
     req.on("error", () => {});
     req.write("x".repeat(sent));
     return req;
@@ -217,7 +247,9 @@ describe("GitHub deliveries while the body budget is full", () => {
     const refused = await deliver(port);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("5");
-    expect(await refused.json()).toEqual({ error: "too many large request bodies are being received at once; retry shortly" });
+    expect(await refused.json()).toEqual({
+      error: "too many large request bodies are being received at once; retry shortly",
+    });
 
     stalled.destroy();
     await until(() => bodyBudgetOf(server!)!.inUse === 0);

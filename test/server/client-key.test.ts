@@ -36,6 +36,8 @@ describe("the client a request is counted against", () => {
 
   it("refuses a trusted proxy that is neither an address nor a CIDR range, naming it", () => {
     expect(() => trustedProxyList(["10.0.0.0/8", "proxy.internal"])).toThrow(InvalidServerOptionError);
-    expect(() => trustedProxyList(["10.0.0.0/33"])).toThrow('trustedProxies: "10.0.0.0/33" is neither an IP address nor a CIDR range such as 10.0.0.0/8 or fd00::/8');
+    expect(() => trustedProxyList(["10.0.0.0/33"])).toThrow(
+      'trustedProxies: "10.0.0.0/33" is neither an IP address nor a CIDR range such as 10.0.0.0/8 or fd00::/8',
+    );
   });
 });

@@ -27,7 +27,11 @@ for (const stack of SERVICE_STACKS) {
     const logs: string[] = [];
     const logStream = new PassThrough();
     logStream.on("data", (c: Buffer) => logs.push(...c.toString().split("\n").filter(Boolean)));
-    const running = runningApp({ APP_ID: "1", PRIVATE_KEY: TEST_PRIVATE_KEY, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" }, stack, { logStream });
+    const running = runningApp(
+      { APP_ID: "1", PRIVATE_KEY: TEST_PRIVATE_KEY, WEBHOOK_SECRET: SECRET, LOG_LEVEL: "info" },
+      stack,
+      { logStream },
+    );
     const scrape = async () => {
       const res = await fetch(`http://127.0.0.1:${running.app.port}/metrics`);
       expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -35,11 +39,33 @@ for (const stack of SERVICE_STACKS) {
     };
 
     it("counts accepted, duplicate and refused deliveries, times the answers, and counts the diagnosis by category", async () => {
-      fakeGithub({ repo: REPO, installationId: INSTALLATION, logs: { "7101": actionsLog("npx tsc --noEmit", "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n") } });
-      const job = failedWorkflowJob({ installation: INSTALLATION, repo: REPO, remote: "https://example.invalid/x.git", sha: "c".repeat(40), jobId: 7101, name: "typecheck" });
-      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", job, `obs-${stack.name}-1`)).status).toBe(200);
-      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", job, `obs-${stack.name}-1`)).status).toBe(200);
-      expect((await deliverGithub(running.app.port, "wrong-secret", "workflow_job", job, `obs-${stack.name}-2`)).status).toBe(401);
+      fakeGithub({
+        repo: REPO,
+        installationId: INSTALLATION,
+        logs: {
+          "7101": actionsLog(
+            "npx tsc --noEmit",
+            "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n",
+          ),
+        },
+      });
+      const job = failedWorkflowJob({
+        installation: INSTALLATION,
+        repo: REPO,
+        remote: "https://example.invalid/x.git",
+        sha: "c".repeat(40),
+        jobId: 7101,
+        name: "typecheck",
+      });
+      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", job, `obs-${stack.name}-1`)).status).toBe(
+        200,
+      );
+      expect((await deliverGithub(running.app.port, SECRET, "workflow_job", job, `obs-${stack.name}-1`)).status).toBe(
+        200,
+      );
+      expect(
+        (await deliverGithub(running.app.port, "wrong-secret", "workflow_job", job, `obs-${stack.name}-2`)).status,
+      ).toBe(401);
       await running.app.queue.idle(30_000);
 
       const text = await scrape();
@@ -48,16 +74,27 @@ for (const stack of SERVICE_STACKS) {
       expect(metric(text, "sentinel_webhooks_rejected_total", { forge: "github", reason: "signature" })).toBe(1);
       expect(metric(text, "sentinel_webhook_ack_seconds_count", { forge: "github" })).toBe(3);
       expect(metric(text, "sentinel_diagnoses_total", { forge: "github", category: "typecheck" })).toBe(1);
-      expect(metric(text, "sentinel_job_seconds_count", { job: "delivery", outcome: "completed" })).toBeGreaterThanOrEqual(1);
+      expect(
+        metric(text, "sentinel_job_seconds_count", { job: "delivery", outcome: "completed" }),
+      ).toBeGreaterThanOrEqual(1);
       expect(metric(text, "sentinel_queue_wait_seconds_count", { job: "diagnose" })).toBe(1);
-      for (const state of ["waiting", "active", "delayed", "failed"]) expect(metric(text, "sentinel_queue_jobs", { state })).toBe(0);
+      for (const state of ["waiting", "active", "delayed", "failed"])
+        expect(metric(text, "sentinel_queue_jobs", { state })).toBe(0);
       expect(text).toContain("sentinel_process_resident_memory_bytes");
     });
 
     it("logs what it does with the delivery's key, the failure and the repository on each line", async () => {
-      const diagnosed = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "failure diagnosed");
-      expect(diagnosed).toMatchObject({ failure: expect.stringMatching(/^github:\d+:job:7101$/), repo: REPO, category: "typecheck" });
-      const duplicate = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "duplicate delivery ignored");
+      const diagnosed = logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === "failure diagnosed");
+      expect(diagnosed).toMatchObject({
+        failure: expect.stringMatching(/^github:\d+:job:7101$/),
+        repo: REPO,
+        category: "typecheck",
+      });
+      const duplicate = logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === "duplicate delivery ignored");
       expect(duplicate).toMatchObject({ delivery: `github:obs-${stack.name}-1` });
       // Never the signature or the secret.
       expect(logs.join("\n")).not.toContain(SECRET);
@@ -91,7 +128,13 @@ function relay(target: { host: string; port: number }) {
       for (const s of sockets) s.destroy();
       server!.close(() => resolve());
     });
-  return { open, cut, get port() { return port; } };
+  return {
+    open,
+    cut,
+    get port() {
+      return port;
+    },
+  };
 }
 
 describe.skipIf(!(postgresAvailable && redisAvailable))("readiness", () => {
@@ -111,7 +154,13 @@ describe.skipIf(!(postgresAvailable && redisAvailable))("readiness", () => {
     await redisRelay.open();
     pgUrl.port = String(pgRelay.port);
     redisUrl.port = String(redisRelay.port);
-    const app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", DATABASE_URL: pgUrl.toString(), REDIS_URL: redisUrl.toString(), SENTINEL_QUEUE_PREFIX: `obs-${Date.now()}` });
+    const app = await startFromEnv({
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      DATABASE_URL: pgUrl.toString(),
+      REDIS_URL: redisUrl.toString(),
+      SENTINEL_QUEUE_PREFIX: `obs-${Date.now()}`,
+    });
     cleanup.push(async () => {
       await Promise.race([app.close(), new Promise((r) => setTimeout(r, 10_000))]);
     });

@@ -5,7 +5,13 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/metrics/index.js";
 import { MemoryQueue } from "../../src/queue/index.js";
-import { bodyBudgetOf, createHttpServer, MAX_GITHUB_BODY, verifiedGithubBody, type HttpServerDeps } from "../../src/server/create-http-server.js";
+import {
+  bodyBudgetOf,
+  createHttpServer,
+  MAX_GITHUB_BODY,
+  verifiedGithubBody,
+  type HttpServerDeps,
+} from "../../src/server/create-http-server.js";
 import { createGitlabWebhook } from "../../src/startup/gitlab-webhook.js";
 import { readBody } from "../../src/server/read-body.js";
 import { openDatabase, Store } from "../../src/store/index.js";
@@ -28,7 +34,14 @@ async function start(options: Partial<HttpServerDeps> = {}): Promise<{ port: num
     delivered.push(verifiedGithubBody(req) ?? "unverified");
     res.writeHead(200).end("ok\n");
   };
-  server = createHttpServer({ logger: pino({ level: "silent" }), version: "test", mode: {}, github, githubWebhookSecret: SECRET, ...options });
+  server = createHttpServer({
+    logger: pino({ level: "silent" }),
+    version: "test",
+    mode: {},
+    github,
+    githubWebhookSecret: SECRET,
+    ...options,
+  });
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
   return { port: (server!.address() as { port: number }).port, delivered };
 }
@@ -39,10 +52,25 @@ const budget = () => bodyBudgetOf(server!)!;
 function deliver(port: number, body: string, localAddress = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const signature = "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex");
-    const req = request({ port, host: "127.0.0.1", localAddress, method: "POST", path: GITHUB, headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d-1", "x-hub-signature-256": signature } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        port,
+        host: "127.0.0.1",
+        localAddress,
+        method: "POST",
+        path: GITHUB,
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": "d-1",
+          "x-hub-signature-256": signature,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -59,7 +87,10 @@ interface SlowClient {
  * A client that sends headers declaring `declared` body bytes, then `first` bytes at once, then one
  * byte every `everyMs` until the server answers or hangs up.
  */
-function slowClient(port: number, o: { localAddress?: string; declared?: number; first?: number; everyMs?: number; step?: number; head?: string } = {}): SlowClient {
+function slowClient(
+  port: number,
+  o: { localAddress?: string; declared?: number; first?: number; everyMs?: number; step?: number; head?: string } = {},
+): SlowClient {
   const socket = connect({ port, host: "127.0.0.1", localAddress: o.localAddress ?? "127.0.0.1" });
   let sent = 0;
   let text = "";
@@ -70,7 +101,9 @@ function slowClient(port: number, o: { localAddress?: string; declared?: number;
       sent += n;
     }
   };
-  const head = o.head ?? `POST ${GITHUB} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: ${o.declared ?? MAX_GITHUB_BODY}\r\n\r\n`;
+  const head =
+    o.head ??
+    `POST ${GITHUB} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: ${o.declared ?? MAX_GITHUB_BODY}\r\n\r\n`;
   socket.write(head);
   send(o.first ?? 1);
   const timer = setInterval(() => send(o.step ?? 1), o.everyMs ?? 100);
@@ -131,7 +164,14 @@ describe("a slow-body attack: clients declaring 25 MB each and trickling the bod
   it("lets one client address hold no more than its share of the budget, while another address's delivery gets through", async () => {
     // A 256 KiB budget for 64 KiB bodies: a quarter, one body, per address.
     const limit = 64 * 1024;
-    const { port } = await start({ maxGithubBodyBytes: limit, bodyBudgetBytes: 4 * limit, bodyClientShare: 0.25, bodyBudgetWaitMs: 300, bodyMinBytesPerSecond: 0, bodyDeadlineMs: 120_000 });
+    const { port } = await start({
+      maxGithubBodyBytes: limit,
+      bodyBudgetBytes: 4 * limit,
+      bodyClientShare: 0.25,
+      bodyBudgetWaitMs: 300,
+      bodyMinBytesPerSecond: 0,
+      bodyDeadlineMs: 120_000,
+    });
     const first = slowClient(port, { declared: limit, first: 40 * 1024, everyMs: 60_000 });
     await until(() => budget().heldBy("127.0.0.1") === 40 * 1024);
     const second = slowClient(port, { declared: limit, first: 40 * 1024, everyMs: 60_000 });
@@ -159,7 +199,9 @@ describe("a slow-body attack: clients declaring 25 MB each and trickling the bod
       res.writeHead(200).end();
     };
     const { port } = await start({ dashboard, bodyRateGraceMs: 100, bodyMinBytesPerSecond: 1024 });
-    const client = slowClient(port, { head: "POST /dashboard/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n" });
+    const client = slowClient(port, {
+      head: "POST /dashboard/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n",
+    });
     expect((await client.answer).status).toBe(408);
   });
 });
@@ -168,9 +210,15 @@ describe("the GitLab hook under a slow body", () => {
   it("holds a body whose token was accepted to the server's pace, cutting a trickle with 408", async () => {
     const db = await openDatabase({});
     try {
-      const gitlab = createGitlabWebhook({ store: new Store(db), queue: new MemoryQueue(), logger: pino({ level: "silent" }), secrets: [{ scope: null, secret: "gl-secret" }] });
+      const gitlab = createGitlabWebhook({
+        store: new Store(db),
+        queue: new MemoryQueue(),
+        logger: pino({ level: "silent" }),
+        secrets: [{ scope: null, secret: "gl-secret" }],
+      });
       const { port } = await start({ gitlab, bodyRateGraceMs: 100, bodyMinBytesPerSecond: 1024 });
-      const head = "POST /api/gitlab/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Gitlab-Event: Job Hook\r\nX-Gitlab-Token: gl-secret\r\nContent-Length: 100000\r\n\r\n";
+      const head =
+        "POST /api/gitlab/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Gitlab-Event: Job Hook\r\nX-Gitlab-Token: gl-secret\r\nContent-Length: 100000\r\n\r\n";
       const answer = await slowClient(port, { head }).answer;
       expect(answer.status).toBe(408);
       expect(answer.text).toContain("the request body arrived too slowly");

@@ -27,7 +27,11 @@ export interface Harness {
   readonly port: number;
   readonly logs: string[];
   /** POSTs a body to the server, signed unless a signature or timestamp says otherwise. */
-  post(path: string, body: string, options?: { contentType?: string; timestamp?: number; signature?: string }): Promise<{ status: number; text: string }>;
+  post(
+    path: string,
+    body: string,
+    options?: { contentType?: string; timestamp?: number; signature?: string },
+  ): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +45,13 @@ export async function startHarness(onDecision: SlackDeps["onDecision"]): Promise
     },
   });
   const logger = pino({ level: "debug" }, stream);
-  const slack = createSlack({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, logger, onDecision, apiUrl: API_URL });
+  const slack = createSlack({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    logger,
+    onDecision,
+    apiUrl: API_URL,
+  });
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname.startsWith("/api/slack/")) {
@@ -99,7 +109,12 @@ export function formBody(body: unknown): Record<string, string> {
 }
 
 /** A block_actions payload as Slack sends it for a press on one of Sentinel's buttons. */
-export function pressBody(actionId: string, value: string, blocks: unknown[], user: { id: string; username: string } = { id: "U123ABC", username: "ada" }): string {
+export function pressBody(
+  actionId: string,
+  value: string,
+  blocks: unknown[],
+  user: { id: string; username: string } = { id: "U123ABC", username: "ada" },
+): string {
   const payload = {
     type: "block_actions",
     user: { id: user.id, username: user.username, name: user.username, team_id: "T0TEAM" },
@@ -111,10 +126,26 @@ export function pressBody(actionId: string, value: string, blocks: unknown[], us
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: CHANNEL_ID, name: "ci" },
-    message: { type: "message", subtype: "bot_message", text: "Approval needed", ts: MESSAGE_TS, bot_id: "B0BOT", blocks },
+    message: {
+      type: "message",
+      subtype: "bot_message",
+      text: "Approval needed",
+      ts: MESSAGE_TS,
+      bot_id: "B0BOT",
+      blocks,
+    },
     state: { values: {} },
     response_url: "https://hooks.slack-api.test/actions/T0TEAM/1/abc",
-    actions: [{ type: "button", action_id: actionId, block_id: "sentinel_decision", value, text: { type: "plain_text", text: "Approve" }, action_ts: "1700000001.000200" }],
+    actions: [
+      {
+        type: "button",
+        action_id: actionId,
+        block_id: "sentinel_decision",
+        value,
+        text: { type: "plain_text", text: "Approve" },
+        action_ts: "1700000001.000200",
+      },
+    ],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -3,7 +3,9 @@ import { escapeMrkdwn, httpUrl, safeMrkdwn } from "../../src/slack/mrkdwn.js";
 
 describe("mrkdwn safety", () => {
   it("escapes the three characters Slack's control sequences are made of", () => {
-    expect(escapeMrkdwn("<!channel> & <@U1> <https://x|y>")).toBe("&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;");
+    expect(escapeMrkdwn("<!channel> & <@U1> <https://x|y>")).toBe(
+      "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;",
+    );
   });
 
   it("cuts long text to the limit without splitting an entity", () => {

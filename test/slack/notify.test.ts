@@ -3,14 +3,31 @@ import { allowUnmatchedRequests, nock } from "../support/http-mock.js";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { slackFromEnv, type SlackNotification } from "../../src/slack/index.js";
-import { API_ORIGIN, BOT_TOKEN, CHANNEL_ID, MESSAGE_TS, fakeSlackNetwork, formBody, startHarness, type Harness } from "./harness.js";
+import {
+  API_ORIGIN,
+  BOT_TOKEN,
+  CHANNEL_ID,
+  MESSAGE_TS,
+  fakeSlackNetwork,
+  formBody,
+  startHarness,
+  type Harness,
+} from "./harness.js";
 
 interface Block {
   type: string;
   block_id?: string;
   text?: { type: string; text: string; verbatim?: boolean };
   fields?: Array<{ type: string; text: string; verbatim?: boolean }>;
-  elements?: Array<{ type: string; text?: string | { text: string }; action_id?: string; value?: string; url?: string; style?: string; verbatim?: boolean }>;
+  elements?: Array<{
+    type: string;
+    text?: string | { text: string };
+    action_id?: string;
+    value?: string;
+    url?: string;
+    style?: string;
+    verbatim?: boolean;
+  }>;
 }
 
 const approval: SlackNotification = {
@@ -28,7 +45,10 @@ const approval: SlackNotification = {
 };
 
 /** Fakes chat.postMessage once, recording the form it was sent. */
-function fakePostMessage(sent: Array<Record<string, string>>, reply: object = { ok: true, channel: CHANNEL_ID, ts: MESSAGE_TS }) {
+function fakePostMessage(
+  sent: Array<Record<string, string>>,
+  reply: object = { ok: true, channel: CHANNEL_ID, ts: MESSAGE_TS },
+) {
   return nock(API_ORIGIN)
     .post("/api/chat.postMessage")
     .matchHeader("authorization", `Bearer ${BOT_TOKEN}`)
@@ -65,8 +85,14 @@ describe("Slack notifications", () => {
     expect(sent[0]?.text).toContain("Approval needed: Fix ready for eslint failure in lint (acme/web)");
     const blocks = blocksOf(sent[0]);
     const buttons = blocks.flatMap((b) => b.elements ?? []).filter((e) => e.type === "button");
-    expect(buttons.find((b) => b.action_id === "sentinel_approve")).toMatchObject({ value: "run_7f3a9c", style: "primary" });
-    expect(buttons.find((b) => b.action_id === "sentinel_deny")).toMatchObject({ value: "run_7f3a9c", style: "danger" });
+    expect(buttons.find((b) => b.action_id === "sentinel_approve")).toMatchObject({
+      value: "run_7f3a9c",
+      style: "primary",
+    });
+    expect(buttons.find((b) => b.action_id === "sentinel_deny")).toMatchObject({
+      value: "run_7f3a9c",
+      style: "danger",
+    });
     expect(buttons.find((b) => b.url)).toMatchObject({ url: "https://github.com/acme/web/pull/7" });
     const json = JSON.stringify(blocks);
     expect(json).toContain("a &lt; b &amp; c &gt; d.");
@@ -133,12 +159,15 @@ describe("Slack notifications", () => {
     });
     const form = sent[0] ?? {};
     const everything = `${form.text ?? ""}${form.blocks ?? ""}`;
-    for (const hostile of ["<!channel>", "<!here>", "<https://evil", "<@U0ADMIN>", "<!subteam", "<#C0SECRET>"]) expect(everything).not.toContain(hostile);
+    for (const hostile of ["<!channel>", "<!here>", "<https://evil", "<@U0ADMIN>", "<!subteam", "<#C0SECRET>"])
+      expect(everything).not.toContain(hostile);
     expect(everything).toContain("evil/&lt;!channel&gt;");
     expect(everything).toContain("&lt;https://evil.example|click&gt;");
     expect(everything).toContain("&amp;amp;");
     // verbatim keeps Slack from linking the bare url and turning @channel into a mention
-    const texts = blocksOf(form).flatMap((b) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])]).filter((t): t is { type: string; text: string; verbatim?: boolean } => t?.type === "mrkdwn");
+    const texts = blocksOf(form)
+      .flatMap((b) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])])
+      .filter((t): t is { type: string; text: string; verbatim?: boolean } => t?.type === "mrkdwn");
     expect(texts.length).toBeGreaterThan(3);
     expect(texts.every((t) => t.verbatim === true)).toBe(true);
   });
@@ -147,16 +176,27 @@ describe("Slack notifications", () => {
 describe("slackFromEnv", () => {
   it("returns null and says Slack is off when the credentials are not set", () => {
     const lines: string[] = [];
-    const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }));
+    const logger = pino(
+      { level: "info" },
+      new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }),
+    );
     expect(slackFromEnv({}, logger, async () => ({ ok: true, message: "" }))).toBeNull();
     expect(slackFromEnv({ SLACK_BOT_TOKEN: "xoxb-1" }, logger, async () => ({ ok: true, message: "" }))).toBeNull();
     expect(lines).toHaveLength(2);
-    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: 30, msg: "Slack is off (SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN unset)", missing: ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"] });
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      level: 30,
+      msg: "Slack is off (SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN unset)",
+      missing: ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"],
+    });
     expect(lines[1]).not.toContain("xoxb-1");
   });
 
   it("turns Slack on when both are set", async () => {
-    const slack = slackFromEnv({ SLACK_SIGNING_SECRET: "s", SLACK_BOT_TOKEN: "xoxb-1" }, pino({ level: "silent" }), async () => ({ ok: true, message: "" }));
+    const slack = slackFromEnv(
+      { SLACK_SIGNING_SECRET: "s", SLACK_BOT_TOKEN: "xoxb-1" },
+      pino({ level: "silent" }),
+      async () => ({ ok: true, message: "" }),
+    );
     expect(slack).not.toBeNull();
     await slack?.close();
   });

@@ -39,14 +39,21 @@ for (const { name, available, open } of DATABASES) {
       const d = { deliveryKey: "github:d-1", forge: "github" as const, event: "workflow_job", payload: { a: 1 } };
       expect(await store.recordDelivery(d)).toBe(true);
       expect(await store.recordDelivery(d)).toBe(false);
-      expect(await store.getDelivery("github:d-1")).toMatchObject({ event: "workflow_job", payload: { a: 1 }, enqueuedAt: null });
+      expect(await store.getDelivery("github:d-1")).toMatchObject({
+        event: "workflow_job",
+        payload: { a: 1 },
+        enqueuedAt: null,
+      });
     });
 
     it("deletes processed deliveries past the retention, and keeps recent ones and any not yet processed, however old", async () => {
-      for (const key of ["old-done", "old-pending", "new-done"]) await store.recordDelivery({ deliveryKey: key, forge: "github", event: "e", payload: {} });
+      for (const key of ["old-done", "old-pending", "new-done"])
+        await store.recordDelivery({ deliveryKey: key, forge: "github", event: "e", payload: {} });
       await store.markProcessed("old-done", "ok");
       await store.markProcessed("new-done", "ok");
-      await db.query("UPDATE deliveries SET received_at = now() - interval '31 days' WHERE delivery_key IN ('old-done', 'old-pending')");
+      await db.query(
+        "UPDATE deliveries SET received_at = now() - interval '31 days' WHERE delivery_key IN ('old-done', 'old-pending')",
+      );
       await store.ledgerAcceptedDeliveries();
       expect(await store.pruneDeliveries(30, 1)).toBe(1);
       expect(await store.getDelivery("old-done")).toBeNull();
@@ -55,7 +62,8 @@ for (const { name, available, open } of DATABASES) {
     });
 
     it("prunes in batches until nothing past the retention is left", async () => {
-      for (let i = 0; i < 5; i++) await store.recordDelivery({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
+      for (let i = 0; i < 5; i++)
+        await store.recordDelivery({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
       for (let i = 0; i < 5; i++) await store.markProcessed(`d${i}`, "ok");
       await db.query("UPDATE deliveries SET received_at = now() - interval '2 days'");
       await store.ledgerAcceptedDeliveries();
@@ -73,14 +81,28 @@ for (const { name, available, open } of DATABASES) {
     });
 
     it("writes each accepted delivery's ledger entry once, in the order they were received, and marks the row with its place", async () => {
-      for (const key of ["first", "second"]) await store.recordDelivery({ deliveryKey: key, forge: "gitlab", event: "Job Hook", repo: "g/p", payload: { secret: "not in the ledger" } });
+      for (const key of ["first", "second"])
+        await store.recordDelivery({
+          deliveryKey: key,
+          forge: "gitlab",
+          event: "Job Hook",
+          repo: "g/p",
+          payload: { secret: "not in the ledger" },
+        });
       expect(await store.ledgerAcceptedDeliveries()).toBe(2);
       expect(await store.ledgerAcceptedDeliveries()).toBe(0);
-      const { rows } = await db.query<{ seq: string; kind: string; data: Record<string, unknown> }>("SELECT seq, kind, data FROM ledger WHERE kind = 'delivery.accepted' ORDER BY seq");
+      const { rows } = await db.query<{ seq: string; kind: string; data: Record<string, unknown> }>(
+        "SELECT seq, kind, data FROM ledger WHERE kind = 'delivery.accepted' ORDER BY seq",
+      );
       expect(rows.map((r) => r.data.delivery)).toEqual(["first", "second"]);
       expect(JSON.stringify(rows)).not.toContain("not in the ledger");
-      const marks = await db.query<{ delivery_key: string; ledger_seq: string }>("SELECT delivery_key, ledger_seq FROM deliveries ORDER BY delivery_key");
-      expect(marks.rows.map((r) => [r.delivery_key, String(r.ledger_seq)])).toEqual([["first", String(rows[0]!.seq)], ["second", String(rows[1]!.seq)]]);
+      const marks = await db.query<{ delivery_key: string; ledger_seq: string }>(
+        "SELECT delivery_key, ledger_seq FROM deliveries ORDER BY delivery_key",
+      );
+      expect(marks.rows.map((r) => [r.delivery_key, String(r.ledger_seq)])).toEqual([
+        ["first", String(rows[0]!.seq)],
+        ["second", String(rows[1]!.seq)],
+      ]);
     });
 
     it("lists recorded deliveries that never reached the queue", async () => {
@@ -93,7 +115,11 @@ for (const { name, available, open } of DATABASES) {
     it("records one failure however many event kinds report it", async () => {
       expect(await store.recordFailure(failure())).toBe(true);
       expect(await store.recordFailure(failure({ source: "check_run", firstDelivery: "github:d-2" }))).toBe(false);
-      expect(await store.getFailure("github:1:job:10")).toMatchObject({ source: "workflow_job", status: "pending", pullRequests: [{ number: 7 }] });
+      expect(await store.getFailure("github:1:job:10")).toMatchObject({
+        source: "workflow_job",
+        status: "pending",
+        pullRequests: [{ number: 7 }],
+      });
     });
 
     it("marks a job that passed and failed on one commit as flaky", async () => {
@@ -105,13 +131,25 @@ for (const { name, available, open } of DATABASES) {
     });
 
     it("answers where a fingerprint was seen before", async () => {
-      const d = classifyText("src/a.ts(1,2): error TS2322: Type 'string' is not assignable to type 'number'.\n", await loadBuiltinRules());
-      for (const [key, sha, repo] of [["k1", "s1", "octo/app"], ["k2", "s2", "octo/app"], ["k3", "s2", "octo/app"], ["k4", "s9", "octo/other"]] as const) {
+      const d = classifyText(
+        "src/a.ts(1,2): error TS2322: Type 'string' is not assignable to type 'number'.\n",
+        await loadBuiltinRules(),
+      );
+      for (const [key, sha, repo] of [
+        ["k1", "s1", "octo/app"],
+        ["k2", "s2", "octo/app"],
+        ["k3", "s2", "octo/app"],
+        ["k4", "s9", "octo/other"],
+      ] as const) {
         const f = failure({ failureKey: key, sha, repo });
         await store.recordFailure(f);
         await store.saveDiagnosis(f, d, false);
       }
-      expect(await store.fingerprintHistory("github", "octo/app", d.fingerprint)).toMatchObject({ occurrences: 3, commits: 2, otherRepos: 1 });
+      expect(await store.fingerprintHistory("github", "octo/app", d.fingerprint)).toMatchObject({
+        occurrences: 3,
+        commits: 2,
+        otherRepos: 1,
+      });
     });
 
     it("keeps one sticky comment id per pull request", async () => {
@@ -126,7 +164,9 @@ for (const { name, available, open } of DATABASES) {
       await store.saveDiagnosis(failure(), d, false);
       await store.recordFailure(failure({ failureKey: "other", pullRequests: [{ number: 8, fromFork: false }] }));
       await store.saveDiagnosis(failure({ failureKey: "other" }), d, false);
-      expect((await store.diagnosesForPullRequest("github", "octo/app", 7)).map((x) => x.failure.failureKey)).toEqual(["github:1:job:10"]);
+      expect((await store.diagnosesForPullRequest("github", "octo/app", 7)).map((x) => x.failure.failureKey)).toEqual([
+        "github:1:job:10",
+      ]);
     });
   });
 }

@@ -13,14 +13,18 @@ export interface Canary {
  * answer): the attacker's server in tests that show a token, a request or a connection never
  * gets there. Closed after the test file.
  */
-export async function canary(respond?: (path: string) => { status: number; headers?: Record<string, string> }): Promise<Canary> {
+export async function canary(
+  respond?: (path: string) => { status: number; headers?: Record<string, string> },
+): Promise<Canary> {
   const started = await startCanary(respond);
   afterAll(() => started.close());
   return started;
 }
 
 /** The same, outside vitest (bench:attacks): the caller closes it. */
-export async function startCanary(respond?: (path: string) => { status: number; headers?: Record<string, string> }): Promise<Canary & { close(): Promise<void> }> {
+export async function startCanary(
+  respond?: (path: string) => { status: number; headers?: Record<string, string> },
+): Promise<Canary & { close(): Promise<void> }> {
   const hits: Canary["hits"] = [];
   const server = createServer((req, res) => {
     hits.push({ method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers });

@@ -44,9 +44,33 @@ export interface FakeGithubOptions {
   /** Repositories the installation covers (default: this one): a token for others gets GitHub's 422. */
   readonly installedRepos?: readonly string[];
   /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
-  readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
+  readonly checkAnnotations?: Readonly<
+    Record<
+      string,
+      Array<{
+        path: string;
+        start_line: number;
+        start_column?: number;
+        annotation_level: string;
+        message: string;
+        title?: string;
+      }>
+    >
+  >;
   /** Check suite id → its check runs, as another CI reported them. */
-  readonly suiteRuns?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string; details_url?: string; app?: { slug: string }; output?: { title?: string; summary?: string; text?: string } }>>>;
+  readonly suiteRuns?: Readonly<
+    Record<
+      string,
+      Array<{
+        id: number;
+        name: string;
+        conclusion: string;
+        details_url?: string;
+        app?: { slug: string };
+        output?: { title?: string; summary?: string; text?: string };
+      }>
+    >
+  >;
 }
 
 const BLOB_HOST = "https://pipelines.blob.example.invalid";
@@ -87,7 +111,15 @@ export function fakeGithub(o: FakeGithubOptions) {
     record("POST", uri, body);
     const covered = o.installedRepos ?? [name, ".github"];
     if (((body as { repositories?: string[] }).repositories ?? []).some((r) => !covered.includes(r))) {
-      return [422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation.", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "422" }];
+      return [
+        422,
+        {
+          message:
+            "There is at least one repository that does not exist or is not accessible to the parent installation.",
+          documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
+          status: "422",
+        },
+      ];
     }
     const token = `ghs_scopedtoken${String(ISSUED.size).padStart(22, "0")}`;
     tokens.push({ token, body });
@@ -105,41 +137,88 @@ export function fakeGithub(o: FakeGithubOptions) {
     const log = o.logs[id];
     if (log === undefined) return [404, { message: "Not Found" }];
     const step = /##\[group\](Run [^\n]+)/.exec(log)?.[1];
-    return [200, { id: Number(id), status: "completed", conclusion: "failure", steps: [{ name: "Set up job", conclusion: "success", number: 1 }, ...(step ? [{ name: step.trim(), conclusion: "failure", number: 2 }] : [])] }];
+    return [
+      200,
+      {
+        id: Number(id),
+        status: "completed",
+        conclusion: "failure",
+        steps: [
+          { name: "Set up job", conclusion: "success", number: 1 },
+          ...(step ? [{ name: step.trim(), conclusion: "failure", number: 2 }] : []),
+        ],
+      },
+    ];
   });
   api.get(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/logs$`)).reply((uri) => {
     record("GET", uri, null);
     const id = /jobs\/(\d+)\/logs/.exec(uri)?.[1] ?? "";
-    return o.logs[id] === undefined ? [404, { message: "Not Found" }] : [302, "", { location: `${BLOB_HOST}/logs/${id}.txt?sig=abc` }];
+    return o.logs[id] === undefined
+      ? [404, { message: "Not Found" }]
+      : [302, "", { location: `${BLOB_HOST}/logs/${id}.txt?sig=abc` }];
   });
-  api.get(new RegExp(`^${escape(prefix)}/repos/${escape(owner)}/(${escape(name)}|\\.github)/contents/(.+)$`)).reply(function (uri) {
-    record("GET", uri, null);
-    const m = new RegExp(`/repos/${escape(owner)}/([^/]+)/contents/([^?]+)`).exec(uri);
-    const path = decodeURIComponent(m?.[2] ?? "");
-    const atRef = /[?&]ref=/.test(uri);
-    const token = String(this.req.headers.authorization ?? "").replace(/^(token|bearer) /i, "");
-    const coversOrgRepo = ((ISSUED.get(token) as { repositories?: string[] } | undefined)?.repositories ?? []).includes(".github");
-    const text = m?.[1] === ".github" ? (coversOrgRepo ? o.orgFiles?.[path] : undefined) : m?.[1] !== name ? undefined : atRef ? o.headFiles?.[path] : path === ".github/sentinel.yml" ? o.config : o.files?.[path];
-    if (text === undefined) return [404, { message: "Not Found" }];
-    // As GitHub does: the raw media type gets the file itself, the default gets JSON with base64.
-    const accept = String(this.req.headers.accept ?? "");
-    if (accept.includes("raw")) return [200, text, { "content-type": "text/plain; charset=utf-8" }];
-    return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64") }];
-  });
+  api
+    .get(new RegExp(`^${escape(prefix)}/repos/${escape(owner)}/(${escape(name)}|\\.github)/contents/(.+)$`))
+    .reply(function (uri) {
+      record("GET", uri, null);
+      const m = new RegExp(`/repos/${escape(owner)}/([^/]+)/contents/([^?]+)`).exec(uri);
+      const path = decodeURIComponent(m?.[2] ?? "");
+      const atRef = /[?&]ref=/.test(uri);
+      const token = String(this.req.headers.authorization ?? "").replace(/^(token|bearer) /i, "");
+      const coversOrgRepo = (
+        (ISSUED.get(token) as { repositories?: string[] } | undefined)?.repositories ?? []
+      ).includes(".github");
+      const text =
+        m?.[1] === ".github"
+          ? coversOrgRepo
+            ? o.orgFiles?.[path]
+            : undefined
+          : m?.[1] !== name
+            ? undefined
+            : atRef
+              ? o.headFiles?.[path]
+              : path === ".github/sentinel.yml"
+                ? o.config
+                : o.files?.[path];
+      if (text === undefined) return [404, { message: "Not Found" }];
+      // As GitHub does: the raw media type gets the file itself, the default gets JSON with base64.
+      const accept = String(this.req.headers.accept ?? "");
+      if (accept.includes("raw")) return [200, text, { "content-type": "text/plain; charset=utf-8" }];
+      return [200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64") }];
+    });
   api.get(new RegExp(`^${escape(repoPath)}/commits/([0-9a-f]+)/pulls$`)).reply((uri) => {
     record("GET", uri, null);
     const sha = /commits\/([0-9a-f]+)\/pulls/.exec(uri)?.[1] ?? "";
-    return [200, (o.pulls?.[sha] ?? []).map((p) => ({ number: p.number, state: "open", head: { sha, repo: { full_name: p.headRepo } } }))];
+    return [
+      200,
+      (o.pulls?.[sha] ?? []).map((p) => ({
+        number: p.number,
+        state: "open",
+        head: { sha, repo: { full_name: p.headRepo } },
+      })),
+    ];
   });
   api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
     const n = Number(/pulls\/(\d+)$/.exec(uri)?.[1]);
-    const found = Object.entries(o.pulls ?? {}).filter(([, prs]) => prs.some((p) => p.number === n)).pop();
+    const found = Object.entries(o.pulls ?? {})
+      .filter(([, prs]) => prs.some((p) => p.number === n))
+      .pop();
     if (!found) return [404, { message: "Not Found" }];
     const [sha, prs] = found;
     const pr = prs.find((p) => p.number === n)!;
     // As GitHub answers: the head's repository says whether it comes from a fork.
-    return [200, { number: n, state: "open", body: "", user: { login: "dev" }, head: { sha, ref: "feature", repo: { full_name: pr.headRepo } }, base: { ref: "main", repo: { full_name: o.repo } } }];
+    return [
+      200,
+      {
+        number: n,
+        state: "open",
+        body: "",
+        user: { login: "dev" },
+        head: { sha, ref: "feature", repo: { full_name: pr.headRepo } },
+        base: { ref: "main", repo: { full_name: o.repo } },
+      },
+    ];
   });
   api.get(new RegExp(`^${escape(repoPath)}/pulls/(\\d+)/files`)).reply((uri) => {
     record("GET", uri, null);
@@ -149,14 +228,22 @@ export function fakeGithub(o: FakeGithubOptions) {
   api.get(new RegExp(`^${escape(repoPath)}/actions/runs/(\\d+)/jobs`)).reply((uri) => {
     record("GET", uri, null);
     const id = /runs\/(\d+)\/jobs/.exec(uri)?.[1] ?? "";
-    const jobs = (o.runJobs?.[id] ?? []).map((j) => ({ ...j, html_url: `https://github.com/${o.repo}/actions/runs/${id}/job/${j.id}`, run_attempt: 1 }));
+    const jobs = (o.runJobs?.[id] ?? []).map((j) => ({
+      ...j,
+      html_url: `https://github.com/${o.repo}/actions/runs/${id}/job/${j.id}`,
+      run_attempt: 1,
+    }));
     return [200, { total_count: jobs.length, jobs }];
   });
   api.post(`${repoPath}/check-runs`).reply((uri, body) => {
     record("POST", uri, body);
     const id = nextId++;
     const b = body as Record<string, unknown>;
-    checkRuns.set(id, { id, body: b, annotations: [...(((b.output as { annotations?: unknown[] })?.annotations) ?? [])] });
+    checkRuns.set(id, {
+      id,
+      body: b,
+      annotations: [...((b.output as { annotations?: unknown[] })?.annotations ?? [])],
+    });
     return [201, { id }];
   });
   api.patch(new RegExp(`^${escape(repoPath)}/check-runs/(\\d+)$`)).reply((uri, body) => {
@@ -166,13 +253,23 @@ export function fakeGithub(o: FakeGithubOptions) {
     if (!run) return [404, { message: "Not Found" }];
     const b = body as Record<string, unknown>;
     run.body = { ...run.body, ...b };
-    run.annotations.push(...(((b.output as { annotations?: unknown[] })?.annotations) ?? []));
+    run.annotations.push(...((b.output as { annotations?: unknown[] })?.annotations ?? []));
     return [200, { id }];
   });
   api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments`)).reply((uri) => {
     record("GET", uri, null);
     const issue = Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]);
-    return [200, [...comments.values()].filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body, performed_via_github_app: c.appId === null ? null : { id: c.appId }, user: { type: c.appId === null ? "User" : "Bot" } }))];
+    return [
+      200,
+      [...comments.values()]
+        .filter((c) => c.issue === issue)
+        .map((c) => ({
+          id: c.id,
+          body: c.body,
+          performed_via_github_app: c.appId === null ? null : { id: c.appId },
+          user: { type: c.appId === null ? "User" : "Bot" },
+        })),
+    ];
   });
   api.post(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments$`)).reply((uri, body) => {
     record("POST", uri, body);
@@ -194,7 +291,12 @@ export function fakeGithub(o: FakeGithubOptions) {
   api.get(new RegExp(`^${escape(repoPath)}/pulls(\\?.*)?$`)).reply((uri) => {
     record("GET", uri, null);
     const head = decodeURIComponent(/[?&]head=([^&]+)/.exec(uri)?.[1] ?? "");
-    return [200, opened.filter((p) => `${owner}:${p.head}` === head).map((p) => ({ number: p.number, html_url: `https://github.com/${o.repo}/pull/${p.number}` }))];
+    return [
+      200,
+      opened
+        .filter((p) => `${owner}:${p.head}` === head)
+        .map((p) => ({ number: p.number, html_url: `https://github.com/${o.repo}/pull/${p.number}` })),
+    ];
   });
   api.post(`${repoPath}/pulls`).reply((uri, body) => {
     record("POST", uri, body);
@@ -209,22 +311,41 @@ export function fakeGithub(o: FakeGithubOptions) {
   });
   // Re-runs and issues (flaky handling), recorded with the token they were made with.
   const reruns: string[] = [];
-  const issues = new Map(Object.entries(o.issues ?? {}).map(([n, i]) => [Number(n), { number: Number(n), state: i.state, title: i.title ?? "", body: i.body ?? "", labels: [] as string[] }]));
-  function recordWithAuth(this: { req: { headers: Record<string, unknown> } }, method: string, uri: string, body: unknown) {
+  const issues = new Map(
+    Object.entries(o.issues ?? {}).map(([n, i]) => [
+      Number(n),
+      { number: Number(n), state: i.state, title: i.title ?? "", body: i.body ?? "", labels: [] as string[] },
+    ]),
+  );
+  function recordWithAuth(
+    this: { req: { headers: Record<string, unknown> } },
+    method: string,
+    uri: string,
+    body: unknown,
+  ) {
     calls.push({ method, path: uri, body, authorization: String(this.req.headers.authorization ?? "") });
   }
   api.post(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/rerun$`)).reply(function (uri, body) {
     recordWithAuth.call(this, "POST", uri, body);
     const id = /jobs\/(\d+)\/rerun/.exec(uri)?.[1] ?? "";
     const refused = o.rerunRefused?.[id];
-    if (refused !== undefined) return [403, { message: refused, documentation_url: "https://docs.github.com/rest/actions/workflow-runs#re-run-a-job-from-a-workflow-run" }];
+    if (refused !== undefined)
+      return [
+        403,
+        {
+          message: refused,
+          documentation_url: "https://docs.github.com/rest/actions/workflow-runs#re-run-a-job-from-a-workflow-run",
+        },
+      ];
     reruns.push(id);
     return [201, {}];
   });
   api.get(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri) {
     recordWithAuth.call(this, "GET", uri, null);
     const issue = issues.get(Number(/issues\/(\d+)$/.exec(uri)?.[1]));
-    return issue ? [200, { ...issue, html_url: `https://github.com/${o.repo}/issues/${issue.number}` }] : [404, { message: "Not Found" }];
+    return issue
+      ? [200, { ...issue, html_url: `https://github.com/${o.repo}/issues/${issue.number}` }]
+      : [404, { message: "Not Found" }];
   });
   api.patch(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri, body) {
     recordWithAuth.call(this, "PATCH", uri, body);
@@ -292,7 +413,13 @@ function escape(s: string): string {
 export function actionsLog(step: string, output: string, exitCode = 1): string {
   let t = Date.UTC(2026, 10, 22, 9, 0, 0);
   const stamp = () => new Date((t += 7)).toISOString().replace("Z", "0000Z");
-  const lines = [`##[group]Run ${step}`, step, "##[endgroup]", ...output.replace(/\n$/, "").split("\n"), `##[error]Process completed with exit code ${exitCode}.`];
+  const lines = [
+    `##[group]Run ${step}`,
+    step,
+    "##[endgroup]",
+    ...output.replace(/\n$/, "").split("\n"),
+    `##[error]Process completed with exit code ${exitCode}.`,
+  ];
   return lines.map((l) => `${stamp()} ${l}`).join("\n") + "\n";
 }
 
@@ -300,12 +427,27 @@ export interface FakeGithubCommandOptions {
   readonly repo: string;
   readonly baseUrl?: string;
   /** login → the collaborator permission API's answer; a login not listed is a 404. */
-  readonly collaborators?: Readonly<Record<string, { permission: string; role_name: string; permissions?: Readonly<Record<string, boolean>> }>>;
+  readonly collaborators?: Readonly<
+    Record<string, { permission: string; role_name: string; permissions?: Readonly<Record<string, boolean>> }>
+  >;
   /** "org/slug" → login → membership state; a team not listed is a 404, one in `hiddenTeams` a 403. */
   readonly teams?: Readonly<Record<string, Readonly<Record<string, "active" | "pending">>>>;
   readonly hiddenTeams?: readonly string[];
   /** Pull requests by number (headRepo null: the fork was deleted). */
-  readonly pulls?: Readonly<Record<number, { headSha: string; headRef: string; baseRef: string; headRepo: string | null; state: "open" | "closed"; merged: boolean; author: string }>>;
+  readonly pulls?: Readonly<
+    Record<
+      number,
+      {
+        headSha: string;
+        headRef: string;
+        baseRef: string;
+        headRepo: string | null;
+        state: "open" | "closed";
+        merged: boolean;
+        author: string;
+      }
+    >
+  >;
   /** Issues that already exist; `gone` ones were deleted (410). */
   readonly issues?: Readonly<Record<number, { state: "open" | "closed"; title: string; body: string; gone?: boolean }>>;
   /** Job id → the message GitHub answers (403) when it refuses to re-run the job. */
@@ -313,9 +455,33 @@ export interface FakeGithubCommandOptions {
   /** Repositories the installation covers (default: this one): a token for others gets GitHub's 422. */
   readonly installedRepos?: readonly string[];
   /** Check run id → its annotations, as another CI (not GitHub Actions) reported them. */
-  readonly checkAnnotations?: Readonly<Record<string, Array<{ path: string; start_line: number; start_column?: number; annotation_level: string; message: string; title?: string }>>>;
+  readonly checkAnnotations?: Readonly<
+    Record<
+      string,
+      Array<{
+        path: string;
+        start_line: number;
+        start_column?: number;
+        annotation_level: string;
+        message: string;
+        title?: string;
+      }>
+    >
+  >;
   /** Check suite id → its check runs, as another CI reported them. */
-  readonly suiteRuns?: Readonly<Record<string, Array<{ id: number; name: string; conclusion: string; details_url?: string; app?: { slug: string }; output?: { title?: string; summary?: string; text?: string } }>>>;
+  readonly suiteRuns?: Readonly<
+    Record<
+      string,
+      Array<{
+        id: number;
+        name: string;
+        conclusion: string;
+        details_url?: string;
+        app?: { slug: string };
+        output?: { title?: string; summary?: string; text?: string };
+      }>
+    >
+  >;
 }
 
 /**
@@ -345,16 +511,35 @@ export function fakeGithubCommandApi(o: FakeGithubCommandOptions) {
     record.call(this, "GET", uri, null);
     const login = decodeURIComponent(/collaborators\/([^/]+)\/permission/.exec(uri)?.[1] ?? "");
     const c = o.collaborators?.[login];
-    if (!c) return [404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user" }];
-    return [200, { permission: c.permission, role_name: c.role_name, user: { login, type: "User", ...(c.permissions ? { permissions: c.permissions } : {}) } }];
+    if (!c)
+      return [
+        404,
+        {
+          message: "Not Found",
+          documentation_url:
+            "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
+        },
+      ];
+    return [
+      200,
+      {
+        permission: c.permission,
+        role_name: c.role_name,
+        user: { login, type: "User", ...(c.permissions ? { permissions: c.permissions } : {}) },
+      },
+    ];
   });
   api.get(new RegExp(`^${escape(prefix)}/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$`)).reply(function (uri) {
     record.call(this, "GET", uri, null);
-    const [, org, slug, login] = (/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)/.exec(uri) ?? []).map((s) => decodeURIComponent(s ?? ""));
+    const [, org, slug, login] = (/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)/.exec(uri) ?? []).map((s) =>
+      decodeURIComponent(s ?? ""),
+    );
     const team = `${org}/${slug}`;
     if (o.hiddenTeams?.includes(team)) return [403, { message: "Resource not accessible by integration" }];
     const state = o.teams?.[team]?.[login ?? ""];
-    return state ? [200, { url: `${base}/teams/1/memberships/${login}`, role: "member", state }] : [404, { message: "Not Found" }];
+    return state
+      ? [200, { url: `${base}/teams/1/memberships/${login}`, role: "member", state }]
+      : [404, { message: "Not Found" }];
   });
   api.post(new RegExp(`^${escape(repoPath)}/issues/comments/(\\d+)/reactions$`)).reply(function (uri, body) {
     record.call(this, "POST", uri, body);
@@ -368,7 +553,11 @@ export function fakeGithubCommandApi(o: FakeGithubCommandOptions) {
   api.post(new RegExp(`^${escape(repoPath)}/issues/(\\d+)/comments$`)).reply(function (uri, body) {
     record.call(this, "POST", uri, body);
     const id = nextId++;
-    comments.push({ id, issue: Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]), body: (body as { body: string }).body });
+    comments.push({
+      id,
+      issue: Number(/issues\/(\d+)\/comments/.exec(uri)?.[1]),
+      body: (body as { body: string }).body,
+    });
     return [201, { id, html_url: `https://github.com/${o.repo}/pull/1#issuecomment-${id}` }];
   });
   api.post(new RegExp(`^${escape(repoPath)}/actions/jobs/(\\d+)/rerun$`)).reply(function (uri, body) {
@@ -385,7 +574,16 @@ export function fakeGithubCommandApi(o: FakeGithubCommandOptions) {
     const issue = issues.get(n);
     if (!issue) return [404, { message: "Not Found" }];
     if (issue.gone) return [410, { message: "This issue was deleted" }];
-    return [200, { number: n, state: issue.state, title: issue.title, body: issue.body, html_url: `https://github.com/${o.repo}/issues/${n}` }];
+    return [
+      200,
+      {
+        number: n,
+        state: issue.state,
+        title: issue.title,
+        body: issue.body,
+        html_url: `https://github.com/${o.repo}/issues/${n}`,
+      },
+    ];
   });
   api.patch(new RegExp(`^${escape(repoPath)}/issues/(\\d+)$`)).reply(function (uri, body) {
     record.call(this, "PATCH", uri, body);

@@ -16,13 +16,17 @@ export interface FakeGitlabOptions {
   readonly jobs?: Readonly<Record<string, { status: string; sha: string } | null>>;
   readonly config?: string;
   /** Merge requests by commit sha (for job hooks, which name none). */
-  readonly mergeRequests?: Readonly<Record<string, Array<{ iid: number; sourceProjectId: number; targetProjectId?: number }>>>;
+  readonly mergeRequests?: Readonly<
+    Record<string, Array<{ iid: number; sourceProjectId: number; targetProjectId?: number }>>
+  >;
   /** Head commits of merge requests named by pipeline hooks (iid → sha). */
   readonly mrHeads?: Readonly<Record<number, string>>;
   /** Files a merge request changes (iid → paths), for its diffs. */
   readonly mrChanges?: Readonly<Record<number, string[]>>;
   /** Merge requests' state as the API answers it (iid → state, source branch, description). */
-  readonly mrStates?: Readonly<Record<number, { state: "opened" | "merged" | "closed"; source_branch: string; description?: string }>>;
+  readonly mrStates?: Readonly<
+    Record<number, { state: "opened" | "merged" | "closed"; source_branch: string; description?: string }>
+  >;
   /** Files at a commit other than the default branch's head (sha → path → text). */
   readonly filesAt?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Whether job retries are answered here (default true). */
@@ -35,9 +39,16 @@ export interface FakeGitlabOptions {
  * A test that delivers a note someone wrote registers it with writtenOnGitlab; a forged hook's
  * note is not here (or says something else).
  */
-const USER_NOTES = new Map<string, { id: number; body: string; author: { id: number; username: string }; system: boolean }>();
+const USER_NOTES = new Map<
+  string,
+  { id: number; body: string; author: { id: number; username: string }; system: boolean }
+>();
 
-export function writtenOnGitlab(projectId: number, mr: number, note: { id: number; body: string; author: { id: number; username: string }; system?: boolean }): void {
+export function writtenOnGitlab(
+  projectId: number,
+  mr: number,
+  note: { id: number; body: string; author: { id: number; username: string }; system?: boolean },
+): void {
   USER_NOTES.set(`${projectId}:${mr}:${note.id}`, { ...note, system: note.system ?? false });
 }
 
@@ -54,7 +65,9 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     record("GET", uri, null);
     if (this.req.headers["private-token"] !== "glpat-test-token") return [401, { message: "401 Unauthorized" }];
     const id = /jobs\/(\d+)\/trace/.exec(uri)?.[1] ?? "";
-    return o.traces[id] === undefined ? [404, { message: "404 Not found" }] : [200, o.traces[id], { "content-type": "text/plain" }];
+    return o.traces[id] === undefined
+      ? [404, { message: "404 Not found" }]
+      : [200, o.traces[id], { "content-type": "text/plain" }];
   });
   api.get(new RegExp(`^${p}/jobs/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
@@ -63,35 +76,76 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     if (job === null) return [404, { message: "404 Not found" }];
     return [200, { id: Number(id), status: job?.status ?? "failed", ...(job ? { commit: { id: job.sha } } : {}) }];
   });
-  api.get(new RegExp(`^${p}$`)).reply(() => [200, { id: o.projectId, path_with_namespace: o.path ?? "gitlab-org/gitlab-test", default_branch: o.defaultBranch ?? "master" }]);
+  api
+    .get(new RegExp(`^${p}$`))
+    .reply(() => [
+      200,
+      {
+        id: o.projectId,
+        path_with_namespace: o.path ?? "gitlab-org/gitlab-test",
+        default_branch: o.defaultBranch ?? "master",
+      },
+    ]);
   api.get(new RegExp(`^${p}/repository/files/([^/]+)/raw`)).reply((uri) => {
     record("GET", uri, null);
     const file = decodeURIComponent(/files\/([^/]+)\/raw/.exec(uri)?.[1] ?? "");
     const ref = decodeURIComponent(/[?&]ref=([^&]+)/.exec(uri)?.[1] ?? "");
     const atCommit = o.filesAt?.[ref];
     const text = atCommit ? atCommit[file] : file === ".gitlab/sentinel.yml" ? o.config : undefined;
-    return text !== undefined ? [200, text, { "content-type": "text/plain" }] : [404, { message: "404 File Not Found" }];
+    return text !== undefined
+      ? [200, text, { "content-type": "text/plain" }]
+      : [404, { message: "404 File Not Found" }];
   });
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)/diffs`)).reply((uri) => {
     record("GET", uri, null);
     const iid = Number(/merge_requests\/(\d+)\/diffs/.exec(uri)?.[1]);
-    return [200, (o.mrChanges?.[iid] ?? []).map((path) => ({ old_path: path, new_path: path, new_file: false, deleted_file: false, renamed_file: false, diff: "" }))];
+    return [
+      200,
+      (o.mrChanges?.[iid] ?? []).map((path) => ({
+        old_path: path,
+        new_path: path,
+        new_file: false,
+        deleted_file: false,
+        renamed_file: false,
+        diff: "",
+      })),
+    ];
   });
   api.get(new RegExp(`^${p}/repository/commits/([0-9a-f]+)/merge_requests`)).reply((uri) => {
     record("GET", uri, null);
     const sha = /commits\/([0-9a-f]+)\/merge_requests/.exec(uri)?.[1] ?? "";
-    return [200, (o.mergeRequests?.[sha] ?? []).map((mr) => ({ iid: mr.iid, state: "opened", sha, source_project_id: mr.sourceProjectId, target_project_id: mr.targetProjectId ?? o.projectId }))];
+    return [
+      200,
+      (o.mergeRequests?.[sha] ?? []).map((mr) => ({
+        iid: mr.iid,
+        state: "opened",
+        sha,
+        source_project_id: mr.sourceProjectId,
+        target_project_id: mr.targetProjectId ?? o.projectId,
+      })),
+    ];
   });
   api.post(new RegExp(`^${p}/statuses/([0-9a-f]+)`)).reply((uri, body) => {
     record("POST", uri, body);
     statuses.push({ sha: /statuses\/([0-9a-f]+)/.exec(uri)?.[1], ...(body as Record<string, unknown>) });
     return [201, { id: nextId++ }];
   });
-  const mergeRequestsOpened: Array<{ iid: number; source_branch: string; target_branch: string; title: string; description: string }> = [];
+  const mergeRequestsOpened: Array<{
+    iid: number;
+    source_branch: string;
+    target_branch: string;
+    title: string;
+    description: string;
+  }> = [];
   api.get(new RegExp(`^${p}/merge_requests\\?`)).reply((uri) => {
     record("GET", uri, null);
     const source = decodeURIComponent(/[?&]source_branch=([^&]+)/.exec(uri)?.[1] ?? "");
-    return [200, mergeRequestsOpened.filter((m) => m.source_branch === source).map((m) => ({ iid: m.iid, web_url: `${o.baseUrl}/mr/${m.iid}` }))];
+    return [
+      200,
+      mergeRequestsOpened
+        .filter((m) => m.source_branch === source)
+        .map((m) => ({ iid: m.iid, web_url: `${o.baseUrl}/mr/${m.iid}` })),
+    ];
   });
   api.post(new RegExp(`^${p}/merge_requests$`)).reply((uri, body) => {
     record("POST", uri, body);
@@ -109,24 +163,54 @@ export function fakeGitlab(o: FakeGitlabOptions) {
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
     const iid = Number(/merge_requests\/(\d+)$/.exec(uri)?.[1]);
-    const sha = Object.entries(o.mergeRequests ?? {}).find(([, mrs]) => mrs.some((m) => m.iid === iid))?.[0] ?? o.mrHeads?.[iid];
+    const sha =
+      Object.entries(o.mergeRequests ?? {}).find(([, mrs]) => mrs.some((m) => m.iid === iid))?.[0] ?? o.mrHeads?.[iid];
     const state = o.mrStates?.[iid];
     if (!sha && !state) return [404, { message: "404 Not found" }];
-    return [200, { iid, sha: sha ?? "0".repeat(40), state: state?.state ?? "opened", source_branch: state?.source_branch ?? "feature", target_branch: "master", description: state?.description ?? "", source_project_id: o.projectId, target_project_id: o.projectId, author: { username: "dev" } }];
+    return [
+      200,
+      {
+        iid,
+        sha: sha ?? "0".repeat(40),
+        state: state?.state ?? "opened",
+        source_branch: state?.source_branch ?? "feature",
+        target_branch: "master",
+        description: state?.description ?? "",
+        source_project_id: o.projectId,
+        target_project_id: o.projectId,
+        author: { username: "dev" },
+      },
+    ];
   });
   // One note: Sentinel's own (the token's user, 99), else one a person wrote (writtenOnGitlab).
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes/(\\d+)$`)).reply((uri) => {
     record("GET", uri, null);
     const [, mr, id] = /merge_requests\/(\d+)\/notes\/(\d+)$/.exec(uri) ?? [];
     const own = notes.get(Number(id));
-    if (own && own.mr === Number(mr)) return [200, { id: own.id, body: own.body, system: false, author: { id: 99, username: "sentinel" }, noteable_type: "MergeRequest", noteable_iid: own.mr }];
+    if (own && own.mr === Number(mr))
+      return [
+        200,
+        {
+          id: own.id,
+          body: own.body,
+          system: false,
+          author: { id: 99, username: "sentinel" },
+          noteable_type: "MergeRequest",
+          noteable_iid: own.mr,
+        },
+      ];
     const written = USER_NOTES.get(`${o.projectId}:${mr}:${id}`);
-    return written ? [200, { ...written, noteable_type: "MergeRequest", noteable_iid: Number(mr) }] : [404, { message: "404 Not found" }];
+    return written
+      ? [200, { ...written, noteable_type: "MergeRequest", noteable_iid: Number(mr) }]
+      : [404, { message: "404 Not found" }];
   });
   api.get(new RegExp(`^${p}/merge_requests/(\\d+)/notes(\\?.*)?$`)).reply((uri) => {
     record("GET", uri, null);
     const mr = Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]);
-    return [200, [...notes.values()].filter((n) => n.mr === mr).map((n) => ({ id: n.id, body: n.body, author: { id: n.author } }))];
+    return [
+      200,
+      [...notes.values()].filter((n) => n.mr === mr).map((n) => ({ id: n.id, body: n.body, author: { id: n.author } })),
+    ];
   });
   api.post(new RegExp(`^${p}/merge_requests/(\\d+)/notes$`)).reply((uri, body) => {
     record("POST", uri, body);
@@ -162,7 +246,10 @@ export function gitlabTrace(script: string, output: string): string {
   const lines = [
     `${t} 00O section_start:1763802000:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage of the job script\x1b[0;m`,
     `${t} 00O \x1b[32;1m$ ${script}\x1b[0;m`,
-    ...output.replace(/\n$/, "").split("\n").map((l) => `${t} 01O ${l}`),
+    ...output
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((l) => `${t} 01O ${l}`),
     `${t} 00O section_end:1763802009:step_script\r\x1b[0K`,
     `${t} 00O \x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m`,
   ];
@@ -181,7 +268,19 @@ export interface FakeGitlabCommandOptions {
   /** Group full path → user id → access level; a group in `hiddenGroups` is a 403, an unknown one a 404. */
   readonly groups?: Readonly<Record<string, Readonly<Record<number, number>>>>;
   readonly hiddenGroups?: readonly string[];
-  readonly mergeRequests?: Readonly<Record<number, { sha: string; source_branch: string; target_branch: string; source_project_id: number; state: string; author: string }>>;
+  readonly mergeRequests?: Readonly<
+    Record<
+      number,
+      {
+        sha: string;
+        source_branch: string;
+        target_branch: string;
+        source_project_id: number;
+        state: string;
+        author: string;
+      }
+    >
+  >;
   readonly issues?: Readonly<Record<number, { state: "opened" | "closed"; title: string; description: string }>>;
   /** Job id → the message GitLab answers (403) when it refuses to retry the job. */
   readonly retryRefused?: Readonly<Record<string, string>>;
@@ -218,7 +317,9 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     if (!authorized(this.req)) return unauthorized;
     const id = Number(/members\/all\/(\d+)$/.exec(uri)?.[1]);
     const m = o.members?.[id];
-    return m ? [200, { id, username: `user${id}`, state: "active", membership_state: "active", ...m }] : [404, { message: "404 Not found" }];
+    return m
+      ? [200, { id, username: `user${id}`, state: "active", membership_state: "active", ...m }]
+      : [404, { message: "404 Not found" }];
   });
   api.get(/^\/api\/v4\/groups\/([^/]+)\/members\/all\/(\d+)$/).reply(function (uri) {
     calls.push({ method: "GET", path: uri, body: null });
@@ -228,7 +329,9 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     const id = Number(m?.[2]);
     if (o.hiddenGroups?.includes(group)) return [403, { message: "403 Forbidden" }];
     const level = o.groups?.[group]?.[id];
-    return level === undefined ? [404, { message: "404 Not found" }] : [200, { id, username: `user${id}`, state: "active", access_level: level }];
+    return level === undefined
+      ? [404, { message: "404 Not found" }]
+      : [200, { id, username: `user${id}`, state: "active", access_level: level }];
   });
   api.post(new RegExp(`^${p}/merge_requests/(\\d+)/notes/(\\d+)/award_emoji$`)).reply(function (uri, body) {
     calls.push({ method: "POST", path: uri, body });
@@ -236,7 +339,8 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     const m = /merge_requests\/(\d+)\/notes\/(\d+)\/award_emoji/.exec(uri);
     const award = { mr: Number(m?.[1]), note: Number(m?.[2]), name: (body as { name: string }).name };
     // As GitLab does: awarding the same emoji twice is a 404 naming the validation error.
-    if (awards.some((a) => a.mr === award.mr && a.note === award.note && a.name === award.name)) return [404, { message: '404 Award Emoji {:name=>["has already been taken"]} Not Found' }];
+    if (awards.some((a) => a.mr === award.mr && a.note === award.note && a.name === award.name))
+      return [404, { message: '404 Award Emoji {:name=>["has already been taken"]} Not Found' }];
     awards.push(award);
     return [201, { id: nextId++, name: award.name, awardable_id: award.note, awardable_type: "Note" }];
   });
@@ -244,7 +348,11 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     calls.push({ method: "POST", path: uri, body });
     if (!authorized(this.req)) return unauthorized;
     const id = nextId++;
-    notes.push({ id, mr: Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]), body: (body as { body: string }).body });
+    notes.push({
+      id,
+      mr: Number(/merge_requests\/(\d+)\/notes/.exec(uri)?.[1]),
+      body: (body as { body: string }).body,
+    });
     return [201, { id, body: (body as { body: string }).body, system: false }];
   });
   api.post(new RegExp(`^${p}/jobs/(\\d+)/retry$`)).reply(function (uri, body) {
@@ -261,7 +369,9 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
     if (!authorized(this.req)) return unauthorized;
     const iid = Number(/issues\/(\d+)$/.exec(uri)?.[1]);
     const issue = issues.get(iid);
-    return issue ? [200, { iid, ...issue, web_url: `${o.baseUrl}/issues/${iid}` }] : [404, { message: "404 Not found" }];
+    return issue
+      ? [200, { iid, ...issue, web_url: `${o.baseUrl}/issues/${iid}` }]
+      : [404, { message: "404 Not found" }];
   });
   api.put(new RegExp(`^${p}/issues/(\\d+)$`)).reply(function (uri, body) {
     calls.push({ method: "PUT", path: uri, body });
@@ -298,7 +408,9 @@ export function fakeGitlabCommandApi(o: FakeGitlabCommandOptions) {
  * emoji, job retry, issues). Routes both define answer as `fakeGitlab`'s do (nock takes the first
  * match), so every note Sentinel writes, replies and the sticky note alike, is in `notes`.
  */
-export function fakeGitlabProject(o: FakeGitlabOptions & Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "mergeRequests">) {
+export function fakeGitlabProject(
+  o: FakeGitlabOptions & Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "mergeRequests">,
+) {
   const project = fakeGitlab({ ...o, answersRetries: false });
   const { token, users, members, groups, hiddenGroups, issues, retryRefused } = o;
   const commands = fakeGitlabCommandApi({
@@ -312,5 +424,11 @@ export function fakeGitlabProject(o: FakeGitlabOptions & Omit<FakeGitlabCommandO
     ...(issues ? { issues } : {}),
     ...(retryRefused ? { retryRefused } : {}),
   });
-  return { ...project, awards: commands.awards, commandCalls: commands.calls, issues: commands.issues, retried: commands.retried };
+  return {
+    ...project,
+    awards: commands.awards,
+    commandCalls: commands.calls,
+    issues: commands.issues,
+    retried: commands.retried,
+  };
 }

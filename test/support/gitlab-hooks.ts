@@ -9,7 +9,13 @@ export function gitlabHookExample(name: string): Record<string, any> {
 }
 
 /** GitLab's documented Note Hook as a note on merge request !`mr` of `project`, claiming to be by `user` and to say `body`. */
-export function noteHook(project: { id: number; repo: string }, mr: number, body: string, id: number, user: { id: number; username: string }): Record<string, any> {
+export function noteHook(
+  project: { id: number; repo: string },
+  mr: number,
+  body: string,
+  id: number,
+  user: { id: number; username: string },
+): Record<string, any> {
   const p = gitlabHookExample("note-event.json");
   p.project_id = project.id;
   Object.assign(p.project, { id: project.id, path_with_namespace: project.repo });

@@ -14,7 +14,9 @@ export interface CorpusLog {
 }
 
 export function corpusNames(): string[] {
-  return readdirSync(LOG_CORPUS_DIR).filter((n) => n.endsWith(".txt")).sort();
+  return readdirSync(LOG_CORPUS_DIR)
+    .filter((n) => n.endsWith(".txt"))
+    .sort();
 }
 
 export function readCorpusLog(name: string): CorpusLog {

@@ -16,7 +16,10 @@ export async function runCli(args: string[], stdin = ""): Promise<CliResult> {
   stdout.on("data", (c: Buffer) => out.push(c));
   stderr.on("data", (c: Buffer) => err.push(c));
   let code = 0;
-  const program = createProgram({ stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, color: false }, (c) => (code = c)).exitOverride();
+  const program = createProgram(
+    { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, color: false },
+    (c) => (code = c),
+  ).exitOverride();
   for (const sub of program.commands) sub.exitOverride();
   try {
     await program.parseAsync(["node", "sentinel", ...args]);

@@ -8,7 +8,9 @@ import { startFromEnv, type Running } from "../../src/main.js";
  */
 export function runningApp(
   env: Record<string, string>,
-  stack: { env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> } = { env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+  stack: { env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> } = {
+    env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }),
+  },
   overrides: { logStream?: NodeJS.WritableStream } = {},
 ) {
   const holder = { app: undefined as unknown as Running };

@@ -16,7 +16,8 @@ async function reachable(name: string, probe: () => Promise<void>): Promise<bool
     return true;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    if (process.env.CI === "true") throw new Error(`${name} is required in CI but unreachable: ${why}`, { cause: error });
+    if (process.env.CI === "true")
+      throw new Error(`${name} is required in CI but unreachable: ${why}`, { cause: error });
     console.warn(`\n!!! ${name} is unreachable (${why}); its tests are SKIPPED. Start it (see .ci/run) to run them.\n`);
     return false;
   }
@@ -29,7 +30,12 @@ export const postgresAvailable = await reachable(`PostgreSQL at ${POSTGRES_ADMIN
 });
 
 export const redisAvailable = await reachable(`Redis at ${REDIS_URL}`, async () => {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const r = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   r.on("error", () => {});
   try {
     await r.connect();
@@ -63,7 +69,11 @@ export async function freshPostgres(): Promise<{ db: Database; url: string; drop
 }
 
 /** Both databases Sentinel supports, for tests that must hold on each. */
-export const DATABASES: ReadonlyArray<{ name: string; available: boolean; open: () => Promise<{ db: Database; drop: () => Promise<void> }> }> = [
+export const DATABASES: ReadonlyArray<{
+  name: string;
+  available: boolean;
+  open: () => Promise<{ db: Database; drop: () => Promise<void> }>;
+}> = [
   {
     name: "PGlite",
     available: true,
@@ -79,14 +89,29 @@ export const DATABASES: ReadonlyArray<{ name: string; available: boolean; open: 
  * The two ways Sentinel runs, for end-to-end tests that must hold on both: embedded defaults, and
  * real PostgreSQL with BullMQ on real Redis (each run gets a fresh database and queue prefix).
  */
-export const SERVICE_STACKS: ReadonlyArray<{ name: string; available: boolean; env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }> }> = [
-  { name: "embedded defaults (PGlite, in-process queue)", available: true, env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }) },
+export const SERVICE_STACKS: ReadonlyArray<{
+  name: string;
+  available: boolean;
+  env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }>;
+}> = [
+  {
+    name: "embedded defaults (PGlite, in-process queue)",
+    available: true,
+    env: async () => ({ env: { SENTINEL_DATA_DIR: ":memory:" }, drop: async () => {} }),
+  },
   {
     name: "PostgreSQL and BullMQ on Redis",
     available: postgresAvailable && redisAvailable,
     env: async () => {
       const pg = await freshPostgres();
-      return { env: { DATABASE_URL: pg.url, REDIS_URL, SENTINEL_QUEUE_PREFIX: `sentinel-e2e-${randomBytes(4).toString("hex")}` }, drop: pg.drop };
+      return {
+        env: {
+          DATABASE_URL: pg.url,
+          REDIS_URL,
+          SENTINEL_QUEUE_PREFIX: `sentinel-e2e-${randomBytes(4).toString("hex")}`,
+        },
+        drop: pg.drop,
+      };
     },
   },
 ];

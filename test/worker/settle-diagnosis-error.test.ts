@@ -13,7 +13,10 @@ function fakes() {
         statuses.push({ key, status, reason });
       },
     },
-    logger: { info: (_o: object, msg: string) => void logged.push(msg), warn: (_o: object, msg: string) => void logged.push(msg) },
+    logger: {
+      info: (_o: object, msg: string) => void logged.push(msg),
+      warn: (_o: object, msg: string) => void logged.push(msg),
+    },
   };
   return { statuses, logged, deps: deps as unknown as Parameters<typeof settleDiagnosisError>[0] };
 }
@@ -21,14 +24,22 @@ function fakes() {
 describe("settling a failed diagnosis", () => {
   it("marks the failure error at once when the error is unrecoverable, even on the first of five attempts", async () => {
     const { statuses, deps } = fakes();
-    const verdict = await settleDiagnosisError(deps, { failureKey: "f1", attempt: 1, attempts: 5 }, new UnrecoverableError("E_QUEUE_NO_HANDLER", "cannot be done"));
+    const verdict = await settleDiagnosisError(
+      deps,
+      { failureKey: "f1", attempt: 1, attempts: 5 },
+      new UnrecoverableError("E_QUEUE_NO_HANDLER", "cannot be done"),
+    );
     expect(verdict).toBe("rethrow");
     expect(statuses).toEqual([{ key: "f1", status: "error", reason: "cannot be done" }]);
   });
 
   it("leaves the failure pending on an early attempt of a retried error", async () => {
     const { statuses, logged, deps } = fakes();
-    const verdict = await settleDiagnosisError(deps, { failureKey: "f1", attempt: 2, attempts: 5 }, new Error("GitHub hiccup"));
+    const verdict = await settleDiagnosisError(
+      deps,
+      { failureKey: "f1", attempt: 2, attempts: 5 },
+      new Error("GitHub hiccup"),
+    );
     expect(verdict).toBe("rethrow");
     expect(statuses).toEqual([]);
     expect(logged).toEqual(["diagnosis failed; will retry"]);
@@ -36,13 +47,21 @@ describe("settling a failed diagnosis", () => {
 
   it("marks the failure error after the last attempt of a retried error", async () => {
     const { statuses, deps } = fakes();
-    await settleDiagnosisError(deps, { failureKey: "f1", attempt: 5, attempts: 5 }, new SentinelError("E_FORGE_API", "GitHub down"));
+    await settleDiagnosisError(
+      deps,
+      { failureKey: "f1", attempt: 5, attempts: 5 },
+      new SentinelError("E_FORGE_API", "GitHub down"),
+    );
     expect(statuses).toEqual([{ key: "f1", status: "error", reason: "GitHub down" }]);
   });
 
   it("marks the failure ignored and ends the job when the repository is not installed", async () => {
     const { statuses, deps } = fakes();
-    const verdict = await settleDiagnosisError(deps, { failureKey: "f1", attempt: 1, attempts: 5 }, new NotInstalledError("o/r is not covered"));
+    const verdict = await settleDiagnosisError(
+      deps,
+      { failureKey: "f1", attempt: 1, attempts: 5 },
+      new NotInstalledError("o/r is not covered"),
+    );
     expect(verdict).toBe("settled");
     expect(statuses).toEqual([{ key: "f1", status: "ignored", reason: "o/r is not covered" }]);
   });

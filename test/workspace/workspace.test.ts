@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectSandbox, runCommand } from "../../src/sandbox/index.js";
-import { commitAndPush, createWorktree, diffStat, gitControlFingerprint, MirrorCache, removeWorktree } from "../../src/workspace/index.js";
+import {
+  commitAndPush,
+  createWorktree,
+  diffStat,
+  gitControlFingerprint,
+  MirrorCache,
+  removeWorktree,
+} from "../../src/workspace/index.js";
 import { bareRemote, git } from "../support/git-repos.js";
 import { startGitHttpServer } from "../../scripts/git-http-server.mjs";
 
@@ -52,9 +59,16 @@ describe("the mirror cache", () => {
     const server = await startGitHttpServer({ root, requireAuth: true });
     try {
       const cache = new MirrorCache(scratch());
-      const { gitDir } = await cache.ensure({ url: `${server.origin}/acme/app.git`, auth: { token: "ghs_secret_token", user: "x-access-token" } });
+      const { gitDir } = await cache.ensure({
+        url: `${server.origin}/acme/app.git`,
+        auth: { token: "ghs_secret_token", user: "x-access-token" },
+      });
       expect(readFileSync(path.join(gitDir, "config"), "utf8")).not.toContain("ghs_secret_token");
-      expect(server.requests.every((r) => r.authorization === `Basic ${Buffer.from("x-access-token:ghs_secret_token").toString("base64")}`)).toBe(true);
+      expect(
+        server.requests.every(
+          (r) => r.authorization === `Basic ${Buffer.from("x-access-token:ghs_secret_token").toString("base64")}`,
+        ),
+      ).toBe(true);
     } finally {
       await server.close();
     }
@@ -81,22 +95,36 @@ describe("commit and push after a fixer ran", () => {
     writeFileSync(path.join(wt.path, "a.txt"), "good\n");
     writeFileSync(path.join(wt.path, "new.txt"), "added\n");
     expect(await diffStat(wt)).toEqual({ files: ["a.txt", "new.txt"], linesAdded: 2, linesDeleted: 1 });
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-lint-abc", message: "fix: lint\n\nSentinel-Run: r1", author: AUTHOR, remote: { url: remote } });
+    const { commit } = await commitAndPush(wt, {
+      branch: "sentinel/fix-lint-abc",
+      message: "fix: lint\n\nSentinel-Run: r1",
+      author: AUTHOR,
+      remote: { url: remote },
+    });
     expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-lint-abc")).toBe(commit);
-    expect(git(remote, "log", "-1", "--format=%an <%ae>|%s", commit)).toBe("sentinel[bot] <sentinel@example.invalid>|fix: lint");
+    expect(git(remote, "log", "-1", "--format=%an <%ae>|%s", commit)).toBe(
+      "sentinel[bot] <sentinel@example.invalid>|fix: lint",
+    );
   });
 
   it("refuses a branch outside sentinel/ or shaped like an option", async () => {
     const { remote, wt } = await checkout({ "a.txt": "x\n" });
     for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {
-      await expect(commitAndPush(wt, { branch, message: "m", author: AUTHOR, remote: { url: remote } })).rejects.toThrow(/refusing/);
+      await expect(
+        commitAndPush(wt, { branch, message: "m", author: AUTHOR, remote: { url: remote } }),
+      ).rejects.toThrow(/refusing/);
     }
   });
 
   it("takes a message that looks like an option as plain text", async () => {
     const { remote, wt } = await checkout({ "a.txt": "x\n" });
     writeFileSync(path.join(wt.path, "a.txt"), "y\n");
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/opt", message: "--amend --author=evil", author: AUTHOR, remote: { url: remote } });
+    const { commit } = await commitAndPush(wt, {
+      branch: "sentinel/opt",
+      message: "--amend --author=evil",
+      author: AUTHOR,
+      remote: { url: remote },
+    });
     expect(git(remote, "log", "-1", "--format=%s|%an", commit)).toBe("--amend --author=evil|sentinel[bot]");
   });
 });
@@ -115,24 +143,44 @@ describe("a malicious fixer", () => {
     echo fixed > a.txt
     true`;
 
-  it.skipIf(detectSandbox() === "none")("inside the sandbox cannot touch the mirror, and its planted .git steers nothing", async () => {
-    const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
-    const marker = path.join(scratch(), "hook-ran");
-    const before = await gitControlFingerprint(wt);
-    await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "bubblewrap" });
-    expect(await gitControlFingerprint(wt)).toBe(before);
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-1", message: "fix", author: AUTHOR, remote: { url: remote } });
-    expect(existsSync(marker)).toBe(false);
-    expect(git(remote, "log", "-1", "--format=%ae", commit)).toBe("sentinel@example.invalid");
-    // The planted files are not part of the fix; the .git directory never is.
-    expect(git(remote, "show", "--name-only", "--format=", commit).split("\n")).toEqual(["a.txt", "fsmon.sh"]);
-  });
+  it.skipIf(detectSandbox() === "none")(
+    "inside the sandbox cannot touch the mirror, and its planted .git steers nothing",
+    async () => {
+      const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
+      const marker = path.join(scratch(), "hook-ran");
+      const before = await gitControlFingerprint(wt);
+      await runCommand({
+        command: ["sh", "-c", plant(marker, gitDir)],
+        workdir: wt.path,
+        timeoutMs: 10_000,
+        maxOutputBytes: 65536,
+        sandbox: "bubblewrap",
+      });
+      expect(await gitControlFingerprint(wt)).toBe(before);
+      const { commit } = await commitAndPush(wt, {
+        branch: "sentinel/fix-1",
+        message: "fix",
+        author: AUTHOR,
+        remote: { url: remote },
+      });
+      expect(existsSync(marker)).toBe(false);
+      expect(git(remote, "log", "-1", "--format=%ae", commit)).toBe("sentinel@example.invalid");
+      // The planted files are not part of the fix; the .git directory never is.
+      expect(git(remote, "show", "--name-only", "--format=", commit).split("\n")).toEqual(["a.txt", "fsmon.sh"]);
+    },
+  );
 
   it("without a sandbox is caught changing the mirror, and its hooks still never run", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "hook-ran");
     const before = await gitControlFingerprint(wt);
-    await runCommand({ command: ["sh", "-c", plant(marker, gitDir)], workdir: wt.path, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: "none" });
+    await runCommand({
+      command: ["sh", "-c", plant(marker, gitDir)],
+      workdir: wt.path,
+      timeoutMs: 10_000,
+      maxOutputBytes: 65536,
+      sandbox: "none",
+    });
     expect(await gitControlFingerprint(wt)).not.toBe(before);
     await commitAndPush(wt, { branch: "sentinel/fix-2", message: "fix", author: AUTHOR, remote: { url: remote } });
     expect(existsSync(marker)).toBe(false);
@@ -145,21 +193,42 @@ describe("a malicious fixer", () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "ran");
     const script = `#!/bin/sh\necho "$0" >> ${marker}\n`;
-    for (const hook of ["post-commit", "prepare-commit-msg", "commit-msg", "pre-commit", "reference-transaction", "pre-push", "post-index-change", "post-rewrite"]) {
+    for (const hook of [
+      "post-commit",
+      "prepare-commit-msg",
+      "commit-msg",
+      "pre-commit",
+      "reference-transaction",
+      "pre-push",
+      "post-index-change",
+      "post-rewrite",
+    ]) {
       writeFileSync(path.join(gitDir, "hooks", hook), script, { mode: 0o755 });
     }
     const fsmonitor = path.join(scratch(), "fsmonitor.sh");
     writeFileSync(fsmonitor, script, { mode: 0o755 });
-    writeFileSync(path.join(gitDir, "config"), readFileSync(path.join(gitDir, "config"), "utf8") + `[core]\n\tfsmonitor = ${fsmonitor}\n[extensions]\n\tworktreeConfig = true\n`);
+    writeFileSync(
+      path.join(gitDir, "config"),
+      readFileSync(path.join(gitDir, "config"), "utf8") +
+        `[core]\n\tfsmonitor = ${fsmonitor}\n[extensions]\n\tworktreeConfig = true\n`,
+    );
     // With per-worktree config on, the mirror's core.bare would reach this worktree; a real attacker sets it back.
-    writeFileSync(path.join(wt.gitDir, "config.worktree"), `[core]\n\tbare = false\n\thooksPath = ${path.join(gitDir, "hooks")}\n\tfsmonitor = ${fsmonitor}\n`);
+    writeFileSync(
+      path.join(wt.gitDir, "config.worktree"),
+      `[core]\n\tbare = false\n\thooksPath = ${path.join(gitDir, "hooks")}\n\tfsmonitor = ${fsmonitor}\n`,
+    );
     // The planted configuration is real: plain git in that worktree runs it.
     writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
     git(wt.path, "status", "--porcelain");
     expect(existsSync(marker)).toBe(true);
     rmSync(marker);
 
-    const { commit } = await commitAndPush(wt, { branch: "sentinel/fix-3", message: "fix", author: AUTHOR, remote: { url: remote } });
+    const { commit } = await commitAndPush(wt, {
+      branch: "sentinel/fix-3",
+      message: "fix",
+      author: AUTHOR,
+      remote: { url: remote },
+    });
     expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-3")).toBe(commit);
     expect(existsSync(marker)).toBe(false);
   });
@@ -167,10 +236,15 @@ describe("a malicious fixer", () => {
   it("cannot run code through a filter driver: Sentinel refuses to commit when the repository's config defines one", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "filter-ran");
-    writeFileSync(path.join(gitDir, "config"), readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`);
+    writeFileSync(
+      path.join(gitDir, "config"),
+      readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`,
+    );
     writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
     writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
-    await expect(commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remote: { url: remote } })).rejects.toThrow(/filter\.evil\.clean/);
+    await expect(
+      commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remote: { url: remote } }),
+    ).rejects.toThrow(/filter\.evil\.clean/);
     expect(existsSync(marker)).toBe(false);
     expect(git(remote, "branch", "--list", "sentinel/fix-4")).toBe("");
   });

@@ -20,32 +20,32 @@ export interface LayoutOptions {
 
 /** The page shell: the stylesheet and script are files (the CSP allows no inline code). */
 export function layout(options: LayoutOptions, body: HtmlValue): SafeHtml {
-  const nav = NAV.map(([id, href, label]) => html`<a href="${href}"${id === options.active ? html` aria-current="page" class="active"` : ""}>${label}</a>`);
+  const nav = NAV.map(
+    ([id, href, label]) =>
+      html`<a href="${href}" ${id === options.active ? html` aria-current="page" class="active"` : ""}>${label}</a>`,
+  );
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="same-origin">
-<link rel="icon" href="data:,">
-<title>${options.title} · Sentinel</title>
-<link rel="stylesheet" href="${STATIC_PATHS.style}">
-<script src="${STATIC_PATHS.script}" defer></script>
-</head>
-<body>
-<header class="top">
-<a class="brand" href="/dashboard">Sentinel</a>
-${options.active ? html`<nav aria-label="Dashboard">${nav}</nav>` : ""}
-${options.loggedIn ? html`<form class="logout" method="post" action="/dashboard/logout"><button type="submit">Log out</button></form>` : ""}
-</header>
-<main>
-${body}
-</main>
-<footer>Read-only. Times are UTC.</footer>
-</body>
-</html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <meta name="referrer" content="same-origin" />
+        <link rel="icon" href="data:," />
+        <title>${options.title} · Sentinel</title>
+        <link rel="stylesheet" href="${STATIC_PATHS.style}" />
+        <script src="${STATIC_PATHS.script}" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/dashboard">Sentinel</a>
+          ${options.active ? html`<nav aria-label="Dashboard">${nav}</nav>` : ""}
+          ${options.loggedIn ? html`<form class="logout" method="post" action="/dashboard/logout"><button type="submit">Log out</button></form>` : ""}
+        </header>
+        <main>${body}</main>
+        <footer>Read-only. Times are UTC.</footer>
+      </body>
+    </html> `;
 }
 
 /** `2026-11-22 14:03:12Z` in a <time> the script can turn into local time on hover. */
@@ -99,7 +99,9 @@ export function repoFilterHref(base: string, repo: string): string {
 }
 
 export function emptyRow(columns: number, text: string): SafeHtml {
-  return html`<tr class="empty"><td colspan="${columns}">${text}</td></tr>`;
+  return html`<tr class="empty">
+    <td colspan="${columns}">${text}</td>
+  </tr>`;
 }
 
 /** A JSON value shown to people, cut so one huge ledger entry cannot make a page megabytes long. */

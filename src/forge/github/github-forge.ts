@@ -46,7 +46,11 @@ export class GithubForge implements ForgeClient {
     private readonly widerReader: ((repo: string) => Promise<RestOctokit>) | null = null,
   ) {
     const [owner, name] = repo.split("/");
-    if (!owner || !name) throw new SentinelError("E_REPO_NAME", `not an owner/name repository: ${repo}; name GitHub repositories as owner/name`);
+    if (!owner || !name)
+      throw new SentinelError(
+        "E_REPO_NAME",
+        `not an owner/name repository: ${repo}; name GitHub repositories as owner/name`,
+      );
     this.owner = owner;
     this.name = name;
   }
@@ -61,7 +65,11 @@ export class GithubForge implements ForgeClient {
 
   async pullRequestHead(prNumber: number): Promise<string | null> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: this.owner, repo: this.name, pull_number: prNumber });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        owner: this.owner,
+        repo: this.name,
+        pull_number: prNumber,
+      });
       return (data as { head?: { sha?: string } }).head?.sha ?? null;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return null;
@@ -70,11 +78,22 @@ export class GithubForge implements ForgeClient {
   }
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
-    const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: this.owner, repo: this.name, commit_sha: sha });
-    const prs = data as Array<{ number: number; state: string; head: { sha: string; repo: { full_name: string } | null } }>;
+    const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+      owner: this.owner,
+      repo: this.name,
+      commit_sha: sha,
+    });
+    const prs = data as Array<{
+      number: number;
+      state: string;
+      head: { sha: string; repo: { full_name: string } | null };
+    }>;
     return prs
       .filter((pr) => pr.state === "open" && pr.head.sha === sha)
-      .map((pr) => ({ number: pr.number, fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== this.repo.toLowerCase() }));
+      .map((pr) => ({
+        number: pr.number,
+        fromFork: (pr.head.repo?.full_name ?? "").toLowerCase() !== this.repo.toLowerCase(),
+      }));
   }
 
   async readConfig(): Promise<GithubConfigRead> {
@@ -82,7 +101,13 @@ export class GithubForge implements ForgeClient {
     const target = first.unread;
     // The repository's token covers only the repository. An `_extends` in the same owner that the
     // installation also covers is read again with a token for both (read-only).
-    if (!target || !this.widerReader || target.owner.toLowerCase() !== this.owner.toLowerCase() || target.repo.toLowerCase() === this.name.toLowerCase()) return first.result;
+    if (
+      !target ||
+      !this.widerReader ||
+      target.owner.toLowerCase() !== this.owner.toLowerCase() ||
+      target.repo.toLowerCase() === this.name.toLowerCase()
+    )
+      return first.result;
     let wider: RestOctokit;
     try {
       wider = await this.widerReader(target.repo);
@@ -95,18 +120,26 @@ export class GithubForge implements ForgeClient {
   }
 
   async changedFiles(prNumber: number): Promise<string[]> {
-    const files = await this.octokit.paginate<{ filename: string; status: string }>("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
-      owner: this.owner,
-      repo: this.name,
-      pull_number: prNumber,
-      per_page: 100,
-    });
+    const files = await this.octokit.paginate<{ filename: string; status: string }>(
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      {
+        owner: this.owner,
+        repo: this.name,
+        pull_number: prNumber,
+        per_page: 100,
+      },
+    );
     return files.filter((f) => f.status !== "removed").map((f) => f.filename);
   }
 
   async readFile(path: string, ref?: string): Promise<string | null> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: this.owner, repo: this.name, path, ...(ref ? { ref } : {}) });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+        owner: this.owner,
+        repo: this.name,
+        path,
+        ...(ref ? { ref } : {}),
+      });
       const file = data as { type?: string; content?: string; encoding?: string };
       if (file.type !== "file" || typeof file.content !== "string") return null;
       return Buffer.from(file.content, (file.encoding as BufferEncoding) ?? "base64").toString("utf8");
@@ -126,20 +159,37 @@ export class GithubForge implements ForgeClient {
 
   workspaceRoots(): string[] {
     // Where GitHub-hosted runners check the repository out, on Linux, macOS and Windows.
-    return [`/home/runner/work/${this.name}/${this.name}`, `/Users/runner/work/${this.name}/${this.name}`, `D:\\a\\${this.name}\\${this.name}`, `C:\\a\\${this.name}\\${this.name}`];
+    return [
+      `/home/runner/work/${this.name}/${this.name}`,
+      `/Users/runner/work/${this.name}/${this.name}`,
+      `D:\\a\\${this.name}\\${this.name}`,
+      `C:\\a\\${this.name}\\${this.name}`,
+    ];
   }
 
-  async publishReport(report: CommitReport, knownId: string | null): Promise<{ id: string; annotationBatches: number }> {
+  async publishReport(
+    report: CommitReport,
+    knownId: string | null,
+  ): Promise<{ id: string; annotationBatches: number }> {
     return publishCheckRun(this.api, report, knownId);
   }
 
-  async upsertStickyComment(prNumber: number, body: string, knownId: string | null, marker = STICKY_MARKER): Promise<string> {
+  async upsertStickyComment(
+    prNumber: number,
+    body: string,
+    knownId: string | null,
+    marker = STICKY_MARKER,
+  ): Promise<string> {
     return upsertGithubStickyComment(this.api, this.appId, { prNumber, body, knownId, marker });
   }
 
   async userPermission(user: ForgeUser): Promise<Permission> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner: this.owner, repo: this.name, username: user.login });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+        owner: this.owner,
+        repo: this.name,
+        username: user.login,
+      });
       return githubPermissionOf(data as Parameters<typeof githubPermissionOf>[0]);
     } catch (error) {
       // Not a user GitHub knows (renamed, deleted): no permission at all.
@@ -153,7 +203,11 @@ export class GithubForge implements ForgeClient {
     if (!org || !slug || rest.length > 0) return false;
     try {
       const octokit = this.teamOctokit ? await this.teamOctokit() : this.octokit;
-      const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", { org, team_slug: slug, username: user.login });
+      const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
+        org,
+        team_slug: slug,
+        username: user.login,
+      });
       // A pending membership is an invitation not yet accepted: not a member.
       return (data as { state?: string }).state === "active";
     } catch (error) {
@@ -167,7 +221,12 @@ export class GithubForge implements ForgeClient {
   async react(_prNumber: number, commentId: string, reaction: Reaction): Promise<void> {
     // PR conversation comments are issue comments; reacting twice answers 200, not an error.
     try {
-      await this.octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", { owner: this.owner, repo: this.name, comment_id: Number(commentId), content: reaction });
+      await this.octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+        owner: this.owner,
+        repo: this.name,
+        comment_id: Number(commentId),
+        content: reaction,
+      });
     } catch (error) {
       throw forgeApiError("github", `reacting to comment ${commentId}`, error);
     }
@@ -175,7 +234,12 @@ export class GithubForge implements ForgeClient {
 
   async postComment(prNumber: number, body: string): Promise<string> {
     try {
-      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner: this.owner, repo: this.name, issue_number: prNumber, body });
+      const { data } = await this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner: this.owner,
+        repo: this.name,
+        issue_number: prNumber,
+        body,
+      });
       return String((data as { id: number }).id);
     } catch (error) {
       throw forgeApiError("github", `commenting on #${prNumber}`, error);
@@ -184,8 +248,14 @@ export class GithubForge implements ForgeClient {
 
   async failedSteps(jobId: string): Promise<string[]> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}", { owner: this.owner, repo: this.name, job_id: Number(jobId) });
-      return ((data as { steps?: Array<{ name?: string; conclusion?: string | null }> }).steps ?? []).filter((s) => s.conclusion === "failure" && typeof s.name === "string").map((s) => s.name as string);
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}", {
+        owner: this.owner,
+        repo: this.name,
+        job_id: Number(jobId),
+      });
+      return ((data as { steps?: Array<{ name?: string; conclusion?: string | null }> }).steps ?? [])
+        .filter((s) => s.conclusion === "failure" && typeof s.name === "string")
+        .map((s) => s.name as string);
     } catch (error) {
       throw forgeApiError("github", `reading job ${jobId}'s steps`, error);
     }
@@ -193,7 +263,11 @@ export class GithubForge implements ForgeClient {
 
   async rerunJob(jobId: string): Promise<void> {
     try {
-      await this.octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", { owner: this.owner, repo: this.name, job_id: Number(jobId) });
+      await this.octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", {
+        owner: this.owner,
+        repo: this.name,
+        job_id: Number(jobId),
+      });
     } catch (error) {
       throw forgeApiError("github", `re-running job ${jobId}`, error);
     }
@@ -204,7 +278,12 @@ export class GithubForge implements ForgeClient {
       const open = await this.openIssue(knownNumber);
       if (open) {
         try {
-          const { data } = await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { owner: this.owner, repo: this.name, issue_number: knownNumber, body: issue.body });
+          const { data } = await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+            owner: this.owner,
+            repo: this.name,
+            issue_number: knownNumber,
+            body: issue.body,
+          });
           return { number: knownNumber, url: (data as { html_url?: string }).html_url ?? null };
         } catch (error) {
           throw forgeApiError("github", `updating issue #${knownNumber}`, error);
@@ -229,7 +308,11 @@ export class GithubForge implements ForgeClient {
   /** Whether the issue still exists and is open (a deleted one is 410, a missing one 404). */
   private async openIssue(issueNumber: number): Promise<boolean> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner: this.owner, repo: this.name, issue_number: issueNumber });
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner: this.owner,
+        repo: this.name,
+        issue_number: issueNumber,
+      });
       const found = data as { state?: string; pull_request?: unknown };
       // The issues API also answers for pull requests; a number that became one is not our issue.
       return found.state === "open" && !found.pull_request;
@@ -242,8 +325,20 @@ export class GithubForge implements ForgeClient {
 
   async pullRequestInfo(prNumber: number): Promise<PullRequestInfo | null> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: this.owner, repo: this.name, pull_number: prNumber });
-      const pr = data as { state: string; merged?: boolean; merged_at?: string | null; body?: string | null; user?: { login?: string } | null; head: { sha: string; ref: string; repo: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } | null } };
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        owner: this.owner,
+        repo: this.name,
+        pull_number: prNumber,
+      });
+      const pr = data as {
+        state: string;
+        merged?: boolean;
+        merged_at?: string | null;
+        body?: string | null;
+        user?: { login?: string } | null;
+        head: { sha: string; ref: string; repo: { full_name: string } | null };
+        base: { ref: string; repo?: { full_name: string } | null };
+      };
       const base = pr.base.repo?.full_name ?? this.repo;
       return {
         headSha: pr.head.sha,

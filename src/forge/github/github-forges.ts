@@ -1,7 +1,15 @@
 import type { Probot } from "probot";
 import { GithubFixForge } from "./github-fix-forge.js";
 import { GithubForge } from "./github-forge.js";
-import { ACT_PERMISSIONS, CONFIG_READ_PERMISSIONS, DIAGNOSE_PERMISSIONS, FIX_PERMISSIONS, InstallationTokens, RERUN_PERMISSIONS, TEAM_PERMISSIONS } from "./installation-tokens.js";
+import {
+  ACT_PERMISSIONS,
+  CONFIG_READ_PERMISSIONS,
+  DIAGNOSE_PERMISSIONS,
+  FIX_PERMISSIONS,
+  InstallationTokens,
+  RERUN_PERMISSIONS,
+  TEAM_PERMISSIONS,
+} from "./installation-tokens.js";
 import { SentinelError } from "../../core/index.js";
 
 /** What a client is for, and so what its token may do. */
@@ -9,14 +17,24 @@ export type ClientPurpose = "diagnose" | "act" | "rerun";
 const PERMISSIONS_FOR = { diagnose: DIAGNOSE_PERMISSIONS, act: ACT_PERMISSIONS, rerun: RERUN_PERMISSIONS } as const;
 
 /** Clients for repositories of GitHub App installations, each with its own scoped token. */
-export function createGithubClients(probot: Probot, baseUrl: string, fetchImpl?: typeof fetch, appId: number | null = null) {
+export function createGithubClients(
+  probot: Probot,
+  baseUrl: string,
+  fetchImpl?: typeof fetch,
+  appId: number | null = null,
+) {
   const tokens = new InstallationTokens(probot, baseUrl);
   return {
-    async client(repo: string, installationId: string | null, purpose: ClientPurpose = "diagnose"): Promise<GithubForge> {
+    async client(
+      repo: string,
+      installationId: string | null,
+      purpose: ClientPurpose = "diagnose",
+    ): Promise<GithubForge> {
       if (!installationId) throw noInstallation(repo);
       const octokit = await tokens.forRepo(installationId, repo, PERMISSIONS_FOR[purpose]);
       const teams = async () => (await tokens.forRepo(installationId, repo, TEAM_PERMISSIONS)) as never;
-      const wider = async (other: string) => (await tokens.tokenForRepo(installationId, repo, CONFIG_READ_PERMISSIONS, [other])).octokit as never;
+      const wider = async (other: string) =>
+        (await tokens.tokenForRepo(installationId, repo, CONFIG_READ_PERMISSIONS, [other])).octokit as never;
       return new GithubForge(octokit as never, repo, fetchImpl, appId, purpose === "act" ? teams : null, wider);
     },
     async fixer(repo: string, installationId: string | null, repoId: string): Promise<GithubFixForge> {
@@ -47,5 +65,8 @@ export function githubWebOrigin(apiBaseUrl: string): string {
  * after the last attempt the failure is marked `error` with this message.
  */
 function noInstallation(repo: string): SentinelError {
-  return new SentinelError("E_INSTALLATION_UNKNOWN", `no GitHub App installation is known for ${repo}: install the App on it, or redeliver its installation event`);
+  return new SentinelError(
+    "E_INSTALLATION_UNKNOWN",
+    `no GitHub App installation is known for ${repo}: install the App on it, or redeliver its installation event`,
+  );
 }

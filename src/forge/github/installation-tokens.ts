@@ -11,7 +11,14 @@ export class NotInstalledError extends SentinelError {
 }
 
 /** The permissions the ingestion worker needs; nothing that writes code. */
-export const DIAGNOSE_PERMISSIONS = { actions: "read", checks: "write", contents: "read", issues: "write", pull_requests: "write", metadata: "read" } as const;
+export const DIAGNOSE_PERMISSIONS = {
+  actions: "read",
+  checks: "write",
+  contents: "read",
+  issues: "write",
+  pull_requests: "write",
+  metadata: "read",
+} as const;
 /** What pushing a fix branch and opening its pull request needs. */
 export const FIX_PERMISSIONS = { contents: "write", pull_requests: "write", metadata: "read" } as const;
 /**
@@ -52,12 +59,21 @@ export class InstallationTokens {
     private readonly baseUrl: string,
   ) {}
 
-  async forRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>> = DIAGNOSE_PERMISSIONS): Promise<InstanceType<typeof ProbotOctokit>> {
+  async forRepo(
+    installationId: string,
+    repo: string,
+    permissions: Readonly<Record<string, string>> = DIAGNOSE_PERMISSIONS,
+  ): Promise<InstanceType<typeof ProbotOctokit>> {
     return (await this.tokenForRepo(installationId, repo, permissions)).octokit;
   }
 
   /** The token itself, for git (which gets it as a header, never in a URL or on disk). */
-  async tokenForRepo(installationId: string, repo: string, permissions: Readonly<Record<string, string>>, alsoRepos: readonly string[] = []): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
+  async tokenForRepo(
+    installationId: string,
+    repo: string,
+    permissions: Readonly<Record<string, string>>,
+    alsoRepos: readonly string[] = [],
+  ): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
     const names = [repo.split("/")[1] as string, ...alsoRepos];
     const key = `${installationId}|${names.map((n) => n.toLowerCase()).join(",")}|${JSON.stringify(permissions)}`;
     const hit = this.cache.get(key);
@@ -74,7 +90,10 @@ export class InstallationTokens {
       // 404: the installation is gone; 422: a repository it does not cover (uninstalled, or
       // deselected in the App's settings). Neither gets better by retrying.
       const status = statusOf(error);
-      if (status === 404 || status === 422) throw new NotInstalledError(`${names.join(", ")} ${names.length > 1 ? "are" : "is"} not covered by installation ${installationId} (GitHub answered ${status})`);
+      if (status === 404 || status === 422)
+        throw new NotInstalledError(
+          `${names.join(", ")} ${names.length > 1 ? "are" : "is"} not covered by installation ${installationId} (GitHub answered ${status})`,
+        );
       throw forgeApiError("github", "creating an installation token", error);
     }
     const octokit = new ProbotOctokit({ auth: { token: data.token }, baseUrl: this.baseUrl });

@@ -30,10 +30,15 @@ export function readGithubComment(event: string, payload: unknown, selfLogin?: s
   if (!parsed.success) return { ignore: `issue_comment payload not understood: ${summarize(parsed.error)}` };
   const p = parsed.data;
   // The issues API carries pull request conversation comments; `pull_request` marks them.
-  if (p.issue.pull_request === undefined || p.issue.pull_request === null) return { ignore: `comment on issue #${p.issue.number}, not a pull request` };
-  if (!p.installation) return { ignore: `issue_comment for ${p.repository.full_name} without an installation: not sent to the App` };
+  if (p.issue.pull_request === undefined || p.issue.pull_request === null)
+    return { ignore: `comment on issue #${p.issue.number}, not a pull request` };
+  if (!p.installation)
+    return { ignore: `issue_comment for ${p.repository.full_name} without an installation: not sent to the App` };
   const login = p.comment.user?.login ?? "";
-  const isBot = p.comment.user?.type === "Bot" || /\[bot\]$/i.test(login) || (selfLogin !== undefined && login.toLowerCase() === selfLogin.toLowerCase());
+  const isBot =
+    p.comment.user?.type === "Bot" ||
+    /\[bot\]$/i.test(login) ||
+    (selfLogin !== undefined && login.toLowerCase() === selfLogin.toLowerCase());
   if (isBot) return { ignore: `comment by the bot ${login || "(unknown)"}` };
   return withCommands({
     forge: "github",
@@ -47,4 +52,3 @@ export function readGithubComment(event: string, payload: unknown, selfLogin?: s
     url: p.comment.html_url ?? null,
   });
 }
-

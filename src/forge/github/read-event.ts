@@ -47,29 +47,70 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
       return readInstallationRepositories(payload);
   }
   if (!repo) return [{ kind: "ignore", reason: `${event} without a repository` }];
-  if (!installationId) return [{ kind: "ignore", reason: `${event} for ${repo.full_name} without an installation: not sent to the App` }];
+  if (!installationId)
+    return [{ kind: "ignore", reason: `${event} for ${repo.full_name} without an installation: not sent to the App` }];
   if (event === "issue_comment") {
     const read = readGithubComment(event, payload);
     return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
   }
   if (event === "pull_request" && payload.action === "closed") {
-    const pr = payload.pull_request as { number: number; merged?: boolean; head: { ref: string }; body?: string | null } | undefined;
+    const pr = payload.pull_request as
+      { number: number; merged?: boolean; head: { ref: string }; body?: string | null } | undefined;
     if (!pr) return [{ kind: "ignore", reason: "pull_request.closed without a pull request" }];
-    return [{ kind: "pr-closed", forge: "github", repo: repo.full_name, repoId: String(repo.id), installationId, prNumber: pr.number, merged: Boolean(pr.merged), headRef: pr.head.ref, body: pr.body ?? "" }];
+    return [
+      {
+        kind: "pr-closed",
+        forge: "github",
+        repo: repo.full_name,
+        repoId: String(repo.id),
+        installationId,
+        prNumber: pr.number,
+        merged: Boolean(pr.merged),
+        headRef: pr.head.ref,
+        body: pr.body ?? "",
+      },
+    ];
   }
   if (event === "pull_request") {
     const pr = payload.pull_request as { number: number; head: { sha: string } } | undefined;
-    if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? "")) return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];
-    return [{ kind: "validate-config", forge: "github", repo: repo.full_name, repoId: String(repo.id), installationId, prNumber: pr.number, headSha: pr.head.sha }];
+    if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? ""))
+      return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];
+    return [
+      {
+        kind: "validate-config",
+        forge: "github",
+        repo: repo.full_name,
+        repoId: String(repo.id),
+        installationId,
+        prNumber: pr.number,
+        headSha: pr.head.sha,
+      },
+    ];
   }
-  if (payload.action !== "completed") return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
+  if (payload.action !== "completed")
+    return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
   const common = { forge: "github" as const, repo: repo.full_name, repoId: String(repo.id), installationId };
   switch (event) {
     case "workflow_job": {
       const job = payload.workflow_job as WorkflowJob;
       const items: IngestItem[] = [];
-      if (job.conclusion) items.push({ kind: "outcome", outcome: { forge: "github", repo: repo.full_name, sha: job.head_sha, jobName: job.name, jobId: String(job.id), conclusion: outcomeOf(job.conclusion) } });
-      if (!FAILED.has(job.conclusion ?? "")) return [...items, { kind: "ignore", reason: `workflow_job concluded ${job.conclusion ?? "without a conclusion"}` }];
+      if (job.conclusion)
+        items.push({
+          kind: "outcome",
+          outcome: {
+            forge: "github",
+            repo: repo.full_name,
+            sha: job.head_sha,
+            jobName: job.name,
+            jobId: String(job.id),
+            conclusion: outcomeOf(job.conclusion),
+          },
+        });
+      if (!FAILED.has(job.conclusion ?? ""))
+        return [
+          ...items,
+          { kind: "ignore", reason: `workflow_job concluded ${job.conclusion ?? "without a conclusion"}` },
+        ];
       items.push({
         kind: "failure",
         failure: {
@@ -85,17 +126,27 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
           jobUrl: job.html_url ?? null,
           pullRequests: [],
           fromFork: false,
-          context: { actions: true, conclusion: job.conclusion, workflowName: job.workflow_name ?? null, ...repoContext(repo) },
+          context: {
+            actions: true,
+            conclusion: job.conclusion,
+            workflowName: job.workflow_name ?? null,
+            ...repoContext(repo),
+          },
         },
       });
       return items;
     }
     case "check_run": {
       const run = payload.check_run as CheckRun;
-      if (!FAILED.has(run.conclusion ?? "")) return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
-      if (selfAppId !== undefined && run.app?.id === selfAppId) return [{ kind: "ignore", reason: "Sentinel's own check run" }];
+      if (!FAILED.has(run.conclusion ?? ""))
+        return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+      if (selfAppId !== undefined && run.app?.id === selfAppId)
+        return [{ kind: "ignore", reason: "Sentinel's own check run" }];
       const actions = run.app?.slug === ACTIONS_APP;
-      const prs = (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false }));
+      const prs = (run.pull_requests ?? []).map((p) => ({
+        number: p.number,
+        fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false,
+      }));
       return [
         {
           kind: "failure",
@@ -113,14 +164,25 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
             jobUrl: run.details_url ?? run.html_url ?? null,
             pullRequests: prs,
             fromFork: prs.some((p) => p.fromFork),
-            context: { ...(actions ? { actions: true, conclusion: run.conclusion } : { actions: false, conclusion: run.conclusion, app: run.app?.slug ?? null, output: run.output ?? null }), ...repoContext(repo) },
+            context: {
+              ...(actions
+                ? { actions: true, conclusion: run.conclusion }
+                : {
+                    actions: false,
+                    conclusion: run.conclusion,
+                    app: run.app?.slug ?? null,
+                    output: run.output ?? null,
+                  }),
+              ...repoContext(repo),
+            },
           },
         },
       ];
     }
     case "workflow_run": {
       const run = payload.workflow_run as WorkflowRun;
-      if (!FAILED.has(run.conclusion ?? "")) return [{ kind: "ignore", reason: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+      if (!FAILED.has(run.conclusion ?? ""))
+        return [{ kind: "ignore", reason: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` }];
       const fromFork = run.head_repository ? run.head_repository.id !== repo.id : false;
       return [
         {
@@ -139,10 +201,13 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
     }
     case "check_suite": {
       const suite = payload.check_suite as CheckSuite;
-      if (!FAILED.has(suite.conclusion ?? "")) return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
+      if (!FAILED.has(suite.conclusion ?? ""))
+        return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
       // Actions suites are covered job by job by workflow_job.
-      if (suite.app?.slug === ACTIONS_APP) return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
-      if (selfAppId !== undefined && suite.app?.id === selfAppId) return [{ kind: "ignore", reason: "Sentinel's own check suite" }];
+      if (suite.app?.slug === ACTIONS_APP)
+        return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
+      if (selfAppId !== undefined && suite.app?.id === selfAppId)
+        return [{ kind: "ignore", reason: "Sentinel's own check suite" }];
       return [
         {
           kind: "expand",
@@ -173,7 +238,10 @@ function outcomeOf(conclusion: string): string {
 
 function readInstallation(payload: Payload): IngestItem[] {
   const id = String(payload.installation?.id ?? "");
-  const repos = ((payload.repositories as Repo[] | undefined) ?? []).map((r) => ({ id: String(r.id), fullName: r.full_name }));
+  const repos = ((payload.repositories as Repo[] | undefined) ?? []).map((r) => ({
+    id: String(r.id),
+    fullName: r.full_name,
+  }));
   switch (payload.action) {
     case "created":
     case "unsuspend":
@@ -188,7 +256,8 @@ function readInstallation(payload: Payload): IngestItem[] {
 
 function readInstallationRepositories(payload: Payload): IngestItem[] {
   const id = String(payload.installation?.id ?? "");
-  const list = (key: string) => ((payload[key] as Repo[] | undefined) ?? []).map((r) => ({ id: String(r.id), fullName: r.full_name }));
+  const list = (key: string) =>
+    ((payload[key] as Repo[] | undefined) ?? []).map((r) => ({ id: String(r.id), fullName: r.full_name }));
   return [
     { kind: "installation", op: "add", installationId: id, repos: list("repositories_added") },
     { kind: "installation", op: "remove", installationId: id, repos: list("repositories_removed") },

@@ -22,9 +22,14 @@ export class GitlabFixForge implements FixForge {
     const api = new Gitlab({ host: baseUrl.replace(/\/+$/, ""), token });
     const project = (await api.Projects.show(projectId)) as unknown as { id: number; path_with_namespace: string };
     if (String(project.id) !== projectId || project.path_with_namespace !== repo) {
-      throw new RemoteRefusedError(`GitLab says project ${projectId} is ${project.path_with_namespace}, not ${repo}: Sentinel fixes only the project the failure was reported for`);
+      throw new RemoteRefusedError(
+        `GitLab says project ${projectId} is ${project.path_with_namespace}, not ${repo}: Sentinel fixes only the project the failure was reported for`,
+      );
     }
-    return new GitlabFixForge(api, projectId, { url: forgeGitUrl(baseUrl, project.path_with_namespace), auth: { token, user: "oauth2" } });
+    return new GitlabFixForge(api, projectId, {
+      url: forgeGitUrl(baseUrl, project.path_with_namespace),
+      auth: { token, user: "oauth2" },
+    });
   }
 
   async suggestPatch(mrIid: number, body: string): Promise<{ id: string }> {
@@ -32,15 +37,27 @@ export class GitlabFixForge implements FixForge {
     return { id: String(note.id) };
   }
 
-  async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
+  async openOrUpdatePullRequest(
+    pr: PullRequestRequest,
+  ): Promise<{ number: number; url: string | null; created: boolean }> {
     // One merge request per fix branch: an open one is updated, never duplicated.
-    const open = (await this.api.MergeRequests.all({ projectId: this.projectId, sourceBranch: pr.head, state: "opened" } as never)) as unknown as Array<{ iid: number; web_url?: string }>;
+    const open = (await this.api.MergeRequests.all({
+      projectId: this.projectId,
+      sourceBranch: pr.head,
+      state: "opened",
+    } as never)) as unknown as Array<{ iid: number; web_url?: string }>;
     const existing = open[0];
     if (existing) {
-      await this.api.MergeRequests.edit(this.projectId, existing.iid, { title: pr.title, description: pr.body } as never);
+      await this.api.MergeRequests.edit(this.projectId, existing.iid, {
+        title: pr.title,
+        description: pr.body,
+      } as never);
       return { number: existing.iid, url: existing.web_url ?? null, created: false };
     }
-    const mr = (await this.api.MergeRequests.create(this.projectId, pr.head, pr.base, pr.title, { description: pr.body, removeSourceBranch: true } as never)) as unknown as { iid: number; web_url?: string };
+    const mr = (await this.api.MergeRequests.create(this.projectId, pr.head, pr.base, pr.title, {
+      description: pr.body,
+      removeSourceBranch: true,
+    } as never)) as unknown as { iid: number; web_url?: string };
     return { number: mr.iid, url: mr.web_url ?? null, created: true };
   }
 }

@@ -70,8 +70,15 @@ export class GitlabForge implements ForgeClient {
   async streamJobLog(jobId: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     // gitbeaker's Jobs.showLog buffers the whole trace into a string; the raw endpoint streams.
     const url = `${this.connection.baseUrl.replace(/\/+$/, "")}/api/v4/projects/${encodeURIComponent(this.projectId)}/jobs/${encodeURIComponent(jobId)}/trace`;
-    const res = await (this.connection.fetchImpl ?? fetch)(url, { headers: { "PRIVATE-TOKEN": this.connection.token }, ...(signal ? { signal } : {}) });
-    if (!res.ok || !res.body) throw new SentinelError("E_FORGE_API", `GitLab job trace download failed: HTTP ${res.status}; check the token can read the project's jobs (read_api)`);
+    const res = await (this.connection.fetchImpl ?? fetch)(url, {
+      headers: { "PRIVATE-TOKEN": this.connection.token },
+      ...(signal ? { signal } : {}),
+    });
+    if (!res.ok || !res.body)
+      throw new SentinelError(
+        "E_FORGE_API",
+        `GitLab job trace download failed: HTTP ${res.status}; check the token can read the project's jobs (read_api)`,
+      );
     return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 
@@ -88,8 +95,10 @@ export class GitlabForge implements ForgeClient {
       if (statusOf(error) === 404) return `the GitLab API has no job ${jobId} in ${this.repo}`;
       throw error;
     }
-    if (job.status !== "failed") return `the GitLab API says job ${jobId} is ${job.status ?? "of unknown status"}, not failed`;
-    if (job.commit?.id && job.commit.id !== sha) return `the GitLab API says job ${jobId} ran on ${job.commit.id.slice(0, 12)}, not ${sha.slice(0, 12)}`;
+    if (job.status !== "failed")
+      return `the GitLab API says job ${jobId} is ${job.status ?? "of unknown status"}, not failed`;
+    if (job.commit?.id && job.commit.id !== sha)
+      return `the GitLab API says job ${jobId} ran on ${job.commit.id.slice(0, 12)}, not ${sha.slice(0, 12)}`;
     return null;
   }
 
@@ -104,7 +113,8 @@ export class GitlabForge implements ForgeClient {
     try {
       project = (await this.api.Projects.show(this.projectId)) as unknown as typeof project;
     } catch (error) {
-      if (statusOf(error) === 404) return `the GitLab API has no project ${this.projectId} (or the token cannot see it)`;
+      if (statusOf(error) === 404)
+        return `the GitLab API has no project ${this.projectId} (or the token cannot see it)`;
       throw this.apiError(`reading project ${this.projectId}`, error);
     }
     if (String(project.id) !== this.projectId || project.path_with_namespace !== this.repo) {
@@ -118,11 +128,23 @@ export class GitlabForge implements ForgeClient {
    * The note as the API has it: who wrote it and what it says. A Note Hook's author and text are
    * claims of whoever knows the webhook secret; commands are read from this, never from the hook.
    */
-  async confirmComment(mrIid: number, noteId: string): Promise<{ author: ForgeUser; body: string; system: boolean } | null> {
+  async confirmComment(
+    mrIid: number,
+    noteId: string,
+  ): Promise<{ author: ForgeUser; body: string; system: boolean } | null> {
     try {
-      const note = (await this.api.MergeRequestNotes.show(this.projectId, mrIid, Number(noteId))) as unknown as { id: number; body?: string; system?: boolean; author?: { id?: number; username?: string } };
+      const note = (await this.api.MergeRequestNotes.show(this.projectId, mrIid, Number(noteId))) as unknown as {
+        id: number;
+        body?: string;
+        system?: boolean;
+        author?: { id?: number; username?: string };
+      };
       if (String(note.id) !== noteId || note.author?.id === undefined || !note.author.username) return null;
-      return { author: { login: note.author.username, id: String(note.author.id) }, body: note.body ?? "", system: note.system === true };
+      return {
+        author: { login: note.author.username, id: String(note.author.id) },
+        body: note.body ?? "",
+        system: note.system === true,
+      };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw this.apiError(`reading note ${noteId} on !${mrIid}`, error);
@@ -140,11 +162,22 @@ export class GitlabForge implements ForgeClient {
   }
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
-    const mrs = (await this.api.Commits.allMergeRequests(this.projectId, sha)) as unknown as Array<{ iid: number; state: string; sha?: string; source_project_id: number; target_project_id: number }>;
+    const mrs = (await this.api.Commits.allMergeRequests(this.projectId, sha)) as unknown as Array<{
+      iid: number;
+      state: string;
+      sha?: string;
+      source_project_id: number;
+      target_project_id: number;
+    }>;
     // A fork's commit also lists the merge requests it opened in the parent project: their iids
     // number them there, not here.
     return mrs
-      .filter((mr) => mr.state === "opened" && (mr.sha === undefined || mr.sha === sha) && String(mr.target_project_id) === String(this.projectId))
+      .filter(
+        (mr) =>
+          mr.state === "opened" &&
+          (mr.sha === undefined || mr.sha === sha) &&
+          String(mr.target_project_id) === String(this.projectId),
+      )
       .map((mr) => ({ number: mr.iid, fromFork: mr.source_project_id !== mr.target_project_id }));
   }
 
@@ -153,7 +186,10 @@ export class GitlabForge implements ForgeClient {
   }
 
   async changedFiles(mrIid: number): Promise<string[]> {
-    const diffs = (await this.api.MergeRequests.allDiffs(this.projectId, mrIid)) as unknown as Array<{ new_path: string; deleted_file?: boolean }>;
+    const diffs = (await this.api.MergeRequests.allDiffs(this.projectId, mrIid)) as unknown as Array<{
+      new_path: string;
+      deleted_file?: boolean;
+    }>;
     return diffs.filter((d) => !d.deleted_file).map((d) => d.new_path);
   }
 
@@ -180,7 +216,12 @@ export class GitlabForge implements ForgeClient {
     return { id: String((status as unknown as { id: number }).id), annotationBatches: 0 };
   }
 
-  async upsertStickyComment(mrIid: number, body: string, knownId: string | null, marker = STICKY_MARKER): Promise<string> {
+  async upsertStickyComment(
+    mrIid: number,
+    body: string,
+    knownId: string | null,
+    marker = STICKY_MARKER,
+  ): Promise<string> {
     const text = `${marker}\n${body}`;
     const id = knownId ?? (await this.findStickyNote(mrIid, marker));
     if (id) {
@@ -198,14 +239,33 @@ export class GitlabForge implements ForgeClient {
 
   async failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]> {
     if (what !== "pipeline") return [];
-    const jobs = (await this.api.Jobs.all(this.projectId, { pipelineId: Number(id), scope: "failed" as never })) as unknown as Array<{ id: number; name: string; web_url?: string; allow_failure?: boolean; failure_reason?: string }>;
+    const jobs = (await this.api.Jobs.all(this.projectId, {
+      pipelineId: Number(id),
+      scope: "failed" as never,
+    })) as unknown as Array<{
+      id: number;
+      name: string;
+      web_url?: string;
+      allow_failure?: boolean;
+      failure_reason?: string;
+    }>;
     return jobs
       .filter((j) => !j.allow_failure)
-      .map((j) => ({ jobId: String(j.id), jobName: j.name, jobUrl: j.web_url ?? null, runAttempt: null, hasLog: true, context: { failureReason: j.failure_reason ?? null } }));
+      .map((j) => ({
+        jobId: String(j.id),
+        jobName: j.name,
+        jobUrl: j.web_url ?? null,
+        runAttempt: null,
+        hasLog: true,
+        context: { failureReason: j.failure_reason ?? null },
+      }));
   }
 
   async checkOutputText(): Promise<string> {
-    throw new SentinelError("E_FORGE_UNSUPPORTED", "GitLab has no check runs without a job log: only jobs with a log can be diagnosed on GitLab");
+    throw new SentinelError(
+      "E_FORGE_UNSUPPORTED",
+      "GitLab has no check runs without a job log: only jobs with a log can be diagnosed on GitLab",
+    );
   }
 
   workspaceRoots(): string[] {
@@ -214,7 +274,12 @@ export class GitlabForge implements ForgeClient {
   }
 
   async userPermission(user: ForgeUser): Promise<Permission> {
-    const member = await this.member("projects", this.projectId, user, `reading ${user.login}'s access to ${this.repo}`);
+    const member = await this.member(
+      "projects",
+      this.projectId,
+      user,
+      `reading ${user.login}'s access to ${this.repo}`,
+    );
     return member ? gitlabAccessToPermission(member.access_level ?? 0) : "none";
   }
 
@@ -257,7 +322,9 @@ export class GitlabForge implements ForgeClient {
   async upsertIssue(knownNumber: number | null, issue: IssueRequest): Promise<{ number: number; url: string | null }> {
     if (knownNumber !== null && (await this.issueIsOpen(knownNumber))) {
       try {
-        const edited = (await this.api.Issues.edit(this.projectId, knownNumber, { description: issue.body })) as unknown as { web_url?: string };
+        const edited = (await this.api.Issues.edit(this.projectId, knownNumber, {
+          description: issue.body,
+        })) as unknown as { web_url?: string };
         return { number: knownNumber, url: edited.web_url ?? null };
       } catch (error) {
         throw this.apiError(`updating issue #${knownNumber}`, error);
@@ -304,7 +371,12 @@ export class GitlabForge implements ForgeClient {
   }
 
   /** The user's membership of a project or group, inherited and invited ones included; null when none. */
-  private async member(kind: "projects" | "groups", id: string, user: ForgeUser, operation: string): Promise<Member | null> {
+  private async member(
+    kind: "projects" | "groups",
+    id: string,
+    user: ForgeUser,
+    operation: string,
+  ): Promise<Member | null> {
     const userId = await this.userId(user);
     if (userId === null) return null;
     try {
@@ -326,7 +398,10 @@ export class GitlabForge implements ForgeClient {
   private async userId(user: ForgeUser): Promise<number | null> {
     if (/^\d+$/.test(user.id)) return Number(user.id);
     try {
-      const found = (await this.api.Users.all({ username: user.login })) as unknown as Array<{ id: number; username: string }>;
+      const found = (await this.api.Users.all({ username: user.login })) as unknown as Array<{
+        id: number;
+        username: string;
+      }>;
       return found.find((u) => u.username.toLowerCase() === user.login.toLowerCase())?.id ?? null;
     } catch (error) {
       throw this.apiError(`looking up user ${user.login}`, error);
@@ -348,7 +423,11 @@ export class GitlabForge implements ForgeClient {
   }
 
   private async findStickyNote(mrIid: number, marker: string): Promise<string | null> {
-    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{ id: number; body?: string; author?: { id?: number } }>;
+    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{
+      id: number;
+      body?: string;
+      author?: { id?: number };
+    }>;
     // Anyone can type the marker; only a note by Sentinel's own user is its sticky note.
     this.selfId ??= ((await this.api.Users.showCurrentUser()) as unknown as { id: number }).id;
     const mine = notes.find((n) => n.body?.startsWith(marker) && n.author?.id === this.selfId);

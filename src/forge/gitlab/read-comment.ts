@@ -38,7 +38,8 @@ export function readGitlabNote(payload: unknown, selfUsername?: string): Comment
   if (note.system === true) return { ignore: "system note" };
   if (!p.merge_request) return { ignore: "merge request note without its merge request" };
   const login = p.user.username;
-  const isBot = GITLAB_BOT.test(login) || (selfUsername !== undefined && login.toLowerCase() === selfUsername.toLowerCase());
+  const isBot =
+    GITLAB_BOT.test(login) || (selfUsername !== undefined && login.toLowerCase() === selfUsername.toLowerCase());
   if (isBot) return { ignore: `note by the bot ${login}` };
   return withCommands({
     forge: "gitlab",
@@ -58,10 +59,18 @@ export function readGitlabNote(payload: unknown, selfUsername?: string): Comment
  * claimed: a GitLab Note Hook's `user` and `note` are whatever the holder of the webhook secret
  * wrote. Ignored, as a hook would be, when the API's author is a bot or Sentinel itself.
  */
-export function confirmedComment(claimed: CommentEvent, api: { readonly author: { readonly login: string; readonly id: string }; readonly body: string; readonly system: boolean }, selfUsername?: string): CommentReading {
+export function confirmedComment(
+  claimed: CommentEvent,
+  api: {
+    readonly author: { readonly login: string; readonly id: string };
+    readonly body: string;
+    readonly system: boolean;
+  },
+  selfUsername?: string,
+): CommentReading {
   if (api.system) return { ignore: "system note" };
   const login = api.author.login;
-  if (GITLAB_BOT.test(login) || (selfUsername !== undefined && login.toLowerCase() === selfUsername.toLowerCase())) return { ignore: `note by the bot ${login}` };
+  if (GITLAB_BOT.test(login) || (selfUsername !== undefined && login.toLowerCase() === selfUsername.toLowerCase()))
+    return { ignore: `note by the bot ${login}` };
   return withCommands({ ...claimed, author: { login, id: api.author.id, isBot: false }, body: api.body });
 }
-

@@ -38,9 +38,14 @@ interface PipelineHook {
  * `selfUsername` is the GitLab user behind Sentinel's token: its own notes never run commands,
  * whatever the account is called (a service account or a personal token need not look like a bot).
  */
-export function readGitlabEvent(event: string, payload: JobHook | PipelineHook | Record<string, unknown>, selfUsername?: string): IngestItem[] {
+export function readGitlabEvent(
+  event: string,
+  payload: JobHook | PipelineHook | Record<string, unknown>,
+  selfUsername?: string,
+): IngestItem[] {
   if (event === "Job Hook" && (payload as JobHook).object_kind === "build") return readJob(payload as JobHook);
-  if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline") return readPipeline(payload as PipelineHook);
+  if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline")
+    return readPipeline(payload as PipelineHook);
   if (event === "Note Hook") {
     const read = readGitlabNote(payload, selfUsername);
     return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
@@ -52,7 +57,15 @@ export function readGitlabEvent(event: string, payload: JobHook | PipelineHook |
 interface MergeRequestHook {
   object_kind?: string;
   project?: Project;
-  object_attributes?: { iid?: number; action?: string; state?: string; source_branch?: string; description?: string | null; oldrev?: string; last_commit?: { id?: string } };
+  object_attributes?: {
+    iid?: number;
+    action?: string;
+    state?: string;
+    source_branch?: string;
+    description?: string | null;
+    oldrev?: string;
+    last_commit?: { id?: string };
+  };
 }
 
 /**
@@ -61,13 +74,29 @@ interface MergeRequestHook {
  */
 function readMergeRequest(h: MergeRequestHook): IngestItem[] {
   const a = h.object_attributes;
-  if (h.object_kind !== "merge_request" || !a || !h.project || typeof a.iid !== "number") return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
+  if (h.object_kind !== "merge_request" || !a || !h.project || typeof a.iid !== "number")
+    return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
   const head = a.last_commit?.id;
   // `update` also reports title and label edits; only one with `oldrev` brought new commits.
-  if ((a.action === "open" || a.action === "reopen" || (a.action === "update" && a.oldrev)) && head && /^[0-9a-f]{40}$/.test(head)) {
-    return [{ kind: "validate-config", forge: "gitlab", repo: h.project.path_with_namespace, repoId: String(h.project.id), installationId: null, prNumber: a.iid, headSha: head }];
+  if (
+    (a.action === "open" || a.action === "reopen" || (a.action === "update" && a.oldrev)) &&
+    head &&
+    /^[0-9a-f]{40}$/.test(head)
+  ) {
+    return [
+      {
+        kind: "validate-config",
+        forge: "gitlab",
+        repo: h.project.path_with_namespace,
+        repoId: String(h.project.id),
+        installationId: null,
+        prNumber: a.iid,
+        headSha: head,
+      },
+    ];
   }
-  if (a.action !== "merge" && a.action !== "close") return [{ kind: "ignore", reason: `merge request ${a.action ?? "?"} is neither new commits nor a merge or close` }];
+  if (a.action !== "merge" && a.action !== "close")
+    return [{ kind: "ignore", reason: `merge request ${a.action ?? "?"} is neither new commits nor a merge or close` }];
   return [
     {
       kind: "pr-closed",
@@ -89,7 +118,10 @@ function readJob(h: JobHook): IngestItem[] {
   const items: IngestItem[] = [];
   const conclusion = h.build_status === "failed" ? "failure" : h.build_status;
   if (["failed", "success"].includes(h.build_status)) {
-    items.push({ kind: "outcome", outcome: { forge: "gitlab", repo, sha: h.sha, jobName: h.build_name, jobId: String(h.build_id), conclusion } });
+    items.push({
+      kind: "outcome",
+      outcome: { forge: "gitlab", repo, sha: h.sha, jobName: h.build_name, jobId: String(h.build_id), conclusion },
+    });
   }
   if (h.build_status !== "failed") return [...items, { kind: "ignore", reason: `job ${h.build_status}` }];
   if (h.build_allow_failure) return [...items, { kind: "ignore", reason: "job is allowed to fail" }];
@@ -122,14 +154,19 @@ function readPipeline(h: PipelineHook): IngestItem[] {
   const p = h.object_attributes;
   if (p.status !== "failed") return [{ kind: "ignore", reason: `pipeline ${p.status}` }];
   const mr = h.merge_request ?? null;
-  const fromFork = mr ? mr.source_project_id !== undefined && mr.target_project_id !== undefined && mr.source_project_id !== mr.target_project_id : false;
+  const fromFork = mr
+    ? mr.source_project_id !== undefined &&
+      mr.target_project_id !== undefined &&
+      mr.source_project_id !== mr.target_project_id
+    : false;
   // A merge request's iid numbers it within its target project. A pipeline that ran in the fork
   // (not in the target project, as GitLab's "run pipelines in the parent project" would) reports
   // an iid that is not this project's: notes for it would land on another merge request.
   const mrElsewhere = mr !== null && mr.target_project_id !== undefined && mr.target_project_id !== h.project.id;
   const pullRequests = mr && !mrElsewhere ? [{ number: mr.iid, fromFork }] : [];
   const failed = (h.builds ?? []).filter((b) => b.status === "failed" && !b.allow_failure);
-  if (failed.length === 0) return [{ kind: "ignore", reason: "failed pipeline without a failed job that is not allowed to fail" }];
+  if (failed.length === 0)
+    return [{ kind: "ignore", reason: "failed pipeline without a failed job that is not allowed to fail" }];
   return failed.map((b) => ({
     kind: "failure" as const,
     failure: {
@@ -148,7 +185,11 @@ function readPipeline(h: PipelineHook): IngestItem[] {
       jobUrl: h.project.web_url ? `${h.project.web_url}/-/jobs/${b.id}` : null,
       pullRequests,
       fromFork,
-      context: { failureReason: b.failure_reason ?? null, ...projectContext(h.project), ...(mrElsewhere ? { mergeRequestElsewhere: { projectId: mr.target_project_id, iid: mr.iid } } : {}) },
+      context: {
+        failureReason: b.failure_reason ?? null,
+        ...projectContext(h.project),
+        ...(mrElsewhere ? { mergeRequestElsewhere: { projectId: mr.target_project_id, iid: mr.iid } } : {}),
+      },
     },
   }));
 }

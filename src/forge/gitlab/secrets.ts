@@ -32,13 +32,21 @@ const MIN_SECRET_LENGTH = 16;
 export function gitlabSecretsFromEnv(env: NodeJS.ProcessEnv): GitlabSecret[] {
   const secrets: GitlabSecret[] = [];
   if (env.GITLAB_WEBHOOK_SECRET) secrets.push({ scope: null, secret: env.GITLAB_WEBHOOK_SECRET });
-  if (env.GITLAB_WEBHOOK_SECRETS && env.GITLAB_WEBHOOK_SECRETS_FILE) throw new GitlabSecretsError("set GITLAB_WEBHOOK_SECRETS or GITLAB_WEBHOOK_SECRETS_FILE, not both");
-  const source = env.GITLAB_WEBHOOK_SECRETS ? { name: "GITLAB_WEBHOOK_SECRETS", text: env.GITLAB_WEBHOOK_SECRETS } : env.GITLAB_WEBHOOK_SECRETS_FILE ? { name: "GITLAB_WEBHOOK_SECRETS_FILE", text: readSecretsFile(env.GITLAB_WEBHOOK_SECRETS_FILE) } : null;
+  if (env.GITLAB_WEBHOOK_SECRETS && env.GITLAB_WEBHOOK_SECRETS_FILE)
+    throw new GitlabSecretsError("set GITLAB_WEBHOOK_SECRETS or GITLAB_WEBHOOK_SECRETS_FILE, not both");
+  const source = env.GITLAB_WEBHOOK_SECRETS
+    ? { name: "GITLAB_WEBHOOK_SECRETS", text: env.GITLAB_WEBHOOK_SECRETS }
+    : env.GITLAB_WEBHOOK_SECRETS_FILE
+      ? { name: "GITLAB_WEBHOOK_SECRETS_FILE", text: readSecretsFile(env.GITLAB_WEBHOOK_SECRETS_FILE) }
+      : null;
   if (source) secrets.push(...parseScopedSecrets(source.name, source.text));
   const seen = new Set<string>();
   for (const s of secrets) {
     // One secret for two scopes would make the first scope's hooks indistinguishable from the second's.
-    if (seen.has(s.secret)) throw new GitlabSecretsError(`a GitLab webhook secret is given for two scopes (${s.scope ?? "any project"} and another); give each scope its own`);
+    if (seen.has(s.secret))
+      throw new GitlabSecretsError(
+        `a GitLab webhook secret is given for two scopes (${s.scope ?? "any project"} and another); give each scope its own`,
+      );
     seen.add(s.secret);
   }
   return secrets;
@@ -48,7 +56,9 @@ function readSecretsFile(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new GitlabSecretsError(`GITLAB_WEBHOOK_SECRETS_FILE: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`);
+    throw new GitlabSecretsError(
+      `GITLAB_WEBHOOK_SECRETS_FILE: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 
@@ -57,13 +67,24 @@ function parseScopedSecrets(variable: string, text: string): GitlabSecret[] {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new GitlabSecretsError(`${variable} must be a JSON object of project or group path (or project id) to secret, e.g. {"group/project": "…"}`);
+    throw new GitlabSecretsError(
+      `${variable} must be a JSON object of project or group path (or project id) to secret, e.g. {"group/project": "…"}`,
+    );
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new GitlabSecretsError(`${variable} must be a JSON object of project or group path (or project id) to secret`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new GitlabSecretsError(
+      `${variable} must be a JSON object of project or group path (or project id) to secret`,
+    );
   return Object.entries(value as Record<string, unknown>).map(([scope, secret]) => {
     const clean = scope.replace(/^\/+|\/+$/g, "");
-    if (!SCOPE.test(clean) || clean.split("/").some((part) => part === "." || part === "..")) throw new GitlabSecretsError(`${variable}: ${JSON.stringify(scope)} is not a GitLab project or group path, or a project id`);
-    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) throw new GitlabSecretsError(`${variable}: the secret for ${clean} must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+    if (!SCOPE.test(clean) || clean.split("/").some((part) => part === "." || part === ".."))
+      throw new GitlabSecretsError(
+        `${variable}: ${JSON.stringify(scope)} is not a GitLab project or group path, or a project id`,
+      );
+    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH)
+      throw new GitlabSecretsError(
+        `${variable}: the secret for ${clean} must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+      );
     return { scope: clean, secret };
   });
 }

@@ -31,15 +31,25 @@ export interface GitlabWebhookIo {
  * repeated failures, so every delivery that passes verification gets a 2xx, even for events
  * Sentinel ignores; only bad tokens, tokens for another project and unreadable bodies do not.
  */
-export function createGitlabWebhookRoute(deps: { readonly logger: Logger; readonly secrets: readonly GitlabSecret[] }, io: GitlabWebhookIo) {
-  if (deps.secrets.length === 0) throw new SentinelError("E_SERVER_OPTION", "the GitLab webhook needs at least one secret (GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS)");
+export function createGitlabWebhookRoute(
+  deps: { readonly logger: Logger; readonly secrets: readonly GitlabSecret[] },
+  io: GitlabWebhookIo,
+) {
+  if (deps.secrets.length === 0)
+    throw new SentinelError(
+      "E_SERVER_OPTION",
+      "the GitLab webhook needs at least one secret (GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS)",
+    );
   const expected = deps.secrets.map((s) => ({ scope: s.scope, digest: digest(s.secret) }));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST") return send(res, 405, { error: "POST a GitLab webhook here" });
     const token = req.headers["x-gitlab-token"];
     const scope = typeof token === "string" ? matchingScope(expected, digest(token)) : undefined;
     if (scope === undefined) {
-      deps.logger.warn({ event: req.headers["x-gitlab-event"] }, "GitLab webhook with a missing or wrong token rejected");
+      deps.logger.warn(
+        { event: req.headers["x-gitlab-event"] },
+        "GitLab webhook with a missing or wrong token rejected",
+      );
       return send(res, 401, { error: "missing or wrong X-Gitlab-Token" });
     }
     // Held to the server's pace: a GitLab that knows the token is still no reason to hold a
@@ -54,7 +64,8 @@ export function createGitlabWebhookRoute(deps: { readonly logger: Logger; readon
       // The sender learns why (400); a bad body is the sender's problem, not the server's.
       return send(res, 400, { error: "body is not valid JSON" });
     }
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return send(res, 400, { error: "body is not a JSON object" });
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+      return send(res, 400, { error: "body is not a JSON object" });
     const event = String(req.headers["x-gitlab-event"] ?? "");
     if (!(GITLAB_EVENTS as readonly string[]).includes(event)) {
       deps.logger.info({ event }, "GitLab event ignored: Sentinel reads Job, Pipeline, Note and Merge Request hooks");
@@ -62,11 +73,18 @@ export function createGitlabWebhookRoute(deps: { readonly logger: Logger; readon
     }
     const claim = projectClaim(payload as Record<string, unknown>);
     if (!inScope(scope, claim)) {
-      deps.logger.warn({ event, project: claim.path ?? claim.id, scope }, "GitLab delivery refused: its token is the secret of another project or group");
+      deps.logger.warn(
+        { event, project: claim.path ?? claim.id, scope },
+        "GitLab delivery refused: its token is the secret of another project or group",
+      );
       return send(res, 403, { error: "this X-Gitlab-Token is not the secret for the project this hook names" });
     }
     const key = deliveryKeyOf(req, body);
-    const p = payload as { object_attributes?: { status?: string }; build_status?: string; project?: { path_with_namespace?: string } };
+    const p = payload as {
+      object_attributes?: { status?: string };
+      build_status?: string;
+      project?: { path_with_namespace?: string };
+    };
     const result = await io.ingest({
       deliveryKey: key,
       forge: "gitlab",
@@ -77,7 +95,10 @@ export function createGitlabWebhookRoute(deps: { readonly logger: Logger; readon
       payloadText: text,
     });
     if (typeof result === "object") {
-      deps.logger.warn({ delivery: key, event, reason: result.unstorable }, "GitLab delivery refused: it cannot be stored");
+      deps.logger.warn(
+        { delivery: key, event, reason: result.unstorable },
+        "GitLab delivery refused: it cannot be stored",
+      );
       return send(res, 400, { error: `the payload cannot be stored: ${result.unstorable}` });
     }
     send(res, result === "recorded" ? 202 : 200, { delivery: key, result });
@@ -101,7 +122,10 @@ function deliveryKeyOf(req: IncomingMessage, body: Buffer): string {
  * The scope of the secret `token` is (null: any project), or undefined when it is none of them.
  * Every secret is compared, whichever matches, so the time taken says nothing about which.
  */
-function matchingScope(expected: ReadonlyArray<{ scope: string | null; digest: Buffer }>, token: Buffer): string | null | undefined {
+function matchingScope(
+  expected: ReadonlyArray<{ scope: string | null; digest: Buffer }>,
+  token: Buffer,
+): string | null | undefined {
   let found: string | null | undefined;
   for (const e of expected) if (timingSafeEqual(e.digest, token) && found === undefined) found = e.scope;
   return found;

@@ -18,12 +18,26 @@ export class LocalForge implements FixForge {
     this.remote = { url: remotePath };
   }
 
-  async openOrUpdatePullRequest(pr: PullRequestRequest): Promise<{ number: number; url: string | null; created: boolean }> {
+  async openOrUpdatePullRequest(
+    pr: PullRequestRequest,
+  ): Promise<{ number: number; url: string | null; created: boolean }> {
     return this.runs.db.withLock(`local-pr:${pr.repo}`, async () => {
       const existing = await this.runs.findPullRequest("local", pr.repo, pr.head);
       const open = existing && existing.state === "open";
       const number = open ? existing.number : await this.runs.nextLocalPullNumber(pr.repo);
-      const record: StoredPullRequest = { forge: "local", repo: pr.repo, headBranch: pr.head, number, url: null, baseBranch: pr.base, title: pr.title, body: pr.body, state: "open", runId: pr.runId, fingerprint: pr.fingerprint };
+      const record: StoredPullRequest = {
+        forge: "local",
+        repo: pr.repo,
+        headBranch: pr.head,
+        number,
+        url: null,
+        baseBranch: pr.base,
+        title: pr.title,
+        body: pr.body,
+        state: "open",
+        runId: pr.runId,
+        fingerprint: pr.fingerprint,
+      };
       await this.runs.upsertPullRequest(record);
       return { number, url: null, created: !open };
     });

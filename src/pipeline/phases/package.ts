@@ -15,7 +15,8 @@ import { RunStop } from "../run-stop.js";
  */
 export async function packageFix(ctx: RunContext): Promise<PhaseResult> {
   const { chosen, plan, worktree, diagnosis } = ctx;
-  if (!worktree || !chosen || !plan || !diagnosis || !ctx.diff) throw new RunStop("error", "nothing to package: the run has no verified fix");
+  if (!worktree || !chosen || !plan || !diagnosis || !ctx.diff)
+    throw new RunStop("error", "nothing to package: the run has no verified fix");
   const fix: VerifiedFix = { wt: worktree, d: diagnosis, chosen, plan };
   if (ctx.req.fromFork) await suggestForkPatch(ctx, fix);
   else if (ctx.action === "push" && ctx.req.pushBranch) await pushOnto(ctx, fix, ctx.req.pushBranch);
@@ -38,12 +39,29 @@ interface VerifiedFix {
 async function suggestForkPatch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix): Promise<void> {
   const { deps, req, runId } = ctx;
   const files = ctx.diff?.files ?? [];
-  if (!req.prNumber || !deps.forge.suggestPatch) throw new RunStop("policy", "a fork's fix is only ever posted as a patch on its pull request, which this forge cannot do", "policy.forks");
+  if (!req.prNumber || !deps.forge.suggestPatch)
+    throw new RunStop(
+      "policy",
+      "a fork's fix is only ever posted as a patch on its pull request, which this forge cannot do",
+      "policy.forks",
+    );
   const patch = await diffPatch(wt);
   await stillHolding(ctx);
-  const comment = forkPatchComment({ diagnosis: d, agentName: chosen.agent.name, verify: plan.verifyCommand, runId, files, patch });
+  const comment = forkPatchComment({
+    diagnosis: d,
+    agentName: chosen.agent.name,
+    verify: plan.verifyCommand,
+    runId,
+    files,
+    patch,
+  });
   const posted = await deps.forge.suggestPatch(req.prNumber, comment);
-  await deps.runs.record(runId, "patch.suggested", { pr: req.prNumber, commentId: posted.id, files, bytes: Buffer.byteLength(patch) });
+  await deps.runs.record(runId, "patch.suggested", {
+    pr: req.prNumber,
+    commentId: posted.id,
+    files,
+    bytes: Buffer.byteLength(patch),
+  });
   ctx.packaged = { kind: "suggested" };
 }
 
@@ -54,11 +72,22 @@ async function suggestForkPatch(ctx: RunContext, { wt, d, chosen, plan }: Verifi
 async function pushOnto(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix, branch: string): Promise<void> {
   const { deps, req, runId } = ctx;
   const head = await remoteBranchHead(wt, deps.forge.remote, branch);
-  if (head !== req.sha) throw new RunStop("policy", `the pull request branch moved on (${head ? head.slice(0, 7) : "deleted"}) since the failing commit ${req.sha.slice(0, 7)}; Sentinel does not push over it`, "policy.loop");
+  if (head !== req.sha)
+    throw new RunStop(
+      "policy",
+      `the pull request branch moved on (${head ? head.slice(0, 7) : "deleted"}) since the failing commit ${req.sha.slice(0, 7)}; Sentinel does not push over it`,
+      "policy.loop",
+    );
   await stillHolding(ctx);
   await deps.runs.record(runId, "pushing", { branch, onto: true });
   const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId);
-  const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remote: deps.forge.remote, onto: true });
+  const { commit } = await commitAndPush(wt, {
+    branch,
+    message,
+    author: deps.author ?? DEFAULT_AUTHOR,
+    remote: deps.forge.remote,
+    onto: true,
+  });
   await deps.runs.record(runId, "pushed", { branch, commit, onto: true });
   ctx.packaged = { kind: "pushed", branch, commit };
 }
@@ -70,13 +99,23 @@ async function pushFixBranch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedF
   // Asked again right before the push (the gate asked at PREFLIGHT): a human who pushed to
   // Sentinel's fix branch meanwhile owns it now, and a force-push would erase their work.
   const existing = await othersCommitOnFixBranch(ctx, branch);
-  if (existing) throw new RunStop("policy", `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`, "policy.loop");
+  if (existing)
+    throw new RunStop(
+      "policy",
+      `someone else pushed to ${branch} (${existing.slice(0, 7)}); Sentinel leaves that branch alone`,
+      "policy.loop",
+    );
   await stillHolding(ctx);
   // The intent first: a worker that dies between the push and its record leaves a commit on the
   // branch that the next run can still recognise as Sentinel's (othersCommitOnFixBranch).
   await deps.runs.record(runId, "pushing", { branch });
   const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId);
-  const { commit } = await commitAndPush(wt, { branch, message, author: deps.author ?? DEFAULT_AUTHOR, remote: deps.forge.remote });
+  const { commit } = await commitAndPush(wt, {
+    branch,
+    message,
+    author: deps.author ?? DEFAULT_AUTHOR,
+    remote: deps.forge.remote,
+  });
   await deps.runs.record(runId, "pushed", { branch, commit });
   ctx.packaged = { kind: "proposed", branch, commit };
 }

@@ -13,17 +13,27 @@ export async function plan(ctx: RunContext): Promise<PhaseResult> {
   if (!chosen || !d) throw new RunStop("no-agent", "nothing to plan: no agent was chosen for a diagnosis");
   const steps = chosen.agent.plan(chosen.context);
   const verifyCommand = chosen.agent.verifyCommand(chosen.context) ?? ctx.req.failingCommand ?? null;
-  if (!verifyCommand?.length) throw new RunStop("no-agent", "nothing to verify with: the failing command is unknown and the agent names none");
+  if (!verifyCommand?.length)
+    throw new RunStop("no-agent", "nothing to verify with: the failing command is unknown and the agent names none");
   const blast = ctx.blast;
   const packet: InstructionPacket = {
     objective: `Make \`${verifyCommand.join(" ")}\` pass again: ${d.summary}`,
     constraints: { allowedPaths: ["*"], forbiddenPaths: blast.forbiddenPaths, requiredSteps: steps.map((s) => s.id) },
-    successCriteria: [`\`${verifyCommand.join(" ")}\` exits 0 with no failing finding`, `at most ${blast.maxFiles} files and ${blast.maxLines} lines changed`, "no forbidden path touched"],
+    successCriteria: [
+      `\`${verifyCommand.join(" ")}\` exits 0 with no failing finding`,
+      `at most ${blast.maxFiles} files and ${blast.maxLines} lines changed`,
+      "no forbidden path touched",
+    ],
     errorBudget: ctx.budget.limits,
     blastRadius: blast,
   };
   ctx.plan = { steps, verifyCommand, packet };
   await deps.runs.setRunFields(runId, { agentId: chosen.agent.id, packet });
-  await deps.runs.record(runId, "plan", { agent: chosen.agent.id, confidence: chosen.confidence, steps: steps.map((s) => ({ id: s.id, command: s.command })), verify: verifyCommand });
+  await deps.runs.record(runId, "plan", {
+    agent: chosen.agent.id,
+    confidence: chosen.confidence,
+    steps: steps.map((s) => ({ id: s.id, command: s.command })),
+    verify: verifyCommand,
+  });
   return { next: "EXECUTE" };
 }

@@ -19,28 +19,46 @@ import { classifyRun, stopAtLimit } from "../worktree-commands.js";
 export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   const { deps, req, runId } = ctx;
   // With a policy, its `policy.forks` decides at the gate (diagnose only, or wait for a maintainer).
-  if (req.fromFork && !deps.gate) throw new RunStop("diagnose-only", "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes", "policy.forks");
+  if (req.fromFork && !deps.gate)
+    throw new RunStop(
+      "diagnose-only",
+      "the pull request comes from a fork: Sentinel diagnoses it but does not push fixes",
+      "policy.forks",
+    );
   if (deps.sandbox === "none") {
-    if (deps.sandboxPolicy === "required") throw new RunStop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
+    if (deps.sandboxPolicy === "required")
+      throw new RunStop("no-sandbox", "no sandbox (bubblewrap) is available and the policy requires one");
     ctx.log.warn("NO SANDBOX: fixer commands run with only a scrubbed environment, as the policy allows");
     await deps.runs.record(runId, "sandbox.missing", { policy: deps.sandboxPolicy });
   }
   // A fork's code is fetched only once the policy allows running a fixer on it (policy.forks,
   // and a maintainer's approval): until then not one of its objects enters the mirror.
   if (req.fromFork) {
-    if (!req.diagnosis) throw new RunStop("policy", "a fork's failure is fixed only from its diagnosis", "policy.forks");
+    if (!req.diagnosis)
+      throw new RunStop("policy", "a fork's failure is fixed only from its diagnosis", "policy.forks");
     await askGate(ctx, "fork", "", 0, req.diagnosis, []);
   }
   const wt = await prepareWorkspace(ctx);
   const d = ctx.diagnosis ?? (await diagnoseHere(ctx));
   // Only a command the caller vouches for: one CI itself reported, or the CLI user's. A `Run …`
   // header in a log is text anything the job printed could have forged.
-  const context: AgentContext = { diagnosis: d, fileExists: (p) => fileInWorktree(wt.path, p), failingCommand: req.failingCommand ?? null };
+  const context: AgentContext = {
+    diagnosis: d,
+    fileExists: (p) => fileInWorktree(wt.path, p),
+    failingCommand: req.failingCommand ?? null,
+  };
   const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
-  const chosen = selectAgent(deps.agents.filter((a) => !revoked.has(a.id)), context, deps.minConfidence ?? 0.3);
+  const chosen = selectAgent(
+    deps.agents.filter((a) => !revoked.has(a.id)),
+    context,
+    deps.minConfidence ?? 0.3,
+  );
   if (!chosen) {
     const revokedHint = revoked.size > 0 ? ` (revoked here: ${[...revoked].join(", ")})` : "";
-    throw new RunStop("no-agent", `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}`);
+    throw new RunStop(
+      "no-agent",
+      `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}`,
+    );
   }
   ctx.chosen = { agent: chosen.agent, confidence: chosen.confidence, context };
   // The policy decides before any fixer runs: mode and tier, forks, confidence, loops, cooldowns,
@@ -57,17 +75,39 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
   await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
   if (req.fromFork) {
     // A fork's commits are on no branch of this repository, only under its pull request's ref.
-    const prRef = req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
-    if (!prRef) throw new RunStop("policy", "a fork's failure is fixed only on its pull request, and this one names none", "policy.forks");
+    const prRef =
+      req.prNumber && Number.isInteger(req.prNumber) ? pullRequestRefspec(deps.forge.forge, req.prNumber) : null;
+    if (!prRef)
+      throw new RunStop(
+        "policy",
+        "a fork's failure is fixed only on its pull request, and this one names none",
+        "policy.forks",
+      );
     await deps.mirrors.fetchRefs(deps.forge.remote, [prRef]);
   }
   const runRoot = path.join(deps.workRoot, runId);
   // A repository's fixers share a dependency cache across runs, keyed by the repository's id; a
   // fork's code gets one of its own for this run only, so it cannot poison what the base
   // repository's later runs install.
-  const cache = !deps.dependencyCacheDir ? null : req.fromFork ? path.join(runRoot, "dependency-cache") : path.join(deps.dependencyCacheDir, createHash("sha256").update(`${req.forge}:${req.repoId ?? req.repo}`).digest("hex").slice(0, 20));
+  const cache = !deps.dependencyCacheDir
+    ? null
+    : req.fromFork
+      ? path.join(runRoot, "dependency-cache")
+      : path.join(
+          deps.dependencyCacheDir,
+          createHash("sha256")
+            .update(`${req.forge}:${req.repoId ?? req.repo}`)
+            .digest("hex")
+            .slice(0, 20),
+        );
   if (cache) await mkdir(cache, { recursive: true });
-  const cacheEnv: Record<string, string> = cache ? { npm_config_cache: path.join(cache, "npm"), YARN_CACHE_FOLDER: path.join(cache, "yarn"), PIP_CACHE_DIR: path.join(cache, "pip") } : {};
+  const cacheEnv: Record<string, string> = cache
+    ? {
+        npm_config_cache: path.join(cache, "npm"),
+        YARN_CACHE_FOLDER: path.join(cache, "yarn"),
+        PIP_CACHE_DIR: path.join(cache, "pip"),
+      }
+    : {};
   ctx.command.env = { ...(deps.toolEnv ?? {}), ...cacheEnv };
   ctx.command.writable = cache ? [cache] : [];
   // The fixers' HOME lives beside the worktree, not in it: a repository cannot ship files into it.
@@ -80,7 +120,11 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
   await deps.runs.record(runId, "workspace.creating", runDir);
   const worktree = await createWorktree(mirror.gitDir, req.sha, runDir.dir);
   ctx.worktree = worktree;
-  await deps.runs.record(runId, "workspace.worktree", { path: worktree.path, gitDir: worktree.gitDir, mirrorDir: worktree.mirrorDir });
+  await deps.runs.record(runId, "workspace.worktree", {
+    path: worktree.path,
+    gitDir: worktree.gitDir,
+    mirrorDir: worktree.mirrorDir,
+  });
   return worktree;
 }
 
@@ -96,8 +140,14 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   clock.phaseMs.DIAGNOSE = Date.now() - started;
   // Diagnosing happens inside PREFLIGHT; it is reported on its own, not twice.
   clock.startedAt += clock.phaseMs.DIAGNOSE;
-  await deps.runs.record(runId, "diagnosis", { category: diagnosis.category, tool: diagnosis.tool, fingerprint: diagnosis.fingerprint, summary: diagnosis.summary });
-  if (diagnosis.status !== "failed") throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
+  await deps.runs.record(runId, "diagnosis", {
+    category: diagnosis.category,
+    tool: diagnosis.tool,
+    fingerprint: diagnosis.fingerprint,
+    summary: diagnosis.summary,
+  });
+  if (diagnosis.status !== "failed")
+    throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
   return diagnosis;
 }
 

@@ -14,12 +14,32 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
   if (!packaged || !chosen || !plan || !d) throw new RunStop("error", "nothing to report: the run wrote nothing");
   const agentId = chosen.agent.id;
   if (packaged.kind === "suggested") {
-    return { end: { status: "suggested", reason: `posted the verified fix as a patch on #${req.prNumber}; nothing was pushed (the pull request comes from a fork)` } };
+    return {
+      end: {
+        status: "suggested",
+        reason: `posted the verified fix as a patch on #${req.prNumber}; nothing was pushed (the pull request comes from a fork)`,
+      },
+    };
   }
   const { branch, commit } = packaged;
   if (packaged.kind === "pushed") {
     if (req.prNumber) {
-      await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: req.prNumber, url: null, baseBranch: req.baseBranch, title: "", body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "push", agentId, commitSha: commit });
+      await deps.runs.upsertPullRequest({
+        forge: req.forge,
+        repo: req.repo,
+        headBranch: branch,
+        number: req.prNumber,
+        url: null,
+        baseBranch: req.baseBranch,
+        title: "",
+        body: "",
+        state: "open",
+        runId,
+        fingerprint: d.fingerprint,
+        kind: "push",
+        agentId,
+        commitSha: commit,
+      });
     }
     return { end: { status: "pushed", reason: `pushed ${commit.slice(0, 7)} onto ${branch}`, branch, commit } };
   }
@@ -36,7 +56,30 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
   await deps.runs.record(runId, "pull-request", { ...pr, branch });
   // Recorded for every forge, so the sticky comment can link it and a repeat finds it.
   if (!forgeAdapter(deps.forge.forge).pullRequestsInStore) {
-    await deps.runs.upsertPullRequest({ forge: req.forge, repo: req.repo, headBranch: branch, number: pr.number, url: pr.url, baseBranch: req.baseBranch, title, body: "", state: "open", runId, fingerprint: d.fingerprint, kind: "fix", agentId, commitSha: commit });
+    await deps.runs.upsertPullRequest({
+      forge: req.forge,
+      repo: req.repo,
+      headBranch: branch,
+      number: pr.number,
+      url: pr.url,
+      baseBranch: req.baseBranch,
+      title,
+      body: "",
+      state: "open",
+      runId,
+      fingerprint: d.fingerprint,
+      kind: "fix",
+      agentId,
+      commitSha: commit,
+    });
   }
-  return { end: { status: "proposed", reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`, branch, commit, pullRequest: pr } };
+  return {
+    end: {
+      status: "proposed",
+      reason: `${pr.created ? "opened" : "updated"} pull request #${pr.number}`,
+      branch,
+      commit,
+      pullRequest: pr,
+    },
+  };
 }

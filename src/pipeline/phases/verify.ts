@@ -13,25 +13,50 @@ import { classifyRun, stopAtLimit } from "../worktree-commands.js";
 export async function verify(ctx: RunContext): Promise<PhaseResult> {
   const { deps, runId, chosen, plan } = ctx;
   const d = ctx.diagnosis;
-  if (!ctx.worktree || !chosen || !plan || !d) throw new RunStop("error", "nothing to verify: the run has no worktree, agent or plan");
+  if (!ctx.worktree || !chosen || !plan || !d)
+    throw new RunStop("error", "nothing to verify: the run has no worktree, agent or plan");
   const agentId = chosen.agent.id;
   const { verifyCommand } = plan;
   const verified = await classifyRun(ctx, verifyCommand, { step: "verify" });
   stopAtLimit("verify", verified.result);
-  await deps.runs.record(runId, "verify", { command: verifyCommand, exitCode: verified.result.exitCode, status: verified.diagnosis.status, summary: verified.diagnosis.summary, sandboxed: verified.result.sandboxed });
+  await deps.runs.record(runId, "verify", {
+    command: verifyCommand,
+    exitCode: verified.result.exitCode,
+    status: verified.diagnosis.status,
+    summary: verified.diagnosis.summary,
+    sandboxed: verified.result.sandboxed,
+  });
   if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
-    throw new RunStop("verify-failed", `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`);
+    throw new RunStop(
+      "verify-failed",
+      `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`,
+    );
   }
   const diff = await diffStat(ctx.worktree);
-  await deps.runs.record(runId, "diff", { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted });
-  if (diff.files.length === 0) throw new RunStop("nothing-to-fix", `${agentId} changed nothing, yet the command passes: the failure did not reproduce here`);
+  await deps.runs.record(runId, "diff", {
+    files: diff.files,
+    linesAdded: diff.linesAdded,
+    linesDeleted: diff.linesDeleted,
+  });
+  if (diff.files.length === 0)
+    throw new RunStop(
+      "nothing-to-fix",
+      `${agentId} changed nothing, yet the command passes: the failure did not reproduce here`,
+    );
   ctx.diff = { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted };
   const over = blastRadiusViolation(diff, ctx.blast);
   if (over) throw new RunStop("blast-radius", `the fix ${over}`, "policy.blastRadius");
   if (ctx.action === "shadow") {
-    await deps.runs.record(runId, "shadow", { wouldChange: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted });
+    await deps.runs.record(runId, "shadow", {
+      wouldChange: diff.files,
+      linesAdded: diff.linesAdded,
+      linesDeleted: diff.linesDeleted,
+    });
     const files = `${diff.files.length} file${diff.files.length === 1 ? "" : "s"}`;
-    throw new RunStop("shadow", `shadow mode: ${chosen.agent.name} would change ${files} (+${diff.linesAdded} −${diff.linesDeleted}), verified by \`${verifyCommand.join(" ")}\`; nothing was written`);
+    throw new RunStop(
+      "shadow",
+      `shadow mode: ${chosen.agent.name} would change ${files} (+${diff.linesAdded} −${diff.linesDeleted}), verified by \`${verifyCommand.join(" ")}\`; nothing was written`,
+    );
   }
   // Time has passed since PREFLIGHT (a freeze may have begun), and the diff names the paths.
   await askGate(ctx, "package", agentId, chosen.confidence, d, diff.files);

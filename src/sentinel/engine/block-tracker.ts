@@ -9,7 +9,12 @@ export interface BlockContext {
   readonly after: readonly string[];
 }
 
-export type BlockEmit = (matcher: CompiledRegexMatcher, match: PatternMatch, start: LineContext, context: BlockContext) => void;
+export type BlockEmit = (
+  matcher: CompiledRegexMatcher,
+  match: PatternMatch,
+  start: LineContext,
+  context: BlockContext,
+) => void;
 
 interface OpenBlock {
   readonly matcher: CompiledRegexMatcher;
@@ -94,6 +99,10 @@ export class BlockTracker {
     const steps = matcher.then ?? [];
     // A required step that never matched means this was not the block the rule describes.
     if (steps.slice(block.step).some((s) => s.required)) return;
-    this.emit(matcher, { groups: [], named: block.named }, block.start, { text: block.start.text, before: block.before, after: block.after });
+    this.emit(matcher, { groups: [], named: block.named }, block.start, {
+      text: block.start.text,
+      before: block.before,
+      after: block.after,
+    });
   }
 }

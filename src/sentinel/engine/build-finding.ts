@@ -41,7 +41,12 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => values[name] ?? "");
 }
 
-export function buildFinding(m: CompiledRegexMatcher, match: PatternMatch, ctx: LineContext, workspaceRoots: readonly string[]): Finding {
+export function buildFinding(
+  m: CompiledRegexMatcher,
+  match: PatternMatch,
+  ctx: LineContext,
+  workspaceRoots: readonly string[],
+): Finding {
   const g = match.named;
   const values: Record<string, string | undefined> = { ...g, line_text: ctx.text };
   let classification = m.classification;

@@ -4,7 +4,11 @@ import type { RuleSet } from "../rules/rule-set.js";
 import { createClassifier, type ClassifierOptions } from "./create-classifier.js";
 
 /** Classifies a byte stream chunk by chunk; memory does not grow with the stream's length. */
-export async function classifyStream(input: Readable, rules: RuleSet, options: ClassifierOptions = {}): Promise<Diagnosis> {
+export async function classifyStream(
+  input: Readable,
+  rules: RuleSet,
+  options: ClassifierOptions = {},
+): Promise<Diagnosis> {
   const classifier = createClassifier(rules, options);
   for await (const chunk of input) classifier.write(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   return classifier.end();

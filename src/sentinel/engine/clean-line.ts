@@ -100,7 +100,12 @@ function parseCommandProperties(props: string): Omit<Annotation, "level"> {
 }
 
 function unescapeProperty(value: string): string {
-  return value.replace(/%2C/gi, ",").replace(/%3A/gi, ":").replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%25/g, "%");
+  return value
+    .replace(/%2C/gi, ",")
+    .replace(/%3A/gi, ":")
+    .replace(/%0A/gi, "\n")
+    .replace(/%0D/gi, "\r")
+    .replace(/%25/g, "%");
 }
 
 function toPositiveInt(value: string): number | undefined {
@@ -109,4 +114,13 @@ function toPositiveInt(value: string): number | undefined {
 }
 
 /** Literals whose presence marks a line the envelope tracker must see. */
-export const ENVELOPE_LITERALS = ["##[", "::group::", "::endgroup::", "::error", "::warning", "::notice", "section_start:", "section_end:"];
+export const ENVELOPE_LITERALS = [
+  "##[",
+  "::group::",
+  "::endgroup::",
+  "::error",
+  "::warning",
+  "::notice",
+  "section_start:",
+  "section_end:",
+];

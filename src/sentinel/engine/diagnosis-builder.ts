@@ -1,4 +1,12 @@
-import type { Category, Diagnosis, DiagnosisCategory, Evidence, Finding, LogLineRef, StepSummary } from "../model/types.js";
+import type {
+  Category,
+  Diagnosis,
+  DiagnosisCategory,
+  Evidence,
+  Finding,
+  LogLineRef,
+  StepSummary,
+} from "../model/types.js";
 import { FAILING_CLASSIFICATIONS } from "../model/types.js";
 import { fingerprintOf } from "./fingerprint.js";
 
@@ -52,7 +60,10 @@ export class DiagnosisBuilder {
   /** Called right after `add` returned true, with the cleaned text around the new primary. */
   setPrimaryContext(text: string, before: readonly string[], after: readonly string[]): void {
     this.primaryText = text;
-    this.evidence = { startLine: (this.primary?.logLine ?? 0) - before.length, lines: [...before, text, ...after].map(clip) };
+    this.evidence = {
+      startLine: (this.primary?.logLine ?? 0) - before.length,
+      lines: [...before, text, ...after].map(clip),
+    };
   }
 
   /** More lines following the primary, when they arrive in a later chunk. */
@@ -72,24 +83,39 @@ export class DiagnosisBuilder {
     let status: Diagnosis["status"];
     if (primary || exitFailed) status = "failed";
     // A log not read to its end has not passed for lack of a failure in its first part.
-    else if (input.exitCode === 0 || ((this.successes > 0 || this.lastErrorLines.length === 0) && !input.stopped)) status = "passed";
+    else if (input.exitCode === 0 || ((this.successes > 0 || this.lastErrorLines.length === 0) && !input.stopped))
+      status = "passed";
     else status = "unknown";
     const category: DiagnosisCategory = status === "passed" ? "passed" : (specific?.category ?? "unknown");
-    const errors = this.findings.filter((f) => FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE);
+    const errors = this.findings.filter(
+      (f) => FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE,
+    );
     const tool = specific?.tool ?? null;
     const confidence = confidenceOf(status, category, specific, this.categoryCounts, this.successes);
-    const evidence: Evidence | null = this.evidence && { startLine: this.evidence.startLine, lines: this.evidence.lines };
-    const fingerprint = status === "passed" ? fingerprintOf("passed", null, [], []) : fingerprintOf(category, tool, errors, this.lastErrorLines);
+    const evidence: Evidence | null = this.evidence && {
+      startLine: this.evidence.startLine,
+      lines: this.evidence.lines,
+    };
+    const fingerprint =
+      status === "passed"
+        ? fingerprintOf("passed", null, [], [])
+        : fingerprintOf(category, tool, errors, this.lastErrorLines);
     return {
       schemaVersion: 1,
       status,
       category,
       tool,
       confidence,
-      summary: withStopNote(summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode), input.stopped, this.lastErrorLines.length > 0),
+      summary: withStopNote(
+        summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode),
+        input.stopped,
+        this.lastErrorLines.length > 0,
+      ),
       fingerprint,
       step: primary?.step ?? null,
-      firstErrorLine: primary ? { lineNumber: primary.logLine, text: clip(this.primaryText), ...(primary.step ? { step: primary.step } : {}) } : null,
+      firstErrorLine: primary
+        ? { lineNumber: primary.logLine, text: clip(this.primaryText), ...(primary.step ? { step: primary.step } : {}) }
+        : null,
       evidence: status === "passed" ? null : evidence,
       findings: this.findings,
       categories: { ...this.categoryCounts },
@@ -152,7 +178,9 @@ function summaryOf(
 ): string {
   if (status === "passed") {
     const warnings = all.filter((f) => f.classification === "Warning").length;
-    return warnings > 0 ? `Passed, with ${warnings} warning${warnings === 1 ? "" : "s"}.` : "Passed: no failures found.";
+    return warnings > 0
+      ? `Passed, with ${warnings} warning${warnings === 1 ? "" : "s"}.`
+      : "Passed: no failures found.";
   }
   if (category === "unknown") {
     const what = primary ? `"${primary.message}"` : exitCode !== undefined ? `exit code ${exitCode}` : "the log";
@@ -161,7 +189,9 @@ function summaryOf(
       : `Failed (${what}), but no sentinel recognised why; see the last error-looking lines.`;
   }
   const files = new Set(errors.map((f) => f.file).filter(Boolean));
-  const where = primary?.file ? ` First: ${primary.file}${primary.line ? `:${primary.line}` : ""}${primary.column ? `:${primary.column}` : ""}` : " First:";
+  const where = primary?.file
+    ? ` First: ${primary.file}${primary.line ? `:${primary.line}` : ""}${primary.column ? `:${primary.column}` : ""}`
+    : " First:";
   const code = primary?.code ? ` ${primary.code}` : "";
   const count = `${errors.length} error${errors.length === 1 ? "" : "s"}${files.size > 0 ? ` in ${files.size} file${files.size === 1 ? "" : "s"}` : ""}`;
   return `${category} failure${tool ? ` (${tool})` : ""}: ${count}.${where}${code} ${primary?.message ?? ""}`.trim();

@@ -20,6 +20,8 @@ export function fingerprintOf(
     signatures.add([f.ruleId, f.file ?? "", f.code ?? "", normalizeVolatile(f.message)].join("\u0000"));
   }
   if (signatures.size === 0) for (const l of fallbackLines) signatures.add(normalizeVolatile(l.text));
-  const material = ["sentinel-fp-v1", category, tool ?? "", ...[...signatures].sort().slice(0, MAX_SIGNATURES)].join("\n");
+  const material = ["sentinel-fp-v1", category, tool ?? "", ...[...signatures].sort().slice(0, MAX_SIGNATURES)].join(
+    "\n",
+  );
   return "sfp1-" + createHash("sha256").update(material).digest("hex").slice(0, 20);
 }

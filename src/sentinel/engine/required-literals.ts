@@ -91,9 +91,11 @@ function concat(items: Info[]): Info {
       continue;
     }
     // The text so far is followed by one of the item's first strings: `\.py:(\d+)` needs `.py:0`…`.py:9`.
-    const carried = run && item.prefix && run.length * item.prefix.length <= MAX_CARRY ? product(run, item.prefix) : null;
+    const carried =
+      run && item.prefix && run.length * item.prefix.length <= MAX_CARRY ? product(run, item.prefix) : null;
     candidates.push(toReq({ exact: run, req: null }), toReq({ exact: carried, req: null }));
-    if (leading) prefix = nonEmpty(carried) ?? nonEmpty(run) ?? (run?.every((r) => r === "") ? nonEmpty(item.prefix) : null);
+    if (leading)
+      prefix = nonEmpty(carried) ?? nonEmpty(run) ?? (run?.every((r) => r === "") ? nonEmpty(item.prefix) : null);
     leading = false;
     run = item.exact ? item.exact : (item.suffix ?? null);
   }
@@ -122,11 +124,17 @@ function alternate(alts: Info[]): Info {
 
 function repeat(inner: Info, min: number, max: number): Info {
   if (min === 0) {
-    if (max === 1 && inner.exact && inner.exact.length < MAX_EXACT) return { exact: unique([...inner.exact, ""]), req: null };
+    if (max === 1 && inner.exact && inner.exact.length < MAX_EXACT)
+      return { exact: unique([...inner.exact, ""]), req: null };
     return EMPTY_UNKNOWN;
   }
   if (min === 1 && max === 1) return inner;
-  return { exact: null, req: bestOf([toReq(inner), inner.req]), suffix: nonEmpty(inner.exact ?? inner.suffix), prefix: nonEmpty(inner.exact ?? inner.prefix) };
+  return {
+    exact: null,
+    req: bestOf([toReq(inner), inner.req]),
+    suffix: nonEmpty(inner.exact ?? inner.suffix),
+    prefix: nonEmpty(inner.exact ?? inner.prefix),
+  };
 }
 
 /** Matches an unknown string that may be empty: no exact set and no requirement. */

@@ -35,7 +35,12 @@ export class Router {
     sentinels: readonly CompiledSentinel[],
     private readonly emit: (e: RoutedEvent) => void,
   ) {
-    for (const s of sentinels) if (s.routes.length > 0) this.routes.set(s.id, s.routes.map((route) => ({ route, window: null })));
+    for (const s of sentinels)
+      if (s.routes.length > 0)
+        this.routes.set(
+          s.id,
+          s.routes.map((route) => ({ route, window: null })),
+        );
   }
 
   observe(f: Finding): void {
@@ -45,7 +50,13 @@ export class Router {
       const { route } = slot;
       if (!route.classifications.includes(f.classification)) continue;
       if (slot.window && this.expired(slot.window, route, f)) this.close(f.sentinelId, slot, "window-closed");
-      const w = (slot.window ??= { findings: [], count: 0, startLine: f.logLine, lastLine: f.logLine, ...(f.time === undefined ? {} : { startTime: f.time }) });
+      const w = (slot.window ??= {
+        findings: [],
+        count: 0,
+        startLine: f.logLine,
+        lastLine: f.logLine,
+        ...(f.time === undefined ? {} : { startTime: f.time }),
+      });
       w.count++;
       w.lastLine = f.logLine;
       if (w.findings.length < route.max) w.findings.push(f);
@@ -54,14 +65,19 @@ export class Router {
   }
 
   end(): void {
-    for (const [sentinelId, list] of this.routes) for (const slot of list) if (slot.window) this.close(sentinelId, slot, "end-of-stream");
+    for (const [sentinelId, list] of this.routes)
+      for (const slot of list) if (slot.window) this.close(sentinelId, slot, "end-of-stream");
   }
 
   private expired(w: OpenWindow, route: CompiledRoute, f: Finding): boolean {
     return w.startTime !== undefined && f.time !== undefined && f.time - w.startTime >= route.windowMs;
   }
 
-  private close(sentinelId: string, slot: { route: CompiledRoute; window: OpenWindow | null }, reason: RoutedEvent["reason"]): void {
+  private close(
+    sentinelId: string,
+    slot: { route: CompiledRoute; window: OpenWindow | null },
+    reason: RoutedEvent["reason"],
+  ): void {
     const w = slot.window;
     slot.window = null;
     if (!w || w.count < slot.route.min) return;

@@ -18,9 +18,12 @@ export function selectSentinels(
   });
 }
 
-function applies(globs: readonly string[] | undefined, value: string | undefined, whenUnknown: "apply" | "skip"): boolean {
+function applies(
+  globs: readonly string[] | undefined,
+  value: string | undefined,
+  whenUnknown: "apply" | "skip",
+): boolean {
   if (!globs) return true;
   if (value === undefined) return whenUnknown === "apply";
   return globs.some((g) => globMatch(g, value));
 }
-

@@ -29,7 +29,10 @@ export class StatefulTracker {
       while (w.length > 0 && outside(m, w[0] as Hit, f)) w.shift();
       if (w.length < m.count) return;
       const first = w[0] as Hit;
-      const span = f.time !== undefined && first.time !== undefined ? `${Math.round((f.time - first.time) / 1000)}s` : `${f.logLine - first.line + 1} lines`;
+      const span =
+        f.time !== undefined && first.time !== undefined
+          ? `${Math.round((f.time - first.time) / 1000)}s`
+          : `${f.logLine - first.line + 1} lines`;
       w.length = 0;
       fired.push({
         ruleId: m.ruleId,
@@ -39,7 +42,9 @@ export class StatefulTracker {
         category: m.category,
         severity: severityOf(m.classification),
         confidence: m.confidence,
-        message: m.message ? fillTemplate(m.message, { count: String(m.count), window: span }) : `${m.count} matching findings within ${span}`,
+        message: m.message
+          ? fillTemplate(m.message, { count: String(m.count), window: span })
+          : `${m.count} matching findings within ${span}`,
         logLine: f.logLine,
         ...(f.step ? { step: f.step } : {}),
         ...(f.time === undefined ? {} : { time: f.time }),
@@ -59,6 +64,12 @@ function qualifies(m: CompiledStatefulMatcher, f: Finding): boolean {
 
 function outside(m: CompiledStatefulMatcher, oldest: Hit, now: Finding): boolean {
   if (m.withinLines !== undefined && now.logLine - oldest.line >= m.withinLines) return true;
-  if (m.withinMs !== undefined && now.time !== undefined && oldest.time !== undefined && now.time - oldest.time > m.withinMs) return true;
+  if (
+    m.withinMs !== undefined &&
+    now.time !== undefined &&
+    oldest.time !== undefined &&
+    now.time - oldest.time > m.withinMs
+  )
+    return true;
   return false;
 }

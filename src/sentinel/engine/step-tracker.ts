@@ -45,7 +45,8 @@ export class StepTracker {
     if (!this.dirty) return this.cached;
     this.dirty = false;
     const name = this.sections[0] ?? this.githubStep;
-    const inner = this.sections.length > 1 ? this.sections[this.sections.length - 1] : this.groups[this.groups.length - 1];
+    const inner =
+      this.sections.length > 1 ? this.sections[this.sections.length - 1] : this.groups[this.groups.length - 1];
     if (name === undefined) this.cached = inner === undefined ? undefined : { name: inner };
     else this.cached = inner === undefined || inner === name ? { name } : { name, section: inner };
     return this.cached;

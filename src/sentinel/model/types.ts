@@ -37,14 +37,7 @@ export type MatcherAction = (typeof ACTIONS)[number];
 
 export type Severity = "error" | "warning" | "notice";
 
-export const ROUTING_TARGETS = [
-  "agent-inbox",
-  "check-annotation",
-  "comment",
-  "slack",
-  "webhook",
-  "escalate",
-] as const;
+export const ROUTING_TARGETS = ["agent-inbox", "check-annotation", "comment", "slack", "webhook", "escalate"] as const;
 export type RoutingTarget = (typeof ROUTING_TARGETS)[number];
 
 /** Classifications that mean "this run failed" when no later evidence says otherwise. */

@@ -5,12 +5,7 @@ import { dotnetGroupNumbers } from "./dotnet-group-numbers.js";
 import { ordinalIgnoreCaseKey } from "./dotnet-text.js";
 import { parseLenientJson } from "./parse-lenient-json.js";
 import { getField, isJsonObject, readBoolean, readInt32, readString, type JsonObject } from "./read-json-field.js";
-import type {
-  ParsedProblemMatchers,
-  ProblemMatcherDefinition,
-  ProblemMatcherError,
-  ProblemPattern,
-} from "./types.js";
+import type { ParsedProblemMatchers, ProblemMatcherDefinition, ProblemMatcherError, ProblemPattern } from "./types.js";
 
 /** Matcher files are a few KB; anything near this is not a matcher file. */
 export const MAX_MATCHER_FILE_LENGTH = 1_048_576;
@@ -31,7 +26,11 @@ type Collect = (path: string, message: string, code?: ErrorCode) => void;
  * matchers. A regexp that only RE2 cannot run (lookaround, backreference) is different: the runner
  * would load that file, so only the matcher holding the regexp is dropped and reported.
  */
-export function parseProblemMatchers(json: unknown, origin: string, options: { budget?: ProgramBudget } = {}): ParsedProblemMatchers {
+export function parseProblemMatchers(
+  json: unknown,
+  origin: string,
+  options: { budget?: ProgramBudget } = {},
+): ParsedProblemMatchers {
   const errors: ProblemMatcherError[] = [];
   const collect: Collect = (path, message, code = "E_PROBLEM_MATCHER") => errors.push({ path, code, message });
 
@@ -75,7 +74,10 @@ export function parseProblemMatcherText(text: string, origin: string): ParsedPro
     json = parseLenientJson(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return { matchers: [], errors: [{ path: "", code: "E_PROBLEM_MATCHER", message: `${origin}: not valid JSON (${detail})` }] };
+    return {
+      matchers: [],
+      errors: [{ path: "", code: "E_PROBLEM_MATCHER", message: `${origin}: not valid JSON (${detail})` }],
+    };
   }
   return parseProblemMatchers(json, origin);
 }
@@ -85,7 +87,13 @@ interface ParsedMatcher {
   definition?: ProblemMatcherDefinition;
 }
 
-function parseMatcher(entry: unknown, path: string, origin: string, collect: Collect, budget: ProgramBudget | undefined): ParsedMatcher {
+function parseMatcher(
+  entry: unknown,
+  path: string,
+  origin: string,
+  collect: Collect,
+  budget: ProgramBudget | undefined,
+): ParsedMatcher {
   if (!isJsonObject(entry)) {
     collect(path, "Each problemMatcher entry must be an object");
     return { owner: "" };
@@ -178,7 +186,13 @@ function readGroupNumbers(value: JsonObject, path: string, collect: Collect): Pa
   return groups;
 }
 
-function compile(source: string, origin: string, path: string, collect: Collect, budget: ProgramBudget | undefined): CompiledPattern | undefined {
+function compile(
+  source: string,
+  origin: string,
+  path: string,
+  collect: Collect,
+  budget: ProgramBudget | undefined,
+): CompiledPattern | undefined {
   try {
     // The runner uses RegexOptions.ECMAScript | CultureInvariant: JavaScript-flavoured and case-sensitive.
     return compilePattern(source, { origin, syntax: "javascript", ignoreCase: false, ...(budget ? { budget } : {}) });

@@ -57,9 +57,14 @@ export class ProblemMatcherSet {
     const incoming = (Array.isArray(definitions) ? definitions : [definitions]) as readonly ProblemMatcherDefinition[];
     const keys = incoming.map((definition) => ordinalIgnoreCaseKey(definition.owner));
     // Within one call a repeated owner keeps its last definition.
-    const added = incoming.filter((_, i) => keys.lastIndexOf(keys[i] as string) === i).map((d) => new ProblemMatcherState(d));
+    const added = incoming
+      .filter((_, i) => keys.lastIndexOf(keys[i] as string) === i)
+      .map((d) => new ProblemMatcherState(d));
     const replaced = new Set(keys);
-    this.#matchers = [...added, ...this.#matchers.filter((matcher) => !replaced.has(ordinalIgnoreCaseKey(matcher.owner)))];
+    this.#matchers = [
+      ...added,
+      ...this.#matchers.filter((matcher) => !replaced.has(ordinalIgnoreCaseKey(matcher.owner))),
+    ];
   }
 
   /** `::remove-matcher owner=…::` (owners compared ignoring case). Returns whether any was removed. */

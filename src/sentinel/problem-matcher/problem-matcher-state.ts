@@ -74,7 +74,12 @@ function emptyState(definition: ProblemMatcherDefinition): Array<Fields | null> 
 }
 
 /** IssueMatch's constructor: a running match's values win (`??`), then the default severity fills an empty one. */
-function fieldsOf(running: Fields | null, pattern: ProblemPattern, groups: PatternMatch, defaultSeverity: string | undefined): Fields {
+function fieldsOf(
+  running: Fields | null,
+  pattern: ProblemPattern,
+  groups: PatternMatch,
+  defaultSeverity: string | undefined,
+): Fields {
   const pick = (index: number | undefined): string | undefined => groupValue(pattern, groups, index);
   const fields: Record<string, string | undefined> = {
     file: running?.file ?? pick(pattern.file),

@@ -34,7 +34,9 @@ export function resolveMatchPath(
 ): string | undefined {
   if (match.file === undefined || isNullOrWhiteSpace(match.file)) return undefined;
   const workspace = options.workspace ?? options.workspaceRoots[0];
-  const style: PathStyle = { windows: [workspace, ...options.workspaceRoots].some((p) => p !== undefined && hasDrive(toSlashes(p))) };
+  const style: PathStyle = {
+    windows: [workspace, ...options.workspaceRoots].some((p) => p !== undefined && hasDrive(toSlashes(p))),
+  };
 
   let file = toSlashes(match.file);
   if (match.fromPath !== undefined && !isNullOrWhiteSpace(match.fromPath) && !isFullyQualified(file, style)) {
@@ -50,7 +52,9 @@ export function resolveMatchPath(
   if (file.endsWith("/")) return undefined;
 
   const roots = options.workspaceRoots.map((root) => comparable(fullPath(toSlashes(root), style, undefined), style));
-  const others = (options.otherRepositoryRoots ?? []).map((root) => comparable(fullPath(toSlashes(root), style, undefined), style));
+  const others = (options.otherRepositoryRoots ?? []).map((root) =>
+    comparable(fullPath(toSlashes(root), style, undefined), style),
+  );
   const maxParents = options.maxParentDirectories ?? DEFAULT_MAX_PARENT_DIRECTORIES;
 
   let directory = directoryName(file, style);

@@ -1,4 +1,10 @@
-import { equalsOrdinalIgnoreCase, isNullOrEmpty, isNullOrWhiteSpace, parseInt32Digits, trimDotnet } from "./dotnet-text.js";
+import {
+  equalsOrdinalIgnoreCase,
+  isNullOrEmpty,
+  isNullOrWhiteSpace,
+  parseInt32Digits,
+  trimDotnet,
+} from "./dotnet-text.js";
 import type { ProblemMatch, ProblemSeverity, RawProblemMatch } from "./types.js";
 
 export type DebugLog = (message: string) => void;
@@ -15,7 +21,9 @@ export function toProblemMatch(raw: RawProblemMatch, debug: DebugLog = () => {})
   }
   const severity = normaliseSeverity(raw.severity);
   if (severity === undefined) {
-    debug(`Skipped logging an issue for the matched line because the severity '${raw.severity ?? ""}' is not supported.`);
+    debug(
+      `Skipped logging an issue for the matched line because the severity '${raw.severity ?? ""}' is not supported.`,
+    );
     return null;
   }
   const line = parseNumber(raw.line, "line", debug);

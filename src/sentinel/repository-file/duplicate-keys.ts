@@ -17,7 +17,10 @@ export function duplicateKeys(doc: Document): Array<{ readonly offset: number; r
         const id = isScalar(key) ? `${typeof key.value}:${String(key.value)}` : `node:${String(key)}`;
         if (seen.has(id)) {
           const shown = isScalar(key) ? String(key.value) : String(key);
-          found.push({ offset: (isScalar(key) || isMap(key) ? key.range?.[0] : undefined) ?? map.range?.[0] ?? 0, message: `Map keys must be unique: "${shown.slice(0, 80)}" appears twice` });
+          found.push({
+            offset: (isScalar(key) || isMap(key) ? key.range?.[0] : undefined) ?? map.range?.[0] ?? 0,
+            message: `Map keys must be unique: "${shown.slice(0, 80)}" appears twice`,
+          });
         } else seen.add(id);
       }
     },

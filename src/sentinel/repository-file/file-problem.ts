@@ -26,5 +26,9 @@ export function capProblems<T>(problems: readonly T[], more: (left: number) => T
 
 /** The problem that stands for those `capProblems` left out. */
 export function moreProblems(file: string, left: number): FileProblem {
-  return { file, code: "E_TOO_MANY_PROBLEMS", message: `${left} more problem${left === 1 ? "" : "s"} in this file not shown; fix the ones above first.` };
+  return {
+    file,
+    code: "E_TOO_MANY_PROBLEMS",
+    message: `${left} more problem${left === 1 ? "" : "s"} in this file not shown; fix the ones above first.`,
+  };
 }

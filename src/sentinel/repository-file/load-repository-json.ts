@@ -9,7 +9,10 @@ import { MAX_NESTING_DEPTH } from "./limits.js";
  * the size cap and a nesting check; comments and trailing commas are accepted because the Actions
  * runner (Json.NET) accepts them in matcher files.
  */
-export function loadRepositoryJson(text: string, options: RepositoryFileOptions): LoadedDocument | { readonly errors: readonly FileProblem[] } {
+export function loadRepositoryJson(
+  text: string,
+  options: RepositoryFileOptions,
+): LoadedDocument | { readonly errors: readonly FileProblem[] } {
   const { file, kind } = options;
   const tooLarge = sizeProblem(text, file, kind);
   if (tooLarge) return { errors: [tooLarge] };
@@ -21,11 +24,28 @@ export function loadRepositoryJson(text: string, options: RepositoryFileOptions)
       value = parseLenientJson(text);
     } catch {
       // The strict parser's position is in the file as written; the lenient one's is not.
-      return { errors: [{ file, ...jsonErrorLine(text, strictError), code: "E_JSON_SYNTAX", message: `not valid JSON: ${(strictError as Error).message}` }] };
+      return {
+        errors: [
+          {
+            file,
+            ...jsonErrorLine(text, strictError),
+            code: "E_JSON_SYNTAX",
+            message: `not valid JSON: ${(strictError as Error).message}`,
+          },
+        ],
+      };
     }
   }
   if (nestedDeeperThan(value, MAX_NESTING_DEPTH)) {
-    return { errors: [{ file, code: "E_JSON_TOO_DEEP", message: `arrays and objects are nested more than ${MAX_NESTING_DEPTH} levels deep; Sentinel's files need a handful.` }] };
+    return {
+      errors: [
+        {
+          file,
+          code: "E_JSON_TOO_DEEP",
+          message: `arrays and objects are nested more than ${MAX_NESTING_DEPTH} levels deep; Sentinel's files need a handful.`,
+        },
+      ],
+    };
   }
   // JSON has no cheap position map; problems name the path in their message instead.
   return { value, locate: () => ({}) };

@@ -2,7 +2,14 @@ import { Composer, LineCounter, Parser, type CST, type Document } from "yaml";
 import { duplicateKeys } from "./duplicate-keys.js";
 import { capProblems, moreProblems, type FileProblem } from "./file-problem.js";
 import { tooDeepAt } from "./yaml-nesting.js";
-import { MAX_ALIAS_COUNT, MAX_NESTING_DEPTH, MAX_REPOSITORY_FILE_BYTES, MAX_RULE_DOCUMENTS, REPOSITORY_FILE_LABEL, type RepositoryFileKind } from "./limits.js";
+import {
+  MAX_ALIAS_COUNT,
+  MAX_NESTING_DEPTH,
+  MAX_REPOSITORY_FILE_BYTES,
+  MAX_RULE_DOCUMENTS,
+  REPOSITORY_FILE_LABEL,
+  type RepositoryFileKind,
+} from "./limits.js";
 
 /** Where the node at a path of the loaded value starts, for schema errors. */
 export type Locate = (path: ReadonlyArray<PropertyKey>) => { line?: number; column?: number };
@@ -23,7 +30,10 @@ export interface RepositoryFileOptions {
  * One repository YAML file holding one document (a config, a recipe), as plain data. Never
  * throws: the value, or the problems; an empty file is the value `undefined`.
  */
-export function loadRepositoryYaml(text: string, options: RepositoryFileOptions): LoadedDocument | { readonly errors: readonly FileProblem[] } {
+export function loadRepositoryYaml(
+  text: string,
+  options: RepositoryFileOptions,
+): LoadedDocument | { readonly errors: readonly FileProblem[] } {
   const { documents, errors } = loadRepositoryYamlDocuments(text, { ...options, maxDocuments: 1 });
   if (errors.length > 0) return { errors };
   return documents[0] ?? { value: undefined, locate: () => ({}) };
@@ -45,10 +55,16 @@ export function loadRepositoryYamlDocuments(
   const tooLarge = sizeProblem(text, file, kind);
   if (tooLarge) return { documents: [], errors: [tooLarge] };
   try {
-    return capped(parseDocuments(text, file, options.maxDocuments ?? (kind === "rules" ? MAX_RULE_DOCUMENTS : 1)), file);
+    return capped(
+      parseDocuments(text, file, options.maxDocuments ?? (kind === "rules" ? MAX_RULE_DOCUMENTS : 1)),
+      file,
+    );
   } catch (error) {
     // Not expected from the stages above; a file must still never take the caller down.
-    return { documents: [], errors: [{ file, code: "E_YAML_SYNTAX", message: `could not be read as YAML (${firstLine(error)})` }] };
+    return {
+      documents: [],
+      errors: [{ file, code: "E_YAML_SYNTAX", message: `could not be read as YAML (${firstLine(error)})` }],
+    };
   }
 }
 
@@ -66,19 +82,44 @@ export function sizeProblem(text: string, file: string, kind: RepositoryFileKind
   };
 }
 
-function parseDocuments(text: string, file: string, maxDocuments: number): { documents: LoadedDocument[]; errors: FileProblem[] } {
+function parseDocuments(
+  text: string,
+  file: string,
+  maxDocuments: number,
+): { documents: LoadedDocument[]; errors: FileProblem[] } {
   const lines = new LineCounter();
   const at = (offset: number) => position(lines, offset);
   const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
   const cstDocs = tokens.filter((t): t is CST.Document => t.type === "document");
   if (cstDocs.length > maxDocuments) {
-    const what = maxDocuments === 1 ? "one YAML document (no `---` between parts)" : `at most ${maxDocuments} YAML documents`;
-    return { documents: [], errors: [{ file, ...at(cstDocs[maxDocuments]?.offset ?? 0), code: "E_YAML_TOO_MANY_DOCUMENTS", message: `the file has ${cstDocs.length} YAML documents; it may hold ${what}.` }] };
+    const what =
+      maxDocuments === 1 ? "one YAML document (no `---` between parts)" : `at most ${maxDocuments} YAML documents`;
+    return {
+      documents: [],
+      errors: [
+        {
+          file,
+          ...at(cstDocs[maxDocuments]?.offset ?? 0),
+          code: "E_YAML_TOO_MANY_DOCUMENTS",
+          message: `the file has ${cstDocs.length} YAML documents; it may hold ${what}.`,
+        },
+      ],
+    };
   }
   for (const doc of cstDocs) {
     const offset = tooDeepAt(doc, MAX_NESTING_DEPTH);
     if (offset !== null) {
-      return { documents: [], errors: [{ file, ...at(offset), code: "E_YAML_TOO_DEEP", message: `collections are nested more than ${MAX_NESTING_DEPTH} levels deep here; Sentinel's files need a handful.` }] };
+      return {
+        documents: [],
+        errors: [
+          {
+            file,
+            ...at(offset),
+            code: "E_YAML_TOO_DEEP",
+            message: `collections are nested more than ${MAX_NESTING_DEPTH} levels deep here; Sentinel's files need a handful.`,
+          },
+        ],
+      };
     }
   }
   const composed = Array.from(new Composer({ uniqueKeys: false }).compose(tokens));
@@ -93,15 +134,29 @@ function parseDocuments(text: string, file: string, maxDocuments: number): { doc
     try {
       documents.push({ value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locate: locator(doc, at) });
     } catch (error) {
-      errors.push({ file, ...at(doc.range[0]), code: "E_YAML_ALIASES", message: `aliases expand too far (${firstLine(error)}); write the values out.` });
+      errors.push({
+        file,
+        ...at(doc.range[0]),
+        code: "E_YAML_ALIASES",
+        message: `aliases expand too far (${firstLine(error)}); write the values out.`,
+      });
     }
   }
   return { documents, errors };
 }
 
 /** yaml's errors and warnings (an unknown tag is a warning: it would load as a string), then repeated keys. */
-function documentProblems(doc: Document.Parsed, file: string, at: (offset: number) => { line?: number; column?: number }): FileProblem[] {
-  const problems: FileProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({ file, ...at(e.pos[0]), code: "E_YAML_SYNTAX", message: firstLine(e) }));
+function documentProblems(
+  doc: Document.Parsed,
+  file: string,
+  at: (offset: number) => { line?: number; column?: number },
+): FileProblem[] {
+  const problems: FileProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    file,
+    ...at(e.pos[0]),
+    code: "E_YAML_SYNTAX",
+    message: firstLine(e),
+  }));
   if (problems.length > 0) return problems;
   return duplicateKeys(doc).map((d) => ({ file, ...at(d.offset), code: "E_YAML_DUPLICATE_KEY", message: d.message }));
 }
@@ -121,7 +176,10 @@ function position(lines: LineCounter, offset: number): { line?: number; column?:
   return p ? { line: p.line, column: p.col } : {};
 }
 
-function capped(result: { documents: LoadedDocument[]; errors: FileProblem[] }, file: string): { documents: LoadedDocument[]; errors: FileProblem[] } {
+function capped(
+  result: { documents: LoadedDocument[]; errors: FileProblem[] },
+  file: string,
+): { documents: LoadedDocument[]; errors: FileProblem[] } {
   return { documents: result.documents, errors: capProblems(result.errors, (left) => moreProblems(file, left)) };
 }
 

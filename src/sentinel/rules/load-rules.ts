@@ -39,25 +39,46 @@ export interface ParseRuleOptions {
  * Actions problem-matcher JSON file. Never throws: every problem becomes an issue with a line.
  * The text goes through the one repository-file loader (size cap, linear YAML checks).
  */
-export function parseRuleText(text: string, file: string, options: ParseRuleOptions = {}): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
-  const context: CompileContext = { origin: options.origin ?? "repository", budget: options.budget ?? programBudget(MAX_RULES_PROGRAM_SIZE) };
-  const result = file.endsWith(".json") ? parseJsonRuleText(text, file, context) : parseYamlRuleText(text, file, context);
-  return { sentinels: result.sentinels, issues: capProblems(result.issues, (left) => asIssue(moreProblems(file, left))) };
+export function parseRuleText(
+  text: string,
+  file: string,
+  options: ParseRuleOptions = {},
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const context: CompileContext = {
+    origin: options.origin ?? "repository",
+    budget: options.budget ?? programBudget(MAX_RULES_PROGRAM_SIZE),
+  };
+  const result = file.endsWith(".json")
+    ? parseJsonRuleText(text, file, context)
+    : parseYamlRuleText(text, file, context);
+  return {
+    sentinels: result.sentinels,
+    issues: capProblems(result.issues, (left) => asIssue(moreProblems(file, left))),
+  };
 }
 
 function asIssue(p: FileProblem): RuleIssue {
   return { ...p, severity: "error" };
 }
 
-function parseJsonRuleText(text: string, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+function parseJsonRuleText(
+  text: string,
+  file: string,
+  context: CompileContext,
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const loaded = loadRepositoryJson(text, { file, kind: "rules" });
   if ("errors" in loaded) return { sentinels: [], issues: loaded.errors.map(asIssue) };
   const value = loaded.value;
-  if (value && typeof value === "object" && "problemMatcher" in value) return loadProblemMatcherFile(value, file, context);
+  if (value && typeof value === "object" && "problemMatcher" in value)
+    return loadProblemMatcherFile(value, file, context);
   return validateAndCompile(value, file, loaded.locate, context);
 }
 
-function parseYamlRuleText(text: string, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+function parseYamlRuleText(
+  text: string,
+  file: string,
+  context: CompileContext,
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const { documents, errors } = loadRepositoryYamlDocuments(text, { file, kind: "rules" });
   const issues: RuleIssue[] = errors.map(asIssue);
   const sentinels: CompiledSentinel[] = [];
@@ -70,13 +91,20 @@ function parseYamlRuleText(text: string, file: string, context: CompileContext):
   return { sentinels, issues };
 }
 
-function validateAndCompile(value: unknown, file: string, locate: Locate, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+function validateAndCompile(
+  value: unknown,
+  file: string,
+  locate: Locate,
+  context: CompileContext,
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const parsed = sentinelSchema.safeParse(value);
   if (!parsed.success) {
     return {
       sentinels: [],
       // Located one by one (a path lookup each), so only as many as will be shown.
-      issues: capProblems<RuleIssue | z.core.$ZodIssue>(parsed.error.issues, (left) => asIssue(moreProblems(file, left))).map((issue) =>
+      issues: capProblems<RuleIssue | z.core.$ZodIssue>(parsed.error.issues, (left) =>
+        asIssue(moreProblems(file, left)),
+      ).map((issue) =>
         "severity" in issue
           ? issue
           : {
@@ -94,9 +122,18 @@ function validateAndCompile(value: unknown, file: string, locate: Locate, contex
   return { sentinels: [sentinel], issues };
 }
 
-function loadProblemMatcherFile(value: unknown, file: string, context: CompileContext): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+function loadProblemMatcherFile(
+  value: unknown,
+  file: string,
+  context: CompileContext,
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
   const { matchers, errors } = parseProblemMatchers(value, file, { budget: context.budget });
-  const issues: RuleIssue[] = errors.map((e) => ({ file, code: e.code, severity: "error" as const, message: `${e.path}: ${e.message}` }));
+  const issues: RuleIssue[] = errors.map((e) => ({
+    file,
+    code: e.code,
+    severity: "error" as const,
+    message: `${e.path}: ${e.message}`,
+  }));
   const sentinels: CompiledSentinel[] = [];
   for (const definition of matchers) {
     const meta = problemMatcherMeta(definition.owner, readMetaExtension(value, definition.owner, file, issues));
@@ -105,10 +142,20 @@ function loadProblemMatcherFile(value: unknown, file: string, context: CompileCo
     if (literals.every((l) => l === null)) {
       if (context.origin === "repository") {
         for (const p of definition.patterns) context.budget.remaining += p.regexp.programSize;
-        issues.push({ file, code: "E_PATTERN_NO_LITERAL", severity: "error", message: noLiteralMessage(`problem matcher "${definition.owner}" (none of its patterns has one)`) });
+        issues.push({
+          file,
+          code: "E_PATTERN_NO_LITERAL",
+          severity: "error",
+          message: noLiteralMessage(`problem matcher "${definition.owner}" (none of its patterns has one)`),
+        });
         continue;
       }
-      issues.push({ file, code: "W_PATTERN_NO_LITERAL", severity: "warning", message: `problem matcher "${definition.owner}" has no literal text in any pattern, so it runs on every line.` });
+      issues.push({
+        file,
+        code: "W_PATTERN_NO_LITERAL",
+        severity: "warning",
+        message: `problem matcher "${definition.owner}" has no literal text in any pattern, so it runs on every line.`,
+      });
     }
     sentinels.push({
       id: `problem-matcher.${definition.owner}`,
@@ -131,7 +178,9 @@ function loadProblemMatcherFile(value: unknown, file: string, context: CompileCo
 function readMetaExtension(value: unknown, owner: string, file: string, issues: RuleIssue[]) {
   const list = (value as { problemMatcher?: unknown }).problemMatcher;
   if (!Array.isArray(list)) return undefined;
-  const index = list.findIndex((m) => typeof m === "object" && m !== null && (m as { owner?: unknown }).owner === owner);
+  const index = list.findIndex(
+    (m) => typeof m === "object" && m !== null && (m as { owner?: unknown }).owner === owner,
+  );
   const raw = index < 0 ? undefined : (list[index] as { sentinel?: unknown }).sentinel;
   if (raw === undefined) return undefined;
   const parsed = problemMatcherMetaSchema.safeParse(raw);
@@ -163,7 +212,12 @@ export async function loadRuleFiles(paths: readonly string[], options: { origin?
     try {
       const info = await stat(file);
       if (info.size > MAX_RULE_FILE_BYTES) {
-        issues.push({ file, code: "E_FILE_TOO_LARGE", severity: "error", message: `rule file is ${info.size} bytes; the limit is ${MAX_RULE_FILE_BYTES}.` });
+        issues.push({
+          file,
+          code: "E_FILE_TOO_LARGE",
+          severity: "error",
+          message: `rule file is ${info.size} bytes; the limit is ${MAX_RULE_FILE_BYTES}.`,
+        });
         continue;
       }
       text = await readFile(file, "utf8");
@@ -171,7 +225,10 @@ export async function loadRuleFiles(paths: readonly string[], options: { origin?
       issues.push({ file, code: "E_RULE_FILE_UNREADABLE", severity: "error", message: (error as Error).message });
       continue;
     }
-    const result = parseRuleText(text, file, { origin, budget: origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared });
+    const result = parseRuleText(text, file, {
+      origin,
+      budget: origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared,
+    });
     sentinels.push(...result.sentinels);
     issues.push(...result.issues);
   }

@@ -47,7 +47,10 @@ const KNOWN_OWNERS: Readonly<Record<string, { category: Category; tool: string }
   black: { category: "format", tool: "black" },
 };
 
-export function problemMatcherMeta(owner: string, declared: z.infer<typeof problemMatcherMetaSchema> | undefined): ProblemMatcherMeta {
+export function problemMatcherMeta(
+  owner: string,
+  declared: z.infer<typeof problemMatcherMetaSchema> | undefined,
+): ProblemMatcherMeta {
   const known = KNOWN_OWNERS[owner.toLowerCase()];
   const category = declared?.category ?? known?.category ?? null;
   return {

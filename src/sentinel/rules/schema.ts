@@ -8,9 +8,7 @@ import { ACTIONS, CATEGORIES, CLASSIFICATIONS, ROUTING_TARGETS, SOURCES } from "
  * when the committed schema drifts from it.
  */
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "use 1-64 lowercase letters, digits, '.', '_' or '-'");
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "use 1-64 lowercase letters, digits, '.', '_' or '-'");
 
 export const durationSchema = z
   .string()
@@ -21,10 +19,7 @@ const classification = z.enum(CLASSIFICATIONS);
 const category = z.enum(CATEGORIES);
 const confidence = z.number().min(0).max(1);
 
-const template = z
-  .string()
-  .max(1000)
-  .describe("Text with {group} placeholders filled from the match's named groups.");
+const template = z.string().max(1000).describe("Text with {group} placeholders filled from the match's named groups.");
 
 const transformSchema = z
   .strictObject({
@@ -40,7 +35,13 @@ const transformSchema = z
 export const MAX_THEN_WITHIN = 1000;
 
 const thenStepSchema = z.strictObject({
-  pattern: z.string().min(1).max(4096).describe("An RE2 pattern; its named groups set the finding's fields (file, line, column, code, message or any name a `message` template uses)."),
+  pattern: z
+    .string()
+    .min(1)
+    .max(4096)
+    .describe(
+      "An RE2 pattern; its named groups set the finding's fields (file, line, column, code, message or any name a `message` template uses).",
+    ),
   within: z
     .number()
     .int()
@@ -51,7 +52,9 @@ const thenStepSchema = z.strictObject({
   required: z
     .boolean()
     .default(false)
-    .describe("Drop the whole finding when this step never matches. An optional step that does not match within its window is skipped, and the next step is looked for from there."),
+    .describe(
+      "Drop the whole finding when this step never matches. An optional step that does not match within its window is skipped, and the next step is looked for from there.",
+    ),
 });
 
 const matcherCommon = {
@@ -91,7 +94,9 @@ export const regexMatcherSchema = z.strictObject({
   ignoreCase: z.boolean().default(false),
   message: template
     .optional()
-    .describe("The finding's message when the pattern has no `message` group; {group} placeholders may name groups of `then` patterns too."),
+    .describe(
+      "The finding's message when the pattern has no `message` group; {group} placeholders may name groups of `then` patterns too.",
+    ),
   then: z
     .array(thenStepSchema)
     .min(1)
@@ -107,7 +112,9 @@ export const regexMatcherSchema = z.strictObject({
     .min(1)
     .max(4096)
     .optional()
-    .describe("With `then`: a line matching this RE2 pattern ends the block early (the finding is emitted with what it has)."),
+    .describe(
+      "With `then`: a line matching this RE2 pattern ends the block early (the finding is emitted with what it has).",
+    ),
 });
 
 export const statefulMatcherSchema = z
@@ -134,7 +141,10 @@ export const statefulMatcherSchema = z
 // A matcher without `type` is a regex matcher; naming the type first lets errors point at the
 // right field instead of "invalid input" for the whole union.
 export const matcherSchema = z.preprocess(
-  (value) => (value && typeof value === "object" && !Array.isArray(value) && !("type" in value) ? { ...value, type: "regex" } : value),
+  (value) =>
+    value && typeof value === "object" && !Array.isArray(value) && !("type" in value)
+      ? { ...value, type: "regex" }
+      : value,
   z.discriminatedUnion("type", [regexMatcherSchema, statefulMatcherSchema]),
 );
 
@@ -149,7 +159,13 @@ export const routeSchema = z.strictObject({
     .strictObject({
       duration: durationSchema.default("0ms"),
       min: z.number().int().min(1).default(1).describe("Fewer findings than this in a window: nothing is routed."),
-      max: z.number().int().min(1).max(10_000).default(50).describe("More than this: the rest are counted, not carried."),
+      max: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(50)
+        .describe("More than this: the rest are counted, not carried."),
     })
     .default({ duration: "0ms", min: 1, max: 50 })
     .describe("Aggregation: findings are collected for `duration` and sent as one event."),
@@ -172,7 +188,10 @@ export const sentinelSchema = z.strictObject({
     .strictObject({
       sources: z.array(z.enum(SOURCES)).min(1).default(["shell", "log"]),
       jobs: z.array(z.string().min(1).max(200)).optional().describe("Globs on the CI job name."),
-      commands: z.array(z.string().min(1).max(500)).optional().describe("Globs on the command that produced the output."),
+      commands: z
+        .array(z.string().min(1).max(500))
+        .optional()
+        .describe("Globs on the command that produced the output."),
       whenUnknown: z
         .enum(["apply", "skip"])
         .default("apply")
@@ -194,7 +213,11 @@ export type RouteDefinition = z.infer<typeof routeSchema>;
 
 export function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (!m) throw new SentinelError("E_RULE_SCHEMA", `not a duration: ${text}; write a whole number with ms, s, m or h (e.g. 30s)`);
+  if (!m)
+    throw new SentinelError(
+      "E_RULE_SCHEMA",
+      `not a duration: ${text}; write a whole number with ms, s, m or h (e.g. 30s)`,
+    );
   const n = Number(m[1]);
   const unit = m[2];
   return unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;

@@ -18,7 +18,11 @@ describe("BOOTSTRAP", () => {
   it("stops as locked, at once, when another live run holds the failure's lease", async () => {
     const ctx = await world.context({ req: { failureKey: "local:locked" } });
     await ctx.leases.acquire(ctx.leaseKey, "run_someone_else", 60_000);
-    await expect(bootstrap(ctx)).rejects.toMatchObject({ name: "RunStop", status: "locked", reason: "another run is fixing this failure in this repository" });
+    await expect(bootstrap(ctx)).rejects.toMatchObject({
+      name: "RunStop",
+      status: "locked",
+      reason: "another run is fixing this failure in this repository",
+    });
     expect(ctx.stopHeartbeat).toBeNull();
   });
 });

@@ -20,6 +20,9 @@ describe("EXECUTE", () => {
     const ctx = await world.context();
     const steps = [shellStep("stuck", "echo cannot; exit 3", "escalate")];
     withPlan(ctx, scriptedAgent(steps, ["true"]), steps, ["true"]);
-    await expect(execute(ctx)).rejects.toMatchObject({ status: "escalated", reason: "step stuck failed and the recipe escalates: cannot" });
+    await expect(execute(ctx)).rejects.toMatchObject({
+      status: "escalated",
+      reason: "step stuck failed and the recipe escalates: cannot",
+    });
   });
 });

@@ -13,7 +13,10 @@ describe("PACKAGE", () => {
     const ctx = await world.context();
     withPlan(ctx, scriptedAgent([], ["true"]), [], ["true"]);
     ctx.diff = verified;
-    await expect(packageFix(ctx)).rejects.toMatchObject({ status: "locked", reason: expect.stringContaining("lost its lease") });
+    await expect(packageFix(ctx)).rejects.toMatchObject({
+      status: "locked",
+      reason: expect.stringContaining("lost its lease"),
+    });
     expect(await world.runs.ledger(ctx.runId)).not.toContainEqual(expect.objectContaining({ kind: "pushing" }));
   });
 

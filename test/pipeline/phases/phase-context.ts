@@ -40,7 +40,11 @@ export async function phaseWorld(): Promise<PhaseWorld> {
   const repo = localRepo({ "README.md": "hello\n" }, "sentinel-phase-repo-");
   dirs.push(repo.dir);
   const rules = await loadBuiltinRules();
-  const diagnosis = classifyText(actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT), rules, { source: "log", jobName: "fmt", workspaceRoots: ["/home/runner/work/Hello-World/Hello-World"] });
+  const diagnosis = classifyText(actionsLog("cargo fmt --all --check", RUSTFMT_OUTPUT), rules, {
+    source: "log",
+    jobName: "fmt",
+    workspaceRoots: ["/home/runner/work/Hello-World/Hello-World"],
+  });
   return {
     db,
     runs,
@@ -59,10 +63,26 @@ export async function phaseWorld(): Promise<PhaseWorld> {
         logger: pino({ level: "silent" }),
         ...o.deps,
       };
-      const req: FixRequest = { forge: "local", repo: repo.dir, sha: repo.sha, baseBranch: "main", diagnosis, failureKey: "local:phase", ...o.req };
+      const req: FixRequest = {
+        forge: "local",
+        repo: repo.dir,
+        sha: repo.sha,
+        baseBranch: "main",
+        diagnosis,
+        failureKey: "local:phase",
+        ...o.req,
+      };
       const runId = `run_phase_${++runCounter}`;
       const ctx = createRunContext(deps, req, runId, false);
-      await runs.startRun({ runId, runKey: ctx.runKey, forge: "local", repo: repo.dir, fingerprint: diagnosis.fingerprint, failureKey: req.failureKey ?? null, sha: repo.sha });
+      await runs.startRun({
+        runId,
+        runKey: ctx.runKey,
+        forge: "local",
+        repo: repo.dir,
+        fingerprint: diagnosis.fingerprint,
+        failureKey: req.failureKey ?? null,
+        sha: repo.sha,
+      });
       ctx.worktree = { path: repo.dir, gitDir: path.join(repo.dir, ".git"), mirrorDir: repo.dir, sha: repo.sha };
       return ctx;
     },
@@ -75,7 +95,13 @@ export async function phaseWorld(): Promise<PhaseWorld> {
 
 /** An agent that plans the given steps and verifies with the given command (null: it names none). */
 export function scriptedAgent(steps: readonly PlannedStep[], verify: readonly string[] | null): Agent {
-  return { id: "scripted", name: "Scripted agent", handles: () => 1, plan: () => [...steps], verifyCommand: () => verify };
+  return {
+    id: "scripted",
+    name: "Scripted agent",
+    handles: () => 1,
+    plan: () => [...steps],
+    verifyCommand: () => verify,
+  };
 }
 
 /** A step running `script` with sh, stopping the run on failure unless told otherwise. */
@@ -84,10 +110,21 @@ export function shellStep(id: string, script: string, onError: PlannedStep["onEr
 }
 
 /** Puts a chosen agent and its plan into the context, as PREFLIGHT and PLAN would. */
-export function withPlan(ctx: RunContext, agent: Agent, steps: readonly PlannedStep[], verifyCommand: readonly string[]): void {
+export function withPlan(
+  ctx: RunContext,
+  agent: Agent,
+  steps: readonly PlannedStep[],
+  verifyCommand: readonly string[],
+): void {
   const d = ctx.diagnosis as Diagnosis;
   const context = { diagnosis: d, fileExists: () => false, failingCommand: null };
   ctx.chosen = { agent, confidence: 1, context };
-  const packet = { objective: "test", constraints: { allowedPaths: ["*"], forbiddenPaths: [], requiredSteps: steps.map((s) => s.id) }, successCriteria: [], errorBudget: ctx.budget.limits, blastRadius: ctx.blast };
+  const packet = {
+    objective: "test",
+    constraints: { allowedPaths: ["*"], forbiddenPaths: [], requiredSteps: steps.map((s) => s.id) },
+    successCriteria: [],
+    errorBudget: ctx.budget.limits,
+    blastRadius: ctx.blast,
+  };
   ctx.plan = { steps, verifyCommand, packet };
 }

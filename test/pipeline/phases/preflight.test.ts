@@ -10,7 +10,9 @@ describe("PREFLIGHT", () => {
   it("refuses to run any fixer without a sandbox when the policy requires one", async () => {
     const ctx = await world.context({ deps: { sandbox: "none", sandboxPolicy: "required" } });
     await expect(preflight(ctx)).rejects.toMatchObject({ status: "no-sandbox" });
-    expect(await world.runs.ledger(ctx.runId)).not.toContainEqual(expect.objectContaining({ kind: "workspace.mirror" }));
+    expect(await world.runs.ledger(ctx.runId)).not.toContainEqual(
+      expect.objectContaining({ kind: "workspace.mirror" }),
+    );
   });
 
   it("diagnoses but does not fix a fork's failure when no policy could approve it", async () => {

@@ -14,7 +14,10 @@ describe("VERIFY", () => {
     const ctx = await world.context();
     const check = ["sh", "-c", "echo 'error: still broken'; exit 1"];
     withPlan(ctx, scriptedAgent([], check), [], check);
-    await expect(verify(ctx)).rejects.toMatchObject({ status: "verify-failed", reason: expect.stringContaining("still fails after scripted") });
+    await expect(verify(ctx)).rejects.toMatchObject({
+      status: "verify-failed",
+      reason: expect.stringContaining("still fails after scripted"),
+    });
     expect(ctx.diff).toBeNull();
   });
 
@@ -30,7 +33,10 @@ describe("VERIFY", () => {
     ctx.action = "shadow";
     writeFileSync(path.join(world.repo.dir, "README.md"), "hello, fixed\n");
     try {
-      await expect(verify(ctx)).rejects.toMatchObject({ status: "shadow", reason: expect.stringContaining("would change 1 file") });
+      await expect(verify(ctx)).rejects.toMatchObject({
+        status: "shadow",
+        reason: expect.stringContaining("would change 1 file"),
+      });
       expect(ctx.diff).toEqual({ files: ["README.md"], linesAdded: 1, linesDeleted: 1 });
     } finally {
       git(world.repo.dir, "reset", "-q", "--hard");

@@ -10,10 +10,16 @@ import { classifyText, createClassifier, loadBuiltinRules, parseRuleText } from 
  */
 const slow = parseRuleText(
   "id: slow\nname: Slow\nmatchers:\n" +
-    Array.from({ length: 8 }, (_, i) => `  - id: m${i}\n    pattern: 'error${i}(?:.{0,500})(?:\\w{0,400})Q'\n    continue: true\n`).join(""),
+    Array.from(
+      { length: 8 },
+      (_, i) => `  - id: m${i}\n    pattern: 'error${i}(?:.{0,500})(?:\\w{0,400})Q'\n    continue: true\n`,
+    ).join(""),
   "slow.yml",
 );
-const hostileLine = Array.from({ length: 8 }, (_, i) => `error${i} `).join("").repeat(200) + "Q\n";
+const hostileLine =
+  Array.from({ length: 8 }, (_, i) => `error${i} `)
+    .join("")
+    .repeat(200) + "Q\n";
 
 describe("the CPU budget of one diagnosis", () => {
   it("is spent by valid repository rules on a log built for them", () => {
@@ -26,7 +32,9 @@ describe("the CPU budget of one diagnosis", () => {
     const d = c.end();
     expect(d.stats.stopped).toBe("cpu-budget");
     expect(d.stats.lines).toBeLessThan(500);
-    expect(d.summary).toMatch(/Sentinel stopped at log line \d+: matching this log against the rules took more than the 0\.005 s CPU budget/);
+    expect(d.summary).toMatch(
+      /Sentinel stopped at log line \d+: matching this log against the rules took more than the 0\.005 s CPU budget/,
+    );
   });
 
   it("reads nothing written after it stopped", () => {

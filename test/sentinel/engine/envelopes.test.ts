@@ -52,7 +52,12 @@ describe("GitHub Actions job logs", () => {
   it("turns an ##[error] line no rule explains into a low-confidence runner annotation", () => {
     const d = classifyText(log, rules);
     const annotation = d.findings.find((f) => f.ruleId === "runner/annotation");
-    expect(annotation).toMatchObject({ message: "Process completed with exit code 1.", classification: "Error", logLine: 14, step: { name: "Run npm test" } });
+    expect(annotation).toMatchObject({
+      message: "Process completed with exit code 1.",
+      classification: "Error",
+      logLine: 14,
+      step: { name: "Run npm test" },
+    });
     expect(d.category).toBe("test");
   });
 
@@ -87,10 +92,10 @@ describe("GitHub Actions job logs", () => {
 describe("GitLab job traces", () => {
   const trace = [
     "\x1b[0KRunning with gitlab-runner 16.11.0 (91a27b2a)\x1b[0;m",
-    "section_start:1714567890:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the \"docker\" executor\x1b[0;m\x1b[0;m",
+    'section_start:1714567890:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the "docker" executor\x1b[0;m\x1b[0;m',
     "Using Docker executor with image node:20 ...",
     "section_end:1714567895:prepare_executor\r\x1b[0K",
-    "section_start:1714567900:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting \"step_script\" stage of the job script\x1b[0;m\x1b[0;m",
+    'section_start:1714567900:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage of the job script\x1b[0;m\x1b[0;m',
     "\x1b[32;1m$ npm test\x1b[0;m",
     "section_start:1714567901:unit_tests[collapsed=true]\r\x1b[0KUnit tests",
     "Progress 10%\rProgress 50%\rFAIL lib/b.js:7 boom",
@@ -111,7 +116,9 @@ describe("GitLab job traces", () => {
   });
 
   it("removes section markers and colour codes from the text rules see", () => {
-    const line = cleanLine("section_start:1714567900:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting \"step_script\" stage\x1b[0;m");
+    const line = cleanLine(
+      'section_start:1714567900:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage\x1b[0;m',
+    );
     expect(line.text).toBe('Executing "step_script" stage');
     expect(line.markers).toEqual([{ kind: "section-start", name: "step_script" }]);
   });

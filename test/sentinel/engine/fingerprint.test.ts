@@ -18,10 +18,12 @@ function fp(log: string): string {
 }
 
 describe("failure fingerprints", () => {
-  const base = "setup\nFAIL src/a.ts:10 timeout after 350ms in /tmp/jest_abc123/run.js at 2024-05-01T12:00:00Z id deadbeef42\n";
+  const base =
+    "setup\nFAIL src/a.ts:10 timeout after 350ms in /tmp/jest_abc123/run.js at 2024-05-01T12:00:00Z id deadbeef42\n";
 
   it("is the same when only timestamps, durations, temp paths and hex ids differ", () => {
-    const other = "setup\nFAIL src/a.ts:10 timeout after 1200ms in /tmp/jest_zz9/run.js at 2025-01-02T03:04:05Z id 0badc0de99\n";
+    const other =
+      "setup\nFAIL src/a.ts:10 timeout after 1200ms in /tmp/jest_zz9/run.js at 2025-01-02T03:04:05Z id 0badc0de99\n";
     expect(fp(other)).toBe(fp(base));
   });
 
@@ -30,7 +32,12 @@ describe("failure fingerprints", () => {
   });
 
   it("is the same when GitHub's timestamp prefixes differ", () => {
-    const stamp = (t: string) => base.split("\n").filter(Boolean).map((l) => `${t} ${l}`).join("\n");
+    const stamp = (t: string) =>
+      base
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => `${t} ${l}`)
+        .join("\n");
     expect(fp(stamp("2024-05-01T12:00:00.0000000Z"))).toBe(fp(stamp("2024-06-01T08:30:00.5000000Z")));
   });
 

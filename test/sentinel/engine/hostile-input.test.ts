@@ -39,13 +39,21 @@ describe("hostile rules and input", () => {
     );
     expect(sentinels[0]?.regexMatchers).toHaveLength(0);
     expect(issues).toEqual([
-      expect.objectContaining({ file: "repo/.github/sentinels/backref.yml", line: 5, code: "E_PATTERN_SYNTAX", severity: "error" }),
+      expect.objectContaining({
+        file: "repo/.github/sentinels/backref.yml",
+        line: 5,
+        code: "E_PATTERN_SYNTAX",
+        severity: "error",
+      }),
     ]);
     expect(issues[0]?.message).toContain("backref/twice");
   });
 
   it("rejects lookarounds, which RE2 cannot run in linear time", () => {
-    const { issues } = parseRuleText("id: look\nname: L\nmatchers:\n  - id: ahead\n    pattern: 'foo(?=bar)'\n", "look.yml");
+    const { issues } = parseRuleText(
+      "id: look\nname: L\nmatchers:\n  - id: ahead\n    pattern: 'foo(?=bar)'\n",
+      "look.yml",
+    );
     expect(issues[0]?.code).toBe("E_PATTERN_SYNTAX");
   });
 
@@ -56,7 +64,14 @@ describe("hostile rules and input", () => {
   });
 
   it("rejects YAML alias bombs instead of expanding them", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join("\n");
     const { sentinels, issues } = parseRuleText(bomb, "bomb.yml");
     expect(sentinels).toEqual([]);
     expect(issues.length).toBeGreaterThan(0);
@@ -74,7 +89,9 @@ describe("hostile rules and input", () => {
   });
 
   it("cuts an endless line at the line cap and keeps counting lines after it", () => {
-    const rules = rulesFromYaml("id: t\nname: T\nmatchers:\n  - id: e\n    pattern: 'boom at the end'\n    category: test\n");
+    const rules = rulesFromYaml(
+      "id: t\nname: T\nmatchers:\n  - id: e\n    pattern: 'boom at the end'\n    category: test\n",
+    );
     const c = createClassifier(rules, { maxLineBytes: 1024 });
     for (let i = 0; i < 100; i++) c.write("z".repeat(10_000));
     c.write("boom at the end\nnext line boom at the end\n");
@@ -84,7 +101,9 @@ describe("hostile rules and input", () => {
   });
 
   it("stops at the byte cap and says the log was truncated", () => {
-    const rules = rulesFromYaml("id: t\nname: T\nmatchers:\n  - id: e\n    pattern: 'late failure'\n    category: test\n");
+    const rules = rulesFromYaml(
+      "id: t\nname: T\nmatchers:\n  - id: e\n    pattern: 'late failure'\n    category: test\n",
+    );
     const c = createClassifier(rules, { maxBytes: 1000 });
     c.write("ok\n".repeat(1000) + "late failure\n");
     const d = c.end();
@@ -101,14 +120,28 @@ describe("hostile rules and input", () => {
   });
 
   it("reports a repeated key with its line, and loads nothing from that document", () => {
-    const { sentinels, issues } = parseRuleText(["id: twice", "name: Twice", "matchers: []", "name: again"].join("\n"), "r.yml");
+    const { sentinels, issues } = parseRuleText(
+      ["id: twice", "name: Twice", "matchers: []", "name: again"].join("\n"),
+      "r.yml",
+    );
     expect(sentinels).toHaveLength(0);
-    expect(issues).toEqual([expect.objectContaining({ line: 4, code: "E_YAML_DUPLICATE_KEY", message: expect.stringContaining('Map keys must be unique: "name"') })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        line: 4,
+        code: "E_YAML_DUPLICATE_KEY",
+        message: expect.stringContaining('Map keys must be unique: "name"'),
+      }),
+    ]);
   });
 
   it("refuses a rule file of 50,000 unknown keys with one schema error, checking them for repeats in linear time", () => {
     // yaml's own unique-key check compares each key with all before it: 30 s for this file.
-    const text = ["id: many", "name: many", "matchers: [{ id: a, pattern: x }]", ...Array.from({ length: 50_000 }, (_, i) => `k${i}: 1`)].join("\n");
+    const text = [
+      "id: many",
+      "name: many",
+      "matchers: [{ id: a, pattern: x }]",
+      ...Array.from({ length: 50_000 }, (_, i) => `k${i}: 1`),
+    ].join("\n");
     const { sentinels, issues } = parseRuleText(text, "many.yml");
     expect(sentinels).toHaveLength(0);
     expect(issues.map((i) => i.code)).toEqual(["E_RULE_SCHEMA"]);

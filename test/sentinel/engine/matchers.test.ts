@@ -16,7 +16,15 @@ matchers:
 
   it("fills file, line, column, code and message from named groups", () => {
     const d = classifyText("src/x.py:3:7: error E501 line too long\n", rules);
-    expect(d.findings[0]).toMatchObject({ file: "src/x.py", line: 3, column: 7, code: "E501", message: "line too long", ruleId: "tool/diag", tool: "tool" });
+    expect(d.findings[0]).toMatchObject({
+      file: "src/x.py",
+      line: 3,
+      column: 7,
+      code: "E501",
+      message: "line too long",
+      ruleId: "tool/diag",
+      tool: "tool",
+    });
   });
 
   it("lets a captured severity decide the classification", () => {
@@ -30,12 +38,19 @@ matchers:
 
   it("names the primary finding's category, tool and line in the diagnosis", () => {
     const d = classifyText("ok\nsrc/x.py:3:7: error E501 line too long\n", rules);
-    expect(d).toMatchObject({ status: "failed", category: "lint", tool: "tool", firstErrorLine: { lineNumber: 2, text: "src/x.py:3:7: error E501 line too long" } });
+    expect(d).toMatchObject({
+      status: "failed",
+      category: "lint",
+      tool: "tool",
+      firstErrorLine: { lineNumber: 2, text: "src/x.py:3:7: error E501 line too long" },
+    });
     expect(d.confidence).toBeGreaterThan(0.8);
   });
 
   it("matches case-insensitively when asked", () => {
-    const ci = rulesFromYaml("id: ci\nname: CI\ncategory: infra\nmatchers:\n  - id: net\n    pattern: 'connection reset'\n    ignoreCase: true\n");
+    const ci = rulesFromYaml(
+      "id: ci\nname: CI\ncategory: infra\nmatchers:\n  - id: net\n    pattern: 'connection reset'\n    ignoreCase: true\n",
+    );
     expect(classifyText("Error: CONNECTION RESET by peer\n", ci).category).toBe("infra");
   });
 });
@@ -103,7 +118,11 @@ matchers:
       stripFilePrefix: 'build/'
 `);
     const d = classifyText("make: *** [Makefile:12: all] Error 2\n", rules);
-    expect(d.findings[0]).toMatchObject({ message: "make target Makefile:12: all failed with status 2", code: "make-2", file: "Makefile:12: all" });
+    expect(d.findings[0]).toMatchObject({
+      message: "make target Makefile:12: all failed with status 2",
+      code: "make-2",
+      file: "Makefile:12: all",
+    });
   });
 });
 
@@ -140,7 +159,13 @@ matchers:
   });
 
   it("does not fire when the qualifying findings are spread wider than the window", () => {
-    const spread = ["retrying request", ...Array(10).fill("x"), "retrying request", ...Array(10).fill("x"), "retrying request"].join("\n");
+    const spread = [
+      "retrying request",
+      ...Array(10).fill("x"),
+      "retrying request",
+      ...Array(10).fill("x"),
+      "retrying request",
+    ].join("\n");
     expect(classifyText(spread, rules).findings.filter((f) => f.ruleId === "bursts/storm")).toEqual([]);
   });
 
@@ -152,7 +177,9 @@ matchers:
   });
 
   it("requires a window in the rule file", () => {
-    expect(() => rulesFromYaml("id: s\nname: S\nmatchers:\n  - id: x\n    type: stateful\n    count: 2\n    of: {}\n")).toThrow(/within/);
+    expect(() =>
+      rulesFromYaml("id: s\nname: S\nmatchers:\n  - id: x\n    type: stateful\n    count: 2\n    of: {}\n"),
+    ).toThrow(/within/);
   });
 });
 

@@ -30,18 +30,42 @@ const log = (...lines: string[]) => lines.join("\n") + "\n";
 
 describe("a regex matcher with then steps", () => {
   it("completes the finding with fields from later lines", () => {
-    const d = classifyText(log("FAILED adds numbers", "  expected equal", "  some diff", "  at test/a.js:7", "DONE 1"), rules);
-    expect(d.findings).toEqual([expect.objectContaining({ ruleId: "tt/failed", message: "adds numbers", code: "equal", file: "test/a.js", line: 7, logLine: 1 })]);
+    const d = classifyText(
+      log("FAILED adds numbers", "  expected equal", "  some diff", "  at test/a.js:7", "DONE 1"),
+      rules,
+    );
+    expect(d.findings).toEqual([
+      expect.objectContaining({
+        ruleId: "tt/failed",
+        message: "adds numbers",
+        code: "equal",
+        file: "test/a.js",
+        line: 7,
+        logLine: 1,
+      }),
+    ]);
   });
 
   it("names the block's first line as the first error line, with the lines after it as evidence", () => {
-    const d = classifyText(log("setup", "FAILED adds numbers", "  expected equal", "  at test/a.js:7", "DONE 1"), rules);
+    const d = classifyText(
+      log("setup", "FAILED adds numbers", "  expected equal", "  at test/a.js:7", "DONE 1"),
+      rules,
+    );
     expect(d.firstErrorLine).toMatchObject({ lineNumber: 2, text: "FAILED adds numbers" });
-    expect(d.evidence?.lines).toEqual(["setup", "FAILED adds numbers", "  expected equal", "  at test/a.js:7", "DONE 1"]);
+    expect(d.evidence?.lines).toEqual([
+      "setup",
+      "FAILED adds numbers",
+      "  expected equal",
+      "  at test/a.js:7",
+      "DONE 1",
+    ]);
   });
 
   it("emits what it has when the end pattern matches", () => {
-    const d = classifyText(log("FAILED first", "  expected equal", "FAILED second", "  noise", "  noise", "  at test/b.js:3"), rules);
+    const d = classifyText(
+      log("FAILED first", "  expected equal", "FAILED second", "  noise", "  noise", "  at test/b.js:3"),
+      rules,
+    );
     expect(d.findings.map((f) => [f.message, f.code, f.file])).toEqual([
       ["first", "equal", undefined],
       ["second", undefined, "test/b.js"],
@@ -80,7 +104,14 @@ matchers:
   });
 
   it("gives the same findings whatever the chunk size", () => {
-    const text = log("x", "FAILED adds numbers", "  expected equal", "  at test/a.js:7", "FAILED again", "  at test/b.js:9");
+    const text = log(
+      "x",
+      "FAILED adds numbers",
+      "  expected equal",
+      "  at test/a.js:7",
+      "FAILED again",
+      "  at test/b.js:9",
+    );
     const whole = classifyText(text, rules);
     const c = createClassifier(rules);
     for (const byte of Buffer.from(text)) c.write(Buffer.from([byte]));

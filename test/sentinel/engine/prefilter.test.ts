@@ -22,8 +22,21 @@ const pick = (r: () => number, xs: string): string => xs[Math.floor(r() * xs.len
 /** A random regex together with a sampler of strings it matches, so most checks exercise a match. */
 function randomPattern(r: () => number, depth = 0): Gen {
   const atoms: Array<[string, string]> = [
-    ["a", "a"], ["b", "b"], ["c", "c"], [":", ":"], ["\\.", "."], [".", "aZ:.9 "], ["\\d", "0123456789"],
-    ["[ab]", "ab"], ["[0-9]", "0123456789"], ["[a-e]", "abcde"], ["[^a]", "bcd:1"], ["\\w", "aB1_"], ["B", "B"], ["^", ""], ["$", ""],
+    ["a", "a"],
+    ["b", "b"],
+    ["c", "c"],
+    [":", ":"],
+    ["\\.", "."],
+    [".", "aZ:.9 "],
+    ["\\d", "0123456789"],
+    ["[ab]", "ab"],
+    ["[0-9]", "0123456789"],
+    ["[a-e]", "abcde"],
+    ["[^a]", "bcd:1"],
+    ["\\w", "aB1_"],
+    ["B", "B"],
+    ["^", ""],
+    ["$", ""],
   ];
   const parts: Gen[] = [];
   const n = 1 + Math.floor(r() * 6);
@@ -87,7 +100,8 @@ describe("required literals are sound", () => {
         const line = k % 2 === 0 ? gen.sample() : noise() + gen.sample() + noise();
         if (!pattern.exec(line)) continue;
         checked++;
-        if (!literals.some((l) => line.toLowerCase().includes(l))) failures.push(`${gen.source} ${JSON.stringify(literals)} missed ${JSON.stringify(line)}`);
+        if (!literals.some((l) => line.toLowerCase().includes(l)))
+          failures.push(`${gen.source} ${JSON.stringify(literals)} missed ${JSON.stringify(line)}`);
       }
     }
     expect(failures.slice(0, 5)).toEqual([]);
@@ -97,7 +111,8 @@ describe("required literals are sound", () => {
 
 describe("the byte prefilter", () => {
   const pf = buildPrefilter(["error ts", "failed", "fail", "npm error"]);
-  const find = (s: string) => [...literalsIn(pf, Buffer.from(s), 0, Buffer.byteLength(s))].map((i) => pf.literals[i]).sort();
+  const find = (s: string) =>
+    [...literalsIn(pf, Buffer.from(s), 0, Buffer.byteLength(s))].map((i) => pf.literals[i]).sort();
 
   it("finds literals whatever their ASCII case", () => {
     expect(find("src/a.ts(1,2): ERROR TS2322: x")).toEqual(["error ts"]);

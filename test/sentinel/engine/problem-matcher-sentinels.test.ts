@@ -23,7 +23,11 @@ describe("a problem-matcher file dropped in as a sentinel", () => {
   it("takes category, tool and confidence from the matcher's optional sentinel property", () => {
     const rules = matcherFile({
       problemMatcher: [
-        { owner: "acme", sentinel: { category: "test", tool: "acme-test", confidence: 0.9 }, pattern: [{ regexp: "^FAILED (\\S+):(\\d+) (.*)$", file: 1, line: 2, message: 3 }] },
+        {
+          owner: "acme",
+          sentinel: { category: "test", tool: "acme-test", confidence: 0.9 },
+          pattern: [{ regexp: "^FAILED (\\S+):(\\d+) (.*)$", file: 1, line: 2, message: 3 }],
+        },
       ],
     });
     const d = classifyText("FAILED spec/a.js:12 expected 1 to be 2\n", rules);
@@ -32,14 +36,24 @@ describe("a problem-matcher file dropped in as a sentinel", () => {
   });
 
   it("reports a failure it cannot name as failed with category unknown, not as a guessed category", () => {
-    const rules = matcherFile({ problemMatcher: [{ owner: "acme", pattern: [{ regexp: "^BROKEN: (.*)$", message: 1 }] }] });
+    const rules = matcherFile({
+      problemMatcher: [{ owner: "acme", pattern: [{ regexp: "^BROKEN: (.*)$", message: 1 }] }],
+    });
     const d = classifyText("BROKEN: widget exploded\n", rules);
     expect(d).toMatchObject({ status: "failed", category: "unknown" });
     expect(d.firstErrorLine?.text).toBe("BROKEN: widget exploded");
   });
 
   it("reports an invalid sentinel property with its path and still loads the matcher", () => {
-    const rules = matcherFile({ problemMatcher: [{ owner: "acme", sentinel: { category: "flaky", confidence: 3 }, pattern: [{ regexp: "^BROKEN: (.*)$", message: 1 }] }] });
+    const rules = matcherFile({
+      problemMatcher: [
+        {
+          owner: "acme",
+          sentinel: { category: "flaky", confidence: 3 },
+          pattern: [{ regexp: "^BROKEN: (.*)$", message: 1 }],
+        },
+      ],
+    });
     expect(rules.issues.map((i) => i.message)).toEqual([
       expect.stringContaining("problemMatcher.0.sentinel.category"),
       expect.stringContaining("problemMatcher.0.sentinel.confidence"),
@@ -50,7 +64,13 @@ describe("a problem-matcher file dropped in as a sentinel", () => {
 
 describe("a problem matcher and a regex rule on the same line", () => {
   const matcher = matcherFile({
-    problemMatcher: [{ owner: "acme", sentinel: { category: "build" }, pattern: [{ regexp: "^(\\S+):(\\d+): (.*)$", file: 1, line: 2, message: 3 }] }],
+    problemMatcher: [
+      {
+        owner: "acme",
+        sentinel: { category: "build" },
+        pattern: [{ regexp: "^(\\S+):(\\d+): (.*)$", file: 1, line: 2, message: 3 }],
+      },
+    ],
   });
   const rule = (cont: boolean) =>
     rulesFromYaml(`

@@ -59,7 +59,13 @@ describe("streaming", () => {
   it("shows the lines around the first failure as evidence", () => {
     const d = classifyText(log, rules);
     expect(d.evidence?.startLine).toBe(50);
-    expect(d.evidence?.lines.slice(0, 5)).toEqual(["✓ case 47 ok", "✓ case 48 ok", "✓ case 49 ok", "FAIL src/a.ts:3 one", "  at Object.<anonymous> (src/a.ts:3:1)"]);
+    expect(d.evidence?.lines.slice(0, 5)).toEqual([
+      "✓ case 47 ok",
+      "✓ case 48 ok",
+      "✓ case 49 ok",
+      "FAIL src/a.ts:3 one",
+      "  at Object.<anonymous> (src/a.ts:3:1)",
+    ]);
   });
 
   it("reads a Node stream", async () => {

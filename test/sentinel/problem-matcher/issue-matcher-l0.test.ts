@@ -298,12 +298,24 @@ describe("IssueMatcherL0 Matcher_MultiplePatterns_Loop_BrokenMatchClearsState", 
     );
     expect(matcher.match("my-file.cs")).toBeNull(); // file
     expect(matcher.match("real-bad")).toBeNull(); // severity
-    expect(matcher.match("message:not-working")).toMatchObject({ file: "my-file.cs", severity: "real-bad", message: "not-working" });
-    expect(matcher.match("message:problem")).toMatchObject({ file: "my-file.cs", severity: "real-bad", message: "problem" });
+    expect(matcher.match("message:not-working")).toMatchObject({
+      file: "my-file.cs",
+      severity: "real-bad",
+      message: "not-working",
+    });
+    expect(matcher.match("message:problem")).toMatchObject({
+      file: "my-file.cs",
+      severity: "real-bad",
+      message: "problem",
+    });
     expect(matcher.match("other-file.cs")).toBeNull(); // file - breaks the loop
     // severity - also matches the message pattern, so enough earlier state must have been cleared
     expect(matcher.match("message:not-good")).toBeNull();
-    expect(matcher.match("message:broken")).toMatchObject({ file: "other-file.cs", severity: "message:not-good", message: "broken" });
+    expect(matcher.match("message:broken")).toMatchObject({
+      file: "other-file.cs",
+      severity: "message:not-good",
+      message: "broken",
+    });
   });
 });
 
@@ -313,7 +325,14 @@ describe("IssueMatcherL0 Matcher_MultiplePatterns_Loop_ExtractsProperties", () =
       config("myMatcher", [
         { regexp: "^file:(.+) fromPath:(.+)$", file: 1, fromPath: 2 },
         { regexp: "^severity:(.+)$", severity: 1 },
-        { regexp: "^line:(.+) column:(.+) code:(.+) message:(.+)$", line: 1, column: 2, code: 3, message: 4, loop: true },
+        {
+          regexp: "^line:(.+) column:(.+) code:(.+) message:(.+)$",
+          line: 1,
+          column: 2,
+          code: 3,
+          message: 4,
+          loop: true,
+        },
       ]),
     );
     expect(matcher.match("file:my-file.cs fromPath:my-project.proj")).toBeNull();
@@ -417,7 +436,11 @@ describe("IssueMatcherL0 Matcher_MultiplePatterns_NonLoop_MatchClearsState", () 
     );
     expect(matcher.match("my-file.cs")).toBeNull(); // file
     expect(matcher.match("real-bad")).toBeNull(); // severity
-    expect(matcher.match("not-working")).toMatchObject({ file: "my-file.cs", severity: "real-bad", message: "not-working" });
+    expect(matcher.match("not-working")).toMatchObject({
+      file: "my-file.cs",
+      severity: "real-bad",
+      message: "not-working",
+    });
     expect(matcher.match("other-file.cs")).toBeNull(); // file
     expect(matcher.match("not-good")).toBeNull(); // severity
     expect(matcher.match("broken")).toMatchObject({ file: "other-file.cs", severity: "not-good", message: "broken" });

@@ -74,7 +74,10 @@ function setup(...initial: Array<{ owner: string; pattern: PatternConfig[] }>) {
 
 describe("OutputManagerL0 AddMatcher_Clobber", () => {
   it("replaces a matcher added again with the same owner", () => {
-    const t = setup(matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }), matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }));
+    const t = setup(
+      matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }),
+      matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }),
+    );
     t.process("ERROR: message 1");
     t.process("NOT GOOD: message 2");
     t.add(matcher("my-matcher-1", { regexp: "ERROR: (.+) END MESSAGE", message: 1 }));
@@ -88,7 +91,10 @@ describe("OutputManagerL0 AddMatcher_Clobber", () => {
 
 describe("OutputManagerL0 AddMatcher_Prepend", () => {
   it("puts a newly added matcher in front of the existing ones", () => {
-    const t = setup(matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }), matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }));
+    const t = setup(
+      matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }),
+      matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }),
+    );
     t.process("ERROR: message 1");
     t.process("NOT GOOD: message 2");
     t.add(matcher("new-matcher", { regexp: "ERROR: (.+) END MESSAGE", message: 1 }));
@@ -115,7 +121,9 @@ describe("OutputManagerL0 MatcherCode", () => {
 
 describe("OutputManagerL0 DoesNotResetMatchingMatcher", () => {
   it("keeps a looping matcher's state across the lines it matches", () => {
-    const t = setup(matcher("my-matcher-1", { regexp: "Start: .+" }, { regexp: "Error: (.+)", message: 1, loop: true }));
+    const t = setup(
+      matcher("my-matcher-1", { regexp: "Start: .+" }, { regexp: "Error: (.+)", message: 1, loop: true }),
+    );
     for (const line of [
       "Start: hello",
       "Error: it broke",
@@ -136,7 +144,10 @@ describe("OutputManagerL0 DoesNotResetMatchingMatcher", () => {
 
 describe("OutputManagerL0 InitialMatchers", () => {
   it("applies the matchers registered before the step", () => {
-    const t = setup(matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }), matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }));
+    const t = setup(
+      matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }),
+      matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }),
+    );
     t.process("ERROR: it is broken");
     t.process("NOT GOOD: that did not work");
     expect(t.issues.map((i) => i.message)).toEqual(["it is broken", "that did not work"]);
@@ -178,7 +189,10 @@ describe("OutputManagerL0 MatcherRemoveColorCodes", () => {
 
 describe("OutputManagerL0 RemoveMatcher", () => {
   it("stops applying a removed matcher", () => {
-    const t = setup(matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }), matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }));
+    const t = setup(
+      matcher("my-matcher-1", { regexp: "ERROR: (.+)", message: 1 }),
+      matcher("my-matcher-2", { regexp: "NOT GOOD: (.+)", message: 1 }),
+    );
     t.process("ERROR: message 1");
     t.process("NOT GOOD: message 2");
     t.remove("my-matcher-1");
@@ -192,7 +206,11 @@ describe("OutputManagerL0 RemoveMatcher", () => {
 describe("OutputManagerL0 ResetsOtherMatchers", () => {
   it("clears the other matchers' partial matches when one matcher matches", () => {
     const t = setup(
-      matcher("my-matcher-1", { regexp: "Matches both line 1: .+" }, { regexp: "Matches 1 only line 2: (.+)", message: 1 }),
+      matcher(
+        "my-matcher-1",
+        { regexp: "Matches both line 1: .+" },
+        { regexp: "Matches 1 only line 2: (.+)", message: 1 },
+      ),
       matcher("my-matcher-2", { regexp: "Matches both line 1: (.+)" }, { regexp: "(.+)", message: 1 }),
     );
     for (const line of [
@@ -246,10 +264,14 @@ describe("OutputManagerL0 MatcherTimeout", () => {
   // not match and the matcher stays, so here "jane.doe@contoso.com" becomes an issue.
   const email =
     "^((([a-z]|\\d|[!#\\$%&'\\*\\+\\-\\/=\\?\\^_`{\\|}~]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])+(\\.([a-z]|\\d|[!#\\$%&'\\*\\+\\-\\/=\\?\\^_`{\\|}~]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])+)*)|((\\x22)((((\\x20|\\x09)*(\\x0d\\x0a))?(\\x20|\\x09)+)?(([\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]|\\x21|[\\x23-\\x5b]|[\\x5d-\\x7e]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])|(\\\\([\\x01-\\x09\\x0b\\x0c\\x0d-\\x7f]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF]))))*(((\\x20|\\x09)*(\\x0d\\x0a))?(\\x20|\\x09)+)?(\\x22)))@((([a-z]|\\d|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])|(([a-z]|\\d|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])([a-z]|\\d|-|\\.|_|~|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])*([a-z]|\\d|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])))\\.)+(([a-z]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])|(([a-z]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])([a-z]|\\d|-|\\.|_|~|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])*([a-z]|[\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF])))\\.?$";
-  const pathological = "t@t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.c%20";
+  const pathological =
+    "t@t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.t.c%20";
 
   it("runs the line the runner times out on in linear time and keeps the matcher", () => {
-    const t = setup(matcher("email", { regexp: email, message: 0 }), matcher("err", { regexp: "ERR: (.+)", message: 1 }));
+    const t = setup(
+      matcher("email", { regexp: email, message: 0 }),
+      matcher("err", { regexp: "ERR: (.+)", message: 1 }),
+    );
     const started = performance.now();
     t.process("john.doe@contoso.com");
     t.process(pathological);

@@ -12,7 +12,9 @@ describe("parseProblemMatcherText", () => {
   it("reports text that is not JSON as an error instead of throwing", () => {
     const { matchers, errors } = parseProblemMatcherText("{ nope", "bad.json");
     expect(matchers).toEqual([]);
-    expect(errors).toEqual([{ path: "", code: "E_PROBLEM_MATCHER", message: expect.stringMatching(/^bad\.json: not valid JSON \(/) }]);
+    expect(errors).toEqual([
+      { path: "", code: "E_PROBLEM_MATCHER", message: expect.stringMatching(/^bad\.json: not valid JSON \(/) },
+    ]);
   });
 
   it("accepts the comments and trailing commas Json.NET accepts", () => {
@@ -44,7 +46,10 @@ describe("parseProblemMatchers", () => {
   });
 
   it("loads no matcher at all when one matcher in the file is invalid, as the runner rejects the file", () => {
-    const { matchers, errors } = parseProblemMatchers({ problemMatcher: [simple, { owner: "", pattern: simple.pattern }] }, "x");
+    const { matchers, errors } = parseProblemMatchers(
+      { problemMatcher: [simple, { owner: "", pattern: simple.pattern }] },
+      "x",
+    );
     expect(matchers).toEqual([]);
     expect(errors.map((e) => e.message)).toEqual(["Owner must not be empty"]);
   });
@@ -54,13 +59,23 @@ describe("parseProblemMatchers", () => {
     const { matchers, errors } = parseProblemMatchers({ problemMatcher: [lookbehind, simple] }, "mixed.json");
     expect(matchers.map((m) => m.owner)).toEqual(["simple"]);
     expect(errors).toEqual([
-      { path: "problemMatcher[0].pattern[0].regexp", code: "E_PATTERN_SYNTAX", message: expect.stringContaining("mixed.json: problemMatcher[0].pattern[0].regexp") },
+      {
+        path: "problemMatcher[0].pattern[0].regexp",
+        code: "E_PATTERN_SYNTAX",
+        message: expect.stringContaining("mixed.json: problemMatcher[0].pattern[0].regexp"),
+      },
     ]);
   });
 
   it("rejects a default severity other than error, warning or notice", () => {
     const { errors } = parseProblemMatchers({ problemMatcher: [{ ...simple, severity: "info" }] }, "x");
-    expect(errors).toEqual([{ path: "problemMatcher[0].severity", code: "E_PROBLEM_MATCHER", message: "Matcher 'simple' contains unexpected default severity 'info'" }]);
+    expect(errors).toEqual([
+      {
+        path: "problemMatcher[0].severity",
+        code: "E_PROBLEM_MATCHER",
+        message: "Matcher 'simple' contains unexpected default severity 'info'",
+      },
+    ]);
   });
 
   it("accepts a default severity in any case and keeps it as written", () => {
@@ -70,7 +85,11 @@ describe("parseProblemMatchers", () => {
 
   it("binds members case-insensitively and ignores unknown ones, like Json.NET", () => {
     const { matchers, errors } = parseProblemMatchers(
-      { problemMatcher: [{ Owner: "cased", kind: "x", Pattern: [{ Regexp: "^(.+):(\\d+)$", File: 1, location: 2, message: 1 }] }] },
+      {
+        problemMatcher: [
+          { Owner: "cased", kind: "x", Pattern: [{ Regexp: "^(.+):(\\d+)$", File: 1, location: 2, message: 1 }] },
+        ],
+      },
       "x",
     );
     expect(errors).toEqual([]);
@@ -78,12 +97,18 @@ describe("parseProblemMatchers", () => {
   });
 
   it("reports a group number that is not an integer", () => {
-    const { errors } = parseProblemMatchers({ problemMatcher: [{ owner: "x", pattern: [{ regexp: "(.+)", message: "1" }] }] }, "x");
+    const { errors } = parseProblemMatchers(
+      { problemMatcher: [{ owner: "x", pattern: [{ regexp: "(.+)", message: "1" }] }] },
+      "x",
+    );
     expect(errors[0]).toMatchObject({ path: "problemMatcher[0].pattern[0].message" });
   });
 
   it("treats a missing regexp as the empty pattern, which matches every line", () => {
-    const { matchers, errors } = parseProblemMatchers({ problemMatcher: [{ owner: "all", pattern: [{ message: 0 }] }] }, "x");
+    const { matchers, errors } = parseProblemMatchers(
+      { problemMatcher: [{ owner: "all", pattern: [{ message: 0 }] }] },
+      "x",
+    );
     expect(errors).toEqual([]);
     expect(new ProblemMatcherState(matchers[0]!).match("anything")).toMatchObject({ message: "" });
   });
@@ -91,11 +116,19 @@ describe("parseProblemMatchers", () => {
   it("numbers named groups after unnamed ones, as .NET does", () => {
     // .NET: (\d+) is group 1, (.+) group 2 and (?<path>…) group 3; RE2 numbers them 2, 3 and 1.
     const { matchers, errors } = parseProblemMatchers(
-      { problemMatcher: [{ owner: "named", pattern: [{ regexp: "^(?<path>[^:]+):(\\d+): (.+)$", file: 3, line: 1, message: 2 }] }] },
+      {
+        problemMatcher: [
+          { owner: "named", pattern: [{ regexp: "^(?<path>[^:]+):(\\d+): (.+)$", file: 3, line: 1, message: 2 }] },
+        ],
+      },
       "x",
     );
     expect(errors).toEqual([]);
-    expect(new ProblemMatcherState(matchers[0]!).match("src/a.ts:12: broken")).toMatchObject({ file: "src/a.ts", line: "12", message: "broken" });
+    expect(new ProblemMatcherState(matchers[0]!).match("src/a.ts:12: broken")).toMatchObject({
+      file: "src/a.ts",
+      line: "12",
+      message: "broken",
+    });
   });
 
   it("compiles regexps case-sensitively, as the runner does not pass IgnoreCase", () => {

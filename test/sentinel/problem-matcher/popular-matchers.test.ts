@@ -44,12 +44,16 @@ function scan(definitions: readonly ProblemMatcherDefinition[], lines: readonly 
 }
 
 function corpusLines(name: string): string[] {
-  return readCorpusLog(name).text.split("\n").map((line) => line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /, ""));
+  return readCorpusLog(name)
+    .text.split("\n")
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /, ""));
 }
 
 describe("the shipped matcher files", () => {
   it("are all listed in sources.json", () => {
-    const onDisk = readdirSync(FIXTURES).filter((name) => name !== "sources.json").sort();
+    const onDisk = readdirSync(FIXTURES)
+      .filter((name) => name !== "sources.json")
+      .sort();
     expect(sources.map((source) => source.file).sort()).toEqual(onDisk);
   });
 
@@ -77,8 +81,24 @@ describe("the shipped matcher files", () => {
 describe("actions/setup-node tsc.json", () => {
   it("annotates the three errors in reviewdog's tsc fixture and nothing else", () => {
     const matches = scan(load("actions__setup-node__tsc.json"), corpusLines("reviewdog-errorformat__tsc.in.txt"));
-    expect(matches.map(({ file, line, column, severity, code, message }) => ({ file, line, column, severity, code, message }))).toEqual([
-      { file: "tsc.ts", line: 3, column: 13, severity: "error", code: "7006", message: "Parameter 'y' implicitly has an 'any' type." },
+    expect(
+      matches.map(({ file, line, column, severity, code, message }) => ({
+        file,
+        line,
+        column,
+        severity,
+        code,
+        message,
+      })),
+    ).toEqual([
+      {
+        file: "tsc.ts",
+        line: 3,
+        column: 13,
+        severity: "error",
+        code: "7006",
+        message: "Parameter 'y' implicitly has an 'any' type.",
+      },
       {
         file: "tsc.ts",
         line: 5,
@@ -95,13 +115,21 @@ describe("actions/setup-node tsc.json", () => {
     // The "Now" line quoted in actions/setup-node#152.
     const line =
       "src/commandHandler.ts:107:11 - error TS2322: Type 'Response<ReposGetCollaboratorPermissionLevelResponse>' is not assignable to type 'Response<CollaboratorPermissionLevel>'.";
-    expect(scan(load("actions__setup-node__tsc.json"), [line])[0]).toMatchObject({ file: "src/commandHandler.ts", line: 107, column: 11, code: "2322" });
+    expect(scan(load("actions__setup-node__tsc.json"), [line])[0]).toMatchObject({
+      file: "src/commandHandler.ts",
+      line: 107,
+      column: 11,
+      code: "2322",
+    });
   });
 });
 
 describe("actions/setup-node eslint-stylish.json", () => {
   it("annotates every problem under the file line in reviewdog's eslint fixture", () => {
-    const matches = scan(load("actions__setup-node__eslint-stylish.json"), corpusLines("reviewdog-errorformat__eslint.in.txt"));
+    const matches = scan(
+      load("actions__setup-node__eslint-stylish.json"),
+      corpusLines("reviewdog-errorformat__eslint.in.txt"),
+    );
     expect(matches).toHaveLength(7);
     expect(matches.every((m) => m.file === "/path/to/eslint.js")).toBe(true);
     expect(matches.map((m) => [m.line, m.column, m.severity, m.code])).toEqual([
@@ -116,7 +144,10 @@ describe("actions/setup-node eslint-stylish.json", () => {
   });
 
   it("keeps the column padding in the message, as the runner does not trim it", () => {
-    const [first] = scan(load("actions__setup-node__eslint-stylish.json"), corpusLines("reviewdog-errorformat__eslint.in.txt"));
+    const [first] = scan(
+      load("actions__setup-node__eslint-stylish.json"),
+      corpusLines("reviewdog-errorformat__eslint.in.txt"),
+    );
     // `(.*)\s\s+(.*)$`: the greedy message stops two spaces before the rule name.
     expect(first?.message).toBe("'unusedf' is defined but never used           ");
   });
@@ -138,10 +169,26 @@ describe("actions/setup-node eslint-stylish.json", () => {
 
 describe("actions/setup-node eslint-compact.json", () => {
   it("annotates all seven lines of reviewdog's eslint-compact fixture", () => {
-    const matches = scan(load("actions__setup-node__eslint-compact.json"), corpusLines("reviewdog-errorformat__eslint-compact.in.txt"));
+    const matches = scan(
+      load("actions__setup-node__eslint-compact.json"),
+      corpusLines("reviewdog-errorformat__eslint-compact.in.txt"),
+    );
     expect(matches).toHaveLength(7);
-    expect(matches[0]).toMatchObject({ file: "/path/to/eslint.js", line: 2, column: 10, severity: "error", code: "no-unused-vars", message: "'unusedf' is defined but never used." });
-    expect(matches[4]).toMatchObject({ line: 3, column: 11, severity: "warning", code: "quotes", message: "Strings must use singlequote." });
+    expect(matches[0]).toMatchObject({
+      file: "/path/to/eslint.js",
+      line: 2,
+      column: 10,
+      severity: "error",
+      code: "no-unused-vars",
+      message: "'unusedf' is defined but never used.",
+    });
+    expect(matches[4]).toMatchObject({
+      line: 3,
+      column: 11,
+      severity: "warning",
+      code: "quotes",
+      message: "Strings must use singlequote.",
+    });
   });
 });
 
@@ -152,12 +199,20 @@ describe("actions/setup-go matchers.json", () => {
       .filter((line) => line.startsWith("{"))
       .flatMap((line) => ((JSON.parse(line) as { Output?: string }).Output ?? "").split("\n").filter((l) => l !== ""));
     expect(scan(load("actions__setup-go__matchers.json"), lines)).toEqual([
-      expect.objectContaining({ file: "./directory_test.go", line: 321, column: 10, severity: "error", message: "undefined: assert.foo" }),
+      expect.objectContaining({
+        file: "./directory_test.go",
+        line: 321,
+        column: 10,
+        severity: "error",
+        message: "undefined: assert.foo",
+      }),
     ]);
   });
 
   it("does not annotate t.Log lines, which carry no column (actions/setup-go#422)", () => {
-    expect(scan(load("actions__setup-go__matchers.json"), corpusLines("gotestsum__standard-verbose.out.txt"))).toEqual([]);
+    expect(scan(load("actions__setup-go__matchers.json"), corpusLines("gotestsum__standard-verbose.out.txt"))).toEqual(
+      [],
+    );
   });
 
   // The "problem matcher regex pattern tests" in actions/setup-go __tests__/setup-go.test.ts. That
@@ -167,33 +222,64 @@ describe("actions/setup-go matchers.json", () => {
     ["../main.go:13:2: undefined: fmt.Printl", "../main.go", 13, 2, "undefined: fmt.Printl"],
     ["foo/main.go:13:2: undefined: fmt.Printl", "foo/main.go", 13, 2, "undefined: fmt.Printl"],
     ["/assert.go:4:1: missing return at end of function", "/assert.go", 4, 1, "missing return at end of function"],
-    ["   ./assert.go:5:2: missing return at end of function   ", "./assert.go", 5, 2, "missing return at end of function   "],
-    ["\t./assert.go:5:2: missing return at end of function   ", "./assert.go", 5, 2, "missing return at end of function   "],
+    [
+      "   ./assert.go:5:2: missing return at end of function   ",
+      "./assert.go",
+      5,
+      2,
+      "missing return at end of function   ",
+    ],
+    [
+      "\t./assert.go:5:2: missing return at end of function   ",
+      "./assert.go",
+      5,
+      2,
+      "missing return at end of function   ",
+    ],
     [".\\main.go:13:2: undefined: fmt.Printl", ".\\main.go", 13, 2, "undefined: fmt.Printl"],
     ["..\\main.go:13:2: undefined: fmt.Printl", "..\\main.go", 13, 2, "undefined: fmt.Printl"],
   ])("matches setup-go's own test line %j", (line, file, lineNumber, column, message) => {
-    expect(scan(load("actions__setup-go__matchers.json"), [line])[0]).toMatchObject({ file, line: lineNumber, column, message });
+    expect(scan(load("actions__setup-go__matchers.json"), [line])[0]).toMatchObject({
+      file,
+      line: lineNumber,
+      column,
+      message,
+    });
   });
 });
 
 describe("astral-sh/setup-uv python.json (setup-python's traceback matcher)", () => {
   it("annotates nothing in a real traceback whose raise has no quoted literal", () => {
     // pytorch's run_test.py raises RuntimeError(failure.message + …): the second pattern needs ('…').
-    expect(scan(load("astral-sh__setup-uv__python.json"), corpusLines("pytorch-test-infra__collection_syntaxerror.txt"))).toEqual([]);
+    expect(
+      scan(load("astral-sh__setup-uv__python.json"), corpusLines("pytorch-test-infra__collection_syntaxerror.txt")),
+    ).toEqual([]);
   });
 
   it("annotates a File line followed by a raise of a single-quoted literal", () => {
     // File line from the pytorch log above; the raise line is the one shape actions/setup-python#420
     // says this matcher handles: `raise Exception('single quotes')`.
-    const lines = ['  File "/__w/pytorch/pytorch/test/run_test.py", line 2198, in run_tests', "    raise Exception('single quotes')"];
+    const lines = [
+      '  File "/__w/pytorch/pytorch/test/run_test.py", line 2198, in run_tests',
+      "    raise Exception('single quotes')",
+    ];
     expect(scan(load("astral-sh__setup-uv__python.json"), lines)).toEqual([
-      expect.objectContaining({ file: "/__w/pytorch/pytorch/test/run_test.py", line: 2198, severity: "error", message: "single quotes" }),
+      expect.objectContaining({
+        file: "/__w/pytorch/pytorch/test/run_test.py",
+        line: 2198,
+        severity: "error",
+        message: "single quotes",
+      }),
     ]);
   });
 });
 
 describe("ammaraskar/gcc-problem-matcher gcc_matcher.json", () => {
-  const matches = () => scan(load("ammaraskar__gcc-problem-matcher__gcc_matcher.json"), corpusLines("pytorch-test-infra__compile_error.txt"));
+  const matches = () =>
+    scan(
+      load("ammaraskar__gcc-problem-matcher__gcc_matcher.json"),
+      corpusLines("pytorch-test-infra__compile_error.txt"),
+    );
 
   it("annotates the one g++ error in a pytorch build log and none of its notes", () => {
     expect(matches()).toEqual([
@@ -209,18 +295,28 @@ describe("ammaraskar/gcc-problem-matcher gcc_matcher.json", () => {
   });
 
   it("resolves the container path against the job's workspace", () => {
-    expect(resolveMatchPath(matches()[0]!, { workspaceRoots: ["/__w/pytorch/pytorch"] })).toBe("torch/csrc/profiler/kineto_metadata.cpp");
+    expect(resolveMatchPath(matches()[0]!, { workspaceRoots: ["/__w/pytorch/pytorch"] })).toBe(
+      "torch/csrc/profiler/kineto_metadata.cpp",
+    );
   });
 });
 
 describe("ammaraskar/msvc-problem-matcher msvc_matcher.json", () => {
-  const matches = () => scan(load("ammaraskar__msvc-problem-matcher__msvc_matcher.json"), corpusLines("pytorch-test-infra__msvc_compiler_error.txt"));
+  const matches = () =>
+    scan(
+      load("ammaraskar__msvc-problem-matcher__msvc_matcher.json"),
+      corpusLines("pytorch-test-infra__msvc_compiler_error.txt"),
+    );
 
   it("annotates the cl.exe errors of a pytorch Windows build", () => {
     const all = matches();
     expect(all.length).toBeGreaterThanOrEqual(11);
     expect(all.every((m) => m.severity === "error" && /^C\d{4}$/.test(m.code ?? ""))).toBe(true);
-    expect(all[0]).toMatchObject({ line: 253, code: "C2065", message: "'PTI_VIEW_COMMUNICATION': undeclared identifier" });
+    expect(all[0]).toMatchObject({
+      line: 253,
+      code: "C2065",
+      message: "'PTI_VIEW_COMMUNICATION': undeclared identifier",
+    });
     expect(all[0]).not.toHaveProperty("column");
   });
 
@@ -240,7 +336,15 @@ describe("Rust matchers", () => {
 
   it("setup-rust-toolchain's clippy matcher joins the message line and the arrow line", () => {
     expect(scan(toolchain(), rustc)).toEqual([
-      expect.objectContaining({ owner: "clippy", file: "src/lib.rs", line: 6, column: 13, severity: "error", code: "E0384", message: "cannot assign twice to immutable variable `x`" }),
+      expect.objectContaining({
+        owner: "clippy",
+        file: "src/lib.rs",
+        line: 6,
+        column: 13,
+        severity: "error",
+        code: "E0384",
+        message: "cannot assign twice to immutable variable `x`",
+      }),
     ]);
   });
 
@@ -251,21 +355,39 @@ describe("Rust matchers", () => {
       "\u001b[0m \u001b[0m\u001b[0m\u001b[1m\u001b[38;5;12m--> \u001b[0m\u001b[0msrc/lib.rs:6:13\u001b[0m",
     ];
     expect(coloured.map(stripRunnerColorCodes)).toEqual(coloured);
-    expect(scan(toolchain(), coloured)[0]).toMatchObject({ owner: "clippy", file: "src/lib.rs", line: 6, column: 13, code: "E0384" });
+    expect(scan(toolchain(), coloured)[0]).toMatchObject({
+      owner: "clippy",
+      file: "src/lib.rs",
+      line: 6,
+      column: 13,
+      code: "E0384",
+    });
   });
 
   it("setup-rust-toolchain's rustfmt matcher warns on a rustfmt --check hunk", () => {
     // Quoted in rust-lang/rustfmt#3136.
-    const lines = ["Diff in /home/travis/build/gnzlbg/ctest/src/lib.rs at line 721:", "             should_test: false,"];
+    const lines = [
+      "Diff in /home/travis/build/gnzlbg/ctest/src/lib.rs at line 721:",
+      "             should_test: false,",
+    ];
     expect(scan(toolchain(), lines)).toEqual([
-      expect.objectContaining({ owner: "rustfmt", severity: "warning", file: "/home/travis/build/gnzlbg/ctest/src/lib.rs", line: 721, message: "Diff in /home/travis/build/gnzlbg/ctest/src/lib.rs" }),
+      expect.objectContaining({
+        owner: "rustfmt",
+        severity: "warning",
+        file: "/home/travis/build/gnzlbg/ctest/src/lib.rs",
+        line: 721,
+        message: "Diff in /home/travis/build/gnzlbg/ctest/src/lib.rs",
+      }),
     ]);
   });
 
   it("only setup-rust-toolchain's rustfmt matcher reads rustfmt's newer file:line hunk header", () => {
     // The same hunk in the "filename:line" layout setup-rust-toolchain's CHANGELOG (1.10.1) describes.
     const line = "Diff in /home/travis/build/gnzlbg/ctest/src/lib.rs:721:";
-    expect(scan(toolchain(), [line])[0]).toMatchObject({ file: "/home/travis/build/gnzlbg/ctest/src/lib.rs", line: 721 });
+    expect(scan(toolchain(), [line])[0]).toMatchObject({
+      file: "/home/travis/build/gnzlbg/ctest/src/lib.rs",
+      line: 721,
+    });
     expect(scan(r7kamura(), [line])).toEqual([]);
   });
 
@@ -289,7 +411,9 @@ describe("Rust matchers", () => {
 
     const reversed = new ProblemMatcherSet(r7kamura());
     reversed.add(toolchain());
-    expect(rustc.map((line) => reversed.match(line)).filter((m) => m !== null)).toEqual([expect.objectContaining({ owner: "clippy" })]);
+    expect(rustc.map((line) => reversed.match(line)).filter((m) => m !== null)).toEqual([
+      expect.objectContaining({ owner: "clippy" }),
+    ]);
   });
 });
 
@@ -341,7 +465,11 @@ describe("the examples in the runner's ADR 0276", () => {
       {
         problemMatcher: [
           { owner: "flake8", pattern: [{ regexp: "^(.+):(\\d+):(\\d+): ([EF]\\d+) (.+)$", ...location }] },
-          { owner: "flake8-warnings", severity: "warning", pattern: [{ regexp: "^(.+):(\\d+):(\\d+): (W\\d+) (.+)$", ...location }] },
+          {
+            owner: "flake8-warnings",
+            severity: "warning",
+            pattern: [{ regexp: "^(.+):(\\d+):(\\d+): (W\\d+) (.+)$", ...location }],
+          },
         ],
       },
       "adr-0276",

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseProblemMatchers, ProblemMatcherSet, type ProblemMatcherDefinition } from "../../../src/sentinel/problem-matcher/index.js";
+import {
+  parseProblemMatchers,
+  ProblemMatcherSet,
+  type ProblemMatcherDefinition,
+} from "../../../src/sentinel/problem-matcher/index.js";
 
 function defs(...owners: Array<[owner: string, regexp: string]>): ProblemMatcherDefinition[] {
   const { matchers, errors } = parseProblemMatchers(
@@ -61,12 +65,18 @@ describe("ProblemMatcherSet", () => {
     // "sev" matches with severity "info" (dropped) and resets "multi", which then sees the line afresh.
     expect(set.match("info: hi")).toBeNull();
     expect(set.inProgress).toBe(false);
-    expect(debug).toEqual(["Skipped logging an issue for the matched line because the severity 'info' is not supported."]);
+    expect(debug).toEqual([
+      "Skipped logging an issue for the matched line because the severity 'info' is not supported.",
+    ]);
   });
 
   it("normalises notice and keeps line numbers within Int32", () => {
     const { matchers } = parseProblemMatchers(
-      { problemMatcher: [{ owner: "n", pattern: [{ regexp: "^(\\w+) (\\d+): (.+)$", severity: 1, line: 2, message: 3 }] }] },
+      {
+        problemMatcher: [
+          { owner: "n", pattern: [{ regexp: "^(\\w+) (\\d+): (.+)$", severity: 1, line: 2, message: 3 }] },
+        ],
+      },
       "set-test",
     );
     const set = new ProblemMatcherSet(matchers);

@@ -23,7 +23,9 @@ describe("resolveMatchPath", () => {
   });
 
   it("ignores fromPath when the file is already absolute", () => {
-    expect(resolveMatchPath({ file: "/home/runner/work/repo/repo/a.cs", fromPath: "/other/p.csproj" }, linux)).toBe("a.cs");
+    expect(resolveMatchPath({ file: "/home/runner/work/repo/repo/a.cs", fromPath: "/other/p.csproj" }, linux)).toBe(
+      "a.cs",
+    );
   });
 
   it("ignores a fromPath that has no directory part", () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { loadRepositoryJson, loadRepositoryYaml, loadRepositoryYamlDocuments, MAX_PROBLEMS_PER_FILE, type FileProblem, type LoadedDocument } from "../../../src/sentinel/index.js";
+import {
+  loadRepositoryJson,
+  loadRepositoryYaml,
+  loadRepositoryYamlDocuments,
+  MAX_PROBLEMS_PER_FILE,
+  type FileProblem,
+  type LoadedDocument,
+} from "../../../src/sentinel/index.js";
 
 function problems(loaded: LoadedDocument | { readonly errors: readonly FileProblem[] }): readonly FileProblem[] {
   return "errors" in loaded ? loaded.errors : [];
@@ -26,7 +33,9 @@ describe("the repository-file loader", () => {
     ["rules", 1024 * 1024],
   ] as const)("refuses a %s over %i bytes before any parser sees it", (kind, max) => {
     const text = "# " + "x".repeat(max - 1);
-    expect(problems(loadRepositoryYaml(text, { file: "f.yml", kind }))).toEqual([expect.objectContaining({ file: "f.yml", code: "E_FILE_TOO_LARGE" })]);
+    expect(problems(loadRepositoryYaml(text, { file: "f.yml", kind }))).toEqual([
+      expect.objectContaining({ file: "f.yml", code: "E_FILE_TOO_LARGE" }),
+    ]);
     expect(problems(loadRepositoryYaml(text.slice(0, max - 1), { file: "f.yml", kind }))).toEqual([]);
   });
 
@@ -39,7 +48,13 @@ describe("the repository-file loader", () => {
     // yaml's own check (uniqueKeys: true) compares each key with all before it: 30 s for this.
     const text = [...keys(40_000), "k7: 2"].join("\n");
     expect(problems(loadRepositoryYamlDocuments(text, { file: "r.yml", kind: "rules" }))).toEqual([
-      { file: "r.yml", line: 40_001, column: 1, code: "E_YAML_DUPLICATE_KEY", message: 'Map keys must be unique: "k7" appears twice' },
+      {
+        file: "r.yml",
+        line: 40_001,
+        column: 1,
+        code: "E_YAML_DUPLICATE_KEY",
+        message: 'Map keys must be unique: "k7" appears twice',
+      },
     ]);
   });
 
@@ -47,7 +62,9 @@ describe("the repository-file loader", () => {
     ["flow", "a: " + "[".repeat(20_000) + "]".repeat(20_000)],
     ["block", "a:\n" + "- ".repeat(20_000) + "x"],
   ])("refuses %s collections nested deeper than 64 levels before yaml's recursive composer sees them", (_, text) => {
-    expect(problems(loadRepositoryYaml(text, { file: "c.yml", kind: "config" }))).toEqual([expect.objectContaining({ code: "E_YAML_TOO_DEEP" })]);
+    expect(problems(loadRepositoryYaml(text, { file: "c.yml", kind: "config" }))).toEqual([
+      expect.objectContaining({ code: "E_YAML_TOO_DEEP" }),
+    ]);
   });
 
   it("survives deep files one after another (yaml alone has aborted the process on the second)", () => {
@@ -63,27 +80,42 @@ describe("the repository-file loader", () => {
   });
 
   it("refuses an alias bomb instead of expanding it", () => {
-    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)];
-    expect(problems(loadRepositoryYaml(levels.join("\n"), { file: "c.yml", kind: "config" }))[0]?.code).toBe("E_YAML_ALIASES");
+    const levels = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 8 },
+        (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`,
+      ),
+    ];
+    expect(problems(loadRepositoryYaml(levels.join("\n"), { file: "c.yml", kind: "config" }))[0]?.code).toBe(
+      "E_YAML_ALIASES",
+    );
   });
 
   it("reports an unknown tag as an error, not a string", () => {
-    expect(problems(loadRepositoryYaml("mode: !!js/function 'x'\n", { file: "c.yml", kind: "config" }))).toEqual([expect.objectContaining({ line: 1, code: "E_YAML_SYNTAX" })]);
+    expect(problems(loadRepositoryYaml("mode: !!js/function 'x'\n", { file: "c.yml", kind: "config" }))).toEqual([
+      expect.objectContaining({ line: 1, code: "E_YAML_SYNTAX" }),
+    ]);
   });
 
   it("refuses a second document in a config", () => {
-    expect(problems(loadRepositoryYaml("mode: diagnose\n---\nmode: push\n", { file: "c.yml", kind: "config" }))).toEqual([
-      expect.objectContaining({ line: 2, code: "E_YAML_TOO_MANY_DOCUMENTS" }),
-    ]);
+    expect(
+      problems(loadRepositoryYaml("mode: diagnose\n---\nmode: push\n", { file: "c.yml", kind: "config" })),
+    ).toEqual([expect.objectContaining({ line: 2, code: "E_YAML_TOO_MANY_DOCUMENTS" })]);
   });
 
   it("refuses a rule file of more than 100 documents", () => {
     const text = Array.from({ length: 101 }, () => "id: x").join("\n---\n");
-    expect(loadRepositoryYamlDocuments(text, { file: "r.yml", kind: "rules" }).errors[0]?.code).toBe("E_YAML_TOO_MANY_DOCUMENTS");
+    expect(loadRepositoryYamlDocuments(text, { file: "r.yml", kind: "rules" }).errors[0]?.code).toBe(
+      "E_YAML_TOO_MANY_DOCUMENTS",
+    );
   });
 
   it("keeps the good documents of a rule file and reports the bad one", () => {
-    const { documents, errors } = loadRepositoryYamlDocuments("id: a\n---\nid: b\nid: c\n---\nid: d\n", { file: "r.yml", kind: "rules" });
+    const { documents, errors } = loadRepositoryYamlDocuments("id: a\n---\nid: b\nid: c\n---\nid: d\n", {
+      file: "r.yml",
+      kind: "rules",
+    });
     expect(documents.map((d) => d.value)).toEqual([{ id: "a" }, { id: "d" }]);
     expect(errors).toEqual([expect.objectContaining({ line: 4, code: "E_YAML_DUPLICATE_KEY" })]);
   });
@@ -92,26 +124,39 @@ describe("the repository-file loader", () => {
     const text = Array.from({ length: 200 }, (_, i) => `m${i}: {a: 1, a: 2}`).join("\n");
     const found = problems(loadRepositoryYaml(text, { file: "c.yml", kind: "config" }));
     expect(found).toHaveLength(MAX_PROBLEMS_PER_FILE + 1);
-    expect(found.at(-1)).toMatchObject({ code: "E_TOO_MANY_PROBLEMS", message: expect.stringContaining("150 more problems") });
+    expect(found.at(-1)).toMatchObject({
+      code: "E_TOO_MANY_PROBLEMS",
+      message: expect.stringContaining("150 more problems"),
+    });
   });
 });
 
 describe("the repository JSON loader", () => {
   it("accepts the comments and trailing commas the Actions runner accepts", () => {
-    expect(loadRepositoryJson('{ // matchers\n "problemMatcher": [],\n}', { file: "m.json", kind: "rules" })).toMatchObject({ value: { problemMatcher: [] } });
+    expect(
+      loadRepositoryJson('{ // matchers\n "problemMatcher": [],\n}', { file: "m.json", kind: "rules" }),
+    ).toMatchObject({ value: { problemMatcher: [] } });
   });
 
   it("reports invalid JSON with the parser's reason", () => {
     expect(problems(loadRepositoryJson('{\n"a": 1,\n"b": }', { file: "m.json", kind: "rules" }))).toEqual([
-      expect.objectContaining({ code: "E_JSON_SYNTAX", message: expect.stringContaining("not valid JSON: Unexpected token") }),
+      expect.objectContaining({
+        code: "E_JSON_SYNTAX",
+        message: expect.stringContaining("not valid JSON: Unexpected token"),
+      }),
     ]);
   });
 
   it("refuses arrays nested deeper than 64 levels", () => {
-    expect(problems(loadRepositoryJson("[".repeat(100_000) + "]".repeat(100_000), { file: "m.json", kind: "rules" }))[0]?.code).toBe("E_JSON_TOO_DEEP");
+    expect(
+      problems(loadRepositoryJson("[".repeat(100_000) + "]".repeat(100_000), { file: "m.json", kind: "rules" }))[0]
+        ?.code,
+    ).toBe("E_JSON_TOO_DEEP");
   });
 
   it("refuses a file over the rule-file cap", () => {
-    expect(problems(loadRepositoryJson(`"${"x".repeat(1024 * 1024)}"`, { file: "m.json", kind: "rules" }))[0]?.code).toBe("E_FILE_TOO_LARGE");
+    expect(
+      problems(loadRepositoryJson(`"${"x".repeat(1024 * 1024)}"`, { file: "m.json", kind: "rules" }))[0]?.code,
+    ).toBe("E_FILE_TOO_LARGE");
   });
 });
