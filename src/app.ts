@@ -3,7 +3,7 @@ import type { ApplicationFunctionOptions, Probot } from "probot";
 import { GITHUB_EVENTS } from "./forge/index.js";
 import { createDeliveryIngester, UnstorableDeliveryError, type IngestDeps } from "./ingest/index.js";
 import type { DeliveryRecord } from "./store/index.js";
-import { verifiedGithubBody } from "./server/create-http-server.js";
+import { verifiedGithubBody } from "./server/index.js";
 
 /**
  * The Probot application: each subscribed event is recorded and queued, nothing more, so GitHub

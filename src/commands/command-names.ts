@@ -1,4 +1,4 @@
-import type { Permission } from "../forge/forge-client.js";
+import type { Permission } from "../forge/index.js";
 import { COMMAND_NAMES, type CommandName } from "../core/index.js";
 
 export { COMMAND_NAMES, type CommandName };

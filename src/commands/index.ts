@@ -16,7 +16,7 @@ export {
 } from "../core/index.js";
 export type { CommentEvent, CommentReading } from "../core/index.js";
 // Permissions are the forge's notion (GitHub roles, GitLab access levels); commands only consume them.
-export { permissionAtLeast, gitlabAccessToPermission, PERMISSIONS } from "../forge/permission.js";
-export { STICKY_MARKER, type Permission } from "../forge/forge-client.js";
+export { permissionAtLeast, gitlabAccessToPermission, PERMISSIONS } from "../forge/index.js";
+export { STICKY_MARKER, type Permission } from "../forge/index.js";
 export { executeCommands, type CommandDeps } from "./execute-commands.js";
 export { resolveApproval, expireApprovals, type ApprovalDeps } from "./approvals.js";

@@ -1,5 +1,6 @@
 export {
   STICKY_MARKER,
+  CONFIG_NOTE_MARKER,
   MAX_CONFIG_BYTES,
   type ForgeClient,
   type CommitReport,

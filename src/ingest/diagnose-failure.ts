@@ -1,6 +1,6 @@
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { decideRerun } from "../policy/index.js";
-import type { ForgeClient } from "../forge/forge-client.js";
+import type { ForgeClient } from "../forge/index.js";
 import { globMatch } from "../core/index.js";
 import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
 import {

@@ -1,4 +1,4 @@
-import type { ForgeClient } from "../forge/forge-client.js";
+import type { ForgeClient } from "../forge/index.js";
 import type { FixForge } from "../forge/index.js";
 import type { Forge } from "../store/index.js";
 

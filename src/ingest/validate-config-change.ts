@@ -1,5 +1,5 @@
 import { loadRepoConfig, readRepoConfigText, type ConfigReader } from "../config/index.js";
-import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/forge-client.js";
+import { CONFIG_NOTE_MARKER, type Annotation, type ForgeClient } from "../forge/index.js";
 import { forgeAdapter } from "../forge/index.js";
 import { loadRecipe } from "../agents/index.js";
 import { MAX_RULES_PROGRAM_SIZE, parseRuleText, programBudget } from "../sentinel/index.js";

@@ -1,4 +1,4 @@
-import type { Annotation, CommitReport } from "../forge/forge-client.js";
+import type { Annotation, CommitReport } from "../forge/index.js";
 import type { Diagnosis, Finding } from "../sentinel/index.js";
 import type { FingerprintHistory, StoredFailure } from "../store/index.js";
 

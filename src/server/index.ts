@@ -1,4 +1,10 @@
-export { bodyBudgetOf, createHttpServer, type HttpServerDeps, type Middleware } from "./create-http-server.js";
+export {
+  bodyBudgetOf,
+  createHttpServer,
+  verifiedGithubBody,
+  type HttpServerDeps,
+  type Middleware,
+} from "./create-http-server.js";
 export {
   DEFAULT_BODY_BUDGET,
   DEFAULT_BODY_BUDGET_WAIT_MS,
