@@ -58,6 +58,10 @@ export type ErrorCode =
   | "E_FIX_NO_DIAGNOSIS"
   | "E_FIX_NOT_CONFIGURED"
   | "E_LOCK_TIMEOUT"
+  | "E_INGEST_UNSETTLED"
+  | "E_DB_MIGRATIONS_FAILED"
+  | "E_ENV_UNDOCUMENTED"
+  | "E_ENV_TABLE_MARKERS"
   // Start-up: the environment's configuration, and the services it names (PostgreSQL, Redis).
   | "E_ENV_INVALID"
   | "E_ENV_PRIVATE_KEY"

@@ -1,3 +1,4 @@
+import { SentinelError } from "../core/index.js";
 import type { Logger } from "pino";
 import { safeJobId, type JobQueue } from "../queue/index.js";
 import type { DeliveryRecord, Store } from "../store/index.js";
@@ -93,7 +94,8 @@ export async function ingestDelivery(deps: IngestDeps, delivery: DeliveryRecord)
   await ingestBatch(deps, [
     { delivery, resolve: (result) => (outcome ??= { result }), reject: (error) => (outcome ??= { error }) },
   ]);
-  if (!outcome) throw new Error(`delivery ${delivery.deliveryKey} was neither recorded nor refused`);
+  if (!outcome)
+    throw new SentinelError("E_INGEST_UNSETTLED", `delivery ${delivery.deliveryKey} was neither recorded nor refused`);
   if ("error" in outcome) throw outcome.error;
   return outcome.result;
 }

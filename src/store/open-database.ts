@@ -1,3 +1,4 @@
+import { SentinelError } from "../core/index.js";
 import { ledgerRewriteRisk } from "./audit-privileges.js";
 import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
@@ -55,7 +56,8 @@ async function migrateAsOwner(migrationUrl: string): Promise<void> {
     if (unreachable) throw unreachable;
     // pg's message names the role or the host, never the password.
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(
+    throw new SentinelError(
+      "E_DB_MIGRATIONS_FAILED",
       `could not run migrations through DATABASE_MIGRATION_URL (${why}): check that it names the owner role ` +
         "(sentinel_owner in deploy/postgres/roles.sql) and Sentinel's database",
       { cause: error },

@@ -1,3 +1,4 @@
+import { SentinelError } from "../core/index.js";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
@@ -47,7 +48,7 @@ export function createPostgresDatabase(connectionString: string, options: { max?
           [`lock:${key}`, owner, String(ttlMs)],
         );
         if (rows[0]?.owner === owner) break;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${key}`);
+        if (Date.now() > deadline) throw new SentinelError("E_LOCK_TIMEOUT", `timed out waiting for lock ${key}`);
         await new Promise((r) => setTimeout(r, delay));
       }
       try {

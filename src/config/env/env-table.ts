@@ -1,3 +1,4 @@
+import { SentinelError } from "../../core/index.js";
 import { envDocs, type EnvEntryDoc } from "./env-docs.js";
 import { ENV_PATTERNS, envSchema } from "./env-schema.js";
 
@@ -20,7 +21,7 @@ function row(name: string, doc: EnvEntryDoc): string {
 export function renderEnvTable(): string {
   const rows = Object.entries(envSchema.shape).map(([name, schema]) => {
     const doc = envDocs.get(schema);
-    if (!doc) throw new Error(`${name} has no documentation in the env schema`);
+    if (!doc) throw new SentinelError("E_ENV_UNDOCUMENTED", `${name} has no documentation in the env schema`);
     return row(name, doc);
   });
   for (const p of ENV_PATTERNS) rows.push(row(p.name, p.doc));
@@ -31,6 +32,7 @@ export function renderEnvTable(): string {
 export function withEnvTable(readme: string): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${TABLE_START} … ${TABLE_END}`);
+  if (start < 0 || end < start)
+    throw new SentinelError("E_ENV_TABLE_MARKERS", `README.md lacks the markers ${TABLE_START} … ${TABLE_END}`);
   return `${readme.slice(0, start + TABLE_START.length)}\n${renderEnvTable()}\n${readme.slice(end)}`;
 }
