@@ -1,18 +1,18 @@
 import type { Logger } from "pino";
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
-import { effectiveMode, loadRepoConfig } from "../config/index.js";
+import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { SentinelError, UnrecoverableError } from "../core/index.js";
 import type { ForgeClient } from "../forge/index.js";
 import { withCause } from "../ledger/index.js";
 import type { Metrics } from "../metrics/index.js";
 import type { ChatNotifier } from "../notify/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
-import { type Forge, type Store } from "../store/index.js";
+import { type Forge, type Store, type StoredFailure } from "../store/index.js";
 import { isSafeBranchName } from "../workspace/index.js";
 import { afterRun } from "./after-run.js";
 import type { FixEnvironment } from "./fix-environment.js";
 import type { FixForge } from "../forge/index.js";
-import { DEFAULT_LEASE_TTL_MS, type FixOutcome } from "./fix-types.js";
+import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome } from "./fix-types.js";
 import { policyGate, readPermits } from "./policy-gate.js";
 import { commandFromStep, runFix } from "./run-fix.js";
 import { Trust } from "./trust.js";
@@ -32,6 +32,9 @@ export interface FixJobDeps {
   readonly metrics?: Metrics;
 }
 
+/** Records the failure's decision: a verdict, the rule behind it, why, and the run when there is one. */
+type Decide = (verdict: string, rule: string | null, message: string, runId?: string | null) => Promise<unknown>;
+
 /**
  * The fix job for a diagnosed failure: the repository's policy (read from its default branch
  * now, not when the job was queued) decides through the governed pipeline's gates whether and how
@@ -43,20 +46,7 @@ export async function fixFailure(
   failureKey: string,
   jobData: unknown = {},
 ): Promise<FixOutcome | null> {
-  const failure = await deps.store.getFailure(failureKey);
-  const stored = await deps.store.getDiagnosis(failureKey);
-  // Nothing a retry could change: the job is recorded as failed once, not retried.
-  if (!failure || !stored)
-    throw new UnrecoverableError(
-      "E_FIX_NO_DIAGNOSIS",
-      `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`,
-    );
-  // Retried: another worker, started with a fix environment, may take the job.
-  if (!deps.fixing)
-    throw new SentinelError(
-      "E_FIX_NOT_CONFIGURED",
-      "this worker is not set up to run fixes: it was started without a fix environment",
-    );
+  const { failure, stored, fixing } = await diagnosedFailure(deps, failureKey);
   const gov = deps.store.gov;
   const runs = deps.store.runs;
   const job = await readPermits(deps.logger, gov, runs, failureKey, jobData);
@@ -69,7 +59,7 @@ export async function fixFailure(
   };
   const forge = await deps.forges.client(target);
   const loaded = await loadRepoConfig(forge);
-  const decide = (verdict: string, rule: string | null, message: string, runId: string | null = null) =>
+  const decide: Decide = (verdict, rule, message, runId = null) =>
     gov.setDecision({
       failureKey,
       forge: failure.forge,
@@ -80,47 +70,14 @@ export async function fixFailure(
       message,
       runId,
     });
-  if (loaded.errors.length > 0) {
-    await decide(
-      "denied",
-      "config",
-      `${forge.configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`,
-    );
-    return null;
-  }
+  const mode = await fixMode(loaded, forge.configPath, job.manual, decide);
+  if (mode === null) return null;
   const { config } = loaded;
-  let mode = effectiveMode(config);
-  // A maintainer's `/sentinel fix` is the opt-in for that one failure; every other rule still holds.
-  if (mode === "diagnose" && job.manual) mode = "propose";
-  if (mode === "diagnose") {
-    await decide(
-      "denied",
-      "mode",
-      "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)",
-    );
-    return null;
-  }
   const fixer = await deps.forges.fixer(target);
   const trust = new Trust(gov);
   const policy = config.policy;
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
-  const pr = failure.pullRequests[0] ?? null;
-  // Whether the code comes from a fork is asked of the forge now, not taken from what a webhook
-  // said when the failure arrived; when the forge cannot say, the run is treated as a fork's.
-  const prInfo = pr
-    ? await forge
-        .pullRequestInfo(pr.number)
-        .catch(
-          (error: unknown) => (
-            deps.logger.warn(
-              { err: error instanceof Error ? error.message : String(error), pr: pr.number },
-              "could not read the pull request; its fix is handled as a fork's",
-            ),
-            null
-          ),
-        )
-    : null;
-  const fromFork = failure.fromFork || (pr !== null && (pr.fromFork || prInfo === null || prInfo.fromFork));
+  const { pr, prInfo, fromFork } = await pullRequestOrigin(forge, failure, deps.logger);
   // The failing command is the one CI itself reported (the failed step the jobs API names), never a
   // `Run …` line read from the log, which anything the job printed could have forged.
   const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis, deps.logger);
@@ -146,32 +103,16 @@ export async function fixFailure(
     manual: job.manual,
   });
 
-  const fixing = deps.fixing;
   const outcome = await runFix(
-    {
+    fixRunDeps(fixing, {
       runs,
-      mirrors: fixing.mirrors,
-      workRoot: fixing.workRoot,
       forge: fixer,
       agents: await repoAgents(forge, config.fix.recipes, config.fix.disable, deps.logger),
       rules: loaded.rules,
-      sandbox: fixing.sandbox,
-      sandboxPolicy: fixing.sandboxPolicy,
       logger: deps.logger,
-      readOnlyPaths: fixing.toolchains.readOnlyPaths,
-      toolEnv: fixing.toolchains.env,
       errorBudget: policy.errorBudget,
       gate,
-      ...(fixing.leases ? { leases: fixing.leases } : {}),
-      // A retried job can find its own dead run still holding the lease: wait it out.
-      leaseWaitMs: DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_TTL_MS / 4,
-      ...(fixing.live ? { live: fixing.live } : {}),
-      ...(fixing.dependencyCacheDir ? { dependencyCacheDir: fixing.dependencyCacheDir } : {}),
-      ...(fixing.egress ? { egress: fixing.egress } : {}),
-      ...(fixing.limits ? { limits: fixing.limits } : {}),
-      ...(fixing.runDeadlineMs ? { runDeadlineMs: fixing.runDeadlineMs } : {}),
-      ...(fixing.cgroupRoot ? { cgroupRoot: fixing.cgroupRoot } : {}),
-    },
+    }),
     {
       forge: failure.forge,
       repo: failure.repo,
@@ -191,6 +132,118 @@ export async function fixFailure(
     },
   );
   if (job.requestId) await gov.spendFixRequest(job.requestId, outcome.runId);
+  reportFinished(deps, failureKey, failure, outcome);
+  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0)
+    return outcome;
+
+  await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
+  await withCause({ run: outcome.runId }, () =>
+    afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }),
+  );
+  return outcome;
+}
+
+/** The failure, its diagnosis and this worker's fix environment, or why the job cannot run. */
+async function diagnosedFailure(deps: FixJobDeps, failureKey: string) {
+  const failure = await deps.store.getFailure(failureKey);
+  const stored = await deps.store.getDiagnosis(failureKey);
+  // Nothing a retry could change: the job is recorded as failed once, not retried.
+  if (!failure || !stored)
+    throw new UnrecoverableError(
+      "E_FIX_NO_DIAGNOSIS",
+      `failure ${failureKey} has no diagnosis to fix; a fix job is only queued for a diagnosed failure`,
+    );
+  // Retried: another worker, started with a fix environment, may take the job.
+  if (!deps.fixing)
+    throw new SentinelError(
+      "E_FIX_NOT_CONFIGURED",
+      "this worker is not set up to run fixes: it was started without a fix environment",
+    );
+  return { failure, stored, fixing: deps.fixing };
+}
+
+/** The mode the run goes in; null (the denial recorded) when the config has errors or the mode runs no fixes. */
+async function fixMode(
+  loaded: LoadedRepoConfig,
+  configPath: string,
+  manual: boolean,
+  decide: Decide,
+): Promise<ReturnType<typeof effectiveMode> | null> {
+  if (loaded.errors.length > 0) {
+    await decide("denied", "config", `${configPath} has errors, so Sentinel runs on safe defaults (diagnose only)`);
+    return null;
+  }
+  let mode = effectiveMode(loaded.config);
+  // A maintainer's `/sentinel fix` is the opt-in for that one failure; every other rule still holds.
+  if (mode === "diagnose" && manual) mode = "propose";
+  if (mode === "diagnose") {
+    await decide(
+      "denied",
+      "mode",
+      "mode is diagnose: Sentinel reports failures but runs no fixes (set `mode: propose` to have it open fixes)",
+    );
+    return null;
+  }
+  return mode;
+}
+
+/**
+ * The failure's pull request and whether its code comes from a fork. That is asked of the forge
+ * now, not taken from what a webhook said when the failure arrived; when the forge cannot say, the
+ * run is treated as a fork's.
+ */
+async function pullRequestOrigin(forge: ForgeClient, failure: StoredFailure, logger: Logger) {
+  const pr = failure.pullRequests[0] ?? null;
+  const prInfo = pr
+    ? await forge
+        .pullRequestInfo(pr.number)
+        .catch(
+          (error: unknown) => (
+            logger.warn(
+              { err: error instanceof Error ? error.message : String(error), pr: pr.number },
+              "could not read the pull request; its fix is handled as a fork's",
+            ),
+            null
+          ),
+        )
+    : null;
+  const fromFork = failure.fromFork || (pr !== null && (pr.fromFork || prInfo === null || prInfo.fromFork));
+  return { pr, prInfo, fromFork };
+}
+
+/** What runFix is given: this worker's fix environment around the run's own parts. */
+function fixRunDeps(
+  fixing: FixEnvironment,
+  run: Pick<FixDeps, "runs" | "forge" | "agents" | "rules" | "logger" | "errorBudget" | "gate">,
+): FixDeps {
+  return {
+    runs: run.runs,
+    mirrors: fixing.mirrors,
+    workRoot: fixing.workRoot,
+    forge: run.forge,
+    agents: run.agents,
+    rules: run.rules,
+    sandbox: fixing.sandbox,
+    sandboxPolicy: fixing.sandboxPolicy,
+    logger: run.logger,
+    readOnlyPaths: fixing.toolchains.readOnlyPaths,
+    toolEnv: fixing.toolchains.env,
+    errorBudget: run.errorBudget,
+    gate: run.gate,
+    ...(fixing.leases ? { leases: fixing.leases } : {}),
+    // A retried job can find its own dead run still holding the lease: wait it out.
+    leaseWaitMs: DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_TTL_MS / 4,
+    ...(fixing.live ? { live: fixing.live } : {}),
+    ...(fixing.dependencyCacheDir ? { dependencyCacheDir: fixing.dependencyCacheDir } : {}),
+    ...(fixing.egress ? { egress: fixing.egress } : {}),
+    ...(fixing.limits ? { limits: fixing.limits } : {}),
+    ...(fixing.runDeadlineMs ? { runDeadlineMs: fixing.runDeadlineMs } : {}),
+    ...(fixing.cgroupRoot ? { cgroupRoot: fixing.cgroupRoot } : {}),
+  };
+}
+
+/** Logs the finished run and counts it in the metrics. */
+function reportFinished(deps: FixJobDeps, failureKey: string, failure: StoredFailure, outcome: FixOutcome): void {
   deps.logger.info(
     {
       failure: failureKey,
@@ -204,14 +257,6 @@ export async function fixFailure(
     "fix run finished",
   );
   countRun(deps.metrics, failure.forge, outcome);
-  if (job.resumeRunId && outcome.status === "nothing-to-fix" && Object.keys(outcome.phaseMs).length === 0)
-    return outcome;
-
-  await decide(verdictOf(outcome), outcome.rule ?? null, outcome.reason, outcome.runId);
-  await withCause({ run: outcome.runId }, () =>
-    afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }),
-  );
-  return outcome;
 }
 
 function countRun(m: Metrics | undefined, forge: string, outcome: FixOutcome): void {

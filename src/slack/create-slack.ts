@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { finished } from "node:stream/promises";
 import { App, HTTPReceiver, webApi, type AnyMiddlewareArgs } from "@slack/bolt";
-import { z } from "zod";
-import { isRunId } from "./actions.js";
-import { renderNotification } from "./blocks.js";
+import type { Logger } from "pino";
 import { boltLogger } from "./bolt-logger.js";
 import { describeSlackError, handlePress } from "./handle-press.js";
+import { postNotification } from "./post-notification.js";
 import type { Slack, SlackDeps, SlackNotification } from "./types.js";
 import { SentinelError } from "../core/index.js";
 
@@ -21,20 +20,6 @@ export const MAX_SLACK_BODY = 1024 * 1024;
  */
 const RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000 };
 const REQUEST_TIMEOUT_MS = 10_000;
-
-const notificationSchema = z.object({
-  event: z.enum(["fix-opened", "approval-needed", "revoked", "escalated", "freeze-blocked", "rerun"]),
-  channel: z.string().min(1).max(81).regex(/^\S+$/, "a channel name or id has no spaces"),
-  repo: z.string().min(1).max(300),
-  title: z.string().min(1).max(10_000),
-  text: z.string().max(200_000),
-  url: z.string().nullable().optional(),
-  runId: z.string().optional(),
-  fields: z
-    .array(z.object({ label: z.string().max(1000), value: z.string().max(10_000) }))
-    .max(100)
-    .optional(),
-});
 
 /**
  * Slack for Sentinel over HTTP: notifications with Block Kit, and Approve/Deny presses handed to
@@ -94,6 +79,46 @@ export function createSlack(deps: SlackDeps): Slack {
   };
   let closed = false;
 
+  routeInteractions(app, logger, track, deps.onDecision);
+
+  async function middleware(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? "/", "http://localhost");
+    if (req.method !== "POST" || (pathname !== SLACK_EVENTS_PATH && pathname !== SLACK_INTERACTIONS_PATH))
+      return refuse(req, res, 404, "not found");
+    if (closed) return refuse(req, res, 503, "Slack is shutting down");
+    const done = finished(res).catch(() => {}); // a client that goes away is not an error here
+    // Bolt answers asynchronously; only its two endpoints get here, so it never defers (throws).
+    receiver.requestListener(req, res);
+    await done;
+    // A body Bolt refused (too large, 413) is left half read: drain it so the connection is usable.
+    if (!req.readableEnded) req.resume();
+  }
+
+  const notify = (n: SlackNotification) => postNotification({ web, logger, track, isClosed: () => closed }, n);
+
+  return {
+    middleware,
+    notify,
+    async close() {
+      closed = true;
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+  req.resume();
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify({ error }) + "\n");
+}
+
+/** Approve/Deny presses go to `handlePress`; every other interaction is acknowledged and dropped. */
+function routeInteractions(
+  app: App,
+  logger: Logger,
+  track: <T>(work: Promise<T>) => Promise<T>,
+  onDecision: SlackDeps["onDecision"],
+): void {
   app.error(async (error) => {
     logger.warn({ slackError: describeSlackError(error) }, "Slack request failed");
   });
@@ -113,72 +138,8 @@ export function createSlack(deps: SlackDeps): Slack {
     await track(
       (async () => {
         await ack();
-        await handlePress(body, client, { logger, onDecision: deps.onDecision });
+        await handlePress(body, client, { logger, onDecision });
       })(),
     );
   });
-
-  async function middleware(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { pathname } = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "POST" || (pathname !== SLACK_EVENTS_PATH && pathname !== SLACK_INTERACTIONS_PATH))
-      return refuse(req, res, 404, "not found");
-    if (closed) return refuse(req, res, 503, "Slack is shutting down");
-    const done = finished(res).catch(() => {}); // a client that goes away is not an error here
-    // Bolt answers asynchronously; only its two endpoints get here, so it never defers (throws).
-    receiver.requestListener(req, res);
-    await done;
-    // A body Bolt refused (too large, 413) is left half read: drain it so the connection is usable.
-    if (!req.readableEnded) req.resume();
-  }
-
-  async function notify(n: SlackNotification): Promise<{ channel: string; ts: string } | null> {
-    const parsed = notificationSchema.safeParse(n);
-    if (!parsed.success) {
-      logger.warn(
-        { event: n?.event, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
-        "Slack notification not sent: it is not valid",
-      );
-      return null;
-    }
-    if (closed) {
-      logger.warn({ event: n.event }, "Slack notification not sent: Slack is closed");
-      return null;
-    }
-    if (n.event === "approval-needed" && !isRunId(n.runId))
-      logger.warn({ repo: n.repo }, "approval-needed notification without a valid run id: posted without buttons");
-    const { text, blocks } = renderNotification(n);
-    try {
-      const result = await track(
-        web.chat.postMessage({ channel: n.channel, text, blocks, unfurl_links: false, unfurl_media: false }),
-      );
-      if (typeof result.channel === "string" && typeof result.ts === "string")
-        return { channel: result.channel, ts: result.ts };
-      logger.warn(
-        { event: n.event, channel: n.channel },
-        "Slack accepted a notification but said neither channel nor ts",
-      );
-      return null;
-    } catch (error) {
-      logger.warn(
-        { event: n.event, channel: n.channel, repo: n.repo, slackError: describeSlackError(error) },
-        "Slack refused a notification",
-      );
-      return null;
-    }
-  }
-
-  return {
-    middleware,
-    notify,
-    async close() {
-      closed = true;
-      await Promise.allSettled([...pending]);
-    },
-  };
-}
-
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
-  req.resume();
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify({ error }) + "\n");
 }

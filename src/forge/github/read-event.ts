@@ -33,6 +33,12 @@ interface Payload {
   [key: string]: unknown;
 }
 
+/** The repository and installation a (non-installation) delivery is about. */
+interface Scope {
+  repo: Repo;
+  installationId: string;
+}
+
 /**
  * Reads a GitHub delivery into ingest items. Pure: no API calls, so a delivery can be re-read at
  * any time from the stored payload.
@@ -53,7 +59,31 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
     const read = readGithubComment(event, payload);
     return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
   }
-  if (event === "pull_request" && payload.action === "closed") {
+  const scope: Scope = { repo, installationId };
+  if (event === "pull_request") return readPullRequest(payload, scope);
+  if (payload.action !== "completed")
+    return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
+  switch (event) {
+    case "workflow_job":
+      return readWorkflowJob(payload.workflow_job as WorkflowJob, scope);
+    case "check_run":
+      return readCheckRun(payload.check_run as CheckRun, scope, selfAppId);
+    case "workflow_run":
+      return readWorkflowRun(payload.workflow_run as WorkflowRun, scope);
+    case "check_suite":
+      return readCheckSuite(payload.check_suite as CheckSuite, scope, selfAppId);
+  }
+  return [{ kind: "ignore", reason: `event ${event} is not one Sentinel handles` }];
+}
+
+/** The fields every failure item of the repository carries. */
+function failureCommon({ repo, installationId }: Scope) {
+  return { forge: "github" as const, repo: repo.full_name, repoId: String(repo.id), installationId };
+}
+
+/** A closed pull request ends its fix branches; an opened or updated one has its config validated. */
+function readPullRequest(payload: Payload, { repo, installationId }: Scope): IngestItem[] {
+  if (payload.action === "closed") {
     const pr = payload.pull_request as
       { number: number; merged?: boolean; head: { ref: string }; body?: string | null } | undefined;
     if (!pr) return [{ kind: "ignore", reason: "pull_request.closed without a pull request" }];
@@ -71,160 +101,158 @@ export function readGithubEvent(event: string, payload: Payload, selfAppId?: num
       },
     ];
   }
-  if (event === "pull_request") {
-    const pr = payload.pull_request as { number: number; head: { sha: string } } | undefined;
-    if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? ""))
-      return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];
-    return [
-      {
-        kind: "validate-config",
+  const pr = payload.pull_request as { number: number; head: { sha: string } } | undefined;
+  if (!pr || !["opened", "synchronize", "reopened"].includes(payload.action ?? ""))
+    return [{ kind: "ignore", reason: `pull_request.${payload.action ?? "?"}` }];
+  return [
+    {
+      kind: "validate-config",
+      forge: "github",
+      repo: repo.full_name,
+      repoId: String(repo.id),
+      installationId,
+      prNumber: pr.number,
+      headSha: pr.head.sha,
+    },
+  ];
+}
+
+/** Every concluded job's outcome, and a failure when it failed. */
+function readWorkflowJob(job: WorkflowJob, scope: Scope): IngestItem[] {
+  const { repo } = scope;
+  const items: IngestItem[] = [];
+  if (job.conclusion)
+    items.push({
+      kind: "outcome",
+      outcome: {
         forge: "github",
         repo: repo.full_name,
-        repoId: String(repo.id),
-        installationId,
-        prNumber: pr.number,
-        headSha: pr.head.sha,
+        sha: job.head_sha,
+        jobName: job.name,
+        jobId: String(job.id),
+        conclusion: outcomeOf(job.conclusion),
       },
-    ];
-  }
-  if (payload.action !== "completed")
-    return [{ kind: "ignore", reason: `${event}.${payload.action ?? "?"} is not a completion` }];
-  const common = { forge: "github" as const, repo: repo.full_name, repoId: String(repo.id), installationId };
-  switch (event) {
-    case "workflow_job": {
-      const job = payload.workflow_job as WorkflowJob;
-      const items: IngestItem[] = [];
-      if (job.conclusion)
-        items.push({
-          kind: "outcome",
-          outcome: {
-            forge: "github",
-            repo: repo.full_name,
-            sha: job.head_sha,
-            jobName: job.name,
-            jobId: String(job.id),
-            conclusion: outcomeOf(job.conclusion),
-          },
-        });
-      if (!FAILED.has(job.conclusion ?? ""))
-        return [
-          ...items,
-          { kind: "ignore", reason: `workflow_job concluded ${job.conclusion ?? "without a conclusion"}` },
-        ];
-      items.push({
-        kind: "failure",
-        failure: {
-          ...common,
-          failureKey: `github:${repo.id}:job:${job.id}`,
-          source: "workflow_job",
-          sha: job.head_sha,
-          ref: job.head_branch ?? null,
-          jobId: String(job.id),
-          jobName: job.name,
-          runId: String(job.run_id),
-          runAttempt: job.run_attempt ?? null,
-          jobUrl: job.html_url ?? null,
-          pullRequests: [],
-          fromFork: false,
-          context: {
-            actions: true,
-            conclusion: job.conclusion,
-            workflowName: job.workflow_name ?? null,
-            ...repoContext(repo),
-          },
+    });
+  if (!FAILED.has(job.conclusion ?? ""))
+    return [...items, { kind: "ignore", reason: `workflow_job concluded ${job.conclusion ?? "without a conclusion"}` }];
+  items.push({
+    kind: "failure",
+    failure: {
+      ...failureCommon(scope),
+      failureKey: `github:${repo.id}:job:${job.id}`,
+      source: "workflow_job",
+      sha: job.head_sha,
+      ref: job.head_branch ?? null,
+      jobId: String(job.id),
+      jobName: job.name,
+      runId: String(job.run_id),
+      runAttempt: job.run_attempt ?? null,
+      jobUrl: job.html_url ?? null,
+      pullRequests: [],
+      fromFork: false,
+      context: {
+        actions: true,
+        conclusion: job.conclusion,
+        workflowName: job.workflow_name ?? null,
+        ...repoContext(repo),
+      },
+    },
+  });
+  return items;
+}
+
+function readCheckRun(run: CheckRun, scope: Scope, selfAppId: number | undefined): IngestItem[] {
+  const { repo } = scope;
+  if (!FAILED.has(run.conclusion ?? ""))
+    return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+  if (selfAppId !== undefined && run.app?.id === selfAppId)
+    return [{ kind: "ignore", reason: "Sentinel's own check run" }];
+  const actions = run.app?.slug === ACTIONS_APP;
+  const prs = (run.pull_requests ?? []).map((p) => ({
+    number: p.number,
+    fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false,
+  }));
+  return [
+    {
+      kind: "failure",
+      failure: {
+        ...failureCommon(scope),
+        // The same key as the workflow_job event for the same job: one failure, not two.
+        failureKey: actions ? `github:${repo.id}:job:${run.id}` : `github:${repo.id}:check:${run.id}`,
+        source: "check_run",
+        sha: run.head_sha,
+        ref: run.check_suite?.head_branch ?? null,
+        jobId: String(run.id),
+        jobName: run.name,
+        runId: null,
+        runAttempt: null,
+        jobUrl: run.details_url ?? run.html_url ?? null,
+        pullRequests: prs,
+        fromFork: prs.some((p) => p.fromFork),
+        context: {
+          ...(actions
+            ? { actions: true, conclusion: run.conclusion }
+            : {
+                actions: false,
+                conclusion: run.conclusion,
+                app: run.app?.slug ?? null,
+                output: run.output ?? null,
+              }),
+          ...repoContext(repo),
         },
-      });
-      return items;
-    }
-    case "check_run": {
-      const run = payload.check_run as CheckRun;
-      if (!FAILED.has(run.conclusion ?? ""))
-        return [{ kind: "ignore", reason: `check_run concluded ${run.conclusion ?? "without a conclusion"}` }];
-      if (selfAppId !== undefined && run.app?.id === selfAppId)
-        return [{ kind: "ignore", reason: "Sentinel's own check run" }];
-      const actions = run.app?.slug === ACTIONS_APP;
-      const prs = (run.pull_requests ?? []).map((p) => ({
-        number: p.number,
-        fromFork: p.head?.repo ? p.head.repo.id !== repo.id : false,
-      }));
-      return [
-        {
-          kind: "failure",
-          failure: {
-            ...common,
-            // The same key as the workflow_job event for the same job: one failure, not two.
-            failureKey: actions ? `github:${repo.id}:job:${run.id}` : `github:${repo.id}:check:${run.id}`,
-            source: "check_run",
-            sha: run.head_sha,
-            ref: run.check_suite?.head_branch ?? null,
-            jobId: String(run.id),
-            jobName: run.name,
-            runId: null,
-            runAttempt: null,
-            jobUrl: run.details_url ?? run.html_url ?? null,
-            pullRequests: prs,
-            fromFork: prs.some((p) => p.fromFork),
-            context: {
-              ...(actions
-                ? { actions: true, conclusion: run.conclusion }
-                : {
-                    actions: false,
-                    conclusion: run.conclusion,
-                    app: run.app?.slug ?? null,
-                    output: run.output ?? null,
-                  }),
-              ...repoContext(repo),
-            },
-          },
-        },
-      ];
-    }
-    case "workflow_run": {
-      const run = payload.workflow_run as WorkflowRun;
-      if (!FAILED.has(run.conclusion ?? ""))
-        return [{ kind: "ignore", reason: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` }];
-      const fromFork = run.head_repository ? run.head_repository.id !== repo.id : false;
-      return [
-        {
-          kind: "expand",
-          what: "workflow_run",
-          id: String(run.id),
-          repo: repo.full_name,
-          repoId: String(repo.id),
-          installationId,
-          sha: run.head_sha,
-          ref: run.head_branch ?? null,
-          pullRequests: (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork })),
-          fromFork,
-        },
-      ];
-    }
-    case "check_suite": {
-      const suite = payload.check_suite as CheckSuite;
-      if (!FAILED.has(suite.conclusion ?? ""))
-        return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
-      // Actions suites are covered job by job by workflow_job.
-      if (suite.app?.slug === ACTIONS_APP)
-        return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
-      if (selfAppId !== undefined && suite.app?.id === selfAppId)
-        return [{ kind: "ignore", reason: "Sentinel's own check suite" }];
-      return [
-        {
-          kind: "expand",
-          what: "check_suite",
-          id: String(suite.id),
-          repo: repo.full_name,
-          repoId: String(repo.id),
-          installationId,
-          sha: suite.head_sha,
-          ref: suite.head_branch ?? null,
-          pullRequests: (suite.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: false })),
-          fromFork: false,
-        },
-      ];
-    }
-  }
-  return [{ kind: "ignore", reason: `event ${event} is not one Sentinel handles` }];
+      },
+    },
+  ];
+}
+
+/** A failed workflow run is expanded into its failed jobs through the API later. */
+function readWorkflowRun(run: WorkflowRun, { repo, installationId }: Scope): IngestItem[] {
+  if (!FAILED.has(run.conclusion ?? ""))
+    return [{ kind: "ignore", reason: `workflow_run concluded ${run.conclusion ?? "without a conclusion"}` }];
+  const fromFork = run.head_repository ? run.head_repository.id !== repo.id : false;
+  return [
+    {
+      kind: "expand",
+      what: "workflow_run",
+      id: String(run.id),
+      repo: repo.full_name,
+      repoId: String(repo.id),
+      installationId,
+      sha: run.head_sha,
+      ref: run.head_branch ?? null,
+      pullRequests: (run.pull_requests ?? []).map((p) => ({ number: p.number, fromFork })),
+      fromFork,
+    },
+  ];
+}
+
+/** A failed non-Actions check suite is expanded into its failed check runs through the API later. */
+function readCheckSuite(
+  suite: CheckSuite,
+  { repo, installationId }: Scope,
+  selfAppId: number | undefined,
+): IngestItem[] {
+  if (!FAILED.has(suite.conclusion ?? ""))
+    return [{ kind: "ignore", reason: `check_suite concluded ${suite.conclusion ?? "without a conclusion"}` }];
+  // Actions suites are covered job by job by workflow_job.
+  if (suite.app?.slug === ACTIONS_APP)
+    return [{ kind: "ignore", reason: "GitHub Actions check suite: its jobs arrive as workflow_job" }];
+  if (selfAppId !== undefined && suite.app?.id === selfAppId)
+    return [{ kind: "ignore", reason: "Sentinel's own check suite" }];
+  return [
+    {
+      kind: "expand",
+      what: "check_suite",
+      id: String(suite.id),
+      repo: repo.full_name,
+      repoId: String(repo.id),
+      installationId,
+      sha: suite.head_sha,
+      ref: suite.head_branch ?? null,
+      pullRequests: (suite.pull_requests ?? []).map((p) => ({ number: p.number, fromFork: false })),
+      fromFork: false,
+    },
+  ];
 }
 
 /** What fixes target when the failing branch is unknown (remotes are built from the API base, never a payload's URL). */

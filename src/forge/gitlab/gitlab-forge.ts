@@ -14,19 +14,14 @@ import {
 } from "../forge-client.js";
 import { gitlabAccessToPermission } from "../permission.js";
 import { SentinelError } from "../../core/index.js";
+import { describeApiError, statusOf, type GitlabApi } from "./gitlab-api.js";
+import { upsertGitlabIssue } from "./gitlab-issues.js";
+import { readMember } from "./gitlab-members.js";
 
 export const GITLAB_CONFIG_PATH = ".gitlab/sentinel.yml";
 
 /** GitLab's award emoji names for the reactions Sentinel gives. */
 const AWARD_EMOJI: Readonly<Record<Reaction, string>> = { "+1": "thumbsup", eyes: "eyes", confused: "confused" };
-
-interface Member {
-  access_level?: number;
-  /** The user's state (active, blocked, …). */
-  state?: string;
-  /** "awaiting" while a seat or an approval is pending. */
-  membership_state?: string;
-}
 
 export interface GitlabConnection {
   /** gitlab.com or a self-managed instance, e.g. https://gitlab.example.com */
@@ -34,8 +29,6 @@ export interface GitlabConnection {
   readonly token: string;
   readonly fetchImpl?: typeof fetch;
 }
-
-type Api = InstanceType<typeof Gitlab>;
 
 /** GitLab (gitlab.com or self-managed) through `@gitbeaker/rest`, for one project. */
 export class GitlabForge implements ForgeClient {
@@ -46,7 +39,7 @@ export class GitlabForge implements ForgeClient {
   private selfId: number | null = null;
 
   constructor(
-    private readonly api: Api,
+    private readonly api: GitlabApi,
     private readonly connection: GitlabConnection,
     private readonly projectId: string,
     readonly repo: string,
@@ -296,7 +289,7 @@ export class GitlabForge implements ForgeClient {
       await this.api.MergeRequestNoteAwardEmojis.award(this.projectId, mrIid, Number(noteId), AWARD_EMOJI[reaction]);
     } catch (error) {
       // Awarding the same emoji twice is a 404 saying the name "has already been taken": done.
-      if (statusOf(error) === 404 && /already been taken/i.test(describe(error))) return;
+      if (statusOf(error) === 404 && /already been taken/i.test(describeApiError(error))) return;
       throw this.apiError(`reacting to note ${noteId} on !${mrIid}`, error);
     }
   }
@@ -320,26 +313,13 @@ export class GitlabForge implements ForgeClient {
   }
 
   async upsertIssue(knownNumber: number | null, issue: IssueRequest): Promise<{ number: number; url: string | null }> {
-    if (knownNumber !== null && (await this.issueIsOpen(knownNumber))) {
-      try {
-        const edited = (await this.api.Issues.edit(this.projectId, knownNumber, {
-          description: issue.body,
-        })) as unknown as { web_url?: string };
-        return { number: knownNumber, url: edited.web_url ?? null };
-      } catch (error) {
-        throw this.apiError(`updating issue #${knownNumber}`, error);
-      }
-    }
-    try {
-      const created = (await this.api.Issues.create(this.projectId, issue.title, {
-        description: issue.body,
-        // GitLab takes labels comma-separated and creates the ones the project lacks.
-        ...(issue.labels?.length ? { labels: issue.labels.join(",") } : {}),
-      })) as unknown as { iid: number; web_url?: string };
-      return { number: created.iid, url: created.web_url ?? null };
-    } catch (error) {
-      throw this.apiError("opening an issue", error);
-    }
+    return upsertGitlabIssue(
+      this.api,
+      (operation, error) => this.apiError(operation, error),
+      this.projectId,
+      knownNumber,
+      issue,
+    );
   }
 
   async pullRequestInfo(mrIid: number): Promise<PullRequestInfo | null> {
@@ -370,52 +350,8 @@ export class GitlabForge implements ForgeClient {
     }
   }
 
-  /** The user's membership of a project or group, inherited and invited ones included; null when none. */
-  private async member(
-    kind: "projects" | "groups",
-    id: string,
-    user: ForgeUser,
-    operation: string,
-  ): Promise<Member | null> {
-    const userId = await this.userId(user);
-    if (userId === null) return null;
-    try {
-      const show = kind === "projects" ? this.api.ProjectMembers : this.api.GroupMembers;
-      const member = (await show.show(id, userId, { includeInherited: true })) as unknown as Member;
-      // A blocked user or a membership still awaiting approval grants nothing.
-      if (member.state !== undefined && member.state !== "active") return null;
-      if (member.membership_state !== undefined && member.membership_state !== "active") return null;
-      return member;
-    } catch (error) {
-      // 404: not a member (or no such group); 403: a group the token cannot see.
-      const status = statusOf(error);
-      if (status === 404 || status === 403) return null;
-      throw this.apiError(operation, error);
-    }
-  }
-
-  /** Hooks carry the numeric user id; a username alone is looked up (exactly, not as a search). */
-  private async userId(user: ForgeUser): Promise<number | null> {
-    if (/^\d+$/.test(user.id)) return Number(user.id);
-    try {
-      const found = (await this.api.Users.all({ username: user.login })) as unknown as Array<{
-        id: number;
-        username: string;
-      }>;
-      return found.find((u) => u.username.toLowerCase() === user.login.toLowerCase())?.id ?? null;
-    } catch (error) {
-      throw this.apiError(`looking up user ${user.login}`, error);
-    }
-  }
-
-  private async issueIsOpen(iid: number): Promise<boolean> {
-    try {
-      const found = (await this.api.Issues.show(iid, { projectId: this.projectId })) as unknown as { state?: string };
-      return found.state === "opened";
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw this.apiError(`reading issue #${iid}`, error);
-    }
+  private member(kind: "projects" | "groups", id: string, user: ForgeUser, operation: string) {
+    return readMember(this.api, (operation, error) => this.apiError(operation, error), kind, id, user, operation);
   }
 
   private apiError(operation: string, error: unknown) {
@@ -441,14 +377,4 @@ export class GitlabForge implements ForgeClient {
     }
     return this.defaultBranch;
   }
-}
-
-function describe(error: unknown): string {
-  const e = error as { cause?: { description?: unknown }; message?: unknown } | null;
-  return String(e?.cause?.description ?? e?.message ?? "");
-}
-
-function statusOf(error: unknown): number | undefined {
-  const e = error as { cause?: { response?: { status?: number } }; response?: { status?: number }; status?: number };
-  return e.cause?.response?.status ?? e.response?.status ?? e.status;
 }
