@@ -1,45 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { appendLedgerIn, lockLedgerIn } from "../ledger/index.js";
+import * as approvals from "./approval-queries.js";
+import type { Approval, ApprovalRequest } from "./approval-queries.js";
 import type { Database } from "./database.js";
+import * as decisions from "./decision-queries.js";
+import type { DecisionUpdate, FixDecisionRecord } from "./decision-queries.js";
 import type { Forge } from "./records.js";
+import * as tiers from "./tier-queries.js";
+import type { AgentTier, TierUpdate } from "./tier-queries.js";
 
-export interface AgentTier {
-  readonly forge: Forge;
-  readonly repo: string;
-  readonly agentId: string;
-  readonly tier: number;
-  readonly cleanStreak: number;
-  readonly revoked: boolean;
-  readonly reason: string | null;
-  readonly updatedAt: Date;
-}
-
-export type ApprovalStatus = "waiting" | "approved" | "denied" | "expired";
-
-export interface Approval {
-  readonly runId: string;
-  readonly forge: Forge;
-  readonly repo: string;
-  readonly prNumber: number | null;
-  readonly failureKey: string | null;
-  readonly fingerprint: string;
-  readonly rule: string;
-  readonly message: string;
-  readonly status: ApprovalStatus;
-  readonly requestedAt: Date;
-  readonly expiresAt: Date;
-  readonly decidedBy: string | null;
-  readonly decidedVia: string | null;
-}
-
-export interface FixDecisionRecord {
-  readonly failureKey: string;
-  readonly verdict: string;
-  readonly rule: string | null;
-  readonly message: string;
-  readonly runId: string | null;
-  readonly at: Date;
-}
+export type { AgentTier, TierUpdate } from "./tier-queries.js";
+export type { Approval, ApprovalRequest, ApprovalStatus } from "./approval-queries.js";
+export type { DecisionUpdate, FixDecisionRecord } from "./decision-queries.js";
 
 /**
  * What humans and the policy decided about a repository, durably: agents' trust tiers, approvals
@@ -53,151 +24,48 @@ export class GovernanceStore {
   // --- trust tiers ---------------------------------------------------------------------------
 
   async getTier(forge: Forge, repo: string, agentId: string): Promise<AgentTier | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      "SELECT * FROM agent_tiers WHERE forge = $1 AND repo = $2 AND agent_id = $3",
-      [forge, repo, agentId],
-    );
-    return rows[0] ? toTier(rows[0]) : null;
+    return tiers.getTier(this.db, forge, repo, agentId);
   }
 
   async listTiers(filter: { forge?: Forge; repo?: string } = {}): Promise<AgentTier[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      "SELECT * FROM agent_tiers WHERE ($1::text IS NULL OR forge = $1) AND ($2::text IS NULL OR repo = $2) ORDER BY forge, repo, agent_id",
-      [filter.forge ?? null, filter.repo ?? null],
-    );
-    return rows.map(toTier);
+    return tiers.listTiers(this.db, filter);
   }
 
-  /**
-   * Writes an agent's tier and, when the tier or revocation changes, a `tier.changed` ledger entry
-   * with the evidence, in one transaction.
-   */
-  async setTier(
-    t: {
-      forge: Forge;
-      repo: string;
-      agentId: string;
-      tier: number;
-      cleanStreak: number;
-      revoked: boolean;
-      reason: string | null;
-    },
-    evidence: Record<string, unknown> | null,
-  ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ tier: number; revoked: boolean }>(
-        "SELECT tier, revoked FROM agent_tiers WHERE forge = $1 AND repo = $2 AND agent_id = $3 FOR UPDATE",
-        [t.forge, t.repo, t.agentId],
-      );
-      const before = rows[0];
-      await tx.query(
-        `INSERT INTO agent_tiers (forge, repo, agent_id, tier, clean_streak, revoked, reason, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-         ON CONFLICT (forge, repo, agent_id) DO UPDATE SET tier = EXCLUDED.tier, clean_streak = EXCLUDED.clean_streak, revoked = EXCLUDED.revoked,
-           reason = EXCLUDED.reason, updated_at = now()`,
-        [t.forge, t.repo, t.agentId, t.tier, t.cleanStreak, t.revoked, t.reason],
-      );
-      const changed = !before || Number(before.tier) !== t.tier || Boolean(before.revoked) !== t.revoked;
-      if (changed && evidence) {
-        await appendLedgerIn(tx, [
-          {
-            runId: typeof evidence.runId === "string" ? evidence.runId : null,
-            kind: "tier.changed",
-            data: {
-              forge: t.forge,
-              repo: t.repo,
-              agent: t.agentId,
-              from: before ? (before.revoked ? "revoked" : Number(before.tier)) : null,
-              to: t.revoked ? "revoked" : t.tier,
-              reason: t.reason,
-              ...evidence,
-            },
-          },
-        ]);
-      }
-    });
+  /** Writes an agent's tier; a change of tier or revocation is ledgered with the evidence. */
+  async setTier(t: TierUpdate, evidence: Record<string, unknown> | null): Promise<void> {
+    return tiers.setTier(this.db, t, evidence);
   }
 
-  /** Tier changes of a repository, oldest first, as the ledger holds them. */
   async tierHistory(forge: Forge, repo: string): Promise<Array<{ at: Date; data: Record<string, unknown> }>> {
-    const { rows } = await this.db.query<{ at: Date; data: Record<string, unknown> }>(
-      "SELECT at, data FROM ledger WHERE kind = 'tier.changed' AND data->>'forge' = $1 AND data->>'repo' = $2 ORDER BY seq",
-      [forge, repo],
-    );
-    return rows;
+    return tiers.tierHistory(this.db, forge, repo);
   }
 
   // --- approvals -----------------------------------------------------------------------------
 
-  async requestApproval(a: {
-    runId: string;
-    forge: Forge;
-    repo: string;
-    prNumber: number | null;
-    failureKey: string | null;
-    fingerprint: string;
-    rule: string;
-    message: string;
-    expiresAt: Date;
-  }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO approvals (run_id, forge, repo, pr_number, failure_key, fingerprint, rule, message, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (run_id) DO UPDATE SET status = 'waiting', rule = EXCLUDED.rule, message = EXCLUDED.message, expires_at = EXCLUDED.expires_at,
-         decided_by = NULL, decided_via = NULL, decided_at = NULL, requested_at = now()`,
-      [a.runId, a.forge, a.repo, a.prNumber, a.failureKey, a.fingerprint, a.rule, a.message, a.expiresAt],
-    );
+  async requestApproval(a: ApprovalRequest): Promise<void> {
+    return approvals.requestApproval(this.db, a);
   }
 
   async getApproval(runId: string): Promise<Approval | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM approvals WHERE run_id = $1", [runId]);
-    return rows[0] ? toApproval(rows[0]) : null;
+    return approvals.getApproval(this.db, runId);
   }
 
-  /** Approvals still waiting on a pull request, oldest first. */
   async waitingApprovals(forge: Forge, repo: string, prNumber?: number): Promise<Approval[]> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      "SELECT * FROM approvals WHERE forge = $1 AND repo = $2 AND status = 'waiting' AND ($3::integer IS NULL OR pr_number = $3) AND expires_at > now() ORDER BY requested_at",
-      [forge, repo, prNumber ?? null],
-    );
-    return rows.map(toApproval);
+    return approvals.waitingApprovals(this.db, forge, repo, prNumber);
   }
 
-  /**
-   * Decides a waiting approval; null when it was not waiting (decided already, expired, unknown),
-   * so two people pressing at once cannot both resume the run.
-   */
+  /** Decides a waiting approval; null when it was not waiting (see approval-queries.ts). */
   async decideApproval(
     runId: string,
     status: "approved" | "denied",
     by: string,
     via: "comment" | "slack" | "cli",
   ): Promise<Approval | null> {
-    // The decision and its ledger entry are written together or not at all.
-    const decided = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<Record<string, unknown>>(
-        `UPDATE approvals SET status = $2, decided_by = $3, decided_via = $4, decided_at = now()
-         WHERE run_id = $1 AND status = 'waiting' AND expires_at > now() RETURNING *`,
-        [runId, status, by, via],
-      );
-      if (rows[0])
-        await appendLedgerIn(tx, [{ runId, kind: `approval.${status}`, data: { by, via, rule: rows[0].rule } }]);
-      return rows[0] ?? null;
-    });
-    return decided ? toApproval(decided) : null;
+    return approvals.decideApproval(this.db, runId, status, by, via);
   }
 
-  /** Marks approvals past their expiry as expired and returns them. */
   async expireApprovals(): Promise<Approval[]> {
-    const rows = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<Record<string, unknown>>(
-        "UPDATE approvals SET status = 'expired', decided_at = now() WHERE status = 'waiting' AND expires_at <= now() RETURNING *",
-      );
-      await appendLedgerIn(
-        tx,
-        rows.map((r) => ({ runId: String(r.run_id), kind: "approval.expired", data: { rule: r.rule } })),
-      );
-      return rows;
-    });
-    return rows.map(toApproval);
+    return approvals.expireApprovals(this.db);
   }
 
   // --- pauses and ignores --------------------------------------------------------------------
@@ -243,9 +111,6 @@ export class GovernanceStore {
     return rows.length > 0;
   }
 
-  // --- commands, re-runs, tracking issues ----------------------------------------------------
-
-  /** Claims a comment's commands for execution; false when they were acted on already. */
   // --- manual fix requests ---------------------------------------------------------------------
 
   /**
@@ -287,6 +152,9 @@ export class GovernanceStore {
     await this.db.query("UPDATE fix_requests SET run_id = $2 WHERE request_id = $1", [requestId, runId]);
   }
 
+  // --- commands, re-runs, tracking issues ----------------------------------------------------
+
+  /** Claims a comment's commands for execution; false when they were acted on already. */
   async claimComment(forge: Forge, repo: string, commentId: string): Promise<boolean> {
     const { rowCount } = await this.db.query(
       "INSERT INTO processed_comments (forge, repo, comment_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -368,66 +236,13 @@ export class GovernanceStore {
 
   // --- policy decisions and the facts they need ----------------------------------------------
 
-  /**
-   * The policy's last word on a failure (fixed, proposed, or refused by which rule), kept for the
-   * sticky comment and written to the ledger: every refusal is an entry naming its rule.
-   */
-  async setDecision(d: {
-    failureKey: string;
-    forge: Forge;
-    repo: string;
-    fingerprint: string;
-    verdict: string;
-    rule: string | null;
-    message: string;
-    runId: string | null;
-  }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await lockLedgerIn(tx);
-      await tx.query(
-        `INSERT INTO fix_decisions (failure_key, forge, repo, fingerprint, verdict, rule, message, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (failure_key) DO UPDATE SET verdict = EXCLUDED.verdict, rule = EXCLUDED.rule, message = EXCLUDED.message, run_id = EXCLUDED.run_id, at = now()`,
-        [d.failureKey, d.forge, d.repo, d.fingerprint, d.verdict, d.rule, d.message.slice(0, 2000), d.runId],
-      );
-      // About a failure, not a step of a run (the run records its own policy.decision entries).
-      await appendLedgerIn(tx, [
-        {
-          runId: null,
-          kind: "decision",
-          data: {
-            failure: d.failureKey,
-            run: d.runId,
-            forge: d.forge,
-            repo: d.repo,
-            fingerprint: d.fingerprint,
-            verdict: d.verdict,
-            rule: d.rule,
-            message: d.message.slice(0, 500),
-          },
-        },
-      ]);
-    });
+  /** The policy's last word on a failure, kept for the sticky comment and written to the ledger. */
+  async setDecision(d: DecisionUpdate): Promise<void> {
+    return decisions.setDecision(this.db, d);
   }
 
   async decisions(failureKeys: readonly string[]): Promise<Map<string, FixDecisionRecord>> {
-    if (failureKeys.length === 0) return new Map();
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      "SELECT * FROM fix_decisions WHERE failure_key = ANY($1::text[])",
-      [[...failureKeys]],
-    );
-    return new Map(
-      rows.map((r) => [
-        String(r.failure_key),
-        {
-          failureKey: String(r.failure_key),
-          verdict: String(r.verdict),
-          rule: (r.rule as string | null) ?? null,
-          message: String(r.message),
-          runId: (r.run_id as string | null) ?? null,
-          at: r.at as Date,
-        },
-      ]),
-    );
+    return decisions.decisions(this.db, failureKeys);
   }
 
   /** Fix runs that got past the gate (they acted, or would have in shadow). */
@@ -465,35 +280,4 @@ export class GovernanceStore {
     );
     return { openedAt: rows.map((r) => r.created_at), open: Number(open[0]?.n ?? 0) };
   }
-}
-
-function toTier(r: Record<string, unknown>): AgentTier {
-  return {
-    forge: r.forge as Forge,
-    repo: String(r.repo),
-    agentId: String(r.agent_id),
-    tier: Number(r.tier),
-    cleanStreak: Number(r.clean_streak),
-    revoked: Boolean(r.revoked),
-    reason: (r.reason as string | null) ?? null,
-    updatedAt: r.updated_at as Date,
-  };
-}
-
-function toApproval(r: Record<string, unknown>): Approval {
-  return {
-    runId: String(r.run_id),
-    forge: r.forge as Forge,
-    repo: String(r.repo),
-    prNumber: r.pr_number === null || r.pr_number === undefined ? null : Number(r.pr_number),
-    failureKey: (r.failure_key as string | null) ?? null,
-    fingerprint: String(r.fingerprint),
-    rule: String(r.rule),
-    message: String(r.message),
-    status: r.status as ApprovalStatus,
-    requestedAt: r.requested_at as Date,
-    expiresAt: r.expires_at as Date,
-    decidedBy: (r.decided_by as string | null) ?? null,
-    decidedVia: (r.decided_via as string | null) ?? null,
-  };
 }

@@ -1,7 +1,9 @@
-import { appendLedgerIn, jsonForPostgres, lockLedgerIn } from "../ledger/index.js";
-import { storablePayload, toFailure } from "./store-rows.js";
+import { jsonForPostgres } from "../ledger/index.js";
+import { toFailure } from "./store-rows.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { Database } from "./database.js";
+import * as deliveries from "./delivery-queries.js";
+import * as diagnoses from "./diagnosis-queries.js";
 import { GovernanceStore } from "./governance-store.js";
 import { RunStore } from "./run-store.js";
 import type {
@@ -16,7 +18,8 @@ import type {
 /**
  * Everything Sentinel stores about ingestion, over either database. Writes that must not happen
  * twice (a delivery, a failure) are single INSERT … ON CONFLICT DO NOTHING statements, so two
- * workers racing on the same work cannot both win.
+ * workers racing on the same work cannot both win. The delivery and diagnosis queries live in
+ * delivery-queries.ts and diagnosis-queries.ts (documented there); the methods here delegate.
  */
 export class Store {
   /** Fix runs, their phases and leases: built once here, so everything shares one. */
@@ -34,170 +37,42 @@ export class Store {
     return (await this.recordDeliveries([d])).has(d.deliveryKey);
   }
 
-  /**
-   * Records deliveries that arrived together in one statement (one commit, so one WAL flush for
-   * all of them) and returns the keys that were new. A key recorded before, or repeated within
-   * `deliveries`, is recorded once: its later copies are redeliveries.
-   */
-  async recordDeliveries(deliveries: readonly DeliveryRecord[]): Promise<Set<string>> {
-    const firsts = new Map<string, DeliveryRecord>();
-    for (const d of deliveries) if (!firsts.has(d.deliveryKey)) firsts.set(d.deliveryKey, d);
-    if (firsts.size === 0) return new Set();
-    const params: unknown[] = [];
-    const rows: string[] = [];
-    for (const d of firsts.values()) {
-      const n = params.push(
-        d.deliveryKey,
-        d.forge,
-        d.event,
-        d.action ?? null,
-        d.installationId ?? null,
-        d.repo ?? null,
-        storablePayload(d),
-      );
-      rows.push(`($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::json)`);
-    }
-    const { rows: inserted } = await this.db.query<{ delivery_key: string }>(
-      `INSERT INTO deliveries (delivery_key, forge, event, action, installation_id, repo, payload)
-       VALUES ${rows.join(", ")} ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`,
-      params,
-    );
-    return new Set(inserted.map((r) => r.delivery_key));
+  async recordDeliveries(ds: readonly DeliveryRecord[]): Promise<Set<string>> {
+    return deliveries.recordDeliveries(this.db, ds);
   }
 
-  /**
-   * Writes a `delivery.accepted` ledger entry (key, forge, event, action, repository; never the
-   * payload) for up to `limit` recorded deliveries that have none yet, oldest first, and marks each
-   * with its entry's place in the chain; returns how many. A delivery's row is its acceptance (the
-   * sender got its 2xx once it was written); its entry follows within a round of the delivery
-   * ledger (startDeliveryLedger) and, should the process die first, in the next process's. Entries
-   * are appended in batches because the chain is one lock: an append per webhook request, on the
-   * path GitHub waits on, serialised every recording and cost 40% of the ingest rate.
-   */
   async ledgerAcceptedDeliveries(limit = 1000): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      await lockLedgerIn(tx);
-      const { rows } = await tx.query<{
-        delivery_key: string;
-        forge: string;
-        event: string;
-        action: string | null;
-        repo: string | null;
-        received_at: Date;
-      }>(
-        "SELECT delivery_key, forge, event, action, repo, received_at FROM deliveries WHERE ledger_seq IS NULL ORDER BY received_at, delivery_key LIMIT $1",
-        [limit],
-      );
-      if (rows.length === 0) return 0;
-      const written = await appendLedgerIn(
-        tx,
-        rows.map((r) => ({
-          runId: null,
-          kind: "delivery.accepted",
-          data: {
-            delivery: r.delivery_key,
-            forge: r.forge,
-            event: r.event,
-            action: r.action,
-            repo: r.repo,
-            receivedAt: new Date(r.received_at).toISOString(),
-          },
-        })),
-      );
-      await tx.query(
-        "UPDATE deliveries d SET ledger_seq = x.seq FROM unnest($1::text[], $2::bigint[]) AS x(key, seq) WHERE d.delivery_key = x.key",
-        [rows.map((r) => r.delivery_key), written.map((e) => e.seq)],
-      );
-      return rows.length;
-    });
+    return deliveries.ledgerAcceptedDeliveries(this.db, limit);
   }
 
   async markEnqueued(deliveryKey: string): Promise<void> {
     await this.markEnqueuedMany([deliveryKey]);
   }
 
-  /** Marks deliveries as handed to the queue (one statement for a batch), so the sweeper leaves them alone. */
   async markEnqueuedMany(deliveryKeys: readonly string[]): Promise<void> {
-    if (deliveryKeys.length === 0) return;
-    await this.db.query(
-      "UPDATE deliveries SET enqueued_at = now() WHERE delivery_key = ANY($1::text[]) AND enqueued_at IS NULL",
-      [deliveryKeys],
-    );
+    return deliveries.markEnqueuedMany(this.db, deliveryKeys);
   }
 
-  /**
-   * Deletes deliveries processed more than `days` days ago, at most `batch` rows a statement,
-   * until none is left; returns how many went. A delivery not yet processed stays whatever its
-   * age: its payload is all there is of it. Failures, diagnoses, runs and the ledger keep what
-   * was learnt from the deleted ones. Forges redeliver for days, not weeks (GitHub: 3), so a
-   * redelivery still finds its key while it can come.
-   */
   async pruneDeliveries(days: number, batch = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const { rows } = await this.db.query<{ n: number | string }>(
-        `WITH gone AS (
-           DELETE FROM deliveries WHERE delivery_key IN (
-             SELECT delivery_key FROM deliveries
-             WHERE processed_at IS NOT NULL AND ledger_seq IS NOT NULL AND received_at < now() - make_interval(secs => $1::double precision)
-             LIMIT $2)
-           RETURNING 1)
-         SELECT count(*) AS n FROM gone`,
-        [days * 86_400, batch],
-      );
-      const n = Number(rows[0]?.n ?? 0);
-      total += n;
-      if (n < batch) return total;
-    }
+    return deliveries.pruneDeliveries(this.db, days, batch);
   }
 
   async markProcessed(deliveryKey: string, outcome: string): Promise<void> {
-    await this.db.query("UPDATE deliveries SET processed_at = now(), outcome = $2 WHERE delivery_key = $1", [
-      deliveryKey,
-      outcome,
-    ]);
+    return deliveries.markProcessed(this.db, deliveryKey, outcome);
   }
 
   async getDelivery(
     deliveryKey: string,
   ): Promise<(DeliveryRecord & { enqueuedAt: Date | null; processedAt: Date | null; outcome: string | null }) | null> {
-    const { rows } = await this.db.query<Record<string, unknown>>("SELECT * FROM deliveries WHERE delivery_key = $1", [
-      deliveryKey,
-    ]);
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      deliveryKey: String(r.delivery_key),
-      forge: r.forge as Forge,
-      event: String(r.event),
-      action: (r.action as string | null) ?? null,
-      installationId: (r.installation_id as string | null) ?? null,
-      repo: (r.repo as string | null) ?? null,
-      payload: r.payload,
-      enqueuedAt: (r.enqueued_at as Date | null) ?? null,
-      processedAt: (r.processed_at as Date | null) ?? null,
-      outcome: (r.outcome as string | null) ?? null,
-    };
+    return deliveries.getDelivery(this.db, deliveryKey);
   }
 
-  /** Deliveries recorded but never handed to the queue (the process died in between). */
   async deliveriesNotEnqueued(olderThanMs: number, limit = 100): Promise<string[]> {
-    const { rows } = await this.db.query<{ delivery_key: string }>(
-      `SELECT delivery_key FROM deliveries WHERE enqueued_at IS NULL AND received_at < now() - ($1 || ' milliseconds')::interval
-       ORDER BY received_at LIMIT $2`,
-      [String(olderThanMs), limit],
-    );
-    return rows.map((r) => r.delivery_key);
+    return deliveries.deliveriesNotEnqueued(this.db, olderThanMs, limit);
   }
 
-  /** Deliveries queued but never processed, oldest first (their job was lost). */
   async deliveriesNotProcessed(olderThanMs: number, limit = 100): Promise<string[]> {
-    const { rows } = await this.db.query<{ delivery_key: string }>(
-      `SELECT delivery_key FROM deliveries WHERE enqueued_at IS NOT NULL AND processed_at IS NULL
-       AND enqueued_at < now() - ($1 || ' milliseconds')::interval ORDER BY enqueued_at LIMIT $2`,
-      [String(olderThanMs), limit],
-    );
-    return rows.map((r) => r.delivery_key);
+    return deliveries.deliveriesNotProcessed(this.db, olderThanMs, limit);
   }
 
   async addInstallationRepos(
@@ -327,103 +202,16 @@ export class Store {
     return seen.has("success") && seen.has("failure");
   }
 
-  /**
-   * Stores the failure's diagnosis and writes it to the ledger in one transaction: the
-   * fingerprint, category, tool, the rule behind the primary finding and the first error line,
-   * so every report or fix that follows can be traced to the log line and rule that caused it.
-   */
   async saveDiagnosis(failure: FailureRecord, d: Diagnosis, flaky: boolean): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await lockLedgerIn(tx);
-      await this.saveDiagnosisIn(tx, failure, d, flaky);
-      const primary = d.findings.find((f) => f.logLine === d.firstErrorLine?.lineNumber) ?? d.findings[0];
-      await appendLedgerIn(tx, [
-        {
-          runId: null,
-          kind: "diagnosis",
-          data: {
-            failure: failure.failureKey,
-            forge: failure.forge,
-            repo: failure.repo,
-            sha: failure.sha,
-            job: failure.jobName,
-            status: d.status,
-            fingerprint: d.fingerprint,
-            category: d.category,
-            tool: d.tool,
-            confidence: d.confidence,
-            rule: primary ? `${primary.sentinelId}/${primary.ruleId}` : null,
-            evidence: d.firstErrorLine
-              ? { line: d.firstErrorLine.lineNumber, text: d.firstErrorLine.text.slice(0, 500) }
-              : null,
-            flaky,
-            truncated: d.stats.truncated,
-          },
-        },
-      ]);
-    });
-  }
-
-  private async saveDiagnosisIn(
-    tx: Pick<Database, "query">,
-    failure: FailureRecord,
-    d: Diagnosis,
-    flaky: boolean,
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO diagnoses (failure_key, forge, repo, sha, fingerprint, status, category, tool, confidence, summary, flaky, truncated, diagnosis)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
-       ON CONFLICT (failure_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, category = EXCLUDED.category,
-         tool = EXCLUDED.tool, confidence = EXCLUDED.confidence, summary = EXCLUDED.summary, flaky = EXCLUDED.flaky,
-         truncated = EXCLUDED.truncated, diagnosis = EXCLUDED.diagnosis`,
-      [
-        failure.failureKey,
-        failure.forge,
-        failure.repo,
-        failure.sha,
-        d.fingerprint,
-        d.status,
-        d.category,
-        d.tool,
-        d.confidence,
-        d.summary.replace(/\u0000/g, "\uFFFD"),
-        flaky,
-        d.stats.truncated,
-        jsonForPostgres(d),
-      ],
-    );
+    return diagnoses.saveDiagnosis(this.db, failure, d, flaky);
   }
 
   async getDiagnosis(failureKey: string): Promise<{ diagnosis: Diagnosis; flaky: boolean } | null> {
-    const { rows } = await this.db.query<{ diagnosis: Diagnosis; flaky: boolean }>(
-      "SELECT diagnosis, flaky FROM diagnoses WHERE failure_key = $1",
-      [failureKey],
-    );
-    return rows[0] ?? null;
+    return diagnoses.getDiagnosis(this.db, failureKey);
   }
 
-  /** Has this fingerprint been seen before, and where: the question the fingerprint index answers. */
   async fingerprintHistory(forge: Forge, repo: string, fingerprint: string): Promise<FingerprintHistory> {
-    const { rows } = await this.db.query<{
-      occurrences: string | number;
-      commits: string | number;
-      first_seen: Date | null;
-    }>(
-      `SELECT count(*) AS occurrences, count(DISTINCT sha) AS commits, min(created_at) AS first_seen
-       FROM diagnoses WHERE forge = $1 AND repo = $2 AND fingerprint = $3`,
-      [forge, repo, fingerprint],
-    );
-    const { rows: others } = await this.db.query<{ n: string | number }>(
-      "SELECT count(DISTINCT repo) AS n FROM diagnoses WHERE fingerprint = $1 AND NOT (forge = $2 AND repo = $3)",
-      [fingerprint, forge, repo],
-    );
-    const r = rows[0];
-    return {
-      occurrences: Number(r?.occurrences ?? 0),
-      commits: Number(r?.commits ?? 0),
-      firstSeen: r?.first_seen ?? null,
-      otherRepos: Number(others[0]?.n ?? 0),
-    };
+    return diagnoses.fingerprintHistory(this.db, forge, repo, fingerprint);
   }
 
   async diagnosesForPullRequest(
@@ -431,16 +219,15 @@ export class Store {
     repo: string,
     prNumber: number,
   ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
-       WHERE f.forge = $1 AND f.repo = $2 AND f.pull_requests @> $3::jsonb ORDER BY f.created_at`,
-      [forge, repo, JSON.stringify([{ number: prNumber }])],
-    );
-    return rows.map((r) => ({
-      failure: toFailure(r),
-      diagnosis: r.d_diagnosis as Diagnosis,
-      flaky: Boolean(r.d_flaky),
-    }));
+    return diagnoses.diagnosesForPullRequest(this.db, forge, repo, prNumber);
+  }
+
+  async diagnosesOnCommit(
+    forge: Forge,
+    repo: string,
+    sha: string,
+  ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
+    return diagnoses.diagnosesOnCommit(this.db, forge, repo, sha);
   }
 
   async getCommitReport(forge: Forge, repo: string, sha: string): Promise<string | null> {
@@ -464,23 +251,6 @@ export class Store {
       "UPDATE failures SET pull_requests = $2::jsonb, from_fork = $3, updated_at = now() WHERE failure_key = $1",
       [failureKey, JSON.stringify(prs), fromFork],
     );
-  }
-
-  async diagnosesOnCommit(
-    forge: Forge,
-    repo: string,
-    sha: string,
-  ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
-    const { rows } = await this.db.query<Record<string, unknown>>(
-      `SELECT f.*, d.diagnosis AS d_diagnosis, d.flaky AS d_flaky FROM failures f JOIN diagnoses d ON d.failure_key = f.failure_key
-       WHERE f.forge = $1 AND f.repo = $2 AND f.sha = $3 ORDER BY f.created_at`,
-      [forge, repo, sha],
-    );
-    return rows.map((r) => ({
-      failure: toFailure(r),
-      diagnosis: r.d_diagnosis as Diagnosis,
-      flaky: Boolean(r.d_flaky),
-    }));
   }
 
   async getStickyComment(forge: Forge, repo: string, prNumber: number): Promise<string | null> {
