@@ -5,9 +5,7 @@ export interface ManifestOptions {
   org?: string | undefined;
   gheHost?: string | undefined;
 }
-export declare function buildManifest(
-  options: ManifestOptions,
-): Record<string, unknown> & {
+export declare function buildManifest(options: ManifestOptions): Record<string, unknown> & {
   name: string;
   url: string;
   redirect_url: string;

@@ -182,11 +182,9 @@ const team = z
     error: (iss) => `${JSON.stringify(iss.input)} is not a team; write "org/team-slug"`,
   })
   .transform((s) => s.replace(/^@/, ""));
-const slackUser = z
-  .string()
-  .regex(/^[UW][A-Z0-9]{2,30}$/, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a Slack user id (like U012AB3CD; names change, ids do not)`,
-  });
+const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,30}$/, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a Slack user id (like U012AB3CD; names change, ids do not)`,
+});
 
 const maxDuration = (what: string, positive: boolean) =>
   durationSchema.refine((ms) => (positive ? ms > 0 : ms >= 0) && ms <= MAX_DURATION_MS, {

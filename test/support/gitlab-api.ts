@@ -76,16 +76,14 @@ export function fakeGitlab(o: FakeGitlabOptions) {
     if (job === null) return [404, { message: "404 Not found" }];
     return [200, { id: Number(id), status: job?.status ?? "failed", ...(job ? { commit: { id: job.sha } } : {}) }];
   });
-  api
-    .get(new RegExp(`^${p}$`))
-    .reply(() => [
-      200,
-      {
-        id: o.projectId,
-        path_with_namespace: o.path ?? "gitlab-org/gitlab-test",
-        default_branch: o.defaultBranch ?? "master",
-      },
-    ]);
+  api.get(new RegExp(`^${p}$`)).reply(() => [
+    200,
+    {
+      id: o.projectId,
+      path_with_namespace: o.path ?? "gitlab-org/gitlab-test",
+      default_branch: o.defaultBranch ?? "master",
+    },
+  ]);
   api.get(new RegExp(`^${p}/repository/files/([^/]+)/raw`)).reply((uri) => {
     record("GET", uri, null);
     const file = decodeURIComponent(/files\/([^/]+)\/raw/.exec(uri)?.[1] ?? "");
