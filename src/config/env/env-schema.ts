@@ -187,7 +187,7 @@ export const envSchema = z.object({
       "`host:port` (set but empty: nothing). Loopback, link-local and metadata addresses are never reachable " +
       "([docs/sandbox.md](docs/sandbox.md))",
     default: "the registries the worker's own npm, pip, Go and cargo use",
-    example: "`registry.npmjs.org,*.pypi.org`",
+    example: "`npm.mirror.example.com,*.pypi.example.com`",
   }),
   SENTINEL_EGRESS_ALLOW_PRIVATE: entry(raw("comma-separated CIDRs"), {
     description: "Private subnets (RFC 1918, CGNAT, ULA) of an internal registry mirror",
