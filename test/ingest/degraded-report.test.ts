@@ -1,50 +1,22 @@
 // A secondary lookup that fails degrades the report, it never drops it: the diagnosis still
 // reaches the commit's check run when the forge cannot say which pull requests hold the commit.
-import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { nock } from "../support/http-mock.js";
 import { describe, expect, it } from "vitest";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
+import { deliverGithub, failedWorkflowJob, TEST_PRIVATE_KEY } from "../support/github-webhooks.js";
 import { runningApp } from "../support/running-app.js";
-
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{
-  name: string;
-  examples: Array<Record<string, unknown>>;
-}>;
 
 const SECRET = "degraded-report-secret";
 const INSTALLATION = 4343;
 const REPO = "Codertocat/Hello-World";
+/** The example payload's repository id, which the failure's key carries. */
+const REPO_ID = 186853002;
 const JEST_OUTPUT = readFileSync(path.resolve(import.meta.dirname, "../fixtures/tools/jest/failing.log"), "utf8");
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
-
-/** The real failed `workflow_job` example, with the installation and the ids this test needs. */
-function failedJob(jobId: number, sha: string): Record<string, unknown> {
-  const all = examples.find((e) => e.name === "workflow_job")?.examples ?? [];
-  const job = (x: Record<string, unknown>) => x.workflow_job as Record<string, unknown>;
-  const p = structuredClone(all.find((x) => x.action === "completed" && job(x).conclusion === "failure")) as Record<
-    string,
-    unknown
-  >;
-  p.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDM0Mw==" };
-  Object.assign(job(p), {
-    id: jobId,
-    head_sha: sha,
-    name: "test",
-    html_url: `https://github.com/${REPO}/actions/runs/1/job/${jobId}`,
-  });
-  return p;
-}
 
 describe("a diagnosis whose pull request lookup fails", () => {
-  const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET });
+  const running = runningApp({ APP_ID: "123", PRIVATE_KEY: TEST_PRIVATE_KEY, WEBHOOK_SECRET: SECRET });
 
   it("is still reported on the commit's check run, without pull request comments", async () => {
     const sha = "ab".repeat(20);
@@ -58,17 +30,15 @@ describe("a diagnosis whose pull request lookup fails", () => {
       logs: { "5901": actionsLog("npx jest", JEST_OUTPUT) },
       pulls: { [sha]: [{ number: 9, headRepo: REPO }] },
     });
-    const body = JSON.stringify(failedJob(5901, sha));
-    const res = await fetch(`http://127.0.0.1:${running.app.port}/api/github/webhooks`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "workflow_job",
-        "x-github-delivery": "degraded-1",
-        "x-hub-signature-256": "sha256=" + createHmac("sha256", SECRET).update(body).digest("hex"),
-      },
-      body,
+    const job = failedWorkflowJob({
+      installation: INSTALLATION,
+      repo: REPO,
+      repoId: REPO_ID,
+      sha,
+      jobId: 5901,
+      name: "test",
     });
+    const res = await deliverGithub(running.app.port, SECRET, "workflow_job", job, "degraded-1");
     expect(res.status).toBe(200);
     await running.app.queue.idle();
 
