@@ -44,6 +44,23 @@ describe("start-up that cannot reach what it is configured with", () => {
     });
   });
 
+  it("never repeats the passwords of DATABASE_URL or REDIS_URL in what it cannot reach", async () => {
+    const port = await closedPort();
+    const pg = await startFromEnv({
+      ...BASE,
+      DATABASE_URL: `postgres://sentinel:pg-hunter2@127.0.0.1:${port}/test`,
+    }).catch((error: unknown) => error);
+    const redis = await startFromEnv({
+      ...BASE,
+      SENTINEL_DATA_DIR: ":memory:",
+      REDIS_URL: `redis://:redis-hunter2@127.0.0.1:${port}`,
+    }).catch((error: unknown) => error);
+    expect(String((pg as Error).message)).not.toContain("pg-hunter2");
+    expect(String((redis as Error).message)).not.toContain("redis-hunter2");
+    expect(JSON.stringify(pg)).not.toContain("pg-hunter2");
+    expect(JSON.stringify(redis)).not.toContain("redis-hunter2");
+  });
+
   it("names Redis, its address and REDIS_URL when the server refuses the connection, before building the queue", async () => {
     const port = await closedPort();
     await expect(
