@@ -1,13 +1,9 @@
 import { nock } from "../support/http-mock.js";
 import { ProbotOctokit } from "probot";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GithubForge } from "../../src/forge/index.js";
 
 const REPO = "Codertocat/Hello-World";
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
 
 /** The client Sentinel uses, its config plugin included, against a repository whose config is `text`. */
 function forgeWithConfig(text: string): GithubForge {

@@ -1,17 +1,13 @@
 import { inspect } from "node:util";
-import { nock } from "../support/http-mock.js";
+import "../support/http-mock.js";
 import { ProbotOctokit } from "probot";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ForgeApiError, GithubForge } from "../../src/forge/index.js";
 import { fakeGithubCommandApi, type FakeGithubCommandOptions } from "../support/github-api.js";
 
 const REPO = "Codertocat/Hello-World";
 const TOKEN = "ghs_commandtoken000000000000000000000000";
 const USER = (login: string) => ({ login, id: "21031067" });
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
 
 // GitHub Enterprise Server serves the same API under /api/v3: every path must be relative to the base URL.
 for (const baseUrl of ["https://api.github.com", "https://ghe.example.invalid/api/v3"]) {

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
-import { nock } from "../support/http-mock.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import "../support/http-mock.js";
+import { describe, expect, it } from "vitest";
 import { ForgeApiError, GitlabForge } from "../../src/forge/index.js";
 import { fakeGitlabCommandApi, type FakeGitlabCommandOptions } from "../support/gitlab-api.js";
 
@@ -9,10 +9,6 @@ const GITLAB = "https://gitlab.example.invalid";
 const PROJECT = 5;
 const TOKEN = "glpat-commandtoken0000000000";
 const root = { login: "root", id: "1" };
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
 
 function setup(o: Omit<FakeGitlabCommandOptions, "baseUrl" | "projectId" | "token"> = {}) {
   const gl = fakeGitlabCommandApi({ baseUrl: GITLAB, projectId: PROJECT, token: TOKEN, ...o });

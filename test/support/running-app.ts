@@ -1,5 +1,6 @@
-import { nock } from "./http-mock.js";
-import { afterAll, afterEach, beforeAll } from "vitest";
+// The strict HTTP-mock helper lets only loopback out and checks every test's mocks.
+import "./http-mock.js";
+import { afterAll, beforeAll } from "vitest";
 import { startFromEnv, type Running } from "../../src/main.js";
 
 /**
@@ -19,14 +20,10 @@ export function runningApp(
     const made = await stack.env();
     drop = made.drop;
     holder.app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", ...env, ...made.env }, overrides);
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   });
-  afterEach(() => nock.cleanAll());
   afterAll(async () => {
     await holder.app.close();
     await drop();
-    nock.enableNetConnect();
   });
   return holder;
 }
