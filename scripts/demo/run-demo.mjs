@@ -111,8 +111,8 @@ for (const [forge, repo, sha] of [
   ["github", GH_REPO, GH_SHA],
   ["gitlab", "gitlab-org/gitlab-test", GL_SHA],
 ]) {
-  for (const f of await sentinel.store.failuresOnCommit(forge, repo, sha)) {
-    const d = (await sentinel.store.getDiagnosis(f.failureKey))?.diagnosis;
+  for (const f of await sentinel.store.failures.onCommit(forge, repo, sha)) {
+    const d = (await sentinel.store.diagnoses.get(f.failureKey))?.diagnosis;
     console.log(`stored diagnosis ${f.failureKey} [${f.status}]: ${d?.summary ?? "-"}`);
     console.log(`  fingerprint ${d?.fingerprint}, first error at log line ${d?.firstErrorLine?.lineNumber}`);
   }

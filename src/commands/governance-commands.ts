@@ -74,7 +74,7 @@ export async function ignore(deps: CommandDeps, event: CommentEvent, arg: string
       ok: false,
       reply: "Say which failure: `/sentinel ignore <fingerprint>` (the fingerprints are in `/sentinel status`).",
     };
-  const all = await deps.store.diagnosesForPullRequest(event.forge, event.repo, event.prNumber);
+  const all = await deps.store.diagnoses.forPullRequest(event.forge, event.repo, event.prNumber);
   const fingerprints = [...new Set(matchFingerprint(all, arg).map((f) => f.diagnosis.fingerprint))];
   if (fingerprints.length !== 1)
     return {

@@ -9,7 +9,7 @@ export async function failuresOnHead(
   deps: CommandDeps,
   event: CommentEvent,
 ): Promise<Array<{ failure: StoredFailure; diagnosis: Diagnosis; flaky: boolean }>> {
-  const all = await deps.store.diagnosesForPullRequest(event.forge, event.repo, event.prNumber);
+  const all = await deps.store.diagnoses.forPullRequest(event.forge, event.repo, event.prNumber);
   const head = await deps.forge.pullRequestHead(event.prNumber);
   const sha = head ?? all[all.length - 1]?.failure.sha;
   return all.filter((f) => f.failure.sha === sha);

@@ -49,7 +49,7 @@ export async function explain(deps: CommandDeps, event: CommentEvent, arg: strin
   const parts: string[] = [];
   for (const f of matches.slice(0, 5)) {
     const d = f.diagnosis;
-    const history = await deps.store.fingerprintHistory(f.failure.forge, f.failure.repo, d.fingerprint);
+    const history = await deps.store.diagnoses.fingerprintHistory(f.failure.forge, f.failure.repo, d.fingerprint);
     const primary = d.findings.find((x) => x.logLine === d.firstErrorLine?.lineNumber);
     const decision = decisions.get(f.failure.failureKey);
     parts.push(

@@ -16,7 +16,7 @@ export async function decideFromChat(
   const gov = deps.store.gov;
   const approval = await gov.getApproval(d.runId);
   if (!approval) return { ok: false, message: `run ${d.runId} is not waiting for approval` };
-  const failure = approval.failureKey ? await deps.store.getFailure(approval.failureKey) : null;
+  const failure = approval.failureKey ? await deps.store.failures.get(approval.failureKey) : null;
   if (!failure) return { ok: false, message: `run ${d.runId} has no failure on record` };
   const forge = await deps.forges.client({
     forge: failure.forge,

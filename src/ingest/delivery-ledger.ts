@@ -3,7 +3,7 @@ import type { Store } from "../store/index.js";
 
 /**
  * Appends the `delivery.accepted` entries of recorded deliveries to the audit ledger, in batches,
- * every `intervalMs` (Store.ledgerAcceptedDeliveries). Every process that records deliveries or
+ * every `intervalMs` (DeliveryStore.ledgerAccepted). Every process that records deliveries or
  * reads them runs one: the chain's lock makes them take turns, and a delivery recorded by a
  * process that died before its entry was written gets it from the next round of any other.
  */
@@ -12,7 +12,7 @@ export function startDeliveryLedger(store: Store, o: { logger: Logger; intervalM
   let running: Promise<void> | null = null;
   const round = async (): Promise<void> => {
     // Until a round finds less than a full batch: a burst is caught up with, not left for later.
-    while ((await store.ledgerAcceptedDeliveries(batch)) === batch);
+    while ((await store.deliveries.ledgerAccepted(batch)) === batch);
   };
   const flush = (): Promise<void> => {
     running ??= round()

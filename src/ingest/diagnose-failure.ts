@@ -24,7 +24,7 @@ import type { WorkerDeps } from "./worker-deps.js";
  * the diagnosis, and tell people (the commit's report, the sticky comment on its pull requests).
  */
 export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Promise<void> {
-  const failure = await deps.store.getFailure(failureKey);
+  const failure = await deps.store.failures.get(failureKey);
   if (!failure)
     throw new UnrecoverableError(
       "E_FAILURE_UNKNOWN",
@@ -46,7 +46,7 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   if (loaded.errors.length > 0)
     log.warn({ errors: loaded.errors }, "repository config has errors; using safe defaults");
   if (loaded.config.ignore.jobs.some((g) => globMatch(g, failure.jobName))) {
-    await deps.store.setFailureStatus(failureKey, "ignored");
+    await deps.store.failures.setStatus(failureKey, "ignored");
     log.info({ job: failure.jobName }, "job ignored by the repository's config");
     return;
   }
@@ -54,7 +54,7 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   if (failure.jobId && forge.confirmFailedJob && failure.context.actions !== false) {
     const refused = await forge.confirmFailedJob(failure.jobId, failure.sha);
     if (refused) {
-      await deps.store.setFailureStatus(failureKey, "ignored", refused);
+      await deps.store.failures.setStatus(failureKey, "ignored", refused);
       log.warn({ job: failure.jobId, reason: refused }, "failure ignored: the forge's API does not confirm it");
       return;
     }
@@ -62,8 +62,8 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
 
   const { failure: withPrs, known } = await resolvePullRequests(deps, forge, failure);
   const diagnosis = await classifyFailure(forge, withPrs, loaded);
-  const flaky = await deps.store.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
-  await deps.store.saveDiagnosis(withPrs, diagnosis, flaky);
+  const flaky = await deps.store.failures.isFlaky(failure.forge, failure.repo, failure.sha, failure.jobName);
+  await deps.store.diagnoses.save(withPrs, diagnosis, flaky);
   deps.metrics?.diagnoses.inc({ forge: failure.forge, category: diagnosis.category });
   log.info(
     {
@@ -77,7 +77,7 @@ export async function diagnoseFailure(deps: WorkerDeps, failureKey: string): Pro
   );
 
   await publish(deps, forge, withPrs, loaded, known);
-  await deps.store.setFailureStatus(failureKey, "diagnosed");
+  await deps.store.failures.setStatus(failureKey, "diagnosed");
 }
 
 /**
@@ -102,7 +102,7 @@ async function resolvePullRequests(
   if (prs === null) return { failure, known: false };
   if (prs.length === 0) return { failure, known: true };
   const fromFork = prs.some((p) => p.fromFork);
-  await deps.store.setPullRequests(failure.failureKey, prs, fromFork);
+  await deps.store.failures.setPullRequests(failure.failureKey, prs, fromFork);
   return { failure: { ...failure, pullRequests: prs, fromFork }, known: true };
 }
 
@@ -156,19 +156,22 @@ async function publish(
   if (loaded.config.report.checkRun) {
     // One report per commit: serialised per commit so two failures finishing together do not both create one.
     await withLease(deps, `report:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
-      const onCommit = await withHistory(deps, await store.diagnosesOnCommit(failure.forge, failure.repo, failure.sha));
+      const onCommit = await withHistory(
+        deps,
+        await store.diagnoses.onCommit(failure.forge, failure.repo, failure.sha),
+      );
       // Annotations are added, not replaced, so a retry after they went out must not add them again.
-      const current = await store.getFailure(failure.failureKey);
+      const current = await store.failures.get(failure.failureKey);
       const report = renderCommitReport(
         failure.sha,
         onCommit,
         loaded.errors,
         current?.reportedAt ? "" : failure.failureKey,
       );
-      const known = await store.getCommitReport(failure.forge, failure.repo, failure.sha);
+      const known = await store.pullRequests.commitReport(failure.forge, failure.repo, failure.sha);
       const { id } = await forge.publishReport(report, known);
-      await store.setCommitReport(failure.forge, failure.repo, failure.sha, id);
-      await store.markReported(failure.failureKey);
+      await store.pullRequests.setCommitReport(failure.forge, failure.repo, failure.sha, id);
+      await store.failures.markReported(failure.failureKey);
     });
   }
   // Whether the code is a fork's is unknown without its pull requests: nothing is run on it.
@@ -194,7 +197,7 @@ async function actOn(
   failure: StoredFailure,
   loaded: LoadedRepoConfig,
 ): Promise<void> {
-  const stored = await deps.store.getDiagnosis(failure.failureKey);
+  const stored = await deps.store.diagnoses.get(failure.failureKey);
   if (!stored || stored.diagnosis.status !== "failed") return;
   const gov = deps.store.gov;
   const d = stored.diagnosis;
@@ -271,7 +274,7 @@ async function rerunIfAllowed(
   await withLease(deps, `rerun:${failure.forge}:${failure.repo}:${failure.sha}`, async () => {
     // A re-run's new attempt is a failure row of its own; the policy counts jobs, not attempts.
     const failedJobs = new Set(
-      (await deps.store.failuresOnCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName),
+      (await deps.store.failures.onCommit(failure.forge, failure.repo, failure.sha)).map((f) => f.jobName),
     ).size;
     const rerunsOnCommit = await gov.rerunsOnCommit(failure.forge, failure.repo, failure.sha);
     const verdict = decideRerun(loaded.config.policy, {

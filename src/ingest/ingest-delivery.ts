@@ -187,7 +187,7 @@ async function recordAndQueue(deps: IngestDeps, all: readonly Waiter[]): Promise
   if (batch.length === 0) return;
   let fresh: Set<string>;
   try {
-    fresh = await deps.store.recordDeliveries(batch.map((w) => w.delivery));
+    fresh = await deps.store.deliveries.recordMany(batch.map((w) => w.delivery));
   } catch (error) {
     if (batch.length === 1) return batch[0]?.reject(unstorable(error, batch[0].delivery.deliveryKey));
     // One delivery the database refuses (say, JSON nested deeper than it parses) must not fail the
@@ -226,7 +226,7 @@ async function recordAndQueue(deps: IngestDeps, all: readonly Waiter[]): Promise
   batch.forEach((w, i) => w.resolve(results[i] as IngestResult));
   if (!queued || keys.length === 0) return;
   try {
-    await deps.store.markEnqueuedMany(keys);
+    await deps.store.deliveries.markEnqueuedMany(keys);
   } catch (error) {
     deps.logger.warn(
       { deliveries: keys, err: error instanceof Error ? error.message : String(error) },
@@ -244,7 +244,7 @@ export async function enqueueDelivery(
   jobId = safeJobId("delivery", deliveryKey),
 ): Promise<void> {
   await withQueueTimeout(deps.queue.add("delivery", { deliveryKey }, { jobId }));
-  await deps.store.markEnqueued(deliveryKey);
+  await deps.store.deliveries.markEnqueued(deliveryKey);
 }
 
 /** Queues newly recorded deliveries in one round trip. */
@@ -285,13 +285,13 @@ export async function sweepDeliveries(
   olderThanMs = 30_000,
   unprocessedAfterMs = 15 * 60_000,
 ): Promise<number> {
-  const keys = await deps.store.deliveriesNotEnqueued(olderThanMs);
+  const keys = await deps.store.deliveries.notEnqueued(olderThanMs);
   for (const key of keys) await enqueueDelivery(deps, key);
   if (keys.length > 0) deps.logger.warn({ count: keys.length }, "queued deliveries that had not reached the queue");
   // Queued long ago but never processed: the job was lost (an in-process queue that stopped, a
   // job that exhausted its attempts). Reading a delivery is idempotent, so it is queued again
   // under a new job id.
-  const lost = await deps.store.deliveriesNotProcessed(unprocessedAfterMs);
+  const lost = await deps.store.deliveries.notProcessed(unprocessedAfterMs);
   for (const key of lost) await enqueueDelivery(deps, key, safeJobId("delivery", `${key}#sweep-${Date.now()}`));
   if (lost.length > 0) deps.logger.warn({ count: lost.length }, "queued again deliveries whose job was lost");
   return keys.length + lost.length;

@@ -19,7 +19,7 @@ import type { WorkerDeps } from "./worker-deps.js";
  * event kinds report it), job outcomes and installation changes.
  */
 export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: string): Promise<void> {
-  const delivery = await workerDeps.store.getDelivery(deliveryKey);
+  const delivery = await workerDeps.store.deliveries.get(deliveryKey);
   if (!delivery)
     throw new UnrecoverableError(
       "E_DELIVERY_UNKNOWN",
@@ -61,16 +61,16 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
         failures.push(await recordFailure(deps, { ...item.failure, firstDelivery: deliveryKey }));
         break;
       case "outcome":
-        await deps.store.recordJobOutcome(item.outcome);
+        await deps.store.failures.recordJobOutcome(item.outcome);
         break;
       case "expand":
         for (const f of await expand(deps, delivery.forge, item, deliveryKey))
           failures.push(await recordFailure(deps, f));
         break;
       case "installation":
-        if (item.op === "add") await deps.store.addInstallationRepos(delivery.forge, item.installationId, item.repos);
+        if (item.op === "add") await deps.store.installations.addRepos(delivery.forge, item.installationId, item.repos);
         else
-          await deps.store.removeInstallationRepos(
+          await deps.store.installations.removeRepos(
             delivery.forge,
             item.installationId,
             item.op === "remove" ? item.repos.map((r) => r.id) : undefined,
@@ -100,7 +100,7 @@ export async function processDelivery(workerDeps: WorkerDeps, deliveryKey: strin
           : "recorded";
   if (failures.length === 0 && ignored.length > 0)
     deps.logger.info({ delivery: deliveryKey, reasons: ignored }, "delivery ignored");
-  await deps.store.markProcessed(deliveryKey, outcome.slice(0, 2000));
+  await deps.store.deliveries.markProcessed(deliveryKey, outcome.slice(0, 2000));
 }
 
 /**
@@ -182,7 +182,7 @@ async function runCommands(deps: WorkerDeps, claimed: CommentEvent, selfUsername
 }
 
 async function recordFailure(deps: WorkerDeps, failure: FailureRecord): Promise<string> {
-  const fresh = await deps.store.recordFailure(failure);
+  const fresh = await deps.store.failures.record(failure);
   if (!fresh)
     deps.logger.info(
       { failure: failure.failureKey, source: failure.source },

@@ -139,7 +139,7 @@ export async function validateConfigChange(
     ...problems.map((p) => `- \`${p.path}${p.line ? `:${p.line}` : ""}\` ${p.severity}: ${p.message}`),
   ].join("\n");
   const key = `${item.headSha}#config`;
-  const known = await deps.store.getCommitReport(item.forge, item.repo, key);
+  const known = await deps.store.pullRequests.commitReport(item.forge, item.repo, key);
   const { id } = await forge.publishReport(
     {
       sha: item.headSha,
@@ -154,7 +154,7 @@ export async function validateConfigChange(
     },
     known,
   );
-  await deps.store.setCommitReport(item.forge, item.repo, key, id);
+  await deps.store.pullRequests.setCommitReport(item.forge, item.repo, key, id);
   if (forgeAdapter(forge.forge).configFindingsInNote)
     await noteOnMergeRequest(deps, forge, item, summary, problems.length);
   return `validated ${checked.length} file(s): ${errors.length} error(s)`;
@@ -173,7 +173,7 @@ async function noteOnMergeRequest(
   problems: number,
 ): Promise<void> {
   const key = `mr-${item.prNumber}#config-note`;
-  const known = await deps.store.getCommitReport(item.forge, item.repo, key);
+  const known = await deps.store.pullRequests.commitReport(item.forge, item.repo, key);
   if (problems === 0 && !known) return;
   const id = await forge.upsertStickyComment(
     item.prNumber,
@@ -181,5 +181,5 @@ async function noteOnMergeRequest(
     known,
     CONFIG_NOTE_MARKER,
   );
-  await deps.store.setCommitReport(item.forge, item.repo, key, id);
+  await deps.store.pullRequests.setCommitReport(item.forge, item.repo, key, id);
 }

@@ -18,7 +18,7 @@ export function withHistory(
   return Promise.all(
     rows.map(async (r) => ({
       ...r,
-      history: await deps.store.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint),
+      history: await deps.store.diagnoses.fingerprintHistory(r.failure.forge, r.failure.repo, r.diagnosis.fingerprint),
     })),
   );
 }
@@ -30,7 +30,7 @@ export async function refreshPullRequest(
   prNumber: number,
   loaded: LoadedRepoConfig,
 ): Promise<void> {
-  const all = await deps.store.diagnosesForPullRequest(forge.forge, forge.repo, prNumber);
+  const all = await deps.store.diagnoses.forPullRequest(forge.forge, forge.repo, prNumber);
   const latest = all[all.length - 1];
   if (!latest) return;
   const pr = latest.failure.pullRequests.find((p) => p.number === prNumber) ?? {
@@ -55,7 +55,7 @@ export async function refreshStickyComments(
       // A late diagnosis of an older commit must not take the comment back in time.
       const head = await forge.pullRequestHead(pr.number);
       if (head && head !== failure.sha) return;
-      const all = await withHistory(deps, await store.diagnosesForPullRequest(failure.forge, failure.repo, pr.number));
+      const all = await withHistory(deps, await store.diagnoses.forPullRequest(failure.forge, failure.repo, pr.number));
       const current = all.filter((f) => f.failure.sha === failure.sha);
       const fixes = new Map<string, { number: number; url: string | null }>();
       for (const f of current) {
@@ -80,9 +80,9 @@ export async function refreshStickyComments(
         ignored,
         paused,
       });
-      const known = await store.getStickyComment(failure.forge, failure.repo, pr.number);
+      const known = await store.pullRequests.stickyComment(failure.forge, failure.repo, pr.number);
       const id = await forge.upsertStickyComment(pr.number, body, known);
-      await store.setStickyComment(failure.forge, failure.repo, pr.number, id);
+      await store.pullRequests.setStickyComment(failure.forge, failure.repo, pr.number, id);
     });
   }
 }

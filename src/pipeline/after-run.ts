@@ -40,7 +40,7 @@ export async function afterRun(deps: AfterRunDeps, r: FinishedRun): Promise<void
         repo: failure.repo,
         prNumber: failure.pullRequests[0]?.number ?? null,
         failureKey: failure.failureKey,
-        fingerprint: (await deps.store.getDiagnosis(failure.failureKey))?.diagnosis.fingerprint ?? "",
+        fingerprint: (await deps.store.diagnoses.get(failure.failureKey))?.diagnosis.fingerprint ?? "",
         rule: outcome.rule ?? "policy.approval",
         message: outcome.reason,
         expiresAt,

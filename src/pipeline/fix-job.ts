@@ -145,8 +145,8 @@ export async function fixFailure(
 
 /** The failure, its diagnosis and this worker's fix environment, or why the job cannot run. */
 async function diagnosedFailure(deps: FixJobDeps, failureKey: string) {
-  const failure = await deps.store.getFailure(failureKey);
-  const stored = await deps.store.getDiagnosis(failureKey);
+  const failure = await deps.store.failures.get(failureKey);
+  const stored = await deps.store.diagnoses.get(failureKey);
   // Nothing a retry could change: the job is recorded as failed once, not retried.
   if (!failure || !stored)
     throw new UnrecoverableError(

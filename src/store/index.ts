@@ -5,6 +5,11 @@ export { pendingMigrations } from "./schema-version.js";
 export { StoreSetupError, type StoreSetupCode } from "./store-setup-error.js";
 export { RunStore, type RunPhase, type StoredPullRequest } from "./run-store.js";
 export { Store } from "./store.js";
+export { DeliveryStore, type StoredDelivery } from "./delivery-store.js";
+export { InstallationStore } from "./installation-store.js";
+export { FailureStore } from "./failure-store.js";
+export { DiagnosisStore, type StoredDiagnosis } from "./diagnosis-store.js";
+export { PullRequestStore } from "./pull-request-store.js";
 export type {
   DeliveryRecord,
   FailureRecord,

@@ -35,7 +35,7 @@ CREATE INDEX pull_requests_state ON pull_requests (state, updated_at);
     // checked text costs (bench:ingest). json still refuses text that is not JSON.
     id: 6,
     name: "delivery-payload-as-text",
-    // …and processed deliveries are pruned by age (Store.pruneDeliveries), found through an index.
+    // …and processed deliveries are pruned by age (DeliveryStore.prune), found through an index.
     sql: `
 ALTER TABLE deliveries ALTER COLUMN payload TYPE json USING payload::json;
 CREATE INDEX deliveries_received ON deliveries (received_at) WHERE processed_at IS NOT NULL;
@@ -63,7 +63,7 @@ CREATE INDEX fix_requests_failure ON fix_requests (failure_key);
 `,
   },
   {
-    // Every accepted delivery becomes a ledger entry, appended in batches (Store.ledgerAcceptedDeliveries);
+    // Every accepted delivery becomes a ledger entry, appended in batches (DeliveryStore.ledgerAccepted);
     // a delivery's entry's place in the chain is kept on its row. Deliveries recorded before the
     // ledger recorded them are marked 0: they were never entries.
     id: 8,

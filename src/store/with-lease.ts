@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SentinelError } from "../core/index.js";
-import type { Database } from "./database.js";
-import { RunStore } from "./run-store.js";
+import type { RunStore } from "./run-store.js";
 
 /** How long a report lock outlives its holder's last renewal; it is renewed every third of it. */
 const LOCK_LEASE_MS = 15_000;
@@ -20,11 +19,11 @@ const LOCK_WAIT_MS = 120_000;
  * a deployment rolls.
  */
 export async function withLease<T>(
-  deps: { readonly store: { readonly db: Database } },
+  deps: { readonly store: { readonly runs: Pick<RunStore, "acquireLease" | "renewLease" | "releaseLease"> } },
   key: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const runs = new RunStore(deps.store.db);
+  const runs = deps.store.runs;
   const lease = `lock:${key}`;
   const owner = `${process.pid}:${randomBytes(6).toString("hex")}`;
   const deadline = Date.now() + LOCK_WAIT_MS;

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { outcomeOf } from "../core/index.js";
-import type { Store } from "../store/index.js";
+import type { FailureStore } from "../store/index.js";
 
 /**
  * What a failed diagnosis leaves behind, by the error's outcome (core's outcome table): an ignored
@@ -9,7 +9,10 @@ import type { Store } from "../store/index.js";
  * job should rethrow (the queue then retries it or records it failed).
  */
 export async function settleDiagnosisError(
-  deps: { readonly store: Pick<Store, "setFailureStatus">; readonly logger: Pick<Logger, "info" | "warn"> },
+  deps: {
+    readonly store: { readonly failures: Pick<FailureStore, "setStatus"> };
+    readonly logger: Pick<Logger, "info" | "warn">;
+  },
   job: { readonly failureKey: string; readonly attempt: number; readonly attempts: number },
   error: unknown,
 ): Promise<"rethrow" | "settled"> {
@@ -19,7 +22,7 @@ export async function settleDiagnosisError(
   if (outcome === "ignored") {
     // Deliveries can outlive an installation (a redelivery, a repository removed from it).
     deps.logger.info({ failure: failureKey, reason: message }, "failure ignored: the repository is not installed");
-    await deps.store.setFailureStatus(failureKey, "ignored", message);
+    await deps.store.failures.setStatus(failureKey, "ignored", message);
     return "settled";
   }
   const final = outcome === "unrecoverable" || attempt >= attempts;
@@ -27,6 +30,6 @@ export async function settleDiagnosisError(
     { failure: failureKey, attempt, attempts, error: message, outcome },
     final ? "diagnosis failed for good" : "diagnosis failed; will retry",
   );
-  if (final) await deps.store.setFailureStatus(failureKey, "error", message.slice(0, 2000));
+  if (final) await deps.store.failures.setStatus(failureKey, "error", message.slice(0, 2000));
   return "rethrow";
 }

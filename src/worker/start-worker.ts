@@ -81,8 +81,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): { st
   timer.unref();
   const retentionDays = options.deliveryRetentionDays ?? 30;
   const prune = () =>
-    deps.store
-      .pruneDeliveries(retentionDays)
+    deps.store.deliveries
+      .prune(retentionDays)
       .then(
         (n) =>
           n > 0 && deps.logger.info({ deleted: n, retentionDays }, "deleted processed deliveries past their retention"),

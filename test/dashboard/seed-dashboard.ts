@@ -98,10 +98,10 @@ export async function seedDashboard(
     { f: failure("f-old", { jobName: "ancient" }), log: eslintLog, daysAgo: 30 },
   ];
   for (const { f, log } of items) {
-    await store.recordFailure(f);
+    await store.failures.record(f);
     if (log) {
-      await store.saveDiagnosis(f, classifyText(log, rules), false);
-      await store.setFailureStatus(f.failureKey, "diagnosed");
+      await store.diagnoses.save(f, classifyText(log, rules), false);
+      await store.failures.setStatus(f.failureKey, "diagnosed");
     }
   }
   for (const { f, daysAgo } of items) {

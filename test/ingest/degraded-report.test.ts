@@ -43,7 +43,7 @@ describe("a diagnosis whose pull request lookup fails", () => {
     await running.app.queue.idle();
 
     expect(lookup.isDone()).toBe(true);
-    expect(await running.app.store.getFailure("github:186853002:job:5901")).toMatchObject({
+    expect(await running.app.store.failures.get("github:186853002:job:5901")).toMatchObject({
       status: "diagnosed",
       pullRequests: [],
     });

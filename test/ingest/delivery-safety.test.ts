@@ -18,7 +18,7 @@ describe("a delivery that was recorded but never reached the queue", () => {
       fix: async () => {},
     } as JobHandlers);
     // The process died between recording and queueing.
-    await store.recordDelivery({ deliveryKey: "gitlab:lost-1", forge: "gitlab", event: "Job Hook", payload: {} });
+    await store.deliveries.record({ deliveryKey: "gitlab:lost-1", forge: "gitlab", event: "Job Hook", payload: {} });
     const deps = { store, queue, logger: pino({ level: "silent" }) };
     expect(await sweepDeliveries(deps, -1000)).toBe(1);
     expect(await sweepDeliveries(deps, -1000)).toBe(0);
@@ -43,8 +43,8 @@ describe("a delivery that was recorded but never reached the queue", () => {
         payload: { a: 1 },
       }),
     ).toBe("recorded");
-    expect(await store.getDelivery("github:d-9")).toMatchObject({ enqueuedAt: null });
-    expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["github:d-9"]);
+    expect(await store.deliveries.get("github:d-9")).toMatchObject({ enqueuedAt: null });
+    expect(await store.deliveries.notEnqueued(-1000)).toEqual(["github:d-9"]);
     await db.close();
   });
 
@@ -73,14 +73,14 @@ describe("a delivery that was recorded but never reached the queue", () => {
     const db = await openDatabase({});
     const store = new Store(db);
     expect(
-      await store.recordDelivery({
+      await store.deliveries.record({
         deliveryKey: "gitlab:nul",
         forge: "gitlab",
         event: "Job Hook",
         payload: { message: "fix\u0000bug" },
       }),
     ).toBe(true);
-    expect(((await store.getDelivery("gitlab:nul"))?.payload as { message: string }).message).toBe("fix\uFFFDbug");
+    expect(((await store.deliveries.get("gitlab:nul"))?.payload as { message: string }).message).toBe("fix\uFFFDbug");
     await db.close();
   });
 });

@@ -122,7 +122,7 @@ for (const stack of SERVICE_STACKS) {
       await deliver(completedJob(repo, { id: 6001, sha: s, conclusion: "success" }));
       await deliver(completedJob(repo, { id: 6002, sha: s, conclusion: "failure" }));
 
-      expect((await running.app.store.getDiagnosis(failureKey(repo, 6002)))?.flaky).toBe(true);
+      expect((await running.app.store.diagnoses.get(failureKey(repo, 6002)))?.flaky).toBe(true);
       expect(gh.reruns).toEqual(["6002"]);
       expect(await decision(repo, 6002)).toMatchObject({ verdict: "rerun", rule: null });
       expect(sticky(gh, 71)).toMatch(/- 🔁 test: re-running the failed job: the failure looks flaky/);
@@ -194,7 +194,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await deliver(completedJob(repo, { id: 6021, sha: s, conclusion: "failure" }));
 
-      const stored = await running.app.store.getDiagnosis(failureKey(repo, 6021));
+      const stored = await running.app.store.diagnoses.get(failureKey(repo, 6021));
       expect(stored).toMatchObject({ flaky: false, diagnosis: { category } });
       expect(gh.reruns).toEqual(["6021"]);
       expect(await decision(repo, 6021)).toMatchObject({ verdict: "rerun" });
@@ -311,7 +311,7 @@ for (const stack of SERVICE_STACKS) {
       await deliver(completedJob(repo, { id: 6071, sha: s, conclusion: "success" }));
       await deliver(completedJob(repo, { id: 6072, sha: s, conclusion: "failure" }));
 
-      expect((await running.app.store.getFailure(failureKey(repo, 6072)))?.status).toBe("diagnosed");
+      expect((await running.app.store.failures.get(failureKey(repo, 6072)))?.status).toBe("diagnosed");
       expect(sticky(gh, 76)).toContain("test failure (jest)");
       expect((await decision(repo, 6072))?.message).toContain(refusal);
       // A refusal is an answer, not an outage: asking again and again changes nothing.

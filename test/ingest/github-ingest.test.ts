@@ -82,13 +82,13 @@ for (const stack of SERVICE_STACKS) {
       expect(status).toBe(200);
       await running.app.queue.idle();
 
-      expect(await running.app.store.getDelivery(`github:${id}`)).toMatchObject({
+      expect(await running.app.store.deliveries.get(`github:${id}`)).toMatchObject({
         event: "workflow_job",
         outcome: expect.stringContaining("github:186853002:job:5001"),
       });
-      const failure = await running.app.store.getFailure("github:186853002:job:5001");
+      const failure = await running.app.store.failures.get("github:186853002:job:5001");
       expect(failure).toMatchObject({ status: "diagnosed", pullRequests: [{ number: 7, fromFork: false }] });
-      const stored = await running.app.store.getDiagnosis("github:186853002:job:5001");
+      const stored = await running.app.store.diagnoses.get("github:186853002:job:5001");
       expect(stored?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
 
       const [check] = [...gh.checkRuns.values()];
@@ -145,7 +145,7 @@ for (const stack of SERVICE_STACKS) {
       await deliver("check_run", check);
       await running.app.queue.idle();
       expect(gh.calls.filter((c) => c.path.endsWith("/logs"))).toHaveLength(1);
-      expect((await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual([
+      expect((await running.app.store.failures.onCommit("github", REPO, s)).map((f) => f.failureKey)).toEqual([
         "github:186853002:job:5003",
       ]);
     });
@@ -187,12 +187,12 @@ for (const stack of SERVICE_STACKS) {
       await deliver("check_run", check);
       await running.app.queue.idle();
       const key = "github:186853002:check:5030";
-      expect(await running.app.store.getFailure(key)).toMatchObject({
+      expect(await running.app.store.failures.get(key)).toMatchObject({
         status: "diagnosed",
         source: "check_run",
         context: { actions: false, app: "circleci-checks" },
       });
-      expect((await running.app.store.getDiagnosis(key))?.diagnosis).toMatchObject({
+      expect((await running.app.store.diagnoses.get(key))?.diagnosis).toMatchObject({
         category: "typecheck",
         tool: "tsc",
       });
@@ -241,9 +241,9 @@ for (const stack of SERVICE_STACKS) {
       await deliver("check_suite", suite);
       await running.app.queue.idle();
       expect(
-        (await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status]),
+        (await running.app.store.failures.onCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status]),
       ).toEqual([["github:186853002:check:5031", "check_suite", "diagnosed"]]);
-      expect((await running.app.store.getDiagnosis("github:186853002:check:5031"))?.diagnosis).toMatchObject({
+      expect((await running.app.store.diagnoses.get("github:186853002:check:5031"))?.diagnosis).toMatchObject({
         category: "lint",
         tool: "eslint",
       });
@@ -308,7 +308,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await deliver("workflow_job", failedJob(5007, s));
       await running.app.queue.idle();
-      const stored = await running.app.store.getDiagnosis("github:186853002:job:5007");
+      const stored = await running.app.store.diagnoses.get("github:186853002:job:5007");
       expect(stored?.diagnosis.stats).toMatchObject({ truncated: true });
       expect(stored?.diagnosis.stats.bytes).toBeLessThanOrEqual(4096);
       expect([...gh.checkRuns.values()][0]?.body).toMatchObject({
@@ -326,7 +326,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await deliver("workflow_job", failedJob(5008, s));
       await running.app.queue.idle();
-      expect((await running.app.store.getFailure("github:186853002:job:5008"))?.status).toBe("diagnosed");
+      expect((await running.app.store.failures.get("github:186853002:job:5008"))?.status).toBe("diagnosed");
       const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
       expect(summary).toContain("configuration has errors");
       expect(summary).toContain("logs.maxBytes");
@@ -358,7 +358,9 @@ for (const stack of SERVICE_STACKS) {
       });
       await deliver("workflow_job", failedJob(5026, s));
       await running.app.queue.idle();
-      expect((await running.app.store.getDiagnosis("github:186853002:job:5026"))?.diagnosis.stats.truncated).toBe(true);
+      expect((await running.app.store.diagnoses.get("github:186853002:job:5026"))?.diagnosis.stats.truncated).toBe(
+        true,
+      );
       const summary = String(([...gh.checkRuns.values()][0]?.body.output as { summary: string }).summary);
       expect(summary).not.toContain("could not be read");
       // The wider token is read-only and names exactly the two repositories.
@@ -378,7 +380,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await deliver("workflow_job", failedJob(5009, s));
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("github:186853002:job:5009")).toMatchObject({ fromFork: true });
+      expect(await running.app.store.failures.get("github:186853002:job:5009")).toMatchObject({ fromFork: true });
       expect([...gh.comments.values()][0]?.body).toContain("comes from a fork, so Sentinel only diagnoses it");
     });
 
@@ -409,7 +411,7 @@ for (const stack of SERVICE_STACKS) {
       await deliver("workflow_run", run);
       await running.app.queue.idle();
       expect(
-        (await running.app.store.failuresOnCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status]),
+        (await running.app.store.failures.onCommit("github", REPO, s)).map((f) => [f.failureKey, f.source, f.status]),
       ).toEqual([["github:186853002:job:5010", "workflow_run", "diagnosed"]]);
       expect(gh.checkRuns.size).toBe(1);
     });
@@ -439,7 +441,7 @@ for (const stack of SERVICE_STACKS) {
       await running.app.queue.idle();
       expect(gh.comments.get(planted)?.body).toContain("merge it");
       expect([...gh.comments.values()].filter((c) => c.body.includes("test failure (jest)"))).toHaveLength(1);
-      expect((await running.app.store.getFailure("github:186853002:job:5021"))?.status).toBe("diagnosed");
+      expect((await running.app.store.failures.get("github:186853002:job:5021"))?.status).toBe("diagnosed");
     });
 
     it("ignores the failure of its own check run", async () => {
@@ -449,7 +451,7 @@ for (const stack of SERVICE_STACKS) {
       check.check_run.app = { ...check.check_run.app, id: 123, slug: "sentinel" };
       const { id } = await deliver("check_run", check);
       await running.app.queue.idle();
-      expect((await running.app.store.getDelivery(`github:${id}`))?.outcome).toMatch(
+      expect((await running.app.store.deliveries.get(`github:${id}`))?.outcome).toMatch(
         /ignored: Sentinel's own check run/,
       );
     });
@@ -474,7 +476,7 @@ for (const stack of SERVICE_STACKS) {
         signature: "sha256=" + "0".repeat(64),
       });
       expect(status).toBe(401);
-      expect(await running.app.store.getDelivery(`github:${id}`)).toBeNull();
+      expect(await running.app.store.deliveries.get(`github:${id}`)).toBeNull();
     });
 
     it("rejects a missing signature with 401 and records nothing", async () => {
@@ -489,7 +491,7 @@ for (const stack of SERVICE_STACKS) {
         body,
       });
       expect(res.status).toBe(401);
-      expect(await running.app.store.getDelivery("github:unsigned-1")).toBeNull();
+      expect(await running.app.store.deliveries.get("github:unsigned-1")).toBeNull();
     });
 
     it("keeps the list of installed repositories current from installation events", async () => {
@@ -497,12 +499,12 @@ for (const stack of SERVICE_STACKS) {
       await deliver("installation", created);
       await running.app.queue.idle();
       const added = created.repositories.map((r: { full_name: string }) => r.full_name);
-      expect(await running.app.store.installedRepos("github")).toEqual(expect.arrayContaining(added));
+      expect(await running.app.store.installations.repos("github")).toEqual(expect.arrayContaining(added));
       const deleted = structuredClone(created);
       deleted.action = "deleted";
       await deliver("installation", deleted);
       await running.app.queue.idle();
-      const remaining = await running.app.store.installedRepos("github");
+      const remaining = await running.app.store.installations.repos("github");
       expect(added.filter((r: string) => remaining.includes(r))).toEqual([]);
     });
 
@@ -510,7 +512,7 @@ for (const stack of SERVICE_STACKS) {
       const { status, id } = await deliver("workflow_job", null, { body: "{not json" });
       expect(status).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(500);
-      expect(await running.app.store.getDelivery(`github:${id}`)).toBeNull();
+      expect(await running.app.store.deliveries.get(`github:${id}`)).toBeNull();
     });
 
     it("ignores a failure of a repository the installation no longer covers, with the reason, without retrying", async () => {
@@ -526,7 +528,7 @@ for (const stack of SERVICE_STACKS) {
       Object.assign(p.repository, { full_name: removed, name: "Removed-Repo", id: 555001 });
       await deliver("workflow_job", p);
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("github:555001:job:5032")).toMatchObject({
+      expect(await running.app.store.failures.get("github:555001:job:5032")).toMatchObject({
         status: "ignored",
         error: expect.stringContaining("Removed-Repo is not covered by installation"),
       });
@@ -540,7 +542,7 @@ for (const stack of SERVICE_STACKS) {
       const { status, id } = await deliver("workflow_job", p);
       await running.app.queue.idle();
       expect(status).toBe(200);
-      expect((await running.app.store.getDelivery(`github:${id}`))?.outcome).toMatch(
+      expect((await running.app.store.deliveries.get(`github:${id}`))?.outcome).toMatch(
         /ignored: .*without an installation/,
       );
     });

@@ -119,8 +119,8 @@ for (const stack of SERVICE_STACKS) {
         });
         await deliver(failedJob(repo, { id: 7101, sha: repo.sha, branch: "sentinel/fix-0123456789abcdef0123" }));
 
-        expect(await running.app.store.getFailure(failureKey(repo, 7101))).toMatchObject({ status: "diagnosed" });
-        expect((await running.app.store.getDiagnosis(failureKey(repo, 7101)))?.diagnosis).toMatchObject({
+        expect(await running.app.store.failures.get(failureKey(repo, 7101))).toMatchObject({ status: "diagnosed" });
+        expect((await running.app.store.diagnoses.get(failureKey(repo, 7101)))?.diagnosis).toMatchObject({
           category: "format",
         });
         expect(await decision(repo, 7101)).toMatchObject({
@@ -257,8 +257,8 @@ for (const stack of SERVICE_STACKS) {
           message: expect.stringContaining("less than 6h ago"),
         });
         // Same fingerprint, so the one fix branch; it still holds the first fix.
-        expect((await running.app.store.getDiagnosis(failureKey(repo, 7132)))?.diagnosis.fingerprint).toBe(
-          (await running.app.store.getDiagnosis(failureKey(repo, 7131)))?.diagnosis.fingerprint,
+        expect((await running.app.store.diagnoses.get(failureKey(repo, 7132)))?.diagnosis.fingerprint).toBe(
+          (await running.app.store.diagnoses.get(failureKey(repo, 7131)))?.diagnosis.fingerprint,
         );
       });
 

@@ -140,7 +140,7 @@ for (const stack of SERVICE_STACKS) {
       sha: string,
     ): Promise<string> {
       await hook("Pipeline Hook", failedMrPipeline(project, mr, sha));
-      const stored = await running.app.store.getDiagnosis(`gitlab:${project.id}:job:378`);
+      const stored = await running.app.store.diagnoses.get(`gitlab:${project.id}:job:378`);
       expect(stored?.diagnosis).toMatchObject({ category: "test", tool: "jest" });
       expect(sticky(gl, mr)).toContain("test failure (jest)");
       return stored!.diagnosis.fingerprint;
@@ -218,7 +218,7 @@ for (const stack of SERVICE_STACKS) {
       expect(second.status).toBe(202);
       expect(replies(gl, 4)).toHaveLength(1);
       expect(gl.awards).toHaveLength(1);
-      expect((await running.app.store.getDelivery(second.key))?.outcome).toMatch(/commands help by root: duplicate/);
+      expect((await running.app.store.deliveries.get(second.key))?.outcome).toMatch(/commands help by root: duplicate/);
     });
 
     it("ignores a command in an edited note", async () => {
@@ -234,7 +234,7 @@ for (const stack of SERVICE_STACKS) {
       expect(replies(gl, 5)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
       expect(gl.calls.concat(gl.commandCalls)).toEqual([]);
-      expect((await running.app.store.getDelivery(key))?.outcome).toMatch(/ignored: note update/);
+      expect((await running.app.store.deliveries.get(key))?.outcome).toMatch(/ignored: note update/);
     });
 
     it("ignores a system note", async () => {
@@ -250,7 +250,7 @@ for (const stack of SERVICE_STACKS) {
       expect(replies(gl, 6)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
       expect(gl.calls.concat(gl.commandCalls)).toEqual([]);
-      expect((await running.app.store.getDelivery(key))?.outcome).toMatch(/ignored: system note/);
+      expect((await running.app.store.deliveries.get(key))?.outcome).toMatch(/ignored: system note/);
     });
 
     it("ignores a note by a project access token's bot user", async () => {
@@ -267,7 +267,9 @@ for (const stack of SERVICE_STACKS) {
       const { key } = await hook("Note Hook", mrNote(project, 7, "/sentinel help", { id: 12007, user: bot }));
       expect(replies(gl, 7)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
-      expect((await running.app.store.getDelivery(key))?.outcome).toMatch(/ignored: note by the bot project_\d+_bot_/);
+      expect((await running.app.store.deliveries.get(key))?.outcome).toMatch(
+        /ignored: note by the bot project_\d+_bot_/,
+      );
     });
 
     // A personal or service-account token need not be named like a bot: the token's user is asked.
@@ -285,7 +287,7 @@ for (const stack of SERVICE_STACKS) {
         "Note Hook",
         mrNote(project, 8, "/sentinel help", { id: 12008, user: { id: 99, username: "sentinel" } }),
       );
-      expect((await running.app.store.getDelivery(key))?.outcome).toBe("ignored: note by the bot sentinel");
+      expect((await running.app.store.deliveries.get(key))?.outcome).toBe("ignored: note by the bot sentinel");
       expect(replies(gl, 8)).toHaveLength(0);
       expect(gl.awards).toHaveLength(0);
     });
@@ -511,7 +513,7 @@ for (const stack of SERVICE_STACKS) {
       expect((await runs.ledger(runId)).map((e) => e.kind)).toEqual(
         expect.arrayContaining(["pull-request.merged", "tier.changed"]),
       );
-      expect((await running.app.store.getDelivery(key))?.outcome).toBe("cargo-fmt credited for merged fix #71");
+      expect((await running.app.store.deliveries.get(key))?.outcome).toBe("cargo-fmt credited for merged fix #71");
     });
 
     it("starts the agent's clean streak again when a fix merge request is closed unmerged", async () => {

@@ -59,16 +59,16 @@ for (const stack of SERVICE_STACKS) {
       const res = await hook("Pipeline Hook", failedPipeline(sha), { "idempotency-key": `pipe-${stack.name}` });
       expect(res.status).toBe(202);
       await running.app.queue.idle();
-      const failures = await running.app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha);
+      const failures = await running.app.store.failures.onCommit("gitlab", "gitlab-org/gitlab-test", sha);
       expect(failures.map((f) => [f.failureKey, f.status]).sort()).toEqual([
         ["gitlab:1:job:376", "diagnosed"],
         ["gitlab:1:job:378", "diagnosed"],
       ]);
-      expect((await running.app.store.getDiagnosis("gitlab:1:job:378"))?.diagnosis).toMatchObject({
+      expect((await running.app.store.diagnoses.get("gitlab:1:job:378"))?.diagnosis).toMatchObject({
         category: "test",
         tool: "jest",
       });
-      expect((await running.app.store.getDiagnosis("gitlab:1:job:376"))?.diagnosis).toMatchObject({
+      expect((await running.app.store.diagnoses.get("gitlab:1:job:376"))?.diagnosis).toMatchObject({
         category: "typecheck",
       });
       expect(gl.statuses.map((s) => s.name)).toEqual(["Sentinel", "Sentinel"]);
@@ -90,7 +90,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await hook("Pipeline Hook", p, { "idempotency-key": `fork-pipe-${stack.name}` });
       await running.app.queue.idle();
-      const failure = await running.app.store.getFailure("gitlab:1:job:50378");
+      const failure = await running.app.store.failures.get("gitlab:1:job:50378");
       expect(failure).toMatchObject({
         status: "diagnosed",
         pullRequests: [],
@@ -114,7 +114,7 @@ for (const stack of SERVICE_STACKS) {
         { "x-gitlab-event-uuid": `fork-job-${stack.name}` },
       );
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("gitlab:380:job:51977")).toMatchObject({
+      expect(await running.app.store.failures.get("gitlab:380:job:51977")).toMatchObject({
         status: "diagnosed",
         pullRequests: [],
       });
@@ -215,7 +215,7 @@ for (const stack of SERVICE_STACKS) {
       await hook("Job Hook", job(61977, "success"), { "x-gitlab-event-uuid": `flaky-ok-${stack.name}` });
       await hook("Job Hook", job(61978, "failed"), { "x-gitlab-event-uuid": `flaky-bad-${stack.name}` });
       await running.app.queue.idle();
-      expect((await running.app.store.getDiagnosis("gitlab:380:job:61978"))?.flaky).toBe(true);
+      expect((await running.app.store.diagnoses.get("gitlab:380:job:61978"))?.flaky).toBe(true);
       expect(gl.retried).toEqual(["61978"]);
       const note = [...gl.notes.values()].find((n) => n.mr === 21)?.body ?? "";
       expect(note).toMatch(/🔁 .*re-running the failed job: the failure looks flaky/);
@@ -235,7 +235,7 @@ for (const stack of SERVICE_STACKS) {
       await running.app.queue.idle();
       expect([first.status, again.status]).toEqual([202, 200]);
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
-      expect(await running.app.store.getFailure("gitlab:380:job:1977")).toMatchObject({
+      expect(await running.app.store.failures.get("gitlab:380:job:1977")).toMatchObject({
         status: "diagnosed",
         pullRequests: [{ number: 4, fromFork: false }],
       });
@@ -254,7 +254,7 @@ for (const stack of SERVICE_STACKS) {
       });
       expect((await hook("Job Hook", failedJob(sha, 1981))).status).toBe(202);
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("gitlab:380:job:1981")).toMatchObject({ status: "ignored" });
+      expect(await running.app.store.failures.get("gitlab:380:job:1981")).toMatchObject({ status: "ignored" });
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(0);
       expect(gl.notes.size).toBe(0);
       expect(gl.statuses).toHaveLength(0);
@@ -270,7 +270,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await hook("Job Hook", failedJob(sha, 1982));
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("gitlab:380:job:1982")).toMatchObject({ status: "ignored" });
+      expect(await running.app.store.failures.get("gitlab:380:job:1982")).toMatchObject({ status: "ignored" });
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(0);
     });
 
@@ -284,7 +284,7 @@ for (const stack of SERVICE_STACKS) {
       });
       await hook("Job Hook", failedJob(sha, 1983));
       await running.app.queue.idle();
-      expect(await running.app.store.getFailure("gitlab:380:job:1983")).toMatchObject({ status: "diagnosed" });
+      expect(await running.app.store.failures.get("gitlab:380:job:1983")).toMatchObject({ status: "diagnosed" });
       expect(gl.calls.map((c) => c.path).filter((path) => path.includes("/jobs/1983"))).toEqual([
         "/api/v4/projects/380/jobs/1983",
         "/api/v4/projects/380/jobs/1983/trace",
@@ -309,7 +309,7 @@ for (const stack of SERVICE_STACKS) {
       await hook("Pipeline Hook", pipeline, { "idempotency-key": `pipeline-${stack.name}-3` });
       await running.app.queue.idle();
       expect(
-        (await running.app.store.failuresOnCommit("gitlab", "gitlab-org/gitlab-test", sha)).map((f) => f.failureKey),
+        (await running.app.store.failures.onCommit("gitlab", "gitlab-org/gitlab-test", sha)).map((f) => f.failureKey),
       ).toEqual(["gitlab:380:job:1978"]);
       expect(gl.calls.filter((c) => c.path.endsWith("/trace"))).toHaveLength(1);
     });
@@ -320,7 +320,7 @@ for (const stack of SERVICE_STACKS) {
         "idempotency-key": "bad-token",
       });
       expect(res.status).toBe(401);
-      expect(await running.app.store.getDelivery("gitlab:bad-token")).toBeNull();
+      expect(await running.app.store.deliveries.get("gitlab:bad-token")).toBeNull();
     });
 
     it("answers 2xx to an event it does not read, so GitLab keeps the hook enabled", async () => {
@@ -331,7 +331,7 @@ for (const stack of SERVICE_STACKS) {
     it("answers 400 to a body that is not JSON and records nothing", async () => {
       const res = await hook("Job Hook", "{nope", { "idempotency-key": "not-json" });
       expect(res.status).toBe(400);
-      expect(await running.app.store.getDelivery("gitlab:not-json")).toBeNull();
+      expect(await running.app.store.deliveries.get("gitlab:not-json")).toBeNull();
     });
   });
 }
@@ -362,7 +362,7 @@ describe("GitLab projects outside GITLAB_PROJECTS", () => {
     });
     expect(res.status).toBe(202);
     await running.app.queue.idle();
-    expect((await running.app.store.getDelivery("gitlab:outside-1"))?.outcome).toMatch(/not in GITLAB_PROJECTS/);
+    expect((await running.app.store.deliveries.get("gitlab:outside-1"))?.outcome).toMatch(/not in GITLAB_PROJECTS/);
     expect(gl.calls).toEqual([]);
   });
 });

@@ -44,9 +44,13 @@ class CountingQueue extends MemoryQueue {
 /** A store that records the size of every recording statement. */
 class CountingStore extends Store {
   readonly statements: number[] = [];
-  override async recordDeliveries(ds: readonly DeliveryRecord[]): Promise<Set<string>> {
-    this.statements.push(ds.length);
-    return super.recordDeliveries(ds);
+  constructor(db: Database) {
+    super(db);
+    const recordMany = this.deliveries.recordMany.bind(this.deliveries);
+    this.deliveries.recordMany = async (ds: readonly DeliveryRecord[]): Promise<Set<string>> => {
+      this.statements.push(ds.length);
+      return recordMany(ds);
+    };
   }
 }
 
@@ -71,7 +75,7 @@ for (const { name, available, open } of DATABASES) {
       // The enqueued mark follows the answers; idle() is when it is written.
       await ingest.idle();
       for (const k of keys)
-        expect(await store.getDelivery(k)).toMatchObject({ deliveryKey: k, enqueuedAt: expect.any(Date) });
+        expect(await store.deliveries.get(k)).toMatchObject({ deliveryKey: k, enqueuedAt: expect.any(Date) });
       expect(await queue.depth()).toBe(10);
     });
 
@@ -120,9 +124,9 @@ for (const { name, available, open } of DATABASES) {
       expect(settled[2]).toEqual({ status: "fulfilled", value: "recorded" });
       expect(settled[1]?.status).toBe("rejected");
       expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnstorableDeliveryError);
-      expect(await store.getDelivery("github:too-deep")).toBeNull();
+      expect(await store.deliveries.get("github:too-deep")).toBeNull();
       await ingest.idle();
-      expect(await store.getDelivery("github:fine-2")).toMatchObject({ enqueuedAt: expect.any(Date) });
+      expect(await store.deliveries.get("github:fine-2")).toMatchObject({ enqueuedAt: expect.any(Date) });
     });
 
     it("refuses, as unstorable, a delivery whose key is too long for the database's index, and records the rest", async () => {
@@ -145,7 +149,7 @@ for (const { name, available, open } of DATABASES) {
         "recorded",
         "recorded",
       ]);
-      expect((await store.deliveriesNotEnqueued(-1000)).sort()).toEqual(["github:q-1", "github:q-2"]);
+      expect((await store.deliveries.notEnqueued(-1000)).sort()).toEqual(["github:q-1", "github:q-2"]);
 
       const queue = new MemoryQueue();
       const seen: string[] = [];
@@ -161,7 +165,7 @@ for (const { name, available, open } of DATABASES) {
 
     it("answers recorded when the enqueued mark fails, and leaves the re-add to the sweeper", async () => {
       const store = new Store(db);
-      store.markEnqueuedMany = async () => {
+      store.deliveries.markEnqueuedMany = async () => {
         throw new Error("connection lost");
       };
       const queue = new CountingQueue();
@@ -169,12 +173,12 @@ for (const { name, available, open } of DATABASES) {
       expect(await ingest(delivery("github:unmarked"))).toBe("recorded");
       await ingest.idle();
       expect(queue.bulks).toEqual([1]);
-      expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["github:unmarked"]);
+      expect(await store.deliveries.notEnqueued(-1000)).toEqual(["github:unmarked"]);
     });
 
     it("stores the payload's text as it arrived, and re-serialises a text PostgreSQL would refuse", async () => {
       const store = new Store(db);
-      await store.recordDeliveries([
+      await store.deliveries.recordMany([
         { ...delivery("github:text"), payload: { a: 1 }, payloadText: '{"a": 1, "kept": "as sent"}' },
         {
           ...delivery("github:nul"),
@@ -183,16 +187,16 @@ for (const { name, available, open } of DATABASES) {
         },
         { ...delivery("github:lone"), payload: { message: "x\ud800y" }, payloadText: '{"message": "x\\ud800y"}' },
       ]);
-      expect((await store.getDelivery("github:text"))?.payload).toEqual({ a: 1, kept: "as sent" });
-      expect((await store.getDelivery("github:nul"))?.payload).toEqual({ message: "fix\uFFFDbug" });
-      expect((await store.getDelivery("github:lone"))?.payload).toEqual({ message: "x\uFFFDy" });
+      expect((await store.deliveries.get("github:text"))?.payload).toEqual({ a: 1, kept: "as sent" });
+      expect((await store.deliveries.get("github:nul"))?.payload).toEqual({ message: "fix\uFFFDbug" });
+      expect((await store.deliveries.get("github:lone"))?.payload).toEqual({ message: "x\uFFFDy" });
     });
 
     it("marks a batch enqueued with one statement, leaving others alone", async () => {
       const store = new Store(db);
-      await store.recordDeliveries(["k1", "k2", "k3"].map((k) => delivery(k)));
-      await store.markEnqueuedMany(["k1", "k3"]);
-      expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["k2"]);
+      await store.deliveries.recordMany(["k1", "k2", "k3"].map((k) => delivery(k)));
+      await store.deliveries.markEnqueuedMany(["k1", "k3"]);
+      expect(await store.deliveries.notEnqueued(-1000)).toEqual(["k2"]);
     });
   });
 }

@@ -105,7 +105,7 @@ describe("what the webhook endpoints answer to bad input", () => {
   it("records a verified delivery once however many copies arrive together", async () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => github(job, { "x-github-delivery": "same-id" })));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
-    expect(await app.store.getDelivery("github:same-id")).toMatchObject({
+    expect(await app.store.deliveries.get("github:same-id")).toMatchObject({
       event: "workflow_job",
       payload: JSON.parse(job),
     });
@@ -127,9 +127,9 @@ describe("what the webhook endpoints answer to bad input", () => {
 
   it("refuses JSON nested deeper than it can store with 400 on both endpoints, and stays up", async () => {
     expect((await github(deep(20_000), { "x-github-delivery": "too-deep" })).status).toBe(400);
-    expect(await app.store.getDelivery("github:too-deep")).toBeNull();
+    expect(await app.store.deliveries.get("github:too-deep")).toBeNull();
     expect((await gitlab(deep(20_000), "gl-too-deep")).status).toBe(400);
-    expect(await app.store.getDelivery("gitlab:gl-too-deep")).toBeNull();
+    expect(await app.store.deliveries.get("gitlab:gl-too-deep")).toBeNull();
     expect((await github(job, { "x-github-delivery": "after-deep" })).status).toBe(200);
   });
 

@@ -411,9 +411,9 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
       context: { actions: true, defaultBranch: "main" },
       firstDelivery: "delivery-1",
     };
-    await store.recordFailure(failure);
+    await store.failures.record(failure);
     const d = await ingestedDiagnosis();
-    await store.saveDiagnosis(failure, d, false);
+    await store.diagnoses.save(failure, d, false);
     // The first run got past the gate (an action was decided) and its worker was killed long ago.
     const killed = `run_killed_${failureKey.split(":").pop()}`;
     await runs.startRun({

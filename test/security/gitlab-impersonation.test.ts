@@ -47,7 +47,7 @@ describe("GitLab hooks that impersonate (finding 2)", () => {
     const body = (await res.json()) as { delivery?: string };
     return {
       status: res.status,
-      outcome: body.delivery ? (await running.app.store.getDelivery(body.delivery))?.outcome : null,
+      outcome: body.delivery ? (await running.app.store.deliveries.get(body.delivery))?.outcome : null,
     };
   }
   const isPaused = (repo: string, mr: number) =>
@@ -161,7 +161,7 @@ describe("a GitLab hook pairing one project's id with another's path (finding 2)
     });
     await running.app.queue.idle(30_000);
     const body = (await res.json()) as { delivery?: string };
-    return { outcome: body.delivery ? (await running.app.store.getDelivery(body.delivery))?.outcome : null };
+    return { outcome: body.delivery ? (await running.app.store.deliveries.get(body.delivery))?.outcome : null };
   }
   const isPaused = (repo: string, mr: number) =>
     new GovernanceStore(running.app.store.db).isPaused("gitlab", repo, [mr]);

@@ -71,7 +71,7 @@ describe("VERIFY runs only a command CI itself reported (finding 9)", () => {
         ).status,
       ).toBe(200);
       await running.app.queue.idle(90_000);
-      const stored = await running.app.store.getDiagnosis(
+      const stored = await running.app.store.diagnoses.get(
         `github:${failedWorkflowJob({ installation: 71, repo, sha, jobId: 7501 }).repository.id}:job:7501`,
       );
       expect(stored?.diagnosis.step?.name).toBe("Run touch forged.txt");

@@ -154,17 +154,17 @@ describe.skipIf(!postgresAvailable)(
       it("runs the ordinary flows as the application role: deliveries, failures, runs, leases, trust tiers, pruning", async () => {
         const store = new Store(app);
         expect(
-          await store.recordDelivery({
+          await store.deliveries.record({
             deliveryKey: "github:d-1",
             forge: "github",
             event: "workflow_job",
             payload: { a: 1 },
           }),
         ).toBe(true);
-        await store.markEnqueued("github:d-1");
-        await store.markProcessed("github:d-1", "diagnosed");
+        await store.deliveries.markEnqueued("github:d-1");
+        await store.deliveries.markProcessed("github:d-1", "diagnosed");
         expect(
-          await store.recordFailure({
+          await store.failures.record({
             failureKey: "github:1:job:10",
             forge: "github",
             source: "workflow_job",
@@ -180,7 +180,7 @@ describe.skipIf(!postgresAvailable)(
             firstDelivery: "github:d-1",
           }),
         ).toBe(true);
-        await store.setFailureStatus("github:1:job:10", "diagnosed");
+        await store.failures.setStatus("github:1:job:10", "diagnosed");
         const runs = new RunStore(app);
         await runs.startRun({
           runId: "run-9",
@@ -208,8 +208,8 @@ describe.skipIf(!postgresAvailable)(
         );
         await app.query("UPDATE deliveries SET received_at = now() - interval '400 days'");
         // The delivery's ledger entry, appended as the application role, before it may be pruned.
-        expect(await store.ledgerAcceptedDeliveries()).toBe(1);
-        expect(await store.pruneDeliveries(30)).toBe(1);
+        expect(await store.deliveries.ledgerAccepted()).toBe(1);
+        expect(await store.deliveries.prune(30)).toBe(1);
         const head = await readHead(app);
         expect(await verifyChain(readLedger(app), { head })).toMatchObject({ ok: true });
       });
@@ -298,7 +298,7 @@ describe.skipIf(!postgresAvailable)(
       });
       try {
         expect(
-          await running.store.recordDelivery({
+          await running.store.deliveries.record({
             deliveryKey: "github:d-2",
             forge: "github",
             event: "workflow_job",

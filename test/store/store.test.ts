@@ -37,9 +37,9 @@ for (const { name, available, open } of DATABASES) {
 
     it("records a delivery once and reports the redelivery", async () => {
       const d = { deliveryKey: "github:d-1", forge: "github" as const, event: "workflow_job", payload: { a: 1 } };
-      expect(await store.recordDelivery(d)).toBe(true);
-      expect(await store.recordDelivery(d)).toBe(false);
-      expect(await store.getDelivery("github:d-1")).toMatchObject({
+      expect(await store.deliveries.record(d)).toBe(true);
+      expect(await store.deliveries.record(d)).toBe(false);
+      expect(await store.deliveries.get("github:d-1")).toMatchObject({
         event: "workflow_job",
         payload: { a: 1 },
         enqueuedAt: null,
@@ -48,49 +48,49 @@ for (const { name, available, open } of DATABASES) {
 
     it("deletes processed deliveries past the retention, and keeps recent ones and any not yet processed, however old", async () => {
       for (const key of ["old-done", "old-pending", "new-done"])
-        await store.recordDelivery({ deliveryKey: key, forge: "github", event: "e", payload: {} });
-      await store.markProcessed("old-done", "ok");
-      await store.markProcessed("new-done", "ok");
+        await store.deliveries.record({ deliveryKey: key, forge: "github", event: "e", payload: {} });
+      await store.deliveries.markProcessed("old-done", "ok");
+      await store.deliveries.markProcessed("new-done", "ok");
       await db.query(
         "UPDATE deliveries SET received_at = now() - interval '31 days' WHERE delivery_key IN ('old-done', 'old-pending')",
       );
-      await store.ledgerAcceptedDeliveries();
-      expect(await store.pruneDeliveries(30, 1)).toBe(1);
-      expect(await store.getDelivery("old-done")).toBeNull();
-      expect(await store.getDelivery("old-pending")).not.toBeNull();
-      expect(await store.getDelivery("new-done")).not.toBeNull();
+      await store.deliveries.ledgerAccepted();
+      expect(await store.deliveries.prune(30, 1)).toBe(1);
+      expect(await store.deliveries.get("old-done")).toBeNull();
+      expect(await store.deliveries.get("old-pending")).not.toBeNull();
+      expect(await store.deliveries.get("new-done")).not.toBeNull();
     });
 
     it("prunes in batches until nothing past the retention is left", async () => {
       for (let i = 0; i < 5; i++)
-        await store.recordDelivery({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
-      for (let i = 0; i < 5; i++) await store.markProcessed(`d${i}`, "ok");
+        await store.deliveries.record({ deliveryKey: `d${i}`, forge: "github", event: "e", payload: {} });
+      for (let i = 0; i < 5; i++) await store.deliveries.markProcessed(`d${i}`, "ok");
       await db.query("UPDATE deliveries SET received_at = now() - interval '2 days'");
-      await store.ledgerAcceptedDeliveries();
-      expect(await store.pruneDeliveries(1, 2)).toBe(5);
-      expect(await store.pruneDeliveries(1, 2)).toBe(0);
+      await store.deliveries.ledgerAccepted();
+      expect(await store.deliveries.prune(1, 2)).toBe(5);
+      expect(await store.deliveries.prune(1, 2)).toBe(0);
     });
 
     it("keeps a delivery whose ledger entry is not written yet, however old", async () => {
-      await store.recordDelivery({ deliveryKey: "unledgered", forge: "github", event: "e", payload: {} });
-      await store.markProcessed("unledgered", "ok");
+      await store.deliveries.record({ deliveryKey: "unledgered", forge: "github", event: "e", payload: {} });
+      await store.deliveries.markProcessed("unledgered", "ok");
       await db.query("UPDATE deliveries SET received_at = now() - interval '40 days'");
-      expect(await store.pruneDeliveries(30)).toBe(0);
-      expect(await store.ledgerAcceptedDeliveries()).toBe(1);
-      expect(await store.pruneDeliveries(30)).toBe(1);
+      expect(await store.deliveries.prune(30)).toBe(0);
+      expect(await store.deliveries.ledgerAccepted()).toBe(1);
+      expect(await store.deliveries.prune(30)).toBe(1);
     });
 
     it("writes each accepted delivery's ledger entry once, in the order they were received, and marks the row with its place", async () => {
       for (const key of ["first", "second"])
-        await store.recordDelivery({
+        await store.deliveries.record({
           deliveryKey: key,
           forge: "gitlab",
           event: "Job Hook",
           repo: "g/p",
           payload: { secret: "not in the ledger" },
         });
-      expect(await store.ledgerAcceptedDeliveries()).toBe(2);
-      expect(await store.ledgerAcceptedDeliveries()).toBe(0);
+      expect(await store.deliveries.ledgerAccepted()).toBe(2);
+      expect(await store.deliveries.ledgerAccepted()).toBe(0);
       const { rows } = await db.query<{ seq: string; kind: string; data: Record<string, unknown> }>(
         "SELECT seq, kind, data FROM ledger WHERE kind = 'delivery.accepted' ORDER BY seq",
       );
@@ -106,16 +106,16 @@ for (const { name, available, open } of DATABASES) {
     });
 
     it("lists recorded deliveries that never reached the queue", async () => {
-      await store.recordDelivery({ deliveryKey: "k1", forge: "github", event: "e", payload: {} });
-      await store.recordDelivery({ deliveryKey: "k2", forge: "github", event: "e", payload: {} });
-      await store.markEnqueued("k2");
-      expect(await store.deliveriesNotEnqueued(-1000)).toEqual(["k1"]);
+      await store.deliveries.record({ deliveryKey: "k1", forge: "github", event: "e", payload: {} });
+      await store.deliveries.record({ deliveryKey: "k2", forge: "github", event: "e", payload: {} });
+      await store.deliveries.markEnqueued("k2");
+      expect(await store.deliveries.notEnqueued(-1000)).toEqual(["k1"]);
     });
 
     it("records one failure however many event kinds report it", async () => {
-      expect(await store.recordFailure(failure())).toBe(true);
-      expect(await store.recordFailure(failure({ source: "check_run", firstDelivery: "github:d-2" }))).toBe(false);
-      expect(await store.getFailure("github:1:job:10")).toMatchObject({
+      expect(await store.failures.record(failure())).toBe(true);
+      expect(await store.failures.record(failure({ source: "check_run", firstDelivery: "github:d-2" }))).toBe(false);
+      expect(await store.failures.get("github:1:job:10")).toMatchObject({
         source: "workflow_job",
         status: "pending",
         pullRequests: [{ number: 7 }],
@@ -124,10 +124,10 @@ for (const { name, available, open } of DATABASES) {
 
     it("marks a job that passed and failed on one commit as flaky", async () => {
       const o = { forge: "github" as const, repo: "octo/app", sha: "s", jobName: "test" };
-      await store.recordJobOutcome({ ...o, jobId: "1", conclusion: "failure" });
-      expect(await store.isFlaky("github", "octo/app", "s", "test")).toBe(false);
-      await store.recordJobOutcome({ ...o, jobId: "2", conclusion: "success" });
-      expect(await store.isFlaky("github", "octo/app", "s", "test")).toBe(true);
+      await store.failures.recordJobOutcome({ ...o, jobId: "1", conclusion: "failure" });
+      expect(await store.failures.isFlaky("github", "octo/app", "s", "test")).toBe(false);
+      await store.failures.recordJobOutcome({ ...o, jobId: "2", conclusion: "success" });
+      expect(await store.failures.isFlaky("github", "octo/app", "s", "test")).toBe(true);
     });
 
     it("answers where a fingerprint was seen before", async () => {
@@ -142,10 +142,10 @@ for (const { name, available, open } of DATABASES) {
         ["k4", "s9", "octo/other"],
       ] as const) {
         const f = failure({ failureKey: key, sha, repo });
-        await store.recordFailure(f);
-        await store.saveDiagnosis(f, d, false);
+        await store.failures.record(f);
+        await store.diagnoses.save(f, d, false);
       }
-      expect(await store.fingerprintHistory("github", "octo/app", d.fingerprint)).toMatchObject({
+      expect(await store.diagnoses.fingerprintHistory("github", "octo/app", d.fingerprint)).toMatchObject({
         occurrences: 3,
         commits: 2,
         otherRepos: 1,
@@ -153,18 +153,18 @@ for (const { name, available, open } of DATABASES) {
     });
 
     it("keeps one sticky comment id per pull request", async () => {
-      await store.setStickyComment("github", "octo/app", 7, "100");
-      await store.setStickyComment("github", "octo/app", 7, "101");
-      expect(await store.getStickyComment("github", "octo/app", 7)).toBe("101");
+      await store.pullRequests.setStickyComment("github", "octo/app", 7, "100");
+      await store.pullRequests.setStickyComment("github", "octo/app", 7, "101");
+      expect(await store.pullRequests.stickyComment("github", "octo/app", 7)).toBe("101");
     });
 
     it("finds the diagnosed failures of a pull request", async () => {
       const d = classifyText("npm error code E404\n", await loadBuiltinRules());
-      await store.recordFailure(failure());
-      await store.saveDiagnosis(failure(), d, false);
-      await store.recordFailure(failure({ failureKey: "other", pullRequests: [{ number: 8, fromFork: false }] }));
-      await store.saveDiagnosis(failure({ failureKey: "other" }), d, false);
-      expect((await store.diagnosesForPullRequest("github", "octo/app", 7)).map((x) => x.failure.failureKey)).toEqual([
+      await store.failures.record(failure());
+      await store.diagnoses.save(failure(), d, false);
+      await store.failures.record(failure({ failureKey: "other", pullRequests: [{ number: 8, fromFork: false }] }));
+      await store.diagnoses.save(failure({ failureKey: "other" }), d, false);
+      expect((await store.diagnoses.forPullRequest("github", "octo/app", 7)).map((x) => x.failure.failureKey)).toEqual([
         "github:1:job:10",
       ]);
     });
@@ -181,10 +181,10 @@ describe("the embedded database on disk", () => {
     const dataDir = path.join(root, "not", "yet", "there");
     try {
       const first = await openDatabase({ dataDir });
-      await new Store(first).recordDelivery({ deliveryKey: "k", forge: "github", event: "e", payload: {} });
+      await new Store(first).deliveries.record({ deliveryKey: "k", forge: "github", event: "e", payload: {} });
       await first.close();
       const again = await openDatabase({ dataDir });
-      expect(await new Store(again).getDelivery("k")).toMatchObject({ event: "e" });
+      expect(await new Store(again).deliveries.get("k")).toMatchObject({ event: "e" });
       await again.close();
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -9,8 +9,10 @@ function fakes() {
   const logged: string[] = [];
   const deps = {
     store: {
-      async setFailureStatus(key: string, status: string, reason: string | null = null) {
-        statuses.push({ key, status, reason });
+      failures: {
+        async setStatus(key: string, status: string, reason: string | null = null) {
+          statuses.push({ key, status, reason });
+        },
       },
     },
     logger: {
