@@ -1,36 +1,19 @@
-import { readGitlabNote } from "./read-comment.js";
+import type { z } from "zod";
 import type { IngestItem } from "../../core/index.js";
+import { summarize } from "../read-comment.js";
+import {
+  jobHook,
+  mergeRequestHook,
+  pipelineHook,
+  type GitlabHookProject,
+  type JobHook,
+  type MergeRequestHook,
+  type PipelineHook,
+} from "./hook-schemas.js";
+import { readGitlabNote } from "./read-comment.js";
 
 /** The `X-Gitlab-Event` values Sentinel reads; others are acknowledged and ignored. */
 export const GITLAB_EVENTS = ["Job Hook", "Pipeline Hook", "Note Hook", "Merge Request Hook"] as const;
-
-interface Project {
-  id: number;
-  path_with_namespace: string;
-  web_url?: string;
-  default_branch?: string;
-}
-interface JobHook {
-  object_kind: "build";
-  build_id: number;
-  build_name: string;
-  build_status: string;
-  build_allow_failure?: boolean;
-  build_failure_reason?: string;
-  sha: string;
-  ref?: string;
-  project_id: number;
-  project?: Project;
-  pipeline_id?: number;
-  repository?: { homepage?: string };
-}
-interface PipelineHook {
-  object_kind: "pipeline";
-  object_attributes: { id: number; sha: string; ref?: string; status: string };
-  merge_request?: { iid: number; source_project_id?: number; target_project_id?: number } | null;
-  project: Project;
-  builds?: Array<{ id: number; name: string; status: string; allow_failure?: boolean; failure_reason?: string }>;
-}
 
 /**
  * Reads a GitLab Job or Pipeline hook. A job hook is one failure; a pipeline hook lists its
@@ -38,34 +21,27 @@ interface PipelineHook {
  * `selfUsername` is the GitLab user behind Sentinel's token: its own notes never run commands,
  * whatever the account is called (a service account or a personal token need not look like a bot).
  */
-export function readGitlabEvent(
-  event: string,
-  payload: JobHook | PipelineHook | Record<string, unknown>,
-  selfUsername?: string,
-): IngestItem[] {
-  if (event === "Job Hook" && (payload as JobHook).object_kind === "build") return readJob(payload as JobHook);
-  if (event === "Pipeline Hook" && (payload as PipelineHook).object_kind === "pipeline")
-    return readPipeline(payload as PipelineHook);
+export function readGitlabEvent(event: string, payload: unknown, selfUsername?: string): IngestItem[] {
+  const kind = (payload as { object_kind?: unknown } | null)?.object_kind;
+  if (event === "Job Hook" && kind === "build") return parsed(event, jobHook, payload, readJob);
+  if (event === "Pipeline Hook" && kind === "pipeline") return parsed(event, pipelineHook, payload, readPipeline);
   if (event === "Note Hook") {
     const read = readGitlabNote(payload, selfUsername);
     return "ignore" in read ? [{ kind: "ignore", reason: read.ignore }] : [{ kind: "command", comment: read }];
   }
-  if (event === "Merge Request Hook") return readMergeRequest(payload as MergeRequestHook);
+  if (event === "Merge Request Hook") {
+    if (kind !== "merge_request") return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
+    return parsed(event, mergeRequestHook, payload, readMergeRequest);
+  }
   return [{ kind: "ignore", reason: `GitLab event "${event}" is not one Sentinel handles` }];
 }
 
-interface MergeRequestHook {
-  object_kind?: string;
-  project?: Project;
-  object_attributes?: {
-    iid?: number;
-    action?: string;
-    state?: string;
-    source_branch?: string;
-    description?: string | null;
-    oldrev?: string;
-    last_commit?: { id?: string };
-  };
+/** Reads a hook that matches its schema; one that does not is ignored with the fields that were wrong. */
+function parsed<T>(event: string, schema: z.ZodType<T>, payload: unknown, read: (hook: T) => IngestItem[]) {
+  const result = schema.safeParse(payload);
+  if (!result.success)
+    return [{ kind: "ignore" as const, reason: `${event} payload not understood: ${summarize(result.error)}` }];
+  return read(result.data);
 }
 
 /**
@@ -74,8 +50,6 @@ interface MergeRequestHook {
  */
 function readMergeRequest(h: MergeRequestHook): IngestItem[] {
   const a = h.object_attributes;
-  if (h.object_kind !== "merge_request" || !a || !h.project || typeof a.iid !== "number")
-    return [{ kind: "ignore", reason: "merge request hook without a merge request" }];
   const head = a.last_commit?.id;
   // `update` also reports title and label edits; only one with `oldrev` brought new commits.
   if (
@@ -139,7 +113,7 @@ function readJob(h: JobHook): IngestItem[] {
       ref: h.ref ?? null,
       jobId: String(h.build_id),
       jobName: h.build_name,
-      runId: h.pipeline_id === undefined ? null : String(h.pipeline_id),
+      runId: h.pipeline_id == null ? null : String(h.pipeline_id),
       runAttempt: null,
       jobUrl: webUrl ? `${webUrl}/-/jobs/${h.build_id}` : null,
       pullRequests: [],
@@ -155,14 +129,12 @@ function readPipeline(h: PipelineHook): IngestItem[] {
   if (p.status !== "failed") return [{ kind: "ignore", reason: `pipeline ${p.status}` }];
   const mr = h.merge_request ?? null;
   const fromFork = mr
-    ? mr.source_project_id !== undefined &&
-      mr.target_project_id !== undefined &&
-      mr.source_project_id !== mr.target_project_id
+    ? mr.source_project_id != null && mr.target_project_id != null && mr.source_project_id !== mr.target_project_id
     : false;
   // A merge request's iid numbers it within its target project. A pipeline that ran in the fork
   // (not in the target project, as GitLab's "run pipelines in the parent project" would) reports
   // an iid that is not this project's: notes for it would land on another merge request.
-  const mrElsewhere = mr !== null && mr.target_project_id !== undefined && mr.target_project_id !== h.project.id;
+  const mrElsewhere = mr !== null && mr.target_project_id != null && mr.target_project_id !== h.project.id;
   const pullRequests = mr && !mrElsewhere ? [{ number: mr.iid, fromFork }] : [];
   const failed = (h.builds ?? []).filter((b) => b.status === "failed" && !b.allow_failure);
   if (failed.length === 0)
@@ -198,11 +170,11 @@ function readPipeline(h: PipelineHook): IngestItem[] {
  * What fixes target when the failing branch is unknown. The hook's clone URLs are not kept: a
  * remote is built from GITLAB_URL and the project the API confirms, never from a hook.
  */
-function projectContext(p: Project | undefined): Record<string, string> {
+function projectContext(p: GitlabHookProject | null | undefined): Record<string, string> {
   return p?.default_branch ? { defaultBranch: p.default_branch } : {};
 }
 
-function repoFromHomepage(homepage: string | undefined): string | null {
+function repoFromHomepage(homepage: string | null | undefined): string | null {
   if (!homepage) return null;
   try {
     return new URL(homepage).pathname.replace(/^\/+|\/+$/g, "") || null;
