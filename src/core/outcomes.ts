@@ -28,6 +28,8 @@ const OUTCOMES: Readonly<Partial<Record<ErrorCode, Outcome>>> = {
   E_SANDBOX_EMPTY_COMMAND: "unrecoverable",
   E_LEDGER_NO_HEAD: "unrecoverable",
   E_FORGE_API: "retried",
+  // An answer that did not parse: often a proxy's error page, which a retry may get past.
+  E_FORGE_RESPONSE: "retried",
 };
 
 export function outcomeOf(error: unknown): Outcome {

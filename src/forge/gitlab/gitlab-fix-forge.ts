@@ -1,6 +1,10 @@
 import { Gitlab } from "@gitbeaker/rest";
+import { z } from "zod";
 import type { FixForge, PullRequestRequest } from "../fix-forge.js";
+import { createdAnswer, mergeRequestAnswer, parseAnswer, projectAnswer } from "./api-schemas.js";
 import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
+
+const mrLink = mergeRequestAnswer.pick({ iid: true, web_url: true });
 
 /**
  * Pushing fix branches and opening merge requests on GitLab (gitlab.com or self-managed). The
@@ -20,7 +24,7 @@ export class GitlabFixForge implements FixForge {
   /** Confirms project `projectId` is `repo` through the API, then builds its remote on `baseUrl`. */
   static async connect(baseUrl: string, token: string, projectId: string, repo: string): Promise<GitlabFixForge> {
     const api = new Gitlab({ host: baseUrl.replace(/\/+$/, ""), token });
-    const project = (await api.Projects.show(projectId)) as unknown as { id: number; path_with_namespace: string };
+    const project = parseAnswer(projectAnswer, await api.Projects.show(projectId), `reading project ${projectId}`);
     if (String(project.id) !== projectId || project.path_with_namespace !== repo) {
       throw new RemoteRefusedError(
         `GitLab says project ${projectId} is ${project.path_with_namespace}, not ${repo}: Sentinel fixes only the project the failure was reported for`,
@@ -33,7 +37,8 @@ export class GitlabFixForge implements FixForge {
   }
 
   async suggestPatch(mrIid: number, body: string): Promise<{ id: string }> {
-    const note = (await this.api.MergeRequestNotes.create(this.projectId, mrIid, body)) as unknown as { id: number };
+    const answer = await this.api.MergeRequestNotes.create(this.projectId, mrIid, body);
+    const note = parseAnswer(createdAnswer, answer, `commenting on !${mrIid}`);
     return { id: String(note.id) };
   }
 
@@ -41,11 +46,11 @@ export class GitlabFixForge implements FixForge {
     pr: PullRequestRequest,
   ): Promise<{ number: number; url: string | null; created: boolean }> {
     // One merge request per fix branch: an open one is updated, never duplicated.
-    const open = (await this.api.MergeRequests.all({
-      projectId: this.projectId,
-      sourceBranch: pr.head,
-      state: "opened",
-    } as never)) as unknown as Array<{ iid: number; web_url?: string }>;
+    const open = parseAnswer(
+      z.array(mrLink),
+      await this.api.MergeRequests.all({ projectId: this.projectId, sourceBranch: pr.head, state: "opened" } as never),
+      `listing the open merge requests from ${pr.head}`,
+    );
     const existing = open[0];
     if (existing) {
       await this.api.MergeRequests.edit(this.projectId, existing.iid, {
@@ -54,10 +59,11 @@ export class GitlabFixForge implements FixForge {
       } as never);
       return { number: existing.iid, url: existing.web_url ?? null, created: false };
     }
-    const mr = (await this.api.MergeRequests.create(this.projectId, pr.head, pr.base, pr.title, {
+    const answer = await this.api.MergeRequests.create(this.projectId, pr.head, pr.base, pr.title, {
       description: pr.body,
       removeSourceBranch: true,
-    } as never)) as unknown as { iid: number; web_url?: string };
+    } as never);
+    const mr = parseAnswer(mrLink, answer, `opening a merge request from ${pr.head}`);
     return { number: mr.iid, url: mr.web_url ?? null, created: true };
   }
 }

@@ -14,11 +14,26 @@ import {
 } from "../forge-client.js";
 import { gitlabAccessToPermission } from "../permission.js";
 import { SentinelError } from "../../core/index.js";
+import { z } from "zod";
+import {
+  commitMergeRequestAnswer,
+  createdAnswer,
+  diffAnswer,
+  jobAnswer,
+  mergeRequestAnswer,
+  noteAnswer,
+  parseAnswer,
+  projectAnswer,
+  userAnswer,
+} from "./api-schemas.js";
 import { describeApiError, statusOf, type GitlabApi } from "./gitlab-api.js";
 import { upsertGitlabIssue } from "./gitlab-issues.js";
 import { readMember } from "./gitlab-members.js";
 
 export const GITLAB_CONFIG_PATH = ".gitlab/sentinel.yml";
+
+/** What confirming a job reads of GET /jobs/:id. */
+const jobStatus = jobAnswer.pick({ status: true, commit: true });
 
 /** GitLab's award emoji names for the reactions Sentinel gives. */
 const AWARD_EMOJI: Readonly<Record<Reaction, string>> = { "+1": "thumbsup", eyes: "eyes", confused: "confused" };
@@ -54,7 +69,7 @@ export class GitlabForge implements ForgeClient {
   static async currentUsername(connection: GitlabConnection): Promise<string> {
     const api = new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
     try {
-      return ((await api.Users.showCurrentUser()) as unknown as { username: string }).username;
+      return parseAnswer(userAnswer, await api.Users.showCurrentUser(), "GET /user").username;
     } catch (error) {
       throw forgeApiError("gitlab", "reading the token's user (GET /user)", error, [connection.token]);
     }
@@ -72,6 +87,7 @@ export class GitlabForge implements ForgeClient {
         "E_FORGE_API",
         `GitLab job trace download failed: HTTP ${res.status}; check the token can read the project's jobs (read_api)`,
       );
+    // Node's web ReadableStream is async-iterable; the DOM typings this project compiles with say not.
     return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 
@@ -81,9 +97,9 @@ export class GitlabForge implements ForgeClient {
    * maintainer who knows that secret could otherwise post a hook naming another project's job.
    */
   async confirmFailedJob(jobId: string, sha: string): Promise<string | null> {
-    let job: { status?: string; commit?: { id?: string } };
+    let job: z.infer<typeof jobStatus>;
     try {
-      job = (await this.api.Jobs.show(this.projectId, Number(jobId))) as unknown as typeof job;
+      job = parseAnswer(jobStatus, await this.api.Jobs.show(this.projectId, Number(jobId)), `reading job ${jobId}`);
     } catch (error) {
       if (statusOf(error) === 404) return `the GitLab API has no job ${jobId} in ${this.repo}`;
       throw error;
@@ -102,10 +118,15 @@ export class GitlabForge implements ForgeClient {
    * recording (trust, history, commands) against the other.
    */
   async confirmProject(): Promise<string | null> {
-    let project: { id?: number; path_with_namespace?: string; default_branch?: string };
+    let project: z.infer<typeof projectAnswer>;
     try {
-      project = (await this.api.Projects.show(this.projectId)) as unknown as typeof project;
+      project = parseAnswer(
+        projectAnswer,
+        await this.api.Projects.show(this.projectId),
+        `reading project ${this.projectId}`,
+      );
     } catch (error) {
+      if (error instanceof SentinelError) throw error;
       if (statusOf(error) === 404)
         return `the GitLab API has no project ${this.projectId} (or the token cannot see it)`;
       throw this.apiError(`reading project ${this.projectId}`, error);
@@ -126,19 +147,19 @@ export class GitlabForge implements ForgeClient {
     noteId: string,
   ): Promise<{ author: ForgeUser; body: string; system: boolean } | null> {
     try {
-      const note = (await this.api.MergeRequestNotes.show(this.projectId, mrIid, Number(noteId))) as unknown as {
-        id: number;
-        body?: string;
-        system?: boolean;
-        author?: { id?: number; username?: string };
-      };
-      if (String(note.id) !== noteId || note.author?.id === undefined || !note.author.username) return null;
+      const note = parseAnswer(
+        noteAnswer,
+        await this.api.MergeRequestNotes.show(this.projectId, mrIid, Number(noteId)),
+        `reading note ${noteId} on !${mrIid}`,
+      );
+      if (String(note.id) !== noteId || note.author?.id == null || !note.author.username) return null;
       return {
         author: { login: note.author.username, id: String(note.author.id) },
         body: note.body ?? "",
         system: note.system === true,
       };
     } catch (error) {
+      if (error instanceof SentinelError) throw error;
       if (statusOf(error) === 404) return null;
       throw this.apiError(`reading note ${noteId} on !${mrIid}`, error);
     }
@@ -146,7 +167,11 @@ export class GitlabForge implements ForgeClient {
 
   async pullRequestHead(mrIid: number): Promise<string | null> {
     try {
-      const mr = (await this.api.MergeRequests.show(this.projectId, mrIid)) as unknown as { sha?: string };
+      const mr = parseAnswer(
+        mergeRequestAnswer.pick({ sha: true }),
+        await this.api.MergeRequests.show(this.projectId, mrIid),
+        `reading merge request !${mrIid}`,
+      );
       return mr.sha ?? null;
     } catch (error) {
       if (statusOf(error) === 404) return null;
@@ -155,20 +180,18 @@ export class GitlabForge implements ForgeClient {
   }
 
   async pullRequestsForCommit(sha: string): Promise<PullRequestRef[]> {
-    const mrs = (await this.api.Commits.allMergeRequests(this.projectId, sha)) as unknown as Array<{
-      iid: number;
-      state: string;
-      sha?: string;
-      source_project_id: number;
-      target_project_id: number;
-    }>;
+    const mrs = parseAnswer(
+      z.array(commitMergeRequestAnswer),
+      await this.api.Commits.allMergeRequests(this.projectId, sha),
+      `listing the merge requests of ${sha.slice(0, 12)}`,
+    );
     // A fork's commit also lists the merge requests it opened in the parent project: their iids
     // number them there, not here.
     return mrs
       .filter(
         (mr) =>
           mr.state === "opened" &&
-          (mr.sha === undefined || mr.sha === sha) &&
+          (mr.sha == null || mr.sha === sha) &&
           String(mr.target_project_id) === String(this.projectId),
       )
       .map((mr) => ({ number: mr.iid, fromFork: mr.source_project_id !== mr.target_project_id }));
@@ -179,10 +202,11 @@ export class GitlabForge implements ForgeClient {
   }
 
   async changedFiles(mrIid: number): Promise<string[]> {
-    const diffs = (await this.api.MergeRequests.allDiffs(this.projectId, mrIid)) as unknown as Array<{
-      new_path: string;
-      deleted_file?: boolean;
-    }>;
+    const diffs = parseAnswer(
+      z.array(diffAnswer),
+      await this.api.MergeRequests.allDiffs(this.projectId, mrIid),
+      `listing the changes of !${mrIid}`,
+    );
     return diffs.filter((d) => !d.deleted_file).map((d) => d.new_path);
   }
 
@@ -206,7 +230,7 @@ export class GitlabForge implements ForgeClient {
       description: report.title.slice(0, 255),
       ...(report.detailsUrl ? { targetUrl: report.detailsUrl } : {}),
     });
-    return { id: String((status as unknown as { id: number }).id), annotationBatches: 0 };
+    return { id: String(parseAnswer(createdAnswer, status, "setting a commit status").id), annotationBatches: 0 };
   }
 
   async upsertStickyComment(
@@ -227,21 +251,16 @@ export class GitlabForge implements ForgeClient {
       }
     }
     const note = await this.api.MergeRequestNotes.create(this.projectId, mrIid, text);
-    return String((note as unknown as { id: number }).id);
+    return String(parseAnswer(createdAnswer, note, `commenting on !${mrIid}`).id);
   }
 
   async failedJobsOf(what: "workflow_run" | "check_suite" | "pipeline", id: string): Promise<FailedJob[]> {
     if (what !== "pipeline") return [];
-    const jobs = (await this.api.Jobs.all(this.projectId, {
-      pipelineId: Number(id),
-      scope: "failed" as never,
-    })) as unknown as Array<{
-      id: number;
-      name: string;
-      web_url?: string;
-      allow_failure?: boolean;
-      failure_reason?: string;
-    }>;
+    const jobs = parseAnswer(
+      z.array(jobAnswer),
+      await this.api.Jobs.all(this.projectId, { pipelineId: Number(id), scope: "failed" as never }),
+      `listing the failed jobs of pipeline ${id}`,
+    );
     return jobs
       .filter((j) => !j.allow_failure)
       .map((j) => ({
@@ -297,8 +316,9 @@ export class GitlabForge implements ForgeClient {
   async postComment(mrIid: number, body: string): Promise<string> {
     try {
       const note = await this.api.MergeRequestNotes.create(this.projectId, mrIid, body);
-      return String((note as unknown as { id: number }).id);
+      return String(parseAnswer(createdAnswer, note, `commenting on !${mrIid}`).id);
     } catch (error) {
+      if (error instanceof SentinelError) throw error;
       throw this.apiError(`commenting on !${mrIid}`, error);
     }
   }
@@ -324,18 +344,13 @@ export class GitlabForge implements ForgeClient {
 
   async pullRequestInfo(mrIid: number): Promise<PullRequestInfo | null> {
     try {
-      const mr = (await this.api.MergeRequests.show(this.projectId, mrIid)) as unknown as {
-        sha: string;
-        source_branch: string;
-        target_branch: string;
-        source_project_id: number;
-        target_project_id: number;
-        state: string;
-        description?: string | null;
-        author?: { username?: string } | null;
-      };
+      const mr = parseAnswer(
+        mergeRequestAnswer,
+        await this.api.MergeRequests.show(this.projectId, mrIid),
+        `reading merge request !${mrIid}`,
+      );
       return {
-        headSha: mr.sha,
+        headSha: mr.sha ?? "",
         headRef: mr.source_branch,
         baseRef: mr.target_branch,
         fromFork: mr.source_project_id !== mr.target_project_id,
@@ -345,6 +360,7 @@ export class GitlabForge implements ForgeClient {
         body: mr.description ?? "",
       };
     } catch (error) {
+      if (error instanceof SentinelError) throw error;
       if (statusOf(error) === 404) return null;
       throw this.apiError(`reading merge request !${mrIid}`, error);
     }
@@ -359,20 +375,24 @@ export class GitlabForge implements ForgeClient {
   }
 
   private async findStickyNote(mrIid: number, marker: string): Promise<string | null> {
-    const notes = (await this.api.MergeRequestNotes.all(this.projectId, mrIid)) as unknown as Array<{
-      id: number;
-      body?: string;
-      author?: { id?: number };
-    }>;
+    const notes = parseAnswer(
+      z.array(noteAnswer),
+      await this.api.MergeRequestNotes.all(this.projectId, mrIid),
+      `listing the notes of !${mrIid}`,
+    );
     // Anyone can type the marker; only a note by Sentinel's own user is its sticky note.
-    this.selfId ??= ((await this.api.Users.showCurrentUser()) as unknown as { id: number }).id;
+    this.selfId ??= parseAnswer(userAnswer, await this.api.Users.showCurrentUser(), "GET /user").id;
     const mine = notes.find((n) => n.body?.startsWith(marker) && n.author?.id === this.selfId);
     return mine ? String(mine.id) : null;
   }
 
   private async branch(): Promise<string> {
     if (!this.defaultBranch) {
-      const project = (await this.api.Projects.show(this.projectId)) as unknown as { default_branch?: string };
+      const project = parseAnswer(
+        projectAnswer.pick({ default_branch: true }),
+        await this.api.Projects.show(this.projectId),
+        `reading project ${this.projectId}`,
+      );
       this.defaultBranch = project.default_branch ?? "main";
     }
     return this.defaultBranch;

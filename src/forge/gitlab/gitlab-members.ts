@@ -1,14 +1,18 @@
 // Project and group membership for GitLab permission checks, kept apart from the forge class.
 import type { ForgeUser } from "../forge-client.js";
+import { z } from "zod";
+import { SentinelError } from "../../core/index.js";
+import { parseAnswer } from "./api-schemas.js";
 import { statusOf, type GitlabApi, type GitlabApiError } from "./gitlab-api.js";
 
-export interface Member {
-  access_level?: number;
+const member = z.object({
+  access_level: z.number().int().nullish(),
   /** The user's state (active, blocked, …). */
-  state?: string;
+  state: z.string().nullish(),
   /** "awaiting" while a seat or an approval is pending. */
-  membership_state?: string;
-}
+  membership_state: z.string().nullish(),
+});
+export type Member = z.infer<typeof member>;
 
 /** The user's membership of a project or group, inherited and invited ones included; null when none. */
 export async function readMember(
@@ -23,12 +27,13 @@ export async function readMember(
   if (userId === null) return null;
   try {
     const show = kind === "projects" ? api.ProjectMembers : api.GroupMembers;
-    const member = (await show.show(id, userId, { includeInherited: true })) as unknown as Member;
+    const found = parseAnswer(member, await show.show(id, userId, { includeInherited: true }), operation);
     // A blocked user or a membership still awaiting approval grants nothing.
-    if (member.state !== undefined && member.state !== "active") return null;
-    if (member.membership_state !== undefined && member.membership_state !== "active") return null;
-    return member;
+    if (found.state != null && found.state !== "active") return null;
+    if (found.membership_state != null && found.membership_state !== "active") return null;
+    return found;
   } catch (error) {
+    if (error instanceof SentinelError) throw error;
     // 404: not a member (or no such group); 403: a group the token cannot see.
     const status = statusOf(error);
     if (status === 404 || status === 403) return null;
@@ -40,12 +45,14 @@ export async function readMember(
 async function lookupUserId(api: GitlabApi, apiError: GitlabApiError, user: ForgeUser): Promise<number | null> {
   if (/^\d+$/.test(user.id)) return Number(user.id);
   try {
-    const found = (await api.Users.all({ username: user.login })) as unknown as Array<{
-      id: number;
-      username: string;
-    }>;
+    const found = parseAnswer(
+      z.array(z.object({ id: z.number().int(), username: z.string() })),
+      await api.Users.all({ username: user.login }),
+      `looking up user ${user.login}`,
+    );
     return found.find((u) => u.username.toLowerCase() === user.login.toLowerCase())?.id ?? null;
   } catch (error) {
+    if (error instanceof SentinelError) throw error;
     throw apiError(`looking up user ${user.login}`, error);
   }
 }
