@@ -1,8 +1,16 @@
 // The nouns every concern shares: which forge, which pull request, which failed job. Kept here so
 // readers (forge/), the store and the pipeline agree on one shape without importing each other.
 
-/** A forge Sentinel speaks to; `local` is a git repository on disk (the laptop pipeline). */
-export type ForgeId = "github" | "gitlab" | "local";
+/**
+ * The ids of the forges Sentinel speaks to. Each forge's folder adds its own id to this interface
+ * (module augmentation in `src/forge/<id>/adapter.ts`), so adding a forge edits no shared type:
+ * `github`, `gitlab`, and `local` (a git repository on disk, the laptop pipeline).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by each forge folder
+export interface ForgeIds {}
+
+/** A forge Sentinel speaks to: one of the ids the forge folders declare in ForgeIds. */
+export type ForgeId = keyof ForgeIds & string;
 
 export interface PullRequestRef {
   readonly number: number;

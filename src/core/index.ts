@@ -8,7 +8,7 @@ export { VERSION } from "./version.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
-export type { ForgeId, FailureRecord, PullRequestRef } from "./domain.js";
+export type { ForgeId, ForgeIds, FailureRecord, PullRequestRef } from "./domain.js";
 export {
   COMMAND_NAMES,
   type CommandName,

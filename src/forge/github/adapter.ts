@@ -20,3 +20,10 @@ export const githubAdapter: ForgeAdapter = {
   configFindingsInNote: false,
   pullRequestsInStore: false,
 };
+
+// This folder's forge id, added to core's ForgeIds (see src/core/domain.ts).
+declare module "../../core/domain.js" {
+  interface ForgeIds {
+    github: true;
+  }
+}

@@ -21,3 +21,10 @@ export const gitlabAdapter: ForgeAdapter = {
   configFindingsInNote: true,
   pullRequestsInStore: false,
 };
+
+// This folder's forge id, added to core's ForgeIds (see src/core/domain.ts).
+declare module "../../core/domain.js" {
+  interface ForgeIds {
+    gitlab: true;
+  }
+}

@@ -18,3 +18,10 @@ export const localAdapter: ForgeAdapter = {
   configFindingsInNote: false,
   pullRequestsInStore: true,
 };
+
+// This folder's forge id, added to core's ForgeIds (see src/core/domain.ts).
+declare module "../../core/domain.js" {
+  interface ForgeIds {
+    local: true;
+  }
+}
