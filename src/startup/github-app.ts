@@ -1,8 +1,9 @@
 import { createNodeMiddleware, createProbot, type Probot } from "probot";
-import { createSentinelApp } from "../app.js";
 import type { ParsedEnv } from "../config/index.js";
 import type { IngestDeps } from "../ingest/index.js";
-import type { Middleware } from "../server/index.js";
+import { createGithubWebhookApp } from "../forge/index.js";
+import { verifiedGithubBody, type Middleware } from "../server/index.js";
+import { ingestForRoutes } from "./ingest-io.js";
 
 type GithubEnv = Pick<
   ParsedEnv,
@@ -51,6 +52,9 @@ export async function startGithubApp(
     return { probot: null };
   }
   const probot = createProbot({ env: probotEnv(config) });
-  const github = (await createNodeMiddleware(createSentinelApp(deps), { probot })) as Middleware;
+  const github = (await createNodeMiddleware(
+    createGithubWebhookApp(deps, { ingest: ingestForRoutes(deps), verifiedBody: verifiedGithubBody }),
+    { probot },
+  )) as Middleware;
   return { probot, github };
 }

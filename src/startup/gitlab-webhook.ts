@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGitlabWebhookRoute, type GitlabSecret } from "../forge/index.js";
-import { createDeliveryIngester, UnstorableDeliveryError, type IngestDeps } from "../ingest/index.js";
+import type { IngestDeps } from "../ingest/index.js";
 import { BodyReadError, readBody, refuseBody } from "../server/index.js";
+import { ingestForRoutes } from "./ingest-io.js";
 
 /**
  * The GitLab webhook route (forge/gitlab/webhook.ts) wired to the server's body reading and to
@@ -9,17 +10,8 @@ import { BodyReadError, readBody, refuseBody } from "../server/index.js";
  * below ingest.
  */
 export function createGitlabWebhook(deps: IngestDeps & { secrets: readonly GitlabSecret[] }) {
-  const ingest = createDeliveryIngester(deps);
   return createGitlabWebhookRoute(deps, {
-    ingest: async (delivery) => {
-      try {
-        return await ingest(delivery);
-      } catch (error) {
-        if (!(error instanceof UnstorableDeliveryError)) throw error;
-        // Answered 400 by the route, which logs it: the sender's payload, not the server, is at fault.
-        return { unstorable: error.reason };
-      }
-    },
+    ingest: ingestForRoutes(deps),
     readBody: async (req: IncomingMessage, res: ServerResponse, limit: number) => {
       try {
         return await readBody(req, limit);

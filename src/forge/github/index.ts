@@ -17,3 +17,4 @@ export {
 } from "./installation-tokens.js";
 export { GithubFixForge } from "./github-fix-forge.js";
 export { createGithubClients, githubApiBaseUrl } from "./github-forges.js";
+export { createGithubWebhookApp, type GithubWebhookIo } from "./webhook.js";

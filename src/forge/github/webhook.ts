@@ -1,22 +1,34 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
 import type { ApplicationFunctionOptions, Probot } from "probot";
-import { GITHUB_EVENTS } from "./forge/index.js";
-import { createDeliveryIngester, UnstorableDeliveryError, type IngestDeps } from "./ingest/index.js";
-import type { DeliveryRecord } from "./store/index.js";
-import { verifiedGithubBody } from "./server/index.js";
+import { SentinelError } from "../../core/index.js";
+import type { DeliveryRecord } from "../../store/index.js";
+import { GITHUB_EVENTS } from "./read-event.js";
+
+/**
+ * What the GitHub route needs from the server and from ingest, passed in so that forge/ imports
+ * neither (both import forge/), as for GitLab's route.
+ */
+export interface GithubWebhookIo {
+  /** Records and queues one delivery, or says why its payload cannot be stored. */
+  readonly ingest: (delivery: DeliveryRecord) => Promise<"recorded" | "duplicate" | { readonly unstorable: string }>;
+  /** The body of a request Sentinel's server has verified the signature of; undefined otherwise. */
+  readonly verifiedBody: (req: IncomingMessage) => string | undefined;
+}
 
 /**
  * The Probot application: each subscribed event is recorded and queued, nothing more, so GitHub
  * gets its answer in milliseconds. The signature has been verified before this runs: by Sentinel's
  * server (which then hands the delivery over itself, see receiveVerified), or else by Probot.
  */
-export function createSentinelApp(deps: IngestDeps) {
-  const ingest = createDeliveryIngester(deps);
+export function createGithubWebhookApp(deps: { readonly logger: Logger }, io: GithubWebhookIo) {
   return (app: Probot, options?: ApplicationFunctionOptions): void => {
     app.on([...GITHUB_EVENTS], async (context) => {
-      await ingest(githubDelivery(context.id, context.name, context.payload as GithubPayload));
+      const got = await io.ingest(githubDelivery(context.id, context.name, context.payload as GithubPayload));
+      if (typeof got === "object")
+        throw new SentinelError("E_INPUT_UNREADABLE", `the GitHub payload cannot be stored: ${got.unstorable}`);
     });
-    options?.addHandler(receiveVerified(app, ingest, deps));
+    options?.addHandler(receiveVerified(app, io, deps));
   };
 }
 
@@ -58,10 +70,10 @@ const MAX_DELIVERY_ID = 200;
  * means the delivery was recorded. Anything it does not take (unverified, another path) is left to
  * Probot's middleware, whose handler records it the same way.
  */
-function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unknown>, deps: IngestDeps) {
+function receiveVerified(app: Probot, io: GithubWebhookIo, deps: { readonly logger: Logger }) {
   const webhookPath = withoutTrailingSlashes(app.webhookPath);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const text = verifiedGithubBody(req);
+    const text = io.verifiedBody(req);
     if (
       text === undefined ||
       req.method !== "POST" ||
@@ -95,15 +107,15 @@ function receiveVerified(app: Probot, ingest: (d: DeliveryRecord) => Promise<unk
     // delivery never uses. Events Sentinel does not subscribe to are answered as Probot would.
     if (subscribed(name, (payload as GithubPayload).action)) {
       try {
-        await ingest(githubDelivery(id, name, payload as GithubPayload, text));
-      } catch (error) {
-        if (error instanceof UnstorableDeliveryError) {
+        const got = await io.ingest(githubDelivery(id, name, payload as GithubPayload, text));
+        if (typeof got === "object") {
           deps.logger.warn(
-            { delivery: id, event: name, reason: error.reason },
+            { delivery: id, event: name, reason: got.unstorable },
             "GitHub delivery refused: it cannot be stored",
           );
-          return answer(res, 400, { error: `the payload cannot be stored: ${error.reason}` });
+          return answer(res, 400, { error: `the payload cannot be stored: ${got.unstorable}` });
         }
+      } catch (error) {
         deps.logger.error({ err: error, delivery: id, event: name }, "GitHub delivery failed");
         return answer(res, 500, { error: error instanceof Error ? error.message : String(error) });
       }
