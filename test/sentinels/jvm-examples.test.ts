@@ -35,6 +35,24 @@ const EXAMPLES: readonly Example[] = [
     severity: "error",
   },
   {
+    line: "[ERROR] com.example.CalcTest.addsNumbers -- Time elapsed: 0.012 s <<< FAILURE!",
+    rule: "maven/test-failed",
+    category: "test",
+    severity: "error",
+  },
+  {
+    line: "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:3.2.5:test (default-test) on project app: There was a timeout or other error in the fork -> [Help 1]",
+    rule: "maven/goal-failed",
+    category: "build",
+    severity: "error",
+  },
+  {
+    line: "CalcTest > addsNumbers() FAILED",
+    rule: "gradle/test-failed",
+    category: "test",
+    severity: "error",
+  },
+  {
     line: "A problem occurred evaluating root project 'app'.",
     rule: "gradle/build-script-error",
     category: "build",
@@ -93,6 +111,7 @@ const EXAMPLES: readonly Example[] = [
 /** Lines a passing JVM build prints: none may make the diagnosis say that the run failed. */
 const NOT_FAILURES: readonly string[] = [
   "[INFO] BUILD SUCCESS",
+  "[INFO] Tests run: 1, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.033 s -- in com.example.CalcTest",
   "[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.12 s - in com.example.CalcTest",
   "[INFO] Nothing to compile - all classes are up to date",
   "BUILD SUCCESSFUL in 5s",
