@@ -72,8 +72,17 @@ const EXAMPLES: readonly Example[] = [
   },
   {
     line: 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
-    rule: "oom-system/cannot-allocate",
+    rule: "oom-jvm/out-of-memory-error",
     category: "oom",
+  },
+  { line: "Expiring Daemon because JVM heap space is exhausted", rule: "oom-jvm/gradle-daemon-heap", category: "oom" },
+  { line: "fatal error: runtime: out of memory", rule: "oom-go/fatal-out-of-memory", category: "oom" },
+  { line: "Error: std::bad_alloc", rule: "oom-cpp/bad-alloc", category: "oom" },
+  // Waits that gave up
+  {
+    line: "2021/12/02 02:05:20 Timeout after 20s waiting on dependencies to become available: [tcp://db:5432]",
+    rule: "wait-for-service/dockerize",
+    category: "timeout",
   },
   // Network and registries
   { line: "npm ERR! code EAI_AGAIN", rule: "network/npm-network-code", category: "infra" },
