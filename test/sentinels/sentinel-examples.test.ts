@@ -82,6 +82,11 @@ const EXAMPLES: readonly Example[] = [
   { line: "Error: std::bad_alloc", rule: "oom-cpp/bad-alloc", category: "oom" },
   // A `docker run` under make that the OOM killer ends: docker prints nothing, make prints this.
   { line: "make: *** [Makefile:12: integration] Error 137", rule: "oom-system/exit-137", category: "oom" },
+  {
+    line: '#12 ERROR: process "/bin/sh -c npm run build" did not complete successfully: exit code: 137',
+    rule: "docker/build-step-killed",
+    category: "oom",
+  },
   // Waits that gave up
   {
     line: "2021/12/02 02:05:20 Timeout after 20s waiting on dependencies to become available: [tcp://db:5432]",
