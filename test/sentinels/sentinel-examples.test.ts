@@ -23,6 +23,7 @@ const EXAMPLES: readonly Example[] = [
   { line: "##[error]Process completed with exit code 1.", rule: "github-actions/exit-code", category: "unknown" },
   { line: "##[error]Process completed with exit code 137.", rule: "github-actions/exit-code-137", category: "oom" },
   { line: "##[error]Process completed with exit code 143.", rule: "github-actions/exit-code-143", category: "infra" },
+  { line: "##[error]Process completed with exit code 124.", rule: "github-actions/exit-code-124", category: "timeout" },
   {
     line: "##[error]The self-hosted runner: ci-runner-7 lost communication with the server. Verify the machine is running and has a healthy network connection.",
     rule: "github-actions/runner-lost",
@@ -36,6 +37,7 @@ const EXAMPLES: readonly Example[] = [
   // GitLab Runner
   { line: "ERROR: Job failed: exit code 1", rule: "gitlab-runner/exit-code", category: "unknown" },
   { line: "ERROR: Job failed: exit code 137", rule: "gitlab-runner/exit-code-137", category: "oom" },
+  { line: "ERROR: Job failed: exit code 124", rule: "gitlab-runner/exit-code-124", category: "timeout" },
   {
     line: "ERROR: Job failed: execution took longer than 1h0m0s seconds",
     rule: "gitlab-runner/timeout",
@@ -72,8 +74,24 @@ const EXAMPLES: readonly Example[] = [
   },
   {
     line: 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
-    rule: "oom-system/cannot-allocate",
+    rule: "oom-jvm/out-of-memory-error",
     category: "oom",
+  },
+  { line: "Expiring Daemon because JVM heap space is exhausted", rule: "oom-jvm/gradle-daemon-heap", category: "oom" },
+  { line: "fatal error: runtime: out of memory", rule: "oom-go/fatal-out-of-memory", category: "oom" },
+  { line: "Error: std::bad_alloc", rule: "oom-cpp/bad-alloc", category: "oom" },
+  // A `docker run` under make that the OOM killer ends: docker prints nothing, make prints this.
+  { line: "make: *** [Makefile:12: integration] Error 137", rule: "oom-system/exit-137", category: "oom" },
+  {
+    line: '#12 ERROR: process "/bin/sh -c npm run build" did not complete successfully: exit code: 137',
+    rule: "docker/build-step-killed",
+    category: "oom",
+  },
+  // Waits that gave up
+  {
+    line: "2021/12/02 02:05:20 Timeout after 20s waiting on dependencies to become available: [tcp://db:5432]",
+    rule: "wait-for-service/dockerize",
+    category: "timeout",
   },
   // Network and registries
   { line: "npm ERR! code EAI_AGAIN", rule: "network/npm-network-code", category: "infra" },
@@ -133,6 +151,11 @@ const EXAMPLES: readonly Example[] = [
   {
     line: "npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
     rule: "npm/lockfile-out-of-sync",
+    category: "dependency",
+  },
+  {
+    line: "error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided. To update the lockfile, run `uv lock`.",
+    rule: "uv/lockfile-outdated",
     category: "dependency",
   },
   {
