@@ -1,12 +1,13 @@
 // `npm run bench:cli`: how long the built `sentinel` binary takes to start, against bare Node
 // started the same way in the same run (the floor no CLI can go under). Measures, over N runs each
 // (interleaved, so a busy machine slows every command alike): `node -e ''`, `sentinel --version`,
-// and `sentinel classify <small real log>` to its first byte of output and to its exit.
+// and `sentinel classify <small real log>` to its first byte of output and to its exit; then where
+// classify's time goes, phase by phase, in a fresh process each run.
 // Options: --runs N (default 15), --log FILE (default a recorded tsc log).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { percentile } from "./lib/stats.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,3 +67,21 @@ for (const [name, s] of Object.entries(samples)) {
   const exit = median(s.exit);
   console.log(`${name.padEnd(20)} ${fmt(median(s.firstByte)).padStart(10)} ${fmt(exit)}  ${(exit / base).toFixed(1)}x`);
 }
+
+// Where `classify` spends its start-up, each phase timed in a fresh process (medians of the runs).
+const PHASES = `
+const t0 = performance.now();
+const s = await import(${JSON.stringify(pathToFileURL(path.join(root, "dist/sentinel/index.js")).href)});
+const t1 = performance.now();
+const rules = await s.loadBuiltinRules();
+const t2 = performance.now();
+s.classifyText((await import("node:fs")).readFileSync(${JSON.stringify(log)}, "utf8"), rules);
+const t3 = performance.now();
+console.log(JSON.stringify({ importEngine: t1 - t0, loadBuiltinRules: t2 - t1, firstClassify: t3 - t2, files: new Set(rules.sentinels.map((x) => x.file)).size }));
+`;
+const phases = [];
+for (let i = 0; i < runs; i++)
+  phases.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", PHASES], { encoding: "utf8" })));
+console.log(`\nclassify's start-up by phase (in-process, median of ${runs}; ${phases[0].files} builtin rule files)`);
+for (const name of ["importEngine", "loadBuiltinRules", "firstClassify"])
+  console.log(`${name.padEnd(20)} ${fmt(median(phases.map((p) => p[name])))}`);
