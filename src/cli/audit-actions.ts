@@ -13,10 +13,26 @@ import {
   type LedgerEntry,
   type VerifyResult,
 } from "../ledger/index.js";
-import type { CheckpointFlags, ExportFlags, ReplayFlags, VerifyFlags } from "./audit-command.js";
 import type { CliIo } from "./io.js";
 import { openCliDatabase, type StoreFlags } from "./store-options.js";
 import { SentinelError } from "../core/index.js";
+
+export interface VerifyFlags extends StoreFlags {
+  checkpoint?: string;
+  file?: string;
+  format: "text" | "json";
+}
+export interface ExportFlags extends StoreFlags {
+  out?: string;
+  run?: string;
+  from?: number;
+}
+export interface ReplayFlags extends StoreFlags {
+  format: "text" | "json";
+}
+export interface CheckpointFlags extends StoreFlags {
+  file?: string;
+}
 
 /** `audit verify`: exit 0 when the chain holds, 1 when it is broken, 2 when the input cannot be read. */
 export async function verifyLedger(io: CliIo, exit: (code: number) => void, opts: VerifyFlags): Promise<void> {

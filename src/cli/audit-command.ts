@@ -1,25 +1,11 @@
 import { Command } from "commander";
 import type { CliIo } from "./io.js";
-import { withStoreOptions, type StoreFlags } from "./store-options.js";
+import { withStoreOptions } from "./store-options.js";
 
-export interface VerifyFlags extends StoreFlags {
-  checkpoint?: string;
-  file?: string;
-  format: "text" | "json";
-}
-export interface ExportFlags extends StoreFlags {
-  out?: string;
-  run?: string;
-  from?: number;
-}
-export interface ReplayFlags extends StoreFlags {
-  format: "text" | "json";
-}
-export interface CheckpointFlags extends StoreFlags {
-  file?: string;
-}
-
-/** The ledger and the store load only when an audit command runs: see create-program.ts. */
+/**
+ * The ledger and the store load only when an audit command runs: see create-program.ts. The flags
+ * are typed in audit-actions.ts (importing its types here would make a cycle).
+ */
 function actions() {
   return import("./audit-actions.js");
 }
@@ -47,7 +33,7 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
         )
         .option("--file <jsonl>", "verify an export (`sentinel audit export`) instead of the store")
         .option("--format <format>", "text or json", "text"),
-    ).action(async (opts: VerifyFlags) => (await actions()).verifyLedger(io, exit, opts)),
+    ).action(async (opts) => (await actions()).verifyLedger(io, exit, opts)),
   );
 
   audit.addCommand(
@@ -57,7 +43,7 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
         .option("--out <file>", "write here instead of stdout")
         .option("--run <runId>", "only this run's entries (such an export does not verify as a chain on its own)")
         .option("--from <seq>", "start at this entry", (v) => Number(v)),
-    ).action(async (opts: ExportFlags) => (await actions()).exportLedger(io, opts)),
+    ).action(async (opts) => (await actions()).exportLedger(io, opts)),
   );
 
   audit.addCommand(
@@ -69,7 +55,7 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
           "the run (from the sticky comment, a fix PR's Sentinel-Run trailer, or `sentinel fix --format json`)",
         )
         .option("--format <format>", "text or json", "text"),
-    ).action(async (runId: string, opts: ReplayFlags) => (await actions()).replayLedgerRun(io, exit, runId, opts)),
+    ).action(async (runId: string, opts) => (await actions()).replayLedgerRun(io, exit, runId, opts)),
   );
 
   audit.addCommand(
@@ -79,7 +65,7 @@ export function auditCommand(io: CliIo, exit: (code: number) => void): Command {
           "Append the chain head to a checkpoint file kept outside the database (the server also does this every minute).",
         )
         .option("--file <file>", "the checkpoint file (default: SENTINEL_LEDGER_CHECKPOINT)"),
-    ).action(async (opts: CheckpointFlags) => (await actions()).checkpointLedger(io, exit, opts)),
+    ).action(async (opts) => (await actions()).checkpointLedger(io, exit, opts)),
   );
   return audit;
 }

@@ -6,8 +6,18 @@ import { localFixDeps, runFix } from "../pipeline/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
 import { openDatabase, Store } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
-import type { FixFlags } from "./fix-command.js";
 import type { CliIo } from "./io.js";
+
+export interface FixFlags {
+  repo: string;
+  command?: string;
+  base?: string;
+  dataDir: string;
+  rules?: string[];
+  builtin?: boolean;
+  requireSandbox?: boolean;
+  format: "text" | "json";
+}
 
 /** What `sentinel fix` does once its flags are parsed (fix-command.ts declares them). */
 export async function runFixAction(io: CliIo, setExitCode: (code: number) => void, opts: FixFlags): Promise<void> {

@@ -3,17 +3,6 @@ import path from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "./io.js";
 
-export interface FixFlags {
-  repo: string;
-  command?: string;
-  base?: string;
-  dataDir: string;
-  rules?: string[];
-  builtin?: boolean;
-  requireSandbox?: boolean;
-  format: "text" | "json";
-}
-
 /**
  * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
  * it, fix it with the agent that handles it, verify, push a `sentinel/fix-…` branch into the
@@ -41,6 +30,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         "text",
       )
       // The pipeline (agents, sandbox, store) loads only when `fix` runs: see create-program.ts.
-      .action(async (opts: FixFlags) => (await import("./fix-action.js")).runFixAction(io, setExitCode, opts))
+      // (fix-action.ts types the flags: importing its types here would make a cycle.)
+      .action(async (opts) => (await import("./fix-action.js")).runFixAction(io, setExitCode, opts))
   );
 }
