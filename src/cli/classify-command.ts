@@ -1,9 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { Command, Option } from "commander";
-import { classifyStream } from "../sentinel/index.js";
 import { formatDiagnosisText } from "./format-diagnosis.js";
-import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 import { SentinelError } from "../core/index.js";
 
@@ -29,6 +27,11 @@ export function classifyCommand(io: CliIo): Command {
           maxBytes?: number;
         },
       ) => {
+        // The rule engine loads when a command needs it, not for --help or --version: see create-program.ts.
+        const [{ classifyStream }, { loadCliRules }] = await Promise.all([
+          import("../sentinel/index.js"),
+          import("./load-cli-rules.js"),
+        ]);
         const rules = await loadCliRules(opts, io.stderr);
         const input: Readable = file === "-" ? io.stdin : createReadStream(file);
         const diagnosis = await classifyStream(input, rules, {

@@ -10,7 +10,14 @@ import { watchCommand } from "./watch-command.js";
 import { VERSION } from "../core/index.js";
 import type { CliIo } from "./io.js";
 
-/** The `sentinel` command tree; `exit` receives the process exit code a command wants. */
+/**
+ * The `sentinel` command tree; `exit` receives the process exit code a command wants.
+ *
+ * Declaring a command loads only commander, core and the CLI's own small modules: each command
+ * imports the concerns it runs (the rule engine, the store, the pipeline with Probot, BullMQ and
+ * PGlite behind it) inside its action, so `--version`, `--help` and `classify` do not pay for the
+ * server's start-up. test/cli/lazy-commands.test.ts holds the command files to this.
+ */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("sentinel")
     .description("Sentinel reads CI logs and command output, says what failed, where and why, and fixes what it can.")

@@ -1,25 +1,7 @@
-import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { existsSync } from "node:fs";
-import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
-import { localFixDeps, runFix } from "../pipeline/index.js";
-import { detectSandbox, detectToolchains } from "../sandbox/index.js";
-import { openDatabase, Store } from "../store/index.js";
-import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
-
-interface FixFlags {
-  repo: string;
-  command?: string;
-  base?: string;
-  dataDir: string;
-  rules?: string[];
-  builtin?: boolean;
-  requireSandbox?: boolean;
-  format: "text" | "json";
-}
 
 /**
  * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
@@ -27,114 +9,28 @@ interface FixFlags {
  * repository itself and record the pull request in the local store. The checkout is not touched.
  */
 export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Command {
-  return new Command("fix")
-    .description(
-      "Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.",
-    )
-    .requiredOption("--repo <path>", "the git repository")
-    .option(
-      "--command <command>",
-      'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn',
-    )
-    .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
-    .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
-    .option("--rules <paths...>", "extra sentinel rule files or directories")
-    .option("--no-builtin", "do not load the builtin sentinels")
-    .option("--require-sandbox", "refuse to run fixers without bubblewrap")
-    .option(
-      "--format <format>",
-      "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)",
-      "text",
-    )
-    .action(async (opts: FixFlags) => {
-      const repo = path.resolve(opts.repo);
-      const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-      let sha: string;
-      let base: string;
-      try {
-        sha = git("rev-parse", "--verify", "HEAD^{commit}");
-        base = opts.base ?? git("rev-parse", "--abbrev-ref", "HEAD");
-      } catch {
-        // git's own message is about a missing HEAD; this one says what to do.
-        io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
-        return setExitCode(2);
-      }
-      const db = await openDatabase({ dataDir: opts.dataDir });
-      try {
-        const runs = new Store(db).runs;
-        const sandbox = detectSandbox();
-        if (sandbox === "none")
-          io.stderr.write(
-            "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
-          );
-        const dataRoot = path.dirname(opts.dataDir);
-        const deps = await localFixDeps({
-          runs,
-          repo,
-          mirrorsDir: path.join(dataRoot, "mirrors"),
-          workRoot: path.join(dataRoot, "worktrees"),
-          dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-          rules: await loadCliRules(opts, io.stderr),
-          sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
-        });
-        const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
-        if (commands.length === 0) {
-          io.stderr.write(
-            "sentinel fix: no --command given, and no builtin check applies to this repository (they need Cargo.toml, go.mod or pyproject.toml and the tool installed); name the failing command with --command\n",
-          );
-          return setExitCode(2);
-        }
-        // The first check that fails is the failure to fix; the ones before it passed.
-        let outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: commands[0]! });
-        for (const command of commands.slice(1)) {
-          if (outcome.status !== "nothing-to-fix") break;
-          if (opts.format !== "json") io.stderr.write(`sentinel fix: ${outcome.reason}; trying the next check\n`);
-          outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: command });
-        }
-        if (opts.format === "json") {
-          const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
-          io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
-          return setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
-        }
-        const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];
-        if (outcome.agentId) lines.push(`  agent: ${outcome.agentId}`);
-        if (outcome.branch)
-          lines.push(
-            `  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`,
-            `  see it: git -C ${repo} show ${outcome.branch}`,
-          );
-        if (outcome.pullRequest) {
-          const pr = (await runs.findPullRequest("local", repo, outcome.branch as string))!;
-          lines.push(`  local pull request #${pr.number}: ${pr.title} (${pr.headBranch} -> ${pr.baseBranch})`);
-        }
-        const ms = Object.entries(outcome.phaseMs)
-          .map(([p, v]) => `${p} ${v} ms`)
-          .join(", ");
-        lines.push(`  phases: ${ms}`);
-        io.stdout.write(lines.join("\n") + "\n");
-        setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
-      } finally {
-        await db.close();
-      }
-    });
-}
-
-/** The builtin recipes' checks for this repository's HEAD, with the tools this machine has. */
-async function discoveredCommands(repo: string): Promise<string[][]> {
-  const { recipes } = await loadBuiltinRecipes();
-  const inHead = (file: string) => {
-    try {
-      execFileSync("git", ["-C", repo, "cat-file", "-e", `HEAD:${file}`], { stdio: "ignore" });
-      return true;
-    } catch {
-      // git exits non-zero when the file is not in HEAD: that is the answer.
-      return false;
-    }
-  };
-  // The PATH fixers get (toolchains in the home folder included), not only this shell's.
-  const searchPath = detectToolchains().env.PATH ?? process.env.PATH ?? "";
-  const onPath = (tool: string) =>
-    /^[A-Za-z0-9._-]+$/.test(tool) &&
-    searchPath.split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, tool)));
-  return discoverChecks(recipes, { file: inHead, tool: onPath }).map((c) => [...c.command]);
+  return (
+    new Command("fix")
+      .description(
+        "Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.",
+      )
+      .requiredOption("--repo <path>", "the git repository")
+      .option(
+        "--command <command>",
+        'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn',
+      )
+      .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
+      .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
+      .option("--rules <paths...>", "extra sentinel rule files or directories")
+      .option("--no-builtin", "do not load the builtin sentinels")
+      .option("--require-sandbox", "refuse to run fixers without bubblewrap")
+      .option(
+        "--format <format>",
+        "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)",
+        "text",
+      )
+      // The pipeline (agents, sandbox, store) loads only when `fix` runs: see create-program.ts.
+      // (fix-action.ts types the flags: importing its types here would make a cycle.)
+      .action(async (opts) => (await import("./fix-action.js")).runFixAction(io, setExitCode, opts))
+  );
 }

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { openDatabase, type Database } from "../store/index.js";
+import type { Database } from "../store/index.js";
 
 export interface StoreFlags {
   dataDir: string;
@@ -20,7 +20,9 @@ export function withStoreOptions(command: Command): Command {
 }
 
 /** Opens (and migrates) the store the flags name. PGlite's folder admits one process at a time: stop the server first. */
-export function openCliDatabase(opts: StoreFlags): Promise<Database> {
+export async function openCliDatabase(opts: StoreFlags): Promise<Database> {
+  // pg and PGlite load only when a command opens the store: see create-program.ts.
+  const { openDatabase } = await import("../store/index.js");
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
   return openDatabase(url ? { url } : { dataDir: opts.dataDir.replace(/^~/, os.homedir()) });
 }

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { Store, type Forge } from "../store/index.js";
+import type { Forge } from "../store/index.js";
 import type { CliIo } from "./io.js";
 import { openCliDatabase, withStoreOptions, type StoreFlags } from "./store-options.js";
 
@@ -26,6 +26,7 @@ export function tiersCommand(io: CliIo): Command {
       .option("--history", "also print every tier change recorded in the ledger")
       .option("--format <format>", "text or json", "text"),
   ).action(async (opts: TiersFlags) => {
+    const { Store } = await import("../store/index.js");
     const db = await openCliDatabase(opts);
     try {
       const gov = new Store(db).gov;

@@ -1,7 +1,5 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
-import { loadRuleFiles } from "../sentinel/index.js";
-import { formatIssue } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 
 const DEFAULT_PATHS = [".github/sentinels", ".gitlab/sentinels"];
@@ -21,6 +19,10 @@ export function validateCommand(io: CliIo, setExitCode: (code: number) => void):
         setExitCode(2);
         return;
       }
+      const [{ loadRuleFiles }, { formatIssue }] = await Promise.all([
+        import("../sentinel/index.js"),
+        import("./load-cli-rules.js"),
+      ]);
       const set = await loadRuleFiles(targets);
       const failing = set.issues.filter((i) => i.severity === "error" || opts.strict);
       if (opts.format === "json") {

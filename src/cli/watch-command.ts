@@ -1,9 +1,8 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { Command, Option } from "commander";
-import { createClassifier, type ClassifierEvent } from "../sentinel/index.js";
+import type { ClassifierEvent } from "../sentinel/index.js";
 import { colorize, formatDiagnosisText } from "./format-diagnosis.js";
-import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
 
 /**
@@ -23,6 +22,10 @@ export function watchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option("--no-builtin", "do not load the builtin sentinels")
     .option("--quiet", "do not echo the command's output, only the diagnosis")
     .action(async (argv: string[], opts: { format: string; rules?: string[]; builtin?: boolean; quiet?: boolean }) => {
+      const [{ createClassifier }, { loadCliRules }] = await Promise.all([
+        import("../sentinel/index.js"),
+        import("./load-cli-rules.js"),
+      ]);
       const rules = await loadCliRules(opts, io.stderr);
       const [cmd, ...args] = argv as [string, ...string[]];
       const print = (e: ClassifierEvent) => {

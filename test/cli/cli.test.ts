@@ -14,10 +14,19 @@ const logFile = path.join(dir, "job.log");
 writeFileSync(logFile, "setup\nFAIL src/a.ts:3 expected true\ndone\n");
 
 describe("sentinel --help", () => {
-  it.each([[], ["classify"], ["watch"], ["validate"], ["schema"], ["serve"]])("prints help for %j", async (...cmd) => {
-    const r = await runCli([...cmd, "--help"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Usage: sentinel/);
+  it.each([[], ["classify"], ["watch"], ["validate"], ["schema"], ["serve"], ["fix"], ["tiers"], ["audit"]])(
+    "prints help for %j",
+    async (...cmd) => {
+      const r = await runCli([...cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: sentinel/);
+    },
+  );
+
+  it("lists every command, though their modules load only when one runs", async () => {
+    const r = await runCli(["--help"]);
+    for (const command of ["classify", "watch", "validate", "fix", "tiers", "audit", "schema", "serve"])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
   });
 
   it("exits 2 with help on an unknown command", async () => {

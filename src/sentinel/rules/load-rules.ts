@@ -16,7 +16,8 @@ import {
 } from "../repository-file/index.js";
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
 import { requiredLiterals } from "../engine/required-literals.js";
-import { sentinelSchema } from "./schema.js";
+import { sentinelSchema, type SentinelDefinition } from "./schema.js";
+import { BUILTIN_BUNDLE_FILE, readBuiltinBundle, type BuiltinBundle } from "./builtin-bundle.js";
 import { noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-regex-matcher.js";
 import { compileSentinel } from "./compile-sentinel.js";
 import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
@@ -202,7 +203,10 @@ function translateForLiterals(source: string): string {
  * are held to a repository's rules unless `origin` is `builtin`, so `sentinel validate` says what
  * the app would say; a repository's files share one instruction budget, builtins have one each.
  */
-export async function loadRuleFiles(paths: readonly string[], options: { origin?: RuleOrigin } = {}): Promise<RuleSet> {
+export async function loadRuleFiles(
+  paths: readonly string[],
+  options: { origin?: RuleOrigin; bundle?: BuiltinBundle } = {},
+): Promise<RuleSet> {
   const origin = options.origin ?? "repository";
   const shared = programBudget(MAX_RULES_PROGRAM_SIZE);
   const sentinels: CompiledSentinel[] = [];
@@ -225,14 +229,33 @@ export async function loadRuleFiles(paths: readonly string[], options: { origin?
       issues.push({ file, code: "E_RULE_FILE_UNREADABLE", severity: "error", message: (error as Error).message });
       continue;
     }
-    const result = parseRuleText(text, file, {
-      origin,
-      budget: origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared,
-    });
+    const budget = origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared;
+    const definitions = options.bundle?.definitionsFor(path.basename(file), text);
+    const result = definitions
+      ? compileDefinitions(definitions, file, { origin, budget })
+      : parseRuleText(text, file, { origin, budget });
     sentinels.push(...result.sentinels);
     issues.push(...result.issues);
   }
   return mergeRuleSets({ sentinels: [], issues }, { sentinels, issues: [] });
+}
+
+/** Definitions the build already parsed and validated (builtin-bundle.ts): only their patterns are compiled. */
+function compileDefinitions(
+  definitions: readonly SentinelDefinition[],
+  file: string,
+  context: CompileContext,
+): { sentinels: CompiledSentinel[]; issues: RuleIssue[] } {
+  const sentinels: CompiledSentinel[] = [];
+  const issues: RuleIssue[] = [];
+  for (const definition of definitions) {
+    // They passed the YAML and schema checks at build time; an issue found now (a pattern's) names
+    // its rule in the message but has no line to point at.
+    const result = compileSentinel(definition, file, () => ({}), [], context);
+    issues.push(...result.issues);
+    if (definition.enabled) sentinels.push(result.sentinel);
+  }
+  return { sentinels, issues };
 }
 
 async function expandPaths(paths: readonly string[], issues: RuleIssue[]): Promise<string[]> {
@@ -271,6 +294,8 @@ export function mergeRuleSets(...sets: RuleSet[]): RuleSet {
 let builtinCache: Promise<RuleSet> | undefined;
 
 export function loadBuiltinRules(): Promise<RuleSet> {
-  builtinCache ??= loadRuleFiles([BUILTIN_SENTINELS_DIR], { origin: "builtin" });
+  builtinCache ??= readBuiltinBundle(BUILTIN_BUNDLE_FILE).then((bundle) =>
+    loadRuleFiles([BUILTIN_SENTINELS_DIR], { origin: "builtin", ...(bundle ? { bundle } : {}) }),
+  );
   return builtinCache;
 }
