@@ -199,17 +199,13 @@ function withContextLocation(k: Kept, context: readonly Kept[], donated: Set<Kep
   if (!near) return k;
   donated.add(near);
   const c = near.finding;
-  // A context line printed before the error's own line (go test -v logs first, then `--- FAIL`)
-  // is where the error starts.
-  const before = c.logLine < f.logLine;
   return {
-    text: before ? near.text : k.text,
+    text: k.text,
     finding: {
       ...f,
       file: c.file as string,
       line: c.line as number,
       ...(c.column === undefined ? {} : { column: c.column }),
-      ...(before ? { logLine: c.logLine, logLines: { first: c.logLine, last: last } } : {}),
     },
   };
 }

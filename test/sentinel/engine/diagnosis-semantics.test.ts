@@ -188,12 +188,12 @@ matchers:
     expect(d.findings[0]).toMatchObject({ message: "TestAdd", file: "calc_test.go", line: 7, logLine: 1 });
   });
 
-  it("printed before the error is where the error starts", () => {
+  it("printed before the error gives it its location too, and the error still starts at its own line", () => {
     const d = classifyText(
       "=== RUN   TestAdd\n    calc_test.go:7: Add(2, 3) = -1, want 5\n--- FAIL: TestAdd\n",
       gotest,
     );
-    expect(d.firstErrorLine?.lineNumber).toBe(2);
+    expect(d.firstErrorLine?.lineNumber).toBe(3);
     expect(d.findings.find((f) => f.severity === "error")).toMatchObject({ file: "calc_test.go", line: 7 });
   });
 });
