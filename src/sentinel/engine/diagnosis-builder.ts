@@ -1,11 +1,4 @@
-import type {
-  Category,
-  Diagnosis,
-  DiagnosisCategory,
-  Finding,
-  LogLineRef,
-  StepSummary,
-} from "../model/types.js";
+import type { Category, Diagnosis, DiagnosisCategory, Finding, LogLineRef, StepSummary } from "../model/types.js";
 import { FAILING_CLASSIFICATIONS } from "../model/types.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { mergeFindings, rankOf, SPECIFIC_CONFIDENCE, type Kept, type Merged } from "./merge-findings.js";
@@ -185,7 +178,7 @@ function recountSteps(steps: readonly StepSummary[], findings: readonly Finding[
     const mine = findings.filter((f) => f.step?.name === s.name && !f.summary);
     return {
       ...s,
-      errors: mine.filter((f) => f.severity === "error").length,
+      errors: mine.filter(isCountedError).length,
       warnings: mine.filter((f) => f.severity === "warning").length,
     };
   });
