@@ -31,6 +31,7 @@ export class DiagnosisBuilder {
   private readonly kept: Kept[] = [];
   private dropped = 0;
   private primary: Finding | undefined;
+  private primaryText = "";
   private evidence: { startLine: number; lines: string[] } | null = null;
   private readonly lastErrorLines: LogLineRef[] = [];
   private successes = 0;
@@ -51,6 +52,7 @@ export class DiagnosisBuilder {
     const rank = rankOf(f);
     if (!p || rank > rankOf(p) || (rank === rankOf(p) && f.logLine < p.logLine)) {
       this.primary = f;
+      this.primaryText = clip(text);
       return true;
     }
     return false;
@@ -78,7 +80,15 @@ export class DiagnosisBuilder {
   build(input: DiagnosisInput): Diagnosis {
     const merged = mergeFindings(this.kept);
     const findings = merged.map((m) => m.finding);
-    const primaryError = this.primary && merged.find((m) => m.members.some((k) => k.finding === this.primary));
+    const p = this.primary;
+    // The primary is kept even when the findings list was full and dropped it.
+    const primaryError =
+      p &&
+      (merged.find((m) => m.members.some((k) => k.finding === p)) ?? {
+        finding: p,
+        text: this.primaryText,
+        members: [],
+      });
     const errors = findings.filter(isCountedError);
     const warnings = findings.filter((f) => f.severity === "warning" && !f.summary);
     const exitFailed = input.exitCode !== undefined && input.exitCode !== 0;

@@ -62,6 +62,16 @@ describe("the first error line", () => {
   });
 });
 
+describe("the primary finding", () => {
+  it("still names the failure when it came after the findings list was full", () => {
+    const warnings = Array.from({ length: 600 }, (_, i) => `a.py:${i + 1}: warning unused`).join("\n");
+    const d = diagnose(`${warnings}\nb.py:9: error bad call\n`);
+    expect(d.stats.findingsDropped).toBeGreaterThan(0);
+    expect(d.category).toBe("lint");
+    expect(d.firstErrorLine).toMatchObject({ lineNumber: 601, text: "b.py:9: error bad call" });
+  });
+});
+
 describe("counts", () => {
   it("exclude summary lines: two problems and a count line are two errors", () => {
     const d = diagnose("a.py:3: error bad name\nb.py:9: error bad call\nFound 2 problems\nLINT FAILED\n");
