@@ -162,11 +162,12 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
     tool: "eslint",
     firstErrorLine: "line 2, col 10, Error - 'unusedf' is defined but never used",
   },
-  // Stylish: the problems are problem-matcher findings (no category); the summary names the verdict.
+  // Stylish: the problems are read by the eslint-stylish problem matcher; the `✖ 7 problems`
+  // summary is never the first error line.
   "reviewdog-errorformat__eslint.in.txt": {
     category: "lint",
     tool: "eslint",
-    firstErrorLine: "✖ 7 problems (6 errors, 1 warning)",
+    firstErrorLine: "2:10  error    'unusedf' is defined but never used",
   },
   "reviewdog-errorformat__golangci-lint.in.txt": {
     category: "lint",

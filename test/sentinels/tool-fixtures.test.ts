@@ -7,7 +7,10 @@ import { normalizeFilePath } from "../../src/sentinel/engine/normalize.js";
 
 /**
  * Every case of every test/fixtures/tools/<tool>/fixtures.json, classified with the builtin
- * sentinels: the diagnosis must name the expected category and carry each expected finding.
+ * sentinels: the diagnosis must name the expected category and carry each expected finding; where
+ * the case gives them, its first error line must be `firstErrorLine` (the 1-based log line where
+ * the tool's first error-level diagnostic starts; null when it passed) and its error and warning
+ * counts (one per diagnostic, summaries excluded) the tool's own `errorCount` and `warningCount`.
  *
  * Expected file paths are compared the way the engine normalises the paths it reports: relative
  * to the manifest's projectRoot (and the case's cwd under it) when the manifest names one, with
@@ -33,7 +36,13 @@ interface FixtureCase {
   readonly cwd?: string;
   readonly exitCode?: number;
   readonly description?: string;
-  readonly expect: { readonly category: DiagnosisCategory; readonly findings: readonly ExpectedFinding[] };
+  readonly expect: {
+    readonly category: DiagnosisCategory;
+    readonly firstErrorLine?: number | null;
+    readonly errorCount?: number;
+    readonly warningCount?: number;
+    readonly findings: readonly ExpectedFinding[];
+  };
 }
 
 interface Manifest {
@@ -50,7 +59,14 @@ interface Manifest {
  *   title and a stack frame further down), which neither a line rule nor a GitHub-style problem
  *   matcher (consecutive lines only) can join.
  * EVIDENCE: the log does not contain what the expectation needs.
+ * RULES: a builtin rule file of another owner reads the log otherwise (the reason says what to change).
+ * PREFILTER: the line has no literal text a rule could require, so no rule reads it.
+ * STATEFUL: a finding Sentinel derives from several lines stands where the tool printed none.
  */
+const NPM_ONE_ERROR =
+  "RULES (npm.yml, network.yml: another owner): npm prints one error over many `npm error` lines; the rules report its code and detail lines as separate errors and rank the detail line above the `code` line that starts it";
+const GO_TEST =
+  "RULES (go.yml: another owner): `FAIL <package>` lines are per-package summaries not marked `summary: true`, and a test's panic is not joined to its `--- FAIL` line";
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
   // MULTI-LINE
   // EVIDENCE
@@ -59,6 +75,56 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
   // OWNER: the rule that decides is another helper's file
   "bundler/tsc-module.log":
     "OWNER: tsc.yml calls every TSxxxx error typecheck, TS2307 (Cannot find module) included; module resolution is a build failure (issue #14)",
+  // RULES: the rule file that would fix it belongs to another owner, or no rule can anchor the line.
+  "go/test-failure.log#errorCount": GO_TEST,
+  "go/test-failure-verbose.log#errorCount": GO_TEST,
+  "go/race.log#errorCount": GO_TEST,
+  "go/race.log#firstErrorLine":
+    "RULES (go.yml: another owner): `--- FAIL: TestCount` (confidence 0.9) outranks the `WARNING: DATA RACE` report (0.85) above it that is its cause",
+  "mocha/failing.log#firstErrorLine":
+    "PREFILTER: the progress line `    1) sums item prices` has no literal of three characters a rule could require, so the finding starts at the numbered failure below it",
+  "network/econnrefused.log#firstErrorLine": NPM_ONE_ERROR,
+  "network/econnrefused.log#errorCount": NPM_ONE_ERROR,
+  "network/dns.log#firstErrorLine": NPM_ONE_ERROR,
+  "network/dns.log#errorCount": NPM_ONE_ERROR,
+  "network/econnrefused-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "network/econnrefused-npm9.log#errorCount": NPM_ONE_ERROR,
+  "network/dns-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "network/dns-npm9.log#errorCount": NPM_ONE_ERROR,
+  "npm/e404.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/e404.log#errorCount": NPM_ONE_ERROR,
+  "npm/etarget.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/etarget.log#errorCount": NPM_ONE_ERROR,
+  "npm/eresolve.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/eresolve.log#errorCount": NPM_ONE_ERROR,
+  "npm/e404-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/e404-npm9.log#errorCount": NPM_ONE_ERROR,
+  "npm/etarget-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/etarget-npm9.log#errorCount": NPM_ONE_ERROR,
+  "npm/eresolve-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/eresolve-npm9.log#errorCount": NPM_ONE_ERROR,
+  "npm/postinstall.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/postinstall-npm9.log#firstErrorLine": NPM_ONE_ERROR,
+  "npm/run-build-workspaces.log#firstErrorLine":
+    "RULES (npm.yml: another owner): the script's own `Error: Cannot find module './config.json'` (node/file-not-found, 0.45: a missing file says no cause) ranks below npm's `Lifecycle script failed` report of it",
+  "npm/run-build-workspaces.log#errorCount":
+    "RULES (npm.yml: another owner): npm's `Lifecycle script ... failed` and `command failed` lines restate the script's error but are not marked `summary: true`",
+  "npm/run-build-workspaces-npm9.log#firstErrorLine":
+    "RULES (npm.yml: another owner): the script's own `Error: Cannot find module './config.json'` (0.45) ranks below npm's `Lifecycle script failed` report of it",
+  "npm/run-build-workspaces-npm9.log#errorCount":
+    "RULES (npm.yml: another owner): npm's `Lifecycle script ... failed` and `command failed` lines restate the script's error but are not marked `summary: true`",
+  "pip/unreachable-index-retries.log#firstErrorLine":
+    "STATEFUL: pip/retries-exhausted fires on the second WARNING retry line (by design: see the test below) and is an error Sentinel derives, not one pip printed",
+  "pip/unreachable-index-retries.log#errorCount":
+    "STATEFUL: the derived pip/retries-exhausted error merges with the retry warning on its line and counts as a third error",
+  "pip/unreachable-index-retries.log#warningCount":
+    "STATEFUL: the second retry warning merges with the derived error on its line",
+  "pnpm/e404.log#firstErrorLine":
+    "RULES (pnpm.yml: another owner): the detail line `… is not in the npm registry` (0.9) outranks the ` ERR_PNPM_FETCH_404 ` line that starts the error, and is not joined to it",
+  "pnpm/e404.log#errorCount":
+    "RULES (pnpm.yml: another owner): the ERR_PNPM_FETCH_404 line and its detail line four lines below are reported as two errors",
+  "pnpm/test.log#errorCount":
+    "RULES (pnpm.yml: another owner): pnpm's `Test failed. See above for more details.` restates the test's error but is not marked `summary: true`",
 };
 
 function manifests(): Array<{ dir: string; manifest: Manifest }> {
@@ -92,6 +158,13 @@ function describeFinding(f: ExpectedFinding): string {
   return [where, f.code, f.severity, f.messageIncludes && JSON.stringify(f.messageIncludes)].filter(Boolean).join(" ");
 }
 
+/** The diagnostics that count as errors: error-level, sure enough to name a cause, not a summary line. */
+function errorLevel(d: Diagnosis): Diagnosis["findings"] {
+  return d.findings.filter(
+    (f) => f.severity === "error" && f.classification !== "Anomaly" && f.confidence >= 0.5 && !f.summary,
+  );
+}
+
 function knownGap(key: string): typeof it | typeof it.fails {
   return KNOWN_GAPS[key] ? it.fails : it;
 }
@@ -118,6 +191,27 @@ describe("tool fixtures", () => {
           }
           expect(d.category, `${key}: ${d.summary}`).toBe(expected);
         });
+
+        const { firstErrorLine, errorCount, warningCount } = c.expect;
+        if (firstErrorLine !== undefined)
+          knownGap(`${key}#firstErrorLine`)(
+            `starts ${c.file}'s first error at log line ${firstErrorLine}`,
+            async () => {
+              const d = await diagnose(dir, manifest, c);
+              expect(d.firstErrorLine?.lineNumber ?? null, `${key}: ${d.summary}`).toBe(firstErrorLine);
+            },
+          );
+        if (errorCount !== undefined)
+          knownGap(`${key}#errorCount`)(`counts ${errorCount} error(s) in ${c.file}`, async () => {
+            const d = await diagnose(dir, manifest, c);
+            expect(errorLevel(d).length, `${key}: ${d.summary}`).toBe(errorCount);
+            expect(d.errorCount).toBe(errorCount);
+          });
+        if (warningCount !== undefined)
+          knownGap(`${key}#warningCount`)(`counts ${warningCount} warning(s) in ${c.file}`, async () => {
+            const d = await diagnose(dir, manifest, c);
+            expect(d.warningCount, `${key}: ${d.summary}`).toBe(warningCount);
+          });
 
         c.expect.findings.forEach((f, i) => {
           knownGap(`${key}#${i}`)(`reports ${describeFinding(f) || "a finding"} in ${c.file}`, async () => {

@@ -5,6 +5,8 @@ import type { LineContext } from "./build-finding.js";
 /** The lines around a finding's first line, for the diagnosis's evidence excerpt. */
 export interface BlockContext {
   readonly text: string;
+  /** The log line of the last step that matched (the block's first line when none did). */
+  readonly lastLine: number;
   readonly before: readonly string[];
   readonly after: readonly string[];
 }
@@ -25,6 +27,10 @@ interface OpenBlock {
   step: number;
   /** Lines read since the block opened or its last step matched. */
   since: number;
+  /** Lines read since the block opened. */
+  read: number;
+  /** `read` when a step last matched. */
+  lastMatch: number;
 }
 
 /**
@@ -48,7 +54,17 @@ export class BlockTracker {
   /** Opens a block for a `then` matcher that matched `start`; an open block of the same matcher closes first. */
   open(matcher: CompiledRegexMatcher, match: PatternMatch, start: LineContext, before: readonly string[]): void {
     this.close(matcher);
-    this.blocks.set(matcher, { matcher, named: { ...match.named }, start, before, after: [], step: 0, since: 0 });
+    this.blocks.set(matcher, {
+      matcher,
+      named: { ...match.named },
+      start,
+      before,
+      after: [],
+      step: 0,
+      since: 0,
+      read: 0,
+      lastMatch: 0,
+    });
   }
 
   /**
@@ -65,6 +81,7 @@ export class BlockTracker {
       }
       if (block.after.length < this.evidenceAfter) block.after.push(text);
       block.since++;
+      block.read++;
       const step = steps[block.step];
       if (!step) continue;
       const m = step.pattern.exec(text);
@@ -73,6 +90,7 @@ export class BlockTracker {
         for (const [name, value] of Object.entries(m.named)) if (value) block.named[name] = value;
         block.step++;
         block.since = 0;
+        block.lastMatch = block.read;
         if (block.step >= steps.length) this.close(block.matcher);
       } else if (block.since >= step.within) {
         // A required step's window ran out: this is not the block the rule describes. An optional
@@ -101,6 +119,7 @@ export class BlockTracker {
     if (steps.slice(block.step).some((s) => s.required)) return;
     this.emit(matcher, { groups: [], named: block.named }, block.start, {
       text: block.start.text,
+      lastLine: block.start.lineNumber + block.lastMatch,
       before: block.before,
       after: block.after,
     });

@@ -41,11 +41,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => values[name] ?? "");
 }
 
+/** `lastLine`: for a finding completed by later lines (`then`), the last line that added to it. */
 export function buildFinding(
   m: CompiledRegexMatcher,
   match: PatternMatch,
   ctx: LineContext,
   workspaceRoots: readonly string[],
+  lastLine?: number,
 ): Finding {
   const g = match.named;
   const values: Record<string, string | undefined> = { ...g, line_text: ctx.text };
@@ -67,6 +69,7 @@ export function buildFinding(
   }
   const line = positiveInt(g.line);
   const column = positiveInt(g.column);
+  const test = g.test?.trim() || undefined;
   return {
     ruleId: m.ruleId,
     sentinelId: m.sentinelId,
@@ -80,7 +83,12 @@ export function buildFinding(
     ...(line === undefined ? {} : { line }),
     ...(column === undefined ? {} : { column }),
     ...(code ? { code } : {}),
+    ...(test ? { test } : {}),
+    ...(m.summary ? { summary: true as const } : {}),
     logLine: ctx.lineNumber,
+    ...(lastLine !== undefined && lastLine > ctx.lineNumber
+      ? { logLines: { first: ctx.lineNumber, last: lastLine } }
+      : {}),
     ...(ctx.step ? { step: ctx.step } : {}),
     ...(ctx.time === undefined ? {} : { time: ctx.time }),
   };

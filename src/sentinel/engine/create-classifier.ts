@@ -73,7 +73,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   if (options.everyLine || plan.everyLine) scanner.forceNext = Number.MAX_SAFE_INTEGER;
 
   const blocks = new BlockTracker(
-    (m, match, start, context) => record(buildFinding(m, match, start, workspaceRoots), context),
+    (m, match, start, context) => record(buildFinding(m, match, start, workspaceRoots, context.lastLine), context),
     EVIDENCE_AFTER,
   );
   const env: RuleEnv = { plan, problems, budget, blocks, scanner, workspaceRoots, record, recentLines };
@@ -90,7 +90,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   }
 
   function accept(f: Finding, context: string | BlockContext): void {
-    if (builder.add(f)) {
+    if (builder.add(f, typeof context === "string" ? context : context.text)) {
       // The lines after a new primary finding are read as they arrive, so force the next few.
       const { text, before, after } =
         typeof context === "string" ? { text: context, before: recentLines(), after: [] } : context;

@@ -1,17 +1,9 @@
-import type {
-  Category,
-  Diagnosis,
-  DiagnosisCategory,
-  Evidence,
-  Finding,
-  LogLineRef,
-  StepSummary,
-} from "../model/types.js";
+import type { Category, Diagnosis, DiagnosisCategory, Finding, LogLineRef, StepSummary } from "../model/types.js";
 import { FAILING_CLASSIFICATIONS } from "../model/types.js";
 import { fingerprintOf } from "./fingerprint.js";
+import { mergeFindings, rankOf, SPECIFIC_CONFIDENCE, type Kept, type Merged } from "./merge-findings.js";
 
-/** Below this a finding says "something failed" (an exit code) but not what: it cannot name the category. */
-export const SPECIFIC_CONFIDENCE = 0.5;
+export { SPECIFIC_CONFIDENCE };
 const MAX_FINDINGS = 500;
 const MAX_LAST_ERROR_LINES = 5;
 
@@ -27,31 +19,40 @@ export interface DiagnosisInput {
 }
 
 /**
- * Accumulates findings as they stream past and settles the verdict at the end. The primary
- * finding (the one the diagnosis is about) is the most confident failing finding, the earliest
- * among equals: a tool's own error outranks the runner's "exit code 1" that follows it.
+ * Accumulates findings as they stream past and settles the verdict at the end.
+ *
+ * The primary finding (the one the diagnosis is about) is the most confident failing finding, the
+ * earliest among equals; a summary line (`summary: true`) ranks below any specific finding, so
+ * `✖ 4 problems` never outranks the problems it counts. At the end, findings of the same error
+ * are merged (merge-findings.ts); the first error line is the first line of the primary's error,
+ * and counts are of merged, non-summary diagnostics.
  */
 export class DiagnosisBuilder {
-  private readonly findings: Finding[] = [];
+  private readonly kept: Kept[] = [];
   private dropped = 0;
   private primary: Finding | undefined;
   private primaryText = "";
   private evidence: { startLine: number; lines: string[] } | null = null;
-  private readonly categoryCounts: Partial<Record<Category | "unknown", number>> = {};
   private readonly lastErrorLines: LogLineRef[] = [];
   private successes = 0;
-  private failing = 0;
 
-  add(f: Finding): boolean {
-    if (this.findings.length < MAX_FINDINGS) this.findings.push(f);
+  /**
+   * `text` is the finding's first line. Returns true when the finding is the new primary; the
+   * caller then hands over the lines around it (setPrimaryContext).
+   */
+  add(f: Finding, text: string): boolean {
+    if (this.kept.length < MAX_FINDINGS) this.kept.push({ finding: f, text: clip(text) });
     else this.dropped++;
     if (f.classification === "Success") this.successes++;
     if (!FAILING_CLASSIFICATIONS.has(f.classification)) return false;
-    this.failing++;
-    const key = f.confidence >= SPECIFIC_CONFIDENCE ? (f.category ?? "unknown") : undefined;
-    if (key) this.categoryCounts[key] = (this.categoryCounts[key] ?? 0) + 1;
-    if (!this.primary || f.confidence > this.primary.confidence) {
+    // A failing line no rule explains is where a person would start reading.
+    if (f.confidence < SPECIFIC_CONFIDENCE)
+      this.noteErrorLooking({ lineNumber: f.logLine, text, ...(f.step ? { step: f.step } : {}) });
+    const p = this.primary;
+    const rank = rankOf(f);
+    if (!p || rank > rankOf(p) || (rank === rankOf(p) && f.logLine < p.logLine)) {
       this.primary = f;
+      this.primaryText = clip(text);
       return true;
     }
     return false;
@@ -59,7 +60,6 @@ export class DiagnosisBuilder {
 
   /** Called right after `add` returned true, with the cleaned text around the new primary. */
   setPrimaryContext(text: string, before: readonly string[], after: readonly string[]): void {
-    this.primaryText = text;
     this.evidence = {
       startLine: (this.primary?.logLine ?? 0) - before.length,
       lines: [...before, text, ...after].map(clip),
@@ -72,34 +72,50 @@ export class DiagnosisBuilder {
   }
 
   noteErrorLooking(line: LogLineRef): void {
+    if (this.lastErrorLines.some((l) => l.lineNumber === line.lineNumber)) return;
     this.lastErrorLines.push({ ...line, text: clip(line.text) });
     if (this.lastErrorLines.length > MAX_LAST_ERROR_LINES) this.lastErrorLines.shift();
   }
 
   build(input: DiagnosisInput): Diagnosis {
-    const primary = this.primary;
-    const specific = primary && primary.confidence >= SPECIFIC_CONFIDENCE ? primary : undefined;
+    const merged = mergeFindings(this.kept);
+    const findings = merged.map((m) => m.finding);
+    const p = this.primary;
+    // The primary is kept even when the findings list was full and dropped it.
+    const primaryError =
+      p &&
+      (merged.find((m) => m.members.some((k) => k.finding === p)) ?? {
+        finding: p,
+        text: this.primaryText,
+        members: [],
+      });
+    const errors = findings.filter(isCountedError);
+    const warnings = findings.filter((f) => f.severity === "warning" && !f.summary);
     const exitFailed = input.exitCode !== undefined && input.exitCode !== 0;
     let status: Diagnosis["status"];
-    if (primary || exitFailed) status = "failed";
+    if (this.primary || exitFailed) status = "failed";
     // A log not read to its end has not passed for lack of a failure in its first part.
     else if (input.exitCode === 0 || ((this.successes > 0 || this.lastErrorLines.length === 0) && !input.stopped))
       status = "passed";
     else status = "unknown";
+
+    let primary = primaryError?.finding;
+    let specific = primary && primary.confidence >= SPECIFIC_CONFIDENCE ? primary : undefined;
+    // A failed step with warnings and no error: the warnings are what it has to say.
+    const onlyWarnings = status === "failed" && !specific && warnings.some((w) => w.confidence >= SPECIFIC_CONFIDENCE);
+    if (onlyWarnings) {
+      specific = warnings.reduce((best, w) => (rankOf(w) > rankOf(best) ? w : best));
+      primary = primary ?? specific;
+    }
     const category: DiagnosisCategory = status === "passed" ? "passed" : (specific?.category ?? "unknown");
-    const errors = this.findings.filter(
-      (f) => FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE,
-    );
     const tool = specific?.tool ?? null;
-    const confidence = confidenceOf(status, category, specific, this.categoryCounts, this.successes);
-    const evidence: Evidence | null = this.evidence && {
-      startLine: this.evidence.startLine,
-      lines: this.evidence.lines,
-    };
+    const categories = countCategories(errors);
+    const confidence = confidenceOf(status, category, specific, categories, this.successes);
+    const firstError = status === "passed" ? null : firstErrorOf(primaryError, merged);
     const fingerprint =
       status === "passed"
         ? fingerprintOf("passed", null, [], [])
-        : fingerprintOf(category, tool, errors, this.lastErrorLines);
+        : fingerprintOf(category, tool, onlyWarnings ? warnings : errors, this.lastErrorLines);
     return {
       schemaVersion: 1,
       status,
@@ -107,20 +123,28 @@ export class DiagnosisBuilder {
       tool,
       confidence,
       summary: withStopNote(
-        summaryOf(status, category, tool, specific ?? primary, errors, this.findings, input.exitCode),
+        onlyWarnings
+          ? warningsSummaryOf(category, tool, specific, warnings, input.exitCode)
+          : summaryOf(status, category, tool, specific ?? primary, errors, findings, input.exitCode),
         input.stopped,
         this.lastErrorLines.length > 0,
       ),
       fingerprint,
-      step: primary?.step ?? null,
-      firstErrorLine: primary
-        ? { lineNumber: primary.logLine, text: clip(this.primaryText), ...(primary.step ? { step: primary.step } : {}) }
+      step: (firstError?.finding ?? primary)?.step ?? null,
+      firstErrorLine: firstError
+        ? {
+            lineNumber: firstError.finding.logLine,
+            text: firstError.text,
+            ...(firstError.finding.step ? { step: firstError.finding.step } : {}),
+          }
         : null,
-      evidence: status === "passed" ? null : evidence,
-      findings: this.findings,
-      categories: { ...this.categoryCounts },
+      evidence: status === "passed" ? null : this.evidence && { ...this.evidence },
+      findings,
+      errorCount: errors.length,
+      warningCount: warnings.length,
+      categories,
       lastErrorLines: category === "unknown" ? [...this.lastErrorLines] : [],
-      steps: input.steps,
+      steps: recountSteps(input.steps, findings),
       ...(input.exitCode === undefined ? {} : { exitCode: input.exitCode }),
       stats: {
         bytes: input.bytes,
@@ -132,6 +156,58 @@ export class DiagnosisBuilder {
       },
     };
   }
+}
+
+/** An error diagnostic: failing, specific, and not a summary of others. */
+function isCountedError(f: Finding): boolean {
+  return FAILING_CLASSIFICATIONS.has(f.classification) && f.confidence >= SPECIFIC_CONFIDENCE && !f.summary;
+}
+
+/**
+ * The first line of the primary's error; when the primary is a summary (nothing else said what
+ * failed), the first failing line that is not one, if any: a summary line is never the answer.
+ */
+function firstErrorOf(primary: Merged | undefined, merged: readonly Merged[]): Merged | undefined {
+  if (!primary) return undefined;
+  if (!primary.finding.summary) return primary;
+  return merged.find((m) => !m.finding.summary && FAILING_CLASSIFICATIONS.has(m.finding.classification));
+}
+
+function countCategories(errors: readonly Finding[]): Partial<Record<Category | "unknown", number>> {
+  const counts: Partial<Record<Category | "unknown", number>> = {};
+  for (const f of errors) {
+    const key = f.category ?? "unknown";
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Per-step counts of the merged diagnostics, as the diagnosis counts them. */
+function recountSteps(steps: readonly StepSummary[], findings: readonly Finding[]): StepSummary[] {
+  return steps.map((s) => {
+    const mine = findings.filter((f) => f.step?.name === s.name && !f.summary);
+    return {
+      ...s,
+      errors: mine.filter(isCountedError).length,
+      warnings: mine.filter((f) => f.severity === "warning").length,
+    };
+  });
+}
+
+function warningsSummaryOf(
+  category: DiagnosisCategory,
+  tool: string | null,
+  first: Finding | undefined,
+  warnings: readonly Finding[],
+  exitCode: number | undefined,
+): string {
+  const why = exitCode !== undefined && exitCode !== 0 ? `exit code ${exitCode}` : "a failing step";
+  const n = `${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
+  return `${category} failure${tool ? ` (${tool})` : ""}: ${why}, with no errors but ${n}.${where(first)} ${first?.message ?? ""}`.trim();
+}
+
+function where(f: Finding | undefined): string {
+  return f?.file ? ` First: ${f.file}${f.line ? `:${f.line}` : ""}${f.column ? `:${f.column}` : ""}` : " First:";
 }
 
 /** The summary, and when matching stopped early, why and where, so that no reader takes it for the whole log. */
@@ -188,11 +264,11 @@ function summaryOf(
       ? "No sentinel recognised a failure, but the log has error-looking lines; see the last ones."
       : `Failed (${what}), but no sentinel recognised why; see the last error-looking lines.`;
   }
+  const head = `${category} failure${tool ? ` (${tool})` : ""}`;
+  // Only a summary line said so (the lines it counts were not in the log): quote it.
+  if (errors.length === 0) return `${head}: ${primary?.message ?? ""}`.trim();
   const files = new Set(errors.map((f) => f.file).filter(Boolean));
-  const where = primary?.file
-    ? ` First: ${primary.file}${primary.line ? `:${primary.line}` : ""}${primary.column ? `:${primary.column}` : ""}`
-    : " First:";
   const code = primary?.code ? ` ${primary.code}` : "";
   const count = `${errors.length} error${errors.length === 1 ? "" : "s"}${files.size > 0 ? ` in ${files.size} file${files.size === 1 ? "" : "s"}` : ""}`;
-  return `${category} failure${tool ? ` (${tool})` : ""}: ${count}.${where}${code} ${primary?.message ?? ""}`.trim();
+  return `${head}: ${count}.${where(primary)}${code} ${primary?.message ?? ""}`.trim();
 }

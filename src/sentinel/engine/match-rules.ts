@@ -111,7 +111,10 @@ function matchProblemMatchers(
     if (env.budget.check()) return null;
     if (pm && !claimed) {
       finding = problemFinding(pm, ctx, env.plan.problemByOwner.get(pm.owner), env.workspaceRoots);
-      env.record(finding, text);
+      // A multi-line match is reported on its message line, an earlier one: that line's text.
+      const back = ctx.lineNumber - finding.logLine;
+      const first = back > 0 ? env.scanner.linesBefore(back)[0] : undefined;
+      env.record(finding, first === undefined ? text : cleanLine(first).text);
     }
     if (problems.inProgress) env.scanner.forceNext = Math.max(env.scanner.forceNext, 1);
   }

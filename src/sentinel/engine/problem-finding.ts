@@ -12,6 +12,10 @@ export function problemFinding(
   matcher: CompiledProblemMatcher | undefined,
   roots: readonly string[],
 ): Finding {
+  // A multi-line match is reported on the line carrying its message; its first and last lines
+  // let the diagnosis see which other findings read the same lines.
+  const back = pm.span?.messageBack ?? 0;
+  const startBack = pm.span?.startBack ?? 0;
   const classification = pm.severity === "warning" ? "Warning" : pm.severity === "notice" ? "Info" : "Error";
   return {
     ruleId: `problem-matcher.${pm.owner}`,
@@ -26,7 +30,8 @@ export function problemFinding(
     ...(pm.line === undefined ? {} : { line: pm.line }),
     ...(pm.column === undefined ? {} : { column: pm.column }),
     ...(pm.code ? { code: pm.code } : {}),
-    logLine: ctx.lineNumber,
+    logLine: ctx.lineNumber - back,
+    ...(startBack > 0 ? { logLines: { first: ctx.lineNumber - startBack, last: ctx.lineNumber } } : {}),
     ...(ctx.step ? { step: ctx.step } : {}),
     ...(ctx.time === undefined ? {} : { time: ctx.time }),
   };

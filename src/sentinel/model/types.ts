@@ -63,8 +63,23 @@ export interface Finding {
   readonly line?: number;
   readonly column?: number;
   readonly code?: string;
-  /** 1-based line number in the log. */
+  /**
+   * The failing test the finding is about, as the runner printed it (a `test` group). Findings
+   * naming the same test are one error.
+   */
+  readonly test?: string;
+  /**
+   * The line restates failures reported elsewhere (a count, a banner, a recap list): it says the
+   * run failed but is never counted as an error nor taken for the first error line.
+   */
+  readonly summary?: true;
+  /**
+   * 1-based line number in the log: the finding's first line (for a finding read over several
+   * lines, the line that carries its message).
+   */
   readonly logLine: number;
+  /** For a finding read over several lines: the first and last log line it was read from. */
+  readonly logLines?: { readonly first: number; readonly last: number };
   readonly step?: StepRef;
   /** Milliseconds since the epoch, from the log's own timestamps or the live clock. */
   readonly time?: number;
@@ -113,7 +128,16 @@ export interface Diagnosis {
   readonly step: StepRef | null;
   readonly firstErrorLine: LogLineRef | null;
   readonly evidence: Evidence | null;
+  /**
+   * One finding per diagnostic: findings of the same error (matched by two rules, or over
+   * several lines, or naming the same test) are merged into the first of them, which carries the
+   * first file:line any of them had. Summary findings are kept, flagged `summary`.
+   */
   readonly findings: readonly Finding[];
+  /** Error-level diagnostics in `findings` (summaries and findings below confidence 0.5 excluded). */
+  readonly errorCount: number;
+  /** Warning-level diagnostics in `findings` (summaries excluded). */
+  readonly warningCount: number;
   /** Counts of error findings per category, to show when a log failed in more than one way. */
   readonly categories: Readonly<Partial<Record<Category | "unknown", number>>>;
   /** For `unknown`: the last lines that looked like errors, so a human can start there. */

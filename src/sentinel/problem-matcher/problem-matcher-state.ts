@@ -1,7 +1,7 @@
 import type { PatternMatch } from "../regex/compile-pattern.js";
 import type { ProblemMatcherDefinition, ProblemPattern, RawProblemMatch } from "./types.js";
 
-type Fields = Omit<RawProblemMatch, "owner" | "sourceLine">;
+type Fields = Omit<RawProblemMatch, "owner" | "sourceLine" | "span">;
 
 /**
  * One registered matcher and its multi-line progress: a port of the runner's IssueMatcher.
@@ -14,6 +14,8 @@ type Fields = Omit<RawProblemMatch, "owner" | "sourceLine">;
 export class ProblemMatcherState {
   readonly definition: ProblemMatcherDefinition;
   #state: Array<Fields | null>;
+  /** The last pattern is repeating (`loop`): the current match begins on its own line. */
+  #looping = false;
 
   constructor(definition: ProblemMatcherDefinition) {
     this.definition = definition;
@@ -31,6 +33,7 @@ export class ProblemMatcherState {
 
   reset(): void {
     this.#state = emptyState(this.definition);
+    this.#looping = false;
   }
 
   match(line: string): RawProblemMatch | null {
@@ -49,14 +52,20 @@ export class ProblemMatcherState {
       const groups = pattern.regexp.exec(line);
       if (groups) {
         if (isLast) {
+          const repeat = this.#looping;
           this.reset();
-          if (pattern.loop) this.#state[i - 1] = running;
-          return this.#result(line, fieldsOf(running, pattern, groups, this.definition.severity));
+          if (pattern.loop) {
+            this.#state[i - 1] = running;
+            this.#looping = true;
+          }
+          const fields = fieldsOf(running, pattern, groups, this.definition.severity);
+          return { ...this.#result(line, fields), span: spanOf(patterns, repeat) };
         }
         this.#state[i] = fieldsOf(running, pattern, groups, undefined);
       } else if (isLast) {
         // The running match is broken; the earlier patterns still see this line below.
         this.#state[i - 1] = null;
+        this.#looping = false;
       } else {
         this.#state[i] = null;
       }
@@ -67,6 +76,18 @@ export class ProblemMatcherState {
   #result(sourceLine: string, fields: Fields): RawProblemMatch {
     return { owner: this.definition.owner, sourceLine, ...fields };
   }
+}
+
+/**
+ * The last pattern matched the completing line and pattern k the line (n-1-k) before it; the
+ * message line is that of the first pattern mapping `message` (a running value wins, as in
+ * fieldsOf). A loop repeat begins on its own line.
+ */
+function spanOf(patterns: readonly ProblemPattern[], repeat: boolean): { startBack: number; messageBack: number } {
+  const n = patterns.length;
+  const startBack = repeat ? 0 : n - 1;
+  const k = patterns.findIndex((p) => p.message !== undefined);
+  return { startBack, messageBack: k < 0 ? startBack : Math.min(n - 1 - k, startBack) };
 }
 
 function emptyState(definition: ProblemMatcherDefinition): Array<Fields | null> {

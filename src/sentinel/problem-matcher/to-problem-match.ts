@@ -31,6 +31,7 @@ export function toProblemMatch(raw: RawProblemMatch, debug: DebugLog = () => {})
   return {
     owner: raw.owner,
     sourceLine: raw.sourceLine,
+    ...(raw.span ? { span: raw.span } : {}),
     message: raw.message as string,
     severity,
     ...(line !== undefined ? { line } : {}),

@@ -38,6 +38,8 @@ export interface RawProblemMatch {
   readonly owner: string;
   /** The (colour-stripped) line that completed the match. */
   readonly sourceLine: string;
+  /** Not the runner's: how many lines before the completing line the match began, and its message line. */
+  readonly span?: ProblemSpan;
   readonly file?: string;
   readonly fromPath?: string;
   readonly line?: string;
@@ -47,10 +49,20 @@ export interface RawProblemMatch {
   readonly message?: string;
 }
 
+/**
+ * Where a multi-line match lies, counted back from the line that completed it (patterns match
+ * consecutive lines, so this is exact; a `loop` repeat begins on its own line).
+ */
+export interface ProblemSpan {
+  readonly startBack: number;
+  readonly messageBack: number;
+}
+
 /** A match the runner would turn into an annotation (its `ConvertToIssue`, before file rooting). */
 export interface ProblemMatch {
   readonly owner: string;
   readonly sourceLine: string;
+  readonly span?: ProblemSpan;
   readonly file?: string;
   readonly fromPath?: string;
   readonly line?: number;

@@ -99,6 +99,7 @@ export function compileRegexMatcher(
       action: m.action,
       ...(m.transform === undefined ? {} : { transform: m.transform }),
       continueAfter: m.continue,
+      summary: m.summary,
       ...(m.message === undefined ? {} : { message: m.message }),
       ...(then ? { then: then as CompiledThenStep[] } : {}),
       ...(end ? { end } : {}),

@@ -40,6 +40,8 @@ export interface CompiledRegexMatcher {
   readonly action: MatcherAction;
   readonly transform?: TransformSpec;
   readonly continueAfter: boolean;
+  /** Restates failures reported elsewhere: never counted, never the first error line. */
+  readonly summary: boolean;
   readonly message?: string;
   /** Follow-up lines that complete the finding before it is emitted. */
   readonly then?: readonly CompiledThenStep[];

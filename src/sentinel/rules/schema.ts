@@ -89,7 +89,7 @@ export const regexMatcherSchema = z.strictObject({
     .max(4096)
     .describe(
       "An RE2 regular expression (linear time: no backreferences or lookarounds). Named groups " +
-        "file, line, column, severity, code and message fill the finding.",
+        "file, line, column, severity, code, message and test fill the finding (findings naming the same test are one error).",
     ),
   ignoreCase: z.boolean().default(false),
   message: template
@@ -114,6 +114,14 @@ export const regexMatcherSchema = z.strictObject({
     .optional()
     .describe(
       "With `then`: a line matching this RE2 pattern ends the block early (the finding is emitted with what it has).",
+    ),
+  summary: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The line restates failures reported elsewhere (`✖ 4 problems`, `Tests: 2 failed`, a recap list, a `BUILD FAILED` banner): " +
+        "its finding still says the run failed, and names the category when nothing else does, but it is never counted as an error " +
+        "nor taken for the first error line.",
     ),
 });
 

@@ -86,8 +86,18 @@ matchers:
 `);
 
   it("both report when the regex rule has continue: true", () => {
+    const streamed: string[] = [];
+    classifyText("src/a.c:3: write failed: ENOSPC\n", mergeRuleSets(rule(true), matcher), {
+      onEvent: (e) => void (e.type === "finding" && streamed.push(e.finding.ruleId)),
+    });
+    expect(streamed).toEqual(["out-of-disk/enospc", "problem-matcher.acme"]);
+  });
+
+  it("are one finding in the diagnosis, with the file and line the matcher read", () => {
     const d = classifyText("src/a.c:3: write failed: ENOSPC\n", mergeRuleSets(rule(true), matcher));
-    expect(d.findings.map((f) => f.ruleId)).toEqual(["out-of-disk/enospc", "problem-matcher.acme"]);
+    // The matcher (confidence 0.8) is surer than the rule (0.6), so its category names the error.
+    expect(d.findings).toEqual([expect.objectContaining({ file: "src/a.c", line: 3, category: "build" })]);
+    expect(d.errorCount).toBe(1);
   });
 
   it("only the regex rule reports when it claims the line", () => {
