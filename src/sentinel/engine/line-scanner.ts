@@ -126,13 +126,14 @@ export class LineScanner {
         if (this.stopped) break;
         continue;
       }
-      const n = delta[s + buf[i]!]!;
-      const f = n & 0xff;
-      if (f === FLAG_NONE) {
+      let n = delta[s + buf[i]!]!;
+      // The hot loop: one table read and one test per byte until a byte needs a look.
+      while ((n & 0xff) === FLAG_NONE && ++i < limit) {
         s = n;
-        i++;
-        continue;
+        n = delta[n + buf[i]!]!;
       }
+      if (i >= limit) break;
+      const f = n & 0xff;
       if (f === FLAG_NEWLINE) {
         line++;
         i++;
