@@ -12,7 +12,8 @@ export interface AnchoredPrefix {
   readonly ignoreCase: boolean;
 }
 
-const MIN_LENGTH = 2;
+// One character is enough: the check is a startsWith, and `^=+ …` or `^\[` lines are rare.
+const MIN_LENGTH = 1;
 /** Escapes that stand for the punctuation character itself. */
 const LITERAL_ESCAPES = new Set([..."\\.^$|?*+()[]{}/-:#<>'\"`!@%&=,;~_ "]);
 const INLINE_FLAGS = /\(\?[-imsU]/;
