@@ -1,11 +1,25 @@
-// Builds a realistic CI log of a given size: a GitHub Actions job log (timestamps, groups) that is
-// mostly passing noise, with real failing-tool output from test/fixtures/tools sprinkled in.
-import { createWriteStream, readdirSync, readFileSync, existsSync } from "node:fs";
+// Builds a CI log of a given size from REAL CI log lines: the passing parts of the public logs in
+// ../shared/log-corpus/ and of the recorded fixtures (test/fixtures/tools/*/, test/fixtures/ci-logs/),
+// wrapped as GitHub Actions wraps a job (timestamps, ##[group] per step), with a real failure
+// (a fixture's failing part) spliced in every ~50k lines. Nothing is copied into bench/: the
+// sources are read at run time, so new fixtures feed the bench as they land.
+import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { classifyText, loadBuiltinRules } from "../dist/sentinel/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixturesDir = path.join(here, "../test/fixtures/tools");
+const root = path.join(here, "..");
+const SOURCES = {
+  corpus: path.join(root, "../shared/log-corpus"),
+  tools: path.join(root, "test/fixtures/tools"),
+  ciLogs: path.join(root, "test/fixtures/ci-logs"),
+};
+/** A failure snippet every this many lines, on average. */
+const FAILURE_EVERY = 50_000;
+const FAILURE_LINES = 60;
+// GitHub Actions' prefix; sources that carry one are re-stamped so time runs forward.
+const TIMESTAMP = /^\uFEFF?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
 
 /** Deterministic PRNG so every run builds the same log. */
 function mulberry32(seed) {
@@ -18,45 +32,90 @@ function mulberry32(seed) {
   };
 }
 
-function failureSnippets() {
-  const out = [];
-  if (!existsSync(fixturesDir)) return out;
-  for (const tool of readdirSync(fixturesDir)) {
-    const dir = path.join(fixturesDir, tool);
-    if (!existsSync(path.join(dir, "fixtures.json"))) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".log"))) {
-      const lines = readFileSync(path.join(dir, file), "utf8").split("\n").slice(0, 60);
-      out.push(lines);
-    }
-  }
-  return out;
+const readLines = (file) =>
+  readFileSync(file, "utf8")
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => l.replace(TIMESTAMP, ""));
+
+/**
+ * Where a source's failure starts (0-based), or null when the whole source passed: the earlier of
+ * its declared failure line (the corpus' `#=MATCH=#` marker, a manifest's firstErrorLine) and the
+ * first error-level finding of the builtins, so no line either calls a failure counts as noise. A
+ * `passed` manifest case or a succeeded job is noise throughout.
+ */
+function failureStart(lines, declared, rules) {
+  if (declared === "passed") return null;
+  const d = classifyText(lines.join("\n") + "\n", rules);
+  const errors = d.findings.filter((f) => f.severity === "error").map((f) => f.logLine - 1);
+  const first = Math.min(declared ?? Infinity, ...errors, (d.firstErrorLine?.lineNumber ?? Infinity) - 1);
+  return Number.isFinite(first) ? first : null;
 }
 
-const NOISE = [
-  (r, i) =>
-    `  \u2713 src/components/widget_${i % 997}.test.tsx > renders variant ${i % 13} with props (${Math.floor(r() * 40)} ms)`,
-  (r, i) => `PASS src/modules/feature_${i % 211}/index.test.ts (${(r() * 3).toFixed(2)} s)`,
-  (r, i) =>
-    `npm http fetch GET 200 /@scope/package-${i % 503}/-/package-${i % 503}-1.${i % 20}.0.tgz ${Math.floor(r() * 900)}ms (cache hit)`,
-  (r, i) => `tests/test_module_${i % 317}.py::TestThing::test_case_${i % 41} PASSED [${Math.floor(i % 100)}%]`,
-  (r, i) => `[${i % 1000}/${2000}] Compiling CXX object src/CMakeFiles/core.dir/module_${i % 743}.cpp.o`,
-  (r, i) => `=== RUN   TestHandler_${i % 389}/subcase_${i % 7}`,
-  (r, i) => `--- PASS: TestHandler_${i % 389} (0.0${i % 10}s)`,
-  (r, i) => `   Compiling serde_derive v1.0.${i % 200}`,
-  (r, i) =>
-    `Downloading https://files.example.invalid/packages/pkg_${i % 97}-2.${i % 30}.1-py3-none-any.whl (${Math.floor(r() * 900)} kB)`,
-  (r, i) => `ok  \tgithub.com/example/project/pkg/mod${i % 61}\t0.${i % 900}s`,
-  (r, i) => `\x1b[32m\u2714\x1b[39m lint passed for packages/pkg-${i % 50} in ${Math.floor(r() * 300)}ms`,
-  (r, i) => `Successfully installed package-${i % 300}-${i % 9}.${i % 4}.0`,
-];
+function* sources() {
+  if (existsSync(SOURCES.corpus)) {
+    for (const name of readdirSync(SOURCES.corpus).sort()) {
+      const raw = readLines(path.join(SOURCES.corpus, name)).filter((l) => !l.startsWith("#=SOURCE=#"));
+      const match = raw.findIndex((l) => l.startsWith("#=MATCH=#"));
+      // The marker and the ‹ › around captures are the corpus' annotations, not log text.
+      const lines = raw.map((l) =>
+        l
+          .replace(/^#=MATCH=# /, "")
+          .replace(TIMESTAMP, "")
+          .replace(/[‹›]/g, ""),
+      );
+      yield { name: `corpus/${name}`, lines, declared: match >= 0 ? match : undefined };
+    }
+  }
+  for (const tool of existsSync(SOURCES.tools) ? readdirSync(SOURCES.tools).sort() : []) {
+    const manifest = path.join(SOURCES.tools, tool, "fixtures.json");
+    if (!existsSync(manifest)) continue;
+    for (const c of JSON.parse(readFileSync(manifest, "utf8")).cases) {
+      const file = path.join(SOURCES.tools, tool, c.file);
+      if (!existsSync(file)) continue;
+      const passed = c.expect?.category === "passed";
+      const first = c.expect?.firstErrorLine;
+      yield {
+        name: `${tool}/${c.file}`,
+        lines: readLines(file),
+        declared: passed ? "passed" : first ? first - 1 : undefined,
+      };
+    }
+  }
+  const ciManifest = path.join(SOURCES.ciLogs, "sources.json");
+  if (existsSync(ciManifest)) {
+    for (const f of JSON.parse(readFileSync(ciManifest, "utf8")).files) {
+      const lines = readLines(path.join(SOURCES.ciLogs, f.file));
+      const needle = f.expect?.errorLineIncludes;
+      const at = needle ? lines.findIndex((l) => l.includes(needle)) : -1;
+      const passed = f.expect?.category === "passed" || /succeeded/.test(f.file);
+      yield { name: `ci-logs/${f.file}`, lines, declared: passed ? "passed" : at >= 0 ? at : undefined };
+    }
+  }
+}
+
+/** Splits every source into its passing part (noise) and its failing part (a snippet to splice in). */
+export async function loadParts() {
+  const rules = await loadBuiltinRules();
+  const noise = [];
+  const failures = [];
+  for (const s of sources()) {
+    const cut = failureStart(s.lines, s.declared, rules);
+    const pass = cut === null ? s.lines : s.lines.slice(0, cut);
+    if (pass.some((l) => l.trim() !== "")) noise.push({ name: s.name, lines: pass });
+    if (cut !== null) failures.push({ name: s.name, lines: s.lines.slice(cut, cut + FAILURE_LINES) });
+  }
+  return { noise, failures };
+}
 
 export async function makeLog(file, targetBytes, seed = 42) {
   const r = mulberry32(seed);
-  const snippets = failureSnippets();
+  const { noise, failures } = await loadParts();
   const out = createWriteStream(file);
   let bytes = 0;
   let i = 0;
-  let failures = 0;
+  let failureCount = 0;
+  let nextFailure = Math.floor(FAILURE_EVERY * (0.5 + r()));
   const t0 = Date.UTC(2024, 4, 1, 12, 0, 0);
   const stamp = () => new Date(t0 + i * 3).toISOString().replace("Z", "0000Z") + " ";
   const write = (line) => {
@@ -65,23 +124,26 @@ export async function makeLog(file, targetBytes, seed = 42) {
     i++;
     return out.write(s);
   };
-  let step = 0;
+  const writeAll = async (lines) => {
+    for (const l of lines) if (!write(l)) await new Promise((resolve) => out.once("drain", resolve));
+  };
   while (bytes < targetBytes) {
-    if (i % 50_000 === 0) {
-      write(`##[group]Run npm run test:${step++}`);
-      write(`npm run test:${step}`);
-      write("##[endgroup]");
+    // A step as the runner prints it: its command in a group, then its output (a few sources').
+    const parts = Array.from({ length: 1 + Math.floor(r() * 8) }, () => noise[Math.floor(r() * noise.length)]);
+    await writeAll([`##[group]Run ${parts[0].name}`, parts[0].name, "##[endgroup]", ...parts.flatMap((p) => p.lines)]);
+    if (failures.length > 0 && i >= nextFailure) {
+      await writeAll(failures[Math.floor(r() * failures.length)].lines);
+      failureCount++;
+      nextFailure = i + Math.floor(FAILURE_EVERY * (0.5 + r()));
     }
-    // About one failure snippet per 2 MB of log.
-    if (snippets.length > 0 && r() < 1 / 25_000) {
-      for (const l of snippets[Math.floor(r() * snippets.length)]) write(l);
-      failures++;
-      continue;
-    }
-    const ok = write(NOISE[Math.floor(r() * NOISE.length)](r, i));
-    if (!ok) await new Promise((resolve) => out.once("drain", resolve));
   }
-  write("##[error]Process completed with exit code 1.");
+  await writeAll(["##[error]Process completed with exit code 1."]);
   await new Promise((resolve) => out.end(resolve));
-  return { bytes, lines: i, failures };
+  return {
+    bytes,
+    lines: i,
+    failures: failureCount,
+    noiseSources: noise.length,
+    noiseLines: noise.reduce((n, p) => n + p.lines.length, 0),
+  };
 }

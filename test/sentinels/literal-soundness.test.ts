@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanLine } from "../../src/sentinel/engine/clean-line.js";
 import { loadBuiltinRules, type CompiledPattern } from "../../src/sentinel/index.js";
+import { anchoredPrefix, startsLike } from "../../src/sentinel/regex/anchored-prefix.js";
 import { corpusNames, readCorpusLog } from "../support/log-corpus.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
@@ -59,5 +60,31 @@ describe("prefilter literals of the builtin sentinels", () => {
     }
     expect(misses).toEqual([]);
     expect(matched).toBeGreaterThan(500);
+  });
+});
+
+describe("anchored prefixes of the builtin sentinels", () => {
+  // The engine drops an anchored pattern before running it when the line does not start with the
+  // pattern's known text: a prefix that rejects a line the pattern matches would lose a finding.
+  it("hold on every real log line their pattern matches", async () => {
+    const rules = await loadBuiltinRules();
+    const anchored = rules.sentinels
+      .flatMap((s) => s.regexMatchers)
+      .flatMap((m) => {
+        const prefix = anchoredPrefix(m.pattern.source, m.pattern.ignoreCase);
+        return prefix ? [{ id: m.ruleId, pattern: m.pattern, prefix }] : [];
+      });
+    const misses: string[] = [];
+    let matched = 0;
+    for (const line of realLines()) {
+      for (const a of anchored) {
+        if (!a.pattern.exec(line)) continue;
+        matched++;
+        if (!startsLike(a.prefix, line)) misses.push(`${a.id}: ${line}`);
+      }
+    }
+    expect(misses).toEqual([]);
+    expect(anchored.length).toBeGreaterThan(50);
+    expect(matched).toBeGreaterThan(100);
   });
 });

@@ -78,7 +78,24 @@ export function cleanLine(raw: string): CleanLine {
 }
 
 function parseTimestamp(iso: string): number | undefined {
+  // The shape TIMESTAMP matched: read the digits directly (this runs on every line looked at).
+  const d = (at: number, n: number) => {
+    let v = 0;
+    for (let i = at; i < at + n; i++) v = v * 10 + iso.charCodeAt(i) - 48;
+    return v;
+  };
+  const month = d(5, 2);
+  const day = d(8, 2);
+  const [h, m, sec] = [d(11, 2), d(14, 2), d(17, 2)];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 59) return fallbackParse(iso);
   // Date.parse reads at most milliseconds; GitHub prints seven fractional digits.
+  const frac = iso.length > 21 ? iso.slice(20, Math.min(23, iso.length - 1)).padEnd(3, "0") : "0";
+  const t = Date.UTC(d(0, 4), month - 1, day, h, m, sec, Number(frac));
+  // Day 31 of a 30-day month rolls over in Date.UTC; Date.parse refuses it.
+  return new Date(t).getUTCDate() === day ? t : fallbackParse(iso);
+}
+
+function fallbackParse(iso: string): number | undefined {
   const trimmed = iso.replace(/\.(\d{3})\d*Z$/, ".$1Z");
   const t = Date.parse(trimmed);
   return Number.isNaN(t) ? undefined : t;

@@ -9,6 +9,7 @@ import { DiagnosisBuilder } from "./diagnosis-builder.js";
 import { LineScanner } from "./line-scanner.js";
 import { matchRules, type RuleEnv } from "./match-rules.js";
 import { candidatesFor, planMatching } from "./matching-plan.js";
+import { ProblemFeed } from "./problem-feed.js";
 import { Router, type RoutedEvent } from "./router.js";
 import { selectSentinels } from "./select-sentinels.js";
 import { StatefulTracker } from "./stateful-tracker.js";
@@ -60,6 +61,7 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
   const stateful = new StatefulTracker(sentinels.flatMap((s) => s.statefulMatchers));
   const router = new Router(sentinels, (routed) => emit({ type: "routed", routed }));
   const problems = plan.problemMatchers.length > 0 ? new ProblemMatcherSet(plan.problemMatchers) : null;
+  const feed = problems ? new ProblemFeed(plan, problems) : null;
   let pendingEvidence = 0;
   const budget = new CpuBudget(options.cpuBudgetMs ?? DEFAULT_CPU_BUDGET_MS);
   /** The line matching stopped on when the CPU budget ran out. */
@@ -133,7 +135,8 @@ export function createClassifier(rules: RuleSet, options: ClassifierOptions = {}
     if (blocks.isOpen) blocks.feed(line.text, () => budget.check());
     if (budget.check()) return;
 
-    const candidates = candidatesFor(plan, bytes, start, end);
+    const found = candidatesFor(plan, bytes, start, end, line.text);
+    const candidates = feed ? feed.gate(found, line.text, lineNumber) : found;
     const outcome = matchRules(env, line, ctx, candidates);
     if (!outcome) return;
     if (blocks.isOpen) scanner.forceNext = Math.max(scanner.forceNext, 1);

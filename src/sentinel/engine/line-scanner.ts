@@ -1,4 +1,4 @@
-import { FLAG_ESCAPE, FLAG_NEWLINE, FLAG_NONE, skipEscape, type Prefilter } from "./prefilter.js";
+import { FLAG_ESCAPE, FLAG_FOLLOW, FLAG_NEWLINE, FLAG_NONE, skipEscape, type Prefilter } from "./prefilter.js";
 
 /** A line the scanner hands over: `bytes[start, end)` without its newline, 1-based `number`. */
 export type CandidateHandler = (bytes: Buffer, start: number, end: number, lineNumber: number) => void;
@@ -31,6 +31,8 @@ export class LineScanner {
   /** Set by `stop()`: nothing more is read, whatever is written. */
   private stopped = false;
   candidateLines = 0;
+  /** The last line handed to the handler (0: none yet), for follow-up literals. */
+  private lastEmitted = 0;
 
   constructor(
     private readonly pf: Prefilter,
@@ -124,13 +126,14 @@ export class LineScanner {
         if (this.stopped) break;
         continue;
       }
-      const n = delta[s + buf[i]!]!;
-      const f = n & 0xff;
-      if (f === FLAG_NONE) {
+      let n = delta[s + buf[i]!]!;
+      // The hot loop: one table read and one test per byte until a byte needs a look.
+      while ((n & 0xff) === FLAG_NONE && ++i < limit) {
         s = n;
-        i++;
-        continue;
+        n = delta[n + buf[i]!]!;
       }
+      if (i >= limit) break;
+      const f = n & 0xff;
       if (f === FLAG_NEWLINE) {
         line++;
         i++;
@@ -140,6 +143,11 @@ export class LineScanner {
       }
       if (f === FLAG_ESCAPE) {
         i = skipEscape(buf, i, limit) + 1;
+        continue;
+      }
+      if (f === FLAG_FOLLOW && line !== this.lastEmitted + 1) {
+        s = n & ~0xff;
+        i++;
         continue;
       }
       const nl = buf.indexOf(NEWLINE, i);
@@ -157,6 +165,7 @@ export class LineScanner {
   private emit(buf: Buffer, start: number, nl: number): void {
     const end = Math.min(nl, start + this.options.maxLineBytes);
     this.candidateLines++;
+    this.lastEmitted = this.lineNumber;
     this.current = { buf, lineStart: start };
     this.onCandidate(buf, start, end, this.lineNumber);
     this.current = null;

@@ -7,7 +7,7 @@ import { annotationFinding } from "./annotation-finding.js";
 import { cleanLine, type CleanLine } from "./clean-line.js";
 import type { CpuBudget } from "./cpu-budget.js";
 import type { LineScanner } from "./line-scanner.js";
-import type { LineCandidates, MatchingPlan } from "./matching-plan.js";
+import { mustSeeNextLine, type LineCandidates, type MatchingPlan } from "./matching-plan.js";
 import { problemFinding } from "./problem-finding.js";
 
 /** The classifier's state the rules read and feed while one line is matched. */
@@ -106,7 +106,7 @@ function matchProblemMatchers(
     }
   }
   let finding: Finding | undefined;
-  if (lookBack >= 0 || problems.inProgress || env.plan.everyLine) {
+  if (lookBack >= 0 || mustSeeNextLine(env.plan, problems) || env.plan.everyLine) {
     const pm = problems.match(text);
     if (env.budget.check()) return null;
     if (pm && !claimed) {
@@ -116,7 +116,7 @@ function matchProblemMatchers(
       const first = back > 0 ? env.scanner.linesBefore(back)[0] : undefined;
       env.record(finding, first === undefined ? text : cleanLine(first).text);
     }
-    if (problems.inProgress) env.scanner.forceNext = Math.max(env.scanner.forceNext, 1);
+    if (mustSeeNextLine(env.plan, problems)) env.scanner.forceNext = Math.max(env.scanner.forceNext, 1);
   }
   return { finding };
 }

@@ -10,6 +10,12 @@ export const FLAG_NONE = 0;
 export const FLAG_MATCH = 1;
 export const FLAG_NEWLINE = 2;
 export const FLAG_ESCAPE = 3;
+/**
+ * A match of follow-up literals only: they can matter only on the line right after one the
+ * classifier looked at (a multi-line problem matcher's later patterns), so elsewhere the scanner
+ * reads on through the line.
+ */
+export const FLAG_FOLLOW = 4;
 
 export interface Prefilter {
   /**
@@ -28,7 +34,8 @@ export interface Prefilter {
 const NEWLINE = 10;
 const ESCAPE = 27;
 
-export function buildPrefilter(literals: readonly string[]): Prefilter {
+/** `followUp[id]`: literal `id` only counts on the line after a line the classifier looked at. */
+export function buildPrefilter(literals: readonly string[], followUp: readonly boolean[] = []): Prefilter {
   // Trie construction over folded bytes.
   const goto: Array<Map<number, number>> = [new Map()];
   const out: Array<number[]> = [[]];
@@ -66,9 +73,11 @@ export function buildPrefilter(literals: readonly string[]): Prefilter {
   for (let qi = 0; qi < order.length; qi++) {
     const s = order[qi]!;
     out[s] = [...new Set([...out[s]!, ...out[fail[s]!]!])];
-    for (let b = 0; b < 256; b++) {
-      const t = goto[s]!.get(foldByte(b));
-      delta[s * 256 + b] = t !== undefined ? t * 256 : delta[fail[s]! * 256 + b]!;
+    // Move as the failure state does, except along the state's own edges (both cases of a letter).
+    delta.copyWithin(s * 256, fail[s]! * 256, fail[s]! * 256 + 256);
+    for (const [c, t] of goto[s]!) {
+      delta[s * 256 + c] = t * 256;
+      if (c >= 97 && c <= 122) delta[s * 256 + c - 32] = t * 256;
     }
     for (const [c, t] of goto[s]!) {
       fail[t] = delta[fail[s]! * 256 + c]! / 256;
@@ -76,7 +85,7 @@ export function buildPrefilter(literals: readonly string[]): Prefilter {
     }
   }
   for (let s = 0; s < goto.length; s++) {
-    if (out[s]!.length > 0) flags[s] = FLAG_MATCH;
+    if (out[s]!.length > 0) flags[s] = out[s]!.every((id) => followUp[id] === true) ? FLAG_FOLLOW : FLAG_MATCH;
     delta[s * 256 + NEWLINE] = newlineState * 256;
     delta[s * 256 + ESCAPE] = escapeState * 256;
   }
@@ -110,6 +119,7 @@ export function literalsIn(pf: Prefilter, bytes: Uint8Array, start: number, end:
       continue;
     }
     s = flag === FLAG_NEWLINE ? 0 : n & ~0xff;
+    // (Follow-up literals are reported too: the caller knows whether this line follows another.)
     const o = pf.outputs[n >> 8];
     if (o) for (const id of o) found.add(id);
   }

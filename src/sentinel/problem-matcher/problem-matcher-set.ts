@@ -42,6 +42,11 @@ export class ProblemMatcherSet {
     return this.#matchers.length;
   }
 
+  /** Owners of the matchers that hold a partial multi-line match. */
+  inProgressOwners(): string[] {
+    return this.#matchers.filter((matcher) => matcher.inProgress).map((matcher) => matcher.owner);
+  }
+
   /** True while any matcher holds a partial multi-line match. */
   get inProgress(): boolean {
     return this.#matchers.some((matcher) => matcher.inProgress);

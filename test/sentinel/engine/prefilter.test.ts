@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildPrefilter, literalsIn } from "../../../src/sentinel/engine/prefilter.js";
+import { buildPrefilter, FLAG_FOLLOW, FLAG_MATCH, literalsIn } from "../../../src/sentinel/engine/prefilter.js";
 import { requiredLiterals } from "../../../src/sentinel/engine/required-literals.js";
 import { compilePattern } from "../../../src/sentinel/regex/compile-pattern.js";
+import { anchoredPrefix, startsLike } from "../../../src/sentinel/regex/anchored-prefix.js";
 
 /** Deterministic PRNG so a failure names a reproducible case. */
 function prng(seed: number): () => number {
@@ -109,6 +110,58 @@ describe("required literals are sound", () => {
   });
 });
 
+describe("the anchored prefix of a pattern", () => {
+  it.each([
+    ["^FAIL\\s+(?P<pkg>\\S+)", "FAIL", false],
+    ["^\\s*--> (?P<file>\\S+)", "--> ", true],
+    ["^npm (?:ERR!|error) code", "npm ", false],
+    ["^\\[warn\\] (?P<file>.+)$", "[warn] ", false],
+    ["^Tests?: ", "Test", false],
+  ])("reads the text every match of %s starts with", (source, text, afterBlanks) => {
+    expect(anchoredPrefix(source, false)).toEqual({ text, afterBlanks, ignoreCase: false });
+  });
+
+  it.each(["FAIL\\s+", "^(?:E\\s+)?MemoryError", "^a|^b", "^(?i)fail", "^a?bc", "^\\d+x"])(
+    "knows none for %s",
+    (source) => {
+      expect(anchoredPrefix(source, false)).toBeNull();
+    },
+  );
+
+  it("turns lines away only when their start differs", () => {
+    const prefix = anchoredPrefix("^\\s*error: ", true)!;
+    expect(startsLike(prefix, "   ERROR: x")).toBe(true);
+    expect(startsLike(prefix, "warning: error: x")).toBe(false);
+  });
+
+  // A prefix that rejects a line its pattern matches would silently lose a finding.
+  it("is sound for thousands of random anchored patterns", () => {
+    const r = prng(11);
+    const failures: string[] = [];
+    let checked = 0;
+    for (let p = 0; p < 3000; p++) {
+      const gen = randomPattern(r);
+      const blanks = r() < 0.3 ? "\\s*" : "";
+      const source = `^${blanks}${gen.source}`;
+      const ignoreCase = r() < 0.3;
+      const prefix = anchoredPrefix(source, ignoreCase);
+      if (!prefix) continue;
+      const pattern = compilePattern(source, { origin: "fuzz", ignoreCase });
+      for (let k = 0; k < 20; k++) {
+        const lead = ["", " ", "\t ", "x"][Math.floor(r() * 4)]!;
+        let line = lead + gen.sample();
+        if (ignoreCase && r() < 0.5) line = line.toUpperCase();
+        if (!pattern.exec(line)) continue;
+        checked++;
+        if (!startsLike(prefix, line))
+          failures.push(`${source} ${JSON.stringify(prefix)} missed ${JSON.stringify(line)}`);
+      }
+    }
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(300);
+  });
+});
+
 describe("the byte prefilter", () => {
   const pf = buildPrefilter(["error ts", "failed", "fail", "npm error"]);
   const find = (s: string) =>
@@ -128,6 +181,18 @@ describe("the byte prefilter", () => {
 
   it("does not match across a newline", () => {
     expect(find("npm\nerror")).toEqual([]);
+  });
+
+  it("marks a state that only follow-up literals end in apart from other matches", () => {
+    const follow = buildPrefilter(["error", "--> "], [false, true]);
+    const flagOf = (text: string) => {
+      let st = 0;
+      let last = 0;
+      for (const b of Buffer.from(text)) [st, last] = [follow.delta[st + b]! & ~0xff, follow.delta[st + b]! & 0xff];
+      return last;
+    };
+    expect(flagOf("error")).toBe(FLAG_MATCH);
+    expect(flagOf("--> ")).toBe(FLAG_FOLLOW);
   });
 
   it("builds quickly even for long literals sharing case-folded prefixes", () => {

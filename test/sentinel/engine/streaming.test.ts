@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
-import { classifyStream, classifyText, createClassifier } from "../../../src/sentinel/index.js";
+import {
+  classifyStream,
+  classifyText,
+  createClassifier,
+  loadBuiltinRules,
+  type Diagnosis,
+} from "../../../src/sentinel/index.js";
+import { LineScanner } from "../../../src/sentinel/engine/line-scanner.js";
+import { buildPrefilter } from "../../../src/sentinel/engine/prefilter.js";
 import { rulesFromYaml } from "../../support/rules.js";
 
 const rules = rulesFromYaml(`
@@ -98,5 +106,47 @@ describe("verdicts", () => {
     const d = classifyText("Exception in thread main\n", rules);
     expect(d.status).toBe("unknown");
     expect(d.category).toBe("unknown");
+  });
+});
+
+describe("problem matchers between the lines the scanner skips", () => {
+  const stylish = (gap: number) =>
+    [
+      "/repo/src/a.js",
+      "  1:7  error  'x' is assigned a value but never used  no-unused-vars",
+      ...Array.from({ length: gap }, (_, i) => `building module ${i}`),
+      "/repo/src/b.js",
+      "  2:1  error  Unexpected var, use let or const instead  no-var",
+    ].join("\n");
+
+  it("still finds a multi-line match after many skipped lines, without reading them", async () => {
+    const d = classifyText(stylish(500), await loadBuiltinRules());
+    expect(d.findings.some((f) => f.file?.endsWith("b.js") && f.line === 2)).toBe(true);
+    expect(d.stats.candidateLines).toBeLessThan(20);
+  });
+
+  it("finds the same matches whether or not lines were skipped in between", async () => {
+    const rules = await loadBuiltinRules();
+    const where = (d: Diagnosis) => d.findings.map((f) => `${f.file}:${f.line}`);
+    expect(where(classifyText(stylish(500), rules))).toEqual(
+      where(classifyText(stylish(500), rules, { everyLine: true })),
+    );
+  });
+
+  it("reads a later pattern's literal only on the line after one it looked at", () => {
+    const pf = buildPrefilter(["error", "--> "], [false, true]);
+    const seen: number[] = [];
+    const scanner = new LineScanner(pf, { maxBytes: 1 << 20, maxLineBytes: 1024 }, (_b, _s, _e, n) => seen.push(n));
+    scanner.write(Buffer.from("noise\n  --> a.rs:1:1\nerror: x\n  --> b.rs:2:2\nnoise\n  --> c.rs:3:3\n"));
+    scanner.end();
+    expect(seen).toEqual([3, 4]);
+  });
+
+  it("reads a rustc error's location line through the problem matcher", async () => {
+    const d = classifyText(
+      ["error[E0308]: mismatched types", "  --> src/main.rs:2:5"].join("\n"),
+      await loadBuiltinRules(),
+    );
+    expect(d.findings.some((f) => f.file === "src/main.rs" && f.line === 2)).toBe(true);
   });
 });

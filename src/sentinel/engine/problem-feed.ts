@@ -1,0 +1,37 @@
+import type { ProblemMatcherSet } from "../problem-matcher/index.js";
+import { mustSeeNextLine, triggersMatch, type LineCandidates, type MatchingPlan } from "./matching-plan.js";
+
+/**
+ * Decides which looked-at lines the problem matchers are fed. The runner feeds them every line;
+ * Sentinel feeds them the lines with one of their literals (replaying the lines before a trigger),
+ * so it must also say when a partial match is over.
+ */
+export class ProblemFeed {
+  /** The last line the matchers were fed (0: none). */
+  private lastFed = 0;
+  /** The last line with a literal of some problem-matcher pattern. */
+  private lastTrigger = 0;
+
+  constructor(
+    private readonly plan: MatchingPlan,
+    private readonly problems: ProblemMatcherSet,
+  ) {}
+
+  /** The line's candidates as the problem matchers should see them (`lookBack` -1: not fed). */
+  gate(candidates: LineCandidates, text: string, lineNumber: number): LineCandidates {
+    const { plan, problems } = this;
+    if (candidates.lookBack >= 0) this.lastTrigger = lineNumber;
+    // A partial match survives neither lines the scanner skipped (they held no literal of the
+    // pattern it waits for, so they broke it) nor more lines than a matcher has patterns without
+    // one of its literals (a stale partial match would force every line): start over, and let
+    // the next trigger replay the lines before it. The runner keeps some stale partial matches
+    // longer (its state only clears when the pattern before matched); Sentinel does not.
+    const stale = this.lastFed !== lineNumber - 1 || lineNumber - this.lastTrigger > plan.problemSpan;
+    if (stale && problems.inProgress) problems.reset();
+    let gated = candidates;
+    if (candidates.lookBack >= 0 && !problems.inProgress && !triggersMatch(candidates, text))
+      gated = { ...candidates, lookBack: -1 };
+    if (gated.lookBack >= 0 || mustSeeNextLine(plan, problems) || plan.everyLine) this.lastFed = lineNumber;
+    return gated;
+  }
+}
