@@ -67,6 +67,11 @@ const NPM_ONE_ERROR =
   "RULES (npm.yml, network.yml: another owner): npm prints one error over many `npm error` lines; the rules report its code and detail lines as separate errors and rank the detail line above the `code` line that starts it";
 const GO_TEST =
   "RULES (go.yml: another owner): `FAIL <package>` lines are per-package summaries not marked `summary: true`, and a test's panic is not joined to its `--- FAIL` line";
+const WARNINGS_AS_ERRORS =
+  "ENGINE: the tool failed on warnings (`--warnings-as-errors`), so its warnings are the errors; the engine counts them as warnings and starts at the `Compilation failed due to warnings` line";
+const CARGO_CAUSE_CHAIN =
+  "RULES: cargo's own `error: failed to get …` (cargo/other-error, 0.4) ranks below the network cause at the end of its chain, so the first error line is the cause's";
+
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
   // MULTI-LINE
   // EVIDENCE
@@ -125,6 +130,33 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "RULES (pnpm.yml: another owner): the ERR_PNPM_FETCH_404 line and its detail line four lines below are reported as two errors",
   "pnpm/test.log#errorCount":
     "RULES (pnpm.yml: another owner): pnpm's `Test failed. See above for more details.` restates the test's error but is not marked `summary: true`",
+  // Found when the tool-family fixtures met the first-error-line and count checks (issue #14).
+  "elixir/elixir-1.19-warnings-as-errors.log#firstErrorLine": WARNINGS_AS_ERRORS,
+  "elixir/elixir-1.19-warnings-as-errors.log#warningCount": WARNINGS_AS_ERRORS,
+  "infra/npm-503.log#firstErrorLine": NPM_ONE_ERROR,
+  "infra/npm-503.log#errorCount": NPM_ONE_ERROR,
+  "lockfile/npm-ci.log#firstErrorLine": NPM_ONE_ERROR,
+  "lockfile/npm-ci.log#errorCount": NPM_ONE_ERROR,
+  "infra/pip-tls.log#firstErrorLine":
+    "STATEFUL: the derived pip/retries-exhausted error and each `Could not fetch URL` line count as errors; pip reports the TLS failure as two",
+  "infra/pip-tls.log#errorCount":
+    "STATEFUL: the derived pip/retries-exhausted error and each `Could not fetch URL` line count as errors; pip reports the TLS failure as two",
+  "infra/cargo-refused.log#firstErrorLine": CARGO_CAUSE_CHAIN,
+  "infra/cargo-503.log#firstErrorLine": CARGO_CAUSE_CHAIN,
+  "ninja/pip-wheel-indented.log#errorCount":
+    "RULES: pip's `subprocess-exited-with-error`, `Failed building wheel` and `Failed to build one or more wheels` restate the compiler error and ninja's FAILED line, but are lines apart, so nothing joins them",
+  "oom/make-error-137.log#errorCount":
+    "MULTI-LINE: bash's `Killed` and make's `Error 137` on the next line are one kill, read by two line rules with nothing in common to join them by",
+  "shellcheck/tty.log#firstErrorLine":
+    "PROBLEM-MATCHER: the first diagnostic of the tty format is a notice (SC2086 info), and the first error-level one is reported at its message line, two lines below the `In x.sh line N:` line where it starts",
+  "timeout/pytest-timeout.log#firstErrorLine":
+    "RULES: the problem matcher reports `Failed: Timeout >1.0s` at the `E` line, below the test's `____ test_x ____` header and code where the failure starts",
+  "timeout/jest.log#firstErrorLine":
+    "RULES: jest's `✕ drains the queue (5003 ms)` progress line has no rule; the finding starts at the `● queue › drains the queue` block",
+  "timeout/mocha.log#firstErrorLine":
+    "PREFILTER: as mocha/failing.log, the `1) …` lines carry no literal a rule could require; only the `1 failing` summary is read",
+  "timeout/mocha.log#errorCount":
+    "PREFILTER: as mocha/failing.log, the `1) …` lines carry no literal a rule could require; only the `1 failing` summary is read",
 };
 
 function manifests(): Array<{ dir: string; manifest: Manifest }> {

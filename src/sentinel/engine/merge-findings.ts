@@ -24,7 +24,9 @@ export const SPECIFIC_CONFIDENCE = 0.5;
  * - the log lines they were read from overlap (one line matched by two rules: rustc's matcher
  *   and the clippy rule; a problem matcher's lines and a rule on one of them; a block's lines),
  * - or they name the same test (`FAILED tests::a` and `thread 'tests::a' panicked at …`); a name
- *   that ends another at a separator (`multiplies` and `multiply > multiplies`) is the same.
+ *   that ends another at a separator (`multiplies` and `multiply > multiplies`) is the same;
+ * - or they are the same diagnostic printed twice: the same file, line, column, severity and
+ *   message (and test, when they name one), as Maven and MSBuild repeat compiler errors in a recap.
  * The merged finding keeps the most confident member's rule and category (among equals, one with
  * a file:line), its message followed by what other members add (`thread 'a' panicked — assertion
  * failed`), the first line any member starts on, and the first file:line any member has. An error without a location takes one from a context line of the same sentinel right
@@ -60,6 +62,16 @@ export function mergeFindings(kept: readonly Kept[]): Merged[] {
       const y = named[b] as { i: number; test: string };
       if (sameTest(x.test, y.test)) union(x.i, y.i);
     }
+
+  // The same diagnostic printed again (Maven's and MSBuild's recap of the compiler errors).
+  const printed = new Map<string, number>();
+  groupable.forEach((k, i) => {
+    const key = reprintKey(k.finding);
+    if (key === null) return;
+    const seen = printed.get(key);
+    if (seen === undefined) printed.set(key, i);
+    else union(i, seen);
+  });
 
   const groups = new Map<number, Kept[]>();
   groupable.forEach((k, i) => {
@@ -97,6 +109,12 @@ function span(f: Finding): { first: number; last: number } {
     first: Math.min(f.logLine, f.logLines?.first ?? f.logLine),
     last: Math.max(f.logLine, f.logLines?.last ?? f.logLine),
   };
+}
+
+/** What makes a located diagnostic the same one when printed again; null without a file:line. */
+function reprintKey(f: Finding): string | null {
+  if (f.file === undefined || f.line === undefined) return null;
+  return JSON.stringify([f.file, f.line, f.column ?? null, f.severity, f.message, f.test ?? null]);
 }
 
 const TEST_SEPARATORS = [" > ", " › ", "::", ".", "/", " "];
