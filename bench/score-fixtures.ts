@@ -53,9 +53,9 @@ export interface CaseScore {
   readonly errorCount: { readonly want: number; readonly got: number } | null;
 }
 
-/** Error-level findings: what a tool's own error count counts. */
+/** The diagnosis's error count: error-level diagnostics, summaries and repeats not counted. */
 export function errorFindings(d: Diagnosis): number {
-  return d.findings.filter((f) => f.severity === "error").length;
+  return d.errorCount;
 }
 
 /** Every case of one test/fixtures/tools/<dir>/fixtures.json, classified as `sentinel watch -- <command>` would. */

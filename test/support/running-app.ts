@@ -19,7 +19,10 @@ export function runningApp(
   beforeAll(async () => {
     const made = await stack.env();
     drop = made.drop;
-    holder.app = await startFromEnv({ PORT: "0", LOG_LEVEL: "silent", ...env, ...made.env }, overrides);
+    holder.app = await startFromEnv(
+      { PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...env, ...made.env },
+      overrides,
+    );
   });
   afterAll(async () => {
     await holder.app.close();
