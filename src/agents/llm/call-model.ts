@@ -70,6 +70,7 @@ function malformation(completion: ChatCompletion): string | undefined {
       const args: unknown = JSON.parse(call.function.arguments || "{}");
       if (typeof args !== "object" || args === null || Array.isArray(args)) return "tool arguments are not an object";
     } catch {
+      // The parse error itself says nothing the model's retry needs; the outcome names the tool.
       return `tool call ${call.function.name} has arguments that are not JSON`;
     }
   }

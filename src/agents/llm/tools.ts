@@ -69,6 +69,7 @@ export function worktreeTools(o: { worktree: string; policy: WritePolicy; runChe
 async function readTool(worktree: string, requested: unknown): Promise<ToolOutput> {
   const where = await confine(worktree, String(requested ?? ""));
   if (!where.ok) return { ok: false, error: where.reason };
+  // A missing file is an answer for the model ("not a file"), not a failure of the run.
   const info = await stat(where.absolute).catch(() => undefined);
   if (!info?.isFile()) return { ok: false, error: `${where.relative} is not a file` };
   const bytes = await readFile(where.absolute);
