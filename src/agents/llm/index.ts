@@ -1,6 +1,6 @@
 // The llm-patch agent's foundation: a model-driven fixer over one worktree, with confined tools,
 // fenced and redacted data, retries and a budget. Not yet wired into the pipeline (docs/agents.md).
-export { runLlmPatch, DEFAULT_LIMITS, type LlmLimits, type RunLlmPatchOptions } from "./run-llm-patch.js";
+export { runLlmPatch, DEFAULT_LLM_LIMITS, type LlmLimits, type RunLlmPatchOptions } from "./run-llm-patch.js";
 export type { LlmOutcome, LlmRunResult, LlmAccounting, HandoffReason } from "./outcome.js";
 export {
   worktreeTools,

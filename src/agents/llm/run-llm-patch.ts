@@ -14,7 +14,7 @@ export interface LlmLimits {
   maxTokens: number;
 }
 
-export const DEFAULT_LIMITS: LlmLimits = { maxTurns: 8, maxTokens: 60_000 };
+export const DEFAULT_LLM_LIMITS: LlmLimits = { maxTurns: 8, maxTokens: 60_000 };
 
 export interface RunLlmPatchOptions {
   client: OpenAI;
@@ -37,7 +37,7 @@ export interface RunLlmPatchOptions {
 export async function runLlmPatch(o: RunLlmPatchOptions): Promise<LlmRunResult> {
   const now = o.now ?? Date.now;
   const started = now();
-  const limits = o.limits ?? DEFAULT_LIMITS;
+  const limits = o.limits ?? DEFAULT_LLM_LIMITS;
   const fence = o.fence ?? createFence();
   const built = buildMessages({ fence, repositoryConfig: o.repositoryConfig, task: o.task });
   const messages: ChatCompletionMessageParam[] = built.messages;

@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import { SentinelError } from "../../core/index.js";
 
 /** Where the llm-patch agent sends its requests, and what a token costs there. */
 export interface LlmSettings {
@@ -20,11 +21,13 @@ export interface LlmEnv {
 
 /**
  * The agent's settings from the parsed environment, or undefined when no endpoint is configured
- * (the agent is off). An endpoint without a model is a configuration error, said at start.
+ * (the agent is off). An endpoint without a model is a configuration error (parseEnv says so at start too).
  */
 export function llmSettingsFromEnv(env: LlmEnv): LlmSettings | undefined {
   if (!env.SENTINEL_LLM_BASE_URL) return undefined;
-  if (!env.SENTINEL_LLM_MODEL) throw new Error("SENTINEL_LLM_MODEL must be set when SENTINEL_LLM_BASE_URL is");
+  if (!env.SENTINEL_LLM_MODEL) {
+    throw new SentinelError("E_ENV_INVALID", "SENTINEL_LLM_BASE_URL needs SENTINEL_LLM_MODEL (the model to ask)");
+  }
   return {
     baseURL: env.SENTINEL_LLM_BASE_URL,
     // Local servers (Ollama, vLLM) ignore the key, but the client refuses to start without one.
