@@ -111,7 +111,11 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
   // Ask git which paths the diff touches, as git itself will read them (renames give both names).
   const numstat = await git(worktree, ["apply", "--numstat", "-z", "-"], input);
   if (!numstat.ok) return { ok: false, error: `the diff does not parse: ${numstat.stderr}` };
-  const files = touchedPaths(numstat.stdout);
+  // numstat names only the new side of a rename or copy; the headers name the old side, which a
+  // rename deletes (moving a workflow out of .github/ is an edit of .github/).
+  const fromHeaders = headerPaths(diff);
+  if (!fromHeaders.ok) return { ok: false, error: fromHeaders.error };
+  const files = [...new Set([...touchedPaths(numstat.stdout), ...fromHeaders.paths])];
   if (files.length === 0) return { ok: false, error: "the diff touches no file" };
   for (const file of files) {
     const where = await confine(worktree, file);
@@ -122,6 +126,22 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
   const applied = await git(worktree, ["apply", "--whitespace=nowarn", "-"], input);
   if (!applied.ok) return { ok: false, error: `git apply refused the diff: ${applied.stderr}` };
   return { ok: true, note: `applied to ${files.join(", ")}`, files };
+}
+
+/** The paths a diff's extended headers name: rename/copy from and to, and `diff --git a/X b/Y`. */
+function headerPaths(diff: string): { ok: true; paths: string[] } | { ok: false; error: string } {
+  const paths: string[] = [];
+  for (const line of diff.split("\n")) {
+    const header = /^(?:rename|copy) (?:from|to) (.*)$/.exec(line) ?? /^diff --git (.*)$/.exec(line);
+    if (!header) continue;
+    // Quoted names (git's escaping of unusual bytes) would need git's unquoting to check; refuse them.
+    if (header[1]!.includes('"')) return { ok: false, error: "diffs with quoted (escaped) path names are refused" };
+    if (line.startsWith("diff --git ")) {
+      const both = /^a\/(\S+) b\/(\S+)$/.exec(header[1]!);
+      if (both) paths.push(both[1]!, both[2]!);
+    } else paths.push(header[1]!);
+  }
+  return { ok: true, paths };
 }
 
 /** `git apply --numstat -z` records: "added\tdeleted\tpath\0", or for a rename "added\tdeleted\t\0old\0new\0". */

@@ -19,7 +19,9 @@ export async function confine(worktree: string, requested: string): Promise<Conf
   const root = await realpath(worktree);
   const relative = path.normalize(segments.filter((s) => s !== "" && s !== ".").join("/"));
   if (relative === "." || relative === "") return { ok: false, reason: "the path names the repository root" };
-  if (relative === ".git" || relative.startsWith(".git/")) return { ok: false, reason: "git's own files are refused" };
+  // Case-folded: on a case-insensitive checkout `.GIT/config` is git's own config.
+  const folded = relative.toLowerCase();
+  if (folded === ".git" || folded.startsWith(".git/")) return { ok: false, reason: "git's own files are refused" };
   const absolute = path.join(root, relative);
   // The nearest existing ancestor (the file itself when it exists) must resolve inside the root:
   // this catches a symlinked file or a symlinked directory on the way.

@@ -118,6 +118,22 @@ describe("apply_patch", () => {
     expect(readFileSync(path.join(dir, "src/add.js"), "utf8")).toContain("a - b");
   });
 
+  it("refuses a rename that moves a workflow out of .github, which deletes it there", async () => {
+    const { dir, tools } = repo();
+    const diff = [
+      "diff --git a/.github/workflows/ci.yml b/src/ci.yml",
+      "similarity index 100%",
+      "rename from .github/workflows/ci.yml",
+      "rename to src/ci.yml",
+      "",
+    ].join("\n");
+    expect(await tools.call("apply_patch", { diff })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("protected"),
+    });
+    expect(readFileSync(path.join(dir, ".github/workflows/ci.yml"), "utf8")).toBe("on: push\n");
+  });
+
   it("refuses a path outside the run's allowed set", async () => {
     const { dir } = repo();
     const tools = worktreeTools({
