@@ -43,6 +43,7 @@ export async function runLlmPatch(o: RunLlmPatchOptions): Promise<LlmRunResult> 
   const messages: ChatCompletionMessageParam[] = built.messages;
   const tried: string[] = [];
   const acc = { tokensIn: 0, tokensOut: 0, turns: 0, redactions: built.redactions };
+  let lastPromptTokens = 0;
 
   const finish = (outcome: LlmOutcome): LlmRunResult => ({
     outcome,
@@ -53,14 +54,22 @@ export async function runLlmPatch(o: RunLlmPatchOptions): Promise<LlmRunResult> 
 
   for (;;) {
     if (acc.turns >= limits.maxTurns) return handoff("max-turns", `stopped after ${acc.turns} turns (the limit)`);
-    if (acc.tokensIn + acc.tokensOut >= limits.maxTokens) {
-      return handoff("token-budget", `stopped at ${acc.tokensIn + acc.tokensOut} of ${limits.maxTokens} tokens`);
+    const spent = acc.tokensIn + acc.tokensOut;
+    if (spent >= limits.maxTokens) return handoff("token-budget", `stopped at ${spent} of ${limits.maxTokens} tokens`);
+    // The conversation only grows, so the next prompt costs at least what the last one did: stop
+    // before a request that is bound to overshoot the budget rather than after it.
+    if (spent + lastPromptTokens > limits.maxTokens) {
+      return handoff(
+        "token-budget",
+        `stopped at ${spent} of ${limits.maxTokens} tokens: the next request needs at least ${lastPromptTokens}`,
+      );
     }
     const call = await callModel(
       o.client,
       { model: o.settings.model, messages, tools: o.tools.definitions, tool_choice: "auto" },
       o.retry ?? DEFAULT_RETRY,
     );
+    if (call.ok) lastPromptTokens = call.usage.in;
     acc.tokensIn += call.usage.in;
     acc.tokensOut += call.usage.out;
     if (!call.ok) {

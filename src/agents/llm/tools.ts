@@ -104,8 +104,8 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
   if (typeof diff !== "string" || diff.trim() === "") return { ok: false, error: "no diff given" };
   if (Buffer.byteLength(diff) > PATCH_CAP_BYTES)
     return { ok: false, error: `the diff exceeds ${PATCH_CAP_BYTES} bytes` };
-  if (/^(new file mode|new mode|old mode) 120000/m.test(diff))
-    return { ok: false, error: "patches may not create symlinks" };
+  if (/^(new file mode|new mode) 120000/m.test(diff)) return { ok: false, error: "patches may not create symlinks" };
+  if (/^(new file mode|new mode) 160000/m.test(diff)) return { ok: false, error: "patches may not add submodules" };
   if (/^GIT binary patch/m.test(diff)) return { ok: false, error: "binary patches are refused" };
   const input = diff.endsWith("\n") ? diff : `${diff}\n`;
   // Ask git which paths the diff touches, as git itself will read them (renames give both names).

@@ -68,6 +68,17 @@ describe("the llm-patch loop against an OpenAI-compatible server", () => {
     expect(h.server.remaining()).toBe(1);
   });
 
+  it("hands off before a request whose prompt alone would overshoot the token budget", async () => {
+    h = await harness([
+      { kind: "tool_calls", calls: [readAdd], usage: { prompt_tokens: 400, completion_tokens: 10 } },
+      { kind: "message", content: "never asked" },
+    ]);
+    const result = await h.run({ limits: { maxTurns: 10, maxTokens: 700 } });
+    expect(result.outcome).toMatchObject({ kind: "handoff", reason: "token-budget" });
+    expect(result.outcome.summary).toContain("the next request needs at least 400");
+    expect(h.server.remaining()).toBe(1);
+  });
+
   it("hands off at the turn limit", async () => {
     h = await harness([
       { kind: "tool_calls", calls: [readAdd] },

@@ -180,6 +180,24 @@ describe("apply_patch", () => {
     });
   });
 
+  it("refuses a diff that adds a submodule", async () => {
+    const { tools } = repo();
+    const diff = [
+      "diff --git a/vendor/x b/vendor/x",
+      "new file mode 160000",
+      "index 0000000..1111111",
+      "--- /dev/null",
+      "+++ b/vendor/x",
+      "@@ -0,0 +1 @@",
+      "+Subproject commit 1111111111111111111111111111111111111111",
+      "",
+    ].join("\n");
+    expect(await tools.call("apply_patch", { diff })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("submodule"),
+    });
+  });
+
   it("says why git refused a diff that does not apply", async () => {
     const { dir, tools } = repo();
     writeFileSync(path.join(dir, "src/add.js"), "something else\n");
