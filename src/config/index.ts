@@ -5,6 +5,8 @@ export {
   effectiveMode,
   DEFAULT_REPO_CONFIG,
   DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_LLM_MAX_TOKENS_PER_RUN,
+  DEFAULT_LLM_MAX_RUNS_PER_DAY,
   type RepoConfig,
 } from "./repo-config.js";
 export { readRepoConfigText } from "./read-repo-config-text.js";

@@ -19,6 +19,11 @@ const FIX_CATEGORIES = [
   "unknown",
 ] as const;
 
+/** The llm-patch agent's defaults: the categories recipes rarely fix, and a modest budget. */
+const DEFAULT_LLM_CATEGORIES = ["test", "typecheck", "build", "lint"] as const;
+export const DEFAULT_LLM_MAX_TOKENS_PER_RUN = 60_000;
+export const DEFAULT_LLM_MAX_RUNS_PER_DAY = 20;
+
 /**
  * `.github/sentinel.yml` / `.gitlab/sentinel.yml`: what Sentinel applies to a repository. Read
  * from the default branch only, so a pull request cannot change what Sentinel does to it.
@@ -90,6 +95,36 @@ export const repoConfigSchema = z
           ),
       })
       .default({ enabled: false, recipes: [], disable: [], categories: {} }),
+    llm: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Let the llm-patch agent (a language model behind SENTINEL_LLM_BASE_URL) try fixes the recipes cannot make. Off until you opt in; not yet wired into the pipeline (docs/agents.md).",
+          ),
+        categories: z
+          .array(z.enum(FIX_CATEGORIES))
+          .max(FIX_CATEGORIES.length)
+          .default([...DEFAULT_LLM_CATEGORIES])
+          .describe("The failure categories the model may try to fix."),
+        maxTokensPerRun: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(2_000_000)
+          .default(DEFAULT_LLM_MAX_TOKENS_PER_RUN)
+          .describe("Input plus output tokens one run may spend before it stops and hands off."),
+        maxRunsPerDay: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(DEFAULT_LLM_MAX_RUNS_PER_DAY)
+          .describe("Model runs this repository may start per UTC day; 0 stops them."),
+      })
+      .prefault({})
+      .describe("The llm-patch agent: model-written fixes, tried only after the recipes."),
     ignore: z
       .strictObject({
         jobs: z

@@ -59,6 +59,20 @@ export function wholeNumber(o: {
   };
 }
 
+/** A decimal number ≥ 0 (a price); `expected` describes it in the error. */
+export function decimal(o: { expected: string; type: string }): EnvKind<number | undefined> {
+  const schema = z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (unset(value)) return undefined;
+      const n = Number(value.trim());
+      if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n)) return refuse(ctx, value, o.expected);
+      return n;
+    });
+  return { schema, type: o.type };
+}
+
 /** One of a fixed set of words. */
 export function oneOf<const T extends string>(values: readonly T[]): EnvKind<T | undefined> {
   const expected =

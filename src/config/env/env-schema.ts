@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S } from "../../sandbox/index.js";
 import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../server/index.js";
 import { envDocs, type EnvDoc } from "./env-docs.js";
-import { commaList, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
+import { commaList, decimal, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
 import { pemKey } from "./pem-key.js";
 
 function entry<T>(kind: EnvKind<T> & { fallback?: T }, doc: EnvDoc): z.ZodType<T, string | undefined> {
@@ -12,6 +12,7 @@ function entry<T>(kind: EnvKind<T> & { fallback?: T }, doc: EnvDoc): z.ZodType<T
 }
 
 const ms = (type = "milliseconds") => wholeNumber({ min: 1, expected: "a positive number of milliseconds", type });
+const price = () => decimal({ expected: "a price ≥ 0 such as 0.0005", type: "decimal ≥ 0" });
 const MiB = 1024 * 1024;
 const stepLimit = (unit: string) =>
   wholeNumber({ min: 1, expected: `a positive whole number${unit}`, type: `whole number ≥ 1${unit}` });
@@ -252,6 +253,28 @@ export const envSchema = z.object({
       default: `\`${DEFAULT_BODY_MIN_RATE}\``,
     },
   ),
+  SENTINEL_LLM_BASE_URL: entry(
+    url(["https", "http"], "the http(s) URL of an OpenAI-compatible API, e.g. http://ollama:11434/v1"),
+    {
+      description:
+        "The llm-patch agent's OpenAI-compatible Chat Completions endpoint (OpenAI, Azure OpenAI, OpenRouter, vLLM, " +
+        "Ollama). Unset: the agent is off. Not yet wired into the pipeline ([docs/agents.md](docs/agents.md))",
+      example: "`http://ollama:11434/v1`",
+    },
+  ),
+  SENTINEL_LLM_API_KEY: entry(text("secret"), {
+    description: "The bearer key sent to `SENTINEL_LLM_BASE_URL` (local servers such as Ollama accept any)",
+  }),
+  SENTINEL_LLM_MODEL: entry(text(), {
+    description: "The model the llm-patch agent asks; required with `SENTINEL_LLM_BASE_URL`",
+    example: "`gpt-4o-mini`",
+  }),
+  SENTINEL_LLM_PRICE_IN_PER_1K: entry(withDefault(price(), 0), {
+    description: "What 1000 input (prompt) tokens cost, for the agent's cost accounting (any currency, used as is)",
+  }),
+  SENTINEL_LLM_PRICE_OUT_PER_1K: entry(withDefault(price(), 0), {
+    description: "What 1000 output (completion) tokens cost, for the agent's cost accounting",
+  }),
   NO_COLOR: entry(text(), {
     description: "The CLI prints without colour when set (as when `TERM=dumb` or not a terminal)",
   }),

@@ -31,6 +31,10 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
         "without them run one process with SENTINEL_ROLE=all",
     );
   }
+  if (config.SENTINEL_LLM_BASE_URL && !config.SENTINEL_LLM_MODEL) {
+    // An endpoint alone names no model to ask; say so at start rather than at the first fix.
+    throw new SentinelError("E_ENV_INVALID", "SENTINEL_LLM_BASE_URL needs SENTINEL_LLM_MODEL (the model to ask)");
+  }
   return { ...config, CARGO_REGISTRIES: patternVariables(env) };
 }
 

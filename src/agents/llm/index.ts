@@ -1,0 +1,20 @@
+// The llm-patch agent's foundation: a model-driven fixer over one worktree, with confined tools,
+// fenced and redacted data, retries and a budget. Not yet wired into the pipeline (docs/agents.md).
+export { runLlmPatch, DEFAULT_LLM_LIMITS, type LlmLimits, type RunLlmPatchOptions } from "./run-llm-patch.js";
+export type { LlmOutcome, LlmRunResult, LlmAccounting, HandoffReason } from "./outcome.js";
+export {
+  worktreeTools,
+  READ_CAP_BYTES,
+  SEARCH_CAP_LINES,
+  PATCH_CAP_BYTES,
+  type WorktreeTools,
+  type ToolOutput,
+} from "./tools.js";
+export type { CheckResult, RunCheck } from "./check-result.js";
+export { DEFAULT_WRITE_POLICY, PROTECTED_PATHS, writeRefusal, type WritePolicy } from "./protected-paths.js";
+export { confine, type Confined } from "./worktree-paths.js";
+export { callModel, DEFAULT_RETRY, type RetryPolicy, type CallFailure, type CallResult } from "./call-model.js";
+export { buildMessages, SENTINEL_RULES, type LlmTask } from "./prompt.js";
+export { createFence, type Fence } from "./fence.js";
+export { redactSecrets, type Redaction } from "./redact.js";
+export { llmSettingsFromEnv, createLlmClient, type LlmSettings, type LlmEnv } from "./settings.js";
