@@ -82,7 +82,7 @@ for (const stack of SERVICE_STACKS) {
         }
         expect(gl.mergeRequestsOpened).toHaveLength(1);
         const mr = gl.mergeRequestsOpened[0]!;
-        expect(mr).toMatchObject({ target_branch: "main", title: "fix(format): cargo fmt for cargo" });
+        expect(mr).toMatchObject({ target_branch: "main", title: "Format src/main.rs with cargo fmt" });
         expect(git(remote, "show", `${mr.source_branch}:src/main.rs`)).toContain("    let x = 1;");
       });
     },
