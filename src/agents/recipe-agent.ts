@@ -1,5 +1,6 @@
 import type { Agent, AgentContext, PlannedStep } from "./agent.js";
 import { toArgv } from "./agent.js";
+import { findingScope, type FindingScope } from "./finding-scope.js";
 import type { Recipe } from "./recipe-schema.js";
 
 /** A declarative recipe as an Agent. */
@@ -13,9 +14,11 @@ export function recipeAgent(recipe: Recipe): Agent {
       if (!recipe.handles.categories.includes(d.category)) return null;
       if (recipe.handles.tools && !(d.tool && recipe.handles.tools.includes(d.tool))) return null;
       if (recipe.handles.requiresFile && !ctx.fileExists(recipe.handles.requiresFile)) return null;
+      if (recipe.handles.codes && !findingScope(d, recipe.handles.codes, ctx.fileExists)) return null;
       return Math.round(recipe.confidence * d.confidence * 100) / 100;
     },
     plan(ctx: AgentContext): PlannedStep[] {
+      const scope = recipe.handles.codes ? findingScope(ctx.diagnosis, recipe.handles.codes, ctx.fileExists) : null;
       return recipe.steps
         .filter(
           (s) =>
@@ -24,7 +27,7 @@ export function recipeAgent(recipe: Recipe): Agent {
         )
         .map((s) => ({
           id: s.id,
-          command: toArgv(s.run),
+          command: scope ? withScope(toArgv(s.run), scope) : toArgv(s.run),
           network: s.network,
           timeoutMs: s.timeout * 1000,
           onError: s.onError,
@@ -35,4 +38,9 @@ export function recipeAgent(recipe: Recipe): Agent {
       return recipe.verify ? toArgv(recipe.verify.run) : null;
     },
   };
+}
+
+/** `{codes}` becomes the scope's codes, comma-separated; an argument `{files}` becomes one argument per file. */
+function withScope(argv: readonly string[], scope: FindingScope): string[] {
+  return argv.flatMap((a) => (a === "{files}" ? [...scope.files] : [a.replaceAll("{codes}", scope.codes.join(","))]));
 }

@@ -9,7 +9,7 @@ const command = z.union([z.array(z.string().min(1).max(500)).min(1).max(50), z.s
 export const stepSchema = z.strictObject({
   id,
   run: command.describe(
-    "The command, run in the worktree under the sandbox. `{verifyCommand}` is the command that failed in CI.",
+    "The command, run in the worktree under the sandbox. `{verifyCommand}` is the command that failed in CI. With `handles.codes`, an argument `{codes}` is the diagnosis's codes and an argument `{files}` its files.",
   ),
   network: z.boolean().default(false).describe("Dependency installs only; they run with install scripts off."),
   timeout: z.number().int().min(1).max(3600).default(300).describe("Seconds."),
@@ -42,6 +42,14 @@ export const recipeSchema = z.strictObject({
       .max(500)
       .optional()
       .describe("Only for repositories that have this file (package.json, Cargo.toml…)."),
+    codes: z
+      .array(z.string().regex(/^[A-Za-z]+[0-9]*$/, "a code or code prefix, e.g. E2 or W291"))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe(
+        "Only diagnoses whose findings all have a code starting with one of these (flake8's E2, W2…): a finding with any other code needs a human, so the recipe refuses. Steps get `{codes}` (the codes, comma-separated) and `{files}` (the files the findings name, as separate arguments).",
+      ),
   }),
   confidence: z.number().min(0).max(1).default(0.8).describe("How likely this recipe fixes what it handles."),
   steps: z.array(stepSchema).min(1).max(20),

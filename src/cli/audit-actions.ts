@@ -14,7 +14,7 @@ import {
   type VerifyResult,
 } from "../ledger/index.js";
 import type { CliIo } from "./io.js";
-import { openCliDatabase, type StoreFlags } from "./store-options.js";
+import { openCliDatabase, storeName, type StoreFlags } from "./store-options.js";
 import { SentinelError } from "../core/index.js";
 
 export interface VerifyFlags extends StoreFlags {
@@ -101,9 +101,11 @@ export async function replayLedgerRun(
     await db.close();
   }
   const steps = replayRun(entries);
-  io.stdout.write(
-    opts.format === "json" ? JSON.stringify({ runId, steps }, null, 2) + "\n" : formatReplay(runId, steps),
-  );
+  if (opts.format === "json") io.stdout.write(JSON.stringify({ runId, steps }, null, 2) + "\n");
+  else if (entries.length > 0) io.stdout.write(formatReplay(runId, steps));
+  // An unknown run is an error, not an empty story: usually the wrong store (see --data-dir).
+  if (entries.length === 0)
+    io.stderr.write(`sentinel audit replay: no run ${runId} in the ledger of ${storeName(opts)}\n`);
   exit(entries.length > 0 ? 0 : 1);
 }
 

@@ -4,15 +4,18 @@ import { existsSync } from "node:fs";
 import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
 import { localFixDeps, runFix } from "../pipeline/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
-import { openDatabase, Store } from "../store/index.js";
+import { readLedger } from "../ledger/index.js";
+import { Store, type Database } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import type { CliIo } from "./io.js";
+import { cliDataDir, openCliDatabase } from "./store-options.js";
 
 export interface FixFlags {
   repo: string;
   command?: string;
   base?: string;
   dataDir: string;
+  databaseUrl?: string;
   rules?: string[];
   builtin?: boolean;
   requireSandbox?: boolean;
@@ -33,7 +36,7 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
     io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
     return setExitCode(2);
   }
-  const db = await openDatabase({ dataDir: opts.dataDir });
+  const db = await openCliDatabase(opts);
   try {
     const runs = new Store(db).runs;
     const sandbox = detectSandbox();
@@ -41,7 +44,8 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
       io.stderr.write(
         "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
       );
-    const dataRoot = path.dirname(opts.dataDir);
+    // Mirrors and worktrees sit next to the store's folder, wherever the records go.
+    const dataRoot = path.dirname(cliDataDir(opts));
     const deps = await localFixDeps({
       runs,
       repo,
@@ -72,6 +76,9 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
     }
     const lines = [`run ${outcome.runId}: ${outcome.status}`, `  ${outcome.reason}`];
     if (outcome.agentId) lines.push(`  agent: ${outcome.agentId}`);
+    const printed = await unknownOutputOf(db, outcome.runId);
+    if (printed.length > 0)
+      lines.push("  no sentinel knew the output; the command printed last:", ...printed.map((l) => `  | ${l}`));
     if (outcome.branch)
       lines.push(
         `  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`,
@@ -110,4 +117,11 @@ async function discoveredCommands(repo: string): Promise<string[][]> {
     /^[A-Za-z0-9._-]+$/.test(tool) &&
     searchPath.split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, tool)));
   return discoverChecks(recipes, { file: inHead, tool: onPath }).map((c) => [...c.command]);
+}
+
+/** What the failing command printed last, when its diagnosis was `unknown` (PREFLIGHT records it in the ledger). */
+async function unknownOutputOf(db: Database, runId: string): Promise<string[]> {
+  for await (const e of readLedger(db, { runId }))
+    if (e.kind === "diagnosis" && Array.isArray(e.data.lastLines)) return e.data.lastLines.map(String);
+  return [];
 }

@@ -1,7 +1,6 @@
-import os from "node:os";
-import path from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "./io.js";
+import { withStoreOptions } from "./store-options.js";
 
 /**
  * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
@@ -10,25 +9,26 @@ import type { CliIo } from "./io.js";
  */
 export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return (
-    new Command("fix")
-      .description(
-        "Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.",
-      )
-      .requiredOption("--repo <path>", "the git repository")
-      .option(
-        "--command <command>",
-        'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn',
-      )
-      .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
-      .option("--data-dir <dir>", "where Sentinel keeps its records", path.join(os.homedir(), ".sentinel", "pglite"))
-      .option("--rules <paths...>", "extra sentinel rule files or directories")
-      .option("--no-builtin", "do not load the builtin sentinels")
-      .option("--require-sandbox", "refuse to run fixers without bubblewrap")
-      .option(
-        "--format <format>",
-        "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)",
-        "text",
-      )
+    withStoreOptions(
+      new Command("fix")
+        .description(
+          "Diagnose a failing command in a local repository, fix it, verify the fix and push it to a sentinel/ branch.",
+        )
+        .requiredOption("--repo <path>", "the git repository")
+        .option(
+          "--command <command>",
+          'the failing command, e.g. "npx eslint ." (run with sh -c inside the sandbox); without it, the builtin recipes\' checks that apply to the repository (cargo fmt, gofmt, black, ruff) are tried in turn',
+        )
+        .option("--base <branch>", "the branch the fix is proposed against (default: the current branch)")
+        .option("--rules <paths...>", "extra sentinel rule files or directories")
+        .option("--no-builtin", "do not load the builtin sentinels")
+        .option("--require-sandbox", "refuse to run fixers without bubblewrap")
+        .option(
+          "--format <format>",
+          "text, or json (the run's outcome: status, reason, agent, branch, commit, pull request, phase times)",
+          "text",
+        ),
+    )
       // The pipeline (agents, sandbox, store) loads only when `fix` runs: see create-program.ts.
       // (fix-action.ts types the flags: importing its types here would make a cycle.)
       .action(async (opts) => (await import("./fix-action.js")).runFixAction(io, setExitCode, opts))

@@ -58,4 +58,10 @@ export interface ForgeAdapter {
    * whose pull requests exist nowhere else), so the pipeline must not record them a second time.
    */
   readonly pullRequestsInStore: boolean;
+  /**
+   * Where the forge's API names no failed steps (GitLab), the command the job was running when it
+   * failed, read from the job's log (GitLab's runner echoes each script entry as `$ <command>`):
+   * argv, or null when the log shows none. Absent where the API names the failed step (GitHub).
+   */
+  failingCommandInLog?(log: AsyncIterable<Uint8Array>): Promise<string[] | null>;
 }

@@ -9,6 +9,8 @@ export interface ReplayStep {
   readonly what: "phase" | "saw" | "decided" | "did" | "ended";
   readonly kind: string;
   readonly summary: string;
+  /** Lines shown under the summary: what a command printed last when no sentinel knew its output. */
+  readonly detail?: readonly string[];
 }
 
 type Data = Record<string, unknown>;
@@ -77,15 +79,17 @@ export function replayRun(entries: readonly LedgerEntry[]): ReplayStep[] {
         : e.kind.startsWith("approval.")
           ? ["decided", `${e.kind.slice("approval.".length)} by ${str(e.data.by)} via ${str(e.data.via)}`]
           : ["did", `${e.kind} ${JSON.stringify(e.data)}`];
-    return { seq: e.seq, at: e.at, offsetMs: Date.parse(e.at) - start, what, kind: e.kind, summary };
+    const step = { seq: e.seq, at: e.at, offsetMs: Date.parse(e.at) - start, what, kind: e.kind, summary };
+    const detail = e.kind === "diagnosis" && Array.isArray(e.data.lastLines) ? e.data.lastLines.map(str) : [];
+    return detail.length > 0 ? { ...step, detail } : step;
   });
 }
 
 export function formatReplay(runId: string, steps: readonly ReplayStep[]): string {
   if (steps.length === 0) return `run ${runId}: no ledger entries\n`;
-  const lines = steps.map(
-    (s) =>
-      `${`+${(s.offsetMs / 1000).toFixed(3)}s`.padStart(10)}  #${String(s.seq).padEnd(6)} ${s.what.padEnd(7)} ${s.summary}`,
-  );
+  const lines = steps.flatMap((s) => [
+    `${`+${(s.offsetMs / 1000).toFixed(3)}s`.padStart(10)}  #${String(s.seq).padEnd(6)} ${s.what.padEnd(7)} ${s.summary}`,
+    ...(s.detail ?? []).map((l) => `${" ".repeat(28)}| ${l}`),
+  ]);
   return `run ${runId}, from ${steps[0]!.at}\n${lines.join("\n")}\n`;
 }

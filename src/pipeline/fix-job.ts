@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { SentinelError, UnrecoverableError } from "../core/index.js";
-import type { ForgeClient } from "../forge/index.js";
+import { forgeAdapter, type ForgeClient } from "../forge/index.js";
 import { withCause } from "../ledger/index.js";
 import type { Metrics } from "../metrics/index.js";
 import type { ChatNotifier } from "../notify/index.js";
@@ -78,8 +78,9 @@ export async function fixFailure(
   const policy = config.policy;
   const defaultBranch = typeof failure.context.defaultBranch === "string" ? failure.context.defaultBranch : "main";
   const { pr, prInfo, fromFork } = await pullRequestOrigin(forge, failure, deps.logger);
-  // The failing command is the one CI itself reported (the failed step the jobs API names), never a
-  // `Run …` line read from the log, which anything the job printed could have forged.
+  // The failing command is the one CI itself reported: on GitHub the failed step the jobs API names, never
+  // a `Run …` line read from the log, which anything the job printed could have forged; GitLab names no
+  // steps, so there it is the runner's `$ <command>` echo in the trace (it only ever runs in the sandbox).
   const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis, deps.logger);
   // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
   // The branch name comes from a webhook: only a plain one is ever handed to git.
@@ -307,9 +308,10 @@ async function repoAgents(
 }
 
 /**
- * The diagnosis's step as a command, when the forge reports that step failed in this job (GitHub
- * Actions' jobs API lists the job's steps, named `Run <command>` after their script); null where
- * the forge reports no steps (GitLab, other CIs' checks): the agent's own verify command is used.
+ * The command that failed in this job: on GitHub the diagnosis's step, when the jobs API reports
+ * that step failed (steps are named `Run <command>` after their script); on GitLab the script entry
+ * the job's trace shows running when it failed. Null where the forge tells neither (other CIs'
+ * checks): the agent's own verify command is used.
  */
 async function reportedFailingCommand(
   forge: ForgeClient,
@@ -317,15 +319,19 @@ async function reportedFailingCommand(
   d: Diagnosis,
   logger: Logger,
 ): Promise<string[] | null> {
-  const step = d.step?.name;
-  if (!jobId || !step || !forge.failedSteps) return null;
-  const failed = await forge.failedSteps(jobId).catch((error: unknown) => {
-    // Without the job's steps the agent's own verify command is used, as where the forge reports none.
+  if (!jobId) return null;
+  // Without the job's steps or trace the agent's own verify command is used, as where the forge has none.
+  const unread = (what: string) => (error: unknown) => {
     logger.warn(
       { job: jobId, err: error instanceof Error ? error.message : String(error) },
-      "could not read the job's failed steps; verifying with the agent's own command",
+      `could not read the job's ${what}; verifying with the agent's own command`,
     );
-    return [] as string[];
-  });
+    return null;
+  };
+  const fromLog = forgeAdapter(forge.forge).failingCommandInLog;
+  if (fromLog) return forge.streamJobLog(jobId).then(fromLog).catch(unread("log"));
+  const step = d.step?.name;
+  if (!step || !forge.failedSteps) return null;
+  const failed = (await forge.failedSteps(jobId).catch(unread("failed steps"))) ?? [];
   return failed.includes(step) ? commandFromStep(d) : null;
 }

@@ -17,15 +17,73 @@ function plainLine(s: string, max = 200): string {
     .slice(0, max);
 }
 
-export function pullRequestTitle(d: Diagnosis, agentName: string): string {
-  return plainLine(`fix(${d.category}): ${agentName}${d.tool ? ` for ${d.tool}` : ""}`, 120);
+/** How tools are spelled in a sentence, where their id is not how people write them. */
+const TOOL_NAMES: Readonly<Record<string, string>> = {
+  eslint: "ESLint",
+  clippy: "Clippy",
+  ruff: "Ruff",
+  prettier: "Prettier",
+  rustfmt: "rustfmt",
+};
+
+/** The changed files as a title names them: the one file, else how many. */
+function whatChanged(files: readonly string[]): string {
+  return files.length === 1 ? files[0]! : `${files.length} files`;
 }
 
-export function commitMessage(d: Diagnosis, agentName: string, verify: readonly string[], runId: string): string {
+/**
+ * The error-level diagnostics the tool printed, each once: a diagnostic names a file (a summary or
+ * count line does not), and two rules matching the same one make one.
+ */
+function errorDiagnostics(d: Diagnosis): number {
+  const seen = new Set<string>();
+  for (const f of d.findings)
+    if (f.severity === "error" && f.file) seen.add(`${f.file}:${f.line ?? ""}:${f.column ?? ""}:${f.code ?? ""}`);
+  return seen.size;
+}
+
+/**
+ * A title as a person would write it: what was done, to what, with which fixer ("Format
+ * src/app.py with black", "Fix 3 ESLint problems with ESLint --fix").
+ */
+export function pullRequestTitle(d: Diagnosis, agentName: string, files: readonly string[] = []): string {
+  const tool = d.tool ? (TOOL_NAMES[d.tool] ?? d.tool) : null;
+  const where = files.length > 0 ? ` in ${whatChanged(files)}` : "";
+  const problems = errorDiagnostics(d);
+  const title =
+    d.category === "format"
+      ? `Format ${files.length > 0 ? whatChanged(files) : "the code"} with ${agentName}`
+      : d.category === "lint" && tool
+        ? problems > 0
+          ? `Fix ${problems} ${tool} problem${problems === 1 ? "" : "s"} with ${agentName}`
+          : `Fix ${tool} problems${where} with ${agentName}`
+        : d.category === "dependency"
+          ? `Update ${files.length > 0 ? whatChanged(files) : "the lockfile"} with ${agentName}`
+          : `Fix the ${tool ?? d.category} failure${where} with ${agentName}`;
+  return plainLine(title, 120);
+}
+
+/**
+ * Text from a run's own commands names files under the run's worktree (`Diff in
+ * /…/worktrees/run_…/src/main.rs`): in a commit message they read repository-relative.
+ */
+export function repositoryRelative(text: string, worktreeRoots: readonly string[]): string {
+  let out = text;
+  for (const root of worktreeRoots) if (root) out = out.split(`${root.replace(/\/+$/, "")}/`).join("");
+  return out;
+}
+
+export function commitMessage(
+  d: Diagnosis,
+  agentName: string,
+  verify: readonly string[],
+  runId: string,
+  o: { files?: readonly string[]; worktreeRoots?: readonly string[] } = {},
+): string {
   return [
-    pullRequestTitle(d, agentName),
+    pullRequestTitle(d, agentName, o.files),
     "",
-    plainLine(d.summary, 500),
+    plainLine(repositoryRelative(d.summary, o.worktreeRoots ?? []), 500),
     "",
     `Verified by re-running \`${plainLine(verify.join(" "))}\` under Sentinel's sentinels: it passes.`,
     "",

@@ -21,6 +21,7 @@ export {
 } from "./engine/create-classifier.js";
 export { classifyStream, classifyText } from "./engine/classify-stream.js";
 export { DEFAULT_CPU_BUDGET_MS } from "./engine/cpu-budget.js";
+export { cleanLine, type CleanLine } from "./engine/clean-line.js";
 export type { RoutedEvent } from "./engine/router.js";
 export {
   capProblems,

@@ -22,6 +22,7 @@ describe("builtin recipes", () => {
     const { recipes, issues } = await loadBuiltinRecipes();
     expect(issues).toEqual([]);
     expect(recipes.map((r) => r.id).sort()).toEqual([
+      "autopep8-whitespace",
       "black",
       "cargo-clippy-fix",
       "cargo-fmt",

@@ -101,6 +101,6 @@ describe("sentinel audit", () => {
     const root = tempRoot();
     const r = await runCli(["audit", "replay", "run_nope", "--data-dir", path.join(root, "pglite")]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("run run_nope: no ledger entries");
+    expect(r.stderr).toContain(`no run run_nope in the ledger of ${path.join(root, "pglite")}`);
   });
 });

@@ -27,9 +27,14 @@ describe.skipIf(!hasCargoFmt)("sentinel fix", () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/: proposed/);
-    expect(r.stdout).toMatch(/local pull request #1: fix\(format\): cargo fmt/);
+    expect(r.stdout).toMatch(/local pull request #1: Format src\/main.rs with cargo fmt \(/);
     const branch = /branch: (sentinel\/fix-[0-9a-f]+)/.exec(r.stdout)?.[1] as string;
     expect(git(repo, "show", `${branch}:src/main.rs`)).toBe('fn main() {\n    println!("hi");\n}');
+    // The commit reads as a person's: cargo's "Diff in <file>" names the file as the repository does.
+    const message = git(repo, "log", "-1", "--format=%B", branch);
+    expect(message).toMatch(/^Format src\/main\.rs with cargo fmt\n/);
+    expect(message).toContain("Diff in src/main.rs");
+    expect(message).not.toContain(root);
     expect(readFileSync(path.join(repo, "src/main.rs"), "utf8")).toBe('fn main(){println!("hi");}\n');
   });
 

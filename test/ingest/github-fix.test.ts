@@ -67,7 +67,7 @@ for (const stack of SERVICE_STACKS) {
 
         expect(gh.opened).toHaveLength(1);
         const pr = gh.opened[0]!;
-        expect(pr).toMatchObject({ base: "main", title: "fix(format): cargo fmt for cargo" });
+        expect(pr).toMatchObject({ base: "main", title: "Format src/main.rs with cargo fmt" });
         expect(pr.head).toMatch(/^sentinel\/fix-[0-9a-f]{20}$/);
         expect(git(remote, "show", `${pr.head}:src/main.rs`)).toContain("    let x = 1;");
         // Git fetched and pushed over HTTP to the configured host only, each request with the scoped token as a header.
@@ -124,7 +124,7 @@ for (const stack of SERVICE_STACKS) {
         await deliver(job, `fix-${stack.name}-eslint`);
         await running.app.queue.idle(120_000);
         expect(gh.opened).toHaveLength(1);
-        expect(gh.opened[0]).toMatchObject({ title: "fix(lint): ESLint --fix for eslint", base: "main" });
+        expect(gh.opened[0]).toMatchObject({ title: "Fix 5 ESLint problems with ESLint --fix", base: "main" });
         expect(git(remote, "show", `${gh.opened[0]!.head}:index.js`)).toBe(
           "const a = 1;\nconst b = 2;\nconsole.log(a + b);",
         );
@@ -203,11 +203,11 @@ describe("a JavaScript project failing ESLint and Prettier on one commit", () =>
     await running.app.queue.idle(240_000);
     const byTitle = new Map(gh.opened.map((pr) => [pr.title, pr]));
     expect([...byTitle.keys()].sort()).toEqual([
-      "fix(format): Prettier --write for prettier",
-      "fix(lint): ESLint --fix for eslint",
+      "Fix 2 ESLint problems with ESLint --fix",
+      "Format greet.js with Prettier --write",
     ]);
-    const lint = byTitle.get("fix(lint): ESLint --fix for eslint")!;
-    const format = byTitle.get("fix(format): Prettier --write for prettier")!;
+    const lint = byTitle.get("Fix 2 ESLint problems with ESLint --fix")!;
+    const format = byTitle.get("Format greet.js with Prettier --write")!;
     expect(lint.head).not.toBe(format.head);
     expect(git(remote, "diff", "--name-only", `${project.sha}..${lint.head}`)).toBe("index.js");
     expect(git(remote, "diff", "--name-only", `${project.sha}..${format.head}`)).toBe("greet.js");

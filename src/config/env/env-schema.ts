@@ -89,7 +89,8 @@ export const envSchema = z.object({
       "`DATABASE_URL`",
   }),
   SENTINEL_DATA_DIR: entry(withDefault(text("path"), ".sentinel/pglite"), {
-    description: "PGlite's folder when `DATABASE_URL` is unset (`:memory:` keeps it in memory); also the CLI's",
+    description:
+      "PGlite's folder when `DATABASE_URL` is unset (`:memory:` keeps it in memory); also the CLI's (`fix`, `audit`, `tiers`), which default to `~/.sentinel/pglite`",
   }),
   REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {
     description: "BullMQ on Redis, and the live feed and leases shared between processes (else the in-process queue)",

@@ -1,4 +1,5 @@
 import type { ForgeAdapter } from "../forge-adapter.js";
+import { failingCommandOfStream } from "./failing-command.js";
 import { confirmedComment, readGitlabNote } from "./read-comment.js";
 import { GITLAB_EVENTS, readGitlabEvent } from "./read-event.js";
 
@@ -20,6 +21,7 @@ export const gitlabAdapter: ForgeAdapter = {
   pullRequestRefspec: (n) => `+refs/merge-requests/${n}/head:refs/sentinel/pull/${n}`,
   configFindingsInNote: true,
   pullRequestsInStore: false,
+  failingCommandInLog: failingCommandOfStream,
 };
 
 // This folder's forge id, added to core's ForgeIds (see src/core/domain.ts).

@@ -80,7 +80,10 @@ async function pushOnto(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix, b
     );
   await stillHolding(ctx);
   await deps.runs.record(runId, "pushing", { branch, onto: true });
-  const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId);
+  const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId, {
+    files: ctx.diff?.files ?? [],
+    worktreeRoots: [wt.path],
+  });
   const { commit } = await commitAndPush(wt, {
     branch,
     message,
@@ -109,7 +112,10 @@ async function pushFixBranch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedF
   // The intent first: a worker that dies between the push and its record leaves a commit on the
   // branch that the next run can still recognise as Sentinel's (othersCommitOnFixBranch).
   await deps.runs.record(runId, "pushing", { branch });
-  const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId);
+  const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId, {
+    files: ctx.diff?.files ?? [],
+    worktreeRoots: [wt.path],
+  });
   const { commit } = await commitAndPush(wt, {
     branch,
     message,

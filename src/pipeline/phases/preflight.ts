@@ -145,10 +145,18 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
     tool: diagnosis.tool,
     fingerprint: diagnosis.fingerprint,
     summary: diagnosis.summary,
+    // No sentinel knew the output: what the command printed last is where a person starts.
+    ...(diagnosis.category === "unknown" ? { lastLines: lastLines(diagnosis, diagnosed.result.output) } : {}),
   });
   if (diagnosis.status !== "failed")
     throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
   return diagnosis;
+}
+
+/** The lines that looked like errors, else the output's last 20 lines. */
+function lastLines(d: Diagnosis, output: string): string[] {
+  if (d.lastErrorLines.length > 0) return d.lastErrorLines.map((l) => l.text);
+  return output.replace(/\n+$/, "").split("\n").slice(-20);
 }
 
 /** Where a forge keeps a pull/merge request's head, fetched into the mirror under refs/sentinel/. */

@@ -43,7 +43,7 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
     }
     return { end: { status: "pushed", reason: `pushed ${commit.slice(0, 7)} onto ${branch}`, branch, commit } };
   }
-  const title = pullRequestTitle(d, chosen.agent.name);
+  const title = pullRequestTitle(d, chosen.agent.name, ctx.diff?.files ?? []);
   const pr = await deps.forge.openOrUpdatePullRequest({
     repo: req.repo,
     head: branch,
