@@ -19,10 +19,9 @@ export function runningApp(
   beforeAll(async () => {
     const made = await stack.env();
     drop = made.drop;
-    holder.app = await startFromEnv(
-      { PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...env, ...made.env },
-      overrides,
-    );
+    // TEST_LOG_LEVEL=info shows what the app did while a test ran.
+    const logLevel = { PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent" } as Record<string, string>;
+    holder.app = await startFromEnv({ ...logLevel, ...env, ...made.env }, overrides);
   });
   afterAll(async () => {
     await holder.app.close();
