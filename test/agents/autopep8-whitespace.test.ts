@@ -7,20 +7,12 @@ import { loadBuiltinRecipes, recipeAgent, type AgentContext } from "../../src/ag
 import { classifyText, loadBuiltinRules, type Diagnosis } from "../../src/sentinel/index.js";
 import { git, localRepo } from "../support/git-repos.js";
 import { runCli } from "../support/run-cli.js";
+import { hasFlake8AndAutopep8 } from "../support/toolchains.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const has = (tool: string) => {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    // Not installed: the tests that run it are skipped.
-    return false;
-  }
-};
-const hasTools = has("flake8") && has("autopep8");
+const hasTools = hasFlake8AndAutopep8;
 
 // Only whitespace and blank-line problems in src/; scripts/ has the same, but `flake8 src` never checks it.
 const WHITESPACE_ONLY =
