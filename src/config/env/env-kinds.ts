@@ -43,34 +43,30 @@ export function wholeNumber(o: {
   expected: string;
   type?: string;
 }): EnvKind<number | undefined> {
-  const schema = z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (unset(value)) return undefined;
-      const n = Number(value.trim());
-      const inRange = n >= o.min && (o.max === undefined || n <= o.max);
-      if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || !inRange) return refuse(ctx, value, o.expected);
-      return n;
-    });
+  const inRange = (n: number) => Number.isSafeInteger(n) && n >= o.min && (o.max === undefined || n <= o.max);
   return {
-    schema,
+    schema: numeric(/^\d+$/, inRange, o.expected),
     type: o.type ?? (o.max === undefined ? `whole number ≥ ${o.min}` : `whole number ${o.min}–${o.max}`),
   };
 }
 
 /** A decimal number ≥ 0 (a price); `expected` describes it in the error. */
 export function decimal(o: { expected: string; type: string }): EnvKind<number | undefined> {
-  const schema = z
+  return { schema: numeric(/^\d+(\.\d+)?$/, Number.isFinite, o.expected), type: o.type };
+}
+
+/** A number written as `pattern` that `ok` accepts; anything else is refused with `expected`. */
+function numeric(pattern: RegExp, ok: (n: number) => boolean, expected: string) {
+  return z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (unset(value)) return undefined;
-      const n = Number(value.trim());
-      if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n)) return refuse(ctx, value, o.expected);
+      const text = value.trim();
+      const n = Number(text);
+      if (!pattern.test(text) || !ok(n)) return refuse(ctx, value, expected);
       return n;
     });
-  return { schema, type: o.type };
 }
 
 /** One of a fixed set of words. */
