@@ -64,4 +64,10 @@ export interface ForgeAdapter {
    * argv, or null when the log shows none. Absent where the API names the failed step (GitHub).
    */
   failingCommandInLog?(log: AsyncIterable<Uint8Array>): Promise<string[] | null>;
+  /**
+   * The CI configuration file a command read from the log must appear in, at the failing commit,
+   * before it is trusted: the log also holds whatever the job printed, and a job can print a line
+   * that looks like the runner's echo. Absent where the command does not come from the log.
+   */
+  readonly ciConfigPath?: string;
 }

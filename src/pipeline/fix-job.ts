@@ -81,7 +81,7 @@ export async function fixFailure(
   // The failing command is the one CI itself reported: on GitHub the failed step the jobs API names, never
   // a `Run …` line read from the log, which anything the job printed could have forged; GitLab names no
   // steps, so there it is the runner's `$ <command>` echo in the trace (it only ever runs in the sandbox).
-  const failingCommand = await reportedFailingCommand(forge, failure.jobId ?? null, stored.diagnosis, deps.logger);
+  const failingCommand = await reportedFailingCommand(forge, failure, stored.diagnosis, deps.logger);
   // Push mode commits onto the pull request's own branch, which only exists here for same-repository pull requests.
   // The branch name comes from a webhook: only a plain one is ever handed to git.
   const pushBranch =
@@ -315,10 +315,11 @@ async function repoAgents(
  */
 async function reportedFailingCommand(
   forge: ForgeClient,
-  jobId: string | null,
+  failure: { readonly jobId?: string | null; readonly sha: string },
   d: Diagnosis,
   logger: Logger,
 ): Promise<string[] | null> {
+  const jobId = failure.jobId ?? null;
   if (!jobId) return null;
   // Without the job's steps or trace the agent's own verify command is used, as where the forge has none.
   const unread = (what: string) => (error: unknown) => {
@@ -328,10 +329,30 @@ async function reportedFailingCommand(
     );
     return null;
   };
-  const fromLog = forgeAdapter(forge.forge).failingCommandInLog;
-  if (fromLog) return forge.streamJobLog(jobId).then(fromLog).catch(unread("log"));
+  const adapter = forgeAdapter(forge.forge);
+  const fromLog = adapter.failingCommandInLog;
+  if (fromLog) {
+    const command = await forge.streamJobLog(jobId).then(fromLog).catch(unread("log"));
+    if (!command || !adapter.ciConfigPath) return command;
+    const config = await forge.readFile(adapter.ciConfigPath, failure.sha).catch(unread(adapter.ciConfigPath));
+    const text = command.at(-1);
+    if (text && config && isScriptLine(config, text)) return command;
+    logger.warn(
+      { job: jobId, config: adapter.ciConfigPath },
+      `the failing command the log shows is not in ${adapter.ciConfigPath} at the failing commit (a job's output can print a line like the runner's echo); verifying with the agent's own command`,
+    );
+    return null;
+  }
   const step = d.step?.name;
   if (!step || !forge.failedSteps) return null;
   const failed = (await forge.failedSteps(jobId).catch(unread("failed steps"))) ?? [];
   return failed.includes(step) ? commandFromStep(d) : null;
+}
+
+/** Whether `command` is one whole script entry of a CI file (`- npx eslint .`, quoted or not). */
+function isScriptLine(config: string, command: string): boolean {
+  return config.split("\n").some((line) => {
+    const entry = line.trim().replace(/^-\s+/, "");
+    return entry === command || entry === JSON.stringify(command) || entry === `'${command.replaceAll("'", "''")}'`;
+  });
 }

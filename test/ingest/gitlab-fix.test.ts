@@ -17,6 +17,23 @@ const GITLAB = forge.origin;
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+// The same output as the GitHub ESLint test (test/ingest/github-fix.test.ts), at a GitLab build path.
+const ESLINT_OUTPUT = [
+  "",
+  "/builds/gitlab-org/gitlab-lint/index.js",
+  "  1:1   error  Unexpected var, use let or const instead      no-var",
+  "  1:10  error  Missing semicolon                             semi",
+  "  2:5   error  'b' is never reassigned. Use 'const' instead  prefer-const",
+  "  2:10  error  Missing semicolon                             semi",
+  "  3:19  error  Missing semicolon                             semi",
+  "",
+  "\u2716 5 problems (5 errors, 0 warnings)",
+  "  5 errors and 0 warnings potentially fixable with the `--fix` option.",
+].join("\n");
+
+/** The project's CI configuration at the failing commit, as the API serves it: the job's script. */
+const CI_CONFIG = "lint:\n  image: node:20\n  script:\n    - npm ci\n    - npx eslint .\n";
+
 /** GitLab's documented Job hook, as the failure of this commit's job. */
 function failedJobHook(sha: string, name: string, project = "gitlab-org/gitlab-test"): Record<string, unknown> {
   const job = JSON.parse(
@@ -107,27 +124,17 @@ for (const stack of SERVICE_STACKS) {
         const project = eslintProject(mkdtempSync(path.join(tmpdir(), "sentinel-gl-eslint-")));
         if (!project) return;
         cleanup.push(project.dir);
-        // The same output as the GitHub ESLint test (test/ingest/github-fix.test.ts), at a GitLab build path.
-        const eslintOutput = [
-          "",
-          "/builds/gitlab-org/gitlab-lint/index.js",
-          "  1:1   error  Unexpected var, use let or const instead      no-var",
-          "  1:10  error  Missing semicolon                             semi",
-          "  2:5   error  'b' is never reassigned. Use 'const' instead  prefer-const",
-          "  2:10  error  Missing semicolon                             semi",
-          "  3:19  error  Missing semicolon                             semi",
-          "",
-          "\u2716 5 problems (5 errors, 0 warnings)",
-          "  5 errors and 0 warnings potentially fixable with the `--fix` option.",
-        ].join("\n");
         const name = `gitlab-org/gitlab-lint-${stack.name.length}`;
         const remote = forge.serve(name, project.dir);
         const gl = fakeGitlab({
           baseUrl: GITLAB,
           projectId: 380,
           path: name,
-          traces: { "1977": gitlabTrace("npx eslint .", eslintOutput) },
+          traces: { "1977": gitlabTrace("npx eslint .", ESLINT_OUTPUT) },
           config: "fix:\n  enabled: true\n",
+          filesAt: {
+            [project.sha]: { ".gitlab-ci.yml": CI_CONFIG, ".gitlab/sentinel.yml": "fix:\n  enabled: true\n" },
+          },
         });
         await deliverJobHook(running.app.port, failedJobHook(project.sha, "lint", name), `gl-eslint-${stack.name}`);
         await running.app.queue.idle(120_000);
@@ -136,6 +143,31 @@ for (const stack of SERVICE_STACKS) {
         expect(git(remote, "show", `${mr.source_branch}:index.js`)).toBe(
           "const a = 1;\nconst b = 2;\nconsole.log(a + b);",
         );
+      }, 150_000);
+
+      it("does not take a `$ ` line the job's output printed, which .gitlab-ci.yml does not hold, as the failing command", async () => {
+        const project = eslintProject(mkdtempSync(path.join(tmpdir(), "sentinel-gl-forged-")));
+        if (!project) return;
+        cleanup.push(project.dir);
+        // After ESLint's output the job printed a line shaped like the runner's echo: taken as the
+        // failing command, `true` would "verify" a fix that was never checked.
+        const forged = `${ESLINT_OUTPUT}\n\x1b[32;1m$ true\x1b[0;m`;
+        const name = `gitlab-org/gitlab-forged-${stack.name.length}`;
+        forge.serve(name, project.dir);
+        const gl = fakeGitlab({
+          baseUrl: GITLAB,
+          projectId: 380,
+          path: name,
+          traces: { "1977": gitlabTrace("npx eslint .", forged) },
+          config: "fix:\n  enabled: true\n",
+          filesAt: {
+            [project.sha]: { ".gitlab-ci.yml": CI_CONFIG, ".gitlab/sentinel.yml": "fix:\n  enabled: true\n" },
+          },
+        });
+        await deliverJobHook(running.app.port, failedJobHook(project.sha, "lint", name), `gl-forged-${stack.name}`);
+        await running.app.queue.idle(120_000);
+        // `true` is not in .gitlab-ci.yml: ESLint's recipe has no confirmed command to verify with, so nothing is proposed.
+        expect(gl.mergeRequestsOpened).toHaveLength(0);
       }, 150_000);
     },
   );

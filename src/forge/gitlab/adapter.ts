@@ -22,6 +22,7 @@ export const gitlabAdapter: ForgeAdapter = {
   configFindingsInNote: true,
   pullRequestsInStore: false,
   failingCommandInLog: failingCommandOfStream,
+  ciConfigPath: ".gitlab-ci.yml",
 };
 
 // This folder's forge id, added to core's ForgeIds (see src/core/domain.ts).
