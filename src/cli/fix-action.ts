@@ -2,11 +2,16 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
-import { localFixDeps, runFix } from "../pipeline/index.js";
+import { effectiveMode, loadRepoConfig } from "../config/index.js";
+import { localFixDeps, localGate, repoAgents, runFix, Trust, type FixOutcome } from "../pipeline/index.js";
+import type { Policy } from "../policy/index.js";
+import { mergeRuleSets } from "../sentinel/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
 import { readLedger } from "../ledger/index.js";
+import { pino } from "pino";
 import { Store, type Database } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
+import { localConfigReader } from "./local-repo-config.js";
 import type { CliIo } from "./io.js";
 import { cliDataDir, openCliDatabase } from "./store-options.js";
 
@@ -36,9 +41,22 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
     io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
     return setExitCode(2);
   }
+  // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
+  // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
+  const reader = localConfigReader(repo, sha);
+  const loaded = await loadRepoConfig(reader);
+  if (loaded.errors.length > 0) {
+    for (const e of loaded.errors) io.stderr.write(`sentinel fix: ${e}\n`);
+    io.stderr.write(
+      "sentinel fix: the repository's Sentinel config has errors; fix them (see docs/policy.md) and run again\n",
+    );
+    return setExitCode(2);
+  }
+  const { config } = loaded;
   const db = await openCliDatabase(opts);
   try {
-    const runs = new Store(db).runs;
+    const store = new Store(db);
+    const runs = store.runs;
     const sandbox = detectSandbox();
     if (sandbox === "none")
       io.stderr.write(
@@ -46,15 +64,42 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
       );
     // Mirrors and worktrees sit next to the store's folder, wherever the records go.
     const dataRoot = path.dirname(cliDataDir(opts));
-    const deps = await localFixDeps({
-      runs,
+    // --rules adds to the repository's sentinels; --no-builtin leaves only the named files.
+    const extra =
+      (opts.rules?.length ?? 0) > 0 || opts.builtin === false
+        ? await loadCliRules({ rules: opts.rules ?? [], builtin: false }, io.stderr)
+        : null;
+    const rules = opts.builtin === false && extra ? extra : extra ? mergeRuleSets(loaded.rules, extra) : loaded.rules;
+    const trust = new Trust(store.gov);
+    // Running `sentinel fix` is the opt-in for this one fix, like a maintainer's `/sentinel fix`.
+    const mode = effectiveMode(config) === "diagnose" ? "propose" : effectiveMode(config);
+    const { gate, tierAtGate } = localGate({
+      trust,
+      policy: config.policy,
+      mode,
+      fixCategories: config.fix.categories,
       repo,
-      mirrorsDir: path.join(dataRoot, "mirrors"),
-      workRoot: path.join(dataRoot, "worktrees"),
-      dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-      rules: await loadCliRules(opts, io.stderr),
-      sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
     });
+    const deps = {
+      ...(await localFixDeps({
+        runs,
+        repo,
+        mirrorsDir: path.join(dataRoot, "mirrors"),
+        workRoot: path.join(dataRoot, "worktrees"),
+        dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
+        agents: await repoAgents(
+          reader.readFile,
+          config.fix.recipes,
+          config.fix.disable,
+          pino({ level: "silent" }),
+          repo,
+        ),
+        rules,
+        sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
+      })),
+      gate,
+      errorBudget: config.policy.errorBudget,
+    };
     const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
     if (commands.length === 0) {
       io.stderr.write(
@@ -69,6 +114,7 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
       if (opts.format !== "json") io.stderr.write(`sentinel fix: ${outcome.reason}; trying the next check\n`);
       outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: command });
     }
+    await recordTier(trust, config.policy, repo, outcome, tierAtGate());
     if (opts.format === "json") {
       const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
       io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
@@ -124,4 +170,23 @@ async function unknownOutputOf(db: Database, runId: string): Promise<string[]> {
   for await (const e of readLedger(db, { runId }))
     if (e.kind === "diagnosis" && Array.isArray(e.data.lastLines)) return e.data.lastLines.map(String);
   return [];
+}
+
+/**
+ * Local runs show in `sentinel tiers` and on the dashboard's agents page: an agent that ran is
+ * listed at its tier. A verified shadow run at T0 counts towards promotion, as in the service; a
+ * local pull request earns nothing by itself, since its merge happens where Sentinel cannot see.
+ */
+async function recordTier(
+  trust: Trust,
+  policy: Policy,
+  repo: string,
+  outcome: FixOutcome,
+  tierAtGate: ReturnType<ReturnType<typeof localGate>["tierAtGate"]>,
+): Promise<void> {
+  if (!outcome.agentId || tierAtGate === null) return;
+  const evidence = { runId: outcome.runId, evidence: `local run: ${outcome.status}` };
+  if (outcome.status === "shadow" && tierAtGate === 0)
+    await trust.recordClean("local", repo, outcome.agentId, policy, { ...evidence, diff: outcome.diff ?? null });
+  else await trust.register("local", repo, outcome.agentId, policy, evidence);
 }
