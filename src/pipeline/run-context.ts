@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Agent, AgentContext, PlannedStep } from "../agents/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
-import type { Worktree } from "../workspace/index.js";
+import type { Worktree, WorktreeState } from "../workspace/index.js";
 import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
 import {
@@ -101,6 +101,10 @@ export interface RunContext {
   action: "shadow" | "propose" | "push";
   blast: BlastRadius;
   plan: RunPlan | null;
+  /** What the worktree held beyond its commit before the fixer ran (after the failing command and any install). */
+  stateBeforeFix: WorktreeState | null;
+  /** The paths the fixer changed: the fix, and all that is ever committed. */
+  fixPaths: string[] | null;
   /** The verified change (also recorded for shadow runs that write nothing). */
   diff: NonNullable<FixOutcome["diff"]> | null;
   packaged: Packaged | null;
@@ -147,6 +151,8 @@ export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, 
     action: "propose",
     blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
     plan: null,
+    stateBeforeFix: null,
+    fixPaths: null,
     diff: null,
     packaged: null,
   };

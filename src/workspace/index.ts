@@ -11,4 +11,5 @@ export {
   type CommitAndPushOptions,
   type DiffStat,
 } from "./commit-and-push.js";
+export { worktreeState, changedPaths, type WorktreeState } from "./worktree-changes.js";
 export { checkRemote, forgeGitUrl, isLocalRemote, RemoteRefusedError, type GitRemote } from "./git-remote.js";
