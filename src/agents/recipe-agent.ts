@@ -5,6 +5,9 @@ import type { Recipe } from "./recipe-schema.js";
 
 /** A declarative recipe as an Agent. */
 export function recipeAgent(recipe: Recipe): Agent {
+  // A recipe limited by codes, or one whose steps name `{files}`, fixes only what the findings name.
+  const scoped = Boolean(recipe.handles.codes) || recipe.steps.some((s) => toArgv(s.run).includes("{files}"));
+  const scopeOf = (ctx: AgentContext) => findingScope(ctx.diagnosis, recipe.handles.codes ?? null, ctx.fileExists);
   return {
     id: recipe.id,
     name: recipe.name,
@@ -14,11 +17,11 @@ export function recipeAgent(recipe: Recipe): Agent {
       if (!recipe.handles.categories.includes(d.category)) return null;
       if (recipe.handles.tools && !(d.tool && recipe.handles.tools.includes(d.tool))) return null;
       if (recipe.handles.requiresFile && !ctx.fileExists(recipe.handles.requiresFile)) return null;
-      if (recipe.handles.codes && !findingScope(d, recipe.handles.codes, ctx.fileExists)) return null;
+      if (scoped && !scopeOf(ctx)) return null;
       return Math.round(recipe.confidence * d.confidence * 100) / 100;
     },
     plan(ctx: AgentContext): PlannedStep[] {
-      const scope = recipe.handles.codes ? findingScope(ctx.diagnosis, recipe.handles.codes, ctx.fileExists) : null;
+      const scope = scoped ? scopeOf(ctx) : null;
       return recipe.steps
         .filter(
           (s) =>
