@@ -39,7 +39,14 @@ const prettierTarball = (() => {
   };
 })();
 
-/** A package whose postinstall leaves a marker in the project that installs it (npm sets INIT_CWD to it). */
+/**
+ * Where an install script leaves its marker: beside npm's cache, in the repository's dependency
+ * cache, which outlives the run (the worktree does not, and nothing outside the worktree reaches a fix).
+ */
+const MARK = (name: string) =>
+  `node -e "require('fs').writeFileSync(require('path').join(process.env.npm_config_cache, '..', '${name}'), '')"`;
+
+/** A package whose postinstall leaves a marker. */
 function markerPackage(into: string): string {
   const src = path.join(into, "marker-src");
   mkdirSync(src, { recursive: true });
@@ -49,7 +56,7 @@ function markerPackage(into: string): string {
       name: "marker-dep",
       version: "1.0.0",
       scripts: {
-        postinstall: "node -e \"require('fs').writeFileSync(process.env.INIT_CWD + '/DEP_POSTINSTALL_RAN', '')\"",
+        postinstall: MARK("DEP_POSTINSTALL_RAN"),
       },
     }),
   );
@@ -60,7 +67,7 @@ function markerPackage(into: string): string {
 /**
  * A user's JavaScript project as CI sees it: package.json whose `lint` script runs Prettier,
  * package-lock.json, an unformatted source file, node_modules ignored. Its own postinstall and
- * a dependency's both leave markers in the project, were install scripts to run.
+ * a dependency's both leave markers beside npm's cache, were install scripts to run.
  */
 function jsProject(): { dir: string; sha: string; tarballs: string } {
   const tarballs = scratch();
@@ -75,7 +82,7 @@ function jsProject(): { dir: string; sha: string; tarballs: string } {
     private: true,
     scripts: {
       lint: "prettier --check .",
-      postinstall: "node -e \"require('fs').writeFileSync('ROOT_POSTINSTALL_RAN', '')\"",
+      postinstall: MARK("ROOT_POSTINSTALL_RAN"),
     },
     devDependencies: { prettier: `file:${prettier}`, "marker-dep": `file:${marker}` },
   };
@@ -175,17 +182,20 @@ describe("reproducing a JavaScript project's failure as its CI does", () => {
     const project = jsProject();
     // The fixture's scripts are real: a plain install runs both.
     const control = scratch();
-    cpSync(project.dir, control, { recursive: true });
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--silent"], { cwd: control });
-    expect([
-      existsSync(path.join(control, "ROOT_POSTINSTALL_RAN")),
-      existsSync(path.join(control, "DEP_POSTINSTALL_RAN")),
-    ]).toEqual([true, true]);
+    cpSync(project.dir, path.join(control, "repo"), { recursive: true });
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--silent"], {
+      cwd: path.join(control, "repo"),
+      env: { ...process.env, npm_config_cache: path.join(control, "cache", "npm") },
+    });
+    const ran = (cache: string) =>
+      ["ROOT_POSTINSTALL_RAN", "DEP_POSTINSTALL_RAN"].filter((m) => existsSync(path.join(cache, m)));
+    expect(ran(path.join(control, "cache"))).toEqual(["ROOT_POSTINSTALL_RAN", "DEP_POSTINSTALL_RAN"]);
 
-    const { out } = await fixWith(project, "npm run lint");
+    const { out, ledger, cacheDir } = await fixWith(project, "npm run lint");
+    expect(kinds(ledger, "install")).toEqual([expect.objectContaining({ exitCode: 0 })]);
     expect(out.status).toBe("proposed");
-    // A marker written into the worktree would have been committed with the fix.
-    expect(git(project.dir, "show", "--name-only", "--format=", out.branch as string)).toBe("index.js");
+    const [repoCache] = readdirSync(cacheDir);
+    expect(ran(path.join(cacheDir, repoCache as string))).toEqual([]);
   }, 120_000);
 
   it("installs nothing before a command that needs nothing installed", async () => {
