@@ -48,6 +48,17 @@ export interface CommandSetting {
   env: Record<string, string>;
   writable: string[];
   home?: string;
+  /** The repository's dependency cache (npm's, yarn's, pnpm's store), when the run has one. */
+  cacheDir?: string;
+}
+
+/** What PREFLIGHT installed before the failing command ran (or why it installed nothing). */
+export interface PreparedDependencies {
+  readonly installed: boolean;
+  /** `npm ci`, `pnpm install --frozen-lockfile`, …, for the fixer's steps that would install again. */
+  readonly manager?: string;
+  readonly mode?: "offline" | "online";
+  readonly because: string;
 }
 
 /** The agent chosen at PREFLIGHT, and what it planned at PLAN. */
@@ -96,6 +107,8 @@ export interface RunContext {
   worktree: Worktree | null;
   runDir: { dir: string; mirrorDir: string } | null;
   diagnosis: Diagnosis | undefined;
+  /** Set once the failing command's dependencies were prepared (or found not needed): once a run. */
+  dependencies: PreparedDependencies | null;
   chosen: ChosenAgent | null;
   /** What the policy lets the run do; the package gate may narrow it, never widen it. */
   action: "shadow" | "propose" | "push";
@@ -147,6 +160,7 @@ export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, 
     worktree: null,
     runDir: null,
     diagnosis: req.diagnosis,
+    dependencies: null,
     chosen: null,
     action: "propose",
     blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
