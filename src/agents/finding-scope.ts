@@ -35,6 +35,22 @@ export function findingScope(
   return { codes: [...codes].sort(), files: [...files].sort() };
 }
 
+/**
+ * The files the diagnosis's findings name, when each is a plain file of the repository (as in
+ * findingScope); null when one is not, or when none names a file. What a fixer may touch when its
+ * command cannot be derived from the failing command.
+ */
+export function diagnosisFiles(d: Diagnosis, fileExists: (path: string) => boolean): readonly string[] | null {
+  const files = new Set<string>();
+  for (const f of d.findings) {
+    if (!f.file) continue;
+    const file = f.file.replace(/^(\.\/)+/, "");
+    if (!plainRelativePath(file) || !fileExists(file)) return null;
+    files.add(file);
+  }
+  return files.size === 0 ? null : [...files].sort();
+}
+
 function plainRelativePath(file: string): boolean {
   return (
     file.length > 0 &&
