@@ -48,6 +48,17 @@ export function deriveFix(
   return deriveAll(line.commands, { rules: sorted, readScripts, manager: null, depth: 0 });
 }
 
+/**
+ * The failing command as plain argv when it is `sh -c` around one simple command with no
+ * variables (what it runs is then the same without the shell, and reads as the user wrote it:
+ * "verified by `cargo fmt --all --check`"); otherwise the command as it is.
+ */
+export function withoutShell(failing: readonly string[]): readonly string[] {
+  const line = shellLine(failing);
+  if ("refused" in line || line.commands.length !== 1 || line.commands[0]!.env.length > 0) return failing;
+  return line.commands[0]!.words;
+}
+
 interface Env {
   readonly rules: readonly OwnedRule[];
   readonly readScripts: () => ReturnType<typeof packageScripts>;

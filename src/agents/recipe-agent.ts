@@ -1,6 +1,6 @@
 import type { Agent, AgentContext, PlannedStep } from "./agent.js";
 import { toArgv } from "./agent.js";
-import { deriveFix, type DerivedFix, type OwnedRule } from "./derive-fix.js";
+import { deriveFix, withoutShell, type DerivedFix, type OwnedRule } from "./derive-fix.js";
 import { diagnosisFiles, findingScope } from "./finding-scope.js";
 import { FILES, FIX_COMMAND, type Recipe, type RecipeStep } from "./recipe-schema.js";
 
@@ -32,7 +32,7 @@ export function recipeAgent(recipe: Recipe, rules: readonly OwnedRule[] = ownRul
     verifyCommand(ctx: AgentContext): readonly string[] | null {
       // A fix derived from the failing command is checked by exactly that command.
       const p = planFor(ctx);
-      if ("derived" in p && p.derived) return null;
+      if ("derived" in p && p.derived && ctx.failingCommand) return withoutShell(ctx.failingCommand);
       return recipe.verify ? toArgv(recipe.verify.run) : null;
     },
   };

@@ -1,6 +1,10 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { deriveFix, loadBuiltinRecipes, ownRules, type Recipe } from "../../src/agents/index.js";
+import { git, localRepo } from "../support/git-repos.js";
+import { runCli } from "../support/run-cli.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { newRecipe } from "./support/derive-for-new-recipes.js";
 import { agentFor, byHand, diagnose, hasTool, repoOf, runPlan, type Repo } from "./support/scoped-fix-case.js";
@@ -260,4 +264,36 @@ describe("shfmt's and clang-format's derived fixes change exactly what their che
     );
     expect(argv).toEqual([["clang-format", "-i", "--style=LLVM", "src/a.c"]]);
   });
+});
+
+describe.skipIf(!hasBlack)("the governed pipeline on the measured black failure", () => {
+  it("proposes a fix that changes exactly what `black --check setup.py src tests --extend-exclude …` reported", async () => {
+    const { dir } = localRepo(
+      {
+        "setup.py": UGLY_PY,
+        "src/app.py": UGLY_PY,
+        "src/legacy/old.py": UGLY_PY,
+        "tests/test_app.py": FINE_PY,
+        "docs/conf.py": UGLY_PY,
+      },
+      "sentinel-black-scoped-",
+    );
+    const data = mkdtempSync(path.join(tmpdir(), "sentinel-black-data-"));
+    dirs.push(dir, data);
+    const check = "black --check setup.py src tests --extend-exclude '/legacy/'";
+    const r = await runCli([
+      "fix",
+      "--repo",
+      dir,
+      "--command",
+      check,
+      "--data-dir",
+      path.join(data, "pglite"),
+      "--format",
+      "json",
+    ]);
+    const outcome = JSON.parse(r.stdout) as { status: string; agentId: string; branch: string };
+    expect(outcome).toMatchObject({ status: "proposed", agentId: "black" });
+    expect(git(dir, "diff", "--name-only", `HEAD..${outcome.branch}`).split("\n")).toEqual(["setup.py", "src/app.py"]);
+  }, 120_000);
 });
