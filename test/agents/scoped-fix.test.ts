@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { deriveFix, loadBuiltinRecipes, ownRules, type Recipe } from "../../src/agents/index.js";
-import { git, localRepo } from "../support/git-repos.js";
+import { git, localRepo, rustCrate } from "../support/git-repos.js";
 import { runCli } from "../support/run-cli.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import { newRecipe } from "./support/derive-for-new-recipes.js";
@@ -180,6 +180,27 @@ describe.skipIf(!hasCargoFmt)("cargo fmt's fix stays inside what `cargo fmt --ch
     expect(reported).toEqual(["core/src/lib.rs"]);
     expect(planned).toEqual([["cargo", "fmt", "-p", "core"]]);
   }, 60_000);
+
+  it("refuses a check it cannot derive from, and the run says why", async () => {
+    const { dir } = rustCrate("declined");
+    const data = mkdtempSync(path.join(tmpdir(), "sentinel-declined-data-"));
+    dirs.push(dir, data);
+    const r = await runCli([
+      "fix",
+      "--repo",
+      dir,
+      "--command",
+      "cd . && cargo fmt --check",
+      "--data-dir",
+      path.join(data, "pglite"),
+      "--format",
+      "json",
+    ]);
+    const outcome = JSON.parse(r.stdout) as { status: string; reason: string };
+    expect(outcome.status).toBe("no-agent");
+    expect(outcome.reason).toContain("cargo-fmt: no fix command could be derived: `cd .` is not a check");
+    expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
+  }, 120_000);
 });
 
 describe.skipIf(!hasGofmt)("gofmt's fix stays inside what the check checked", () => {
