@@ -77,12 +77,26 @@ describe("a recipe whose fix is derived from the failing command", () => {
     );
   });
 
-  it("without a fallback (cargo fmt) refuses what it cannot derive, whatever files the diagnosis names", async () => {
-    const d = await recorded("cargo/fmt-check.log", "cargo fmt --check");
+  it("without a fallback (cargo clippy) refuses what it cannot derive, whatever files the diagnosis names", async () => {
+    const d = await recorded("cargo/clippy.log", "cargo clippy -- -D warnings");
+    const clippy = await agent("cargo-clippy-fix");
+    expect(clippy.handles(ctx(d, "cargo clippy -- -D warnings"))).not.toBeNull();
+    expect(clippy.handles(ctx(d, null))).toBeNull();
+    expect(clippy.declined?.(ctx(d, "cd crates && cargo clippy"))).toMatch(/`cd crates` is not a check/);
+  });
+
+  it("cargo fmt's fallback runs rustfmt on the named files only, with the root Cargo.toml's edition, verified by the whole workspace", async () => {
+    const d = await recorded(
+      "cargo/fmt-check.log",
+      "cargo fmt --check",
+      "/tmp/sentinel-fixtures/native/cargo/fmt-check",
+    );
     const fmt = await agent("cargo-fmt");
-    expect(fmt.handles(ctx(d, "cargo fmt --check"))).not.toBeNull();
-    expect(fmt.handles(ctx(d, null))).toBeNull();
-    expect(fmt.declined?.(ctx(d, "cd crates && cargo fmt --check"))).toMatch(/`cd crates` is not a check/);
+    const c = ctx(d, null);
+    const [step] = fmt.plan(c);
+    expect(step!.command.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(step!.command.slice(3)).toEqual(["rustfmt", "src/main.rs"]);
+    expect(fmt.verifyCommand(c)).toEqual(["cargo", "fmt", "--all", "--check"]);
   });
 
   it("says nothing about failures it does not take", async () => {

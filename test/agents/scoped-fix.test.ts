@@ -158,21 +158,22 @@ describe("prettier's and ESLint's fixes stay inside what their checks checked", 
 describe.skipIf(!hasCargoFmt)("cargo fmt's fix stays inside what `cargo fmt --check` checked", () => {
   const UGLY_RS = "pub fn add(a:i32,b:i32)->i32{a+b}\n";
   const member = (name: string) => `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n`;
+  const WORKSPACE = {
+    "Cargo.toml": '[workspace]\nmembers = ["core", "cli"]\nresolver = "2"\n',
+    "core/Cargo.toml": member("core"),
+    "core/src/lib.rs": `#[rustfmt::skip]\nmod raw;\n${UGLY_RS}`,
+    "core/src/raw.rs": UGLY_RS,
+    "core/src/stray.rs": UGLY_RS,
+    "cli/Cargo.toml": member("cli"),
+    "cli/src/lib.rs": UGLY_RS,
+  };
 
   it("formats only the package -p names, not the other member, a #[rustfmt::skip] module or a file outside the module tree", async () => {
     // rustfmt.toml's `ignore` would be the config way to exclude a path, but stable rustfmt
     // ignores it ("unstable features are only available in nightly channel"): skip attributes
     // and the module tree are what a stable `cargo fmt --check` leaves out.
     const { planned, reported } = await expectScoped({
-      files: {
-        "Cargo.toml": '[workspace]\nmembers = ["core", "cli"]\nresolver = "2"\n',
-        "core/Cargo.toml": member("core"),
-        "core/src/lib.rs": `#[rustfmt::skip]\nmod raw;\n${UGLY_RS}`,
-        "core/src/raw.rs": UGLY_RS,
-        "core/src/stray.rs": UGLY_RS,
-        "cli/Cargo.toml": member("cli"),
-        "cli/src/lib.rs": UGLY_RS,
-      },
+      files: WORKSPACE,
       check: "cargo fmt --check -p core",
       recipe: "cargo-fmt",
       byHand: (files) => ["rustfmt", "--edition", "2021", ...files],
@@ -181,8 +182,22 @@ describe.skipIf(!hasCargoFmt)("cargo fmt's fix stays inside what `cargo fmt --ch
     expect(planned).toEqual([["cargo", "fmt", "-p", "core"]]);
   }, 60_000);
 
-  it("refuses a check it cannot derive from, and the run says why", async () => {
-    const { dir } = rustCrate("declined");
+  it("without a command to derive from, rustfmt formats only the files the check reported", async () => {
+    const { planned } = await expectScoped({
+      files: WORKSPACE,
+      check: "cargo fmt --check -p core",
+      recipe: "cargo-fmt",
+      failing: null,
+      byHand: (files) => ["rustfmt", "--edition", "2021", ...files],
+    });
+    expect(planned[0]!.slice(3)).toEqual(["rustfmt", "core/src/lib.rs"]);
+  }, 60_000);
+
+  it("clippy's recipe refuses a check it cannot derive from, and the run says why", async () => {
+    const { dir } = rustCrate(
+      "declined",
+      'fn main() {\n    let v = vec![1, 2];\n    println!("{}", v.len() == 0);\n}\n',
+    );
     const data = mkdtempSync(path.join(tmpdir(), "sentinel-declined-data-"));
     dirs.push(dir, data);
     const r = await runCli([
@@ -190,7 +205,7 @@ describe.skipIf(!hasCargoFmt)("cargo fmt's fix stays inside what `cargo fmt --ch
       "--repo",
       dir,
       "--command",
-      "cd . && cargo fmt --check",
+      "cd . && cargo clippy --offline -- -D warnings",
       "--data-dir",
       path.join(data, "pglite"),
       "--format",
@@ -198,9 +213,9 @@ describe.skipIf(!hasCargoFmt)("cargo fmt's fix stays inside what `cargo fmt --ch
     ]);
     const outcome = JSON.parse(r.stdout) as { status: string; reason: string };
     expect(outcome.status).toBe("no-agent");
-    expect(outcome.reason).toContain("cargo-fmt: no fix command could be derived: `cd .` is not a check");
+    expect(outcome.reason).toContain("cargo-clippy-fix: no fix command could be derived: `cd .` is not a check");
     expect(git(dir, "branch", "--list", "sentinel/*")).toBe("");
-  }, 120_000);
+  }, 180_000);
 });
 
 describe.skipIf(!hasGofmt)("gofmt's fix stays inside what the check checked", () => {

@@ -90,13 +90,6 @@ for (const stack of SERVICE_STACKS) {
           projectId: 380,
           traces: { "1977": gitlabTrace("cargo fmt --all --check", RUSTFMT_OUTPUT) },
           config: "fix:\n  enabled: true\n",
-          // The trace's `$ cargo fmt --all --check` is a script entry of the job: the command the fix is derived from.
-          filesAt: {
-            [sha]: {
-              ".gitlab-ci.yml": "fmt:\n  script:\n    - cargo fmt --all --check\n",
-              ".gitlab/sentinel.yml": "fix:\n  enabled: true\n",
-            },
-          },
         });
         // The example's git_http_url (a host on a private network) is what the hook claims; Sentinel
         // builds the remote from GITLAB_URL and the project the API confirms, so it is never dialled.

@@ -440,8 +440,6 @@ describe.skipIf(!hasCargoFmt)("the fix job of a failure whose run died after the
       configPath: ".github/sentinel.yml",
       readConfig: async () => ({ path: ".github/sentinel.yml", text: "mode: propose\n" }),
       readFile: async () => null,
-      // The job's failed step is the one the log names: its command is what the fix is derived from.
-      failedSteps: async () => ["Run cargo fmt --all --check"],
     } as unknown as ForgeClient;
     const workerDeps: WorkerDeps = {
       store,
