@@ -1,7 +1,7 @@
 import type { Agent, AgentContext, PlannedStep } from "./agent.js";
 import { toArgv } from "./agent.js";
 import { deriveFix, withoutShell, type DerivedFix, type OwnedRule } from "./derive-fix.js";
-import { diagnosisFiles, findingScope } from "./finding-scope.js";
+import { findingScope } from "./finding-scope.js";
 import { FILES, FIX_COMMAND, type Recipe, type RecipeStep } from "./recipe-schema.js";
 
 type Planned = { readonly steps: PlannedStep[]; readonly derived: boolean } | { readonly refused: string };
@@ -64,8 +64,9 @@ function planRecipe(recipe: Recipe, rules: readonly OwnedRule[], ctx: AgentConte
       (!s.when?.fileExists || ctx.fileExists(s.when.fileExists)) &&
       (!s.when?.fileMissing || !ctx.fileExists(s.when.fileMissing)),
   );
-  const scope = recipe.handles.codes ? findingScope(ctx.diagnosis, recipe.handles.codes, ctx.fileExists) : null;
-  const files = scope ? scope.files : diagnosisFiles(ctx.diagnosis, ctx.fileExists);
+  // With no codes to keep to (a formatter), the scope is the findings' files alone.
+  const scope = findingScope(ctx.diagnosis, recipe.handles.codes ?? null, ctx.fileExists);
+  const files = scope?.files ?? null;
   let fix: DerivedFix | null = null;
   const derive = (): DerivedFix => (fix ??= ownFix(recipe, deriveFix(ctx.failingCommand, rules, ctx.readFile)));
   const out: PlannedStep[] = [];
@@ -88,7 +89,7 @@ function planRecipe(recipe: Recipe, rules: readonly OwnedRule[], ctx: AgentConte
     }
     if (argv.includes(FILES) && !files)
       return { refused: `the diagnosis names no file of the repository for ${recipe.id}'s \`{files}\`` };
-    const codes = scope ? scope.codes.join(",") : null;
+    const codes = recipe.handles.codes && scope ? scope.codes.join(",") : null;
     out.push(
       planned(
         s,

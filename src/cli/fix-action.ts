@@ -2,11 +2,16 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
-import { localFixDeps, runFix } from "../pipeline/index.js";
+import { effectiveMode, loadRepoConfig } from "../config/index.js";
+import { localFixDeps, localGate, repoAgents, runFix, Trust, type FixOutcome } from "../pipeline/index.js";
+import type { Policy } from "../policy/index.js";
+import { mergeRuleSets } from "../sentinel/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
 import { readLedger } from "../ledger/index.js";
+import { pino } from "pino";
 import { Store, type Database } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
+import { localConfigReader } from "./local-repo-config.js";
 import type { CliIo } from "./io.js";
 import { cliDataDir, openCliDatabase } from "./store-options.js";
 
@@ -36,25 +41,35 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
     io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
     return setExitCode(2);
   }
-  const db = await openCliDatabase(opts);
+  // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
+  // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
+  // The store opens while the config is read: PGlite compiles its WebAssembly off the main thread.
+  const opening = openCliDatabase(opts);
+  // Awaited below, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
+  opening.catch(() => undefined);
+  const reader = localConfigReader(repo, sha);
+  const loaded = await loadRepoConfig(reader);
+  if (loaded.errors.length > 0) {
+    // The config's problems are what the user must see; a store that failed to open adds nothing.
+    await opening.then((db) => db.close()).catch(() => undefined);
+    for (const e of loaded.errors) io.stderr.write(`sentinel fix: ${e}\n`);
+    io.stderr.write(
+      "sentinel fix: the repository's Sentinel config has errors; fix them (see docs/policy.md) and run again\n",
+    );
+    return setExitCode(2);
+  }
+  const { config } = loaded;
+  const db = await opening;
   try {
-    const runs = new Store(db).runs;
+    const store = new Store(db);
+    const runs = store.runs;
     const sandbox = detectSandbox();
     if (sandbox === "none")
       io.stderr.write(
         "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
       );
-    // Mirrors and worktrees sit next to the store's folder, wherever the records go.
-    const dataRoot = path.dirname(cliDataDir(opts));
-    const deps = await localFixDeps({
-      runs,
-      repo,
-      mirrorsDir: path.join(dataRoot, "mirrors"),
-      workRoot: path.join(dataRoot, "worktrees"),
-      dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-      rules: await loadCliRules(opts, io.stderr),
-      sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
-    });
+    const trust = new Trust(store.gov);
+    const { deps, tierAtGate } = await repositoryFixDeps(io, opts, { repo, reader, loaded, runs, trust });
     const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
     if (commands.length === 0) {
       io.stderr.write(
@@ -69,6 +84,7 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
       if (opts.format !== "json") io.stderr.write(`sentinel fix: ${outcome.reason}; trying the next check\n`);
       outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: command });
     }
+    await recordTier(trust, config.policy, repo, outcome, tierAtGate());
     if (opts.format === "json") {
       const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
       io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
@@ -124,4 +140,72 @@ async function unknownOutputOf(db: Database, runId: string): Promise<string[]> {
   for await (const e of readLedger(db, { runId }))
     if (e.kind === "diagnosis" && Array.isArray(e.data.lastLines)) return e.data.lastLines.map(String);
   return [];
+}
+
+/** The pipeline's dependencies for this repository: its config's recipes, sentinels and policy. */
+async function repositoryFixDeps(
+  io: CliIo,
+  opts: FixFlags,
+  r: {
+    repo: string;
+    reader: ReturnType<typeof localConfigReader>;
+    loaded: Awaited<ReturnType<typeof loadRepoConfig>>;
+    runs: Store["runs"];
+    trust: Trust;
+  },
+) {
+  const { config } = r.loaded;
+  // Mirrors and worktrees sit next to the store's folder, wherever the records go.
+  const dataRoot = path.dirname(cliDataDir(opts));
+  // --rules adds to the repository's sentinels; --no-builtin leaves only the named files.
+  const extra =
+    (opts.rules?.length ?? 0) > 0 || opts.builtin === false
+      ? await loadCliRules({ rules: opts.rules ?? [], builtin: false }, io.stderr)
+      : null;
+  const rules = opts.builtin === false && extra ? extra : extra ? mergeRuleSets(r.loaded.rules, extra) : r.loaded.rules;
+  // Running `sentinel fix` is the opt-in for this one fix, like a maintainer's `/sentinel fix`.
+  const mode = effectiveMode(config) === "diagnose" ? "propose" : effectiveMode(config);
+  const { gate, tierAtGate } = localGate({
+    trust: r.trust,
+    policy: config.policy,
+    mode,
+    fixCategories: config.fix.categories,
+    repo: r.repo,
+  });
+  const base = await localFixDeps({
+    runs: r.runs,
+    repo: r.repo,
+    mirrorsDir: path.join(dataRoot, "mirrors"),
+    workRoot: path.join(dataRoot, "worktrees"),
+    dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
+    agents: await repoAgents(
+      r.reader.readFile,
+      config.fix.recipes,
+      config.fix.disable,
+      pino({ level: "silent" }),
+      r.repo,
+    ),
+    rules,
+    sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
+  });
+  return { deps: { ...base, gate, errorBudget: config.policy.errorBudget }, tierAtGate };
+}
+
+/**
+ * Local runs show in `sentinel tiers` and on the dashboard's agents page: an agent that ran is
+ * listed at its tier. A verified shadow run at T0 counts towards promotion, as in the service; a
+ * local pull request earns nothing by itself, since its merge happens where Sentinel cannot see.
+ */
+async function recordTier(
+  trust: Trust,
+  policy: Policy,
+  repo: string,
+  outcome: FixOutcome,
+  tierAtGate: ReturnType<ReturnType<typeof localGate>["tierAtGate"]>,
+): Promise<void> {
+  if (!outcome.agentId || tierAtGate === null) return;
+  const evidence = { runId: outcome.runId, evidence: `local run: ${outcome.status}` };
+  if (outcome.status === "shadow" && tierAtGate === 0)
+    await trust.recordClean("local", repo, outcome.agentId, policy, { ...evidence, diff: outcome.diff ?? null });
+  else await trust.register("local", repo, outcome.agentId, policy, evidence);
 }

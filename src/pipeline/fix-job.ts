@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { agentsFrom, loadBuiltinRecipes, parseRecipe, type Agent, type Recipe } from "../agents/index.js";
 import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/index.js";
 import { SentinelError, UnrecoverableError } from "../core/index.js";
 import { forgeAdapter, type ForgeClient } from "../forge/index.js";
@@ -14,6 +13,7 @@ import type { FixEnvironment } from "./fix-environment.js";
 import type { FixForge } from "../forge/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome } from "./fix-types.js";
 import { policyGate, readPermits } from "./policy-gate.js";
+import { repoAgents } from "./repo-agents.js";
 import { commandFromStep, runFix } from "./run-fix.js";
 import { Trust } from "./trust.js";
 
@@ -108,7 +108,13 @@ export async function fixFailure(
     fixRunDeps(fixing, {
       runs,
       forge: fixer,
-      agents: await repoAgents(forge, config.fix.recipes, config.fix.disable, deps.logger),
+      agents: await repoAgents(
+        (file) => forge.readFile(file),
+        config.fix.recipes,
+        config.fix.disable,
+        deps.logger,
+        forge.repo,
+      ),
       rules: loaded.rules,
       logger: deps.logger,
       errorBudget: policy.errorBudget,
@@ -284,27 +290,6 @@ function verdictOf(outcome: FixOutcome): string {
     default:
       return outcome.status;
   }
-}
-
-/** Builtin recipes minus the disabled, plus the repository's own from its default branch. */
-async function repoAgents(
-  forge: ForgeClient,
-  files: readonly string[],
-  disabled: readonly string[],
-  logger: Logger,
-): Promise<Agent[]> {
-  const own: Recipe[] = [];
-  for (const file of files) {
-    const text = await forge.readFile(file);
-    if (text === null) {
-      logger.warn({ repo: forge.repo, file }, "recipe listed in the config is missing on the default branch");
-      continue;
-    }
-    const { recipe, issues } = parseRecipe(text, file);
-    if (recipe) own.push(recipe);
-    else logger.warn({ repo: forge.repo, file, issues }, "invalid recipe ignored");
-  }
-  return agentsFrom((await loadBuiltinRecipes()).recipes, own, disabled);
 }
 
 /**

@@ -23,5 +23,7 @@ export {
   type InstructionPacket,
 } from "./governance.js";
 export { localFixDeps, type LocalFixOptions } from "./local-fix-deps.js";
+export { localGate } from "./local-gate.js";
+export { repoAgents } from "./repo-agents.js";
 export { databaseLeases, redisLeases, type Leases } from "./leases.js";
 export { Trust, startTier, tierName, type TierState } from "./trust.js";

@@ -62,6 +62,27 @@ export class Trust {
     return { tier, promoted: false };
   }
 
+  /**
+   * An agent's run that earns nothing by itself (a local fix, which the user merges or not where
+   * Sentinel cannot see): the agent is listed at its tier, at the start tier the first time.
+   */
+  async register(
+    forge: Forge,
+    repo: string,
+    agentId: string,
+    policy: Policy,
+    evidence: Record<string, unknown>,
+  ): Promise<TierState> {
+    const row = await this.gov.getTier(forge, repo, agentId);
+    if (row) return row.revoked ? "revoked" : clampTier(row.tier);
+    const tier = startTier(policy);
+    await this.gov.setTier(
+      { forge, repo, agentId, tier, cleanStreak: 0, revoked: false, reason: null },
+      { cause: "first run", ...evidence },
+    );
+    return tier;
+  }
+
   /** A fix closed without merging: no demotion, but the streak starts again. */
   async resetStreak(forge: Forge, repo: string, agentId: string): Promise<void> {
     const row = await this.gov.getTier(forge, repo, agentId);

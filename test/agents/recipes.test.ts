@@ -26,12 +26,18 @@ describe("builtin recipes", () => {
       "black",
       "cargo-clippy-fix",
       "cargo-fmt",
+      "cargo-update",
+      "clang-format",
       "eslint-fix",
+      "go-mod-tidy",
       "gofmt",
+      "isort",
       "npm-lockfile-sync",
       "pnpm-lockfile-sync",
       "prettier-write",
       "ruff-fix",
+      "shfmt",
+      "terraform-fmt",
       "yarn-lockfile-sync",
     ]);
   });

@@ -7,6 +7,7 @@ import type { Diagnosis } from "../../sentinel/index.js";
 import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/index.js";
 import { forgeAdapter, type FixForge } from "../../forge/index.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
+import { prepareDependencies, writeFixerNpmrc } from "../prepare-dependencies.js";
 import { askGate } from "../run-gate.js";
 import { RunStop } from "../run-stop.js";
 import { classifyRun, stopAtLimit } from "../worktree-commands.js";
@@ -73,6 +74,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   // freezes, rate limits, approval.
   const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
   await askGate(ctx, "preflight", chosen.agent.id, chosen.confidence, d, blamed);
+  await prepareForVerify(ctx);
   return { next: "PLAN" };
 }
 
@@ -113,13 +115,17 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
     ? {
         npm_config_cache: path.join(cache, "npm"),
         YARN_CACHE_FOLDER: path.join(cache, "yarn"),
+        // yarn 2+ keeps its cache under its global folder (enableGlobalCache), not YARN_CACHE_FOLDER.
+        YARN_GLOBAL_FOLDER: path.join(cache, "yarn-berry"),
         PIP_CACHE_DIR: path.join(cache, "pip"),
       }
     : {};
   ctx.command.env = { ...(deps.toolEnv ?? {}), ...cacheEnv };
   ctx.command.writable = cache ? [cache] : [];
+  if (cache) ctx.command.cacheDir = cache;
   // The fixers' HOME lives beside the worktree, not in it: a repository cannot ship files into it.
   ctx.command.home = path.join(runRoot, "home");
+  await writeFixerNpmrc(ctx.command.home);
   // The worktree goes into a folder named after the run, recorded before it exists: a worker that
   // dies while git creates it (or before its path is recorded) leaves nothing the next run or the
   // janitor cannot find and remove.
@@ -140,6 +146,8 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
 async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   const { deps, req, runId, clock } = ctx;
   if (!req.failingCommand?.length) throw new RunStop("error", "nothing to fix: no diagnosis and no failing command");
+  // The worktree as the repository's CI has it when the command runs: its dependencies installed.
+  await prepareDependencies(ctx, req.failingCommand);
   const started = Date.now();
   const diagnosed = await classifyRun(ctx, req.failingCommand, { step: "diagnose" });
   stopAtLimit("diagnose", diagnosed.result);
@@ -172,6 +180,16 @@ function readWorktreeText(root: string, relative: string): string | null {
     // A directory, or gone since: there is no text to read.
     return null;
   }
+}
+
+/**
+ * A diagnosis from ingestion skipped DIAGNOSE, but VERIFY re-runs the failing command (or the
+ * agent's own check): what that command needs is installed once the policy has allowed the run.
+ */
+async function prepareForVerify(ctx: RunContext): Promise<void> {
+  const chosen = ctx.chosen;
+  const verifyCommand = chosen?.agent.verifyCommand(chosen.context) ?? ctx.req.failingCommand;
+  if (verifyCommand?.length) await prepareDependencies(ctx, verifyCommand);
 }
 
 /** The lines that looked like errors, else the output's last 20 lines. */
