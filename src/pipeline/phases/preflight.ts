@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { selectAgent, type AgentContext } from "../../agents/index.js";
+import { MAX_PACKAGE_JSON_BYTES, selectAgent, type AgentContext } from "../../agents/index.js";
 import type { Diagnosis } from "../../sentinel/index.js";
 import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/index.js";
 import { forgeAdapter, type FixForge } from "../../forge/index.js";
@@ -47,6 +48,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
     diagnosis: d,
     fileExists: (p) => fileInWorktree(wt.path, p),
     failingCommand: req.failingCommand ?? null,
+    readFile: (p) => readWorktreeText(wt.path, p),
   };
   const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
   const chosen = selectAgent(
@@ -56,9 +58,15 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   );
   if (!chosen) {
     const revokedHint = revoked.size > 0 ? ` (revoked here: ${[...revoked].join(", ")})` : "";
+    const declined = deps.agents
+      .flatMap((a) => {
+        const why = a.declined?.(context);
+        return why ? [`${a.id}: ${why}`] : [];
+      })
+      .join("; ");
     throw new RunStop(
       "no-agent",
-      `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}`,
+      `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}${declined ? ` (${declined})` : ""}`,
     );
   }
   ctx.chosen = { agent: chosen.agent, confidence: chosen.confidence, context };
@@ -159,6 +167,19 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   if (diagnosis.status !== "failed")
     throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
   return diagnosis;
+}
+
+/** A file of the worktree as text, for an agent (package.json): null when absent, outside it or too large. */
+function readWorktreeText(root: string, relative: string): string | null {
+  if (!fileInWorktree(root, relative)) return null;
+  const file = path.join(root, relative);
+  try {
+    if (statSync(file).size > MAX_PACKAGE_JSON_BYTES) return null;
+    return readFileSync(file, "utf8");
+  } catch {
+    // A directory, or gone since: there is no text to read.
+    return null;
+  }
 }
 
 /**
