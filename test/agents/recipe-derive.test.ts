@@ -44,7 +44,10 @@ describe("a recipe whose fix is derived from the failing command", () => {
     const d = await recorded("eslint/stylish.log", "npm run lint");
     const pkg = JSON.stringify({ scripts: { lint: "eslint . && prettier --check ." } });
     const eslint = await agent("eslint-fix");
-    const c = ctx(d, "npm run lint", { readFile: (p) => (p === "package.json" ? pkg : null) });
+    const c = ctx(d, "npm run lint", {
+      readFile: (p) => (p === "package.json" ? pkg : null),
+      fileExists: (p) => p !== "node_modules",
+    });
     const steps = eslint.plan(c);
     expect(steps.map((s) => [s.id, s.command.join(" "), s.onError])).toEqual([
       ["install", "npm ci --ignore-scripts --no-audit --no-fund", "retry"],
