@@ -3,6 +3,7 @@
 // wrapped as GitHub Actions wraps a job (timestamps, ##[group] per step), with a real failure
 // (a fixture's failing part) spliced in every ~50k lines. Nothing is copied into bench/: the
 // sources are read at run time, so new fixtures feed the bench as they land.
+import { execFileSync } from "node:child_process";
 import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +12,7 @@ import { classifyText, loadBuiltinRules } from "../dist/sentinel/index.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..");
 const SOURCES = {
-  corpus: path.join(root, "../shared/log-corpus"),
+  corpus: corpusDir(),
   tools: path.join(root, "test/fixtures/tools"),
   ciLogs: path.join(root, "test/fixtures/ci-logs"),
 };
@@ -20,6 +21,26 @@ const FAILURE_EVERY = 50_000;
 const FAILURE_LINES = 60;
 // GitHub Actions' prefix; sources that carry one are re-stamped so time runs forward.
 const TIMESTAMP = /^\uFEFF?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+
+/**
+ * The public log corpus sits beside the main checkout (`../shared/log-corpus`); from a git worktree
+ * elsewhere, beside the checkout that owns the repository, so that every checkout builds the same log.
+ */
+function corpusDir() {
+  const beside = path.join(root, "../shared/log-corpus");
+  if (existsSync(beside)) return beside;
+  try {
+    const common = execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return path.join(path.dirname(common), "../shared/log-corpus");
+  } catch {
+    // Not a git checkout (an unpacked package): the fixtures alone feed the log.
+    return beside;
+  }
+}
 
 /** Deterministic PRNG so every run builds the same log. */
 function mulberry32(seed) {

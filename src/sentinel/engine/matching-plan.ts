@@ -3,7 +3,7 @@ import { stripRunnerColorCodes, type ProblemMatcherSet } from "../problem-matche
 import type { CompiledPattern } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
 import { ENVELOPE_LITERALS } from "./clean-line.js";
-import { buildPrefilter, FLAG_ESCAPE, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
+import { buildPrefilter, FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
 
 /** Words that make a line worth showing when no rule explains a failure. */
 const ERROR_LOOKING = [
@@ -153,7 +153,7 @@ export function candidatesFor(
   end: number,
   text?: string,
 ): LineCandidates {
-  const { delta, outputs } = plan.prefilter;
+  const { delta, classOf, outputs, stride } = plan.prefilter;
   const seen = plan.seenRegex;
   const stamp = nextStamp(plan);
   const regex: number[] = [];
@@ -170,14 +170,14 @@ export function candidatesFor(
   // The prefilter's walk (as literalsIn), without building the set of literals found.
   let s = 0;
   for (let i = start; i < end; i++) {
-    const n = delta[s + bytes[i]!]!;
-    const flag = n & 0xff;
+    const n = delta[s + classOf[bytes[i]!]!]!;
+    const flag = n & FLAG_MASK;
     if (flag === FLAG_ESCAPE) {
       i = skipEscape(bytes, i, end);
       continue;
     }
-    s = flag === FLAG_NEWLINE ? 0 : n & ~0xff;
-    const found = outputs[n >> 8];
+    s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
+    const found = outputs[s / stride];
     if (!found) continue;
     for (const id of found) {
       for (const t of plan.targets[id] ?? []) {

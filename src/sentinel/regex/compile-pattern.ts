@@ -2,6 +2,7 @@ import { RE2JS, RE2JSException } from "re2js";
 import { SentinelError } from "../../core/index.js";
 import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
+import { toLinearJs } from "./linear-js.js";
 import type { ProgramBudget } from "./program-budget.js";
 
 /**
@@ -77,6 +78,9 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   const named = re.namedGroups();
   const groupNames = Object.keys(named);
   const groupCount = re.groupCount();
+  // The same pattern on V8's engine where that is provably linear and means the same (linear-js.ts).
+  const js = toLinearJs(re2Source, ignoreCase);
+  if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
   return {
     source,
     ignoreCase,
@@ -91,6 +95,20 @@ export function compilePattern(source: string, options: CompileOptions): Compile
       for (let i = 0; i <= groupCount; i++) groups.push(m.group(i) ?? undefined);
       const byName: Record<string, string | undefined> = {};
       for (const name of groupNames) byName[name] = groups[named[name] as number];
+      return { groups, named: byName };
+    },
+  };
+}
+
+function viaJs(js: RegExp, groupNames: readonly string[]): Pick<CompiledPattern, "exec" | "test"> {
+  return {
+    test: (input) => js.test(input),
+    exec(input) {
+      const m = js.exec(input);
+      if (!m) return null;
+      const groups: Array<string | undefined> = Array.from(m);
+      const byName: Record<string, string | undefined> = {};
+      for (const name of groupNames) byName[name] = m.groups?.[name];
       return { groups, named: byName };
     },
   };

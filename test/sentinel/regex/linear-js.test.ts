@@ -1,0 +1,136 @@
+import { RE2JS } from "re2js";
+import { describe, expect, it } from "vitest";
+import { compilePattern } from "../../../src/sentinel/regex/compile-pattern.js";
+import { toLinearJs } from "../../../src/sentinel/regex/linear-js.js";
+
+/** Deterministic PRNG so a failure names a reproducible case. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Atoms and input characters where RE2 and JavaScript could part: Unicode spaces, an astral
+// character, a lone surrogate, `\r` and U+2028 (not `.` in JavaScript), brackets and braces.
+const ATOMS = [
+  ..."ab:-{]",
+  "é",
+  "✖",
+  " ",
+  "\\.",
+  "\\s",
+  "\\S",
+  "\\d",
+  "\\D",
+  "\\w",
+  "\\W",
+  "\\b",
+  "\\t",
+  "\\/",
+  "\\-",
+  "\\{",
+  "\\*",
+  "\\|",
+  ".",
+];
+const CLASSES = ["[ab]", "[^a\\s]", "[\\d:]", "[a-c]", "[]a]", "[^]a]", "[a-]", "x{,2}"];
+const INPUT = [..."abx1_:.-/{}]*|,", "é", "✖", " ", "\t", "\r", "😀", "\u2028", "\u00a0", "\ud800"];
+
+function randomPattern(r: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const piece = (depth: number): string => {
+    const roll = r();
+    if (roll < 0.15 && depth < 2) {
+      const open = pick(["(", "(?:", "(?P<g" + Math.floor(r() * 1e6) + ">"]);
+      const alts = Array.from({ length: 1 + Math.floor(r() * 2) }, () => seq(depth + 1)).join("|");
+      return open + alts + ")" + pick(["", "", "?", "??", "{1,2}", "{2}", "*"]);
+    }
+    return (
+      pick(r() < 0.8 ? ATOMS : CLASSES) +
+      pick(["", "", "", "?", "*", "+", "+?", "*?", "??", "{2}", "{0}", "{1,3}", "{2,}"])
+    );
+  };
+  const seq = (depth: number) => Array.from({ length: Math.floor(r() * 5) }, () => piece(depth)).join("");
+  return pick(["^", "^", ""]) + seq(0) + pick(["$", "", ""]);
+}
+
+function re2Exec(re: RE2JS, input: string): Array<string | undefined> | null {
+  const m = re.matcher(input);
+  if (!m.find()) return null;
+  return Array.from({ length: re.groupCount() + 1 }, (_, i) => m.group(i) ?? undefined);
+}
+
+describe("patterns run on V8's engine", () => {
+  it("match exactly as RE2 does, groups included, for thousands of random patterns and lines", () => {
+    const r = rng(7);
+    let compared = 0;
+    const failures: string[] = [];
+    for (let n = 0; n < 6000 && failures.length < 5; n++) {
+      const source = randomPattern(r);
+      let re: RE2JS;
+      try {
+        re = RE2JS.compile(source);
+      } catch {
+        continue; // not RE2 syntax: compilePattern refuses it before toLinearJs is asked
+      }
+      const js = toLinearJs(source, false);
+      if (!js) continue;
+      for (let k = 0; k < 12; k++) {
+        const input = Array.from({ length: Math.floor(r() * 12) }, () => INPUT[Math.floor(r() * INPUT.length)]).join(
+          "",
+        );
+        const m = js.exec(input);
+        const got = m ? Array.from(m) : null;
+        const want = re2Exec(re, input);
+        compared++;
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          failures.push(
+            `${JSON.stringify(source)} on ${JSON.stringify(input)}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`,
+          );
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it("include the catch-all problem-matcher patterns", () => {
+    for (const p of ["^([^\\s].*)$", "^(\\S.*)$", "^.*$", "^$", "^ {4}\\S.*$", "^(?P<file>\\S.*\\.ya?ml)$"])
+      expect(toLinearJs(p, false), p).not.toBeNull();
+  });
+
+  it("leave to RE2 every pattern whose backtracking could be more than linear", () => {
+    for (const p of [
+      "(a+)+$",
+      "^(.+):(\\d+)$",
+      "^a|b.*",
+      "x.*y",
+      "^(?:ab|a)*c",
+      "^(a|b){1,12}(a|b){1,12}c",
+      "^\\s+\\S+\\(.*\\)$",
+      "^()?x",
+    ])
+      expect(toLinearJs(p, false), p).toBeNull();
+  });
+
+  it("leave to RE2 what it might read differently: case folding, flags, Unicode and POSIX classes", () => {
+    for (const [p, i] of [
+      ["^error: .*$", true],
+      ["(?i)^error", false],
+      ["^\\pL+$", false],
+      ["^[[:alpha:]]+$", false],
+      ["^\\Qa.b\\E.*$", false],
+      ["^😀.*$", false],
+    ] as const)
+      expect(toLinearJs(p, i), p).toBeNull();
+  });
+
+  it("gives compiled patterns the same groups and names either way", () => {
+    const p = compilePattern("^(?P<file>[^\\s:]+\\.go)$", { origin: "test" });
+    expect(p.exec("cmd/main.go")).toEqual({ groups: ["cmd/main.go", "cmd/main.go"], named: { file: "cmd/main.go" } });
+    expect(p.exec("cmd/main.go:3")).toBeNull();
+    expect(p.test("a.go")).toBe(true);
+  });
+});
