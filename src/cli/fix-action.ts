@@ -1,9 +1,17 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
-import { effectiveMode, loadRepoConfig } from "../config/index.js";
-import { localFixDeps, localGate, repoAgents, runFix, Trust, type FixOutcome } from "../pipeline/index.js";
+import { discoverChecks, llmSettingsFromEnv, loadBuiltinRecipes } from "../agents/index.js";
+import { effectiveMode, loadRepoConfig, parseLlmEnv } from "../config/index.js";
+import {
+  localFixDeps,
+  localGate,
+  repoAgents,
+  runFix,
+  Trust,
+  withModelAgent,
+  type FixOutcome,
+} from "../pipeline/index.js";
 import type { Policy } from "../policy/index.js";
 import { mergeRuleSets } from "../sentinel/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
@@ -87,12 +95,16 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
         mirrorsDir: path.join(dataRoot, "mirrors"),
         workRoot: path.join(dataRoot, "worktrees"),
         dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-        agents: await repoAgents(
-          reader.readFile,
-          config.fix.recipes,
-          config.fix.disable,
-          pino({ level: "silent" }),
-          repo,
+        // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).
+        agents: withModelAgent(
+          await repoAgents(reader.readFile, config.fix.recipes, config.fix.disable, pino({ level: "silent" }), repo),
+          {
+            settings: llmSettingsFromEnv(parseLlmEnv(process.env)),
+            config: config.llm,
+            memory: store.models,
+            where: { forge: "local", repo, installation: "local" },
+            logger: pino({ level: "silent" }),
+          },
         ),
         rules,
         sandboxPolicy: opts.requireSandbox ? "required" : "preferred",

@@ -49,12 +49,40 @@ const DEFINITIONS: ChatCompletionFunctionTool[] = [
   fn("run_check", "Re-run the failing command and get its new diagnosis.", {}, []),
 ];
 
+export interface WorktreeToolsOptions {
+  worktree: string;
+  policy: WritePolicy;
+  runCheck: RunCheck;
+  /**
+   * git's environment for this worktree: its administrative directory named explicitly, hooks and
+   * fsmonitor off (workspace's gitEnv). Without it git finds the repository from the worktree,
+   * where code run by run_check could have planted a `.git` of its own.
+   */
+  gitEnv?: Readonly<Record<string, string>>;
+  /**
+   * Asked after every applied patch: why the change so far goes beyond what the run may change
+   * (the blast radius), or null. A patch it objects to is taken back and refused.
+   */
+  checkEdit?: () => Promise<string | null>;
+}
+
 /** The agent's four tools over one worktree; every path is confined to it and every output capped. */
-export function worktreeTools(o: { worktree: string; policy: WritePolicy; runCheck: RunCheck }): WorktreeTools {
+export function worktreeTools(o: WorktreeToolsOptions): WorktreeTools {
+  const env = o.gitEnv ? { ...o.gitEnv } : undefined;
   const handlers: Record<string, (args: Record<string, unknown>) => Promise<ToolOutput>> = {
     read_file: (args) => readTool(o.worktree, args.path),
-    search: (args) => searchTool(o.worktree, args.query),
-    apply_patch: (args) => applyPatchTool(o.worktree, o.policy, args.diff),
+    search: (args) => searchTool(o.worktree, args.query, env),
+    apply_patch: async (args) => {
+      const applied = await applyPatchTool(o.worktree, o.policy, args.diff, env);
+      if (!applied.ok || !o.checkEdit) return applied;
+      const over = await o.checkEdit();
+      if (!over) return applied;
+      const undone = await reversePatch(o.worktree, String(args.diff), env);
+      return {
+        ok: false,
+        error: `${over}; the patch was ${undone ? "taken back" : "refused but could not be taken back"}`,
+      };
+    },
     run_check: async () => {
       const check = await o.runCheck();
       return { ok: true, check, data: { label: "check result", text: check.summary } };
@@ -78,11 +106,12 @@ async function readTool(worktree: string, requested: unknown): Promise<ToolOutpu
   return { ok: true, note, data: { label: `file ${where.relative}`, text } };
 }
 
-async function searchTool(worktree: string, query: unknown): Promise<ToolOutput> {
+async function searchTool(worktree: string, query: unknown, env?: Record<string, string>): Promise<ToolOutput> {
   if (typeof query !== "string" || query.trim() === "") return { ok: false, error: "no query given" };
   // git grep: tracked files only, never follows symlinks, and -F keeps the query a literal (no regex to blow up).
   const result = await exec("git", ["grep", "-n", "-I", "-F", "--no-color", "-e", query, "--", "."], {
     cwd: worktree,
+    ...(env ? { env } : {}),
     maxBuffer: 4 * 1024 * 1024,
     timeout: 20_000,
   }).catch((error: { code?: number; stdout?: string }) => {
@@ -100,7 +129,12 @@ async function searchTool(worktree: string, query: unknown): Promise<ToolOutput>
   };
 }
 
-async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unknown): Promise<ToolOutput> {
+async function applyPatchTool(
+  worktree: string,
+  policy: WritePolicy,
+  diff: unknown,
+  env?: Record<string, string>,
+): Promise<ToolOutput> {
   if (typeof diff !== "string" || diff.trim() === "") return { ok: false, error: "no diff given" };
   if (Buffer.byteLength(diff) > PATCH_CAP_BYTES)
     return { ok: false, error: `the diff exceeds ${PATCH_CAP_BYTES} bytes` };
@@ -109,7 +143,7 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
   if (/^GIT binary patch/m.test(diff)) return { ok: false, error: "binary patches are refused" };
   const input = diff.endsWith("\n") ? diff : `${diff}\n`;
   // Ask git which paths the diff touches, as git itself will read them (renames give both names).
-  const numstat = await git(worktree, ["apply", "--numstat", "-z", "-"], input);
+  const numstat = await git(worktree, ["apply", "--numstat", "-z", "-"], input, env);
   if (!numstat.ok) return { ok: false, error: `the diff does not parse: ${numstat.stderr}` };
   // numstat names only the new side of a rename or copy; the headers name the old side, which a
   // rename deletes (moving a workflow out of .github/ is an edit of .github/).
@@ -123,7 +157,7 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
     const refusal = writeRefusal(where.relative, policy);
     if (refusal) return { ok: false, error: refusal };
   }
-  const applied = await git(worktree, ["apply", "--whitespace=nowarn", "-"], input);
+  const applied = await git(worktree, ["apply", "--whitespace=nowarn", "-"], input, env);
   if (!applied.ok) return { ok: false, error: `git apply refused the diff: ${applied.stderr}` };
   return { ok: true, note: `applied to ${files.join(", ")}`, files };
 }
@@ -159,9 +193,26 @@ function touchedPaths(numstat: string): string[] {
   return paths.filter(Boolean);
 }
 
-function git(cwd: string, args: string[], input: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+/** Takes back a diff apply_patch applied (a cached patch that no longer verifies, a patch over the limits). */
+export async function reversePatch(
+  worktree: string,
+  diff: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<boolean> {
+  const input = diff.endsWith("\n") ? diff : `${diff}\n`;
+  const undone = await git(worktree, ["apply", "-R", "--whitespace=nowarn", "-"], input, env ? { ...env } : undefined);
+  return undone.ok;
+}
+
+function git(
+  cwd: string,
+  args: string[],
+  input: string,
+  env?: Record<string, string>,
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile("git", args, { cwd, maxBuffer: 4 * 1024 * 1024, timeout: 20_000 }, (error, stdout, stderr) =>
+    const options = { cwd, maxBuffer: 4 * 1024 * 1024, timeout: 20_000, ...(env ? { env } : {}) };
+    const child = execFile("git", args, options, (error, stdout, stderr) =>
       resolve({ ok: !error, stdout, stderr: stderr.trim().slice(0, 2000) }),
     );
     child.stdin?.end(input);
