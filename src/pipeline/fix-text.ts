@@ -136,12 +136,12 @@ export function pullRequestBody(
   ].join("\n");
 }
 
-/** The model's name comes from the deployment's configuration, the rest are numbers: still made inert. */
+/** The model's name comes from the deployment's configuration: still made inert. Run ids are Sentinel's own. */
 function modelWritten(m: ModelNote): string {
   const spent = `${m.turns} turn${m.turns === 1 ? "" : "s"}, ${m.tokensIn} tokens in and ${m.tokensOut} out, cost ${formatCost(m.cost)}`;
   const review = "Sentinel verified it like any fix; review it as you would a person's.";
   return m.reusedFrom
-    ? `**Model-written (reused):** ${code(m.model)} wrote this change for the same failure in run ${escapeMarkdown(m.reusedFrom)} (${spent}). ` +
+    ? `**Model-written (reused):** ${code(m.model)} wrote this change for the same failure in run ${m.reusedFrom} (${spent}). ` +
         `It still applies and passes, so this run reused it and made no model call (0 tokens). ${review}`
     : `**Model-written:** a language model, ${code(m.model)} (Sentinel's llm-patch agent), wrote this change in ${spent}. ${review}`;
 }

@@ -35,6 +35,8 @@ export interface ModelRunOptions {
   installation?: string;
   gate?: FixGate;
   request?: Partial<FixRequest>;
+  /** More of the pipeline's dependencies (a blast radius, an error budget). */
+  deps?: Partial<FixDeps>;
 }
 
 /**
@@ -71,6 +73,7 @@ export function modelPipeline() {
           retry: recordedRetry(sleeps),
         }),
         ...(o.gate ? { gate: o.gate } : {}),
+        ...o.deps,
       };
       const outcome = await runFix(deps, {
         forge: "local",
