@@ -123,7 +123,7 @@ export function pullRequestBody(
   return [
     `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(agentName)} fixed it.`,
     "",
-    ...(model ? [modelWritten(model), ""] : []),
+    ...(model ? [modelWritten(model, runId), ""] : []),
     `**Failure:** ${escapeMarkdown(d.summary)}`,
     "",
     `**Verified:** ${code(verify.join(" "))} passes in a clean worktree of the failing commit, with nothing new failing.`,
@@ -137,9 +137,15 @@ export function pullRequestBody(
 }
 
 /** The model's name comes from the deployment's configuration: still made inert. Run ids are Sentinel's own. */
-function modelWritten(m: ModelNote): string {
+function modelWritten(m: ModelNote, runId: string): string {
   const spent = `${m.turns} turn${m.turns === 1 ? "" : "s"}, ${m.tokensIn} tokens in and ${m.tokensOut} out, cost ${formatCost(m.cost)}`;
   const review = "Sentinel verified it like any fix; review it as you would a person's.";
+  // A run that waited for an approval resumes from the start and finds its own verified patch.
+  if (m.reusedFrom === runId)
+    return (
+      `**Model-written:** a language model, ${code(m.model)} (Sentinel's llm-patch agent), wrote this change before it was approved (${spent}). ` +
+      `After the approval Sentinel applied the same patch and verified it again, with no further model call. ${review}`
+    );
   return m.reusedFrom
     ? `**Model-written (reused):** ${code(m.model)} wrote this change for the same failure in run ${m.reusedFrom} (${spent}). ` +
         `It still applies and passes, so this run reused it and made no model call (0 tokens). ${review}`
