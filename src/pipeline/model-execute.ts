@@ -26,6 +26,7 @@ export async function executeModel(ctx: RunContext, worker: ModelWorker): Promis
     runCheck: () => modelCheck(ctx, command),
     checkEdit: async () => blastRadiusViolation(await diffStat(wt), ctx.blast),
     repositoryRules: repositoryRules(ctx),
+    deadline: ctx.deadline,
     record: (kind, data) => deps.runs.record(runId, kind, data),
   };
   const work = await worker.work(job);

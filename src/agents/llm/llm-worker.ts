@@ -65,6 +65,7 @@ export function llmWorker(o: LlmWorkerOptions): ModelWorker {
         task: taskFor(job.diagnosis, job.failingCommand),
         repositoryConfig: job.repositoryRules,
         limits: { maxTurns: o.settings.maxTurns, maxTokens: o.config.maxTokensPerRun },
+        deadline: job.deadline,
         ...(o.retry ? { retry: o.retry } : {}),
         ...(o.fence ? { fence: o.fence } : {}),
       });

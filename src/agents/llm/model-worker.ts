@@ -30,6 +30,8 @@ export interface ModelJob {
   readonly checkEdit: () => Promise<string | null>;
   /** The repository's limits in words, for the prompt: they narrow Sentinel's rules, never widen them. */
   readonly repositoryRules: string;
+  /** Epoch ms: the pipeline run's deadline, after which no model call starts. */
+  readonly deadline: number;
   /** Appends to the run's ledger. */
   readonly record: (kind: string, data: Record<string, unknown>) => Promise<void>;
 }
