@@ -8,6 +8,11 @@ export interface AgentContext {
   fileExists(path: string): boolean;
   /** The command that failed in CI, when the log names it (a GitHub `Run …` step, a GitLab `$ …` line). */
   readonly failingCommand: readonly string[] | null;
+  /**
+   * A file of the worktree as text (package.json, to follow `npm run lint` to its command), or
+   * null when it is missing, outside the worktree or too large. Without it no script is followed.
+   */
+  readFile?(path: string): string | null;
 }
 
 export type OnError = "abort" | "continue" | "retry" | "escalate";
@@ -32,6 +37,8 @@ export interface Agent {
   /** Confidence 0-1 that this agent fixes the diagnosed failure, or null when it does not handle it. */
   handles(ctx: AgentContext): number | null;
   plan(ctx: AgentContext): PlannedStep[];
+  /** Why the agent does not handle a failure of its tool (for the message when no agent does), or null. */
+  declined?(ctx: AgentContext): string | null;
   /** What VERIFY re-runs; null means the failing command itself. */
   verifyCommand(ctx: AgentContext): readonly string[] | null;
   /**

@@ -10,7 +10,7 @@ import {
 } from "../sentinel/index.js";
 import type { z } from "zod";
 import type { Agent } from "./agent.js";
-import { recipeAgent } from "./recipe-agent.js";
+import { ownRules, recipeAgent } from "./recipe-agent.js";
 import { recipeSchema, type Recipe } from "./recipe-schema.js";
 
 export const BUILTIN_RECIPES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../agents");
@@ -77,7 +77,10 @@ export async function loadRecipeDir(dir: string): Promise<LoadedRecipes> {
   return { recipes, issues };
 }
 
-/** Builtins, minus the disabled ones, then the repository's own (a repository recipe with a builtin's id replaces it). */
+/**
+ * Builtins, minus the disabled ones, then the repository's own (a repository recipe with a
+ * builtin's id replaces it). Each agent derives fixes with the derive rules of all of them.
+ */
 export function agentsFrom(
   builtin: readonly Recipe[],
   repo: readonly Recipe[],
@@ -85,7 +88,9 @@ export function agentsFrom(
 ): Agent[] {
   const byId = new Map<string, Recipe>();
   for (const r of [...builtin, ...repo]) byId.set(r.id, r);
-  return [...byId.values()].filter((r) => r.enabled && !disabled.includes(r.id)).map(recipeAgent);
+  const inUse = [...byId.values()].filter((r) => r.enabled && !disabled.includes(r.id));
+  const rules = inUse.flatMap(ownRules);
+  return inUse.map((r) => recipeAgent(r, rules));
 }
 
 /**

@@ -51,9 +51,15 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
   }
   // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
   // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
+  // The store opens while the config is read: PGlite compiles its WebAssembly off the main thread.
+  const opening = openCliDatabase(opts);
+  // Awaited below, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
+  opening.catch(() => undefined);
   const reader = localConfigReader(repo, sha);
   const loaded = await loadRepoConfig(reader);
   if (loaded.errors.length > 0) {
+    // The config's problems are what the user must see; a store that failed to open adds nothing.
+    await opening.then((db) => db.close()).catch(() => undefined);
     for (const e of loaded.errors) io.stderr.write(`sentinel fix: ${e}\n`);
     io.stderr.write(
       "sentinel fix: the repository's Sentinel config has errors; fix them (see docs/policy.md) and run again\n",
@@ -61,7 +67,7 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
     return setExitCode(2);
   }
   const { config } = loaded;
-  const db = await openCliDatabase(opts);
+  const db = await opening;
   try {
     const store = new Store(db);
     const runs = store.runs;
@@ -70,48 +76,15 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
       io.stderr.write(
         "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
       );
-    // Mirrors and worktrees sit next to the store's folder, wherever the records go.
-    const dataRoot = path.dirname(cliDataDir(opts));
-    // --rules adds to the repository's sentinels; --no-builtin leaves only the named files.
-    const extra =
-      (opts.rules?.length ?? 0) > 0 || opts.builtin === false
-        ? await loadCliRules({ rules: opts.rules ?? [], builtin: false }, io.stderr)
-        : null;
-    const rules = opts.builtin === false && extra ? extra : extra ? mergeRuleSets(loaded.rules, extra) : loaded.rules;
     const trust = new Trust(store.gov);
-    // Running `sentinel fix` is the opt-in for this one fix, like a maintainer's `/sentinel fix`.
-    const mode = effectiveMode(config) === "diagnose" ? "propose" : effectiveMode(config);
-    const { gate, tierAtGate } = localGate({
-      trust,
-      policy: config.policy,
-      mode,
-      fixCategories: config.fix.categories,
+    const { deps, tierAtGate } = await repositoryFixDeps(io, opts, {
       repo,
+      reader,
+      loaded,
+      runs,
+      models: store.models,
+      trust,
     });
-    const deps = {
-      ...(await localFixDeps({
-        runs,
-        repo,
-        mirrorsDir: path.join(dataRoot, "mirrors"),
-        workRoot: path.join(dataRoot, "worktrees"),
-        dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-        // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).
-        agents: withModelAgent(
-          await repoAgents(reader.readFile, config.fix.recipes, config.fix.disable, pino({ level: "silent" }), repo),
-          {
-            settings: llmSettingsFromEnv(parseLlmEnv(process.env)),
-            config: config.llm,
-            memory: store.models,
-            where: { forge: "local", repo, installation: "local" },
-            logger: pino({ level: "silent" }),
-          },
-        ),
-        rules,
-        sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
-      })),
-      gate,
-      errorBudget: config.policy.errorBudget,
-    };
     const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
     if (commands.length === 0) {
       io.stderr.write(
@@ -182,6 +155,60 @@ async function unknownOutputOf(db: Database, runId: string): Promise<string[]> {
   for await (const e of readLedger(db, { runId }))
     if (e.kind === "diagnosis" && Array.isArray(e.data.lastLines)) return e.data.lastLines.map(String);
   return [];
+}
+
+/** The pipeline's dependencies for this repository: its config's recipes, sentinels and policy. */
+async function repositoryFixDeps(
+  io: CliIo,
+  opts: FixFlags,
+  r: {
+    repo: string;
+    reader: ReturnType<typeof localConfigReader>;
+    loaded: Awaited<ReturnType<typeof loadRepoConfig>>;
+    runs: Store["runs"];
+    models: Store["models"];
+    trust: Trust;
+  },
+) {
+  const { config } = r.loaded;
+  // Mirrors and worktrees sit next to the store's folder, wherever the records go.
+  const dataRoot = path.dirname(cliDataDir(opts));
+  // --rules adds to the repository's sentinels; --no-builtin leaves only the named files.
+  const extra =
+    (opts.rules?.length ?? 0) > 0 || opts.builtin === false
+      ? await loadCliRules({ rules: opts.rules ?? [], builtin: false }, io.stderr)
+      : null;
+  const rules = opts.builtin === false && extra ? extra : extra ? mergeRuleSets(r.loaded.rules, extra) : r.loaded.rules;
+  // Running `sentinel fix` is the opt-in for this one fix, like a maintainer's `/sentinel fix`.
+  const mode = effectiveMode(config) === "diagnose" ? "propose" : effectiveMode(config);
+  const { gate, tierAtGate } = localGate({
+    trust: r.trust,
+    policy: config.policy,
+    mode,
+    fixCategories: config.fix.categories,
+    repo: r.repo,
+  });
+  const base = await localFixDeps({
+    runs: r.runs,
+    repo: r.repo,
+    mirrorsDir: path.join(dataRoot, "mirrors"),
+    workRoot: path.join(dataRoot, "worktrees"),
+    dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
+    // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).
+    agents: withModelAgent(
+      await repoAgents(r.reader.readFile, config.fix.recipes, config.fix.disable, pino({ level: "silent" }), r.repo),
+      {
+        settings: llmSettingsFromEnv(parseLlmEnv(process.env)),
+        config: config.llm,
+        memory: r.models,
+        where: { forge: "local", repo: r.repo, installation: "local" },
+        logger: pino({ level: "silent" }),
+      },
+    ),
+    rules,
+    sandboxPolicy: opts.requireSandbox ? "required" : "preferred",
+  });
+  return { deps: { ...base, gate, errorBudget: config.policy.errorBudget }, tierAtGate };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Agent, AgentContext, ModelWork, PlannedStep } from "../agents/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
-import type { Worktree } from "../workspace/index.js";
+import type { Worktree, WorktreeState } from "../workspace/index.js";
 import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
 import {
@@ -48,6 +48,17 @@ export interface CommandSetting {
   env: Record<string, string>;
   writable: string[];
   home?: string;
+  /** The repository's dependency cache (npm's, yarn's, pnpm's store), when the run has one. */
+  cacheDir?: string;
+}
+
+/** What PREFLIGHT installed before the failing command ran (or why it installed nothing). */
+export interface PreparedDependencies {
+  readonly installed: boolean;
+  /** `npm ci`, `pnpm install --frozen-lockfile`, …, for the fixer's steps that would install again. */
+  readonly manager?: string;
+  readonly mode?: "offline" | "online";
+  readonly because: string;
 }
 
 /** The agent chosen at PREFLIGHT, and what it planned at PLAN. */
@@ -96,11 +107,17 @@ export interface RunContext {
   worktree: Worktree | null;
   runDir: { dir: string; mirrorDir: string } | null;
   diagnosis: Diagnosis | undefined;
+  /** Set once the failing command's dependencies were prepared (or found not needed): once a run. */
+  dependencies: PreparedDependencies | null;
   chosen: ChosenAgent | null;
   /** What the policy lets the run do; the package gate may narrow it, never widen it. */
   action: "shadow" | "propose" | "push";
   blast: BlastRadius;
   plan: RunPlan | null;
+  /** What the worktree held beyond its commit before the fixer ran (after the failing command and any install). */
+  stateBeforeFix: WorktreeState | null;
+  /** The paths the fixer changed: the fix, and all that is ever committed. */
+  fixPaths: string[] | null;
   /** The verified change (also recorded for shadow runs that write nothing). */
   diff: NonNullable<FixOutcome["diff"]> | null;
   packaged: Packaged | null;
@@ -145,10 +162,13 @@ export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, 
     worktree: null,
     runDir: null,
     diagnosis: req.diagnosis,
+    dependencies: null,
     chosen: null,
     action: "propose",
     blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
     plan: null,
+    stateBeforeFix: null,
+    fixPaths: null,
     diff: null,
     packaged: null,
   };

@@ -47,7 +47,11 @@ export function forwarderArgv(command: readonly string[]): string[] {
   ];
 }
 
-/** What every package manager and git need to find the proxy (and nothing to bypass it). */
+/**
+ * What every package manager and git need to find the proxy (and nothing to bypass it). Yarn 1
+ * reads npm's `npm_config_*` settings; no `YARN_PROXY`: Yarn 2+ reads every `YARN_*` variable as
+ * a setting and refuses to run at all on `proxy`, which it no longer has.
+ */
 export function proxyEnv(): Record<string, string> {
   const url = `http://127.0.0.1:${FORWARDER_PORT}`;
   return {
@@ -64,7 +68,6 @@ export function proxyEnv(): Record<string, string> {
     npm_config_noproxy: "",
     YARN_HTTP_PROXY: url,
     YARN_HTTPS_PROXY: url,
-    YARN_PROXY: url,
     PIP_PROXY: url,
     CARGO_HTTP_PROXY: url,
   };

@@ -77,9 +77,8 @@ function list(value: string): string[] {
  * RFC 1918, CGNAT or ULA space that an internal mirror lives in.
  */
 export function egressFromEnv(env: NodeJS.ProcessEnv, npmRegistry?: () => string | undefined): EgressPolicy {
-  let allow: HostRule[];
-  if (env.SENTINEL_EGRESS_ALLOW === undefined) allow = defaultRegistryRules(env, npmRegistry);
-  else {
+  let allow: HostRule[] | null = null;
+  if (env.SENTINEL_EGRESS_ALLOW !== undefined) {
     allow = list(env.SENTINEL_EGRESS_ALLOW).map((entry) => {
       try {
         return parseHostRule(entry);
@@ -105,5 +104,15 @@ export function egressFromEnv(env: NodeJS.ProcessEnv, npmRegistry?: () => string
     }
     return entry;
   });
-  return { allow, allowPrivate };
+  if (allow) return { allow, allowPrivate };
+  // The registries the worker is configured with are read when a network step first needs them:
+  // asking npm costs a process start (a few hundred ms) that a run with no network step never pays.
+  let defaults: HostRule[] | undefined;
+  return {
+    get allow() {
+      defaults ??= defaultRegistryRules(env, npmRegistry);
+      return defaults;
+    },
+    allowPrivate,
+  };
 }

@@ -35,6 +35,10 @@ export function detectToolchains(home = os.homedir()): Toolchains {
       env.GOFLAGS = "-mod=mod";
     }
   }
+  // A worktree's .git names the mirror, which the sandbox does not show, so `go build` (a
+  // recipe's VERIFY re-running CI's build) would fail stamping VCS information into the binary.
+  if (env.GOFLAGS || ["/usr/bin/go", "/usr/lib/go/bin/go"].some((go) => existsSync(go)))
+    env.GOFLAGS = [env.GOFLAGS, "-buildvcs=false"].filter(Boolean).join(" ");
   if (pathDirs.length > 0)
     env.PATH = [
       ...pathDirs,

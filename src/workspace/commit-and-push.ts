@@ -1,4 +1,5 @@
-import { gitEnv, sentinelGit } from "./git-env.js";
+import { gitEnv } from "./git-env.js";
+import { FIXER_HOME, worktreeGit } from "./worktree-git.js";
 import type { GitRemote } from "./git-remote.js";
 import type { Worktree } from "./worktree.js";
 import { SentinelError } from "../core/index.js";
@@ -16,27 +17,33 @@ export interface DiffStat {
   readonly linesDeleted: number;
 }
 
-/** The fixer's HOME lives in the worktree (its only writable place) but is never part of a fix. */
-export const FIXER_HOME = ".sentinel-home";
 const PATHS = ["--", ".", `:(exclude)${FIXER_HOME}`];
+
+/**
+ * The pathspec of a fix: the paths the fixer changed (see worktreeState), or everything but the
+ * fixer's HOME when the caller tracks none. Null when the fixer changed nothing: then nothing is added.
+ */
+function fixPathspec(paths: readonly string[] | undefined): string[] | null {
+  if (!paths) return PATHS;
+  const own = paths.filter((p) => p !== FIXER_HOME && !p.startsWith(`${FIXER_HOME}/`));
+  return own.length > 0 ? ["--", ...own.map((p) => `:(literal)${p}`)] : null;
+}
+
+/** Stages the fix's paths (deletions included). */
+async function stageFix(g: ReturnType<typeof worktreeGit>, paths: readonly string[] | undefined): Promise<void> {
+  const spec = fixPathspec(paths);
+  if (spec) await g.raw(["add", "--all", ...spec]);
+}
 
 /** Sentinel pushes only its own branches. */
 const BRANCH = /^sentinel\/[A-Za-z0-9._/-]{1,200}$/;
 
-/**
- * Git for a worktree a fixer has touched. The administrative directory is named explicitly
- * (never discovered from the worktree, where a fixer could plant a `.git` of its own), hooks and
- * fsmonitor are forced off, and no text from the repository or a webhook becomes an option:
- * paths follow `--`, the message is the value of `-m`, the branch is checked against a strict form.
- */
-function git(wt: Worktree, env: Record<string, string>) {
-  return sentinelGit(wt.path, { ...env, GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path });
-}
+const git = worktreeGit;
 
-/** What the fixer changed, as git sees it (new files included, `.git` never). */
-export async function diffStat(wt: Worktree): Promise<DiffStat> {
+/** What the fixer changed, as git sees it (new files included, `.git` never); only `paths` when given. */
+export async function diffStat(wt: Worktree, paths?: readonly string[]): Promise<DiffStat> {
   const g = git(wt, gitEnv());
-  await g.raw(["add", "--all", ...PATHS]);
+  await stageFix(g, paths);
   const numstat = await g.raw([
     "diff",
     "--cached",
@@ -63,9 +70,9 @@ export async function diffStat(wt: Worktree): Promise<DiffStat> {
  * The fixer's changes as a patch `git apply` takes (binary files included), for a fix that is
  * proposed as text rather than pushed: a fork's, whose code never enters the base repository.
  */
-export async function diffPatch(wt: Worktree): Promise<string> {
+export async function diffPatch(wt: Worktree, paths?: readonly string[]): Promise<string> {
   const g = git(wt, gitEnv());
-  await g.raw(["add", "--all", ...PATHS]);
+  await stageFix(g, paths);
   return g.raw(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "--"]);
 }
 
@@ -77,7 +84,7 @@ export async function diffPatch(wt: Worktree): Promise<string> {
  */
 export async function commitAndPush(
   wt: Worktree,
-  o: CommitAndPushOptions & { onto?: boolean },
+  o: CommitAndPushOptions & { onto?: boolean; paths?: readonly string[] },
 ): Promise<{ commit: string }> {
   if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
     throw new SentinelError(
@@ -88,7 +95,7 @@ export async function commitAndPush(
   const env = gitEnv({ remote: o.remote, author: o.author });
   const g = git(wt, env);
   await refuseCommandDrivers(g);
-  await g.raw(["add", "--all", ...PATHS]);
+  await stageFix(g, o.paths);
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();

@@ -11,4 +11,13 @@ export {
   type CommitAndPushOptions,
   type DiffStat,
 } from "./commit-and-push.js";
+export { worktreeState, changedPaths, type WorktreeState } from "./worktree-changes.js";
 export { checkRemote, forgeGitUrl, isLocalRemote, RemoteRefusedError, type GitRemote } from "./git-remote.js";
+export {
+  detectPackageManager,
+  dependencyBins,
+  type PackageManager,
+  type PackageManagerName,
+} from "./package-manager.js";
+export { installCommand, describeInstall, type InstallCommand, type InstallMode } from "./install-command.js";
+export { excludeInstalledFiles } from "./exclude-installed.js";

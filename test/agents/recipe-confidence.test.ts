@@ -40,7 +40,12 @@ describe("builtin recipes under the default policy", () => {
     });
     const { recipes } = await loadBuiltinRecipes();
     const agent = agentsFrom(recipes, [], []).find((a) => a.id === id);
-    const score = agent?.handles({ diagnosis, fileExists: (p) => files.includes(p), failingCommand: null });
+    // The command that produced the fixture is the failing command the fix is derived from.
+    const score = agent?.handles({
+      diagnosis,
+      fileExists: (p) => files.includes(p),
+      failingCommand: cmd ? ["sh", "-c", cmd] : null,
+    });
     expect(score, `${id} on ${fixture}: ${diagnosis.summary}`).toBeGreaterThanOrEqual(minConfidence);
   });
 });

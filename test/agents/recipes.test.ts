@@ -11,10 +11,10 @@ import {
 import { recipeJsonSchema, repoConfigJsonSchema } from "../../src/agents/json-schema.js";
 import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
 
-const ctx = async (log: string, files: string[]): Promise<AgentContext> => ({
+const ctx = async (log: string, files: string[], command: string | null = null): Promise<AgentContext> => ({
   diagnosis: classifyText(log, await loadBuiltinRules()),
   fileExists: (p) => files.includes(p),
-  failingCommand: null,
+  failingCommand: command ? ["sh", "-c", command] : null,
 });
 
 describe("builtin recipes", () => {
@@ -26,28 +26,34 @@ describe("builtin recipes", () => {
       "black",
       "cargo-clippy-fix",
       "cargo-fmt",
+      "cargo-update",
+      "clang-format",
       "eslint-fix",
+      "go-mod-tidy",
       "gofmt",
+      "isort",
       "npm-lockfile-sync",
       "pnpm-lockfile-sync",
       "prettier-write",
       "ruff-fix",
+      "shfmt",
+      "terraform-fmt",
       "yarn-lockfile-sync",
     ]);
   });
 
   it.each([
-    ["tools/eslint/stylish.log", ["package.json", "package-lock.json"], "eslint-fix"],
-    ["tools/prettier/check.log", ["package.json"], "prettier-write"],
-    ["tools/black/check.log", [], "black"],
+    ["tools/eslint/stylish.log", ["package.json", "package-lock.json"], "eslint-fix", "npx eslint --no-color src"],
+    ["tools/prettier/check.log", ["package.json"], "prettier-write", "npx prettier --check src"],
+    ["tools/black/check.log", [], "black", "black --check src"],
     // npm's own message (as in test/sentinels/sentinel-examples.test.ts); no fixture log holds it.
-    ["line: npm ci out of sync", ["package.json", "package-lock.json"], "npm-lockfile-sync"],
-  ])("pick the right agent for real %s output", async (fixture, files, expected) => {
+    ["line: npm ci out of sync", ["package.json", "package-lock.json"], "npm-lockfile-sync", "npm ci"],
+  ])("pick the right agent for real %s output", async (fixture, files, expected, command) => {
     const log = fixture.startsWith("line:")
       ? "npm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.\n"
       : readFileSync(new URL(`../fixtures/${fixture}`, import.meta.url), "utf8");
     const agents = agentsFrom((await loadBuiltinRecipes()).recipes, []);
-    expect(selectAgent(agents, await ctx(log, files))?.agent.id).toBe(expected);
+    expect(selectAgent(agents, await ctx(log, files, command))?.agent.id).toBe(expected);
   });
 
   it("pick no agent when the repository lacks what the recipe needs", async () => {

@@ -45,7 +45,7 @@ async function suggestForkPatch(ctx: RunContext, { wt, d, chosen, plan }: Verifi
       "a fork's fix is only ever posted as a patch on its pull request, which this forge cannot do",
       "policy.forks",
     );
-  const patch = await diffPatch(wt);
+  const patch = await diffPatch(wt, ctx.fixPaths ?? []);
   await stillHolding(ctx);
   const comment = forkPatchComment({
     diagnosis: d,
@@ -90,6 +90,7 @@ async function pushOnto(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix, b
     author: deps.author ?? DEFAULT_AUTHOR,
     remote: deps.forge.remote,
     onto: true,
+    paths: ctx.fixPaths ?? [],
   });
   await deps.runs.record(runId, "pushed", { branch, commit, onto: true });
   ctx.packaged = { kind: "pushed", branch, commit };
@@ -121,6 +122,7 @@ async function pushFixBranch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedF
     message,
     author: deps.author ?? DEFAULT_AUTHOR,
     remote: deps.forge.remote,
+    paths: ctx.fixPaths ?? [],
   });
   await deps.runs.record(runId, "pushed", { branch, commit });
   ctx.packaged = { kind: "proposed", branch, commit };

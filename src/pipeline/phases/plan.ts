@@ -1,3 +1,4 @@
+import { worktreeState } from "../../workspace/index.js";
 import type { InstructionPacket } from "../governance.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
@@ -28,6 +29,8 @@ export async function plan(ctx: RunContext): Promise<PhaseResult> {
     blastRadius: blast,
   };
   ctx.plan = { steps, verifyCommand, packet };
+  // What the failing command and any install left in the worktree is not the fixer's work.
+  if (ctx.worktree) ctx.stateBeforeFix = await worktreeState(ctx.worktree);
   await deps.runs.setRunFields(runId, { agentId: chosen.agent.id, packet });
   await deps.runs.record(runId, "plan", {
     agent: chosen.agent.id,

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { selectAgent, type AgentContext } from "../../agents/index.js";
+import { MAX_PACKAGE_JSON_BYTES, selectAgent, type AgentContext } from "../../agents/index.js";
 import type { Diagnosis } from "../../sentinel/index.js";
 import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/index.js";
 import { forgeAdapter, type FixForge } from "../../forge/index.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
+import { prepareDependencies, writeFixerNpmrc } from "../prepare-dependencies.js";
 import { askGate } from "../run-gate.js";
 import { RunStop } from "../run-stop.js";
 import { classifyRun, stopAtLimit } from "../worktree-commands.js";
@@ -46,6 +48,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
     diagnosis: d,
     fileExists: (p) => fileInWorktree(wt.path, p),
     failingCommand: req.failingCommand ?? null,
+    readFile: (p) => readWorktreeText(wt.path, p),
   };
   const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
   const chosen = selectAgent(
@@ -55,9 +58,15 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   );
   if (!chosen) {
     const revokedHint = revoked.size > 0 ? ` (revoked here: ${[...revoked].join(", ")})` : "";
+    const declined = deps.agents
+      .flatMap((a) => {
+        const why = a.declined?.(context);
+        return why ? [`${a.id}: ${why}`] : [];
+      })
+      .join("; ");
     throw new RunStop(
       "no-agent",
-      `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}`,
+      `no enabled agent handles a ${d.category} failure${d.tool ? ` of ${d.tool}` : ""}${revokedHint}${declined ? ` (${declined})` : ""}`,
     );
   }
   ctx.chosen = { agent: chosen.agent, confidence: chosen.confidence, context };
@@ -65,6 +74,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   // freezes, rate limits, approval.
   const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
   await askGate(ctx, "preflight", chosen.agent.id, chosen.confidence, d, blamed);
+  await prepareForVerify(ctx);
   return { next: "PLAN" };
 }
 
@@ -105,13 +115,17 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
     ? {
         npm_config_cache: path.join(cache, "npm"),
         YARN_CACHE_FOLDER: path.join(cache, "yarn"),
+        // yarn 2+ keeps its cache under its global folder (enableGlobalCache), not YARN_CACHE_FOLDER.
+        YARN_GLOBAL_FOLDER: path.join(cache, "yarn-berry"),
         PIP_CACHE_DIR: path.join(cache, "pip"),
       }
     : {};
   ctx.command.env = { ...(deps.toolEnv ?? {}), ...cacheEnv };
   ctx.command.writable = cache ? [cache] : [];
+  if (cache) ctx.command.cacheDir = cache;
   // The fixers' HOME lives beside the worktree, not in it: a repository cannot ship files into it.
   ctx.command.home = path.join(runRoot, "home");
+  await writeFixerNpmrc(ctx.command.home);
   // The worktree goes into a folder named after the run, recorded before it exists: a worker that
   // dies while git creates it (or before its path is recorded) leaves nothing the next run or the
   // janitor cannot find and remove.
@@ -132,6 +146,8 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
 async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   const { deps, req, runId, clock } = ctx;
   if (!req.failingCommand?.length) throw new RunStop("error", "nothing to fix: no diagnosis and no failing command");
+  // The worktree as the repository's CI has it when the command runs: its dependencies installed.
+  await prepareDependencies(ctx, req.failingCommand);
   const started = Date.now();
   const diagnosed = await classifyRun(ctx, req.failingCommand, { step: "diagnose" });
   stopAtLimit("diagnose", diagnosed.result);
@@ -151,6 +167,29 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   if (diagnosis.status !== "failed")
     throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
   return diagnosis;
+}
+
+/** A file of the worktree as text, for an agent (package.json): null when absent, outside it or too large. */
+function readWorktreeText(root: string, relative: string): string | null {
+  if (!fileInWorktree(root, relative)) return null;
+  const file = path.join(root, relative);
+  try {
+    if (statSync(file).size > MAX_PACKAGE_JSON_BYTES) return null;
+    return readFileSync(file, "utf8");
+  } catch {
+    // A directory, or gone since: there is no text to read.
+    return null;
+  }
+}
+
+/**
+ * A diagnosis from ingestion skipped DIAGNOSE, but VERIFY re-runs the failing command (or the
+ * agent's own check): what that command needs is installed once the policy has allowed the run.
+ */
+async function prepareForVerify(ctx: RunContext): Promise<void> {
+  const chosen = ctx.chosen;
+  const verifyCommand = chosen?.agent.verifyCommand(chosen.context) ?? ctx.req.failingCommand;
+  if (verifyCommand?.length) await prepareDependencies(ctx, verifyCommand);
 }
 
 /** The lines that looked like errors, else the output's last 20 lines. */

@@ -1,4 +1,4 @@
-import { diffStat } from "../../workspace/index.js";
+import { changedPaths, diffStat, worktreeState } from "../../workspace/index.js";
 import { blastRadiusViolation } from "../governance.js";
 import { rememberModelPatch } from "../model-verified.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
@@ -18,6 +18,11 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
     throw new RunStop("error", "nothing to verify: the run has no worktree, agent or plan");
   const agentId = chosen.agent.id;
   const { verifyCommand } = plan;
+  // The fix is what the fixer changed, nothing else: a build output of the failing command or of
+  // VERIFY (a binary, a coverage file) is never committed, whether the repository ignores it or not.
+  const afterFix = await worktreeState(ctx.worktree);
+  const fixPaths = changedPaths(ctx.stateBeforeFix ?? new Map(), afterFix);
+  ctx.fixPaths = fixPaths;
   const verified = await classifyRun(ctx, verifyCommand, { step: "verify" });
   stopAtLimit("verify", verified.result);
   await deps.runs.record(runId, "verify", {
@@ -33,7 +38,14 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
       `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`,
     );
   }
-  const diff = await diffStat(ctx.worktree);
+  // What VERIFY checked must be what is written: a verify command that rewrote the fix proves nothing.
+  const rewritten = changedPaths(afterFix, await worktreeState(ctx.worktree)).filter((p) => fixPaths.includes(p));
+  if (rewritten.length > 0)
+    throw new RunStop(
+      "verify-failed",
+      `\`${verifyCommand.join(" ")}\` changed the fix it was verifying (${rewritten.slice(0, 5).join(", ")}): nothing is proposed`,
+    );
+  const diff = await diffStat(ctx.worktree, fixPaths);
   await deps.runs.record(runId, "diff", {
     files: diff.files,
     linesAdded: diff.linesAdded,
