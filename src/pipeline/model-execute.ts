@@ -1,5 +1,5 @@
 import { checkSummary, type CheckResult, type ModelJob, type ModelWork, type ModelWorker } from "../agents/index.js";
-import { diffStat, gitEnv } from "../workspace/index.js";
+import { gitEnv, worktreeState } from "../workspace/index.js";
 import { repositoryRelative } from "./fix-text.js";
 import { blastRadiusViolation } from "./governance.js";
 import type { RunContext } from "./run-context.js";
@@ -24,7 +24,7 @@ export async function executeModel(ctx: RunContext, worker: ModelWorker): Promis
     diagnosis,
     failingCommand: shown(command),
     runCheck: () => modelCheck(ctx, command),
-    checkEdit: async () => blastRadiusViolation(await diffStat(wt), ctx.blast),
+    checkEdit: (change) => Promise.resolve(blastRadiusViolation(change, ctx.blast)),
     repositoryRules: repositoryRules(ctx),
     deadline: ctx.deadline,
     record: (kind, data) => deps.runs.record(runId, kind, data),
@@ -33,6 +33,7 @@ export async function executeModel(ctx: RunContext, worker: ModelWorker): Promis
   ctx.modelWork = work;
   await deps.runs.record(runId, "model.usage", usageEntry(work));
   if (work.kind === "refused") throw new RunStop("policy", work.message, work.rule);
+  await onlyPatchedPaths(ctx, work.patched);
   if (work.kind === "reused" || work.outcome.kind === "fixed") return;
   const { outcome } = work;
   // The handoff escalate() writes carries the budget's log as "what was tried".
@@ -43,6 +44,23 @@ export async function executeModel(ctx: RunContext, worker: ModelWorker): Promis
       `llm-patch stopped without a fix (${outcome.reason}): ${outcome.summary}; ${outcome.tried.length} tool call(s) tried, none made the check pass`,
     );
   throw new RunStop("error", `${outcome.summary}; nothing was proposed`);
+}
+
+/**
+ * The fix is what the model's patches changed. run_check ran the failing command in the worktree,
+ * and what it left behind (a build output, a coverage file) is not the fix: the state VERIFY
+ * measures the fix from becomes the worktree as it is now, except for the patched files.
+ */
+async function onlyPatchedPaths(ctx: RunContext, patched: readonly string[]): Promise<void> {
+  if (!ctx.worktree) return;
+  const before = ctx.stateBeforeFix ?? new Map<string, string>();
+  const baseline = new Map(await worktreeState(ctx.worktree));
+  for (const path of patched) {
+    const was = before.get(path);
+    if (was === undefined) baseline.delete(path);
+    else baseline.set(path, was);
+  }
+  ctx.stateBeforeFix = baseline;
 }
 
 /** run_check: the failing command again, under the sandbox; the model gets the new diagnosis, never the raw log. */

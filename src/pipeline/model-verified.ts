@@ -18,7 +18,7 @@ export async function rememberModelPatch(ctx: RunContext): Promise<void> {
   const work = ctx.modelWork;
   const d = ctx.diagnosis;
   if (!worker || !work || !ctx.worktree || !d) return;
-  const patch = await diffPatch(ctx.worktree);
+  const patch = await diffPatch(ctx.worktree, ctx.fixPaths ?? []);
   const bytes = Buffer.byteLength(patch);
   await ctx.deps.runs.record(ctx.runId, "model.patch", {
     model: work.kind === "reused" ? work.original.model : work.accounting.model,

@@ -24,6 +24,7 @@ export {
   PATCH_CAP_BYTES,
   type WorktreeTools,
   type WorktreeToolsOptions,
+  type PatchedChange,
   type ToolOutput,
 } from "./tools.js";
 export type { CheckResult, RunCheck } from "./check-result.js";

@@ -43,14 +43,16 @@ export function llmWorker(o: LlmWorkerOptions): ModelWorker {
     model: o.settings.model,
     async work(job) {
       const started = Date.now();
-      const tools = worktreeTools({
-        worktree: job.worktree,
-        policy: DEFAULT_WRITE_POLICY,
-        runCheck: job.runCheck,
-        gitEnv: job.gitEnv,
-        checkEdit: job.checkEdit,
-      });
-      const reused = await reuse(o, job, tools, started);
+      // A cached patch gets tools of its own: one that is taken back touched nothing of the model's.
+      const toolsFor = () =>
+        worktreeTools({
+          worktree: job.worktree,
+          policy: DEFAULT_WRITE_POLICY,
+          runCheck: job.runCheck,
+          gitEnv: job.gitEnv,
+          checkEdit: job.checkEdit,
+        });
+      const reused = await reuse(o, job, toolsFor(), started);
       if (reused) return told(o, reused);
       const refusal = await o.memory.reserveRun(
         { runId: job.runId, ...o.where, model: o.settings.model, dayStart: utcDayStart(now()) },
@@ -58,6 +60,7 @@ export function llmWorker(o: LlmWorkerOptions): ModelWorker {
       );
       if (refusal) return told(o, { kind: "refused", ...refusal, accounting: nothingSpent(o, started) });
       client ??= createLlmClient(o.settings);
+      const tools = toolsFor();
       const result = await runLlmPatch({
         client,
         settings: o.settings,
@@ -70,7 +73,7 @@ export function llmWorker(o: LlmWorkerOptions): ModelWorker {
         ...(o.fence ? { fence: o.fence } : {}),
       });
       await o.memory.finishRun(job.runId, result.outcome.kind, result.accounting);
-      return told(o, { kind: "ran", outcome: result.outcome, accounting: result.accounting });
+      return told(o, { kind: "ran", outcome: result.outcome, accounting: result.accounting, patched: tools.touched() });
     },
     async remember(verified) {
       const { work } = verified;
@@ -121,6 +124,7 @@ async function reuse(o: LlmWorkerOptions, job: ModelJob, tools: WorktreeTools, s
       fromRunId: stored.runId,
       original,
       accounting: nothingSpent(o, started),
+      patched: tools.touched(),
     };
   }
   const undone = await reversePatch(job.worktree, stored.patch, job.gitEnv);

@@ -1,6 +1,7 @@
 import type { Diagnosis } from "../../sentinel/index.js";
 import type { RunCheck } from "./check-result.js";
 import type { LlmAccounting, LlmOutcome } from "./outcome.js";
+import type { PatchedChange } from "./tools.js";
 
 /**
  * A model-driven agent's side of the Agent SDK. A recipe plans commands; a model agent is handed
@@ -26,8 +27,8 @@ export interface ModelJob {
   /** The command CI ran (untrusted text: it goes to the model as data). */
   readonly failingCommand: readonly string[];
   readonly runCheck: RunCheck;
-  /** Why the change so far goes beyond the blast radius, or null; asked after every patch. */
-  readonly checkEdit: () => Promise<string | null>;
+  /** Why the patches' change goes beyond the blast radius, or null; asked after every patch. */
+  readonly checkEdit: (change: PatchedChange) => Promise<string | null>;
   /** The repository's limits in words, for the prompt: they narrow Sentinel's rules, never widen them. */
   readonly repositoryRules: string;
   /** Epoch ms: the pipeline run's deadline, after which no model call starts. */
@@ -47,8 +48,15 @@ export type ModelWork =
       /** What writing the patch cost when the model wrote it. */
       readonly original: LlmAccounting;
       readonly accounting: LlmAccounting;
+      /** The files the patch changed: the fix is these, not what re-running the command left behind. */
+      readonly patched: readonly string[];
     }
-  | { readonly kind: "ran"; readonly outcome: LlmOutcome; readonly accounting: LlmAccounting };
+  | {
+      readonly kind: "ran";
+      readonly outcome: LlmOutcome;
+      readonly accounting: LlmAccounting;
+      readonly patched: readonly string[];
+    };
 
 export interface VerifiedModelPatch {
   readonly runId: string;

@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import type { ChatCompletionFunctionTool } from "openai/resources/chat/completions";
 import type { CheckResult, RunCheck } from "./check-result.js";
@@ -20,6 +23,8 @@ export type ToolOutput =
 export interface WorktreeTools {
   definitions: ChatCompletionFunctionTool[];
   call(name: string, args: Record<string, unknown>): Promise<ToolOutput>;
+  /** The files the applied patches touched so far (a patch taken back counts for nothing). */
+  touched(): string[];
 }
 
 const fn = (name: string, description: string, properties: object, required: string[]): ChatCompletionFunctionTool => ({
@@ -60,23 +65,35 @@ export interface WorktreeToolsOptions {
    */
   gitEnv?: Readonly<Record<string, string>>;
   /**
-   * Asked after every applied patch: why the change so far goes beyond what the run may change
-   * (the blast radius), or null. A patch it objects to is taken back and refused.
+   * Asked after every applied patch with what the patches changed so far: why that change goes
+   * beyond what the run may change (the blast radius), or null. A patch it objects to is taken
+   * back and refused.
    */
-  checkEdit?: () => Promise<string | null>;
+  checkEdit?: (change: PatchedChange) => Promise<string | null>;
+}
+
+/** The files the applied patches touched, and their lines added and deleted against HEAD. */
+export interface PatchedChange {
+  readonly files: readonly string[];
+  readonly linesAdded: number;
+  readonly linesDeleted: number;
 }
 
 /** The agent's four tools over one worktree; every path is confined to it and every output capped. */
 export function worktreeTools(o: WorktreeToolsOptions): WorktreeTools {
   const env = o.gitEnv ? { ...o.gitEnv } : undefined;
+  const touched = new Set<string>();
   const handlers: Record<string, (args: Record<string, unknown>) => Promise<ToolOutput>> = {
     read_file: (args) => readTool(o.worktree, args.path),
     search: (args) => searchTool(o.worktree, args.query, env),
     apply_patch: async (args) => {
       const applied = await applyPatchTool(o.worktree, o.policy, args.diff, env);
-      if (!applied.ok || !o.checkEdit) return applied;
-      const over = await o.checkEdit();
+      if (!applied.ok) return applied;
+      const added = (applied.files ?? []).filter((f) => !touched.has(f));
+      for (const f of added) touched.add(f);
+      const over = o.checkEdit ? await o.checkEdit(await patchedChange(o.worktree, [...touched], env)) : null;
       if (!over) return applied;
+      for (const f of added) touched.delete(f);
       const undone = await reversePatch(o.worktree, String(args.diff), env);
       return {
         ok: false,
@@ -91,6 +108,7 @@ export function worktreeTools(o: WorktreeToolsOptions): WorktreeTools {
   return {
     definitions: DEFINITIONS,
     call: (name, args) => handlers[name]?.(args) ?? Promise.resolve({ ok: false, error: `no tool named ${name}` }),
+    touched: () => [...touched].sort(),
   };
 }
 
@@ -193,6 +211,36 @@ function touchedPaths(numstat: string): string[] {
   return paths.filter(Boolean);
 }
 
+/**
+ * What the patches changed in `files`, measured through a throwaway index: the worktree's own
+ * index is left as it was, so nothing measured here (a patch later taken back) can be committed.
+ */
+async function patchedChange(
+  worktree: string,
+  files: readonly string[],
+  env?: Record<string, string>,
+): Promise<PatchedChange> {
+  const index = path.join(tmpdir(), `sentinel-patch-index-${randomBytes(8).toString("hex")}`);
+  const e = { ...(env ?? process.env), GIT_INDEX_FILE: index } as Record<string, string>;
+  try {
+    await git(worktree, ["read-tree", "HEAD"], "", e);
+    await git(worktree, ["add", "--all", "--", ...files.map((f) => `:(literal)${f}`)], "", e);
+    const numstat = await git(worktree, ["diff", "--cached", "--numstat", "--no-renames", "HEAD", "--"], "", e);
+    let linesAdded = 0;
+    let linesDeleted = 0;
+    const changed: string[] = [];
+    for (const line of numstat.stdout.split("\n").filter(Boolean)) {
+      const [added, deleted, ...name] = line.split("\t");
+      changed.push(name.join("\t"));
+      linesAdded += added === "-" ? 0 : Number(added);
+      linesDeleted += deleted === "-" ? 0 : Number(deleted);
+    }
+    return { files: changed, linesAdded, linesDeleted };
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
 /** Takes back a diff apply_patch applied (a cached patch that no longer verifies, a patch over the limits). */
 export async function reversePatch(
   worktree: string,
@@ -215,6 +263,9 @@ function git(
     const child = execFile("git", args, options, (error, stdout, stderr) =>
       resolve({ ok: !error, stdout, stderr: stderr.trim().slice(0, 2000) }),
     );
+    // A git command that reads no input (read-tree, add) may exit before it is written: the pipe's
+    // EPIPE says nothing the exit status does not.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
 }
