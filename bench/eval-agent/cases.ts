@@ -26,7 +26,7 @@ const localCaseSchema = z.strictObject({
   command: z.string(),
   /** Tools it needs on PATH. */
   needs: z.array(z.string()).default([]),
-  /** Files a fix may not change (the tests): restored before the independent check. */
+  /** Files or folders a fix may not change (the tests): restored before the independent check. */
   held: z.array(z.string()).default([]),
   /** What the scripted model answers when no endpoint is configured, and what that should score. */
   scripted: z.strictObject({ expect: z.enum(["fixed", "wrong", "refused"]), turns: z.array(turnSchema).min(1) }),

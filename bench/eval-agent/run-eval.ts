@@ -221,7 +221,7 @@ function score(
   if (outcome.status !== "proposed" || !outcome.branch)
     return { result: "refused", detail: `${outcome.status}: ${outcome.reason}` };
   const changed = git(repo.dir, "diff", "--name-only", `${repo.sha}..${outcome.branch}`).split("\n").filter(Boolean);
-  const touched = changed.filter((f) => c.held.includes(f));
+  const touched = changed.filter((f) => c.held.some((h) => f === h || f.startsWith(`${h.replace(/\/$/, "")}/`)));
   const independent = check(repo.dir, outcome.branch, command, { restore: { from: repo.sha, files: c.held } });
   if (touched.length > 0)
     return {
@@ -247,7 +247,17 @@ function check(
   try {
     execFileSync("git", ["clone", "-q", repoDir, clone], { env: GIT_ENV });
     git(clone, "checkout", "-q", rev);
-    if (o.restore && o.restore.files.length > 0) git(clone, "checkout", o.restore.from, "--", ...o.restore.files);
+    // Held-out paths the defect's commit has (a folder of tests, or files), as it has them.
+    const held = (o.restore?.files ?? []).filter((f) => {
+      try {
+        git(clone, "cat-file", "-e", `${o.restore!.from}:${f.replace(/\/$/, "")}`);
+        return true;
+      } catch {
+        // Not in that commit: nothing to restore.
+        return false;
+      }
+    });
+    if (o.restore && held.length > 0) git(clone, "checkout", o.restore.from, "--", ...held);
     const r = spawnSync("sh", ["-c", command], { cwd: clone, encoding: "utf8", timeout: 600_000, env: GIT_ENV });
     return { code: r.status ?? 1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
   } finally {
