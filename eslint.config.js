@@ -32,6 +32,8 @@ export default tseslint.config(
       "coverage/**",
       "test/fixtures/**",
       "bench/out/**",
+      // eval:agent's projects carry their defects on purpose (a type error, a build error).
+      "bench/eval-agent/cases/**",
       "scratch/**",
       ".sentinel/**",
     ],

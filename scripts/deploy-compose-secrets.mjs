@@ -10,7 +10,7 @@
 // the dashboard token. A URL is built from the password file as it is, so deleting a URL and
 // running this again rebuilds it. Left empty, which turns that part off until you fill them:
 // app_id, private_key (the App's PEM), gitlab_token, slack_signing_secret, slack_bot_token,
-// ledger_checkpoint_token.
+// ledger_checkpoint_token, llm_api_key (the llm-patch agent's endpoint key; Ollama needs none).
 //
 // The folder is 0700 so other users of the host cannot read it; the files are 0644 because
 // Compose (outside Swarm) bind-mounts them as they are, and the container's user (10001, or
@@ -60,6 +60,7 @@ for (const name of [
   "slack_signing_secret",
   "slack_bot_token",
   "ledger_checkpoint_token",
+  "llm_api_key",
 ])
   ensure(name, "");
 

@@ -1,4 +1,5 @@
 import type { Diagnosis } from "../sentinel/index.js";
+import type { ModelWorker } from "./llm/model-worker.js";
 
 /** What an agent sees when deciding whether and how to fix a failure. */
 export interface AgentContext {
@@ -40,6 +41,11 @@ export interface Agent {
   declined?(ctx: AgentContext): string | null;
   /** What VERIFY re-runs; null means the failing command itself. */
   verifyCommand(ctx: AgentContext): readonly string[] | null;
+  /**
+   * A model-driven agent (llm-patch): EXECUTE runs its worker instead of planned steps, and
+   * selectAgent considers it only when no other agent handles the failure.
+   */
+  readonly model?: ModelWorker;
 }
 
 /** Splits a recipe's command string on whitespace: no shell, no quoting, no expansion. */

@@ -21,3 +21,20 @@ export {
   BUILTIN_RECIPES_DIR,
   type LoadedRecipes,
 } from "./load-recipes.js";
+// The llm-patch agent (src/agents/llm): the model-driven agent, its worker, memory and settings.
+export {
+  llmPatchAgent,
+  llmSettingsFromEnv,
+  LLM_AGENT_ID,
+  checkSummary,
+  DEFAULT_LLM_MAX_TURNS,
+  DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION,
+  type CheckResult,
+  type LlmRepositoryConfig,
+  type LlmSettings,
+  type LlmWorkerOptions,
+  type ModelJob,
+  type ModelMemory,
+  type ModelWork,
+  type ModelWorker,
+} from "./llm/index.js";

@@ -93,11 +93,30 @@ export function agentsFrom(
   return inUse.map((r) => recipeAgent(r, rules));
 }
 
-/** The agent most likely to fix this failure, if any handles it. */
+/**
+ * The agent most likely to fix this failure, if any handles it. Model agents come last, whatever
+ * their confidence: they are asked only when no deterministic agent handles the failure.
+ */
 export function selectAgent(
   agents: readonly Agent[],
   ctx: Parameters<Agent["handles"]>[0],
   minConfidence = 0,
+): { agent: Agent; confidence: number } | null {
+  const deterministic = agents.filter((a) => !a.model);
+  return (
+    mostConfident(deterministic, ctx, minConfidence) ??
+    mostConfident(
+      agents.filter((a) => a.model),
+      ctx,
+      minConfidence,
+    )
+  );
+}
+
+function mostConfident(
+  agents: readonly Agent[],
+  ctx: Parameters<Agent["handles"]>[0],
+  minConfidence: number,
 ): { agent: Agent; confidence: number } | null {
   let best: { agent: Agent; confidence: number } | null = null;
   for (const agent of agents) {

@@ -1,9 +1,17 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { discoverChecks, loadBuiltinRecipes } from "../agents/index.js";
-import { effectiveMode, loadRepoConfig } from "../config/index.js";
-import { localFixDeps, localGate, repoAgents, runFix, Trust, type FixOutcome } from "../pipeline/index.js";
+import { discoverChecks, llmSettingsFromEnv, loadBuiltinRecipes } from "../agents/index.js";
+import { effectiveMode, loadRepoConfig, parseLlmEnv } from "../config/index.js";
+import {
+  localFixDeps,
+  localGate,
+  repoAgents,
+  runFix,
+  Trust,
+  withModelAgent,
+  type FixOutcome,
+} from "../pipeline/index.js";
 import type { Policy } from "../policy/index.js";
 import { mergeRuleSets } from "../sentinel/index.js";
 import { detectSandbox, detectToolchains } from "../sandbox/index.js";
@@ -69,7 +77,14 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
         "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",
       );
     const trust = new Trust(store.gov);
-    const { deps, tierAtGate } = await repositoryFixDeps(io, opts, { repo, reader, loaded, runs, trust });
+    const { deps, tierAtGate } = await repositoryFixDeps(io, opts, {
+      repo,
+      reader,
+      loaded,
+      runs,
+      models: store.models,
+      trust,
+    });
     const commands = opts.command ? [["sh", "-c", opts.command]] : await discoveredCommands(repo);
     if (commands.length === 0) {
       io.stderr.write(
@@ -151,6 +166,7 @@ async function repositoryFixDeps(
     reader: ReturnType<typeof localConfigReader>;
     loaded: Awaited<ReturnType<typeof loadRepoConfig>>;
     runs: Store["runs"];
+    models: Store["models"];
     trust: Trust;
   },
 ) {
@@ -178,12 +194,16 @@ async function repositoryFixDeps(
     mirrorsDir: path.join(dataRoot, "mirrors"),
     workRoot: path.join(dataRoot, "worktrees"),
     dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
-    agents: await repoAgents(
-      r.reader.readFile,
-      config.fix.recipes,
-      config.fix.disable,
-      pino({ level: "silent" }),
-      r.repo,
+    // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).
+    agents: withModelAgent(
+      await repoAgents(r.reader.readFile, config.fix.recipes, config.fix.disable, pino({ level: "silent" }), r.repo),
+      {
+        settings: llmSettingsFromEnv(parseLlmEnv(process.env)),
+        config: config.llm,
+        memory: r.models,
+        where: { forge: "local", repo: r.repo, installation: "local" },
+        logger: pino({ level: "silent" }),
+      },
     ),
     rules,
     sandboxPolicy: opts.requireSandbox ? "required" : "preferred",

@@ -11,4 +11,4 @@ export {
 } from "./repo-config.js";
 export { readRepoConfigText } from "./read-repo-config-text.js";
 export { loadRepoConfig, type ConfigReader, type LoadedRepoConfig } from "./load-repo-config.js";
-export { parseEnv, type ParsedEnv } from "./env/index.js";
+export { parseEnv, parseLlmEnv, type ParsedEnv, type LlmEnvConfig } from "./env/index.js";

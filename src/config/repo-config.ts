@@ -101,7 +101,7 @@ export const repoConfigSchema = z
           .boolean()
           .default(false)
           .describe(
-            "Let the llm-patch agent (a language model behind SENTINEL_LLM_BASE_URL) try fixes the recipes cannot make. Off until you opt in; not yet wired into the pipeline (docs/agents.md).",
+            "Let the llm-patch agent (a language model behind SENTINEL_LLM_BASE_URL) try fixes the recipes cannot make, for located failures only. Off until you opt in; its fixes start at tier T0 (shadow) and need an approval (policy.approval.modelWritten) (docs/agents.md).",
           ),
         categories: z
           .array(z.enum(FIX_CATEGORIES))

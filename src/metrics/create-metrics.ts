@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { JobQueue } from "../queue/index.js";
+import { modelMetrics } from "./model-metrics.js";
 
 /**
  * Sentinel's Prometheus instruments, one registry per process (not prom-client's global one, so
@@ -103,6 +104,7 @@ export function createMetrics(o: { queue?: JobQueue; defaultMetrics?: boolean } 
       labelNames: ["forge"] as const,
       registers: [registry],
     }),
+    ...modelMetrics(registry),
     revocations: new Counter({
       name: "sentinel_revocations_total",
       help: "Agents revoked in a repository (error budget breached).",

@@ -1,3 +1,4 @@
+import type { LlmSettings } from "../agents/index.js";
 import type { LiveFeed } from "../live/index.js";
 import type { EgressPolicy, ResourceLimits, SandboxMode, Toolchains } from "../sandbox/index.js";
 import type { MirrorCache } from "../workspace/index.js";
@@ -21,4 +22,6 @@ export interface FixEnvironment {
   readonly limits?: ResourceLimits;
   readonly runDeadlineMs?: number;
   readonly cgroupRoot?: string;
+  /** The llm-patch agent's endpoint (SENTINEL_LLM_*); absent, no model is ever asked. */
+  readonly llm?: LlmSettings;
 }

@@ -13,6 +13,7 @@ import type { FixEnvironment } from "./fix-environment.js";
 import type { FixForge } from "../forge/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome } from "./fix-types.js";
 import { policyGate, readPermits } from "./policy-gate.js";
+import { installationKey, withModelAgent } from "./model-agent.js";
 import { repoAgents } from "./repo-agents.js";
 import { commandFromStep, runFix } from "./run-fix.js";
 import { Trust } from "./trust.js";
@@ -108,13 +109,7 @@ export async function fixFailure(
     fixRunDeps(fixing, {
       runs,
       forge: fixer,
-      agents: await repoAgents(
-        (file) => forge.readFile(file),
-        config.fix.recipes,
-        config.fix.disable,
-        deps.logger,
-        forge.repo,
-      ),
+      agents: await jobAgents(deps, forge, loaded, failure, fixing),
       rules: loaded.rules,
       logger: deps.logger,
       errorBudget: policy.errorBudget,
@@ -148,6 +143,35 @@ export async function fixFailure(
     afterRun(deps, { gov, trust, loaded, failure, outcome, tierAtGate: tierAtGate(), forge }),
   );
   return outcome;
+}
+
+/** The repository's recipes (from its default branch), and the llm-patch agent last when the deployment and the repository turn it on. */
+async function jobAgents(
+  deps: FixJobDeps,
+  forge: ForgeClient,
+  { config }: LoadedRepoConfig,
+  failure: StoredFailure,
+  fixing: FixEnvironment,
+) {
+  const recipes = await repoAgents(
+    (file) => forge.readFile(file),
+    config.fix.recipes,
+    config.fix.disable,
+    deps.logger,
+    forge.repo,
+  );
+  return withModelAgent(recipes, {
+    settings: fixing.llm,
+    config: config.llm,
+    memory: deps.store.models,
+    where: {
+      forge: failure.forge,
+      repo: failure.repo,
+      installation: installationKey(failure.forge, failure.installationId),
+    },
+    logger: deps.logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
 }
 
 /** The failure, its diagnosis and this worker's fix environment, or why the job cannot run. */

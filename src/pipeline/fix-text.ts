@@ -99,6 +99,18 @@ function changedFiles(files: readonly string[]): string {
     .join(", ")}${files.length > 20 ? ", …" : ""}`;
 }
 
+/** Who wrote a model-written fix and what it cost, for its pull request. */
+export interface ModelNote {
+  readonly model: string;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  /** In the deployment's price units (SENTINEL_LLM_PRICE_*_PER_1K). */
+  readonly cost: number;
+  readonly turns: number;
+  /** The patch was verified for this failure before, in this run: this run asked no model. */
+  readonly reusedFrom?: string;
+}
+
 export function pullRequestBody(
   d: Diagnosis,
   packet: InstructionPacket,
@@ -106,10 +118,12 @@ export function pullRequestBody(
   verify: readonly string[],
   runId: string,
   agentName: string,
+  model?: ModelNote,
 ): string {
   return [
     `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(agentName)} fixed it.`,
     "",
+    ...(model ? [modelWritten(model, runId), ""] : []),
     `**Failure:** ${escapeMarkdown(d.summary)}`,
     "",
     `**Verified:** ${code(verify.join(" "))} passes in a clean worktree of the failing commit, with nothing new failing.`,
@@ -120,6 +134,26 @@ export function pullRequestBody(
     "",
     `<sub>Run ${runId} · fingerprint ${d.fingerprint} · the full record is in Sentinel's ledger.</sub>`,
   ].join("\n");
+}
+
+/** The model's name comes from the deployment's configuration: still made inert. Run ids are Sentinel's own. */
+function modelWritten(m: ModelNote, runId: string): string {
+  const spent = `${m.turns} turn${m.turns === 1 ? "" : "s"}, ${m.tokensIn} tokens in and ${m.tokensOut} out, cost ${formatCost(m.cost)}`;
+  const review = "Sentinel verified it like any fix; review it as you would a person's.";
+  // A run that waited for an approval resumes from the start and finds its own verified patch.
+  if (m.reusedFrom === runId)
+    return (
+      `**Model-written:** a language model, ${code(m.model)} (Sentinel's llm-patch agent), wrote this change before it was approved (${spent}). ` +
+      `After the approval Sentinel applied the same patch and verified it again, with no further model call. ${review}`
+    );
+  return m.reusedFrom
+    ? `**Model-written (reused):** ${code(m.model)} wrote this change for the same failure in run ${m.reusedFrom} (${spent}). ` +
+        `It still applies and passes, so this run reused it and made no model call (0 tokens). ${review}`
+    : `**Model-written:** a language model, ${code(m.model)} (Sentinel's llm-patch agent), wrote this change in ${spent}. ${review}`;
+}
+
+function formatCost(cost: number): string {
+  return cost === 0 ? "0" : cost < 0.01 ? cost.toPrecision(2) : cost.toFixed(2);
 }
 
 /** Largest patch a comment carries (forges cap comments near 64 KiB). */

@@ -53,6 +53,8 @@ export interface GateInput {
   /** Someone other than Sentinel pushed to this failure's fix branch (its head is not a commit Sentinel pushed). */
   readonly humanOnFixBranch: boolean;
   readonly approved: boolean;
+  /** The chosen agent is a model agent (llm-patch): at the package gate, its change is model-written. */
+  readonly modelWritten?: boolean;
 }
 
 export type GateResult =

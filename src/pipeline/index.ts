@@ -27,3 +27,4 @@ export { localGate } from "./local-gate.js";
 export { repoAgents } from "./repo-agents.js";
 export { databaseLeases, redisLeases, type Leases } from "./leases.js";
 export { Trust, startTier, tierName, type TierState } from "./trust.js";
+export { withModelAgent, installationKey, type ModelAgentSetup } from "./model-agent.js";

@@ -160,6 +160,7 @@ export function policyGate(f: GateFacts): { gate: FixGate; tierAtGate: () => Tie
       canPush: input.canPush,
       manual: f.manual,
       categories: f.fixCategories,
+      modelWritten: input.stage === "package" && input.modelWritten === true,
     });
     if (decision.verdict !== "allow") return decision;
     return {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Agent, AgentContext, PlannedStep } from "../agents/index.js";
+import type { Agent, AgentContext, ModelWork, PlannedStep } from "../agents/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
 import type { Worktree, WorktreeState } from "../workspace/index.js";
@@ -121,6 +121,8 @@ export interface RunContext {
   /** The verified change (also recorded for shadow runs that write nothing). */
   diff: NonNullable<FixOutcome["diff"]> | null;
   packaged: Packaged | null;
+  /** What a model agent did at EXECUTE: for VERIFY's fingerprint cache and REPORT's pull request. */
+  modelWork?: ModelWork;
 }
 
 /** The agent's id once one is chosen. */

@@ -28,6 +28,7 @@ export async function askGate(
     canPush,
     humanOnFixBranch,
     approved: ctx.resuming,
+    modelWritten: Boolean(ctx.chosen?.agent.model),
   });
   await deps.runs.record(runId, "policy.decision", { stage, ...result });
   if (result.verdict === "deny") throw new RunStop("policy", result.message, result.rule);

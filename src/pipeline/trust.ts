@@ -1,10 +1,16 @@
+import { LLM_AGENT_ID } from "../agents/index.js";
 import { parseTier, promotionDue, TIER_NAMES, type Policy, type Tier } from "../policy/index.js";
 import type { Forge, GovernanceStore } from "../store/index.js";
 
 export type TierState = Tier | "revoked";
 
-/** The tier a new agent starts at in a repository, as its policy says. */
-export function startTier(policy: Policy): Tier {
+/**
+ * The tier a new agent starts at in a repository, as its policy says; a model agent (llm-patch)
+ * starts at T0 whatever it says: its fixes are verified and recorded, never written, until it has
+ * earned a promotion (or a maintainer sets its tier).
+ */
+export function startTier(policy: Policy, agentId?: string): Tier {
+  if (agentId === LLM_AGENT_ID) return 0;
   return parseTier(String(policy.tiers.start)) ?? 1;
 }
 
@@ -23,7 +29,7 @@ export class Trust {
 
   async tierOf(forge: Forge, repo: string, agentId: string, policy: Policy): Promise<TierState> {
     const row = await this.gov.getTier(forge, repo, agentId);
-    if (!row) return startTier(policy);
+    if (!row) return startTier(policy, agentId);
     return row.revoked ? "revoked" : clampTier(row.tier);
   }
 
@@ -37,7 +43,7 @@ export class Trust {
   ): Promise<{ tier: TierState; promoted: boolean }> {
     const row = await this.gov.getTier(forge, repo, agentId);
     if (row?.revoked) return { tier: "revoked", promoted: false };
-    const tier = row ? clampTier(row.tier) : startTier(policy);
+    const tier = row ? clampTier(row.tier) : startTier(policy, agentId);
     const streak = (row?.cleanStreak ?? 0) + 1;
     const next = promotionDue(policy.tiers, tier, streak);
     if (next !== null) {
@@ -75,7 +81,7 @@ export class Trust {
   ): Promise<TierState> {
     const row = await this.gov.getTier(forge, repo, agentId);
     if (row) return row.revoked ? "revoked" : clampTier(row.tier);
-    const tier = startTier(policy);
+    const tier = startTier(policy, agentId);
     await this.gov.setTier(
       { forge, repo, agentId, tier, cleanStreak: 0, revoked: false, reason: null },
       { cause: "first run", ...evidence },

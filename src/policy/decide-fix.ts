@@ -45,6 +45,11 @@ export interface FixFacts {
   canPush: boolean;
   /** Asked for by a maintainer's `/sentinel fix`: skips the cooldown and the per-fingerprint cap, nothing else. */
   manual: boolean;
+  /**
+   * A model agent wrote the change being decided on (the gate before writing; before a run there
+   * is no change yet): `policy.approval.modelWritten` asks a human first.
+   */
+  modelWritten?: boolean;
   /** `fix.categories`: category -> agent id globs allowed; [] = never fixed; a category not listed = any agent. */
   categories?: Readonly<Record<string, readonly string[]>>;
 }
@@ -157,6 +162,13 @@ export function decideFix(policy: Policy, facts: FixFacts): FixDecision {
   if (freeze) return deny(freeze.rule, `${freezeMessage(freeze)}; nothing is written during a freeze`, freeze.until);
   const rate = rateLimitViolation(policy.rateLimit, facts.prsOpenedAt, facts.openPrs, facts.now);
   if (rate) return deny(rate.rule, rate.message, rate.retryAt);
+  if (!facts.approved && facts.modelWritten && policy.approval.modelWritten)
+    return {
+      verdict: "wait",
+      rule: "policy.approval.modelWritten",
+      message:
+        "a model wrote this fix: it waits for a human approval (policy.approval.modelWritten); the verified patch is in the run's ledger",
+    };
   if (!facts.approved) {
     const approval = approvalRule(policy, {
       tier,

@@ -257,6 +257,12 @@ export const policySchema = strictObject({
     })
       .prefault({})
       .describe("Who may approve."),
+    modelWritten: z
+      .boolean()
+      .default(true)
+      .describe(
+        "A fix a model wrote (the llm-patch agent) waits, once verified and before anything is written, for a human approval whatever the rules above say; false leaves model fixes to those rules alone.",
+      ),
     expiresAfter: maxDuration("approval.expiresAfter", true)
       .prefault("72h")
       .describe('An approval not acted on within this long lapses ("72h", "3d").'),

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Logger } from "pino";
+import { llmSettingsFromEnv } from "../agents/index.js";
 import type { ParsedEnv } from "../config/index.js";
 import type { FixEnvironment } from "../pipeline/index.js";
 import type { LiveFeed } from "../live/index.js";
@@ -31,6 +32,13 @@ type FixingEnv = Pick<
   | "SENTINEL_STEP_DISK_MB"
   | "SENTINEL_RUN_DEADLINE_S"
   | "SENTINEL_CGROUP_ROOT"
+  | "SENTINEL_LLM_BASE_URL"
+  | "SENTINEL_LLM_API_KEY"
+  | "SENTINEL_LLM_MODEL"
+  | "SENTINEL_LLM_PRICE_IN_PER_1K"
+  | "SENTINEL_LLM_PRICE_OUT_PER_1K"
+  | "SENTINEL_LLM_MAX_TURNS"
+  | "SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION"
 >;
 
 type Leases = ReturnType<typeof redisLeases>;
@@ -82,6 +90,13 @@ export function fixingFromConfig(
     const { limits, runDeadlineMs } = stepLimits;
     o.logger.info({ egress: allow, limits, runDeadlineMs, enforcement }, "fixer steps: egress allowlist and limits");
   }
+  // Read at start: an endpoint without a model stops the worker naming the variable.
+  const llm = llmSettingsFromEnv(config);
+  if (llm && o.runsJobs)
+    o.logger.info(
+      { endpoint: llm.baseURL, model: llm.model, maxTurns: llm.maxTurns },
+      "llm-patch agent: on for repositories with llm.enabled",
+    );
   return {
     mirrors: new MirrorCache(path.join(workDir, "mirrors")),
     workRoot: path.join(workDir, "worktrees"),
@@ -94,5 +109,6 @@ export function fixingFromConfig(
     ...(egress ? { egress } : {}),
     ...(stepLimits ? { limits: stepLimits.limits, runDeadlineMs: stepLimits.runDeadlineMs } : {}),
     ...(stepLimits?.cgroupRoot ? { cgroupRoot: stepLimits.cgroupRoot } : {}),
+    ...(llm ? { llm } : {}),
   };
 }

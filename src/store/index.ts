@@ -10,6 +10,7 @@ export { InstallationStore } from "./installation-store.js";
 export { FailureStore } from "./failure-store.js";
 export { DiagnosisStore, type StoredDiagnosis } from "./diagnosis-store.js";
 export { PullRequestStore } from "./pull-request-store.js";
+export { ModelStore, type ModelPatchRow, type ModelSpend } from "./model-store.js";
 export type {
   DeliveryRecord,
   FailureRecord,

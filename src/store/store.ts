@@ -4,6 +4,7 @@ import { DiagnosisStore } from "./diagnosis-store.js";
 import { FailureStore } from "./failure-store.js";
 import { GovernanceStore } from "./governance-store.js";
 import { InstallationStore } from "./installation-store.js";
+import { ModelStore } from "./model-store.js";
 import { PullRequestStore } from "./pull-request-store.js";
 import { RunStore } from "./run-store.js";
 
@@ -21,6 +22,8 @@ export class Store {
   readonly runs: RunStore;
   /** Approvals, tiers, pauses and decisions. */
   readonly gov: GovernanceStore;
+  /** The llm-patch agent's verified patches and the model runs its budgets count. */
+  readonly models: ModelStore;
 
   constructor(readonly db: Database) {
     this.deliveries = new DeliveryStore(db);
@@ -30,5 +33,6 @@ export class Store {
     this.pullRequests = new PullRequestStore(db);
     this.runs = new RunStore(db);
     this.gov = new GovernanceStore(db);
+    this.models = new ModelStore(db);
   }
 }

@@ -26,6 +26,7 @@ export const SECRET_ENV = [
   "REDIS_URL",
   "DATABASE_MIGRATION_URL",
   "SENTINEL_LEDGER_CHECKPOINT_TOKEN",
+  "SENTINEL_LLM_API_KEY",
 ] as const;
 
 /** The one secret the long-running server and workers must never hold: the schema owner's URL. */

@@ -578,7 +578,7 @@ describe.skipIf(!helmOrSkipQuiet())("deploy/helm/sentinel", () => {
         policies("full-values.yaml")
           .map((p) => p.metadata.name)
           .sort(),
-      ).toEqual([`${RELEASE}-sentinel-ledger-verify`, server, worker]);
+      ).toEqual([`${RELEASE}-sentinel-ledger-verify`, `${RELEASE}-sentinel-ollama`, server, worker]);
       expect(
         render(helmPath!, "minimal-values.yaml", ["networkPolicy.enabled=false"]).filter(
           (x) => x.kind === "NetworkPolicy",

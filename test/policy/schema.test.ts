@@ -52,6 +52,7 @@ describe("the policy block", () => {
       approval: {
         require: [],
         approvers: { permission: "maintain", users: [], teams: [], slackUsers: [] },
+        modelWritten: true,
         expiresAfter: 72 * 3_600_000,
       },
       forks: "diagnose",

@@ -41,6 +41,7 @@ export interface Harness {
     limits?: LlmLimits;
     files?: Record<string, string>;
     fenceToken?: string;
+    deadline?: number;
   }): Promise<LlmRunResult>;
   file(name: string): string;
   close(): Promise<void>;
@@ -73,6 +74,7 @@ export async function harness(script: ScriptedTurn[], files: Record<string, stri
         task: o.task ?? TASK,
         limits: o.limits,
         fence: o.fenceToken ? createFence(o.fenceToken) : undefined,
+        deadline: o.deadline,
         retry: {
           attempts: 3,
           baseDelayMs: 10,

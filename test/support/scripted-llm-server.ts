@@ -34,6 +34,8 @@ export interface ScriptedLlmServer {
   requests: ChatRequest[];
   /** Turns not yet consumed. */
   remaining(): number;
+  /** Appends turns to the script (a server started before the test that scripts it). */
+  script(more: ScriptedTurn[]): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startScriptedLlmServer(script: ScriptedTurn[]): Promise<Sc
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     remaining: () => turns.length,
+    script: (more) => void turns.push(...more),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,13 +1,30 @@
-// The llm-patch agent's foundation: a model-driven fixer over one worktree, with confined tools,
-// fenced and redacted data, retries and a budget. Not yet wired into the pipeline (docs/agents.md).
+// The llm-patch agent: a model-driven fixer over one worktree, with confined tools, fenced and
+// redacted data, retries, a budget and a fingerprint cache; the pipeline runs it after the recipes
+// (docs/agents.md).
+export { llmPatchAgent, LLM_AGENT_ID } from "./llm-agent.js";
+export { llmWorker, type LlmWorkerOptions, type LlmRepositoryConfig } from "./llm-worker.js";
+export type {
+  ModelWorker,
+  ModelJob,
+  ModelWork,
+  ModelMemory,
+  RunsToday,
+  StoredModelPatch,
+  VerifiedModelPatch,
+} from "./model-worker.js";
+export { taskFor, checkSummary, locatedFindings } from "./diagnosis-text.js";
+export { DEFAULT_LLM_MAX_TURNS, DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION } from "./defaults.js";
 export { runLlmPatch, DEFAULT_LLM_LIMITS, type LlmLimits, type RunLlmPatchOptions } from "./run-llm-patch.js";
 export type { LlmOutcome, LlmRunResult, LlmAccounting, HandoffReason } from "./outcome.js";
 export {
   worktreeTools,
+  reversePatch,
   READ_CAP_BYTES,
   SEARCH_CAP_LINES,
   PATCH_CAP_BYTES,
   type WorktreeTools,
+  type WorktreeToolsOptions,
+  type PatchedChange,
   type ToolOutput,
 } from "./tools.js";
 export type { CheckResult, RunCheck } from "./check-result.js";

@@ -14,7 +14,8 @@ export interface LlmAccounting {
   redactions: number;
 }
 
-export type HandoffReason = "max-turns" | "token-budget" | "model-stopped";
+/** `deadline`: the pipeline run's own deadline came before a fix. */
+export type HandoffReason = "max-turns" | "token-budget" | "model-stopped" | "deadline";
 
 /**
  * How a run ended. `fixed` means run_check passed in the worktree; the pipeline's own VERIFY and

@@ -2,7 +2,7 @@ import type OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { callModel, DEFAULT_RETRY, type RetryPolicy } from "./call-model.js";
 import { createFence, type Fence } from "./fence.js";
-import type { LlmAccounting, LlmOutcome, LlmRunResult } from "./outcome.js";
+import type { HandoffReason, LlmAccounting, LlmOutcome, LlmRunResult } from "./outcome.js";
 import { buildMessages, type LlmTask } from "./prompt.js";
 import { redactSecrets } from "./redact.js";
 import type { LlmSettings } from "./settings.js";
@@ -27,6 +27,8 @@ export interface RunLlmPatchOptions {
   /** A fixed fence for tests; a run otherwise draws a random one. */
   fence?: Fence;
   now?: () => number;
+  /** Epoch ms after which no model call starts (the pipeline run's own deadline). */
+  deadline?: number;
 }
 
 /**
@@ -49,11 +51,12 @@ export async function runLlmPatch(o: RunLlmPatchOptions): Promise<LlmRunResult> 
     outcome,
     accounting: account(o.settings, acc, now() - started),
   });
-  const handoff = (reason: "max-turns" | "token-budget" | "model-stopped", summary: string) =>
-    finish({ kind: "handoff", reason, tried, summary });
+  const handoff = (reason: HandoffReason, summary: string) => finish({ kind: "handoff", reason, tried, summary });
 
   for (;;) {
     if (acc.turns >= limits.maxTurns) return handoff("max-turns", `stopped after ${acc.turns} turns (the limit)`);
+    if (o.deadline !== undefined && now() >= o.deadline)
+      return handoff("deadline", `stopped after ${acc.turns} turns: the run's deadline passed`);
     const spent = acc.tokensIn + acc.tokensOut;
     if (spent >= limits.maxTokens) return handoff("token-budget", `stopped at ${spent} of ${limits.maxTokens} tokens`);
     // The conversation only grows, so the next prompt costs at least what the last one did: stop

@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { SentinelError } from "../../core/index.js";
+import { DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION, DEFAULT_LLM_MAX_TURNS } from "./defaults.js";
 
 /** Where the llm-patch agent sends its requests, and what a token costs there. */
 export interface LlmSettings {
@@ -8,6 +9,10 @@ export interface LlmSettings {
   model: string;
   priceInPer1k: number;
   priceOutPer1k: number;
+  /** Model calls one run may make before it hands off. */
+  maxTurns: number;
+  /** Model runs one installation (a GitHub App installation; a GitLab deployment's token) may start per UTC day. */
+  maxRunsPerDayPerInstallation: number;
 }
 
 /** The variables this reads, as the env schema (src/config/env) parses them; a composition root passes its ParsedEnv. */
@@ -17,6 +22,8 @@ export interface LlmEnv {
   SENTINEL_LLM_MODEL?: string;
   SENTINEL_LLM_PRICE_IN_PER_1K: number;
   SENTINEL_LLM_PRICE_OUT_PER_1K: number;
+  SENTINEL_LLM_MAX_TURNS?: number;
+  SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION?: number;
 }
 
 /**
@@ -35,10 +42,13 @@ export function llmSettingsFromEnv(env: LlmEnv): LlmSettings | undefined {
     model: env.SENTINEL_LLM_MODEL,
     priceInPer1k: env.SENTINEL_LLM_PRICE_IN_PER_1K,
     priceOutPer1k: env.SENTINEL_LLM_PRICE_OUT_PER_1K,
+    maxTurns: env.SENTINEL_LLM_MAX_TURNS ?? DEFAULT_LLM_MAX_TURNS,
+    maxRunsPerDayPerInstallation:
+      env.SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION ?? DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION,
   };
 }
 
 /** The client; its own retries are off because call-model.ts retries with an outcome it can report. */
-export function createLlmClient(settings: LlmSettings, timeoutMs = 120_000): OpenAI {
+export function createLlmClient(settings: Pick<LlmSettings, "baseURL" | "apiKey">, timeoutMs = 120_000): OpenAI {
   return new OpenAI({ baseURL: settings.baseURL, apiKey: settings.apiKey, maxRetries: 0, timeout: timeoutMs });
 }

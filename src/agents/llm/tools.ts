@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import type { ChatCompletionFunctionTool } from "openai/resources/chat/completions";
 import type { CheckResult, RunCheck } from "./check-result.js";
@@ -20,6 +23,8 @@ export type ToolOutput =
 export interface WorktreeTools {
   definitions: ChatCompletionFunctionTool[];
   call(name: string, args: Record<string, unknown>): Promise<ToolOutput>;
+  /** The files the applied patches touched so far (a patch taken back counts for nothing). */
+  touched(): string[];
 }
 
 const fn = (name: string, description: string, properties: object, required: string[]): ChatCompletionFunctionTool => ({
@@ -49,12 +54,52 @@ const DEFINITIONS: ChatCompletionFunctionTool[] = [
   fn("run_check", "Re-run the failing command and get its new diagnosis.", {}, []),
 ];
 
+export interface WorktreeToolsOptions {
+  worktree: string;
+  policy: WritePolicy;
+  runCheck: RunCheck;
+  /**
+   * git's environment for this worktree: its administrative directory named explicitly, hooks and
+   * fsmonitor off (workspace's gitEnv). Without it git finds the repository from the worktree,
+   * where code run by run_check could have planted a `.git` of its own.
+   */
+  gitEnv?: Readonly<Record<string, string>>;
+  /**
+   * Asked after every applied patch with what the patches changed so far: why that change goes
+   * beyond what the run may change (the blast radius), or null. A patch it objects to is taken
+   * back and refused.
+   */
+  checkEdit?: (change: PatchedChange) => Promise<string | null>;
+}
+
+/** The files the applied patches touched, and their lines added and deleted against HEAD. */
+export interface PatchedChange {
+  readonly files: readonly string[];
+  readonly linesAdded: number;
+  readonly linesDeleted: number;
+}
+
 /** The agent's four tools over one worktree; every path is confined to it and every output capped. */
-export function worktreeTools(o: { worktree: string; policy: WritePolicy; runCheck: RunCheck }): WorktreeTools {
+export function worktreeTools(o: WorktreeToolsOptions): WorktreeTools {
+  const env = o.gitEnv ? { ...o.gitEnv } : undefined;
+  const touched = new Set<string>();
   const handlers: Record<string, (args: Record<string, unknown>) => Promise<ToolOutput>> = {
     read_file: (args) => readTool(o.worktree, args.path),
-    search: (args) => searchTool(o.worktree, args.query),
-    apply_patch: (args) => applyPatchTool(o.worktree, o.policy, args.diff),
+    search: (args) => searchTool(o.worktree, args.query, env),
+    apply_patch: async (args) => {
+      const applied = await applyPatchTool(o.worktree, o.policy, args.diff, env);
+      if (!applied.ok) return applied;
+      const added = (applied.files ?? []).filter((f) => !touched.has(f));
+      for (const f of added) touched.add(f);
+      const over = o.checkEdit ? await o.checkEdit(await patchedChange(o.worktree, [...touched], env)) : null;
+      if (!over) return applied;
+      for (const f of added) touched.delete(f);
+      const undone = await reversePatch(o.worktree, String(args.diff), env);
+      return {
+        ok: false,
+        error: `${over}; the patch was ${undone ? "taken back" : "refused but could not be taken back"}`,
+      };
+    },
     run_check: async () => {
       const check = await o.runCheck();
       return { ok: true, check, data: { label: "check result", text: check.summary } };
@@ -63,6 +108,7 @@ export function worktreeTools(o: { worktree: string; policy: WritePolicy; runChe
   return {
     definitions: DEFINITIONS,
     call: (name, args) => handlers[name]?.(args) ?? Promise.resolve({ ok: false, error: `no tool named ${name}` }),
+    touched: () => [...touched].sort(),
   };
 }
 
@@ -78,11 +124,12 @@ async function readTool(worktree: string, requested: unknown): Promise<ToolOutpu
   return { ok: true, note, data: { label: `file ${where.relative}`, text } };
 }
 
-async function searchTool(worktree: string, query: unknown): Promise<ToolOutput> {
+async function searchTool(worktree: string, query: unknown, env?: Record<string, string>): Promise<ToolOutput> {
   if (typeof query !== "string" || query.trim() === "") return { ok: false, error: "no query given" };
   // git grep: tracked files only, never follows symlinks, and -F keeps the query a literal (no regex to blow up).
   const result = await exec("git", ["grep", "-n", "-I", "-F", "--no-color", "-e", query, "--", "."], {
     cwd: worktree,
+    ...(env ? { env } : {}),
     maxBuffer: 4 * 1024 * 1024,
     timeout: 20_000,
   }).catch((error: { code?: number; stdout?: string }) => {
@@ -100,7 +147,12 @@ async function searchTool(worktree: string, query: unknown): Promise<ToolOutput>
   };
 }
 
-async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unknown): Promise<ToolOutput> {
+async function applyPatchTool(
+  worktree: string,
+  policy: WritePolicy,
+  diff: unknown,
+  env?: Record<string, string>,
+): Promise<ToolOutput> {
   if (typeof diff !== "string" || diff.trim() === "") return { ok: false, error: "no diff given" };
   if (Buffer.byteLength(diff) > PATCH_CAP_BYTES)
     return { ok: false, error: `the diff exceeds ${PATCH_CAP_BYTES} bytes` };
@@ -109,7 +161,7 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
   if (/^GIT binary patch/m.test(diff)) return { ok: false, error: "binary patches are refused" };
   const input = diff.endsWith("\n") ? diff : `${diff}\n`;
   // Ask git which paths the diff touches, as git itself will read them (renames give both names).
-  const numstat = await git(worktree, ["apply", "--numstat", "-z", "-"], input);
+  const numstat = await git(worktree, ["apply", "--numstat", "-z", "-"], input, env);
   if (!numstat.ok) return { ok: false, error: `the diff does not parse: ${numstat.stderr}` };
   // numstat names only the new side of a rename or copy; the headers name the old side, which a
   // rename deletes (moving a workflow out of .github/ is an edit of .github/).
@@ -123,7 +175,7 @@ async function applyPatchTool(worktree: string, policy: WritePolicy, diff: unkno
     const refusal = writeRefusal(where.relative, policy);
     if (refusal) return { ok: false, error: refusal };
   }
-  const applied = await git(worktree, ["apply", "--whitespace=nowarn", "-"], input);
+  const applied = await git(worktree, ["apply", "--whitespace=nowarn", "-"], input, env);
   if (!applied.ok) return { ok: false, error: `git apply refused the diff: ${applied.stderr}` };
   return { ok: true, note: `applied to ${files.join(", ")}`, files };
 }
@@ -159,11 +211,61 @@ function touchedPaths(numstat: string): string[] {
   return paths.filter(Boolean);
 }
 
-function git(cwd: string, args: string[], input: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+/**
+ * What the patches changed in `files`, measured through a throwaway index: the worktree's own
+ * index is left as it was, so nothing measured here (a patch later taken back) can be committed.
+ */
+async function patchedChange(
+  worktree: string,
+  files: readonly string[],
+  env?: Record<string, string>,
+): Promise<PatchedChange> {
+  const index = path.join(tmpdir(), `sentinel-patch-index-${randomBytes(8).toString("hex")}`);
+  const e = { ...(env ?? process.env), GIT_INDEX_FILE: index } as Record<string, string>;
+  try {
+    await git(worktree, ["read-tree", "HEAD"], "", e);
+    await git(worktree, ["add", "--all", "--", ...files.map((f) => `:(literal)${f}`)], "", e);
+    const numstat = await git(worktree, ["diff", "--cached", "--numstat", "--no-renames", "HEAD", "--"], "", e);
+    let linesAdded = 0;
+    let linesDeleted = 0;
+    const changed: string[] = [];
+    for (const line of numstat.stdout.split("\n").filter(Boolean)) {
+      const [added, deleted, ...name] = line.split("\t");
+      changed.push(name.join("\t"));
+      linesAdded += added === "-" ? 0 : Number(added);
+      linesDeleted += deleted === "-" ? 0 : Number(deleted);
+    }
+    return { files: changed, linesAdded, linesDeleted };
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
+/** Takes back a diff apply_patch applied (a cached patch that no longer verifies, a patch over the limits). */
+export async function reversePatch(
+  worktree: string,
+  diff: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<boolean> {
+  const input = diff.endsWith("\n") ? diff : `${diff}\n`;
+  const undone = await git(worktree, ["apply", "-R", "--whitespace=nowarn", "-"], input, env ? { ...env } : undefined);
+  return undone.ok;
+}
+
+function git(
+  cwd: string,
+  args: string[],
+  input: string,
+  env?: Record<string, string>,
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile("git", args, { cwd, maxBuffer: 4 * 1024 * 1024, timeout: 20_000 }, (error, stdout, stderr) =>
+    const options = { cwd, maxBuffer: 4 * 1024 * 1024, timeout: 20_000, ...(env ? { env } : {}) };
+    const child = execFile("git", args, options, (error, stdout, stderr) =>
       resolve({ ok: !error, stdout, stderr: stderr.trim().slice(0, 2000) }),
     );
+    // A git command that reads no input (read-tree, add) may exit before it is written: the pipe's
+    // EPIPE says nothing the exit status does not.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
 }

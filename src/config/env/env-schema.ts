@@ -4,6 +4,7 @@ import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../server/in
 import { envDocs, type EnvDoc } from "./env-docs.js";
 import { commaList, decimal, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
 import { pemKey } from "./pem-key.js";
+import { DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION, DEFAULT_LLM_MAX_TURNS } from "../../agents/index.js";
 
 function entry<T>(kind: EnvKind<T> & { fallback?: T }, doc: EnvDoc): z.ZodType<T, string | undefined> {
   const fallback = kind.fallback === undefined ? {} : { default: `\`${String(kind.fallback)}\`` };
@@ -259,7 +260,8 @@ export const envSchema = z.object({
     {
       description:
         "The llm-patch agent's OpenAI-compatible Chat Completions endpoint (OpenAI, Azure OpenAI, OpenRouter, vLLM, " +
-        "Ollama). Unset: the agent is off. Not yet wired into the pipeline ([docs/agents.md](docs/agents.md))",
+        "Ollama). Unset: the agent is off; set, it runs only for repositories that opt in with `llm.enabled` " +
+        "([docs/agents.md](docs/agents.md#the-llm-patch-agent))",
       example: "`http://ollama:11434/v1`",
     },
   ),
@@ -276,6 +278,21 @@ export const envSchema = z.object({
   SENTINEL_LLM_PRICE_OUT_PER_1K: entry(withDefault(price(), 0), {
     description: "What 1000 output (completion) tokens cost, for the agent's cost accounting",
   }),
+  SENTINEL_LLM_MAX_TURNS: entry(
+    withDefault(wholeNumber({ min: 1, expected: "a positive whole number of model calls" }), DEFAULT_LLM_MAX_TURNS),
+    { description: "Model calls one llm-patch run may make before it stops and hands off" },
+  ),
+  SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION: entry(
+    withDefault(
+      wholeNumber({ min: 0, expected: "a whole number of model runs (0 stops them)" }),
+      DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION,
+    ),
+    {
+      description:
+        "Model runs one GitHub App installation (on GitLab: the whole deployment) may start per UTC day, across " +
+        "its repositories; each repository's own `llm.maxRunsPerDay` applies too. A reused cached patch costs none",
+    },
+  ),
   NO_COLOR: entry(text(), {
     description: "The CLI prints without colour when set (as when `TERM=dumb` or not a terminal)",
   }),

@@ -38,6 +38,32 @@ export function parseEnv(env: NodeJS.ProcessEnv): ParsedEnv {
   return { ...config, CARGO_REGISTRIES: patternVariables(env) };
 }
 
+const LLM_KEYS = {
+  SENTINEL_LLM_BASE_URL: true,
+  SENTINEL_LLM_API_KEY: true,
+  SENTINEL_LLM_MODEL: true,
+  SENTINEL_LLM_PRICE_IN_PER_1K: true,
+  SENTINEL_LLM_PRICE_OUT_PER_1K: true,
+  SENTINEL_LLM_MAX_TURNS: true,
+  SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION: true,
+} as const;
+
+export type LlmEnvConfig = Pick<EnvConfig, keyof typeof LLM_KEYS>;
+
+/**
+ * Only the llm-patch agent's variables, for a command that reads nothing else of the service's
+ * environment (`sentinel fix`): a bad value is reported as parseEnv would.
+ */
+export function parseLlmEnv(env: NodeJS.ProcessEnv): LlmEnvConfig {
+  const result = envSchema.pick(LLM_KEYS).safeParse(env);
+  if (!result.success)
+    throw new SentinelError(
+      "E_ENV_INVALID",
+      result.error.issues.map((i) => `${String(i.path[0] ?? "environment")} ${i.message}`).join("; "),
+    );
+  return result.data;
+}
+
 function codeOf(name: string): ErrorCode | undefined {
   const schema = envSchema.shape[name as keyof typeof envSchema.shape];
   return schema ? envDocs.get(schema)?.errorCode : undefined;

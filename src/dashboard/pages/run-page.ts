@@ -1,6 +1,7 @@
 import type { DashboardQueries, LedgerEntry, PullRequestRow, RunRow } from "../dashboard-queries.js";
 import { externalLink, html, type SafeHtml } from "../html.js";
 import { formatDuration, phaseTimeline, type PhaseSegment } from "../phase-timeline.js";
+import { modelFacts, modelLedgerEntry } from "./model-usage.js";
 import { badge, compactJson, layout, repoFilterHref, runHref, shortSha, timeTag } from "./page-layout.js";
 
 export interface RunData {
@@ -44,6 +45,7 @@ export function runPage(d: RunData, loggedIn: boolean): SafeHtml {
           <dd>
             ${r.agentId ?? "–"}${r.action ? html` · ${r.action}` : ""}${r.manual ? html` · asked for by a maintainer` : ""}
           </dd>
+          ${modelFacts(d.timeline)}
           <dt>Fingerprint</dt>
           <dd><code>${r.fingerprint}</code></dd>
           <dt>Phase</dt>
@@ -147,6 +149,8 @@ function phaseBlock(s: PhaseSegment): SafeHtml {
 }
 
 function ledgerEntry(e: LedgerEntry): SafeHtml {
+  const model = modelLedgerEntry(e);
+  if (model) return model;
   const d = e.data;
   if (e.kind === "command") {
     const command = Array.isArray(d.command) ? d.command.map(String).join(" ") : String(d.command ?? "");

@@ -1,5 +1,5 @@
 import { forgeAdapter } from "../../forge/index.js";
-import { pullRequestBody, pullRequestTitle } from "../fix-text.js";
+import { pullRequestBody, pullRequestTitle, type ModelNote } from "../fix-text.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
 
@@ -49,7 +49,15 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
     head: branch,
     base: req.baseBranch,
     title,
-    body: pullRequestBody(d, plan.packet, ctx.diff?.files ?? [], plan.verifyCommand, runId, chosen.agent.name),
+    body: pullRequestBody(
+      d,
+      plan.packet,
+      ctx.diff?.files ?? [],
+      plan.verifyCommand,
+      runId,
+      chosen.agent.name,
+      modelNote(ctx),
+    ),
     runId,
     fingerprint: d.fingerprint,
   });
@@ -81,5 +89,20 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
       commit,
       pullRequest: pr,
     },
+  };
+}
+
+/** Who wrote a model agent's fix and what it cost: the pull request says so. */
+function modelNote(ctx: RunContext): ModelNote | undefined {
+  const work = ctx.modelWork;
+  if (!work || work.kind === "refused") return undefined;
+  const spent = work.kind === "reused" ? work.original : work.accounting;
+  return {
+    model: spent.model,
+    tokensIn: spent.tokensIn,
+    tokensOut: spent.tokensOut,
+    cost: spent.cost,
+    turns: spent.turns,
+    ...(work.kind === "reused" ? { reusedFrom: work.fromRunId } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { changedPaths, diffStat, worktreeState } from "../../workspace/index.js";
 import { blastRadiusViolation } from "../governance.js";
+import { rememberModelPatch } from "../model-verified.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { askGate } from "../run-gate.js";
 import { RunStop } from "../run-stop.js";
@@ -58,6 +59,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
   ctx.diff = { files: diff.files, linesAdded: diff.linesAdded, linesDeleted: diff.linesDeleted };
   const over = blastRadiusViolation(diff, ctx.blast);
   if (over) throw new RunStop("blast-radius", `the fix ${over}`, "policy.blastRadius");
+  await rememberModelPatch(ctx);
   if (ctx.action === "shadow") {
     await deps.runs.record(runId, "shadow", {
       wouldChange: diff.files,

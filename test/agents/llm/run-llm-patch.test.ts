@@ -88,6 +88,13 @@ describe("the llm-patch loop against an OpenAI-compatible server", () => {
     expect(result.outcome).toMatchObject({ kind: "handoff", reason: "max-turns", tried: ["read_file src/add.js"] });
   });
 
+  it("hands off without another model call once the run's deadline has passed", async () => {
+    h = await harness([{ kind: "tool_calls", calls: [readAdd] }]);
+    const result = await h.run({ deadline: Date.now() - 1 });
+    expect(result.outcome).toMatchObject({ kind: "handoff", reason: "deadline" });
+    expect(h.server.requests).toHaveLength(0);
+  });
+
   it("hands off with the model's own explanation when it stops calling tools", async () => {
     h = await harness([{ kind: "message", content: "The test expects subtraction; I will not change it." }]);
     const result = await h.run();
