@@ -69,6 +69,8 @@ class Translator {
   private ways = 1;
   private depth = 0;
   private topLevelBar = false;
+  /** Repeats read so far (any kind). */
+  private repeats = 0;
 
   constructor(private readonly src: string) {}
 
@@ -91,6 +93,7 @@ class Translator {
       alts.push(this.concatenation());
     }
     this.ways *= alts.length;
+    if (alts.length > 1) this.repeats++;
     return { js: alts.map((a) => a.js).join("|"), nullable: alts.some((a) => a.nullable) };
   }
 
@@ -133,12 +136,14 @@ class Translator {
       this.pos += m[0].length;
     } else return piece;
     if (piece.nullable) throw new Unsupported();
+    this.repeats++;
     if (this.src[this.pos] === "?") {
       text += "?";
       this.pos++;
     }
     // A repeat of a repeat: RE2 refuses `**`, and it is not worth telling the legal ones apart.
-    if ("*+?{".includes(this.src[this.pos] ?? "")) throw new Unsupported();
+    const next = this.src[this.pos];
+    if (next !== undefined && "*+?{".includes(next)) throw new Unsupported();
     if (!Number.isFinite(max)) {
       if (!piece.single) throw new Unsupported();
       this.unbounded++;
@@ -192,14 +197,14 @@ class Translator {
         this.pos += 2;
       } else throw new Unsupported(); // flags, lookaround
     }
-    const before = { unbounded: this.unbounded, ways: this.ways, pos: this.pos };
+    const before = { unbounded: this.unbounded, ways: this.ways, repeats: this.repeats };
     this.depth++;
     const inner = this.alternation();
     this.depth--;
     if (this.src[this.pos] !== ")") throw new Unsupported();
     this.pos++;
-    const body = this.src.slice(before.pos, this.pos - 1);
-    const complex = this.unbounded !== before.unbounded || this.ways !== before.ways || /[*+?{|]/.test(body);
+    // A repeat or an alternation inside: every one of those changes a count.
+    const complex = this.unbounded !== before.unbounded || this.ways !== before.ways || this.repeats !== before.repeats;
     return { js: open + inner.js + ")", single: false, complex, nullable: inner.nullable };
   }
 
