@@ -87,8 +87,14 @@ export function toRipgrep(pattern) {
   }
   // rg joins its -f patterns into one regex, where a group name may appear once: unname them all.
   out = out.replace(/\(\?P?<(?![=!])[A-Za-z_]\w*>/g, "(?:");
-  // Case folding as the prefilter does it, ASCII only: Unicode folding makes rg 13 crawl on these.
-  return pattern.ignoreCase ? `(?i-u)${out}` : out;
+  // Each pattern in a group of its own, so that its flags stay in it (a bare `(?i)` leaks into the
+  // patterns after it in rg's joined regex). Case folding as the prefilter does it, ASCII only:
+  // Unicode folding makes rg 13 crawl on these. A pattern of ASCII text is read as bytes (`(?-u)`,
+  // several times faster for rg: `.` and `[^…]` need no UTF-8 decoding), a pattern with non-ASCII
+  // text in Unicode mode, where rg accepts it.
+  const ascii = /^[\x00-\x7f]*$/.test(out);
+  if (pattern.ignoreCase) return ascii ? `(?i-u:${out})` : `(?i:${out})`;
+  return ascii ? `(?-u:${out})` : `(?:${out})`;
 }
 
 /** Whether rg takes a pattern (rg exits 1 for "no match" and 2 for a pattern error). */

@@ -34,18 +34,44 @@ const GITHUB_COMMAND = /^##\[(group|endgroup|error|warning|notice|debug|command|
 const WORKFLOW_COMMAND = /^::(group|endgroup|error|warning|notice|debug)(?: ([^:]*))?::(.*)$/;
 
 export function cleanLine(raw: string): CleanLine {
+  const line = splitLine(raw);
+  const time = line.stamp === undefined ? undefined : parseTimestamp(line.stamp);
+  const { text, markers, annotation } = line;
+  return time === undefined ? { text, markers, annotation } : { text, time, markers, annotation };
+}
+
+/** A line's timestamp (as printed), when it has one, in milliseconds since the epoch. */
+export function timeOf(stamp: string): number | undefined {
+  return parseTimestamp(stamp);
+}
+
+/** `cleanLine` without reading the timestamp: `stamp` is its text, for `timeOf` when a finding needs it. */
+export interface SplitLine {
+  readonly text: string;
+  readonly stamp: string | undefined;
+  readonly markers: readonly EnvelopeMarker[];
+  readonly annotation: Annotation | undefined;
+}
+
+const NO_MARKERS: readonly EnvelopeMarker[] = Object.freeze([]);
+
+export function splitLine(raw: string): SplitLine {
   let text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   while (text.endsWith("\r")) text = text.slice(0, -1);
-  let time: number | undefined;
-  const ts = TIMESTAMP.exec(text);
-  if (ts) {
-    time = parseTimestamp(ts[1] as string);
-    text = text.slice(ts[0].length);
+  let stamp: string | undefined;
+  // GitHub's prefix is the common case: its shape is checked before the regex runs.
+  const shaped = text.length >= 20 && text.charCodeAt(4) === 45 && text.charCodeAt(10) === 84;
+  if (shaped || text.charCodeAt(0) === 0xfeff) {
+    const ts = TIMESTAMP.exec(text);
+    if (ts) {
+      stamp = ts[1] as string;
+      text = text.slice(ts[0].length);
+    }
   }
-  const markers: EnvelopeMarker[] = [];
+  let markers: EnvelopeMarker[] | undefined;
   if (text.includes("section_")) {
     text = text.replace(SECTION, (_m, kind: string, name: string) => {
-      markers.push(kind === "start" ? { kind: "section-start", name } : { kind: "section-end", name });
+      (markers ??= []).push(kind === "start" ? { kind: "section-start", name } : { kind: "section-end", name });
       return "";
     });
   }
@@ -58,8 +84,8 @@ export function cleanLine(raw: string): CleanLine {
     if (m) {
       const kind = m[1] as string;
       text = m[2] as string;
-      if (kind === "group") markers.push({ kind: "group-start", title: text });
-      else if (kind === "endgroup") markers.push({ kind: "group-end" });
+      if (kind === "group") (markers ??= []).push({ kind: "group-start", title: text });
+      else if (kind === "endgroup") (markers ??= []).push({ kind: "group-end" });
       else if (kind === "error" || kind === "warning" || kind === "notice") annotation = { level: kind };
     }
   } else if (text.startsWith("::")) {
@@ -67,14 +93,14 @@ export function cleanLine(raw: string): CleanLine {
     if (m) {
       const kind = m[1] as string;
       text = m[3] as string;
-      if (kind === "group") markers.push({ kind: "group-start", title: text });
-      else if (kind === "endgroup") markers.push({ kind: "group-end" });
+      if (kind === "group") (markers ??= []).push({ kind: "group-start", title: text });
+      else if (kind === "endgroup") (markers ??= []).push({ kind: "group-end" });
       else if (kind === "error" || kind === "warning" || kind === "notice") {
         annotation = { level: kind, ...parseCommandProperties(m[2] ?? "") };
       }
     }
   }
-  return time === undefined ? { text, markers, annotation } : { text, time, markers, annotation };
+  return { text, stamp, markers: markers ?? NO_MARKERS, annotation };
 }
 
 function parseTimestamp(iso: string): number | undefined {

@@ -66,7 +66,7 @@ function matchRegexRules(env: RuleEnv, text: string, ctx: LineContext, indexes: 
   for (const index of indexes) {
     const m = env.plan.regex[index] as CompiledRegexMatcher;
     const match = m.pattern.exec(text);
-    if (env.budget.check()) return null;
+    if (env.budget.checkAfter(text.length)) return null;
     if (!match) continue;
     if (m.action === "suppress") {
       suppressed = true;
@@ -101,14 +101,18 @@ function matchProblemMatchers(
   if (lookBack > 0 && !problems.inProgress) {
     problems.reset();
     for (const prev of env.scanner.linesBefore(lookBack)) {
-      problems.match(cleanLine(prev).text);
-      if (env.budget.check()) return null;
+      const prevText = cleanLine(prev).text;
+      // The gated patterns read the literals of the line they are given (matching-plan.ts).
+      env.plan.line.readText(prevText);
+      problems.match(prevText);
+      if (env.budget.checkAfter(prevText.length * env.plan.problemMatchers.length)) return null;
     }
+    env.plan.line.readText(text);
   }
   let finding: Finding | undefined;
   if (lookBack >= 0 || mustSeeNextLine(env.plan, problems) || env.plan.everyLine) {
     const pm = problems.match(text);
-    if (env.budget.check()) return null;
+    if (env.budget.checkAfter(text.length * env.plan.problemMatchers.length)) return null;
     if (pm && !claimed) {
       finding = problemFinding(pm, ctx, env.plan.problemByOwner.get(pm.owner), env.workspaceRoots);
       // A multi-line match is reported on its message line, an earlier one: that line's text.

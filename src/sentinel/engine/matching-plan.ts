@@ -1,9 +1,11 @@
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel } from "../rules/rule-set.js";
 import { stripRunnerColorCodes, type ProblemMatcherSet } from "../problem-matcher/index.js";
-import type { CompiledPattern } from "../regex/compile-pattern.js";
+import type { ProblemMatcherDefinition, ProblemPattern } from "../problem-matcher/index.js";
+import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
 import { ENVELOPE_LITERALS } from "./clean-line.js";
-import { buildPrefilter, FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
+import { LineLiterals } from "./line-literals.js";
+import { buildPrefilter, type LiteralRole, type Prefilter } from "./prefilter.js";
 
 /** Words that make a line worth showing when no rule explains a failure. */
 const ERROR_LOOKING = [
@@ -19,23 +21,49 @@ const ERROR_LOOKING = [
   "abort",
 ];
 
+/**
+ * The automaton holds at most this many leading bytes of a literal: a line that holds the whole
+ * literal holds them too, and past a dozen bytes a literal turns away hardly more lines, while
+ * its states grow the table (19,000 states for the builtins in full, 8,000 cut here).
+ */
+const MAX_LITERAL_BYTES = 12;
+
+/** What must hold of a line for a pattern to be worth running on it. */
+interface PatternGate {
+  /** Literal ids, one of each list on the line (its required literals, as the prefilter holds them). */
+  readonly clauses: readonly (readonly number[])[];
+  readonly anchor: AnchoredPrefix | null;
+}
+
 type LiteralTarget =
   | { readonly kind: "regex"; readonly index: number }
-  | { readonly kind: "problem"; readonly lookBack: number; readonly pattern: CompiledPattern }
+  | {
+      readonly kind: "problem";
+      readonly lookBack: number;
+      readonly pattern: CompiledPattern;
+      readonly gate: PatternGate;
+    }
   | { readonly kind: "error-looking" }
   | { readonly kind: "envelope" };
 
 export interface MatchingPlan {
   readonly prefilter: Prefilter;
+  /** Per literal id, what finding it on a line means (none for a verify-only literal). */
   readonly targets: ReadonlyArray<readonly LiteralTarget[]>;
   readonly regex: readonly CompiledRegexMatcher[];
   readonly alwaysRegex: readonly number[];
   /** Per regex (as `regex`), the text an anchored pattern's match starts with; null when none is known. */
   readonly anchors: ReadonlyArray<AnchoredPrefix | null>;
+  /** Per regex, its further required literal sets (literal ids) beyond the one that made it a candidate. */
+  readonly regexClauses: ReadonlyArray<readonly (readonly number[])[]>;
   /** Scratch for `candidatesFor`: regex `i` was taken for the current line when `seenRegex[i] === stamp.value`. */
   readonly seenRegex: Uint32Array;
   readonly stamp: { value: number };
-  readonly problemMatchers: ReadonlyArray<CompiledSentinel["problemMatchers"][number]["definition"]>;
+  /**
+   * The problem matchers to run, their patterns gated: a pattern whose required literals the line
+   * lacks, or whose known start it lacks, is not run (it could not match).
+   */
+  readonly problemMatchers: readonly ProblemMatcherDefinition[];
   readonly problemByOwner: ReadonlyMap<string, CompiledProblemMatcher>;
   /** Some rule has no literal at all: every line must be looked at. */
   readonly everyLine: boolean;
@@ -46,17 +74,25 @@ export interface MatchingPlan {
   readonly blindContinuations: ReadonlySet<string>;
   /** The most patterns any problem matcher has: how many lines one match can span without a literal. */
   readonly problemSpan: number;
+  /** The literals of the line being matched (shared by the gates). */
+  readonly line: LineLiterals;
+  /** Literal ids of GitLab's section markers: cleaning removes them mid-line. */
+  readonly sectionLiterals: readonly number[];
 }
 
-/** What a line's literals say is worth trying on it. */
+/** What a line's literals say is worth trying on it (one object per plan, refilled per line). */
 export interface LineCandidates {
   /** Indexes into `plan.regex`, in priority order. */
-  readonly regex: readonly number[];
-  readonly errorLooking: boolean;
+  readonly regex: number[];
+  errorLooking: boolean;
+  /** The line holds a CI envelope literal (`##[`, `::error`, `section_start:`…). */
+  envelope: boolean;
   /** How many earlier lines the problem matchers must replay; -1 when none triggers. */
-  readonly lookBack: number;
-  /** The problem-matcher patterns whose literals the line holds. */
-  readonly problemPatterns: readonly CompiledPattern[];
+  lookBack: number;
+  /** The line holds a literal of some problem-matcher pattern (whether or not the pattern can match). */
+  problemLiteral: boolean;
+  /** The problem-matcher patterns whose literals the line holds and that might match it. */
+  readonly problemPatterns: CompiledPattern[];
 }
 
 /**
@@ -72,57 +108,106 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
   const literals: string[] = [];
   const targets: LiteralTarget[][] = [];
   const literalIndex = new Map<string, number>();
-  const followUp: boolean[] = [];
-  const add = (lit: string, target: LiteralTarget, onlyAfterSeenLine = false) => {
+  const roles: LiteralRole[] = [];
+  const RANK: Record<LiteralRole, number> = { verify: 0, follow: 1, trigger: 2 };
+  const add = (whole: string, role: LiteralRole, target?: LiteralTarget): number => {
+    const lit = leadingBytes(whole, MAX_LITERAL_BYTES);
     let id = literalIndex.get(lit);
     if (id === undefined) {
       id = literals.length;
       literals.push(lit);
       targets.push([]);
-      followUp.push(true);
+      roles.push(role);
       literalIndex.set(lit, id);
-    }
-    targets[id]!.push(target);
-    followUp[id] &&= onlyAfterSeenLine;
+    } else if (RANK[role] > RANK[roles[id]!]) roles[id] = role;
+    if (target) targets[id]!.push(target);
+    return id;
   };
+  const clauseIds = (clauses: readonly (readonly string[])[] | undefined) =>
+    (clauses ?? []).map((c) => c.map((lit) => add(lit, "verify")));
+
   const alwaysRegex: number[] = [];
+  const regexClauses: (readonly (readonly number[])[])[] = [];
   regex.forEach((m, index) => {
-    if (m.literals) for (const lit of m.literals) add(lit, { kind: "regex", index });
+    if (m.literals) for (const lit of m.literals) add(lit, "trigger", { kind: "regex", index });
     else alwaysRegex.push(index);
+    regexClauses.push(m.literals ? clauseIds(m.clauses) : []);
   });
   let everyLine = alwaysRegex.length > 0;
-  const problemMatchers: MatchingPlan["problemMatchers"][number][] = [];
+
+  // Filled in once the prefilter exists (the gates read the line's literals through it).
+  const shared: { line?: LineLiterals } = {};
+  const gated = (p: ProblemPattern, gate: PatternGate): ProblemPattern => {
+    const inner = p.regexp;
+    const admits = (input: string): boolean => {
+      if (gate.anchor && !startsLike(gate.anchor, input)) return false;
+      // The line's literals are known only for the text they were read from.
+      const line = shared.line;
+      return !(line && line.exact && line.text === input && !line.holdsAll(gate.clauses));
+    };
+    // The trigger test and the matcher's own run see the same line: the second reads the first's
+    // answer (one entry; patterns are pure, so equal text means an equal answer).
+    let lastInput: string | undefined;
+    let lastMatch: PatternMatch | null = null;
+    const exec = (input: string): PatternMatch | null => {
+      if (input === lastInput) return lastMatch;
+      lastMatch = admits(input) ? inner.exec(input) : null;
+      lastInput = input;
+      return lastMatch;
+    };
+    const regexp: CompiledPattern = { ...inner, test: (input) => exec(input) !== null, exec };
+    return { ...p, regexp };
+  };
+
+  const problemMatchers: ProblemMatcherDefinition[] = [];
   const problemByOwner = new Map<string, CompiledProblemMatcher>();
   const blindContinuations = new Set<string>();
   for (const s of sentinels) {
     for (const pm of s.problemMatchers) {
-      problemMatchers.push(pm.definition);
-      problemByOwner.set(pm.definition.owner, pm);
+      const d = pm.definition;
+      const gates = d.patterns.map((p, i): PatternGate => {
+        const lits = pm.literals[i];
+        const clauses = lits ? [lits.map((lit) => add(lit, "verify")), ...clauseIds(pm.clauses?.[i])] : [];
+        return { clauses, anchor: anchoredPrefix(p.regexp.source.replace(/\\\//g, "/"), p.regexp.ignoreCase) };
+      });
+      const patterns = d.patterns.map((p, i) => gated(p, gates[i]!));
+      problemMatchers.push({ ...d, patterns });
+      problemByOwner.set(d.owner, pm);
       // Trigger on the pattern with the best literals; replay the lines before it on a hit.
       const best = bestTrigger(pm.literals);
+      const target = (i: number): LiteralTarget => ({
+        kind: "problem",
+        lookBack: i,
+        pattern: patterns[i]!.regexp,
+        gate: gates[i]!,
+      });
       if (best < 0) everyLine = true;
-      else
-        for (const lit of pm.literals[best] as string[])
-          add(lit, { kind: "problem", lookBack: best, pattern: pm.definition.patterns[best]!.regexp });
+      else for (const lit of pm.literals[best] as string[]) add(lit, "trigger", target(best));
       // A later pattern can only continue a match the line before started: its literals count on
       // the line after a looked-at line; one without literals needs that next line forced.
       pm.literals.forEach((lits, i) => {
         if (i <= best) return;
-        if (!lits) blindContinuations.add(pm.definition.owner);
-        else
-          for (const lit of lits)
-            add(lit, { kind: "problem", lookBack: i, pattern: pm.definition.patterns[i]!.regexp }, true);
+        if (!lits) blindContinuations.add(d.owner);
+        else for (const lit of lits) add(lit, "follow", target(i));
       });
     }
   }
-  for (const lit of ENVELOPE_LITERALS) add(lit.toLowerCase(), { kind: "envelope" });
-  for (const lit of ERROR_LOOKING) add(lit, { kind: "error-looking" });
+  const sectionLiterals: number[] = [];
+  for (const lit of ENVELOPE_LITERALS) {
+    const id = add(lit.toLowerCase(), "trigger", { kind: "envelope" });
+    if (lit.startsWith("section_")) sectionLiterals.push(id);
+  }
+  for (const lit of ERROR_LOOKING) add(lit, "trigger", { kind: "error-looking" });
+  const prefilter = buildPrefilter(literals, roles);
+  const line = new LineLiterals(prefilter);
+  shared.line = line;
   return {
-    prefilter: buildPrefilter(literals, followUp),
+    prefilter,
     targets,
     regex,
     alwaysRegex,
     anchors: regex.map((m) => anchoredPrefix(m.pattern.source, m.pattern.ignoreCase)),
+    regexClauses,
     seenRegex: new Uint32Array(regex.length),
     stamp: { value: 0 },
     problemMatchers,
@@ -130,6 +215,8 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     everyLine,
     blindContinuations,
     problemSpan: Math.max(0, ...problemMatchers.map((d) => d.patterns.length)),
+    line,
+    sectionLiterals,
   };
 }
 
@@ -142,55 +229,85 @@ export function mustSeeNextLine(plan: MatchingPlan, problems: ProblemMatcherSet)
   return problems.inProgressOwners().some((owner) => plan.blindContinuations.has(owner));
 }
 
+/** A fresh candidates object for one classifier (refilled by `candidatesFor`). */
+export function newCandidates(): LineCandidates {
+  return { regex: [], errorLooking: false, envelope: false, lookBack: -1, problemLiteral: false, problemPatterns: [] };
+}
+
 /**
- * Reads the literals in `bytes[start, end)` against the plan; `text` is the cleaned line, against
- * which anchored patterns whose known start it lacks are dropped before they run.
+ * Reads the literals in raw bytes `[start, end)` of one line into `out` (and `plan.line`): the regex
+ * rules they point at whose other required literals the line holds too, the problem-matcher
+ * patterns likewise, and whether the line looks like an error or holds a CI envelope marker.
+ * Anchored starts are checked later, on the cleaned text (`dropByStart`).
  */
 export function candidatesFor(
   plan: MatchingPlan,
-  bytes: Buffer,
+  bytes: Uint8Array,
   start: number,
   end: number,
-  text?: string,
+  out: LineCandidates = newCandidates(),
 ): LineCandidates {
-  const { delta, classOf, outputs, stride } = plan.prefilter;
+  const line = plan.line;
+  line.readBytes(bytes, start, end);
+  // Cleaning can join text around a colour code or a section marker into a literal the raw
+  // bytes lack: then no rule is turned away for a missing literal.
+  const sound = !line.sawEscape && !plan.sectionLiterals.some((id) => line.has(id));
   const seen = plan.seenRegex;
   const stamp = nextStamp(plan);
-  const regex: number[] = [];
-  const consider = (index: number) => {
-    if (seen[index] === stamp) return;
+  const regex = out.regex;
+  regex.length = 0;
+  out.problemPatterns.length = 0;
+  out.errorLooking = false;
+  out.envelope = false;
+  out.lookBack = -1;
+  out.problemLiteral = false;
+  for (const index of plan.alwaysRegex) {
     seen[index] = stamp;
-    const anchor = plan.anchors[index];
-    if (text === undefined || !anchor || startsLike(anchor, text)) regex.push(index);
-  };
-  for (const index of plan.alwaysRegex) consider(index);
-  let errorLooking = false;
-  let lookBack = -1;
-  const problemPatterns: CompiledPattern[] = [];
-  // The prefilter's walk (as literalsIn), without building the set of literals found.
-  let s = 0;
-  for (let i = start; i < end; i++) {
-    const n = delta[s + classOf[bytes[i]!]!]!;
-    const flag = n & FLAG_MASK;
-    if (flag === FLAG_ESCAPE) {
-      i = skipEscape(bytes, i, end);
-      continue;
-    }
-    s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
-    const found = outputs[s / stride];
-    if (!found) continue;
-    for (const id of found) {
-      for (const t of plan.targets[id] ?? []) {
-        if (t.kind === "regex") consider(t.index);
-        else if (t.kind === "error-looking") errorLooking = true;
-        else if (t.kind === "problem") {
-          lookBack = Math.max(lookBack, t.lookBack);
-          if (!problemPatterns.includes(t.pattern)) problemPatterns.push(t.pattern);
-        }
-      }
+    regex.push(index);
+  }
+  for (const id of line.found) {
+    for (const t of plan.targets[id]!) {
+      if (t.kind === "regex") {
+        const index = t.index;
+        if (seen[index] === stamp) continue;
+        seen[index] = stamp;
+        if (!sound || line.holdsAll(plan.regexClauses[index]!)) regex.push(index);
+      } else if (t.kind === "problem") {
+        out.problemLiteral = true;
+        if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
+        if (sound && !line.holdsAll(t.gate.clauses)) continue;
+        if (!out.problemPatterns.includes(t.pattern)) out.problemPatterns.push(t.pattern);
+      } else if (t.kind === "error-looking") out.errorLooking = true;
+      else out.envelope = true;
     }
   }
-  return { regex: regex.length > 1 ? regex.sort((a, b) => a - b) : regex, errorLooking, lookBack, problemPatterns };
+  if (regex.length > 1) regex.sort((a, b) => a - b);
+  // From here on the gates may trust the literals read for this line's text (set by the caller
+  // once it is decoded and cleaned), unless the bytes were not sound.
+  line.exact = sound;
+  return out;
+}
+
+/** Drops the regex candidates whose anchored start the cleaned line lacks. */
+export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: string): void {
+  const regex = out.regex;
+  let kept = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const index = regex[i]!;
+    const anchor = plan.anchors[index];
+    if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
+  }
+  regex.length = kept;
+}
+
+/** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
+function leadingBytes(s: string, max: number): string {
+  if (s.length * 3 <= max) return s;
+  const bytes = Buffer.from(s, "utf8");
+  if (bytes.length <= max) return s;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8");
 }
 
 /** A fresh mark for `seenRegex` (wrapping around clears it). */

@@ -20,7 +20,7 @@ export const FLAG_ESCAPE = 3;
  * reads on through the line.
  */
 export const FLAG_FOLLOW = 4;
-/** The low bits of a table entry that hold the flag (a state's offset is a multiple of the stride, at least 8). */
+/** The low bits of a table entry that hold the flag (a state's offset is a multiple of the stride, itself of 8). */
 export const FLAG_MASK = 7;
 
 /**
@@ -34,7 +34,7 @@ export type LiteralRole = "trigger" | "follow" | "verify";
 export interface Prefilter {
   /** The byte class of each byte value: a table row is indexed by class. */
   readonly classOf: Uint8Array;
-  /** Entries per state row: a power of two, at least 8 and at least the number of classes. */
+  /** Entries per state row: the number of classes rounded up to a multiple of 8. */
   readonly stride: number;
   /**
    * Transition table: `delta[stateOffset + classOf[byte]]` is the next state's offset
@@ -92,8 +92,7 @@ export function buildPrefilter(
   for (const b of [...used].sort((x, y) => x - y)) classByte.push(b);
   const classIndex = new Map(classByte.map((b, i) => [b, i]));
   for (let b = 0; b < 256; b++) classOf[b] = classIndex.get(foldByte(b)) ?? 0;
-  let stride = 8;
-  while (stride < classByte.length) stride *= 2;
+  const stride = Math.ceil(classByte.length / 8) * 8;
 
   // Two extra states: one entered on a newline, one on an escape byte.
   const stateCount = goto.length + 2;
@@ -114,7 +113,8 @@ export function buildPrefilter(
   }
   for (let qi = 0; qi < order.length; qi++) {
     const s = order[qi]!;
-    out[s] = [...new Set([...out[s]!, ...out[fail[s]!]!])];
+    const inherited = out[fail[s]!]!;
+    if (inherited.length > 0) out[s] = out[s]!.length === 0 ? inherited : [...new Set([...out[s]!, ...inherited])];
     // Move as the failure state does, except along the state's own edges.
     delta.copyWithin(s * stride, fail[s]! * stride, fail[s]! * stride + stride);
     for (const [c, t] of goto[s]!) delta[s * stride + cls(c)] = t * stride;

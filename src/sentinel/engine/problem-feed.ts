@@ -17,10 +17,15 @@ export class ProblemFeed {
     private readonly problems: ProblemMatcherSet,
   ) {}
 
-  /** The line's candidates as the problem matchers should see them (`lookBack` -1: not fed). */
-  gate(candidates: LineCandidates, text: string, lineNumber: number): LineCandidates {
+  /** A line the classifier did not look further at held a literal of some problem-matcher pattern. */
+  noteLiteral(lineNumber: number): void {
+    this.lastTrigger = lineNumber;
+  }
+
+  /** Sets the line's `lookBack` as the problem matchers should see it (-1: not fed). */
+  gate(candidates: LineCandidates, text: string, lineNumber: number): void {
     const { plan, problems } = this;
-    if (candidates.lookBack >= 0) this.lastTrigger = lineNumber;
+    if (candidates.problemLiteral) this.lastTrigger = lineNumber;
     // A partial match survives neither lines the scanner skipped (they held no literal of the
     // pattern it waits for, so they broke it) nor more lines than a matcher has patterns without
     // one of its literals (a stale partial match would force every line): start over, and let
@@ -28,10 +33,7 @@ export class ProblemFeed {
     // longer (its state only clears when the pattern before matched); Sentinel does not.
     const stale = this.lastFed !== lineNumber - 1 || lineNumber - this.lastTrigger > plan.problemSpan;
     if (stale && problems.inProgress) problems.reset();
-    let gated = candidates;
-    if (candidates.lookBack >= 0 && !problems.inProgress && !triggersMatch(candidates, text))
-      gated = { ...candidates, lookBack: -1 };
-    if (gated.lookBack >= 0 || mustSeeNextLine(plan, problems) || plan.everyLine) this.lastFed = lineNumber;
-    return gated;
+    if (candidates.lookBack >= 0 && !problems.inProgress && !triggersMatch(candidates, text)) candidates.lookBack = -1;
+    if (candidates.lookBack >= 0 || mustSeeNextLine(plan, problems) || plan.everyLine) this.lastFed = lineNumber;
   }
 }

@@ -13,8 +13,10 @@ const MAX_EXACT = 16;
 /** How many alternatives a literal set may grow to when a known prefix is appended to it. */
 const MAX_CARRY = 40;
 const MIN_USEFUL_LENGTH = 3;
+/** How many required sets beyond the best a pattern keeps (each is checked before the pattern runs). */
+const MAX_EXTRA_CLAUSES = 2;
 
-interface Info {
+export interface Info {
   /** Every string the node can match, when that set is small; null when unknown or too big. */
   exact: string[] | null;
   /** An OR-set one of which appears in every match; null when there is none. */
@@ -23,21 +25,55 @@ interface Info {
   suffix?: string[] | null;
   /** Strings one of which every match starts with (so `\d+` yields the ten digits); null when unknown. */
   prefix?: string[] | null;
+  /**
+   * More OR-sets every match holds one of, besides `req` (an AND of ORs): the parts of a
+   * concatenation are each required, so `(\S+\.c):\d+: (error|warning): ` needs `.c:` and also
+   * `: error: ` or `: warning: `.
+   */
+  also?: string[][];
 }
 
 const OTHER: Info = { exact: null, req: null };
 const EMPTY: Info = { exact: [""], req: null };
 
 export function requiredLiterals(pattern: string): string[] | null {
-  let info: Info;
+  return requiredLiteralClauses(pattern)[0] ?? null;
+}
+
+/**
+ * Every OR-set of literals that every match of the pattern holds one of, best first (the one the
+ * prefilter should look for), then up to MAX_EXTRA_CLAUSES more that the best does not already
+ * imply. A line must hold one literal of each set for the pattern to be worth running. Empty when
+ * no literal is known.
+ */
+export function requiredLiteralClauses(pattern: string): string[][] {
+  const info = literalInfo(pattern);
+  if (!info) return [];
+  const useful = (c: string[] | null | undefined): c is string[] =>
+    !!c && c.length > 0 && c.every((s) => byteLength(s) >= MIN_USEFUL_LENGTH);
+  const clauses = [toReq(info), info.req, ...(info.also ?? [])].filter(useful).map(unique);
+  clauses.sort((a, b) => score(b) - score(a));
+  const kept: string[][] = [];
+  for (const c of clauses) {
+    if (kept.length > MAX_EXTRA_CLAUSES) break;
+    // A set is implied by one already kept when each of that one's strings contains one of its.
+    if (kept.some((k) => k.every((s) => c.some((t) => s.includes(t))))) continue;
+    kept.push(c);
+  }
+  return kept;
+}
+
+/**
+ * What the parser knows of a pattern's matches (null when it cannot follow the pattern: then it
+ * has no known literal, which RE2 validating it already does not change). `exact ?? prefix` are
+ * strings one of which every match starts with.
+ */
+export function literalInfo(pattern: string): Readonly<Info> | null {
   try {
-    info = new LiteralParser(pattern).parse();
+    return new LiteralParser(pattern).parse();
   } catch {
-    // A pattern this parser cannot follow just has no known literal (RE2 validated it already).
     return null;
   }
-  const best = bestOf([toReq(info), info.req]);
-  return best && best.every((s) => byteLength(s) >= MIN_USEFUL_LENGTH) ? unique(best) : null;
 }
 
 function byteLength(s: string): number {
@@ -83,9 +119,11 @@ function concat(items: Info[]): Info {
   let run: string[] | null = [""];
   let prefix: string[] | null = null;
   let leading = true;
+  /** `run` still holds every string the items so far can match together (no product was cut). */
+  let whole = true;
   const candidates: Array<string[] | null> = [];
   for (const item of items) {
-    candidates.push(item.req);
+    candidates.push(item.req, ...(item.also ?? []));
     if (run && item.exact && run.length * item.exact.length <= MAX_EXACT) {
       run = product(run, item.exact);
       continue;
@@ -97,13 +135,22 @@ function concat(items: Info[]): Info {
     if (leading)
       prefix = nonEmpty(carried) ?? nonEmpty(run) ?? (run?.every((r) => r === "") ? nonEmpty(item.prefix) : null);
     leading = false;
+    whole = false;
     run = item.exact ? item.exact : (item.suffix ?? null);
   }
   candidates.push(toReq({ exact: run, req: null }));
-  const allExact = items.every((i) => i.exact);
-  const exact = allExact && run && items.length > 0 ? run : null;
+  // (When a product was cut, `run` holds only how matches end: a required set, not the whole.)
+  const exact = whole && run && items.length > 0 ? run : null;
   if (leading) prefix = nonEmpty(run);
-  return { exact: items.length === 0 ? [""] : exact, req: bestOf(candidates), suffix: nonEmpty(run), prefix };
+  const req = bestOf(candidates);
+  const also = candidates.filter((c): c is string[] => c !== null && c !== req && c.length > 0);
+  return {
+    exact: items.length === 0 ? [""] : exact,
+    req,
+    suffix: nonEmpty(run),
+    prefix,
+    ...(also.length > 0 ? { also } : {}),
+  };
 }
 
 function alternate(alts: Info[]): Info {
@@ -129,11 +176,16 @@ function repeat(inner: Info, min: number, max: number): Info {
     return EMPTY_UNKNOWN;
   }
   if (min === 1 && max === 1) return inner;
+  const req = bestOf([toReq(inner), inner.req]);
+  const also = [toReq(inner), inner.req, ...(inner.also ?? [])].filter(
+    (c): c is string[] => c !== null && c !== req && c.length > 0,
+  );
   return {
     exact: null,
-    req: bestOf([toReq(inner), inner.req]),
+    req,
     suffix: nonEmpty(inner.exact ?? inner.suffix),
     prefix: nonEmpty(inner.exact ?? inner.prefix),
+    ...(also.length > 0 ? { also } : {}),
   };
 }
 

@@ -32,7 +32,8 @@ export class ProblemMatcherState {
   }
 
   reset(): void {
-    this.#state = emptyState(this.definition);
+    // In place: a set resets every other matcher whenever one matches.
+    this.#state.fill(null);
     this.#looping = false;
   }
 
@@ -102,17 +103,20 @@ function fieldsOf(
   defaultSeverity: string | undefined,
 ): Fields {
   const pick = (index: number | undefined): string | undefined => groupValue(pattern, groups, index);
-  const fields: Record<string, string | undefined> = {
-    file: running?.file ?? pick(pattern.file),
-    line: running?.line ?? pick(pattern.line),
-    column: running?.column ?? pick(pattern.column),
-    severity: running?.severity ?? pick(pattern.severity),
-    code: running?.code ?? pick(pattern.code),
-    message: running?.message ?? pick(pattern.message),
-    fromPath: running?.fromPath ?? pick(pattern.fromPath),
+  // Only the fields that have a value, in this order (this runs on every line a pattern matches).
+  const fields: Record<string, string> = {};
+  const set = (key: keyof Fields, value: string | undefined) => {
+    if (value !== undefined) fields[key] = value;
   };
-  if ((fields.severity === undefined || fields.severity === "") && defaultSeverity) fields.severity = defaultSeverity;
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Fields;
+  set("file", running?.file ?? pick(pattern.file));
+  set("line", running?.line ?? pick(pattern.line));
+  set("column", running?.column ?? pick(pattern.column));
+  const severity = running?.severity ?? pick(pattern.severity);
+  set("severity", (severity === undefined || severity === "") && defaultSeverity ? defaultSeverity : severity);
+  set("code", running?.code ?? pick(pattern.code));
+  set("message", running?.message ?? pick(pattern.message));
+  set("fromPath", running?.fromPath ?? pick(pattern.fromPath));
+  return fields as Fields;
 }
 
 /** GetValue: a mapped group that did not participate reads as "" (.NET Group.Value), an unmapped one as null. */

@@ -2,6 +2,7 @@ import { RE2JS, RE2JSException } from "re2js";
 import { SentinelError } from "../../core/index.js";
 import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
+import { toLinearFilter } from "./linear-filter.js";
 import { toLinearJs } from "./linear-js.js";
 import type { ProgramBudget } from "./program-budget.js";
 
@@ -81,14 +82,17 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   // The same pattern on V8's engine where that is provably linear and means the same (linear-js.ts).
   const js = toLinearJs(re2Source, ignoreCase);
   if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
+  // Else a cheap test that every line the pattern matches passes, so most others skip re2js.
+  const filter = toLinearFilter(re2Source, ignoreCase);
   return {
     source,
     ignoreCase,
     groupCount,
     groupNames,
     programSize,
-    test: (input) => re.test(input),
+    test: (input) => (filter === null || filter.test(input)) && re.test(input),
     exec(input) {
+      if (filter !== null && !filter.test(input)) return null;
       const m = re.matcher(input);
       if (!m.find()) return null;
       const groups: Array<string | undefined> = [];

@@ -1,5 +1,5 @@
 import { isSentinelError } from "../../core/index.js";
-import { requiredLiterals } from "../engine/required-literals.js";
+import { requiredLiteralClauses } from "../engine/required-literals.js";
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
 import type { ProgramBudget } from "../regex/program-budget.js";
 import type { Locate } from "../repository-file/index.js";
@@ -48,7 +48,7 @@ export function compileRegexMatcher(
   const { budget } = context;
   try {
     const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase, budget });
-    const literals = requiredLiterals(m.pattern);
+    const [literals = null, ...clauses] = requiredLiteralClauses(m.pattern);
     // The literal is what keeps a repository's rule off most lines (checked after compiling, so
     // that a pattern RE2 cannot run is reported as that first).
     if (literals === null && context.origin === "repository") {
@@ -92,6 +92,7 @@ export function compileRegexMatcher(
       priority: m.priority,
       pattern,
       literals,
+      ...(clauses.length > 0 ? { clauses } : {}),
       classification: basics.classification,
       classificationExplicit: m.classification !== undefined,
       category: basics.category,

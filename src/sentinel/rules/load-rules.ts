@@ -15,7 +15,7 @@ import {
   type Locate,
 } from "../repository-file/index.js";
 import { problemMatcherMeta, problemMatcherMetaSchema } from "./problem-matcher-meta.js";
-import { requiredLiterals } from "../engine/required-literals.js";
+import { requiredLiteralClauses } from "../engine/required-literals.js";
 import { sentinelSchema, type SentinelDefinition } from "./schema.js";
 import { BUILTIN_BUNDLE_FILE, readBuiltinBundle, type BuiltinBundle } from "./builtin-bundle.js";
 import { noLiteralMessage, type CompileContext, type RuleOrigin } from "./compile-regex-matcher.js";
@@ -138,7 +138,9 @@ function loadProblemMatcherFile(
   const sentinels: CompiledSentinel[] = [];
   for (const definition of matchers) {
     const meta = problemMatcherMeta(definition.owner, readMetaExtension(value, definition.owner, file, issues));
-    const literals = definition.patterns.map((p) => requiredLiterals(translateForLiterals(p.regexp.source)));
+    const perPattern = definition.patterns.map((p) => requiredLiteralClauses(translateForLiterals(p.regexp.source)));
+    const literals = perPattern.map((c) => c[0] ?? null);
+    const clauses = perPattern.map((c) => c.slice(1));
     // A matcher is triggered by its pattern with the best literal; with none, it reads every line.
     if (literals.every((l) => l === null)) {
       if (context.origin === "repository") {
@@ -168,7 +170,7 @@ function loadProblemMatcherFile(
       whenUnknown: "apply",
       regexMatchers: [],
       statefulMatchers: [],
-      problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals, meta }],
+      problemMatchers: [{ sentinelId: `problem-matcher.${definition.owner}`, definition, literals, clauses, meta }],
       routes: [],
     });
   }

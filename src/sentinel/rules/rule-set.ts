@@ -33,6 +33,8 @@ export interface CompiledRegexMatcher {
   readonly pattern: CompiledPattern;
   /** Prefilter OR-set; null means the pattern must run on every line. */
   readonly literals: readonly string[] | null;
+  /** More OR-sets every match holds one of (checked on a candidate line before the pattern runs). */
+  readonly clauses?: readonly (readonly string[])[];
   readonly classification: Classification;
   readonly classificationExplicit: boolean;
   readonly category: Category | null;
@@ -87,6 +89,8 @@ export interface CompiledProblemMatcher {
   readonly definition: ProblemMatcherDefinition;
   /** Per pattern, its prefilter literals (null: none). */
   readonly literals: ReadonlyArray<readonly string[] | null>;
+  /** Per pattern, more OR-sets every match holds one of. */
+  readonly clauses?: ReadonlyArray<readonly (readonly string[])[]>;
   /** What its findings mean to a diagnosis (its `sentinel` property, else known by owner). */
   readonly meta: ProblemMatcherMeta;
 }

@@ -119,16 +119,19 @@ describe("required literals are sound", () => {
 
 describe("the anchored prefix of a pattern", () => {
   it.each([
-    ["^FAIL\\s+(?P<pkg>\\S+)", "FAIL", false],
-    ["^\\s*--> (?P<file>\\S+)", "--> ", true],
-    ["^npm (?:ERR!|error) code", "npm ", false],
-    ["^\\[warn\\] (?P<file>.+)$", "[warn] ", false],
-    ["^Tests?: ", "Test", false],
-  ])("reads the text every match of %s starts with", (source, text, afterBlanks) => {
-    expect(anchoredPrefix(source, false)).toEqual({ text, afterBlanks, ignoreCase: false });
+    ["^FAIL\\s+(?P<pkg>\\S+)", ["fail"], false],
+    ["^\\s*--> (?P<file>\\S+)", ["--> "], true],
+    ["^npm (?:ERR!|error) code", ["npm err! code", "npm error code"], false],
+    ["^\\[warn\\] (?P<file>.+)$", ["[warn] "], false],
+    ["^Tests?: ", ["tests: ", "test: "], false],
+    ["^a?bc", ["abc", "bc"], false],
+    ["^(error|warning)(?:\\[(\\w+)\\])?: (.+)$", ["error", "warning"], false],
+    ["^\\s+(\\d+):(\\d+)\\s+(error|warning)", [..."0123456789"].map((d) => d), true],
+  ])("reads the text every match of %s starts with", (source, texts, afterBlanks) => {
+    expect(anchoredPrefix(source, false)).toEqual({ texts, afterBlanks, ignoreCase: false });
   });
 
-  it.each(["FAIL\\s+", "^(?:E\\s+)?MemoryError", "^a|^b", "^(?i)fail", "^a?bc", "^\\d+x"])(
+  it.each(["FAIL\\s+", "^(?:E\\s+)?MemoryError", "^a|^b", "^(?i)fail", "^\\w+x", "^.*error"])(
     "knows none for %s",
     (source) => {
       expect(anchoredPrefix(source, false)).toBeNull();
@@ -139,6 +142,11 @@ describe("the anchored prefix of a pattern", () => {
     const prefix = anchoredPrefix("^\\s*error: ", true)!;
     expect(startsLike(prefix, "   ERROR: x")).toBe(true);
     expect(startsLike(prefix, "warning: error: x")).toBe(false);
+  });
+
+  it("lets a character RE2 folds to an ASCII letter through when the pattern ignores case", () => {
+    expect(startsLike(anchoredPrefix("^kill", true)!, "\u212Aill")).toBe(true);
+    expect(startsLike(anchoredPrefix("^kill", false)!, "\u212Aill")).toBe(false);
   });
 
   // A prefix that rejects a line its pattern matches would silently lose a finding.

@@ -101,6 +101,19 @@ describe("patterns run on V8's engine", () => {
       expect(toLinearJs(p, false), p).not.toBeNull();
   });
 
+  it("take a repeat the character after it stops, as in file:line:column patterns", () => {
+    for (const p of [
+      "^(?P<file>[^\\s:][^:]*):(?P<line>\\d+):(?P<column>\\d+): (?P<message>.+)$",
+      "^(error|warning)(?:\\[(\\w+)\\])?: (.+)$",
+    ])
+      expect(toLinearJs(p, false), p).not.toBeNull();
+  });
+
+  it("leave to RE2 a stopped repeat after a free one, or one a group repeats around", () => {
+    for (const p of ["^(.*)\\[(\\w+)\\]$", "^(?:,\\w+){1,10}$", "^\\w*(?:[^:]*:)x", "^[^:]*[^,]*,", "^(?:a|[^:]*):x.*"])
+      expect(toLinearJs(p, false), p).toBeNull();
+  });
+
   it("leave to RE2 every pattern whose backtracking could be more than linear", () => {
     for (const p of [
       "(a+)+$",

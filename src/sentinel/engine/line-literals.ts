@@ -1,0 +1,142 @@
+import { FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
+
+/**
+ * Which of the prefilter's literals one line holds, as stamps (`present[id] === stamp`), so that
+ * a rule's required literals can be checked before its pattern runs, without a set per line.
+ * The line is either raw bytes (the scanner's candidate, before decoding) or a cleaned text.
+ */
+export class LineLiterals {
+  private readonly present: Uint32Array;
+  private stamp = 0;
+  /** Literal ids found on the line, each once. */
+  readonly found: number[] = [];
+  /** The cleaned text the stamps describe; undefined while they describe raw bytes. */
+  text: string | undefined = undefined;
+  /**
+   * The stamps describe exactly the text the rules will see. Raw bytes can miss a literal that
+   * cleaning creates by joining text around what it removes (a colour code, a GitLab section
+   * marker), so only the absence of such things makes raw bytes exact enough to rule a pattern out.
+   */
+  exact = false;
+  /** The raw line held an escape byte. */
+  sawEscape = false;
+
+  /**
+   * By state offset / 8 (offsets are multiples of the stride, itself of 8): the state number when
+   * the state reports literals, else -1. A dense array the walk reads per byte.
+   */
+  private readonly reports: Int32Array;
+
+  constructor(private readonly pf: Prefilter) {
+    this.present = new Uint32Array(pf.literals.length);
+    const rows = pf.stride / 8;
+    this.reports = new Int32Array(pf.stateCount * rows).fill(-1);
+    pf.outputs.forEach((o, state) => {
+      if (o) this.reports[state * rows] = state;
+    });
+  }
+
+  has(id: number): boolean {
+    return this.present[id] === this.stamp;
+  }
+
+  /** Whether the line holds one literal of each clause (lists of literal ids). */
+  holdsAll(clauses: readonly (readonly number[])[]): boolean {
+    for (const clause of clauses) {
+      let any = false;
+      for (const id of clause) {
+        if (this.present[id] === this.stamp) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  private begin(): void {
+    if (++this.stamp === 0xffffffff) {
+      this.present.fill(0);
+      this.stamp = 1;
+    }
+    this.found.length = 0;
+  }
+
+  private mark(state: number): void {
+    const o = this.pf.outputs[state];
+    if (!o) return;
+    for (const id of o) {
+      if (this.present[id] === this.stamp) continue;
+      this.present[id] = this.stamp;
+      this.found.push(id);
+    }
+  }
+
+  /** Reads raw bytes `[start, end)` of one line (no newline inside), seeing through ANSI escapes. */
+  readBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.begin();
+    this.text = undefined;
+    this.sawEscape = false;
+    const { delta, classOf } = this.pf;
+    const { reports } = this;
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      const n = delta[s + classOf[bytes[i]!]!]!;
+      const flag = n & FLAG_MASK;
+      if (flag === FLAG_ESCAPE) {
+        this.sawEscape = true;
+        i = skipEscape(bytes, i, end);
+        continue;
+      }
+      s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
+      // (Verify literals end in unflagged states: look the state up either way.)
+      const state = reports[s >>> 3]!;
+      if (state >= 0) this.mark(state);
+    }
+    this.exact = false;
+  }
+
+  /** Reads a cleaned line: exactly what the rules see. */
+  readText(text: string): void {
+    this.begin();
+    this.text = text;
+    this.exact = true;
+    const { delta, classOf } = this.pf;
+    const { reports } = this;
+    let s = 0;
+    const step = (b: number) => {
+      const n = delta[s + classOf[b]!]!;
+      // A stray escape or newline byte resets the walk: no literal holds either.
+      s = (n & FLAG_MASK) === FLAG_ESCAPE || (n & FLAG_MASK) === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
+      const state = reports[s >>> 3]!;
+      if (state >= 0) this.mark(state);
+    };
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) {
+        step(c);
+        continue;
+      }
+      // UTF-8, as the literals are stored (a lone surrogate as U+FFFD, as Buffer writes it).
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const lo = c <= 0xdbff && i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+          i++;
+        } else c = 0xfffd;
+      }
+      if (c < 0x800) {
+        step(0xc0 | (c >> 6));
+      } else if (c < 0x10000) {
+        step(0xe0 | (c >> 12));
+        step(0x80 | ((c >> 6) & 0x3f));
+      } else {
+        step(0xf0 | (c >> 18));
+        step(0x80 | ((c >> 12) & 0x3f));
+        step(0x80 | ((c >> 6) & 0x3f));
+      }
+      step(0x80 | (c & 0x3f));
+    }
+  }
+}
