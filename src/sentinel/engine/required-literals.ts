@@ -72,6 +72,7 @@ export function literalInfo(pattern: string): Readonly<Info> | null {
   try {
     return new LiteralParser(pattern).parse();
   } catch {
+    // A construct the parser does not follow: the pattern simply has no known literal.
     return null;
   }
 }
