@@ -1,5 +1,7 @@
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel } from "../rules/rule-set.js";
-import { stripRunnerColorCodes, type ProblemMatcherSet } from "../problem-matcher/index.js";
+// The matchers' own modules, not the problem-matcher index (which also loads their JSON parser).
+import type { ProblemMatcherSet } from "../problem-matcher/problem-matcher-set.js";
+import { stripRunnerColorCodes } from "../problem-matcher/strip-runner-color-codes.js";
 import type { ProblemMatcherDefinition, ProblemPattern } from "../problem-matcher/index.js";
 import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
@@ -322,6 +324,10 @@ export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: strin
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
 function leadingBytes(s: string, max: number): string {
   if (s.length * 3 <= max) return s;
+  // ASCII (nearly every literal): a character is a byte.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) return s.length <= max ? s : s.slice(0, max);
   const bytes = Buffer.from(s, "utf8");
   if (bytes.length <= max) return s;
   let end = max;

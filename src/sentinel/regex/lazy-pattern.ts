@@ -39,10 +39,14 @@ export function lazyPattern(
 
 /** Checked at build time: V8 runs it when it can (without loading re2js), else re2js. */
 function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "ignoreCase" | "budget">) {
+  // (A problem-matcher pattern's RE2 spelling was recorded at build time: no translating now.)
+  const known = facts.re2Source !== undefined || options.syntax !== "javascript";
   const re2Source = facts.re2Source ?? facts.source;
-  const js =
-    options.syntax === "javascript" && facts.re2Source === undefined ? null : toLinearJs(re2Source, facts.ignoreCase);
-  return js ? viaJs(js, facts.groupNames) : compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
+  const js = known ? toLinearJs(re2Source, facts.ignoreCase) : null;
+  if (js) return viaJs(js, facts.groupNames);
+  return known
+    ? compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase })
+    : compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
 }
 
 /** The facts of a compiled pattern, as the bundle stores them. */

@@ -18,26 +18,38 @@ export const BUILTIN_BUNDLE_FILE = fileURLToPath(new URL("../../sentinels.bundle
 
 export const BUNDLE_FORMAT = "sentinel-builtin-bundle/2";
 
+/** A pattern's facts less what its definition says already (its text, its case folding). */
+export type CompiledFacts = Omit<PatternFacts, "source" | "ignoreCase">;
+
 /** What compiling one regex matcher found, by rule id. */
 export interface RuleFacts {
   readonly literals: readonly string[] | null;
   readonly clauses: readonly (readonly string[])[];
-  readonly pattern: PatternFacts;
-  readonly then?: readonly PatternFacts[];
-  readonly end?: PatternFacts;
+  readonly pattern: CompiledFacts;
+  readonly then?: readonly CompiledFacts[];
+  readonly end?: CompiledFacts;
 }
 
 /**
  * A sentinel file's definitions and its rules' facts, or a problem-matcher file's compiled
  * sentinels as data (their patterns' facts in place of the compiled patterns, no `file`).
  */
-export type BundleEntry =
-  | {
-      readonly sha256: string;
-      readonly documents: readonly SentinelDefinition[];
-      readonly rules: Readonly<Record<string, RuleFacts>>;
-    }
-  | { readonly sha256: string; readonly sentinels: readonly Omit<CompiledSentinel, "file">[] };
+export type BundleEntry = FileStamp &
+  (
+    | { readonly documents: readonly SentinelDefinition[]; readonly rules: Readonly<Record<string, RuleFacts>> }
+    | { readonly sentinels: readonly Omit<CompiledSentinel, "file">[] }
+  );
+
+/**
+ * Which text an entry was built from: its hash, and the file's size and modification time then,
+ * so that an untouched file is known by a `stat` alone (an edit changes the time; a copy that
+ * changes the time is hashed).
+ */
+export interface FileStamp {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
 
 export interface BundleFile {
   readonly format: typeof BUNDLE_FORMAT;
@@ -47,6 +59,8 @@ export interface BundleFile {
 /** A rule file's entry, when the bundle holds this very text. */
 export interface BuiltinBundle {
   entryFor(fileName: string, text: string): BundleEntry | undefined;
+  /** The entry of a file whose size and modification time are those the build saw (no need to read it). */
+  entryForStat(fileName: string, size: number, mtimeMs: number): BundleEntry | undefined;
 }
 
 export function sha256(text: string): string {
@@ -63,10 +77,15 @@ export async function readBuiltinBundle(file = BUILTIN_BUNDLE_FILE): Promise<Bui
     return undefined;
   }
   if (parsed?.format !== BUNDLE_FORMAT || typeof parsed.files !== "object") return undefined;
+  const entryOf = (fileName: string) => (Object.hasOwn(parsed.files, fileName) ? parsed.files[fileName] : undefined);
   return {
     entryFor(fileName, text) {
-      const entry = Object.hasOwn(parsed.files, fileName) ? parsed.files[fileName] : undefined;
+      const entry = entryOf(fileName);
       return entry && entry.sha256 === sha256(text) ? entry : undefined;
+    },
+    entryForStat(fileName, size, mtimeMs) {
+      const entry = entryOf(fileName);
+      return entry && entry.size === size && entry.mtimeMs === mtimeMs ? entry : undefined;
     },
   };
 }

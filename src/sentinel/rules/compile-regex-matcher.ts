@@ -1,8 +1,8 @@
 import { isSentinelError } from "../../core/index.js";
 import { requiredLiteralClauses } from "../engine/required-literals.js";
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
-import { lazyPattern, type PatternFacts } from "../regex/lazy-pattern.js";
-import type { RuleFacts } from "./builtin-bundle.js";
+import { lazyPattern } from "../regex/lazy-pattern.js";
+import type { CompiledFacts, RuleFacts } from "./builtin-bundle.js";
 import type { ProgramBudget } from "../regex/program-budget.js";
 import type { Locate } from "../repository-file/index.js";
 import type { CompiledRegexMatcher, CompiledThenStep, RuleIssue } from "./rule-set.js";
@@ -112,17 +112,17 @@ function knownMatcher(
 ): CompiledRegexMatcher {
   const { ruleId } = basics;
   const origin = `${scope.file}: ${ruleId}`;
-  const lazy = (f: PatternFacts, what: string) => {
+  const lazy = (source: string, f: CompiledFacts, what: string) => {
     scope.context.budget.remaining -= f.programSize;
-    return lazyPattern(f, { origin: origin + what });
+    return lazyPattern({ ...f, source, ignoreCase: m.ignoreCase }, { origin: origin + what });
   };
-  const pattern = lazy(facts.pattern, "");
+  const pattern = lazy(m.pattern, facts.pattern, "");
   const then = m.then?.map((step, i) => ({
-    pattern: lazy(facts.then![i]!, ` then[${i}]`),
+    pattern: lazy(step.pattern, facts.then![i]!, ` then[${i}]`),
     within: step.within,
     required: step.required,
   }));
-  const end = facts.end ? lazy(facts.end, " end") : undefined;
+  const end = m.end !== undefined && facts.end ? lazy(m.end, facts.end, " end") : undefined;
   return matcherOf(m, basics, pattern, facts.literals, facts.clauses, then, end);
 }
 

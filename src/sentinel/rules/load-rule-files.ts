@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { programBudget } from "../regex/program-budget.js";
 import { MAX_REPOSITORY_FILE_BYTES, MAX_RULES_PROGRAM_SIZE } from "../repository-file/limits.js";
-import { BUILTIN_BUNDLE_FILE, readBuiltinBundle, type BuiltinBundle } from "./builtin-bundle.js";
+import { BUILTIN_BUNDLE_FILE, readBuiltinBundle, type BuiltinBundle, type BundleEntry } from "./builtin-bundle.js";
 import { compileBundled } from "./compile-bundled.js";
 import type { RuleOrigin } from "./compile-regex-matcher.js";
 import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
@@ -34,7 +34,8 @@ export async function loadRuleFiles(
   const sentinels: CompiledSentinel[] = [];
   const issues: RuleIssue[] = [];
   for (const file of await expandPaths(paths, issues)) {
-    let text: string;
+    let text: string | undefined;
+    let entry: BundleEntry | undefined;
     try {
       const info = await stat(file);
       if (info.size > MAX_RULE_FILE_BYTES) {
@@ -46,16 +47,18 @@ export async function loadRuleFiles(
         });
         continue;
       }
-      text = await readFile(file, "utf8");
+      // A file the build saw, untouched since: its entry, without reading it (CLI start-up).
+      entry = options.bundle?.entryForStat(path.basename(file), info.size, info.mtimeMs);
+      if (!entry) text = await readFile(file, "utf8");
     } catch (error) {
       issues.push({ file, code: "E_RULE_FILE_UNREADABLE", severity: "error", message: (error as Error).message });
       continue;
     }
     const budget = origin === "builtin" ? programBudget(MAX_RULES_PROGRAM_SIZE) : shared;
-    const entry = options.bundle?.entryFor(path.basename(file), text);
+    if (text !== undefined) entry = options.bundle?.entryFor(path.basename(file), text);
     const result = entry
       ? compileBundled(entry, file, { origin, budget })
-      : (await import("./parse-rule-text.js")).parseRuleText(text, file, { origin, budget });
+      : (await import("./parse-rule-text.js")).parseRuleText(text!, file, { origin, budget });
     sentinels.push(...result.sentinels);
     issues.push(...result.issues);
   }

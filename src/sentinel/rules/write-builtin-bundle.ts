@@ -4,12 +4,20 @@
 // where sentinels/ is not there (the Docker image's build stage copies src/ only) it writes nothing
 // and the builtins are read from their files at run time.
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { factsOf, javascriptFactsOf } from "../regex/lazy-pattern.js";
 import { loadRepositoryYamlDocuments } from "../repository-file/index.js";
-import { BUILTIN_BUNDLE_FILE, BUNDLE_FORMAT, sha256, type BundleEntry, type RuleFacts } from "./builtin-bundle.js";
+import type { CompiledPattern } from "../regex/compile-pattern.js";
+import {
+  BUILTIN_BUNDLE_FILE,
+  BUNDLE_FORMAT,
+  sha256,
+  type BundleEntry,
+  type CompiledFacts,
+  type RuleFacts,
+} from "./builtin-bundle.js";
 import { BUILTIN_SENTINELS_DIR } from "./load-rule-files.js";
 import { parseRuleText } from "./parse-rule-text.js";
 import type { CompiledSentinel } from "./rule-set.js";
@@ -24,10 +32,12 @@ export async function writeBuiltinBundle(dir: string, out = BUILTIN_BUNDLE_FILE)
   for (const name of (await readdir(dir)).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
     const file = path.join(dir, name);
     const text = await readFile(file, "utf8");
+    const { size, mtimeMs } = await stat(file);
+    const stamp = { sha256: sha256(text), size, mtimeMs };
     const compiled = parseRuleText(text, file, { origin: "builtin" });
     if (compiled.issues.length > 0) continue;
     if (name.endsWith(".json")) {
-      files[name] = { sha256: sha256(text), sentinels: compiled.sentinels.map(asData) };
+      files[name] = { ...stamp, sentinels: compiled.sentinels.map(asData) };
       continue;
     }
     const { documents, errors } = loadRepositoryYamlDocuments(text, { file: name, kind: "rules" });
@@ -37,22 +47,31 @@ export async function writeBuiltinBundle(dir: string, out = BUILTIN_BUNDLE_FILE)
     if (errors.length > 0 || definitions.some((d) => !d.success)) continue;
     const rules: Record<string, RuleFacts> = {};
     for (const m of compiled.sentinels.flatMap((s) => s.regexMatchers)) {
+      const compiledFacts = (p: CompiledPattern): CompiledFacts => {
+        const { source: _source, ignoreCase: _ignoreCase, ...rest } = factsOf(p);
+        return rest;
+      };
       rules[m.ruleId] = {
         literals: m.literals,
         clauses: m.clauses ?? [],
-        pattern: factsOf(m.pattern),
-        ...(m.then ? { then: m.then.map((t) => factsOf(t.pattern)) } : {}),
-        ...(m.end ? { end: factsOf(m.end) } : {}),
+        pattern: compiledFacts(m.pattern),
+        ...(m.then ? { then: m.then.map((t) => compiledFacts(t.pattern)) } : {}),
+        ...(m.end ? { end: compiledFacts(m.end) } : {}),
       };
     }
     files[name] = {
-      sha256: sha256(text),
-      documents: definitions.map((d) => d.data as SentinelDefinition),
+      ...stamp,
+      // A matcher's description documents the rule file; nothing compiled reads it.
+      documents: definitions.map((d) => withoutMatcherDescriptions(d.data as SentinelDefinition)),
       rules,
     };
   }
   await writeFile(out, JSON.stringify({ format: BUNDLE_FORMAT, files }) + "\n");
   return { files: Object.keys(files).length };
+}
+
+function withoutMatcherDescriptions(def: SentinelDefinition): SentinelDefinition {
+  return { ...def, matchers: def.matchers.map(({ description: _description, ...m }) => m) } as SentinelDefinition;
 }
 
 /**
