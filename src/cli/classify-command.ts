@@ -28,8 +28,9 @@ export function classifyCommand(io: CliIo): Command {
         },
       ) => {
         // The rule engine loads when a command needs it, not for --help or --version: see create-program.ts.
+        // The engine's own modules, not its index (which also loads the YAML and schema tooling).
         const [{ classifyStream }, { loadCliRules }] = await Promise.all([
-          import("../sentinel/index.js"),
+          import("../sentinel/engine/classify-stream.js"),
           import("./load-cli-rules.js"),
         ]);
         const rules = await loadCliRules(opts, io.stderr);

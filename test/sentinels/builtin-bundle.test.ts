@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_SENTINELS_DIR, loadRuleFiles } from "../../src/sentinel/index.js";
-import { readBuiltinBundle, writeBuiltinBundle } from "../../src/sentinel/rules/builtin-bundle.js";
+import { readBuiltinBundle } from "../../src/sentinel/rules/builtin-bundle.js";
+import { writeBuiltinBundle } from "../../src/sentinel/rules/write-builtin-bundle.js";
 
 /**
  * The build parses the builtins' YAML once into a bundle (dist/sentinels.bundle.json) so the CLI

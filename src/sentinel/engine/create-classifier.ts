@@ -1,5 +1,6 @@
 import type { Diagnosis, Finding, StepRef, StreamSource } from "../model/types.js";
-import { ProblemMatcherSet } from "../problem-matcher/index.js";
+// Not the problem-matcher index, which also loads the matchers' JSON parser (start-up time).
+import { ProblemMatcherSet } from "../problem-matcher/problem-matcher-set.js";
 import type { RuleSet } from "../rules/rule-set.js";
 import { BlockTracker, type BlockContext } from "./block-tracker.js";
 import { buildFinding, type LineContext } from "./build-finding.js";

@@ -1,5 +1,7 @@
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel } from "../rules/rule-set.js";
-import { stripRunnerColorCodes, type ProblemMatcherSet } from "../problem-matcher/index.js";
+// The matchers' own modules, not the problem-matcher index (which also loads their JSON parser).
+import type { ProblemMatcherSet } from "../problem-matcher/problem-matcher-set.js";
+import { stripRunnerColorCodes } from "../problem-matcher/strip-runner-color-codes.js";
 import type { ProblemMatcherDefinition, ProblemPattern } from "../problem-matcher/index.js";
 import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
@@ -32,7 +34,10 @@ const MAX_LITERAL_BYTES = 12;
 interface PatternGate {
   /** Literal ids, one of each list on the line (its required literals, as the prefilter holds them). */
   readonly clauses: readonly (readonly number[])[];
-  readonly anchor: AnchoredPrefix | null;
+  /** How a match starts (anchoredPrefix), read when a line first reaches the pattern: null when not known. */
+  anchor: AnchoredPrefix | null | undefined;
+  readonly source: string;
+  readonly ignoreCase: boolean;
 }
 
 type LiteralTarget =
@@ -52,8 +57,11 @@ export interface MatchingPlan {
   readonly targets: ReadonlyArray<readonly LiteralTarget[]>;
   readonly regex: readonly CompiledRegexMatcher[];
   readonly alwaysRegex: readonly number[];
-  /** Per regex (as `regex`), the text an anchored pattern's match starts with; null when none is known. */
-  readonly anchors: ReadonlyArray<AnchoredPrefix | null>;
+  /**
+   * Per regex (as `regex`), the text an anchored pattern's match starts with; null when none is
+   * known, undefined until a line first needs it (most rules never see a candidate line).
+   */
+  readonly anchors: Array<AnchoredPrefix | null | undefined>;
   /** Per regex, its further required literal sets (literal ids) beyond the one that made it a candidate. */
   readonly regexClauses: ReadonlyArray<readonly (readonly number[])[]>;
   /** Scratch for `candidatesFor`: regex `i` was taken for the current line when `seenRegex[i] === stamp.value`. */
@@ -137,27 +145,7 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
 
   // Filled in once the prefilter exists (the gates read the line's literals through it).
   const shared: { line?: LineLiterals } = {};
-  const gated = (p: ProblemPattern, gate: PatternGate): ProblemPattern => {
-    const inner = p.regexp;
-    const admits = (input: string): boolean => {
-      if (gate.anchor && !startsLike(gate.anchor, input)) return false;
-      // The line's literals are known only for the text they were read from.
-      const line = shared.line;
-      return !(line && line.exact && line.text === input && !line.holdsAll(gate.clauses));
-    };
-    // The trigger test and the matcher's own run see the same line: the second reads the first's
-    // answer (one entry; patterns are pure, so equal text means an equal answer).
-    let lastInput: string | undefined;
-    let lastMatch: PatternMatch | null = null;
-    const exec = (input: string): PatternMatch | null => {
-      if (input === lastInput) return lastMatch;
-      lastMatch = admits(input) ? inner.exec(input) : null;
-      lastInput = input;
-      return lastMatch;
-    };
-    const regexp: CompiledPattern = { ...inner, test: (input) => exec(input) !== null, exec };
-    return { ...p, regexp };
-  };
+  const gated = (p: ProblemPattern, gate: PatternGate) => gatedPattern(p, gate, shared);
 
   const problemMatchers: ProblemMatcherDefinition[] = [];
   const problemByOwner = new Map<string, CompiledProblemMatcher>();
@@ -168,7 +156,12 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
       const gates = d.patterns.map((p, i): PatternGate => {
         const lits = pm.literals[i];
         const clauses = lits ? [lits.map((lit) => add(lit, "verify")), ...clauseIds(pm.clauses?.[i])] : [];
-        return { clauses, anchor: anchoredPrefix(p.regexp.source.replace(/\\\//g, "/"), p.regexp.ignoreCase) };
+        return {
+          clauses,
+          anchor: undefined,
+          source: p.regexp.source.replace(/\\\//g, "/"),
+          ignoreCase: p.regexp.ignoreCase,
+        };
       });
       const patterns = d.patterns.map((p, i) => gated(p, gates[i]!));
       problemMatchers.push({ ...d, patterns });
@@ -206,7 +199,7 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     targets,
     regex,
     alwaysRegex,
-    anchors: regex.map((m) => anchoredPrefix(m.pattern.source, m.pattern.ignoreCase)),
+    anchors: regex.map(() => undefined),
     regexClauses,
     seenRegex: new Uint32Array(regex.length),
     stamp: { value: 0 },
@@ -218,6 +211,30 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     line,
     sectionLiterals,
   };
+}
+
+/** A problem-matcher pattern that runs only on a line its gate admits (see PatternGate). */
+function gatedPattern(p: ProblemPattern, gate: PatternGate, shared: { line?: LineLiterals }): ProblemPattern {
+  const inner = p.regexp;
+  const admits = (input: string): boolean => {
+    const anchor = (gate.anchor ??= anchoredPrefix(gate.source, gate.ignoreCase));
+    if (anchor && !startsLike(anchor, input)) return false;
+    // The line's literals are known only for the text they were read from.
+    const line = shared.line;
+    return !(line && line.exact && line.text === input && !line.holdsAll(gate.clauses));
+  };
+  // The trigger test and the matcher's own run see the same line: the second reads the first's
+  // answer (one entry; patterns are pure, so equal text means an equal answer).
+  let lastInput: string | undefined;
+  let lastMatch: PatternMatch | null = null;
+  const exec = (input: string): PatternMatch | null => {
+    if (input === lastInput) return lastMatch;
+    lastMatch = admits(input) ? inner.exec(input) : null;
+    lastInput = input;
+    return lastMatch;
+  };
+  const regexp: CompiledPattern = { ...inner, test: (input) => exec(input) !== null, exec };
+  return { ...p, regexp };
 }
 
 /**
@@ -294,7 +311,11 @@ export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: strin
   let kept = 0;
   for (let i = 0; i < regex.length; i++) {
     const index = regex[i]!;
-    const anchor = plan.anchors[index];
+    let anchor = plan.anchors[index];
+    if (anchor === undefined) {
+      const { source, ignoreCase } = plan.regex[index]!.pattern;
+      anchor = plan.anchors[index] = anchoredPrefix(source, ignoreCase);
+    }
     if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
   }
   regex.length = kept;
@@ -303,6 +324,10 @@ export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: strin
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
 function leadingBytes(s: string, max: number): string {
   if (s.length * 3 <= max) return s;
+  // ASCII (nearly every literal): a character is a byte.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) return s.length <= max ? s : s.slice(0, max);
   const bytes = Buffer.from(s, "utf8");
   if (bytes.length <= max) return s;
   let end = max;

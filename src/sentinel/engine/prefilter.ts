@@ -65,85 +65,112 @@ export function buildPrefilter(
     const r = roles[id];
     return r === true ? "follow" : r === false || r === undefined ? "trigger" : r;
   };
-  // Trie construction over folded bytes.
-  const goto: Array<Map<number, number>> = [new Map()];
-  const out: Array<number[]> = [[]];
-  const used = new Set<number>([NEWLINE, ESCAPE]);
-  literals.forEach((lit, id) => {
-    let s = 0;
-    for (const byte of Buffer.from(lit, "utf8")) {
-      const b = foldByte(byte);
-      used.add(b);
-      let next = goto[s]!.get(b);
-      if (next === undefined) {
-        next = goto.length;
-        goto.push(new Map());
-        out.push([]);
-        goto[s]!.set(b, next);
-      }
-      s = next;
-    }
-    out[s]!.push(id);
-  });
   // Byte classes: every byte a literal uses (both cases of a letter together), newline, escape,
   // and one class for all the other bytes, which move every state as they move the root.
-  const classOf = new Uint8Array(256);
-  const classByte: number[] = [-1];
-  for (const b of [...used].sort((x, y) => x - y)) classByte.push(b);
-  const classIndex = new Map(classByte.map((b, i) => [b, i]));
-  for (let b = 0; b < 256; b++) classOf[b] = classIndex.get(foldByte(b)) ?? 0;
-  const stride = Math.ceil(classByte.length / 8) * 8;
-
-  // Two extra states: one entered on a newline, one on an escape byte.
-  const stateCount = goto.length + 2;
-  const newlineState = goto.length;
-  const escapeState = goto.length + 1;
-  const delta = new Int32Array(stateCount * stride);
-  const flags = new Uint8Array(stateCount);
-  const fail = new Int32Array(goto.length);
-  const order: number[] = [];
-
-  // Breadth-first over the trie's edges (folded bytes, one class each): a state's failure target
-  // is always complete before the state itself is processed.
-  const cls = (b: number) => classIndex.get(b)!;
-  for (const [c, t] of goto[0]!) delta[cls(c)] = t * stride;
-  for (const t of goto[0]!.values()) {
-    fail[t] = 0;
-    order.push(t);
+  const encoded = literals.map(utf8);
+  const used = new Uint8Array(256);
+  used[NEWLINE] = used[ESCAPE] = 1;
+  let total = 0;
+  for (const bytes of encoded) {
+    total += bytes.length;
+    for (let i = 0; i < bytes.length; i++) used[foldByte(bytes[i]!)] = 1;
   }
-  for (let qi = 0; qi < order.length; qi++) {
+  const classOf = new Uint8Array(256);
+  let classes = 1;
+  const classOfFolded = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) if (used[b]) classOfFolded[b] = classes++;
+  for (let b = 0; b < 256; b++) classOf[b] = classOfFolded[foldByte(b)]!;
+  const stride = Math.ceil(classes / 8) * 8;
+
+  // The trie, as a dense table over classes (0: no edge; no edge leads back to the root), with
+  // each state's edges also linked (class, child) so that nothing below walks whole rows in JS.
+  // (16-bit entries while the states fit: half the memory to touch.)
+  const trie = total + 1 <= 0xffff ? new Uint16Array((total + 1) * stride) : new Int32Array((total + 1) * stride);
+  const firstEdge = new Int32Array(total + 1).fill(-1);
+  const nextEdge = new Int32Array(total);
+  const edgeClass = new Int32Array(total);
+  const edgeTarget = new Int32Array(total);
+  const out: Array<number[] | undefined> = [];
+  let trieStates = 1;
+  for (let id = 0; id < encoded.length; id++) {
+    const bytes = encoded[id]!;
+    let s = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = classOf[bytes[i]!]!;
+      const at = s * stride + c;
+      if (trie[at] === 0) {
+        const e = trieStates - 1;
+        trie[at] = trieStates;
+        edgeClass[e] = c;
+        edgeTarget[e] = trieStates;
+        nextEdge[e] = firstEdge[s]!;
+        firstEdge[s] = e;
+        trieStates++;
+      }
+      s = trie[at]!;
+    }
+    (out[s] ??= []).push(id);
+  }
+
+  // Failure links and outputs breadth-first, over the trie alone.
+  const fail = new Int32Array(trieStates);
+  const order = new Int32Array(trieStates);
+  let queued = 1; // the root
+  for (let qi = 0; qi < queued; qi++) {
     const s = order[qi]!;
-    const inherited = out[fail[s]!]!;
-    if (inherited.length > 0) out[s] = out[s]!.length === 0 ? inherited : [...new Set([...out[s]!, ...inherited])];
-    // Move as the failure state does, except along the state's own edges.
-    delta.copyWithin(s * stride, fail[s]! * stride, fail[s]! * stride + stride);
-    for (const [c, t] of goto[s]!) delta[s * stride + cls(c)] = t * stride;
-    for (const [c, t] of goto[s]!) {
-      fail[t] = delta[fail[s]! * stride + cls(c)]! / stride;
-      order.push(t);
+    for (let e = firstEdge[s]!; e >= 0; e = nextEdge[e]!) {
+      const c = edgeClass[e]!;
+      const t = edgeTarget[e]!;
+      let f = s === 0 ? -1 : fail[s]!;
+      while (f > 0 && trie[f * stride + c] === 0) f = fail[f]!;
+      fail[t] = f < 0 ? 0 : trie[f * stride + c] === t ? 0 : trie[f * stride + c]!;
+      const inherited = out[fail[t]!];
+      if (inherited) out[t] = out[t] ? [...new Set([...out[t]!, ...inherited])] : inherited;
+      order[queued++] = t;
     }
   }
-  const newlineClass = cls(NEWLINE);
-  const escapeClass = cls(ESCAPE);
-  for (let s = 0; s < goto.length; s++) {
-    const o = out[s]!;
+
+  // Two extra states: one entered on a newline, one on an escape byte.
+  const stateCount = trieStates + 2;
+  const newlineState = trieStates;
+  const escapeState = trieStates + 1;
+  const flags = new Uint8Array(stateCount);
+  for (let s = 0; s < trieStates; s++) {
+    const o = out[s];
+    if (!o) continue;
     if (o.some((id) => roleOf(id) === "trigger")) flags[s] = FLAG_MATCH;
     else if (o.some((id) => roleOf(id) === "follow")) flags[s] = FLAG_FOLLOW;
-    delta[s * stride + newlineClass] = newlineState * stride;
-    delta[s * stride + escapeClass] = escapeState * stride;
-  }
-  // From the marker states, move as the root does.
-  for (const special of [newlineState, escapeState]) {
-    delta.copyWithin(special * stride, 0, stride);
-    delta[special * stride + newlineClass] = newlineState * stride;
-    delta[special * stride + escapeClass] = escapeState * stride;
   }
   flags[newlineState] = FLAG_NEWLINE;
   flags[escapeState] = FLAG_ESCAPE;
-  const outputs: Array<number[] | undefined> = out.map((o) => (o.length ? o : undefined));
-  outputs.push(undefined, undefined);
-  for (let i = 0; i < delta.length; i++) delta[i] = delta[i]! | flags[delta[i]! / stride]!;
+  const entry = (t: number) => t * stride + flags[t]!;
+
+  // The DFA: a state moves as its failure state does, except along its own edges (rows are
+  // copied natively; the failure state's row is complete, breadth-first).
+  const delta = new Int32Array(stateCount * stride);
+  const newlineClass = classOf[NEWLINE]!;
+  const escapeClass = classOf[ESCAPE]!;
+  for (let qi = 0; qi < trieStates; qi++) {
+    const s = order[qi]!;
+    if (s !== 0) delta.copyWithin(s * stride, fail[s]! * stride, fail[s]! * stride + stride);
+    for (let e = firstEdge[s]!; e >= 0; e = nextEdge[e]!) delta[s * stride + edgeClass[e]!] = entry(edgeTarget[e]!);
+    delta[s * stride + newlineClass] = entry(newlineState);
+    delta[s * stride + escapeClass] = entry(escapeState);
+  }
+  // From the marker states, move as the root does.
+  for (const special of [newlineState, escapeState]) delta.copyWithin(special * stride, 0, stride);
+  const outputs: Array<number[] | undefined> = Array.from({ length: stateCount }, (_, i) => out[i]);
   return { classOf, stride, delta, flags, outputs, literals, stateCount };
+}
+
+/** A literal's UTF-8 bytes (most are ASCII: no Buffer for those). */
+function utf8(lit: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < lit.length && ascii; i++) ascii = lit.charCodeAt(i) < 0x80;
+  if (!ascii) return Buffer.from(lit, "utf8");
+  const out = new Uint8Array(lit.length);
+  for (let i = 0; i < lit.length; i++) out[i] = lit.charCodeAt(i);
+  return out;
 }
 
 function foldByte(b: number): number {

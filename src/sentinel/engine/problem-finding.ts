@@ -1,6 +1,6 @@
 import type { Finding } from "../model/types.js";
 import type { ProblemMatch } from "../problem-matcher/index.js";
-import { UNKNOWN_CONFIDENCE } from "../rules/problem-matcher-meta.js";
+import { UNKNOWN_CONFIDENCE } from "../rules/confidence.js";
 import type { CompiledProblemMatcher } from "../rules/rule-set.js";
 import { severityOf, type LineContext } from "./build-finding.js";
 import { normalizeFilePath } from "./normalize.js";

@@ -72,7 +72,7 @@ export function literalInfo(pattern: string): Readonly<Info> | null {
   try {
     return new LiteralParser(pattern).parse();
   } catch {
-    // A construct the parser does not follow: the pattern simply has no known literal.
+    // Syntax this parser does not follow: no literal is known, which is always safe.
     return null;
   }
 }

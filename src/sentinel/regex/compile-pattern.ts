@@ -1,4 +1,5 @@
-import { RE2JS, RE2JSException } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS as RE2JSClass } from "re2js";
 import { SentinelError } from "../../core/index.js";
 import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
@@ -15,6 +16,15 @@ import type { ProgramBudget } from "./program-budget.js";
  * (MAX_PATTERN_PROGRAM_SIZE per pattern, and an optional budget shared by a file's patterns).
  */
 export const MAX_PATTERN_LENGTH = 4096;
+
+/**
+ * re2js, loaded when a pattern is first compiled with it (synchronously, from its CommonJS build):
+ * a `sentinel classify` whose lines reach only patterns V8 runs never loads it.
+ */
+let re2js: typeof import("re2js") | undefined;
+function loadRe2js(): typeof import("re2js") {
+  return (re2js ??= createRequire(import.meta.url)("re2js") as typeof import("re2js"));
+}
 
 export interface PatternMatch {
   /** Whole match at index 0, then numbered groups; undefined where a group did not take part. */
@@ -61,7 +71,8 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   const estimate = estimateProgramSize(re2Source);
   // (An infinite estimate is nesting RE2 refuses itself, quickly.)
   if (Number.isFinite(estimate) && estimate > 2 * limit) throw tooComplex(source, estimate, options, "about ");
-  let re: RE2JS;
+  const { RE2JS, RE2JSException } = loadRe2js();
+  let re: RE2JSClass;
   try {
     re = RE2JS.compile(re2Source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (error) {
@@ -104,7 +115,13 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   };
 }
 
-function viaJs(js: RegExp, groupNames: readonly string[]): Pick<CompiledPattern, "exec" | "test"> {
+/** RE2 syntax for a pattern written in JavaScript's (problem matchers). */
+export function toRe2Syntax(source: string, syntax: CompileOptions["syntax"], origin: string): string {
+  return syntax === "javascript" ? translateJavascript(source, origin) : source;
+}
+
+/** `exec` and `test` on V8's engine, for a pattern linear-js.ts translated exactly. */
+export function viaJs(js: RegExp, groupNames: readonly string[]): Pick<CompiledPattern, "exec" | "test"> {
   return {
     test: (input) => js.test(input),
     exec(input) {
@@ -140,7 +157,7 @@ function tooComplex(source: string, size: number, options: CompileOptions, about
 
 function translateJavascript(source: string, origin: string): string {
   try {
-    return RE2JS.translateRegExp(source);
+    return loadRe2js().RE2JS.translateRegExp(source);
   } catch (error) {
     throw new SentinelError(
       "E_PATTERN_SYNTAX",

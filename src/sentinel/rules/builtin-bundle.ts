@@ -1,32 +1,69 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { loadRepositoryYamlDocuments } from "../repository-file/index.js";
-import { sentinelSchema, type SentinelDefinition } from "./schema.js";
+import type { PatternFacts } from "../regex/lazy-pattern.js";
+import type { CompiledSentinel } from "./rule-set.js";
+import type { SentinelDefinition } from "./schema.js";
 
 /**
- * The builtin sentinels' YAML, parsed and validated once by `npm run build` (its postbuild step)
- * instead of on every `sentinel classify`: reading ~50 YAML files through the repository-file
- * loader and the schema is a third of loading the builtins. Each file is keyed by a hash of its
- * text, so a rule file edited after the build is read from its YAML again; compiling the patterns
- * still happens at load (compiled RE2 programs cannot be stored).
+ * The builtin rule files, parsed, validated and compiled once by `npm run build` (its postbuild
+ * step, write-builtin-bundle.ts) instead of on every `sentinel classify`: YAML, the schema and
+ * compiling 460 patterns with re2js were most of the CLI's start-up. The bundle holds each file's
+ * validated definitions and what compiling them found (every pattern's literals, group names and
+ * program size), so loading builds the rules without a parser and compiles a pattern only when a
+ * line first reaches it (lazy-pattern.ts). Each file is keyed by a hash of its text, so a rule
+ * file edited after the build is read from its source again.
  */
 export const BUILTIN_BUNDLE_FILE = fileURLToPath(new URL("../../sentinels.bundle.json", import.meta.url));
 
-const FORMAT = "sentinel-builtin-bundle/1";
+export const BUNDLE_FORMAT = "sentinel-builtin-bundle/2";
 
-interface BundleFile {
-  readonly format: typeof FORMAT;
-  readonly files: Readonly<Record<string, { readonly sha256: string; readonly documents: SentinelDefinition[] }>>;
+/** A pattern's facts less what its definition says already (its text, its case folding). */
+export type CompiledFacts = Omit<PatternFacts, "source" | "ignoreCase">;
+
+/** What compiling one regex matcher found, by rule id. */
+export interface RuleFacts {
+  readonly literals: readonly string[] | null;
+  readonly clauses: readonly (readonly string[])[];
+  readonly pattern: CompiledFacts;
+  readonly then?: readonly CompiledFacts[];
+  readonly end?: CompiledFacts;
 }
 
-/** A rule file's validated definitions, when the bundle holds this very text. */
+/**
+ * A sentinel file's definitions and its rules' facts, or a problem-matcher file's compiled
+ * sentinels as data (their patterns' facts in place of the compiled patterns, no `file`).
+ */
+export type BundleEntry = FileStamp &
+  (
+    | { readonly documents: readonly SentinelDefinition[]; readonly rules: Readonly<Record<string, RuleFacts>> }
+    | { readonly sentinels: readonly Omit<CompiledSentinel, "file">[] }
+  );
+
+/**
+ * Which text an entry was built from: its hash, and the file's size and modification time then,
+ * so that an untouched file is known by a `stat` alone (an edit changes the time; a copy that
+ * changes the time is hashed).
+ */
+export interface FileStamp {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface BundleFile {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly files: Readonly<Record<string, BundleEntry>>;
+}
+
+/** A rule file's entry, when the bundle holds this very text. */
 export interface BuiltinBundle {
-  definitionsFor(fileName: string, text: string): readonly SentinelDefinition[] | undefined;
+  entryFor(fileName: string, text: string): BundleEntry | undefined;
+  /** The entry of a file whose size and modification time are those the build saw (no need to read it). */
+  entryForStat(fileName: string, size: number, mtimeMs: number): BundleEntry | undefined;
 }
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
@@ -36,34 +73,19 @@ export async function readBuiltinBundle(file = BUILTIN_BUNDLE_FILE): Promise<Bui
   try {
     parsed = JSON.parse(await readFile(file, "utf8")) as BundleFile;
   } catch {
-    // No bundle (running from src/, or a build without its postbuild step): the YAML is read instead.
+    // No bundle (running from src/, or a build without its postbuild step): the files are parsed instead.
     return undefined;
   }
-  if (parsed?.format !== FORMAT || typeof parsed.files !== "object") return undefined;
+  if (parsed?.format !== BUNDLE_FORMAT || typeof parsed.files !== "object") return undefined;
+  const entryOf = (fileName: string) => (Object.hasOwn(parsed.files, fileName) ? parsed.files[fileName] : undefined);
   return {
-    definitionsFor(fileName, text) {
-      const entry = Object.hasOwn(parsed.files, fileName) ? parsed.files[fileName] : undefined;
-      return entry && entry.sha256 === sha256(text) ? entry.documents : undefined;
+    entryFor(fileName, text) {
+      const entry = entryOf(fileName);
+      return entry && entry.sha256 === sha256(text) ? entry : undefined;
+    },
+    entryForStat(fileName, size, mtimeMs) {
+      const entry = entryOf(fileName);
+      return entry && entry.size === size && entry.mtimeMs === mtimeMs ? entry : undefined;
     },
   };
-}
-
-/**
- * Writes the bundle for the YAML files in `dir`. A file with any problem is left out, so that
- * loading it at run time reports the problem with its line.
- */
-export async function writeBuiltinBundle(dir: string, out = BUILTIN_BUNDLE_FILE): Promise<{ files: number }> {
-  const files: Record<string, { sha256: string; documents: SentinelDefinition[] }> = {};
-  for (const name of (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
-    const text = await readFile(path.join(dir, name), "utf8");
-    const { documents, errors } = loadRepositoryYamlDocuments(text, { file: name, kind: "rules" });
-    const definitions = documents
-      .filter((d) => d.value !== null && d.value !== undefined)
-      .map((d) => sentinelSchema.safeParse(d.value));
-    if (errors.length > 0 || definitions.some((d) => !d.success)) continue;
-    files[name] = { sha256: sha256(text), documents: definitions.map((d) => d.data as SentinelDefinition) };
-  }
-  const bundle: BundleFile = { format: FORMAT, files };
-  await writeFile(out, JSON.stringify(bundle) + "\n");
-  return { files: Object.keys(files).length };
 }

@@ -1,6 +1,8 @@
 import { isSentinelError } from "../../core/index.js";
 import { requiredLiteralClauses } from "../engine/required-literals.js";
 import { compilePattern, type CompiledPattern } from "../regex/compile-pattern.js";
+import { lazyPattern } from "../regex/lazy-pattern.js";
+import type { CompiledFacts, RuleFacts } from "./builtin-bundle.js";
 import type { ProgramBudget } from "../regex/program-budget.js";
 import type { Locate } from "../repository-file/index.js";
 import type { CompiledRegexMatcher, CompiledThenStep, RuleIssue } from "./rule-set.js";
@@ -17,6 +19,8 @@ export interface CompileContext {
   readonly origin: RuleOrigin;
   /** RE2 instructions left for this file's patterns (shared with the repository's other rule files). */
   readonly budget: ProgramBudget;
+  /** What the build found compiling these rules (builtin-bundle.ts), by rule id: their patterns compile lazily. */
+  readonly known?: Readonly<Record<string, RuleFacts>>;
 }
 
 /** Where a sentinel's matchers come from and where the problems found in them are reported. */
@@ -46,6 +50,8 @@ export function compileRegexMatcher(
   const { file, locate, context, issues } = scope;
   const { ruleId } = basics;
   const { budget } = context;
+  const facts = context.known?.[ruleId];
+  if (facts) return knownMatcher(m, basics, facts, scope);
   try {
     const pattern = compilePattern(m.pattern, { origin: `${file}: ${ruleId}`, ignoreCase: m.ignoreCase, budget });
     const [literals = null, ...clauses] = requiredLiteralClauses(m.pattern);
@@ -83,28 +89,7 @@ export function compileRegexMatcher(
           "so it runs on every line and slows classification. Add a fixed word to it if you can.",
       });
     }
-    return {
-      kind: "regex",
-      ruleId,
-      sentinelId: basics.sentinelId,
-      tool: basics.tool,
-      order: 0,
-      priority: m.priority,
-      pattern,
-      literals,
-      ...(clauses.length > 0 ? { clauses } : {}),
-      classification: basics.classification,
-      classificationExplicit: m.classification !== undefined,
-      category: basics.category,
-      confidence: basics.confidence,
-      action: m.action,
-      ...(m.transform === undefined ? {} : { transform: m.transform }),
-      continueAfter: m.continue,
-      summary: m.summary,
-      ...(m.message === undefined ? {} : { message: m.message }),
-      ...(then ? { then: then as CompiledThenStep[] } : {}),
-      ...(end ? { end } : {}),
-    };
+    return matcherOf(m, basics, pattern, literals, clauses, then as CompiledThenStep[] | undefined, end);
   } catch (error) {
     if (!isSentinelError(error)) throw error;
     issues.push({
@@ -116,6 +101,62 @@ export function compileRegexMatcher(
     });
     return null;
   }
+}
+
+/** A matcher the build compiled and checked: the same, with patterns compiled when first run. */
+function knownMatcher(
+  m: RegexMatcherDefinition,
+  basics: MatcherBasics,
+  facts: RuleFacts,
+  scope: MatcherScope,
+): CompiledRegexMatcher {
+  const { ruleId } = basics;
+  const origin = `${scope.file}: ${ruleId}`;
+  const lazy = (source: string, f: CompiledFacts, what: string) => {
+    scope.context.budget.remaining -= f.programSize;
+    return lazyPattern({ ...f, source, ignoreCase: m.ignoreCase }, { origin: origin + what });
+  };
+  const pattern = lazy(m.pattern, facts.pattern, "");
+  const then = m.then?.map((step, i) => ({
+    pattern: lazy(step.pattern, facts.then![i]!, ` then[${i}]`),
+    within: step.within,
+    required: step.required,
+  }));
+  const end = m.end !== undefined && facts.end ? lazy(m.end, facts.end, " end") : undefined;
+  return matcherOf(m, basics, pattern, facts.literals, facts.clauses, then, end);
+}
+
+function matcherOf(
+  m: RegexMatcherDefinition,
+  basics: MatcherBasics,
+  pattern: CompiledPattern,
+  literals: readonly string[] | null,
+  clauses: readonly (readonly string[])[],
+  then: readonly CompiledThenStep[] | undefined,
+  end: CompiledPattern | undefined,
+): CompiledRegexMatcher {
+  return {
+    kind: "regex",
+    ruleId: basics.ruleId,
+    sentinelId: basics.sentinelId,
+    tool: basics.tool,
+    order: 0,
+    priority: m.priority,
+    pattern,
+    literals,
+    ...(clauses.length > 0 ? { clauses } : {}),
+    classification: basics.classification,
+    classificationExplicit: m.classification !== undefined,
+    category: basics.category,
+    confidence: basics.confidence,
+    action: m.action,
+    ...(m.transform === undefined ? {} : { transform: m.transform }),
+    continueAfter: m.continue,
+    summary: m.summary,
+    ...(m.message === undefined ? {} : { message: m.message }),
+    ...(then ? { then } : {}),
+    ...(end ? { end } : {}),
+  };
 }
 
 /** Why a repository pattern without a literal is refused, and what to do about it. */

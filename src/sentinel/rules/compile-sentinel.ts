@@ -1,6 +1,7 @@
 import type { Locate } from "../repository-file/index.js";
 import { compileRegexMatcher, type CompileContext, type MatcherBasics } from "./compile-regex-matcher.js";
-import { parseDuration, type SentinelDefinition, type StatefulMatcherDefinition } from "./schema.js";
+import { parseDuration } from "./duration.js";
+import type { SentinelDefinition, StatefulMatcherDefinition } from "./schema.js";
 import type {
   CompiledRegexMatcher,
   CompiledRoute,

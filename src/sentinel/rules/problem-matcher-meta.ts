@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CATEGORIES, type Category } from "../model/types.js";
+import { UNKNOWN_CONFIDENCE } from "./confidence.js";
 
 /**
  * What a problem matcher's findings mean to a diagnosis. The Actions format has no place for it,
@@ -22,11 +23,10 @@ export const problemMatcherMetaSchema = z
 
 /** A matcher that names its category is as sure as a builtin regex rule for a tool's error line. */
 const KNOWN_CONFIDENCE = 0.8;
-/**
- * Without a category the finding still marks the first error line, but below the confidence a
- * diagnosis needs to name a category, so an unknown matcher cannot claim to know why CI failed.
- */
-export const UNKNOWN_CONFIDENCE = 0.45;
+// UNKNOWN_CONFIDENCE (confidence.ts, which the engine reads without loading zod): without a
+// category the finding still marks the first error line, but below the confidence a diagnosis
+// needs to name a category, so an unknown matcher cannot claim to know why CI failed.
+export { UNKNOWN_CONFIDENCE } from "./confidence.js";
 
 const KNOWN_OWNERS: Readonly<Record<string, { category: Category; tool: string }>> = {
   tsc: { category: "typecheck", tool: "tsc" },

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { SentinelError } from "../../core/index.js";
 import { ACTIONS, CATEGORIES, CLASSIFICATIONS, ROUTING_TARGETS, SOURCES } from "../model/types.js";
 
 /**
@@ -219,14 +218,5 @@ export type RegexMatcherDefinition = z.infer<typeof regexMatcherSchema>;
 export type StatefulMatcherDefinition = z.infer<typeof statefulMatcherSchema>;
 export type RouteDefinition = z.infer<typeof routeSchema>;
 
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (!m)
-    throw new SentinelError(
-      "E_RULE_SCHEMA",
-      `not a duration: ${text}; write a whole number with ms, s, m or h (e.g. 30s)`,
-    );
-  const n = Number(m[1]);
-  const unit = m[2];
-  return unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
-}
+// Read by the compiler, which must not load zod (see load-builtins.ts).
+export { parseDuration } from "./duration.js";

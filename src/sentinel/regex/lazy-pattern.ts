@@ -1,0 +1,66 @@
+import { compilePattern, toRe2Syntax, viaJs, type CompiledPattern, type CompileOptions } from "./compile-pattern.js";
+import { toLinearJs } from "./linear-js.js";
+
+/** What a pattern's compilation says about it, recorded when the build checked it. */
+export interface PatternFacts {
+  readonly source: string;
+  readonly ignoreCase: boolean;
+  readonly groupCount: number;
+  readonly groupNames: readonly string[];
+  readonly programSize: number;
+}
+
+/** A bundled pattern's facts, with its RE2 spelling when it was written in JavaScript's. */
+export interface BundledPatternFacts extends PatternFacts {
+  readonly re2Source?: string;
+}
+
+/**
+ * A pattern the build already compiled and checked (a builtin from the bundle), compiled again
+ * only when a line first reaches it: a CLI run on a small log runs a few dozen of the builtins'
+ * 460 patterns, and compiling them all is most of its start-up.
+ */
+export function lazyPattern(
+  facts: BundledPatternFacts,
+  options: Omit<CompileOptions, "ignoreCase" | "budget">,
+): CompiledPattern {
+  let compiled: Pick<CompiledPattern, "exec" | "test"> | undefined;
+  const get = () => (compiled ??= compile(facts, options));
+  return {
+    source: facts.source,
+    ignoreCase: facts.ignoreCase,
+    groupCount: facts.groupCount,
+    groupNames: facts.groupNames,
+    programSize: facts.programSize,
+    test: (input) => get().test(input),
+    exec: (input) => get().exec(input),
+  };
+}
+
+/** Checked at build time: V8 runs it when it can (without loading re2js), else re2js. */
+function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "ignoreCase" | "budget">) {
+  // (A problem-matcher pattern's RE2 spelling was recorded at build time: no translating now.)
+  const known = facts.re2Source !== undefined || options.syntax !== "javascript";
+  const re2Source = facts.re2Source ?? facts.source;
+  const js = known ? toLinearJs(re2Source, facts.ignoreCase) : null;
+  if (js) return viaJs(js, facts.groupNames);
+  return known
+    ? compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase })
+    : compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
+}
+
+/** The facts of a compiled pattern, as the bundle stores them. */
+export function factsOf(p: CompiledPattern): PatternFacts {
+  return {
+    source: p.source,
+    ignoreCase: p.ignoreCase,
+    groupCount: p.groupCount,
+    groupNames: p.groupNames,
+    programSize: p.programSize,
+  };
+}
+
+/** The facts of a problem-matcher pattern (JavaScript syntax), with its RE2 spelling. */
+export function javascriptFactsOf(p: CompiledPattern): BundledPatternFacts {
+  return { ...factsOf(p), re2Source: toRe2Syntax(p.source, "javascript", "bundle") };
+}

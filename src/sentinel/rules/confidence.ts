@@ -1,0 +1,2 @@
+/** A problem matcher's confidence when nothing says what its findings mean (no category known). */
+export const UNKNOWN_CONFIDENCE = 0.45;
