@@ -47,6 +47,9 @@ function driftedProject(yarn: string, files: Record<string, string>, extra: Reco
     HOME: parent,
     YARN_CACHE_FOLDER: path.join(parent, "cache"),
     COREPACK_ENABLE_STRICT: "0",
+    // Yarn Berry makes every install immutable when it sees CI=true; this first install is the one
+    // that writes the lockfile the drift is measured against.
+    YARN_ENABLE_IMMUTABLE_INSTALLS: "false",
   };
   execFileSync(yarn, ["install"], { cwd: dir, env, stdio: "ignore" });
   rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
