@@ -45,6 +45,8 @@ export type Role = ParsedEnv["SENTINEL_ROLE"];
 interface Overrides {
   fetch?: typeof fetch;
   logStream?: NodeJS.WritableStream;
+  /** False only against a fake GitHub API: Octokit then sends a comment without waiting 3 s after the last. */
+  paceGithubWrites?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ async function startServices(config: ParsedEnv, db: Database, logger: Logger, ov
   const ingestDeps = { store, queue, logger, metrics };
   const { probot, github } = await startGithubApp(config, ingestDeps);
   const gitlab = gitlabHookFromConfig(config, ingestDeps);
-  const forges = createForges(config, probot, logger, db, overrides.fetch);
+  const forges = createForges(config, probot, logger, db, overrides.fetch, overrides.paceGithubWrites);
   // An empty prefix means the default, the same for the queue, leases and the live feed.
   const prefix = config.SENTINEL_QUEUE_PREFIX ?? "sentinel";
   // Separate processes share a run's live output through Redis; one process keeps it in memory.

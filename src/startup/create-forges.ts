@@ -48,9 +48,10 @@ export function createForges(
   logger: Logger,
   ledger: Database,
   fetchImpl?: typeof fetch,
+  paceGithubWrites = true,
 ): Forges {
   const connections = new Map<ForgeId, ForgeConnection>();
-  if (probot) connections.set("github", githubConnection(config, probot, ledger, fetchImpl));
+  if (probot) connections.set("github", githubConnection(config, probot, ledger, fetchImpl, paceGithubWrites));
   if (config.GITLAB_TOKEN) connections.set("gitlab", gitlabConnection(config, config.GITLAB_TOKEN, ledger, fetchImpl));
   const connection = (forge: ForgeId): ForgeConnection => {
     const found = connections.get(forge);
@@ -80,9 +81,10 @@ function githubConnection(
   probot: Probot,
   ledger: Database,
   fetchImpl?: typeof fetch,
+  paceWrites = true,
 ): ForgeConnection {
   const apiBase = githubApiBaseUrl({ GHE_HOST: config.GHE_HOST, GHE_PROTOCOL: config.GHE_PROTOCOL });
-  const github = createGithubClients(probot, apiBase, fetchImpl, config.APP_ID ?? null);
+  const github = createGithubClients(probot, apiBase, fetchImpl, config.APP_ID ?? null, paceWrites);
   return {
     // Every client's writes to its forge go to the ledger too (recordedClient).
     client: async (target, purpose) =>

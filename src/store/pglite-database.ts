@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable } from "./database.js";
 import { KeyedMutex } from "../core/index.js";
@@ -11,6 +12,7 @@ import { KeyedMutex } from "../core/index.js";
 let emptyCluster: Promise<Blob> | null = null;
 
 async function inMemory(): Promise<PGlite> {
+  emptyCluster ??= sharedCluster();
   if (emptyCluster) {
     try {
       return await PGlite.create({ loadDataDir: await emptyCluster });
@@ -22,7 +24,35 @@ async function inMemory(): Promise<PGlite> {
   const dump = db.dumpDataDir("none");
   emptyCluster ??= dump;
   await dump;
+  const file = process.env.SENTINEL_PGLITE_TEMPLATE;
+  if (file) await keepCluster(file, await dump);
   return db;
+}
+
+/**
+ * `SENTINEL_PGLITE_TEMPLATE`'s copy of the empty cluster, written by the first process that needed
+ * one: each test file runs in a process of its own, and initdb in each was most of their time.
+ */
+function sharedCluster(): Promise<Blob> | null {
+  const file = process.env.SENTINEL_PGLITE_TEMPLATE;
+  if (!file) return null;
+  return readFile(file).then(
+    (bytes) => new Blob([bytes]),
+    () => Promise.reject(new Error("no template yet")),
+  );
+}
+
+async function keepCluster(file: string, dump: Blob): Promise<void> {
+  // Written beside and renamed into place: a process that reads it never sees half of it.
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+    await rename(partial, file);
+  } catch {
+    // Only a cache: without it the next process runs initdb as this one did.
+    await rm(partial, { force: true });
+  }
 }
 
 /** Embedded PostgreSQL (PGlite) in a data folder, or in memory when `dataDir` is omitted. */

@@ -93,6 +93,11 @@ export const envSchema = z.object({
     description:
       "PGlite's folder when `DATABASE_URL` is unset (`:memory:` keeps it in memory); also the CLI's (`fix`, `audit`, `tiers`), which default to `~/.sentinel/pglite`",
   }),
+  SENTINEL_PGLITE_TEMPLATE: entry(text("path"), {
+    description:
+      "A file holding a copy of an empty PGlite cluster: in-memory databases load it instead of running initdb, and " +
+      "the first process that finds it missing writes it (the test suite sets it; delete it after upgrading PGlite)",
+  }),
   REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {
     description: "BullMQ on Redis, and the live feed and leases shared between processes (else the in-process queue)",
     default: "in-process queue",

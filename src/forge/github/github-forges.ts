@@ -22,8 +22,9 @@ export function createGithubClients(
   baseUrl: string,
   fetchImpl?: typeof fetch,
   appId: number | null = null,
+  paceWrites = true,
 ) {
-  const tokens = new InstallationTokens(probot, baseUrl);
+  const tokens = new InstallationTokens(probot, baseUrl, paceWrites);
   return {
     async client(
       repo: string,
