@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
+import { isolatedTestFiles } from "./test/support/isolation.js";
+
+// Files that keep state a later file would inherit get a process of their own; the rest share a
+// worker's modules (test/support/isolation.ts says which and why).
+const isolated = isolatedTestFiles(import.meta.dirname);
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     reporters: ["default", "./test/support/plain-summary-reporter.ts"],
     // Generous limits: two test files run at once on a 2-core machine, and the end-to-end suites
@@ -11,5 +15,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: "isolated", include: isolated, isolate: true } },
+      { extends: true, test: { name: "shared", include: ["test/**/*.test.ts"], exclude: isolated, isolate: false } },
+    ],
   },
 });
