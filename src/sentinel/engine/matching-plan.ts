@@ -217,7 +217,9 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
 function gatedPattern(p: ProblemPattern, gate: PatternGate, shared: { line?: LineLiterals }): ProblemPattern {
   const inner = p.regexp;
   const admits = (input: string): boolean => {
-    const anchor = (gate.anchor ??= anchoredPrefix(gate.source, gate.ignoreCase));
+    // Not `??=`: null (no anchored start) is an answer too, and reading it again parses the pattern.
+    if (gate.anchor === undefined) gate.anchor = anchoredPrefix(gate.source, gate.ignoreCase);
+    const anchor = gate.anchor;
     if (anchor && !startsLike(anchor, input)) return false;
     // The line's literals are known only for the text they were read from.
     const line = shared.line;
