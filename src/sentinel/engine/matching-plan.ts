@@ -191,7 +191,7 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     if (lit.startsWith("section_")) sectionLiterals.push(id);
   }
   for (const lit of ERROR_LOOKING) add(lit, "trigger", { kind: "error-looking" });
-  const prefilter = buildPrefilter(literals, roles);
+  const prefilter = sharedPrefilter(literals, roles);
   const line = new LineLiterals(prefilter);
   shared.line = line;
   return {
@@ -211,6 +211,29 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     line,
     sectionLiterals,
   };
+}
+
+/**
+ * The automaton for these literals, built once for a process's classifiers with the same rules:
+ * building it is most of a classifier's set-up (about 200 ms for the builtins), and `sentinel fix`
+ * makes one per command it runs. It is read-only, so classifiers may share it.
+ */
+const prefilters = new Map<string, Prefilter>();
+const MAX_SHARED_PREFILTERS = 8;
+
+function sharedPrefilter(literals: readonly string[], roles: readonly LiteralRole[]): Prefilter {
+  // JSON, not a join: a repository's literal may hold any separator a join would use.
+  const key = JSON.stringify([roles, literals]);
+  let prefilter = prefilters.get(key);
+  if (prefilter) {
+    // Most recently used last, so the oldest goes first when the map is full.
+    prefilters.delete(key);
+  } else {
+    prefilter = buildPrefilter(literals, roles);
+    if (prefilters.size >= MAX_SHARED_PREFILTERS) prefilters.delete(prefilters.keys().next().value as string);
+  }
+  prefilters.set(key, prefilter);
+  return prefilter;
 }
 
 /** A problem-matcher pattern that runs only on a line its gate admits (see PatternGate). */
