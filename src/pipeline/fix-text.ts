@@ -78,17 +78,28 @@ export function commitMessage(
   agentName: string,
   verify: readonly string[],
   runId: string,
-  o: { files?: readonly string[]; worktreeRoots?: readonly string[] } = {},
+  o: { files?: readonly string[]; worktreeRoots?: readonly string[]; model?: ModelNote | undefined } = {},
 ): string {
+  // A commit pushed onto a pull request's branch has no pull request body: the message itself says
+  // a model wrote it, and a trailer lets `git log --grep` and scripts find every such commit.
+  const model = o.model ? plainLine(o.model.model, 200) : null;
   return [
     pullRequestTitle(d, agentName, o.files),
     "",
     plainLine(repositoryRelative(d.summary, o.worktreeRoots ?? []), 500),
     "",
     `Verified by re-running \`${plainLine(verify.join(" "))}\` under Sentinel's sentinels: it passes.`,
+    ...(model
+      ? [
+          "",
+          `Model-written: a language model, ${model} (Sentinel's llm-patch agent), wrote this change; ` +
+            "review it as you would a person's.",
+        ]
+      : []),
     "",
     `Sentinel-Run: ${runId}`,
     `Sentinel-Fingerprint: ${d.fingerprint}`,
+    ...(model ? [`Sentinel-Model: ${model}`] : []),
   ].join("\n");
 }
 
@@ -167,12 +178,15 @@ export function forkPatchComment(o: {
   runId: string;
   files: readonly string[];
   patch: string;
+  /** Set when a language model wrote the patch: the comment says so before the patch. */
+  model?: ModelNote | undefined;
 }): string {
   const d = o.diagnosis;
   const fits = Buffer.byteLength(o.patch) <= MAX_PATCH_BYTES;
   return [
     `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(o.agentName)} fixed it; ${code(o.verify.join(" "))} passes with the change.`,
     "",
+    ...(o.model ? [modelWritten(o.model, o.runId), ""] : []),
     "This pull request comes from a fork, so Sentinel pushes nothing: neither to your branch nor to this repository. " +
       (fits
         ? "To apply the fix, save the patch below as `sentinel.patch` and run `git apply sentinel.patch` on your branch."

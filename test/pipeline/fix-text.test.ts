@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { commitMessage, pullRequestTitle } from "../../src/pipeline/fix-text.js";
+import { commitMessage, forkPatchComment, pullRequestTitle, type ModelNote } from "../../src/pipeline/fix-text.js";
 import { classifyText, loadBuiltinRules, type Diagnosis } from "../../src/sentinel/index.js";
 
 /** A real tool output fixture (test/fixtures/tools), diagnosed with the builtin sentinels. */
@@ -45,5 +45,44 @@ describe("a fix's commit message", () => {
     expect(message.split("\n")[0]).toBe("Format src/main.rs with cargo fmt");
     expect(message).not.toContain("/tmp/");
     expect(message).toContain("src/main.rs");
+  });
+});
+
+describe("a model-written fix", () => {
+  const model: ModelNote = { model: "qwen2.5-coder:7b\n@octocat", tokensIn: 900, tokensOut: 120, cost: 0, turns: 2 };
+
+  it("says in its commit message which model wrote it, with a Sentinel-Model trailer (a push onto a branch has no pull request body)", async () => {
+    const d = await diagnose("cargo", "fmt-check.log", "cargo fmt --check");
+    const message = commitMessage(d, "llm-patch", ["cargo", "fmt", "--check"], "run_1", { model });
+    const lines = message.split("\n");
+    expect(message).toContain(
+      "Model-written: a language model, qwen2.5-coder:7b @\u200boctocat (Sentinel's llm-patch agent)",
+    );
+    expect(lines.at(-1)).toBe("Sentinel-Model: qwen2.5-coder:7b @\u200boctocat");
+    expect(lines.filter((l) => l.startsWith("Sentinel-"))).toHaveLength(3);
+  });
+
+  it("says nothing of a model in the commit message of a recipe's fix", async () => {
+    const d = await diagnose("cargo", "fmt-check.log", "cargo fmt --check");
+    const message = commitMessage(d, "cargo fmt", ["cargo", "fmt", "--check"], "run_1");
+    expect(message).not.toMatch(/model/i);
+  });
+
+  it("says before the patch in a fork's patch comment that a model wrote it, and what it cost", async () => {
+    const d = await diagnose("cargo", "fmt-check.log", "cargo fmt --check");
+    const comment = forkPatchComment({
+      diagnosis: d,
+      agentName: "llm-patch",
+      verify: ["cargo", "fmt", "--check"],
+      runId: "run_1",
+      files: ["src/main.rs"],
+      patch: "--- a/src/main.rs\n+++ b/src/main.rs\n",
+      model,
+    });
+    const before = comment.split("```diff")[0] as string;
+    expect(before).toContain("**Model-written:** a language model");
+    expect(before).toContain("2 turns, 900 tokens in and 120 out");
+    // The model's name (deployment configuration) is shown as code, where a mention pings nobody.
+    expect(before).toMatch(/`[^`\n]*qwen2\.5-coder:7b[^`\n]*@octocat[^`\n]*`/);
   });
 });

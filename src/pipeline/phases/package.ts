@@ -3,6 +3,7 @@ import { commitAndPush, diffPatch, remoteBranchHead, type Worktree } from "../..
 import { fixBranchName, othersCommitOnFixBranch } from "../fix-branch.js";
 import { commitMessage, forkPatchComment } from "../fix-text.js";
 import { DEFAULT_AUTHOR } from "../fix-types.js";
+import { modelNote } from "../model-note.js";
 import { stillHolding } from "../heartbeat.js";
 import type { ChosenAgent, PhaseResult, RunContext, RunPlan } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
@@ -54,6 +55,7 @@ async function suggestForkPatch(ctx: RunContext, { wt, d, chosen, plan }: Verifi
     runId,
     files,
     patch,
+    model: modelNote(ctx),
   });
   const posted = await deps.forge.suggestPatch(req.prNumber, comment);
   await deps.runs.record(runId, "patch.suggested", {
@@ -83,6 +85,7 @@ async function pushOnto(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix, b
   const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId, {
     files: ctx.diff?.files ?? [],
     worktreeRoots: [wt.path],
+    model: modelNote(ctx),
   });
   const { commit } = await commitAndPush(wt, {
     branch,
@@ -116,6 +119,7 @@ async function pushFixBranch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedF
   const message = commitMessage(d, chosen.agent.name, plan.verifyCommand, runId, {
     files: ctx.diff?.files ?? [],
     worktreeRoots: [wt.path],
+    model: modelNote(ctx),
   });
   const { commit } = await commitAndPush(wt, {
     branch,

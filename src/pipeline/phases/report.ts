@@ -1,5 +1,6 @@
 import { forgeAdapter } from "../../forge/index.js";
-import { pullRequestBody, pullRequestTitle, type ModelNote } from "../fix-text.js";
+import { pullRequestBody, pullRequestTitle } from "../fix-text.js";
+import { modelNote } from "../model-note.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
 
@@ -89,20 +90,5 @@ export async function report(ctx: RunContext): Promise<PhaseResult> {
       commit,
       pullRequest: pr,
     },
-  };
-}
-
-/** Who wrote a model agent's fix and what it cost: the pull request says so. */
-function modelNote(ctx: RunContext): ModelNote | undefined {
-  const work = ctx.modelWork;
-  if (!work || work.kind === "refused") return undefined;
-  const spent = work.kind === "reused" ? work.original : work.accounting;
-  return {
-    model: spent.model,
-    tokensIn: spent.tokensIn,
-    tokensOut: spent.tokensOut,
-    cost: spent.cost,
-    turns: spent.turns,
-    ...(work.kind === "reused" ? { reusedFrom: work.fromRunId } : {}),
   };
 }
