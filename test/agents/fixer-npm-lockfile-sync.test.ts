@@ -1,40 +1,27 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkoutFix, remoteOf, runRecipe } from "../support/recipe-run.js";
-import { packVendored } from "../support/vendored-package.js";
+import { lockfileDrift } from "../support/lockfile-drift.js";
+import { checkoutFix, runRecipe } from "../support/recipe-run.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const manifest = (tarball: string) =>
-  JSON.stringify(
-    { name: "storefront", version: "1.4.0", private: true, dependencies: { "price-format": `file:vendor/${tarball}` } },
-    null,
-    2,
-  ) + "\n";
-
-/**
- * A project that vendors its dependency as a tarball. npm writes package-lock.json for 1.0.0;
- * then package.json moves to the vendored 1.1.0 and the lockfile is not updated: the drift
- * `npm ci` refuses. No registry is needed anywhere.
- */
-function driftedProject(): { remote: string; sha: string } {
-  const parent = mkdtempSync(path.join(tmpdir(), "sentinel-npm-drift-"));
-  dirs.push(parent);
-  const dir = path.join(parent, "storefront");
-  const old = packVendored("price-format", "1.0.0", path.join(dir, "vendor"), dirs);
-  const next = packVendored("price-format", "1.1.0", path.join(dir, "vendor"), dirs);
-  writeFileSync(path.join(dir, "package.json"), manifest(old));
-  writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
-  execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], {
-    cwd: dir,
+/** npm writes package-lock.json for the vendored 1.0.0, and package.json then asks for 1.1.0. */
+const driftedProject = () =>
+  lockfileDrift({
+    manager: "npm",
+    dirs,
+    lock: (dir) =>
+      execFileSync(
+        "npm",
+        ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"],
+        {
+          cwd: dir,
+        },
+      ),
   });
-  writeFileSync(path.join(dir, "package.json"), manifest(next));
-  return remoteOf(dir);
-}
 
 describe("the npm-lockfile-sync recipe, on real lockfile drift", () => {
   it("is chosen for `npm ci` refusing the lockfile, updates only package-lock.json, and npm ci accepts it", async () => {

@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { agentsFrom, loadBuiltinRecipes } from "../../src/agents/index.js";
 import { detectToolchains } from "../../src/sandbox/index.js";
 import { fixerTool } from "../support/fixer-tools.js";
-import { remoteOf, runRecipe } from "../support/recipe-run.js";
-import { packVendored } from "../support/vendored-package.js";
+import { lockfileDrift } from "../support/lockfile-drift.js";
+import { runRecipe } from "../support/recipe-run.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -17,45 +17,28 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const hasYarn1 = fixerTool("yarn", ["--version"], "npm install -g yarn@1.22.22");
 const YARN4 = "@yarnpkg/cli-dist@4.18.1";
 
-const manifest = (tarball: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify(
-    {
-      name: "storefront",
-      version: "1.4.0",
-      private: true,
-      ...extra,
-      dependencies: { "price-format": `file:vendor/${tarball}` },
-    },
-    null,
-    2,
-  ) + "\n";
-
-/**
- * A project that vendors its dependency as a tarball; `yarn` (the given binary) writes yarn.lock
- * for 1.0.0, then package.json moves to the vendored 1.1.0 and the lockfile is not updated.
- */
+/** `yarn` (the given binary) writes yarn.lock for the vendored 1.0.0, and package.json then asks for 1.1.0. */
 function driftedProject(yarn: string, files: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const parent = mkdtempSync(path.join(tmpdir(), "sentinel-yarn-drift-"));
-  dirs.push(parent);
-  const dir = path.join(parent, "storefront");
-  const old = packVendored("price-format", "1.0.0", path.join(dir, "vendor"), dirs);
-  const next = packVendored("price-format", "1.1.0", path.join(dir, "vendor"), dirs);
-  writeFileSync(path.join(dir, "package.json"), manifest(old, extra));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  const env = {
-    ...process.env,
-    HOME: parent,
-    YARN_CACHE_FOLDER: path.join(parent, "cache"),
-    COREPACK_ENABLE_STRICT: "0",
-    // Yarn Berry makes every install immutable when it sees CI=true; this first install is the one
-    // that writes the lockfile the drift is measured against.
-    YARN_ENABLE_IMMUTABLE_INSTALLS: "false",
-  };
-  execFileSync(yarn, ["install"], { cwd: dir, env, stdio: "ignore" });
-  rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
-  rmSync(path.join(dir, ".yarn"), { recursive: true, force: true });
-  writeFileSync(path.join(dir, "package.json"), manifest(next, extra));
-  return remoteOf(dir);
+  return lockfileDrift({
+    manager: "yarn",
+    dirs,
+    files,
+    manifestExtra: extra,
+    lock: (dir, parent) => {
+      const env = {
+        ...process.env,
+        HOME: parent,
+        YARN_CACHE_FOLDER: path.join(parent, "cache"),
+        COREPACK_ENABLE_STRICT: "0",
+        // Yarn Berry makes every install immutable when it sees CI=true; this first install is the one
+        // that writes the lockfile the drift is measured against.
+        YARN_ENABLE_IMMUTABLE_INSTALLS: "false",
+      };
+      execFileSync(yarn, ["install"], { cwd: dir, env, stdio: "ignore" });
+      rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
+      rmSync(path.join(dir, ".yarn"), { recursive: true, force: true });
+    },
+  });
 }
 
 describe.skipIf(!hasYarn1)("the yarn-lockfile-sync recipe, on real lockfile drift", () => {
