@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import type { EgressPolicy } from "./egress-policy.js";
 import { startEgressProxy, type EgressNet, type EgressProxy, type EgressRefusal } from "./egress-proxy.js";
 import { fixerEnv } from "./fixer-env.js";
 import { FORK_REFUSED, limitThatEnded } from "./limit-verdict.js";
+import { spawnWithOutputPipes } from "./output-pipe.js";
 import { DEFAULT_LIMITS, type ResourceLimits, type StepLimit } from "./resource-limits.js";
 import { stepRlimits, systemBinary } from "./rlimits.js";
 import { SandboxError } from "./sandbox-error.js";
@@ -205,11 +205,10 @@ function spawnAndWatch(
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill takes everything it started, not just the first process.
-    const child = spawn(file as string, args, {
+    const { child, stdout, stderr } = spawnWithOutputPipes(file as string, args, {
       cwd: o.workdir,
       env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
     });
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -244,8 +243,8 @@ function spawnAndWatch(
         for (const line of lines) o.onLine(line);
       }
     };
-    child.stdout.on("data", take("out"));
-    child.stderr.on("data", take("err"));
+    stdout.on("data", take("out"));
+    stderr.on("data", take("err"));
     const timer = setTimeout(() => end(budget.limit), budget.ms);
     // A step that hit its pids limit is a fork bomb or broken: end it now rather than let it spin.
     const pidsWatch = watch.cgroup?.pids
@@ -263,11 +262,29 @@ function spawnAndWatch(
       if (pidsWatch) clearInterval(pidsWatch);
       disk.stop();
     };
+    // Done when the command has exited and everything holding its output has let go, as
+    // `close` would be with Node's own stdio pipes.
+    let exited: { exitCode: number | null; signal: NodeJS.Signals | null } | null = null;
+    let open = 2;
+    const readerEnded = () => {
+      open -= 1;
+      finish();
+    };
+    stdout.on("close", readerEnded);
+    stderr.on("close", readerEnded);
     child.on("error", (error) => {
       stop();
+      stdout.destroy();
+      stderr.destroy();
       reject(error);
     });
-    child.on("close", (exitCode, signal) => {
+    child.on("exit", (exitCode, signal) => {
+      exited = { exitCode, signal };
+      finish();
+    });
+    function finish() {
+      if (!exited || open > 0) return;
+      const { exitCode, signal } = exited;
       stop();
       // Whatever the command left behind in its group goes too.
       killTree();
@@ -281,6 +298,6 @@ function spawnAndWatch(
         output: Buffer.concat(chunks).toString("utf8"),
         outputTruncated: truncated,
       });
-    });
+    }
   });
 }

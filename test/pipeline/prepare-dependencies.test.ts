@@ -8,8 +8,6 @@ import { localFixDeps, runFix, type FixDeps } from "../../src/pipeline/index.js"
 import { classifyText, loadBuiltinRules, type Diagnosis } from "../../src/sentinel/index.js";
 import { openDatabase, RunStore } from "../../src/store/index.js";
 import { git } from "../support/git-repos.js";
-import { eslintProject } from "../support/js-projects.js";
-import { runCli } from "../support/run-cli.js";
 
 const require = createRequire(import.meta.url);
 const dirs: string[] = [];
@@ -250,46 +248,4 @@ describe("reproducing a JavaScript project's failure as its CI does", () => {
     expect(log).toBeDefined();
     expect(log).not.toContain("attempt 2 failed");
   }, 120_000);
-
-  it("fixes `npm run lint` of a project whose ESLint comes from the registry, and installs offline from the repository's cache on the next run", async () => {
-    const project = eslintProject(scratch());
-    if (!project) return;
-    const manifest = JSON.parse(readFileSync(path.join(project.dir, "package.json"), "utf8")) as object;
-    writeFileSync(
-      path.join(project.dir, "package.json"),
-      JSON.stringify({ ...manifest, scripts: { lint: "eslint ." } }, null, 2) + "\n",
-    );
-    git(project.dir, "commit", "-q", "-am", "lint script");
-    const data = path.join(scratch(), "data", "pglite");
-    const fix = async () => {
-      const r = await runCli([
-        "fix",
-        "--repo",
-        project.dir,
-        "--command",
-        "npm run lint",
-        "--data-dir",
-        data,
-        "--format",
-        "json",
-      ]);
-      return JSON.parse(r.stdout) as { runId: string; status: string; agentId?: string };
-    };
-    const first = await fix();
-    const second = await fix();
-    expect([first.status, first.agentId]).toEqual(["proposed", "eslint-fix"]);
-    const db = await openDatabase({ dataDir: data });
-    try {
-      const runs = new RunStore(db);
-      const firstLedger = await runs.ledger(first.runId);
-      expect(kinds(firstLedger, "diagnosis")).toEqual([expect.objectContaining({ category: "lint", tool: "eslint" })]);
-      expect(kinds(firstLedger, "install")).toEqual([expect.objectContaining({ mode: "online", exitCode: 0 })]);
-      // ESLint's 86 packages, from the cache the first run filled: the registry is not asked.
-      expect(kinds(await runs.ledger(second.runId), "install")).toEqual([
-        expect.objectContaining({ mode: "offline", exitCode: 0 }),
-      ]);
-    } finally {
-      await db.close();
-    }
-  }, 240_000);
 });

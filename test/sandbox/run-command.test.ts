@@ -100,6 +100,21 @@ describe("limits", () => {
   });
 });
 
+describe("a command's output", () => {
+  it("reaches it through /dev/stdout and /dev/stderr, as on a CI runner (`gofmt -l . | tee /dev/stderr`)", async () => {
+    const r = await run(["sh", "-c", "echo listed | tee /dev/stderr; echo direct > /dev/stdout; exit 3"]);
+    expect(r.exitCode).toBe(3);
+    expect(r.output.split("\n").sort()).toEqual(["", "direct", "listed", "listed"]);
+  });
+
+  // Unsandboxed: bubblewrap's own pid namespace ends such a process with the command.
+  it("is read to its end when a background process it started holds it a moment longer", async () => {
+    const r = await run(["sh", "-c", "(sleep 0.3; echo late) & echo early"], {}, "none");
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toBe("early\nlate\n");
+  });
+});
+
 describe.skipIf(sandbox === "none")("the bubblewrap sandbox", () => {
   it("lets the command write its worktree and nothing else", async () => {
     const dir = workdir();

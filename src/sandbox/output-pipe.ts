@@ -1,0 +1,62 @@
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export interface OutputPipe {
+  /** The write end, for the child's stdout or stderr; close it in this process once the child has it. */
+  readonly writeFd: number;
+  /** The read end: ends when every process holding the write end has closed it. */
+  readonly reader: net.Socket;
+}
+
+/**
+ * Real pipes for a command's stdout and stderr. Node's `stdio: "pipe"` hands a child a socket,
+ * and opening `/dev/stderr` or `/dev/stdout` on a socket fails (ENXIO). CI scripts do that
+ * (`gofmt -l . | tee /dev/stderr`) and work on a CI runner, so a reproduction must not fail
+ * where CI did not. Node has no pipe(2): a FIFO, opened at both ends and unlinked at once,
+ * is the same kernel object.
+ */
+export function openOutputPipes(names: readonly string[]): OutputPipe[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "sentinel-pipe-"));
+  const opened: number[] = [];
+  try {
+    const fifos = names.map((name) => path.join(dir, name));
+    execFileSync("mkfifo", ["-m", "600", ...fifos], { stdio: "ignore" });
+    return fifos.map((fifo) => {
+      // Read end first and non-blocking: opening the write end then does not wait for a reader.
+      const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      opened.push(readFd);
+      const writeFd = openSync(fifo, constants.O_WRONLY);
+      opened.push(writeFd);
+      return { writeFd, reader: new net.Socket({ fd: readFd, readable: true, writable: false }) };
+    });
+  } catch (error) {
+    for (const fd of opened) closeSync(fd);
+    throw error;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `spawn` with stdin closed and stdout and stderr on real pipes (see openOutputPipes). */
+export function spawnWithOutputPipes(
+  file: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, "stdio">,
+): { child: ChildProcess; stdout: net.Socket; stderr: net.Socket } {
+  const [stdout, stderr] = openOutputPipes(["stdout", "stderr"]) as [OutputPipe, OutputPipe];
+  try {
+    const child = spawn(file, args, { ...options, stdio: ["ignore", stdout.writeFd, stderr.writeFd] });
+    return { child, stdout: stdout.reader, stderr: stderr.reader };
+  } catch (error) {
+    stdout.reader.destroy();
+    stderr.reader.destroy();
+    throw error;
+  } finally {
+    // The child holds its own copies; ours would keep the readers from ever ending.
+    closeSync(stdout.writeFd);
+    closeSync(stderr.writeFd);
+  }
+}
