@@ -2,7 +2,15 @@ import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/
 import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/index.js";
 import { globMatch } from "../core/index.js";
-import { classifyText, createClassifier, type Diagnosis } from "../sentinel/index.js";
+import {
+  classifyText,
+  createClassifier,
+  type ClassifierOptions,
+  type Diagnosis,
+  type RuleSet,
+} from "../sentinel/index.js";
+import { commandFromStep } from "../pipeline/index.js";
+import { withFailingCommand } from "./failing-command-look.js";
 import {
   escapeMarkdown,
   headline,
@@ -12,7 +20,7 @@ import {
   safeUrl,
   withHistory,
 } from "../notify/index.js";
-import { STICKY_MARKER } from "../forge/index.js";
+import { forgeAdapter, STICKY_MARKER } from "../forge/index.js";
 import { safeJobId } from "../queue/index.js";
 import { UnrecoverableError } from "../core/index.js";
 import { type GovernanceStore, withLease, type StoredFailure } from "../store/index.js";
@@ -120,21 +128,36 @@ async function classifyFailure(
   if (failure.context.actions === false && failure.jobId) {
     return classifyText(await forge.checkOutputText(failure.jobId, failure.context.output), loaded.rules, options);
   }
-  if (!failure.jobId)
+  const jobId = failure.jobId;
+  if (!jobId)
     throw new UnrecoverableError(
       "E_FAILURE_NO_JOB",
       `failure ${failure.failureKey} names no job whose log could be read`,
     );
-  const classifier = createClassifier(loaded.rules, options);
+  const first = await classifyJobLog(forge, jobId, loaded.rules, options);
+  return withFailingCommand(first, {
+    failingCommand: () => failingCommandOfJob(forge, jobId, first),
+    classifyAgain: (command) => classifyJobLog(forge, jobId, loaded.rules, { ...options, command }),
+  });
+}
+
+/** The job's log, streamed through the classifier and capped at maxBytes. */
+async function classifyJobLog(
+  forge: ForgeClient,
+  jobId: string,
+  rules: RuleSet,
+  options: ClassifierOptions & { maxBytes: number },
+): Promise<Diagnosis> {
+  const classifier = createClassifier(rules, options);
   const abort = new AbortController();
   let bytes = 0;
-  const stream = await forge.streamJobLog(failure.jobId, abort.signal);
+  const stream = await forge.streamJobLog(jobId, abort.signal);
   try {
     for await (const chunk of stream) {
       classifier.write(Buffer.from(chunk));
       bytes += chunk.byteLength;
       // Past the cap the classifier reads nothing more, so stop the download too.
-      if (bytes > loaded.config.logs.maxBytes) {
+      if (bytes > options.maxBytes) {
         abort.abort();
         break;
       }
@@ -143,6 +166,13 @@ async function classifyFailure(
     if (!abort.signal.aborted) throw error;
   }
   return classifier.end();
+}
+
+/** The command the job was running when it failed: GitHub's `Run …` step, GitLab's `$ …` echo. */
+async function failingCommandOfJob(forge: ForgeClient, jobId: string, d: Diagnosis): Promise<string | null> {
+  const fromLog = forgeAdapter(forge.forge).failingCommandInLog;
+  const argv = fromLog ? await forge.streamJobLog(jobId).then(fromLog) : commandFromStep(d);
+  return argv?.at(-1) ?? null;
 }
 
 async function publish(

@@ -291,6 +291,28 @@ for (const stack of SERVICE_STACKS) {
       ]);
     });
 
+    it("reads `terraform fmt -check`'s bare file list as its format failure, with the command the trace shows failing", async () => {
+      const sha = "c".repeat(39) + "4";
+      const output = readFileSync(
+        path.resolve(import.meta.dirname, "../fixtures/tools/terraform/fmt-check.log"),
+        "utf8",
+      );
+      const gl = fakeGitlab({
+        baseUrl: GITLAB,
+        projectId: 380,
+        traces: { "1984": gitlabTrace("terraform fmt -check -recursive", output) },
+        jobs: { "1984": { status: "failed", sha } },
+      });
+      await hook("Job Hook", failedJob(sha, 1984));
+      await running.app.queue.idle();
+      expect((await running.app.store.diagnoses.get("gitlab:380:job:1984"))?.diagnosis).toMatchObject({
+        category: "format",
+        tool: "terraform",
+      });
+      // Read once to classify and once for the command, then again with it.
+      expect(gl.calls.filter((c) => c.path.endsWith("/jobs/1984/trace"))).toHaveLength(3);
+    });
+
     it("treats a job hook and a pipeline hook naming the same job as one failure", async () => {
       const sha = "d".repeat(39) + "3";
       const gl = fakeGitlab({
