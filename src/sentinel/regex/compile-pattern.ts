@@ -6,6 +6,7 @@ import { estimateProgramSize } from "./estimate-program-size.js";
 import { toLinearFilter } from "./linear-filter.js";
 import { toLinearJs } from "./linear-js.js";
 import type { ProgramBudget } from "./program-budget.js";
+import { submatchSearch } from "./submatch-search.js";
 
 /**
  * Rule files come from repositories we do not control, so no rule may use a backtracking
@@ -95,6 +96,7 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
   // Else a cheap test that every line the pattern matches passes, so most others skip re2js.
   const filter = toLinearFilter(re2Source, ignoreCase);
+  const search = submatchSearch(re);
   return {
     source,
     ignoreCase,
@@ -104,10 +106,10 @@ export function compilePattern(source: string, options: CompileOptions): Compile
     test: (input) => (filter === null || filter.test(input)) && re.test(input),
     exec(input) {
       if (filter !== null && !filter.test(input)) return null;
-      const m = re.matcher(input);
-      if (!m.find()) return null;
+      const found = search(input);
+      if (found === null) return null;
       const groups: Array<string | undefined> = [];
-      for (let i = 0; i <= groupCount; i++) groups.push(m.group(i) ?? undefined);
+      for (let i = 0; i <= groupCount; i++) groups.push(found[i] ?? undefined);
       const byName: Record<string, string | undefined> = {};
       for (const name of groupNames) byName[name] = groups[named[name] as number];
       return { groups, named: byName };
