@@ -22,7 +22,7 @@ import { splitTopLevel, type Item } from "./linear-filter.js";
  * alone is always correct.
  */
 export function toWindowFilters(source: string, ignoreCase: boolean, minWeight = MIN_WEIGHT): RegExp[] {
-  if (ignoreCase || INLINE_FLAGS.test(source)) return [];
+  if (ignoreCase || INLINE_FLAGS.test(source) || SPLIT_ESCAPES.test(source)) return [];
   let items: Item[];
   try {
     items = flatten(splitTopLevel(source.startsWith("^") ? source.slice(1) : source));
@@ -76,6 +76,12 @@ interface Window {
 }
 
 const INLINE_FLAGS = /\(\?[-imsU]/;
+/**
+ * Spellings the splitter reads as several parts (`\x41`, `\pL`, `\Q…\E`, octal `\101`, a POSIX
+ * class's inner `]`): a window may not start inside one, where its tail would read as literal text.
+ * (A prefix filter never starts there, so linear-filter.ts needs no such check.)
+ */
+const SPLIT_ESCAPES = /\\[xpPQ0-7]|\[:/;
 /** A window must need about this many literal characters to be worth a scan of the line. */
 const MIN_WEIGHT = 3;
 /** At most this many windows per pattern, the heaviest. */

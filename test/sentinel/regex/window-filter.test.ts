@@ -79,6 +79,12 @@ describe("the window filters of a pattern", () => {
     expect(sources).toContain('[^\\n]", line \\d');
   });
 
+  it("are not made for escapes and classes that would be cut into pieces", () => {
+    // `\x41+abc` matches "AAabc": a window starting inside the escape would require "1abc".
+    for (const source of ["\\x41+abc", "\\pL+abc", "[[:alpha:]]+abc", "\\Qa+b\\E+abc", "\\101+abc"])
+      expect(toWindowFilters(source, false, 0)).toEqual([]);
+  });
+
   it("are not made for case-folding patterns, inline flags or a top-level alternation", () => {
     expect(toWindowFilters("error: (.+) at line \\d+", true)).toEqual([]);
     expect(toWindowFilters("(?i)error: (.+) at line \\d+", false)).toEqual([]);
