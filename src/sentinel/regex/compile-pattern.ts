@@ -5,7 +5,9 @@ import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
 import { toLinearFilter } from "./linear-filter.js";
 import { toLinearJs } from "./linear-js.js";
+import { toWindowFilters } from "./window-filter.js";
 import type { ProgramBudget } from "./program-budget.js";
+import { submatchSearch } from "./submatch-search.js";
 
 /**
  * Rule files come from repositories we do not control, so no rule may use a backtracking
@@ -93,21 +95,26 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   // The same pattern on V8's engine where that is provably linear and means the same (linear-js.ts).
   const js = toLinearJs(re2Source, ignoreCase);
   if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
-  // Else a cheap test that every line the pattern matches passes, so most others skip re2js.
-  const filter = toLinearFilter(re2Source, ignoreCase);
+  // Else cheap tests that every line the pattern matches passes, so most others skip re2js: how a
+  // match starts (anchored patterns), and stretches of text any match holds (window-filter.ts).
+  const filters = [toLinearFilter(re2Source, ignoreCase), ...toWindowFilters(re2Source, ignoreCase)].filter(
+    (f): f is RegExp => f !== null,
+  );
+  const admits = (input: string) => filters.every((f) => f.test(input));
+  const search = submatchSearch(re);
   return {
     source,
     ignoreCase,
     groupCount,
     groupNames,
     programSize,
-    test: (input) => (filter === null || filter.test(input)) && re.test(input),
+    test: (input) => admits(input) && re.test(input),
     exec(input) {
-      if (filter !== null && !filter.test(input)) return null;
-      const m = re.matcher(input);
-      if (!m.find()) return null;
+      if (!admits(input)) return null;
+      const found = search(input);
+      if (found === null) return null;
       const groups: Array<string | undefined> = [];
-      for (let i = 0; i <= groupCount; i++) groups.push(m.group(i) ?? undefined);
+      for (let i = 0; i <= groupCount; i++) groups.push(found[i] ?? undefined);
       const byName: Record<string, string | undefined> = {};
       for (const name of groupNames) byName[name] = groups[named[name] as number];
       return { groups, named: byName };

@@ -108,7 +108,7 @@ function accepts(parts: readonly string[]): boolean {
   return toLinearJs("^" + parts.join(""), false) !== null;
 }
 
-interface Item {
+export interface Item {
   /** The item's source: an atom and its repeat. */
   readonly text: string;
   readonly group: boolean;
@@ -119,7 +119,7 @@ interface Item {
 }
 
 /** Splits a concatenation into atoms with their repeats (`|` comes back as its own item). */
-function splitTopLevel(src: string): Item[] {
+export function splitTopLevel(src: string): Item[] {
   const items: Item[] = [];
   let i = 0;
   while (i < src.length) {

@@ -35,6 +35,12 @@ const SPACE_CLASS = "\\t\\n\\f\\r ";
 const SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
 
 class Unsupported extends Error {}
+/**
+ * Thrown for every refusal: one instance, made once. The filters ask this module about dozens of
+ * candidate sources per pattern and most are refused; a new Error per refusal captured a stack
+ * trace each time, a tenth of compiling the builtins' patterns.
+ */
+const UNSUPPORTED = new Unsupported("not in the linear subset");
 
 interface Piece {
   /** JavaScript source for the piece. */
@@ -101,10 +107,10 @@ class Translator {
     const whole = this.alternation();
     if (whole.trailing) this.settleFree();
     const body = whole.js;
-    if (this.pos !== this.src.length) throw new Unsupported();
-    if (this.free > 1) throw new Unsupported();
-    if (this.unbounded > 0 && (!anchored || this.topLevelBar)) throw new Unsupported();
-    if (this.ways > MAX_WAYS) throw new Unsupported();
+    if (this.pos !== this.src.length) throw UNSUPPORTED;
+    if (this.free > 1) throw UNSUPPORTED;
+    if (this.unbounded > 0 && (!anchored || this.topLevelBar)) throw UNSUPPORTED;
+    if (this.ways > MAX_WAYS) throw UNSUPPORTED;
     return (anchored ? "^" : "") + body;
   }
 
@@ -133,7 +139,7 @@ class Translator {
     while (this.pos < this.src.length && this.src[this.pos] !== "|" && this.src[this.pos] !== ")") {
       if (this.src[this.pos] === "$") {
         // Only as the very last character of the whole pattern.
-        if (this.pos !== this.src.length - 1 || this.depth !== 0) throw new Unsupported();
+        if (this.pos !== this.src.length - 1 || this.depth !== 0) throw UNSUPPORTED;
         this.pos++;
         dollar = true;
         continue;
@@ -195,22 +201,22 @@ class Translator {
       if (!m) return this.plain(piece);
       min = Number(m[1]);
       max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
-      if (min > MAX_REPEAT || (Number.isFinite(max) && (max > MAX_REPEAT || max < min))) throw new Unsupported();
+      if (min > MAX_REPEAT || (Number.isFinite(max) && (max > MAX_REPEAT || max < min))) throw UNSUPPORTED;
       text = m[0];
       this.pos += m[0].length;
     } else return this.plain(piece);
-    if (piece.nullable) throw new Unsupported();
+    if (piece.nullable) throw UNSUPPORTED;
     if (this.src[this.pos] === "?") {
       text += "?";
       this.pos++;
     }
     // A repeat of a repeat: RE2 refuses `**`, and it is not worth telling the legal ones apart.
     const next = this.src[this.pos];
-    if (next !== undefined && "*+?{".includes(next)) throw new Unsupported();
+    if (next !== undefined && "*+?{".includes(next)) throw UNSUPPORTED;
     if (!Number.isFinite(max)) {
-      if (!piece.set) throw new Unsupported();
+      if (!piece.set) throw UNSUPPORTED;
     } else if (!piece.set) {
-      if (piece.complex || max > 10) throw new Unsupported();
+      if (piece.complex || max > 10) throw UNSUPPORTED;
       this.ways *= max - min + 1;
     } else if (min !== max) this.ways *= Math.min(max - min + 1, MAX_WAYS + 1);
     return { piece, js: piece.js + text, min, max };
@@ -223,7 +229,7 @@ class Translator {
   private atom(): Piece {
     const c = this.src[this.pos]!;
     const code = c.charCodeAt(0);
-    if (code >= 0xd800 && code <= 0xdfff) throw new Unsupported();
+    if (code >= 0xd800 && code <= 0xdfff) throw UNSUPPORTED;
     this.pos++;
     const single = (js: string, set: Chars): Piece => ({ js, set, complex: false, nullable: false });
     switch (c) {
@@ -241,7 +247,7 @@ class Translator {
       case "*":
       case "+":
       case "?":
-        throw new Unsupported();
+        throw UNSUPPORTED;
       case "{":
       case "}":
       case "]":
@@ -263,13 +269,13 @@ class Translator {
       } else if (this.src.startsWith("?:", this.pos)) {
         open = "(?:";
         this.pos += 2;
-      } else throw new Unsupported(); // flags, lookaround
+      } else throw UNSUPPORTED; // flags, lookaround
     }
     const before = { ways: this.ways, varying: this.varying };
     this.depth++;
     const inner = this.alternation();
     this.depth--;
-    if (this.src[this.pos] !== ")") throw new Unsupported();
+    if (this.src[this.pos] !== ")") throw UNSUPPORTED;
     this.pos++;
     // An alternation, a repeat of varying count or a free repeat inside: each changes a count.
     // (An unbounded repeat at its end is complex too: whether it is guarded is not known yet.)
@@ -279,7 +285,7 @@ class Translator {
 
   private escape(): Piece {
     const e = this.src[this.pos++];
-    if (e === undefined) throw new Unsupported();
+    if (e === undefined) throw UNSUPPORTED;
     const single = (js: string, set: Chars): Piece => ({ js, set, complex: false, nullable: false });
     const controls: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
     switch (e) {
@@ -299,7 +305,7 @@ class Translator {
         return { js: "\\b", set: null, complex: false, nullable: true };
     }
     if (e in controls) return single("\\" + e, [[controls[e]!, controls[e]!]]);
-    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw new Unsupported();
+    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
     const code = e.charCodeAt(0);
     return single(escapeLiteral(e), [[code, code]]);
   }
@@ -326,7 +332,7 @@ class Translator {
       if (this.src[this.pos] === "-" && this.src[this.pos + 1] !== "]" && this.pos + 1 < this.src.length) {
         this.pos++;
         const hi = this.classChar();
-        if (hi.cls || hi.code < lo.code) throw new Unsupported();
+        if (hi.cls || hi.code < lo.code) throw UNSUPPORTED;
         out += `${lo.js}-${hi.js}`;
         ranges.push([lo.code, hi.code]);
         continue;
@@ -334,7 +340,7 @@ class Translator {
       out += lo.js;
       ranges.push([lo.code, lo.code]);
     }
-    if (this.src[this.pos] !== "]") throw new Unsupported();
+    if (this.src[this.pos] !== "]") throw UNSUPPORTED;
     this.pos++;
     const set = normalize(ranges);
     return { js: out + "]", set: negated ? complement(set) : set };
@@ -343,17 +349,17 @@ class Translator {
   private classChar(): { js: string; code: number; cls: Chars | null } {
     const c = this.src[this.pos++]!;
     const code = c.charCodeAt(0);
-    if (code >= 0xd800 && code <= 0xdfff) throw new Unsupported();
-    if (c === "[" && this.src[this.pos] === ":") throw new Unsupported(); // POSIX class
+    if (code >= 0xd800 && code <= 0xdfff) throw UNSUPPORTED;
+    if (c === "[" && this.src[this.pos] === ":") throw UNSUPPORTED; // POSIX class
     if (c !== "\\") return { js: escapeClassChar(c), code, cls: null };
     const e = this.src[this.pos++];
-    if (e === undefined) throw new Unsupported();
+    if (e === undefined) throw UNSUPPORTED;
     if (e === "d") return { js: "\\d", code: -1, cls: DIGIT };
     if (e === "w") return { js: "\\w", code: -1, cls: WORD };
     if (e === "s") return { js: SPACE_CLASS, code: -1, cls: SPACE };
     const controls: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
     if (e in controls) return { js: "\\" + e, code: controls[e]!, cls: null };
-    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw new Unsupported();
+    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
     return { js: escapeClassChar(e), code: e.charCodeAt(0), cls: null };
   }
 }

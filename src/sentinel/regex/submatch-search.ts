@@ -1,0 +1,35 @@
+import type { RE2JS } from "re2js";
+
+/** The text of the whole match (index 0) and of each numbered group, null where a group took no part. */
+export type Submatches = ReadonlyArray<string | null>;
+
+/** re2js's internal RE2 object: `findSubmatch` is RE2's own one-search answer, not declared in its types. */
+interface RE2Program {
+  findSubmatch?: (input: string) => Array<string | null> | null;
+}
+
+/**
+ * The leftmost match of `re` in `input` with every group's text, in one search where re2js can.
+ *
+ * re2js's Matcher answers `find()` by searching for the whole match only, then `group(i)` searches
+ * again for the groups: two runs of its backtracker on every line a pattern matches, and the
+ * engine asks for the groups on every match. RE2's `findSubmatch` (on the object re2js keeps in
+ * `re2Input`) asks for them in the first search; it is the same leftmost-first search, so the
+ * answer is the same (test/sentinel/regex/submatch-search.test.ts checks every builtin pattern on
+ * every real log line). A re2js without it falls back to the Matcher.
+ */
+export function submatchSearch(re: RE2JS): (input: string) => Submatches | null {
+  const program = (re as unknown as { re2Input?: RE2Program }).re2Input;
+  const findSubmatch = program?.findSubmatch;
+  if (program && typeof findSubmatch === "function") return (input) => findSubmatch.call(program, input);
+  return (input) => matcherSubmatches(re, input);
+}
+
+/** The same answer through re2js's public Matcher (two searches on a match). */
+export function matcherSubmatches(re: RE2JS, input: string): Submatches | null {
+  const m = re.matcher(input);
+  if (!m.find()) return null;
+  const groups: Array<string | null> = [];
+  for (let i = 0; i <= re.groupCount(); i++) groups.push(m.group(i));
+  return groups;
+}
