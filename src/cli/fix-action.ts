@@ -51,8 +51,9 @@ export async function runFixAction(io: CliIo, setExitCode: (code: number) => voi
   }
   // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
   // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
-  // The store opens while the config is read: PGlite compiles its WebAssembly off the main thread.
-  const opening = openCliDatabase(opts);
+  // The store opens in a process of its own while the config is read and the run starts: forks
+  // from this one stay cheap, and the first record waits for the open (store-host-client.ts).
+  const opening = openCliDatabase(opts, { inChild: true });
   // Awaited below, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
   opening.catch(() => undefined);
   const reader = localConfigReader(repo, sha);
