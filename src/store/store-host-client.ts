@@ -17,7 +17,7 @@ type Request = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, "i
  * Returned at once: an open that fails rejects the first query (and every later one) with its
  * error, code and message as the store gave them.
  */
-export function openStoreInChild(dataDir: string): Database {
+export function openStoreInChild(dataDir: string): Database & { readonly hostPid: number | undefined } {
   const child = startHost(dataDir);
   const calls = new Map<number, Call>();
   const locks = new KeyedMutex();
@@ -49,20 +49,20 @@ export function openStoreInChild(dataDir: string): Database {
     else call.resolve({ rows: reply.rows ?? [], rowCount: reply.rowCount ?? 0 });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.once("exit", (code, signal) =>
-    fail(
-      new SentinelError(
-        "E_STORE_HOST_EXITED",
-        `the process holding the store at ${dataDir} exited (${signal ?? `code ${code}`}) before answering; ` +
-          "run the command again, and if it happens again run with --database-url or check that the folder is writable",
-      ),
-    ),
-  );
-  child.on("error", (error) => fail(error));
+  const hostGone = (what: string) =>
+    new SentinelError(
+      "E_STORE_HOST_EXITED",
+      `the process holding the store at ${dataDir} ${what} before answering; run the command again, and if it ` +
+        "happens again run with --database-url or check that the folder is writable",
+    );
+  child.once("exit", (code, signal) => fail(hostGone(`exited (${signal ?? `code ${code}`})`)));
+  // The channel closes before the exit is seen; a reply can no longer come either way.
+  child.once("disconnect", () => fail(hostGone("closed its channel")));
+  child.on("error", (error) => fail(hostGone(`could not be reached (${error.message})`)));
 
   const call = (request: Request) =>
     new Promise<{ rows: unknown[]; rowCount: number }>((resolve, reject) => {
-      if (gone) return reject(gone);
+      if (gone || !child.connected) return reject(gone ?? hostGone("closed its channel"));
       const id = nextId++;
       calls.set(id, { resolve, reject });
       holdOpen();
@@ -82,6 +82,7 @@ export function openStoreInChild(dataDir: string): Database {
 
   return {
     kind: "pglite",
+    hostPid: child.pid,
     query: query(),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const tx = nextTx++;

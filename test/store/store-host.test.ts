@@ -81,6 +81,26 @@ describe("a PGlite store held by a child process", () => {
     expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
   }, 120_000);
 
+  it("fails what is asked after its process died with E_STORE_HOST_EXITED, and still closes", async () => {
+    const dying = openStoreInChild(dataDir());
+    await dying.query("SELECT 1");
+    const exited = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        try {
+          process.kill(dying.hostPid as number, 0);
+        } catch {
+          // kill(pid, 0) throws once the process is gone: that is what is waited for.
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    process.kill(dying.hostPid as number, "SIGKILL");
+    await exited;
+    await expect(dying.query("SELECT 1")).rejects.toMatchObject({ code: "E_STORE_HOST_EXITED" });
+    await dying.close();
+  }, 120_000);
+
   it("fails every query with the open's own error when the folder cannot be opened", async () => {
     // A file where the data folder should be: PGlite cannot create the folder.
     const dir = dataDir();
