@@ -101,8 +101,10 @@ export function openStoreInChild(dataDir: string): Database & { readonly hostPid
     // One process uses the store (the host serves only its parent), so a lock in this process suffices.
     withLock: (key, fn) => locks.run(key, fn),
     async close() {
-      if (gone) return void (await exited);
-      await call({ type: "close" });
+      // Waiting for the host's exit must keep this process alive: with nothing else pending, an
+      // unreferenced child would let Node end it mid-close (exit code 13, an unsettled await).
+      child.ref();
+      if (!gone) await call({ type: "close" });
       await exited;
     },
   };

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,6 +80,23 @@ describe("a PGlite store held by a child process", () => {
     await db.query("INSERT INTO unique_scratch VALUES (1)");
     await expect(db.query("INSERT INTO unique_scratch VALUES (1)")).rejects.toMatchObject({ code: "23505" });
     expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  }, 120_000);
+
+  it("lets the process that opened it exit 0 once closed, when nothing else keeps it alive", () => {
+    // As the CLI does: open, write, close, and nothing else pending. Run in a process of its own,
+    // since the test runner's own handles would keep this one alive whatever the store does.
+    const client = path.resolve("src/store/store-host-client.ts");
+    const script = `
+      const { openStoreInChild } = await import(${JSON.stringify(client)});
+      const db = openStoreInChild(${JSON.stringify(dataDir())});
+      await db.query("CREATE TABLE closed_cleanly (n int)");
+      await db.close();
+      console.log("closed");`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    expect({ status: r.status, stdout: r.stdout.trim() }).toEqual({ status: 0, stdout: "closed" });
   }, 120_000);
 
   it("fails what is asked after its process died with E_STORE_HOST_EXITED, and still closes", async () => {
