@@ -21,7 +21,8 @@ import { Store, type Database } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import { localConfigReader } from "./local-repo-config.js";
 import type { CliIo } from "./io.js";
-import { cliDataDir, openCliDatabase } from "./store-options.js";
+import type { RepoHead } from "./repo-head.js";
+import { cliDataDir } from "./store-options.js";
 
 export interface FixFlags {
   repo: string;
@@ -35,26 +36,20 @@ export interface FixFlags {
   format: "text" | "json";
 }
 
-/** What `sentinel fix` does once its flags are parsed (fix-command.ts declares them). */
-export async function runFixAction(io: CliIo, setExitCode: (code: number) => void, opts: FixFlags): Promise<void> {
-  const repo = path.resolve(opts.repo);
-  const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-  let sha: string;
-  let base: string;
-  try {
-    sha = git("rev-parse", "--verify", "HEAD^{commit}");
-    base = opts.base ?? git("rev-parse", "--abbrev-ref", "HEAD");
-  } catch {
-    // git's own message is about a missing HEAD; this one says what to do.
-    io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
-    return setExitCode(2);
-  }
+/**
+ * What `sentinel fix` does once its flags are parsed and the repository's HEAD is read
+ * (fix-command.ts: it starts opening the store before this module and the pipeline load).
+ */
+export async function runFixAction(
+  io: CliIo,
+  setExitCode: (code: number) => void,
+  opts: FixFlags,
+  started: { repo: string; head: RepoHead; opening: Promise<Database> },
+): Promise<void> {
+  const { repo, opening } = started;
+  const { sha, base } = started.head;
   // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
   // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
-  // The store opens while the config is read: PGlite compiles its WebAssembly off the main thread.
-  const opening = openCliDatabase(opts);
-  // Awaited below, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
-  opening.catch(() => undefined);
   const reader = localConfigReader(repo, sha);
   const loaded = await loadRepoConfig(reader);
   if (loaded.errors.length > 0) {

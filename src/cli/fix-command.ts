@@ -1,6 +1,8 @@
+import path from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "./io.js";
-import { withStoreOptions } from "./store-options.js";
+import { readRepoHead } from "./repo-head.js";
+import { openCliDatabase, withStoreOptions } from "./store-options.js";
 
 /**
  * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
@@ -31,6 +33,20 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     )
       // The pipeline (agents, sandbox, store) loads only when `fix` runs: see create-program.ts.
       // (fix-action.ts types the flags: importing its types here would make a cycle.)
-      .action(async (opts) => (await import("./fix-action.js")).runFixAction(io, setExitCode, opts))
+      .action(async (opts) => {
+        const repo = path.resolve(opts.repo as string);
+        const head = readRepoHead(repo, opts.base as string | undefined);
+        if (!head) {
+          io.stderr.write(`sentinel fix: ${repo} is not a git repository with a commit\n`);
+          return setExitCode(2);
+        }
+        // The store opens in a process of its own while the pipeline's modules load and the
+        // config is read: forks from this process stay cheap, and the run's first record waits
+        // for the open (store-host-client.ts).
+        const opening = openCliDatabase(opts, { inChild: true });
+        // Awaited in fix-action, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
+        opening.catch(() => undefined);
+        return (await import("./fix-action.js")).runFixAction(io, setExitCode, opts, { repo, head, opening });
+      })
   );
 }

@@ -35,10 +35,18 @@ export function storeName(opts: StoreFlags): string {
   return (opts.databaseUrl ?? process.env.DATABASE_URL) ? "the PostgreSQL database" : cliDataDir(opts);
 }
 
-/** Opens (and migrates) the store the flags name. PGlite's folder admits one process at a time: stop the server first. */
-export async function openCliDatabase(opts: StoreFlags): Promise<Database> {
+/**
+ * Opens (and migrates) the store the flags name. PGlite's folder admits one process at a time: stop the server first.
+ * `inChild`: a command that starts many processes of its own (`fix`) keeps PGlite in a child
+ * process, opened while the command works (store-host-client.ts says why).
+ */
+export async function openCliDatabase(opts: StoreFlags, o: { inChild?: boolean } = {}): Promise<Database> {
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+  if (!url && o.inChild) {
+    const { openStoreInChild } = await import("../store/store-host-client.js");
+    return openStoreInChild(cliDataDir(opts));
+  }
   // pg and PGlite load only when a command opens the store: see create-program.ts.
   const { openDatabase } = await import("../store/index.js");
-  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
   return openDatabase(url ? { url } : { dataDir: cliDataDir(opts) });
 }

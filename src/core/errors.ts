@@ -61,6 +61,8 @@ export type ErrorCode =
   | "E_LOCK_TIMEOUT"
   | "E_INGEST_UNSETTLED"
   | "E_DB_MIGRATIONS_FAILED"
+  /** The child process that holds the CLI's PGlite store (store-host.ts) went away mid-run. */
+  | "E_STORE_HOST_EXITED"
   | "E_ENV_UNDOCUMENTED"
   | "E_ENV_TABLE_MARKERS"
   // Start-up: the environment's configuration, and the services it names (PostgreSQL, Redis).

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
 import { removeWorktree } from "../workspace/index.js";
@@ -86,8 +87,21 @@ async function cleanUp(ctx: RunContext): Promise<void> {
       { err: error instanceof Error ? error.message : String(error) },
       `could not ${what}; the janitor tries again`,
     );
-  if (ctx.worktree) await removeWorktree(ctx.worktree).catch(failed("remove the run's worktree"));
-  if (ctx.runDir) await removeRunDirectory(ctx.runDir.dir, ctx.runDir.mirrorDir);
+  const worktreeGone = ctx.worktree
+    ? await removeWorktree(ctx.worktree).then(
+        () => true,
+        (error: unknown) => (failed("remove the run's worktree")(error), false),
+      )
+    : false;
+  if (ctx.runDir) {
+    // The worktree removed above was the one the mirror registered in the run's folder, and its
+    // prune dropped it: the folder then only has to go. Only a worktree whose creation was cut
+    // short (locked, unknown here) needs the mirror asked again, two more git processes.
+    const { dir, mirrorDir } = ctx.runDir;
+    const covered =
+      worktreeGone && ctx.worktree?.mirrorDir === mirrorDir && ctx.worktree.path.startsWith(dir + path.sep);
+    await removeRunDirectory(dir, covered ? null : mirrorDir);
+  }
   // A lease not released lapses by itself within its TTL.
   await ctx.leases.release(ctx.leaseKey, ctx.runId).catch(failed("release the run's lease"));
 }

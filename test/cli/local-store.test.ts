@@ -40,20 +40,20 @@ describe("the CLI's local store", () => {
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain(`run ${runId}, from `);
     expect((await runCli(["tiers"])).code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it("shows what the command printed last when fix cannot tell what failed", async () => {
     const fix = await runCli(["fix", "--repo", oddRepo(), "--command", ODD_FAILURE]);
     expect(fix.code).toBe(1);
     expect(fix.stdout).toContain("the command printed last:\n  | toolchain 1.99-frobnicated is not installed");
-  }, 60_000);
+  }, 120_000);
 
   it("shows the same lines when the run is replayed from the ledger", async () => {
     const fix = await runCli(["fix", "--repo", oddRepo(), "--command", ODD_FAILURE, "--format", "json"]);
     const { runId } = JSON.parse(fix.stdout) as { runId: string };
     const replay = await runCli(["audit", "replay", runId]);
     expect(replay.stdout).toMatch(/saw +unknown.*\n +\| toolchain 1\.99-frobnicated is not installed\n/);
-  }, 60_000);
+  }, 120_000);
 
   it("says replay knows no such run, names the store it read, and exits 1", async () => {
     const r = await runCli(["audit", "replay", "run_nope"]);
@@ -62,5 +62,5 @@ describe("the CLI's local store", () => {
     expect(r.stderr).toBe(
       `sentinel audit replay: no run run_nope in the ledger of ${path.join(home, ".sentinel", "pglite")}\n`,
     );
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -106,6 +106,23 @@ describe.skipIf(!hasCargoFmt)("the governed fix pipeline on a real Rust reposito
     const second = await runFix(deps, req);
     expect([first.pullRequest?.created, second.pullRequest?.created]).toEqual([true, false]);
     expect(await runs.listPullRequests("local", dir)).toHaveLength(1);
+  });
+
+  it("leaves nothing behind once it is done: no run folder, and no worktree registered in the mirror", async () => {
+    const { dir, sha } = rustRepo();
+    const out = await runFix(
+      { ...base, forge: new LocalForge(runs, dir) },
+      { forge: "local", repo: dir, sha, baseBranch: "main", failingCommand: ["cargo", "fmt", "--all", "--check"] },
+    );
+    expect(out.status).toBe("proposed");
+    expect(readdirSync(base.workRoot).filter((d) => d.startsWith(out.runId))).toEqual([]);
+    // Every mirror (this run's, and the earlier tests' in this folder) lists itself and no worktree.
+    for (const name of readdirSync(base.mirrors.root)) {
+      const mirror = path.join(base.mirrors.root, name);
+      const listed = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: mirror, encoding: "utf8" });
+      expect(listed.match(/^worktree /gm)).toHaveLength(1);
+      expect(existsSync(path.join(mirror, "worktrees")) ? readdirSync(path.join(mirror, "worktrees")) : []).toEqual([]);
+    }
   });
 
   it("opens nothing when VERIFY still fails", async () => {
