@@ -150,6 +150,27 @@ for (const stack of SERVICE_STACKS) {
       ]);
     });
 
+    it("reads `terraform fmt -check`'s bare file list as its format failure, with the command its Run step names", async () => {
+      const s = sha(77);
+      const output = readFileSync(
+        path.resolve(import.meta.dirname, "../fixtures/tools/terraform/fmt-check.log"),
+        "utf8",
+      );
+      fakeGithub({
+        repo: REPO,
+        installationId: INSTALLATION,
+        logs: { "5077": actionsLog("terraform fmt -check -recursive", output, 3) },
+        pulls: { [s]: [] },
+      });
+      const { status } = await deliver("workflow_job", failedJob(5077, s));
+      expect(status).toBe(200);
+      await running.app.queue.idle();
+      expect((await running.app.store.diagnoses.get("github:186853002:job:5077"))?.diagnosis).toMatchObject({
+        category: "format",
+        tool: "terraform",
+      });
+    });
+
     it("diagnoses another CI's failed check run from its output and annotations, where there is no job log", async () => {
       const s = sha(30);
       const check = example("check_run", (x) => x.action === "completed" && x.check_run.conclusion === "failure");
