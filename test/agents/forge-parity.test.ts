@@ -117,8 +117,9 @@ const NOT_REPLAYED = ["ruff-fix"];
 async function decide(c: Case, log: string, readCommand: (log: string, d: Diagnosis) => string[] | null) {
   const rules = await loadBuiltinRules();
   // As ingest does: a failure no sentinel knew gets a second look with the command that failed.
-  const diagnosis = await withFailingCommand(classifyText(log, rules), {
-    failingCommand: () => readCommand(log, classifyText(log, rules))?.at(-1) ?? null,
+  const first = classifyText(log, rules);
+  const diagnosis = await withFailingCommand(first, {
+    failingCommand: () => readCommand(log, first)?.at(-1) ?? null,
     classifyAgain: (command) => classifyText(log, rules, { command }),
   });
   const failingCommand = readCommand(log, diagnosis);
