@@ -8,7 +8,7 @@ import { git } from "../support/git-repos.js";
 import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import {
   BADLY_FORMATTED_CRATE,
@@ -53,7 +53,7 @@ function commandRoutes(repo: string, collaborators: Record<string, string>) {
   return { reactions };
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("embedded")) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitHub pull request comments, on ${stack.name}`, () => {
     const workDir = `/tmp/sentinel-commands-work-${process.pid}-${stack.name.length}`;
     const running = runningApp(

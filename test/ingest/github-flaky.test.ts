@@ -7,7 +7,7 @@ import { GovernanceStore } from "../../src/store/index.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { readCorpusLog } from "../support/log-corpus.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{
@@ -70,7 +70,7 @@ function completedJob(
   return p;
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("services")) {
   describe.skipIf(!stack.available)(`flaky, infra and timeout failures on GitHub, on ${stack.name}`, () => {
     const running = runningApp(
       {

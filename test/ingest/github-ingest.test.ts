@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runningApp } from "../support/running-app.js";
 import { actionsLog, fakeGithub, issuedTokenRequests } from "../support/github-api.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{
@@ -45,7 +45,7 @@ function sha(n: number): string {
   return n.toString(16).padStart(40, "0");
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("embedded")) {
   describe.skipIf(!stack.available)(`GitHub ingestion on ${stack.name}`, () => {
     const running = runningApp({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET }, stack);
     let nextDelivery = 0;

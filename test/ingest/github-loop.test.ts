@@ -6,7 +6,7 @@ import { bareRemote, git } from "../support/git-repos.js";
 import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import {
   BADLY_FORMATTED_CRATE,
@@ -67,7 +67,7 @@ function failedJob(
   });
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("services")) {
   describe.skipIf(!hasCargoFmt || !stack.available)(
     `loop protection, cooldowns, shadow mode and freezes for GitHub fixes, on ${stack.name}`,
     () => {

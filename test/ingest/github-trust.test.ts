@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 import { deliverGithub, githubExample, TEST_PRIVATE_KEY as privateKey } from "../support/github-webhooks.js";
 
 const SECRET = "trust-secret";
 const INSTALLATION = 7171;
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("embedded")) {
   describe.skipIf(!stack.available)(
     `merged, closed and reverted fix pull requests move an agent's tier, on ${stack.name}`,
     () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { GovernanceStore, RunStore } from "../../src/store/index.js";
 import { fakeGitlabProject, gitlabTrace, writtenOnGitlab } from "../support/gitlab-api.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 
 const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
 const SECRET = "gitlab-commands-secret";
@@ -99,7 +99,7 @@ function mergeRequestEvent(
   return p;
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("services")) {
   describe.skipIf(!stack.available)(`/sentinel commands in GitLab merge request notes, on ${stack.name}`, () => {
     const running = runningApp(
       { GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB },

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runningApp } from "../support/running-app.js";
 import { fakeGitlab, fakeGitlabProject, gitlabTrace } from "../support/gitlab-api.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 
 const HOOKS = path.resolve(import.meta.dirname, "../fixtures/gitlab-hooks");
 const SECRET = "gitlab-hook-secret";
@@ -33,7 +33,7 @@ function failedJob(sha: string, jobId?: number) {
   return p;
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("services")) {
   describe.skipIf(!stack.available)(`GitLab ingestion (self-managed URL) on ${stack.name}`, () => {
     const running = runningApp(
       { GITLAB_WEBHOOK_SECRET: SECRET, GITLAB_TOKEN: "glpat-test-token", GITLAB_URL: GITLAB },

@@ -8,7 +8,7 @@ import { bareRemote, git } from "../support/git-repos.js";
 import { forgeGit } from "../support/forge-git.js";
 import { actionsLog, fakeGithub } from "../support/github-api.js";
 import { runningApp } from "../support/running-app.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 import { hasCargoFmt } from "../support/toolchains.js";
 import {
   BADLY_FORMATTED_CRATE,
@@ -49,7 +49,7 @@ function growingRepo(fullName: string) {
   };
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("embedded")) {
   describe.skipIf(!hasCargoFmt || !stack.available)(
     `trust and approvals over a repository's life, on ${stack.name}`,
     () => {

@@ -9,7 +9,7 @@ import { fakeGitlab, gitlabTrace } from "../support/gitlab-api.js";
 import { addProject, ADD_FIXED, nodeTestOutput, twoTurnFix } from "../support/model-fix.js";
 import { runningApp } from "../support/running-app.js";
 import { startScriptedLlmServer } from "../support/scripted-llm-server.js";
-import { SERVICE_STACKS } from "../support/services.js";
+import { serviceStack } from "../support/services.js";
 
 const SECRET = "gitlab-model-secret";
 // Self-managed GitLab on loopback: git over HTTP from disk, the REST API from nock; the model
@@ -36,7 +36,7 @@ function failedJobHook(sha: string, project: string): Record<string, unknown> {
   return Object.assign(job, { build_status: "failed", sha, ref: "main", build_name: "test" });
 }
 
-for (const stack of SERVICE_STACKS) {
+for (const stack of serviceStack("embedded")) {
   describe.skipIf(!stack.available)(
     `a failing test in a GitLab project that lets the model fix, on ${stack.name}`,
     () => {

@@ -85,15 +85,18 @@ export const DATABASES: ReadonlyArray<{
   { name: "PostgreSQL", available: postgresAvailable, open: freshPostgres },
 ];
 
-/**
- * The two ways Sentinel runs, for end-to-end tests that must hold on both: embedded defaults, and
- * real PostgreSQL with BullMQ on real Redis (each run gets a fresh database and queue prefix).
- */
-export const SERVICE_STACKS: ReadonlyArray<{
+export interface ServiceStack {
   name: string;
   available: boolean;
   env: () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }>;
-}> = [
+}
+
+/**
+ * The two ways Sentinel runs: embedded defaults, and real PostgreSQL with BullMQ on real Redis
+ * (each run gets a fresh database and queue prefix). End-to-end files that exercise the fix
+ * pipeline through the queue and the store run every scenario on both.
+ */
+export const SERVICE_STACKS: ReadonlyArray<ServiceStack> = [
   {
     name: "embedded defaults (PGlite, in-process queue)",
     available: true,
@@ -115,3 +118,14 @@ export const SERVICE_STACKS: ReadonlyArray<{
     },
   },
 ];
+
+/**
+ * One of the two stacks, for an end-to-end file whose scenarios are about the forge and the
+ * product's behaviour rather than about the store or the queue. Those files are split between the
+ * stacks, about half on each, so both carry end-to-end traffic while CI stays inside its budget.
+ * The store and the queue keep their contract tests on both (test/store/store.test.ts,
+ * test/queue/*), and the fix pipeline's end-to-end files (github-fix, gitlab-fix) run on both.
+ */
+export function serviceStack(which: "embedded" | "services"): ReadonlyArray<ServiceStack> {
+  return [SERVICE_STACKS[which === "embedded" ? 0 : 1]!];
+}
