@@ -11,7 +11,7 @@ import { deliverGithub, failedWorkflowJob, TEST_PRIVATE_KEY as privateKey } from
 import { addProject, ADD_FIXED, nodeTestOutput, twoTurnFix } from "../support/model-fix.js";
 import { runningApp } from "../support/running-app.js";
 import { startScriptedLlmServer } from "../support/scripted-llm-server.js";
-import { serviceStack } from "../support/services.js";
+import { SERVICE_STACKS } from "../support/services.js";
 
 const SECRET = "model-fix-secret";
 const INSTALLATION = 5151;
@@ -40,7 +40,7 @@ function failingProject(name: string) {
 
 const CONFIG = "mode: propose\nllm:\n  enabled: true\n";
 
-for (const stack of serviceStack("services")) {
+for (const stack of SERVICE_STACKS) {
   describe.skipIf(!stack.available)(
     `a failing test in a GitHub repository that lets the model fix, on ${stack.name}`,
     () => {

@@ -124,7 +124,8 @@ export const SERVICE_STACKS: ReadonlyArray<ServiceStack> = [
  * product's behaviour rather than about the store or the queue. Those files are split between the
  * stacks, about half on each, so both carry end-to-end traffic while CI stays inside its budget.
  * The store and the queue keep their contract tests on both (test/store/store.test.ts,
- * test/queue/*), and the fix pipeline's end-to-end files (github-fix, gitlab-fix) run on both.
+ * test/queue/*), and the fix pipeline's end-to-end files (github-fix, gitlab-fix, and
+ * model-webhook-github, the model-written fix from a signed webhook) run on both.
  */
 export function serviceStack(which: "embedded" | "services"): ReadonlyArray<ServiceStack> {
   return [SERVICE_STACKS[which === "embedded" ? 0 : 1]!];
