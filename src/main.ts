@@ -90,7 +90,7 @@ async function startServices(config: ParsedEnv, db: Database, logger: Logger, ov
         logger.error({ err }, `Redis (REDIS_URL), live feed: ${context}`),
       )
     : new MemoryLiveFeed();
-  const leases = config.REDIS_URL ? redisLeases(config.REDIS_URL, `${prefix}:lease:`) : null;
+  const leases = config.REDIS_URL ? await redisLeases(config.REDIS_URL, `${prefix}:lease:`) : null;
   const runsJobs = config.SENTINEL_ROLE !== "server";
   const fixing = fixingFromConfig(config, { runsJobs, logger, live, leases });
   return { store, queue, metrics, probot, github, gitlab, forges, live, leases, fixing };

@@ -8,6 +8,7 @@ export { VERSION } from "./version.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
+export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "./body-pace-defaults.js";
 export type { ForgeId, ForgeIds, FailureRecord, PullRequestRef } from "./domain.js";
 export {
   COMMAND_NAMES,

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import type { RunStore } from "../store/index.js";
 
 /**
@@ -33,7 +32,9 @@ const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 const TAKE_OVER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("set", KEYS[1], ARGV[2], "PX", ARGV[3]) else return 0 end`;
 
-export function redisLeases(url: string, prefix = "sentinel:lease:"): Leases & { close(): void } {
+export async function redisLeases(url: string, prefix = "sentinel:lease:"): Promise<Leases & { close(): void }> {
+  // ioredis loads only for a deployment that has Redis; the CLI runs the pipeline without it.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
   // Not logged here: ioredis reconnects by itself, and each command made meanwhile rejects with the
   // error, which its caller handles (a lost renewal stops the run before it writes anything).

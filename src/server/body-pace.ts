@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../core/index.js";
 
 /**
  * How fast a request body must arrive. A body must be complete within `deadlineMs`, and by any
@@ -14,14 +15,8 @@ export interface BodyPace {
   readonly graceMs: number;
 }
 
-/**
- * GitHub gives up on a delivery after 10 s, so a body still arriving after 30 s is no delivery
- * anyone waits for. 64 KiB/s (half a megabit) is far below any forge's or proxy's uplink, yet a
- * trickling client is cut within about a second of its grace. 25 MB, GitHub's largest payload,
- * therefore needs at least about 850 KiB/s to make the deadline.
- */
-export const DEFAULT_BODY_DEADLINE_MS = 30_000;
-export const DEFAULT_BODY_MIN_RATE = 64 * 1024;
+// The deadline and rate defaults (and why those numbers) live in core/body-pace-defaults.ts.
+export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE };
 /** Covers connection start-up and a slow first round trip; small bodies arrive within it. */
 export const DEFAULT_BODY_RATE_GRACE_MS = 1000;
 export const DEFAULT_BODY_PACE: BodyPace = {

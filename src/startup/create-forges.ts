@@ -107,7 +107,7 @@ function gitlabConnection(
   // minutes ago need not cost another request. Refusals are not remembered.
   const confirmed = new Map<string, number>();
   const client = async (target: Target) =>
-    recordedClient(GitlabForge.connect(options, target.repoId, target.repo), ledger);
+    recordedClient(await GitlabForge.connect(options, target.repoId, target.repo), ledger);
   return {
     client,
     fixer: async (target) => GitlabFixForge.connect(config.GITLAB_URL, token, target.repoId, target.repo),

@@ -41,7 +41,7 @@ type FixingEnv = Pick<
   | "SENTINEL_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION"
 >;
 
-type Leases = ReturnType<typeof redisLeases>;
+type Leases = Awaited<ReturnType<typeof redisLeases>>;
 
 /** The sandbox's variables as the environment gave them, for the sandbox's own readers. */
 function sandboxEnv(config: FixingEnv): NodeJS.ProcessEnv {

@@ -1,8 +1,6 @@
 import { SentinelError } from "../core/index.js";
 import { ledgerRewriteRisk } from "./audit-privileges.js";
 import { migrate } from "./migrate.js";
-import { createPgliteDatabase } from "./pglite-database.js";
-import { createPostgresDatabase } from "./postgres-database.js";
 import { migrationRights, pendingMigrations } from "./schema-version.js";
 import { postgresReachError } from "./reach-error.js";
 import { StoreSetupError } from "./store-setup-error.js";
@@ -26,6 +24,11 @@ export interface OpenDatabaseOptions {
  * long as its role may run them; a database already at the current version gets no DDL at all,
  * so an application role that may not create tables can open it.
  */
+// Each backend's driver loads only when it is opened: a process that uses one (the CLI, PGlite; a
+// deployment, PostgreSQL) does not pay for loading the other at start-up.
+const postgresBackend = () => import("./postgres-database.js");
+const pgliteBackend = () => import("./pglite-database.js");
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.migrationUrl && !options.url) {
     throw new StoreSetupError(
@@ -35,7 +38,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     );
   }
   if (options.migrationUrl) await migrateAsOwner(options.migrationUrl);
-  const db = options.url ? createPostgresDatabase(options.url) : await createPgliteDatabase(options.dataDir);
+  const db = options.url
+    ? (await postgresBackend()).createPostgresDatabase(options.url)
+    : await (await pgliteBackend()).createPgliteDatabase(options.dataDir);
   try {
     await (options.migrationUrl ? checkApplicationRole(db) : migrateIfPending(db));
   } catch (error) {
@@ -47,7 +52,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 async function migrateAsOwner(migrationUrl: string): Promise<void> {
-  const owner = createPostgresDatabase(migrationUrl, { max: 1 });
+  const owner = (await postgresBackend()).createPostgresDatabase(migrationUrl, { max: 1 });
   try {
     await migrate(owner);
   } catch (error) {

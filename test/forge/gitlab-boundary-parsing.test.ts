@@ -61,7 +61,7 @@ describe("GitLab API answers are parsed at the edge", () => {
 
   it("reports an answer that is not the project (a proxy's page) as E_FORGE_RESPONSE, naming the request", async () => {
     nock(GITLAB).get("/api/v4/projects/7").reply(200, { message: "welcome to the proxy" });
-    const forge = GitlabForge.connect({ baseUrl: GITLAB, token: "glpat-x" }, "7", "group/project");
+    const forge = await GitlabForge.connect({ baseUrl: GITLAB, token: "glpat-x" }, "7", "group/project");
     const error = await forge.confirmProject().catch((e: unknown) => e);
     expect(isSentinelError(error) && error.code).toBe("E_FORGE_RESPONSE");
     expect((error as Error).message).toMatch(/reading project 7 .*path_with_namespace/);
@@ -72,7 +72,7 @@ describe("GitLab API answers are parsed at the edge", () => {
       .get("/api/v4/projects/7/pipelines/3/jobs")
       .query(true)
       .reply(200, [{ name: "lint", status: "failed" }]);
-    const forge = GitlabForge.connect({ baseUrl: GITLAB, token: "glpat-x" }, "7", "group/project");
+    const forge = await GitlabForge.connect({ baseUrl: GITLAB, token: "glpat-x" }, "7", "group/project");
     const error = await forge.failedJobsOf("pipeline", "3").catch((e: unknown) => e);
     expect(isSentinelError(error) && error.code).toBe("E_FORGE_RESPONSE");
     expect((error as Error).message).toContain("listing the failed jobs of pipeline 3");

@@ -10,8 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const BACKENDS: ReadonlyArray<{ name: string; available: boolean; make: () => Leases & { close?: () => void } }> = [
-  { name: "the database", available: true, make: () => databaseLeases(new RunStore(db)) },
+const BACKENDS: ReadonlyArray<{
+  name: string;
+  available: boolean;
+  make: () => Promise<Leases & { close?: () => void }>;
+}> = [
+  { name: "the database", available: true, make: async () => databaseLeases(new RunStore(db)) },
   {
     name: "Redis",
     available: redisAvailable,
@@ -22,7 +26,7 @@ const BACKENDS: ReadonlyArray<{ name: string; available: boolean; make: () => Le
 for (const { name, available, make } of BACKENDS) {
   describe.skipIf(!available)(`leases in ${name}`, () => {
     it("have one holder at a time", async () => {
-      const l = make();
+      const l = await make();
       expect(await l.acquire("repo:fp", "run-a", 5000)).toBe(true);
       expect(await l.acquire("repo:fp", "run-b", 5000)).toBe(false);
       await l.release("repo:fp", "run-a");
@@ -31,7 +35,7 @@ for (const { name, available, make } of BACKENDS) {
     });
 
     it("pass to the next run when the holder stops renewing (a dead worker)", async () => {
-      const l = make();
+      const l = await make();
       expect(await l.acquire("repo:dead", "run-a", 300)).toBe(true);
       await new Promise((r) => setTimeout(r, 450));
       expect(await l.acquire("repo:dead", "run-b", 5000)).toBe(true);
@@ -43,7 +47,7 @@ for (const { name, available, make } of BACKENDS) {
     });
 
     it("are handed over only from the holder named (a job taking over from its dead run)", async () => {
-      const l = make();
+      const l = await make();
       expect(await l.acquire("repo:handover", "run-dead", 5000)).toBe(true);
       expect(await l.takeOver?.("repo:handover", "run-someone-else", "run-b", 5000)).toBe(false);
       expect(await l.takeOver?.("repo:handover", "run-dead", "run-b", 5000)).toBe(true);
@@ -54,7 +58,7 @@ for (const { name, available, make } of BACKENDS) {
     });
 
     it("stay held while renewed", async () => {
-      const l = make();
+      const l = await make();
       expect(await l.acquire("repo:alive", "run-a", 300)).toBe(true);
       for (let i = 0; i < 4; i++) {
         await new Promise((r) => setTimeout(r, 150));

@@ -66,9 +66,9 @@ export async function harness(script: ScriptedTurn[], files: Record<string, stri
     server,
     dir,
     sleeps,
-    run: (o = {}) =>
+    run: async (o = {}) =>
       runLlmPatch({
-        client: createLlmClient(settings, 10_000),
+        client: await createLlmClient(settings, 10_000),
         settings,
         tools: worktreeTools({ worktree: dir, policy: DEFAULT_WRITE_POLICY, runCheck }),
         task: o.task ?? TASK,

@@ -1,4 +1,7 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
+// The error classes alone: the client (and its ~150 modules) loads only when a model is called
+// (settings.ts), so commands that never call one, such as `sentinel fix`, do not pay for it.
+import { APIConnectionError, APIError, RateLimitError } from "openai/error";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
@@ -79,15 +82,15 @@ function malformation(completion: ChatCompletion): string | undefined {
 
 function classify(error: unknown): { failure: CallFailure; detail: string; retryAfterMs?: number } {
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof OpenAI.RateLimitError) {
+  if (error instanceof RateLimitError) {
     const seconds = Number(error.headers?.get("retry-after"));
     return { failure: "rate-limited", detail, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined };
   }
-  if (error instanceof OpenAI.APIConnectionError) return { failure: "unreachable", detail };
-  if (error instanceof OpenAI.APIError && error.status !== undefined && error.status >= 500) {
+  if (error instanceof APIConnectionError) return { failure: "unreachable", detail };
+  if (error instanceof APIError && error.status !== undefined && error.status >= 500) {
     return { failure: "server-error", detail };
   }
-  if (error instanceof OpenAI.APIError) return { failure: "request-refused", detail };
+  if (error instanceof APIError) return { failure: "request-refused", detail };
   // The client throws a SyntaxError when a 200 body is not JSON.
   if (error instanceof SyntaxError) return { failure: "malformed-response", detail };
   return { failure: "request-refused", detail };

@@ -59,7 +59,7 @@ export function llmWorker(o: LlmWorkerOptions): ModelWorker {
         (today) => budgetRefusal(o, today),
       );
       if (refusal) return told(o, { kind: "refused", ...refusal, accounting: nothingSpent(o, started) });
-      client ??= createLlmClient(o.settings);
+      client ??= await createLlmClient(o.settings);
       const tools = toolsFor();
       const result = await runLlmPatch({
         client,

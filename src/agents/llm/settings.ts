@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { SentinelError } from "../../core/index.js";
 import { DEFAULT_LLM_MAX_RUNS_PER_DAY_PER_INSTALLATION, DEFAULT_LLM_MAX_TURNS } from "./defaults.js";
 
@@ -48,7 +48,14 @@ export function llmSettingsFromEnv(env: LlmEnv): LlmSettings | undefined {
   };
 }
 
-/** The client; its own retries are off because call-model.ts retries with an outcome it can report. */
-export function createLlmClient(settings: Pick<LlmSettings, "baseURL" | "apiKey">, timeoutMs = 120_000): OpenAI {
+/**
+ * The client; its own retries are off because call-model.ts retries with an outcome it can report.
+ * The package loads here, on the first model call, not when the agents load.
+ */
+export async function createLlmClient(
+  settings: Pick<LlmSettings, "baseURL" | "apiKey">,
+  timeoutMs = 120_000,
+): Promise<OpenAI> {
+  const { default: OpenAI } = await import("openai");
   return new OpenAI({ baseURL: settings.baseURL, apiKey: settings.apiKey, maxRetries: 0, timeout: timeoutMs });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../core/index.js";
 import { DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S } from "../../sandbox/index.js";
-import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../server/index.js";
 import { envDocs, type EnvDoc } from "./env-docs.js";
 import { commaList, decimal, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
 import { pemKey } from "./pem-key.js";

@@ -1,4 +1,4 @@
-import { ProbotOctokit, type Probot } from "probot";
+import type { ProbotOctokit, Probot } from "probot";
 import { SentinelError } from "../../core/index.js";
 import { forgeApiError, statusOf } from "../forge-api-error.js";
 
@@ -101,6 +101,9 @@ export class InstallationTokens {
         );
       throw forgeApiError("github", "creating an installation token", error);
     }
+    // Probot loads here, where a token is made: the forge's modules are also loaded by `sentinel
+    // fix`, which never talks to GitHub, and Probot is a third of its start-up.
+    const { ProbotOctokit } = await import("probot");
     const octokit = new ProbotOctokit({
       auth: { token: data.token },
       baseUrl: this.baseUrl,

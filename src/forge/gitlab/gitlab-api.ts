@@ -3,6 +3,15 @@ import type { Gitlab } from "@gitbeaker/rest";
 /** The gitbeaker client the GitLab forge and its helpers share. */
 export type GitlabApi = InstanceType<typeof Gitlab>;
 
+/**
+ * A client for `host` with `token`. gitbeaker loads here, on the first client made: the forge's
+ * modules are also loaded by `sentinel fix`, which never talks to GitLab.
+ */
+export async function gitlabApi(connection: { baseUrl: string; token: string }): Promise<GitlabApi> {
+  const { Gitlab } = await import("@gitbeaker/rest");
+  return new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
+}
+
 /** Wraps an API failure for `operation` (with the token redacted) as a forge error. */
 export type GitlabApiError = (operation: string, error: unknown) => Error;
 

@@ -1,8 +1,8 @@
-import { Gitlab } from "@gitbeaker/rest";
 import { z } from "zod";
 import type { FixForge, PullRequestRequest } from "../fix-forge.js";
 import { createdAnswer, mergeRequestAnswer, parseAnswer, projectAnswer } from "./api-schemas.js";
 import { forgeGitUrl, RemoteRefusedError, type GitRemote } from "../../workspace/index.js";
+import { gitlabApi, type GitlabApi } from "./gitlab-api.js";
 
 const mrLink = mergeRequestAnswer.pick({ iid: true, web_url: true });
 
@@ -16,14 +16,14 @@ export class GitlabFixForge implements FixForge {
   readonly forge = "gitlab" as const;
 
   constructor(
-    private readonly api: InstanceType<typeof Gitlab>,
+    private readonly api: GitlabApi,
     private readonly projectId: string,
     readonly remote: GitRemote,
   ) {}
 
   /** Confirms project `projectId` is `repo` through the API, then builds its remote on `baseUrl`. */
   static async connect(baseUrl: string, token: string, projectId: string, repo: string): Promise<GitlabFixForge> {
-    const api = new Gitlab({ host: baseUrl.replace(/\/+$/, ""), token });
+    const api = await gitlabApi({ baseUrl, token });
     const project = parseAnswer(projectAnswer, await api.Projects.show(projectId), `reading project ${projectId}`);
     if (String(project.id) !== projectId || project.path_with_namespace !== repo) {
       throw new RemoteRefusedError(

@@ -1,4 +1,3 @@
-import { Gitlab } from "@gitbeaker/rest";
 import type { PullRequestRef } from "../../store/index.js";
 import { forgeApiError } from "../forge-api-error.js";
 import {
@@ -26,7 +25,7 @@ import {
   projectAnswer,
   userAnswer,
 } from "./api-schemas.js";
-import { describeApiError, statusOf, type GitlabApi } from "./gitlab-api.js";
+import { describeApiError, gitlabApi, statusOf, type GitlabApi } from "./gitlab-api.js";
 import { upsertGitlabIssue } from "./gitlab-issues.js";
 import { readMember } from "./gitlab-members.js";
 
@@ -60,14 +59,14 @@ export class GitlabForge implements ForgeClient {
     readonly repo: string,
   ) {}
 
-  static connect(connection: GitlabConnection, projectId: string, repo: string): GitlabForge {
-    const api = new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
+  static async connect(connection: GitlabConnection, projectId: string, repo: string): Promise<GitlabForge> {
+    const api = await gitlabApi(connection);
     return new GitlabForge(api, connection, projectId, repo);
   }
 
   /** The username of the token's user (GET /user): Sentinel's own account on this GitLab. */
   static async currentUsername(connection: GitlabConnection): Promise<string> {
-    const api = new Gitlab({ host: connection.baseUrl.replace(/\/+$/, ""), token: connection.token });
+    const api = await gitlabApi(connection);
     try {
       return parseAnswer(userAnswer, await api.Users.showCurrentUser(), "GET /user").username;
     } catch (error) {

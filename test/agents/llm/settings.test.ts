@@ -46,7 +46,7 @@ describe("the llm-patch agent's settings", () => {
       SENTINEL_LLM_MODEL: "m",
       SENTINEL_LLM_API_KEY: "sk-test",
     })!;
-    const response = await createLlmClient(settings).chat.completions.create({ model: "m", messages: [] });
+    const response = await (await createLlmClient(settings)).chat.completions.create({ model: "m", messages: [] });
     expect(response.choices[0]!.message.content).toBe("hello");
   });
 });
