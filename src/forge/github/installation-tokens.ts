@@ -1,4 +1,7 @@
 import type { ProbotOctokit, Probot } from "probot";
+
+/** An Octokit authenticated as one installation, scoped to some of its repositories. */
+export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 import { SentinelError } from "../../core/index.js";
 import { forgeApiError, statusOf } from "../forge-api-error.js";
 
@@ -41,7 +44,7 @@ export const CONFIG_READ_PERMISSIONS = { contents: "read", metadata: "read" } as
 export const ISSUE_PERMISSIONS = { issues: "write", metadata: "read" } as const;
 
 interface Cached {
-  readonly octokit: InstanceType<typeof ProbotOctokit>;
+  readonly octokit: InstallationOctokit;
   readonly token: string;
   readonly expiresAt: number;
 }
@@ -68,7 +71,7 @@ export class InstallationTokens {
     installationId: string,
     repo: string,
     permissions: Readonly<Record<string, string>> = DIAGNOSE_PERMISSIONS,
-  ): Promise<InstanceType<typeof ProbotOctokit>> {
+  ): Promise<InstallationOctokit> {
     return (await this.tokenForRepo(installationId, repo, permissions)).octokit;
   }
 
@@ -78,7 +81,7 @@ export class InstallationTokens {
     repo: string,
     permissions: Readonly<Record<string, string>>,
     alsoRepos: readonly string[] = [],
-  ): Promise<{ octokit: InstanceType<typeof ProbotOctokit>; token: string }> {
+  ): Promise<{ octokit: InstallationOctokit; token: string }> {
     const names = [repo.split("/")[1] as string, ...alsoRepos];
     const key = `${installationId}|${names.map((n) => n.toLowerCase()).join(",")}|${JSON.stringify(permissions)}`;
     const hit = this.cache.get(key);
