@@ -29,6 +29,15 @@ export interface OpenDatabaseOptions {
 const postgresBackend = () => import("./postgres-database.js");
 const pgliteBackend = () => import("./pglite-database.js");
 
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const [{ createPgliteDatabase }, { CLUSTER_TEMPLATE_FILE }] = await Promise.all([
+    pgliteBackend(),
+    import("./cluster-template.js"),
+  ]);
+  // A new data folder starts from the build's cluster, initdb and migrations done (cluster-template.ts).
+  return createPgliteDatabase(dataDir, { template: CLUSTER_TEMPLATE_FILE });
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.migrationUrl && !options.url) {
     throw new StoreSetupError(
@@ -40,7 +49,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (options.migrationUrl) await migrateAsOwner(options.migrationUrl);
   const db = options.url
     ? (await postgresBackend()).createPostgresDatabase(options.url)
-    : await (await pgliteBackend()).createPgliteDatabase(options.dataDir);
+    : await openPglite(options.dataDir);
   try {
     await (options.migrationUrl ? checkApplicationRole(db) : migrateIfPending(db));
   } catch (error) {

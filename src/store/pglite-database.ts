@@ -1,5 +1,7 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable } from "./database.js";
 import { KeyedMutex } from "../core/index.js";
@@ -72,14 +74,24 @@ export interface PgliteOptions {
    * local store of a few thousand runs fits the smaller cache.
    */
   readonly sharedBuffers?: string;
+  /**
+   * A cluster for a data folder that holds none yet to start from instead of running initdb: a
+   * gzipped dump (cluster-template.ts writes one at build time, migrations included). One that
+   * cannot be read or loaded costs an initdb, as without it.
+   */
+  readonly template?: string;
 }
 
+/** What the database was started from, for a caller that reports its start-up. */
+export type PgliteStart = "existing" | "template" | "initdb" | "memory";
+
 /** Embedded PostgreSQL (PGlite) in a data folder, or in memory when `dataDir` is omitted. */
-export async function createPgliteDatabase(dataDir?: string, o: PgliteOptions = {}): Promise<Database> {
+export async function createPgliteDatabase(
+  dataDir?: string,
+  o: PgliteOptions = {},
+): Promise<Database & { readonly started: PgliteStart; dumpCluster(): Promise<Blob> }> {
   const locks = new KeyedMutex();
-  // PGlite creates only the last folder of the path; a fresh checkout has none of it.
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = dataDir ? await PGlite.create(dataDir, startParams(o.sharedBuffers)) : await inMemory();
+  const { db, started } = dataDir ? await inFolder(dataDir, o) : { db: await inMemory(), started: "memory" as const };
   const run = async <Row>(target: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) => {
     const result = await target.query<Row>(sql, params as unknown[] | undefined);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -90,5 +102,43 @@ export async function createPgliteDatabase(dataDir?: string, o: PgliteOptions = 
     transaction: (fn) => db.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) } satisfies Queryable)),
     withLock: (key, fn) => locks.run(key, fn),
     close: () => db.close(),
+    started,
+    dumpCluster: () => db.dumpDataDir("gzip"),
   };
+}
+
+const gunzipAsync = promisify(gunzip);
+
+async function inFolder(dataDir: string, o: PgliteOptions): Promise<{ db: PGlite; started: PgliteStart }> {
+  // PGlite creates only the last folder of the path; a fresh checkout has none of it.
+  await mkdir(dataDir, { recursive: true });
+  const params = startParams(o.sharedBuffers);
+  // Only an empty folder starts from the template: a cluster is opened as it is, and anything else
+  // in the folder gets initdb's own refusal, never files laid over it.
+  const empty = (await readdir(dataDir)).length === 0;
+  const template = o.template && empty ? await readTemplate(o.template) : null;
+  if (template) {
+    try {
+      return { db: await PGlite.create(dataDir, { ...params, loadDataDir: template }), started: "template" };
+    } catch {
+      // A template that does not load (truncated, another PGlite's) costs an initdb, not the store:
+      // what it left in the folder is removed, and the folder held nothing before.
+      for (const entry of await readdir(dataDir)) await rm(path.join(dataDir, entry), { recursive: true, force: true });
+    }
+  }
+  return { db: await PGlite.create(dataDir, params), started: empty ? "initdb" : "existing" };
+}
+
+async function readTemplate(file: string): Promise<Blob | null> {
+  try {
+    // Unzipped here rather than by PGlite, whose unzip reports a truncated file as an error event
+    // nothing can catch (it ended the process), not as a rejection.
+    const tar = await gunzipAsync(await readFile(file));
+    // Not a tar archive: PGlite would try to unzip it, with the same uncatchable error.
+    if (tar.subarray(257, 262).toString("latin1") !== "ustar") return null;
+    return new Blob([tar]);
+  } catch {
+    // No template (a build that wrote none, a checkout run from source) or a damaged one: initdb, as without one.
+    return null;
+  }
 }

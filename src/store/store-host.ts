@@ -5,6 +5,7 @@
  */
 import type { Database, Queryable } from "./database.js";
 import { migrate } from "./migrate.js";
+import { CLUSTER_TEMPLATE_FILE } from "./cluster-template.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { pendingMigrations } from "./schema-version.js";
 import { serializeError, type HostReply, type HostRequest } from "./store-host-protocol.js";
@@ -21,7 +22,7 @@ const open = new Map<number, { tx: Queryable; end: (commit: boolean) => void; do
  */
 async function openStore(dir: string): Promise<Database> {
   // A small buffer cache: PGlite zeroes all of it at every open (pglite-database.ts).
-  const db = await createPgliteDatabase(dir, { sharedBuffers: "16MB" });
+  const db = await createPgliteDatabase(dir, { sharedBuffers: "16MB", template: CLUSTER_TEMPLATE_FILE });
   try {
     if ((await pendingMigrations(db)).length > 0) await migrate(db);
   } catch (error) {
