@@ -14,7 +14,7 @@ import {
 } from "../pipeline/index.js";
 import type { Policy } from "../policy/index.js";
 import { mergeRuleSets } from "../sentinel/index.js";
-import { detectSandbox, detectToolchains } from "../sandbox/index.js";
+import { detectToolchains, probeSandbox } from "../sandbox/index.js";
 import { readLedger } from "../ledger/index.js";
 import { pino } from "pino";
 import { Store, type Database } from "../store/index.js";
@@ -48,6 +48,8 @@ export async function runFixAction(
 ): Promise<void> {
   const { repo, opening } = started;
   const { sha, base } = started.head;
+  // bwrap's probes run while the config is read and the store opens, not after.
+  const probing = probeSandbox();
   // The repository's own config at the commit being fixed: its recipes, sentinels and policy hold
   // here as they do in the service. A broken config stops the run, as it stops the service's fixes.
   const reader = localConfigReader(repo, sha);
@@ -66,7 +68,7 @@ export async function runFixAction(
   try {
     const store = new Store(db);
     const runs = store.runs;
-    const sandbox = detectSandbox();
+    const sandbox = await probing;
     if (sandbox === "none")
       io.stderr.write(
         "sentinel fix: WARNING no sandbox (bubblewrap) here: fixers run with a scrubbed environment only\n",

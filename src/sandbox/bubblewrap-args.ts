@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { forwarderArgv, SANDBOX_EGRESS_DIR } from "./egress-forwarder.js";
@@ -32,6 +32,27 @@ function probe(extra: string[]): boolean {
 /** Whether bubblewrap exists and can create namespaces here (it cannot in some containers). */
 export function detectSandbox(): SandboxMode {
   if (bwrapAvailable === undefined) bwrapAvailable = probe([]);
+  return bwrapAvailable ? "bubblewrap" : "none";
+}
+
+/**
+ * Both probes at once, without blocking: a command that starts by waiting for something else (the
+ * CLI, for its store) runs them meanwhile, and detectSandbox and bubblewrapArgs then read the
+ * answers instead of starting bwrap twice on the run's path.
+ */
+export async function probeSandbox(): Promise<SandboxMode> {
+  const probeAsync = (extra: string[]) =>
+    new Promise<boolean>((resolve) => {
+      const child = spawn("bwrap", [...BASE, ...extra, "true"], { stdio: "ignore", timeout: 5000 });
+      child.on("error", () => resolve(false));
+      child.on("close", (code) => resolve(code === 0));
+    });
+  const [available, lock] = await Promise.all([
+    bwrapAvailable ?? probeAsync([]),
+    userNamespaceLock ?? probeAsync(["--unshare-user", "--disable-userns"]),
+  ]);
+  bwrapAvailable ??= available;
+  userNamespaceLock ??= lock;
   return bwrapAvailable ? "bubblewrap" : "none";
 }
 
