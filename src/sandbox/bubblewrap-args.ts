@@ -44,6 +44,7 @@ export async function probeSandbox(): Promise<SandboxMode> {
   const probeAsync = (extra: string[]) =>
     new Promise<boolean>((resolve) => {
       const child = spawn("bwrap", [...BASE, ...extra, "true"], { stdio: "ignore", timeout: 5000 });
+      // No bwrap to start (ENOENT) is the answer itself: no sandbox here, as the blocking probe says.
       child.on("error", () => resolve(false));
       child.on("close", (code) => resolve(code === 0));
     });
