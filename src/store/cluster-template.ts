@@ -6,8 +6,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 
-/** Beside this module: dist/store/ once built; absent when the code runs from source (tests). */
-export const CLUSTER_TEMPLATE_FILE = fileURLToPath(new URL("./cluster-template.tar.gz", import.meta.url));
+/**
+ * Beside this module in dist/store/. Run from source (the test suite), the build's copy in dist/
+ * serves: it only saves the initdb, and a store opened from an older copy still runs the
+ * migrations it lacks.
+ */
+export const CLUSTER_TEMPLATE_FILE = fileURLToPath(
+  import.meta.url.endsWith(".ts")
+    ? new URL("../../dist/store/cluster-template.tar.gz", import.meta.url)
+    : new URL("./cluster-template.tar.gz", import.meta.url),
+);
 
 /**
  * Writes an empty cluster at the current schema version to `file`, gzipped. The store still checks
