@@ -22,17 +22,20 @@ export class LineLiterals {
   sawEscape = false;
 
   /**
-   * By state offset / 8 (offsets are multiples of the stride, itself of 8): the state number when
-   * the state reports literals, else -1. A dense array the walk reads per byte.
+   * One bit per state offset / 8 (offsets are multiples of the stride, itself of 8): set when the
+   * state reports literals. The walk reads it on every byte, between the rules' work on other
+   * lines: as a bitset it is ~11 KB for the builtins and can stay in the CPU's cache, where the
+   * array of state numbers it replaces (~365 KB) was more likely evicted between candidate lines.
    */
-  private readonly reports: Int32Array;
+  private readonly reports: Uint32Array;
 
   constructor(private readonly pf: Prefilter) {
     this.present = new Uint32Array(pf.literals.length);
     const rows = pf.stride / 8;
-    this.reports = new Int32Array(pf.stateCount * rows).fill(-1);
+    this.reports = new Uint32Array(Math.ceil((pf.stateCount * rows) / 32));
     pf.outputs.forEach((o, state) => {
-      if (o) this.reports[state * rows] = state;
+      const bit = state * rows;
+      if (o) this.reports[bit >>> 5]! |= 1 << (bit & 31);
     });
   }
 
@@ -63,8 +66,9 @@ export class LineLiterals {
     this.found.length = 0;
   }
 
-  private mark(state: number): void {
-    const o = this.pf.outputs[state];
+  /** Records the literals of the state at table offset `offset` (one whose `reports` bit is set). */
+  private mark(offset: number): void {
+    const o = this.pf.outputs[offset / this.pf.stride];
     if (!o) return;
     for (const id of o) {
       if (this.present[id] === this.stamp) continue;
@@ -91,8 +95,8 @@ export class LineLiterals {
       }
       s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
       // (Verify literals end in unflagged states: look the state up either way.)
-      const state = reports[s >>> 3]!;
-      if (state >= 0) this.mark(state);
+      const bit = s >>> 3;
+      if ((reports[bit >>> 5]! >>> (bit & 31)) & 1) this.mark(s);
     }
     this.exact = false;
   }
@@ -109,8 +113,8 @@ export class LineLiterals {
       const n = delta[s + classOf[b]!]!;
       // A stray escape or newline byte resets the walk: no literal holds either.
       s = (n & FLAG_MASK) === FLAG_ESCAPE || (n & FLAG_MASK) === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
-      const state = reports[s >>> 3]!;
-      if (state >= 0) this.mark(state);
+      const bit = s >>> 3;
+      if ((reports[bit >>> 5]! >>> (bit & 31)) & 1) this.mark(s);
     };
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
