@@ -1,4 +1,5 @@
 import { FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
+import { isStampAt, STAMP_BYTES, stampSkipEntry } from "./stamp-skip.js";
 
 /**
  * Which of the prefilter's literals one line holds, as stamps (`present[id] === stamp`), so that
@@ -28,6 +29,12 @@ export class LineLiterals {
    * array of state numbers it replaces (~365 KB) was more likely evicted between candidate lines.
    */
   private readonly reports: Uint32Array;
+  /**
+   * Where the walk lands after a GitHub timestamp at a raw line's start, having passed no state
+   * that reports a literal (stamp-skip.ts), or -1. Stricter than the scanner's skip: this walk
+   * records verify-only literals too.
+   */
+  private readonly stampEntry: number;
 
   constructor(private readonly pf: Prefilter) {
     this.present = new Uint32Array(pf.literals.length);
@@ -36,6 +43,10 @@ export class LineLiterals {
     pf.outputs.forEach((o, state) => {
       const bit = state * rows;
       if (o) this.reports[bit >>> 5]! |= 1 << (bit & 31);
+    });
+    this.stampEntry = stampSkipEntry(pf.delta, pf.classOf, FLAG_MASK, (entry) => {
+      const bit = (entry & ~FLAG_MASK) >>> 3;
+      return ((this.reports[bit >>> 5]! >>> (bit & 31)) & 1) === 1;
     });
   }
 
@@ -83,9 +94,15 @@ export class LineLiterals {
     this.text = undefined;
     this.sawEscape = false;
     const { delta, classOf } = this.pf;
-    const { reports } = this;
+    const { reports, stampEntry } = this;
     let s = 0;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    // Jumped over, not walked: no state on the way reports a literal (see stampEntry).
+    if (stampEntry >= 0 && end - start >= STAMP_BYTES && isStampAt(bytes, start)) {
+      s = stampEntry;
+      i += STAMP_BYTES;
+    }
+    for (; i < end; i++) {
       const n = delta[s + classOf[bytes[i]!]!]!;
       const flag = n & FLAG_MASK;
       if (flag === FLAG_ESCAPE) {

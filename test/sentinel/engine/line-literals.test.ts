@@ -46,7 +46,21 @@ describe("the literals of one line", () => {
         if (r() < 0.3) text += lit.toUpperCase();
       }
       expectSameAsAutomaton(line, pf, text);
+      // As GitHub stamps a line (the walk jumps over the stamp): the same literals.
+      const stamp = `2024-05-0${n % 10}T12:0${n % 7}:00.${String(n).padStart(7, "0")}Z `;
+      expectSameAsAutomaton(line, pf, stamp + text);
+      expectSameAsAutomaton(line, pf, stamp.slice(0, -1) + text);
     }
+  });
+
+  it("are found right after a GitHub timestamp, and a stamp-like start a literal ends in is walked", () => {
+    const pf = buildPrefilter(["error", " warn", "ror"]);
+    const line = new LineLiterals(pf);
+    expectSameAsAutomaton(line, pf, "2024-05-01T12:00:00.1234567Z error warn");
+    expectSameAsAutomaton(line, pf, "2024-05-01T12:00:00.1234567Z  warn");
+    // A literal that ends inside a stamp: no jump for this table, and the literal is found.
+    const inStamp = buildPrefilter(["7z"]);
+    expectSameAsAutomaton(new LineLiterals(inStamp), inStamp, "2024-05-01T12:00:00.1234567Z x");
   });
 
   it("are found in states whose bit is past the first words of the table", () => {
