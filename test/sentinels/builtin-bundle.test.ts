@@ -3,8 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_SENTINELS_DIR, loadRuleFiles } from "../../src/sentinel/index.js";
-import { readBuiltinBundle } from "../../src/sentinel/rules/builtin-bundle.js";
+import { readFileSync } from "node:fs";
+import type { CompiledPattern } from "../../src/sentinel/regex/compile-pattern.js";
+import { toRe2Syntax } from "../../src/sentinel/regex/compile-pattern.js";
+import { planEngine, planToData, type EnginePlanData } from "../../src/sentinel/regex/engine-plan.js";
+import { readBuiltinBundle, type BundleFile } from "../../src/sentinel/rules/builtin-bundle.js";
 import { writeBuiltinBundle } from "../../src/sentinel/rules/write-builtin-bundle.js";
+import type { CompiledSentinel } from "../../src/sentinel/rules/rule-set.js";
 
 /**
  * The build parses the builtins' YAML once into a bundle (dist/sentinels.bundle.json) so the CLI
@@ -33,6 +38,45 @@ describe("the builtin bundle", () => {
     const fromBundle = await loadRuleFiles([BUILTIN_SENTINELS_DIR], { origin: "builtin", bundle: bundle! });
     expect(asData(fromBundle.sentinels)).toEqual(asData(fromYaml.sentinels));
     expect(fromBundle.issues.map((i) => i.code)).toEqual(fromYaml.issues.map((i) => i.code));
+  });
+
+  it("records for every builtin pattern the engine plan that compiling its source works out", async () => {
+    const out = path.join(scratch(), "bundle.json");
+    await writeBuiltinBundle(BUILTIN_SENTINELS_DIR, out);
+    const bundle = JSON.parse(readFileSync(out, "utf8")) as BundleFile;
+    const fromYaml = await loadRuleFiles([BUILTIN_SENTINELS_DIR], { origin: "builtin" });
+    const expected = (p: CompiledPattern, syntax: "re2" | "javascript") =>
+      planToData(planEngine(toRe2Syntax(p.source, syntax, "test"), p.ignoreCase));
+    let checked = 0;
+    let onV8 = 0;
+    const check = (recorded: EnginePlanData | undefined, p: CompiledPattern, syntax: "re2" | "javascript") => {
+      expect(recorded, p.source).toEqual(expected(p, syntax));
+      checked++;
+      if (recorded?.js) onV8++;
+    };
+    const yamlRules = new Map(
+      fromYaml.sentinels.flatMap((s: CompiledSentinel) => s.regexMatchers.map((m) => [m.ruleId, m] as const)),
+    );
+    for (const entry of Object.values(bundle.files)) {
+      if ("sentinels" in entry) {
+        for (const s of entry.sentinels)
+          for (const pm of s.problemMatchers)
+            for (const p of pm.definition.patterns)
+              check((p.regexp as { engine?: EnginePlanData }).engine, p.regexp, "javascript");
+        continue;
+      }
+      for (const [ruleId, facts] of Object.entries(entry.rules)) {
+        const m = yamlRules.get(ruleId);
+        if (!m) continue; // (a disabled sentinel's rule: compiled at build time, never loaded)
+        check(facts.pattern.engine, m.pattern, "re2");
+        m.then?.forEach((t, i) => check(facts.then![i]!.engine, t.pattern, "re2"));
+        if (m.end) check(facts.end!.engine, m.end, "re2");
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
+    // Both kinds are covered: patterns V8 runs and patterns re2js runs behind filters.
+    expect(onV8).toBeGreaterThan(0);
+    expect(onV8).toBeLessThan(checked);
   });
 
   it("reads a rule file changed since the bundle was written from its YAML", async () => {

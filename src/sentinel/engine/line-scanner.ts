@@ -7,6 +7,7 @@ import {
   skipEscape,
   type Prefilter,
 } from "./prefilter.js";
+import { isStampAt, STAMP_BYTES } from "./stamp-skip.js";
 
 /** A line the scanner hands over: `bytes[start, end)` without its newline, 1-based `number`. */
 export type CandidateHandler = (bytes: Buffer, start: number, end: number, lineNumber: number) => void;
@@ -117,7 +118,7 @@ export class LineScanner {
 
   private scan(buf: Buffer, limit: number): void {
     if (this.stopped) return;
-    const { delta, classOf } = this.pf;
+    const { delta, classOf, stampEntry } = this.pf;
     let s = 0;
     let i = 0;
     let lineStart = 0;
@@ -147,6 +148,13 @@ export class LineScanner {
         i++;
         lineStart = i;
         s = 0;
+        // A GitHub timestamp: its shape is checked instead of walked (stamp-skip.ts says why
+        // that lands where the walk would, having passed no flagged state). The stamp holds no
+        // newline, so it ends before `limit`, which follows one.
+        if (stampEntry >= 0 && i + STAMP_BYTES <= limit && isStampAt(buf, i)) {
+          s = stampEntry;
+          i += STAMP_BYTES;
+        }
         continue;
       }
       if (f === FLAG_ESCAPE) {

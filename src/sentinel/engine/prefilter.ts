@@ -10,6 +10,8 @@
  * third of the size and more of the states the scan visits stay in the CPU's cache.
  */
 
+import { stampSkipEntry } from "./stamp-skip.js";
+
 export const FLAG_NONE = 0;
 export const FLAG_MATCH = 1;
 export const FLAG_NEWLINE = 2;
@@ -48,6 +50,11 @@ export interface Prefilter {
   readonly outputs: ReadonlyArray<readonly number[] | undefined>;
   readonly literals: readonly string[];
   readonly stateCount: number;
+  /**
+   * Where the walk from the root lands after a GitHub timestamp (stamp-skip.ts), passing no
+   * flagged state: the scan may jump there when a line starts with one. -1: not for this table.
+   */
+  readonly stampEntry: number;
 }
 
 const NEWLINE = 10;
@@ -160,7 +167,8 @@ export function buildPrefilter(
   // From the marker states, move as the root does.
   for (const special of [newlineState, escapeState]) delta.copyWithin(special * stride, 0, stride);
   const outputs: Array<number[] | undefined> = Array.from({ length: stateCount }, (_, i) => out[i]);
-  return { classOf, stride, delta, flags, outputs, literals, stateCount };
+  const stampEntry = stampSkipEntry(delta, classOf, FLAG_MASK);
+  return { classOf, stride, delta, flags, outputs, literals, stateCount, stampEntry };
 }
 
 /** A literal's UTF-8 bytes (most are ASCII: no Buffer for those). */

@@ -2,10 +2,8 @@ import { createRequire } from "node:module";
 import type { RE2JS as RE2JSClass } from "re2js";
 import { SentinelError } from "../../core/index.js";
 import { MAX_PATTERN_PROGRAM_SIZE } from "../repository-file/limits.js";
+import { planEngine, type EnginePlan } from "./engine-plan.js";
 import { estimateProgramSize } from "./estimate-program-size.js";
-import { toLinearFilter } from "./linear-filter.js";
-import { toLinearJs } from "./linear-js.js";
-import { toWindowFilters } from "./window-filter.js";
 import type { ProgramBudget } from "./program-budget.js";
 import { submatchSearch } from "./submatch-search.js";
 
@@ -56,6 +54,8 @@ export interface CompileOptions {
   syntax?: "re2" | "javascript";
   /** Instructions left for the patterns of one repository's rule files; this pattern's are taken from it. */
   budget?: ProgramBudget;
+  /** How the pattern runs, when already known (the build recorded it for a builtin): not worked out again. */
+  plan?: EnginePlan;
 }
 
 export function compilePattern(source: string, options: CompileOptions): CompiledPattern {
@@ -93,13 +93,10 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   const groupNames = Object.keys(named);
   const groupCount = re.groupCount();
   // The same pattern on V8's engine where that is provably linear and means the same (linear-js.ts).
-  const js = toLinearJs(re2Source, ignoreCase);
-  if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
   // Else cheap tests that every line the pattern matches passes, so most others skip re2js: how a
   // match starts (anchored patterns), and stretches of text any match holds (window-filter.ts).
-  const filters = [toLinearFilter(re2Source, ignoreCase), ...toWindowFilters(re2Source, ignoreCase)].filter(
-    (f): f is RegExp => f !== null,
-  );
+  const { js, filters } = options.plan ?? planEngine(re2Source, ignoreCase);
+  if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
   const admits = (input: string) => filters.every((f) => f.test(input));
   const search = submatchSearch(re);
   return {

@@ -1,5 +1,5 @@
 import { compilePattern, toRe2Syntax, viaJs, type CompiledPattern, type CompileOptions } from "./compile-pattern.js";
-import { toLinearJs } from "./linear-js.js";
+import { planEngine, planFromData, planToData, type EnginePlanData } from "./engine-plan.js";
 
 /** What a pattern's compilation says about it, recorded when the build checked it. */
 export interface PatternFacts {
@@ -13,6 +13,8 @@ export interface PatternFacts {
 /** A bundled pattern's facts, with its RE2 spelling when it was written in JavaScript's. */
 export interface BundledPatternFacts extends PatternFacts {
   readonly re2Source?: string;
+  /** How it runs (engine-plan.ts), as the build worked it out; absent in a bundle written without it. */
+  readonly engine?: EnginePlanData;
 }
 
 /**
@@ -42,11 +44,16 @@ function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "igno
   // (A problem-matcher pattern's RE2 spelling was recorded at build time: no translating now.)
   const known = facts.re2Source !== undefined || options.syntax !== "javascript";
   const re2Source = facts.re2Source ?? facts.source;
-  const js = known ? toLinearJs(re2Source, facts.ignoreCase) : null;
-  if (js) return viaJs(js, facts.groupNames);
-  return known
-    ? compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase })
-    : compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
+  if (!known) return compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
+  // Worked out once: compilePattern is handed the plan rather than redoing it for re2js patterns.
+  const plan = facts.engine ? planFromData(facts.engine) : planEngine(re2Source, facts.ignoreCase);
+  if (plan.js) return viaJs(plan.js, facts.groupNames);
+  return compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan });
+}
+
+/** How a pattern in RE2 syntax runs, for the bundle (the build works it out so that runs need not). */
+export function engineFactsOf(re2Source: string, ignoreCase: boolean): { engine: EnginePlanData } {
+  return { engine: planToData(planEngine(re2Source, ignoreCase)) };
 }
 
 /** The facts of a compiled pattern, as the bundle stores them. */
@@ -62,5 +69,6 @@ export function factsOf(p: CompiledPattern): PatternFacts {
 
 /** The facts of a problem-matcher pattern (JavaScript syntax), with its RE2 spelling. */
 export function javascriptFactsOf(p: CompiledPattern): BundledPatternFacts {
-  return { ...factsOf(p), re2Source: toRe2Syntax(p.source, "javascript", "bundle") };
+  const re2Source = toRe2Syntax(p.source, "javascript", "bundle");
+  return { ...factsOf(p), re2Source, ...engineFactsOf(re2Source, p.ignoreCase) };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { PatternFacts } from "../regex/lazy-pattern.js";
+import type { BundledPatternFacts } from "../regex/lazy-pattern.js";
 import type { CompiledSentinel } from "./rule-set.js";
 import type { SentinelDefinition } from "./schema.js";
 
@@ -16,10 +16,11 @@ import type { SentinelDefinition } from "./schema.js";
  */
 export const BUILTIN_BUNDLE_FILE = fileURLToPath(new URL("../../sentinels.bundle.json", import.meta.url));
 
-export const BUNDLE_FORMAT = "sentinel-builtin-bundle/2";
+// 3: each pattern's facts say how it runs (engine-plan.ts), worked out at build time.
+export const BUNDLE_FORMAT = "sentinel-builtin-bundle/3";
 
 /** A pattern's facts less what its definition says already (its text, its case folding). */
-export type CompiledFacts = Omit<PatternFacts, "source" | "ignoreCase">;
+export type CompiledFacts = Omit<BundledPatternFacts, "source" | "ignoreCase" | "re2Source">;
 
 /** What compiling one regex matcher found, by rule id. */
 export interface RuleFacts {

@@ -1,4 +1,4 @@
-import { lazyPattern, type PatternFacts } from "../regex/lazy-pattern.js";
+import { lazyPattern, type BundledPatternFacts } from "../regex/lazy-pattern.js";
 import type { BundleEntry } from "./builtin-bundle.js";
 import type { CompileContext } from "./compile-regex-matcher.js";
 import { compileSentinel } from "./compile-sentinel.js";
@@ -38,7 +38,7 @@ function lazyProblemMatcher(pm: CompiledProblemMatcher, file: string, context: C
   const origin = `${file}: ${pm.definition.owner}`;
   const patterns = pm.definition.patterns.map((p) => {
     context.budget.remaining -= p.regexp.programSize;
-    return { ...p, regexp: lazyPattern(p.regexp as PatternFacts, { origin, syntax: "javascript" }) };
+    return { ...p, regexp: lazyPattern(p.regexp as BundledPatternFacts, { origin, syntax: "javascript" }) };
   });
   return { ...pm, definition: { ...pm.definition, patterns } };
 }

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { factsOf, javascriptFactsOf } from "../regex/lazy-pattern.js";
+import { engineFactsOf, factsOf, javascriptFactsOf } from "../regex/lazy-pattern.js";
 import { loadRepositoryYamlDocuments } from "../repository-file/index.js";
 import type { CompiledPattern } from "../regex/compile-pattern.js";
 import {
@@ -48,8 +48,9 @@ export async function writeBuiltinBundle(dir: string, out = BUILTIN_BUNDLE_FILE)
     const rules: Record<string, RuleFacts> = {};
     for (const m of compiled.sentinels.flatMap((s) => s.regexMatchers)) {
       const compiledFacts = (p: CompiledPattern): CompiledFacts => {
-        const { source: _source, ignoreCase: _ignoreCase, ...rest } = factsOf(p);
-        return rest;
+        const { source, ignoreCase, ...rest } = factsOf(p);
+        // (A regex matcher's pattern is in RE2 syntax already.)
+        return { ...rest, ...engineFactsOf(source, ignoreCase) };
       };
       rules[m.ruleId] = {
         literals: m.literals,
