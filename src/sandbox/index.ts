@@ -1,5 +1,11 @@
 export { runCommand, stepBudget, type RunCommandOptions, type RunCommandResult } from "./run-command.js";
-export { detectSandbox, probeSandbox, bubblewrapArgs, type BubblewrapStep, type SandboxMode } from "./bubblewrap-args.js";
+export {
+  detectSandbox,
+  probeSandbox,
+  bubblewrapArgs,
+  type BubblewrapStep,
+  type SandboxMode,
+} from "./bubblewrap-args.js";
 export { fixerEnv, lockedPackageManagerEnv } from "./fixer-env.js";
 export { detectToolchains, type Toolchains } from "./toolchains.js";
 export { SandboxError, type SandboxErrorCode } from "./sandbox-error.js";

@@ -34,7 +34,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     pgliteBackend(),
     import("./cluster-template.js"),
   ]);
-  // A new data folder starts from the build's cluster, initdb and migrations done (cluster-template.ts).
+  // A new data folder, or a database in memory, starts from the build's cluster: initdb and
+  // migrations done (cluster-template.ts).
   return createPgliteDatabase(dataDir, { template: CLUSTER_TEMPLATE_FILE });
 }
 

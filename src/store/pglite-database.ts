@@ -75,9 +75,9 @@ export interface PgliteOptions {
    */
   readonly sharedBuffers?: string;
   /**
-   * A cluster for a data folder that holds none yet to start from instead of running initdb: a
-   * gzipped dump (cluster-template.ts writes one at build time, migrations included). One that
-   * cannot be read or loaded costs an initdb, as without it.
+   * A cluster for a data folder that holds none yet (or a database in memory) to start from
+   * instead of running initdb: a gzipped dump (cluster-template.ts writes one at build time,
+   * migrations included). One that cannot be read or loaded costs an initdb, as without it.
    */
   readonly template?: string;
 }
@@ -91,7 +91,7 @@ export async function createPgliteDatabase(
   o: PgliteOptions = {},
 ): Promise<Database & { readonly started: PgliteStart; dumpCluster(): Promise<Blob> }> {
   const locks = new KeyedMutex();
-  const { db, started } = dataDir ? await inFolder(dataDir, o) : { db: await inMemory(), started: "memory" as const };
+  const { db, started } = dataDir ? await inFolder(dataDir, o) : await inMemoryFrom(o.template);
   const run = async <Row>(target: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) => {
     const result = await target.query<Row>(sql, params as unknown[] | undefined);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -127,6 +127,29 @@ async function inFolder(dataDir: string, o: PgliteOptions): Promise<{ db: PGlite
     }
   }
   return { db: await PGlite.create(dataDir, params), started: empty ? "initdb" : "existing" };
+}
+
+/** Each template file's archive, read once per process: in-memory databases are made by the hundred in tests. */
+const templates = new Map<string, Promise<Blob | null>>();
+
+/**
+ * In memory, from `template` when it loads (its schema already migrated: the store's open then has
+ * no migration to run), else as before from the empty cluster.
+ */
+async function inMemoryFrom(template: string | undefined): Promise<{ db: PGlite; started: PgliteStart }> {
+  if (template) {
+    if (!templates.has(template)) templates.set(template, readTemplate(template));
+    const archive = await templates.get(template);
+    if (archive) {
+      try {
+        return { db: await PGlite.create({ loadDataDir: archive }), started: "template" };
+      } catch {
+        // A template that does not load is not tried again; the empty cluster below serves.
+        templates.set(template, Promise.resolve(null));
+      }
+    }
+  }
+  return { db: await inMemory(), started: "memory" };
 }
 
 async function readTemplate(file: string): Promise<Blob | null> {

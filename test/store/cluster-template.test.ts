@@ -18,6 +18,18 @@ beforeAll(async () => {
   await writeClusterTemplate(template);
 });
 
+describe("a PGlite database in memory", () => {
+  it("starts from the template too, with no migration pending", async () => {
+    const db = await createPgliteDatabase(undefined, { template });
+    try {
+      expect(db.started).toBe("template");
+      expect(await pendingMigrations(db)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe("a new PGlite data folder", () => {
   it("starts from the template, at the current schema version with no migration pending", async () => {
     const db = await createPgliteDatabase(path.join(work, "new"), { template });

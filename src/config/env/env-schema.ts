@@ -95,8 +95,9 @@ export const envSchema = z.object({
   }),
   SENTINEL_PGLITE_TEMPLATE: entry(text("path"), {
     description:
-      "A file holding a copy of an empty PGlite cluster: in-memory databases load it instead of running initdb, and " +
-      "the first process that finds it missing writes it (the test suite sets it; delete it after upgrading PGlite)",
+      "A file holding a copy of an empty PGlite cluster: in-memory databases load it instead of running initdb when the " +
+      "build's migrated cluster (`dist/store/cluster-template.tar.gz`) is missing or does not load, and the first process " +
+      "that finds it missing writes it (the test suite sets it; delete it after upgrading PGlite)",
   }),
   REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {
     description: "BullMQ on Redis, and the live feed and leases shared between processes (else the in-process queue)",
