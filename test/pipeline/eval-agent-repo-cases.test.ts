@@ -43,6 +43,23 @@ describe("eval:agent's repository cases (bench/eval-agent/repo-cases.yml)", () =
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(["test", "typecheck", "build", "lint"]));
   });
 
+  it("scripts each for the scripted server: read a file, then a diff of the defect's files and the check", () => {
+    for (const c of cases) {
+      const turns = c.scripted?.turns ?? [];
+      expect(turns.length, c.id).toBeGreaterThan(0);
+      const calls = turns.flatMap((t) => (t.kind === "tool_calls" ? t.calls : []));
+      expect(
+        calls.map((call) => call.name),
+        c.id,
+      ).toEqual(["read_file", "apply_patch", "run_check"]);
+      const diff = String(calls.find((call) => call.name === "apply_patch")!.arguments.diff);
+      const patched = [...diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
+      expect(patched.length, c.id).toBeGreaterThan(0);
+      const defective = repositoryOf(c).defect.map((e) => e.file);
+      for (const file of patched) expect(defective, c.id).toContain(file);
+    }
+  });
+
   it("refuses a file whose case leaves out its command", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "sentinel-repo-cases-"));
     dirs.push(dir);
@@ -56,6 +73,7 @@ describe("eval:agent's repository cases (bench/eval-agent/repo-cases.yml)", () =
         "  repo: acme/widget",
         `  commit: ${"a".repeat(40)}`,
         "  defect: [{ file: a.go, find: x, replace: y }]",
+        "  scripted: { expect: fixed, turns: [{ message: done }] }",
         "",
       ].join("\n"),
     );
