@@ -6,7 +6,7 @@ import { localCases } from "../../bench/eval-agent/cases.js";
 import { runEval } from "../../bench/eval-agent/run-eval.js";
 import { spawnScript, tableRows } from "../support/eval-agent-output.js";
 import { localRepo } from "../support/git-repos.js";
-import { ADD_FIXED, addProject, twoTurnFix } from "../support/model-fix.js";
+import { ADD_BROKEN, ADD_FIXED, addProject, twoTurnFix } from "../support/model-fix.js";
 import { startScriptedLlmServer } from "../support/scripted-llm-server.js";
 
 const dirs: string[] = [];
@@ -45,6 +45,41 @@ describe("npm run eval:agent with no endpoint configured", () => {
     );
     expect(run.code).toBe(0);
   }, 600_000);
+});
+
+describe("npm run eval:agent on a repository case", () => {
+  it("skips a case whose command fails at the pinned commit too, naming the command: its failure is not the defect's", async () => {
+    const reposDir = mkdtempSync(path.join(tmpdir(), "sentinel-eval-repos-"));
+    dirs.push(reposDir);
+    // Upstream's own test fails already (as `cargo build --offline` does where no crate is cached).
+    const upstream = localRepo(addProject({ add: ADD_BROKEN }), "sentinel-eval-upstream-");
+    mkdirSync(path.join(reposDir, "acme+adder"));
+    renameSync(upstream.dir, path.join(reposDir, "acme+adder", "repo"));
+    const report = await runEval({
+      env: {},
+      reposDir,
+      cases: [
+        {
+          id: "adder-broken-upstream",
+          kind: "test",
+          command: "node --test",
+          needs: ["node"],
+          held: ["test"],
+          source: {
+            kind: "repository",
+            repo: "acme/adder",
+            commit: upstream.sha,
+            defect: [{ file: "src/add.js", find: "a - b", replace: "a * b" }],
+          },
+          scripted: { expect: "fixed", turns: twoTurnFix() },
+        },
+      ],
+    });
+    expect(report.results).toEqual([
+      expect.objectContaining({ id: "adder-broken-upstream", result: "skipped", turns: 0 }),
+    ]);
+    expect(report.results[0]!.detail).toMatch(/^`node --test` fails at the pinned commit too: /);
+  }, 300_000);
 });
 
 describe("npm run eval:agent against a configured endpoint", () => {
