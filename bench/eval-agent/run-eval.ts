@@ -127,7 +127,7 @@ async function runCase(c: EvalCase, env: CaseEnv): Promise<CaseResult> {
         ...base,
         ...none,
         result: "skipped",
-        detail: `\`${c.command}\` fails at the pinned commit too: ${lastLine(pinned.output)}`,
+        detail: `\`${c.command}\` fails at the pinned commit too: ${firstError(pinned.output) ?? lastLine(pinned.output)}`,
       };
   }
   if (check(repo.dir, repo.sha, command).code === 0)
@@ -311,6 +311,15 @@ function sourceOf(reposDir: string, repo: string): string | undefined {
 
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? "").split(path.delimiter).some((d) => d && existsSync(path.join(d, tool)));
+}
+
+/** The first line that says it is an error (`error: …`, `Error …`), which a tool's last line may not be. */
+function firstError(output: string): string | undefined {
+  return output
+    .split("\n")
+    .find((l) => /^\s*error\b/i.test(l))
+    ?.trim()
+    .slice(0, 200);
 }
 
 function lastLine(output: string): string {
