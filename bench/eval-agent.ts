@@ -4,12 +4,14 @@
 //
 // The model is whatever SENTINEL_LLM_BASE_URL / SENTINEL_LLM_MODEL / SENTINEL_LLM_API_KEY name
 // (prices from SENTINEL_LLM_PRICE_*_PER_1K); with no endpoint configured, a scripted
-// OpenAI-compatible server replays each local case's answers, so CI covers the harness.
+// OpenAI-compatible server replays each case's scripted answers (local and repository cases alike),
+// so CI covers the harness.
 // Cases: the small local projects in bench/eval-agent/cases (no network), and, with
 // SENTINEL_EVAL_REPOS (see bench/fix-repos.mjs), the public repositories of
 // bench/eval-agent/repo-cases.yml.
 // Prints per case: fixed (verified, and the held-out check passes), wrong (proposed, but not a
-// fix), refused (nothing proposed), or skipped; with turns, tokens, cost and time.
+// fix), refused (nothing proposed), or skipped (a tool missing, or a repository's command failing at
+// its pinned commit too); with turns, tokens, cost and time.
 // Options: --only <id,id>, --json, --keep (keep the work folder).
 // Exit code: scripted, 0 when every case scored what its script should; with an endpoint, 0 when
 // nothing was skipped (a measurement, not a pass mark).

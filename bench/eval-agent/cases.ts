@@ -19,6 +19,12 @@ const toolCallSchema = z.union([
 ]);
 const turnSchema = z.union([z.array(toolCallSchema).min(1), z.strictObject({ message: z.string() })]);
 
+/** What the scripted model answers when no endpoint is configured, and what that should score. */
+const scriptedSchema = z.strictObject({
+  expect: z.enum(["fixed", "wrong", "refused"]),
+  turns: z.array(turnSchema).min(1),
+});
+
 const localCaseSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
   kind: z.enum(["test", "typecheck", "build"]),
@@ -28,8 +34,7 @@ const localCaseSchema = z.strictObject({
   needs: z.array(z.string()).default([]),
   /** Files or folders a fix may not change (the tests): restored before the independent check. */
   held: z.array(z.string()).default([]),
-  /** What the scripted model answers when no endpoint is configured, and what that should score. */
-  scripted: z.strictObject({ expect: z.enum(["fixed", "wrong", "refused"]), turns: z.array(turnSchema).min(1) }),
+  scripted: scriptedSchema,
 });
 
 const repoCaseSchema = z.strictObject({
@@ -42,6 +47,8 @@ const repoCaseSchema = z.strictObject({
   command: z.string(),
   needs: z.array(z.string()).default([]),
   held: z.array(z.string()).default([]),
+  /** Its diffs are files in bench/eval-agent/repo-cases/. */
+  scripted: scriptedSchema,
 });
 
 export type Edit = z.infer<typeof editSchema>;
@@ -55,7 +62,7 @@ export interface EvalCase {
   readonly source:
     | { readonly kind: "local"; readonly projectDir: string }
     | { readonly kind: "repository"; readonly repo: string; readonly commit: string; readonly defect: readonly Edit[] };
-  /** Only local cases have a script: a repository case needs a real model. */
+  /** What the scripted server replays with no endpoint configured; a case without one is skipped then. */
   readonly scripted?: { readonly expect: "fixed" | "wrong" | "refused"; readonly turns: ScriptedTurn[] };
 }
 
@@ -79,8 +86,12 @@ export function localCases(dir = path.join(EVAL_DIR, "cases")): EvalCase[] {
     });
 }
 
-/** Public repositories at pinned commits with a committed defect of ours (bench/eval-agent/repo-cases.yml). */
+/**
+ * Public repositories at pinned commits with a committed defect of ours (bench/eval-agent/repo-cases.yml);
+ * their scripts' diffs are in the repo-cases folder next to it.
+ */
 export function repositoryCases(file = path.join(EVAL_DIR, "repo-cases.yml")): EvalCase[] {
+  const folder = path.join(path.dirname(file), "repo-cases");
   return z
     .array(repoCaseSchema)
     .parse(parse(readFileSync(file, "utf8")))
@@ -91,6 +102,7 @@ export function repositoryCases(file = path.join(EVAL_DIR, "repo-cases.yml")): E
       needs: c.needs,
       held: c.held,
       source: { kind: "repository" as const, repo: c.repo, commit: c.commit, defect: c.defect },
+      scripted: { expect: c.scripted.expect, turns: c.scripted.turns.map((t) => scriptedTurn(folder, t)) },
     }));
 }
 

@@ -118,6 +118,18 @@ async function runCase(c: EvalCase, env: CaseEnv): Promise<CaseResult> {
   const repo = userRepository(c, dir, env.reposDir);
   if ("skip" in repo) return { ...base, ...none, result: "skipped", detail: repo.skip };
   const command = c.command.replaceAll("{tsc}", `node ${path.join(TYPESCRIPT_DIR, "bin", "tsc")}`);
+  // A repository's command must pass at the pinned commit, or its failure is not the defect's (a
+  // missing dependency, a tool's version): nothing a fix could be scored against.
+  if (c.source.kind === "repository") {
+    const pinned = check(repo.dir, c.source.commit, command);
+    if (pinned.code !== 0)
+      return {
+        ...base,
+        ...none,
+        result: "skipped",
+        detail: `\`${c.command}\` fails at the pinned commit too: ${firstError(pinned.output) ?? lastLine(pinned.output)}`,
+      };
+  }
   if (check(repo.dir, repo.sha, command).code === 0)
     return { ...base, ...none, result: "skipped", detail: `the defect does not make \`${c.command}\` fail` };
   const server = env.endpoint ? null : await startScriptedLlmServer(c.scripted?.turns ?? []);
@@ -236,7 +248,10 @@ function score(
   return { result: "fixed", detail: `verified; changed ${changed.join(", ")}` };
 }
 
-/** The command in a throwaway clone of `rev` (held-out files restored from another commit first). */
+/**
+ * The command in a throwaway clone of `rev` (held-out files restored from another commit first),
+ * after `npm ci` where there is a package-lock.json, as the project's CI installs before it runs.
+ */
 function check(
   repoDir: string,
   rev: string,
@@ -258,7 +273,14 @@ function check(
       }
     });
     if (o.restore && held.length > 0) git(clone, "checkout", o.restore.from, "--", ...held);
-    const r = spawnSync("sh", ["-c", command], { cwd: clone, encoding: "utf8", timeout: 600_000, env: GIT_ENV });
+    const run = (script: string) =>
+      spawnSync("sh", ["-c", script], { cwd: clone, encoding: "utf8", timeout: 600_000, env: GIT_ENV });
+    if (existsSync(path.join(clone, "package-lock.json"))) {
+      const install = run("npm ci --ignore-scripts --no-audit --no-fund --prefer-offline");
+      if (install.status !== 0)
+        return { code: install.status ?? 1, output: `npm ci failed: ${install.stdout ?? ""}${install.stderr ?? ""}` };
+    }
+    const r = run(command);
     return { code: r.status ?? 1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
   } finally {
     rmSync(clone, { recursive: true, force: true });
@@ -289,6 +311,15 @@ function sourceOf(reposDir: string, repo: string): string | undefined {
 
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? "").split(path.delimiter).some((d) => d && existsSync(path.join(d, tool)));
+}
+
+/** The first line that says it is an error (`error: …`, `Error …`), which a tool's last line may not be. */
+function firstError(output: string): string | undefined {
+  return output
+    .split("\n")
+    .find((l) => /^\s*error\b/i.test(l))
+    ?.trim()
+    .slice(0, 200);
 }
 
 function lastLine(output: string): string {

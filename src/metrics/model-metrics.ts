@@ -33,8 +33,8 @@ export function modelMetrics(registry: Registry) {
     }),
     modelRunSeconds: new Histogram({
       name: "sentinel_model_run_seconds",
-      help: "Wall time of an llm-patch agent's work in a run (model calls and run_check), by model.",
-      labelNames: ["model"] as const,
+      help: "Wall time of an llm-patch agent's work in a run (model calls and run_check), by repository and model.",
+      labelNames: ["forge", "repo", "model"] as const,
       buckets: [0.5, 1, 5, 15, 30, 60, 120, 300, 600],
       registers: [registry],
     }),

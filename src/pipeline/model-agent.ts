@@ -65,5 +65,5 @@ function countModelWork(m: Metrics | undefined, where: { forge: string; repo: st
   m.modelTokens.inc({ ...labels, direction: "out" }, a.tokensOut);
   m.modelCost.inc(labels, a.cost);
   m.modelTurns.inc(labels, a.turns);
-  m.modelRunSeconds.observe({ model: a.model }, a.wallMs / 1000);
+  m.modelRunSeconds.observe(labels, a.wallMs / 1000);
 }

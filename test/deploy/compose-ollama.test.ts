@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { envSchema } from "../../src/config/env/index.js";
 import { read } from "./deploy-support.js";
 
 // deploy/compose.yaml's optional Ollama for the llm-patch agent (the `ollama` profile); the file
@@ -54,5 +55,15 @@ describe("deploy/compose.yaml's ollama profile", () => {
       expect(s.secrets).toContain("llm_api_key");
     }
     expect(compose.secrets.llm_api_key!.file).toBe("./secrets/llm_api_key");
+  });
+
+  it("passes every SENTINEL_LLM_* variable the app reads to the server and the worker, from deploy/.env or a secret file", () => {
+    const llmKeys = Object.keys(envSchema.shape).filter((k) => k.startsWith("SENTINEL_LLM_"));
+    expect(llmKeys).toContain("SENTINEL_LLM_MAX_TURNS");
+    for (const [name, s] of Object.entries({ server: server!, worker: worker! })) {
+      const env = s.environment!;
+      const missing = llmKeys.filter((k) => env[k] !== `\${${k}:-}` && env[`${k}_FILE`] === undefined);
+      expect(missing, name).toEqual([]);
+    }
   });
 });

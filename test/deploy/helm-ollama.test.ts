@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { envSchema } from "../../src/config/env/index.js";
 import { find, helmOrSkip, NAMESPACE, RELEASE, render, type K8sObject } from "./deploy-support.js";
 import { allowed, type Endpoint } from "./network-policy.js";
 
@@ -71,6 +72,13 @@ describe.skipIf(!quietHelm())("the Helm chart's Ollama profile (llm.ollama)", ()
     expect(allowed(np, NAMESPACE, model, { ip: "104.18.0.1" }, 443)).toBe(true);
     expect(allowed(np, NAMESPACE, model, { ip: "10.40.0.5" }, 5432)).toBe(false);
     expect(allowed(np, NAMESPACE, model, { ip: "169.254.169.254" }, 443)).toBe(false);
+  });
+
+  it("sets every SENTINEL_LLM_* variable the app reads, from the chart's values, the key in the Secret", () => {
+    const llmKeys = Object.keys(envSchema.shape).filter((k) => k.startsWith("SENTINEL_LLM_"));
+    expect(llmKeys).toContain("SENTINEL_LLM_MAX_TURNS");
+    const set = [...Object.keys(config(full)), ...Object.keys(find(full, "Secret", `${RELEASE}-sentinel`).stringData!)];
+    expect(llmKeys.filter((k) => !set.includes(k))).toEqual([]);
   });
 
   it("takes an endpoint of your own instead, with its model and no Ollama", () => {

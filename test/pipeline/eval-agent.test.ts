@@ -4,32 +4,82 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { localCases } from "../../bench/eval-agent/cases.js";
 import { runEval } from "../../bench/eval-agent/run-eval.js";
+import { spawnScript, tableRows } from "../support/eval-agent-output.js";
 import { localRepo } from "../support/git-repos.js";
-import { ADD_FIXED, addProject, twoTurnFix } from "../support/model-fix.js";
+import { ADD_BROKEN, ADD_FIXED, addProject, twoTurnFix } from "../support/model-fix.js";
 import { startScriptedLlmServer } from "../support/scripted-llm-server.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe("npm run eval:agent with no endpoint configured", () => {
-  it("runs every local case through the pipeline against the scripted server and scores each as its script should", async () => {
+  it("runs every local case through the pipeline against the scripted server, prints each scored as its script should, and exits 0", async () => {
     const cases = localCases();
-    const report = await runEval({
-      env: { SENTINEL_LLM_PRICE_IN_PER_1K: "0.5", SENTINEL_LLM_PRICE_OUT_PER_1K: "1.5" },
-      cases,
+    // The command as anyone runs it, with no endpoint and no repositories in its environment.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("SENTINEL_LLM_") && k !== "SENTINEL_EVAL_REPOS"),
+    );
+    const run = await spawnScript("eval:agent", {
+      ...env,
+      SENTINEL_LLM_PRICE_IN_PER_1K: "0.5",
+      SENTINEL_LLM_PRICE_OUT_PER_1K: "1.5",
     });
-    expect(report.mode).toBe("scripted");
-    expect(report.results.map((r) => [r.id, r.result])).toEqual(cases.map((c) => [c.id, c.scripted!.expect]));
+    const rows = tableRows(run.stdout);
+
+    expect(run.stdout).toContain("SENTINEL_EVAL_REPOS is not set: local cases only");
+    expect(rows.map((r) => [r.result, r.id, r.kind])).toEqual(cases.map((c) => [c.scripted!.expect, c.id, c.kind]));
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(["test", "typecheck", "build"]));
-    for (const r of report.results) {
+    for (const r of rows) {
       // Two scripted turns of 100 tokens in and 20 out each, at 0.5 and 1.5 per 1000.
-      expect(r).toMatchObject({ turns: 2, tokensIn: 200, tokensOut: 40, cost: 0.16 });
-      expect(r.ms).toBeGreaterThan(0);
+      expect(r).toMatchObject({ turns: "2", tokensIn: "200", tokensOut: "40", cost: "0.1600" });
+      expect(r.seconds).toMatch(/^\d+\.\d$/);
     }
-    expect(report.results.find((r) => r.result === "wrong")?.detail).toBe(
+    expect(rows.find((r) => r.result === "wrong")?.detail).toBe(
       "changed held-out test/median.test.js; with it restored the command fails",
     );
+    const count = (v: string) => cases.filter((c) => c.scripted!.expect === v).length;
+    expect(run.stdout).toContain(
+      `scripted server (no endpoint configured): ${count("fixed")} fixed and verified, ${count("wrong")} wrong, ` +
+        `${count("refused")} refused, 0 skipped of ${cases.length}; ` +
+        `${200 * cases.length} tokens in, ${40 * cases.length} out, cost ${(0.16 * cases.length).toFixed(4)}`,
+    );
+    expect(run.code).toBe(0);
   }, 600_000);
+});
+
+describe("npm run eval:agent on a repository case", () => {
+  it("skips a case whose command fails at the pinned commit too, naming the command: its failure is not the defect's", async () => {
+    const reposDir = mkdtempSync(path.join(tmpdir(), "sentinel-eval-repos-"));
+    dirs.push(reposDir);
+    // Upstream's own test fails already (as `cargo build --offline` does where no crate is cached).
+    const upstream = localRepo(addProject({ add: ADD_BROKEN }), "sentinel-eval-upstream-");
+    mkdirSync(path.join(reposDir, "acme+adder"));
+    renameSync(upstream.dir, path.join(reposDir, "acme+adder", "repo"));
+    const report = await runEval({
+      env: {},
+      reposDir,
+      cases: [
+        {
+          id: "adder-broken-upstream",
+          kind: "test",
+          command: "node --test",
+          needs: ["node"],
+          held: ["test"],
+          source: {
+            kind: "repository",
+            repo: "acme/adder",
+            commit: upstream.sha,
+            defect: [{ file: "src/add.js", find: "a - b", replace: "a * b" }],
+          },
+          scripted: { expect: "fixed", turns: twoTurnFix() },
+        },
+      ],
+    });
+    expect(report.results).toEqual([
+      expect.objectContaining({ id: "adder-broken-upstream", result: "skipped", turns: 0 }),
+    ]);
+    expect(report.results[0]!.detail).toMatch(/^`node --test` fails at the pinned commit too: /);
+  }, 300_000);
 });
 
 describe("npm run eval:agent against a configured endpoint", () => {

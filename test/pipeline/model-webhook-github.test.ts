@@ -99,6 +99,7 @@ for (const stack of SERVICE_STACKS) {
         expect(metrics).toContain(`sentinel_model_tokens_total{${labels},direction="out"} 40`);
         expect(metrics).toContain(`sentinel_model_cost_total{${labels}} 0.16`);
         expect(metrics).toContain(`sentinel_model_turns_total{${labels}} 2`);
+        expect(metrics).toContain(`sentinel_model_run_seconds_count{${labels}} 1`);
       }, 180_000);
 
       it("only shadows by default: the model's fix is verified and recorded, and nothing is pushed", async () => {
