@@ -47,14 +47,20 @@ describe("npm run eval:agent with no endpoint configured", () => {
   }, 600_000);
 });
 
+/** A stand-in for a public repository: its clone in a SENTINEL_EVAL_REPOS folder, named owner+name. */
+function standInRepository(add: string): { reposDir: string; upstream: { sha: string } } {
+  const reposDir = mkdtempSync(path.join(tmpdir(), "sentinel-eval-repos-"));
+  dirs.push(reposDir);
+  const upstream = localRepo(addProject({ add }), "sentinel-eval-upstream-");
+  mkdirSync(path.join(reposDir, "acme+adder"));
+  renameSync(upstream.dir, path.join(reposDir, "acme+adder", "repo"));
+  return { reposDir, upstream };
+}
+
 describe("npm run eval:agent on a repository case", () => {
   it("skips a case whose command fails at the pinned commit too, naming the command: its failure is not the defect's", async () => {
-    const reposDir = mkdtempSync(path.join(tmpdir(), "sentinel-eval-repos-"));
-    dirs.push(reposDir);
     // Upstream's own test fails already (as `cargo build --offline` does where no crate is cached).
-    const upstream = localRepo(addProject({ add: ADD_BROKEN }), "sentinel-eval-upstream-");
-    mkdirSync(path.join(reposDir, "acme+adder"));
-    renameSync(upstream.dir, path.join(reposDir, "acme+adder", "repo"));
+    const { reposDir, upstream } = standInRepository(ADD_BROKEN);
     const report = await runEval({
       env: {},
       reposDir,
@@ -84,12 +90,7 @@ describe("npm run eval:agent on a repository case", () => {
 
 describe("npm run eval:agent against a configured endpoint", () => {
   it("clones a repository case from SENTINEL_EVAL_REPOS at its commit, commits the defect and scores the model's fix", async () => {
-    // A stand-in for a public repository: its clone in SENTINEL_EVAL_REPOS, named owner+name.
-    const reposDir = mkdtempSync(path.join(tmpdir(), "sentinel-eval-repos-"));
-    dirs.push(reposDir);
-    const upstream = localRepo(addProject({ add: ADD_FIXED }), "sentinel-eval-upstream-");
-    mkdirSync(path.join(reposDir, "acme+adder"));
-    renameSync(upstream.dir, path.join(reposDir, "acme+adder", "repo"));
+    const { reposDir, upstream } = standInRepository(ADD_FIXED);
     const server = await startScriptedLlmServer(twoTurnFix());
     try {
       const report = await runEval({
