@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -5,8 +6,31 @@ import path from "node:path";
  * Bytes allocated under `roots`: every file and directory counted once (hard links and
  * overlapping roots too), symlinks not followed. Allocated blocks, not apparent sizes: a sparse
  * file costs what it takes on disk.
+ *
+ * GNU du counts exactly that, in C: a worktree with node_modules holds tens of thousands of
+ * files, and walking them here took seconds of this process's CPU per measurement (profiled:
+ * 4.5 s of a 41 s JavaScript fix), against a fraction of that for du. Without du, the walk below.
  */
 export async function diskUsage(roots: readonly string[]): Promise<number> {
+  return (await duTotal(roots)) ?? walkUsage(roots);
+}
+
+/** `du`'s grand total for `roots`, or null when du cannot be run or prints none. */
+function duTotal(roots: readonly string[]): Promise<number | null> {
+  if (roots.length === 0) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    // -c: one total over all roots, each inode counted once across them; -B1: bytes; -P: no symlink followed.
+    execFile("du", ["-s", "-c", "-B1", "-P", "--", ...roots], { maxBuffer: 1 << 20 }, (_error, stdout) => {
+      // du exits 1 when a file vanished or a folder was unreadable mid-walk, and still prints its
+      // total of the rest, which is what the JavaScript walk counts too; no total at all (no du,
+      // another du) is the walk's to answer.
+      const total = /^(\d+)\s+total\s*$/m.exec(stdout ?? "");
+      resolve(total ? Number(total[1]) : null);
+    });
+  });
+}
+
+async function walkUsage(roots: readonly string[]): Promise<number> {
   const seen = new Set<string>();
   let total = 0;
   const walk = async (p: string): Promise<void> => {
