@@ -57,6 +57,18 @@ function standInRepository(add: string): { reposDir: string; upstream: { sha: st
   return { reposDir, upstream };
 }
 
+/** The stand-in's case: its `node --test` at `sha`, with one edit to src/add.js as the defect. */
+function adderCase(id: string, sha: string, edit: { find: string; replace: string }) {
+  return {
+    id,
+    kind: "test" as const,
+    command: "node --test",
+    needs: ["node"],
+    held: ["test"],
+    source: { kind: "repository" as const, repo: "acme/adder", commit: sha, defect: [{ file: "src/add.js", ...edit }] },
+  };
+}
+
 describe("npm run eval:agent on a repository case", () => {
   it("skips a case whose command fails at the pinned commit too, naming the command: its failure is not the defect's", async () => {
     // Upstream's own test fails already (as `cargo build --offline` does where no crate is cached).
@@ -66,17 +78,7 @@ describe("npm run eval:agent on a repository case", () => {
       reposDir,
       cases: [
         {
-          id: "adder-broken-upstream",
-          kind: "test",
-          command: "node --test",
-          needs: ["node"],
-          held: ["test"],
-          source: {
-            kind: "repository",
-            repo: "acme/adder",
-            commit: upstream.sha,
-            defect: [{ file: "src/add.js", find: "a - b", replace: "a * b" }],
-          },
+          ...adderCase("adder-broken-upstream", upstream.sha, { find: "a - b", replace: "a * b" }),
           scripted: { expect: "fixed", turns: twoTurnFix() },
         },
       ],
@@ -96,21 +98,7 @@ describe("npm run eval:agent against a configured endpoint", () => {
       const report = await runEval({
         env: { SENTINEL_LLM_BASE_URL: server.baseURL, SENTINEL_LLM_MODEL: "scripted-model" },
         reposDir,
-        cases: [
-          {
-            id: "adder-test",
-            kind: "test",
-            command: "node --test",
-            needs: ["node"],
-            held: ["test"],
-            source: {
-              kind: "repository",
-              repo: "acme/adder",
-              commit: upstream.sha,
-              defect: [{ file: "src/add.js", find: "a + b", replace: "a - b" }],
-            },
-          },
-        ],
+        cases: [adderCase("adder-test", upstream.sha, { find: "a + b", replace: "a - b" })],
       });
       expect(report).toMatchObject({ mode: "endpoint", model: "scripted-model" });
       expect(report.results).toEqual([
