@@ -18,6 +18,7 @@ export {
   parseRecipe,
   agentsFrom,
   selectAgent,
+  selectModelFallback,
   BUILTIN_RECIPES_DIR,
   type LoadedRecipes,
 } from "./load-recipes.js";

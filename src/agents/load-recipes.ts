@@ -103,13 +103,22 @@ export function selectAgent(
   minConfidence = 0,
 ): { agent: Agent; confidence: number } | null {
   const deterministic = agents.filter((a) => !a.model);
-  return (
-    mostConfident(deterministic, ctx, minConfidence) ??
-    mostConfident(
-      agents.filter((a) => a.model),
-      ctx,
-      minConfidence,
-    )
+  return mostConfident(deterministic, ctx, minConfidence) ?? selectModelFallback(agents, ctx, minConfidence);
+}
+
+/**
+ * The model agent that may try after the chosen recipe's fix failed VERIFY (a linter's `--fix`
+ * that cannot fix the rule that failed): the same test as selectAgent's, among model agents only.
+ */
+export function selectModelFallback(
+  agents: readonly Agent[],
+  ctx: Parameters<Agent["handles"]>[0],
+  minConfidence = 0,
+): { agent: Agent; confidence: number } | null {
+  return mostConfident(
+    agents.filter((a) => a.model),
+    ctx,
+    minConfidence,
   );
 }
 

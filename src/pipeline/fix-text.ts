@@ -120,6 +120,8 @@ export interface ModelNote {
   readonly turns: number;
   /** The patch was verified for this failure before, in this run: this run asked no model. */
   readonly reusedFrom?: string;
+  /** The recipe tried first, whose change failed VERIFY and was taken back. */
+  readonly afterRecipe?: string;
 }
 
 export function pullRequestBody(
@@ -150,7 +152,10 @@ export function pullRequestBody(
 /** The model's name comes from the deployment's configuration: still made inert. Run ids are Sentinel's own. */
 function modelWritten(m: ModelNote, runId: string): string {
   const spent = `${m.turns} turn${m.turns === 1 ? "" : "s"}, ${m.tokensIn} tokens in and ${m.tokensOut} out, cost ${formatCost(m.cost)}`;
-  const review = "Sentinel verified it like any fix; review it as you would a person's.";
+  const review =
+    (m.afterRecipe
+      ? `The recipe ${code(m.afterRecipe)} was tried first; its change did not pass, so Sentinel took it back before the model tried. `
+      : "") + "Sentinel verified it like any fix; review it as you would a person's.";
   // A run that waited for an approval resumes from the start and finds its own verified patch.
   if (m.reusedFrom === runId)
     return (

@@ -16,5 +16,6 @@ export function modelNote(ctx: RunContext): ModelNote | undefined {
     cost: spent.cost,
     turns: spent.turns,
     ...(work.kind === "reused" ? { reusedFrom: work.fromRunId } : {}),
+    ...(ctx.setAside ? { afterRecipe: ctx.setAside.agentId } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Agent, AgentContext, ModelWork, PlannedStep } from "../agents/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { RunPhase } from "../store/index.js";
-import type { Worktree, WorktreeState } from "../workspace/index.js";
+import type { Worktree, WorktreeSnapshot, WorktreeState } from "../workspace/index.js";
 import { DEFAULT_RUN_DEADLINE_S } from "../sandbox/index.js";
 import { DEFAULT_LEASE_TTL_MS, type FixDeps, type FixOutcome, type FixRequest } from "./fix-types.js";
 import {
@@ -110,6 +110,12 @@ export interface RunContext {
   /** Set once the failing command's dependencies were prepared (or found not needed): once a run. */
   dependencies: PreparedDependencies | null;
   chosen: ChosenAgent | null;
+  /** The model agent that may try when the chosen recipe's fix fails VERIFY (model-fallback.ts). */
+  modelFallback: ChosenAgent | null;
+  /** The recipe whose fix failed VERIFY and was taken back before the model agent tried. */
+  setAside: { readonly agentId: string; readonly reason: string } | null;
+  /** The worktree before the recipe ran, kept only while a model agent may still take over. */
+  snapshot: WorktreeSnapshot | null;
   /** What the policy lets the run do; the package gate may narrow it, never widen it. */
   action: "shadow" | "propose" | "push";
   blast: BlastRadius;
@@ -164,6 +170,9 @@ export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, 
     diagnosis: req.diagnosis,
     dependencies: null,
     chosen: null,
+    modelFallback: null,
+    setAside: null,
+    snapshot: null,
     action: "propose",
     blast: deps.blastRadius ?? DEFAULT_BLAST_RADIUS,
     plan: null,

@@ -12,6 +12,7 @@ export {
   type DiffStat,
 } from "./commit-and-push.js";
 export { worktreeState, changedPaths, type WorktreeState } from "./worktree-changes.js";
+export { snapshotWorktree, restoreWorktree, MAX_SNAPSHOT_BYTES, type WorktreeSnapshot } from "./worktree-snapshot.js";
 export { checkRemote, forgeGitUrl, isLocalRemote, RemoteRefusedError, type GitRemote } from "./git-remote.js";
 export {
   detectPackageManager,

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import type { Agent } from "../../src/agents/index.js";
 import type { LlmSettings } from "../../src/agents/llm/index.js";
 import { LocalForge } from "../../src/forge/index.js";
 import {
@@ -35,6 +36,8 @@ export interface ModelRunOptions {
   installation?: string;
   gate?: FixGate;
   request?: Partial<FixRequest>;
+  /** Recipes the repository has besides the builtin ones (tried before the model). */
+  recipes?: Agent[];
   /** More of the pipeline's dependencies (a blast radius, an error budget). */
   deps?: Partial<FixDeps>;
 }
@@ -64,7 +67,7 @@ export function modelPipeline() {
       const deps: FixDeps = {
         ...base,
         forge: new LocalForge(bench.store.runs, repo.dir),
-        agents: withModelAgent(base.agents, {
+        agents: withModelAgent([...(o.recipes ?? []), ...base.agents], {
           settings: llmSettings(server, o.settings),
           config: { ...LLM_CONFIG, ...o.config },
           memory: bench.store.models,

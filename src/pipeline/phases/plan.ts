@@ -1,4 +1,4 @@
-import { worktreeState } from "../../workspace/index.js";
+import { snapshotWorktree, worktreeState } from "../../workspace/index.js";
 import type { InstructionPacket } from "../governance.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { RunStop } from "../run-stop.js";
@@ -30,7 +30,12 @@ export async function plan(ctx: RunContext): Promise<PhaseResult> {
   };
   ctx.plan = { steps, verifyCommand, packet };
   // What the failing command and any install left in the worktree is not the fixer's work.
-  if (ctx.worktree) ctx.stateBeforeFix = await worktreeState(ctx.worktree);
+  if (ctx.worktree) {
+    ctx.stateBeforeFix = await worktreeState(ctx.worktree);
+    // Kept only while a model agent may take over from this recipe: its change must be taken back first.
+    ctx.snapshot =
+      ctx.modelFallback && !chosen.agent.model ? await snapshotWorktree(ctx.worktree, ctx.stateBeforeFix) : null;
+  }
   await deps.runs.setRunFields(runId, { agentId: chosen.agent.id, packet });
   await deps.runs.record(runId, "plan", {
     agent: chosen.agent.id,

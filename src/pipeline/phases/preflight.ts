@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { MAX_PACKAGE_JSON_BYTES, selectAgent, type AgentContext } from "../../agents/index.js";
+import { MAX_PACKAGE_JSON_BYTES, selectAgent, selectModelFallback, type AgentContext } from "../../agents/index.js";
 import type { Diagnosis } from "../../sentinel/index.js";
 import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/index.js";
 import { forgeAdapter, type FixForge } from "../../forge/index.js";
@@ -51,11 +51,8 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
     readFile: (p) => readWorktreeText(wt.path, p),
   };
   const revoked = new Set(await deps.runs.revokedAgents(req.forge, req.repo));
-  const chosen = selectAgent(
-    deps.agents.filter((a) => !revoked.has(a.id)),
-    context,
-    deps.minConfidence ?? 0.3,
-  );
+  const enabled = deps.agents.filter((a) => !revoked.has(a.id));
+  const chosen = selectAgent(enabled, context, deps.minConfidence ?? 0.3);
   if (!chosen) {
     const revokedHint = revoked.size > 0 ? ` (revoked here: ${[...revoked].join(", ")})` : "";
     const declined = deps.agents
@@ -70,6 +67,10 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
     );
   }
   ctx.chosen = { agent: chosen.agent, confidence: chosen.confidence, context };
+  if (!chosen.agent.model) {
+    const fallback = selectModelFallback(enabled, context, deps.minConfidence ?? 0.3);
+    ctx.modelFallback = fallback ? { ...fallback, context } : null;
+  }
   // The policy decides before any fixer runs: mode and tier, forks, confidence, loops, cooldowns,
   // freezes, rate limits, approval.
   const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];

@@ -1,5 +1,6 @@
 import { changedPaths, diffStat, worktreeState } from "../../workspace/index.js";
 import { blastRadiusViolation } from "../governance.js";
+import { fallBackToModel } from "../model-fallback.js";
 import { rememberModelPatch } from "../model-verified.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { askGate } from "../run-gate.js";
@@ -33,10 +34,9 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
     sandboxed: verified.result.sandboxed,
   });
   if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
-    throw new RunStop(
-      "verify-failed",
-      `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`,
-    );
+    const failed = `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`;
+    if (await fallBackToModel(ctx, failed)) return { next: "PLAN" };
+    throw new RunStop("verify-failed", failed);
   }
   // What VERIFY checked must be what is written: a verify command that rewrote the fix proves nothing.
   const rewritten = changedPaths(afterFix, await worktreeState(ctx.worktree)).filter((p) => fixPaths.includes(p));
