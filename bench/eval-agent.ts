@@ -16,7 +16,7 @@
 // Exit code: scripted, 0 when every case scored what its script should; with an endpoint, 0 when
 // nothing was skipped (a measurement, not a pass mark).
 import { localCases, repositoryCases } from "./eval-agent/cases.js";
-import { runEval, type CaseResult } from "./eval-agent/run-eval.js";
+import { evalExitCode, runEval, type CaseResult } from "./eval-agent/run-eval.js";
 
 const argValue = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -50,14 +50,7 @@ log(
 );
 if (asJson) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
 if (process.argv.includes("--keep")) log(`work folder kept: ${report.work}`);
-process.exitCode =
-  report.mode === "scripted"
-    ? report.results.every((r) => r.result === r.expect)
-      ? 0
-      : 1
-    : by("skipped") === 0
-      ? 0
-      : 1;
+process.exitCode = evalExitCode(report);
 
 function line(r: CaseResult): string {
   const expected = r.expect && r.expect !== r.result ? `  (the script should score ${r.expect})` : "";

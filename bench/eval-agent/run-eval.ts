@@ -325,3 +325,12 @@ function firstError(output: string): string | undefined {
 function lastLine(output: string): string {
   return output.trim().split("\n").pop()?.slice(0, 200) ?? "";
 }
+
+/**
+ * Scripted, the harness is under test: 0 only when every case scored what its script should.
+ * With an endpoint it is a measurement, not a pass mark: 0 unless a case could not run (skipped).
+ */
+export function evalExitCode(report: Pick<EvalReport, "mode" | "results">): 0 | 1 {
+  if (report.mode === "scripted") return report.results.every((r) => r.result === r.expect) ? 0 : 1;
+  return report.results.some((r) => r.result === "skipped") ? 1 : 0;
+}
