@@ -1,6 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../core/index.js";
 import {
   capProblems,
   formatFileProblem,
@@ -11,9 +11,10 @@ import {
 import type { z } from "zod";
 import type { Agent } from "./agent.js";
 import { ownRules, recipeAgent } from "./recipe-agent.js";
+import { readRecipeBundle, type RecipeBundle } from "./recipe-bundle.js";
 import { recipeSchema, type Recipe } from "./recipe-schema.js";
 
-export const BUILTIN_RECIPES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../agents");
+export const BUILTIN_RECIPES_DIR = path.join(PACKAGE_ROOT, "agents");
 
 export interface LoadedRecipes {
   readonly recipes: Recipe[];
@@ -59,18 +60,29 @@ export function parseRecipe(text: string, file: string): { recipe: Recipe | null
 
 let builtinCache: Promise<LoadedRecipes> | undefined;
 
-/** The builtin recipes, read once per process (every fix job and config check asks for them). */
+/**
+ * The builtin recipes, read once per process (every fix job and config check asks for them), from
+ * the build's bundle where it holds a file as it is (recipe-bundle.ts).
+ */
 export function loadBuiltinRecipes(): Promise<LoadedRecipes> {
-  builtinCache ??= loadRecipeDir(BUILTIN_RECIPES_DIR);
+  builtinCache ??= readRecipeBundle().then((bundle) => loadRecipeDir(BUILTIN_RECIPES_DIR, bundle));
   return builtinCache;
 }
 
-export async function loadRecipeDir(dir: string): Promise<LoadedRecipes> {
+export async function loadRecipeDir(dir: string, bundle?: RecipeBundle): Promise<LoadedRecipes> {
   const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
   const recipes: Recipe[] = [];
   const issues: string[] = [];
   for (const n of names) {
-    const r = parseRecipe(await readFile(path.join(dir, n), "utf8"), n);
+    const file = path.join(dir, n);
+    const stamped = bundle && (await stat(file).then((s) => bundle.entryForStat(n, s.size, s.mtimeMs)));
+    if (stamped) {
+      recipes.push(stamped.recipe);
+      continue;
+    }
+    const text = await readFile(file, "utf8");
+    const hashed = bundle?.entryFor(n, text);
+    const r = hashed ? { recipe: hashed.recipe, issues: [] } : parseRecipe(text, n);
     issues.push(...r.issues);
     if (r.recipe) recipes.push(r.recipe);
   }

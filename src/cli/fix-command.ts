@@ -43,7 +43,7 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         // The store opens in a process of its own while the pipeline's modules load and the
         // config is read: forks from this process stay cheap, and the run's first record waits
         // for the open (store-host-client.ts).
-        const opening = openCliDatabase(opts, { inChild: true });
+        const opening = openCliDatabase(opts);
         // Awaited in fix-action, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
         opening.catch(() => undefined);
         return (await import("./fix-action.js")).runFixAction(io, setExitCode, opts, { repo, head, opening });

@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_STORE_LINGER_S, SentinelError } from "../core/index.js";
 import type { Database } from "../store/index.js";
 
 export interface StoreFlags {
@@ -30,23 +31,35 @@ export function cliDataDir(opts: StoreFlags): string {
   return opts.dataDir.replace(/^~(?=$|[\\/])/, os.homedir());
 }
 
+/** SENTINEL_STORE_LINGER_S (env-schema.ts), in ms. */
+export function storeLingerMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SENTINEL_STORE_LINGER_S?.trim();
+  if (raw === undefined || raw === "") return DEFAULT_STORE_LINGER_S * 1000;
+  if (!/^\d{1,7}$/.test(raw))
+    throw new SentinelError(
+      "E_ENV_INVALID",
+      `SENTINEL_STORE_LINGER_S must be a whole number of seconds (0: close the store with each command), not ${JSON.stringify(raw)}`,
+    );
+  return Number(raw) * 1000;
+}
+
 /** Where the flags' store is, in messages. */
 export function storeName(opts: StoreFlags): string {
   return (opts.databaseUrl ?? process.env.DATABASE_URL) ? "the PostgreSQL database" : cliDataDir(opts);
 }
 
 /**
- * Opens (and migrates) the store the flags name. PGlite's folder admits one process at a time: stop the server first.
- * `inChild`: a command that starts many processes of its own (`fix`) keeps PGlite in a child
- * process, opened while the command works (store-host-client.ts says why).
+ * Opens (and migrates) the store the flags name. A PGlite folder is served by the folder's store
+ * host, which every command (`fix`, `audit`, `tiers`) shares and which lingers for the next one
+ * (store-host-client.ts says why); it is returned at once, and opens while the command works.
  */
-export async function openCliDatabase(opts: StoreFlags, o: { inChild?: boolean } = {}): Promise<Database> {
+export async function openCliDatabase(opts: StoreFlags): Promise<Database> {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url && o.inChild) {
+  if (!url) {
     const { openStoreInChild } = await import("../store/store-host-client.js");
-    return openStoreInChild(cliDataDir(opts));
+    return openStoreInChild(cliDataDir(opts), { lingerMs: storeLingerMs() });
   }
-  // pg and PGlite load only when a command opens the store: see create-program.ts.
+  // pg loads only when a command opens the store: see create-program.ts.
   const { openDatabase } = await import("../store/index.js");
-  return openDatabase(url ? { url } : { dataDir: cliDataDir(opts) });
+  return openDatabase({ url });
 }

@@ -63,6 +63,8 @@ export type ErrorCode =
   | "E_DB_MIGRATIONS_FAILED"
   /** The child process that holds the CLI's PGlite store (store-host.ts) went away mid-run. */
   | "E_STORE_HOST_EXITED"
+  /** Another live process holds the PGlite data folder (store-owner.ts). */
+  | "E_STORE_BUSY"
   | "E_ENV_UNDOCUMENTED"
   | "E_ENV_TABLE_MARKERS"
   // Start-up: the environment's configuration, and the services it names (PostgreSQL, Redis).

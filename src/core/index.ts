@@ -8,6 +8,7 @@ export { VERSION } from "./version.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
+export { DEFAULT_STORE_LINGER_S } from "./store-linger.js";
 export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "./body-pace-defaults.js";
 export type { ForgeId, ForgeIds, FailureRecord, PullRequestRef } from "./domain.js";
 export {
@@ -19,3 +20,5 @@ export {
 } from "./comment-event.js";
 export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH } from "./parse-commands.js";
 export type { IngestItem } from "./ingest-item.js";
+export { PACKAGE_ROOT, DIST_DIR, FROM_SOURCE } from "./package-paths.js";
+export { readStampedBundle, sha256, type FileStamp, type StampedBundle } from "./stamped-bundle.js";

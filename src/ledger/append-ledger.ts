@@ -1,12 +1,8 @@
 import { entryHash, type LedgerEntry } from "./ledger-entry.js";
-import { jsonForPostgres, type LedgerDatabase, type LedgerSql } from "./sql.js";
+import { jsonForPostgres, type LedgerDatabase, type LedgerSql, type NewLedgerEntry } from "./sql.js";
 import { SentinelError } from "../core/index.js";
 
-export interface NewLedgerEntry {
-  readonly runId: string | null;
-  readonly kind: string;
-  readonly data: Record<string, unknown>;
-}
+export type { NewLedgerEntry } from "./sql.js";
 
 /**
  * Appends entries to the hash chain inside the caller's transaction. The head row is locked
@@ -16,6 +12,7 @@ export interface NewLedgerEntry {
  */
 export async function appendLedgerIn(tx: LedgerSql, entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]> {
   if (entries.length === 0) return [];
+  if (tx.appendLedger) return tx.appendLedger(entries);
   const { rows } = await tx.query<{ seq: string | number; hash: string }>(
     "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
   );
@@ -63,5 +60,6 @@ export async function lockLedgerIn(tx: LedgerSql): Promise<void> {
 
 /** Appends entries in a transaction of their own. */
 export function appendLedger(db: LedgerDatabase, entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]> {
+  if (db.appendLedger) return db.appendLedger(entries);
   return db.transaction((tx) => appendLedgerIn(tx, entries));
 }

@@ -1,5 +1,19 @@
-/** The SQL surface the ledger needs; the store's Database and transactions have this shape. */
+import type { LedgerEntry } from "./ledger-entry.js";
+
+export interface NewLedgerEntry {
+  readonly runId: string | null;
+  readonly kind: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * The SQL surface the ledger needs; the store's Database and transactions have this shape. A
+ * connection to a store in another process (store-host-client.ts) may append itself: the
+ * append's four statements then cost one round trip instead of four (or six, with its own
+ * transaction), and the host runs appendLedgerIn as anyone else would.
+ */
 export interface LedgerSql {
+  appendLedger?(entries: readonly NewLedgerEntry[]): Promise<LedgerEntry[]>;
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],

@@ -2,20 +2,17 @@
 // `node dist/store/cluster-template.js`). A first `sentinel fix` otherwise runs initdb and every
 // migration before its run can record anything: 4-10 s here, against about 1 s to load this copy.
 import { rename, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { DIST_DIR } from "../core/index.js";
 import { migrate } from "./migrate.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 
 /**
- * Beside this module in dist/store/. Run from source (the test suite), the build's copy in dist/
- * serves: it only saves the initdb, and a store opened from an older copy still runs the
- * migrations it lacks.
+ * In dist/store/. Run from source (the test suite), the build's copy serves too: it only saves
+ * the initdb, and a store opened from an older copy still runs the migrations it lacks.
  */
-export const CLUSTER_TEMPLATE_FILE = fileURLToPath(
-  import.meta.url.endsWith(".ts")
-    ? new URL("../../dist/store/cluster-template.tar.gz", import.meta.url)
-    : new URL("./cluster-template.tar.gz", import.meta.url),
-);
+export const CLUSTER_TEMPLATE_FILE = path.join(DIST_DIR, "store", "cluster-template.tar.gz");
 
 /**
  * Writes an empty cluster at the current schema version to `file`, gzipped. The store still checks

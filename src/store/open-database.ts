@@ -1,10 +1,11 @@
-import { SentinelError } from "../core/index.js";
+import { isSentinelError, SentinelError } from "../core/index.js";
 import { ledgerRewriteRisk } from "./audit-privileges.js";
 import { migrate } from "./migrate.js";
 import { migrationRights, pendingMigrations } from "./schema-version.js";
 import { postgresReachError } from "./reach-error.js";
 import { StoreSetupError } from "./store-setup-error.js";
 import type { Database } from "./database.js";
+import { currentOwner, takeOwnership, type StoreOwnership } from "./store-owner.js";
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL as the application uses it (DATABASE_URL); without it, PGlite. */
@@ -34,9 +35,42 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     pgliteBackend(),
     import("./cluster-template.js"),
   ]);
-  // A new data folder, or a database in memory, starts from the build's cluster: initdb and
-  // migrations done (cluster-template.ts).
-  return createPgliteDatabase(dataDir, { template: CLUSTER_TEMPLATE_FILE });
+  // A folder is this process's alone while it is open (store-owner.ts): a store host lingering
+  // on it is asked to close first, and another live opener is E_STORE_BUSY.
+  const ownership = dataDir ? await claimFolder(dataDir) : null;
+  let db: Database;
+  try {
+    // A new data folder, or a database in memory, starts from the build's cluster: initdb and
+    // migrations done (cluster-template.ts).
+    db = await createPgliteDatabase(dataDir, { template: CLUSTER_TEMPLATE_FILE });
+  } catch (error) {
+    await ownership?.release();
+    throw error;
+  }
+  if (!ownership) return db;
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    async close() {
+      try {
+        await close();
+      } finally {
+        await ownership.release();
+      }
+    },
+  });
+}
+
+async function claimFolder(dataDir: string): Promise<StoreOwnership> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await takeOwnership(dataDir, { kind: "process", socket: null });
+    } catch (error) {
+      const held = isSentinelError(error) && error.code === "E_STORE_BUSY" ? await currentOwner(dataDir) : null;
+      if (!held || held.kind !== "host" || !held.socket || attempt >= 3) throw error;
+      const { closeSharedHost } = await import("./store-host-client.js");
+      await closeSharedHost(dataDir, held.socket);
+    }
+  }
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {

@@ -1,3 +1,5 @@
+import type { NewLedgerEntry } from "../ledger/index.js";
+
 /**
  * The messages between a process and the store host it started (store-host.ts serves them,
  * store-host-client.ts sends them). They travel over Node's IPC channel with `advanced`
@@ -14,7 +16,15 @@ export type HostRequest =
   /** Opens transaction `tx`: its queries carry `tx` until an `end` commits or rolls it back. */
   | { readonly type: "begin"; readonly id: number; readonly tx: number }
   | { readonly type: "end"; readonly id: number; readonly tx: number; readonly commit: boolean }
-  | { readonly type: "close"; readonly id: number };
+  /** Appends to the ledger (appendLedgerIn) in transaction `tx`, or in one of its own. */
+  | { readonly type: "append"; readonly id: number; readonly tx?: number; readonly entries: NewLedgerEntry[] }
+  /** Takes a lock (withLock) for this command, answered once it holds it; `unlock` gives it back. */
+  | { readonly type: "lock"; readonly id: number; readonly key: string }
+  | { readonly type: "unlock"; readonly id: number; readonly key: string }
+  /** This command is done: what it left open is rolled back, and a shared host lingers for the next. */
+  | { readonly type: "close"; readonly id: number }
+  /** Asked of a lingering host by a process that would open the folder itself: close now, if nobody else uses it. */
+  | { readonly type: "shutdown"; readonly id: number };
 
 export type HostReply =
   | { readonly type: "ready" }

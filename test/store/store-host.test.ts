@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSentinelError } from "../../src/core/index.js";
-import { readLedger } from "../../src/ledger/index.js";
+import { appendLedger, appendLedgerIn, readHead, readLedger, verifyChain } from "../../src/ledger/index.js";
 import { openDatabase, RunStore, type Database } from "../../src/store/index.js";
 import { openStoreInChild } from "../../src/store/store-host-client.js";
 
@@ -73,6 +73,37 @@ describe("a PGlite store held by a child process", () => {
     expect(rows[0]?.at).toBeInstanceOf(Date);
     expect(rows[0]?.at.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(rows[0]?.doc).toEqual({ a: [1, 2] });
+  }, 120_000);
+
+  it("appends to the ledger in the host process, and the chain it writes verifies", async () => {
+    class Stamp {
+      toJSON() {
+        return "stamped";
+      }
+    }
+    const written = await appendLedger(db, [
+      { runId: "run_append", kind: "one", data: { at: new Date("2026-01-02T03:04:05Z"), stamp: new Stamp() } },
+      { runId: "run_append", kind: "two", data: { n: 2 } },
+    ]);
+    expect(written.map((e) => [e.kind, e.data])).toEqual([
+      ["one", { at: "2026-01-02T03:04:05.000Z", stamp: "stamped" }],
+      ["two", { n: 2 }],
+    ]);
+    expect(written[1]!.prevHash).toBe(written[0]!.hash);
+    expect(await verifyChain(readLedger(db), { head: await readHead(db) })).toMatchObject({ ok: true });
+  }, 120_000);
+
+  it("appends inside the caller's transaction: a rollback takes the entry back with the rest", async () => {
+    const before = (await db.query<{ n: string }>("SELECT count(*) AS n FROM ledger")).rows[0]!.n;
+    await expect(
+      db.transaction(async (tx) => {
+        await appendLedgerIn(tx, [{ runId: "run_rolled_back", kind: "gone", data: {} }]);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect((await db.query<{ n: string }>("SELECT count(*) AS n FROM ledger")).rows[0]!.n).toBe(before);
+    await db.transaction((tx) => appendLedgerIn(tx, [{ runId: "run_kept", kind: "kept", data: {} }]));
+    expect(await verifyChain(readLedger(db), { head: await readHead(db) })).toMatchObject({ ok: true });
   }, 120_000);
 
   it("passes on a query's error with PostgreSQL's code, and keeps answering after it", async () => {

@@ -9,5 +9,9 @@ import path from "node:path";
 export default function setup(): () => void {
   const dir = mkdtempSync(path.join(tmpdir(), "sentinel-test-pglite-"));
   process.env.SENTINEL_PGLITE_TEMPLATE ??= path.join(dir, "empty-cluster.bin");
+  // The CLI's store hosts (`fix` in-process, in many tests, each with a folder of its own) linger
+  // 2 s, not a minute: enough for a test's next command to find its store open, without dozens of
+  // idle PGlite processes outliving their tests. test/store/shared-store-host.test.ts covers lingering.
+  process.env.SENTINEL_STORE_LINGER_S ??= "2";
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "../../core/index.js";
+import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE, DEFAULT_STORE_LINGER_S } from "../../core/index.js";
 import { DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S } from "../../sandbox/index.js";
 import { envDocs, type EnvDoc } from "./env-docs.js";
 import { commaList, decimal, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
@@ -99,6 +99,17 @@ export const envSchema = z.object({
       "build's migrated cluster (`dist/store/cluster-template.tar.gz`) is missing or does not load, and the first process " +
       "that finds it missing writes it (the test suite sets it; delete it after upgrading PGlite)",
   }),
+  SENTINEL_STORE_LINGER_S: entry(
+    withDefault(
+      wholeNumber({ min: 0, expected: "a whole number of seconds (0: close with the command)" }),
+      DEFAULT_STORE_LINGER_S,
+    ),
+    {
+      description:
+        "How long the CLI's store host keeps a PGlite folder open after the last command leaves, so that the next `fix`, " +
+        "`audit` or `tiers` finds it open (it listens on `<folder>.sock`, this user only); 0 closes it with each command",
+    },
+  ),
   REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {
     description: "BullMQ on Redis, and the live feed and leases shared between processes (else the in-process queue)",
     default: "in-process queue",

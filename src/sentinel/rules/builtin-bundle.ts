@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { DIST_DIR, readStampedBundle, type FileStamp, type StampedBundle } from "../../core/index.js";
 import type { BundledPatternFacts } from "../regex/lazy-pattern.js";
 import type { CompiledSentinel } from "./rule-set.js";
 import type { SentinelDefinition } from "./schema.js";
@@ -14,7 +13,7 @@ import type { SentinelDefinition } from "./schema.js";
  * line first reaches it (lazy-pattern.ts). Each file is keyed by a hash of its text, so a rule
  * file edited after the build is read from its source again.
  */
-export const BUILTIN_BUNDLE_FILE = fileURLToPath(new URL("../../sentinels.bundle.json", import.meta.url));
+export const BUILTIN_BUNDLE_FILE = path.join(DIST_DIR, "sentinels.bundle.json");
 
 // 3: each pattern's facts say how it runs (engine-plan.ts), worked out at build time.
 export const BUNDLE_FORMAT = "sentinel-builtin-bundle/3";
@@ -41,52 +40,15 @@ export type BundleEntry = FileStamp &
     | { readonly sentinels: readonly Omit<CompiledSentinel, "file">[] }
   );
 
-/**
- * Which text an entry was built from: its hash, and the file's size and modification time then,
- * so that an untouched file is known by a `stat` alone (an edit changes the time; a copy that
- * changes the time is hashed).
- */
-export interface FileStamp {
-  readonly sha256: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
 export interface BundleFile {
   readonly format: typeof BUNDLE_FORMAT;
   readonly files: Readonly<Record<string, BundleEntry>>;
 }
 
 /** A rule file's entry, when the bundle holds this very text. */
-export interface BuiltinBundle {
-  entryFor(fileName: string, text: string): BundleEntry | undefined;
-  /** The entry of a file whose size and modification time are those the build saw (no need to read it). */
-  entryForStat(fileName: string, size: number, mtimeMs: number): BundleEntry | undefined;
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export type BuiltinBundle = StampedBundle<BundleEntry>;
 
 /** The bundle `npm run build` wrote, or undefined (not built, unreadable, another format): then every file is parsed. */
-export async function readBuiltinBundle(file = BUILTIN_BUNDLE_FILE): Promise<BuiltinBundle | undefined> {
-  let parsed: BundleFile;
-  try {
-    parsed = JSON.parse(await readFile(file, "utf8")) as BundleFile;
-  } catch {
-    // No bundle (running from src/, or a build without its postbuild step): the files are parsed instead.
-    return undefined;
-  }
-  if (parsed?.format !== BUNDLE_FORMAT || typeof parsed.files !== "object") return undefined;
-  const entryOf = (fileName: string) => (Object.hasOwn(parsed.files, fileName) ? parsed.files[fileName] : undefined);
-  return {
-    entryFor(fileName, text) {
-      const entry = entryOf(fileName);
-      return entry && entry.sha256 === sha256(text) ? entry : undefined;
-    },
-    entryForStat(fileName, size, mtimeMs) {
-      const entry = entryOf(fileName);
-      return entry && entry.size === size && entry.mtimeMs === mtimeMs ? entry : undefined;
-    },
-  };
+export function readBuiltinBundle(file = BUILTIN_BUNDLE_FILE): Promise<BuiltinBundle | undefined> {
+  return readStampedBundle<BundleEntry>(file, BUNDLE_FORMAT);
 }

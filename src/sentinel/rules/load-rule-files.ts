@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../../core/index.js";
 import { programBudget } from "../regex/program-budget.js";
 import { MAX_REPOSITORY_FILE_BYTES, MAX_RULES_PROGRAM_SIZE } from "../repository-file/limits.js";
 import { BUILTIN_BUNDLE_FILE, readBuiltinBundle, type BuiltinBundle, type BundleEntry } from "./builtin-bundle.js";
@@ -17,8 +17,8 @@ import type { CompiledSentinel, RuleIssue, RuleSet } from "./rule-set.js";
 export const MAX_RULE_FILE_BYTES = MAX_REPOSITORY_FILE_BYTES.rules;
 const RULE_EXTENSIONS = new Set([".yml", ".yaml", ".json"]);
 
-/** The directory of builtin sentinels shipped with the package (same depth from src/ and dist/). */
-export const BUILTIN_SENTINELS_DIR = fileURLToPath(new URL("../../../sentinels/", import.meta.url));
+/** The directory of builtin sentinels shipped with the package. */
+export const BUILTIN_SENTINELS_DIR = path.join(PACKAGE_ROOT, "sentinels") + path.sep;
 
 /**
  * Reads rule files and directories (their *.yml, *.yaml and *.json files, sorted by name). Files

@@ -7,13 +7,13 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { sha256 } from "../../core/index.js";
 import { engineFactsOf, factsOf, javascriptFactsOf } from "../regex/lazy-pattern.js";
 import { loadRepositoryYamlDocuments } from "../repository-file/index.js";
 import type { CompiledPattern } from "../regex/compile-pattern.js";
 import {
   BUILTIN_BUNDLE_FILE,
   BUNDLE_FORMAT,
-  sha256,
   type BundleEntry,
   type CompiledFacts,
   type RuleFacts,
