@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SentinelError } from "../core/index.js";
@@ -15,6 +15,12 @@ export interface StoreOwnerRecord {
   /** A store host (serving other processes over `socket`), or a process using the store itself. */
   readonly kind: "host" | "process";
   readonly socket: string | null;
+  /**
+   * When the process started (Linux: /proc/<pid>/stat's start time), so that another process
+   * that got the same pid later (a container restarted: the app is pid 7 again) is not taken
+   * for the owner. Null where it cannot be read: the pid alone decides.
+   */
+  readonly started: string | null;
 }
 
 export interface StoreOwnership {
@@ -46,23 +52,33 @@ export async function currentOwner(dataDir: string): Promise<StoreOwnerRecord | 
     throw error;
   }
   const record = parseOwner(text);
-  return record && isAlive(record.pid) ? record : null;
+  return record && isAlive(record, file) ? record : null;
 }
 
 /** Takes the folder, or throws E_STORE_BUSY naming the live process that holds it. */
-export async function takeOwnership(dataDir: string, me: Omit<StoreOwnerRecord, "pid">): Promise<StoreOwnership> {
+export async function takeOwnership(
+  dataDir: string,
+  me: Omit<StoreOwnerRecord, "pid" | "started">,
+): Promise<StoreOwnership> {
   const file = ownerFileOf(dataDir);
   mkdirSync(path.dirname(file), { recursive: true });
-  const record: StoreOwnerRecord = { pid: process.pid, ...me };
+  if (held.has(file)) throw busy(dataDir, { pid: process.pid, kind: "process", socket: null, started: null });
+  const record: StoreOwnerRecord = { pid: process.pid, ...me, started: startTimeOf(process.pid) };
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFile(file, JSON.stringify(record) + "\n", { flag: "wx", mode: 0o600 });
-      return { release: () => releaseIfMine(file) };
+      held.add(file);
+      return {
+        release: async () => {
+          held.delete(file);
+          await releaseIfMine(file);
+        },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 5) throw error;
     }
-    const held = await currentOwner(dataDir);
-    if (held) throw busy(dataDir, held);
+    const owner = await currentOwner(dataDir);
+    if (owner) throw busy(dataDir, owner);
     // The process that wrote it is gone (or it is unreadable half-written junk): taken over.
     await unlink(file).catch((error: NodeJS.ErrnoException) => {
       // Another opener took the stale file over first: the next attempt sees theirs.
@@ -71,11 +87,16 @@ export async function takeOwnership(dataDir: string, me: Omit<StoreOwnerRecord, 
   }
 }
 
-export function busy(dataDir: string, held: StoreOwnerRecord): SentinelError {
+/** The owner files this process holds (one open of a folder at a time, here too). */
+const held = new Set<string>();
+
+export function busy(dataDir: string, owner: StoreOwnerRecord): SentinelError {
   const who =
-    held.kind === "host"
-      ? `a store host (process ${held.pid}) that another command started and that is still closing`
-      : `process ${held.pid} (a \`sentinel serve\`, the app, or another command that opens the store itself)`;
+    owner.kind === "host"
+      ? `a store host (process ${owner.pid}) that another command started and that is still closing`
+      : owner.pid === process.pid
+        ? `this process (${owner.pid}) already: it opened the folder before and has not closed it`
+        : `process ${owner.pid} (a \`sentinel serve\`, the app, or another command that opens the store itself)`;
   return new SentinelError(
     "E_STORE_BUSY",
     `the store at ${dataDir} is open in ${who}; PGlite admits one process per folder: stop it, wait for it, or use --database-url`,
@@ -100,6 +121,7 @@ function parseOwner(text: string): StoreOwnerRecord | null {
       pid: v.pid,
       kind: v.kind === "host" ? "host" : "process",
       socket: typeof v.socket === "string" ? v.socket : null,
+      started: typeof v.started === "string" ? v.started : null,
     };
   } catch {
     // Half-written or not ours: no owner can be read from it.
@@ -107,12 +129,30 @@ function parseOwner(text: string): StoreOwnerRecord | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+function isAlive(owner: StoreOwnerRecord, file: string): boolean {
+  // Unless this process holds it (see `held`), a file with its pid was left by an earlier
+  // process that had the same pid.
+  if (owner.pid === process.pid) return held.has(file);
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (error) {
     // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  const started = startTimeOf(owner.pid);
+  return owner.started === null || started === null || started === owner.started;
+}
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22); null off Linux. */
+function startTimeOf(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    // No /proc (not Linux), or the process is gone: the pid alone decides.
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[19] ?? null;
 }
