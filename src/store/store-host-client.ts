@@ -210,7 +210,8 @@ function childChannel(dataDir: string, onReply: (r: HostReply) => void, onGone: 
 /**
  * Connects to the folder's shared host, starting it when none listens. Two commands that start
  * one at once race for the folder's owner file: the loser exits (code 3) and both connect to the
- * winner. A folder held by a process that opened it itself is E_STORE_BUSY.
+ * winner. A folder held by a process that opened it itself is E_STORE_BUSY. A host that fails
+ * before it listens leaves this command to a host of its own (childChannel).
  */
 async function connectToHost(
   dataDir: string,
@@ -235,11 +236,9 @@ async function connectToHost(
         started = s;
       }
     } else if (started.exit !== null) {
-      if (started.exit !== 0 && started.exit !== 3)
-        throw new SentinelError(
-          "E_STORE_HOST_EXITED",
-          `the store host for ${dataDir} exited with code ${started.exit} before it listened; see ${hostLogOf(dataDir)}`,
-        );
+      // It could not listen (a file system without sockets) or not open the store: a host of this
+      // command's own serves it over IPC, and reports an open's error as the store gives it.
+      if (started.exit !== 0 && started.exit !== 3) return childChannel(dataDir, onReply, onGone);
       // It found the folder taken: by a host (connect to it, or start another once it has
       // gone), or by a process using the folder itself.
       started = null;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -148,5 +148,16 @@ describe("a store host shared by the commands that use one PGlite folder", () =>
     } finally {
       await own.close();
     }
+  }, 120_000);
+
+  it("falls back to a host of the command's own where no socket can be made beside the folder", async () => {
+    const dir = dataDir();
+    // Something that is not a socket, and cannot be removed as a file, where the socket goes.
+    mkdirSync(hostSocketOf(dir)!, { recursive: true });
+    const db = shared(dir);
+    await db.query("CREATE TABLE still_served (n int)");
+    expect((await db.query("SELECT count(*)::int AS n FROM still_served")).rows).toEqual([{ n: 0 }]);
+    expect(db.hostPid).toBeGreaterThan(0);
+    await db.close();
   }, 120_000);
 });
