@@ -33,13 +33,21 @@ export class MirrorCache {
    * request's head, for fork pull requests whose commits are on no branch), never text from a
    * webhook.
    */
-  async ensure(remote: GitRemote, extraRefs: readonly string[] = []): Promise<Mirror> {
+  async ensure(
+    remote: GitRemote,
+    extraRefs: readonly string[] = [],
+    o: { readonly commit?: string } = {},
+  ): Promise<Mirror> {
     const url = remote.url;
     const gitDir = this.mirrorDir(url);
     return this.locks.run(gitDir, async () => {
       const started = Date.now();
       const env = gitEnv({ remote });
       if (existsSync(path.join(gitDir, "HEAD"))) {
+        // The commit a run needs is there already (a retry, the next failure of the same push):
+        // nothing to fetch for it. Its content is its id, so an older mirror holds the same tree.
+        if (o.commit && extraRefs.length === 0 && (await hasCommit(gitDir, env, o.commit)))
+          return { gitDir, cold: false, durationMs: Date.now() - started };
         await sentinelGit(gitDir, env).raw([
           "fetch",
           "--prune",
@@ -79,4 +87,15 @@ export class MirrorCache {
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n").find((l) => l.trim()) ?? "unknown error";
+}
+
+async function hasCommit(gitDir: string, env: Record<string, string>, commit: string): Promise<boolean> {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) return false;
+  try {
+    await sentinelGit(gitDir, env).raw(["cat-file", "-e", `${commit}^{commit}`]);
+    return true;
+  } catch {
+    // Not in the mirror (or not a commit): fetched as usual.
+    return false;
+  }
 }

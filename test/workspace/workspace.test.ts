@@ -53,6 +53,20 @@ describe("the mirror cache", () => {
     expect(git(gitDir, "log", "--format=%s", "-1", "main")).toBe("second");
   });
 
+  it("fetches nothing when the mirror holds the commit a run needs, and fetches a commit it lacks", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    const { gitDir } = await cache.ensure({ url: remote });
+    git(path.join(root, "src"), "commit", "-q", "--allow-empty", "-m", "second");
+    git(path.join(root, "src"), "push", "-q", remote, "main");
+    const second = git(path.join(root, "src"), "rev-parse", "HEAD");
+    await cache.ensure({ url: remote }, [], { commit: sha });
+    expect(git(gitDir, "rev-parse", "main")).toBe(sha);
+    await cache.ensure({ url: remote }, [], { commit: second });
+    expect(git(gitDir, "rev-parse", "main")).toBe(second);
+  });
+
   it("never writes a token into the mirror's config", async () => {
     const root = scratch();
     bareRemote({ "a.txt": "1\n" }, { at: path.join(root, "acme/app.git") });

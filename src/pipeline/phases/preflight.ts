@@ -82,7 +82,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
 /** The mirror, a fork's pull request ref, the dependency cache, HOME, and the worktree at the failing commit. */
 async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
   const { deps, req, runId } = ctx;
-  const mirror = await deps.mirrors.ensure(deps.forge.remote);
+  const mirror = await deps.mirrors.ensure(deps.forge.remote, [], { commit: req.sha });
   await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
   if (req.fromFork) {
     // A fork's commits are on no branch of this repository, only under its pull request's ref.
