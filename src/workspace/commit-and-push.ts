@@ -45,6 +45,8 @@ const git = worktreeGit;
 /** What the fixer changed, as git sees it (new files included, `.git` never); only `paths` when given. */
 export async function diffStat(wt: Worktree, paths?: readonly string[]): Promise<DiffStat> {
   const g = git(wt, gitEnv());
+  // Staging runs a filter driver's clean command: checked here too, before VERIFY's `git add`.
+  await refuseCommandDrivers(g);
   await stageFix(g, paths);
   const numstat = await g.raw([
     "diff",

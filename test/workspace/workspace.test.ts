@@ -247,6 +247,19 @@ describe("a malicious fixer", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it("cannot run code through a filter driver when VERIFY measures the diff either", async () => {
+    const { gitDir, wt } = await checkout({ "a.txt": "broken\n" });
+    const marker = path.join(scratch(), "filter-ran");
+    writeFileSync(
+      path.join(gitDir, "config"),
+      readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`,
+    );
+    writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
+    writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
+    await expect(diffStat(wt, ["a.txt", ".gitattributes"])).rejects.toThrow(/filter\.evil\.clean/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("cannot run code through a filter driver: Sentinel refuses to commit when the repository's config defines one", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
     const marker = path.join(scratch(), "filter-ran");
