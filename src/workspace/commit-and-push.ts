@@ -103,9 +103,14 @@ export async function commitAndPush(
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
-  await g.raw([
+  // A repository on this disk (the CLI's local forge) gets no `gc --auto` from our push: git
+  // clears our config from the receiving side's environment, so it is given on its command (a
+  // fixed string of ours: simple-git refuses the option unless told it is meant).
+  const local = path.isAbsolute(o.remote.url);
+  await (local ? worktreeGit(wt, env, { receivePack: true }) : g).raw([
     "push",
     ...(o.onto ? [] : ["--force"]),
+    ...(local ? ["--receive-pack=git -c receive.autogc=false receive-pack"] : []),
     "--no-verify",
     "--",
     o.remote.url,

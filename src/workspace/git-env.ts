@@ -76,10 +76,16 @@ export function withoutCredentials(url: string): string {
  * and prompts *off*, and every value comes from `gitEnv`, never from a repository or a webhook.
  * So exactly those checks are lifted, and only for Sentinel's own calls.
  */
-export function sentinelGit(baseDir: string, env: Record<string, string>): SimpleGit {
+export function sentinelGit(
+  baseDir: string,
+  env: Record<string, string>,
+  o: { receivePack?: boolean } = {},
+): SimpleGit {
   return simpleGit({
     baseDir,
     unsafe: {
+      // Only where Sentinel passes its own fixed --receive-pack (commit-and-push.ts).
+      ...(o.receivePack ? { allowUnsafePack: true } : {}),
       allowUnsafeConfigPaths: true,
       allowUnsafeConfigEnvCount: true,
       allowUnsafeHooksPath: true,

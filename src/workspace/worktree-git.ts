@@ -10,6 +10,6 @@ export const FIXER_HOME = ".sentinel-home";
  * fsmonitor are forced off, and no text from the repository or a webhook becomes an option:
  * paths follow `--`, a message is the value of `-m`, a branch is checked against a strict form.
  */
-export function worktreeGit(wt: Worktree, env: Record<string, string>) {
-  return sentinelGit(wt.path, { ...env, GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path });
+export function worktreeGit(wt: Worktree, env: Record<string, string>, o: { receivePack?: boolean } = {}) {
+  return sentinelGit(wt.path, { ...env, GIT_DIR: wt.gitDir, GIT_WORK_TREE: wt.path }, o);
 }
