@@ -1,6 +1,6 @@
 import { restoreWorktree } from "../workspace/index.js";
 import type { RunContext } from "./run-context.js";
-import { askGate } from "./run-gate.js";
+import { askGate, blamedPaths } from "./run-gate.js";
 
 /**
  * When the chosen recipe's fix fails VERIFY and a model agent handles the failure too, the
@@ -36,7 +36,6 @@ export async function fallBackToModel(ctx: RunContext, failed: string): Promise<
   await deps.runs.record(runId, "fallback", { from: recipe.agent.id, to: model.agent.id, because: failed });
   ctx.log.info({ from: recipe.agent.id, to: model.agent.id }, "the recipe's fix failed VERIFY; the model agent tries");
   // The model agent's tier (T0 unless promoted), approval and blast radius, not the recipe's.
-  const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
-  await askGate(ctx, "preflight", model.agent.id, model.confidence, d, blamed);
+  await askGate(ctx, "preflight", model.agent.id, model.confidence, d, blamedPaths(d));
   return true;
 }

@@ -49,3 +49,8 @@ export async function askGate(
     ctx.action = result.action;
   }
 }
+
+/** The files a diagnosis's findings name: what the policy's path rules are asked about before there is a diff. */
+export function blamedPaths(d: Diagnosis): string[] {
+  return [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
+}

@@ -223,6 +223,11 @@ function acceptSocket(socket: Socket): void {
   // A command that went away mid-write: its close event does the rest.
   socket.on("error", () => undefined);
   readFrames(socket, (request) => startServing(opening, client, request as HostRequest));
+  announce(client);
+}
+
+/** Tells a command the store is open, or why it could not be (and lets it go). */
+function announce(client: Client): void {
   opening.then(
     () => client.send({ type: "ready" }),
     (error: unknown) => {
@@ -244,13 +249,7 @@ function serveParent(): void {
   // The parent closed the store, or went away without closing (it crashed, or was killed): close
   // the store so what it wrote is flushed to the data folder, then go.
   process.on("disconnect", () => left(client));
-  opening.then(
-    () => client.send({ type: "ready" }),
-    (error: unknown) => {
-      client.send({ type: "failed", error: serializeError(error) });
-      process.disconnect();
-    },
-  );
+  announce(client);
 }
 
 if (!dataDir || (!socketPath && !process.send)) {

@@ -23,6 +23,21 @@ function scratch(): string {
 }
 const AUTHOR = { name: "sentinel[bot]", email: "sentinel@example.invalid" };
 
+/**
+ * A filter driver planted in the mirror's config and applied to every file, as an unsandboxed
+ * fixer could; a.txt is changed so there is a fix to stage. Returns the file its command touches.
+ */
+function plantFilterDriver(gitDir: string, worktree: string): string {
+  const marker = path.join(scratch(), "filter-ran");
+  writeFileSync(
+    path.join(gitDir, "config"),
+    readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`,
+  );
+  writeFileSync(path.join(worktree, ".gitattributes"), "* filter=evil\n");
+  writeFileSync(path.join(worktree, "a.txt"), "fixed\n");
+  return marker;
+}
+
 /** A remote with `files`, its mirror, and a worktree at its commit. */
 async function checkout(files: Readonly<Record<string, string>>) {
   const { root, remote, sha } = bareRemote(files);
@@ -249,26 +264,14 @@ describe("a malicious fixer", () => {
 
   it("cannot run code through a filter driver when VERIFY measures the diff either", async () => {
     const { gitDir, wt } = await checkout({ "a.txt": "broken\n" });
-    const marker = path.join(scratch(), "filter-ran");
-    writeFileSync(
-      path.join(gitDir, "config"),
-      readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`,
-    );
-    writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
-    writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
+    const marker = plantFilterDriver(gitDir, wt.path);
     await expect(diffStat(wt, ["a.txt", ".gitattributes"])).rejects.toThrow(/filter\.evil\.clean/);
     expect(existsSync(marker)).toBe(false);
   });
 
   it("cannot run code through a filter driver: Sentinel refuses to commit when the repository's config defines one", async () => {
     const { remote, gitDir, wt } = await checkout({ "a.txt": "broken\n" });
-    const marker = path.join(scratch(), "filter-ran");
-    writeFileSync(
-      path.join(gitDir, "config"),
-      readFileSync(path.join(gitDir, "config"), "utf8") + `[filter "evil"]\n\tclean = sh -c 'touch ${marker}; cat'\n`,
-    );
-    writeFileSync(path.join(wt.path, ".gitattributes"), "* filter=evil\n");
-    writeFileSync(path.join(wt.path, "a.txt"), "fixed\n");
+    const marker = plantFilterDriver(gitDir, wt.path);
     await expect(
       commitAndPush(wt, { branch: "sentinel/fix-4", message: "fix", author: AUTHOR, remote: { url: remote } }),
     ).rejects.toThrow(/filter\.evil\.clean/);

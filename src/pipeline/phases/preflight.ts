@@ -8,7 +8,7 @@ import { createWorktree, fileInWorktree, type Worktree } from "../../workspace/i
 import { forgeAdapter, type FixForge } from "../../forge/index.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
 import { prepareDependencies, writeFixerNpmrc } from "../prepare-dependencies.js";
-import { askGate } from "../run-gate.js";
+import { askGate, blamedPaths } from "../run-gate.js";
 import { RunStop } from "../run-stop.js";
 import { classifyRun, stopAtLimit } from "../worktree-commands.js";
 
@@ -73,8 +73,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
   }
   // The policy decides before any fixer runs: mode and tier, forks, confidence, loops, cooldowns,
   // freezes, rate limits, approval.
-  const blamed = [...new Set(d.findings.map((f) => f.file).filter((f): f is string => Boolean(f)))];
-  await askGate(ctx, "preflight", chosen.agent.id, chosen.confidence, d, blamed);
+  await askGate(ctx, "preflight", chosen.agent.id, chosen.confidence, d, blamedPaths(d));
   await prepareForVerify(ctx);
   return { next: "PLAN" };
 }
