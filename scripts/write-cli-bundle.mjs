@@ -17,7 +17,7 @@ const outdir = path.join(root, "dist", "cli-bundle");
 const entry = path.join(root, "dist", "cli", "main.js");
 
 /** Packages compiled into the bundle: plain JavaScript, loaded by most commands, reading no files of their own. */
-const BUNDLED_PACKAGES = new Set(["commander", "yaml", "zod", "simple-git"]);
+const BUNDLED_PACKAGES = new Set(["commander", "yaml", "zod", "@simple-git/argv-parser"]);
 
 const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 const external = Object.keys(pkg.dependencies ?? {})

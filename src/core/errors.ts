@@ -27,6 +27,7 @@ export type ErrorCode =
   | "E_REPO_NAME"
   | "E_REMOTE_REFUSED"
   | "E_GIT_CLONE"
+  | "E_GIT_FAILED"
   | "E_GIT_REFUSED"
   | "E_SANDBOX_CONFIG"
   | "E_SANDBOX_NETWORK_UNISOLATED"

@@ -105,7 +105,7 @@ export async function commitAndPush(
   const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
   // A repository on this disk (the CLI's local forge) gets no `gc --auto` from our push: git
   // clears our config from the receiving side's environment, so it is given on its command (a
-  // fixed string of ours: simple-git refuses the option unless told it is meant).
+  // fixed string of ours: the argument check refuses the option unless told it is meant).
   const local = path.isAbsolute(o.remote.url);
   await (local ? worktreeGit(wt, env, { receivePack: true }) : g).raw([
     "push",

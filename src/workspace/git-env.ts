@@ -1,5 +1,5 @@
 import { checkRemote, remoteOrigin, type GitRemote } from "./git-remote.js";
-import { simpleGit, type SimpleGit } from "simple-git";
+import { gitProcess, type GitRunner } from "./git-process.js";
 
 /**
  * The environment Sentinel's own git commands run with. Configuration given this way
@@ -71,28 +71,25 @@ export function withoutCredentials(url: string): string {
 }
 
 /**
- * simple-git refuses git environments and config that could run code, which is right for text
- * from elsewhere. Ours is the opposite: these settings switch hooks, fsmonitor, credential helpers
- * and prompts *off*, and every value comes from `gitEnv`, never from a repository or a webhook.
- * So exactly those checks are lifted, and only for Sentinel's own calls.
+ * The argument check (git-process.ts) refuses git environments and config that could run code,
+ * which is right for text from elsewhere. Ours is the opposite: these settings switch hooks,
+ * fsmonitor, credential helpers and prompts *off*, and every value comes from `gitEnv`, never from
+ * a repository or a webhook. So exactly those checks are lifted, and only for Sentinel's own calls.
  */
 export function sentinelGit(
   baseDir: string,
   env: Record<string, string>,
   o: { receivePack?: boolean } = {},
-): SimpleGit {
-  return simpleGit({
-    baseDir,
-    unsafe: {
-      // Only where Sentinel passes its own fixed --receive-pack (commit-and-push.ts).
-      ...(o.receivePack ? { allowUnsafePack: true } : {}),
-      allowUnsafeConfigPaths: true,
-      allowUnsafeConfigEnvCount: true,
-      allowUnsafeHooksPath: true,
-      allowUnsafeFsMonitor: true,
-      allowUnsafeAskPass: true,
-      allowUnsafeCredentialHelper: true,
-      allowUnsafeProtocolOverride: true,
-    },
-  }).env(env);
+): GitRunner {
+  return gitProcess(baseDir, env, {
+    // Only where Sentinel passes its own fixed --receive-pack (commit-and-push.ts).
+    ...(o.receivePack ? { allowUnsafePack: true } : {}),
+    allowUnsafeConfigPaths: true,
+    allowUnsafeConfigEnvCount: true,
+    allowUnsafeHooksPath: true,
+    allowUnsafeFsMonitor: true,
+    allowUnsafeAskPass: true,
+    allowUnsafeCredentialHelper: true,
+    allowUnsafeProtocolOverride: true,
+  });
 }
