@@ -24,6 +24,26 @@ const external = Object.keys(pkg.dependencies ?? {})
   .filter((d) => !BUNDLED_PACKAGES.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
+/**
+ * zod's namespace re-exports its 47 error-message locales (~370 KB, a quarter of what `sentinel fix`
+ * compiles at start-up) through `z.locales`, which nothing here reads; zod itself configures English
+ * from its own module. The bundle gets a `locales` with English only.
+ */
+const englishZodOnly = {
+  name: "english-zod-only",
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), "..", "locales", "en.js"), namespace: "zod-english" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "zod-english" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 await rm(outdir, { recursive: true, force: true });
 try {
   const esbuild = await import("esbuild");
@@ -43,6 +63,7 @@ try {
     },
     logLevel: "warning",
     metafile: true,
+    plugins: [englishZodOnly],
   });
   const modules = Object.keys(result.metafile.inputs).length;
   process.stdout.write(`${path.join(outdir, "main.mjs")}: ${modules} modules bundled\n`);

@@ -16,7 +16,7 @@ import type { Policy } from "../policy/index.js";
 import { mergeRuleSets } from "../sentinel/index.js";
 import { detectToolchains, probeSandbox } from "../sandbox/index.js";
 import { readLedger } from "../ledger/index.js";
-import { pino } from "pino";
+import { silentLogger } from "../core/index.js";
 import { Store, type Database } from "../store/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import { localConfigReader } from "./local-repo-config.js";
@@ -193,13 +193,13 @@ async function repositoryFixDeps(
     dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
     // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).
     agents: withModelAgent(
-      await repoAgents(r.reader.readFile, config.fix.recipes, config.fix.disable, pino({ level: "silent" }), r.repo),
+      await repoAgents(r.reader.readFile, config.fix.recipes, config.fix.disable, silentLogger(), r.repo),
       {
         settings: llmSettingsFromEnv(parseLlmEnv(process.env)),
         config: config.llm,
         memory: r.models,
         where: { forge: "local", repo: r.repo, installation: "local" },
-        logger: pino({ level: "silent" }),
+        logger: silentLogger(),
       },
     ),
     rules,

@@ -5,6 +5,7 @@ export { SentinelError, UnrecoverableError, isSentinelError, isUnrecoverable, ty
 export { isRetried, outcomeOf, type Outcome } from "./outcomes.js";
 export { logToStderr, type OnError } from "./report-error.js";
 export { VERSION } from "./version.js";
+export { silentLogger } from "./silent-logger.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";

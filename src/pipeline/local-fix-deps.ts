@@ -1,4 +1,5 @@
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { silentLogger } from "../core/index.js";
 import { agentsFrom, loadBuiltinRecipes, type Agent } from "../agents/index.js";
 import { detectSandbox, detectToolchains, egressFromEnv, limitsFromEnv } from "../sandbox/index.js";
 import { loadBuiltinRules, type RuleSet } from "../sentinel/index.js";
@@ -41,7 +42,7 @@ export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
     rules: o.rules ?? (await loadBuiltinRules()),
     sandbox: detectSandbox(),
     sandboxPolicy: o.sandboxPolicy ?? "preferred",
-    logger: o.logger ?? pino({ level: "silent" }),
+    logger: o.logger ?? silentLogger(),
     readOnlyPaths: [...tools.readOnlyPaths, ...(o.readOnlyPaths ?? [])],
     toolEnv: tools.env,
     // The same egress allowlist and limits as a worker's: a laptop's fix runs repository code too.

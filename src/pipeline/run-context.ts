@@ -124,6 +124,8 @@ export interface RunContext {
   stateBeforeFix: WorktreeState | null;
   /** The paths the fixer changed: the fix, and all that is ever committed. */
   fixPaths: string[] | null;
+  /** VERIFY staged exactly `fixPaths` for its diff, and nothing has run in the worktree since: PACKAGE commits the index as it is. */
+  fixStaged: boolean;
   /** The verified change (also recorded for shadow runs that write nothing). */
   diff: NonNullable<FixOutcome["diff"]> | null;
   packaged: Packaged | null;
@@ -178,6 +180,7 @@ export function createRunContext(deps: FixDeps, req: FixRequest, runId: string, 
     plan: null,
     stateBeforeFix: null,
     fixPaths: null,
+    fixStaged: false,
     diff: null,
     packaged: null,
   };

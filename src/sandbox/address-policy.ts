@@ -69,8 +69,11 @@ function toList(ranges: readonly Range[]): Array<{ list: BlockList; why: string 
     return { list, why: r.why };
   });
 }
-const never = toList(NEVER);
-const privateRanges = toList(PRIVATE);
+// Built on first use: a BlockList per range costs ~10 ms at start-up, and most commands check no address.
+let lists: { never: ReturnType<typeof toList>; private: ReturnType<typeof toList> } | null = null;
+function rangeLists(): NonNullable<typeof lists> {
+  return (lists ??= { never: toList(NEVER), private: toList(PRIVATE) });
+}
 
 function contains(c: Cidr, address: string): boolean {
   const list = new BlockList();
@@ -146,8 +149,8 @@ export function checkAddress(address: string, allowPrivate: BlockList | null = n
   const v = isIP(plain);
   if (v === 0) return `${address} is not an IP address`;
   const family: Family = v === 4 ? "ipv4" : "ipv6";
-  for (const n of never) if (n.list.check(plain, family)) return `${address} is ${n.why}`;
-  for (const p of privateRanges) {
+  for (const n of rangeLists().never) if (n.list.check(plain, family)) return `${address} is ${n.why}`;
+  for (const p of rangeLists().private) {
     if (p.list.check(plain, family) && !allowPrivate?.check(plain, family))
       return `${address} is ${p.why} and not opened by SENTINEL_EGRESS_ALLOW_PRIVATE`;
   }

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { gitEnv, sentinelGit } from "./git-env.js";
 import { FIXER_HOME, worktreeGit } from "./worktree-git.js";
@@ -88,7 +89,12 @@ export async function diffPatch(wt: Worktree, paths?: readonly string[]): Promis
  */
 export async function commitAndPush(
   wt: Worktree,
-  o: CommitAndPushOptions & { onto?: boolean; paths?: readonly string[] },
+  o: CommitAndPushOptions & {
+    onto?: boolean;
+    paths?: readonly string[];
+    /** diffStat staged exactly `paths` (checking the config first) and nothing ran in the worktree since. */
+    staged?: boolean;
+  },
 ): Promise<{ commit: string }> {
   if (o.onto ? !isSafeBranchName(o.branch) : !isSentinelBranch(o.branch)) {
     throw new SentinelError(
@@ -98,11 +104,13 @@ export async function commitAndPush(
   }
   const env = gitEnv({ remote: o.remote, author: o.author });
   const g = git(wt, env);
-  await refuseCommandDrivers(g);
-  await stageFix(g, o.paths);
+  if (!o.staged) {
+    await refuseCommandDrivers(g);
+    await stageFix(g, o.paths);
+  }
   // `-m` takes the next argument as the message whatever it starts with, so it cannot become an option.
   await g.raw(["commit", "--no-verify", "--no-gpg-sign", "--quiet", "-m", o.message]);
-  const commit = (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
+  const commit = await detachedHead(wt, g);
   // A repository on this disk (the CLI's local forge) gets no `gc --auto` from our push: git
   // clears our config from the receiving side's environment, so it is given on its command (a
   // fixed string of ours: the argument check refuses the option unless told it is meant).
@@ -117,6 +125,17 @@ export async function commitAndPush(
     `${commit}:refs/heads/${o.branch}`,
   ]);
   return { commit };
+}
+
+/**
+ * The commit a worktree's detached HEAD names: its HEAD file holds the id (read here, not by
+ * another git process); anything else in it (a symbolic ref) is git's to resolve.
+ */
+async function detachedHead(wt: Worktree, g: ReturnType<typeof git>): Promise<string> {
+  // Unreadable (not where we expect it): rev-parse below answers instead.
+  const head = await readFile(path.join(wt.gitDir, "HEAD"), "utf8").catch(() => "");
+  if (/^([0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(head) && head.trim() !== wt.sha) return head.trim();
+  return (await g.raw(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
 }
 
 /**

@@ -136,6 +136,25 @@ describe("commit and push after a fixer ran", () => {
     );
   });
 
+  it("commits what VERIFY's diff staged, only those paths, and reports the commit it made", async () => {
+    const { remote, wt } = await checkout({ "a.txt": "bad\n", "b.txt": "b\n" });
+    writeFileSync(path.join(wt.path, "a.txt"), "good\n");
+    writeFileSync(path.join(wt.path, "build.out"), "not a fix\n");
+    await diffStat(wt, ["a.txt"]);
+    const { commit } = await commitAndPush(wt, {
+      branch: "sentinel/fix-staged",
+      message: "fix",
+      author: AUTHOR,
+      remote: { url: remote },
+      paths: ["a.txt"],
+      staged: true,
+    });
+    expect(commit).not.toBe(wt.sha);
+    expect(git(wt.path, "rev-parse", "HEAD")).toBe(commit);
+    expect(git(remote, "rev-parse", "refs/heads/sentinel/fix-staged")).toBe(commit);
+    expect(git(remote, "show", "--name-only", "--format=", commit)).toBe("a.txt");
+  });
+
   it("refuses a branch outside sentinel/ or shaped like an option", async () => {
     const { remote, wt } = await checkout({ "a.txt": "x\n" });
     for (const branch of ["main", "--force", "sentinel/../main", "sentinel/x.lock"]) {

@@ -94,6 +94,7 @@ async function pushOnto(ctx: RunContext, { wt, d, chosen, plan }: VerifiedFix, b
     remote: deps.forge.remote,
     onto: true,
     paths: ctx.fixPaths ?? [],
+    staged: ctx.fixStaged,
   });
   await deps.runs.record(runId, "pushed", { branch, commit, onto: true });
   ctx.packaged = { kind: "pushed", branch, commit };
@@ -127,6 +128,7 @@ async function pushFixBranch(ctx: RunContext, { wt, d, chosen, plan }: VerifiedF
     author: deps.author ?? DEFAULT_AUTHOR,
     remote: deps.forge.remote,
     paths: ctx.fixPaths ?? [],
+    staged: ctx.fixStaged,
   });
   await deps.runs.record(runId, "pushed", { branch, commit });
   ctx.packaged = { kind: "proposed", branch, commit };

@@ -74,5 +74,6 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
   }
   // Time has passed since PREFLIGHT (a freeze may have begun), and the diff names the paths.
   await askGate(ctx, "package", agentId, chosen.confidence, d, diff.files);
+  ctx.fixStaged = true;
   return { next: "PACKAGE" };
 }
