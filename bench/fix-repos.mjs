@@ -8,7 +8,8 @@
 //   Sentinel: `sentinel fix --repo <clone> --command "<the failing command>" --format json`
 // A fixable case counts as fixed only when Sentinel's commit has exactly the tree the project's own
 // fixer produced; anything else it proposes is a wrong push. An unfixable case must be refused.
-// Options: --only <id,id> (run some cases), --keep (keep the work folder), --json (machine output).
+// Options: --only <id,id> (run some cases), --keep (keep the work folder), --json (machine output),
+// --repeat N (each case N times, the two taking turns going first: medians, and each run's overhead).
 // Exit code: 0 when every case scored as labelled, 1 otherwise, 2 when repositories are missing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ const argValue = (name) => {
 const only = argValue("--only")?.split(",");
 const keep = process.argv.includes("--keep");
 const asJson = process.argv.includes("--json");
+const repeat = Math.max(1, Number(argValue("--repeat") ?? 1) || 1);
 const log = (s) => (asJson ? process.stderr : process.stdout).write(s + "\n");
 
 const cases = parse(readFileSync(path.join(here, "fix-repos", "cases.yml"), "utf8")).filter(
@@ -102,25 +104,10 @@ const dataDir = path.join(work, "sentinel-data");
 const results = [];
 let missing = 0;
 
-for (const c of cases) {
-  const source = sourceOf(c.repo);
-  if (!source) {
-    log(`${c.id}: SKIPPED, ${c.repo} is not in ${reposDir}`);
-    results.push({ id: c.id, ecosystem: c.ecosystem, expect: c.expect, result: "missing" });
-    missing++;
-    continue;
-  }
-  // One clone per repository, reset to the pinned commit for each case: Sentinel's mirror and
-  // dependency cache, like the by-hand npm cache, are per repository and warm after its first case.
-  const repoDir = path.join(work, c.repo.replace("/", "+"));
-  const userRepo = path.join(repoDir, "repo");
-  if (!existsSync(userRepo)) execFileSync("git", ["clone", "-q", "--no-checkout", source, userRepo], { env: gitEnv });
-  git(userRepo, "checkout", "-q", "-f", "-B", `eval-${c.id}`, c.commit);
-  applyDefect(userRepo, c.defect);
-  git(userRepo, "commit", "-q", "-am", `eval defect: ${c.id}`);
-
-  // By hand, timed step by step.
-  const hand = path.join(repoDir, `hand-${c.id}`);
+/** The case done by hand in a fresh clone, timed step by step; the tree of the fix commit for fixed cases. */
+function byHand(c, repoDir, userRepo, rep) {
+  const hand = path.join(repoDir, `hand-${c.id}-${rep}`);
+  rmSync(hand, { recursive: true, force: true });
   const handEnv = { npm_config_cache: path.join(repoDir, "hand-npm-cache") };
   const steps = {};
   let t = performance.now();
@@ -147,16 +134,22 @@ for (const c of cases) {
     steps.commit = performance.now() - t;
     handTree = git(hand, "rev-parse", "HEAD^{tree}");
   }
-  const handMs = Object.values(steps).reduce((a, b) => a + b, 0);
+  const ms = Object.values(steps).reduce((a, b) => a + b, 0);
+  return { hand, handTree, ms, steps };
+}
 
-  // Sentinel, as a user runs it.
-  t = performance.now();
+/** `sentinel fix` as a user runs it, scored against the hand-made fix. */
+function bySentinel(c, userRepo, byHandRun) {
+  // Each repetition starts where a user does: no fix branch from an earlier one.
+  for (const ref of git(userRepo, "for-each-ref", "--format=%(refname)", "refs/heads/sentinel/").split("\n"))
+    if (ref) git(userRepo, "update-ref", "-d", ref);
+  const t = performance.now();
   const run = spawnSync(
     process.execPath,
     [cli, "fix", "--repo", userRepo, "--command", c.command, "--format", "json", "--data-dir", dataDir],
     { encoding: "utf8", maxBuffer: 64 << 20, timeout: 900_000, env: process.env },
   );
-  const sentinelMs = performance.now() - t;
+  const ms = performance.now() - t;
   let outcome;
   try {
     outcome = JSON.parse(run.stdout);
@@ -165,6 +158,7 @@ for (const c of cases) {
   }
   let result;
   let detail = outcome.reason ?? "";
+  const { handTree, hand } = byHandRun;
   if (outcome.status === "proposed") {
     const tree = git(userRepo, "rev-parse", `${outcome.commit}^{tree}`);
     if (handTree && tree === handTree) result = "fixed";
@@ -177,6 +171,57 @@ for (const c of cases) {
       } else detail = `proposed a fix for a failure that needs a human: ${outcome.reason}`;
     }
   } else result = c.expect === "fixed" ? "missed" : "refused";
+  return { ms, outcome, result, detail };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const seconds = (ms) => `${ms >= 0 ? "" : "-"}${(Math.abs(ms) / 1000).toFixed(1)} s`;
+
+for (const c of cases) {
+  const source = sourceOf(c.repo);
+  if (!source) {
+    log(`${c.id}: SKIPPED, ${c.repo} is not in ${reposDir}`);
+    results.push({ id: c.id, ecosystem: c.ecosystem, expect: c.expect, result: "missing" });
+    missing++;
+    continue;
+  }
+  // One clone per repository, reset to the pinned commit for each case: Sentinel's mirror and
+  // dependency cache, like the by-hand npm cache, are per repository and warm after its first case.
+  const repoDir = path.join(work, c.repo.replace("/", "+"));
+  const userRepo = path.join(repoDir, "repo");
+  if (!existsSync(userRepo)) execFileSync("git", ["clone", "-q", "--no-checkout", source, userRepo], { env: gitEnv });
+  git(userRepo, "checkout", "-q", "-f", "-B", `eval-${c.id}`, c.commit);
+  applyDefect(userRepo, c.defect);
+  git(userRepo, "commit", "-q", "-am", `eval defect: ${c.id}`);
+
+  // With --repeat, the two take turns going first, so neither always meets the colder caches.
+  const reps = [];
+  // The first run by hand is the reference fix (its clone is kept for the case to show a wrong
+  // push's differing files); later runs by hand are timed only.
+  let reference = null;
+  for (let i = 0; i < repeat; i++) {
+    let handRun;
+    let sentinelRun;
+    if (i % 2 === 0) {
+      handRun = byHand(c, repoDir, userRepo, i);
+      reference ??= handRun;
+      sentinelRun = bySentinel(c, userRepo, reference);
+    } else {
+      sentinelRun = bySentinel(c, userRepo, reference);
+      handRun = byHand(c, repoDir, userRepo, i);
+    }
+    if (handRun !== reference) rmSync(handRun.hand, { recursive: true, force: true });
+    reps.push({ handRun, sentinelRun });
+  }
+  // A case scores its worst repetition: one wrong push is a wrong push.
+  const order = ["wrong", "missed", "refused", "fixed"];
+  const worst = reps.map((r) => r.sentinelRun).sort((a, b) => order.indexOf(a.result) - order.indexOf(b.result))[0];
+  const { result, detail, outcome } = worst;
+  const sentinelMs = median(reps.map((r) => r.sentinelRun.ms));
+  const handMs = median(reps.map((r) => r.handRun.ms));
   const row = {
     id: c.id,
     ecosystem: c.ecosystem,
@@ -186,20 +231,22 @@ for (const c of cases) {
     sentinelMs: Math.round(sentinelMs),
     handMs: Math.round(handMs),
     overheadMs: Math.round(sentinelMs - handMs),
-    hand: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])),
+    runs: reps.map((r) => ({ sentinelMs: Math.round(r.sentinelRun.ms), handMs: Math.round(r.handRun.ms) })),
+    hand: Object.fromEntries(Object.entries(reps[0].handRun.steps).map(([k, v]) => [k, Math.round(v)])),
     phases: outcome.phaseMs ?? {},
     status: outcome.status,
     agent: outcome.agentId ?? null,
     detail,
   };
   results.push(row);
+  const each = repeat > 1 ? ` [${row.runs.map((r) => seconds(r.sentinelMs - r.handMs)).join(", ")}]` : "";
   log(
     `${row.ok ? "ok  " : "FAIL"} ${c.id.padEnd(34)} ${c.expect.padEnd(8)} -> ${result.padEnd(8)} ` +
       `sentinel ${(row.sentinelMs / 1000).toFixed(1)} s, by hand ${(row.handMs / 1000).toFixed(1)} s ` +
-      `(${row.overheadMs >= 0 ? "+" : ""}${(row.overheadMs / 1000).toFixed(1)} s)` +
+      `(${row.overheadMs >= 0 ? "+" : ""}${(row.overheadMs / 1000).toFixed(1)} s)${each}` +
       `${row.ok ? "" : `\n       ${outcome.status}: ${detail}`}`,
   );
-  rmSync(hand, { recursive: true, force: true });
+  rmSync(reference.hand, { recursive: true, force: true });
 }
 
 const scored = results.filter((r) => r.result !== "missing");
@@ -216,6 +263,7 @@ const summary = {
   overheadMs: overheads.length
     ? { median: overheads[Math.floor(overheads.length / 2)], max: overheads[overheads.length - 1] }
     : null,
+  repeat,
   missing,
 };
 log(

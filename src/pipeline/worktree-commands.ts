@@ -1,6 +1,12 @@
 import type { PlannedStep } from "../agents/index.js";
 import { runCommand, type RunCommandResult } from "../sandbox/index.js";
-import { createClassifier, type Diagnosis } from "../sentinel/index.js";
+import {
+  createClassifier,
+  preloadPatternEngine,
+  type Classifier,
+  type ClassifierOptions,
+  type Diagnosis,
+} from "../sentinel/index.js";
 import type { Worktree } from "../workspace/index.js";
 import type { RunContext } from "./run-context.js";
 import { RunStop } from "./run-stop.js";
@@ -14,38 +20,15 @@ export async function classifyRun(
   const { deps, runId } = ctx;
   const refusals: Array<Promise<void>> = [];
   const wt = ctx.worktree as Worktree;
-  const live = deps.live;
-  const classifier = createClassifier(deps.rules, {
-    source: "shell",
-    command: command.join(" "),
-    workspaceRoots: [wt.path],
-    // Watched runs look at every line so viewers see all of it; the diagnosis is the same.
-    ...(live
-      ? {
-          everyLine: true,
-          onEvent: (e) => {
-            if (e.type !== "line") return;
-            const f = e.finding;
-            live.publish(runId, {
-              kind: "line",
-              step: opts.step,
-              lineNumber: e.lineNumber,
-              text: e.text,
-              ...(f
-                ? {
-                    finding: {
-                      classification: f.classification,
-                      category: f.category,
-                      severity: f.severity,
-                      ruleId: f.ruleId,
-                    },
-                  }
-                : {}),
-            });
-          },
-        }
-      : {}),
-  });
+  // Set up once the command runs, not before: building a prefilter for this command's sentinels
+  // and loading the regex engine take tens of milliseconds that the command's own run hides.
+  let classifier: Classifier | undefined;
+  let setUpFailed: unknown;
+  const setUp = (): Classifier => {
+    classifier ??= createClassifier(deps.rules, classifierOptions(ctx, command, opts.step));
+    preloadPatternEngine();
+    return classifier;
+  };
   const result = await runCommand({
     command,
     workdir: wt.path,
@@ -63,10 +46,57 @@ export async function classifyRun(
     deadline: ctx.deadline,
     // Every connection the egress proxy refused is in the ledger: what a fixer tried to reach.
     onEgressRefused: (r) => void refusals.push(deps.runs.record(runId, "egress.refused", { step: opts.step, ...r })),
-    onLine: (line) => classifier.write(line + "\n"),
+    onSpawn: () => {
+      try {
+        setUp();
+      } catch (error) {
+        // Thrown from inside the sandbox's spawn it would orphan the command: raised once it ended.
+        setUpFailed = error;
+      }
+    },
+    onLine: (line) => classifier?.write(line + "\n"),
   });
   await Promise.all(refusals);
-  return { result, diagnosis: classifier.end({ exitCode: result.exitCode ?? 1 }) };
+  if (setUpFailed !== undefined) throw setUpFailed;
+  return { result, diagnosis: setUp().end({ exitCode: result.exitCode ?? 1 }) };
+}
+
+/** How a step's output is classified: as shell output of this command, published live when someone watches. */
+function classifierOptions(ctx: RunContext, command: readonly string[], step: string): ClassifierOptions {
+  const { runId } = ctx;
+  const live = ctx.deps.live;
+  const wt = ctx.worktree as Worktree;
+  return {
+    source: "shell",
+    command: command.join(" "),
+    workspaceRoots: [wt.path],
+    // Watched runs look at every line so viewers see all of it; the diagnosis is the same.
+    ...(live
+      ? {
+          everyLine: true,
+          onEvent: (e) => {
+            if (e.type !== "line") return;
+            const f = e.finding;
+            live.publish(runId, {
+              kind: "line",
+              step,
+              lineNumber: e.lineNumber,
+              text: e.text,
+              ...(f
+                ? {
+                    finding: {
+                      classification: f.classification,
+                      category: f.category,
+                      severity: f.severity,
+                      ruleId: f.ruleId,
+                    },
+                  }
+                : {}),
+            });
+          },
+        }
+      : {}),
+  };
 }
 
 /** Runs one planned step, retried or escalated as the recipe says; every attempt is in the ledger. */

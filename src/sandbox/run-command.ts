@@ -59,6 +59,11 @@ export interface RunCommandOptions {
   readonly diskCheckMs?: number;
   /** Each complete line of output as it arrives (stdout and stderr interleaved). */
   readonly onLine?: (line: string) => void;
+  /**
+   * Called once the command's process exists, before any of its output is read: work the caller
+   * needs only for the output (a classifier's set-up) is done then, while the command runs.
+   */
+  readonly onSpawn?: () => void;
 }
 
 export interface RunCommandResult {
@@ -210,6 +215,7 @@ function spawnAndWatch(
       env,
       detached: true,
     });
+    o.onSpawn?.();
     const chunks: Buffer[] = [];
     let kept = 0;
     let truncated = false;

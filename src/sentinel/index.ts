@@ -1,5 +1,10 @@
 export * from "./model/types.js";
-export { compilePattern, type CompiledPattern, type PatternMatch } from "./regex/compile-pattern.js";
+export {
+  compilePattern,
+  preloadPatternEngine,
+  type CompiledPattern,
+  type PatternMatch,
+} from "./regex/compile-pattern.js";
 export { estimateProgramSize } from "./regex/estimate-program-size.js";
 export { sentinelSchema, type SentinelDefinition } from "./rules/schema.js";
 export { sentinelJsonSchema } from "./rules/json-schema.js";

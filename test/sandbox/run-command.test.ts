@@ -98,6 +98,15 @@ describe("limits", () => {
     await run(["sh", "-c", "echo one; echo two >&2; printf three"], { onLine: (l) => lines.push(l) }, "none");
     expect(lines.sort()).toEqual(["one", "three", "two"]);
   });
+
+  it("tells the caller once the command runs, before its first line arrives", async () => {
+    const events: string[] = [];
+    await run(["sh", "-c", "echo one; echo two"], {
+      onSpawn: () => events.push("spawned"),
+      onLine: (l) => events.push(l),
+    });
+    expect(events).toEqual(["spawned", "one", "two"]);
+  });
 });
 
 describe("a command's output", () => {
