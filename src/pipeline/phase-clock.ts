@@ -7,11 +7,14 @@ export function closePhase(ctx: RunContext): void {
   clock.phaseMs[clock.current] = (clock.phaseMs[clock.current] ?? 0) + (Date.now() - clock.startedAt);
 }
 
-/** Enters a phase: timed, persisted (which beats the heart), in the ledger, and live. */
+/**
+ * Enters a phase: timed, persisted (which beats the heart), in the ledger, and live. The write is
+ * queued, not waited for: the run's next awaited write, and its end, come after it.
+ */
 export async function enterPhase(ctx: RunContext, phase: RunPhase, data: Record<string, unknown> = {}): Promise<void> {
   closePhase(ctx);
   ctx.clock.current = phase;
   ctx.clock.startedAt = Date.now();
-  await ctx.deps.runs.transition(ctx.runId, phase, data);
+  ctx.deps.runs.noteTransition(ctx.runId, phase, data);
   ctx.deps.live?.publish(ctx.runId, { kind: "phase", phase });
 }

@@ -30,7 +30,7 @@ export async function askGate(
     approved: ctx.resuming,
     modelWritten: Boolean(ctx.chosen?.agent.model),
   });
-  await deps.runs.record(runId, "policy.decision", { stage, ...result });
+  deps.runs.note(runId, "policy.decision", { stage, ...result });
   if (result.verdict === "deny") throw new RunStop("policy", result.message, result.rule);
   if (result.verdict === "wait") throw new RunStop("waiting-approval", result.message, result.rule);
   if (stage === "fork") return;

@@ -108,7 +108,7 @@ export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<v
       network: step.network,
       timeoutMs: step.timeoutMs,
     });
-    await ctx.deps.runs.record(ctx.runId, "command", {
+    ctx.deps.runs.note(ctx.runId, "command", {
       step: step.id,
       command: step.command,
       exitCode: r.exitCode,

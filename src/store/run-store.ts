@@ -24,7 +24,48 @@ export interface StoredPullRequest {
 
 /** What the governed fix pipeline persists: runs and their phases, the ledger, leases, PRs, revocations. */
 export class RunStore {
+  /**
+   * This store's ledger writes, in call order. A `note` is queued and not waited for (the store
+   * works on it while the caller goes on); every later write, awaited or not, comes after it.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** A note's failure, per run, raised by that run's next awaited write or flush. */
+  private readonly noteFailures = new Map<string | null, unknown>();
+
   constructor(readonly db: Database) {}
+
+  private queued<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.writes.then(write);
+    this.writes = done.catch(() => undefined);
+    return done;
+  }
+
+  private raiseNoteFailure(runId: string | null): void {
+    if (!this.noteFailures.has(runId)) return;
+    const failure = this.noteFailures.get(runId);
+    this.noteFailures.delete(runId);
+    throw failure;
+  }
+
+  /** Queues a ledger entry that nothing waits on (what a run saw and did, not an intent before an act). */
+  note(runId: string | null, kind: string, data: Record<string, unknown>): void {
+    this.queued(() => appendLedger(this.db, [{ runId, kind, data }])).catch((error: unknown) => {
+      if (!this.noteFailures.has(runId)) this.noteFailures.set(runId, error);
+    });
+  }
+
+  /** `transition`, queued: the phase is persisted (and the heart beats) while the run goes on. */
+  noteTransition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): void {
+    this.queued(() => this.writeTransition(runId, phase, data)).catch((error: unknown) => {
+      if (!this.noteFailures.has(runId)) this.noteFailures.set(runId, error);
+    });
+  }
+
+  /** Waits for every queued write; a run's failed note is raised here. */
+  async flush(runId: string | null): Promise<void> {
+    await this.writes;
+    this.raiseNoteFailure(runId);
+  }
 
   async startRun(r: {
     runId: string;
@@ -108,14 +149,21 @@ export class RunStore {
 
   /** Persists a phase transition (and beats the heart); the ledger gets the same step. */
   async transition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): Promise<void> {
+    await this.queued(() => this.writeTransition(runId, phase, data));
+    this.raiseNoteFailure(runId);
+  }
+
+  private async writeTransition(runId: string, phase: RunPhase, data: Record<string, unknown>): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query("UPDATE runs SET phase = $2, heartbeat_at = now() WHERE run_id = $1", [runId, phase]);
       await appendLedgerIn(tx, [{ runId, kind: `phase.${phase}`, data }]);
     });
   }
 
+  /** Appends to the ledger after every write queued before it, and waits until it is written. */
   async record(runId: string | null, kind: string, data: Record<string, unknown>): Promise<void> {
-    await appendLedger(this.db, [{ runId, kind, data }]);
+    await this.queued(() => appendLedger(this.db, [{ runId, kind, data }]));
+    this.raiseNoteFailure(runId);
   }
 
   async setRunFields(
@@ -138,11 +186,15 @@ export class RunStore {
       ]);
   }
 
+  /** After the run's queued writes: a queued phase must not land after EXIT. */
   async finishRun(runId: string, status: string, outcome: unknown): Promise<void> {
-    await this.db.query(
-      "UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1",
-      [runId, status, jsonForPostgres(outcome)],
+    await this.queued(() =>
+      this.db.query(
+        "UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1",
+        [runId, status, jsonForPostgres(outcome)],
+      ),
     );
+    this.raiseNoteFailure(runId);
   }
 
   async getRun(runId: string): Promise<Record<string, unknown> | null> {

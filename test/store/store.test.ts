@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { classifyText, loadBuiltinRules } from "../../src/sentinel/index.js";
+import { readLedger } from "../../src/ledger/index.js";
 import { migrate, Store, type Database, type FailureRecord } from "../../src/store/index.js";
 import { DATABASES, freshPostgres, postgresAvailable } from "../support/services.js";
 
@@ -156,6 +157,37 @@ for (const { name, available, open } of DATABASES) {
       await store.pullRequests.setStickyComment("github", "octo/app", 7, "100");
       await store.pullRequests.setStickyComment("github", "octo/app", 7, "101");
       expect(await store.pullRequests.stickyComment("github", "octo/app", 7)).toBe("101");
+    });
+
+    it("keeps a run's ledger in call order when its notes are not waited for", async () => {
+      store.runs.note("run-1", "first", { n: 1 });
+      store.runs.note("run-1", "second", { n: 2 });
+      await store.runs.record("run-1", "third", { n: 3 });
+      const kinds: string[] = [];
+      for await (const e of readLedger(db, { runId: "run-1" })) kinds.push(e.kind);
+      expect(kinds).toEqual(["first", "second", "third"]);
+    });
+
+    it("raises a note that failed at the run's next write, and writes nothing out of order", async () => {
+      let failNext = true;
+      const flaky: Database = Object.assign(Object.create(db) as Database, {
+        appendLedger: undefined,
+        transaction: <T>(fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>) => {
+          if (failNext) {
+            failNext = false;
+            return Promise.reject(new Error("the disk is full"));
+          }
+          return db.transaction(fn);
+        },
+      });
+      const runs = new Store(flaky).runs;
+      runs.note("run-2", "lost", {});
+      await expect(runs.record("run-2", "after", {})).rejects.toThrow(/disk is full/);
+      // Raised once: the run's next write goes through.
+      await runs.record("run-2", "later", {});
+      const kinds: string[] = [];
+      for await (const e of readLedger(db, { runId: "run-2" })) kinds.push(e.kind);
+      expect(kinds).toEqual(["after", "later"]);
     });
 
     it("finds the diagnosed failures of a pull request", async () => {

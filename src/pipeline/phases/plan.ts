@@ -37,7 +37,7 @@ export async function plan(ctx: RunContext): Promise<PhaseResult> {
       ctx.modelFallback && !chosen.agent.model ? await snapshotWorktree(ctx.worktree, ctx.stateBeforeFix) : null;
   }
   await deps.runs.setRunFields(runId, { agentId: chosen.agent.id, packet });
-  await deps.runs.record(runId, "plan", {
+  deps.runs.note(runId, "plan", {
     agent: chosen.agent.id,
     confidence: chosen.confidence,
     steps: steps.map((s) => ({ id: s.id, command: s.command })),

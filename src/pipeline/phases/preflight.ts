@@ -82,7 +82,7 @@ export async function preflight(ctx: RunContext): Promise<PhaseResult> {
 async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
   const { deps, req, runId } = ctx;
   const mirror = await deps.mirrors.ensure(deps.forge.remote, [], { commit: req.sha });
-  await deps.runs.record(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
+  deps.runs.note(runId, "workspace.mirror", { cold: mirror.cold, ms: mirror.durationMs });
   if (req.fromFork) {
     // A fork's commits are on no branch of this repository, only under its pull request's ref.
     const prRef =
@@ -134,7 +134,7 @@ async function prepareWorkspace(ctx: RunContext): Promise<Worktree> {
   await deps.runs.record(runId, "workspace.creating", runDir);
   const worktree = await createWorktree(mirror.gitDir, req.sha, runDir.dir);
   ctx.worktree = worktree;
-  await deps.runs.record(runId, "workspace.worktree", {
+  deps.runs.note(runId, "workspace.worktree", {
     path: worktree.path,
     gitDir: worktree.gitDir,
     mirrorDir: worktree.mirrorDir,
@@ -156,7 +156,7 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
   clock.phaseMs.DIAGNOSE = Date.now() - started;
   // Diagnosing happens inside PREFLIGHT; it is reported on its own, not twice.
   clock.startedAt += clock.phaseMs.DIAGNOSE;
-  await deps.runs.record(runId, "diagnosis", {
+  deps.runs.note(runId, "diagnosis", {
     category: diagnosis.category,
     tool: diagnosis.tool,
     fingerprint: diagnosis.fingerprint,

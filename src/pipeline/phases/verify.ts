@@ -26,7 +26,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
   ctx.fixPaths = fixPaths;
   const verified = await classifyRun(ctx, verifyCommand, { step: "verify" });
   stopAtLimit("verify", verified.result);
-  await deps.runs.record(runId, "verify", {
+  deps.runs.note(runId, "verify", {
     command: verifyCommand,
     exitCode: verified.result.exitCode,
     status: verified.diagnosis.status,
@@ -46,7 +46,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
       `\`${verifyCommand.join(" ")}\` changed the fix it was verifying (${rewritten.slice(0, 5).join(", ")}): nothing is proposed`,
     );
   const diff = await diffStat(ctx.worktree, fixPaths);
-  await deps.runs.record(runId, "diff", {
+  deps.runs.note(runId, "diff", {
     files: diff.files,
     linesAdded: diff.linesAdded,
     linesDeleted: diff.linesDeleted,
