@@ -1,5 +1,7 @@
 import { appendLedger, appendLedgerIn, jsonForPostgres } from "../ledger/index.js";
 import type { Database } from "./database.js";
+import { OrderedWrites } from "./ordered-writes.js";
+import { acquireLease, releaseLease, renewLease, takeOverLease } from "./lease-queries.js";
 import type { Forge } from "./records.js";
 
 export type RunPhase = "BOOTSTRAP" | "PREFLIGHT" | "PLAN" | "EXECUTE" | "VERIFY" | "PACKAGE" | "REPORT" | "EXIT";
@@ -24,47 +26,19 @@ export interface StoredPullRequest {
 
 /** What the governed fix pipeline persists: runs and their phases, the ledger, leases, PRs, revocations. */
 export class RunStore {
-  /**
-   * This store's ledger writes, in call order. A `note` is queued and not waited for (the store
-   * works on it while the caller goes on); every later write, awaited or not, comes after it.
-   */
-  private writes: Promise<unknown> = Promise.resolve();
-  /** A note's failure, per run, raised by that run's next awaited write or flush. */
-  private readonly noteFailures = new Map<string | null, unknown>();
+  /** Ledger writes and phase changes in call order; `note` and `noteTransition` are not waited for. */
+  private readonly writes = new OrderedWrites();
 
   constructor(readonly db: Database) {}
 
-  private queued<T>(write: () => Promise<T>): Promise<T> {
-    const done = this.writes.then(write);
-    this.writes = done.catch(() => undefined);
-    return done;
-  }
-
-  private raiseNoteFailure(runId: string | null): void {
-    if (!this.noteFailures.has(runId)) return;
-    const failure = this.noteFailures.get(runId);
-    this.noteFailures.delete(runId);
-    throw failure;
-  }
-
   /** Queues a ledger entry that nothing waits on (what a run saw and did, not an intent before an act). */
   note(runId: string | null, kind: string, data: Record<string, unknown>): void {
-    this.queued(() => appendLedger(this.db, [{ runId, kind, data }])).catch((error: unknown) => {
-      if (!this.noteFailures.has(runId)) this.noteFailures.set(runId, error);
-    });
+    this.writes.later(runId, () => appendLedger(this.db, [{ runId, kind, data }]));
   }
 
   /** `transition`, queued: the phase is persisted (and the heart beats) while the run goes on. */
   noteTransition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): void {
-    this.queued(() => this.writeTransition(runId, phase, data)).catch((error: unknown) => {
-      if (!this.noteFailures.has(runId)) this.noteFailures.set(runId, error);
-    });
-  }
-
-  /** Waits for every queued write; a run's failed note is raised here. */
-  async flush(runId: string | null): Promise<void> {
-    await this.writes;
-    this.raiseNoteFailure(runId);
+    this.writes.later(runId, () => this.writeTransition(runId, phase, data));
   }
 
   async startRun(r: {
@@ -149,8 +123,7 @@ export class RunStore {
 
   /** Persists a phase transition (and beats the heart); the ledger gets the same step. */
   async transition(runId: string, phase: RunPhase, data: Record<string, unknown> = {}): Promise<void> {
-    await this.queued(() => this.writeTransition(runId, phase, data));
-    this.raiseNoteFailure(runId);
+    await this.writes.now(runId, () => this.writeTransition(runId, phase, data));
   }
 
   private async writeTransition(runId: string, phase: RunPhase, data: Record<string, unknown>): Promise<void> {
@@ -162,8 +135,7 @@ export class RunStore {
 
   /** Appends to the ledger after every write queued before it, and waits until it is written. */
   async record(runId: string | null, kind: string, data: Record<string, unknown>): Promise<void> {
-    await this.queued(() => appendLedger(this.db, [{ runId, kind, data }]));
-    this.raiseNoteFailure(runId);
+    await this.writes.now(runId, () => appendLedger(this.db, [{ runId, kind, data }]));
   }
 
   async setRunFields(
@@ -188,13 +160,12 @@ export class RunStore {
 
   /** After the run's queued writes: a queued phase must not land after EXIT. */
   async finishRun(runId: string, status: string, outcome: unknown): Promise<void> {
-    await this.queued(() =>
+    await this.writes.now(runId, () =>
       this.db.query(
         "UPDATE runs SET status = $2, outcome = $3::jsonb, phase = 'EXIT', finished_at = now() WHERE run_id = $1",
         [runId, status, jsonForPostgres(outcome)],
       ),
     );
-    this.raiseNoteFailure(runId);
   }
 
   async getRun(runId: string): Promise<Record<string, unknown> | null> {
@@ -222,30 +193,6 @@ export class RunStore {
       [runId],
     );
     return rows;
-  }
-
-  /** A lease: held by one owner until it expires; a holder that stops renewing loses it. */
-  async acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const { rows } = await this.db.query<{ owner: string }>(
-      `INSERT INTO leases (lease_key, owner, expires_at) VALUES ($1, $2, now() + ($3 || ' milliseconds')::interval)
-       ON CONFLICT (lease_key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-       WHERE leases.expires_at < now() OR leases.owner = EXCLUDED.owner
-       RETURNING owner`,
-      [key, owner, String(ttlMs)],
-    );
-    return rows[0]?.owner === owner;
-  }
-
-  async renewLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      "UPDATE leases SET expires_at = now() + ($3 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2",
-      [key, owner, String(ttlMs)],
-    );
-    return rowCount === 1;
-  }
-
-  async releaseLease(key: string, owner: string): Promise<void> {
-    await this.db.query("DELETE FROM leases WHERE lease_key = $1 AND owner = $2", [key, owner]);
   }
 
   async findPullRequest(forge: Forge, repo: string, headBranch: string): Promise<StoredPullRequest | null> {
@@ -417,13 +364,17 @@ export class RunStore {
     return { count: Number(rows[0]?.n ?? 0), last: rows[0]?.last ?? null };
   }
 
-  /** Hands a database lease from `from` to `to`, only while `from` still holds it (compare-and-set). */
-  async takeOverLease(key: string, from: string, to: string, ttlMs: number): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      "UPDATE leases SET owner = $3, expires_at = now() + ($4 || ' milliseconds')::interval WHERE lease_key = $1 AND owner = $2 AND expires_at > now()",
-      [key, from, to, String(ttlMs)],
-    );
-    return rowCount === 1;
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return acquireLease(this.db, key, owner, ttlMs);
+  }
+  renewLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return renewLease(this.db, key, owner, ttlMs);
+  }
+  releaseLease(key: string, owner: string): Promise<void> {
+    return releaseLease(this.db, key, owner);
+  }
+  takeOverLease(key: string, from: string, to: string, ttlMs: number): Promise<boolean> {
+    return takeOverLease(this.db, key, from, to, ttlMs);
   }
 }
 
