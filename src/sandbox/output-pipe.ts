@@ -1,5 +1,6 @@
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { closeSync, constants, openSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,12 +19,15 @@ export interface OutputPipe {
  * where CI did not. Node has no pipe(2): a FIFO, opened at both ends and unlinked at once,
  * is the same kernel object.
  */
-export function openOutputPipes(names: readonly string[]): OutputPipe[] {
-  const dir = mkdtempSync(path.join(tmpdir(), "sentinel-pipe-"));
+export async function openOutputPipes(names: readonly string[]): Promise<OutputPipe[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), "sentinel-pipe-"));
   const opened: number[] = [];
   try {
     const fifos = names.map((name) => path.join(dir, name));
-    execFileSync("mkfifo", ["-m", "600", ...fifos], { stdio: "ignore" });
+    // Not execFileSync: the caller measures the disk meanwhile, and nothing else waits on a blocked loop.
+    await new Promise<void>((resolve, reject) =>
+      execFile("mkfifo", ["-m", "600", ...fifos], (error) => (error ? reject(error) : resolve())),
+    );
     return fifos.map((fifo) => {
       // Read end first and non-blocking: opening the write end then does not wait for a reader.
       const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -36,17 +40,17 @@ export function openOutputPipes(names: readonly string[]): OutputPipe[] {
     for (const fd of opened) closeSync(fd);
     throw error;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** `spawn` with stdin closed and stdout and stderr on real pipes (see openOutputPipes). */
+/** `spawn` with stdin closed and stdout and stderr on the real pipes `openOutputPipes` made for it. */
 export function spawnWithOutputPipes(
   file: string,
   args: readonly string[],
   options: Omit<SpawnOptions, "stdio">,
+  [stdout, stderr]: readonly [OutputPipe, OutputPipe],
 ): { child: ChildProcess; stdout: net.Socket; stderr: net.Socket } {
-  const [stdout, stderr] = openOutputPipes(["stdout", "stderr"]) as [OutputPipe, OutputPipe];
   try {
     const child = spawn(file, args, { ...options, stdio: ["ignore", stdout.writeFd, stderr.writeFd] });
     return { child, stdout: stdout.reader, stderr: stderr.reader };

@@ -9,7 +9,7 @@ import type { EgressPolicy } from "./egress-policy.js";
 import { startEgressProxy, type EgressNet, type EgressProxy, type EgressRefusal } from "./egress-proxy.js";
 import { fixerEnv } from "./fixer-env.js";
 import { FORK_REFUSED, limitThatEnded } from "./limit-verdict.js";
-import { spawnWithOutputPipes } from "./output-pipe.js";
+import { openOutputPipes, spawnWithOutputPipes, type OutputPipe } from "./output-pipe.js";
 import { DEFAULT_LIMITS, type ResourceLimits, type StepLimit } from "./resource-limits.js";
 import { stepRlimits, systemBinary } from "./rlimits.js";
 import { SandboxError } from "./sandbox-error.js";
@@ -158,13 +158,15 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
         ]
       : [...o.command];
     const argv = [...joinCgroupArgv(cgroup?.procsFiles ?? []), ...rlimits.argv, ...inner];
-    const baseline = await diskUsage(writable);
+    // The disk before the step and the step's output pipes, made side by side (two processes).
+    const [baseline, pipes] = await Promise.all([diskUsage(writable), openOutputPipes(["stdout", "stderr"])]);
     const ended = await spawnAndWatch(o, argv, env, budget, {
       cgroup,
       baseline,
       writable,
       limits,
       rlimitPids: rlimits.pids,
+      pipes: pipes as [OutputPipe, OutputPipe],
     });
     const counters = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
     const limit = limitThatEnded({ ...ended, ...counters, rlimitMemory: rlimits.memory, rlimitPids: rlimits.pids });
@@ -205,16 +207,22 @@ function spawnAndWatch(
     writable: readonly string[];
     limits: ResourceLimits;
     rlimitPids: boolean;
+    pipes: readonly [OutputPipe, OutputPipe];
   },
 ): Promise<Ended> {
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill takes everything it started, not just the first process.
-    const { child, stdout, stderr } = spawnWithOutputPipes(file as string, args, {
-      cwd: o.workdir,
-      env,
-      detached: true,
-    });
+    const { child, stdout, stderr } = spawnWithOutputPipes(
+      file as string,
+      args,
+      {
+        cwd: o.workdir,
+        env,
+        detached: true,
+      },
+      watch.pipes,
+    );
     o.onSpawn?.();
     const chunks: Buffer[] = [];
     let kept = 0;

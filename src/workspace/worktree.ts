@@ -28,7 +28,14 @@ export async function createWorktree(mirrorDir: string, sha: string, parentDir: 
 }
 
 export async function removeWorktree(wt: Worktree): Promise<void> {
-  await rm(wt.path, { recursive: true, force: true });
+  // The mirror's entry for this worktree is what `git worktree prune` would delete once the folder
+  // is gone: deleted here with it, without a git process. An entry somewhere else is git's to prune.
+  const ownEntry = path.dirname(wt.gitDir) === path.join(wt.mirrorDir, "worktrees");
+  await Promise.all([
+    rm(wt.path, { recursive: true, force: true }),
+    ownEntry ? rm(wt.gitDir, { recursive: true, force: true }) : null,
+  ]);
+  if (ownEntry) return;
   // Best effort: a worktree entry left behind is pruned by the next prune, and the folder is gone.
   await sentinelGit(wt.mirrorDir, gitEnv())
     .raw(["worktree", "prune"])

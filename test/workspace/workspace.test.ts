@@ -110,6 +110,7 @@ describe("a worktree", () => {
     expect(readFileSync(path.join(wt.path, "src/index.js"), "utf8")).toBe("console.log(1)\n");
     await removeWorktree(wt);
     expect(existsSync(wt.path)).toBe(false);
+    expect(existsSync(wt.gitDir)).toBe(false);
     expect(git(gitDir, "worktree", "list")).not.toContain(wt.path);
   });
 
