@@ -1,3 +1,4 @@
+import { commandLine } from "./command-line.js";
 import { code, escapeMarkdown, fence } from "../notify/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { InstructionPacket } from "./governance.js";
@@ -88,7 +89,7 @@ export function commitMessage(
     "",
     plainLine(repositoryRelative(d.summary, o.worktreeRoots ?? []), 500),
     "",
-    `Verified by re-running \`${plainLine(verify.join(" "))}\` under Sentinel's sentinels: it passes.`,
+    `Verified by re-running \`${plainLine(commandLine(verify))}\` under Sentinel's sentinels: it passes.`,
     ...(model
       ? [
           "",
@@ -139,7 +140,7 @@ export function pullRequestBody(
     ...(model ? [modelWritten(model, runId), ""] : []),
     `**Failure:** ${escapeMarkdown(d.summary)}`,
     "",
-    `**Verified:** ${code(verify.join(" "))} passes in a clean worktree of the failing commit, with nothing new failing.`,
+    `**Verified:** ${code(commandLine(verify))} passes in a clean worktree of the failing commit, with nothing new failing.`,
     "",
     `**Changed (${files.length}):** ${changedFiles(files)}`,
     "",
@@ -189,7 +190,7 @@ export function forkPatchComment(o: {
   const d = o.diagnosis;
   const fits = Buffer.byteLength(o.patch) <= MAX_PATCH_BYTES;
   return [
-    `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(o.agentName)} fixed it; ${code(o.verify.join(" "))} passes with the change.`,
+    `Sentinel diagnosed a **${escapeMarkdown(d.category)}** failure${d.tool ? ` (${escapeMarkdown(d.tool)})` : ""} and ${escapeMarkdown(o.agentName)} fixed it; ${code(commandLine(o.verify))} passes with the change.`,
     "",
     ...(o.model ? [modelWritten(o.model, o.runId), ""] : []),
     "This pull request comes from a fork, so Sentinel pushes nothing: neither to your branch nor to this repository. " +

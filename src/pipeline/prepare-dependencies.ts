@@ -1,3 +1,4 @@
+import { commandLine } from "./command-line.js";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -163,9 +164,7 @@ function managerName(pm: PackageManager): string {
   return pm.name.startsWith("yarn") ? "yarn" : pm.name;
 }
 
-function display(command: readonly string[]): string {
-  return command.length === 3 && command[1] === "-c" ? (command[2] as string) : command.join(" ");
-}
+const display = commandLine;
 
 /** The lines an install printed that say why it failed: npm's `npm error` lines, else its last lines. */
 function lastLines(output: string): string[] {

@@ -1,3 +1,4 @@
+import { commandLine } from "../command-line.js";
 import { snapshotWorktree, worktreeState } from "../../workspace/index.js";
 import type { InstructionPacket } from "../governance.js";
 import type { PhaseResult, RunContext } from "../run-context.js";
@@ -18,10 +19,10 @@ export async function plan(ctx: RunContext): Promise<PhaseResult> {
     throw new RunStop("no-agent", "nothing to verify with: the failing command is unknown and the agent names none");
   const blast = ctx.blast;
   const packet: InstructionPacket = {
-    objective: `Make \`${verifyCommand.join(" ")}\` pass again: ${d.summary}`,
+    objective: `Make \`${commandLine(verifyCommand)}\` pass again: ${d.summary}`,
     constraints: { allowedPaths: ["*"], forbiddenPaths: blast.forbiddenPaths, requiredSteps: steps.map((s) => s.id) },
     successCriteria: [
-      `\`${verifyCommand.join(" ")}\` exits 0 with no failing finding`,
+      `\`${commandLine(verifyCommand)}\` exits 0 with no failing finding`,
       `at most ${blast.maxFiles} files and ${blast.maxLines} lines changed`,
       "no forbidden path touched",
     ],

@@ -1,3 +1,4 @@
+import { commandLine } from "../command-line.js";
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -165,7 +166,7 @@ async function diagnoseHere(ctx: RunContext): Promise<Diagnosis> {
     ...(diagnosis.category === "unknown" ? { lastLines: lastLines(diagnosis, diagnosed.result.output) } : {}),
   });
   if (diagnosis.status !== "failed")
-    throw new RunStop("nothing-to-fix", `\`${req.failingCommand.join(" ")}\` passes at ${req.sha.slice(0, 7)}`);
+    throw new RunStop("nothing-to-fix", `\`${commandLine(req.failingCommand)}\` passes at ${req.sha.slice(0, 7)}`);
   return diagnosis;
 }
 

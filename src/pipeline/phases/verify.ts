@@ -1,3 +1,4 @@
+import { commandLine } from "../command-line.js";
 import { changedPaths, diffStat, worktreeState } from "../../workspace/index.js";
 import { blastRadiusViolation } from "../governance.js";
 import { fallBackToModel } from "../model-fallback.js";
@@ -34,7 +35,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
     sandboxed: verified.result.sandboxed,
   });
   if (verified.result.exitCode !== 0 || verified.diagnosis.status === "failed") {
-    const failed = `\`${verifyCommand.join(" ")}\` still fails after ${agentId}: ${verified.diagnosis.summary}`;
+    const failed = `\`${commandLine(verifyCommand)}\` still fails after ${agentId}: ${verified.diagnosis.summary}`;
     if (await fallBackToModel(ctx, failed)) return { next: "PLAN" };
     throw new RunStop("verify-failed", failed);
   }
@@ -43,7 +44,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
   if (rewritten.length > 0)
     throw new RunStop(
       "verify-failed",
-      `\`${verifyCommand.join(" ")}\` changed the fix it was verifying (${rewritten.slice(0, 5).join(", ")}): nothing is proposed`,
+      `\`${commandLine(verifyCommand)}\` changed the fix it was verifying (${rewritten.slice(0, 5).join(", ")}): nothing is proposed`,
     );
   const diff = await diffStat(ctx.worktree, fixPaths);
   deps.runs.note(runId, "diff", {
@@ -69,7 +70,7 @@ export async function verify(ctx: RunContext): Promise<PhaseResult> {
     const files = `${diff.files.length} file${diff.files.length === 1 ? "" : "s"}`;
     throw new RunStop(
       "shadow",
-      `shadow mode: ${chosen.agent.name} would change ${files} (+${diff.linesAdded} −${diff.linesDeleted}), verified by \`${verifyCommand.join(" ")}\`; nothing was written`,
+      `shadow mode: ${chosen.agent.name} would change ${files} (+${diff.linesAdded} −${diff.linesDeleted}), verified by \`${commandLine(verifyCommand)}\`; nothing was written`,
     );
   }
   // Time has passed since PREFLIGHT (a freeze may have begun), and the diff names the paths.

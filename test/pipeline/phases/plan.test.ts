@@ -19,7 +19,7 @@ describe("PLAN", () => {
     expect(ctx.plan?.verifyCommand).toEqual(["sh", "-c", "true"]);
     expect(await world.runs.getRun(ctx.runId)).toMatchObject({
       agent_id: "scripted",
-      packet: expect.objectContaining({ objective: expect.stringContaining("sh -c true") }),
+      packet: expect.objectContaining({ objective: expect.stringContaining("Make `true` pass again") }),
     });
   });
 
