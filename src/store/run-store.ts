@@ -308,9 +308,11 @@ export class RunStore {
 
   /** Parks a run that needs a human: waiting in PREFLIGHT, where an approval starts it again. */
   async parkRun(runId: string, outcome: unknown): Promise<void> {
-    await this.db.query(
-      "UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1",
-      [runId, jsonForPostgres(outcome)],
+    await this.writes.now(runId, () =>
+      this.db.query("UPDATE runs SET status = 'waiting', phase = 'PREFLIGHT', outcome = $2::jsonb WHERE run_id = $1", [
+        runId,
+        jsonForPostgres(outcome),
+      ]),
     );
   }
 
