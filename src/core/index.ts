@@ -6,6 +6,7 @@ export { isRetried, outcomeOf, type Outcome } from "./outcomes.js";
 export { logToStderr, type OnError } from "./report-error.js";
 export { VERSION } from "./version.js";
 export { silentLogger } from "./silent-logger.js";
+export { commandLine } from "./command-line.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";

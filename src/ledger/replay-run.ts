@@ -1,3 +1,4 @@
+import { commandLine } from "../core/index.js";
 import type { LedgerEntry } from "./ledger-entry.js";
 
 /** What a run saw, decided and did, in the order the ledger holds it. */
@@ -15,7 +16,7 @@ export interface ReplayStep {
 
 type Data = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
-const cmd = (v: unknown) => (Array.isArray(v) ? v.join(" ") : str(v));
+const cmd = (v: unknown) => (Array.isArray(v) ? commandLine(v.map(String)) : str(v));
 
 /** How each kind of entry reads in a replay; kinds not named here are shown as they are. */
 const READERS: Record<string, (d: Data) => [ReplayStep["what"], string]> = {

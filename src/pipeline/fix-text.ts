@@ -1,4 +1,4 @@
-import { commandLine } from "./command-line.js";
+import { commandLine } from "../core/index.js";
 import { code, escapeMarkdown, fence } from "../notify/index.js";
 import type { Diagnosis } from "../sentinel/index.js";
 import type { InstructionPacket } from "./governance.js";

@@ -1,4 +1,4 @@
-import { commandLine } from "./command-line.js";
+import { commandLine } from "../core/index.js";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";

@@ -1,4 +1,4 @@
-import { commandLine } from "../command-line.js";
+import { commandLine } from "../../core/index.js";
 import { snapshotWorktree, worktreeState } from "../../workspace/index.js";
 import type { InstructionPacket } from "../governance.js";
 import type { PhaseResult, RunContext } from "../run-context.js";

@@ -1,4 +1,4 @@
-import { commandLine } from "../command-line.js";
+import { commandLine } from "../../core/index.js";
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";

@@ -1,4 +1,4 @@
-import { commandLine } from "../command-line.js";
+import { commandLine } from "../../core/index.js";
 import { changedPaths, diffStat, worktreeState } from "../../workspace/index.js";
 import { blastRadiusViolation } from "../governance.js";
 import { fallBackToModel } from "../model-fallback.js";

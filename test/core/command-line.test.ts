@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandLine } from "../../src/pipeline/command-line.js";
+import { commandLine } from "../../src/core/command-line.js";
 
 describe("a command shown to people", () => {
   it("is the script itself when it runs through sh -c", () => {
