@@ -81,7 +81,7 @@ export async function prepareDependencies(ctx: RunContext, command: readonly str
   const printed = lastLines(output).slice(-3);
   throw new RunStop(
     "error",
-    `could not install the dependencies \`${display(command)}\` needs, so its failure was not reproduced: ` +
+    `could not install the dependencies \`${commandLine(command)}\` needs, so its failure was not reproduced: ` +
       `\`${describeInstall(installCommand(pm, "online", null).argv)}\` (from ${pm.detectedFrom}) ${[...failures, ...notTried].join("; ")}` +
       (printed.length > 0 ? `; ${managerName(pm)} printed last: ${printed.join(" | ")}` : ""),
     "install",
@@ -163,8 +163,6 @@ function onPath(ctx: RunContext, tool: string): boolean {
 function managerName(pm: PackageManager): string {
   return pm.name.startsWith("yarn") ? "yarn" : pm.name;
 }
-
-const display = commandLine;
 
 /** The lines an install printed that say why it failed: npm's `npm error` lines, else its last lines. */
 function lastLines(output: string): string[] {

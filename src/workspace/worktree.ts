@@ -30,7 +30,9 @@ export async function createWorktree(mirrorDir: string, sha: string, parentDir: 
 export async function removeWorktree(wt: Worktree): Promise<void> {
   // The mirror's entry for this worktree is what `git worktree prune` would delete once the folder
   // is gone: deleted here with it, without a git process. An entry somewhere else is git's to prune.
-  const ownEntry = path.dirname(wt.gitDir) === path.join(wt.mirrorDir, "worktrees");
+  // (Paths come from the ledger for the janitor: `worktrees/..` would be the mirror itself.)
+  const name = path.basename(wt.gitDir);
+  const ownEntry = path.dirname(wt.gitDir) === path.join(wt.mirrorDir, "worktrees") && name !== ".." && name !== ".";
   await Promise.all([
     rm(wt.path, { recursive: true, force: true }),
     ownEntry ? rm(wt.gitDir, { recursive: true, force: true }) : null,

@@ -114,6 +114,13 @@ describe("a worktree", () => {
     expect(git(gitDir, "worktree", "list")).not.toContain(wt.path);
   });
 
+  it("never deletes the mirror when a recorded worktree entry names `worktrees/..`", async () => {
+    const { gitDir, wt } = await checkout({ "a.txt": "x\n" });
+    await removeWorktree({ ...wt, gitDir: `${gitDir}/worktrees/..` });
+    expect(existsSync(wt.path)).toBe(false);
+    expect(existsSync(path.join(gitDir, "HEAD"))).toBe(true);
+  });
+
   it("refuses something that is not a commit id", async () => {
     await expect(createWorktree(scratch(), "--upload-pack=evil", scratch())).rejects.toThrow(/not a commit id/);
   });
