@@ -18,6 +18,7 @@ import { detectToolchains, probeSandbox } from "../sandbox/index.js";
 import { readLedger } from "../ledger/index.js";
 import { silentLogger } from "../core/index.js";
 import { Store, type Database } from "../store/index.js";
+import type { MirrorCache } from "../workspace/index.js";
 import { loadCliRules } from "./load-cli-rules.js";
 import { localConfigReader } from "./local-repo-config.js";
 import type { CliIo } from "./io.js";
@@ -44,7 +45,7 @@ export async function runFixAction(
   io: CliIo,
   setExitCode: (code: number) => void,
   opts: FixFlags,
-  started: { repo: string; head: RepoHead; opening: Promise<Database> },
+  started: { repo: string; head: RepoHead; opening: Promise<Database>; mirrors: MirrorCache },
 ): Promise<void> {
   const { repo, opening } = started;
   const { sha, base } = started.head;
@@ -76,6 +77,7 @@ export async function runFixAction(
     const trust = new Trust(store.gov);
     const { deps, tierAtGate } = await repositoryFixDeps(io, opts, {
       repo,
+      mirrors: started.mirrors,
       reader,
       loaded,
       runs,
@@ -96,9 +98,12 @@ export async function runFixAction(
       if (opts.format !== "json") io.stderr.write(`sentinel fix: ${outcome.reason}; trying the next check\n`);
       outcome = await runFix(deps, { forge: "local", repo, sha, baseBranch: base, failingCommand: command });
     }
-    await recordTier(trust, config.policy, repo, outcome, tierAtGate());
+    // Two store round trips side by side: the tier's record, and the pull request to show.
+    const [, pr] = await Promise.all([
+      recordTier(trust, config.policy, repo, outcome, tierAtGate()),
+      outcome.pullRequest ? runs.findPullRequest("local", repo, outcome.branch as string) : null,
+    ]);
     if (opts.format === "json") {
-      const pr = outcome.pullRequest ? await runs.findPullRequest("local", repo, outcome.branch as string) : null;
       io.stdout.write(JSON.stringify({ schemaVersion: 1, ...outcome, pullRequest: pr }, null, 2) + "\n");
       return setExitCode(outcome.status === "proposed" || outcome.status === "nothing-to-fix" ? 0 : 1);
     }
@@ -112,8 +117,7 @@ export async function runFixAction(
         `  branch: ${outcome.branch} (${outcome.commit?.slice(0, 7)}) in ${repo}`,
         `  see it: git -C ${repo} show ${outcome.branch}`,
       );
-    if (outcome.pullRequest) {
-      const pr = (await runs.findPullRequest("local", repo, outcome.branch as string))!;
+    if (pr) {
       lines.push(`  local pull request #${pr.number}: ${pr.title} (${pr.headBranch} -> ${pr.baseBranch})`);
     }
     const ms = Object.entries(outcome.phaseMs)
@@ -165,10 +169,11 @@ async function repositoryFixDeps(
     runs: Store["runs"];
     models: Store["models"];
     trust: Trust;
+    mirrors: MirrorCache;
   },
 ) {
   const { config } = r.loaded;
-  // Mirrors and worktrees sit next to the store's folder, wherever the records go.
+  // Worktrees sit next to the store's folder (as the mirrors do: fix-command.ts), wherever the records go.
   const dataRoot = path.dirname(cliDataDir(opts));
   // --rules adds to the repository's sentinels; --no-builtin leaves only the named files.
   const extra =
@@ -188,7 +193,7 @@ async function repositoryFixDeps(
   const base = await localFixDeps({
     runs: r.runs,
     repo: r.repo,
-    mirrorsDir: path.join(dataRoot, "mirrors"),
+    mirrors: r.mirrors,
     workRoot: path.join(dataRoot, "worktrees"),
     dependencyCacheDir: path.join(dataRoot, "dependency-cache"),
     // The model agent joins when SENTINEL_LLM_* names an endpoint and the repository opted in (llm.enabled).

@@ -2,7 +2,7 @@ import path from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "./io.js";
 import { readRepoHead } from "./repo-head.js";
-import { openCliDatabase, withStoreOptions } from "./store-options.js";
+import { cliDataDir, openCliDatabase, withStoreOptions } from "./store-options.js";
 
 /**
  * The whole pipeline on a laptop: run the failing command in a clean worktree of HEAD, diagnose
@@ -46,7 +46,16 @@ export function fixCommand(io: CliIo, setExitCode: (code: number) => void): Comm
         const opening = openCliDatabase(opts);
         // Awaited in fix-action, where its error is reported; this only keeps Node from calling it unhandled meanwhile.
         opening.catch(() => undefined);
-        return (await import("./fix-action.js")).runFixAction(io, setExitCode, opts, { repo, head, opening });
+        // The mirror fetches the commit meanwhile too (git works while this process compiles): the
+        // run's workspace step then finds it there.
+        const mirrors = import("../workspace/index.js").then(({ MirrorCache }) => {
+          const cache = new MirrorCache(path.join(path.dirname(cliDataDir(opts)), "mirrors"));
+          // A failed fetch is the run's to report: its own ensure() tries again and says why.
+          cache.prefetch({ url: repo }, head.sha).catch(() => undefined);
+          return cache;
+        });
+        const { runFixAction } = await import("./fix-action.js");
+        return runFixAction(io, setExitCode, opts, { repo, head, opening, mirrors: await mirrors });
       })
   );
 }

@@ -8,11 +8,13 @@ import { MirrorCache } from "../workspace/index.js";
 import { LocalForge } from "../forge/index.js";
 import type { FixDeps } from "./fix-types.js";
 
-export interface LocalFixOptions {
+/** The mirrors' folder, or the cache itself (one the caller already started fetching into). */
+export type LocalFixOptions = LocalFixBase & ({ readonly mirrorsDir: string } | { readonly mirrors: MirrorCache });
+
+interface LocalFixBase {
   readonly runs: RunStore;
   /** The repository on disk: the remote fixes are pushed to. */
   readonly repo: string;
-  readonly mirrorsDir: string;
   readonly workRoot: string;
   readonly agents?: readonly Agent[];
   readonly rules?: RuleSet;
@@ -35,7 +37,7 @@ export async function localFixDeps(o: LocalFixOptions): Promise<FixDeps> {
   const { limits, runDeadlineMs, cgroupRoot } = limitsFromEnv(env);
   return {
     runs: o.runs,
-    mirrors: new MirrorCache(o.mirrorsDir),
+    mirrors: "mirrors" in o ? o.mirrors : new MirrorCache(o.mirrorsDir),
     workRoot: o.workRoot,
     forge: new LocalForge(o.runs, o.repo),
     agents: o.agents ?? agentsFrom((await loadBuiltinRecipes()).recipes, []),

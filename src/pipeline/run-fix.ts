@@ -87,6 +87,9 @@ async function cleanUp(ctx: RunContext): Promise<void> {
       { err: error instanceof Error ? error.message : String(error) },
       `could not ${what}; the janitor tries again`,
     );
+  // The lease guards the repository's fix branch, not this run's own folders: it goes while they
+  // are deleted. (A lease not released lapses by itself within its TTL.)
+  const released = ctx.leases.release(ctx.leaseKey, ctx.runId).catch(failed("release the run's lease"));
   const worktreeGone = ctx.worktree
     ? await removeWorktree(ctx.worktree).then(
         () => true,
@@ -102,8 +105,7 @@ async function cleanUp(ctx: RunContext): Promise<void> {
       worktreeGone && ctx.worktree?.mirrorDir === mirrorDir && ctx.worktree.path.startsWith(dir + path.sep);
     await removeRunDirectory(dir, covered ? null : mirrorDir);
   }
-  // A lease not released lapses by itself within its TTL.
-  await ctx.leases.release(ctx.leaseKey, ctx.runId).catch(failed("release the run's lease"));
+  await released;
 }
 
 /** A GitHub step header `Run npx eslint .` names the command that failed. */

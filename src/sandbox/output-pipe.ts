@@ -12,6 +12,20 @@ export interface OutputPipe {
   readonly reader: net.Socket;
 }
 
+/** A pipe made ahead of use: both ends open, its FIFO already unlinked. */
+interface SparePipe {
+  readonly readFd: number;
+  readonly writeFd: number;
+}
+
+/**
+ * Pipes made by earlier calls for later ones. Each mkfifo is a process, and a fork from a Node
+ * process this size costs more than the FIFO: a `sentinel fix` runs three or four commands, so one
+ * mkfifo makes pipes for all of them. Unused ones are only open descriptors (close-on-exec).
+ */
+const spares: SparePipe[] = [];
+const PIPES_PER_MKFIFO = 8;
+
 /**
  * Real pipes for a command's stdout and stderr. Node's `stdio: "pipe"` hands a child a socket,
  * and opening `/dev/stderr` or `/dev/stdout` on a socket fails (ENXIO). CI scripts do that
@@ -20,10 +34,19 @@ export interface OutputPipe {
  * is the same kernel object.
  */
 export async function openOutputPipes(names: readonly string[]): Promise<OutputPipe[]> {
+  // A loop: calls side by side may take the pipes another call made.
+  while (spares.length < names.length) spares.push(...(await makePipes(PIPES_PER_MKFIFO + names.length)));
+  return spares.splice(0, names.length).map(({ readFd, writeFd }) => ({
+    writeFd,
+    reader: new net.Socket({ fd: readFd, readable: true, writable: false }),
+  }));
+}
+
+async function makePipes(count: number): Promise<SparePipe[]> {
   const dir = await mkdtemp(path.join(tmpdir(), "sentinel-pipe-"));
   const opened: number[] = [];
   try {
-    const fifos = names.map((name) => path.join(dir, name));
+    const fifos = Array.from({ length: count }, (_, i) => path.join(dir, String(i)));
     // Not execFileSync: the caller measures the disk meanwhile, and nothing else waits on a blocked loop.
     await new Promise<void>((resolve, reject) =>
       execFile("mkfifo", ["-m", "600", ...fifos], (error) => (error ? reject(error) : resolve())),
@@ -34,7 +57,7 @@ export async function openOutputPipes(names: readonly string[]): Promise<OutputP
       opened.push(readFd);
       const writeFd = openSync(fifo, constants.O_WRONLY);
       opened.push(writeFd);
-      return { writeFd, reader: new net.Socket({ fd: readFd, readable: true, writable: false }) };
+      return { readFd, writeFd };
     });
   } catch (error) {
     for (const fd of opened) closeSync(fd);

@@ -20,6 +20,12 @@ export interface Mirror {
  */
 export class MirrorCache {
   private readonly locks = new KeyedMutex();
+  /**
+   * Commits this cache found in a mirror, with when: the next run of the same commit within
+   * RECENT_MS skips asking git (a process) again. Objects stay in a mirror far longer (git keeps
+   * unreachable ones two weeks), so the answer cannot go stale in that time.
+   */
+  private readonly recent = new Map<string, number>();
 
   constructor(readonly root: string) {}
 
@@ -43,11 +49,16 @@ export class MirrorCache {
     return this.locks.run(gitDir, async () => {
       const started = Date.now();
       const env = gitEnv({ remote });
+      const done = (cold: boolean): Mirror => ({ gitDir, cold, durationMs: Date.now() - started });
       if (existsSync(path.join(gitDir, "HEAD"))) {
         // The commit a run needs is there already (a retry, the next failure of the same push):
         // nothing to fetch for it. Its content is its id, so an older mirror holds the same tree.
-        if (o.commit && extraRefs.length === 0 && (await hasCommit(gitDir, env, o.commit)))
-          return { gitDir, cold: false, durationMs: Date.now() - started };
+        const known = o.commit && extraRefs.length === 0 ? `${gitDir}\0${o.commit}` : null;
+        if (known && started - (this.recent.get(known) ?? -Infinity) < RECENT_MS) return done(false);
+        if (known && (await hasCommit(gitDir, env, o.commit as string))) {
+          this.remember(known, started);
+          return done(false);
+        }
         await sentinelGit(gitDir, env).raw([
           "fetch",
           "--prune",
@@ -57,7 +68,7 @@ export class MirrorCache {
           "+refs/heads/*:refs/heads/*",
           ...extraRefs,
         ]);
-        return { gitDir, cold: false, durationMs: Date.now() - started };
+        return done(false);
       }
       await mkdir(this.root, { recursive: true });
       await rm(gitDir, { recursive: true, force: true });
@@ -71,8 +82,25 @@ export class MirrorCache {
         );
       }
       if (extraRefs.length > 0) await sentinelGit(gitDir, env).raw(["fetch", "--no-tags", "--", url, ...extraRefs]);
-      return { gitDir, cold: true, durationMs: Date.now() - started };
+      return done(true);
     });
+  }
+
+  /**
+   * ensure() ahead of the run that needs the commit (`sentinel fix` starts it while its pipeline
+   * loads): the fetch overlaps the load, and the run's own ensure() then asks git nothing.
+   */
+  async prefetch(remote: GitRemote, commit: string): Promise<void> {
+    await this.ensure(remote, [], { commit });
+    // Fetched, or cloned: the second call checks the commit arrived, and remembers it.
+    await this.ensure(remote, [], { commit });
+  }
+
+  private remember(key: string, at: number): void {
+    this.recent.delete(key);
+    this.recent.set(key, at);
+    // A worker sees many commits: the oldest answers go first.
+    if (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** Fetches refspecs Sentinel built (a fork pull request's head, after the policy allowed it) into the mirror. */
@@ -84,6 +112,10 @@ export class MirrorCache {
     );
   }
 }
+
+/** How long a commit found in a mirror is taken to be there without asking git again. */
+const RECENT_MS = 10 * 60_000;
+const MAX_RECENT = 256;
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n").find((l) => l.trim()) ?? "unknown error";

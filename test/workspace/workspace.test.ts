@@ -82,6 +82,32 @@ describe("the mirror cache", () => {
     expect(git(gitDir, "rev-parse", "main")).toBe(second);
   });
 
+  it("fetched ahead with prefetch, answers the run's own ensure for that commit without git", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    await cache.prefetch({ url: remote }, sha);
+    const gitDir = cache.mirrorDir(remote);
+    // Any git call from here on fails: the remote is gone and so is the mirror's object store.
+    rmSync(remote, { recursive: true });
+    rmSync(path.join(gitDir, "objects"), { recursive: true });
+    await expect(cache.ensure({ url: remote }, [], { commit: sha })).resolves.toMatchObject({ gitDir, cold: false });
+    // Another cache (another process) has to ask git.
+    await expect(new MirrorCache(path.dirname(gitDir)).ensure({ url: remote }, [], { commit: sha })).rejects.toThrow();
+  });
+
+  it("still fetches a commit it has not seen", async () => {
+    const { root, remote, sha } = bareRemote({ "a.txt": "1\n" });
+    cleanup.push(root);
+    const cache = new MirrorCache(scratch());
+    await cache.prefetch({ url: remote }, sha);
+    git(path.join(root, "src"), "commit", "-q", "--allow-empty", "-m", "second");
+    git(path.join(root, "src"), "push", "-q", remote, "main");
+    const second = git(path.join(root, "src"), "rev-parse", "HEAD");
+    const { gitDir } = await cache.ensure({ url: remote }, [], { commit: second });
+    expect(git(gitDir, "rev-parse", "main")).toBe(second);
+  });
+
   it("never writes a token into the mirror's config", async () => {
     const root = scratch();
     bareRemote({ "a.txt": "1\n" }, { at: path.join(root, "acme/app.git") });
