@@ -14,7 +14,7 @@ import {
 import { dependencyNeed } from "./needs-dependencies.js";
 import type { RunContext } from "./run-context.js";
 import { RunStop } from "./run-stop.js";
-import { classifyRun, stopAtLimit } from "./worktree-commands.js";
+import { runStep, stopAtLimit } from "./worktree-commands.js";
 
 // The fixer's PATH when the toolchains set none (sandbox/fixer-env.ts).
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -48,7 +48,7 @@ export async function prepareDependencies(ctx: RunContext, command: readonly str
   for (const mode of modes) {
     const install = installCommand(pm, mode, ctx.command.cacheDir ?? null);
     const attempt = { ...ctx, command: { ...ctx.command, env: { ...ctx.command.env, ...install.env } } };
-    const { result } = await classifyRun(attempt, install.argv, {
+    const { result } = await runStep(attempt, install.argv, {
       step: "install",
       timeoutMs: mode === "offline" ? OFFLINE_TIMEOUT_MS : ONLINE_TIMEOUT_MS,
       ...(mode === "online" ? { network: true } : {}),

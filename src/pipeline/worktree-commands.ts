@@ -15,8 +15,45 @@ import { RunStop } from "./run-stop.js";
 export async function classifyRun(
   ctx: RunContext,
   command: readonly string[],
-  opts: { step: string; network?: boolean; timeoutMs?: number },
+  opts: StepRunOptions,
 ): Promise<{ result: RunCommandResult; diagnosis: Diagnosis }> {
+  const run = await runInWorktree(ctx, command, opts, true);
+  return { result: run.result, diagnosis: run.classifier().end({ exitCode: run.result.exitCode ?? 1 }) };
+}
+
+/**
+ * Runs a step whose output matters only when it fails (a fixer's step, an install): the sentinels
+ * read it then (or as it streams, when someone watches the run live). A step that exited 0 is done
+ * whatever it printed, and the classifier for its command would be a literal table of its own to
+ * build (tens of milliseconds, more than most fixers take).
+ */
+export async function runStep(
+  ctx: RunContext,
+  command: readonly string[],
+  opts: StepRunOptions,
+): Promise<{ result: RunCommandResult; diagnosis: Diagnosis | null }> {
+  const streamed = Boolean(ctx.deps.live);
+  const run = await runInWorktree(ctx, command, opts, streamed);
+  const exitCode = run.result.exitCode ?? 1;
+  if (exitCode === 0 && !streamed) return { result: run.result, diagnosis: null };
+  const classifier = run.classifier();
+  // Not streamed: what the step printed (up to the output cap) is read now.
+  if (!streamed) classifier.write(run.result.output);
+  return { result: run.result, diagnosis: classifier.end({ exitCode }) };
+}
+
+interface StepRunOptions {
+  readonly step: string;
+  readonly network?: boolean;
+  readonly timeoutMs?: number;
+}
+
+async function runInWorktree(
+  ctx: RunContext,
+  command: readonly string[],
+  opts: StepRunOptions,
+  streamed: boolean,
+): Promise<{ result: RunCommandResult; classifier: () => Classifier }> {
   const { deps, runId } = ctx;
   const refusals: Array<Promise<void>> = [];
   const wt = ctx.worktree as Worktree;
@@ -46,19 +83,23 @@ export async function classifyRun(
     deadline: ctx.deadline,
     // Every connection the egress proxy refused is in the ledger: what a fixer tried to reach.
     onEgressRefused: (r) => void refusals.push(deps.runs.record(runId, "egress.refused", { step: opts.step, ...r })),
-    onSpawn: () => {
-      try {
-        setUp();
-      } catch (error) {
-        // Thrown from inside the sandbox's spawn it would orphan the command: raised once it ended.
-        setUpFailed = error;
-      }
-    },
-    onLine: (line) => classifier?.write(line + "\n"),
+    ...(streamed
+      ? {
+          onSpawn: () => {
+            try {
+              setUp();
+            } catch (error) {
+              // Thrown from inside the sandbox's spawn it would orphan the command: raised once it ended.
+              setUpFailed = error;
+            }
+          },
+          onLine: (line: string) => classifier?.write(line + "\n"),
+        }
+      : {}),
   });
   await Promise.all(refusals);
   if (setUpFailed !== undefined) throw setUpFailed;
-  return { result, diagnosis: setUp().end({ exitCode: result.exitCode ?? 1 }) };
+  return { result, classifier: setUp };
 }
 
 /** How a step's output is classified: as shell output of this command, published live when someone watches. */
@@ -103,7 +144,7 @@ function classifierOptions(ctx: RunContext, command: readonly string[], step: st
 export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     // The fixer's output streams through the sentinels too: what it reports is in the ledger.
-    const { result: r, diagnosis: seen } = await classifyRun(ctx, step.command, {
+    const { result: r, diagnosis: seen } = await runStep(ctx, step.command, {
       step: step.id,
       network: step.network,
       timeoutMs: step.timeoutMs,
@@ -117,7 +158,8 @@ export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<v
       sandboxed: r.sandboxed,
       limit: r.limit,
       egressRefusals: r.egressRefusals,
-      diagnosis: { status: seen.status, category: seen.category, summary: seen.summary },
+      // Only a failed step's output was read: one that exited 0 is done, whatever it printed.
+      diagnosis: seen ? { status: seen.status, category: seen.category, summary: seen.summary } : null,
       outputTail: r.output.slice(-2000),
     });
     if (r.exitCode === 0) return;
