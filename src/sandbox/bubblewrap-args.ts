@@ -19,6 +19,8 @@ export interface BubblewrapStep {
   readonly tmpBytes: number;
   /** The egress proxy's socket directory on the host; required with `network`. */
   readonly egressDir?: string;
+  /** What starts the command inside, outermost (after the egress forwarder): run-command's gate. */
+  readonly wrap?: (command: readonly string[]) => string[];
 }
 
 const BASE = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent"];
@@ -113,6 +115,6 @@ export function bubblewrapArgs(s: BubblewrapStep, env: Record<string, string>): 
   // scratch space in memory.
   args.push("--remount-ro", "/dev", "--remount-ro", "/", "--chdir", s.workdir, "--clearenv");
   for (const [k, v] of Object.entries(env)) args.push("--setenv", k, v);
-  args.push("--", ...command);
+  args.push("--", ...(s.wrap ? s.wrap(command) : command));
   return args;
 }

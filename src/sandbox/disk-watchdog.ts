@@ -70,7 +70,8 @@ export interface DiskWatchdog {
  */
 export function startDiskWatchdog(o: {
   roots: readonly string[];
-  baseline: number;
+  /** A promise while it is still being measured (the step waits for it before its command starts). */
+  baseline: number | Promise<number>;
   budgetBytes: number;
   intervalMs: number;
   onExceeded: (addedBytes: number) => void;
@@ -80,9 +81,9 @@ export function startDiskWatchdog(o: {
   const timer = setInterval(() => {
     if (busy || done) return;
     busy = true;
-    void diskUsage(o.roots).then((now) => {
+    void Promise.all([diskUsage(o.roots), o.baseline]).then(([now, baseline]) => {
       busy = false;
-      const added = now - o.baseline;
+      const added = now - baseline;
       if (!done && added > o.budgetBytes) {
         done = true;
         clearInterval(timer);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Writable } from "node:stream";
 
 export interface OutputPipe {
   /** The write end, for the child's stdout or stderr; close it in this process once the child has it. */
@@ -67,16 +68,19 @@ async function makePipes(count: number): Promise<SparePipe[]> {
   }
 }
 
-/** `spawn` with stdin closed and stdout and stderr on the real pipes `openOutputPipes` made for it. */
+/**
+ * `spawn` with stdin closed, stdout and stderr on the real pipes `openOutputPipes` made for it, and
+ * a fourth descriptor (fd 3) the caller writes to: the gate a step's command waits on (run-command.ts).
+ */
 export function spawnWithOutputPipes(
   file: string,
   args: readonly string[],
   options: Omit<SpawnOptions, "stdio">,
   [stdout, stderr]: readonly [OutputPipe, OutputPipe],
-): { child: ChildProcess; stdout: net.Socket; stderr: net.Socket } {
+): { child: ChildProcess; stdout: net.Socket; stderr: net.Socket; gate: Writable } {
   try {
-    const child = spawn(file, args, { ...options, stdio: ["ignore", stdout.writeFd, stderr.writeFd] });
-    return { child, stdout: stdout.reader, stderr: stderr.reader };
+    const child = spawn(file, args, { ...options, stdio: ["ignore", stdout.writeFd, stderr.writeFd, "pipe"] });
+    return { child, stdout: stdout.reader, stderr: stderr.reader, gate: child.stdio[3] as Writable };
   } catch (error) {
     stdout.reader.destroy();
     stderr.reader.destroy();

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import { bubblewrapArgs, type SandboxMode } from "./bubblewrap-args.js";
 import { detectCgroups } from "./cgroup-detect.js";
 import { diskUsage, startDiskWatchdog } from "./disk-watchdog.js";
@@ -91,6 +92,15 @@ export function stepBudget(
   return { ms: Math.max(0, deadline - now), limit: "deadline" };
 }
 
+/**
+ * The step's command, held until fd 3 says go: it waits inside the sandbox, so that bubblewrap
+ * builds its namespaces while the disk under the writable paths is measured (du, 10-20 ms), and
+ * nothing the command writes is counted as the step's starting point. fd 3 is closed for it.
+ */
+function gated(command: readonly string[]): string[] {
+  return [systemBinary("sh") ?? "/bin/sh", "-c", 'read -r _ <&3; exec "$@" 3<&-', "sh", ...command];
+}
+
 /** The argv that puts the step's first process into its cgroup(s) before it can fork, then execs the rest. */
 function joinCgroupArgv(procsFiles: readonly string[]): string[] {
   if (procsFiles.length === 0) return [];
@@ -154,12 +164,16 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
     const inner = sandboxed
       ? [
           "bwrap",
-          ...bubblewrapArgs({ ...o, tmpBytes: limits.tmpBytes, ...(egress ? { egressDir: egress.dir } : {}) }, env),
+          ...bubblewrapArgs(
+            { ...o, wrap: gated, tmpBytes: limits.tmpBytes, ...(egress ? { egressDir: egress.dir } : {}) },
+            env,
+          ),
         ]
-      : [...o.command];
+      : gated(o.command);
     const argv = [...joinCgroupArgv(cgroup?.procsFiles ?? []), ...rlimits.argv, ...inner];
-    // The disk before the step and the step's output pipes, made side by side (two processes).
-    const [baseline, pipes] = await Promise.all([diskUsage(writable), openOutputPipes(["stdout", "stderr"])]);
+    const pipes = await openOutputPipes(["stdout", "stderr"]);
+    // Measured while the sandbox starts; the command waits for it (gated).
+    const baseline = diskUsage(writable);
     const ended = await spawnAndWatch(o, argv, env, budget, {
       cgroup,
       baseline,
@@ -196,6 +210,13 @@ interface Ended {
   readonly outputTruncated: boolean;
 }
 
+/** The command starts once the disk's starting point is known (see gated). */
+function openOnceMeasured(gate: Writable, baseline: Promise<number>): void {
+  // A child gone before reading it makes the write fail: its exit is what the step reports.
+  gate.on("error", () => undefined);
+  void baseline.finally(() => gate.end("go\n"));
+}
+
 function spawnAndWatch(
   o: RunCommandOptions,
   argv: readonly string[],
@@ -203,7 +224,7 @@ function spawnAndWatch(
   budget: { ms: number; limit: "timeout" | "deadline" },
   watch: {
     cgroup: StepCgroup | null;
-    baseline: number;
+    baseline: Promise<number>;
     writable: readonly string[];
     limits: ResourceLimits;
     rlimitPids: boolean;
@@ -213,7 +234,7 @@ function spawnAndWatch(
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
     // Its own process group, so a kill takes everything it started, not just the first process.
-    const { child, stdout, stderr } = spawnWithOutputPipes(
+    const { child, stdout, stderr, gate } = spawnWithOutputPipes(
       file as string,
       args,
       {
@@ -223,6 +244,7 @@ function spawnAndWatch(
       },
       watch.pipes,
     );
+    openOnceMeasured(gate, watch.baseline);
     o.onSpawn?.();
     const chunks: Buffer[] = [];
     let kept = 0;

@@ -107,6 +107,35 @@ describe("limits", () => {
     });
     expect(events).toEqual(["spawned", "one", "two"]);
   });
+
+  it.each(["bubblewrap", "none"] as const)(
+    "starts only once the disk under its writable paths is measured, and without the gate's descriptor (%s)",
+    async (mode) => {
+      if (mode === "bubblewrap" && sandbox === "none") return;
+      // A du that takes its time and says when it finished; the command says when it started.
+      const bin = workdir();
+      const marks = workdir();
+      writeFileSync(
+        path.join(bin, "du"),
+        `#!/bin/sh\nsleep 0.5\ndate +%s%N > ${marks}/du-done\nexec /usr/bin/du "$@"\n`,
+        { mode: 0o755 },
+      );
+      const saved = process.env.PATH;
+      process.env.PATH = `${bin}:${saved}`;
+      try {
+        const r = await run(
+          ["sh", "-c", 'date +%s%N; if [ -e /proc/self/fd/3 ]; then echo "fd 3 open"; else echo "fd 3 closed"; fi'],
+          {},
+          mode,
+        );
+        const [started, fd3] = r.output.trim().split("\n");
+        expect(fd3).toBe("fd 3 closed");
+        expect(BigInt(started!)).toBeGreaterThan(BigInt(readFileSync(path.join(marks, "du-done"), "utf8").trim()));
+      } finally {
+        process.env.PATH = saved;
+      }
+    },
+  );
 });
 
 describe("a command's output", () => {
