@@ -143,7 +143,7 @@ function classifierOptions(ctx: RunContext, command: readonly string[], step: st
 /** Runs one planned step, retried or escalated as the recipe says; every attempt is in the ledger. */
 export async function executeStep(ctx: RunContext, step: PlannedStep): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    // The fixer's output streams through the sentinels too: what it reports is in the ledger.
+    // A failed step's output is read by the sentinels: what it reports is in the ledger.
     const { result: r, diagnosis: seen } = await runStep(ctx, step.command, {
       step: step.id,
       network: step.network,

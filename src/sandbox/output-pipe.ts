@@ -48,7 +48,7 @@ async function makePipes(count: number): Promise<SparePipe[]> {
   const opened: number[] = [];
   try {
     const fifos = Array.from({ length: count }, (_, i) => path.join(dir, String(i)));
-    // Not execFileSync: the caller measures the disk meanwhile, and nothing else waits on a blocked loop.
+    // Not execFileSync: the caller's du for the step's disk baseline runs meanwhile.
     await new Promise<void>((resolve, reject) =>
       execFile("mkfifo", ["-m", "600", ...fifos], (error) => (error ? reject(error) : resolve())),
     );

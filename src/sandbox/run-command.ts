@@ -171,9 +171,9 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
         ]
       : gated(o.command);
     const argv = [...joinCgroupArgv(cgroup?.procsFiles ?? []), ...rlimits.argv, ...inner];
-    const pipes = await openOutputPipes(["stdout", "stderr"]);
-    // Measured while the sandbox starts; the command waits for it (gated).
+    // Measured while the pipes are made and the sandbox starts; the command waits for it (gated).
     const baseline = diskUsage(writable);
+    const pipes = await openOutputPipes(["stdout", "stderr"]);
     const ended = await spawnAndWatch(o, argv, env, budget, {
       cgroup,
       baseline,
