@@ -3,7 +3,16 @@
 // bundle starts faster (scripts/write-cli-bundle.mjs); without it, the modules in dist/cli.
 import { existsSync } from "node:fs";
 
-const bundle = new URL("../dist/cli-bundle/main.mjs", import.meta.url);
-const { main } = await import(existsSync(bundle) ? bundle.href : "../dist/cli/main.js");
+// `sentinel fix` goes to the data folder's warm runner when one is listening, before the CLI
+// loads (src/cli/warm-runner.ts); null: none took it, and the CLI runs it here.
+const viaRunner =
+  process.argv[2] === "fix"
+    ? await (await import("../dist/cli/warm-runner-client.js")).fixViaRunner(process.argv.slice(3))
+    : null;
 
-process.exitCode = await main(process.argv);
+if (viaRunner !== null) process.exitCode = viaRunner;
+else {
+  const bundle = new URL("../dist/cli-bundle/main.mjs", import.meta.url);
+  const { main } = await import(existsSync(bundle) ? bundle.href : "../dist/cli/main.js");
+  process.exitCode = await main(process.argv);
+}

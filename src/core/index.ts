@@ -10,7 +10,7 @@ export { commandLine } from "./command-line.js";
 export { connectionProblem, hostAndPort } from "./connection-problem.js";
 export { globMatch } from "./glob-match.js";
 export { KeyedMutex } from "./keyed-mutex.js";
-export { DEFAULT_STORE_LINGER_S } from "./store-linger.js";
+export { DEFAULT_FIX_RUNNER_LINGER_S, DEFAULT_STORE_LINGER_S } from "./store-linger.js";
 export { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE } from "./body-pace-defaults.js";
 export type { ForgeId, ForgeIds, FailureRecord, PullRequestRef } from "./domain.js";
 export {
@@ -24,3 +24,4 @@ export { parseCommands, MAX_BODY_BYTES, MAX_COMMANDS, MAX_ARGS, MAX_ARG_LENGTH }
 export type { IngestItem } from "./ingest-item.js";
 export { PACKAGE_ROOT, DIST_DIR, FROM_SOURCE } from "./package-paths.js";
 export { readStampedBundle, sha256, type FileStamp, type StampedBundle } from "./stamped-bundle.js";
+export { readFrames, sendFrame } from "./socket-frames.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { DIST_DIR, FROM_SOURCE, PACKAGE_ROOT, SentinelError } from "../core/index.js";
 import { jsonForPostgres, type LedgerEntry, type LedgerSql, type NewLedgerEntry } from "../ledger/index.js";
 import type { Database, Queryable } from "./database.js";
-import { readFrames, sendFrame } from "./store-host-frames.js";
+import { readFrames, sendFrame } from "../core/index.js";
 import type { HostReply, HostRequest, SerializedError } from "./store-host-protocol.js";
 import { busy, currentOwner, hostSocketOf } from "./store-owner.js";
 

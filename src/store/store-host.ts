@@ -20,7 +20,7 @@ import { migrate } from "./migrate.js";
 import { CLUSTER_TEMPLATE_FILE } from "./cluster-template.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { pendingMigrations } from "./schema-version.js";
-import { readFrames, sendFrame } from "./store-host-frames.js";
+import { readFrames, sendFrame } from "../core/index.js";
 import { serializeError, type HostReply, type HostRequest } from "./store-host-protocol.js";
 import { takeOwnership, type StoreOwnership } from "./store-owner.js";
 

@@ -13,5 +13,8 @@ export default function setup(): () => void {
   // 2 s, not a minute: enough for a test's next command to find its store open, without dozens of
   // idle PGlite processes outliving their tests. test/store/shared-store-host.test.ts covers lingering.
   process.env.SENTINEL_STORE_LINGER_S ??= "2";
+  // No warm fix runners behind the built CLI's `fix` in tests (each would keep a spare process
+  // for a minute); test/cli/warm-runner.test.ts turns it on for its own commands.
+  process.env.SENTINEL_FIX_RUNNER_LINGER_S ??= "0";
   return () => rmSync(dir, { recursive: true, force: true });
 }

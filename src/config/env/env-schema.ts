@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { DEFAULT_BODY_DEADLINE_MS, DEFAULT_BODY_MIN_RATE, DEFAULT_STORE_LINGER_S } from "../../core/index.js";
+import {
+  DEFAULT_BODY_DEADLINE_MS,
+  DEFAULT_BODY_MIN_RATE,
+  DEFAULT_FIX_RUNNER_LINGER_S,
+  DEFAULT_STORE_LINGER_S,
+} from "../../core/index.js";
 import { DEFAULT_LIMITS, DEFAULT_RUN_DEADLINE_S } from "../../sandbox/index.js";
 import { envDocs, type EnvDoc } from "./env-docs.js";
 import { commaList, decimal, oneOf, raw, text, url, wholeNumber, withDefault, type EnvKind } from "./env-kinds.js";
@@ -108,6 +113,18 @@ export const envSchema = z.object({
       description:
         "How long the CLI's store host keeps a PGlite folder open after the last command leaves, so that the next `fix`, " +
         "`audit` or `tiers` finds it open (it listens on `<folder>.sock`, this user only); 0 closes it with each command",
+    },
+  ),
+  SENTINEL_FIX_RUNNER_LINGER_S: entry(
+    withDefault(
+      wholeNumber({ min: 0, expected: "a whole number of seconds (0: no warm runner)" }),
+      DEFAULT_FIX_RUNNER_LINGER_S,
+    ),
+    {
+      description:
+        "How long the warm fix runner waits for the next `sentinel fix` of a data folder: it keeps a process with the " +
+        "pipeline loaded, so a run skips Node's module loading (it listens on `<folder>.fix-<build>.sock`, this user only, " +
+        "and runs each command in a fresh process with the command's environment and folder); 0 runs every `fix` in its own process",
     },
   ),
   REDIS_URL: entry(url(["redis", "rediss"], "a redis:// or rediss:// URL, e.g. redis://redis:6379"), {

@@ -2,7 +2,7 @@ import { deserialize, serialize } from "node:v8";
 import type { Socket } from "node:net";
 
 /**
- * Messages over a store host's socket: each a 4-byte length and V8's serialization of it, the
+ * Messages over a local socket (a store host's, the warm fix runner's): each a 4-byte length and V8's serialization of it, the
  * same as Node's `advanced` IPC serialization, so rows keep their Dates, parsed JSON and bytes.
  */
 export function sendFrame(socket: Socket, message: unknown): void {
