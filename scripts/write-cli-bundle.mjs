@@ -7,12 +7,15 @@
 // (code splitting: a chunk per lazy import, with the packages it imports). Packages that read files
 // of their own at run time (PGlite's WebAssembly, pino's transports) or load only for one command
 // (PostgreSQL, the forges' and the model's clients, the queue) stay outside, loaded as before.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** Read by src/cli/warm-runner.ts (its RUNNER_BUILD_ID_FILE). */
+const BUILD_ID_FILE = "build-id";
 const outdir = path.join(root, "dist", "cli-bundle");
 const entry = path.join(root, "dist", "cli", "main.js");
 
@@ -66,6 +69,7 @@ try {
     plugins: [englishZodOnly],
   });
   const modules = Object.keys(result.metafile.inputs).length;
+  await writeFile(path.join(outdir, BUILD_ID_FILE), await buildId());
   process.stdout.write(`${path.join(outdir, "main.mjs")}: ${modules} modules bundled\n`);
 } catch (error) {
   // No bundler here (a production install): the CLI runs from dist/cli, a little slower to start.
@@ -73,4 +77,21 @@ try {
   process.stdout.write(
     `no CLI bundle written (${error instanceof Error ? error.message : String(error)}): the CLI runs from dist/cli/\n`,
   );
+}
+
+/**
+ * The build's identity, by content (file times say nothing: npm installs every file with the same
+ * one): a warm fix runner (src/cli/warm-runner.ts) serves only commands of the build it loaded.
+ * The bundle, and the compiled modules a runner's own processes load outside it.
+ */
+async function buildId() {
+  const hash = createHash("sha256");
+  for (const dir of [outdir, path.join(root, "dist", "cli"), path.join(root, "dist", "core")]) {
+    for (const name of (await readdir(dir)).filter((n) => /\.m?js$/.test(n)).sort()) {
+      hash.update(`${dir}/${name}\0`);
+      hash.update(await readFile(path.join(dir, name)));
+    }
+  }
+  hash.update(pkg.version ?? "");
+  return hash.digest("hex").slice(0, 32) + "\n";
 }

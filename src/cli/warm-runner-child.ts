@@ -56,6 +56,23 @@ async function serve(socket: Socket): Promise<void> {
   // Anything that writes to the process's own streams reaches the client too.
   redirect(process.stdout, 1, send);
   redirect(process.stderr, 2, send);
+  // What would end the CLI's process with Node's own report ends the run so, in the client's terminal.
+  const fatal = (error: unknown) => {
+    io.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    finish(1);
+    // And this process ends, as the CLI's would have, once the client has its exit code.
+    socket.once("close", () => process.exit(1));
+    setTimeout(() => process.exit(1), 2000).unref();
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+  const finish = (code: number) => {
+    if (finished) return;
+    finished = true;
+    send({ type: "exit", code });
+    socket.end();
+    process.exitCode = code;
+  };
   send({ type: "started" });
   let code: number;
   try {
@@ -65,10 +82,11 @@ async function serve(socket: Socket): Promise<void> {
     io.stderr.write(`sentinel: ${error instanceof Error ? error.message : String(error)}\n`);
     code = 1;
   }
-  finished = true;
-  send({ type: "exit", code });
-  socket.end();
+  // The client returns when this process would have exited as the CLI: once the run's last work
+  // (a store's close, a log's flush) is done and nothing is left to wait for but the client.
   process.exitCode = code;
+  socket.unref();
+  process.once("beforeExit", () => finish(code));
 }
 
 let finished = false;

@@ -8,6 +8,7 @@ import { connect, type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 // Deep imports, not core's index: see warm-runner.ts.
+import { isOwnSocket } from "../core/private-socket.js";
 import { readFrames, sendFrame } from "../core/socket-frames.js";
 import { processIo, type CliIo } from "./io.js";
 import {
@@ -19,6 +20,12 @@ import {
 } from "./warm-runner.js";
 
 /**
+ * How long a runner may take to start a run: a spare still loading takes well under a second.
+ * Past this (a spare stuck, a host stopped), this process runs the command itself.
+ */
+const START_TIMEOUT_MS = 15_000;
+
+/**
  * `sentinel fix <args>` through the data folder's runner: its exit code, or null when no runner
  * took it (none listening, help asked for, runners off): the CLI then runs the command itself.
  */
@@ -26,7 +33,7 @@ export async function fixViaRunner(args: readonly string[]): Promise<number | nu
   const io = processIo();
   if (!mayUseRunner(io) || args.includes("--help") || args.includes("-h")) return null;
   const socket = runnerSocketOf(dataDirOf(args));
-  return socket ? runInRunner(socket, ["fix", ...args], io) : null;
+  return socket && isOwnSocket(socket) ? runInRunner(socket, ["fix", ...args], io) : null;
 }
 
 /**
@@ -56,23 +63,34 @@ async function runInRunner(socketPath: string, argv: readonly string[], io: CliI
     let started = false;
     let settled = false;
     let received: "SIGINT" | "SIGTERM" | "SIGHUP" | null = null;
-    const forward = (signal: NodeJS.Signals) => {
-      if (signal !== "SIGINT" && signal !== "SIGTERM" && signal !== "SIGHUP") return;
-      received = signal;
-      sendFrame(socket, { type: "signal", signal } satisfies ClientMessage);
-    };
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     const settle = (code: number | null) => {
       if (settled) return;
       settled = true;
+      clearTimeout(startTimer);
       for (const s of signals) process.off(s, forward);
       socket.destroy();
       resolve(code);
     };
+    const forward = (signal: NodeJS.Signals) => {
+      if (signal !== "SIGINT" && signal !== "SIGTERM" && signal !== "SIGHUP") return;
+      received = signal;
+      // Nothing has run yet: this process ends now, as the CLI would (the runner drops the run
+      // when the connection closes).
+      if (!started) {
+        settle(1);
+        return void process.kill(process.pid, signal);
+      }
+      sendFrame(socket, { type: "signal", signal } satisfies ClientMessage);
+    };
+    // (The run has not started: closing the connection drops it, and this process runs it.)
+    const startTimer = setTimeout(() => settle(null), START_TIMEOUT_MS);
     readFrames(socket, (raw) => {
       const m = raw as RunnerMessage;
-      if (m.type === "started") started = true;
-      else if (m.type === "out") (m.fd === 1 ? io.stdout : io.stderr).write(Buffer.from(m.data));
+      if (m.type === "started") {
+        started = true;
+        clearTimeout(startTimer);
+      } else if (m.type === "out") (m.fd === 1 ? io.stdout : io.stderr).write(Buffer.from(m.data));
       else if (m.type === "exit") settle(m.code);
     });
     // Gone without an exit code: before it started, this process runs the command; after, the run

@@ -7,7 +7,7 @@
  * It runs nothing itself and reads nothing from a connection: the spare that gets it does both.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { unlinkSync } from "node:fs";
+import { statSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,10 @@ interface Spare {
 let spare: Spare | null = null;
 const waiting: Socket[] = [];
 let idle: NodeJS.Timeout | null = null;
+/** Runs handed to spares that have not ended: the host lingers from the last one's end. */
+let running = 0;
+/** The socket file this host made (device and inode), so that it never removes another's. */
+let own: { dev: number; ino: number } | null = null;
 let closing = false;
 
 function startSpare(): Spare {
@@ -69,9 +73,12 @@ async function serve(): Promise<void> {
     process.stderr.write(`${new Date().toISOString()} handed a connection to process ${current.child.pid}\n`);
     // The next spare loads when this run ends, not during it: on a machine with few cores its
     // start-up would take CPU from the run it is meant to speed up. A client that comes sooner
-    // starts one at once (above).
+    // starts one at once (above). The linger counts from the last run's end.
+    running++;
     current.child.once("exit", () => {
+      running--;
       if (!closing && spare === null) spare = startSpare();
+      if (running === 0) armIdle();
     });
   }
 }
@@ -87,16 +94,18 @@ function shutdown(): void {
   server.close();
   spare?.child.kill();
   try {
-    unlinkSync(socketPath!);
+    const s = statSync(socketPath!);
+    if (own && s.dev === own.dev && s.ino === own.ino) unlinkSync(socketPath!);
   } catch {
-    // Already gone (a newer host took the name): nothing to clean.
+    // Already gone: nothing to clean.
   }
   // Runs in progress belong to their own processes, which outlive this one.
   setTimeout(() => process.exit(0), 100).unref();
 }
 
 const server = createServer({ pauseOnConnect: true }, (socket) => {
-  armIdle();
+  if (idle) clearTimeout(idle);
+  idle = null;
   waiting.push(socket);
   void serve();
 });
@@ -110,7 +119,11 @@ server.on("error", (error: NodeJS.ErrnoException) => {
     process.exit(0);
   });
   probe.once("error", () => {
-    unlinkSync(socketPath);
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // Another host starting at the same moment removed it first: listening decides between us.
+    }
     listen();
   });
 });
@@ -118,7 +131,11 @@ server.on("error", (error: NodeJS.ErrnoException) => {
 function listen(): void {
   // The socket is created this user's only (0600): a run gets the connecting process's environment.
   process.umask(0o077);
-  server.listen(socketPath, () => process.stderr.write(`${new Date().toISOString()} listening on ${socketPath}\n`));
+  server.listen(socketPath, () => {
+    const s = statSync(socketPath!);
+    own = { dev: s.dev, ino: s.ino };
+    process.stderr.write(`${new Date().toISOString()} listening on ${socketPath}\n`);
+  });
 }
 
 for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(s, shutdown);

@@ -25,3 +25,4 @@ export type { IngestItem } from "./ingest-item.js";
 export { PACKAGE_ROOT, DIST_DIR, FROM_SOURCE } from "./package-paths.js";
 export { readStampedBundle, sha256, type FileStamp, type StampedBundle } from "./stamped-bundle.js";
 export { readFrames, sendFrame } from "./socket-frames.js";
+export { isOwnSocket, isPrivateFolder } from "./private-socket.js";

@@ -2,7 +2,7 @@ import { fork, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import path from "node:path";
-import { DIST_DIR, FROM_SOURCE, PACKAGE_ROOT, SentinelError } from "../core/index.js";
+import { DIST_DIR, FROM_SOURCE, isPrivateFolder, PACKAGE_ROOT, SentinelError } from "../core/index.js";
 import { jsonForPostgres, type LedgerEntry, type LedgerSql, type NewLedgerEntry } from "../ledger/index.js";
 import type { Database, Queryable } from "./database.js";
 import { readFrames, sendFrame } from "../core/index.js";
@@ -75,7 +75,11 @@ export function openStoreInChild(
   const onGone = (what: string) => {
     if (!closed) fail(hostGone(what));
   };
-  const socket = (o.lingerMs ?? 0) > 0 ? hostSocketOf(dataDir) : null;
+  // Shared only from a folder no other user can change: a socket there is this user's own.
+  const parent = path.dirname(path.resolve(dataDir));
+  if ((o.lingerMs ?? 0) > 0) mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const shared = (o.lingerMs ?? 0) > 0 && isPrivateFolder(parent);
+  const socket = shared ? hostSocketOf(dataDir) : null;
   // A child's channel exists at once (its pid too); a shared host's once connected.
   let current: Channel | null = socket ? null : childChannel(dataDir, onReply, onGone);
   const channel: Promise<Channel> = current

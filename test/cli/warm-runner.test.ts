@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,8 +10,9 @@ import { hasCargoFmt } from "../support/toolchains.js";
 
 // `sentinel fix` hands its run to a warm runner when one listens for its data folder
 // (src/cli/warm-runner.ts): the installed CLI (bin/sentinel.js and the build) is what does that.
-const built = existsSync(path.resolve("dist/cli/warm-runner-host.js"));
-if (!built && process.env.CI === "true") throw new Error("dist/ is missing: `npm ci` builds it, and CI runs after it");
+const built = existsSync(path.resolve("dist/cli-bundle/build-id"));
+if (!built && process.env.CI === "true")
+  throw new Error("dist/cli-bundle/build-id is missing: `npm ci` builds it, and CI runs after it");
 if (!built) process.stderr.write("\nSKIPPING the warm runner's tests: no dist/ (run npm run build)\n\n");
 
 const bin = path.resolve("bin/sentinel.js");
@@ -178,4 +180,50 @@ describe.skipIf(!built)("the warm fix runner", () => {
     },
     180_000,
   );
+
+  it("never sends a command to a socket someone else could have made or swapped", async () => {
+    const data = path.join(root, "g", "pglite");
+    mkdirSync(path.dirname(data), { recursive: true });
+    const socket = runnerSocketOf(data)!;
+    // A listener at the runner's name, open to every user: it must be sent nothing. (A runner host
+    // started after the run may knock, to see whether a host listens: it sends nothing either.)
+    let received = 0;
+    const impostor = createServer((c) => {
+      c.on("data", (d: Buffer) => (received += d.length));
+      c.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => impostor.listen(socket, resolve));
+    chmodSync(socket, 0o777);
+    try {
+      // Not spawnSync: the impostor must be free to accept while the command runs.
+      const child = spawn(process.execPath, [bin, "fix", "--repo", path.join(root, "g"), "--data-dir", data], {
+        env: { ...process.env, ...RUNNER_ENV },
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(status).toBe(2);
+      expect(stderr).toContain("is not a git repository");
+      expect(received).toBe(0);
+    } finally {
+      impostor.close();
+      spawnSync("pkill", ["-f", `warm-runner-host.js --socket ${socket}`]);
+    }
+  });
+
+  it("gives a command started with other Node settings, limits or user a runner of its own", () => {
+    const data = path.join(root, "h", "pglite");
+    const base = runnerSocketOf(data);
+    expect(base).toMatch(/\.fix-[0-9a-f]{8}\.sock$/);
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = "/etc/ssl/company-ca.pem";
+    try {
+      expect(runnerSocketOf(data)).not.toBe(base);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
+    }
+    expect(runnerSocketOf(data)).toBe(base);
+  });
 });
