@@ -1,8 +1,8 @@
 /**
  * The warm fix runner's host (warm-runner.ts says why it exists): started as
  * `warm-runner-host --socket <path> --linger-ms <ms>`, detached, by the `sentinel fix` that found
- * none. It keeps one spare (warm-runner-child.ts) ready, hands each connection to the spare and
- * starts the next, and closes after `--linger-ms` without a connection.
+ * none. It keeps two spares (warm-runner-child.ts) loaded, hands each connection to a ready one,
+ * loads its replacement when that run ends, and closes `--linger-ms` after its last run ended.
  *
  * It runs nothing itself and reads nothing from a connection: the spare that gets it does both.
  */
@@ -25,13 +25,20 @@ if (!socketPath || lingerMs === 0) {
   process.exit(2);
 }
 
-/** A spare and whether it has said it is ready. */
+/** A spare process, once it has said it is ready. */
 interface Spare {
   readonly child: ChildProcess;
-  ready: Promise<boolean>;
+  ready: boolean;
 }
 
-let spare: Spare | null = null;
+/**
+ * Spares kept loaded: two, so that a `fix` that follows another at once (a script over several
+ * repositories) finds one ready while the other's replacement loads.
+ */
+const SPARES = 2;
+const spares: Spare[] = [];
+/** A spare is loading: they load one at a time. */
+let loading = false;
 const waiting: Socket[] = [];
 let idle: NodeJS.Timeout | null = null;
 /** Runs handed to spares that have not ended: the host lingers from the last one's end. */
@@ -40,45 +47,67 @@ let running = 0;
 let own: { dev: number; ino: number } | null = null;
 let closing = false;
 
-function startSpare(): Spare {
+/**
+ * Loads the next spare when fewer than SPARES are kept. Not while a run goes on, unless a client
+ * waits: on a machine with few cores a spare's start-up would take CPU from the run it is meant to
+ * speed up, so replacements load when runs end.
+ */
+function topUp(): void {
+  if (closing || loading || spares.length >= SPARES || (running > 0 && waiting.length === 0)) return;
+  loading = true;
   // The spare's stderr is the host's (its log); it reports on the IPC channel, not on stdout.
   const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  const ready = new Promise<boolean>((resolve) => {
-    child.once("message", (m) => resolve((m as { type?: string }).type === "ready"));
-    child.once("exit", () => resolve(false));
-    child.once("error", () => resolve(false));
-  });
-  return { child, ready };
-}
-
-/** Hands waiting connections to the spare, one each, starting a new spare after each. */
-async function serve(): Promise<void> {
-  while (waiting.length > 0 && !closing) {
-    const current = (spare ??= startSpare());
-    if (!(await current.ready)) {
+  const spare: Spare = { child, ready: false };
+  spares.push(spare);
+  let settled = false;
+  const loaded = (ok: boolean) => {
+    if (settled) return;
+    settled = true;
+    loading = false;
+    if (!ok) {
       // A spare that died before it was ready (a broken build): the clients run their commands
       // themselves, and this host stops rather than fork forever.
       process.stderr.write("warm-runner-host: a spare process failed to start; closing\n");
       for (const s of waiting.splice(0)) s.destroy();
       return shutdown();
     }
-    if (spare !== current) continue;
+    spare.ready = true;
+    serve();
+    topUp();
+  };
+  child.once("message", (m) => loaded((m as { type?: string }).type === "ready"));
+  child.once("error", () => loaded(false));
+  child.once("exit", () => {
+    loaded(false);
+    // A spare that went away while waiting (killed, out of memory) is replaced.
+    const i = spares.indexOf(spare);
+    if (i >= 0) {
+      spares.splice(i, 1);
+      topUp();
+    }
+  });
+}
+
+/** Hands waiting connections to ready spares, one each. */
+function serve(): void {
+  while (waiting.length > 0 && !closing) {
+    const i = spares.findIndex((s) => s.ready);
+    if (i < 0) return topUp();
+    const [spare] = spares.splice(i, 1);
+    const { child } = spare!;
     const socket = waiting.shift()!;
-    spare = null;
-    current.child.send({ type: "run" }, socket, (error) => {
+    running++;
+    child.send({ type: "run" }, socket, (error) => {
       // The spare is gone: this connection closes and its client runs the command itself.
       if (error) socket.destroy();
     });
     // The log says which process ran which command: a run's own output names its run.
-    process.stderr.write(`${new Date().toISOString()} handed a connection to process ${current.child.pid}\n`);
-    // The next spare loads when this run ends, not during it: on a machine with few cores its
-    // start-up would take CPU from the run it is meant to speed up. A client that comes sooner
-    // starts one at once (above). The linger counts from the last run's end.
-    running++;
-    current.child.once("exit", () => {
+    process.stderr.write(`${new Date().toISOString()} handed a connection to process ${child.pid}\n`);
+    child.once("exit", () => {
       running--;
-      if (!closing && spare === null) spare = startSpare();
-      if (running === 0) armIdle();
+      topUp();
+      // The linger counts from the last run's end.
+      if (running === 0 && waiting.length === 0) armIdle();
     });
   }
 }
@@ -92,7 +121,7 @@ function shutdown(): void {
   if (closing) return;
   closing = true;
   server.close();
-  spare?.child.kill();
+  for (const s of spares) s.child.kill();
   try {
     const s = statSync(socketPath!);
     if (own && s.dev === own.dev && s.ino === own.ino) unlinkSync(socketPath!);
@@ -107,7 +136,7 @@ const server = createServer({ pauseOnConnect: true }, (socket) => {
   if (idle) clearTimeout(idle);
   idle = null;
   waiting.push(socket);
-  void serve();
+  serve();
 });
 
 server.on("error", (error: NodeJS.ErrnoException) => {
@@ -140,5 +169,5 @@ function listen(): void {
 
 for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(s, shutdown);
 listen();
-spare = startSpare();
+topUp();
 armIdle();

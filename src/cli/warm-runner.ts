@@ -5,17 +5,19 @@
  *
  * - The first `fix` of a data folder runs in its own process, as before, and then starts the
  *   runner host (warm-runner-host.ts), detached. The host listens on a socket beside the data
- *   folder, this user only, and keeps one spare process (warm-runner-child.ts) with the CLI and
+ *   folder, this user only, and keeps two spare processes (warm-runner-child.ts) with the CLI and
  *   the pipeline imported, and nothing run.
  * - The next `fix` connects and sends its arguments, working folder, umask and whole environment.
- *   The host hands the connection to the spare and starts another. The spare takes the client's
- *   environment and folder, runs the command exactly as the CLI would, sends back what it writes and
- *   its exit code, and exits: one process per run, so no run sees another's state.
- * - The host closes after SENTINEL_FIX_RUNNER_LINGER_S idle seconds (0: no runner).
+ *   The host hands the connection to a spare, and loads its replacement when that run ends. The
+ *   spare takes the client's environment and folder, runs the command exactly as the CLI would,
+ *   sends back what it writes and its exit code, and exits: one process per run, so no run sees
+ *   another's state.
+ * - The host closes SENTINEL_FIX_RUNNER_LINGER_S after its last run ended (0: no runner).
  *
- * The socket's name carries a stamp of the build, so a rebuilt or upgraded CLI never talks to an
- * older runner. Anything that goes wrong before the spare says it started sends the client back to
- * running the command itself.
+ * The socket's name carries a stamp of the build and of what a process fixes at start-up
+ * (runnerSocketOf), so a rebuilt CLI, or one started otherwise, never talks to another's runner.
+ * Anything that goes wrong before the spare says it started sends the client back to running the
+ * command itself.
  */
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync } from "node:fs";

@@ -127,6 +127,32 @@ describe.skipIf(!built)("the warm fix runner", () => {
     expect(warm.stderr).toContain("is not a git repository");
   }, 60_000);
 
+  it("serves fixes that start at once, each in a process of its own", async () => {
+    const data = path.join(root, "i", "pglite");
+    const notARepo = path.join(root, "i", "not-a-repo");
+    mkdirSync(notARepo, { recursive: true });
+    sentinel(["fix", "--repo", notARepo, "--data-dir", data]);
+    await listening(data);
+    const run = () =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, "fix", "--repo", notARepo, "--data-dir", data], {
+          env: { ...process.env, ...RUNNER_ENV },
+        });
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.once("exit", (status) => resolve({ status, stderr }));
+      });
+    const results = await Promise.all([run(), run(), run()]);
+    for (const r of results) {
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("is not a git repository");
+    }
+    const log = readFileSync(`${data}.fix-runner.log`, "utf8");
+    const pids = [...log.matchAll(/handed a connection to process (\d+)/g)].map((m) => m[1]);
+    expect(pids).toHaveLength(3);
+    expect(new Set(pids).size).toBe(3);
+  }, 60_000);
+
   it("is not used when runners are off (SENTINEL_FIX_RUNNER_LINGER_S=0)", () => {
     const data = path.join(root, "d", "pglite");
     const r = sentinel(["fix", "--repo", path.join(root, "d"), "--data-dir", data], {
