@@ -1,19 +1,14 @@
-import os from "node:os";
-import path from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_STORE_LINGER_S, SentinelError } from "../core/index.js";
 import type { Database } from "../store/index.js";
+import { DEFAULT_CLI_DATA_DIR, expandDataDir } from "./data-dir.js";
 
 export interface StoreFlags {
   dataDir: string;
   databaseUrl?: string;
 }
 
-/**
- * The one local store every subcommand (`fix`, `audit`, `tiers`) reads and writes unless told
- * otherwise: in the home folder, so a run recorded from one directory is found from any other.
- */
-export const DEFAULT_CLI_DATA_DIR = path.join("~", ".sentinel", "pglite");
+export { DEFAULT_CLI_DATA_DIR } from "./data-dir.js";
 
 /** The options that name the store: PostgreSQL by URL, else the PGlite data folder. */
 export function withStoreOptions(command: Command): Command {
@@ -28,7 +23,7 @@ export function withStoreOptions(command: Command): Command {
 
 /** The data folder with a leading `~` read as the home folder (a default is not expanded by a shell). */
 export function cliDataDir(opts: StoreFlags): string {
-  return opts.dataDir.replace(/^~(?=$|[\\/])/, os.homedir());
+  return expandDataDir(opts.dataDir);
 }
 
 /** SENTINEL_STORE_LINGER_S (env-schema.ts), in ms. */

@@ -5,11 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import os from "node:os";
-import path from "node:path";
 // Deep imports, not core's index: see warm-runner.ts.
 import { isOwnSocket } from "../core/private-socket.js";
 import { readFrames, sendFrame } from "../core/socket-frames.js";
+import { DEFAULT_CLI_DATA_DIR, expandDataDir } from "./data-dir.js";
 import { processIo, type CliIo } from "./io.js";
 import {
   mayUseRunner,
@@ -41,14 +40,14 @@ export async function fixViaRunner(args: readonly string[]): Promise<number | nu
  * to ask depends on it: the run itself reads its arguments in full.
  */
 function dataDirOf(args: readonly string[]): string {
-  let dir = process.env.SENTINEL_DATA_DIR ?? path.join("~", ".sentinel", "pglite");
+  let dir = process.env.SENTINEL_DATA_DIR ?? DEFAULT_CLI_DATA_DIR;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") break;
     if (a === "--data-dir" && i + 1 < args.length) dir = args[++i]!;
     else if (a.startsWith("--data-dir=")) dir = a.slice("--data-dir=".length);
   }
-  return dir.replace(/^~(?=$|[\\/])/, os.homedir());
+  return expandDataDir(dir);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import path from "node:path";
 
 /**
@@ -10,33 +10,28 @@ import path from "node:path";
 
 /** Whether `socket` is this user's, open to no one else, in a folder only this user (or root) can change. */
 export function isOwnSocket(socket: string): boolean {
-  const uid = process.getuid?.();
-  try {
-    const s = lstatSync(socket);
-    const dir = lstatSync(path.dirname(socket));
-    return (
-      s.isSocket() &&
-      s.uid === uid &&
-      (s.mode & 0o077) === 0 &&
-      dir.isDirectory() &&
-      (dir.uid === uid || dir.uid === 0) &&
-      (dir.mode & 0o022) === 0
-    );
-  } catch (error) {
-    // No socket there (nothing listens yet), or a folder this user cannot read: not one to use.
-    if (["ENOENT", "EACCES", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return false;
-    throw error;
-  }
+  const s = lstatOrNull(socket);
+  return (
+    s !== null &&
+    s.isSocket() &&
+    s.uid === process.getuid?.() &&
+    (s.mode & 0o077) === 0 &&
+    isPrivateFolder(path.dirname(socket))
+  );
 }
 
 /** Whether `dir` is a folder only this user (or root) can change: where such a socket may be made. */
 export function isPrivateFolder(dir: string): boolean {
+  const s = lstatOrNull(dir);
+  return s !== null && s.isDirectory() && (s.uid === process.getuid?.() || s.uid === 0) && (s.mode & 0o022) === 0;
+}
+
+function lstatOrNull(file: string): Stats | null {
   try {
-    const s = lstatSync(dir);
-    return s.isDirectory() && (s.uid === process.getuid?.() || s.uid === 0) && (s.mode & 0o022) === 0;
+    return lstatSync(file);
   } catch (error) {
-    // Missing or unreadable: not such a folder.
-    if (["ENOENT", "EACCES", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return false;
+    // Missing (nothing listens yet), or in a folder this user cannot read: not one to use.
+    if (["ENOENT", "EACCES", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return null;
     throw error;
   }
 }

@@ -34,6 +34,16 @@ function sentinel(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } =
   });
 }
 
+/** As `sentinel`, without blocking this process (a listener in it must stay free to accept). */
+function sentinelAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...RUNNER_ENV } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("exit", (status) => resolve({ status, stderr }));
+  });
+}
+
 /** Resolves once the data folder's runner host says it listens (a probe's connection would count as a run). */
 async function listening(data: string, timeoutMs = 15_000): Promise<void> {
   const log = `${data}.fix-runner.log`;
@@ -133,15 +143,7 @@ describe.skipIf(!built)("the warm fix runner", () => {
     mkdirSync(notARepo, { recursive: true });
     sentinel(["fix", "--repo", notARepo, "--data-dir", data]);
     await listening(data);
-    const run = () =>
-      new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, "fix", "--repo", notARepo, "--data-dir", data], {
-          env: { ...process.env, ...RUNNER_ENV },
-        });
-        let stderr = "";
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.once("exit", (status) => resolve({ status, stderr }));
-      });
+    const run = () => sentinelAsync(["fix", "--repo", notARepo, "--data-dir", data]);
     const results = await Promise.all([run(), run(), run()]);
     for (const r of results) {
       expect(r.status).toBe(2);
@@ -222,12 +224,7 @@ describe.skipIf(!built)("the warm fix runner", () => {
     chmodSync(socket, 0o777);
     try {
       // Not spawnSync: the impostor must be free to accept while the command runs.
-      const child = spawn(process.execPath, [bin, "fix", "--repo", path.join(root, "g"), "--data-dir", data], {
-        env: { ...process.env, ...RUNNER_ENV },
-      });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      const { status, stderr } = await sentinelAsync(["fix", "--repo", path.join(root, "g"), "--data-dir", data]);
       await new Promise((r) => setTimeout(r, 100));
       expect(status).toBe(2);
       expect(stderr).toContain("is not a git repository");
