@@ -1,5 +1,13 @@
-import { FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, skipEscape, type Prefilter } from "./prefilter.js";
-import { isStampAt, STAMP_BYTES, stampSkipEntry } from "./stamp-skip.js";
+import {
+  ENTRY_BITS,
+  FLAG_ESCAPE,
+  FLAG_MASK,
+  FLAG_NEWLINE,
+  FLAG_REPORT,
+  skipEscape,
+  type Prefilter,
+} from "./prefilter.js";
+import { isStampAt, STAMP_BYTES } from "./stamp-skip.js";
 
 /**
  * Which of the prefilter's literals one line holds, as stamps (`present[id] === stamp`), so that
@@ -22,32 +30,8 @@ export class LineLiterals {
   /** The raw line held an escape byte. */
   sawEscape = false;
 
-  /**
-   * One bit per state offset / 8 (offsets are multiples of the stride, itself of 8): set when the
-   * state reports literals. The walk reads it on every byte, between the rules' work on other
-   * lines: as a bitset it is ~11 KB for the builtins and can stay in the CPU's cache, where the
-   * array of state numbers it replaces (~365 KB) was more likely evicted between candidate lines.
-   */
-  private readonly reports: Uint32Array;
-  /**
-   * Where the walk lands after a GitHub timestamp at a raw line's start, having passed no state
-   * that reports a literal (stamp-skip.ts), or -1. Stricter than the scanner's skip: this walk
-   * records verify-only literals too.
-   */
-  private readonly stampEntry: number;
-
   constructor(private readonly pf: Prefilter) {
     this.present = new Uint32Array(pf.literals.length);
-    const rows = pf.stride / 8;
-    this.reports = new Uint32Array(Math.ceil((pf.stateCount * rows) / 32));
-    pf.outputs.forEach((o, state) => {
-      const bit = state * rows;
-      if (o) this.reports[bit >>> 5]! |= 1 << (bit & 31);
-    });
-    this.stampEntry = stampSkipEntry(pf.delta, pf.classOf, FLAG_MASK, (entry) => {
-      const bit = (entry & ~FLAG_MASK) >>> 3;
-      return ((this.reports[bit >>> 5]! >>> (bit & 31)) & 1) === 1;
-    });
   }
 
   has(id: number): boolean {
@@ -77,7 +61,7 @@ export class LineLiterals {
     this.found.length = 0;
   }
 
-  /** Records the literals of the state at table offset `offset` (one whose `reports` bit is set). */
+  /** Records the literals of the state at table offset `offset` (one entered with FLAG_REPORT). */
   private mark(offset: number): void {
     const o = this.pf.outputs[offset / this.pf.stride];
     if (!o) return;
@@ -93,27 +77,29 @@ export class LineLiterals {
     this.begin();
     this.text = undefined;
     this.sawEscape = false;
-    const { delta, classOf } = this.pf;
-    const { reports, stampEntry } = this;
+    const { delta, classOf, stampEntry } = this.pf;
     let s = 0;
     let i = start;
-    // Jumped over, not walked: no state on the way reports a literal (see stampEntry).
+    // Jumped over, not walked: no state on the way reports a literal (prefilter.ts).
     if (stampEntry >= 0 && end - start >= STAMP_BYTES && isStampAt(bytes, start)) {
       s = stampEntry;
       i += STAMP_BYTES;
     }
     for (; i < end; i++) {
       const n = delta[s + classOf[bytes[i]!]!]!;
+      // As in the scanner: one test per byte for the states with nothing to say.
+      if ((n & ENTRY_BITS) === 0) {
+        s = n;
+        continue;
+      }
       const flag = n & FLAG_MASK;
       if (flag === FLAG_ESCAPE) {
         this.sawEscape = true;
         i = skipEscape(bytes, i, end);
         continue;
       }
-      s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
-      // (Verify literals end in unflagged states: look the state up either way.)
-      const bit = s >>> 3;
-      if ((reports[bit >>> 5]! >>> (bit & 31)) & 1) this.mark(s);
+      s = flag === FLAG_NEWLINE ? 0 : n & ~ENTRY_BITS;
+      if (n & FLAG_REPORT) this.mark(s);
     }
     this.exact = false;
   }
@@ -124,14 +110,12 @@ export class LineLiterals {
     this.text = text;
     this.exact = true;
     const { delta, classOf } = this.pf;
-    const { reports } = this;
     let s = 0;
     const step = (b: number) => {
       const n = delta[s + classOf[b]!]!;
       // A stray escape or newline byte resets the walk: no literal holds either.
-      s = (n & FLAG_MASK) === FLAG_ESCAPE || (n & FLAG_MASK) === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
-      const bit = s >>> 3;
-      if ((reports[bit >>> 5]! >>> (bit & 31)) & 1) this.mark(s);
+      s = (n & FLAG_MASK) === FLAG_ESCAPE || (n & FLAG_MASK) === FLAG_NEWLINE ? 0 : n & ~ENTRY_BITS;
+      if (n & FLAG_REPORT) this.mark(s);
     };
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);

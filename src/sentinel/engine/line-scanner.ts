@@ -1,4 +1,5 @@
 import {
+  ENTRY_BITS,
   FLAG_ESCAPE,
   FLAG_FOLLOW,
   FLAG_MASK,
@@ -137,12 +138,18 @@ export class LineScanner {
       }
       let n = delta[s + classOf[buf[i]!]!]!;
       // The hot loop: two table reads and one test per byte until a byte needs a look.
-      while ((n & FLAG_MASK) === FLAG_NONE && ++i < limit) {
+      while ((n & ENTRY_BITS) === 0 && ++i < limit) {
         s = n;
         n = delta[n + classOf[buf[i]!]!]!;
       }
       if (i >= limit) break;
       const f = n & FLAG_MASK;
+      if (f === FLAG_NONE) {
+        // A state reporting only literals the scanner does not act on (see FLAG_REPORT).
+        s = n & ~ENTRY_BITS;
+        i++;
+        continue;
+      }
       if (f === FLAG_NEWLINE) {
         line++;
         i++;
@@ -162,7 +169,7 @@ export class LineScanner {
         continue;
       }
       if (f === FLAG_FOLLOW && line !== this.lastEmitted + 1) {
-        s = n & ~FLAG_MASK;
+        s = n & ~ENTRY_BITS;
         i++;
         continue;
       }

@@ -22,8 +22,16 @@ export const FLAG_ESCAPE = 3;
  * reads on through the line.
  */
 export const FLAG_FOLLOW = 4;
-/** The low bits of a table entry that hold the flag (a state's offset is a multiple of the stride, itself of 8). */
+/** The low bits of a table entry that hold the flag. */
 export const FLAG_MASK = 7;
+/**
+ * Set in a table entry whose state reports a literal of any role. The scanner stops there as it
+ * does on a flag (rarely: a verify literal it then reads past); a walk that records the literals
+ * of a line (line-literals.ts) needs the same one test per byte as the scanner.
+ */
+export const FLAG_REPORT = 8;
+/** The bits of a table entry that are not the next state's offset (a multiple of the stride, itself of 16). */
+export const ENTRY_BITS = 15;
 
 /**
  * What finding a literal means to the scanner. A `trigger` makes its line a candidate, a `follow`
@@ -36,12 +44,12 @@ export type LiteralRole = "trigger" | "follow" | "verify";
 export interface Prefilter {
   /** The byte class of each byte value: a table row is indexed by class. */
   readonly classOf: Uint8Array;
-  /** Entries per state row: the number of classes rounded up to a multiple of 8. */
+  /** Entries per state row: the number of classes rounded up to a multiple of 16. */
   readonly stride: number;
   /**
    * Transition table: `delta[stateOffset + classOf[byte]]` is the next state's offset
-   * (state * stride) with the next state's flag in the low bits, so the hot loop reads one
-   * table entry per byte.
+   * (state * stride) with the next state's flag and FLAG_REPORT in the low bits, so the hot
+   * loop reads one table entry per byte.
    */
   readonly delta: Int32Array;
   /** Indexed by state number. */
@@ -52,7 +60,8 @@ export interface Prefilter {
   readonly stateCount: number;
   /**
    * Where the walk from the root lands after a GitHub timestamp (stamp-skip.ts), passing no
-   * flagged state: the scan may jump there when a line starts with one. -1: not for this table.
+   * flagged or reporting state: the scan, and a walk recording a line's literals, may jump there
+   * when a line starts with one. -1: not for this table.
    */
   readonly stampEntry: number;
 }
@@ -87,7 +96,7 @@ export function buildPrefilter(
   const classOfFolded = new Uint8Array(256);
   for (let b = 0; b < 256; b++) if (used[b]) classOfFolded[b] = classes++;
   for (let b = 0; b < 256; b++) classOf[b] = classOfFolded[foldByte(b)]!;
-  const stride = Math.ceil(classes / 8) * 8;
+  const stride = Math.ceil(classes / 16) * 16;
 
   // The trie, as a dense table over classes (0: no edge; no edge leads back to the root), with
   // each state's edges also linked (class, child) so that nothing below walks whole rows in JS.
@@ -150,7 +159,7 @@ export function buildPrefilter(
   }
   flags[newlineState] = FLAG_NEWLINE;
   flags[escapeState] = FLAG_ESCAPE;
-  const entry = (t: number) => t * stride + flags[t]!;
+  const entry = (t: number) => t * stride + flags[t]! + (out[t] ? FLAG_REPORT : 0);
 
   // The DFA: a state moves as its failure state does, except along its own edges (rows are
   // copied natively; the failure state's row is complete, breadth-first).
@@ -167,7 +176,7 @@ export function buildPrefilter(
   // From the marker states, move as the root does.
   for (const special of [newlineState, escapeState]) delta.copyWithin(special * stride, 0, stride);
   const outputs: Array<number[] | undefined> = Array.from({ length: stateCount }, (_, i) => out[i]);
-  const stampEntry = stampSkipEntry(delta, classOf, FLAG_MASK);
+  const stampEntry = stampSkipEntry(delta, classOf, ENTRY_BITS);
   return { classOf, stride, delta, flags, outputs, literals, stateCount, stampEntry };
 }
 
@@ -192,7 +201,7 @@ export function step(pf: Prefilter, offset: number, byte: number): number {
 
 /** The state number of a table entry. */
 export function stateOf(pf: Prefilter, entry: number): number {
-  return (entry & ~FLAG_MASK) / pf.stride;
+  return (entry & ~ENTRY_BITS) / pf.stride;
 }
 
 /** Every literal id found in `bytes[start, end)`, skipping ANSI escape sequences. */
@@ -207,7 +216,7 @@ export function literalsIn(pf: Prefilter, bytes: Uint8Array, start: number, end:
       i = skipEscape(bytes, i, end);
       continue;
     }
-    s = flag === FLAG_NEWLINE ? 0 : n & ~FLAG_MASK;
+    s = flag === FLAG_NEWLINE ? 0 : n & ~ENTRY_BITS;
     // (Follow-up and verify literals are reported too: the caller knows what they are for.)
     const o = outputs[s / stride];
     if (o) for (const id of o) found.add(id);

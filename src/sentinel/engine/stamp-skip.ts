@@ -25,16 +25,10 @@ export const STAMP_SHAPE: readonly number[] = [
 
 /**
  * The table entry (a state's offset; its flag bits are 0) the walk reaches from the root after any
- * bytes of STAMP_SHAPE, or -1 when there is no single such state or some state on the way is
- * flagged (`flagMask` bits set: a literal ends there, or a newline or escape) or, given
- * `reports`, reports a literal (a walk that records every literal, verify-only ones included).
+ * bytes of STAMP_SHAPE, or -1 when there is no single such state or some state on the way has a
+ * `flagMask` bit set (a literal ends there, or a newline or escape).
  */
-export function stampSkipEntry(
-  delta: Int32Array,
-  classOf: Uint8Array,
-  flagMask: number,
-  reports: (entry: number) => boolean = () => false,
-): number {
+export function stampSkipEntry(delta: Int32Array, classOf: Uint8Array, flagMask: number): number {
   // The states the walk may be in: the classes of a position's bytes, not the bytes, decide.
   let states = new Set([0]);
   for (const want of STAMP_SHAPE) {
@@ -45,7 +39,7 @@ export function stampSkipEntry(
     for (const s of states) {
       for (const c of classes) {
         const n = delta[s + c]!;
-        if ((n & flagMask) !== 0 || reports(n)) return -1;
+        if ((n & flagMask) !== 0) return -1;
         next.add(n);
       }
     }

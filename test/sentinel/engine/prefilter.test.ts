@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   buildPrefilter,
+  ENTRY_BITS,
   FLAG_FOLLOW,
   FLAG_MASK,
   FLAG_MATCH,
+  FLAG_REPORT,
   literalsIn,
   step,
 } from "../../../src/sentinel/engine/prefilter.js";
@@ -204,11 +206,27 @@ describe("the byte prefilter", () => {
       let st = 0;
       let last = 0;
       for (const b of Buffer.from(text))
-        [st, last] = [step(follow, st, b) & ~FLAG_MASK, step(follow, st, b) & FLAG_MASK];
+        [st, last] = [step(follow, st, b) & ~ENTRY_BITS, step(follow, st, b) & FLAG_MASK];
       return last;
     };
     expect(flagOf("error")).toBe(FLAG_MATCH);
     expect(flagOf("--> ")).toBe(FLAG_FOLLOW);
+  });
+
+  it("marks every state that ends a literal with FLAG_REPORT, a verify-only one too, and no other", () => {
+    const pf = buildPrefilter(["error", ".c:"], ["trigger", "verify"]);
+    const entries = (text: string) => {
+      let st = 0;
+      return [...Buffer.from(text)].map((b) => {
+        const n = step(pf, st, b);
+        st = n & ~ENTRY_BITS;
+        return n;
+      });
+    };
+    const reports = (text: string) => entries(text).map((n) => (n & FLAG_REPORT) !== 0);
+    expect(reports("main.c: error")).toEqual([...Array(6).fill(false), true, ...Array(5).fill(false), true]);
+    // The verify literal's state carries no flag: the scanner reads on through it.
+    expect(entries("x.c:").map((n) => n & FLAG_MASK)).toEqual([0, 0, 0, 0]);
   });
 
   it("builds quickly even for long literals sharing case-folded prefixes", () => {
