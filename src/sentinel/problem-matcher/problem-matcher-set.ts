@@ -26,6 +26,11 @@ export interface ProblemMatcherSetOptions {
 export class ProblemMatcherSet {
   #matchers: ProblemMatcherState[] = [];
   readonly #debug: DebugLog;
+  /**
+   * Whether some matcher holds a partial match, kept up to date by everything that changes one
+   * (match, reset, add, remove): the classifier asks on every line it looks at, several times.
+   */
+  #inProgress = false;
 
   /** `definitions` in evaluation order, as a step starts with the job's registered matchers. */
   constructor(definitions: readonly ProblemMatcherDefinition[] = [], options: ProblemMatcherSetOptions = {}) {
@@ -49,7 +54,17 @@ export class ProblemMatcherSet {
 
   /** True while any matcher holds a partial multi-line match. */
   get inProgress(): boolean {
-    return this.#matchers.some((matcher) => matcher.inProgress);
+    return this.#inProgress;
+  }
+
+  #updateInProgress(): void {
+    this.#inProgress = false;
+    for (const matcher of this.#matchers) {
+      if (matcher.inProgress) {
+        this.#inProgress = true;
+        return;
+      }
+    }
   }
 
   /**
@@ -70,6 +85,7 @@ export class ProblemMatcherSet {
       ...added,
       ...this.#matchers.filter((matcher) => !replaced.has(ordinalIgnoreCaseKey(matcher.owner))),
     ];
+    this.#updateInProgress();
   }
 
   /** `::remove-matcher owner=…::` (owners compared ignoring case). Returns whether any was removed. */
@@ -77,11 +93,15 @@ export class ProblemMatcherSet {
     const keys = new Set((typeof owners === "string" ? [owners] : owners).map(ordinalIgnoreCaseKey));
     const before = this.#matchers.length;
     this.#matchers = this.#matchers.filter((matcher) => !keys.has(ordinalIgnoreCaseKey(matcher.owner)));
+    this.#updateInProgress();
     return this.#matchers.length !== before;
   }
 
   reset(): void {
+    // Nothing to clear: the classifier resets on every trigger it replays lines for.
+    if (!this.#inProgress) return;
     for (const matcher of this.#matchers) matcher.reset();
+    this.#inProgress = false;
   }
 
   /**
@@ -89,6 +109,12 @@ export class ProblemMatcherSet {
    * the runner would log for it, or null when the line would be logged as plain output.
    */
   match(line: string): ProblemMatch | null {
+    const problem = this.#match(line);
+    this.#updateInProgress();
+    return problem;
+  }
+
+  #match(line: string): ProblemMatch | null {
     const matchers = this.#matchers;
     if (matchers.length === 0) return null;
     const stripped = stripRunnerColorCodes(line);

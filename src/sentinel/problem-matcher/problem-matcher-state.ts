@@ -28,7 +28,8 @@ export class ProblemMatcherState {
 
   /** True while earlier patterns of a multi-line matcher have matched and wait for the next line. */
   get inProgress(): boolean {
-    return this.#state.some((entry) => entry !== null);
+    for (const entry of this.#state) if (entry !== null) return true;
+    return false;
   }
 
   reset(): void {

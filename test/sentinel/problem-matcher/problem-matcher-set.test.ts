@@ -70,6 +70,30 @@ describe("ProblemMatcherSet", () => {
     ]);
   });
 
+  it("says whether a partial match is held after every match, reset, add and remove", () => {
+    const { matchers } = parseProblemMatchers(
+      { problemMatcher: [{ owner: "multi", pattern: [{ regexp: "^start$" }, { regexp: "^(.+)$", message: 1 }] }] },
+      "set-test",
+    );
+    const twoStep = matchers[0]!;
+    const set = new ProblemMatcherSet([twoStep]);
+    expect(set.inProgress).toBe(false);
+    set.match("start");
+    expect(set.inProgress).toBe(true);
+    set.reset();
+    expect(set.inProgress).toBe(false);
+    set.match("start");
+    set.match("the end");
+    expect(set.inProgress).toBe(false);
+    set.match("start");
+    set.remove("multi");
+    expect(set.inProgress).toBe(false);
+    set.add(twoStep);
+    set.match("start");
+    set.add(defs(["other", "^(x)$"]));
+    expect(set.inProgress).toBe(true);
+  });
+
   it("normalises notice and keeps line numbers within Int32", () => {
     const { matchers } = parseProblemMatchers(
       {
