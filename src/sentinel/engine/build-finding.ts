@@ -50,7 +50,10 @@ export function buildFinding(
   lastLine?: number,
 ): Finding {
   const g = match.named;
-  const values: Record<string, string | undefined> = { ...g, line_text: ctx.text };
+  const t = m.action === "transform" ? m.transform : undefined;
+  // The template values, only when a template reads them (most rules name their groups instead).
+  const values: Record<string, string | undefined> =
+    t || (m.message && !g.message?.trim()) ? { ...g, line_text: ctx.text } : g;
   let classification = m.classification;
   const severityWord = g.severity?.trim().toLowerCase();
   if (severityWord && SEVERITY_WORDS[severityWord]) classification = SEVERITY_WORDS[severityWord] as Classification;
@@ -58,7 +61,6 @@ export function buildFinding(
   let message = g.message?.trim() || (m.message ? fillTemplate(m.message, values).trim() : ctx.text.trim());
   let code = g.code?.trim() || undefined;
   let file = g.file?.trim() || undefined;
-  const t = m.action === "transform" ? m.transform : undefined;
   if (t) {
     if (t.message !== undefined) message = fillTemplate(t.message, values);
     if (t.code !== undefined) code = fillTemplate(t.code, values) || undefined;
@@ -70,7 +72,9 @@ export function buildFinding(
   const line = positiveInt(g.line);
   const column = positiveInt(g.column);
   const test = g.test?.trim() || undefined;
-  return {
+  // Assigned, not spread from conditional objects: this runs for every finding, and a log's
+  // passing parts can hold tens of thousands of warnings. (The key order is the same.)
+  const f: { -readonly [K in keyof Finding]: Finding[K] } = {
     ruleId: m.ruleId,
     sentinelId: m.sentinelId,
     tool: m.tool,
@@ -79,19 +83,19 @@ export function buildFinding(
     severity: severityOf(classification),
     confidence: m.confidence,
     message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) + "…" : message,
-    ...(file ? { file: normalizeFilePath(file, workspaceRoots) } : {}),
-    ...(line === undefined ? {} : { line }),
-    ...(column === undefined ? {} : { column }),
-    ...(code ? { code } : {}),
-    ...(test ? { test } : {}),
-    ...(m.summary ? { summary: true as const } : {}),
-    logLine: ctx.lineNumber,
-    ...(lastLine !== undefined && lastLine > ctx.lineNumber
-      ? { logLines: { first: ctx.lineNumber, last: lastLine } }
-      : {}),
-    ...(ctx.step ? { step: ctx.step } : {}),
-    ...(ctx.time === undefined ? {} : { time: ctx.time }),
-  };
+  } as Finding;
+  if (file) f.file = normalizeFilePath(file, workspaceRoots);
+  if (line !== undefined) f.line = line;
+  if (column !== undefined) f.column = column;
+  if (code) f.code = code;
+  if (test) f.test = test;
+  if (m.summary) f.summary = true;
+  f.logLine = ctx.lineNumber;
+  if (lastLine !== undefined && lastLine > ctx.lineNumber) f.logLines = { first: ctx.lineNumber, last: lastLine };
+  if (ctx.step) f.step = ctx.step;
+  const time = ctx.time;
+  if (time !== undefined) f.time = time;
+  return f;
 }
 
 function positiveInt(value: string | undefined): number | undefined {

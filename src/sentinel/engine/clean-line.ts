@@ -59,9 +59,13 @@ export function splitLine(raw: string): SplitLine {
   let text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   while (text.endsWith("\r")) text = text.slice(0, -1);
   let stamp: string | undefined;
-  // GitHub's prefix is the common case: its shape is checked before the regex runs.
+  // GitHub's prefix is the common case: its shape is checked before the regex runs, and its
+  // usual form (seven fractional digits, a space) is taken without the regex.
   const shaped = text.length >= 20 && text.charCodeAt(4) === 45 && text.charCodeAt(10) === 84;
-  if (shaped || text.charCodeAt(0) === 0xfeff) {
+  if (shaped && isGithubStamp(text)) {
+    stamp = text.slice(0, GITHUB_STAMP_LENGTH);
+    text = text.slice(GITHUB_STAMP_LENGTH + 1);
+  } else if (shaped || text.charCodeAt(0) === 0xfeff) {
     const ts = TIMESTAMP.exec(text);
     if (ts) {
       stamp = ts[1] as string;
@@ -101,6 +105,38 @@ export function splitLine(raw: string): SplitLine {
     }
   }
   return { text, stamp, markers: markers ?? NO_MARKERS, annotation };
+}
+
+/** `2024-05-01T12:00:00.1234567Z`: what GitHub prints before every line. */
+const GITHUB_STAMP_LENGTH = 28;
+const GITHUB_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25, 26];
+
+/**
+ * Whether `text` starts with GitHub's usual stamp and a space, and TIMESTAMP would take exactly
+ * that: not when GitLab's stream marker (` 00O `) follows, which the regex also takes.
+ */
+function isGithubStamp(text: string): boolean {
+  if (text.length <= GITHUB_STAMP_LENGTH || text.charCodeAt(GITHUB_STAMP_LENGTH) !== 32) return false;
+  for (let k = 0; k < GITHUB_STAMP_MARKS.length; k += 2)
+    if (text.charCodeAt(GITHUB_STAMP_MARKS[k]!) !== GITHUB_STAMP_MARKS[k + 1]) return false;
+  for (const at of GITHUB_STAMP_DIGITS) if (!isDigit(text.charCodeAt(at))) return false;
+  const marker = text.charCodeAt(GITHUB_STAMP_LENGTH + 3);
+  return !(
+    isLowerHex(text.charCodeAt(GITHUB_STAMP_LENGTH + 1)) &&
+    isLowerHex(text.charCodeAt(GITHUB_STAMP_LENGTH + 2)) &&
+    (marker === 79 || marker === 69)
+  );
+}
+
+/** Position, then character code, of the stamp's punctuation: `-`, `:`, `:`, `.`, `Z` (and `T`, `-` checked before). */
+const GITHUB_STAMP_MARKS = [7, 45, 13, 58, 16, 58, 19, 46, 27, 90];
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isLowerHex(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102);
 }
 
 function parseTimestamp(iso: string): number | undefined {

@@ -129,4 +129,19 @@ describe("GitLab job traces", () => {
     expect(line.text).toBe("FAIL x:1 y");
     expect(line.time).toBe(Date.parse("2024-06-18T14:51:50.402Z"));
   });
+
+  it("reads a GitHub-shaped stamp followed by a GitLab stream marker as the marker and the text", () => {
+    // Seven fractional digits and a space: GitHub's usual stamp, read without the regex unless a
+    // stream marker follows.
+    expect(cleanLine("2024-06-18T14:51:50.4022350Z 00O error: x").text).toBe("error: x");
+    expect(cleanLine("2024-06-18T14:51:50.4022350Z 0fE+ error: x").text).toBe("error: x");
+    expect(cleanLine("2024-06-18T14:51:50.4022350Z 0gO error: x").text).toBe("0gO error: x");
+    expect(cleanLine("2024-06-18T14:51:50.4022350Z error: x")).toEqual({
+      text: "error: x",
+      time: Date.parse("2024-06-18T14:51:50.402Z"),
+      markers: [],
+      annotation: undefined,
+    });
+    expect(cleanLine("2024-06-18T14:51:5x.4022350Z error: x").text).toBe("2024-06-18T14:51:5x.4022350Z error: x");
+  });
 });
