@@ -58,7 +58,7 @@ export class LineLiterals {
       this.present.fill(0);
       this.stamp = 1;
     }
-    this.found.length = 0;
+    if (this.found.length > 0) this.found.length = 0;
   }
 
   /** Records the literals of the state at table offset `offset` (one entered with FLAG_REPORT). */

@@ -297,8 +297,9 @@ export function candidatesFor(
   const seen = plan.seenRegex;
   const stamp = nextStamp(plan);
   const regex = out.regex;
-  regex.length = 0;
-  out.problemPatterns.length = 0;
+  // (Setting a length calls into V8's runtime: not for an array already empty.)
+  if (regex.length > 0) regex.length = 0;
+  if (out.problemPatterns.length > 0) out.problemPatterns.length = 0;
   out.errorLooking = false;
   out.envelope = false;
   out.lookBack = -1;
@@ -343,7 +344,7 @@ export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: strin
     }
     if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
   }
-  regex.length = kept;
+  if (kept < regex.length) regex.length = kept;
 }
 
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
