@@ -51,6 +51,18 @@ async function listening(data: string, timeoutMs = 15_000): Promise<void> {
   if (!(await waitFor(says, timeoutMs))) throw new Error(`no runner host listens for ${data}`);
 }
 
+/**
+ * A data folder whose runner host listens, started by a `fix` that fails at once (its --repo is
+ * no git repository, exit 2), so the test's own run is the first one handed over.
+ */
+async function warmRunner(name: string): Promise<string> {
+  const data = path.join(root, name, "pglite");
+  const warmUp = sentinel(["fix", "--repo", path.join(root, name), "--data-dir", data]);
+  expect(warmUp.status).toBe(2);
+  await listening(data);
+  return data;
+}
+
 const handOffs = (data: string) => {
   const log = `${data}.fix-runner.log`;
   return existsSync(log)
@@ -97,10 +109,7 @@ describe.skipIf(!built)("the warm fix runner", () => {
   it.skipIf(!hasCargoFmt)(
     "runs a command with the client's working folder and environment, not the runner's",
     async () => {
-      const data = path.join(root, "b", "pglite");
-      const warmUp = sentinel(["fix", "--repo", path.join(root, "b"), "--data-dir", data]);
-      expect(warmUp.status).toBe(2);
-      await listening(data);
+      const data = await warmRunner("b");
       const repo = rustCrate("runner_cwd");
       const cwd = path.dirname(repo.dir);
       // A relative --repo, and the data folder named by SENTINEL_DATA_DIR alone.
@@ -185,10 +194,7 @@ describe.skipIf(!built)("the warm fix runner", () => {
   it.skipIf(!hasCargoFmt)(
     "stops a run when its command is interrupted, and the run's sandboxed command with it",
     async () => {
-      const data = path.join(root, "f", "pglite");
-      const warmUp = sentinel(["fix", "--repo", path.join(root, "f"), "--data-dir", data]);
-      expect(warmUp.status).toBe(2);
-      await listening(data);
+      const data = await warmRunner("f");
       const repo = rustCrate("runner_signal");
       const marker = "sleep 41.25";
       const child = spawn(process.execPath, [bin, "fix", "--repo", repo.dir, "--data-dir", data, "--command", marker], {
