@@ -194,7 +194,7 @@ class ClassifierRun {
    * open block, a partial problem-matcher match, everything.
    */
   private matchLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {
-    const c = candidatesFor(this.plan, bytes, start, end, this.candidates);
+    const c = candidatesFor(this.plan, bytes, start, end, this.candidates, this.scanner);
     const must = this.everyLine || this.pendingEvidence > 0 || this.blocks.isOpen || this.problemsInProgress;
     if (!must && !rulesLeft(c) && !c.errorLooking && !c.envelope) {
       if (c.problemLiteral) this.feed?.noteLiteral(lineNumber);

@@ -72,16 +72,20 @@ export class LineLiterals {
     }
   }
 
-  /** Reads raw bytes `[start, end)` of one line (no newline inside), seeing through ANSI escapes. */
-  readBytes(bytes: Uint8Array, start: number, end: number): void {
+  /**
+   * Reads raw bytes `[start, end)` of one line (no newline inside), seeing through ANSI escapes.
+   * `from` and `state` resume a walk whose part before `from` reported nothing and met no escape
+   * (the scanner's `resumeAt`): the line's head is not walked again.
+   */
+  readBytes(bytes: Uint8Array, start: number, end: number, from = start, state = 0): void {
     this.begin();
     this.text = undefined;
     this.sawEscape = false;
     const { delta, classOf, stampEntry } = this.pf;
-    let s = 0;
-    let i = start;
+    let s = state;
+    let i = from;
     // Jumped over, not walked: no state on the way reports a literal (prefilter.ts).
-    if (stampEntry >= 0 && end - start >= STAMP_BYTES && isStampAt(bytes, start)) {
+    if (i === start && stampEntry >= 0 && end - start >= STAMP_BYTES && isStampAt(bytes, start)) {
       s = stampEntry;
       i += STAMP_BYTES;
     }

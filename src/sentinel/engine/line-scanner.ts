@@ -43,6 +43,14 @@ export class LineScanner {
   candidateLines = 0;
   /** The last line handed to the handler (0: none yet), for follow-up literals. */
   private lastEmitted = 0;
+  /**
+   * Where the literals of the line being handed over can be read from without missing one: the
+   * byte that flagged it and the automaton's state before it, when the walk to there passed no
+   * state that reports, no escape and no follow-up literal; else the line's start in state 0.
+   * Readers start there rather than walk the line's head a second time.
+   */
+  resumeAt = 0;
+  resumeState = 0;
 
   constructor(
     private readonly pf: Prefilter,
@@ -124,15 +132,20 @@ export class LineScanner {
     let i = 0;
     let lineStart = 0;
     let line = this.lineNumber;
+    // Whether the walk since the line's start passed only states with nothing to say (resumeAt).
+    let plain = true;
     while (i < limit) {
       if (this.forceNext > 0) {
         this.forceNext--;
         const nl = buf.indexOf(NEWLINE, i);
         this.lineNumber = line;
+        this.resumeAt = lineStart;
+        this.resumeState = 0;
         this.emit(buf, lineStart, nl);
         line++;
         i = lineStart = nl + 1;
         s = 0;
+        plain = true;
         if (this.stopped) break;
         continue;
       }
@@ -148,6 +161,7 @@ export class LineScanner {
         // A state reporting only literals the scanner does not act on (see FLAG_REPORT).
         s = n & ~ENTRY_BITS;
         i++;
+        plain = false;
         continue;
       }
       if (f === FLAG_NEWLINE) {
@@ -155,6 +169,7 @@ export class LineScanner {
         i++;
         lineStart = i;
         s = 0;
+        plain = true;
         // A GitHub timestamp: its shape is checked instead of walked (stamp-skip.ts says why
         // that lands where the walk would, having passed no flagged state). The stamp holds no
         // newline, so it ends before `limit`, which follows one.
@@ -166,19 +181,25 @@ export class LineScanner {
       }
       if (f === FLAG_ESCAPE) {
         i = skipEscape(buf, i, limit) + 1;
+        plain = false;
         continue;
       }
       if (f === FLAG_FOLLOW && line !== this.lastEmitted + 1) {
         s = n & ~ENTRY_BITS;
         i++;
+        plain = false;
         continue;
       }
       const nl = buf.indexOf(NEWLINE, i);
       this.lineNumber = line;
+      // (The stamp jump at the line's start left `s` where the walk would have.)
+      this.resumeAt = plain ? i : lineStart;
+      this.resumeState = plain ? s : 0;
       this.emit(buf, lineStart, nl);
       line++;
       i = lineStart = nl + 1;
       s = 0;
+      plain = true;
       // Only on the candidate path: the byte loop above stays one table read and one test.
       if (this.stopped) break;
     }

@@ -288,9 +288,10 @@ export function candidatesFor(
   start: number,
   end: number,
   out: LineCandidates = newCandidates(),
+  resume: { readonly resumeAt: number; readonly resumeState: number } = { resumeAt: start, resumeState: 0 },
 ): LineCandidates {
   const line = plan.line;
-  line.readBytes(bytes, start, end);
+  line.readBytes(bytes, start, end, resume.resumeAt, resume.resumeState);
   // Cleaning can join text around a colour code or a section marker into a literal the raw
   // bytes lack: then no rule is turned away for a missing literal.
   const sound = !line.sawEscape && !plan.sectionLiterals.some((id) => line.has(id));
