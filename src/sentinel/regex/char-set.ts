@@ -30,6 +30,10 @@ export function normalize(ranges: ReadonlyArray<readonly [number, number]>): Cha
   return out;
 }
 
+export function union(sets: readonly Chars[]): Chars {
+  return normalize(sets.flat());
+}
+
 export function complement(set: Chars): Chars {
   const out: Array<[number, number]> = [];
   let next = 0;

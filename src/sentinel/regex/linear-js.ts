@@ -11,20 +11,20 @@
  * - groups `( )`, `(?: )`, `(?P<n> )`, `(?<n> )`; alternation; `^` only first, `$` only last;
  * - unbounded repeats (`*`, `+`, `{n,}`) of a single character, class or `.` only, and then the
  *   pattern must start with `^` and have no top-level `|` (one place a match can start). Of
- *   those repeats at most one is free; the others are guarded: followed in the same sequence by
- *   a character or class that must be there and that the repeat cannot take (`[^:]*:`, `\d+)`),
- *   and before the free one. A guarded repeat can end in one place only, so backtracking into it
- *   fails at once; each count of the free one is tried once;
+ *   those repeats at most one is free; the others are guarded by what follows them (`[^:]*:`,
+ *   `[^:]*\.(?:c|h):`, `\d+(?:-\d+)?:`; repeat-guards.ts says when and why that is linear) and
+ *   come before the free one; each count of the free one is tried once;
  * - bounded repeats of a single character or class, or `?` / `{n,m}` (m ≤ 10) of a group with
- *   no repeat or alternation inside but guarded ones; the ways through all alternations and
- *   optional parts together at most MAX_WAYS.
+ *   no repeat or alternation inside but guarded ones; the ways through all alternations (plain
+ *   branches counted by how many can match at one place) and optional parts at most MAX_WAYS.
  *
  * Translation: `u` mode (code points, as RE2 reads a string), `.` as `[^\n]` and `\s` as
  * `[\t\n\f\r ]` (RE2's, where JavaScript's are wider), named groups as `(?<n>`. Both engines pick
  * the submatches a backtracking search finds first, so the groups agree too.
  */
 
-import { complement, DIGIT, disjoint, normalize, SPACE, WORD, type Chars } from "./char-set.js";
+import { complement, DIGIT, normalize, SPACE, union, WORD, type Chars } from "./char-set.js";
+import { RepeatGuards, waysThrough, type Pending } from "./repeat-guards.js";
 
 /** How many ways through the pattern's alternations and optional parts may multiply to. */
 const MAX_WAYS = 16;
@@ -54,15 +54,23 @@ interface Piece {
    * iteration where RE2 takes it (`()?` on "" gives group 1 undefined in one and "" in the other).
    */
   readonly nullable: boolean;
-  /** A group's unbounded repeat at its very end, for the item after the group to guard. */
-  readonly trailing?: Item | null;
+  /** The characters a non-empty match can start with; null when not known. */
+  readonly first: Chars | null;
+  /** The most characters a match can take (Infinity with an unbounded repeat inside). */
+  readonly maxLength: number;
+  /** A group's unbounded repeats still looking for their guard, for the items after the group. */
+  readonly trailing: readonly Pending[];
 }
 
 interface Sequence {
   readonly js: string;
   readonly nullable: boolean;
-  /** An unbounded repeat at the very end, left for what follows the sequence to guard. */
-  readonly trailing: Item | null;
+  readonly first: Chars | null;
+  readonly maxLength: number;
+  /** Unbounded repeats still looking for their guard, left for what follows the sequence. */
+  readonly trailing: readonly Pending[];
+  /** The one string the sequence matches, when it is plain characters; else null. */
+  readonly literal: string | null;
 }
 
 interface Item {
@@ -87,17 +95,13 @@ export function toLinearJs(source: string, ignoreCase: boolean): RegExp | null {
 
 class Translator {
   private pos = 0;
-  /** Unbounded repeats that are not guarded. */
-  private free = 0;
-  /** Unbounded repeats of any kind. */
-  private unbounded = 0;
+  /** Where the unbounded repeats stand: guarded or free (repeat-guards.ts). */
+  private readonly guards = new RepeatGuards();
   private ways = 1;
   private depth = 0;
   private topLevelBar = false;
-  /** Alternations, repeats of varying count and free repeats read so far (what makes a group complex). */
+  /** Alternations and repeats of varying count read so far (with free repeats: what makes a group complex). */
   private varying = 0;
-  /** Unbounded repeats waiting for the item after them to say whether they are guarded. */
-  private unsettled = 0;
 
   constructor(private readonly src: string) {}
 
@@ -105,11 +109,11 @@ class Translator {
     const anchored = this.src.startsWith("^");
     if (anchored) this.pos = 1;
     const whole = this.alternation();
-    if (whole.trailing) this.settleFree();
+    for (const p of whole.trailing) this.guards.makeFree(p);
     const body = whole.js;
     if (this.pos !== this.src.length) throw UNSUPPORTED;
-    if (this.free > 1) throw UNSUPPORTED;
-    if (this.unbounded > 0 && (!anchored || this.topLevelBar)) throw UNSUPPORTED;
+    if (!this.guards.linear(this.ways)) throw UNSUPPORTED;
+    if (this.guards.count > 0 && (!anchored || this.topLevelBar)) throw UNSUPPORTED;
     if (this.ways > MAX_WAYS) throw UNSUPPORTED;
     return (anchored ? "^" : "") + body;
   }
@@ -121,69 +125,71 @@ class Translator {
       if (this.depth === 0) this.topLevelBar = true;
       alts.push(this.concatenation());
     }
-    this.ways *= alts.length;
+    this.ways *= waysThrough(alts.map((a) => a.literal));
     if (alts.length > 1) {
       this.varying++;
       // Which branch ends the group is not known: no trailing repeat is guarded from outside.
-      for (const a of alts) if (a.trailing) this.settleFree();
+      for (const a of alts) for (const p of a.trailing) this.guards.makeFree(p);
     }
-    const trailing = alts.length === 1 ? alts[0]!.trailing : null;
-    return { js: alts.map((a) => a.js).join("|"), nullable: alts.some((a) => a.nullable), trailing };
+    return {
+      js: alts.map((a) => a.js).join("|"),
+      nullable: alts.some((a) => a.nullable),
+      first: alts.every((a) => a.first) ? union(alts.map((a) => a.first!)) : null,
+      maxLength: Math.max(...alts.map((a) => a.maxLength)),
+      trailing: alts.length === 1 ? alts[0]!.trailing : [],
+      literal: alts.length === 1 ? alts[0]!.literal : null,
+    };
   }
 
   private concatenation(): Sequence {
     const items: Item[] = [];
     let dollar = false;
-    // An unbounded repeat that the next item may guard (decided when that item is read).
-    let tentative: Item | null = null;
+    // Unbounded repeats whose guard the items read next may be (settled as each item is read).
+    let pending: Pending[] = [];
+    let first: Chars | null = [];
+    let nullable = true;
+    let maxLength = 0;
+    let literal: string | null = "";
     while (this.pos < this.src.length && this.src[this.pos] !== "|" && this.src[this.pos] !== ")") {
       if (this.src[this.pos] === "$") {
-        // Only as the very last character of the whole pattern.
+        // Only as the very last character of the whole pattern; it guards every repeat before it.
         if (this.pos !== this.src.length - 1 || this.depth !== 0) throw UNSUPPORTED;
         this.pos++;
         dollar = true;
+        for (const p of pending) this.guards.guarded(p);
+        pending = [];
         continue;
       }
       const item = this.quantified(this.atom());
-      const inner = item.piece.trailing ?? null;
-      if (tentative) {
-        this.unsettled--;
-        const guard = item.min >= 1 ? item.piece.set : null;
-        if (!guard || !disjoint(tentative.piece.set!, guard)) this.makeFree();
-        tentative = null;
-      }
+      const itemNullable = item.min === 0 || item.piece.nullable;
+      const itemFirst = item.max === 0 ? [] : item.piece.first;
+      const itemLength = item.max === 0 || item.piece.maxLength === 0 ? 0 : item.piece.maxLength * item.max;
+      pending = this.guards.settle(pending, itemNullable, itemFirst, itemLength);
+      // A group's own trailing repeats: the items after it guard them, unless the group repeats
+      // (then the group's own start may follow).
+      const inner = item.piece.trailing;
+      if (item.max === 1) pending.push(...inner);
+      else for (const p of inner) this.guards.makeFree(p);
       if (!Number.isFinite(item.max)) {
-        this.unbounded++;
-        // Guarded repeats must all come before the free one (in source order, settled or not).
-        if (item.piece.set && this.free === 0 && this.unsettled === 0) {
-          tentative = item;
-          this.unsettled++;
-        } else this.makeFree();
+        const p = this.guards.repeat(item.piece.set!);
+        if (p) pending.push(p);
       } else if (item.min !== item.max) this.varying++;
-      // A group ending in an unbounded repeat: the item after the group guards it, unless the
-      // group repeats (then the group's own start may follow).
-      if (inner) {
-        if (item.max === 1 && !tentative) tentative = inner;
-        else this.settleFree();
-      }
+      if (nullable) first = first && itemFirst ? union([first, itemFirst]) : null;
+      nullable &&= itemNullable;
+      maxLength += itemLength;
+      const point = item.min === 1 && item.max === 1 ? pointOf(item.piece) : null;
+      literal = literal !== null && point !== null ? literal + point : null;
       items.push(item);
     }
     return {
       js: items.map((i) => i.js).join("") + (dollar ? "$" : ""),
-      nullable: items.every((i) => i.min === 0 || i.piece.nullable),
+      nullable,
+      first,
+      maxLength,
       // Settled by what follows, or free at the end of the pattern.
-      trailing: tentative,
+      trailing: pending,
+      literal: dollar ? null : literal,
     };
-  }
-
-  private settleFree(): void {
-    this.unsettled--;
-    this.makeFree();
-  }
-
-  private makeFree(): void {
-    this.free++;
-    this.varying++;
   }
 
   private quantified(piece: Piece): Item {
@@ -216,7 +222,8 @@ class Translator {
     if (!Number.isFinite(max)) {
       if (!piece.set) throw UNSUPPORTED;
     } else if (!piece.set) {
-      if (piece.complex || max > 10) throw UNSUPPORTED;
+      // An optional group may end in a repeat the items after it guard; a repeated one may not.
+      if (piece.complex || (max > 1 && piece.trailing.length > 0) || max > 10) throw UNSUPPORTED;
       this.ways *= max - min + 1;
     } else if (min !== max) this.ways *= Math.min(max - min + 1, MAX_WAYS + 1);
     return { piece, js: piece.js + text, min, max };
@@ -231,7 +238,7 @@ class Translator {
     const code = c.charCodeAt(0);
     if (code >= 0xd800 && code <= 0xdfff) throw UNSUPPORTED;
     this.pos++;
-    const single = (js: string, set: Chars): Piece => ({ js, set, complex: false, nullable: false });
+    const single = (js: string, set: Chars): Piece => singlePiece(js, set);
     switch (c) {
       case "(":
         return this.group();
@@ -271,22 +278,30 @@ class Translator {
         this.pos += 2;
       } else throw UNSUPPORTED; // flags, lookaround
     }
-    const before = { ways: this.ways, varying: this.varying };
+    const before = { ways: this.ways, varying: this.varying + this.guards.free };
     this.depth++;
     const inner = this.alternation();
     this.depth--;
     if (this.src[this.pos] !== ")") throw UNSUPPORTED;
     this.pos++;
     // An alternation, a repeat of varying count or a free repeat inside: each changes a count.
-    // (An unbounded repeat at its end is complex too: whether it is guarded is not known yet.)
-    const complex = this.ways !== before.ways || this.varying !== before.varying || inner.trailing !== null;
-    return { js: open + inner.js + ")", set: null, complex, nullable: inner.nullable, trailing: inner.trailing };
+    // (A repeat at its end still looking for its guard is not: `quantified` sees to those.)
+    const complex = this.ways !== before.ways || this.varying + this.guards.free !== before.varying;
+    return {
+      js: open + inner.js + ")",
+      set: null,
+      complex,
+      nullable: inner.nullable,
+      first: inner.first,
+      maxLength: inner.maxLength,
+      trailing: inner.trailing,
+    };
   }
 
   private escape(): Piece {
     const e = this.src[this.pos++];
     if (e === undefined) throw UNSUPPORTED;
-    const single = (js: string, set: Chars): Piece => ({ js, set, complex: false, nullable: false });
+    const single = (js: string, set: Chars): Piece => singlePiece(js, set);
     const controls: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
     switch (e) {
       case "d":
@@ -302,7 +317,8 @@ class Translator {
       case "S":
         return single(`[^${SPACE_CLASS}]`, complement(SPACE));
       case "b":
-        return { js: "\\b", set: null, complex: false, nullable: true };
+        // Takes no character: nothing starts with it, and it is as long as nothing.
+        return { js: "\\b", set: null, complex: false, nullable: true, first: [], maxLength: 0, trailing: [] };
     }
     if (e in controls) return single("\\" + e, [[controls[e]!, controls[e]!]]);
     if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
@@ -362,6 +378,17 @@ class Translator {
     if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
     return { js: escapeClassChar(e), code: e.charCodeAt(0), cls: null };
   }
+}
+
+/** The character a piece stands for, when it is exactly one. */
+function pointOf(piece: Piece): string | null {
+  const set = piece.set;
+  if (!set || set.length !== 1 || set[0]![0] !== set[0]![1]) return null;
+  return String.fromCodePoint(set[0]![0]);
+}
+
+function singlePiece(js: string, set: Chars): Piece {
+  return { js, set, complex: false, nullable: false, first: set, maxLength: 1, trailing: [] };
 }
 
 function escapeLiteral(c: string): string {

@@ -2,6 +2,8 @@ import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
 import { compilePattern } from "../../../src/sentinel/regex/compile-pattern.js";
 import { toLinearJs } from "../../../src/sentinel/regex/linear-js.js";
+import { builtinPatterns } from "./builtin-patterns.js";
+import { realLogLines } from "./real-log-lines.js";
 
 /** Deterministic PRNG so a failure names a reproducible case. */
 function rng(seed: number) {
@@ -94,6 +96,51 @@ describe("patterns run on V8's engine", () => {
     }
     expect(failures).toEqual([]);
     expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it("match exactly as RE2 does, groups included, for every builtin pattern V8 runs on every real log line", async () => {
+    const patterns = (await builtinPatterns()).filter((p) => toLinearJs(p.source, p.ignoreCase) !== null);
+    const lines = realLogLines();
+    const differences: string[] = [];
+    let matches = 0;
+    for (const p of patterns) {
+      const js = toLinearJs(p.source, p.ignoreCase)!;
+      const re = RE2JS.compile(p.source);
+      for (const line of lines) {
+        const m = js.exec(line);
+        const want = re2Exec(re, line);
+        if (want) matches++;
+        if (JSON.stringify(m ? Array.from(m) : null) !== JSON.stringify(want)) differences.push(`${p.id}: ${line}`);
+      }
+    }
+    expect(differences).toEqual([]);
+    expect(patterns.length).toBeGreaterThan(200);
+    expect(matches).toBeGreaterThan(1000);
+  });
+
+  it("take a file pattern whose repeat stops a few characters before its guard, and one an optional part follows", () => {
+    for (const p of [
+      "^\\s*(?P<file>[^\\s:][^:]*\\.(?:lua|rockspec|luacheckrc)):(?P<line>\\d+):(?P<column>\\d+)(?:-\\d+)?: (?P<message>.+)$",
+      "^\\s*(?P<file>(?:[A-Za-z]:)?[^\\s:][^:]*\\.(?:c|cc|cpp|cxx|h|hh|hpp)):(?P<line>\\d+):(?:(?P<column>\\d+):)? (?P<message>.+)$",
+      "^([a-z][a-z0-9-]*(?:\\[[a-z0-9-]+\\])?): (.*?)(?: \\((warning)\\))?$",
+    ])
+      expect(toLinearJs(p, false), p).not.toBeNull();
+  });
+
+  it("leave to RE2 a repeat whose guard is too far, or any branch of a long alternation may reach", () => {
+    for (const p of [
+      // 17 characters between the repeat and its guard.
+      "^[^:]*\\.abcdefghijklmnop:.*",
+      // Bounded items between the repeat and its guard, then a second free repeat.
+      "^[^:]*\\.(?:c|h):.*:.*",
+      // A repeated group ending in a repeat its own start may follow.
+      "^(?:a\\d+){2}:",
+      // A guarded repeat after the free one: each count of the free one runs it again.
+      "^(.*)\\s(\\d+)(?:-x)?:$",
+      // Seventeen branches that are not plain text, each of which may match.
+      "^(?:" + Array.from({ length: 17 }, (_, i) => `a{${i % 3}}\\d`).join("|") + "):.*",
+    ])
+      expect(toLinearJs(p, false), p).toBeNull();
   });
 
   it("include the catch-all problem-matcher patterns", () => {
