@@ -222,8 +222,8 @@ class Translator {
     if (!Number.isFinite(max)) {
       if (!piece.set) throw UNSUPPORTED;
     } else if (!piece.set) {
-      // An optional group may end in a repeat the items after it guard; a repeated one may not.
-      if (piece.complex || (max > 1 && piece.trailing.length > 0) || max > 10) throw UNSUPPORTED;
+      // An optional group adds one way to those inside; a repeated one multiplies them (and its start may follow its end).
+      if ((max > 1 && (piece.complex || piece.trailing.length > 0)) || max > 10) throw UNSUPPORTED;
       this.ways *= max - min + 1;
     } else if (min !== max) this.ways *= Math.min(max - min + 1, MAX_WAYS + 1);
     return { piece, js: piece.js + text, min, max };

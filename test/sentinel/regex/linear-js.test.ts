@@ -123,6 +123,8 @@ describe("patterns run on V8's engine", () => {
       "^\\s*(?P<file>[^\\s:][^:]*\\.(?:lua|rockspec|luacheckrc)):(?P<line>\\d+):(?P<column>\\d+)(?:-\\d+)?: (?P<message>.+)$",
       "^\\s*(?P<file>(?:[A-Za-z]:)?[^\\s:][^:]*\\.(?:c|cc|cpp|cxx|h|hh|hpp)):(?P<line>\\d+):(?:(?P<column>\\d+):)? (?P<message>.+)$",
       "^([a-z][a-z0-9-]*(?:\\[[a-z0-9-]+\\])?): (.*?)(?: \\((warning)\\))?$",
+      // An optional group with optional parts inside.
+      "^build succeeded(?:, \\d+ warnings?)?\\.$",
     ])
       expect(toLinearJs(p, false), p).not.toBeNull();
   });
