@@ -4,7 +4,7 @@ import { ProblemMatcherSet } from "../problem-matcher/problem-matcher-set.js";
 import type { RuleSet } from "../rules/rule-set.js";
 import { BlockTracker, type BlockContext } from "./block-tracker.js";
 import { buildFinding, type LineContext } from "./build-finding.js";
-import { cleanLine, splitLine, timeOf, type SplitLine } from "./clean-line.js";
+import { splitLine, timeOf, type SplitLine } from "./clean-line.js";
 import { CpuBudget, DEFAULT_CPU_BUDGET_MS } from "./cpu-budget.js";
 import { DiagnosisBuilder } from "./diagnosis-builder.js";
 import { LineScanner } from "./line-scanner.js";
@@ -174,7 +174,7 @@ class ClassifierRun {
   }
 
   private recentLines(): string[] {
-    return this.scanner.linesBefore(EVIDENCE_BEFORE).map((r) => cleanLine(r).text);
+    return this.scanner.linesBefore(EVIDENCE_BEFORE).map((r) => splitLine(r).text);
   }
 
   private onLine(bytes: Buffer, start: number, end: number, lineNumber: number): void {

@@ -4,7 +4,7 @@ import type { CompiledRegexMatcher } from "../rules/rule-set.js";
 import type { BlockTracker } from "./block-tracker.js";
 import { buildFinding, type LineContext } from "./build-finding.js";
 import { annotationFinding } from "./annotation-finding.js";
-import { cleanLine, type CleanLine } from "./clean-line.js";
+import { splitLine, type CleanLine } from "./clean-line.js";
 import type { CpuBudget } from "./cpu-budget.js";
 import type { LineScanner } from "./line-scanner.js";
 import { mustSeeNextLine, type LineCandidates, type MatchingPlan } from "./matching-plan.js";
@@ -101,7 +101,7 @@ function matchProblemMatchers(
   if (lookBack > 0 && !problems.inProgress) {
     problems.reset();
     for (const prev of env.scanner.linesBefore(lookBack)) {
-      const prevText = cleanLine(prev).text;
+      const prevText = splitLine(prev).text;
       // The gated patterns read the literals of the line they are given (matching-plan.ts).
       env.plan.line.readText(prevText);
       problems.match(prevText);
@@ -118,7 +118,7 @@ function matchProblemMatchers(
       // A multi-line match is reported on its message line, an earlier one: that line's text.
       const back = ctx.lineNumber - finding.logLine;
       const first = back > 0 ? env.scanner.linesBefore(back)[0] : undefined;
-      env.record(finding, first === undefined ? text : cleanLine(first).text);
+      env.record(finding, first === undefined ? text : splitLine(first).text);
     }
     if (mustSeeNextLine(env.plan, problems)) env.scanner.forceNext = Math.max(env.scanner.forceNext, 1);
   }

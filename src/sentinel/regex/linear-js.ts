@@ -278,7 +278,7 @@ class Translator {
         this.pos += 2;
       } else throw UNSUPPORTED; // flags, lookaround
     }
-    const before = { ways: this.ways, varying: this.varying + this.guards.free };
+    const before = { ways: this.ways, varying: this.varying + this.guards.varying };
     this.depth++;
     const inner = this.alternation();
     this.depth--;
@@ -286,7 +286,7 @@ class Translator {
     this.pos++;
     // An alternation, a repeat of varying count or a free repeat inside: each changes a count.
     // (A repeat at its end still looking for its guard is not: `quantified` sees to those.)
-    const complex = this.ways !== before.ways || this.varying + this.guards.free !== before.varying;
+    const complex = this.ways !== before.ways || this.varying + this.guards.varying !== before.varying;
     return {
       js: open + inner.js + ")",
       set: null,

@@ -42,6 +42,16 @@ export class RepeatGuards {
   private lastGuarded = -1;
   /** The product of (distance + 1) over guarded repeats. */
   private reach = 1;
+  /** Repeats guarded at a distance: several of their ends may get past the guard. */
+  private far = 0;
+
+  /**
+   * Free repeats and repeats guarded at a distance read so far: a group holding one is tried more
+   * than one way, so it may not be repeated (each repetition would multiply the ways).
+   */
+  get varying(): number {
+    return this.free + this.far;
+  }
 
   /** A new unbounded repeat of `set`: pending its guard, or free at once after a free one. */
   repeat(set: Chars): Pending | null {
@@ -70,6 +80,7 @@ export class RepeatGuards {
 
   guarded(p: Pending): void {
     this.reach *= p.distance + 1;
+    if (p.distance > 0) this.far++;
     this.lastGuarded = Math.max(this.lastGuarded, p.order);
   }
 

@@ -123,6 +123,8 @@ describe("patterns run on V8's engine", () => {
       "^\\s*(?P<file>[^\\s:][^:]*\\.(?:lua|rockspec|luacheckrc)):(?P<line>\\d+):(?P<column>\\d+)(?:-\\d+)?: (?P<message>.+)$",
       "^\\s*(?P<file>(?:[A-Za-z]:)?[^\\s:][^:]*\\.(?:c|cc|cpp|cxx|h|hh|hpp)):(?P<line>\\d+):(?:(?P<column>\\d+):)? (?P<message>.+)$",
       "^([a-z][a-z0-9-]*(?:\\[[a-z0-9-]+\\])?): (.*?)(?: \\((warning)\\))?$",
+      // The README's example of a rule that runs on V8.
+      "^(?P<file>[^\\s:][^:]*\\.py):(?P<line>\\d+):(?:(?P<column>\\d+):)? (?P<message>.+)$",
       // An optional group with optional parts inside.
       "^build succeeded(?:, \\d+ warnings?)?\\.$",
     ])
@@ -135,10 +137,16 @@ describe("patterns run on V8's engine", () => {
       "^[^:]*\\.abcdefghijklmnop:.*",
       // Bounded items between the repeat and its guard, then a second free repeat.
       "^[^:]*\\.(?:c|h):.*:.*",
+      // A repeated group holding a repeat guarded at a distance: each repetition would multiply
+      // the ends that get past the guard.
+      "^(?:[^:]*[:a]{16}:){10}x",
+      "^(?:[^:]*\\.c:){2}x",
       // A repeated group ending in a repeat its own start may follow.
       "^(?:a\\d+){2}:",
       // A guarded repeat after the free one: each count of the free one runs it again.
       "^(.*)\\s(\\d+)(?:-x)?:$",
+      // The README's example of two open-ended parts in a row.
+      "^(.+): (.*) \\[(\\w+)\\]$",
       // Seventeen branches that are not plain text, each of which may match.
       "^(?:" + Array.from({ length: 17 }, (_, i) => `a{${i % 3}}\\d`).join("|") + "):.*",
     ])
