@@ -23,24 +23,23 @@
  * the submatches a backtracking search finds first, so the groups agree too.
  */
 
-import { complement, DIGIT, normalize, SPACE, union, WORD, type Chars } from "./char-set.js";
+import { complement, DIGIT, SPACE, union, WORD, type Chars } from "./char-set.js";
+import { escapeLiteral, readClass, SPACE_CLASS, Unsupported, UNSUPPORTED } from "./class-syntax.js";
 import { RepeatGuards, waysThrough, type Pending } from "./repeat-guards.js";
 
 /** How many ways through the pattern's alternations and optional parts may multiply to. */
 const MAX_WAYS = 16;
+/**
+ * Ways times the characters a match walks outside its unbounded repeats bounds what one retry
+ * costs (from each start of an unanchored pattern, or each count of the free repeat); a bounded
+ * repeat walks at most MAX_REPEAT_SPAN. So `[^:]{1000}:` stays on re2js: a retry from each of a
+ * long line's characters would cost a thousand steps (121 ms on 32 KB, where re2js takes ~0).
+ */
+const MAX_SPAN = 1024;
+const MAX_REPEAT_SPAN = 64;
 const MAX_SOURCE = 400;
 /** RE2's limit on a repeat count. */
 const MAX_REPEAT = 1000;
-const SPACE_CLASS = "\\t\\n\\f\\r ";
-const SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
-
-class Unsupported extends Error {}
-/**
- * Thrown for every refusal: one instance, made once. The filters ask this module about dozens of
- * candidate sources per pattern and most are refused; a new Error per refusal captured a stack
- * trace each time, a tenth of compiling the builtins' patterns.
- */
-const UNSUPPORTED = new Unsupported("not in the linear subset");
 
 interface Piece {
   /** JavaScript source for the piece. */
@@ -58,6 +57,8 @@ interface Piece {
   readonly first: Chars | null;
   /** The most characters a match can take (Infinity with an unbounded repeat inside). */
   readonly maxLength: number;
+  /** As maxLength, with each unbounded repeat counted as one character (MAX_SPAN). */
+  readonly span: number;
   /** A group's unbounded repeats still looking for their guard, for the items after the group. */
   readonly trailing: readonly Pending[];
 }
@@ -67,6 +68,7 @@ interface Sequence {
   readonly nullable: boolean;
   readonly first: Chars | null;
   readonly maxLength: number;
+  readonly span: number;
   /** Unbounded repeats still looking for their guard, left for what follows the sequence. */
   readonly trailing: readonly Pending[];
   /** The one string the sequence matches, when it is plain characters; else null. */
@@ -115,6 +117,7 @@ class Translator {
     if (!this.guards.linear(this.ways)) throw UNSUPPORTED;
     if (this.guards.count > 0 && (!anchored || this.topLevelBar)) throw UNSUPPORTED;
     if (this.ways > MAX_WAYS) throw UNSUPPORTED;
+    if (this.ways * whole.span > MAX_SPAN) throw UNSUPPORTED;
     return (anchored ? "^" : "") + body;
   }
 
@@ -136,6 +139,7 @@ class Translator {
       nullable: alts.some((a) => a.nullable),
       first: alts.every((a) => a.first) ? union(alts.map((a) => a.first!)) : null,
       maxLength: Math.max(...alts.map((a) => a.maxLength)),
+      span: Math.max(...alts.map((a) => a.span)),
       trailing: alts.length === 1 ? alts[0]!.trailing : [],
       literal: alts.length === 1 ? alts[0]!.literal : null,
     };
@@ -149,6 +153,7 @@ class Translator {
     let first: Chars | null = [];
     let nullable = true;
     let maxLength = 0;
+    let span = 0;
     let literal: string | null = "";
     while (this.pos < this.src.length && this.src[this.pos] !== "|" && this.src[this.pos] !== ")") {
       if (this.src[this.pos] === "$") {
@@ -177,6 +182,7 @@ class Translator {
       if (nullable) first = first && itemFirst ? union([first, itemFirst]) : null;
       nullable &&= itemNullable;
       maxLength += itemLength;
+      span += item.max === 0 ? 0 : item.piece.span * (Number.isFinite(item.max) ? item.max : 1);
       const point = item.min === 1 && item.max === 1 ? pointOf(item.piece) : null;
       literal = literal !== null && point !== null ? literal + point : null;
       items.push(item);
@@ -186,6 +192,7 @@ class Translator {
       nullable,
       first,
       maxLength,
+      span,
       // Settled by what follows, or free at the end of the pattern.
       trailing: pending,
       literal: dollar ? null : literal,
@@ -212,6 +219,7 @@ class Translator {
       this.pos += m[0].length;
     } else return this.plain(piece);
     if (piece.nullable) throw UNSUPPORTED;
+    if (piece.span * (Number.isFinite(max) ? max : min) > MAX_REPEAT_SPAN) throw UNSUPPORTED;
     if (this.src[this.pos] === "?") {
       text += "?";
       this.pos++;
@@ -243,7 +251,8 @@ class Translator {
       case "(":
         return this.group();
       case "[": {
-        const cls = this.charClass();
+        const cls = readClass(this.src, this.pos);
+        this.pos = cls.end;
         return single(cls.js, cls.set);
       }
       case ".":
@@ -294,6 +303,7 @@ class Translator {
       nullable: inner.nullable,
       first: inner.first,
       maxLength: inner.maxLength,
+      span: inner.span,
       trailing: inner.trailing,
     };
   }
@@ -318,65 +328,12 @@ class Translator {
         return single(`[^${SPACE_CLASS}]`, complement(SPACE));
       case "b":
         // Takes no character: nothing starts with it, and it is as long as nothing.
-        return { js: "\\b", set: null, complex: false, nullable: true, first: [], maxLength: 0, trailing: [] };
+        return { js: "\\b", set: null, complex: false, nullable: true, first: [], maxLength: 0, span: 0, trailing: [] };
     }
     if (e in controls) return single("\\" + e, [[controls[e]!, controls[e]!]]);
     if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
     const code = e.charCodeAt(0);
     return single(escapeLiteral(e), [[code, code]]);
-  }
-
-  /** The class after its `[`, as JavaScript source (with its brackets) and as a set. */
-  private charClass(): { js: string; set: Chars } {
-    let out = "[";
-    let negated = false;
-    if (this.src[this.pos] === "^") {
-      out += "^";
-      negated = true;
-      this.pos++;
-    }
-    const ranges: Array<[number, number]> = [];
-    let first = true;
-    while (this.pos < this.src.length && (this.src[this.pos] !== "]" || first)) {
-      first = false;
-      const lo = this.classChar();
-      if (lo.cls) {
-        out += lo.js;
-        for (const [a, b] of lo.cls) ranges.push([a, b]);
-        continue;
-      }
-      if (this.src[this.pos] === "-" && this.src[this.pos + 1] !== "]" && this.pos + 1 < this.src.length) {
-        this.pos++;
-        const hi = this.classChar();
-        if (hi.cls || hi.code < lo.code) throw UNSUPPORTED;
-        out += `${lo.js}-${hi.js}`;
-        ranges.push([lo.code, hi.code]);
-        continue;
-      }
-      out += lo.js;
-      ranges.push([lo.code, lo.code]);
-    }
-    if (this.src[this.pos] !== "]") throw UNSUPPORTED;
-    this.pos++;
-    const set = normalize(ranges);
-    return { js: out + "]", set: negated ? complement(set) : set };
-  }
-
-  private classChar(): { js: string; code: number; cls: Chars | null } {
-    const c = this.src[this.pos++]!;
-    const code = c.charCodeAt(0);
-    if (code >= 0xd800 && code <= 0xdfff) throw UNSUPPORTED;
-    if (c === "[" && this.src[this.pos] === ":") throw UNSUPPORTED; // POSIX class
-    if (c !== "\\") return { js: escapeClassChar(c), code, cls: null };
-    const e = this.src[this.pos++];
-    if (e === undefined) throw UNSUPPORTED;
-    if (e === "d") return { js: "\\d", code: -1, cls: DIGIT };
-    if (e === "w") return { js: "\\w", code: -1, cls: WORD };
-    if (e === "s") return { js: SPACE_CLASS, code: -1, cls: SPACE };
-    const controls: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
-    if (e in controls) return { js: "\\" + e, code: controls[e]!, cls: null };
-    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
-    return { js: escapeClassChar(e), code: e.charCodeAt(0), cls: null };
   }
 }
 
@@ -388,13 +345,5 @@ function pointOf(piece: Piece): string | null {
 }
 
 function singlePiece(js: string, set: Chars): Piece {
-  return { js, set, complex: false, nullable: false, first: set, maxLength: 1, trailing: [] };
-}
-
-function escapeLiteral(c: string): string {
-  return SYNTAX.has(c) ? "\\" + c : c;
-}
-
-function escapeClassChar(c: string): string {
-  return SYNTAX.has(c) || c === "-" ? "\\" + c : c;
+  return { js, set, complex: false, nullable: false, first: set, maxLength: 1, span: 1, trailing: [] };
 }
