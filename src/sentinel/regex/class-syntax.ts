@@ -66,9 +66,19 @@ function classChar(src: string, pos: number): { js: string; code: number; cls: C
   if (e === "d") return { js: "\\d", code: -1, cls: DIGIT, end };
   if (e === "w") return { js: "\\w", code: -1, cls: WORD, end };
   if (e === "s") return { js: SPACE_CLASS, code: -1, cls: SPACE, end };
-  if (e in CONTROLS) return { js: "\\" + e, code: CONTROLS[e]!, cls: null, end };
+  const point = escapedCode(e);
+  return { js: point === e.charCodeAt(0) ? escapeClassChar(e) : "\\" + e, code: point, cls: null, end };
+}
+
+/**
+ * The code point of an escape that names one character, in a class or out of one: a control
+ * (`\t`, the code it stands for) or escaped punctuation (`\.`, itself). Letters, digits and
+ * non-ASCII escapes mean other things in RE2 and are refused.
+ */
+export function escapedCode(e: string): number {
+  if (e in CONTROLS) return CONTROLS[e]!;
   if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
-  return { js: escapeClassChar(e), code: e.charCodeAt(0), cls: null, end };
+  return e.charCodeAt(0);
 }
 
 export function escapeLiteral(c: string): string {

@@ -24,7 +24,7 @@
  */
 
 import { complement, DIGIT, SPACE, union, WORD, type Chars } from "./char-set.js";
-import { escapeLiteral, readClass, SPACE_CLASS, Unsupported, UNSUPPORTED } from "./class-syntax.js";
+import { escapedCode, escapeLiteral, readClass, SPACE_CLASS, Unsupported, UNSUPPORTED } from "./class-syntax.js";
 import { RepeatGuards, waysThrough, type Pending } from "./repeat-guards.js";
 
 /** How many ways through the pattern's alternations and optional parts may multiply to. */
@@ -312,7 +312,6 @@ class Translator {
     const e = this.src[this.pos++];
     if (e === undefined) throw UNSUPPORTED;
     const single = (js: string, set: Chars): Piece => singlePiece(js, set);
-    const controls: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, v: 11 };
     switch (e) {
       case "d":
         return single("\\d", DIGIT);
@@ -330,10 +329,8 @@ class Translator {
         // Takes no character: nothing starts with it, and it is as long as nothing.
         return { js: "\\b", set: null, complex: false, nullable: true, first: [], maxLength: 0, span: 0, trailing: [] };
     }
-    if (e in controls) return single("\\" + e, [[controls[e]!, controls[e]!]]);
-    if (/[A-Za-z0-9]/.test(e) || e.charCodeAt(0) >= 0x80) throw UNSUPPORTED;
-    const code = e.charCodeAt(0);
-    return single(escapeLiteral(e), [[code, code]]);
+    const code = escapedCode(e);
+    return single(code === e.charCodeAt(0) ? escapeLiteral(e) : "\\" + e, [[code, code]]);
   }
 }
 
