@@ -103,16 +103,23 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   // The same pattern on V8's engine where that is provably linear and means the same (linear-js.ts).
   // Else cheap tests that every line the pattern matches passes, so most others skip re2js: how a
   // match starts (anchored patterns), and stretches of text any match holds (window-filter.ts).
-  const { js, filters } = options.plan ?? planEngine(re2Source, ignoreCase);
-  if (js) return { source, ignoreCase, groupCount, groupNames, programSize, ...viaJs(js, groupNames) };
+  const { js, singleLine, filters } = options.plan ?? planEngine(re2Source, ignoreCase);
+  const facts = { source, ignoreCase, groupCount, groupNames, programSize };
+  if (js && !singleLine) return { ...facts, ...viaJs(js, groupNames) };
+  const slow = viaRe2js(re, js ? [] : filters);
+  return { ...facts, ...(js ? onLines(viaJs(js, groupNames), () => slow) : slow) };
+}
+
+export type Matching = Pick<CompiledPattern, "exec" | "test">;
+
+/** `exec` and `test` on re2js, behind `filters` (necessary conditions, each linear on V8). */
+function viaRe2js(re: RE2JSClass, filters: readonly RegExp[]): Matching {
+  const named = re.namedGroups();
+  const groupNames = Object.keys(named);
+  const groupCount = re.groupCount();
   const admits = (input: string) => filters.every((f) => f.test(input));
   const search = submatchSearch(re);
   return {
-    source,
-    ignoreCase,
-    groupCount,
-    groupNames,
-    programSize,
     test: (input) => admits(input) && re.test(input),
     exec(input) {
       if (!admits(input)) return null;
@@ -125,6 +132,16 @@ export function compilePattern(source: string, options: CompileOptions): Compile
       return { groups, named: byName };
     },
   };
+}
+
+/**
+ * V8 for inputs without a newline (the lines a log is read as), re2js, made on first need, for the
+ * rest (EnginePlan.singleLine).
+ */
+export function onLines(line: Matching, makeAny: () => Matching): Matching {
+  let any: Matching | undefined;
+  const pick = (input: string) => (input.includes("\n") ? (any ??= makeAny()) : line);
+  return { test: (input) => pick(input).test(input), exec: (input) => pick(input).exec(input) };
 }
 
 /** RE2 syntax for a pattern written in JavaScript's (problem matchers). */

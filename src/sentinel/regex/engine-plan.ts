@@ -1,5 +1,5 @@
 import { toLinearFilter } from "./linear-filter.js";
-import { toLinearJs } from "./linear-js.js";
+import { toLinearJsForLines } from "./linear-js.js";
 import { toWindowFilters } from "./window-filter.js";
 
 /**
@@ -12,6 +12,8 @@ import { toWindowFilters } from "./window-filter.js";
 export interface EnginePlan {
   /** The pattern on V8's engine, meaning exactly what RE2 means; null when re2js must run it. */
   readonly js: RegExp | null;
+  /** `js` is linear on inputs without a newline only: re2js runs the others (linear-js.ts). */
+  readonly singleLine: boolean;
   /** For a pattern re2js runs: necessary conditions, each a linear RegExp, tried first. */
   readonly filters: readonly RegExp[];
 }
@@ -25,25 +27,34 @@ export interface RegExpData {
 /** An `EnginePlan` as the bundle stores it. */
 export interface EnginePlanData {
   readonly js: RegExpData | null;
+  readonly singleLine?: true;
   readonly filters: readonly RegExpData[];
 }
 
 /** The plan for a pattern in RE2 syntax. */
 export function planEngine(re2Source: string, ignoreCase: boolean): EnginePlan {
-  const js = toLinearJs(re2Source, ignoreCase);
-  if (js) return { js, filters: [] };
+  const linear = toLinearJsForLines(re2Source, ignoreCase);
+  if (linear) return { js: linear.js, singleLine: linear.singleLine, filters: [] };
   const filters = [toLinearFilter(re2Source, ignoreCase), ...toWindowFilters(re2Source, ignoreCase)].filter(
     (f): f is RegExp => f !== null,
   );
-  return { js: null, filters };
+  return { js: null, singleLine: false, filters };
 }
 
 export function planToData(plan: EnginePlan): EnginePlanData {
-  return { js: plan.js && regExpData(plan.js), filters: plan.filters.map(regExpData) };
+  return {
+    js: plan.js && regExpData(plan.js),
+    ...(plan.singleLine ? { singleLine: true as const } : {}),
+    filters: plan.filters.map(regExpData),
+  };
 }
 
 export function planFromData(data: EnginePlanData): EnginePlan {
-  return { js: data.js && regExpOf(data.js), filters: data.filters.map(regExpOf) };
+  return {
+    js: data.js && regExpOf(data.js),
+    singleLine: data.singleLine === true,
+    filters: data.filters.map(regExpOf),
+  };
 }
 
 function regExpData(re: RegExp): RegExpData {

@@ -1,4 +1,11 @@
-import { compilePattern, toRe2Syntax, viaJs, type CompiledPattern, type CompileOptions } from "./compile-pattern.js";
+import {
+  compilePattern,
+  onLines,
+  toRe2Syntax,
+  viaJs,
+  type CompiledPattern,
+  type CompileOptions,
+} from "./compile-pattern.js";
 import { planEngine, planFromData, planToData, type EnginePlanData } from "./engine-plan.js";
 
 /** What a pattern's compilation says about it, recorded when the build checked it. */
@@ -39,6 +46,9 @@ export function lazyPattern(
   };
 }
 
+/** re2js with no filters: for the inputs a single-line V8 plan may not take. */
+const ON_RE2JS = { js: null, singleLine: false, filters: [] };
+
 /** Checked at build time: V8 runs it when it can (without loading re2js), else re2js. */
 function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "ignoreCase" | "budget">) {
   // (A problem-matcher pattern's RE2 spelling was recorded at build time: no translating now.)
@@ -47,7 +57,10 @@ function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "igno
   if (!known) return compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
   // Worked out once: compilePattern is handed the plan rather than redoing it for re2js patterns.
   const plan = facts.engine ? planFromData(facts.engine) : planEngine(re2Source, facts.ignoreCase);
-  if (plan.js) return viaJs(plan.js, facts.groupNames);
+  const slow = () =>
+    compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan: ON_RE2JS });
+  if (plan.js)
+    return plan.singleLine ? onLines(viaJs(plan.js, facts.groupNames), slow) : viaJs(plan.js, facts.groupNames);
   return compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan });
 }
 

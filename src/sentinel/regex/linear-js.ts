@@ -23,7 +23,7 @@
  * the submatches a backtracking search finds first, so the groups agree too.
  */
 
-import { complement, DIGIT, SPACE, union, WORD, type Chars } from "./char-set.js";
+import { complement, DIGIT, disjoint, SPACE, union, WORD, type Chars } from "./char-set.js";
 import { escapedCode, escapeLiteral, readClass, SPACE_CLASS, Unsupported, UNSUPPORTED } from "./class-syntax.js";
 import { RepeatGuards, waysThrough, type Pending } from "./repeat-guards.js";
 
@@ -38,6 +38,8 @@ const MAX_WAYS = 16;
 const MAX_SPAN = 1024;
 const MAX_REPEAT_SPAN = 64;
 const MAX_SOURCE = 400;
+/** RE2's `.` in V8's syntax. */
+const ANY_BUT_NEWLINE = "[^\\n]";
 /** RE2's limit on a repeat count. */
 const MAX_REPEAT = 1000;
 
@@ -84,11 +86,28 @@ interface Item {
 
 /** A JavaScript RegExp that behaves exactly as RE2 does on `source`, or null when that is not certain. */
 export function toLinearJs(source: string, ignoreCase: boolean): RegExp | null {
+  return translate(source, ignoreCase, false)?.js ?? null;
+}
+
+/** A pattern on V8, with whether its linear time holds only for inputs without a newline. */
+export interface LinearJs {
+  readonly js: RegExp;
+  /** V8 is linear on inputs without a newline only; others must run on RE2. */
+  readonly singleLine: boolean;
+}
+
+/** As `toLinearJs`, also taking shapes that are linear on single lines (`terminal`). */
+export function toLinearJsForLines(source: string, ignoreCase: boolean): LinearJs | null {
+  // A pattern linear on any input says so, rather than on single lines only.
+  return translate(source, ignoreCase, false) ?? translate(source, ignoreCase, true);
+}
+
+function translate(source: string, ignoreCase: boolean, lines: boolean): LinearJs | null {
   if (ignoreCase || source.length > MAX_SOURCE) return null;
   try {
-    const t = new Translator(source);
+    const t = new Translator(source, lines);
     const js = t.translate();
-    return new RegExp(js, "u");
+    return { js: new RegExp(js, "u"), singleLine: t.singleLine };
   } catch (error) {
     if (error instanceof Unsupported || error instanceof SyntaxError) return null;
     throw error;
@@ -104,8 +123,15 @@ class Translator {
   private topLevelBar = false;
   /** Alternations and repeats of varying count read so far (with free repeats: what makes a group complex). */
   private varying = 0;
+  /** The set of the character right before the item being read, when one is required there; else null. */
+  private before: Chars | null = null;
+  /** A terminal repeat (see `terminal`) is followed by `$`: V8 may run the pattern on single lines only. */
+  singleLine = false;
 
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    private readonly lines: boolean,
+  ) {}
 
   translate(): string {
     const anchored = this.src.startsWith("^");
@@ -122,10 +148,13 @@ class Translator {
   }
 
   private alternation(): Sequence {
+    // Every branch starts after the same character.
+    const entry = this.before;
     const alts = [this.concatenation()];
     while (this.src[this.pos] === "|") {
       this.pos++;
       if (this.depth === 0) this.topLevelBar = true;
+      this.before = entry;
       alts.push(this.concatenation());
     }
     this.ways *= waysThrough(alts.map((a) => a.literal));
@@ -155,6 +184,7 @@ class Translator {
     let maxLength = 0;
     let span = 0;
     let literal: string | null = "";
+    let before = this.before;
     while (this.pos < this.src.length && this.src[this.pos] !== "|" && this.src[this.pos] !== ")") {
       if (this.src[this.pos] === "$") {
         // Only as the very last character of the whole pattern; it guards every repeat before it.
@@ -165,6 +195,7 @@ class Translator {
         pending = [];
         continue;
       }
+      this.before = before;
       const item = this.quantified(this.atom());
       const itemNullable = item.min === 0 || item.piece.nullable;
       const itemFirst = item.max === 0 ? [] : item.piece.first;
@@ -175,10 +206,15 @@ class Translator {
       const inner = item.piece.trailing;
       if (item.max === 1) pending.push(...inner);
       else for (const p of inner) this.guards.makeFree(p);
-      if (!Number.isFinite(item.max)) {
-        const p = this.guards.repeat(item.piece.set!);
+      const terminal = this.terminal(item);
+      if (terminal) this.singleLine ||= terminal === "dollar";
+      else if (!Number.isFinite(item.max)) {
+        const p = this.guards.repeat(item.piece.set!, before !== null && disjoint(before, item.piece.set!));
         if (p) pending.push(p);
       } else if (item.min !== item.max) this.varying++;
+      // `\b` takes no character: the one before it is still the one before the next item.
+      if (item.max !== 0 && item.piece.maxLength !== 0)
+        before = item.min === 1 && item.max === 1 && item.piece.set ? item.piece.set : null;
       if (nullable) first = first && itemFirst ? union([first, itemFirst]) : null;
       nullable &&= itemNullable;
       maxLength += itemLength;
@@ -197,6 +233,20 @@ class Translator {
       trailing: pending,
       literal: dollar ? null : literal,
     };
+  }
+
+  /**
+   * An unbounded repeat of `.` followed only by the ends of groups entered at most once and the
+   * pattern's end or `$`: once entered it matches to the end of a line, so the search succeeds
+   * there and V8 walks it once, whatever came before. It is no repeat to guard. A `$` after it
+   * fails at a newline, and each count of a free repeat before it could then walk to that newline
+   * again: such a pattern runs on V8 only for single lines (`singleLine`, compile-pattern.ts).
+   */
+  private terminal(item: Item): "end" | "dollar" | null {
+    if (!this.lines || Number.isFinite(item.max) || item.piece.js !== ANY_BUT_NEWLINE) return null;
+    const rest = this.src.slice(this.pos);
+    if (!/^(?:\)(?:\?\??)?)*\$?$/.test(rest)) return null;
+    return rest.endsWith("$") ? "dollar" : "end";
   }
 
   private quantified(piece: Piece): Item {
@@ -256,7 +306,7 @@ class Translator {
         return single(cls.js, cls.set);
       }
       case ".":
-        return single("[^\\n]", complement([[10, 10]]));
+        return single(ANY_BUT_NEWLINE, complement([[10, 10]]));
       case "\\":
         return this.escape();
       case "^":

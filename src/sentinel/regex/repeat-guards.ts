@@ -10,6 +10,11 @@
  * guard (or earlier), so at most distance + 1 of its ends get past the guard, and each other end
  * costs constant work. `[^:]*\.(?:c|h):` is guarded at distance 2, `\d+(?:-\d+)?:` and
  * `\s*(?P<file>[^\s:]…)` at distance 0.
+ *
+ * A guarded repeat may follow the free one when it is fenced: the character right before it is
+ * required and outside its set (`", line (\d+)`, `:(\d+)$`). Each count of the free repeat may
+ * enter it again, but entries at different places walk disjoint runs of its set (a run entered
+ * earlier stops at the later entry's fence), so all of them together walk the line about once.
  */
 import { disjoint, type Chars } from "./char-set.js";
 
@@ -29,6 +34,8 @@ export interface Pending {
   readonly distance: number;
   /** Its place among the pattern's unbounded repeats, in source order. */
   readonly order: number;
+  /** The character right before it is required and outside its set (see above). */
+  readonly fenced: boolean;
 }
 
 export class RepeatGuards {
@@ -38,7 +45,7 @@ export class RepeatGuards {
   free = 0;
   /** The first free repeat's place in source order (Infinity: none). */
   private firstFree = Infinity;
-  /** The last guarded repeat's place in source order (-1: none). */
+  /** The last unfenced guarded repeat's place in source order (-1: none). */
   private lastGuarded = -1;
   /** The product of (distance + 1) over guarded repeats. */
   private reach = 1;
@@ -53,10 +60,10 @@ export class RepeatGuards {
     return this.free + this.far;
   }
 
-  /** A new unbounded repeat of `set`: pending its guard, or free at once after a free one. */
-  repeat(set: Chars): Pending | null {
-    const p = { set, distance: 0, order: this.count++ };
-    if (this.free === 0) return p;
+  /** A new unbounded repeat of `set`: pending its guard, or free at once after a free one unless fenced. */
+  repeat(set: Chars, fenced: boolean): Pending | null {
+    const p = { set, distance: 0, order: this.count++, fenced };
+    if (this.free === 0 || fenced) return p;
     this.makeFree(p);
     return null;
   }
@@ -81,7 +88,7 @@ export class RepeatGuards {
   guarded(p: Pending): void {
     this.reach *= p.distance + 1;
     if (p.distance > 0) this.far++;
-    this.lastGuarded = Math.max(this.lastGuarded, p.order);
+    if (!p.fenced) this.lastGuarded = Math.max(this.lastGuarded, p.order);
   }
 
   makeFree(p: Pending): void {
@@ -90,8 +97,8 @@ export class RepeatGuards {
   }
 
   /**
-   * Whether backtracking stays linear: one free repeat at most, no guarded one after it (each
-   * count of the free one would run it again), and a bounded number of ways through.
+   * Whether backtracking stays linear: one free repeat at most, no unfenced guarded one after it
+   * (each count of the free one would walk its run again), and a bounded number of ways through.
    */
   linear(ways: number): boolean {
     return this.free <= 1 && this.lastGuarded < this.firstFree && ways * this.reach <= MAX_REACH;

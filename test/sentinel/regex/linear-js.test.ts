@@ -1,7 +1,7 @@
 import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
 import { compilePattern } from "../../../src/sentinel/regex/compile-pattern.js";
-import { toLinearJs } from "../../../src/sentinel/regex/linear-js.js";
+import { toLinearJs, toLinearJsForLines } from "../../../src/sentinel/regex/linear-js.js";
 import { builtinPatterns } from "./builtin-patterns.js";
 import { realLogLines } from "./real-log-lines.js";
 
@@ -78,7 +78,8 @@ describe("patterns run on V8's engine", () => {
       } catch {
         continue; // not RE2 syntax: compilePattern refuses it before toLinearJs is asked
       }
-      const js = toLinearJs(source, false);
+      // (Meaning is the same on any input; single-line plans differ only in where they are linear.)
+      const js = toLinearJsForLines(source, false)?.js;
       if (!js) continue;
       for (let k = 0; k < 12; k++) {
         const input = Array.from({ length: Math.floor(r() * 12) }, () => INPUT[Math.floor(r() * INPUT.length)]).join(
@@ -99,12 +100,12 @@ describe("patterns run on V8's engine", () => {
   });
 
   it("match exactly as RE2 does, groups included, for every builtin pattern V8 runs on every real log line", async () => {
-    const patterns = (await builtinPatterns()).filter((p) => toLinearJs(p.source, p.ignoreCase) !== null);
+    const patterns = (await builtinPatterns()).filter((p) => toLinearJsForLines(p.source, p.ignoreCase) !== null);
     const lines = realLogLines();
     const differences: string[] = [];
     let matches = 0;
     for (const p of patterns) {
-      const js = toLinearJs(p.source, p.ignoreCase)!;
+      const js = toLinearJsForLines(p.source, p.ignoreCase)!.js;
       const re = RE2JS.compile(p.source);
       for (const line of lines) {
         const m = js.exec(line);
@@ -143,8 +144,10 @@ describe("patterns run on V8's engine", () => {
       "^(?:[^:]*\\.c:){2}x",
       // A repeated group ending in a repeat its own start may follow.
       "^(?:a\\d+){2}:",
-      // A guarded repeat after the free one: each count of the free one runs it again.
-      "^(.*)\\s(\\d+)(?:-x)?:$",
+      // A guarded repeat after the free one whose fence is optional, or inside its set: each
+      // count of the free one could walk the same run again.
+      "^(.*)\\s?(\\d+)(?:-x)?:$",
+      "^(.*)[\\d:](\\d+)$",
       // Bounded repeats long enough that a retry from each start (or each count of the free
       // repeat) costs hundreds of steps: 121 ms to 2.2 s on a 32 KB line, where re2js takes ~0.
       "[^:]{1000}:",
@@ -173,14 +176,14 @@ describe("patterns run on V8's engine", () => {
   });
 
   it("leave to RE2 a stopped repeat after a free one, or one a group repeats around", () => {
-    for (const p of ["^(.*)\\[(\\w+)\\]$", "^(?:,\\w+){1,10}$", "^\\w*(?:[^:]*:)x", "^[^:]*[^,]*,", "^(?:a|[^:]*):x.*"])
+    for (const p of ["^(.*)\\w(\\w+)\\]$", "^(?:,\\w+){1,10}$", "^\\w*(?:[^:]*:)x", "^[^:]*[^,]*,", "^(?:a|[^:]*):x.*"])
       expect(toLinearJs(p, false), p).toBeNull();
   });
 
   it("leave to RE2 every pattern whose backtracking could be more than linear", () => {
     for (const p of [
       "(a+)+$",
-      "^(.+):(\\d+)$",
+      "^(.+)(\\d+)$",
       "^a|b.*",
       "x.*y",
       "^(?:ab|a)*c",
@@ -189,6 +192,35 @@ describe("patterns run on V8's engine", () => {
       "^()?x",
     ])
       expect(toLinearJs(p, false), p).toBeNull();
+  });
+
+  it("take a repeat after the free one when the character before it is required and outside its set", () => {
+    // Entries at different places walk disjoint runs: a run entered earlier stops at the fence of
+    // a later entry, so all counts of the free repeat together walk the line about once. (The
+    // first is the README's example.)
+    for (const p of [
+      "^(.+):(?P<line>\\d+)$",
+      "^(.+):(\\d+)$",
+      "^(.*)\\[(\\w+)\\]$",
+      "^(.*)\\s(\\d+)(?:-x)?:$",
+      "^\\s+(\\S+\\.go):(\\d+)(?: \\+0x[0-9a-f]+)?$",
+    ])
+      expect(toLinearJs(p, false), p).not.toBeNull();
+  });
+
+  it("take a trailing `.*` after the free repeat, on single lines when a `$` follows it", () => {
+    // Python's traceback line: once `.+` is entered the match runs to the line's end.
+    const traceback = toLinearJsForLines('^\\s+File "(.+)", line (\\d+)(?:, in .+)?$', false);
+    expect(traceback?.singleLine).toBe(true);
+    expect(toLinearJs('^\\s+File "(.+)", line (\\d+)(?:, in .+)?$', false)).toBeNull();
+    expect(toLinearJsForLines("^(\\S+)x.*", false)).toEqual({ js: /^([^\t\n\f\r ]+)x[^\n]*/u, singleLine: false });
+    // A pattern linear on any input is not limited to lines.
+    expect(toLinearJsForLines("^(?P<m>.+)$", false)?.singleLine).toBe(false);
+  });
+
+  it("leave to RE2 a `.*` after the free repeat that more of the pattern follows", () => {
+    for (const p of ["^(.+)x.*y$", "^(.+)(?:x.*)*$", "^(.+)(?:x.*|y)$", "^(.+)(?:x.*){2}$", "^(.+)x[^:]*$"])
+      expect(toLinearJsForLines(p, false), p).toBeNull();
   });
 
   it("leave to RE2 what it might read differently: case folding, flags, Unicode and POSIX classes", () => {
@@ -208,5 +240,23 @@ describe("patterns run on V8's engine", () => {
     expect(p.exec("cmd/main.go")).toEqual({ groups: ["cmd/main.go", "cmd/main.go"], named: { file: "cmd/main.go" } });
     expect(p.exec("cmd/main.go:3")).toBeNull();
     expect(p.test("a.go")).toBe(true);
+  });
+
+  it("runs a single-line pattern on re2js for an input holding a newline", () => {
+    const source = '^\\s+File "(.+)", line (\\d+)(?:, in .+)?$';
+    // A stand-in for V8 that would answer wrongly: only inputs without a newline may reach it.
+    const plan = { js: /^never$/u, singleLine: true, filters: [] };
+    const p = compilePattern(source, { origin: "test", plan });
+    expect(p.exec('\n  File "a.py", line 3, in f')?.groups).toEqual(['\n  File "a.py", line 3, in f', "a.py", "3"]);
+    expect(p.test('  File "a\nb.py", line 3')).toBe(false);
+    expect(p.test('  File "a.py", line 3')).toBe(false);
+  });
+
+  it("runs the builtin single-line patterns on V8 for lines and on re2js across lines, alike", () => {
+    const source = '^\\s+File "(.+)", line (\\d+)(?:, in .+)?$';
+    const fast = compilePattern(source, { origin: "test" });
+    const slow = compilePattern(source, { origin: "test", plan: { js: null, singleLine: false, filters: [] } });
+    for (const input of ['  File "a.py", line 3, in f', '\n  File "a.py", line 3', '  File "a.py",\n line 3', "  File"])
+      expect(fast.exec(input), JSON.stringify(input)).toEqual(slow.exec(input));
   });
 });
