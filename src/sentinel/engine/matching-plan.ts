@@ -6,6 +6,7 @@ import type { ProblemMatcherDefinition, ProblemPattern } from "../problem-matche
 import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
 import { ENVELOPE_LITERALS } from "./clean-line.js";
+import { insertInOrder } from "./insert-in-order.js";
 import { LineLiterals } from "./line-literals.js";
 import { buildPrefilter, type LiteralRole, type Prefilter } from "./prefilter.js";
 
@@ -315,7 +316,7 @@ export function candidatesFor(
         const index = t.index;
         if (seen[index] === stamp) continue;
         seen[index] = stamp;
-        if (!sound || line.holdsAll(plan.regexClauses[index]!)) regex.push(index);
+        if (!sound || line.holdsAll(plan.regexClauses[index]!)) insertInOrder(regex, index);
       } else if (t.kind === "problem") {
         out.problemLiteral = true;
         if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
@@ -325,7 +326,6 @@ export function candidatesFor(
       else out.envelope = true;
     }
   }
-  if (regex.length > 1) regex.sort((a, b) => a - b);
   // From here on the gates may trust the literals read for this line's text (set by the caller
   // once it is decoded and cleaned), unless the bytes were not sound.
   line.exact = sound;

@@ -149,6 +149,8 @@ export function toRe2Syntax(source: string, syntax: CompileOptions["syntax"], or
   return syntax === "javascript" ? translateJavascript(source, origin) : source;
 }
 
+const NO_NAMES: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
 /** `exec` and `test` on V8's engine, for a pattern linear-js.ts translated exactly. */
 export function viaJs(js: RegExp, groupNames: readonly string[]): Pick<CompiledPattern, "exec" | "test"> {
   return {
@@ -156,10 +158,9 @@ export function viaJs(js: RegExp, groupNames: readonly string[]): Pick<CompiledP
     exec(input) {
       const m = js.exec(input);
       if (!m) return null;
-      const groups: Array<string | undefined> = Array.from(m);
-      const byName: Record<string, string | undefined> = {};
-      for (const name of groupNames) byName[name] = m.groups?.[name];
-      return { groups, named: byName };
+      // The match array is the groups already (undefined where one did not take part), and V8
+      // names every named group in `m.groups`: copying them cost ~1% of a classify run.
+      return { groups: m, named: groupNames.length === 0 ? NO_NAMES : m.groups! };
     },
   };
 }

@@ -15,6 +15,11 @@
  * required and outside its set (`", line (\d+)`, `:(\d+)$`). Each count of the free repeat may
  * enter it again, but entries at different places walk disjoint runs of its set (a run entered
  * earlier stops at the later entry's fence), so all of them together walk the line about once.
+ * A group repeated `{1,10}` whose first item is such a repeat has that fence on its first pass
+ * only (later passes follow the group's own end); such a group is rigid (no alternation, no part
+ * of varying count, guards at distance 0 only: linear-js.ts `quantified`), so at most its length
+ * of entries share a run, a constant factor. A fuzzing review (245k accepted patterns, 395k hostile
+ * inputs at 2k-32k characters) found no super-linear case.
  */
 import { disjoint, type Chars } from "./char-set.js";
 
