@@ -28,19 +28,19 @@ export function toProblemMatch(raw: RawProblemMatch, debug: DebugLog = () => {})
   }
   const line = parseNumber(raw.line, "line", debug);
   const column = parseNumber(raw.column, "column", debug);
-  return {
-    owner: raw.owner,
-    sourceLine: raw.sourceLine,
-    ...(raw.span ? { span: raw.span } : {}),
-    message: raw.message as string,
-    severity,
-    ...(line !== undefined ? { line } : {}),
-    ...(column !== undefined ? { column } : {}),
-    ...(!isNullOrWhiteSpace(raw.code) ? { code: trimDotnet(raw.code as string) } : {}),
-    ...(!isNullOrWhiteSpace(raw.file) ? { file: raw.file as string } : {}),
-    ...(!isNullOrWhiteSpace(raw.fromPath) ? { fromPath: raw.fromPath as string } : {}),
-  };
+  // Assigned, not spread: conditional spreads cost a few microseconds a match.
+  const match: Mutable<ProblemMatch> = { owner: raw.owner, sourceLine: raw.sourceLine, message: "", severity };
+  if (raw.span) match.span = raw.span;
+  match.message = raw.message as string;
+  if (line !== undefined) match.line = line;
+  if (column !== undefined) match.column = column;
+  if (!isNullOrWhiteSpace(raw.code)) match.code = trimDotnet(raw.code as string);
+  if (!isNullOrWhiteSpace(raw.file)) match.file = raw.file as string;
+  if (!isNullOrWhiteSpace(raw.fromPath)) match.fromPath = raw.fromPath as string;
+  return match;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Empty means error; other values are compared ignoring case; anything else is not annotated. */
 export function normaliseSeverity(severity: string | undefined): ProblemSeverity | undefined {
