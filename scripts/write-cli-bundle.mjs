@@ -51,7 +51,8 @@ await rm(outdir, { recursive: true, force: true });
 try {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    entryPoints: { main: entry },
+    // The byte walk's worker thread (src/sentinel/engine/scan-pool.ts finds it beside the bundle).
+    entryPoints: { main: entry, "scan-worker": path.join(root, "dist", "sentinel", "engine", "scan-worker.js") },
     outdir,
     outExtension: { ".js": ".mjs" },
     splitting: true,

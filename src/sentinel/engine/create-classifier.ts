@@ -46,6 +46,12 @@ export interface ClassifierOptions {
   readonly workspaceRoots?: readonly string[];
   /** The live clock for `watch`; logs use their own timestamps. */
   readonly clock?: () => number;
+  /**
+   * A worker thread walks the log's bytes one chunk ahead of the rules (line-scanner.ts) from
+   * `afterBytes` read on (default 8 MiB; Infinity keeps it all on the caller's thread). `await`
+   * waits for it to start instead of walking the chunks meanwhile (tests and benchmarks).
+   */
+  readonly scanWorker?: { readonly afterBytes?: number; readonly await?: boolean };
   /** Look at every line and emit a `line` event for each (for live output). */
   readonly everyLine?: boolean;
   readonly onEvent?: (event: ClassifierEvent) => void;
@@ -105,7 +111,12 @@ class ClassifierRun {
     this.budget = new CpuBudget(options.cpuBudgetMs ?? DEFAULT_CPU_BUDGET_MS);
     this.scanner = new LineScanner(
       plan.prefilter,
-      { maxBytes: options.maxBytes ?? 1024 ** 3, maxLineBytes: options.maxLineBytes ?? 64 * 1024 },
+      {
+        maxBytes: options.maxBytes ?? 1024 ** 3,
+        maxLineBytes: options.maxLineBytes ?? 64 * 1024,
+        ...(options.scanWorker?.afterBytes === undefined ? {} : { workerAfterBytes: options.scanWorker.afterBytes }),
+        awaitWorker: options.scanWorker?.await === true,
+      },
       (bytes, start, end, lineNumber) => this.onLine(bytes, start, end, lineNumber),
     );
     this.everyLine = options.everyLine === true || plan.everyLine;

@@ -1,14 +1,6 @@
-import {
-  ENTRY_BITS,
-  FLAG_ESCAPE,
-  FLAG_FOLLOW,
-  FLAG_MASK,
-  FLAG_NEWLINE,
-  FLAG_NONE,
-  skipEscape,
-  type Prefilter,
-} from "./prefilter.js";
-import { isStampAt, STAMP_BYTES } from "./stamp-skip.js";
+import { findFlaggedLines, RECORD_INTS, type WalkResult } from "./flagged-lines.js";
+import type { Prefilter } from "./prefilter.js";
+import { ScanWorker, type ScanTicket } from "./scan-pool.js";
 
 /** A line the scanner hands over: `bytes[start, end)` without its newline, 1-based `number`. */
 export type CandidateHandler = (bytes: Buffer, start: number, end: number, lineNumber: number) => void;
@@ -18,7 +10,18 @@ export interface ScannerOptions {
   readonly maxLineBytes: number;
   /** Reading stops after this many bytes; the diagnosis says it was truncated. */
   readonly maxBytes: number;
+  /**
+   * From this many bytes read on, a worker thread walks each chunk one chunk ahead (scan-pool.ts).
+   * Default 8 MiB: below that the thread's start-up costs more than it saves. Infinity: never.
+   */
+  readonly workerAfterBytes?: number;
+  /** Wait for the worker to start rather than walk chunks here meanwhile (tests: so that it is used). */
+  readonly awaitWorker?: boolean;
 }
+
+/** The largest chunk (with the line carried over from the one before) a worker walks. */
+const WORKER_SLOT_BYTES = 1024 * 1024;
+const WORKER_AFTER_BYTES = 8 * 1024 * 1024;
 
 const NEWLINE = 10;
 const TAIL_BYTES = 8192;
@@ -51,6 +54,15 @@ export class LineScanner {
    */
   resumeAt = 0;
   resumeState = 0;
+  /** The byte walk's records (flagged-lines.ts), reused from chunk to chunk. */
+  private readonly records = new Int32Array(1024 * RECORD_INTS);
+  private readonly walk: WalkResult = { records: 0, lines: 0, stoppedAt: 0 };
+  /** The worker walking chunks ahead; null once it cannot (or need not), undefined until tried. */
+  private worker: ScanWorker | null | undefined = undefined;
+  /** The chunk the worker walks while the lines of the one before are handed over. */
+  private pending: { readonly limit: number; readonly ticket: ScanTicket } | null = null;
+  /** Chunks whose walk a worker did (for tests and figures). */
+  workerChunks = 0;
 
   constructor(
     private readonly pf: Prefilter,
@@ -65,6 +77,7 @@ export class LineScanner {
   /** Stops reading for good, from within a handler too: the rest of the current chunk is skipped. */
   stop(): void {
     this.stopped = true;
+    this.closeWorker();
   }
 
   write(chunk: Buffer): void {
@@ -75,6 +88,7 @@ export class LineScanner {
     }
     this.bytesRead += chunk.length;
     if (this.discarding) {
+      this.flush();
       const nl = chunk.indexOf(NEWLINE);
       if (nl < 0) return;
       this.discarding = false;
@@ -88,18 +102,63 @@ export class LineScanner {
       this.keepPartial(buf);
       return;
     }
-    this.scan(buf, lastNl + 1);
-    this.keepTail(buf.subarray(0, lastNl + 1));
+    this.scanWhole(buf, lastNl + 1);
     if (lastNl + 1 < buf.length) this.keepPartial(buf.subarray(lastNl + 1));
   }
 
   end(): void {
-    if (this.stopped) return;
-    if (this.carry && this.carry.length > 0) {
-      const buf = Buffer.concat([this.carry, Buffer.from("\n")]);
-      this.carry = null;
-      this.scan(buf, buf.length);
+    if (!this.stopped) {
+      this.flush();
+      if (this.carry && this.carry.length > 0) {
+        const buf = Buffer.concat([this.carry, Buffer.from("\n")]);
+        this.carry = null;
+        this.scan(buf, buf.length);
+      }
     }
+    this.closeWorker();
+  }
+
+  /** Whole lines `buf[0, limit)`: handed to the worker when one runs, else walked here. */
+  private scanWhole(buf: Buffer, limit: number): void {
+    const ticket = this.workerFor()?.submit(buf, limit) ?? null;
+    // The chunk before is handed over while the worker walks this one.
+    this.flush();
+    if (ticket) {
+      this.pending = { limit, ticket };
+      return;
+    }
+    this.scan(buf, limit);
+    this.keepTail(buf.subarray(0, limit));
+  }
+
+  private workerFor(): ScanWorker | null {
+    if (this.worker === undefined && this.bytesRead >= (this.options.workerAfterBytes ?? WORKER_AFTER_BYTES)) {
+      this.worker = ScanWorker.start(this.pf, WORKER_SLOT_BYTES);
+      if (this.options.awaitWorker) this.worker?.awaitReady(30_000);
+    }
+    return this.worker ?? null;
+  }
+
+  /** Hands over the lines of the chunk the worker walked, or walks it here if the worker failed. */
+  private flush(): void {
+    const pending = this.pending;
+    if (!pending || !this.worker) return;
+    this.pending = null;
+    // The worker's copy: the caller's buffer is the caller's again once `write` returns.
+    const buf = this.worker.bytes(pending.ticket).subarray(0, pending.limit);
+    const walked = this.worker.wait(pending.ticket);
+    if (walked) {
+      this.workerChunks++;
+      this.handOver(buf, 0, walked.stoppedAt, walked.records, walked.count, walked.lines);
+    }
+    this.scan(buf, pending.limit, walked ? walked.stoppedAt : 0);
+    this.keepTail(buf);
+  }
+
+  private closeWorker(): void {
+    this.pending = null;
+    this.worker?.close();
+    this.worker = null;
   }
 
   /** Keeps the last few KiB of whole lines, for context and look-back across chunk seams. */
@@ -119,91 +178,69 @@ export class LineScanner {
       return;
     }
     // An endless line: classify its head, drop the rest up to the next newline.
+    this.flush();
     const head = Buffer.concat([part.subarray(0, this.options.maxLineBytes), Buffer.from("\n")]);
     this.scan(head, head.length);
     this.discarding = true;
     this.lineNumber--;
   }
 
-  private scan(buf: Buffer, limit: number): void {
-    if (this.stopped) return;
-    const { delta, classOf, stampEntry } = this.pf;
-    let s = 0;
-    let i = 0;
-    let lineStart = 0;
-    let line = this.lineNumber;
-    // Whether the walk since the line's start passed only states with nothing to say (resumeAt).
-    let plain = true;
-    while (i < limit) {
-      if (this.forceNext > 0) {
-        this.forceNext--;
-        const nl = buf.indexOf(NEWLINE, i);
-        this.lineNumber = line;
-        this.resumeAt = lineStart;
-        this.resumeState = 0;
-        this.emit(buf, lineStart, nl);
-        line++;
-        i = lineStart = nl + 1;
-        s = 0;
-        plain = true;
-        if (this.stopped) break;
-        continue;
-      }
-      let n = delta[s + classOf[buf[i]!]!]!;
-      // The hot loop: two table reads and one test per byte until a byte needs a look.
-      while ((n & ENTRY_BITS) === 0 && ++i < limit) {
-        s = n;
-        n = delta[n + classOf[buf[i]!]!]!;
-      }
-      if (i >= limit) break;
-      const f = n & FLAG_MASK;
-      if (f === FLAG_NONE) {
-        // A state reporting only literals the scanner does not act on (see FLAG_REPORT).
-        s = n & ~ENTRY_BITS;
-        i++;
-        plain = false;
-        continue;
-      }
-      if (f === FLAG_NEWLINE) {
-        line++;
-        i++;
-        lineStart = i;
-        s = 0;
-        plain = true;
-        // A GitHub timestamp: its shape is checked instead of walked (stamp-skip.ts says why
-        // that lands where the walk would, having passed no flagged state). The stamp holds no
-        // newline, so it ends before `limit`, which follows one.
-        if (stampEntry >= 0 && i + STAMP_BYTES <= limit && isStampAt(buf, i)) {
-          s = stampEntry;
-          i += STAMP_BYTES;
-        }
-        continue;
-      }
-      if (f === FLAG_ESCAPE) {
-        i = skipEscape(buf, i, limit) + 1;
-        plain = false;
-        continue;
-      }
-      if (f === FLAG_FOLLOW && line !== this.lastEmitted + 1) {
-        s = n & ~ENTRY_BITS;
-        i++;
-        plain = false;
-        continue;
-      }
-      const nl = buf.indexOf(NEWLINE, i);
-      this.lineNumber = line;
-      // (The stamp jump at the line's start left `s` where the walk would have.)
-      this.resumeAt = plain ? i : lineStart;
-      this.resumeState = plain ? s : 0;
-      this.emit(buf, lineStart, nl);
-      line++;
-      i = lineStart = nl + 1;
-      s = 0;
-      plain = true;
-      // Only on the candidate path: the byte loop above stays one table read and one test.
-      if (this.stopped) break;
+  private scan(buf: Buffer, limit: number, start = 0): void {
+    let from = start;
+    while (from < limit && !this.stopped) {
+      findFlaggedLines(this.pf, buf, from, limit, this.records, this.walk);
+      const { records, lines, stoppedAt } = this.walk;
+      this.handOver(buf, from, stoppedAt, this.records, records, lines);
+      from = stoppedAt;
     }
+  }
+
+  /**
+   * Hands over the lines of `buf[from, to)` that the walk's records say hold a literal, in order,
+   * and the lines a handler asked to see (`forceNext`) whatever they hold.
+   */
+  private handOver(buf: Buffer, from: number, to: number, out: Int32Array, records: number, lines: number): void {
+    const base = this.lineNumber;
+    let line = base;
+    let pos = from;
+    let r = 0;
+    while (!this.stopped) {
+      if (this.forceNext > 0 && pos < to) {
+        this.forceNext--;
+        // Its record, if the walk made one, is used up here.
+        while (r < records && base + out[r * RECORD_INTS]! < line) r++;
+        const recorded = r < records && base + out[r * RECORD_INTS]! === line;
+        const nl = recorded ? out[r++ * RECORD_INTS + 2]! : buf.indexOf(NEWLINE, pos);
+        this.hand(buf, line, pos, nl, pos, 0);
+        line++;
+        pos = nl + 1;
+        continue;
+      }
+      if (r >= records) break;
+      const o = r++ * RECORD_INTS;
+      const at = base + out[o]!;
+      if (at < line) continue;
+      const start = out[o + 1]!;
+      const end = out[o + 2]!;
+      const trigger = out[o + 3]!;
+      const follow = out[o + 5]!;
+      // A follow-up literal counts only on the line right after one handed over.
+      const byFollow = follow >= 0 && at === this.lastEmitted + 1 && (trigger < 0 || follow < trigger);
+      if (!byFollow && trigger < 0) continue;
+      const flagAt = byFollow ? follow : trigger;
+      const state = byFollow ? out[o + 6]! : out[o + 4]!;
+      this.hand(buf, at, start, end, state >= 0 ? flagAt : start, state >= 0 ? state : 0);
+      line = at + 1;
+      pos = end + 1;
+    }
+    this.lineNumber = this.stopped ? line : base + lines;
+  }
+
+  private hand(buf: Buffer, line: number, start: number, nl: number, resumeAt: number, resumeState: number): void {
     this.lineNumber = line;
+    this.resumeAt = resumeAt;
+    this.resumeState = resumeState;
+    this.emit(buf, start, nl);
   }
 
   private emit(buf: Buffer, start: number, nl: number): void {

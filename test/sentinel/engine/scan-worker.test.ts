@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createClassifier } from "../../../src/sentinel/engine/create-classifier.js";
+import { LineScanner } from "../../../src/sentinel/engine/line-scanner.js";
+import { planMatching } from "../../../src/sentinel/engine/matching-plan.js";
+import { ScanWorker } from "../../../src/sentinel/engine/scan-pool.js";
+import { loadBuiltinRules } from "../../../src/sentinel/index.js";
+import { corpusNames, readCorpusLog } from "../../support/log-corpus.js";
+
+const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : /\.(log|txt)$/.test(name) ? [full] : [];
+  });
+}
+
+/**
+ * Every real log the tests hold (the public corpus and the tools' recorded outputs), four times
+ * over: ~1.7 MB, so that a 1.5 MB chunk is larger than a worker's slot.
+ */
+function realLogs(): Buffer {
+  const logs = [
+    ...corpusNames().map((name) => Buffer.from(readCorpusLog(name).text + "\n")),
+    ...filesUnder(FIXTURES).map((file) => readFileSync(file)),
+  ];
+  return Buffer.concat([...logs, ...logs, ...logs, ...logs]);
+}
+
+interface Handed {
+  line: number;
+  text: string;
+  resumeAt: number;
+  resumeState: number;
+}
+
+/** What a scanner hands over for `log` written in `chunk`-byte pieces; a handler asks for the next lines after some. */
+async function handOver(log: Buffer, chunk: number, workerAfterBytes: number, stopAt = Infinity) {
+  const rules = await loadBuiltinRules();
+  const plan = planMatching(rules.sentinels);
+  const handed: Handed[] = [];
+  const scanner: LineScanner = new LineScanner(
+    plan.prefilter,
+    { maxBytes: 1 << 30, maxLineBytes: 64 * 1024, workerAfterBytes, awaitWorker: true },
+    (bytes, start, end, line) => {
+      const text = bytes.toString("utf8", start, end);
+      handed.push({ line, text, resumeAt: scanner.resumeAt - start, resumeState: scanner.resumeState });
+      // As the classifier does after a finding: the next few lines whatever they hold.
+      if (/error/i.test(text)) scanner.forceNext = Math.max(scanner.forceNext, 3);
+      if (line >= stopAt) scanner.stop();
+    },
+  );
+  for (let i = 0; i < log.length; i += chunk) scanner.write(log.subarray(i, i + chunk));
+  scanner.end();
+  return { handed, workerChunks: scanner.workerChunks, lines: scanner.linesSeen, candidates: scanner.candidateLines };
+}
+
+describe("a worker thread walking the log ahead", () => {
+  const log = realLogs();
+
+  it("hands over exactly the lines, resume points and line numbers the scanner finds alone", async () => {
+    const alone = await handOver(log, 64 * 1024, Infinity);
+    const ahead = await handOver(log, 64 * 1024, 0);
+    expect(ahead.workerChunks).toBeGreaterThan(5);
+    expect(alone.workerChunks).toBe(0);
+    expect(ahead.handed.length).toBe(alone.handed.length);
+    expect(ahead.handed).toEqual(alone.handed);
+    expect([ahead.lines, ahead.candidates]).toEqual([alone.lines, alone.candidates]);
+  });
+
+  it("keeps to the order across odd chunk sizes, and walks a chunk larger than its slot itself", async () => {
+    const alone = await handOver(log, 3_001, Infinity);
+    expect((await handOver(log, 3_001, 0)).handed).toEqual(alone.handed);
+    const big = await handOver(log, 1536 * 1024, 0);
+    expect(big.handed).toEqual(alone.handed);
+    // The second chunk is the log's last ~0.2 MB: it fits a slot.
+    expect(big.workerChunks).toBe(1);
+  });
+
+  it("stops where a handler stops it, as without a worker", async () => {
+    const alone = await handOver(log, 16 * 1024, Infinity, 5_000);
+    const ahead = await handOver(log, 16 * 1024, 0, 5_000);
+    expect(ahead.workerChunks).toBeGreaterThan(0);
+    expect(ahead.handed).toEqual(alone.handed);
+    expect(ahead.handed.at(-1)!.line).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it("gives the same diagnosis of real logs with the worker as without", async () => {
+    const rules = await loadBuiltinRules();
+    const diagnose = (workerAfterBytes: number) => {
+      const c = createClassifier(rules, { scanWorker: { afterBytes: workerAfterBytes, await: true } });
+      for (let i = 0; i < log.length; i += 32 * 1024) c.write(log.subarray(i, i + 32 * 1024));
+      return c.end({ exitCode: 1 });
+    };
+    expect(diagnose(0)).toEqual(diagnose(Infinity));
+  });
+
+  it("takes no more chunks once closed, so the scanner walks them itself", async () => {
+    const rules = await loadBuiltinRules();
+    const worker = ScanWorker.start(planMatching(rules.sentinels).prefilter, 1024);
+    expect(worker).not.toBeNull();
+    worker!.close();
+    expect(worker!.submit(Buffer.from("error\n"), 6)).toBeNull();
+  });
+});
