@@ -1,21 +1,23 @@
 import { ENTRY_BITS, FLAG_ESCAPE, FLAG_FOLLOW, FLAG_MASK, FLAG_NEWLINE, FLAG_NONE, skipEscape } from "./prefilter.js";
+import { walkReports, type ReportWalk, type ScanTables } from "./report-walk.js";
 import { isStampAt, STAMP_BYTES } from "./stamp-skip.js";
-
-/** The prefilter's tables the byte walk reads: plain typed arrays, so a worker can hold them too. */
-export interface ScanTables {
-  readonly delta: Int32Array;
-  readonly classOf: Uint8Array;
-  readonly stampEntry: number;
-}
 
 /**
  * Ints per record of a flagged line: its line (counted from the walk's first), its start, its
  * newline, then where a trigger literal flagged it and the automaton's state there, then the same
  * for the first follow-up literal. -1 for a position: none; -1 for a state: something before the
  * position (a report, an escape, a follow-up literal passed over) means reading its literals must
- * start at the line's start.
+ * start at the line's start. Then, when the walk was asked to, the line's literals as read from
+ * the trigger's resume point (report-walk.ts): where its reports start in `reports`, how many,
+ * and whether it met an escape (1); -1 where not read.
  */
-export const RECORD_INTS = 7;
+export const RECORD_INTS = 10;
+
+/** Where a walk also writes each trigger line's reporting states (report-walk.ts); `used` grows. */
+export interface ReportsOut {
+  readonly out: Int32Array;
+  used: number;
+}
 
 /** What one walk found: records written, lines passed, and where it stopped (a line's start). */
 export interface WalkResult {
@@ -25,6 +27,7 @@ export interface WalkResult {
 }
 
 const NEWLINE = 10;
+const walked: ReportWalk = { count: 0, escape: false };
 
 /**
  * Walks whole lines `buf[from, limit)` (`limit` follows a newline) through the prefilter and
@@ -41,6 +44,7 @@ export function findFlaggedLines(
   limit: number,
   out: Int32Array,
   result: WalkResult,
+  reports: ReportsOut | null = null,
 ): void {
   const { delta, classOf, stampEntry } = t;
   const capacity = Math.floor(out.length / RECORD_INTS);
@@ -108,7 +112,17 @@ export function findFlaggedLines(
     }
     // A trigger: the line is recorded and the rest of it not walked.
     const nl = buf.indexOf(NEWLINE, i);
-    writeRecord(out, records++, line, lineStart, nl, i, plain ? s : -1, follow, followState);
+    writeRecord(out, records, line, lineStart, nl, i, plain ? s : -1, follow, followState);
+    if (reports) {
+      // (The caller's slot has room: a line reports at most once per byte walked.)
+      walkReports(t, buf, lineStart, nl, plain ? i : lineStart, plain ? s : 0, reports.out, reports.used, walked);
+      const o = records * RECORD_INTS;
+      out[o + 7] = reports.used;
+      out[o + 8] = walked.count;
+      out[o + 9] = walked.escape ? 1 : 0;
+      reports.used += walked.count;
+    }
+    records++;
     follow = -1;
     line++;
     i = lineStart = nl + 1;
@@ -138,4 +152,5 @@ function writeRecord(
   out[o + 4] = state;
   out[o + 5] = follow;
   out[o + 6] = followState;
+  out[o + 7] = -1;
 }

@@ -1,13 +1,15 @@
-import {
-  ENTRY_BITS,
-  FLAG_ESCAPE,
-  FLAG_MASK,
-  FLAG_NEWLINE,
-  FLAG_REPORT,
-  skipEscape,
-  type Prefilter,
-} from "./prefilter.js";
-import { isStampAt, STAMP_BYTES } from "./stamp-skip.js";
+import { ENTRY_BITS, FLAG_ESCAPE, FLAG_MASK, FLAG_NEWLINE, FLAG_REPORT, type Prefilter } from "./prefilter.js";
+import { walkReports, type ReportWalk } from "./report-walk.js";
+
+/** Where a line's literals can be read from, or the reading done already (line-scanner.ts). */
+export interface ResumePoint {
+  readonly resumeAt: number;
+  readonly resumeState: number;
+  readonly resumeReports: Int32Array | null;
+  readonly reportsAt?: number;
+  readonly reportsCount?: number;
+  readonly reportsEscape?: boolean;
+}
 
 /**
  * Which of the prefilter's literals one line holds, as stamps (`present[id] === stamp`), so that
@@ -29,6 +31,8 @@ export class LineLiterals {
   exact = false;
   /** The raw line held an escape byte. */
   sawEscape = false;
+  private scratch = new Int32Array(256);
+  private readonly walk: ReportWalk = { count: 0, escape: false };
 
   constructor(private readonly pf: Prefilter) {
     this.present = new Uint32Array(pf.literals.length);
@@ -78,33 +82,20 @@ export class LineLiterals {
    * (the scanner's `resumeAt`): the line's head is not walked again.
    */
   readBytes(bytes: Uint8Array, start: number, end: number, from = start, state = 0): void {
+    if (this.scratch.length < end - from) this.scratch = new Int32Array(Math.max(end - from, 2 * this.scratch.length));
+    walkReports(this.pf, bytes, start, end, from, state, this.scratch, 0, this.walk);
+    this.readReports(this.scratch, 0, this.walk.count, this.walk.escape);
+  }
+
+  /**
+   * Takes a walk over raw bytes done already (report-walk.ts, on the scan's worker thread): the
+   * table offsets of its reporting states `reports[at, at + count)`, and whether it met an escape.
+   */
+  readReports(reports: Int32Array, at: number, count: number, escape: boolean): void {
     this.begin();
     this.text = undefined;
-    this.sawEscape = false;
-    const { delta, classOf, stampEntry } = this.pf;
-    let s = state;
-    let i = from;
-    // Jumped over, not walked: no state on the way reports a literal (prefilter.ts).
-    if (i === start && stampEntry >= 0 && end - start >= STAMP_BYTES && isStampAt(bytes, start)) {
-      s = stampEntry;
-      i += STAMP_BYTES;
-    }
-    for (; i < end; i++) {
-      const n = delta[s + classOf[bytes[i]!]!]!;
-      // As in the scanner: one test per byte for the states with nothing to say.
-      if ((n & ENTRY_BITS) === 0) {
-        s = n;
-        continue;
-      }
-      const flag = n & FLAG_MASK;
-      if (flag === FLAG_ESCAPE) {
-        this.sawEscape = true;
-        i = skipEscape(bytes, i, end);
-        continue;
-      }
-      s = flag === FLAG_NEWLINE ? 0 : n & ~ENTRY_BITS;
-      if (n & FLAG_REPORT) this.mark(s);
-    }
+    this.sawEscape = escape;
+    for (let i = at; i < at + count; i++) this.mark(reports[i]!);
     this.exact = false;
   }
 

@@ -54,6 +54,15 @@ export class LineScanner {
    */
   resumeAt = 0;
   resumeState = 0;
+  /**
+   * The literals of the line being handed over, read already from its resume point by the worker
+   * (report-walk.ts): reporting states `resumeReports[reportsAt, reportsAt + reportsCount)`, and
+   * whether the walk met an escape. Null: read them yourself.
+   */
+  resumeReports: Int32Array | null = null;
+  reportsAt = 0;
+  reportsCount = 0;
+  reportsEscape = false;
   /** The byte walk's records (flagged-lines.ts), reused from chunk to chunk. */
   private readonly records = new Int32Array(1024 * RECORD_INTS);
   private readonly walk: WalkResult = { records: 0, lines: 0, stoppedAt: 0 };
@@ -149,7 +158,7 @@ export class LineScanner {
     const walked = this.worker.wait(pending.ticket);
     if (walked) {
       this.workerChunks++;
-      this.handOver(buf, 0, walked.stoppedAt, walked.records, walked.count, walked.lines);
+      this.handOver(buf, 0, walked.stoppedAt, walked.records, walked.count, walked.lines, walked.reports);
     }
     this.scan(buf, pending.limit, walked ? walked.stoppedAt : 0);
     this.keepTail(buf);
@@ -199,7 +208,15 @@ export class LineScanner {
    * Hands over the lines of `buf[from, to)` that the walk's records say hold a literal, in order,
    * and the lines a handler asked to see (`forceNext`) whatever they hold.
    */
-  private handOver(buf: Buffer, from: number, to: number, out: Int32Array, records: number, lines: number): void {
+  private handOver(
+    buf: Buffer,
+    from: number,
+    to: number,
+    out: Int32Array,
+    records: number,
+    lines: number,
+    reports: Int32Array | null = null,
+  ): void {
     const base = this.lineNumber;
     let line = base;
     let pos = from;
@@ -211,6 +228,7 @@ export class LineScanner {
         while (r < records && base + out[r * RECORD_INTS]! < line) r++;
         const recorded = r < records && base + out[r * RECORD_INTS]! === line;
         const nl = recorded ? out[r++ * RECORD_INTS + 2]! : buf.indexOf(NEWLINE, pos);
+        this.resumeReports = null;
         this.hand(buf, line, pos, nl, pos, 0);
         line++;
         pos = nl + 1;
@@ -229,6 +247,11 @@ export class LineScanner {
       if (!byFollow && trigger < 0) continue;
       const flagAt = byFollow ? follow : trigger;
       const state = byFollow ? out[o + 6]! : out[o + 4]!;
+      // The worker read the literals from the trigger's resume point.
+      this.resumeReports = !byFollow && reports && out[o + 7]! >= 0 ? reports : null;
+      this.reportsAt = out[o + 7]!;
+      this.reportsCount = out[o + 8]!;
+      this.reportsEscape = out[o + 9] === 1;
       this.hand(buf, at, start, end, state >= 0 ? flagAt : start, state >= 0 ? state : 0);
       line = at + 1;
       pos = end + 1;

@@ -7,7 +7,7 @@ import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js"
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
 import { ENVELOPE_LITERALS } from "./clean-line.js";
 import { insertInOrder } from "./insert-in-order.js";
-import { LineLiterals } from "./line-literals.js";
+import { LineLiterals, type ResumePoint } from "./line-literals.js";
 import { buildPrefilter, type LiteralRole, type Prefilter } from "./prefilter.js";
 
 /** Words that make a line worth showing when no rule explains a failure. */
@@ -289,10 +289,12 @@ export function candidatesFor(
   start: number,
   end: number,
   out: LineCandidates = newCandidates(),
-  resume: { readonly resumeAt: number; readonly resumeState: number } = { resumeAt: start, resumeState: 0 },
+  resume: ResumePoint = { resumeAt: start, resumeState: 0, resumeReports: null },
 ): LineCandidates {
   const line = plan.line;
-  line.readBytes(bytes, start, end, resume.resumeAt, resume.resumeState);
+  const reports = resume.resumeReports;
+  if (reports) line.readReports(reports, resume.reportsAt!, resume.reportsCount!, resume.reportsEscape!);
+  else line.readBytes(bytes, start, end, resume.resumeAt, resume.resumeState);
   // Cleaning can join text around a colour code or a section marker into a literal the raw
   // bytes lack: then no rule is turned away for a missing literal.
   const sound = !line.sawEscape && !plan.sectionLiterals.some((id) => line.has(id));

@@ -15,6 +15,8 @@ export interface ScanTicket {
 /** The worker's walk over one chunk (flagged-lines.ts), read from the shared slot. */
 export interface ScanOutcome {
   readonly records: Int32Array;
+  /** The trigger lines' reporting states, which records point into. */
+  readonly reports: Int32Array;
   readonly count: number;
   readonly lines: number;
   readonly stoppedAt: number;
@@ -39,7 +41,7 @@ const WAIT_MS = 10_000;
 export class ScanWorker {
   private readonly worker: Worker;
   private readonly control: Int32Array;
-  private readonly slots: Array<{ bytes: Buffer; records: Int32Array }>;
+  private readonly slots: Array<{ bytes: Buffer; records: Int32Array; reports: Int32Array }>;
   private seq = 0;
   private next = 0;
   private failed = false;
@@ -54,12 +56,18 @@ export class ScanWorker {
       bytes: new SharedArrayBuffer(slotBytes),
       // A flagged line takes at least two bytes (a literal's and its newline): never a full slot.
       records: new SharedArrayBuffer((Math.floor(slotBytes / 2) + 1) * RECORD_INTS * 4),
+      // At most one reporting state per byte.
+      reports: new SharedArrayBuffer(slotBytes * 4),
     }));
     // (One more int: the worker's "ready".)
     const control = new SharedArrayBuffer((SLOTS * CONTROL_INTS + 1) * 4);
     const data: ScanWorkerData = { ...shared, stampEntry: pf.stampEntry, slots, control, ready: READY };
     this.control = new Int32Array(control);
-    this.slots = slots.map((s) => ({ bytes: Buffer.from(s.bytes), records: new Int32Array(s.records) }));
+    this.slots = slots.map((s) => ({
+      bytes: Buffer.from(s.bytes),
+      records: new Int32Array(s.records),
+      reports: new Int32Array(s.reports),
+    }));
     // Nothing of the process's environment: the walk needs none of it.
     this.worker = new Worker(url, { workerData: data, env: {}, stdout: false, stderr: false });
     this.worker.unref();
@@ -124,6 +132,7 @@ export class ScanWorker {
     }
     return {
       records: this.slots[ticket.slot]!.records,
+      reports: this.slots[ticket.slot]!.reports,
       count: this.control[at + 1]!,
       lines: this.control[at + 2]!,
       stoppedAt: this.control[at + 3]!,

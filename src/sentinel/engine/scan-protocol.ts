@@ -4,7 +4,12 @@ export interface ScanWorkerData {
   readonly delta: SharedArrayBuffer;
   readonly classOf: SharedArrayBuffer;
   readonly stampEntry: number;
-  readonly slots: ReadonlyArray<{ readonly bytes: SharedArrayBuffer; readonly records: SharedArrayBuffer }>;
+  readonly slots: ReadonlyArray<{
+    readonly bytes: SharedArrayBuffer;
+    readonly records: SharedArrayBuffer;
+    /** The trigger lines' reporting states (flagged-lines.ts `ReportsOut`). */
+    readonly reports: SharedArrayBuffer;
+  }>;
   /** Per slot CONTROL_INTS ints: the last job done, then its records, lines and where it stopped. */
   readonly control: SharedArrayBuffer;
   /** The int of `control` the worker sets to 1 once it listens for jobs. */

@@ -1,6 +1,7 @@
 /**
- * The worker thread of scan-pool.ts: walks each chunk it is handed for flagged lines while the
- * classifier's own thread runs the rules on the chunk before. It holds nothing but the
+ * The worker thread of scan-pool.ts: walks each chunk it is handed for flagged lines, and reads
+ * the literals of those a trigger flagged, while the classifier's own thread runs the rules on
+ * the chunk before. It holds nothing but the
  * prefilter's tables and the shared slots: no token, no rule, no log beyond the bytes put there.
  */
 import { parentPort, workerData } from "node:worker_threads";
@@ -13,13 +14,18 @@ const tables = {
   classOf: new Uint8Array(data.classOf),
   stampEntry: data.stampEntry,
 };
-const slots = data.slots.map((slot) => ({ bytes: Buffer.from(slot.bytes), records: new Int32Array(slot.records) }));
+const slots = data.slots.map((slot) => ({
+  bytes: Buffer.from(slot.bytes),
+  records: new Int32Array(slot.records),
+  reports: { out: new Int32Array(slot.reports), used: 0 },
+}));
 const control = new Int32Array(data.control);
 const result: WalkResult = { records: 0, lines: 0, stoppedAt: 0 };
 
 parentPort!.on("message", (job: ScanJob) => {
   const slot = slots[job.slot]!;
-  findFlaggedLines(tables, slot.bytes, 0, job.limit, slot.records, result);
+  slot.reports.used = 0;
+  findFlaggedLines(tables, slot.bytes, 0, job.limit, slot.records, result, slot.reports);
   const at = job.slot * CONTROL_INTS;
   control[at + 1] = result.records;
   control[at + 2] = result.lines;

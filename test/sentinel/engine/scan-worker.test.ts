@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../../src/sentinel/engine/create-classifier.js";
+import { LineLiterals } from "../../../src/sentinel/engine/line-literals.js";
 import { LineScanner } from "../../../src/sentinel/engine/line-scanner.js";
 import { planMatching } from "../../../src/sentinel/engine/matching-plan.js";
 import { ScanWorker } from "../../../src/sentinel/engine/scan-pool.js";
@@ -34,6 +35,8 @@ interface Handed {
   text: string;
   resumeAt: number;
   resumeState: number;
+  /** The line's literals as the classifier reads them: from the worker's walk, or from the resume point. */
+  literals: number[];
 }
 
 /** What a scanner hands over for `log` written in `chunk`-byte pieces; a handler asks for the next lines after some. */
@@ -41,12 +44,26 @@ async function handOver(log: Buffer, chunk: number, workerAfterBytes: number, st
   const rules = await loadBuiltinRules();
   const plan = planMatching(rules.sentinels);
   const handed: Handed[] = [];
+  const literals = new LineLiterals(plan.prefilter);
+  let fromWorker = 0;
   const scanner: LineScanner = new LineScanner(
     plan.prefilter,
     { maxBytes: 1 << 30, maxLineBytes: 64 * 1024, workerAfterBytes, awaitWorker: true },
     (bytes, start, end, line) => {
       const text = bytes.toString("utf8", start, end);
-      handed.push({ line, text, resumeAt: scanner.resumeAt - start, resumeState: scanner.resumeState });
+      const reports = scanner.resumeReports;
+      if (reports) {
+        fromWorker++;
+        literals.readReports(reports, scanner.reportsAt, scanner.reportsCount, scanner.reportsEscape);
+      } else literals.readBytes(bytes, start, end, scanner.resumeAt, scanner.resumeState);
+      const found = [...literals.found].sort((a, b) => a - b);
+      handed.push({
+        line,
+        text,
+        resumeAt: scanner.resumeAt - start,
+        resumeState: scanner.resumeState,
+        literals: found,
+      });
       // As the classifier does after a finding: the next few lines whatever they hold.
       if (/error/i.test(text)) scanner.forceNext = Math.max(scanner.forceNext, 3);
       if (line >= stopAt) scanner.stop();
@@ -54,10 +71,16 @@ async function handOver(log: Buffer, chunk: number, workerAfterBytes: number, st
   );
   for (let i = 0; i < log.length; i += chunk) scanner.write(log.subarray(i, i + chunk));
   scanner.end();
-  return { handed, workerChunks: scanner.workerChunks, lines: scanner.linesSeen, candidates: scanner.candidateLines };
+  return {
+    handed,
+    fromWorker,
+    workerChunks: scanner.workerChunks,
+    lines: scanner.linesSeen,
+    candidates: scanner.candidateLines,
+  };
 }
 
-describe("a worker thread walking the log ahead", () => {
+describe("a worker thread walking the log ahead, and reading the literals of the lines it flags", () => {
   const log = realLogs();
 
   it("hands over exactly the lines, resume points and line numbers the scanner finds alone", async () => {
@@ -65,6 +88,9 @@ describe("a worker thread walking the log ahead", () => {
     const ahead = await handOver(log, 64 * 1024, 0);
     expect(ahead.workerChunks).toBeGreaterThan(5);
     expect(alone.workerChunks).toBe(0);
+    // Most lines' literals were read by the worker, and they are the ones read here.
+    expect(ahead.fromWorker).toBeGreaterThan(ahead.handed.length / 2);
+    expect(alone.fromWorker).toBe(0);
     expect(ahead.handed.length).toBe(alone.handed.length);
     expect(ahead.handed).toEqual(alone.handed);
     expect([ahead.lines, ahead.candidates]).toEqual([alone.lines, alone.candidates]);
