@@ -48,7 +48,7 @@ export interface ClassifierOptions {
   readonly clock?: () => number;
   /**
    * A worker thread walks the log's bytes one chunk ahead of the rules (line-scanner.ts) from
-   * `afterBytes` read on (default 8 MiB; Infinity keeps it all on the caller's thread). `await`
+   * `afterBytes` read on (default 4 MiB; Infinity keeps it all on the caller's thread). `await`
    * waits for it to start instead of walking the chunks meanwhile (tests and benchmarks).
    */
   readonly scanWorker?: { readonly afterBytes?: number; readonly await?: boolean };

@@ -12,7 +12,7 @@ export interface ScannerOptions {
   readonly maxBytes: number;
   /**
    * From this many bytes read on, a worker thread walks each chunk one chunk ahead (scan-pool.ts).
-   * Default 8 MiB: below that the thread's start-up costs more than it saves. Infinity: never.
+   * Default 4 MiB: below that the thread's start-up costs more than it saves. Infinity: never.
    */
   readonly workerAfterBytes?: number;
   /** Wait for the worker to start rather than walk chunks here meanwhile (tests: so that it is used). */
@@ -21,7 +21,7 @@ export interface ScannerOptions {
 
 /** The largest chunk (with the line carried over from the one before) a worker walks. */
 const WORKER_SLOT_BYTES = 1024 * 1024;
-const WORKER_AFTER_BYTES = 8 * 1024 * 1024;
+const WORKER_AFTER_BYTES = 4 * 1024 * 1024;
 
 const NEWLINE = 10;
 const TAIL_BYTES = 8192;
