@@ -69,7 +69,15 @@ export class ScanWorker {
       reports: new Int32Array(s.reports),
     }));
     // Nothing of the process's environment: the walk needs none of it.
-    this.worker = new Worker(url, { workerData: data, env: {}, stdout: false, stderr: false });
+    this.worker = new Worker(url, {
+      workerData: data,
+      env: {},
+      stdout: false,
+      stderr: false,
+      // It allocates next to nothing (typed arrays over the shared slots): a small heap keeps
+      // its share of the process's memory small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+    });
     this.worker.unref();
     this.worker.on("error", () => (this.failed = true));
     this.worker.on("exit", () => (this.failed = true));
