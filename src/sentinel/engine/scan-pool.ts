@@ -79,6 +79,7 @@ export class ScanWorker {
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
     this.worker.unref();
+    // A worker that fails only costs speed: the scanner walks the chunks itself from then on.
     this.worker.on("error", () => (this.failed = true));
     this.worker.on("exit", () => (this.failed = true));
   }
