@@ -163,7 +163,11 @@ async function classifyJobLog(
       }
     }
   } catch (error) {
-    if (!abort.signal.aborted) throw error;
+    if (!abort.signal.aborted) {
+      // Ended all the same, so that the scan's worker thread, if one started, stops now.
+      classifier.end();
+      throw error;
+    }
   }
   return classifier.end();
 }

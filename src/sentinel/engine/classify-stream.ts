@@ -10,7 +10,14 @@ export async function classifyStream(
   options: ClassifierOptions = {},
 ): Promise<Diagnosis> {
   const classifier = createClassifier(rules, options);
-  for await (const chunk of input) classifier.write(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  try {
+    for await (const chunk of input)
+      classifier.write(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  } catch (error) {
+    // Ended all the same, so that the scan's worker thread, if one started, stops now.
+    classifier.end();
+    throw error;
+  }
   return classifier.end();
 }
 

@@ -22,7 +22,16 @@ const slots = data.slots.map((slot) => ({
 const control = new Int32Array(data.control);
 const result: WalkResult = { records: 0, lines: 0, stoppedAt: 0 };
 
+/**
+ * A classification abandoned without `end()` would leave this thread waiting for chunks: it ends
+ * itself after a minute without one (the scanner sees it gone and walks any later chunk itself).
+ */
+const IDLE_MS = 60_000;
+let idle = setTimeout(() => process.exit(0), IDLE_MS);
+
 parentPort!.on("message", (job: ScanJob) => {
+  clearTimeout(idle);
+  idle = setTimeout(() => process.exit(0), IDLE_MS);
   const slot = slots[job.slot]!;
   slot.reports.used = 0;
   findFlaggedLines(tables, slot.bytes, 0, job.limit, slot.records, result, slot.reports);
