@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -33,4 +33,12 @@ export function readCorpusLog(name: string): CorpusLog {
     lines.push(text.replace(/[‹›]/g, ""));
   }
   return { name, text: lines.join("\n"), matchLines };
+}
+
+/** Every `.log` and `.txt` file under `dir`, at any depth (recorded tool outputs, CI logs). */
+export function logFilesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? logFilesUnder(full) : /\.(log|txt)$/.test(name) ? [full] : [];
+  });
 }

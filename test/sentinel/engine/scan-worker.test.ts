@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../../src/sentinel/engine/create-classifier.js";
@@ -7,16 +7,9 @@ import { LineScanner } from "../../../src/sentinel/engine/line-scanner.js";
 import { planMatching } from "../../../src/sentinel/engine/matching-plan.js";
 import { ScanWorker } from "../../../src/sentinel/engine/scan-pool.js";
 import { loadBuiltinRules } from "../../../src/sentinel/index.js";
-import { corpusNames, readCorpusLog } from "../../support/log-corpus.js";
+import { corpusNames, logFilesUnder, readCorpusLog } from "../../support/log-corpus.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : /\.(log|txt)$/.test(name) ? [full] : [];
-  });
-}
 
 /**
  * Every real log the tests hold (the public corpus and the tools' recorded outputs), four times
@@ -25,7 +18,7 @@ function filesUnder(dir: string): string[] {
 function realLogs(): Buffer {
   const logs = [
     ...corpusNames().map((name) => Buffer.from(readCorpusLog(name).text + "\n")),
-    ...filesUnder(FIXTURES).map((file) => readFileSync(file)),
+    ...logFilesUnder(FIXTURES).map((file) => readFileSync(file)),
   ];
   return Buffer.concat([...logs, ...logs, ...logs, ...logs]);
 }

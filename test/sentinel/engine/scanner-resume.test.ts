@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { LineLiterals } from "../../../src/sentinel/engine/line-literals.js";
@@ -7,16 +7,9 @@ import { planMatching } from "../../../src/sentinel/engine/matching-plan.js";
 import { buildPrefilter } from "../../../src/sentinel/engine/prefilter.js";
 import { selectSentinels } from "../../../src/sentinel/engine/select-sentinels.js";
 import { loadBuiltinRules } from "../../../src/sentinel/index.js";
-import { corpusNames, readCorpusLog } from "../../support/log-corpus.js";
+import { corpusNames, logFilesUnder, readCorpusLog } from "../../support/log-corpus.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : /\.(log|txt)$/.test(name) ? [full] : [];
-  });
-}
 
 /**
  * Scans `raw` and checks, on every line handed over, that reading its literals from the scanner's
@@ -43,8 +36,8 @@ describe("the scanner's resume point", () => {
   it("reads the same literals as the whole line, on every real log the tests hold", async () => {
     const rules = await loadBuiltinRules();
     const pf = planMatching(selectSentinels(rules.sentinels, {})).prefilter;
-    const raws = [...filesUnder(path.join(FIXTURES, "tools")), ...filesUnder(path.join(FIXTURES, "ci-logs"))].map((f) =>
-      readFileSync(f),
+    const raws = [...logFilesUnder(path.join(FIXTURES, "tools")), ...logFilesUnder(path.join(FIXTURES, "ci-logs"))].map(
+      (f) => readFileSync(f),
     );
     raws.push(...corpusNames().map((n) => Buffer.from(readCorpusLog(n).text, "utf8")));
     let skipped = 0;
