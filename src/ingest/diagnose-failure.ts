@@ -2,13 +2,8 @@ import { effectiveMode, loadRepoConfig, type LoadedRepoConfig } from "../config/
 import { decideRerun } from "../policy/index.js";
 import type { ForgeClient } from "../forge/index.js";
 import { globMatch } from "../core/index.js";
-import {
-  classifyText,
-  createClassifier,
-  type ClassifierOptions,
-  type Diagnosis,
-  type RuleSet,
-} from "../sentinel/index.js";
+import { classifyText, type Diagnosis } from "../sentinel/index.js";
+import { classifyJobLog } from "./classify-job-log.js";
 import { commandFromStep } from "../pipeline/index.js";
 import { withFailingCommand } from "./failing-command-look.js";
 import {
@@ -139,37 +134,6 @@ async function classifyFailure(
     failingCommand: () => failingCommandOfJob(forge, jobId, first),
     classifyAgain: (command) => classifyJobLog(forge, jobId, loaded.rules, { ...options, command }),
   });
-}
-
-/** The job's log, streamed through the classifier and capped at maxBytes. */
-async function classifyJobLog(
-  forge: ForgeClient,
-  jobId: string,
-  rules: RuleSet,
-  options: ClassifierOptions & { maxBytes: number },
-): Promise<Diagnosis> {
-  const classifier = createClassifier(rules, options);
-  const abort = new AbortController();
-  let bytes = 0;
-  const stream = await forge.streamJobLog(jobId, abort.signal);
-  try {
-    for await (const chunk of stream) {
-      classifier.write(Buffer.from(chunk));
-      bytes += chunk.byteLength;
-      // Past the cap the classifier reads nothing more, so stop the download too.
-      if (bytes > options.maxBytes) {
-        abort.abort();
-        break;
-      }
-    }
-  } catch (error) {
-    if (!abort.signal.aborted) {
-      // Ended all the same, so that the scan's worker thread, if one started, stops now.
-      classifier.end();
-      throw error;
-    }
-  }
-  return classifier.end();
 }
 
 /** The command the job was running when it failed: GitHub's `Run …` step, GitLab's `$ …` echo. */
