@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { RECORD_INTS } from "./flagged-lines.js";
@@ -85,10 +86,12 @@ export class ScanWorker {
   }
 
   /**
-   * A worker for `pf`'s tables, or null where none can run: the compiled worker file is missing
-   * (a bundle that left it out) or the thread cannot be made.
+   * A worker for `pf`'s tables, or null where none can run or would help: one CPU, the compiled
+   * worker file is missing (a bundle that left it out), or the thread cannot be made.
    */
   static start(pf: Prefilter, slotBytes: number): ScanWorker | null {
+    // On one CPU a second thread only takes turns with the first, and costs its memory.
+    if (availableParallelism() < 2) return null;
     const url = workerUrl();
     if (!url) return null;
     try {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../../src/sentinel/engine/create-classifier.js";
@@ -22,6 +23,10 @@ function realLogs(): Buffer {
   ];
   return Buffer.concat([...logs, ...logs, ...logs, ...logs]);
 }
+
+/** On one CPU no worker starts (scan-pool.ts): then only the sameness is checked. */
+const SEVERAL_CPUS = availableParallelism() >= 2;
+if (!SEVERAL_CPUS) console.warn("!!! one CPU: the scan worker does not start, so its use is not checked here.");
 
 interface Handed {
   line: number;
@@ -79,10 +84,10 @@ describe("a worker thread walking the log ahead, and reading the literals of the
   it("hands over exactly the lines, resume points and line numbers the scanner finds alone", async () => {
     const alone = await handOver(log, 64 * 1024, Infinity);
     const ahead = await handOver(log, 64 * 1024, 0);
-    expect(ahead.workerChunks).toBeGreaterThan(5);
+    expect(ahead.workerChunks).toBeGreaterThan(SEVERAL_CPUS ? 5 : -1);
     expect(alone.workerChunks).toBe(0);
     // Most lines' literals were read by the worker, and they are the ones read here.
-    expect(ahead.fromWorker).toBeGreaterThan(ahead.handed.length / 2);
+    expect(ahead.fromWorker).toBeGreaterThan(SEVERAL_CPUS ? ahead.handed.length / 2 : -1);
     expect(alone.fromWorker).toBe(0);
     expect(ahead.handed.length).toBe(alone.handed.length);
     expect(ahead.handed).toEqual(alone.handed);
@@ -95,13 +100,13 @@ describe("a worker thread walking the log ahead, and reading the literals of the
     const big = await handOver(log, 1536 * 1024, 0);
     expect(big.handed).toEqual(alone.handed);
     // The second chunk is the log's last ~0.2 MB: it fits a slot.
-    expect(big.workerChunks).toBe(1);
+    expect(big.workerChunks).toBe(SEVERAL_CPUS ? 1 : 0);
   });
 
   it("stops where a handler stops it, as without a worker", async () => {
     const alone = await handOver(log, 16 * 1024, Infinity, 5_000);
     const ahead = await handOver(log, 16 * 1024, 0, 5_000);
-    expect(ahead.workerChunks).toBeGreaterThan(0);
+    expect(ahead.workerChunks).toBeGreaterThan(SEVERAL_CPUS ? 0 : -1);
     expect(ahead.handed).toEqual(alone.handed);
     expect(ahead.handed.at(-1)!.line).toBeGreaterThanOrEqual(5_000);
   });
@@ -119,8 +124,9 @@ describe("a worker thread walking the log ahead, and reading the literals of the
   it("takes no more chunks once closed, so the scanner walks them itself", async () => {
     const rules = await loadBuiltinRules();
     const worker = ScanWorker.start(planMatching(rules.sentinels).prefilter, 1024);
-    expect(worker).not.toBeNull();
-    worker!.close();
-    expect(worker!.submit(Buffer.from("error\n"), 6)).toBeNull();
+    // (On one CPU none starts at all.)
+    expect(worker === null).toBe(!SEVERAL_CPUS);
+    worker?.close();
+    expect(worker?.submit(Buffer.from("error\n"), 6) ?? null).toBeNull();
   });
 });
