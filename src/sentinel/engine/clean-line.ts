@@ -79,7 +79,8 @@ export function splitLine(raw: string): SplitLine {
       return "";
     });
   }
-  const cr = text.lastIndexOf("\r");
+  // A `\r` is rare: indexOf looks for it with memchr, where lastIndexOf walks back a character at a time.
+  const cr = text.indexOf("\r") < 0 ? -1 : text.lastIndexOf("\r");
   if (cr >= 0) text = text.slice(cr + 1);
   if (text.includes("\x1b")) text = text.replace(ANSI, "");
   let annotation: Annotation | undefined;
