@@ -249,9 +249,11 @@ export class LineScanner {
       const state = byFollow ? out[o + 6]! : out[o + 4]!;
       // The worker read the literals from the trigger's resume point.
       this.resumeReports = !byFollow && reports && out[o + 7]! >= 0 ? reports : null;
-      this.reportsAt = out[o + 7]!;
-      this.reportsCount = out[o + 8]!;
-      this.reportsEscape = out[o + 9] === 1;
+      if (this.resumeReports) {
+        this.reportsAt = out[o + 7]!;
+        this.reportsCount = out[o + 8]!;
+        this.reportsEscape = out[o + 9] === 1;
+      }
       this.hand(buf, at, start, end, state >= 0 ? flagAt : start, state >= 0 ? state : 0);
       line = at + 1;
       pos = end + 1;

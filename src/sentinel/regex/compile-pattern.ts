@@ -106,17 +106,20 @@ export function compilePattern(source: string, options: CompileOptions): Compile
   const { js, singleLine, filters } = options.plan ?? planEngine(re2Source, ignoreCase);
   const facts = { source, ignoreCase, groupCount, groupNames, programSize };
   if (js && !singleLine) return { ...facts, ...viaJs(js, groupNames) };
-  const slow = viaRe2js(re, js ? [] : filters);
-  return { ...facts, ...(js ? onLines(viaJs(js, groupNames), () => slow) : slow) };
+  const onRe2js = (admitting: readonly RegExp[]) => viaRe2js(re, named, groupCount, admitting);
+  return { ...facts, ...(js ? onLines(viaJs(js, groupNames), () => onRe2js([])) : onRe2js(filters)) };
 }
 
 export type Matching = Pick<CompiledPattern, "exec" | "test">;
 
 /** `exec` and `test` on re2js, behind `filters` (necessary conditions, each linear on V8). */
-function viaRe2js(re: RE2JSClass, filters: readonly RegExp[]): Matching {
-  const named = re.namedGroups();
+function viaRe2js(
+  re: RE2JSClass,
+  named: Record<string, number>,
+  groupCount: number,
+  filters: readonly RegExp[],
+): Matching {
   const groupNames = Object.keys(named);
-  const groupCount = re.groupCount();
   const admits = (input: string) => filters.every((f) => f.test(input));
   const search = submatchSearch(re);
   return {

@@ -6,7 +6,7 @@ import {
   type CompiledPattern,
   type CompileOptions,
 } from "./compile-pattern.js";
-import { planEngine, planFromData, planToData, type EnginePlanData } from "./engine-plan.js";
+import { planEngine, planFromData, planToData, type EnginePlan, type EnginePlanData } from "./engine-plan.js";
 
 /** What a pattern's compilation says about it, recorded when the build checked it. */
 export interface PatternFacts {
@@ -47,7 +47,7 @@ export function lazyPattern(
 }
 
 /** re2js with no filters: for the inputs a single-line V8 plan may not take. */
-const ON_RE2JS = { js: null, singleLine: false, filters: [] };
+const ON_RE2JS: EnginePlan = { js: null, singleLine: false, filters: [] };
 
 /** Checked at build time: V8 runs it when it can (without loading re2js), else re2js. */
 function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "ignoreCase" | "budget">) {
@@ -57,11 +57,11 @@ function compile(facts: BundledPatternFacts, options: Omit<CompileOptions, "igno
   if (!known) return compilePattern(facts.source, { ...options, ignoreCase: facts.ignoreCase });
   // Worked out once: compilePattern is handed the plan rather than redoing it for re2js patterns.
   const plan = facts.engine ? planFromData(facts.engine) : planEngine(re2Source, facts.ignoreCase);
-  const slow = () =>
-    compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan: ON_RE2JS });
-  if (plan.js)
-    return plan.singleLine ? onLines(viaJs(plan.js, facts.groupNames), slow) : viaJs(plan.js, facts.groupNames);
-  return compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan });
+  const onRe2js = (how: EnginePlan) =>
+    compilePattern(re2Source, { ...options, syntax: "re2", ignoreCase: facts.ignoreCase, plan: how });
+  if (!plan.js) return onRe2js(plan);
+  const onV8 = viaJs(plan.js, facts.groupNames);
+  return plan.singleLine ? onLines(onV8, () => onRe2js(ON_RE2JS)) : onV8;
 }
 
 /** How a pattern in RE2 syntax runs, for the bundle (the build works it out so that runs need not). */
