@@ -121,6 +121,24 @@ describe("a worker thread walking the log ahead, and reading the literals of the
     expect(diagnose(0)).toEqual(diagnose(Infinity));
   });
 
+  it("classifies a hostile log the same with the worker as without: endless lines, cut escapes, bad UTF-8", async () => {
+    const rules = await loadBuiltinRules();
+    const hostile = Buffer.concat([
+      Buffer.from("error: ".repeat(20_000) + "\n"), // a line past maxLineBytes, a literal every 7 bytes
+      Buffer.from("\x1b[31m\x1b]8;;".repeat(5_000) + "warning\n"), // escapes cut short, one after another
+      Buffer.from([0xff, 0xfe, 0xc3, 0x0a, 0xe2, 0x82]), // invalid UTF-8 across a line end
+      Buffer.from("FAIL \r".repeat(3_000) + "\n##[group]Run x\n::error file=a,line=1::b\n"),
+      log.subarray(0, 256 * 1024),
+    ]);
+    const big = Buffer.concat(Array.from({ length: 4 }, () => hostile));
+    const diagnose = (afterBytes: number) => {
+      const c = createClassifier(rules, { scanWorker: { afterBytes, await: true } });
+      for (let i = 0; i < big.length; i += 48 * 1024) c.write(big.subarray(i, i + 48 * 1024));
+      return c.end({ exitCode: 1 });
+    };
+    expect(diagnose(0)).toEqual(diagnose(Infinity));
+  });
+
   it("takes no more chunks once closed, so the scanner walks them itself", async () => {
     const rules = await loadBuiltinRules();
     const worker = ScanWorker.start(planMatching(rules.sentinels).prefilter, 1024);
