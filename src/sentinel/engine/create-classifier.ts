@@ -9,14 +9,8 @@ import { CpuBudget, DEFAULT_CPU_BUDGET_MS } from "./cpu-budget.js";
 import { DiagnosisBuilder } from "./diagnosis-builder.js";
 import { LineScanner } from "./line-scanner.js";
 import { matchRules, type RuleEnv } from "./match-rules.js";
-import {
-  candidatesFor,
-  dropByStart,
-  newCandidates,
-  planMatching,
-  type LineCandidates,
-  type MatchingPlan,
-} from "./matching-plan.js";
+import { candidatesFor, dropByStart, newCandidates, type LineCandidates } from "./line-candidates.js";
+import { planMatching, type MatchingPlan } from "./matching-plan.js";
 import { ProblemFeed } from "./problem-feed.js";
 import { Router, type RoutedEvent } from "./router.js";
 import { selectSentinels } from "./select-sentinels.js";

@@ -7,7 +7,8 @@ import { annotationFinding } from "./annotation-finding.js";
 import { splitLine, type CleanLine } from "./clean-line.js";
 import type { CpuBudget } from "./cpu-budget.js";
 import type { LineScanner } from "./line-scanner.js";
-import { mustSeeNextLine, type LineCandidates, type MatchingPlan } from "./matching-plan.js";
+import type { LineCandidates } from "./line-candidates.js";
+import { mustSeeNextLine, type MatchingPlan } from "./matching-plan.js";
 import { problemFinding } from "./problem-finding.js";
 
 /** The classifier's state the rules read and feed while one line is matched. */

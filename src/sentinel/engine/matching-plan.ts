@@ -1,13 +1,12 @@
 import type { CompiledProblemMatcher, CompiledRegexMatcher, CompiledSentinel } from "../rules/rule-set.js";
 // The matchers' own modules, not the problem-matcher index (which also loads their JSON parser).
 import type { ProblemMatcherSet } from "../problem-matcher/problem-matcher-set.js";
-import { stripRunnerColorCodes } from "../problem-matcher/strip-runner-color-codes.js";
 import type { ProblemMatcherDefinition, ProblemPattern } from "../problem-matcher/index.js";
 import type { CompiledPattern, PatternMatch } from "../regex/compile-pattern.js";
 import { anchoredPrefix, startsLike, type AnchoredPrefix } from "../regex/anchored-prefix.js";
 import { ENVELOPE_LITERALS } from "./clean-line.js";
-import { insertInOrder } from "./insert-in-order.js";
-import { LineLiterals, type ResumePoint } from "./line-literals.js";
+import { CandidateMemo } from "./candidate-memo.js";
+import { LineLiterals } from "./line-literals.js";
 import { buildPrefilter, type LiteralRole, type Prefilter } from "./prefilter.js";
 
 /** Words that make a line worth showing when no rule explains a failure. */
@@ -41,7 +40,7 @@ interface PatternGate {
   readonly ignoreCase: boolean;
 }
 
-type LiteralTarget =
+export type LiteralTarget =
   | { readonly kind: "regex"; readonly index: number }
   | {
       readonly kind: "problem";
@@ -87,21 +86,8 @@ export interface MatchingPlan {
   readonly line: LineLiterals;
   /** Literal ids of GitLab's section markers: cleaning removes them mid-line. */
   readonly sectionLiterals: readonly number[];
-}
-
-/** What a line's literals say is worth trying on it (one object per plan, refilled per line). */
-export interface LineCandidates {
-  /** Indexes into `plan.regex`, in priority order. */
-  readonly regex: number[];
-  errorLooking: boolean;
-  /** The line holds a CI envelope literal (`##[`, `::error`, `section_start:`…). */
-  envelope: boolean;
-  /** How many earlier lines the problem matchers must replay; -1 when none triggers. */
-  lookBack: number;
-  /** The line holds a literal of some problem-matcher pattern (whether or not the pattern can match). */
-  problemLiteral: boolean;
-  /** The problem-matcher patterns whose literals the line holds and that might match it. */
-  readonly problemPatterns: CompiledPattern[];
+  /** `candidatesFor`'s answers by the line's set of literals. */
+  readonly memo: CandidateMemo;
 }
 
 /**
@@ -211,6 +197,7 @@ export function planMatching(sentinels: readonly CompiledSentinel[]): MatchingPl
     problemSpan: Math.max(0, ...problemMatchers.map((d) => d.patterns.length)),
     line,
     sectionLiterals,
+    memo: new CandidateMemo(),
   };
 }
 
@@ -272,84 +259,6 @@ export function mustSeeNextLine(plan: MatchingPlan, problems: ProblemMatcherSet)
   return problems.inProgressOwners().some((owner) => plan.blindContinuations.has(owner));
 }
 
-/** A fresh candidates object for one classifier (refilled by `candidatesFor`). */
-export function newCandidates(): LineCandidates {
-  return { regex: [], errorLooking: false, envelope: false, lookBack: -1, problemLiteral: false, problemPatterns: [] };
-}
-
-/**
- * Reads the literals in raw bytes `[start, end)` of one line into `out` (and `plan.line`): the regex
- * rules they point at whose other required literals the line holds too, the problem-matcher
- * patterns likewise, and whether the line looks like an error or holds a CI envelope marker.
- * Anchored starts are checked later, on the cleaned text (`dropByStart`).
- */
-export function candidatesFor(
-  plan: MatchingPlan,
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  out: LineCandidates = newCandidates(),
-  resume: ResumePoint = { resumeAt: start, resumeState: 0, resumeReports: null },
-): LineCandidates {
-  const line = plan.line;
-  const reports = resume.resumeReports;
-  if (reports) line.readReports(reports, resume.reportsAt!, resume.reportsCount!, resume.reportsEscape!);
-  else line.readBytes(bytes, start, end, resume.resumeAt, resume.resumeState);
-  // Cleaning can join text around a colour code or a section marker into a literal the raw
-  // bytes lack: then no rule is turned away for a missing literal.
-  const sound = !line.sawEscape && !plan.sectionLiterals.some((id) => line.has(id));
-  const seen = plan.seenRegex;
-  const stamp = nextStamp(plan);
-  const regex = out.regex;
-  // (Setting a length calls into V8's runtime: not for an array already empty.)
-  if (regex.length > 0) regex.length = 0;
-  if (out.problemPatterns.length > 0) out.problemPatterns.length = 0;
-  out.errorLooking = false;
-  out.envelope = false;
-  out.lookBack = -1;
-  out.problemLiteral = false;
-  for (const index of plan.alwaysRegex) {
-    seen[index] = stamp;
-    regex.push(index);
-  }
-  for (const id of line.found) {
-    for (const t of plan.targets[id]!) {
-      if (t.kind === "regex") {
-        const index = t.index;
-        if (seen[index] === stamp) continue;
-        seen[index] = stamp;
-        if (!sound || line.holdsAll(plan.regexClauses[index]!)) insertInOrder(regex, index);
-      } else if (t.kind === "problem") {
-        out.problemLiteral = true;
-        if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
-        if (sound && !line.holdsAll(t.gate.clauses)) continue;
-        if (!out.problemPatterns.includes(t.pattern)) out.problemPatterns.push(t.pattern);
-      } else if (t.kind === "error-looking") out.errorLooking = true;
-      else out.envelope = true;
-    }
-  }
-  // From here on the gates may trust the literals read for this line's text (set by the caller
-  // once it is decoded and cleaned), unless the bytes were not sound.
-  line.exact = sound;
-  return out;
-}
-
-/** Drops the regex candidates whose anchored start the cleaned line lacks. */
-export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: string): void {
-  const regex = out.regex;
-  let kept = 0;
-  for (let i = 0; i < regex.length; i++) {
-    const index = regex[i]!;
-    let anchor = plan.anchors[index];
-    if (anchor === undefined) {
-      const { source, ignoreCase } = plan.regex[index]!.pattern;
-      anchor = plan.anchors[index] = anchoredPrefix(source, ignoreCase);
-    }
-    if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
-  }
-  if (kept < regex.length) regex.length = kept;
-}
-
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
 function leadingBytes(s: string, max: number): string {
   if (s.length * 3 <= max) return s;
@@ -364,16 +273,6 @@ function leadingBytes(s: string, max: number): string {
   return bytes.subarray(0, end).toString("utf8");
 }
 
-/** A fresh mark for `seenRegex` (wrapping around clears it). */
-function nextStamp(plan: MatchingPlan): number {
-  const state = plan.stamp;
-  if (++state.value === 0xffffffff) {
-    plan.seenRegex.fill(0);
-    state.value = 1;
-  }
-  return state.value;
-}
-
 function bestTrigger(perPattern: ReadonlyArray<readonly string[] | null>): number {
   let best = -1;
   let bestScore = -1;
@@ -383,15 +282,4 @@ function bestTrigger(perPattern: ReadonlyArray<readonly string[] | null>): numbe
     if (score > bestScore) [best, bestScore] = [i, score];
   });
   return best;
-}
-
-/**
- * Whether a line with problem-matcher literals, no match being in progress, can start or complete
- * anything: one of the patterns whose literals it holds must match it. Otherwise feeding it (and
- * replaying the lines before it) would change nothing a later trigger's replay does not redo.
- */
-export function triggersMatch(candidates: LineCandidates, text: string): boolean {
-  if (candidates.problemPatterns.length === 0) return false;
-  const stripped = stripRunnerColorCodes(text);
-  return candidates.problemPatterns.some((p) => p.test(stripped));
 }

@@ -1,5 +1,6 @@
 import type { ProblemMatcherSet } from "../problem-matcher/index.js";
-import { mustSeeNextLine, triggersMatch, type LineCandidates, type MatchingPlan } from "./matching-plan.js";
+import { triggersMatch, type LineCandidates } from "./line-candidates.js";
+import { mustSeeNextLine, type MatchingPlan } from "./matching-plan.js";
 
 /**
  * Decides which looked-at lines the problem matchers are fed. The runner feeds them every line;

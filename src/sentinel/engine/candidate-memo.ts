@@ -1,0 +1,66 @@
+import type { CompiledPattern } from "../regex/compile-pattern.js";
+import type { LineLiterals } from "./line-literals.js";
+
+/** What `candidatesFor` makes of one set of literals (before the line's start is checked). */
+export interface CandidateAnswer {
+  readonly regex: readonly number[];
+  readonly problemPatterns: readonly CompiledPattern[];
+  readonly errorLooking: boolean;
+  readonly envelope: boolean;
+  readonly lookBack: number;
+  readonly problemLiteral: boolean;
+}
+
+interface Entry extends CandidateAnswer {
+  /** The literal ids of the set, for telling two sets with one hash apart. */
+  readonly ids: Int32Array;
+  readonly sound: boolean;
+}
+
+/**
+ * More sets than a log is likely to show (the bench's 100 MB show 362): past it the memo starts
+ * over rather than grow with a hostile log that makes a new set on every line.
+ */
+const MAX_ENTRIES = 4096;
+
+/**
+ * `candidatesFor`'s answers by the set of literals a line holds. The answer depends on that set
+ * alone (and on whether the raw bytes could be trusted), and lines repeat sets far more than they
+ * repeat text: a line with `error` and `: ` asks the same of the rules as the next such line.
+ * Looking the set up costs a pass over its few ids; working the answer out walks every rule each
+ * literal points at and checks its other required literals.
+ */
+export class CandidateMemo {
+  private readonly entries = new Map<number, Entry>();
+
+  find(line: LineLiterals, sound: boolean): CandidateAnswer | undefined {
+    const entry = this.entries.get(hashOf(line.found, sound));
+    if (!entry || entry.sound !== sound || entry.ids.length !== line.found.length) return undefined;
+    // The line's ids are distinct, as are the entry's: equal counts and every entry id present
+    // make the sets equal.
+    for (const id of entry.ids) if (!line.has(id)) return undefined;
+    return entry;
+  }
+
+  keep(line: LineLiterals, sound: boolean, answer: CandidateAnswer): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    // (A colliding set replaces the one before: the memo holds answers, not every set seen.)
+    this.entries.set(hashOf(line.found, sound), {
+      ids: Int32Array.from(line.found),
+      sound,
+      regex: answer.regex.slice(),
+      problemPatterns: answer.problemPatterns.slice(),
+      errorLooking: answer.errorLooking,
+      envelope: answer.envelope,
+      lookBack: answer.lookBack,
+      problemLiteral: answer.problemLiteral,
+    });
+  }
+}
+
+/** A hash of the set (not the order) of `ids`. */
+function hashOf(ids: readonly number[], sound: boolean): number {
+  let h = ids.length + (sound ? 0x40000000 : 0);
+  for (const id of ids) h = (h + Math.imul(id + 1, 0x9e3779b1)) | 0;
+  return Math.imul(h ^ (h >>> 15), 0x85ebca6b) | 0;
+}

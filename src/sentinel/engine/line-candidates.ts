@@ -1,0 +1,139 @@
+import type { CompiledPattern } from "../regex/compile-pattern.js";
+import { startsLike, anchoredPrefix } from "../regex/anchored-prefix.js";
+import { stripRunnerColorCodes } from "../problem-matcher/strip-runner-color-codes.js";
+import { insertInOrder } from "./insert-in-order.js";
+import type { ResumePoint } from "./line-literals.js";
+import type { MatchingPlan } from "./matching-plan.js";
+
+/** What a line's literals say is worth trying on it (one object per plan, refilled per line). */
+export interface LineCandidates {
+  /** Indexes into `plan.regex`, in priority order. */
+  readonly regex: number[];
+  errorLooking: boolean;
+  /** The line holds a CI envelope literal (`##[`, `::error`, `section_start:`…). */
+  envelope: boolean;
+  /** How many earlier lines the problem matchers must replay; -1 when none triggers. */
+  lookBack: number;
+  /** The line holds a literal of some problem-matcher pattern (whether or not the pattern can match). */
+  problemLiteral: boolean;
+  /** The problem-matcher patterns whose literals the line holds and that might match it. */
+  readonly problemPatterns: CompiledPattern[];
+}
+
+/** A fresh candidates object for one classifier (refilled by `candidatesFor`). */
+export function newCandidates(): LineCandidates {
+  return { regex: [], errorLooking: false, envelope: false, lookBack: -1, problemLiteral: false, problemPatterns: [] };
+}
+
+/**
+ * Reads the literals in raw bytes `[start, end)` of one line into `out` (and `plan.line`): the regex
+ * rules they point at whose other required literals the line holds too, the problem-matcher
+ * patterns likewise, and whether the line looks like an error or holds a CI envelope marker.
+ * Anchored starts are checked later, on the cleaned text (`dropByStart`).
+ */
+export function candidatesFor(
+  plan: MatchingPlan,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: LineCandidates = newCandidates(),
+  resume: ResumePoint = { resumeAt: start, resumeState: 0, resumeReports: null },
+): LineCandidates {
+  const line = plan.line;
+  const reports = resume.resumeReports;
+  if (reports) line.readReports(reports, resume.reportsAt!, resume.reportsCount!, resume.reportsEscape!);
+  else line.readBytes(bytes, start, end, resume.resumeAt, resume.resumeState);
+  // Cleaning can join text around a colour code or a section marker into a literal the raw
+  // bytes lack: then no rule is turned away for a missing literal.
+  let sound = !line.sawEscape;
+  for (const id of plan.sectionLiterals) if (line.has(id)) sound = false;
+  const regex = out.regex;
+  // (Setting a length calls into V8's runtime: not for an array already empty.)
+  if (regex.length > 0) regex.length = 0;
+  if (out.problemPatterns.length > 0) out.problemPatterns.length = 0;
+  const known = plan.memo.find(line, sound);
+  if (known) {
+    for (const index of known.regex) regex.push(index);
+    for (const p of known.problemPatterns) out.problemPatterns.push(p);
+    out.errorLooking = known.errorLooking;
+    out.envelope = known.envelope;
+    out.lookBack = known.lookBack;
+    out.problemLiteral = known.problemLiteral;
+  } else {
+    answerFor(plan, sound, out);
+    plan.memo.keep(line, sound, out);
+  }
+  // From here on the gates may trust the literals read for this line's text (set by the caller
+  // once it is decoded and cleaned), unless the bytes were not sound.
+  line.exact = sound;
+  return out;
+}
+
+/** Works out what the literals in `plan.line` point at (candidatesFor, when the memo does not know). */
+function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): void {
+  const line = plan.line;
+  const seen = plan.seenRegex;
+  const stamp = nextStamp(plan);
+  const regex = out.regex;
+  out.errorLooking = false;
+  out.envelope = false;
+  out.lookBack = -1;
+  out.problemLiteral = false;
+  for (const index of plan.alwaysRegex) {
+    seen[index] = stamp;
+    regex.push(index);
+  }
+  for (const id of line.found) {
+    for (const t of plan.targets[id]!) {
+      if (t.kind === "regex") {
+        const index = t.index;
+        if (seen[index] === stamp) continue;
+        seen[index] = stamp;
+        if (!sound || line.holdsAll(plan.regexClauses[index]!)) insertInOrder(regex, index);
+      } else if (t.kind === "problem") {
+        out.problemLiteral = true;
+        if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
+        if (sound && !line.holdsAll(t.gate.clauses)) continue;
+        if (!out.problemPatterns.includes(t.pattern)) out.problemPatterns.push(t.pattern);
+      } else if (t.kind === "error-looking") out.errorLooking = true;
+      else out.envelope = true;
+    }
+  }
+}
+
+/** Drops the regex candidates whose anchored start the cleaned line lacks. */
+export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: string): void {
+  const regex = out.regex;
+  let kept = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const index = regex[i]!;
+    let anchor = plan.anchors[index];
+    if (anchor === undefined) {
+      const { source, ignoreCase } = plan.regex[index]!.pattern;
+      anchor = plan.anchors[index] = anchoredPrefix(source, ignoreCase);
+    }
+    if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
+  }
+  if (kept < regex.length) regex.length = kept;
+}
+
+/** A fresh mark for `seenRegex` (wrapping around clears it). */
+function nextStamp(plan: MatchingPlan): number {
+  const state = plan.stamp;
+  if (++state.value === 0xffffffff) {
+    plan.seenRegex.fill(0);
+    state.value = 1;
+  }
+  return state.value;
+}
+
+/**
+ * Whether a line with problem-matcher literals, no match being in progress, can start or complete
+ * anything: one of the patterns whose literals it holds must match it. Otherwise feeding it (and
+ * replaying the lines before it) would change nothing a later trigger's replay does not redo.
+ */
+export function triggersMatch(candidates: LineCandidates, text: string): boolean {
+  if (candidates.problemPatterns.length === 0) return false;
+  const stripped = stripRunnerColorCodes(text);
+  return candidates.problemPatterns.some((p) => p.test(stripped));
+}
