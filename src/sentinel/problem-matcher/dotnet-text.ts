@@ -72,5 +72,6 @@ export function ordinalIgnoreCaseKey(value: string): string {
 }
 
 export function equalsOrdinalIgnoreCase(a: string, b: string): boolean {
-  return a.length === b.length && ordinalIgnoreCaseKey(a) === ordinalIgnoreCaseKey(b);
+  // (Equal strings first: a match's severity is nearly always spelled as it is compared.)
+  return a === b || (a.length === b.length && ordinalIgnoreCaseKey(a) === ordinalIgnoreCaseKey(b));
 }

@@ -1,5 +1,5 @@
 import type { PatternMatch } from "../regex/compile-pattern.js";
-import type { ProblemMatcherDefinition, ProblemPattern, RawProblemMatch } from "./types.js";
+import type { ProblemMatcherDefinition, ProblemPattern, ProblemSpan, RawProblemMatch } from "./types.js";
 
 type Fields = Omit<RawProblemMatch, "owner" | "sourceLine" | "span">;
 
@@ -16,10 +16,15 @@ export class ProblemMatcherState {
   #state: Array<Fields | null>;
   /** The last pattern is repeating (`loop`): the current match begins on its own line. */
   #looping = false;
+  /** Something was kept since the last reset (a set resets every other matcher on each match). */
+  #dirty = false;
+  /** The first pattern that maps `message` (-1: none), for a match's span. */
+  readonly #messageAt: number;
 
   constructor(definition: ProblemMatcherDefinition) {
     this.definition = definition;
     this.#state = emptyState(definition);
+    this.#messageAt = definition.patterns.findIndex((p) => p.message !== undefined);
   }
 
   get owner(): string {
@@ -33,9 +38,11 @@ export class ProblemMatcherState {
   }
 
   reset(): void {
+    if (!this.#dirty) return;
     // In place: a set resets every other matcher whenever one matches.
     this.#state.fill(null);
     this.#looping = false;
+    this.#dirty = false;
   }
 
   match(line: string): RawProblemMatch | null {
@@ -59,11 +66,13 @@ export class ProblemMatcherState {
           if (pattern.loop) {
             this.#state[i - 1] = running;
             this.#looping = true;
+            this.#dirty = true;
           }
           const fields = fieldsOf(running, pattern, groups, this.definition.severity);
-          return { ...this.#result(line, fields), span: spanOf(patterns, repeat) };
+          return this.#result(line, fields, spanOf(patterns.length, this.#messageAt, repeat));
         }
         this.#state[i] = fieldsOf(running, pattern, groups, undefined);
+        this.#dirty = true;
       } else if (isLast) {
         // The running match is broken; the earlier patterns still see this line below.
         this.#state[i - 1] = null;
@@ -75,21 +84,30 @@ export class ProblemMatcherState {
     return null;
   }
 
-  #result(sourceLine: string, fields: Fields): RawProblemMatch {
-    return { owner: this.definition.owner, sourceLine, ...fields };
+  #result(sourceLine: string, fields: Fields, span?: ProblemSpan): RawProblemMatch {
+    // Named stores in the order a spread of `fields` gave, not a spread: a spread of objects of
+    // varying shape was a fifth of matching a line the problem matchers are fed.
+    const r: Mutable<RawProblemMatch> = { owner: this.definition.owner, sourceLine };
+    if (fields.file !== undefined) r.file = fields.file;
+    if (fields.line !== undefined) r.line = fields.line;
+    if (fields.column !== undefined) r.column = fields.column;
+    if (fields.severity !== undefined) r.severity = fields.severity;
+    if (fields.code !== undefined) r.code = fields.code;
+    if (fields.message !== undefined) r.message = fields.message;
+    if (fields.fromPath !== undefined) r.fromPath = fields.fromPath;
+    if (span) r.span = span;
+    return r;
   }
 }
 
 /**
  * The last pattern matched the completing line and pattern k the line (n-1-k) before it; the
  * message line is that of the first pattern mapping `message` (a running value wins, as in
- * fieldsOf). A loop repeat begins on its own line.
+ * fieldsOf), `messageAt` here. A loop repeat begins on its own line.
  */
-function spanOf(patterns: readonly ProblemPattern[], repeat: boolean): { startBack: number; messageBack: number } {
-  const n = patterns.length;
-  const startBack = repeat ? 0 : n - 1;
-  const k = patterns.findIndex((p) => p.message !== undefined);
-  return { startBack, messageBack: k < 0 ? startBack : Math.min(n - 1 - k, startBack) };
+function spanOf(patterns: number, messageAt: number, repeat: boolean): ProblemSpan {
+  const startBack = repeat ? 0 : patterns - 1;
+  return { startBack, messageBack: messageAt < 0 ? startBack : Math.min(patterns - 1 - messageAt, startBack) };
 }
 
 function emptyState(definition: ProblemMatcherDefinition): Array<Fields | null> {
@@ -103,22 +121,28 @@ function fieldsOf(
   groups: PatternMatch,
   defaultSeverity: string | undefined,
 ): Fields {
-  const pick = (index: number | undefined): string | undefined => groupValue(pattern, groups, index);
-  // Only the fields that have a value, in this order (this runs on every line a pattern matches).
-  const fields: Record<string, string> = {};
-  const set = (key: keyof Fields, value: string | undefined) => {
-    if (value !== undefined) fields[key] = value;
-  };
-  set("file", running?.file ?? pick(pattern.file));
-  set("line", running?.line ?? pick(pattern.line));
-  set("column", running?.column ?? pick(pattern.column));
-  const severity = running?.severity ?? pick(pattern.severity);
-  set("severity", (severity === undefined || severity === "") && defaultSeverity ? defaultSeverity : severity);
-  set("code", running?.code ?? pick(pattern.code));
-  set("message", running?.message ?? pick(pattern.message));
-  set("fromPath", running?.fromPath ?? pick(pattern.fromPath));
-  return fields as Fields;
+  // Only the fields that have a value, in this order, each set by name: this runs on every line
+  // a pattern matches, and named stores in one order keep one object shape.
+  const fields: Mutable<Fields> = {};
+  const file = running?.file ?? groupValue(pattern, groups, pattern.file);
+  if (file !== undefined) fields.file = file;
+  const line = running?.line ?? groupValue(pattern, groups, pattern.line);
+  if (line !== undefined) fields.line = line;
+  const column = running?.column ?? groupValue(pattern, groups, pattern.column);
+  if (column !== undefined) fields.column = column;
+  const read = running?.severity ?? groupValue(pattern, groups, pattern.severity);
+  const severity = (read === undefined || read === "") && defaultSeverity ? defaultSeverity : read;
+  if (severity !== undefined) fields.severity = severity;
+  const code = running?.code ?? groupValue(pattern, groups, pattern.code);
+  if (code !== undefined) fields.code = code;
+  const message = running?.message ?? groupValue(pattern, groups, pattern.message);
+  if (message !== undefined) fields.message = message;
+  const fromPath = running?.fromPath ?? groupValue(pattern, groups, pattern.fromPath);
+  if (fromPath !== undefined) fields.fromPath = fromPath;
+  return fields;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** GetValue: a mapped group that did not participate reads as "" (.NET Group.Value), an unmapped one as null. */
 function groupValue(pattern: ProblemPattern, groups: PatternMatch, index: number | undefined): string | undefined {
