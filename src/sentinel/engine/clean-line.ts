@@ -153,9 +153,17 @@ function parseTimestamp(iso: string): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 59) return fallbackParse(iso);
   // Date.parse reads at most milliseconds; GitHub prints seven fractional digits.
   const frac = iso.length > 21 ? iso.slice(20, Math.min(23, iso.length - 1)).padEnd(3, "0") : "0";
-  const t = Date.UTC(d(0, 4), month - 1, day, h, m, sec, Number(frac));
-  // Day 31 of a 30-day month rolls over in Date.UTC; Date.parse refuses it.
-  return new Date(t).getUTCDate() === day ? t : fallbackParse(iso);
+  const year = d(0, 4);
+  // Day 31 of a 30-day month rolls over in Date.UTC; Date.parse refuses it. (Date.UTC reads
+  // years 0-99 as 1900-1999: their leap years are checked as it reads them.)
+  if (day > daysIn(year < 100 ? 1900 + year : year, month)) return fallbackParse(iso);
+  return Date.UTC(year, month - 1, day, h, m, sec, Number(frac));
+}
+
+/** Days in `month` (1-12) of `year`, by the proleptic Gregorian calendar Date uses. */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function fallbackParse(iso: string): number | undefined {
