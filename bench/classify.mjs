@@ -38,20 +38,12 @@ const child = (script, ...args) =>
   );
 const rate = (r) => r.bytes / 1e6 / r.seconds;
 
-// Best of three for the engine too, as for rg below: each side's least disturbed run. All three
-// engine runs are printed, and the peak RSS is the largest of them.
-const engineRuns = [0, 1, 2].map(() => child("run-engine.mjs", file));
-const engine = {
-  ...engineRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a)),
-  maxRssKb: Math.max(...engineRuns.map((r) => r.maxRssKb)),
-};
 const rules = await loadBuiltinRules();
 const rg = ripgrepPatterns(rules);
 const patternsFile = path.join(here, "out", "rg-patterns.txt");
 writeFileSync(patternsFile, rg.patterns.join("\n") + "\n");
-// Best of three: rg is quick, and one unlucky run on a shared machine would flatter the engine.
 // bash's `times` gives rg's CPU time (user + system), the figure least moved by other load.
-const rgRuns = [0, 1, 2].map(() => {
+const rgOnce = () => {
   const t = process.hrtime.bigint();
   const out = execFileSync("bash", ["-c", 'rg --count --no-config -f "$1" "$2"; times', "_", patternsFile, file], {
     encoding: "utf8",
@@ -63,7 +55,17 @@ const rgRuns = [0, 1, 2].map(() => {
     0,
   );
   return { bytes: statSync(file).size, seconds, cpuSeconds, count: Number(count) };
-});
+};
+// Three rounds, the engine and then rg in each, so that both sides meet the same spells of load
+// on a shared machine; each side's best run is its figure (its least disturbed), and each round's
+// own ratio is printed too. The peak RSS is the largest of the engine's runs.
+const rounds = [0, 1, 2].map(() => ({ engine: child("run-engine.mjs", file), rg: rgOnce() }));
+const engineRuns = rounds.map((r) => r.engine);
+const rgRuns = rounds.map((r) => r.rg);
+const engine = {
+  ...engineRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a)),
+  maxRssKb: Math.max(...engineRuns.map((r) => r.maxRssKb)),
+};
 const rgRun = rgRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 // What the anchor leaves out and why; a catch-all's share of the log's lines is the evidence.
 const share = (p) => {
@@ -82,7 +84,7 @@ console.log(
   `engine:   ${rate(engine).toFixed(1)} MB/s  (${engine.seconds.toFixed(2)} s, best of 3: ${engineRuns.map((r) => r.seconds.toFixed(2)).join(", ")} s; CPU ${cpuRate(engine).toFixed(1)} MB/s; ${engine.candidateLines.toLocaleString()} of ${engine.lines.toLocaleString()} lines decoded = ${((100 * engine.candidateLines) / engine.lines).toFixed(2)}%; ${engine.findings} findings, verdict ${engine.category})  peak RSS ${(engine.maxRssKb / 1024).toFixed(0)} MB`,
 );
 console.log(
-  `ripgrep:  ${rate(rgRun).toFixed(1)} MB/s  (${rgRun.seconds.toFixed(2)} s, best of 3; CPU ${cpuRate(rgRun).toFixed(1)} MB/s; rg -f with ${rg.patterns.length} builtin patterns a candidate line must match, ${rg.refused} it could not take; ${rgRun.count.toLocaleString()} matching lines)`,
+  `ripgrep:  ${rate(rgRun).toFixed(1)} MB/s  (${rgRun.seconds.toFixed(2)} s, best of 3: ${rgRuns.map((r) => r.seconds.toFixed(2)).join(", ")} s; CPU ${cpuRate(rgRun).toFixed(1)} MB/s; rg -f with ${rg.patterns.length} builtin patterns a candidate line must match, ${rg.refused} it could not take; ${rgRun.count.toLocaleString()} matching lines)`,
 );
 for (const [why, list] of Object.entries(byWhy)) {
   console.log(`  left out ${list.length}: ${WHY[why]}`);
@@ -90,7 +92,8 @@ for (const [why, list] of Object.entries(byWhy)) {
     for (const e of list) console.log(`    ${e.owner}: ${JSON.stringify(e.pattern.source)} ${share(e.pattern)}`);
 }
 console.log(
-  `ratio:    ${(rate(engine) / rate(rgRun)).toFixed(2)}x ripgrep (wall), ${(cpuRate(engine) / cpuRate(rgRun)).toFixed(2)}x (CPU)`,
+  `ratio:    ${(rate(engine) / rate(rgRun)).toFixed(2)}x ripgrep (wall), ${(cpuRate(engine) / cpuRate(rgRun)).toFixed(2)}x (CPU); ` +
+    `round by round (wall): ${rounds.map((r) => (r.rg.seconds / r.engine.seconds).toFixed(2)).join(", ")}`,
 );
 if (naiveMb > 0) {
   const naive = child("run-naive.mjs", file, String(naiveMb * 1024 * 1024));
