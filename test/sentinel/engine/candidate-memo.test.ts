@@ -59,4 +59,19 @@ describe("candidate lists remembered by a line's set of literals", () => {
     candidatesFor(plan, plain, 0, plain.length);
     expect(answer(candidatesFor(plan, coloured, 0, coloured.length))).toEqual(fresh(plan, coloured));
   });
+
+  it("start over when a log shows more sets than they hold, and answer the same", async () => {
+    const plan = planMatching((await loadBuiltinRules()).sentinels);
+    const words = ["error", "warning", "fail", "fatal", "panic", "denied", "killed", "timed out", "abort"];
+    const more = ["exception", "traceback", "npm ERR!", "FAILED"];
+    const out = newCandidates();
+    const keep = vi.spyOn(plan.memo, "keep");
+    // Every subset of thirteen literals: 8,192 sets, twice the memo's 4,096 entries.
+    for (let mask = 0; mask < 1 << 13; mask++) {
+      const text = [...words, ...more].filter((_, i) => mask & (1 << i)).join(" ");
+      const bytes = Buffer.from(text);
+      expect(answer(candidatesFor(plan, bytes, 0, bytes.length, out)), text).toEqual(fresh(plan, bytes));
+    }
+    expect(keep.mock.calls.length).toBeGreaterThan(4096);
+  });
 });
