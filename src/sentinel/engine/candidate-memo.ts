@@ -5,6 +5,7 @@ import type { LineLiterals } from "./line-literals.js";
 export interface CandidateAnswer {
   readonly regex: readonly number[];
   readonly problemPatterns: readonly CompiledPattern[];
+  readonly problemLookBacks: readonly number[];
   readonly errorLooking: boolean;
   readonly envelope: boolean;
   readonly lookBack: number;
@@ -50,6 +51,7 @@ export class CandidateMemo {
       sound,
       regex: answer.regex.slice(),
       problemPatterns: answer.problemPatterns.slice(),
+      problemLookBacks: answer.problemLookBacks.slice(),
       errorLooking: answer.errorLooking,
       envelope: answer.envelope,
       lookBack: answer.lookBack,

@@ -18,11 +18,21 @@ export interface LineCandidates {
   problemLiteral: boolean;
   /** The problem-matcher patterns whose literals the line holds and that might match it. */
   readonly problemPatterns: CompiledPattern[];
+  /** Per problem pattern, its place in its matcher: the lines before it a replay must feed. */
+  readonly problemLookBacks: number[];
 }
 
 /** A fresh candidates object for one classifier (refilled by `candidatesFor`). */
 export function newCandidates(): LineCandidates {
-  return { regex: [], errorLooking: false, envelope: false, lookBack: -1, problemLiteral: false, problemPatterns: [] };
+  return {
+    regex: [],
+    errorLooking: false,
+    envelope: false,
+    lookBack: -1,
+    problemLiteral: false,
+    problemPatterns: [],
+    problemLookBacks: [],
+  };
 }
 
 /**
@@ -50,11 +60,15 @@ export function candidatesFor(
   const regex = out.regex;
   // (Setting a length calls into V8's runtime: not for an array already empty.)
   if (regex.length > 0) regex.length = 0;
-  if (out.problemPatterns.length > 0) out.problemPatterns.length = 0;
+  if (out.problemPatterns.length > 0) {
+    out.problemPatterns.length = 0;
+    out.problemLookBacks.length = 0;
+  }
   const known = plan.memo.find(line, sound);
   if (known) {
     for (const index of known.regex) regex.push(index);
     for (const p of known.problemPatterns) out.problemPatterns.push(p);
+    for (const back of known.problemLookBacks) out.problemLookBacks.push(back);
     out.errorLooking = known.errorLooking;
     out.envelope = known.envelope;
     out.lookBack = known.lookBack;
@@ -94,7 +108,9 @@ function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): voi
         out.problemLiteral = true;
         if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
         if (sound && !line.holdsAll(t.gate.clauses)) continue;
-        if (!out.problemPatterns.includes(t.pattern)) out.problemPatterns.push(t.pattern);
+        if (out.problemPatterns.includes(t.pattern)) continue;
+        out.problemPatterns.push(t.pattern);
+        out.problemLookBacks.push(t.lookBack);
       } else if (t.kind === "error-looking") out.errorLooking = true;
       else out.envelope = true;
     }
@@ -128,12 +144,21 @@ function nextStamp(plan: MatchingPlan): number {
 }
 
 /**
- * Whether a line with problem-matcher literals, no match being in progress, can start or complete
- * anything: one of the patterns whose literals it holds must match it. Otherwise feeding it (and
- * replaying the lines before it) would change nothing a later trigger's replay does not redo.
+ * How many lines before this one the problem matchers must be fed again, no match being in
+ * progress, for the patterns that match it (-1: none does). A pattern that does not match this
+ * line cannot start or complete anything on it, so a replay for its sake (its matcher's earlier
+ * patterns on the lines before) would change nothing a later line's replay does not redo. The
+ * deepest replay of the patterns that match serves them all.
  */
-export function triggersMatch(candidates: LineCandidates, text: string): boolean {
-  if (candidates.problemPatterns.length === 0) return false;
+export function matchedLookBack(candidates: LineCandidates, text: string): number {
+  const patterns = candidates.problemPatterns;
+  if (patterns.length === 0) return -1;
   const stripped = stripRunnerColorCodes(text);
-  return candidates.problemPatterns.some((p) => p.test(stripped));
+  let deepest = -1;
+  for (let i = 0; i < patterns.length; i++) {
+    const back = candidates.problemLookBacks[i]!;
+    // (A test's answer is kept for the matcher's own run of the pattern on this line.)
+    if (back > deepest && patterns[i]!.test(stripped)) deepest = back;
+  }
+  return deepest;
 }

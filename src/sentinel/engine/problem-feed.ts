@@ -1,5 +1,5 @@
 import type { ProblemMatcherSet } from "../problem-matcher/index.js";
-import { triggersMatch, type LineCandidates } from "./line-candidates.js";
+import { matchedLookBack, type LineCandidates } from "./line-candidates.js";
 import { mustSeeNextLine, type MatchingPlan } from "./matching-plan.js";
 
 /**
@@ -34,7 +34,7 @@ export class ProblemFeed {
     // longer (its state only clears when the pattern before matched); Sentinel does not.
     const stale = this.lastFed !== lineNumber - 1 || lineNumber - this.lastTrigger > plan.problemSpan;
     if (stale && problems.inProgress) problems.reset();
-    if (candidates.lookBack >= 0 && !problems.inProgress && !triggersMatch(candidates, text)) candidates.lookBack = -1;
+    if (candidates.lookBack >= 0 && !problems.inProgress) candidates.lookBack = matchedLookBack(candidates, text);
     if (candidates.lookBack >= 0 || mustSeeNextLine(plan, problems) || plan.everyLine) this.lastFed = lineNumber;
   }
 }
