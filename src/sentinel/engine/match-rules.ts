@@ -50,12 +50,13 @@ export function matchRules(
   if (env.problems && !regex.suppressed) {
     const problem = matchProblemMatchers(env, env.problems, line.text, ctx, candidates.lookBack, regex.claimed);
     if (!problem) return null;
-    outcome = { ...regex, first: regex.first ?? problem.finding };
+    // (Named, not spread: this runs on every line the problem matchers are fed.)
+    outcome = { first: regex.first ?? problem.finding, suppressed: regex.suppressed, claimed: regex.claimed };
   }
   if (outcome.suppressed || outcome.first || outcome.claimed || !line.annotation) return outcome;
   const first = annotationFinding(line.annotation, ctx, env.workspaceRoots);
   env.record(first, line.text);
-  return { ...outcome, first };
+  return { first, suppressed: outcome.suppressed, claimed: outcome.claimed };
 }
 
 function matchRegexRules(env: RuleEnv, text: string, ctx: LineContext, indexes: readonly number[]): RuleOutcome | null {

@@ -14,16 +14,21 @@ const WORKSPACE_ROOTS: RegExp[] = [
 
 /** A repository-relative path for a file a tool printed, with forward slashes. */
 export function normalizeFilePath(file: string, extraRoots: readonly string[] = []): string {
-  let f = file.trim().replace(/\\/g, "/");
+  let f = file.trim();
+  // (Most paths a tool prints have no backslash and are relative: this runs for every finding.)
+  if (f.includes("\\")) f = f.replace(/\\/g, "/");
   for (const root of extraRoots) {
     const r = root.replace(/\\/g, "/").replace(/\/?$/, "/");
     if (f.startsWith(r)) return f.slice(r.length);
   }
-  for (const re of WORKSPACE_ROOTS) {
-    const m = re.exec(f);
-    if (m) {
-      f = f.slice(m[0].length);
-      break;
+  // Every root starts with `/` or a drive letter and a colon.
+  if (f.charCodeAt(0) === 47 || f.charCodeAt(1) === 58) {
+    for (const re of WORKSPACE_ROOTS) {
+      const m = re.exec(f);
+      if (m) {
+        f = f.slice(m[0].length);
+        break;
+      }
     }
   }
   while (f.startsWith("./")) f = f.slice(2);
