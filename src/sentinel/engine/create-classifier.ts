@@ -212,7 +212,7 @@ class ClassifierRun {
     // An envelope marker or an error-looking word, and no rule left to try.
     if (!must && !rulesLeft(c) && !line.annotation) {
       if (c.problemLiteral) this.feed?.noteLiteral(lineNumber);
-      if (c.errorLooking) this.builder.noteErrorLooking({ lineNumber, text: line.text, ...(step ? { step } : {}) });
+      if (c.errorLooking) this.builder.noteErrorLooking(lineNumber, line.text, step);
       return;
     }
     this.runRules(line, c, lineNumber, step);
@@ -239,8 +239,7 @@ class ClassifierRun {
     if (!outcome) return;
     if (blocks.isOpen) scanner.forceNext = Math.max(scanner.forceNext, 1);
     const { first, suppressed, claimed } = outcome;
-    if (!suppressed && !first && !claimed && c.errorLooking)
-      builder.noteErrorLooking({ lineNumber, text: line.text, ...(step ? { step } : {}) });
+    if (!suppressed && !first && !claimed && c.errorLooking) builder.noteErrorLooking(lineNumber, line.text, step);
     if (options.everyLine) {
       this.emit({ type: "line", lineNumber, text: line.text, ...(first ? { finding: first } : {}) });
       scanner.forceNext = Number.MAX_SAFE_INTEGER;

@@ -1,4 +1,12 @@
-import type { Category, Diagnosis, DiagnosisCategory, Finding, LogLineRef, StepSummary } from "../model/types.js";
+import type {
+  Category,
+  Diagnosis,
+  DiagnosisCategory,
+  Finding,
+  LogLineRef,
+  StepRef,
+  StepSummary,
+} from "../model/types.js";
 import { FAILING_CLASSIFICATIONS } from "../model/types.js";
 import { fingerprintOf } from "./fingerprint.js";
 import { mergeFindings, rankOf, SPECIFIC_CONFIDENCE, type Kept, type Merged } from "./merge-findings.js";
@@ -46,8 +54,7 @@ export class DiagnosisBuilder {
     if (f.classification === "Success") this.successes++;
     if (!FAILING_CLASSIFICATIONS.has(f.classification)) return false;
     // A failing line no rule explains is where a person would start reading.
-    if (f.confidence < SPECIFIC_CONFIDENCE)
-      this.noteErrorLooking({ lineNumber: f.logLine, text, ...(f.step ? { step: f.step } : {}) });
+    if (f.confidence < SPECIFIC_CONFIDENCE) this.noteErrorLooking(f.logLine, text, f.step);
     const p = this.primary;
     const rank = rankOf(f);
     if (!p || rank > rankOf(p) || (rank === rankOf(p) && f.logLine < p.logLine)) {
@@ -71,9 +78,10 @@ export class DiagnosisBuilder {
     this.evidence?.lines.push(clip(text));
   }
 
-  noteErrorLooking(line: LogLineRef): void {
-    if (this.lastErrorLines.some((l) => l.lineNumber === line.lineNumber)) return;
-    this.lastErrorLines.push({ ...line, text: clip(line.text) });
+  noteErrorLooking(lineNumber: number, text: string, step: StepRef | undefined): void {
+    if (this.lastErrorLines.some((l) => l.lineNumber === lineNumber)) return;
+    // (Built by name, not spread: a log's passing parts hold thousands of such lines.)
+    this.lastErrorLines.push(step ? { lineNumber, text: clip(text), step } : { lineNumber, text: clip(text) });
     if (this.lastErrorLines.length > MAX_LAST_ERROR_LINES) this.lastErrorLines.shift();
   }
 

@@ -17,7 +17,9 @@ export function problemFinding(
   const back = pm.span?.messageBack ?? 0;
   const startBack = pm.span?.startBack ?? 0;
   const classification = pm.severity === "warning" ? "Warning" : pm.severity === "notice" ? "Info" : "Error";
-  return {
+  // Assigned in the spread's key order, not spread from conditional objects: this runs for every
+  // problem-matcher finding (thousands from a log's passing parts).
+  const f: { -readonly [K in keyof Finding]: Finding[K] } = {
     ruleId: `problem-matcher.${pm.owner}`,
     sentinelId: matcher?.sentinelId ?? `problem-matcher.${pm.owner}`,
     tool: matcher?.meta.tool ?? pm.owner,
@@ -26,13 +28,15 @@ export function problemFinding(
     severity: severityOf(classification),
     confidence: matcher?.meta.confidence ?? UNKNOWN_CONFIDENCE,
     message: pm.message,
-    ...(pm.file ? { file: normalizeFilePath(pm.file, roots) } : {}),
-    ...(pm.line === undefined ? {} : { line: pm.line }),
-    ...(pm.column === undefined ? {} : { column: pm.column }),
-    ...(pm.code ? { code: pm.code } : {}),
-    logLine: ctx.lineNumber - back,
-    ...(startBack > 0 ? { logLines: { first: ctx.lineNumber - startBack, last: ctx.lineNumber } } : {}),
-    ...(ctx.step ? { step: ctx.step } : {}),
-    ...(ctx.time === undefined ? {} : { time: ctx.time }),
-  };
+  } as Finding;
+  if (pm.file) f.file = normalizeFilePath(pm.file, roots);
+  if (pm.line !== undefined) f.line = pm.line;
+  if (pm.column !== undefined) f.column = pm.column;
+  if (pm.code) f.code = pm.code;
+  f.logLine = ctx.lineNumber - back;
+  if (startBack > 0) f.logLines = { first: ctx.lineNumber - startBack, last: ctx.lineNumber };
+  if (ctx.step) f.step = ctx.step;
+  const time = ctx.time;
+  if (time !== undefined) f.time = time;
+  return f;
 }
