@@ -256,7 +256,7 @@ function gatedPattern(p: ProblemPattern, gate: PatternGate, shared: { line?: Lin
  */
 export function mustSeeNextLine(plan: MatchingPlan, problems: ProblemMatcherSet): boolean {
   if (plan.blindContinuations.size === 0 || !problems.inProgress) return false;
-  return problems.inProgressOwners().some((owner) => plan.blindContinuations.has(owner));
+  return problems.inProgressAmong(plan.blindContinuations);
 }
 
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */

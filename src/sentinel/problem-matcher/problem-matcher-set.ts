@@ -47,9 +47,11 @@ export class ProblemMatcherSet {
     return this.#matchers.length;
   }
 
-  /** Owners of the matchers that hold a partial multi-line match. */
-  inProgressOwners(): string[] {
-    return this.#matchers.filter((matcher) => matcher.inProgress).map((matcher) => matcher.owner);
+  /** Whether a matcher of one of these owners holds a partial match (asked on every line fed). */
+  inProgressAmong(owners: ReadonlySet<string>): boolean {
+    if (!this.#inProgress) return false;
+    for (const matcher of this.#matchers) if (owners.has(matcher.owner) && matcher.inProgress) return true;
+    return false;
   }
 
   /** True while any matcher holds a partial multi-line match. */
