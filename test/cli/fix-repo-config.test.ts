@@ -7,7 +7,10 @@ import { hasCargoFmt } from "../support/toolchains.js";
 import { runCli } from "../support/run-cli.js";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// `sentinel fix` starts fetching the commit into its mirror while it loads, and a run that stops
+// at the config does not wait for that git process: it may still be writing objects here when the
+// last test ends (ENOTEMPTY on a CI run). rmSync retries those.
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 })));
 
 /** A crate whose formatting check fails, with `.github/sentinel.yml` (and more files) committed. */
 function crateWithConfig(config: string, more: Record<string, string> = {}): string {
