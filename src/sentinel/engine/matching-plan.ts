@@ -40,7 +40,7 @@ interface PatternGate {
   readonly ignoreCase: boolean;
 }
 
-export type LiteralTarget =
+type LiteralTarget =
   | { readonly kind: "regex"; readonly index: number }
   | {
       readonly kind: "problem";
@@ -255,8 +255,7 @@ function gatedPattern(p: ProblemPattern, gate: PatternGate, shared: { line?: Lin
  * matchers only see lines with one of their literals: the lines between are replayed on a trigger.
  */
 export function mustSeeNextLine(plan: MatchingPlan, problems: ProblemMatcherSet): boolean {
-  if (plan.blindContinuations.size === 0 || !problems.inProgress) return false;
-  return problems.inProgressAmong(plan.blindContinuations);
+  return plan.blindContinuations.size > 0 && problems.inProgressAmong(plan.blindContinuations);
 }
 
 /** At most the first `max` bytes of `s` in UTF-8, ending on a character boundary. */
