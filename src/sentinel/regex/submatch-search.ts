@@ -1,12 +1,8 @@
 import type { RE2JS } from "re2js";
+import { bitStateSearch, type Re2Program } from "./bit-state.js";
 
 /** The text of the whole match (index 0) and of each numbered group, null where a group took no part. */
 export type Submatches = ReadonlyArray<string | null>;
-
-/** re2js's internal RE2 object: `findSubmatch` is RE2's own one-search answer, not declared in its types. */
-interface RE2Program {
-  findSubmatch?: (input: string) => Array<string | null> | null;
-}
 
 /**
  * The leftmost match of `re` in `input` with every group's text, in one search where re2js can.
@@ -19,10 +15,11 @@ interface RE2Program {
  * every real log line). A re2js without it falls back to the Matcher.
  */
 export function submatchSearch(re: RE2JS): (input: string) => Submatches | null {
-  const program = (re as unknown as { re2Input?: RE2Program }).re2Input;
+  const program = (re as unknown as { re2Input?: Re2Program }).re2Input;
   const findSubmatch = program?.findSubmatch;
-  if (program && typeof findSubmatch === "function") return (input) => findSubmatch.call(program, input);
-  return (input) => matcherSubmatches(re, input);
+  if (!program || typeof findSubmatch !== "function") return (input) => matcherSubmatches(re, input);
+  const search = (input: string) => findSubmatch.call(program, input);
+  return bitStateSearch(program, search) ?? search;
 }
 
 /** The same answer through re2js's public Matcher (two searches on a match). */
