@@ -35,8 +35,8 @@ export class CandidateMemo {
   private readonly entries = new Map<number, Entry>();
 
   find(line: LineLiterals, sound: boolean): CandidateAnswer | undefined {
-    const entry = this.entries.get(hashOf(line.found, sound));
-    if (!entry || entry.sound !== sound || entry.ids.length !== line.found.length) return undefined;
+    const entry = this.entries.get(hashOf(line, sound));
+    if (!entry || entry.sound !== sound || entry.ids.length !== line.count) return undefined;
     // The line's ids are distinct, as are the entry's: equal counts and every entry id present
     // make the sets equal.
     for (const id of entry.ids) if (!line.has(id)) return undefined;
@@ -46,7 +46,7 @@ export class CandidateMemo {
   keep(line: LineLiterals, sound: boolean, answer: CandidateAnswer): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     // (A colliding set replaces the one before: the memo holds answers, not every set seen.)
-    this.entries.set(hashOf(line.found, sound), {
+    this.entries.set(hashOf(line, sound), {
       ids: Int32Array.from(line.found),
       sound,
       regex: answer.regex.slice(),
@@ -60,9 +60,10 @@ export class CandidateMemo {
   }
 }
 
-/** A hash of the set (not the order) of `ids`. */
-function hashOf(ids: readonly number[], sound: boolean): number {
-  let h = ids.length + (sound ? 0x40000000 : 0);
-  for (const id of ids) h = (h + Math.imul(id + 1, 0x9e3779b1)) | 0;
+/** A hash of the set (not the order) of the line's literal ids. */
+function hashOf(line: LineLiterals, sound: boolean): number {
+  const { ids, count } = line;
+  let h = count + (sound ? 0x40000000 : 0);
+  for (let i = 0; i < count; i++) h = (h + Math.imul(ids[i]! + 1, 0x9e3779b1)) | 0;
   return Math.imul(h ^ (h >>> 15), 0x85ebca6b) | 0;
 }

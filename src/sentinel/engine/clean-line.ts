@@ -156,15 +156,22 @@ function parseTimestamp(iso: string): number | undefined {
   };
   const month = d(5, 2);
   const day = d(8, 2);
-  const [h, m, sec] = [d(11, 2), d(14, 2), d(17, 2)];
+  const h = d(11, 2);
+  const m = d(14, 2);
+  const sec = d(17, 2);
   if (month < 1 || month > 12 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 59) return fallbackParse(iso);
-  // Date.parse reads at most milliseconds; GitHub prints seven fractional digits.
-  const frac = iso.length > 21 ? iso.slice(20, Math.min(23, iso.length - 1)).padEnd(3, "0") : "0";
+  // Date.parse reads at most milliseconds; GitHub prints seven fractional digits. The digits after
+  // the point (there are some when the stamp is longer than `…:ssZ`), up to three, padded with zeros.
+  let ms = 0;
+  if (iso.length > 21) {
+    const stop = Math.min(23, iso.length - 1);
+    for (let i = 20; i < 23; i++) ms = ms * 10 + (i < stop ? iso.charCodeAt(i) - 48 : 0);
+  }
   const year = d(0, 4);
   // Day 31 of a 30-day month rolls over in Date.UTC; Date.parse refuses it. (Date.UTC reads
   // years 0-99 as 1900-1999: their leap years are checked as it reads them.)
   if (day > daysIn(year < 100 ? 1900 + year : year, month)) return fallbackParse(iso);
-  return Date.UTC(year, month - 1, day, h, m, sec, Number(frac));
+  return Date.UTC(year, month - 1, day, h, m, sec, ms);
 }
 
 /** Days in `month` (1-12) of `year`, by the proleptic Gregorian calendar Date uses. */

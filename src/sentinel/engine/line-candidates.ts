@@ -97,8 +97,8 @@ function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): voi
     seen[index] = stamp;
     regex.push(index);
   }
-  for (const id of line.found) {
-    for (const t of plan.targets[id]!) {
+  for (let i = 0; i < line.count; i++) {
+    for (const t of plan.targets[line.ids[i]!]!) {
       if (t.kind === "regex") {
         const index = t.index;
         if (seen[index] === stamp) continue;

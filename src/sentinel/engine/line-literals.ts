@@ -19,8 +19,12 @@ export interface ResumePoint {
 export class LineLiterals {
   private readonly present: Uint32Array;
   private stamp = 0;
-  /** Literal ids found on the line, each once. */
-  readonly found: number[] = [];
+  /**
+   * Literal ids found on the line, each once: `ids[0, count)`. (Entries past `count` are left
+   * from earlier lines: emptying an array calls into V8's runtime, once per line read.)
+   */
+  readonly ids: number[] = [];
+  count = 0;
   /** The cleaned text the stamps describe; undefined while they describe raw bytes. */
   text: string | undefined = undefined;
   /**
@@ -36,6 +40,11 @@ export class LineLiterals {
 
   constructor(private readonly pf: Prefilter) {
     this.present = new Uint32Array(pf.literals.length);
+  }
+
+  /** The literal ids found on the line, each once (a copy). */
+  get found(): number[] {
+    return this.ids.slice(0, this.count);
   }
 
   has(id: number): boolean {
@@ -62,7 +71,7 @@ export class LineLiterals {
       this.present.fill(0);
       this.stamp = 1;
     }
-    if (this.found.length > 0) this.found.length = 0;
+    this.count = 0;
   }
 
   /** Records the literals of the state at table offset `offset` (one entered with FLAG_REPORT). */
@@ -72,7 +81,7 @@ export class LineLiterals {
     for (const id of o) {
       if (this.present[id] === this.stamp) continue;
       this.present[id] = this.stamp;
-      this.found.push(id);
+      this.ids[this.count++] = id;
     }
   }
 
