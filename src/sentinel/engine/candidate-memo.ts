@@ -43,10 +43,10 @@ export class CandidateMemo {
     return entry;
   }
 
-  keep(line: LineLiterals, sound: boolean, answer: CandidateAnswer): void {
+  /** Keeps a copy of `answer` (the caller's lists stay the caller's) and returns it. */
+  keep(line: LineLiterals, sound: boolean, answer: CandidateAnswer): CandidateAnswer {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    // (A colliding set replaces the one before: the memo holds answers, not every set seen.)
-    this.entries.set(hashOf(line, sound), {
+    const entry: Entry = {
       ids: Int32Array.from(line.found),
       sound,
       regex: answer.regex.slice(),
@@ -56,7 +56,10 @@ export class CandidateMemo {
       envelope: answer.envelope,
       lookBack: answer.lookBack,
       problemLiteral: answer.problemLiteral,
-    });
+    };
+    // (A colliding set replaces the one before: the memo holds answers, not every set seen.)
+    this.entries.set(hashOf(line, sound), entry);
+    return entry;
   }
 }
 

@@ -5,10 +5,13 @@ import { insertInOrder } from "./insert-in-order.js";
 import type { ResumePoint } from "./line-literals.js";
 import type { MatchingPlan } from "./matching-plan.js";
 
-/** What a line's literals say is worth trying on it (one object per plan, refilled per line). */
+/**
+ * What a line's literals say is worth trying on it (one object per plan, refilled per line). Its
+ * lists are read-only: they are often the memo's own (candidate-memo.ts), handed out uncopied.
+ */
 export interface LineCandidates {
   /** Indexes into `plan.regex`, in priority order. */
-  readonly regex: number[];
+  regex: readonly number[];
   errorLooking: boolean;
   /** The line holds a CI envelope literal (`##[`, `::error`, `section_start:`…). */
   envelope: boolean;
@@ -17,21 +20,29 @@ export interface LineCandidates {
   /** The line holds a literal of some problem-matcher pattern (whether or not the pattern can match). */
   problemLiteral: boolean;
   /** The problem-matcher patterns whose literals the line holds and that might match it. */
-  readonly problemPatterns: CompiledPattern[];
+  problemPatterns: readonly CompiledPattern[];
   /** Per problem pattern, its place in its matcher: the lines before it a replay must feed. */
-  readonly problemLookBacks: number[];
+  problemLookBacks: readonly number[];
+  /** The lists this object fills itself, when the memo does not know the line's set. */
+  readonly own: {
+    readonly regex: number[];
+    readonly problemPatterns: CompiledPattern[];
+    readonly problemLookBacks: number[];
+  };
 }
 
 /** A fresh candidates object for one classifier (refilled by `candidatesFor`). */
 export function newCandidates(): LineCandidates {
+  const own = { regex: [], problemPatterns: [], problemLookBacks: [] };
   return {
-    regex: [],
+    regex: own.regex,
     errorLooking: false,
     envelope: false,
     lookBack: -1,
     problemLiteral: false,
-    problemPatterns: [],
-    problemLookBacks: [],
+    problemPatterns: own.problemPatterns,
+    problemLookBacks: own.problemLookBacks,
+    own,
   };
 }
 
@@ -57,38 +68,39 @@ export function candidatesFor(
   // bytes lack: then no rule is turned away for a missing literal.
   let sound = !line.sawEscape;
   for (const id of plan.sectionLiterals) if (line.has(id)) sound = false;
-  const regex = out.regex;
-  // (Setting a length calls into V8's runtime: not for an array already empty.)
-  if (regex.length > 0) regex.length = 0;
-  if (out.problemPatterns.length > 0) {
-    out.problemPatterns.length = 0;
-    out.problemLookBacks.length = 0;
-  }
-  const known = plan.memo.find(line, sound);
-  if (known) {
-    for (const index of known.regex) regex.push(index);
-    for (const p of known.problemPatterns) out.problemPatterns.push(p);
-    for (const back of known.problemLookBacks) out.problemLookBacks.push(back);
-    out.errorLooking = known.errorLooking;
-    out.envelope = known.envelope;
-    out.lookBack = known.lookBack;
-    out.problemLiteral = known.problemLiteral;
-  } else {
-    answerFor(plan, sound, out);
-    plan.memo.keep(line, sound, out);
-  }
+  const known = plan.memo.find(line, sound) ?? plan.memo.keep(line, sound, answerFor(plan, sound, out));
+  // The memo's lists, not copies (dropByStart filters into `own` when it drops something).
+  out.regex = known.regex;
+  out.problemPatterns = known.problemPatterns;
+  out.problemLookBacks = known.problemLookBacks;
+  out.errorLooking = known.errorLooking;
+  out.envelope = known.envelope;
+  out.lookBack = known.lookBack;
+  out.problemLiteral = known.problemLiteral;
   // From here on the gates may trust the literals read for this line's text (set by the caller
   // once it is decoded and cleaned), unless the bytes were not sound.
   line.exact = sound;
   return out;
 }
 
-/** Works out what the literals in `plan.line` point at (candidatesFor, when the memo does not know). */
-function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): void {
+/**
+ * Works out what the literals in `plan.line` point at (candidatesFor, when the memo does not
+ * know), in `out`'s own lists.
+ */
+function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): LineCandidates {
   const line = plan.line;
   const seen = plan.seenRegex;
   const stamp = nextStamp(plan);
-  const regex = out.regex;
+  const { regex, problemPatterns, problemLookBacks } = out.own;
+  // (Setting a length calls into V8's runtime: not for an array already empty.)
+  if (regex.length > 0) regex.length = 0;
+  if (problemPatterns.length > 0) {
+    problemPatterns.length = 0;
+    problemLookBacks.length = 0;
+  }
+  out.regex = regex;
+  out.problemPatterns = problemPatterns;
+  out.problemLookBacks = problemLookBacks;
   out.errorLooking = false;
   out.envelope = false;
   out.lookBack = -1;
@@ -108,19 +120,26 @@ function answerFor(plan: MatchingPlan, sound: boolean, out: LineCandidates): voi
         out.problemLiteral = true;
         if (t.lookBack > out.lookBack) out.lookBack = t.lookBack;
         if (sound && !line.holdsAll(t.gate.clauses)) continue;
-        if (out.problemPatterns.includes(t.pattern)) continue;
-        out.problemPatterns.push(t.pattern);
-        out.problemLookBacks.push(t.lookBack);
+        if (problemPatterns.includes(t.pattern)) continue;
+        problemPatterns.push(t.pattern);
+        problemLookBacks.push(t.lookBack);
       } else if (t.kind === "error-looking") out.errorLooking = true;
       else out.envelope = true;
     }
   }
+  return out;
 }
 
-/** Drops the regex candidates whose anchored start the cleaned line lacks. */
+/**
+ * Drops the regex candidates whose anchored start the cleaned line lacks. A list of `out`'s own is
+ * filtered in place; the memo's is left alone, and what is kept goes to `out`'s own list, only once
+ * something is dropped.
+ */
 export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: string): void {
   const regex = out.regex;
-  let kept = 0;
+  // Where the kept indexes go: null while none of a shared list was dropped.
+  let kept: number[] | null = regex === out.own.regex ? out.own.regex : null;
+  let n = 0;
   for (let i = 0; i < regex.length; i++) {
     const index = regex[i]!;
     let anchor = plan.anchors[index];
@@ -128,9 +147,23 @@ export function dropByStart(plan: MatchingPlan, out: LineCandidates, text: strin
       const { source, ignoreCase } = plan.regex[index]!.pattern;
       anchor = plan.anchors[index] = anchoredPrefix(source, ignoreCase);
     }
-    if (!anchor || startsLike(anchor, text)) regex[kept++] = index;
+    const keep = !anchor || startsLike(anchor, text);
+    if (kept === null) {
+      if (keep) {
+        n++;
+        continue;
+      }
+      // The first drop from the memo's list: what was kept before it (all of it) is copied.
+      kept = out.own.regex;
+      kept.length = 0;
+      for (let k = 0; k < i; k++) kept.push(regex[k]!);
+      continue;
+    }
+    if (keep) kept[n++] = index;
   }
-  if (kept < regex.length) regex.length = kept;
+  if (kept === null) return;
+  if (kept.length > n) kept.length = n;
+  out.regex = kept;
 }
 
 /** A fresh mark for `seenRegex` (wrapping around clears it). */

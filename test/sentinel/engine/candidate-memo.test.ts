@@ -1,6 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { CandidateMemo } from "../../../src/sentinel/engine/candidate-memo.js";
-import { candidatesFor, newCandidates, type LineCandidates } from "../../../src/sentinel/engine/line-candidates.js";
+import {
+  candidatesFor,
+  dropByStart,
+  newCandidates,
+  type LineCandidates,
+} from "../../../src/sentinel/engine/line-candidates.js";
+import { splitLine } from "../../../src/sentinel/engine/clean-line.js";
 import { planMatching, type MatchingPlan } from "../../../src/sentinel/engine/matching-plan.js";
 import { loadBuiltinRules } from "../../../src/sentinel/index.js";
 import { readFileSync } from "node:fs";
@@ -41,6 +47,31 @@ describe("candidate lists remembered by a line's set of literals", () => {
     const remembered = find.mock.results.filter((r) => r.value !== undefined).length;
     expect(find.mock.results.length).toBeGreaterThan(5_000);
     expect(remembered).toBeGreaterThan(find.mock.results.length / 2);
+  });
+
+  it("are handed out uncopied and stay as they were when a line's start drops candidates", async () => {
+    const plan = planMatching((await loadBuiltinRules()).sentinels);
+    const out = newCandidates();
+    let dropped = 0;
+    let shared = 0;
+    for (const file of logFilesUnder(path.resolve(import.meta.dirname, "../../fixtures"))) {
+      for (const raw of readFileSync(file, "utf8").split("\n")) {
+        const bytes = Buffer.from(raw);
+        const c = candidatesFor(plan, bytes, 0, bytes.length, out);
+        const before = answer(c);
+        const list = c.regex;
+        if (list !== c.own.regex) shared++;
+        const text = splitLine(raw).text;
+        dropByStart(plan, c, text);
+        if (c.regex.length < before.regex.length) dropped++;
+        // What dropByStart kept, in order, and the memo's list untouched.
+        expect(c.regex, raw).toEqual(before.regex.filter((i) => c.regex.includes(i)));
+        expect([...list], raw).toEqual(before.regex);
+        expect(answer(candidatesFor(plan, bytes, 0, bytes.length, out)), raw).toEqual(before);
+      }
+    }
+    expect(dropped).toBeGreaterThan(100);
+    expect(shared).toBeGreaterThan(1_000);
   });
 
   it("tell apart two lines whose literals differ by one", async () => {

@@ -17,10 +17,8 @@ function pattern(re: RegExp): CompiledPattern & { tests: number } {
 
 function candidates(...entries: [CompiledPattern, number][]): LineCandidates {
   const c = newCandidates();
-  for (const [p, back] of entries) {
-    c.problemPatterns.push(p);
-    c.problemLookBacks.push(back);
-  }
+  c.problemPatterns = entries.map(([p]) => p);
+  c.problemLookBacks = entries.map(([, back]) => back);
   c.lookBack = Math.max(-1, ...entries.map(([, back]) => back));
   return c;
 }
