@@ -29,12 +29,12 @@ export function classifyCommand(io: CliIo): Command {
       ) => {
         // The rule engine loads when a command needs it, not for --help or --version: see create-program.ts.
         // The engine's own modules, not its index (which also loads the YAML and schema tooling).
-        const [{ classifyStream }, { loadCliRules }] = await Promise.all([
+        const [{ classifyStream, FILE_CHUNK_BYTES }, { loadCliRules }] = await Promise.all([
           import("../sentinel/engine/classify-stream.js"),
           import("./load-cli-rules.js"),
         ]);
         const rules = await loadCliRules(opts, io.stderr);
-        const input: Readable = file === "-" ? io.stdin : createReadStream(file);
+        const input: Readable = file === "-" ? io.stdin : createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
         const diagnosis = await classifyStream(input, rules, {
           source: "log",
           ...(opts.job ? { jobName: opts.job } : {}),

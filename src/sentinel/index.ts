@@ -24,7 +24,7 @@ export {
   type ClassifierEvent,
   type ClassifierOptions,
 } from "./engine/create-classifier.js";
-export { classifyStream, classifyText } from "./engine/classify-stream.js";
+export { classifyStream, classifyText, FILE_CHUNK_BYTES } from "./engine/classify-stream.js";
 export { DEFAULT_CPU_BUDGET_MS } from "./engine/cpu-budget.js";
 export { cleanLine, type CleanLine } from "./engine/clean-line.js";
 export type { RoutedEvent } from "./engine/router.js";
