@@ -104,15 +104,15 @@ export class LineScanner {
       this.lineNumber++;
       chunk = chunk.subarray(nl + 1);
     }
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const carry = this.carry;
     this.carry = null;
-    const lastNl = buf.lastIndexOf(NEWLINE);
+    const lastNl = chunk.lastIndexOf(NEWLINE);
     if (lastNl < 0) {
-      this.keepPartial(buf);
+      this.keepPartial(carry ? Buffer.concat([carry, chunk]) : chunk);
       return;
     }
-    this.scanWhole(buf, lastNl + 1);
-    if (lastNl + 1 < buf.length) this.keepPartial(buf.subarray(lastNl + 1));
+    this.scanWhole(carry, chunk, lastNl + 1);
+    if (lastNl + 1 < chunk.length) this.keepPartial(chunk.subarray(lastNl + 1));
   }
 
   end(): void {
@@ -127,15 +127,20 @@ export class LineScanner {
     this.closeWorker();
   }
 
-  /** Whole lines `buf[0, limit)`: handed to the worker when one runs, else walked here. */
-  private scanWhole(buf: Buffer, limit: number): void {
-    const ticket = this.workerFor()?.submit(buf, limit) ?? null;
+  /**
+   * Whole lines: `carry` (a line's head from the chunk before) then `chunk[0, end)`. Handed to the
+   * worker when one runs (copied into its slot part by part, not joined here first), else walked here.
+   */
+  private scanWhole(carry: Buffer | null, chunk: Buffer, end: number): void {
+    const limit = (carry?.length ?? 0) + end;
+    const ticket = this.workerFor()?.submit(carry, chunk, limit) ?? null;
     // The chunk before is handed over while the worker walks this one.
     this.flush();
     if (ticket) {
       this.pending = { limit, ticket };
       return;
     }
+    const buf = carry ? Buffer.concat([carry, chunk.subarray(0, end)]) : chunk;
     this.scan(buf, limit);
     this.keepTail(buf.subarray(0, limit));
   }

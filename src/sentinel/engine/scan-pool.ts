@@ -114,14 +114,16 @@ export class ScanWorker {
   }
 
   /**
-   * Copies whole lines `buf[0, limit)` into a slot and starts the walk; null when it cannot (the
-   * worker is not up yet, or failed, or the chunk is larger than a slot).
+   * Copies whole lines, `head` then `rest` up to `limit` bytes in all, into a slot and starts the
+   * walk; null when it cannot (the worker is not up yet, or failed, or the lines are larger than a slot).
    */
-  submit(buf: Buffer, limit: number): ScanTicket | null {
+  submit(head: Buffer | null, rest: Buffer, limit: number): ScanTicket | null {
     if (this.failed || limit > this.slotBytes || Atomics.load(this.control, READY) === 0) return null;
     const slot = this.next;
     this.next = (this.next + 1) % SLOTS;
-    buf.copy(this.slots[slot]!.bytes, 0, 0, limit);
+    const bytes = this.slots[slot]!.bytes;
+    const at = head ? head.copy(bytes, 0) : 0;
+    rest.copy(bytes, at, 0, limit - at);
     const job: ScanJob = { slot, seq: ++this.seq, limit };
     this.worker.postMessage(job);
     return { slot, seq: job.seq };

@@ -145,6 +145,6 @@ describe("a worker thread walking the log ahead, and reading the literals of the
     // (On one CPU none starts at all.)
     expect(worker === null).toBe(!SEVERAL_CPUS);
     worker?.close();
-    expect(worker?.submit(Buffer.from("error\n"), 6) ?? null).toBeNull();
+    expect(worker?.submit(null, Buffer.from("error\n"), 6) ?? null).toBeNull();
   });
 });
