@@ -39,7 +39,9 @@ import {
   type Prog,
   type Tables,
 } from "./bit-state-program.js";
-import type { Submatches } from "./submatch-search.js";
+
+/** The text of the whole match (index 0) and of each numbered group, null where a group took no part. */
+export type Submatches = ReadonlyArray<string | null>;
 
 export interface Re2Program {
   readonly prog?: Prog;

@@ -1,8 +1,7 @@
 import type { RE2JS } from "re2js";
-import { bitStateSearch, type Re2Program } from "./bit-state.js";
+import { bitStateSearch, type Re2Program, type Submatches } from "./bit-state.js";
 
-/** The text of the whole match (index 0) and of each numbered group, null where a group took no part. */
-export type Submatches = ReadonlyArray<string | null>;
+export type { Submatches };
 
 /**
  * The leftmost match of `re` in `input` with every group's text, in one search where re2js can.
