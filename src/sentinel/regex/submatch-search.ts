@@ -11,7 +11,9 @@ export type { Submatches };
  * engine asks for the groups on every match. RE2's `findSubmatch` (on the object re2js keeps in
  * `re2Input`) asks for them in the first search; it is the same leftmost-first search, so the
  * answer is the same (test/sentinel/regex/submatch-search.test.ts checks every builtin pattern on
- * every real log line). A re2js without it falls back to the Matcher.
+ * every real log line). A re2js without it falls back to the Matcher. Where that search would run
+ * re2js's bit-state backtracker, bit-state.ts runs a copy of it over flat tables instead: the same
+ * steps and answer, ~1.5x faster.
  */
 export function submatchSearch(re: RE2JS): (input: string) => Submatches | null {
   const program = (re as unknown as { re2Input?: Re2Program }).re2Input;
