@@ -119,14 +119,22 @@ function isWord(c: number): boolean {
 
 const INITIAL_JOBS = 256;
 
+/**
+ * The visited set and the job stack, shared by every pattern's search as re2js pools its own: a
+ * search runs to its end without calling out, so no two use them at once, and what they grow to is
+ * bounded by one search (at most MAX_BACKTRACK_VECTOR bits), not by how many patterns a rule set has.
+ */
+const scratch = {
+  visited: new Uint32Array(0),
+  jobPc: new Int32Array(INITIAL_JOBS),
+  jobPos: new Int32Array(INITIAL_JOBS),
+  jobArg: new Uint8Array(INITIAL_JOBS),
+};
+
 class BitState {
-  private visited = new Uint32Array(0);
   private end = 0;
   private readonly cap: Int32Array;
   private readonly matchcap: Int32Array;
-  private jobPc = new Int32Array(INITIAL_JOBS);
-  private jobPos = new Int32Array(INITIAL_JOBS);
-  private jobArg = new Uint8Array(INITIAL_JOBS);
   private jobs = 0;
   private input = "";
 
@@ -183,8 +191,8 @@ class BitState {
     this.end = input.length;
     this.jobs = 0;
     const words = (this.t.size * (this.end + 1) + 31) >>> 5;
-    if (this.visited.length < words) this.visited = new Uint32Array(Math.max(words, 2 * this.visited.length));
-    else this.visited.fill(0, 0, words);
+    if (scratch.visited.length < words) scratch.visited = new Uint32Array(Math.max(words, 2 * scratch.visited.length));
+    else scratch.visited.fill(0, 0, words);
     this.cap.fill(-1);
     this.matchcap.fill(-1);
   }
@@ -199,16 +207,16 @@ class BitState {
 
   /** Grows the job stack (by doubling, as re2js's does) so that one more job fits. */
   private growJobs(): void {
-    const n = this.jobPc.length * 2;
+    const n = scratch.jobPc.length * 2;
     const pcs = new Int32Array(n);
     const poss = new Int32Array(n);
     const args = new Uint8Array(n);
-    pcs.set(this.jobPc);
-    poss.set(this.jobPos);
-    args.set(this.jobArg);
-    this.jobPc = pcs;
-    this.jobPos = poss;
-    this.jobArg = args;
+    pcs.set(scratch.jobPc);
+    poss.set(scratch.jobPos);
+    args.set(scratch.jobArg);
+    scratch.jobPc = pcs;
+    scratch.jobPos = poss;
+    scratch.jobArg = args;
   }
 
   /**
@@ -219,20 +227,21 @@ class BitState {
    */
   private tryBacktrack(startPc: number, startPos: number): boolean {
     const { op, out, arg: args, ascii, insts } = this.t;
-    const { input, end, cap, visited } = this;
+    const { input, end, cap } = this;
+    const { visited } = scratch;
     const stride = end + 1;
     let jobs = this.jobs;
     if (op[startPc] !== FAIL && this.visit(startPc * stride + startPos)) {
-      if (jobs >= this.jobPc.length) this.growJobs();
-      this.jobPc[jobs] = startPc;
-      this.jobPos[jobs] = startPos;
-      this.jobArg[jobs++] = 0;
+      if (jobs >= scratch.jobPc.length) this.growJobs();
+      scratch.jobPc[jobs] = startPc;
+      scratch.jobPos[jobs] = startPos;
+      scratch.jobArg[jobs++] = 0;
     }
     while (jobs > 0) {
       jobs--;
-      let pc = this.jobPc[jobs]!;
-      let arg = this.jobArg[jobs] === 1;
-      let pos = this.jobPos[jobs]!;
+      let pc = scratch.jobPc[jobs]!;
+      let arg = scratch.jobArg[jobs] === 1;
+      let pos = scratch.jobPos[jobs]!;
       let skipVisit = true;
       for (;;) {
         if (!skipVisit) {
@@ -272,10 +281,10 @@ class BitState {
             pc = args[pc]!;
           } else {
             // push(pc, pos, true): a resumed job is not checked against the visited set.
-            if (jobs >= this.jobPc.length) this.growJobs();
-            this.jobPc[jobs] = pc;
-            this.jobPos[jobs] = pos;
-            this.jobArg[jobs++] = 1;
+            if (jobs >= scratch.jobPc.length) this.growJobs();
+            scratch.jobPc[jobs] = pc;
+            scratch.jobPos[jobs] = pos;
+            scratch.jobArg[jobs++] = 1;
             pc = out[pc]!;
           }
           continue;
@@ -287,10 +296,10 @@ class BitState {
             break;
           }
           if (slot < cap.length) {
-            if (jobs >= this.jobPc.length) this.growJobs();
-            this.jobPc[jobs] = pc;
-            this.jobPos[jobs] = cap[slot]!;
-            this.jobArg[jobs++] = 1;
+            if (jobs >= scratch.jobPc.length) this.growJobs();
+            scratch.jobPc[jobs] = pc;
+            scratch.jobPos[jobs] = cap[slot]!;
+            scratch.jobArg[jobs++] = 1;
             cap[slot] = pos;
           }
           pc = out[pc]!;
@@ -336,20 +345,20 @@ class BitState {
 
   /** Marks bit `n` of the visited set; whether it was clear. */
   private visit(n: number): boolean {
-    const word = this.visited[n >>> 5]!;
+    const word = scratch.visited[n >>> 5]!;
     const mask = 1 << (n & 31);
     if ((word & mask) !== 0) return false;
-    this.visited[n >>> 5] = word | mask;
+    scratch.visited[n >>> 5] = word | mask;
     return true;
   }
 
   /** re2js's `push`. */
   private push(pc: number, pos: number, arg: boolean): void {
     if (this.t.op[pc] === FAIL || !(arg || this.visit(pc * (this.end + 1) + pos))) return;
-    if (this.jobs >= this.jobPc.length) this.growJobs();
-    this.jobPc[this.jobs] = pc;
-    this.jobPos[this.jobs] = pos;
-    this.jobArg[this.jobs++] = arg ? 1 : 0;
+    if (this.jobs >= scratch.jobPc.length) this.growJobs();
+    scratch.jobPc[this.jobs] = pc;
+    scratch.jobPos[this.jobs] = pos;
+    scratch.jobArg[this.jobs++] = arg ? 1 : 0;
   }
 
   /** re2js's UTF-16 input `context`: the empty-width flags that hold at `pos`. */

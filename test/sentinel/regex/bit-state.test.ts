@@ -130,6 +130,21 @@ describe("re2js's bit-state backtracker over flat tables", () => {
     expect(copy!(line)![2]).toBe("12");
   });
 
+  it("answers as re2js does on the longest line it takes, where its stack grows deepest", () => {
+    // Ambiguous alternatives under a lazy repeat, failing at the end: every (instruction,
+    // position) pair is visited and the job stack grows with the line. The line is as long as
+    // the visited set allows for this program (MAX_BACKTRACK_VECTOR / its size).
+    const source = "^(?:a|ab|b)*?(?P<tail>b+)c$";
+    const { re2js, copy } = bothSearches(source);
+    const size = (RE2JS.compile(source) as unknown as { re2Input: Re2Program }).re2Input.prog!.numInst();
+    const length = Math.floor(262144 / size);
+    for (const line of ["ab".repeat(length / 2).slice(0, length), "ab".repeat(length / 2 - 2) + "bbc"]) {
+      expect(copy!(line)).toEqual(re2js(line));
+    }
+    // And a short line after it, from the same grown stack and visited set.
+    expect(copy!("abbc")).toEqual(re2js("abbc"));
+  });
+
   it("is not used for a one-pass program, which re2js runs its own way", () => {
     expect(bothSearches("^abc(d)?$").copy).toBeNull();
   });
